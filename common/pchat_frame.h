@@ -1,0 +1,140 @@
+/*
+ * pchat_frame.h - the framing of the Unix-socket link between the Kamailio module
+ * (kamailio-module/) and the backend (backend/).  Header-only so that both sides,
+ * which are built by different build systems, compile the very same code.
+ *
+ * A frame is a fixed 20-byte header followed by a payload:
+ *
+ *   offset size  field
+ *   0      4     length   bytes that follow this field (16 + payload), big-endian
+ *   4      1     version  PCHAT_FRAME_VERSION
+ *   5      1     type     enum pchat_frame_type
+ *   6      2     reserved must be 0
+ *   8      4     token    correlates XCCOS with ACCEPT/BUSY, big-endian
+ *   12     8     session  module-assigned session id, big-endian
+ *   20     n     payload  n = length - 16, at most PCHAT_FRAME_MAX_PAYLOAD
+ *
+ * See docs/ARCHITECTURE.md ("The module-backend link") for what each type carries.
+ */
+#ifndef PCHAT_FRAME_H
+#define PCHAT_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PCHAT_FRAME_VERSION 1
+#define PCHAT_FRAME_HEADER 20
+#define PCHAT_FRAME_MAX_PAYLOAD (256 * 1024)
+
+enum pchat_frame_type {
+	/* module -> backend */
+	PCHAT_F_HELLO = 1, /* payload: node name */
+	PCHAT_F_OPEN = 2,  /* payload: NUL-separated fields, see pchat_open_fields */
+	PCHAT_F_XCCOS = 3, /* payload: the XCCOS body of a client INFO; token set */
+	PCHAT_F_CLOSE = 4, /* payload: reason text */
+	/* backend -> module */
+	PCHAT_F_ACCEPT = 16, /* token: the XCCOS frame was queued; answer the INFO 200 */
+	PCHAT_F_BUSY = 17,   /* token: the queue is full; answer 503 + Retry-After */
+	PCHAT_F_REJECT = 18, /* token: refused (payload: 3-digit SIP code + reason) */
+	PCHAT_F_SEND = 19,   /* payload: XCCOS body to send in an INFO on the session */
+	PCHAT_F_DROP = 20,   /* the backend ends the session (module answers 481 later) */
+};
+
+/* Fields of an OPEN payload, in order, each terminated by a NUL byte. */
+enum pchat_open_fields {
+	PCHAT_OPEN_USER,       /* authenticated identity, sip:user@domain */
+	PCHAT_OPEN_LOCAL,      /* the URI the client invited (chat pool / channel URI) */
+	PCHAT_OPEN_EPID,       /* the client's endpoint id (From epid param), may be empty */
+	PCHAT_OPEN_USER_AGENT, /* the INVITE's User-Agent, may be empty */
+	PCHAT_OPEN_NFIELDS
+};
+
+struct pchat_frame {
+	uint8_t type;
+	uint32_t token;
+	uint64_t session;
+	const char *payload; /* points into the decoded buffer; not NUL-terminated */
+	uint32_t payload_len;
+};
+
+static inline void pchat_put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static inline uint32_t pchat_get_u32(const unsigned char *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Writes the 20-byte header for a frame carrying payload_len bytes. */
+static inline void pchat_frame_header(unsigned char *hdr, uint8_t type, uint32_t token,
+		uint64_t session, uint32_t payload_len)
+{
+	pchat_put_u32(hdr, 16 + payload_len);
+	hdr[4] = PCHAT_FRAME_VERSION;
+	hdr[5] = type;
+	hdr[6] = hdr[7] = 0;
+	pchat_put_u32(hdr + 8, token);
+	pchat_put_u32(hdr + 12, (uint32_t)(session >> 32));
+	pchat_put_u32(hdr + 16, (uint32_t)session);
+}
+
+enum pchat_frame_status {
+	PCHAT_FRAME_OK = 1,         /* one frame decoded; *used bytes consumed */
+	PCHAT_FRAME_INCOMPLETE = 0, /* need more bytes */
+	PCHAT_FRAME_BAD = -1,       /* malformed: wrong version, length or reserved bits */
+};
+
+/*
+ * Decodes one frame from buf[0..len).  Never reads past len.  On PCHAT_FRAME_OK the
+ * frame's payload points into buf and *used is the number of bytes the frame took.
+ * A peer that sends PCHAT_FRAME_BAD must be disconnected: the stream cannot be resynced.
+ */
+static inline int pchat_frame_decode(const unsigned char *buf, size_t len,
+		struct pchat_frame *f, size_t *used)
+{
+	uint32_t flen;
+	if(len < 4)
+		return PCHAT_FRAME_INCOMPLETE;
+	flen = pchat_get_u32(buf);
+	if(flen < 16 || flen - 16 > PCHAT_FRAME_MAX_PAYLOAD)
+		return PCHAT_FRAME_BAD;
+	if(len >= 8 && (buf[4] != PCHAT_FRAME_VERSION || buf[6] != 0 || buf[7] != 0))
+		return PCHAT_FRAME_BAD;
+	if(len < 4 + (size_t)flen)
+		return PCHAT_FRAME_INCOMPLETE;
+	f->type = buf[5];
+	f->token = pchat_get_u32(buf + 8);
+	f->session = ((uint64_t)pchat_get_u32(buf + 12) << 32) | pchat_get_u32(buf + 16);
+	f->payload = (const char *)buf + PCHAT_FRAME_HEADER;
+	f->payload_len = flen - 16;
+	*used = 4 + (size_t)flen;
+	return PCHAT_FRAME_OK;
+}
+
+/*
+ * Splits an OPEN payload into its NUL-terminated fields.  Returns 0 and fills
+ * fields[0..PCHAT_OPEN_NFIELDS) (pointing into payload) or -1 if a field is missing
+ * or not terminated.  Extra trailing fields are ignored, so later versions may add some.
+ */
+static inline int pchat_open_split(const char *payload, uint32_t len,
+		const char *fields[PCHAT_OPEN_NFIELDS])
+{
+	uint32_t pos = 0;
+	int i;
+	for(i = 0; i < PCHAT_OPEN_NFIELDS; i++) {
+		const char *nul = memchr(payload + pos, '\0', len - pos);
+		if(nul == NULL)
+			return -1;
+		fields[i] = payload + pos;
+		pos = (uint32_t)(nul - payload) + 1;
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * pchat_link.c - the link process (one per Kamailio node, forked in child_init).
+ *
+ * It runs a libevent loop over three sources:
+ *   - the handoff pipe: requests suspended by SIP workers (pchat_request.c) and
+ *     "session dead" reports from tm callbacks;
+ *   - the backend connection: a Unix stream socket speaking the frames of
+ *     common/pchat_frame.h, reconnected every second while it is down;
+ *   - timers: backend answer deadlines and session expiry.
+ *
+ * Every INFO handed to the backend gets a token and a slot in the pending ring; the
+ * backend's ACCEPT/BUSY/REJECT for that token decides the SIP answer.  If the backend
+ * does not answer in time, or the link drops, the INFO is answered 503 + Retry-After.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "../../core/cfg/cfg_struct.h"
+#include "../../core/dprint.h"
+#include "../../core/timer.h"
+#include "../../modules/tm/h_table.h"
+#include "pchat_frame.h" /* common/, on the include path */
+#include "pchat_dialogs.h"
+#include "pchat_handoff.h"
+#include "pchat_link.h"
+#include "pchat_mod.h"
+
+#define RECONNECT_SECONDS 1
+#define SWEEP_MS 200
+#define EXPIRY_SWEEP_SECONDS 5
+#define MAX_OUTPUT_BYTES (16 * 1024 * 1024)
+#define SDP_ANSWER                                                           \
+	"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=pchat\r\nc=IN IP4 127.0.0.1\r\n" \
+	"t=0 0\r\nm=message 5060 sip null\r\na=accept-types:text/plain\r\n"
+
+struct pending {
+	int in_use;
+	uint32_t token;
+	unsigned int hash_index;
+	unsigned int label;
+	uint64_t deadline_ms;
+};
+
+static struct event_base *base;
+static struct bufferevent *backend;
+static int backend_connected;
+static struct pending *ring;
+static uint32_t next_token = 1;
+static uint32_t oldest_token = 1;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- answering suspended transactions -------------------------------------- */
+
+static void reply_ident(unsigned int hash_index, unsigned int label, int code,
+		const char *reason, const char *hdrs, const char *body, const str *to_tag)
+{
+	struct cell *t;
+	str r = {(char *)reason, (int)strlen(reason)};
+	str h = {(char *)hdrs, hdrs ? (int)strlen(hdrs) : 0};
+	str b = {(char *)body, body ? (int)strlen(body) : 0};
+
+	if(pchat_tmb.t_lookup_ident(&t, hash_index, label) < 0) {
+		/* tm's fr timer already answered it (408), or the client cancelled */
+		LM_DBG("transaction %u:%u is gone\n", hash_index, label);
+		return;
+	}
+	/* t_reply_with_body releases the reference t_lookup_ident took */
+	if(pchat_tmb.t_reply_with_body(t, code, &r, &b, &h, (str *)to_tag) < 0)
+		LM_ERR("cannot send %d for transaction %u:%u\n", code, hash_index, label);
+	pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
+}
+
+static const char *retry_after_header(void)
+{
+	static char hdr[64];
+	snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", pchat_retry_after);
+	return hdr;
+}
+
+static void reply_busy(unsigned int hash_index, unsigned int label)
+{
+	update_stat(pchat_stat_busy, 1);
+	reply_ident(hash_index, label, 503, "Service Unavailable", retry_after_header(), NULL,
+			NULL);
+}
+
+/* ---- the pending ring ----------------------------------------------------------- */
+
+static struct pending *pending_slot(uint32_t token)
+{
+	return &ring[token % (uint32_t)pchat_max_pending];
+}
+
+static struct pending *pending_add(unsigned int hash_index, unsigned int label)
+{
+	struct pending *p = pending_slot(next_token);
+	if(p->in_use)
+		return NULL; /* the ring is full: max_pending INFOs await the backend */
+	p->in_use = 1;
+	p->token = next_token++;
+	p->hash_index = hash_index;
+	p->label = label;
+	p->deadline_ms = now_ms() + (uint64_t)pchat_backend_timeout_ms;
+	pchat_shared->pending++;
+	return p;
+}
+
+static void pending_done(struct pending *p)
+{
+	p->in_use = 0;
+	pchat_shared->pending--;
+	while(oldest_token != next_token && !pending_slot(oldest_token)->in_use)
+		oldest_token++;
+}
+
+/* Answers every pending INFO 503 (link lost) or only the overdue ones. */
+static void pending_expire(int all)
+{
+	uint64_t now = now_ms();
+	uint32_t tok;
+	for(tok = oldest_token; tok != next_token; tok++) {
+		struct pending *p = pending_slot(tok);
+		if(!p->in_use || p->token != tok)
+			continue;
+		if(!all && p->deadline_ms > now)
+			break; /* deadlines grow with tokens */
+		LM_WARN("backend did not answer INFO token %u: 503\n", tok);
+		reply_busy(p->hash_index, p->label);
+		pending_done(p);
+	}
+}
+
+/* ---- frames to the backend ------------------------------------------------------ */
+
+static int send_frame(uint8_t type, uint32_t token, uint64_t session, const char *payload,
+		size_t len)
+{
+	unsigned char hdr[PCHAT_FRAME_HEADER];
+	if(!backend_connected || len > PCHAT_FRAME_MAX_PAYLOAD)
+		return -1;
+	pchat_frame_header(hdr, type, token, session, (uint32_t)len);
+	if(bufferevent_write(backend, hdr, sizeof(hdr)) < 0
+			|| (len && bufferevent_write(backend, payload, len) < 0))
+		return -1;
+	return 0;
+}
+
+static void send_open(struct pchat_session *s, void *arg)
+{
+	char buf[2048];
+	int n;
+	(void)arg;
+	n = snprintf(buf, sizeof(buf), "%s%c%s%c%s%c%s%c", s->identity.s, 0, s->local_uri.s, 0,
+			s->epid.s, 0, s->user_agent.s, 0);
+	if(n <= 0 || n >= (int)sizeof(buf)) {
+		LM_ERR("session %llu: OPEN fields too long\n", (unsigned long long)s->id);
+		return;
+	}
+	send_frame(PCHAT_F_OPEN, 0, s->id, buf, (size_t)n);
+}
+
+static void send_close(struct pchat_session *s, const char *reason)
+{
+	send_frame(PCHAT_F_CLOSE, 0, s->id, reason, strlen(reason));
+}
+
+static int backend_output_full(void)
+{
+	return evbuffer_get_length(bufferevent_get_output(backend)) > MAX_OUTPUT_BYTES;
+}
+
+/* ---- requests from SIP workers ---------------------------------------------------- */
+
+static void on_invite(struct pchat_event *ev)
+{
+	char hdrs[512];
+	struct pchat_session *s;
+
+	if(!backend_connected) {
+		reply_busy(ev->hash_index, ev->label);
+		return;
+	}
+	s = pchat_session_create(ev);
+	if(s == NULL) {
+		reply_ident(ev->hash_index, ev->label, 500, "Server Internal Error", NULL, NULL, NULL);
+		return;
+	}
+	snprintf(hdrs, sizeof(hdrs),
+			"Contact: <%s>\r\nSession-Expires: %d;refresher=uac\r\nSupported: timer\r\n"
+			"Content-Type: application/sdp\r\n",
+			ev->our_contact.s, pchat_session_expires);
+	reply_ident(ev->hash_index, ev->label, 200, "OK", hdrs, SDP_ANSWER, &s->local_tag);
+	update_stat(pchat_stat_sessions_opened, 1);
+	LM_INFO("session %llu opened for %s (call-id %s)\n", (unsigned long long)s->id,
+			s->identity.s, s->call_id.s);
+	send_open(s, NULL);
+}
+
+static void on_in_dialog(struct pchat_event *ev)
+{
+	struct pchat_session *s =
+			pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
+	struct pending *p;
+	char hdr[64];
+
+	if(s == NULL) {
+		reply_ident(ev->hash_index, ev->label, 481, "Call/Transaction Does Not Exist", NULL,
+				NULL, NULL);
+		return;
+	}
+	s->last_seen = time(NULL);
+	switch(ev->kind) {
+		case PCHAT_EV_UPDATE:
+			snprintf(hdr, sizeof(hdr), "Session-Expires: %d;refresher=uac\r\n",
+					pchat_session_expires);
+			reply_ident(ev->hash_index, ev->label, 200, "OK", hdr, NULL, NULL);
+			return;
+		case PCHAT_EV_BYE:
+			reply_ident(ev->hash_index, ev->label, 200, "OK", NULL, NULL, NULL);
+			LM_INFO("session %llu closed by BYE\n", (unsigned long long)s->id);
+			send_close(s, "bye");
+			pchat_session_destroy(s);
+			return;
+		default:
+			break;
+	}
+	/* INFO: hand the XCCOS body to the backend, answer when it decides */
+	if(!backend_connected || backend_output_full()
+			|| (p = pending_add(ev->hash_index, ev->label)) == NULL) {
+		reply_busy(ev->hash_index, ev->label);
+		return;
+	}
+	if(send_frame(PCHAT_F_XCCOS, p->token, s->id, ev->body.s, (size_t)ev->body.len) < 0) {
+		reply_busy(ev->hash_index, ev->label);
+		pending_done(p);
+	}
+}
+
+static void on_dead(struct pchat_event *ev)
+{
+	struct pchat_session *s = pchat_session_by_id(ev->session);
+	if(s == NULL)
+		return;
+	send_close(s, "unreachable");
+	pchat_session_destroy(s);
+}
+
+static void on_handoff(evutil_socket_t fd, short what, void *arg)
+{
+	struct pchat_event *evs[64];
+	ssize_t n;
+	int i;
+	(void)what;
+	(void)arg;
+	cfg_update();
+	n = read(fd, evs, sizeof(evs));
+	if(n <= 0)
+		return;
+	for(i = 0; i < (int)(n / (ssize_t)sizeof(evs[0])); i++) {
+		switch(evs[i]->kind) {
+			case PCHAT_EV_INVITE:
+				on_invite(evs[i]);
+				break;
+			case PCHAT_EV_DEAD:
+				on_dead(evs[i]);
+				break;
+			default:
+				on_in_dialog(evs[i]);
+				break;
+		}
+		pchat_event_free(evs[i]);
+	}
+}
+
+/* ---- frames from the backend ------------------------------------------------------ */
+
+static void on_verdict(const struct pchat_frame *f)
+{
+	struct pending *p = pending_slot(f->token);
+	char reason[64];
+	int code;
+
+	if(!p->in_use || p->token != f->token) {
+		LM_DBG("verdict for unknown/expired token %u\n", f->token);
+		return;
+	}
+	if(f->type == PCHAT_F_ACCEPT) {
+		reply_ident(p->hash_index, p->label, 200, "OK", NULL, NULL, NULL);
+	} else if(f->type == PCHAT_F_BUSY) {
+		reply_busy(p->hash_index, p->label);
+	} else {
+		/* REJECT payload: "403 Forbidden" */
+		code = 0;
+		snprintf(reason, sizeof(reason), "%.*s", (int)f->payload_len, f->payload);
+		if(f->payload_len >= 5 && sscanf(reason, "%3d", &code) == 1 && code >= 300
+				&& code <= 699)
+			reply_ident(p->hash_index, p->label, code, reason + 4, NULL, NULL, NULL);
+		else
+			reply_ident(p->hash_index, p->label, 500, "Server Internal Error", NULL, NULL,
+					NULL);
+	}
+	pending_done(p);
+}
+
+static void handle_frame(const struct pchat_frame *f)
+{
+	struct pchat_session *s;
+	switch(f->type) {
+		case PCHAT_F_ACCEPT:
+		case PCHAT_F_BUSY:
+		case PCHAT_F_REJECT:
+			on_verdict(f);
+			break;
+		case PCHAT_F_SEND:
+			s = pchat_session_by_id(f->session);
+			if(s == NULL) {
+				LM_DBG("SEND for unknown session %llu\n", (unsigned long long)f->session);
+				break;
+			}
+			pchat_session_send_info(s, f->payload, (int)f->payload_len);
+			break;
+		case PCHAT_F_DROP:
+			s = pchat_session_by_id(f->session);
+			if(s)
+				pchat_session_destroy(s);
+			break;
+		default:
+			LM_WARN("ignoring frame type %u from the backend\n", f->type);
+	}
+}
+
+static void backend_lost(void);
+
+static void on_backend_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct pchat_frame f;
+	unsigned char lenbuf[4];
+	size_t avail, need, used;
+	(void)arg;
+	cfg_update();
+	while((avail = evbuffer_get_length(in)) >= 4) {
+		evbuffer_copyout(in, lenbuf, 4);
+		need = 4 + (size_t)pchat_get_u32(lenbuf);
+		if(need > PCHAT_FRAME_HEADER + PCHAT_FRAME_MAX_PAYLOAD || need < PCHAT_FRAME_HEADER) {
+			LM_ERR("bad frame length from backend: dropping the link\n");
+			backend_lost();
+			return;
+		}
+		if(avail < need)
+			return;
+		if(pchat_frame_decode(evbuffer_pullup(in, (ssize_t)need), need, &f, &used)
+				!= PCHAT_FRAME_OK) {
+			LM_ERR("bad frame from backend: dropping the link\n");
+			backend_lost();
+			return;
+		}
+		handle_frame(&f);
+		evbuffer_drain(in, used);
+	}
+}
+
+/* ---- connection management ---------------------------------------------------------- */
+
+static struct event *reconnect_timer;
+
+static void schedule_reconnect(void)
+{
+	struct timeval tv = {RECONNECT_SECONDS, 0};
+	evtimer_add(reconnect_timer, &tv);
+}
+
+static void backend_lost(void)
+{
+	if(backend) {
+		bufferevent_free(backend);
+		backend = NULL;
+	}
+	if(backend_connected)
+		LM_WARN("link to backend %s lost\n", pchat_backend_socket);
+	backend_connected = 0;
+	pchat_shared->backend_up = 0;
+	pending_expire(1);
+	schedule_reconnect();
+}
+
+static void on_backend_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)arg;
+	cfg_update();
+	if(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		backend_lost();
+}
+
+static void backend_connected_now(void)
+{
+	backend_connected = 1;
+	pchat_shared->backend_up = 1;
+	LM_INFO("connected to backend %s\n", pchat_backend_socket);
+	send_frame(PCHAT_F_HELLO, 0, 0, pchat_node_name.s, (size_t)pchat_node_name.len);
+	/* a restarted backend learns the sessions that are still up */
+	pchat_sessions_foreach(send_open, NULL);
+}
+
+/* A Unix-socket connect completes (or fails) at once, so it is done directly and
+ * retried by a timer; only the established stream goes to a bufferevent. */
+static void connect_backend(evutil_socket_t unused, short what, void *arg)
+{
+	struct sockaddr_un sun;
+	int fd;
+	(void)unused;
+	(void)what;
+	(void)arg;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", pchat_backend_socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if(fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		LM_DBG("backend %s not reachable: %s\n", pchat_backend_socket, strerror(errno));
+		if(fd >= 0)
+			close(fd);
+		schedule_reconnect();
+		return;
+	}
+	backend = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if(backend == NULL) {
+		close(fd);
+		schedule_reconnect();
+		return;
+	}
+	bufferevent_setcb(backend, on_backend_read, NULL, on_backend_event, NULL);
+	bufferevent_enable(backend, EV_READ | EV_WRITE);
+	backend_connected_now();
+}
+
+/* ---- timers ------------------------------------------------------------------------- */
+
+static void expire_session(struct pchat_session *s, void *arg)
+{
+	time_t now = *(time_t *)arg;
+	if(now - s->last_seen <= pchat_session_expires)
+		return;
+	LM_INFO("session %llu expired (no request for %d s)\n", (unsigned long long)s->id,
+			pchat_session_expires);
+	send_close(s, "expired");
+	pchat_session_destroy(s);
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	static time_t last_expiry_sweep;
+	time_t now = time(NULL);
+	(void)fd;
+	(void)what;
+	(void)arg;
+	cfg_update();
+	pending_expire(0);
+	if(now - last_expiry_sweep >= EXPIRY_SWEEP_SECONDS) {
+		last_expiry_sweep = now;
+		pchat_sessions_foreach(expire_session, &now);
+	}
+}
+
+int pchat_link_run(void)
+{
+	struct event *handoff_ev, *sweep_ev;
+	struct timeval sweep = {0, SWEEP_MS * 1000};
+
+	ring = calloc((size_t)pchat_max_pending, sizeof(*ring));
+	base = event_base_new();
+	if(ring == NULL || base == NULL || pchat_sessions_init() < 0) {
+		LM_ERR("cannot initialise the link process\n");
+		return -1;
+	}
+	handoff_ev = event_new(base, pchat_handoff_read_fd(), EV_READ | EV_PERSIST, on_handoff,
+			NULL);
+	sweep_ev = event_new(base, -1, EV_PERSIST, on_sweep, NULL);
+	reconnect_timer = evtimer_new(base, connect_backend, NULL);
+	if(!handoff_ev || !sweep_ev || !reconnect_timer || event_add(handoff_ev, NULL) < 0
+			|| event_add(sweep_ev, &sweep) < 0) {
+		LM_ERR("cannot register link process events\n");
+		return -1;
+	}
+	connect_backend(-1, 0, NULL);
+	event_base_dispatch(base);
+	LM_ERR("link process event loop ended\n");
+	return -1;
+}

@@ -1,0 +1,254 @@
+/*
+ * pchat_mod.c - the pchat Kamailio module: parameters, script and KEMI functions,
+ * RPC commands, statistics and process set-up.
+ *
+ * Processes: SIP workers run pchat_handle() (pchat_request.c) and never block; one
+ * extra "pchat link" process (pchat_link.c) owns the chat sessions and the Unix-socket
+ * link to the backend.  The pieces talk through the handoff pipe (pchat_handoff.c).
+ */
+#include <string.h>
+
+#include "../../core/sr_module.h"
+#include "../../core/dprint.h"
+#include "../../core/mod_fix.h"
+#include "../../core/pt.h"
+#include "../../core/rpc.h"
+#include "../../core/rpc_lookup.h"
+#include "../../core/cfg/cfg_struct.h"
+#include "../../core/kemi.h"
+#include "../../core/mem/shm_mem.h"
+#include "pchat_handoff.h"
+#include "pchat_link.h"
+#include "pchat_mod.h"
+#include "pchat_request.h"
+
+MODULE_VERSION
+
+#define MAX_POOL_URIS 16
+
+char *pchat_backend_socket = "/run/pchat/backend.sock";
+str pchat_pool_uris[MAX_POOL_URIS];
+int pchat_pool_uri_count;
+int pchat_session_expires = 600;
+int pchat_retry_after = 5;
+int pchat_max_body = 65536;
+int pchat_max_pending = 4096;
+int pchat_backend_timeout_ms = 3000;
+str pchat_node_name = str_init("kamailio");
+
+struct tm_binds pchat_tmb;
+struct pchat_shared *pchat_shared;
+
+stat_var *pchat_stat_infos_in;
+stat_var *pchat_stat_infos_out;
+stat_var *pchat_stat_busy;
+stat_var *pchat_stat_sessions_opened;
+
+static int add_pool_uri(modparam_t type, void *val)
+{
+	(void)type;
+	if(pchat_pool_uri_count >= MAX_POOL_URIS) {
+		LM_ERR("at most %d pool_uri values\n", MAX_POOL_URIS);
+		return -1;
+	}
+	pchat_pool_uris[pchat_pool_uri_count].s = (char *)val;
+	pchat_pool_uris[pchat_pool_uri_count].len = strlen((char *)val);
+	pchat_pool_uri_count++;
+	return 0;
+}
+
+static int w_pchat_handle(struct sip_msg *msg, char *identity_param, char *unused)
+{
+	str identity = {0, 0};
+	(void)unused;
+	if(identity_param && fixup_get_svalue(msg, (gparam_t *)identity_param, &identity) < 0) {
+		LM_ERR("cannot evaluate the identity parameter\n");
+		return -1;
+	}
+	return pchat_handle_request(msg, &identity);
+}
+
+static int w_pchat_handle0(struct sip_msg *msg, char *unused1, char *unused2)
+{
+	(void)unused1;
+	(void)unused2;
+	return w_pchat_handle(msg, NULL, NULL);
+}
+
+static int w_pchat_is_chat(struct sip_msg *msg, char *unused1, char *unused2)
+{
+	(void)unused1;
+	(void)unused2;
+	return pchat_is_chat_request(msg);
+}
+
+static int ki_pchat_handle(struct sip_msg *msg, str *identity)
+{
+	return pchat_handle_request(msg, identity);
+}
+
+static int ki_pchat_is_chat(struct sip_msg *msg)
+{
+	return pchat_is_chat_request(msg);
+}
+
+static cmd_export_t cmds[] = {
+	{"pchat_handle", (cmd_function)w_pchat_handle, 1, fixup_spve_null, 0, REQUEST_ROUTE},
+	{"pchat_handle", (cmd_function)w_pchat_handle0, 0, 0, 0, REQUEST_ROUTE},
+	{"pchat_is_chat", (cmd_function)w_pchat_is_chat, 0, 0, 0, REQUEST_ROUTE},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t params[] = {
+	{"backend_socket", PARAM_STRING, &pchat_backend_socket},
+	{"pool_uri", PARAM_STRING | PARAM_USE_FUNC, (void *)add_pool_uri},
+	{"session_expires", INT_PARAM, &pchat_session_expires},
+	{"retry_after", INT_PARAM, &pchat_retry_after},
+	{"max_body", INT_PARAM, &pchat_max_body},
+	{"max_pending", INT_PARAM, &pchat_max_pending},
+	{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
+	{"node_name", PARAM_STR, &pchat_node_name},
+	{0, 0, 0}
+};
+
+static unsigned long stat_sessions(void)
+{
+	return pchat_shared ? (unsigned long)pchat_shared->sessions : 0;
+}
+
+static unsigned long stat_pending(void)
+{
+	return pchat_shared ? (unsigned long)pchat_shared->pending : 0;
+}
+
+static unsigned long stat_backend_up(void)
+{
+	return pchat_shared ? (unsigned long)pchat_shared->backend_up : 0;
+}
+
+static stat_export_t mod_stats[] = {
+	{"infos_received", 0, &pchat_stat_infos_in},
+	{"infos_sent", 0, &pchat_stat_infos_out},
+	{"busy_replies", 0, &pchat_stat_busy},
+	{"sessions_opened", 0, &pchat_stat_sessions_opened},
+	{"sessions", STAT_IS_FUNC, (stat_var **)stat_sessions},
+	{"pending", STAT_IS_FUNC, (stat_var **)stat_pending},
+	{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up},
+	{0, 0, 0}
+};
+
+static const char *rpc_status_doc[] = {
+	"Link state: backend_up, sessions, pending INFOs, backend socket.", 0};
+
+static void rpc_status(rpc_t *rpc, void *ctx)
+{
+	void *h;
+	if(rpc->add(ctx, "{", &h) < 0)
+		return;
+	rpc->struct_add(h, "ddds", "backend_up", pchat_shared->backend_up, "sessions",
+			pchat_shared->sessions, "pending", pchat_shared->pending, "backend_socket",
+			pchat_backend_socket);
+}
+
+static rpc_export_t rpc_cmds[] = {
+	{"pchat.status", rpc_status, rpc_status_doc, 0},
+	{0, 0, 0, 0}
+};
+
+static int mod_init(void)
+{
+	if(pchat_pool_uri_count == 0) {
+		LM_ERR("set at least one pool_uri modparam (the chat URIs to serve)\n");
+		return -1;
+	}
+	if(pchat_max_pending < 1 || pchat_session_expires < 90 || pchat_max_body < 1) {
+		LM_ERR("max_pending >= 1, session_expires >= 90 and max_body >= 1 are required\n");
+		return -1;
+	}
+	if(load_tm_api(&pchat_tmb) < 0) {
+		LM_ERR("the tm module is required\n");
+		return -1;
+	}
+	pchat_shared = shm_malloc(sizeof(*pchat_shared));
+	if(pchat_shared == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(pchat_shared, 0, sizeof(*pchat_shared));
+	if(register_module_stats("pchat", mod_stats) != 0
+			|| rpc_register_array(rpc_cmds) != 0) {
+		LM_ERR("cannot register statistics or RPC commands\n");
+		return -1;
+	}
+	if(pchat_handoff_init() < 0)
+		return -1;
+	register_procs(1);
+	cfg_register_child(1);
+	return 0;
+}
+
+static int child_init(int rank)
+{
+	int pid;
+	if(rank != PROC_MAIN)
+		return 0;
+	pid = fork_process(PROC_NOCHLDINIT, "pchat link", 1);
+	if(pid < 0)
+		return -1;
+	if(pid == 0) {
+		/* run the other modules' child init (tm's among them) as for an RPC process,
+		 * so that tm can send requests and replies from here */
+		if(init_child(PROC_RPC) < 0 || cfg_child_init())
+			return -1;
+		pchat_link_run();
+		exit(-1);
+	}
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	if(pchat_shared) {
+		shm_free(pchat_shared);
+		pchat_shared = NULL;
+	}
+}
+
+/* clang-format off */
+static sr_kemi_t sr_kemi_pchat_exports[] = {
+	{ str_init("pchat"), str_init("handle"),
+		SR_KEMIP_INT, ki_pchat_handle,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("pchat"), str_init("is_chat"),
+		SR_KEMIP_INT, ki_pchat_is_chat,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	(void)path;
+	(void)dlflags;
+	(void)p1;
+	(void)p2;
+	sr_kemi_modules_add(sr_kemi_pchat_exports);
+	return 0;
+}
+
+struct module_exports exports = {
+	"pchat",         /* module name */
+	DEFAULT_DLFLAGS, /* dlopen flags */
+	cmds,            /* exported functions */
+	params,          /* exported parameters */
+	0,               /* RPC methods (registered in mod_init) */
+	0,               /* pseudo-variables */
+	0,               /* response handling function */
+	mod_init,        /* module initialization function */
+	child_init,      /* per-child init function */
+	mod_destroy      /* module destroy function */
+};

@@ -1,0 +1,272 @@
+/*
+ * pchat_request.c - SIP worker side of the module.
+ *
+ * A worker never talks to the backend.  For a chat request it:
+ *   1. refuses early what cannot succeed (backend down, too many pending INFOs,
+ *      oversized body) with a stateful 503/413, so the client learns it at once;
+ *   2. creates the tm transaction and suspends it (tm keeps it, absorbs
+ *      retransmissions, and its fr timer is the last-resort timeout);
+ *   3. copies the request's dialog data into a pchat_event and hands it to the
+ *      link process, which answers the transaction when the backend has decided.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../core/dprint.h"
+#include "../../core/data_lump_rpl.h"
+#include "../../core/parser/parse_from.h"
+#include "../../core/parser/parse_to.h"
+#include "../../core/parser/parse_uri.h"
+#include "../../core/parser/contact/parse_contact.h"
+#include "../../core/parser/msg_parser.h"
+#include "../../core/ut.h"
+#include "pchat_handoff.h"
+#include "pchat_mod.h"
+#include "pchat_request.h"
+
+#define RETRY_AFTER_HDR_MAX 64
+
+int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
+{
+	if(pchat_tmb.t_newtran(msg) == 0)
+		return 0; /* a retransmission: tm already answered or will answer it */
+	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0) {
+		LM_ERR("cannot add header to the %d reply\n", code);
+		return -1;
+	}
+	if(pchat_tmb.t_reply(msg, code, reason) < 0) {
+		LM_ERR("cannot send %d reply\n", code);
+		return -1;
+	}
+	return 0;
+}
+
+static int reply_busy(struct sip_msg *msg)
+{
+	char hdr[RETRY_AFTER_HDR_MAX];
+	snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", pchat_retry_after);
+	update_stat(pchat_stat_busy, 1);
+	return pchat_reply(msg, 503, "Service Unavailable", hdr);
+}
+
+static void find_from_param(struct to_body *from, const char *name, str *out)
+{
+	struct to_param *p;
+	size_t n = strlen(name);
+	out->s = NULL;
+	out->len = 0;
+	for(p = from->param_lst; p; p = p->next) {
+		if(p->name.len == (int)n && strncasecmp(p->name.s, name, n) == 0) {
+			*out = p->value;
+			return;
+		}
+	}
+}
+
+static int get_contact_uri(struct sip_msg *msg, str *uri)
+{
+	contact_body_t *cb;
+	if(msg->contact == NULL || parse_contact(msg->contact) < 0)
+		return -1;
+	cb = (contact_body_t *)msg->contact->parsed;
+	if(cb == NULL || cb->contacts == NULL)
+		return -1;
+	*uri = cb->contacts->uri;
+	return 0;
+}
+
+/* Contact of our 200 OK: the chat URI's user at the address the request came in on,
+ * so that in-dialog requests come back to this node over the same transport. */
+static int build_our_contact(struct sip_msg *msg, const str *to_uri, char *buf, int size,
+		str *out)
+{
+	struct sip_uri puri;
+	struct socket_info *si = msg->rcv.bind_address;
+	str proto;
+	int n;
+	if(parse_uri(to_uri->s, to_uri->len, &puri) < 0 || si == NULL)
+		return -1;
+	if(get_valid_proto_string(msg->rcv.proto, 1, 0, &proto) < 0)
+		return -1;
+	n = snprintf(buf, size, "sip:%.*s@%.*s:%.*s;transport=%.*s", puri.user.len,
+			puri.user.s, si->address_str.len, si->address_str.s, si->port_no_str.len,
+			si->port_no_str.s, proto.len, proto.s);
+	if(n <= 0 || n >= size)
+		return -1;
+	out->s = buf;
+	out->len = n;
+	return 0;
+}
+
+static enum pchat_event_kind event_kind(struct sip_msg *msg)
+{
+	switch(msg->REQ_METHOD) {
+		case METHOD_INVITE:
+			return PCHAT_EV_INVITE;
+		case METHOD_INFO:
+			return PCHAT_EV_INFO;
+		case METHOD_UPDATE:
+			return PCHAT_EV_UPDATE;
+		case METHOD_BYE:
+			return PCHAT_EV_BYE;
+		default:
+			return 0;
+	}
+}
+
+/* Reads what the link process needs from the request into fields[]. */
+static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *identity,
+		str *storage, const str *fields[], char *contact_buf, int contact_size)
+{
+	struct to_body *from, *to;
+	int i;
+
+	for(i = 0; i < PCHAT_FLD_COUNT; i++)
+		fields[i] = NULL;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
+			|| parse_from_header(msg) < 0 || msg->to == NULL) {
+		LM_ERR("request lacks Call-ID, From or To\n");
+		return -1;
+	}
+	from = get_from(msg);
+	to = get_to(msg);
+	if(from->tag_value.len == 0) {
+		LM_ERR("request without From tag\n");
+		return -1;
+	}
+	if(get_src_uri(msg, 1, &storage[PCHAT_FLD_SRC_URI]) < 0)
+		return -1;
+	fields[PCHAT_FLD_SRC_URI] = &storage[PCHAT_FLD_SRC_URI];
+	fields[PCHAT_FLD_CALL_ID] = &msg->callid->body;
+	fields[PCHAT_FLD_FROM_TAG] = &from->tag_value;
+	fields[PCHAT_FLD_TO_TAG] = &to->tag_value;
+	fields[PCHAT_FLD_FROM_URI] = &from->uri;
+	fields[PCHAT_FLD_TO_URI] = &to->uri;
+	if(kind == PCHAT_EV_INVITE) {
+		if(get_contact_uri(msg, &storage[PCHAT_FLD_CONTACT]) < 0) {
+			LM_ERR("INVITE without a usable Contact\n");
+			return -1;
+		}
+		fields[PCHAT_FLD_CONTACT] = &storage[PCHAT_FLD_CONTACT];
+		fields[PCHAT_FLD_IDENTITY] = identity;
+		find_from_param(from, "epid", &storage[PCHAT_FLD_EPID]);
+		fields[PCHAT_FLD_EPID] = &storage[PCHAT_FLD_EPID];
+		if(msg->user_agent)
+			fields[PCHAT_FLD_USER_AGENT] = &msg->user_agent->body;
+		if(build_our_contact(msg, &to->uri, contact_buf, contact_size,
+				   &storage[PCHAT_FLD_OUR_CONTACT]) < 0) {
+			LM_ERR("cannot build our Contact\n");
+			return -1;
+		}
+		fields[PCHAT_FLD_OUR_CONTACT] = &storage[PCHAT_FLD_OUR_CONTACT];
+	}
+	if(kind == PCHAT_EV_INFO) {
+		storage[PCHAT_FLD_BODY].s = get_body(msg);
+		storage[PCHAT_FLD_BODY].len =
+				storage[PCHAT_FLD_BODY].s ? msg->len - (int)(storage[PCHAT_FLD_BODY].s - msg->buf) : 0;
+		fields[PCHAT_FLD_BODY] = &storage[PCHAT_FLD_BODY];
+	}
+	return 0;
+}
+
+/* Checks that make a request fail at once, before any transaction is suspended. */
+static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind)
+{
+	if(kind == PCHAT_EV_INVITE || kind == PCHAT_EV_INFO) {
+		if(!pchat_shared->backend_up) {
+			LM_INFO("backend link down: 503 to %.*s\n", msg->first_line.u.request.method.len,
+					msg->first_line.u.request.method.s);
+			return reply_busy(msg) < 0 ? -1 : 1;
+		}
+		if(pchat_shared->pending >= pchat_max_pending)
+			return reply_busy(msg) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+int pchat_handle_request(struct sip_msg *msg, str *identity)
+{
+	enum pchat_event_kind kind = event_kind(msg);
+	str storage[PCHAT_FLD_COUNT];
+	const str *fields[PCHAT_FLD_COUNT];
+	char contact_buf[256];
+	struct pchat_event *ev;
+	unsigned int hash_index, label;
+	int r;
+
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	if(kind == 0) {
+		if(msg->REQ_METHOD == METHOD_ACK)
+			return 0; /* ACK of our 2xx: nothing to do, the dialog is already up */
+		return pchat_reply(msg, 405, "Method Not Allowed", "Allow: INVITE, ACK, INFO, UPDATE, BYE\r\n") < 0 ? -1 : 0;
+	}
+	memset(storage, 0, sizeof(storage));
+	r = refuse_early(msg, kind);
+	if(r != 0)
+		return r < 0 ? -1 : 0;
+	if(collect_fields(msg, kind, identity, storage, fields, contact_buf, sizeof(contact_buf)) < 0)
+		return pchat_reply(msg, 400, "Bad Request", NULL) < 0 ? -1 : 0;
+	if(kind == PCHAT_EV_INFO) {
+		if(storage[PCHAT_FLD_BODY].len > pchat_max_body)
+			return pchat_reply(msg, 413, "Request Entity Too Large", NULL) < 0 ? -1 : 0;
+		update_stat(pchat_stat_infos_in, 1);
+	}
+
+	r = pchat_tmb.t_newtran(msg);
+	if(r == 0)
+		return 0; /* retransmission, absorbed by tm */
+	if(r < 0) {
+		LM_ERR("cannot create transaction\n");
+		return -1;
+	}
+	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
+		LM_ERR("cannot suspend transaction\n");
+		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 0;
+	}
+	ev = pchat_event_new(kind, fields, PCHAT_FLD_COUNT);
+	if(ev == NULL)
+		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 0;
+	ev->hash_index = hash_index;
+	ev->label = label;
+	ev->rcv_sock = msg->rcv.bind_address;
+	ev->proto = msg->rcv.proto;
+	if(pchat_handoff_send(ev) < 0) {
+		pchat_event_free(ev);
+		return reply_busy(msg) < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/* Compares scheme, user and host of two URIs, ignoring ports and parameters. */
+static int same_aor(const str *a, const str *b)
+{
+	struct sip_uri pa, pb;
+	if(parse_uri(a->s, a->len, &pa) < 0 || parse_uri(b->s, b->len, &pb) < 0)
+		return 0;
+	return pa.user.len == pb.user.len && pa.host.len == pb.host.len
+		   && strncasecmp(pa.user.s, pb.user.s, pa.user.len) == 0
+		   && strncasecmp(pa.host.s, pb.host.s, pa.host.len) == 0;
+}
+
+int pchat_is_pool_uri(const str *uri)
+{
+	int i;
+	for(i = 0; i < pchat_pool_uri_count; i++)
+		if(same_aor(uri, &pchat_pool_uris[i]))
+			return 1;
+	return 0;
+}
+
+int pchat_is_chat_request(struct sip_msg *msg)
+{
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	if(parse_headers(msg, HDR_TO_F, 0) < 0 || msg->to == NULL)
+		return -1;
+	if(get_to(msg)->tag_value.len > 0)
+		return pchat_is_pool_uri(&get_to(msg)->uri) ? 1 : -1;
+	if(parse_sip_msg_uri(msg) < 0)
+		return -1;
+	return pchat_is_pool_uri(&msg->first_line.u.request.uri) ? 1 : -1;
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Applies sql/migrations/NNN_*.sql in order to the database, skipping those that
+# schema_version already lists.  Usage: db-migrate.sh MYSQL_ARGS...
+# (e.g. db-migrate.sh --socket=var/mysql.sock -uroot pchat)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+current=$(mysql -N -B "$@" -e "SELECT COALESCE(MAX(version),0) FROM schema_version" 2>/dev/null || echo 0)
+for f in "$top"/sql/migrations/[0-9][0-9][0-9]_*.sql; do
+  base=$(basename "$f" .sql)
+  v=$((10#${base%%_*}))
+  [ "$v" -gt "$current" ] || continue
+  echo "db-migrate: applying $base"
+  { cat "$f"; echo "INSERT INTO schema_version (version, name) VALUES ($v, '$base');"; } | mysql "$@"
+done

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Idempotent setup for a fresh Debian 12 machine (run as root):
+#  1. installs the Debian packages the project needs,
+#  2. fetches the source of the *installed* Kamailio from Debian's source packages and
+#     configures it exactly as debian/rules does (so our module's version and compile
+#     flags match the packaged core; see docs/OPERATIONS.md),
+# Nothing is downloaded from anywhere but the machine's configured Debian archive.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+mkdir -p "$build"
+
+packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
+          libmariadb-dev libevent-dev libxml2-dev libcriterion-dev
+          libsofia-sip-ua-dev dpkg-dev pkg-config gcc make)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's maintainer scripts must not start the system MariaDB or Kamailio:
+  # the project runs private instances of both.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Kamailio source of the installed version, configured like debian/rules does.
+kver=$(dpkg-query -W -f='${Version}' kamailio)
+ksrc="$build/kamailio-src"
+if [ ! -f "$ksrc/.configured-$kver" ]; then
+  if ! ls /etc/apt/sources.list.d/*.sources 2>/dev/null | xargs -r grep -l '^Types: deb-src' >/dev/null 2>&1 \
+     && ! grep -qs '^deb-src ' /etc/apt/sources.list; then
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+        > /etc/apt/sources.list.d/debian-src.sources
+    else
+      sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/debian-src.list
+    fi
+    apt-get update -qq
+  fi
+  rm -rf "$ksrc" "$build/kamailio-dl"
+  mkdir -p "$build/kamailio-dl"
+  (cd "$build/kamailio-dl" && apt-get source -qq --download-only "kamailio=$kver" >/dev/null \
+     && dpkg-source -x --no-check ./*.dsc "$ksrc" >/dev/null)
+  (cd "$ksrc" && make cfg prefix=/usr FLAVOUR=kamailio \
+     CC_EXTRA_OPTS="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS) -DVERSION_NODATE" \
+     LD_EXTRA_OPTS="$(dpkg-buildflags --get LDFLAGS)" >/dev/null)
+  touch "$ksrc/.configured-$kver"
+fi
+echo "setup: ok (kamailio $kver source in $ksrc)"
