@@ -1,0 +1,60 @@
+# Persistent chat server for SIP networks - top-level Makefile.
+#
+#   make run    set up this machine if needed, build, and run the whole stack on loopback
+#   make test   set up, build, and run every test (unit tests, then end-to-end tests)
+#   make build  set up and build everything
+#   make lint   cppcheck and clang-tidy over our C code
+#
+# "Set up" (scripts/setup.sh) installs Debian packages and prepares the Kamailio
+# source tree of the installed version, which our module is compiled against.
+
+TOP := $(CURDIR)
+KSRC := $(TOP)/build/kamailio-src
+MODDIR := $(KSRC)/src/modules/pchat
+
+.PHONY: all build setup module backend client run test unit e2e lint clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+# The module is built by Kamailio's own module makefiles inside the source tree; our
+# files are linked into src/modules/pchat there.
+module: setup
+	@mkdir -p $(MODDIR)
+	@ln -sf $(TOP)/kamailio-module/*.c $(TOP)/kamailio-module/*.h $(TOP)/kamailio-module/Makefile $(MODDIR)/
+	@$(MAKE) -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common
+
+backend: setup
+	@$(MAKE) -s -C backend
+
+client: setup
+	@$(MAKE) -s -C client
+
+build: module backend client
+	@$(MAKE) -s -C tests/e2e
+
+run: build
+	@bash scripts/stack.sh run
+
+unit: setup
+	@$(MAKE) -s -C tests/unit run SANITIZE=1
+
+e2e: build
+	@bash tests/e2e/run.sh
+
+test: unit e2e
+
+lint:
+	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
+	  --suppress=missingIncludeSystem --inline-suppr -I common backend client common tests/unit
+	clang-tidy --quiet backend/*.c client/*.c -- -std=gnu11 -I common \
+	  $$(pkg-config --cflags libevent libxml-2.0 libmariadb sofia-sip-ua)
+
+clean:
+	-$(MAKE) -s -C backend clean
+	-$(MAKE) -s -C client clean
+	-$(MAKE) -s -C tests/unit clean
+	-$(MAKE) -s -C tests/e2e clean
+	-$(MAKE) -s -C $(MODDIR) clean PCHAT_COMMON=$(TOP)/common

@@ -1,0 +1,73 @@
+/* pchat client library: XCCOS chat sessions over SIP, built on sofia-sip nua.
+ *
+ * One pc_context owns one su_root (single-threaded: the nua stacks run in the caller's
+ * thread). Each pc_client is one chat session (one INVITE dialog) with its own nua
+ * instance and its own local transport bound to 127.0.0.1 on an ephemeral port. Any
+ * wait on any client runs the shared root, so events of every client of the context are
+ * processed (and incoming INFOs queued) while one of them waits.
+ *
+ * Incoming in-dialog INFO requests are answered 200 by nua itself (INFO is not in
+ * NUTAG_APPL_METHOD); their bodies are queued per client for pc_next_info().
+ */
+#ifndef PCHAT_CLIENT_H
+#define PCHAT_CLIENT_H
+
+typedef struct pc_context pc_context; /* one su_root */
+typedef struct pc_client pc_client;   /* one chat session (one INVITE dialog) */
+
+pc_context *pc_context_new(void);
+/* Closes (BYE, bounded) every client still open, then frees the context. */
+void pc_context_free(pc_context *);
+
+/* INVITE chat_uri as user_uri via proxy ("127.0.0.1:5060" or a sip: URI), transport
+ * "tcp" (default when NULL) or "udp"; waits up to timeout_ms for the final response.
+ * Returns NULL and sets *status to the SIP status (408 on timeout, 0 on local failure)
+ * on failure; on success *status is 200. */
+pc_client *pc_open(pc_context *, const char *user_uri, const char *chat_uri,
+                   const char *proxy, const char *transport, int timeout_ms, int *status);
+
+/* Sends one INFO (Content-Type: text/plain) with this body; waits for its final
+ * response; returns the SIP status (408 on timeout, 481 without sending if the dialog is
+ * gone) and stores Retry-After (or -1) in *retry_after if non-NULL. */
+int pc_send_info(pc_client *, const char *body, int timeout_ms, int *retry_after);
+
+/* Convenience: wraps items in an envelope with the client's own envid counter. */
+int pc_send_xccos(pc_client *, const char *items, int timeout_ms, int *retry_after);
+
+/* envid of the last envelope pc_send_xccos sent (0 if none). */
+unsigned long pc_last_envid(const pc_client *);
+
+/* Next INFO body the server sent on this session (already answered 200), in arrival
+ * order: returns a malloc'd string, or NULL after timeout_ms. */
+char *pc_next_info(pc_client *, int timeout_ms);
+
+/* Runs the event loop for up to timeout_ms (for the CLI, which also polls stdin). */
+void pc_run(pc_context *, int timeout_ms);
+
+/* 1 while the dialog is established (200 received, no BYE sent or received). */
+int pc_is_up(const pc_client *);
+/* 1 once the server ended the dialog with BYE. */
+int pc_peer_hung_up(const pc_client *);
+
+const char *pc_user_uri(const pc_client *);
+const char *pc_chat_uri(const pc_client *);
+/* The dialog's Call-ID (NULL before 200). */
+const char *pc_call_id(const pc_client *);
+
+/* Sends BYE if the dialog is up and waits for its final response; keeps the object
+ * (and the dialog identifiers) alive. Returns the BYE status (0 if nothing was sent). */
+int pc_bye(pc_client *, int timeout_ms);
+
+/* Test aid: sends an INFO that replays the identifiers of this client's (ended) dialog
+ * -- Call-ID, From tag, To tag, remote target -- from a fresh handle, as a client that
+ * missed the end of the dialog would. Returns the SIP status of the response (408 on
+ * timeout, 0 if the dialog never existed). */
+int pc_replay_info(pc_client *, const char *body, int timeout_ms);
+
+/* BYE (if still up), then free. */
+void pc_close(pc_client *, int timeout_ms);
+
+/* Sofia's own logging: level 0..9 (default from the SOFIA_DEBUG environment variable). */
+void pc_set_sofia_log_level(int level);
+
+#endif

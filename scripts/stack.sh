@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Starts and stops the whole stack on loopback: a private MariaDB (data directory and
+# socket under VAR), the schema and demo data, the backend (pchatd) and Kamailio with
+# kamailio-cfg/ and our module.  Nothing here touches the system services.
+#
+# usage: scripts/stack.sh [--var DIR] [--port N] COMMAND
+#   run            start everything, print how to connect, stop it all on Ctrl-C/SIGTERM
+#   start | stop   start or stop everything in the background
+#   backend-start | backend-stop | db-start | db-stop | kamailio-start | kamailio-stop
+#   status
+# Defaults: --var <checkout>/var, --port 5060 (SIP, UDP and TCP on 127.0.0.1).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+VAR="$top/var"
+PORT=5060
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --var) VAR="$2"; shift 2 ;;
+    --port) PORT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) break ;;
+  esac
+done
+cmd="${1:-run}"
+mkdir -p "$VAR"
+VAR=$(cd "$VAR" && pwd)
+DB_SOCK="$VAR/mysql.sock"
+BACKEND_SOCK="$VAR/backend.sock"
+MODULE="$top/build/kamailio-src/src/modules/pchat/pchat.so"
+POOL_URI="sip:pchat@example.com"
+MYSQL=(mysql --no-defaults --socket="$DB_SOCK" -uroot)
+
+log() { echo "stack: $*"; }
+
+pid_alive() { [ -f "$VAR/$1.pid" ] && kill -0 "$(cat "$VAR/$1.pid")" 2>/dev/null; }
+
+# Waits up to $2 seconds for a command to succeed.
+wait_for() {
+  local what="$1" secs="$2"; shift 2
+  local i
+  for ((i = 0; i < secs * 10; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  log "timed out waiting for $what"; return 1
+}
+
+stop_pid() {
+  local name="$1" i pid
+  [ -f "$VAR/$name.pid" ] || return 0
+  pid=$(cat "$VAR/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then log "$name did not stop, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$VAR/$name.pid"
+}
+
+db_start() {
+  pid_alive mariadb && return 0
+  if [ ! -d "$VAR/mysql/mysql" ]; then
+    log "initialising MariaDB data directory $VAR/mysql"
+    mariadb-install-db --no-defaults --datadir="$VAR/mysql" --user=root \
+      --auth-root-authentication-method=normal --skip-test-db >"$VAR/mariadb-install.log" 2>&1
+  fi
+  mariadbd --no-defaults --datadir="$VAR/mysql" --socket="$DB_SOCK" --skip-networking \
+    --user=root --pid-file="$VAR/mariadbd.pid" --log-error="$VAR/mariadb.log" \
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 &
+  echo $! > "$VAR/mariadb.pid"
+  wait_for "MariaDB" 60 "${MYSQL[@]}" -e "SELECT 1"
+  "${MYSQL[@]}" -e "CREATE DATABASE IF NOT EXISTS pchat CHARACTER SET utf8mb4"
+  "$top/scripts/db-migrate.sh" --no-defaults --socket="$DB_SOCK" -uroot pchat
+  "${MYSQL[@]}" pchat < "$top/sql/demo.sql"
+}
+
+backend_start() {
+  pid_alive backend && return 0
+  "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
+    --channel-uri "$POOL_URI" >>"$VAR/backend.log" 2>&1 &
+  echo $! > "$VAR/backend.pid"
+  wait_for "backend socket" 10 test -S "$BACKEND_SOCK"
+}
+
+kamailio_start() {
+  pid_alive kamailio && return 0
+  mkdir -p "$VAR/kamailio"
+  kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
+    -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
+    -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
+    -A "POOL_URI=\"$POOL_URI\"" >>"$VAR/kamailio.log" 2>&1 &
+  echo $! > "$VAR/kamailio.pid"
+  wait_for "Kamailio TCP port $PORT" 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
+}
+
+start_all() { db_start; backend_start; kamailio_start; }
+stop_all() { stop_pid kamailio; stop_pid backend; stop_pid mariadb; }
+
+case "$cmd" in
+  start) start_all ;;
+  stop) stop_all ;;
+  db-start) db_start ;;
+  db-stop) stop_pid mariadb ;;
+  backend-start) backend_start ;;
+  backend-stop) stop_pid backend ;;
+  kamailio-start) kamailio_start ;;
+  kamailio-stop) stop_pid kamailio ;;
+  status)
+    for n in mariadb backend kamailio; do
+      if pid_alive $n; then echo "$n: running (pid $(cat "$VAR/$n.pid"))"; else echo "$n: stopped"; fi
+    done ;;
+  run)
+    trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
+    start_all
+    cat <<INFO
+
+Persistent chat server running on loopback:
+  SIP (Kamailio + pchat module)  127.0.0.1:$PORT  UDP and TCP
+  chat URI                       $POOL_URI
+  backend (pchatd)               $BACKEND_SOCK
+  MariaDB                        $DB_SOCK  (database pchat)
+  logs                           $VAR/{kamailio,backend,mariadb}.log
+Demo users alice, bob, carol @example.com; rooms Lobby, Build Team, Ops.
+Chat from two terminals:
+  client/pchat --user alice --server 127.0.0.1:$PORT
+  client/pchat --user bob   --server 127.0.0.1:$PORT
+then type /rooms, /join Lobby, a line of text, /history, /quit.
+Press Ctrl-C to stop everything.
+INFO
+    while true; do
+      for n in mariadb backend kamailio; do
+        pid_alive $n || { log "$n exited; see $VAR/$n.log"; stop_all; exit 1; }
+      done
+      sleep 1 & wait $!
+    done ;;
+  *) echo "unknown command $cmd (see --help)"; exit 2 ;;
+esac

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# End-to-end tests: starts the real stack (private MariaDB, backend, Kamailio with our
+# module) on a free loopback port under build/e2e-var, runs the test program over real
+# SIP, and stops every process it started, whatever happens.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+var="$top/build/e2e-var"
+rm -rf "$var"
+mkdir -p "$var"
+
+free_port() {
+  python3 - <<'PY' 2>/dev/null || echo 25060
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    u.bind(("127.0.0.1", p)); print(p)
+finally:
+    u.close()
+PY
+}
+port=$(free_port)
+stack=("$top/scripts/stack.sh" --var "$var" --port "$port")
+
+cleanup() { "${stack[@]}" stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+show_logs() {
+  for f in kamailio backend mariadb; do
+    echo "---- last lines of $var/$f.log"
+    tail -n 40 "$var/$f.log" 2>/dev/null || true
+  done
+}
+
+echo "e2e: starting the stack on 127.0.0.1:$port"
+"${stack[@]}" start || { show_logs; exit 1; }
+
+status=0
+timeout 300 "$top/tests/e2e/e2e-chat" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
+  --db-name pchat --control "${stack[*]}" || status=$?
+[ "$status" -eq 0 ] || show_logs
+exit "$status"
