@@ -1,0 +1,178 @@
+/*
+ * config.c - see config.h.
+ */
+#include "config.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <string.h>
+
+struct config cfg;
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->db_user = "root";
+	c->db_password = "";
+	c->db_name = "pchat";
+	c->queue_limit = 10000;
+	c->message_max_bytes = 8192;
+	c->xml_max_bytes = 65536;
+	c->bccontext_max = 500;
+	c->shutdown_timeout = 10;
+	c->log_level = LL_INFO;
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: pchatd --socket PATH [options]\n"
+	      "Persistent chat backend: serves XCCOS for the Kamailio pchat module.\n"
+	      "\n"
+	      "  --socket PATH            Unix socket to listen on for module connections (required)\n"
+	      "  --db-socket PATH         MariaDB Unix socket\n"
+	      "  --db-host HOST           MariaDB host (instead of --db-socket)\n"
+	      "  --db-port N              MariaDB TCP port (default: library default)\n"
+	      "  --db-user USER           database user (default root)\n"
+	      "  --db-password PW         database password (default empty)\n"
+	      "  --db-name NAME           database name (default pchat)\n"
+	      "  --channel-uri URI        channel URI returned by cmd:requri\n"
+	      "                           (default: the URI the client invited)\n"
+	      "  --queue-limit N          accepted-but-unfinished commands before BUSY (10000)\n"
+	      "  --message-max-bytes N    longest chat text accepted, in bytes (8192)\n"
+	      "  --xml-max-bytes N        largest XCCOS envelope parsed, in bytes (65536)\n"
+	      "  --bccontext-max N        most messages one bccontext returns (500)\n"
+	      "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
+	      "  --log-level LEVEL        error, warn, info or debug (info)\n"
+	      "  --help                   show this help\n",
+			out);
+}
+
+enum {
+	OPT_SOCKET = 256,
+	OPT_DB_SOCKET,
+	OPT_DB_HOST,
+	OPT_DB_PORT,
+	OPT_DB_USER,
+	OPT_DB_PASSWORD,
+	OPT_DB_NAME,
+	OPT_CHANNEL_URI,
+	OPT_QUEUE_LIMIT,
+	OPT_MESSAGE_MAX,
+	OPT_XML_MAX,
+	OPT_BCCONTEXT_MAX,
+	OPT_SHUTDOWN_TIMEOUT,
+	OPT_LOG_LEVEL,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"db-socket", required_argument, NULL, OPT_DB_SOCKET},
+	{"db-host", required_argument, NULL, OPT_DB_HOST},
+	{"db-port", required_argument, NULL, OPT_DB_PORT},
+	{"db-user", required_argument, NULL, OPT_DB_USER},
+	{"db-password", required_argument, NULL, OPT_DB_PASSWORD},
+	{"db-name", required_argument, NULL, OPT_DB_NAME},
+	{"channel-uri", required_argument, NULL, OPT_CHANNEL_URI},
+	{"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
+	{"message-max-bytes", required_argument, NULL, OPT_MESSAGE_MAX},
+	{"xml-max-bytes", required_argument, NULL, OPT_XML_MAX},
+	{"bccontext-max", required_argument, NULL, OPT_BCCONTEXT_MAX},
+	{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+/* Parses a whole number in [min, max] for option name; prints the error itself. */
+static int number(const char *name, const char *arg, unsigned min, unsigned max,
+		unsigned *out, FILE *err)
+{
+	unsigned long long v;
+	if(parse_uint(arg, max, &v) < 0 || v < min) {
+		fprintf(err, "pchatd: --%s wants a whole number from %u to %u, not '%s'\n", name,
+				min, max, arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int nonempty(const char *name, const char *arg, const char **out, FILE *err)
+{
+	if(arg[0] == '\0') {
+		fprintf(err, "pchatd: --%s must not be empty\n", name);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
+/* Handles one option; returns 0, or -1 after printing the error. */
+static int apply(struct config *c, int opt, const char *arg, FILE *out)
+{
+	switch(opt) {
+		case OPT_SOCKET: return nonempty("socket", arg, &c->socket_path, out);
+		case OPT_DB_SOCKET: return nonempty("db-socket", arg, &c->db_socket, out);
+		case OPT_DB_HOST: return nonempty("db-host", arg, &c->db_host, out);
+		case OPT_DB_PORT: return number("db-port", arg, 1, 65535, &c->db_port, out);
+		case OPT_DB_USER: return nonempty("db-user", arg, &c->db_user, out);
+		case OPT_DB_PASSWORD: c->db_password = arg; return 0;
+		case OPT_DB_NAME: return nonempty("db-name", arg, &c->db_name, out);
+		case OPT_CHANNEL_URI: return nonempty("channel-uri", arg, &c->channel_uri, out);
+		case OPT_QUEUE_LIMIT:
+			return number("queue-limit", arg, 1, 100000000, &c->queue_limit, out);
+		case OPT_MESSAGE_MAX:
+			return number("message-max-bytes", arg, 1, 1 << 20, &c->message_max_bytes, out);
+		case OPT_XML_MAX:
+			/* The frame payload limit is the hard ceiling. */
+			return number("xml-max-bytes", arg, 64, 256 * 1024, &c->xml_max_bytes, out);
+		case OPT_BCCONTEXT_MAX:
+			return number("bccontext-max", arg, 1, 100000, &c->bccontext_max, out);
+		case OPT_SHUTDOWN_TIMEOUT:
+			return number("shutdown-timeout", arg, 0, 3600, &c->shutdown_timeout, out);
+		case OPT_LOG_LEVEL:
+			if(log_parse_level(arg, &c->log_level) == 0)
+				return 0;
+			fprintf(out, "pchatd: --log-level wants error, warn, info or debug, not '%s'\n",
+					arg);
+			return -1;
+		default: return -1;
+	}
+}
+
+enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out)
+{
+	int opt;
+
+	optind = 0; /* full rescan (GNU), so that tests may call this repeatedly */
+	opterr = 0; /* we print our own messages */
+	while((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		if(opt == OPT_HELP) {
+			usage(out);
+			return CONFIG_HELP;
+		}
+		if(opt == '?' || opt == ':') {
+			fprintf(out, "pchatd: unknown option or missing argument: %s\n",
+					argv[optind - 1]);
+			fputs("Try 'pchatd --help'.\n", out);
+			return CONFIG_ERROR;
+		}
+		if(apply(c, opt, optarg, out) < 0)
+			return CONFIG_ERROR;
+	}
+	if(optind < argc) {
+		fprintf(out, "pchatd: unexpected argument '%s'\n", argv[optind]);
+		return CONFIG_ERROR;
+	}
+	if(c->socket_path == NULL) {
+		fputs("pchatd: --socket PATH is required (try --help)\n", out);
+		return CONFIG_ERROR;
+	}
+	if(c->db_socket && c->db_host) {
+		fputs("pchatd: give --db-socket or --db-host, not both\n", out);
+		return CONFIG_ERROR;
+	}
+	return CONFIG_OK;
+}

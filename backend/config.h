@@ -1,0 +1,41 @@
+/*
+ * config.h - command-line options (getopt_long) and the global configuration.
+ */
+#ifndef PCHAT_CONFIG_H
+#define PCHAT_CONFIG_H
+
+#include <stdio.h>
+
+#include "log.h"
+
+struct config {
+	const char *socket_path; /* --socket, required */
+	const char *db_socket;   /* --db-socket; NULL: host/port or the library default */
+	const char *db_host;     /* --db-host */
+	unsigned db_port;        /* --db-port, 0 = default */
+	const char *db_user;
+	const char *db_password;
+	const char *db_name;
+	const char *channel_uri;    /* --channel-uri; NULL: the session's local URI */
+	unsigned queue_limit;       /* accepted-but-unfinished commands before BUSY */
+	unsigned message_max_bytes; /* grpchat text limit (bytes, after XML decoding) */
+	unsigned xml_max_bytes;     /* XCCOS envelope limit, checked before parsing */
+	unsigned bccontext_max;     /* cap of bcq last cnt */
+	unsigned shutdown_timeout;  /* seconds to flush the DB queue on SIGTERM */
+	enum log_level log_level;
+};
+
+extern struct config cfg;
+
+void config_defaults(struct config *c);
+
+enum config_result {
+	CONFIG_OK = 0,
+	CONFIG_HELP = 1,  /* --help was printed: exit 0 */
+	CONFIG_ERROR = 2, /* the error was printed: exit 2 */
+};
+
+/* Parses argv into c (after config_defaults).  Messages go to out. */
+enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out);
+
+#endif
