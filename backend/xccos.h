@@ -1,0 +1,155 @@
+/*
+ * xccos.h - the XCCOS codec: parses client envelopes into plain C structs and
+ * builds every XML string the backend sends.  No other file writes XML.
+ *
+ * Escaping: one function, xccos_escape(), used for all text and attribute values
+ * (we build strings ourselves rather than with xmlTextWriter: the shapes are
+ * small and fixed, and a shared item block can then be wrapped per session).
+ */
+#ifndef PCHAT_XCCOS_H
+#define PCHAT_XCCOS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sbuf.h"
+
+#define XCCOS_NS "urn:parlano:xml:ns:xccos"
+#define XCCOS_ENVELOPE_TAIL "</xccos>"
+/* Room for the envelope start tag with a 20-digit envid. */
+#define XCCOS_HEAD_MAX 96
+
+/* XCCOS response codes.  Their tokens live in one table in xccos.c. */
+enum xccos_code {
+	XC_OK = 200,
+	XC_BAD_REQUEST = 400,
+	XC_ACCESS_DENIED = 403,
+	XC_NOT_FOUND = 404,
+	XC_TOO_LARGE = 413,
+	XC_INTERNAL = 500,
+	XC_NOT_IMPLEMENTED = 501,
+	XC_UNAVAILABLE = 503,
+};
+
+/* The token for code ("SUCCESS_OK", ...); unknown codes map to ERR_INTERNAL's. */
+const char *xccos_resp_token(int code);
+
+/* Routes libxml2's error output to our debug log.  Call once at start-up. */
+void xccos_init(void);
+void xccos_cleanup(void);
+
+enum xccos_kind {
+	XCCOS_CMD,
+	XCCOS_GRPCHAT,
+};
+
+struct xccos_chanid {
+	char *domain; /* NULL if the attribute is missing */
+	char *value;
+};
+
+/* At most this many chanid elements of one cmd are kept (bjoin). */
+#define XCCOS_MAX_CHANIDS 100
+
+/* One parsed client envelope (its first item).  Strings are owned, NUL-terminated. */
+struct xccos_req {
+	char *envid; /* verbatim; "0" if the envelope had none */
+	enum xccos_kind kind;
+	char *id;    /* item id, e.g. "cmd:join" (cmd: never NULL) */
+	char *seqid; /* verbatim; "0" for a cmd without one, "1" for a grpchat */
+
+	/* cmd: from <data>; the first of each, except chanids (all, in order) */
+	struct xccos_chanid *chanids;
+	size_t nchanids;
+	char *chanib_uri; /* data/chanib@uri */
+	long bcq_last;    /* data/bcq/last@cnt; -1 if missing or not a positive number */
+	char *qtype;      /* data/qib@qtype */
+	char *criteria;   /* data/qib@criteria */
+
+	/* grpchat */
+	char *chan_uri; /* @chanUri */
+	char *author;   /* @author: informational only, never trusted */
+	char *ts;       /* @ts: informational only */
+	int has_chat;   /* a <chat> child was present */
+	char *text;     /* decoded text of <chat>, "" if none */
+	size_t text_len;
+};
+
+/*
+ * Parses one XCCOS envelope of len bytes.  Rejects, with a human-readable reason in
+ * why: more than max_bytes (checked before parsing), a DOCTYPE or internal subset,
+ * malformed XML, a root other than <xccos>, no item, an item other than cmd or
+ * grpchat, a cmd without "cmd:<name>" id.  Returns 0 or -1; on -1 req->envid is
+ * still set when it could be read ("0" otherwise).  Always xccos_req_free() req.
+ */
+int xccos_parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req,
+		char *why, size_t whylen);
+void xccos_req_free(struct xccos_req *req);
+
+/* ---- building ---- */
+
+/* Appends s[0..len) escaped: & < > " always; CR (and in attributes LF, TAB) as
+ * character references so they survive XML normalisation; other C0 controls,
+ * which XML 1.0 cannot carry, are dropped. */
+void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr);
+/* Appends ' name="escaped value"'. */
+void xccos_attr(struct sbuf *sb, const char *name, const char *value);
+
+/* Writes the envelope start tag for envid into buf (XCCOS_HEAD_MAX); returns its length. */
+size_t xccos_envelope_head(char *buf, uint64_t envid);
+/* Appends a whole envelope: head, items, tail. */
+void xccos_envelope(struct sbuf *sb, uint64_t envid, const char *items, size_t len);
+
+/* <rpl id="rpl:NAME" seqid=..><commandid seqid=.. envid=../><resp code=..>TOKEN</resp>
+ * NAME is the command name without "cmd:".  Close with xccos_rpl_end(). */
+void xccos_rpl_begin(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, int code);
+void xccos_rpl_end(struct sbuf *sb);
+
+/* A reply with an empty <data/> (errors, not implemented). */
+void xccos_build_rpl_empty(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, int code);
+/* rpl:error for an envelope we could not understand. */
+void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reason);
+/* rpl:requri carrying the channel URI. */
+void xccos_build_requri(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const char *channel_uri);
+/* rpl:join (name "join") / rpl:bjoin: users present, one chanib with aib 3984. */
+struct xccos_room_info {
+	const char *uri;
+	const char *name;
+	const char *topic;
+	const char *description;
+	unsigned ucnt;     /* users present */
+	int is_private;    /* visibilty private rather than public */
+};
+void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, const char *const *users, size_t nusers,
+		const struct xccos_room_info *room);
+/* rpl:part echoing the room URI. */
+void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid, int code,
+		const char *chan_uri);
+/* ntc:join (or ntc:bjoin): user arrived in ma-chan://domain/chan_id. */
+void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user,
+		const char *domain, const char *chan_id);
+/* ntc:part: user left chan_uri. */
+void xccos_build_ntc_part(struct sbuf *sb, const char *chan_uri, const char *user);
+
+/* One chat message, as broadcast (grpchat) or in history (msg). */
+struct xccos_chat {
+	const char *chan_uri;
+	const char *author;
+	const char *ts;
+	uint64_t msgid;
+	const char *text;
+	size_t text_len;
+};
+void xccos_build_grpchat(struct sbuf *sb, const struct xccos_chat *m);
+/* rpl:bccontext: <data><chanib uri><msg id="grpchat" ...>... oldest first. */
+void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const char *chan_uri, const struct xccos_chat *msgs, size_t n);
+/* rpl:chansrch: one chanib per room with the info/prop children sipe reads. */
+void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_room_info *rooms, size_t n);
+
+#endif
