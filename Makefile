@@ -48,7 +48,8 @@ test: unit e2e
 
 lint:
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
-	  --suppress=missingIncludeSystem --inline-suppr -I common backend client common tests/unit
+	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
+	  -I common kamailio-module backend client common tests/unit
 	clang-tidy --quiet backend/*.c client/*.c -- -std=gnu11 -I common \
 	  $$(pkg-config --cflags libevent libxml-2.0 libmariadb sofia-sip-ua)
 

@@ -110,39 +110,40 @@ static int nonempty(const char *name, const char *arg, const char **out, FILE *e
 }
 
 /* Handles one option; returns 0, or -1 after printing the error. */
-static int apply(struct config *c, int opt, const char *arg, FILE *out)
+static int apply(struct config *c, int opt, const char *arg, FILE *err)
 {
 	switch(opt) {
-		case OPT_SOCKET: return nonempty("socket", arg, &c->socket_path, out);
-		case OPT_DB_SOCKET: return nonempty("db-socket", arg, &c->db_socket, out);
-		case OPT_DB_HOST: return nonempty("db-host", arg, &c->db_host, out);
-		case OPT_DB_PORT: return number("db-port", arg, 1, 65535, &c->db_port, out);
-		case OPT_DB_USER: return nonempty("db-user", arg, &c->db_user, out);
+		case OPT_SOCKET: return nonempty("socket", arg, &c->socket_path, err);
+		case OPT_DB_SOCKET: return nonempty("db-socket", arg, &c->db_socket, err);
+		case OPT_DB_HOST: return nonempty("db-host", arg, &c->db_host, err);
+		case OPT_DB_PORT: return number("db-port", arg, 1, 65535, &c->db_port, err);
+		case OPT_DB_USER: return nonempty("db-user", arg, &c->db_user, err);
 		case OPT_DB_PASSWORD: c->db_password = arg; return 0;
-		case OPT_DB_NAME: return nonempty("db-name", arg, &c->db_name, out);
-		case OPT_CHANNEL_URI: return nonempty("channel-uri", arg, &c->channel_uri, out);
+		case OPT_DB_NAME: return nonempty("db-name", arg, &c->db_name, err);
+		case OPT_CHANNEL_URI: return nonempty("channel-uri", arg, &c->channel_uri, err);
 		case OPT_QUEUE_LIMIT:
-			return number("queue-limit", arg, 1, 100000000, &c->queue_limit, out);
+			return number("queue-limit", arg, 1, 100000000, &c->queue_limit, err);
 		case OPT_MESSAGE_MAX:
-			return number("message-max-bytes", arg, 1, 1 << 20, &c->message_max_bytes, out);
+			/* Escaped (up to 6 bytes per byte) a post must still fit in one frame. */
+			return number("message-max-bytes", arg, 1, 32768, &c->message_max_bytes, err);
 		case OPT_XML_MAX:
 			/* The frame payload limit is the hard ceiling. */
-			return number("xml-max-bytes", arg, 64, 256 * 1024, &c->xml_max_bytes, out);
+			return number("xml-max-bytes", arg, 64, 256 * 1024, &c->xml_max_bytes, err);
 		case OPT_BCCONTEXT_MAX:
-			return number("bccontext-max", arg, 1, 100000, &c->bccontext_max, out);
+			return number("bccontext-max", arg, 1, 100000, &c->bccontext_max, err);
 		case OPT_SHUTDOWN_TIMEOUT:
-			return number("shutdown-timeout", arg, 0, 3600, &c->shutdown_timeout, out);
+			return number("shutdown-timeout", arg, 0, 3600, &c->shutdown_timeout, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
 				return 0;
-			fprintf(out, "pchatd: --log-level wants error, warn, info or debug, not '%s'\n",
+			fprintf(err, "pchatd: --log-level wants error, warn, info or debug, not '%s'\n",
 					arg);
 			return -1;
 		default: return -1;
 	}
 }
 
-enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out)
+enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err)
 {
 	int opt;
 
@@ -154,24 +155,24 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			return CONFIG_HELP;
 		}
 		if(opt == '?' || opt == ':') {
-			fprintf(out, "pchatd: unknown option or missing argument: %s\n",
+			fprintf(err, "pchatd: unknown option or missing argument: %s\n",
 					argv[optind - 1]);
-			fputs("Try 'pchatd --help'.\n", out);
+			fputs("Try 'pchatd --help'.\n", err);
 			return CONFIG_ERROR;
 		}
-		if(apply(c, opt, optarg, out) < 0)
+		if(apply(c, opt, optarg, err) < 0)
 			return CONFIG_ERROR;
 	}
 	if(optind < argc) {
-		fprintf(out, "pchatd: unexpected argument '%s'\n", argv[optind]);
+		fprintf(err, "pchatd: unexpected argument '%s'\n", argv[optind]);
 		return CONFIG_ERROR;
 	}
 	if(c->socket_path == NULL) {
-		fputs("pchatd: --socket PATH is required (try --help)\n", out);
+		fputs("pchatd: --socket PATH is required (try --help)\n", err);
 		return CONFIG_ERROR;
 	}
 	if(c->db_socket && c->db_host) {
-		fputs("pchatd: give --db-socket or --db-host, not both\n", out);
+		fputs("pchatd: give --db-socket or --db-host, not both\n", err);
 		return CONFIG_ERROR;
 	}
 	return CONFIG_OK;

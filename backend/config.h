@@ -35,7 +35,7 @@ enum config_result {
 	CONFIG_ERROR = 2, /* the error was printed: exit 2 */
 };
 
-/* Parses argv into c (after config_defaults).  Messages go to out. */
-enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out);
+/* Parses argv into c (after config_defaults).  --help goes to out, errors to err. */
+enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err);
 
 #endif

@@ -11,7 +11,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-static void *oom(size_t size)
+static void __attribute__((noreturn)) oom(size_t size)
 {
 	log_error("out of memory (allocating %zu bytes)", size);
 	abort();
@@ -20,19 +20,25 @@ static void *oom(size_t size)
 void *xmalloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);
-	return p ? p : oom(size);
+	if(p == NULL)
+		oom(size);
+	return p;
 }
 
 void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
-	return p ? p : oom(n * size);
+	if(p == NULL)
+		oom(n * size);
+	return p;
 }
 
 void *xrealloc(void *p, size_t size)
 {
 	void *q = realloc(p, size ? size : 1);
-	return q ? q : oom(size);
+	if(q == NULL)
+		oom(size);
+	return q;
 }
 
 char *xstrdup(const char *s)
@@ -57,9 +63,10 @@ void clock_now_ms(struct timespec *ts)
 void format_ts(char out[TS_BUFSZ], time_t sec, unsigned ms)
 {
 	struct tm tm;
+	size_t n;
 	gmtime_r(&sec, &tm);
-	snprintf(out, TS_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+	n = strftime(out, TS_BUFSZ, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, TS_BUFSZ - n, ".%03uZ", ms % 1000);
 }
 
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out)

@@ -15,6 +15,7 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/su_uniqueid.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/url.h>
 
@@ -32,6 +33,7 @@ struct pc_context {
     su_root_t *root;
     pc_client *clients; /* open clients */
     pc_client *zombies; /* closed clients whose nua did not finish shutting down */
+    char last_error[256];
 };
 
 struct pc_client {
@@ -53,6 +55,7 @@ struct pc_client {
     int info_status[STATUS_RING];
     int info_retry[STATUS_RING];
     int replay_status;
+    uint32_t last_cseq; /* highest CSeq of our requests on the dialog seen in responses */
 
     struct info_item *inbox, **inbox_tail;
     uint32_t envid;
@@ -223,20 +226,42 @@ static void enqueue_info(pc_client *c, sip_t const *sip)
     c->inbox_tail = &it->next;
 }
 
+/* Describes a failed request in ctx->last_error. (Failures of the local stack, such
+ * as a refused TCP connection, also arrive as responses, e.g. 503, from nta.) */
+static void note_error(pc_client *c, const char *method, int status, const char *phrase,
+                       sip_t const *sip)
+{
+    char ra[48] = "";
+    if (sip && sip->sip_retry_after)
+        snprintf(ra, sizeof ra, ", Retry-After %u",
+                 (unsigned)sip->sip_retry_after->af_delta);
+    snprintf(c->ctx->last_error, sizeof c->ctx->last_error, "%s: %d %s%s", method, status,
+             phrase ? phrase : "", ra);
+}
+
+const char *pc_last_error(const pc_context *ctx)
+{
+    return ctx && ctx->last_error[0] ? ctx->last_error : "no error";
+}
+
 static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
                      nua_magic_t *magic, nua_handle_t *nh, nua_hmagic_t *hmagic,
                      sip_t const *sip, tagi_t tags[])
 {
     pc_client *c = (pc_client *)magic;
-    (void)nua;
     (void)hmagic;
     if (!c)
         return;
+    if (nh && nh == c->nh && sip && sip->sip_status && sip->sip_cseq &&
+        sip->sip_cseq->cs_seq > c->last_cseq)
+        c->last_cseq = sip->sip_cseq->cs_seq;
 
     switch (event) {
     case nua_r_invite:
         if (status >= 200 && nh == c->nh) {
             c->invite_status = status;
+            if (status >= 300)
+                note_error(c, "INVITE", status, phrase, sip);
             if (status < 300)
                 save_dialog(c, sip);
         }
@@ -258,6 +283,8 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
     case nua_r_info:
         if (status < 200)
             break;
+        if (status != 200)
+            note_error(c, "INFO", status, phrase, sip);
         if (nh == c->nh) {
             unsigned k = c->info_done % STATUS_RING;
             c->info_status[k] = status;
@@ -271,9 +298,14 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
         break;
 
     case nua_i_info:
-        /* nua has already answered 200 (INFO is not an application method here). */
-        if (nh == c->nh)
+        if (nh && nh == c->nh) {
             enqueue_info(c, sip);
+            nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
+        } else {
+            nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(nua), TAG_END());
+            if (nh && nh != c->replay_nh)
+                nua_handle_destroy(nh);
+        }
         break;
 
     case nua_i_bye:
@@ -372,11 +404,8 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri,
     c->inbox_tail = &c->inbox;
     c->user_uri = strdup(user_uri);
     c->chat_uri = strdup(chat_uri);
-    {
-        uint32_t seed = (uint32_t)now_ms() ^ (uint32_t)(uintptr_t)c;
-        srandom(seed ^ (uint32_t)random());
-        c->envid = (uint32_t)random() & 0x3fffffffu;
-    }
+    /* envid: random 30-bit start, +1 per envelope (as sipe does). */
+    c->envid = su_random() & 0x3fffffffu;
 
     char local[64], proxy_url[300];
     snprintf(local, sizeof local, "sip:127.0.0.1:*;transport=%s", transport);
@@ -394,6 +423,17 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri,
                         NUTAG_PROXY(proxy_url),
                         TAG_IF(user, NUTAG_M_USERNAME(user)),
                         NUTAG_MEDIA_ENABLE(0),
+                        /* nua answers methods missing from Allow with 405: the server's
+                         * XCCOS replies come as INFO. */
+                        NUTAG_ALLOW("INFO"),
+                        /* Left to itself nua answers every INFO 200, even one outside any
+                         * dialog; as an application method we answer it: 200 in our
+                         * dialog, 481 otherwise (the server then drops a stale session). */
+                        NUTAG_APPL_METHOD("INFO"),
+                        /* nua would silently re-send a request answered 5xx with a
+                         * Retry-After below this many seconds (reporting only 100); the
+                         * caller must see the 503 and decide, so never retry. */
+                        NUTAG_MAX_RETRY_AFTER(0),
                         /* Refresh the session with UPDATE (as sipe does), not re-INVITE. */
                         NUTAG_UPDATE_REFRESH(1),
                         NUTAG_USER_AGENT("pchat-client/0.1"),
@@ -427,8 +467,11 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri,
     nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
                TAG_END());
 
+    ctx->last_error[0] = '\0';
     if (!wait_for(ctx, cond_invite_done, c, timeout_ms)) {
         *status = 408;
+        snprintf(ctx->last_error, sizeof ctx->last_error,
+                 "INVITE: no final response within %d ms", timeout_ms);
         nua_cancel(c->nh, TAG_END());
         wait_for(ctx, cond_ended, c, 1000);
         teardown(c, 1000);
@@ -460,8 +503,11 @@ int pc_send_info(pc_client *c, const char *body, int timeout_ms, int *retry_afte
     long long deadline = now_ms() + timeout_ms;
     while (c->info_done <= seq) {
         long long left = deadline - now_ms();
-        if (left <= 0)
+        if (left <= 0) {
+            snprintf(c->ctx->last_error, sizeof c->ctx->last_error,
+                     "INFO: no final response within %d ms", timeout_ms);
             return 408;
+        }
         if (c->ended && !c->nh)
             return 481;
         su_root_step(c->ctx->root, left > 50 ? 50 : (su_duration_t)left);
@@ -551,9 +597,9 @@ int pc_replay_info(pc_client *c, const char *body, int timeout_ms)
                               SIPTAG_TO_STR(to), TAG_END());
     if (!c->replay_nh)
         return 0;
-    /* CSeq well above anything the dialog used, as a later in-dialog request would. */
+    /* CSeq above anything the dialog used, as a later in-dialog request would carry. */
     char cseq[32];
-    snprintf(cseq, sizeof cseq, "%u INFO", 1000u + c->info_sent);
+    snprintf(cseq, sizeof cseq, "%u INFO", (unsigned)(c->last_cseq + 1));
     nua_info(c->replay_nh,
              TAG_IF(c->remote_target, NUTAG_URL(c->remote_target)),
              SIPTAG_CALL_ID_STR(c->call_id),

@@ -6,8 +6,9 @@
  * wait on any client runs the shared root, so events of every client of the context are
  * processed (and incoming INFOs queued) while one of them waits.
  *
- * Incoming in-dialog INFO requests are answered 200 by nua itself (INFO is not in
- * NUTAG_APPL_METHOD); their bodies are queued per client for pc_next_info().
+ * Incoming INFO requests in the session's dialog are answered 200 (INFO is an
+ * application method: the library answers it, 481 outside the dialog) and their bodies
+ * are queued per client for pc_next_info().
  */
 #ifndef PCHAT_CLIENT_H
 #define PCHAT_CLIENT_H
@@ -40,6 +41,10 @@ unsigned long pc_last_envid(const pc_client *);
 /* Next INFO body the server sent on this session (already answered 200), in arrival
  * order: returns a malloc'd string, or NULL after timeout_ms. */
 char *pc_next_info(pc_client *, int timeout_ms);
+
+/* Text about the last failed INVITE/INFO of any client of the context: method, status,
+ * phrase (and Retry-After), e.g. "INVITE: 503 Service Unavailable". */
+const char *pc_last_error(const pc_context *);
 
 /* Runs the event loop for up to timeout_ms (for the CLI, which also polls stdin). */
 void pc_run(pc_context *, int timeout_ms);

@@ -350,10 +350,11 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct pchat_frame f;
 	unsigned char lenbuf[4];
-	size_t avail, need, used;
+	size_t avail, used;
 	(void)arg;
 	cfg_update();
 	while((avail = evbuffer_get_length(in)) >= 4) {
+		size_t need;
 		evbuffer_copyout(in, lenbuf, 4);
 		need = 4 + (size_t)pchat_get_u32(lenbuf);
 		if(need > PCHAT_FRAME_HEADER + PCHAT_FRAME_MAX_PAYLOAD || need < PCHAT_FRAME_HEADER) {

@@ -1,0 +1,103 @@
+/*
+ * db.h - database access that never blocks the event loop.
+ *
+ * The loop submits jobs; one worker thread with its own MariaDB connection runs
+ * them in submission order and hands each finished job back to the loop, where
+ * its done callback runs (then the job is freed).  Jobs are never lost while the
+ * process runs: if the database is down or the connection drops, the worker
+ * reconnects with backoff and runs the job again.  A job fails (DB_FAILED) only
+ * on a permanent SQL error.
+ *
+ * Why a worker thread and not Connector/C's non-blocking API: we want prepared
+ * statements and batched transactions, and the non-blocking API would turn each
+ * of their many calls into a state machine.  A thread with plain blocking calls
+ * is simpler, and the loop never waits for it.
+ */
+#ifndef PCHAT_DB_H
+#define PCHAT_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "list.h"
+#include "util.h"
+
+struct event_base;
+struct config;
+
+enum db_job_type {
+	DB_LOAD_ROOM,  /* room by (domain, chan_id) -> rooms[0] */
+	DB_INSERT_MSG, /* one post -> msg_id; consecutive inserts share one transaction */
+	DB_HISTORY,    /* last `limit` messages of room_id -> msgs, oldest first */
+	DB_SEARCH,     /* non-secret rooms whose name or description contains criteria */
+};
+
+enum db_status {
+	DB_OK = 0,
+	DB_NOT_FOUND, /* DB_LOAD_ROOM: no such room */
+	DB_FAILED,    /* permanent SQL error (logged) */
+};
+
+struct db_room {
+	uint64_t id;
+	char *domain;
+	char *chan_id;
+	char *name;
+	char *description;
+	char *topic;
+	char privacy[8]; /* "open", "closed" or "secret" */
+};
+
+struct db_msg {
+	uint64_t id;
+	char *author;
+	char *body;
+	size_t body_len;
+	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
+};
+
+struct db_job {
+	enum db_job_type type;
+	enum db_status status;
+	void (*done)(struct db_job *job); /* runs in the event loop */
+	void *arg;
+
+	/* inputs */
+	char *domain, *chan_id;    /* LOAD_ROOM */
+	uint64_t room_id;          /* INSERT_MSG, HISTORY */
+	char *author;              /* INSERT_MSG */
+	char *body;                /* INSERT_MSG */
+	size_t body_len;
+	struct timespec posted_at; /* INSERT_MSG: the server clock, whole ms, UTC */
+	unsigned limit;            /* HISTORY, SEARCH */
+	char *criteria;            /* SEARCH; "" means all */
+
+	/* outputs */
+	uint64_t msg_id;       /* INSERT_MSG */
+	struct db_room *rooms; /* LOAD_ROOM (1), SEARCH */
+	size_t nrooms;
+	struct db_msg *msgs; /* HISTORY */
+	size_t nmsgs;
+
+	struct list link; /* in the todo or done queue */
+};
+
+/* The most inserts committed in one transaction. */
+#define DB_BATCH_MAX 128
+
+struct db_job *db_job_new(enum db_job_type type, void (*done)(struct db_job *), void *arg);
+void db_job_free(struct db_job *job);
+/* Drops a job's outputs (before a retry). */
+void db_job_clear_results(struct db_job *job);
+
+/* Starts the worker; it connects (and keeps retrying) in the background. */
+int db_start(struct event_base *base, const struct config *c);
+void db_submit(struct db_job *job);
+/* Jobs submitted whose callback has not run yet. */
+size_t db_backlog(void);
+/* Stops the worker after its current batch.  wait: join it and free every job
+ * left (their callbacks do not run); otherwise just signal it (forced exit). */
+void db_stop(int wait);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * dbsql.h - the SQL side of the DB worker: one MariaDB connection and its
+ * prepared statements.  Only the worker thread calls these.
+ */
+#ifndef PCHAT_DBSQL_H
+#define PCHAT_DBSQL_H
+
+#include <stddef.h>
+
+#include <mysql.h>
+
+struct config;
+struct db_job;
+
+struct dbsql {
+	MYSQL *my; /* NULL when not connected */
+	MYSQL_STMT *load;
+	MYSQL_STMT *insert;
+	MYSQL_STMT *history;
+	MYSQL_STMT *search;
+	int failures; /* connection attempts failed in a row, to log less */
+};
+
+enum dbsql_result {
+	DBSQL_OK = 0,    /* done; each job's status says how it went */
+	DBSQL_RETRY = 1, /* connection trouble: reconnect and run the same jobs again */
+};
+
+void dbsql_init(struct dbsql *d);
+/* Connects and prepares the statements; returns 0 or -1 (logged). */
+int dbsql_connect(struct dbsql *d, const struct config *c);
+void dbsql_close(struct dbsql *d);
+
+/* Runs one job that is not an insert. */
+enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job);
+/* Runs n inserts in one transaction. */
+enum dbsql_result dbsql_insert_batch(struct dbsql *d, struct db_job **jobs, size_t n);
+
+#endif

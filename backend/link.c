@@ -1,0 +1,335 @@
+/*
+ * link.c - see link.h.  One bufferevent per module connection; frames are decoded
+ * straight out of its input evbuffer.
+ */
+#include "link.h"
+#include "list.h"
+#include "frames.h"
+#include "log.h"
+#include "util.h"
+
+#include "../common/pchat_frame.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+struct link_conn {
+	uint32_t id;
+	struct bufferevent *bev;
+	struct event *close_ev; /* deferred close, see close_later() */
+	int closing;            /* no more frames in or out */
+	struct list link; /* conns */
+};
+
+static struct event_base *base;
+static struct evconnlistener *listener;
+static char *socket_path;
+static struct list conns = LIST_INIT(conns);
+static size_t nconns;
+static uint32_t next_id = 1;
+static void (*all_closed)(void);
+
+uint32_t link_conn_id(const struct link_conn *c)
+{
+	return c->id;
+}
+
+size_t link_count(void)
+{
+	return nconns;
+}
+
+/* ---- closing ---- */
+
+static void close_now(struct link_conn *c)
+{
+	c->closing = 1;
+	list_del(&c->link);
+	nconns--;
+	/* Sessions of this connection end here; the frames layer parts their rooms. */
+	frames_on_close(c);
+	bufferevent_free(c->bev);
+	event_free(c->close_ev);
+	log_info("link %u: closed", c->id);
+	free(c);
+	if(all_closed && nconns == 0) {
+		void (*cb)(void) = all_closed;
+		all_closed = NULL;
+		cb();
+	}
+}
+
+static void on_close_ev(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	close_now(arg);
+}
+
+/* Closing from inside a send would pull sessions out from under their callers;
+ * so mark the connection and close it from the loop a moment later. */
+static void close_later(struct link_conn *c)
+{
+	if(c->closing)
+		return;
+	c->closing = 1;
+	event_active(c->close_ev, EV_TIMEOUT, 0);
+}
+
+/* ---- reading ---- */
+
+/* Decodes and dispatches every complete frame in the input buffer. */
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct link_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while(!c->closing) {
+		size_t avail = evbuffer_get_length(in), need, used, hl;
+		unsigned char hdr[8];
+		struct pchat_frame f;
+		unsigned char *p;
+
+		if(avail < 4)
+			return;
+		/* The first 8 bytes are enough to validate length, version and reserved. */
+		hl = avail < sizeof(hdr) ? avail : sizeof(hdr);
+		evbuffer_copyout(in, hdr, hl);
+		if(pchat_frame_decode(hdr, hl, &f, &used) == PCHAT_FRAME_BAD)
+			break;
+		need = 4 + (size_t)pchat_get_u32(hdr);
+		if(avail < need)
+			return;
+		p = evbuffer_pullup(in, (ev_ssize_t)need);
+		if(p == NULL || pchat_frame_decode(p, need, &f, &used) != PCHAT_FRAME_OK)
+			break;
+		frames_on_frame(c, &f);
+		evbuffer_drain(in, used);
+	}
+	if(!c->closing) {
+		log_error("link %u: malformed frame; closing the connection", c->id);
+		close_now(c);
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct link_conn *c = arg;
+	(void)bev;
+	if(what & BEV_EVENT_ERROR)
+		log_warn("link %u: %s", c->id, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		close_now(c);
+}
+
+/* ---- writing ---- */
+
+int link_sendv(struct link_conn *c, uint8_t type, uint32_t token, uint64_t session,
+		const struct iovec *iov, int n)
+{
+	unsigned char hdr[PCHAT_FRAME_HEADER];
+	struct evbuffer *out;
+	size_t total = 0;
+	int i;
+
+	if(c == NULL || c->closing)
+		return -1;
+	for(i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if(total > PCHAT_FRAME_MAX_PAYLOAD) {
+		log_error("link %u: frame payload of %zu bytes over the limit; not sent", c->id,
+				total);
+		return -1;
+	}
+	out = bufferevent_get_output(c->bev);
+	if(evbuffer_get_length(out) > LINK_MAX_OUTPUT) {
+		log_error("link %u: module is not reading (%zu bytes queued); closing", c->id,
+				evbuffer_get_length(out));
+		close_later(c);
+		return -1;
+	}
+	pchat_frame_header(hdr, type, token, session, (uint32_t)total);
+	evbuffer_add(out, hdr, sizeof(hdr));
+	for(i = 0; i < n; i++)
+		evbuffer_add(out, iov[i].iov_base, iov[i].iov_len);
+	return 0;
+}
+
+int link_send(struct link_conn *c, uint8_t type, uint32_t token, uint64_t session,
+		const void *payload, size_t len)
+{
+	struct iovec iov = {(void *)payload, len};
+	return link_sendv(c, type, token, session, &iov, len ? 1 : 0);
+}
+
+/* ---- accepting ---- */
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		int salen, void *arg)
+{
+	struct link_conn *c = xcalloc(1, sizeof(*c));
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	c->id = next_id++;
+	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->close_ev = event_new(base, -1, 0, on_close_ev, c);
+	if(c->bev == NULL || c->close_ev == NULL) {
+		log_error("link: cannot set up a new connection");
+		if(c->bev)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if(c->close_ev)
+			event_free(c->close_ev);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	list_add_tail(&conns, &c->link);
+	nconns++;
+	log_info("link %u: module connected", c->id);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	(void)l;
+	(void)arg;
+	/* EMFILE and the like: keep serving the connections we have. */
+	log_error("link: accept failed: %s", evutil_socket_error_to_string(err));
+}
+
+/*
+ * A socket file left by a previous run is removed; one that a live server still
+ * accepts on is not (two daemons on one socket would be a silent split brain),
+ * and neither is anything that is not a socket.
+ */
+static int clear_stale(const char *path, const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, rc;
+
+	if(lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if(!S_ISSOCK(st.st_mode)) {
+		log_error("link: %s exists and is not a socket", path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if(fd < 0)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if(rc == 0) {
+		log_error("link: %s is in use by a running server", path);
+		return -1;
+	}
+	log_info("link: removing stale socket %s", path);
+	return unlink(path);
+}
+
+static int bind_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if(strlen(path) >= sizeof(sun.sun_path)) {
+		log_error("link: socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if(clear_stale(path, &sun) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if(fd < 0)
+		return -1;
+	if(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0) {
+		log_error("link: cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int link_listen(struct event_base *b, const char *path)
+{
+	int fd = bind_socket(path);
+	if(fd < 0)
+		return -1;
+	base = b;
+	/* backlog 0: listen() was called already. */
+	listener = evconnlistener_new(base, on_accept, NULL, LEV_OPT_CLOSE_ON_FREE, 0, fd);
+	if(listener == NULL) {
+		log_error("link: cannot set up the listener");
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	evconnlistener_set_error_cb(listener, on_accept_error);
+	socket_path = xstrdup(path);
+	log_info("link: listening on %s", path);
+	return 0;
+}
+
+void link_stop_listening(void)
+{
+	if(listener == NULL)
+		return;
+	evconnlistener_free(listener);
+	listener = NULL;
+	unlink(socket_path);
+	free(socket_path);
+	socket_path = NULL;
+}
+
+/* ---- shutdown ---- */
+
+static void on_drained(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	close_now(arg);
+}
+
+void link_close_all(void (*done)(void))
+{
+	struct list *pos, *tmp;
+
+	all_closed = done;
+	if(nconns == 0) {
+		all_closed = NULL;
+		done();
+		return;
+	}
+	list_for_each_safe(pos, tmp, &conns) {
+		struct link_conn *c = list_entry(pos, struct link_conn, link);
+		/* Read nothing more; close once the output has been written. */
+		bufferevent_disable(c->bev, EV_READ);
+		if(evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			close_now(c);
+		else
+			bufferevent_setcb(c->bev, NULL, on_drained, on_event, c);
+	}
+}
+
+void link_free_all(void)
+{
+	struct list *first;
+	all_closed = NULL;
+	while((first = list_first(&conns)) != NULL)
+		close_now(list_entry(first, struct link_conn, link));
+}

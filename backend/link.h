@@ -1,0 +1,41 @@
+/*
+ * link.h - the Unix stream socket server the Kamailio module(s) connect to.
+ *
+ * Several module connections may be up at once (one per Kamailio node, or per
+ * worker).  link.c only moves frames: every complete frame read goes to
+ * frames_on_frame(), a closed connection to frames_on_close() (frames.h).
+ */
+#ifndef PCHAT_LINK_H
+#define PCHAT_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct event_base;
+struct link_conn;
+
+/* Output queued for one connection beyond which we consider the module stuck. */
+#define LINK_MAX_OUTPUT (64u * 1024 * 1024)
+
+/* Binds and listens on path (replacing a stale socket file).  Returns 0 or -1 (logged). */
+int link_listen(struct event_base *base, const char *path);
+/* Stops accepting and removes the socket file. */
+void link_stop_listening(void);
+
+uint32_t link_conn_id(const struct link_conn *c);
+
+/* Queues one frame whose payload is the concatenation of iov[0..n).  Never blocks.
+ * Returns 0, or -1 if the connection is closing or the payload is too large. */
+int link_sendv(struct link_conn *c, uint8_t type, uint32_t token, uint64_t session,
+		const struct iovec *iov, int n);
+int link_send(struct link_conn *c, uint8_t type, uint32_t token, uint64_t session,
+		const void *payload, size_t len);
+
+size_t link_count(void);
+/* Closes every connection once its queued output is written; then calls done. */
+void link_close_all(void (*done)(void));
+/* Closes every connection now. */
+void link_free_all(void);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * main.c - pchatd: the persistent chat backend.
+ *
+ * One event loop thread does everything but SQL: the module link, sessions,
+ * rooms, XCCOS.  A second thread (db.c) talks to MariaDB.
+ *
+ * Shutdown (SIGINT/SIGTERM): stop accepting module connections, answer new XCCOS
+ * frames BUSY, let every accepted command finish (posts are committed and
+ * sent), flush the output to the modules, exit 0.  If that takes longer than
+ * --shutdown-timeout (database down), exit 1 saying how much was not done.
+ * A second signal exits at once.
+ */
+#include "commands.h"
+#include "config.h"
+#include "db.h"
+#include "frames.h"
+#include "link.h"
+#include "log.h"
+#include "rooms.h"
+#include "sessions.h"
+#include "xccos.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <mysql.h>
+
+static struct event_base *base;
+static struct event *sig_events[2];
+static struct event *drain_timer;
+static int shutting_down;
+static int flushing; /* all commands done; waiting for output to be written */
+static int exit_code;
+static struct timespec deadline;
+
+static void on_libevent_log(int severity, const char *msg)
+{
+	enum log_level l = severity >= EVENT_LOG_ERR ? LL_ERROR
+			: severity == EVENT_LOG_WARN     ? LL_WARN
+							 : LL_DEBUG;
+	log_msg(l, "libevent: %s", msg);
+}
+
+static void on_links_closed(void)
+{
+	event_base_loopbreak(base);
+}
+
+static int past_deadline(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline.tv_sec ||
+	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
+}
+
+/* Every 50 ms while shutting down: are we done yet? */
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if(!flushing && commands_pending() == 0) {
+		log_info("all accepted commands finished; closing module connections");
+		flushing = 1;
+		link_close_all(on_links_closed);
+		return;
+	}
+	if(!past_deadline())
+		return;
+	if(!flushing) {
+		log_error("shutdown timeout: %u accepted command(s) not finished, %zu database "
+			  "job(s) pending (is the database down?)",
+				commands_pending(), db_backlog());
+		exit_code = 1;
+	} else {
+		log_warn("shutdown timeout while writing to the modules");
+	}
+	event_base_loopbreak(base);
+}
+
+static void begin_shutdown(void)
+{
+	struct timeval tick = {0, 50000};
+
+	shutting_down = 1;
+	frames_refusing = 1;
+	link_stop_listening();
+	log_info("shutting down: %u accepted command(s) to finish", commands_pending());
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += cfg.shutdown_timeout;
+	drain_timer = event_new(base, -1, EV_PERSIST, on_drain_tick, NULL);
+	event_add(drain_timer, &tick);
+	event_active(drain_timer, EV_TIMEOUT, 0); /* maybe there is nothing to wait for */
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if(shutting_down) {
+		log_warn("signal %d again: exiting now", (int)sig);
+		exit_code = 1;
+		event_base_loopbreak(base);
+		return;
+	}
+	log_info("signal %d: shutting down", (int)sig);
+	begin_shutdown();
+}
+
+static int setup(void)
+{
+	const int sigs[2] = {SIGINT, SIGTERM};
+	int i;
+
+	base = event_base_new();
+	if(base == NULL) {
+		log_error("cannot create the event base");
+		return -1;
+	}
+	for(i = 0; i < 2; i++) {
+		sig_events[i] = evsignal_new(base, sigs[i], on_signal, NULL);
+		if(sig_events[i] == NULL || event_add(sig_events[i], NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A clean exit frees everything, so that leak checkers see real leaks only. */
+static void cleanup(void)
+{
+	int i;
+	db_stop(1);
+	link_free_all();
+	sessions_close_all();
+	rooms_free_all();
+	link_stop_listening();
+	if(drain_timer)
+		event_free(drain_timer);
+	for(i = 0; i < 2; i++)
+		event_free(sig_events[i]);
+	event_base_free(base);
+	xccos_cleanup();
+	mysql_library_end();
+}
+
+int main(int argc, char **argv)
+{
+	config_defaults(&cfg);
+	switch(config_parse(&cfg, argc, argv, stdout, stderr)) {
+		case CONFIG_OK: break;
+		case CONFIG_HELP: return 0;
+		default: return 2;
+	}
+	log_threshold = cfg.log_level;
+	/* A module that goes away mid-write must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	event_set_log_callback(on_libevent_log);
+	xccos_init();
+	if(mysql_library_init(0, NULL, NULL) != 0) {
+		log_error("cannot initialise the MariaDB client library");
+		return 1;
+	}
+	if(setup() < 0)
+		return 1;
+	if(link_listen(base, cfg.socket_path) < 0)
+		return 1;
+	if(db_start(base, &cfg) < 0)
+		return 1;
+	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
+			cfg.message_max_bytes);
+	event_base_dispatch(base);
+	if(exit_code != 0) {
+		/* The worker may be stuck in a database call: do not wait for it. */
+		db_stop(0);
+		link_stop_listening();
+		log_info("pchatd exiting (%d)", exit_code);
+		fflush(stderr);
+		_exit(exit_code);
+	}
+	cleanup();
+	log_info("pchatd stopped");
+	return 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * rooms.h - the room cache and room presence.
+ *
+ * Rooms are loaded from the database on first use, by their URI
+ * ma-chan://<domain>/<chan_id>, and then stay cached for the life of the process
+ * (commands keep plain pointers to them).  Presence is in memory only: which
+ * sessions are in each room, and per user how many of their sessions are, so
+ * that ntc:join / ntc:part go out only for a user's first / last session.
+ */
+#ifndef PCHAT_ROOMS_H
+#define PCHAT_ROOMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "sessions.h"
+#include "xccos.h"
+
+struct db_room;
+struct dict;
+
+enum room_privacy {
+	ROOM_OPEN,
+	ROOM_CLOSED,
+	ROOM_SECRET,
+};
+
+/* A user present in a room with one or more sessions. */
+struct room_user {
+	char *uri;
+	unsigned nsessions;
+	struct list link; /* room.users */
+};
+
+/* One session's presence in one room; on both the room's and the session's list. */
+struct member {
+	struct room *room;
+	struct session *sess;
+	struct room_user *user;
+	struct list room_link;
+	struct list sess_link;
+};
+
+struct room {
+	uint64_t id; /* rooms.id */
+	char *uri;   /* ma-chan://domain/chan_id as stored in the database */
+	char *domain;
+	char *chan_id;
+	char *name;
+	char *description;
+	char *topic;
+	enum room_privacy privacy;
+	struct list members; /* all present sessions (member.room_link) */
+	struct list users;   /* present users, in order of arrival (room_user.link) */
+	struct dict *user_index;     /* user URI -> room_user */
+	unsigned nusers;
+};
+
+#define ROOM_URI_PREFIX "ma-chan://"
+#define ROOM_DOMAIN_MAX 128
+#define ROOM_CHAN_ID_MAX 64
+
+/* Builds ma-chan://domain/chan_id, or returns NULL if either part is not valid
+ * (empty, too long, domain with '/' or blanks, chan_id outside [A-Za-z0-9-]). */
+char *room_uri_make(const char *domain, const char *chan_id);
+/* Splits a room URI into its parts (allocated); returns 0, or -1 if not valid. */
+int room_uri_split(const char *uri, char **domain, char **chan_id);
+
+/* The cached room for uri (compared case-insensitively), or NULL. */
+struct room *room_find(const char *uri);
+/* Caches a room read from the database (or refreshes its metadata); returns it. */
+struct room *room_add(const struct db_room *row);
+enum room_privacy room_privacy_parse(const char *s);
+
+/* The session's membership of r, or NULL. */
+struct member *room_member(const struct room *r, const struct session *s);
+
+enum room_enter_result {
+	ROOM_ALREADY_IN = 0, /* the session was in the room already */
+	ROOM_FIRST_SESSION,  /* the user was not present before: announce */
+	ROOM_MORE_SESSIONS,  /* the user was present through another session */
+};
+enum room_enter_result room_enter(struct room *r, struct session *s);
+/* Sends ntc:join about s's user to every other session in the room. */
+void room_announce_join(struct room *r, struct session *s);
+/* Removes s from r; if that was its user's last session, ntc:part to the others. */
+void room_leave(struct room *r, struct session *s);
+void rooms_leave_all(struct session *s);
+
+/* Sends items to every session in the room except `except` (may be NULL). */
+void room_broadcast(struct room *r, const char *items, size_t len,
+		const struct session *except);
+/* Fills users[0..max) with the present users' URIs in arrival order; returns the count. */
+size_t room_users(const struct room *r, const char **users, size_t max);
+/* Fills the codec's view of the room. */
+void room_info(const struct room *r, struct xccos_room_info *info);
+
+void rooms_free_all(void);
+
+#endif

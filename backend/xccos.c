@@ -1,0 +1,592 @@
+/*
+ * xccos.c - see xccos.h.
+ *
+ * Parsing safety: the body of a client INFO is untrusted.  We check its size
+ * before libxml2 sees it, refuse any DOCTYPE (both by a byte scan before parsing
+ * and by checking the parsed tree), and parse with XML_PARSE_NONET and without
+ * XML_PARSE_NOENT / XML_PARSE_DTDLOAD, so no entity is ever expanded and nothing
+ * is fetched.  The encoding is forced to UTF-8 (XCCOS bodies are UTF-8), which
+ * also means a UTF-16 body cannot smuggle a DOCTYPE past the byte scan.
+ */
+#define _GNU_SOURCE /* memmem */
+#include "xccos.h"
+#include "log.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+/* ---- the response code table ---- */
+
+static const struct {
+	int code;
+	const char *token;
+} resp_tokens[] = {
+	{XC_OK, "SUCCESS_OK"},
+	{XC_BAD_REQUEST, "ERR_BAD_REQUEST"},
+	{XC_ACCESS_DENIED, "ERR_ACCESS_DENIED"},
+	{XC_NOT_FOUND, "ERR_NOT_FOUND"},
+	{XC_TOO_LARGE, "ERR_TOO_LARGE"},
+	{XC_INTERNAL, "ERR_INTERNAL"},
+	{XC_NOT_IMPLEMENTED, "ERR_NOT_IMPLEMENTED"},
+	{XC_UNAVAILABLE, "ERR_UNAVAILABLE"},
+};
+
+const char *xccos_resp_token(int code)
+{
+	size_t i;
+	for(i = 0; i < sizeof(resp_tokens) / sizeof(resp_tokens[0]); i++) {
+		if(resp_tokens[i].code == code)
+			return resp_tokens[i].token;
+	}
+	return "ERR_INTERNAL";
+}
+
+/* ---- libxml2 set-up ---- */
+
+static void xml_structured_error(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	if(err && err->message)
+		log_debug("libxml2: line %d: %.*s", err->line,
+				(int)strcspn(err->message, "\n"), err->message);
+}
+
+/* libxml2 may still use the printf-style channel for a few messages. */
+static void xml_generic_error(void *ctx, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	(void)ctx;
+	if(!log_enabled(LL_DEBUG))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	if(buf[0])
+		log_debug("libxml2: %s", buf);
+}
+
+void xccos_init(void)
+{
+	LIBXML_TEST_VERSION;
+	xmlInitParser();
+	xmlSetGenericErrorFunc(NULL, xml_generic_error);
+	xmlSetStructuredErrorFunc(NULL, xml_structured_error);
+}
+
+void xccos_cleanup(void)
+{
+	xmlCleanupParser();
+}
+
+/* ---- parsing ---- */
+
+static int is_elem(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *first_elem(xmlNode *n)
+{
+	for(; n; n = n->next) {
+		if(n->type == XML_ELEMENT_NODE)
+			return n;
+	}
+	return NULL;
+}
+
+static xmlNode *child_elem(xmlNode *parent, const char *name)
+{
+	xmlNode *n;
+	for(n = parent->children; n; n = n->next) {
+		if(is_elem(n, name))
+			return n;
+	}
+	return NULL;
+}
+
+/* The attribute's value as our own string, or NULL. */
+static char *attr_dup(xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	char *s;
+	if(v == NULL)
+		return NULL;
+	s = xstrdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+static void fail(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+static void parse_chanid(struct xccos_req *req, xmlNode *n)
+{
+	struct xccos_chanid *c;
+	if(req->nchanids >= XCCOS_MAX_CHANIDS)
+		return;
+	if(req->chanids == NULL)
+		req->chanids = xcalloc(XCCOS_MAX_CHANIDS, sizeof(*req->chanids));
+	c = &req->chanids[req->nchanids++];
+	c->domain = attr_dup(n, "domain");
+	c->value = attr_dup(n, "value");
+}
+
+static void parse_bcq(struct xccos_req *req, xmlNode *bcq)
+{
+	xmlNode *last = child_elem(bcq, "last");
+	unsigned long long cnt;
+	char *s;
+	if(last == NULL)
+		return;
+	s = attr_dup(last, "cnt");
+	if(parse_uint(s, 1000000, &cnt) == 0 && cnt > 0)
+		req->bcq_last = (long)cnt;
+	free(s);
+}
+
+/* Collects the arguments of any command from the children of <data>. */
+static void parse_cmd_data(struct xccos_req *req, xmlNode *data)
+{
+	xmlNode *n;
+	for(n = data->children; n; n = n->next) {
+		if(is_elem(n, "chanid"))
+			parse_chanid(req, n);
+		else if(is_elem(n, "chanib") && req->chanib_uri == NULL)
+			req->chanib_uri = attr_dup(n, "uri");
+		else if(is_elem(n, "bcq") && req->bcq_last < 0)
+			parse_bcq(req, n);
+		else if(is_elem(n, "qib") && req->qtype == NULL && req->criteria == NULL) {
+			req->qtype = attr_dup(n, "qtype");
+			req->criteria = attr_dup(n, "criteria");
+		}
+	}
+}
+
+static int parse_cmd(struct xccos_req *req, xmlNode *cmd, char *why, size_t whylen)
+{
+	xmlNode *data;
+	req->kind = XCCOS_CMD;
+	req->id = attr_dup(cmd, "id");
+	req->seqid = attr_dup(cmd, "seqid");
+	if(req->seqid == NULL)
+		req->seqid = xstrdup("0");
+	if(req->id == NULL || strncmp(req->id, "cmd:", 4) != 0 || req->id[4] == '\0') {
+		fail(why, whylen, "cmd needs an id of the form cmd:<name>");
+		return -1;
+	}
+	data = child_elem(cmd, "data");
+	if(data)
+		parse_cmd_data(req, data);
+	return 0;
+}
+
+static int parse_grpchat(struct xccos_req *req, xmlNode *g)
+{
+	xmlNode *chat = child_elem(g, "chat");
+	req->kind = XCCOS_GRPCHAT;
+	req->id = attr_dup(g, "id");
+	req->seqid = attr_dup(g, "seqid");
+	if(req->seqid == NULL)
+		req->seqid = xstrdup("1");
+	req->chan_uri = attr_dup(g, "chanUri");
+	req->author = attr_dup(g, "author");
+	req->ts = attr_dup(g, "ts");
+	if(chat) {
+		/* Entity references and CDATA come back decoded; we re-escape on output. */
+		xmlChar *t = xmlNodeGetContent(chat);
+		req->has_chat = 1;
+		req->text = xstrdup(t ? (const char *)t : "");
+		xmlFree(t);
+	} else {
+		req->text = xstrdup("");
+	}
+	req->text_len = strlen(req->text);
+	return 0;
+}
+
+/* Checks the root element: <xccos>, in no namespace or the XCCOS one. */
+static int check_root(xmlNode *root, char *why, size_t whylen)
+{
+	if(root == NULL || strcmp((const char *)root->name, "xccos") != 0) {
+		fail(why, whylen, "root element is not <xccos>");
+		return -1;
+	}
+	if(root->ns && root->ns->href && strcmp((const char *)root->ns->href, XCCOS_NS) != 0) {
+		fail(why, whylen, "unexpected namespace on <xccos>");
+		return -1;
+	}
+	return 0;
+}
+
+static xmlDoc *read_doc(const char *buf, size_t len, char *why, size_t whylen)
+{
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	xmlDoc *doc;
+	/* Deliberately absent: XML_PARSE_NOENT, XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR,
+	 * XML_PARSE_XINCLUDE, XML_PARSE_HUGE. */
+	const int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA;
+
+	if(ctxt == NULL) {
+		fail(why, whylen, "out of memory");
+		return NULL;
+	}
+	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, "UTF-8", opts);
+	if(doc == NULL) {
+		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+		if(e && e->message)
+			fail(why, whylen, "malformed XML: line %d: %.*s", e->line,
+					(int)strcspn(e->message, "\n"), e->message);
+		else
+			fail(why, whylen, "malformed XML");
+	}
+	xmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
+static int parse_doc(xmlDoc *doc, struct xccos_req *req, char *why, size_t whylen)
+{
+	xmlNode *root = xmlDocGetRootElement(doc), *item;
+	char *envid;
+
+	if(doc->intSubset || doc->extSubset) {
+		fail(why, whylen, "DOCTYPE is not allowed");
+		return -1;
+	}
+	if(check_root(root, why, whylen) < 0)
+		return -1;
+	envid = attr_dup(root, "envid");
+	if(envid) {
+		free(req->envid);
+		req->envid = envid;
+	}
+	item = first_elem(root->children);
+	if(item == NULL) {
+		fail(why, whylen, "envelope has no item");
+		return -1;
+	}
+	if(is_elem(item, "cmd"))
+		return parse_cmd(req, item, why, whylen);
+	if(is_elem(item, "grpchat"))
+		return parse_grpchat(req, item);
+	fail(why, whylen, "unsupported item <%.40s>", (const char *)item->name);
+	return -1;
+}
+
+/*
+ * For the rpl:error of an envelope we do not parse: its envid, if the start tag
+ * plainly carries one (<xccos ... envid="digits" ...>, within the first bytes).
+ */
+static char *scan_envid(const char *buf, size_t len)
+{
+	size_t lim = len < 512 ? len : 512;
+	const char *tag = memmem(buf, lim, "<xccos", 6), *end, *p, *q;
+	if(tag == NULL)
+		return NULL;
+	end = memchr(tag, '>', lim - (size_t)(tag - buf));
+	if(end == NULL)
+		end = buf + lim;
+	p = memmem(tag, (size_t)(end - tag), " envid=\"", 8);
+	if(p == NULL)
+		return NULL;
+	p += 8;
+	for(q = p; q < end && q - p < 20 && isdigit((unsigned char)*q); q++)
+		;
+	if(q == p || q >= end || *q != '"')
+		return NULL;
+	return xstrndup(p, (size_t)(q - p));
+}
+
+static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req,
+		char *why, size_t whylen)
+{
+	xmlDoc *doc;
+	int rc;
+
+	memset(req, 0, sizeof(*req));
+	req->envid = xstrdup("0");
+	req->bcq_last = -1;
+	if(len > max_bytes) {
+		fail(why, whylen, "envelope too large (%zu bytes, limit %zu)", len, max_bytes);
+		return -1;
+	}
+	if(len == 0) {
+		fail(why, whylen, "empty body");
+		return -1;
+	}
+	if(memmem(buf, len, "<!DOCTYPE", 9) != NULL) {
+		fail(why, whylen, "DOCTYPE is not allowed");
+		return -1;
+	}
+	doc = read_doc(buf, len, why, whylen);
+	if(doc == NULL)
+		return -1;
+	rc = parse_doc(doc, req, why, whylen);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int xccos_parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req,
+		char *why, size_t whylen)
+{
+	char *envid;
+	if(parse(buf, len, max_bytes, req, why, whylen) == 0)
+		return 0;
+	if(strcmp(req->envid, "0") == 0 && (envid = scan_envid(buf, len)) != NULL) {
+		free(req->envid);
+		req->envid = envid;
+	}
+	return -1;
+}
+
+void xccos_req_free(struct xccos_req *req)
+{
+	size_t i;
+	for(i = 0; i < req->nchanids; i++) {
+		free(req->chanids[i].domain);
+		free(req->chanids[i].value);
+	}
+	free(req->chanids);
+	free(req->envid);
+	free(req->id);
+	free(req->seqid);
+	free(req->chanib_uri);
+	free(req->qtype);
+	free(req->criteria);
+	free(req->chan_uri);
+	free(req->author);
+	free(req->ts);
+	free(req->text);
+	memset(req, 0, sizeof(*req));
+}
+
+/* ---- building ---- */
+
+void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr)
+{
+	size_t i, start = 0;
+	for(i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		const char *rep;
+		switch(ch) {
+			case '&': rep = "&amp;"; break;
+			case '<': rep = "&lt;"; break;
+			case '>': rep = "&gt;"; break;
+			case '"': rep = "&quot;"; break;
+			case '\r': rep = "&#13;"; break;
+			case '\n': rep = in_attr ? "&#10;" : NULL; break;
+			case '\t': rep = in_attr ? "&#9;" : NULL; break;
+			default: rep = ch < 0x20 ? "" : NULL; break;
+		}
+		if(rep == NULL)
+			continue;
+		sbuf_add(sb, s + start, i - start);
+		sbuf_adds(sb, rep);
+		start = i + 1;
+	}
+	sbuf_add(sb, s + start, len - start);
+}
+
+void xccos_attr(struct sbuf *sb, const char *name, const char *value)
+{
+	sbuf_addc(sb, ' ');
+	sbuf_adds(sb, name);
+	sbuf_adds(sb, "=\"");
+	if(value)
+		xccos_escape(sb, value, strlen(value), 1);
+	sbuf_addc(sb, '"');
+}
+
+size_t xccos_envelope_head(char *buf, uint64_t envid)
+{
+	int n = snprintf(buf, XCCOS_HEAD_MAX, "<xccos ver=\"1\" envid=\"%" PRIu64 "\" xmlns=\"%s\">",
+			envid, XCCOS_NS);
+	return (size_t)n;
+}
+
+void xccos_envelope(struct sbuf *sb, uint64_t envid, const char *items, size_t len)
+{
+	char head[XCCOS_HEAD_MAX];
+	sbuf_add(sb, head, xccos_envelope_head(head, envid));
+	sbuf_add(sb, items, len);
+	sbuf_adds(sb, XCCOS_ENVELOPE_TAIL);
+}
+
+void xccos_rpl_begin(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, int code)
+{
+	sbuf_adds(sb, "<rpl id=\"rpl:");
+	xccos_escape(sb, name, strlen(name), 1);
+	sbuf_addc(sb, '"');
+	xccos_attr(sb, "seqid", seqid);
+	sbuf_adds(sb, "><commandid");
+	xccos_attr(sb, "seqid", seqid);
+	xccos_attr(sb, "envid", cmd_envid);
+	sbuf_printf(sb, "/><resp code=\"%d\">%s</resp>", code, xccos_resp_token(code));
+}
+
+void xccos_rpl_end(struct sbuf *sb)
+{
+	sbuf_adds(sb, "</rpl>");
+}
+
+void xccos_build_rpl_empty(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, int code)
+{
+	xccos_rpl_begin(sb, name, seqid, cmd_envid, code);
+	sbuf_adds(sb, "<data/>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reason)
+{
+	xccos_rpl_begin(sb, "error", "0", cmd_envid, XC_BAD_REQUEST);
+	sbuf_adds(sb, "<data><error");
+	xccos_attr(sb, "reason", reason);
+	sbuf_adds(sb, "/></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_requri(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const char *channel_uri)
+{
+	xccos_rpl_begin(sb, "requri", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data><uib");
+	xccos_attr(sb, "uri", channel_uri);
+	sbuf_adds(sb, "/></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, const char *const *users, size_t nusers,
+		const struct xccos_room_info *room)
+{
+	size_t i;
+	xccos_rpl_begin(sb, name, seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data>");
+	for(i = 0; i < nusers; i++) {
+		sbuf_printf(sb, "<uib id=\"%zu\"", i);
+		xccos_attr(sb, "uri", users[i]);
+		sbuf_adds(sb, "/>");
+	}
+	sbuf_adds(sb, "<chanib");
+	xccos_attr(sb, "uri", room->uri);
+	xccos_attr(sb, "name", room->name);
+	xccos_attr(sb, "topic", room->topic);
+	sbuf_adds(sb, "><aib key=\"3984\" value=\"");
+	for(i = 0; i < nusers; i++)
+		sbuf_printf(sb, i ? ",%zu" : "%zu", i);
+	sbuf_adds(sb, "\"/></chanib></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid, int code,
+		const char *chan_uri)
+{
+	xccos_rpl_begin(sb, "part", seqid, cmd_envid, code);
+	sbuf_adds(sb, "<data><chanib");
+	xccos_attr(sb, "uri", chan_uri);
+	sbuf_adds(sb, "/></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user,
+		const char *domain, const char *chan_id)
+{
+	sbuf_adds(sb, "<ntc");
+	xccos_attr(sb, "id", ntc);
+	sbuf_adds(sb, "><data><uib id=\"0\"");
+	xccos_attr(sb, "uri", user);
+	sbuf_adds(sb, "><aib key=\"3984\"");
+	xccos_attr(sb, "domain", domain);
+	xccos_attr(sb, "value", chan_id);
+	sbuf_adds(sb, "/></uib></data></ntc>");
+}
+
+void xccos_build_ntc_part(struct sbuf *sb, const char *chan_uri, const char *user)
+{
+	sbuf_adds(sb, "<ntc id=\"ntc:part\"><data><chanib");
+	xccos_attr(sb, "uri", chan_uri);
+	sbuf_adds(sb, "><uib");
+	xccos_attr(sb, "uri", user);
+	sbuf_adds(sb, "/></chanib></data></ntc>");
+}
+
+/* The attributes and <chat> child shared by grpchat and history msg. */
+static void chat_body(struct sbuf *sb, const struct xccos_chat *m)
+{
+	xccos_attr(sb, "chanUri", m->chan_uri);
+	xccos_attr(sb, "author", m->author);
+	xccos_attr(sb, "ts", m->ts);
+	sbuf_printf(sb, " msgid=\"%" PRIu64 "\"><chat>", m->msgid);
+	xccos_escape(sb, m->text, m->text_len, 0);
+	sbuf_adds(sb, "</chat>");
+}
+
+void xccos_build_grpchat(struct sbuf *sb, const struct xccos_chat *m)
+{
+	sbuf_adds(sb, "<grpchat id=\"grpchat\" seqid=\"1\"");
+	chat_body(sb, m);
+	sbuf_adds(sb, "</grpchat>");
+}
+
+void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const char *chan_uri, const struct xccos_chat *msgs, size_t n)
+{
+	size_t i;
+	xccos_rpl_begin(sb, "bccontext", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data><chanib");
+	xccos_attr(sb, "uri", chan_uri);
+	sbuf_adds(sb, ">");
+	for(i = 0; i < n; i++) {
+		sbuf_adds(sb, "<msg id=\"grpchat\"");
+		chat_body(sb, &msgs[i]);
+		sbuf_adds(sb, "</msg>");
+	}
+	sbuf_adds(sb, "</chanib></data>");
+	xccos_rpl_end(sb);
+}
+
+static void chansrch_room(struct sbuf *sb, const struct xccos_room_info *r)
+{
+	sbuf_adds(sb, "<chanib");
+	xccos_attr(sb, "uri", r->uri);
+	xccos_attr(sb, "name", r->name);
+	xccos_attr(sb, "description", r->description);
+	sbuf_printf(sb, "><info id=\"urn:parlano:ma:info:ucnt\">%u</info>", r->ucnt);
+	/* "visibilty" (sic): the spelling sipe matches. */
+	sbuf_printf(sb, "<info id=\"urn:parlano:ma:info:visibilty\">%s</info>",
+			r->is_private ? "private" : "public");
+	sbuf_adds(sb, "<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+		      "<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+		      "<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>");
+}
+
+void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_room_info *rooms, size_t n)
+{
+	size_t i;
+	xccos_rpl_begin(sb, "chansrch", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data>");
+	for(i = 0; i < n; i++)
+		chansrch_room(sb, &rooms[i]);
+	sbuf_adds(sb, "</data>");
+	xccos_rpl_end(sb);
+}

@@ -1,0 +1,911 @@
+/* e2e-chat: end-to-end test of the persistent chat server over real SIP.
+ *
+ *   e2e-chat --proxy 127.0.0.1:PORT --db-socket PATH --db-name pchat --control "CMD"
+ *            [--chat-uri sip:pchat@example.com] [--transport tcp|udp]
+ *            [--db-user root] [--db-password PW] [--verbose]
+ *
+ * Uses the client library (sofia-sip nua) as alice and bob against the running stack
+ * (Kamailio + pchat module + backend + MariaDB), and MariaDB directly (libmariadb over
+ * the Unix socket) to check what was stored. "CMD backend-stop" / "CMD backend-start"
+ * (run with system()) stop and start the backend while the rest stays up.
+ *
+ * Prints "PASS name" or "FAIL name: why" per test case and ends with the line
+ * "N passed, M failed"; exits 0 only if nothing failed. Every wait is bounded.
+ */
+#define _GNU_SOURCE
+#include "pchat_client.h"
+#include "xccos_view.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#define LOBBY_URI "ma-chan://example.com/6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa"
+#define BUILD_URI "ma-chan://example.com/a31c0e57-2b44-4c8f-9d0e-1f2a3b4c5d6e"
+#define ALICE "sip:alice@example.com"
+#define BOB "sip:bob@example.com"
+#define CAROL "sip:carol@example.com"
+
+#define SIP_WAIT 4000     /* INVITE / INFO final response */
+#define REPLY_WAIT 4000   /* XCCOS reply or broadcast */
+#define QUIET_WAIT 1000   /* "nothing arrives" checks */
+#define RESTART_WAIT 15000
+
+static struct {
+    const char *proxy, *transport, *chat_uri;
+    const char *db_socket, *db_name, *db_user, *db_password;
+    const char *control;
+    int verbose;
+} opt = {"127.0.0.1:5060", "tcp", "sip:pchat@example.com", NULL, "pchat", "root", NULL,
+         NULL, 0};
+
+static int n_pass, n_fail, n_skip;
+static char token[40];
+
+/* ------------------------------------------------------------------ reporting */
+
+static void pass(const char *name)
+{
+    printf("PASS %s\n", name);
+    fflush(stdout);
+    n_pass++;
+}
+
+static void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(const char *name, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
+    va_end(ap);
+    printf("FAIL %s: %s\n", name, msg);
+    fflush(stdout);
+    n_fail++;
+}
+
+static void skip(const char *name, const char *why)
+{
+    printf("SKIP %s: %s\n", name, why);
+    fflush(stdout);
+    n_skip++;
+}
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
+    va_end(ap);
+    printf("# %s\n", msg);
+    fflush(stdout);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ actors */
+
+typedef struct {
+    const char *label; /* "alice" */
+    const char *uri;
+    pc_context *ctx;
+    pc_client *c;
+    xv_envelope **box; /* received but not yet consumed, in arrival order */
+    size_t nbox;
+} actor;
+
+typedef int (*pred_fn)(const xv_envelope *, const void *);
+
+static void box_push(actor *a, xv_envelope *e)
+{
+    xv_envelope **b = realloc(a->box, (a->nbox + 1) * sizeof *b);
+    if (!b) {
+        xv_free(e);
+        return;
+    }
+    a->box = b;
+    a->box[a->nbox++] = e;
+}
+
+static void box_clear(actor *a)
+{
+    for (size_t i = 0; i < a->nbox; i++)
+        xv_free(a->box[i]);
+    free(a->box);
+    a->box = NULL;
+    a->nbox = 0;
+}
+
+/* Pulls every body that has arrived within timeout_ms into the box. */
+static void pull(actor *a, int timeout_ms)
+{
+    if (!a->c)
+        return;
+    char *body = pc_next_info(a->c, timeout_ms);
+    while (body) {
+        if (opt.verbose)
+            fprintf(stderr, "[%s <<<] %s\n", a->label, body);
+        xv_envelope *e = xv_parse(body, strlen(body));
+        if (!e)
+            fprintf(stderr, "[%s] unparsable INFO body: %.300s\n", a->label, body);
+        else
+            box_push(a, e);
+        free(body);
+        body = pc_next_info(a->c, 0);
+    }
+}
+
+/* First item in the box matching pred (removed from the box), waiting up to timeout_ms
+ * for it. NULL if none. */
+static xv_envelope *wait_item(actor *a, pred_fn pred, const void *arg, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    size_t scanned = 0;
+    for (;;) {
+        for (; scanned < a->nbox; scanned++) {
+            if (pred(a->box[scanned], arg)) {
+                xv_envelope *e = a->box[scanned];
+                memmove(&a->box[scanned], &a->box[scanned + 1],
+                        (a->nbox - scanned - 1) * sizeof *a->box);
+                a->nbox--;
+                return e;
+            }
+        }
+        long long left = deadline - now_ms();
+        if (left <= 0 || !a->c)
+            return NULL;
+        pull(a, (int)left);
+    }
+}
+
+static int p_id(const xv_envelope *e, const void *arg)
+{
+    return xv_is(e, (const char *)arg);
+}
+
+static int p_chat_text(const xv_envelope *e, const void *arg)
+{
+    return e->kind == XV_GRPCHAT && e->chat.text && strcmp(e->chat.text, arg) == 0;
+}
+
+static int p_failed_rpl(const xv_envelope *e, const void *arg)
+{
+    (void)arg;
+    return e->kind == XV_RPL && e->resp_code != 200;
+}
+
+struct notice {
+    const char *id;   /* ntc:join / ntc:part */
+    const char *user; /* uib uri */
+    const char *room; /* room uri */
+};
+
+static int p_notice(const xv_envelope *e, const void *arg)
+{
+    const struct notice *n = arg;
+    if (!xv_is(e, n->id))
+        return 0;
+    int user = 0, room = 0;
+    for (size_t i = 0; i < e->nusers; i++)
+        user |= strcasecmp(e->users[i], n->user) == 0;
+    for (size_t i = 0; i < e->nrooms; i++)
+        room |= strcmp(e->rooms[i].uri, n->room) == 0;
+    return user && room;
+}
+
+/* "what: INFO got SIP N" or "what: no session" for a failed send (static buffer). */
+static const char *sip_txt(int st, const char *what)
+{
+    static char buf[128];
+    if (st == 0)
+        snprintf(buf, sizeof buf, "%s: no session", what);
+    else
+        snprintf(buf, sizeof buf, "%s: INFO got SIP %d", what, st);
+    return buf;
+}
+
+static int send_items(actor *a, const char *items, int *retry)
+{
+    if (retry)
+        *retry = -1;
+    if (!a->c || !items)
+        return 0;
+    if (opt.verbose)
+        fprintf(stderr, "[%s >>>] %s\n", a->label, items);
+    return pc_send_xccos(a->c, items, SIP_WAIT, retry);
+}
+
+/* Sends items (freeing them) and waits for rpl_id. *sip gets the INFO status. */
+static xv_envelope *request(actor *a, char *items, const char *rpl_id, int *sip)
+{
+    int st = send_items(a, items, NULL);
+    free(items);
+    if (sip)
+        *sip = st;
+    if (st != 200)
+        return NULL;
+    return wait_item(a, p_id, rpl_id, REPLY_WAIT);
+}
+
+static int open_actor(actor *a, int *status)
+{
+    a->c = pc_open(a->ctx, a->uri, opt.chat_uri, opt.proxy, opt.transport, SIP_WAIT, status);
+    return a->c != NULL;
+}
+
+static void close_actor(actor *a)
+{
+    if (a->c)
+        pc_close(a->c, 2000);
+    a->c = NULL;
+    box_clear(a);
+}
+
+static int has_room(const xv_envelope *e, const char *uri)
+{
+    for (size_t i = 0; e && i < e->nrooms; i++)
+        if (e->rooms[i].uri && strcmp(e->rooms[i].uri, uri) == 0)
+            return 1;
+    return 0;
+}
+
+/* Joins a room; returns NULL on success or a static/explained reason. */
+static const char *join(actor *a, const char *room, char *why, size_t n)
+{
+    int sip = 0;
+    xv_envelope *e = request(a, xv_item_join(room), "rpl:join", &sip);
+    if (!e) {
+        if (sip != 200)
+            snprintf(why, n, "%s: join INFO got SIP %d", a->label, sip);
+        else
+            snprintf(why, n, "%s: no rpl:join within %d ms", a->label, REPLY_WAIT);
+        return why;
+    }
+    const char *r = NULL;
+    if (e->resp_code != 200) {
+        snprintf(why, n, "%s: rpl:join code %d %s", a->label, e->resp_code,
+                 e->resp_text ? e->resp_text : "");
+        r = why;
+    } else if (!has_room(e, room)) {
+        snprintf(why, n, "%s: rpl:join does not list %s", a->label, room);
+        r = why;
+    }
+    xv_free(e);
+    return r;
+}
+
+/* ------------------------------------------------------------------ database */
+
+static MYSQL *db;
+
+static int db_connect(char *why, size_t n)
+{
+    if (db)
+        return 1;
+    db = mysql_init(NULL);
+    if (!db) {
+        snprintf(why, n, "mysql_init failed");
+        return 0;
+    }
+    unsigned int timeout = 5;
+    mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    if (!mysql_real_connect(db, NULL, opt.db_user, opt.db_password, opt.db_name, 0,
+                            opt.db_socket, 0)) {
+        snprintf(why, n, "cannot connect to MariaDB at %s: %s", opt.db_socket, mysql_error(db));
+        mysql_close(db);
+        db = NULL;
+        return 0;
+    }
+    mysql_set_character_set(db, "utf8mb4");
+    return 1;
+}
+
+/* Looks up the newest message with this body: 1 found (author and chan_id filled),
+ * 0 not found, -1 error (why filled). */
+static int db_find_message(const char *body, char *author, size_t an, char *chan, size_t cn,
+                           char *why, size_t wn)
+{
+    if (!db_connect(why, wn))
+        return -1;
+    static const char q[] = "SELECT m.author, r.chan_id FROM messages m JOIN rooms r ON "
+                            "r.id = m.room_id WHERE m.body = ? ORDER BY m.id DESC LIMIT 1";
+    MYSQL_STMT *st = mysql_stmt_init(db);
+    int rc = -1;
+    if (!st) {
+        snprintf(why, wn, "mysql_stmt_init: %s", mysql_error(db));
+        return -1;
+    }
+    if (mysql_stmt_prepare(st, q, sizeof q - 1)) {
+        snprintf(why, wn, "prepare: %s", mysql_stmt_error(st));
+        goto out;
+    }
+    MYSQL_BIND p;
+    memset(&p, 0, sizeof p);
+    unsigned long blen = strlen(body);
+    p.buffer_type = MYSQL_TYPE_STRING;
+    p.buffer = (void *)body;
+    p.buffer_length = blen;
+    p.length = &blen;
+    if (mysql_stmt_bind_param(st, &p) || mysql_stmt_execute(st)) {
+        snprintf(why, wn, "execute: %s", mysql_stmt_error(st));
+        goto out;
+    }
+    MYSQL_BIND r[2];
+    unsigned long alen = 0, clen = 0;
+    memset(r, 0, sizeof r);
+    r[0].buffer_type = MYSQL_TYPE_STRING;
+    r[0].buffer = author;
+    r[0].buffer_length = an - 1;
+    r[0].length = &alen;
+    r[1].buffer_type = MYSQL_TYPE_STRING;
+    r[1].buffer = chan;
+    r[1].buffer_length = cn - 1;
+    r[1].length = &clen;
+    if (mysql_stmt_bind_result(st, r) || mysql_stmt_store_result(st)) {
+        snprintf(why, wn, "result: %s", mysql_stmt_error(st));
+        goto out;
+    }
+    int f = mysql_stmt_fetch(st);
+    if (f == MYSQL_NO_DATA) {
+        rc = 0;
+    } else if (f == 0 || f == MYSQL_DATA_TRUNCATED) {
+        author[alen < an ? alen : an - 1] = '\0';
+        chan[clen < cn ? clen : cn - 1] = '\0';
+        rc = 1;
+    } else {
+        snprintf(why, wn, "fetch: %s", mysql_stmt_error(st));
+    }
+out:
+    mysql_stmt_close(st);
+    return rc;
+}
+
+/* Polls (the backend may store after relaying) for up to 3 s. */
+static int db_wait_message(const char *body, char *author, size_t an, char *chan, size_t cn,
+                           char *why, size_t wn)
+{
+    long long deadline = now_ms() + 3000;
+    for (;;) {
+        int r = db_find_message(body, author, an, chan, cn, why, wn);
+        if (r != 0 || now_ms() >= deadline)
+            return r;
+        usleep(200 * 1000);
+    }
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static void make_token(void)
+{
+    unsigned char b[8] = {0};
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
+        unsigned long long x = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
+        for (size_t i = 0; i < sizeof b; i++, x >>= 8)
+            b[i] = (unsigned char)x;
+    }
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i < sizeof b; i++)
+        sprintf(token + 2 * i, "%02x", b[i]);
+}
+
+static char *text_with(const char *what)
+{
+    char *s = NULL;
+    if (asprintf(&s, "e2e %s %s: fish & chips <b>bold</b> \"quoted\" 'single' %s", what,
+                 token, "done") < 0)
+        return NULL;
+    return s;
+}
+
+static int run_control(const char *verb)
+{
+    char *cmd = NULL;
+    if (asprintf(&cmd, "%s %s >/dev/null 2>&1", opt.control, verb) < 0)
+        return -1;
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+/* Checks one delivered grpchat; returns NULL if fine, else why. */
+static const char *check_chat(const actor *a, const xv_envelope *e, const char *room,
+                              const char *author, char *why, size_t n)
+{
+    if (!e) {
+        snprintf(why, n, "%s received no grpchat with the text within %d ms", a->label,
+                 REPLY_WAIT);
+        return why;
+    }
+    if (!e->chat.chan_uri || strcmp(e->chat.chan_uri, room) != 0) {
+        snprintf(why, n, "%s: chanUri is '%s', want %s", a->label,
+                 e->chat.chan_uri ? e->chat.chan_uri : "(none)", room);
+        return why;
+    }
+    if (!e->chat.author || strcasecmp(e->chat.author, author) != 0) {
+        snprintf(why, n, "%s: author is '%s', want %s", a->label,
+                 e->chat.author ? e->chat.author : "(none)", author);
+        return why;
+    }
+    if (!e->chat.ts || !*e->chat.ts) {
+        snprintf(why, n, "%s: grpchat has no ts", a->label);
+        return why;
+    }
+    return NULL;
+}
+
+/* Posts text to room as a, forging author if given; returns the INFO status. */
+static int post(actor *a, const char *room, const char *author, const char *text)
+{
+    char *items = xv_item_grpchat(room, author ? author : a->uri, NULL, text);
+    int st = send_items(a, items, NULL);
+    free(items);
+    return st;
+}
+
+/* Sends an INFO until it is answered 200 (the backend is back), for up to ms. If the
+ * session is gone (481), opens a new one. Returns 1 when answered 200. */
+static int wait_serving(actor *a, int ms, int *reopened)
+{
+    long long deadline = now_ms() + ms;
+    while (now_ms() < deadline) {
+        int st = 0;
+        if (a->c) {
+            char *items = xv_item_chansrch("");
+            st = send_items(a, items, NULL);
+            free(items);
+        }
+        if (st == 200)
+            return 1;
+        if (st == 481 || !a->c) {
+            close_actor(a);
+            int s = 0;
+            if (open_actor(a, &s))
+                *reopened = 1;
+        }
+        pc_run(a->ctx, 300);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: e2e-chat --proxy HOST:PORT --db-socket PATH --db-name NAME "
+               "--control \"CMD\"\n"
+               "                [--chat-uri URI] [--transport tcp|udp] [--db-user U] "
+               "[--db-password P] [--verbose]\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"proxy", required_argument, NULL, 'p'},     {"db-socket", required_argument, NULL, 's'},
+        {"db-name", required_argument, NULL, 'n'},   {"db-user", required_argument, NULL, 'u'},
+        {"db-password", required_argument, NULL, 'w'}, {"control", required_argument, NULL, 'c'},
+        {"chat-uri", required_argument, NULL, 'U'},  {"transport", required_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int o;
+    while ((o = getopt_long(argc, argv, "p:s:n:u:w:c:U:t:vh", lo, NULL)) != -1) {
+        switch (o) {
+        case 'p': opt.proxy = optarg; break;
+        case 's': opt.db_socket = optarg; break;
+        case 'n': opt.db_name = optarg; break;
+        case 'u': opt.db_user = optarg; break;
+        case 'w': opt.db_password = optarg; break;
+        case 'c': opt.control = optarg; break;
+        case 'U': opt.chat_uri = optarg; break;
+        case 't': opt.transport = optarg; break;
+        case 'v': opt.verbose++; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc || !opt.db_socket || !opt.control) {
+        usage(stderr);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    make_token();
+    note("run token %s, proxy %s (%s), chat URI %s", token, opt.proxy, opt.transport,
+         opt.chat_uri);
+    long long t_start = now_ms();
+
+    pc_context *ctx = pc_context_new();
+    if (!ctx) {
+        fail("setup", "cannot create the SIP context");
+        printf("%d passed, %d failed\n", n_pass, n_fail);
+        return 1;
+    }
+    if (opt.verbose > 1)
+        pc_set_sofia_log_level(9);
+    actor alice = {"alice", ALICE, ctx, NULL, NULL, 0};
+    actor bob = {"bob", BOB, ctx, NULL, NULL, 0};
+    char why[512];
+    const char *w;
+
+    /* 1. sessions + join Lobby ------------------------------------------------ */
+    {
+        const char *T = "open_sessions_and_join_lobby";
+        int sa = 0, sb = 0;
+        open_actor(&alice, &sa);
+        open_actor(&bob, &sb);
+        if (!alice.c || !bob.c) {
+            fail(T, "INVITE %s: alice %d, bob %d (want 200)", opt.chat_uri, sa, sb);
+        } else {
+            /* lookup: cmd:requri must name a sip: channel URI */
+            int sip = 0;
+            xv_envelope *e = request(&alice, xv_item_requri(), "rpl:requri", &sip);
+            if (!e)
+                note("cmd:requri: INFO %d, no rpl:requri (continuing on %s)", sip,
+                     opt.chat_uri);
+            else if (e->resp_code != 200 || e->nusers < 1 || strncmp(e->users[0], "sip:", 4))
+                note("rpl:requri code %d without a sip: uib uri", e->resp_code);
+            else if (strcasecmp(e->users[0], opt.chat_uri) != 0)
+                note("rpl:requri names %s (tests stay on %s)", e->users[0], opt.chat_uri);
+            xv_free(e);
+
+            if ((w = join(&alice, LOBBY_URI, why, sizeof why)))
+                fail(T, "%s", w);
+            else if ((w = join(&bob, LOBBY_URI, why, sizeof why)))
+                fail(T, "%s", w);
+            else {
+                struct notice n = {"ntc:join", BOB, LOBBY_URI};
+                xv_envelope *ntc = wait_item(&alice, p_notice, &n, REPLY_WAIT);
+                if (!ntc)
+                    fail(T, "alice (joined first) got no ntc:join for bob in Lobby");
+                else
+                    pass(T);
+                xv_free(ntc);
+            }
+        }
+    }
+
+    /* 2. post, delivered to both with exact text -------------------------------- */
+    char *text1 = text_with("post");
+    {
+        const char *T = "post_delivered_to_members";
+        int st = post(&alice, LOBBY_URI, NULL, text1);
+        if (st != 200) {
+            fail(T, "grpchat INFO got SIP %d (want 200)", st);
+        } else {
+            xv_envelope *ea = wait_item(&alice, p_chat_text, text1, REPLY_WAIT);
+            xv_envelope *eb = wait_item(&bob, p_chat_text, text1, REPLY_WAIT);
+            if ((w = check_chat(&bob, eb, LOBBY_URI, ALICE, why, sizeof why)))
+                fail(T, "%s", w);
+            else if ((w = check_chat(&alice, ea, LOBBY_URI, ALICE, why, sizeof why)))
+                fail(T, "%s (echo to the poster)", w);
+            else
+                pass(T);
+            xv_free(ea);
+            xv_free(eb);
+        }
+    }
+
+    /* 3. stored in MariaDB -------------------------------------------------------- */
+    {
+        const char *T = "post_stored_in_db";
+        char author[256], chan[128];
+        int r = db_wait_message(text1, author, sizeof author, chan, sizeof chan, why,
+                                sizeof why);
+        if (r < 0)
+            fail(T, "%s", why);
+        else if (r == 0)
+            fail(T, "no row in messages with the posted body");
+        else if (strcmp(author, ALICE) != 0)
+            fail(T, "stored author '%s', want %s", author, ALICE);
+        else if (strcmp(chan, "6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa") != 0)
+            fail(T, "stored in room %s, want Lobby", chan);
+        else
+            pass(T);
+    }
+
+    /* 4. forged author ignored ---------------------------------------------------- */
+    {
+        const char *T = "forged_author_ignored";
+        char *text = text_with("forged");
+        int st = post(&alice, LOBBY_URI, CAROL, text);
+        if (st != 200) {
+            fail(T, "grpchat INFO got SIP %d (want 200)", st);
+        } else {
+            xv_envelope *eb = wait_item(&bob, p_chat_text, text, REPLY_WAIT);
+            xv_envelope *ea = wait_item(&alice, p_chat_text, text, REPLY_WAIT);
+            char author[256], chan[128];
+            if ((w = check_chat(&bob, eb, LOBBY_URI, ALICE, why, sizeof why)))
+                fail(T, "%s", w);
+            else if ((w = check_chat(&alice, ea, LOBBY_URI, ALICE, why, sizeof why)))
+                fail(T, "%s", w);
+            else {
+                int r = db_wait_message(text, author, sizeof author, chan, sizeof chan, why,
+                                        sizeof why);
+                if (r < 0)
+                    fail(T, "%s", why);
+                else if (r == 0)
+                    fail(T, "no row in messages for the forged post");
+                else if (strcmp(author, ALICE) != 0)
+                    fail(T, "stored author '%s', want %s", author, ALICE);
+                else
+                    pass(T);
+            }
+            xv_free(ea);
+            xv_free(eb);
+        }
+        free(text);
+    }
+
+    /* 5. post to a room not joined: 403, no delivery ------------------------------ */
+    {
+        const char *T = "post_to_unjoined_room_refused";
+        char *text = text_with("unjoined");
+        if ((w = join(&bob, BUILD_URI, why, sizeof why))) {
+            fail(T, "setup: %s", w);
+        } else {
+            int st = post(&alice, BUILD_URI, NULL, text);
+            xv_envelope *eb = wait_item(&bob, p_chat_text, text, QUIET_WAIT);
+            xv_envelope *ea = wait_item(&alice, p_chat_text, text, 0);
+            if (st != 403)
+                fail(T, "grpchat to Build Team (not joined) got SIP %d, want 403", st);
+            else if (eb || ea)
+                fail(T, "the refused post was delivered to %s", eb ? "bob" : "alice");
+            else
+                pass(T);
+            xv_free(ea);
+            xv_free(eb);
+        }
+        free(text);
+    }
+
+    /* 6. malformed XML: 200 + error rpl; backend keeps serving --------------------- */
+    {
+        const char *T = "malformed_xml_rejected_backend_survives";
+        int st = alice.c ? pc_send_info(alice.c, "<xccos ver=\"1\" envid=\"5\"><cmd id=\"cmd:join\"",
+                                        SIP_WAIT, NULL)
+                         : 0;
+        if (st != 200) {
+            fail(T, "malformed INFO got SIP %d, want 200", st);
+        } else {
+            xv_envelope *e = wait_item(&alice, p_failed_rpl, NULL, REPLY_WAIT);
+            if (!e) {
+                fail(T, "no rpl with a non-200 resp code within %d ms", REPLY_WAIT);
+            } else {
+                note("malformed XML answered with %s code %d %s", e->id ? e->id : "rpl",
+                     e->resp_code, e->resp_text ? e->resp_text : "");
+                char *text = text_with("after-malformed");
+                int st2 = post(&bob, LOBBY_URI, NULL, text);
+                xv_envelope *ea = st2 == 200 ? wait_item(&alice, p_chat_text, text, REPLY_WAIT)
+                                             : NULL;
+                if (st2 != 200)
+                    fail(T, "bob's post afterwards got SIP %d", st2);
+                else if ((w = check_chat(&alice, ea, LOBBY_URI, BOB, why, sizeof why)))
+                    fail(T, "after the malformed INFO: %s", w);
+                else
+                    pass(T);
+                xv_free(ea);
+                free(text);
+            }
+            xv_free(e);
+        }
+    }
+
+    /* 7. unknown command -> 501 ---------------------------------------------------- */
+    {
+        const char *T = "unknown_command_501";
+        int sip = 0;
+        xv_envelope *e = request(&alice, xv_item_cmd("frobnicate"), "rpl:frobnicate", &sip);
+        if (sip != 200)
+            fail(T, "INFO got SIP %d, want 200", sip);
+        else if (!e)
+            fail(T, "no rpl:frobnicate within %d ms", REPLY_WAIT);
+        else if (e->resp_code != 501)
+            fail(T, "rpl:frobnicate code %d, want 501", e->resp_code);
+        else
+            pass(T);
+        xv_free(e);
+    }
+
+    /* 8. bccontext: history, oldest first ------------------------------------------ */
+    {
+        const char *T = "bccontext_history_oldest_first";
+        char *ta = text_with("order-A"), *tb = text_with("order-B");
+        int sa = post(&alice, LOBBY_URI, NULL, ta);
+        xv_envelope *da = sa == 200 ? wait_item(&alice, p_chat_text, ta, REPLY_WAIT) : NULL;
+        int sb = post(&alice, LOBBY_URI, NULL, tb);
+        xv_envelope *db_ = sb == 200 ? wait_item(&alice, p_chat_text, tb, REPLY_WAIT) : NULL;
+        if (sa != 200 || sb != 200 || !da || !db_) {
+            fail(T, "setup posts: SIP %d/%d, echoes %s/%s", sa, sb, da ? "yes" : "no",
+                 db_ ? "yes" : "no");
+        } else {
+            int sip = 0;
+            xv_envelope *e =
+                request(&alice, xv_item_bccontext(LOBBY_URI, 25), "rpl:bccontext", &sip);
+            if (!e) {
+                fail(T, "%s", sip == 200 ? "no rpl:bccontext" : sip_txt(sip, "bccontext"));
+            } else {
+                long i1 = -1, ia = -1, ib = -1;
+                for (size_t i = 0; i < e->nmsgs; i++) {
+                    const char *t = e->msgs[i].text ? e->msgs[i].text : "";
+                    if (!strcmp(t, text1)) i1 = (long)i;
+                    if (!strcmp(t, ta)) ia = (long)i;
+                    if (!strcmp(t, tb)) ib = (long)i;
+                }
+                if (e->resp_code != 200)
+                    fail(T, "rpl:bccontext code %d", e->resp_code);
+                else if (!has_room(e, LOBBY_URI))
+                    fail(T, "rpl:bccontext has no chanib for Lobby");
+                else if (i1 < 0)
+                    fail(T, "history (%zu msgs) lacks the message of test 2", e->nmsgs);
+                else if (ia < 0 || ib < 0)
+                    fail(T, "history (%zu msgs) lacks the two new posts", e->nmsgs);
+                else if (!(i1 < ia && ia < ib) || ib != (long)e->nmsgs - 1)
+                    fail(T, "wrong order: test-2 msg at %ld, A at %ld, B at %ld of %zu "
+                            "(want oldest first, newest last)", i1, ia, ib, e->nmsgs);
+                else if (!e->msgs[ib].author || strcmp(e->msgs[ib].author, ALICE) ||
+                         !e->msgs[ib].chan_uri || strcmp(e->msgs[ib].chan_uri, LOBBY_URI))
+                    fail(T, "history msg has author '%s' chanUri '%s'",
+                         e->msgs[ib].author ? e->msgs[ib].author : "",
+                         e->msgs[ib].chan_uri ? e->msgs[ib].chan_uri : "");
+                else
+                    pass(T);
+                xv_free(e);
+            }
+        }
+        xv_free(da);
+        xv_free(db_);
+        free(ta);
+        free(tb);
+    }
+
+    /* 9. backend down -> 503 + Retry-After ------------------------------------------ */
+    int backend_stopped = 1; /* cleared once backend-start succeeds */
+    {
+        const char *T = "backend_down_503_retry_after";
+        int rc = run_control("backend-stop");
+        if (rc != 0) {
+            fail(T, "'%s backend-stop' exited with %d", opt.control, rc);
+        } else if (!alice.c) {
+            fail(T, "no session");
+        } else {
+            /* The module may take a moment to see the link drop: retry for up to 5 s. */
+            long long deadline = now_ms() + 5000;
+            int st = 0, retry = -1;
+            while (now_ms() < deadline) {
+                char *items = xv_item_chansrch("");
+                st = send_items(&alice, items, &retry);
+                free(items);
+                if (st != 200)
+                    break;
+                pc_run(ctx, 250);
+            }
+            if (st != 503)
+                fail(T, "INFO with the backend stopped got SIP %d, want 503", st);
+            else if (retry < 0)
+                fail(T, "503 without a Retry-After header");
+            else {
+                note("503 with Retry-After: %d", retry);
+                pass(T);
+            }
+        }
+    }
+
+    /* 10. backend back: serving again; history persisted ----------------------------- */
+    {
+        const char *T = "backend_restart_history_persists";
+        int rc = run_control("backend-start");
+        backend_stopped = rc != 0;
+        int ra = 0, rb = 0;
+        long long t0 = now_ms();
+        if (rc != 0) {
+            fail(T, "'%s backend-start' exited with %d", opt.control, rc);
+        } else if (!wait_serving(&alice, RESTART_WAIT, &ra)) {
+            fail(T, "no INFO answered 200 within %d ms of backend-start", RESTART_WAIT);
+        } else {
+            note("serving again after %lld ms%s", now_ms() - t0,
+                 ra ? " (alice needed a new session)" : "");
+            wait_serving(&bob, 3000, &rb);
+            if (rb)
+                note("bob needed a new session");
+            /* Room presence may not survive a backend restart: join again (idempotent). */
+            if ((w = join(&alice, LOBBY_URI, why, sizeof why)) ||
+                (w = join(&bob, LOBBY_URI, why, sizeof why))) {
+                fail(T, "re-join after restart: %s", w);
+            } else {
+                int sip = 0;
+                xv_envelope *e =
+                    request(&alice, xv_item_bccontext(LOBBY_URI, 25), "rpl:bccontext", &sip);
+                int found = 0;
+                for (size_t i = 0; e && i < e->nmsgs; i++)
+                    found |= e->msgs[i].text && !strcmp(e->msgs[i].text, text1);
+                if (!e)
+                    fail(T, "bccontext: SIP %d, no rpl:bccontext", sip);
+                else if (e->resp_code != 200)
+                    fail(T, "rpl:bccontext code %d", e->resp_code);
+                else if (!found)
+                    fail(T, "history after restart (%zu msgs) lacks the message of test 2",
+                         e->nmsgs);
+                else
+                    pass(T);
+                xv_free(e);
+            }
+        }
+    }
+
+    /* 11. part: echo + ntc:part to the other ------------------------------------------ */
+    {
+        const char *T = "part_echo_and_notice";
+        int sip = 0;
+        xv_envelope *e = request(&alice, xv_item_part(LOBBY_URI), "rpl:part", &sip);
+        if (!e) {
+            fail(T, "%s", sip == 200 ? "no rpl:part" : sip_txt(sip, "part"));
+        } else if (e->resp_code != 200) {
+            fail(T, "rpl:part code %d", e->resp_code);
+        } else if (!has_room(e, LOBBY_URI)) {
+            fail(T, "rpl:part does not echo chanib uri %s", LOBBY_URI);
+        } else {
+            struct notice n = {"ntc:part", ALICE, LOBBY_URI};
+            xv_envelope *ntc = wait_item(&bob, p_notice, &n, REPLY_WAIT);
+            if (!ntc)
+                fail(T, "bob got no ntc:part for alice in Lobby");
+            else
+                pass(T);
+            xv_free(ntc);
+        }
+        xv_free(e);
+    }
+
+    /* 12. BYE ends the session: a later INFO on it gets 481 ---------------------------- */
+    {
+        const char *T = "bye_then_481";
+        if (!bob.c) {
+            fail(T, "no session");
+        } else {
+            int bs = pc_bye(bob.c, SIP_WAIT);
+            char *env = xv_envelope_wrap(1, "<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib "
+                                            "qtype=\"BYNAME\" criteria=\"\" extended=\"false\"/>"
+                                            "</data></cmd>");
+            int local = pc_send_info(bob.c, env, SIP_WAIT, NULL);
+            int remote = pc_replay_info(bob.c, env, SIP_WAIT);
+            free(env);
+            if (bs != 200)
+                fail(T, "BYE got SIP %d, want 200", bs);
+            else if (local != 481)
+                fail(T, "INFO on the ended dialog: client library returned %d, want 481", local);
+            else if (remote == 0)
+                skip(T, "could not replay the old dialog's identifiers through nua");
+            else if (remote != 481)
+                fail(T, "INFO replaying the ended dialog (same Call-ID and tags) got SIP %d, "
+                        "want 481", remote);
+            else
+                pass(T);
+        }
+    }
+
+    if (backend_stopped)
+        run_control("backend-start");
+    close_actor(&alice);
+    close_actor(&bob);
+    pc_context_free(ctx);
+    if (db)
+        mysql_close(db);
+    free(text1);
+    note("finished in %lld ms", now_ms() - t_start);
+    if (n_skip)
+        note("%d skipped", n_skip);
+    printf("%d passed, %d failed\n", n_pass, n_fail);
+    return n_fail == 0 ? 0 : 1;
+}
