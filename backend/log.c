@@ -62,10 +62,13 @@ char *log_safe(char *dst, size_t dstlen, const char *src, size_t len)
 			dst[0] = '\0';
 		return dst;
 	}
-	/* Each input byte takes at most 2 output bytes; keep 4 for "..." and the NUL. */
-	for(i = 0; i < len && o + 2 <= dstlen - 4; i++) {
+	/* Keep 4 bytes for "..." and the NUL. */
+	for(i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)src[i];
-		if(ch == '\n' || ch == '\r') {
+		size_t need = ch == '\n' || ch == '\r' ? 2 : 1;
+		if(o + need > dstlen - 4)
+			break;
+		if(need == 2) {
 			dst[o++] = '\\';
 			dst[o++] = ch == '\n' ? 'n' : 'r';
 		} else if(ch < 0x20 || ch == 0x7f) {

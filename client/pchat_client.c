@@ -56,6 +56,8 @@ struct pc_client {
     int info_retry[STATUS_RING];
     int replay_status;
     uint32_t last_cseq; /* highest CSeq of our requests on the dialog seen in responses */
+    su_timer_t *refresh; /* session keep-alive (UPDATE), armed when the 2xx has Session-Expires */
+    unsigned refresh_ms;
 
     struct info_item *inbox, **inbox_tail;
     uint32_t envid;
@@ -226,6 +228,32 @@ static void enqueue_info(pc_client *c, sip_t const *sip)
     c->inbox_tail = &it->next;
 }
 
+/* Keep-alive: nua as built here does not refresh the session by itself (observed: no
+ * UPDATE or re-INVITE within Session-Expires/2), while the server expires a session
+ * that sees no request for Session-Expires seconds. So send UPDATE every half interval,
+ * as RFC 4028 recommends (sipe uses Session-Expires - 10 s). */
+static void on_refresh(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+    pc_client *c = (pc_client *)arg;
+    (void)magic;
+    if (!c->up || !c->nh)
+        return;
+    nua_update(c->nh, TAG_END());
+    su_timer_set_interval(t, on_refresh, arg, c->refresh_ms);
+}
+
+static void arm_refresh(pc_client *c, sip_t const *sip)
+{
+    if (!sip || !sip->sip_session_expires || sip->sip_session_expires->x_delta == 0)
+        return;
+    unsigned se = (unsigned)sip->sip_session_expires->x_delta;
+    c->refresh_ms = (se / 2 ? se / 2 : 1) * 1000u;
+    if (!c->refresh)
+        c->refresh = su_timer_create(su_root_task(c->ctx->root), 0);
+    if (c->refresh)
+        su_timer_set_interval(c->refresh, on_refresh, (su_timer_arg_t *)c, c->refresh_ms);
+}
+
 /* Describes a failed request in ctx->last_error. (Failures of the local stack, such
  * as a refused TCP connection, also arrive as responses, e.g. 503, from nta.) */
 static void note_error(pc_client *c, const char *method, int status, const char *phrase,
@@ -262,8 +290,10 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
             c->invite_status = status;
             if (status >= 300)
                 note_error(c, "INVITE", status, phrase, sip);
-            if (status < 300)
+            if (status < 300) {
                 save_dialog(c, sip);
+                arm_refresh(c, sip);
+            }
         }
         break;
 
@@ -315,6 +345,15 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
         }
         break;
 
+    case nua_r_update:
+        /* The server no longer knows the session: it is gone. */
+        if (nh == c->nh && (status == 481 || status == 408)) {
+            note_error(c, "UPDATE", status, phrase, sip);
+            c->up = 0;
+            c->peer_bye = 1;
+        }
+        break;
+
     case nua_r_bye:
         if (status >= 200 && nh == c->nh) {
             c->bye_status = status;
@@ -361,6 +400,10 @@ static void teardown(pc_client *c, int timeout_ms)
 {
     pc_context *ctx = c->ctx;
     unlink_client(&ctx->clients, c);
+    if (c->refresh) {
+        su_timer_destroy(c->refresh);
+        c->refresh = NULL;
+    }
     if (c->replay_nh) {
         nua_handle_destroy(c->replay_nh);
         c->replay_nh = NULL;

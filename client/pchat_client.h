@@ -51,7 +51,9 @@ void pc_run(pc_context *, int timeout_ms);
 
 /* 1 while the dialog is established (200 received, no BYE sent or received). */
 int pc_is_up(const pc_client *);
-/* 1 once the server ended the dialog with BYE. */
+/* 1 once the server ended the dialog (BYE, or 481/408 to a keep-alive UPDATE). The
+ * library refreshes an established session with UPDATE every Session-Expires/2 while the
+ * caller runs the event loop (pc_run or any wait). */
 int pc_peer_hung_up(const pc_client *);
 
 const char *pc_user_uri(const pc_client *);

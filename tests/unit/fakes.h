@@ -1,0 +1,43 @@
+/*
+ * fakes.h - stand-ins for backend/link.c and backend/db.c, so that unit tests run
+ * the real sessions, rooms, commands and frames code without a socket or a
+ * database.  fake_link.c records every frame "sent"; fake_db.c keeps submitted
+ * jobs until the test runs them against an in-memory table.
+ */
+#ifndef PCHAT_TEST_FAKES_H
+#define PCHAT_TEST_FAKES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct link_conn;
+
+struct sent_frame {
+	uint8_t type;
+	uint32_t token;
+	uint64_t session;
+	char *payload; /* NUL-terminated copy */
+	size_t len;
+};
+
+struct link_conn *fake_conn(uint32_t id);
+size_t fake_sent_count(void);
+const struct sent_frame *fake_sent(size_t i);
+/* Frames sent to one session since the last clear, in order. */
+size_t fake_sent_to(uint64_t session, const struct sent_frame **out, size_t max);
+void fake_sent_clear(void);
+void fake_link_reset(void);
+
+void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, const char *name,
+		const char *topic, const char *privacy);
+/* Jobs submitted and not run yet. */
+size_t fake_db_queued(void);
+/* Runs every queued job (and those their callbacks submit), in order. */
+void fake_db_run_all(void);
+size_t fake_db_messages(void);
+/* The stored message i: author and body. */
+const char *fake_db_message_author(size_t i);
+const char *fake_db_message_body(size_t i);
+void fake_db_reset(void);
+
+#endif

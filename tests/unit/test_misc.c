@@ -1,0 +1,220 @@
+/*
+ * test_misc.c - the small pieces: dict, list, sbuf, log_safe, timestamps,
+ * room URIs, option parsing.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dict.h"
+#include "list.h"
+#include "log.h"
+#include "rooms.h"
+#include "sbuf.h"
+#include "util.h"
+
+Test(dict, put_get_del_and_grow)
+{
+	struct dict *d = dict_new();
+	char key[32];
+	long i;
+	for(i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%ld", i);
+		cr_assert_null(dict_puts(d, key, (void *)(i + 1)));
+	}
+	cr_assert_eq(dict_count(d), 1000);
+	cr_assert_eq((long)dict_gets(d, "k777"), 778);
+	cr_assert_eq((long)dict_puts(d, "k777", (void *)5L), 778, "replace returns the old value");
+	cr_assert_eq((long)dict_dels(d, "k777"), 5);
+	cr_assert_null(dict_gets(d, "k777"));
+	cr_assert_null(dict_dels(d, "k777"));
+	cr_assert_eq(dict_count(d), 999);
+	dict_free(d, NULL);
+}
+
+Test(dict, binary_keys_and_delete_while_iterating)
+{
+	struct dict *d = dict_new();
+	struct dict_iter it;
+	unsigned char k1[3] = {0, 1, 0}, k2[3] = {0, 1, 1};
+	void *v;
+	size_t seen = 0;
+	dict_put(d, k1, 3, (void *)1L);
+	dict_put(d, k2, 3, (void *)2L);
+	cr_assert_eq((long)dict_get(d, k2, 3), 2);
+	cr_assert_null(dict_get(d, k1, 2));
+	dict_iter_init(&it, d);
+	while(dict_next(&it, &v, NULL, NULL)) {
+		seen++;
+		dict_del(d, v == (void *)1L ? k1 : k2, 3);
+	}
+	cr_assert_eq(seen, 2);
+	cr_assert_eq(dict_count(d), 0);
+	dict_free(d, NULL);
+}
+
+struct item {
+	int v;
+	struct list link;
+};
+
+Test(list, add_del_splice)
+{
+	struct list a = LIST_INIT(a), b = LIST_INIT(b), *pos, *tmp;
+	struct item it[4] = {{1, {0, 0}}, {2, {0, 0}}, {3, {0, 0}}, {4, {0, 0}}};
+	int sum = 0, order[4], n = 0;
+	list_add_tail(&a, &it[0].link);
+	list_add_tail(&a, &it[1].link);
+	list_add_tail(&b, &it[2].link);
+	list_add_tail(&b, &it[3].link);
+	list_splice_tail(&a, &b);
+	cr_assert(list_empty(&b));
+	list_for_each(pos, &a) order[n++] = list_entry(pos, struct item, link)->v;
+	cr_assert_eq(n, 4);
+	cr_assert(order[0] == 1 && order[1] == 2 && order[2] == 3 && order[3] == 4);
+	list_for_each_safe(pos, tmp, &a) {
+		struct item *i = list_entry(pos, struct item, link);
+		if(i->v % 2 == 0)
+			list_del(&i->link);
+	}
+	list_for_each(pos, &a) sum += list_entry(pos, struct item, link)->v;
+	cr_assert_eq(sum, 4);
+	cr_assert_eq(list_entry(list_first(&a), struct item, link)->v, 1);
+	list_del(&it[1].link); /* a second del is harmless */
+}
+
+Test(sbuf, grows_and_formats)
+{
+	struct sbuf sb = SBUF_INIT;
+	int i;
+	cr_assert_str_eq(sbuf_str(&sb), "");
+	for(i = 0; i < 1000; i++)
+		sbuf_printf(&sb, "%d,", i);
+	cr_assert_eq(strncmp(sb.buf, "0,1,2,", 6), 0);
+	cr_assert_eq(sb.len, strlen(sb.buf));
+	sbuf_reset(&sb);
+	sbuf_addc(&sb, 'x');
+	cr_assert_str_eq(sb.buf, "x");
+	sbuf_free(&sb);
+}
+
+Test(log, safe_copies_one_line)
+{
+	char buf[16];
+	cr_assert_str_eq(log_safe(buf, sizeof(buf), "a\nb\r\x01", 5), "a\\nb\\r?");
+	cr_assert_str_eq(log_safe(buf, sizeof(buf), "0123456789abcdefghij", 20), "0123456789ab...");
+	cr_assert_eq(strlen(buf), sizeof(buf) - 1);
+	cr_assert_str_eq(log_safe(buf, sizeof(buf), "\n\n\n\n\n\n\n\n", 8), "\\n\\n\\n\\n\\n\\n...");
+}
+
+Test(log, levels)
+{
+	enum log_level l;
+	cr_assert_eq(log_parse_level("debug", &l), 0);
+	cr_assert_eq(l, LL_DEBUG);
+	cr_assert_eq(log_parse_level("WARN", &l), 0);
+	cr_assert_eq(l, LL_WARN);
+	cr_assert_eq(log_parse_level("verbose", &l), -1);
+}
+
+Test(util, timestamps_are_utc_with_ms)
+{
+	char ts[TS_BUFSZ];
+	format_ts(ts, 1795282265, 123);
+	cr_assert_str_eq(ts, "2026-11-21T17:31:05.123Z");
+	format_ts(ts, 0, 7);
+	cr_assert_str_eq(ts, "1970-01-01T00:00:00.007Z");
+}
+
+Test(util, parse_uint)
+{
+	unsigned long long v;
+	cr_assert_eq(parse_uint("42", 100, &v), 0);
+	cr_assert_eq(v, 42);
+	cr_assert_eq(parse_uint("101", 100, &v), -1);
+	cr_assert_eq(parse_uint("-1", 100, &v), -1);
+	cr_assert_eq(parse_uint(" 1", 100, &v), -1);
+	cr_assert_eq(parse_uint("1x", 100, &v), -1);
+	cr_assert_eq(parse_uint("", 100, &v), -1);
+	cr_assert_eq(parse_uint(NULL, 100, &v), -1);
+}
+
+Test(rooms, uri_make_and_split)
+{
+	char *uri = room_uri_make("example.com", "6f1d-AB09"), *d, *c;
+	cr_assert_str_eq(uri, "ma-chan://example.com/6f1d-AB09");
+	cr_assert_eq(room_uri_split(uri, &d, &c), 0);
+	cr_assert_str_eq(d, "example.com");
+	cr_assert_str_eq(c, "6f1d-AB09");
+	free(uri);
+	free(d);
+	free(c);
+	cr_assert_null(room_uri_make("example.com", "a/b"));
+	cr_assert_null(room_uri_make("example.com", ""));
+	cr_assert_null(room_uri_make("ex ample.com", "a"));
+	cr_assert_null(room_uri_make("", "a"));
+	cr_assert_null(room_uri_make(NULL, "a"));
+	cr_assert_eq(room_uri_split("ma-chan://example.com", &d, &c), -1);
+	cr_assert_eq(room_uri_split("ma-chan://example.com/a/b", &d, &c), -1);
+	cr_assert_eq(room_uri_split("ma-cat://example.com/a", &d, &c), -1);
+	cr_assert_eq(room_uri_split("ma-chan:///a", &d, &c), -1);
+	cr_assert_eq(room_uri_split(NULL, &d, &c), -1);
+}
+
+/* config_parse with a NULL-terminated argument list; output discarded. */
+static enum config_result parse_args(struct config *c, const char **args)
+{
+	char *argv[32];
+	int argc = 0;
+	FILE *null = fopen("/dev/null", "w");
+	enum config_result r;
+	argv[argc++] = (char *)"pchatd";
+	while(*args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	config_defaults(c);
+	r = config_parse(c, argc, argv, null, null);
+	fclose(null);
+	return r;
+}
+
+Test(config, defaults_and_options)
+{
+	struct config c;
+	const char *ok[] = {"--socket", "/tmp/s", "--db-socket", "/tmp/db", "--queue-limit", "7",
+			"--log-level", "debug", "--channel-uri", "sip:c@d", "--db-password", "", NULL};
+	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
+	cr_assert_str_eq(c.socket_path, "/tmp/s");
+	cr_assert_str_eq(c.db_socket, "/tmp/db");
+	cr_assert_eq(c.queue_limit, 7);
+	cr_assert_eq(c.log_level, LL_DEBUG);
+	cr_assert_str_eq(c.channel_uri, "sip:c@d");
+	cr_assert_str_eq(c.db_user, "root");
+	cr_assert_str_eq(c.db_name, "pchat");
+	cr_assert_eq(c.message_max_bytes, 8192);
+	cr_assert_eq(c.xml_max_bytes, 65536);
+	cr_assert_eq(c.bccontext_max, 500);
+}
+
+Test(config, errors_and_help)
+{
+	struct config c;
+	const char *none[] = {NULL};
+	const char *help[] = {"--help", NULL};
+	const char *unknown[] = {"--socket", "/s", "--nope", NULL};
+	const char *missing_arg[] = {"--socket", NULL};
+	const char *bad_num[] = {"--socket", "/s", "--queue-limit", "0", NULL};
+	const char *bad_level[] = {"--socket", "/s", "--log-level", "loud", NULL};
+	const char *both[] = {"--socket", "/s", "--db-socket", "/a", "--db-host", "h", NULL};
+	const char *stray[] = {"--socket", "/s", "extra", NULL};
+	cr_assert_eq(parse_args(&c, none), CONFIG_ERROR, "--socket is required");
+	cr_assert_eq(parse_args(&c, help), CONFIG_HELP);
+	cr_assert_eq(parse_args(&c, unknown), CONFIG_ERROR);
+	cr_assert_eq(parse_args(&c, missing_arg), CONFIG_ERROR);
+	cr_assert_eq(parse_args(&c, bad_num), CONFIG_ERROR);
+	cr_assert_eq(parse_args(&c, bad_level), CONFIG_ERROR);
+	cr_assert_eq(parse_args(&c, both), CONFIG_ERROR);
+	cr_assert_eq(parse_args(&c, stray), CONFIG_ERROR);
+}

@@ -1,0 +1,415 @@
+/*
+ * test_xccos.c - the XCCOS codec: parsing the shapes of docs xccos-protocol.md
+ * section 7, refusing hostile or broken input, and building escaped replies.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xccos.h"
+
+#define ENV(items) "<xccos ver=\"1\" envid=\"1714636915\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
+#define LOBBY "ma-chan://example.com/6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa"
+
+static struct xccos_req req;
+static char why[256];
+
+static void setup(void)
+{
+	xccos_init();
+	memset(&req, 0, sizeof(req));
+	why[0] = '\0';
+}
+
+static void teardown(void)
+{
+	xccos_req_free(&req);
+	xccos_cleanup();
+}
+
+static int parse(const char *s)
+{
+	return xccos_parse(s, strlen(s), 65536, &req, why, sizeof(why));
+}
+
+TestSuite(parse, .init = setup, .fini = teardown);
+
+Test(parse, requri)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:requri\" seqid=\"1\"><data/></cmd>")), 0, "%s", why);
+	cr_assert_eq(req.kind, XCCOS_CMD);
+	cr_assert_str_eq(req.id, "cmd:requri");
+	cr_assert_str_eq(req.seqid, "1");
+	cr_assert_str_eq(req.envid, "1714636915");
+	cr_assert_eq(req.nchanids, 0);
+	cr_assert_eq(req.bcq_last, -1);
+}
+
+Test(parse, join)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:join\" seqid=\"1\"><data><chanid key=\"0\" "
+			       "domain=\"example.com\" value=\"6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa\"/>"
+			       "</data></cmd>")), 0, "%s", why);
+	cr_assert_str_eq(req.id, "cmd:join");
+	cr_assert_eq(req.nchanids, 1);
+	cr_assert_str_eq(req.chanids[0].domain, "example.com");
+	cr_assert_str_eq(req.chanids[0].value, "6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa");
+}
+
+Test(parse, bjoin_keeps_every_chanid_in_order)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bjoin\" seqid=\"1\"><data>"
+			       "<chanid key=\"0\" domain=\"example.com\" value=\"a\"/>"
+			       "<chanid key=\"1\" domain=\"example.com\" value=\"b\"/>"
+			       "</data></cmd>")), 0);
+	cr_assert_eq(req.nchanids, 2);
+	cr_assert_str_eq(req.chanids[1].value, "b");
+}
+
+Test(parse, part)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:part\" seqid=\"1\"><data><chanib uri=\"" LOBBY
+			       "\"/></data></cmd>")), 0);
+	cr_assert_str_eq(req.chanib_uri, LOBBY);
+}
+
+Test(parse, bccontext)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
+			       "\"/><bcq><last cnt=\"25\"/></bcq></data></cmd>")), 0);
+	cr_assert_str_eq(req.chanib_uri, LOBBY);
+	cr_assert_eq(req.bcq_last, 25);
+}
+
+Test(parse, bccontext_bad_counts_are_absent)
+{
+	const char *bad[] = {"0", "-3", "abc", "", "25x", "99999999999999999999"};
+	size_t i;
+	for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char buf[512];
+		snprintf(buf, sizeof(buf),
+				ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"x\"/>"
+				    "<bcq><last cnt=\"%s\"/></bcq></data></cmd>"),
+				bad[i]);
+		cr_assert_eq(parse(buf), 0);
+		cr_assert_eq(req.bcq_last, -1, "cnt=\"%s\"", bad[i]);
+		xccos_req_free(&req);
+	}
+}
+
+Test(parse, chansrch)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" "
+			       "criteria=\"build &amp; ops\" extended=\"false\"/></data></cmd>")), 0);
+	cr_assert_str_eq(req.qtype, "BYNAME");
+	cr_assert_str_eq(req.criteria, "build & ops");
+}
+
+Test(parse, getinv_and_getserverinfo_parse_as_plain_commands)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getinv\" seqid=\"1\"><data><inv inviteId=\"1\" "
+			       "domain=\"example.com\"/></data></cmd>")), 0);
+	cr_assert_str_eq(req.id, "cmd:getinv");
+	xccos_req_free(&req);
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"1\"><data><sib "
+			       "domain=\"example.com\" infoType=\"123\"/></data></cmd>")), 0);
+	cr_assert_str_eq(req.id, "cmd:getserverinfo");
+}
+
+Test(parse, grpchat_text_is_decoded)
+{
+	cr_assert_eq(parse(ENV("<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY "\" "
+			       "author=\"sip:alice@example.com\" ts=\"2024-05-02T09:00:00Z\">"
+			       "<chat>Deploying 4.2.1 &amp; watching &lt;logs&gt;\nsecond line&#13;"
+			       "<![CDATA[ <raw> ]]></chat></grpchat>")), 0, "%s", why);
+	cr_assert_eq(req.kind, XCCOS_GRPCHAT);
+	cr_assert_str_eq(req.chan_uri, LOBBY);
+	cr_assert_str_eq(req.author, "sip:alice@example.com");
+	cr_assert_str_eq(req.ts, "2024-05-02T09:00:00Z");
+	cr_assert(req.has_chat);
+	cr_assert_str_eq(req.text, "Deploying 4.2.1 & watching <logs>\nsecond line\r <raw> ");
+	cr_assert_eq(req.text_len, strlen(req.text));
+}
+
+Test(parse, grpchat_without_chat)
+{
+	cr_assert_eq(parse(ENV("<grpchat id=\"grpchat\" chanUri=\"x\"/>")), 0);
+	cr_assert_not(req.has_chat);
+	cr_assert_str_eq(req.text, "");
+	cr_assert_str_eq(req.seqid, "1");
+}
+
+Test(parse, envid_is_kept_verbatim)
+{
+	/* Longer than any 64-bit number: a string is the only safe representation. */
+	cr_assert_eq(parse("<xccos ver=\"1\" envid=\"81234567890123456789012\"><cmd id=\"cmd:x\" "
+			   "seqid=\"007\"/></xccos>"), 0);
+	cr_assert_str_eq(req.envid, "81234567890123456789012");
+	cr_assert_str_eq(req.seqid, "007");
+}
+
+Test(parse, namespace_is_optional)
+{
+	cr_assert_eq(parse("<xccos ver=\"1\" envid=\"5\"><cmd id=\"cmd:requri\" seqid=\"1\"/></xccos>"),
+			0);
+	xccos_req_free(&req);
+	cr_assert_eq(parse("<x:xccos xmlns:x=\"urn:parlano:xml:ns:xccos\" envid=\"5\"><x:cmd "
+			   "id=\"cmd:requri\" seqid=\"1\"/></x:xccos>"), 0, "%s", why);
+	cr_assert_str_eq(req.id, "cmd:requri");
+}
+
+Test(parse, foreign_namespace_refused)
+{
+	cr_assert_eq(parse("<xccos xmlns=\"urn:other\" envid=\"5\"><cmd id=\"cmd:requri\"/></xccos>"),
+			-1);
+}
+
+Test(parse, missing_envid_and_seqid_default)
+{
+	cr_assert_eq(parse("<xccos><cmd id=\"cmd:requri\"/></xccos>"), 0);
+	cr_assert_str_eq(req.envid, "0");
+	cr_assert_str_eq(req.seqid, "0");
+}
+
+Test(parse, only_the_first_item_counts)
+{
+	cr_assert_eq(parse(ENV("  <cmd id=\"cmd:part\" seqid=\"1\"/><cmd id=\"cmd:join\"/>")), 0);
+	cr_assert_str_eq(req.id, "cmd:part");
+}
+
+Test(parse, malformed)
+{
+	cr_assert_eq(parse("<xccos envid=\"77\"><cmd id=\"cmd:part\""), -1);
+	cr_assert(strstr(why, "malformed XML") != NULL, "%s", why);
+	/* the envid is still read from the start tag for the error reply */
+	cr_assert_str_eq(req.envid, "77");
+}
+
+Test(parse, malformed_envid_scan_is_strict)
+{
+	cr_assert_eq(parse("<xccos envid=\"77&quot;\"><"), -1);
+	cr_assert_str_eq(req.envid, "0");
+}
+
+Test(parse, refusals)
+{
+	const char *bad[] = {
+		"",
+		"<foo envid=\"1\"/>",
+		"<xccos envid=\"1\"/>",
+		"<xccos envid=\"1\">text only</xccos>",
+		"<xccos envid=\"1\"><rpl id=\"rpl:join\"/></xccos>",
+		"<xccos envid=\"1\"><cmd seqid=\"1\"/></xccos>",
+		"<xccos envid=\"1\"><cmd id=\"join\"/></xccos>",
+		"<xccos envid=\"1\"><cmd id=\"cmd:\"/></xccos>",
+		"<xccos envid=\"1\"><cmd id=\"cmd:x\">&undefined;</cmd></xccos>",
+		"\xff\xfe<\0x\0",
+	};
+	size_t i;
+	for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(bad[i]), -1, "accepted #%zu", i);
+		cr_assert(why[0] != '\0');
+		xccos_req_free(&req);
+	}
+}
+
+Test(parse, doctype_billion_laughs_refused)
+{
+	const char *lol = "<?xml version=\"1.0\"?>\n<!DOCTYPE xccos [\n"
+			  " <!ENTITY lol \"lol\">\n"
+			  " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+			  " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+			  " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+			  "]>\n<xccos envid=\"3\"><cmd id=\"cmd:x\">&lol3;</cmd></xccos>";
+	cr_assert_eq(parse(lol), -1);
+	cr_assert(strstr(why, "DOCTYPE") != NULL, "%s", why);
+	cr_assert_str_eq(req.envid, "3");
+}
+
+Test(parse, external_entity_refused)
+{
+	cr_assert_eq(parse("<!DOCTYPE xccos SYSTEM \"file:///etc/passwd\"><xccos/>"), -1);
+	xccos_req_free(&req);
+	cr_assert_eq(parse("<!DOCTYPE x [<!ENTITY e SYSTEM \"http://example.com/x\">]>"
+			   "<xccos><cmd id=\"cmd:x\">&e;</cmd></xccos>"), -1);
+}
+
+Test(parse, oversize_refused_before_parsing)
+{
+	const char *ok = ENV("<cmd id=\"cmd:requri\" seqid=\"1\"/>");
+	size_t n = strlen(ok);
+	cr_assert_eq(xccos_parse(ok, n, n, &req, why, sizeof(why)), 0);
+	xccos_req_free(&req);
+	cr_assert_eq(xccos_parse(ok, n, n - 1, &req, why, sizeof(why)), -1);
+	cr_assert(strstr(why, "too large") != NULL, "%s", why);
+	cr_assert_str_eq(req.envid, "1714636915");
+}
+
+/* ---- building ---- */
+
+static struct sbuf sb;
+
+static void bsetup(void)
+{
+	sbuf_init(&sb);
+}
+
+static void bteardown(void)
+{
+	sbuf_free(&sb);
+}
+
+TestSuite(build, .init = bsetup, .fini = bteardown);
+
+Test(build, resp_tokens_table)
+{
+	cr_assert_str_eq(xccos_resp_token(200), "SUCCESS_OK");
+	cr_assert_str_eq(xccos_resp_token(400), "ERR_BAD_REQUEST");
+	cr_assert_str_eq(xccos_resp_token(403), "ERR_ACCESS_DENIED");
+	cr_assert_str_eq(xccos_resp_token(404), "ERR_NOT_FOUND");
+	cr_assert_str_eq(xccos_resp_token(413), "ERR_TOO_LARGE");
+	cr_assert_str_eq(xccos_resp_token(500), "ERR_INTERNAL");
+	cr_assert_str_eq(xccos_resp_token(501), "ERR_NOT_IMPLEMENTED");
+	cr_assert_str_eq(xccos_resp_token(503), "ERR_UNAVAILABLE");
+	cr_assert_str_eq(xccos_resp_token(999), "ERR_INTERNAL");
+}
+
+Test(build, escape_text_and_attributes)
+{
+	const char s[] = "a&b<c>d\"e'f\r\ng\th\x01i";
+	xccos_escape(&sb, s, sizeof(s) - 1, 0);
+	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;\ng\thi");
+	sbuf_reset(&sb);
+	xccos_escape(&sb, s, sizeof(s) - 1, 1);
+	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;&#10;g&#9;hi");
+	sbuf_reset(&sb);
+	xccos_attr(&sb, "name", "R&D \"lab\"");
+	cr_assert_str_eq(sbuf_str(&sb), " name=\"R&amp;D &quot;lab&quot;\"");
+}
+
+Test(build, envelope)
+{
+	char head[XCCOS_HEAD_MAX];
+	size_t n = xccos_envelope_head(head, 18446744073709551615ULL);
+	cr_assert_str_eq(head, "<xccos ver=\"1\" envid=\"18446744073709551615\" "
+			       "xmlns=\"urn:parlano:xml:ns:xccos\">");
+	cr_assert_eq(n, strlen(head));
+	xccos_envelope(&sb, 42, "<ntc id=\"ntc:x\"/>", 17);
+	cr_assert_str_eq(sbuf_str(&sb), "<xccos ver=\"1\" envid=\"42\" xmlns=\"urn:parlano:xml:ns:"
+					"xccos\"><ntc id=\"ntc:x\"/></xccos>");
+}
+
+Test(build, requri)
+{
+	xccos_build_requri(&sb, "1", "1714636915", "sip:pchat-svc-1@example.com");
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:requri\" seqid=\"1\"><commandid seqid=\"1\" envid=\"1714636915\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><uib uri=\"sip:pchat-svc-1@example.com\"/>"
+			"</data></rpl>");
+}
+
+Test(build, echoes_are_escaped)
+{
+	xccos_build_rpl_empty(&sb, "x\"y", "1\"<", "2&", 501);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:x&quot;y\" seqid=\"1&quot;&lt;\"><commandid seqid=\"1&quot;&lt;\" "
+			"envid=\"2&amp;\"/><resp code=\"501\">ERR_NOT_IMPLEMENTED</resp><data/></rpl>");
+}
+
+Test(build, error)
+{
+	xccos_build_error(&sb, "0", "malformed <XML> & \"stuff\"");
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:error\" seqid=\"0\"><commandid seqid=\"0\" envid=\"0\"/>"
+			"<resp code=\"400\">ERR_BAD_REQUEST</resp><data><error reason=\"malformed "
+			"&lt;XML&gt; &amp; &quot;stuff&quot;\"/></data></rpl>");
+}
+
+Test(build, join)
+{
+	const char *users[] = {"sip:alice@example.com", "sip:bob@example.com"};
+	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0};
+	xccos_build_join(&sb, "join", "1", "9", users, 2, &r);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:join\" seqid=\"1\"><commandid seqid=\"1\" envid=\"9\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data>"
+			"<uib id=\"0\" uri=\"sip:alice@example.com\"/><uib id=\"1\" uri=\"sip:bob@example.com\"/>"
+			"<chanib uri=\"" LOBBY "\" name=\"R&amp;D\" topic=\"a &quot;topic&quot;\">"
+			"<aib key=\"3984\" value=\"0,1\"/></chanib></data></rpl>");
+}
+
+Test(build, part_and_notices)
+{
+	xccos_build_part(&sb, "1", "9", 200, LOBBY);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:part\" seqid=\"1\"><commandid seqid=\"1\" envid=\"9\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY "\"/></data></rpl>");
+	sbuf_reset(&sb);
+	xccos_build_ntc_join(&sb, "ntc:join", "sip:dave@example.com", "example.com", "abc");
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<ntc id=\"ntc:join\"><data><uib id=\"0\" uri=\"sip:dave@example.com\">"
+			"<aib key=\"3984\" domain=\"example.com\" value=\"abc\"/></uib></data></ntc>");
+	sbuf_reset(&sb);
+	xccos_build_ntc_part(&sb, LOBBY, "sip:dave@example.com");
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<ntc id=\"ntc:part\"><data><chanib uri=\"" LOBBY "\"><uib uri=\"sip:dave@example.com\"/>"
+			"</chanib></data></ntc>");
+}
+
+Test(build, grpchat_and_history)
+{
+	struct xccos_chat m = {LOBBY, "sip:a@b", "2026-11-24T17:31:05.123Z", 42, "1 < 2 & \"x\"", 11};
+	xccos_build_grpchat(&sb, &m);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY "\" author=\"sip:a@b\" "
+			"ts=\"2026-11-24T17:31:05.123Z\" msgid=\"42\"><chat>1 &lt; 2 &amp; &quot;x&quot;"
+			"</chat></grpchat>");
+	sbuf_reset(&sb);
+	xccos_build_bccontext(&sb, "1", "5", LOBBY, &m, 1);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:bccontext\" seqid=\"1\"><commandid seqid=\"1\" envid=\"5\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY "\">"
+			"<msg id=\"grpchat\" chanUri=\"" LOBBY "\" author=\"sip:a@b\" "
+			"ts=\"2026-11-24T17:31:05.123Z\" msgid=\"42\"><chat>1 &lt; 2 &amp; &quot;x&quot;"
+			"</chat></msg></chanib></data></rpl>");
+}
+
+Test(build, chansrch)
+{
+	struct xccos_room_info r[] = {{"ma-chan://d/1", "A<B", "", "x&y", 12, 0},
+			{"ma-chan://d/2", "Ops", "", "", 0, 1}};
+	xccos_build_chansrch(&sb, "1", "5", r, 2);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:chansrch\" seqid=\"1\"><commandid seqid=\"1\" envid=\"5\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data>"
+			"<chanib uri=\"ma-chan://d/1\" name=\"A&lt;B\" description=\"x&amp;y\">"
+			"<info id=\"urn:parlano:ma:info:ucnt\">12</info>"
+			"<info id=\"urn:parlano:ma:info:visibilty\">public</info>"
+			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>"
+			"<chanib uri=\"ma-chan://d/2\" name=\"Ops\" description=\"\">"
+			"<info id=\"urn:parlano:ma:info:ucnt\">0</info>"
+			"<info id=\"urn:parlano:ma:info:visibilty\">private</info>"
+			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib></data></rpl>");
+}
+
+Test(build, built_text_parses_back_to_the_same_text)
+{
+	/* What we escape, a client's XML parser must decode to the original. */
+	const char text[] = "a&b <c> \"d\" 'e'\r\nline2\ttab";
+	struct xccos_chat m = {LOBBY, "sip:a@b", "t", 1, text, sizeof(text) - 1};
+	struct sbuf env = SBUF_INIT;
+	char w[128];
+	struct xccos_req r;
+	xccos_build_grpchat(&sb, &m);
+	xccos_envelope(&env, 1, sb.buf, sb.len);
+	xccos_init();
+	cr_assert_eq(xccos_parse(env.buf, env.len, 65536, &r, w, sizeof(w)), 0, "%s", w);
+	cr_assert_str_eq(r.text, text);
+	xccos_req_free(&r);
+	sbuf_free(&env);
+}
