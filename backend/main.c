@@ -130,6 +130,13 @@ static int setup(void)
 	return 0;
 }
 
+/* Done: a late duplicate signal must not turn a finished run into a kill. */
+static void ignore_signals(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+}
+
 /* A clean exit frees everything, so that leak checkers see real leaks only. */
 static void cleanup(void)
 {
@@ -142,7 +149,8 @@ static void cleanup(void)
 	if(drain_timer)
 		event_free(drain_timer);
 	for(i = 0; i < 2; i++)
-		event_free(sig_events[i]);
+		event_free(sig_events[i]); /* restores the default action... */
+	ignore_signals();                  /* ...which we do not want now */
 	event_base_free(base);
 	xccos_cleanup();
 	mysql_library_end();
@@ -174,6 +182,7 @@ int main(int argc, char **argv)
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);
 	event_base_dispatch(base);
+	ignore_signals();
 	if(exit_code != 0) {
 		/* The worker may be stuck in a database call: do not wait for it. */
 		db_stop(0);

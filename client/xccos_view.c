@@ -159,7 +159,7 @@ static void read_data(xv_envelope *e, xmlNodePtr item)
 
 xv_envelope *xv_parse(const char *body, size_t len)
 {
-    if (!body || len > 64u * 1024 * 1024)
+    if (!body || len > (size_t)64 * 1024 * 1024)
         return NULL;
     xmlDocPtr doc = xmlReadMemory(body, (int)len, "xccos.xml", "UTF-8",
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);

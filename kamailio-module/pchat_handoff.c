@@ -82,11 +82,13 @@ struct pchat_event *pchat_event_new(enum pchat_event_kind kind, const str *field
 
 int pchat_handoff_send(struct pchat_event *ev)
 {
+	/* the pipe carries the event's address as one machine word */
+	uintptr_t word = (uintptr_t)ev;
 	ssize_t n;
 	do {
-		n = write(handoff_pipe[1], &ev, sizeof(ev));
+		n = write(handoff_pipe[1], &word, sizeof(word));
 	} while(n < 0 && errno == EINTR);
-	if(n != (ssize_t)sizeof(ev)) {
+	if(n != (ssize_t)sizeof(word)) {
 		LM_WARN("handoff pipe full or broken (%s): answering 503\n",
 				n < 0 ? strerror(errno) : "short write");
 		return -1;

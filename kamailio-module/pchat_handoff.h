@@ -31,7 +31,6 @@ struct pchat_event {
 	unsigned int label;
 	uint64_t session;        /* PCHAT_EV_DEAD only */
 	struct socket_info *rcv_sock; /* socket the request came in on (set pre-fork) */
-	int proto;               /* transport of the request (PROTO_UDP, PROTO_TCP, ...) */
 	str src_uri;             /* sip:IP:PORT;transport=X of the sender, to reach it back */
 	str call_id;
 	str from_tag;

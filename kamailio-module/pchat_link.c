@@ -34,9 +34,9 @@
 #include "pchat_mod.h"
 
 #define RECONNECT_SECONDS 1
-#define SWEEP_MS 200
+#define SWEEP_MS 200L
 #define EXPIRY_SWEEP_SECONDS 5
-#define MAX_OUTPUT_BYTES (16 * 1024 * 1024)
+#define MAX_OUTPUT_BYTES ((size_t)16 * 1024 * 1024)
 #define SDP_ANSWER                                                           \
 	"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=pchat\r\nc=IN IP4 127.0.0.1\r\n" \
 	"t=0 0\r\nm=message 5060 sip null\r\na=accept-types:text/plain\r\n"
@@ -150,7 +150,7 @@ static int send_frame(uint8_t type, uint32_t token, uint64_t session, const char
 		size_t len)
 {
 	unsigned char hdr[PCHAT_FRAME_HEADER];
-	if(!backend_connected || len > PCHAT_FRAME_MAX_PAYLOAD)
+	if(!backend_connected || len > (size_t)PCHAT_FRAME_MAX_PAYLOAD)
 		return -1;
 	pchat_frame_header(hdr, type, token, session, (uint32_t)len);
 	if(bufferevent_write(backend, hdr, sizeof(hdr)) < 0
@@ -261,28 +261,29 @@ static void on_dead(struct pchat_event *ev)
 
 static void on_handoff(evutil_socket_t fd, short what, void *arg)
 {
-	struct pchat_event *evs[64];
+	uintptr_t words[64]; /* event addresses, see pchat_handoff_send() */
 	ssize_t n;
 	int i;
 	(void)what;
 	(void)arg;
 	cfg_update();
-	n = read(fd, evs, sizeof(evs));
+	n = read(fd, words, sizeof(words));
 	if(n <= 0)
 		return;
-	for(i = 0; i < (int)(n / (ssize_t)sizeof(evs[0])); i++) {
-		switch(evs[i]->kind) {
+	for(i = 0; i < (int)(n / (ssize_t)sizeof(words[0])); i++) {
+		struct pchat_event *ev = (struct pchat_event *)words[i];
+		switch(ev->kind) {
 			case PCHAT_EV_INVITE:
-				on_invite(evs[i]);
+				on_invite(ev);
 				break;
 			case PCHAT_EV_DEAD:
-				on_dead(evs[i]);
+				on_dead(ev);
 				break;
 			default:
-				on_in_dialog(evs[i]);
+				on_in_dialog(ev);
 				break;
 		}
-		pchat_event_free(evs[i]);
+		pchat_event_free(ev);
 	}
 }
 
@@ -480,7 +481,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 int pchat_link_run(void)
 {
 	struct event *handoff_ev, *sweep_ev;
-	struct timeval sweep = {0, SWEEP_MS * 1000};
+	struct timeval sweep = {0, (suseconds_t)SWEEP_MS * 1000};
 
 	ring = calloc((size_t)pchat_max_pending, sizeof(*ring));
 	base = event_base_new();

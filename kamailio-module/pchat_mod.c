@@ -61,7 +61,7 @@ static int w_pchat_handle(struct sip_msg *msg, char *identity_param, char *unuse
 {
 	str identity = {0, 0};
 	(void)unused;
-	if(identity_param && fixup_get_svalue(msg, (gparam_t *)identity_param, &identity) < 0) {
+	if(identity_param && fixup_get_svalue(msg, (gparam_t *)identity_param /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */, &identity) < 0) {
 		LM_ERR("cannot evaluate the identity parameter\n");
 		return -1;
 	}
@@ -126,6 +126,8 @@ static unsigned long stat_backend_up(void)
 	return pchat_shared ? (unsigned long)pchat_shared->backend_up : 0;
 }
 
+/* STAT_IS_FUNC entries carry a function in the stat_var slot: Kamailio's idiom. */
+/* NOLINTBEGIN(clang-diagnostic-cast-align) */
 static stat_export_t mod_stats[] = {
 	{"infos_received", 0, &pchat_stat_infos_in},
 	{"infos_sent", 0, &pchat_stat_infos_out},
@@ -136,6 +138,7 @@ static stat_export_t mod_stats[] = {
 	{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up},
 	{0, 0, 0}
 };
+/* NOLINTEND(clang-diagnostic-cast-align) */
 
 static const char *rpc_status_doc[] = {
 	"Link state: backend_up, sessions, pending INFOs, backend socket.", 0};

@@ -230,7 +230,6 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 	ev->hash_index = hash_index;
 	ev->label = label;
 	ev->rcv_sock = msg->rcv.bind_address;
-	ev->proto = msg->rcv.proto;
 	if(pchat_handoff_send(ev) < 0) {
 		pchat_event_free(ev);
 		return reply_busy(msg) < 0 ? -1 : 0;

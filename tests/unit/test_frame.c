@@ -113,7 +113,7 @@ Test(frame, length_below_header)
 
 Test(frame, oversize_is_bad_from_the_length_alone)
 {
-	unsigned char buf[8];
+	unsigned char buf[PCHAT_FRAME_HEADER];
 	struct pchat_frame f;
 	size_t used;
 	pchat_frame_header(buf, PCHAT_F_XCCOS, 0, 0, 0);
