@@ -34,6 +34,7 @@ struct cmd_def {
 #define CHANSRCH_MAX 999
 
 static unsigned pending;
+static unsigned detached; /* of pending */
 
 static int run_requri(struct cmd *c);
 static int run_join(struct cmd *c);
@@ -70,6 +71,11 @@ unsigned commands_pending(void)
 	return pending;
 }
 
+unsigned commands_outstanding(void)
+{
+	return pending - detached;
+}
+
 /* ---- command lifecycle ---- */
 
 static struct cmd *cmd_new(struct session *s)
@@ -87,6 +93,8 @@ static void cmd_free(struct cmd *c)
 	free(c->error);
 	free(c->uri);
 	session_unref(c->sess);
+	if(c->detached)
+		detached--;
 	free(c);
 	pending--;
 }
@@ -551,6 +559,13 @@ int commands_accept(struct session *s, const char *payload, size_t len, char *re
 void commands_session_closed(struct session *s)
 {
 	struct list *first;
+	struct cmd *r = s->running;
+
+	/* A reply that waits for the database now has no one to go to. */
+	if(r && r->def != &def_grpchat && !r->detached) {
+		r->detached = 1;
+		detached++;
+	}
 	while((first = list_first(&s->queue)) != NULL) {
 		struct cmd *c = list_entry(first, struct cmd, link);
 		list_del(&c->link);

@@ -37,6 +37,7 @@ struct cmd {
 	char ts[TS_BUFSZ]; /* grpchat: server timestamp */
 	/* when a room had to be loaded: what to do next */
 	int (*then)(struct cmd *c);
+	int detached; /* its session closed while it waited; nobody needs its answer */
 };
 
 /*
@@ -48,8 +49,11 @@ int commands_accept(struct session *s, const char *payload, size_t len, char *re
 		size_t rejectlen);
 /* Runs s's queued commands, in order, as far as they can go now. */
 void commands_pump(struct session *s);
-/* Accepted, unfinished commands in all sessions. */
+/* Accepted, unfinished commands in all sessions (what --queue-limit bounds). */
 unsigned commands_pending(void);
+/* Those whose result still matters: all posts, and the commands of live
+ * sessions.  Shutdown waits for these only. */
+unsigned commands_outstanding(void);
 /* The session closed: queued posts are still stored, everything else dropped. */
 void commands_session_closed(struct session *s);
 

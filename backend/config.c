@@ -5,7 +5,6 @@
 #include "util.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <string.h>
 
 struct config cfg;

@@ -63,6 +63,15 @@ size_t db_backlog(void)
 	return backlog;
 }
 
+/* Unlinks a finished job, runs its callback (in the loop thread), frees it. */
+static void complete(struct db_job *job)
+{
+	list_del(&job->link);
+	job->done(job);
+	backlog--;
+	db_job_free(job);
+}
+
 static void on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct list list = LIST_INIT(list), *first;
@@ -75,13 +84,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&mu);
 	list_splice_tail(&list, &done);
 	pthread_mutex_unlock(&mu);
-	while((first = list_first(&list)) != NULL) {
-		struct db_job *job = list_entry(first, struct db_job, link);
-		list_del(&job->link);
-		job->done(job);
-		backlog--;
-		db_job_free(job);
-	}
+	while((first = list_first(&list)) != NULL)
+		complete(list_entry(first, struct db_job, link));
 }
 
 /* ---- worker side ---- */
@@ -229,13 +233,18 @@ int db_start(struct event_base *base, const struct config *c)
 	return 0;
 }
 
-static void free_list(struct list *list)
+/* Runs the callbacks of the jobs left once the worker has stopped: finished
+ * ones with their results, never-started ones as failed.  Callbacks may submit
+ * more jobs; those land in todo and fail in turn. */
+static void finish_leftovers(void)
 {
 	struct list *first;
-	while((first = list_first(list)) != NULL) {
+	while((first = list_first(&done)) != NULL)
+		complete(list_entry(first, struct db_job, link));
+	while((first = list_first(&todo)) != NULL) {
 		struct db_job *job = list_entry(first, struct db_job, link);
-		list_del(&job->link);
-		db_job_free(job);
+		job->status = DB_FAILED;
+		complete(job);
 	}
 }
 
@@ -249,8 +258,7 @@ void db_stop(int wait)
 		return;
 	pthread_join(worker, NULL);
 	worker_running = 0;
-	free_list(&todo);
-	free_list(&done);
+	finish_leftovers();
 	if(done_ev)
 		event_free(done_ev);
 	done_ev = NULL;

@@ -96,8 +96,10 @@ int db_start(struct event_base *base, const struct config *c);
 void db_submit(struct db_job *job);
 /* Jobs submitted whose callback has not run yet. */
 size_t db_backlog(void);
-/* Stops the worker after its current batch.  wait: join it and free every job
- * left (their callbacks do not run); otherwise just signal it (forced exit). */
+/* Stops the worker after its current batch.  wait: join it, then run the
+ * callback of every job left, finished ones as they are and unstarted ones as
+ * DB_FAILED, so that each callback runs exactly once; otherwise just signal the
+ * worker (for a forced exit). */
 void db_stop(int wait);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 int frames_refusing;
 
@@ -50,6 +51,23 @@ static void on_close(struct link_conn *c, const struct pchat_frame *f)
 	session_close(s, why[0] ? why : "closed by the module");
 }
 
+/* Overload is worth a warning, but not one per frame. */
+static void log_busy(void)
+{
+	static time_t last;
+	static unsigned suppressed;
+	time_t now = time(NULL);
+	if(now - last < 10) {
+		suppressed++;
+		return;
+	}
+	log_warn("inbound queue full (%u commands pending, limit %u): answering BUSY "
+		 "(%u more since the last warning)",
+			commands_pending(), cfg.queue_limit, suppressed);
+	last = now;
+	suppressed = 0;
+}
+
 /* Decides ACCEPT / BUSY / REJECT at once; the accepted command runs afterwards. */
 static void on_xccos(struct link_conn *c, const struct pchat_frame *f)
 {
@@ -58,8 +76,8 @@ static void on_xccos(struct link_conn *c, const struct pchat_frame *f)
 
 	if(frames_refusing || commands_pending() >= cfg.queue_limit) {
 		/* Nothing is parsed: the client retries (503 + Retry-After). */
-		log_debug("link %u session %" PRIu64 ": BUSY (%u pending)", link_conn_id(c),
-				f->session, commands_pending());
+		if(!frames_refusing)
+			log_busy();
 		reply(c, f, PCHAT_F_BUSY, NULL);
 		return;
 	}

@@ -64,7 +64,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if(!flushing && commands_pending() == 0) {
+	if(!flushing && commands_outstanding() == 0) {
 		log_info("all accepted commands finished; closing module connections");
 		flushing = 1;
 		link_close_all(on_links_closed);
@@ -75,7 +75,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	if(!flushing) {
 		log_error("shutdown timeout: %u accepted command(s) not finished, %zu database "
 			  "job(s) pending (is the database down?)",
-				commands_pending(), db_backlog());
+				commands_outstanding(), db_backlog());
 		exit_code = 1;
 	} else {
 		log_warn("shutdown timeout while writing to the modules");
@@ -90,7 +90,7 @@ static void begin_shutdown(void)
 	shutting_down = 1;
 	frames_refusing = 1;
 	link_stop_listening();
-	log_info("shutting down: %u accepted command(s) to finish", commands_pending());
+	log_info("shutting down: %u accepted command(s) to finish", commands_outstanding());
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += cfg.shutdown_timeout;
 	drain_timer = event_new(base, -1, EV_PERSIST, on_drain_tick, NULL);
@@ -141,9 +141,10 @@ static void ignore_signals(void)
 static void cleanup(void)
 {
 	int i;
-	db_stop(1);
+	/* Sessions first: closing one may still hand a post to the worker. */
 	link_free_all();
 	sessions_close_all();
+	db_stop(1); /* runs every callback still due */
 	rooms_free_all();
 	link_stop_listening();
 	if(drain_timer)

@@ -9,6 +9,8 @@
 #   backend-start | backend-stop | db-start | db-stop | kamailio-start | kamailio-stop
 #   status
 # Defaults: --var <checkout>/var, --port 5060 (SIP, UDP and TCP on 127.0.0.1).
+# Environment: PCHAT_AUTH=1 starts Kamailio in Digest authentication mode
+# (-A WITH_AUTH); otherwise it runs in the trusted loopback mode (From = identity).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 VAR="$top/var"
@@ -17,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --var) VAR="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -85,10 +87,17 @@ backend_start() {
 kamailio_start() {
   pid_alive kamailio && return 0
   mkdir -p "$VAR/kamailio"
-  kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
+  local mode=()
+  if [ "${PCHAT_AUTH:-0}" = 1 ]; then
+    mode=(-A WITH_AUTH); log "Kamailio in Digest authentication mode"
+  fi
+  # db_mysql (libmariadb) connects to "localhost" through the Unix socket named by
+  # MYSQL_UNIX_PORT
+  MYSQL_UNIX_PORT="$DB_SOCK" kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
     -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
     -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
-    -A "POOL_URI=\"$POOL_URI\"" >>"$VAR/kamailio.log" 2>&1 &
+    -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://root@localhost/pchat\"" \
+    "${mode[@]}" >>"$VAR/kamailio.log" 2>&1 &
   echo $! > "$VAR/kamailio.pid"
   wait_for "Kamailio TCP port $PORT" 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
 }

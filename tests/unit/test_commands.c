@@ -473,3 +473,18 @@ Test(link, reopen_for_another_user_starts_afresh)
 	open_session(1, "sip:eve@example.com");
 	cr_assert_eq(room_find(LOBBY)->nusers, 1);
 }
+
+Test(link, shutdown_does_not_wait_for_replies_nobody_will_read)
+{
+	open_session(1, "sip:alice@example.com");
+	accepted(1, JOIN(LOBBY_ID));
+	accepted(1, REQURI); /* queued behind the join */
+	cr_assert_eq(commands_pending(), 2);
+	frame_in(PCHAT_F_CLOSE, 0, 1, "BYE", 3);
+	cr_assert_eq(commands_pending(), 1, "the join still waits for the database");
+	cr_assert_eq(commands_outstanding(), 0, "but nobody needs its reply");
+	fake_db_run_all();
+	cr_assert_eq(commands_pending(), 0);
+	cr_assert_eq(fake_sent_count(), 2, "two ACCEPTs, no SEND");
+	cr_assert_eq(room_find(LOBBY)->nusers, 0, "a closed session does not join");
+}
