@@ -185,11 +185,33 @@ static int backend_output_full(void)
 
 /* ---- requests from SIP workers ---------------------------------------------------- */
 
-static void on_invite(struct pchat_event *ev)
+/* The headers of our 200 OK to an INVITE (initial or re-INVITE). */
+static void reply_invite_ok(struct pchat_event *ev, struct pchat_session *s)
 {
 	char hdrs[512];
+	snprintf(hdrs, sizeof(hdrs),
+			"Contact: <%s>\r\nSession-Expires: %d;refresher=uac\r\nSupported: timer\r\n"
+			"Content-Type: application/sdp\r\n",
+			ev->our_contact.s, pchat_session_expires);
+	reply_ident(ev->hash_index, ev->label, 200, "OK", hdrs, SDP_ANSWER, &s->local_tag);
+}
+
+static void on_invite(struct pchat_event *ev)
+{
 	struct pchat_session *s;
 
+	if(ev->to_tag.len > 0) {
+		/* re-INVITE: a session refresh of an existing dialog */
+		s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
+		if(s == NULL) {
+			reply_ident(ev->hash_index, ev->label, 481, "Call/Transaction Does Not Exist",
+					NULL, NULL, NULL);
+			return;
+		}
+		s->last_seen = time(NULL);
+		reply_invite_ok(ev, s);
+		return;
+	}
 	if(!backend_connected) {
 		reply_busy(ev->hash_index, ev->label);
 		return;
@@ -199,11 +221,7 @@ static void on_invite(struct pchat_event *ev)
 		reply_ident(ev->hash_index, ev->label, 500, "Server Internal Error", NULL, NULL, NULL);
 		return;
 	}
-	snprintf(hdrs, sizeof(hdrs),
-			"Contact: <%s>\r\nSession-Expires: %d;refresher=uac\r\nSupported: timer\r\n"
-			"Content-Type: application/sdp\r\n",
-			ev->our_contact.s, pchat_session_expires);
-	reply_ident(ev->hash_index, ev->label, 200, "OK", hdrs, SDP_ANSWER, &s->local_tag);
+	reply_invite_ok(ev, s);
 	update_stat(pchat_stat_sessions_opened, 1);
 	LM_INFO("session %llu opened for %s (call-id %s)\n", (unsigned long long)s->id,
 			s->identity.s, s->call_id.s);
