@@ -3,15 +3,19 @@
  * a handler returns RUN_DONE (finished), RUN_WAIT (a database job will finish it)
  * or RUN_POSTED (a post handed to the database).
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "commands.h"
 #include "config.h"
 #include "db.h"
+#include "dict.h"
 #include "log.h"
 #include "rooms.h"
 #include "sessions.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +36,21 @@ struct cmd_def {
 #define BCCONTEXT_DEFAULT 30
 /* Most rooms one chansrch returns (the searchLimit of rpl:getserverinfo). */
 #define CHANSRCH_MAX 999
+/* getpref/setpref limits: label bytes, content (base64) bytes. */
+#define PREF_LABEL_MAX 128
+#define PREF_CONTENT_MAX 65536
 
 static unsigned pending;
 static unsigned detached; /* of pending */
 
 static int run_requri(struct cmd *c);
 static int run_join(struct cmd *c);
+static int run_bjoin(struct cmd *c);
+static int run_getserverinfo(struct cmd *c);
+static int run_getassociations(struct cmd *c);
+static int run_empty_ok(struct cmd *c);
+static int run_getpref(struct cmd *c);
+static int run_setpref(struct cmd *c);
 static int run_part(struct cmd *c);
 static int run_bccontext(struct cmd *c);
 static int run_chansrch(struct cmd *c);
@@ -51,6 +64,14 @@ static const struct cmd_def cmd_table[] = {
 	{"cmd:part", run_part},
 	{"cmd:bccontext", run_bccontext},
 	{"cmd:chansrch", run_chansrch},
+	{"cmd:bjoin", run_bjoin},
+	{"cmd:getserverinfo", run_getserverinfo},
+	{"cmd:getassociations", run_getassociations},
+	/* No invitations exist yet; rooms are created out of band (docs/XCCOS.md). */
+	{"cmd:getinv", run_empty_ok},
+	{"cmd:nodespermcreatechild", run_empty_ok},
+	{"cmd:getpref", run_getpref},
+	{"cmd:setpref", run_setpref},
 };
 static const struct cmd_def def_unknown = {"cmd:*", run_unknown};
 static const struct cmd_def def_error = {"error", run_error};
@@ -89,6 +110,10 @@ static struct cmd *cmd_new(struct session *s)
 
 static void cmd_free(struct cmd *c)
 {
+	size_t i;
+	for(i = 0; i < c->nuris; i++)
+		free(c->uris[i]);
+	free(c->uris);
 	xccos_req_free(&c->req);
 	free(c->error);
 	free(c->uri);
@@ -201,45 +226,224 @@ static int run_requri(struct cmd *c)
 	return RUN_DONE;
 }
 
-/* ---- cmd:join ---- */
+/* ---- cmd:join and cmd:bjoin: one path, one or many rooms ---- */
 
-/* rpl:join: the joiner first (as uib 0), then the others in order of arrival. */
-static void send_join_reply(struct cmd *c)
+static int is_bjoin(const struct cmd *c)
 {
-	struct room *r = c->room;
-	const char **users = xcalloc(r->nusers + 1, sizeof(*users));
-	size_t n = room_users(r, users + 1, r->nusers), i, j = 1;
-	struct xccos_room_info info;
-	struct sbuf sb = SBUF_INIT;
-
-	users[0] = c->sess->user;
-	for(i = 1; i <= n; i++) {
-		if(strcmp(users[i], c->sess->user) != 0)
-			users[j++] = users[i];
-	}
-	n = j;
-	room_info(r, &info);
-	xccos_build_join(&sb, cmd_name(c), c->req.seqid, c->req.envid, users, n, &info);
-	while(sb.len > SESSION_ITEMS_MAX && n > 1) {
-		/* A huge room: list fewer users rather than send nothing. */
-		n = n * 3 / 4;
-		sbuf_reset(&sb);
-		xccos_build_join(&sb, cmd_name(c), c->req.seqid, c->req.envid, users, n, &info);
-	}
-	if(n < j)
-		log_warn("%s: rpl:join lists %zu of %zu users (frame size)", r->uri, n, j);
-	send_sbuf(c, &sb);
-	free(users);
+	return c->def->run == run_bjoin;
 }
 
-static int join_room(struct cmd *c)
+/* Non-sipe clients get the history pushed after rpl:bjoin; sipe asks itself
+ * (and pidgin would show every message twice). */
+static int wants_history_push(const struct session *s)
 {
-	enum room_enter_result how = room_enter(c->room, c->sess);
-	send_join_reply(c);
+	return s->ua == NULL || strcasestr(s->ua, "SIPE") == NULL;
+}
+
+/* Index of user in the shared uib list, adding it if new. */
+static size_t user_id(struct dict *index, const char **users, size_t *nusers, const char *user)
+{
+	void *v = dict_gets(index, user);
+	if(v)
+		return (size_t)(uintptr_t)v - 1;
+	users[*nusers] = user;
+	dict_puts(index, user, (void *)(uintptr_t)(*nusers + 1));
+	return (*nusers)++;
+}
+
+/*
+ * Builds rpl:join / rpl:bjoin for the joined rooms: ONE uib list shared by all
+ * rooms (the joiner first, as id 0), one chanib per room listing at most cap
+ * present users (the joiner included), one fib per failed room.
+ */
+static void build_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
+		const struct xccos_join_fail *fails, size_t nfails, size_t cap, struct sbuf *sb)
+{
+	size_t total = 1, i, nusers = 0;
+	struct dict *index = dict_new();
+	const char **users, **present;
+	struct xccos_room_info *infos = xcalloc(nrooms + 1, sizeof(*infos));
+	struct xccos_join_room *jr = xcalloc(nrooms + 1, sizeof(*jr));
+	size_t **ids = xcalloc(nrooms + 1, sizeof(*ids));
+
+	for(i = 0; i < nrooms; i++)
+		total += rooms[i]->nusers;
+	users = xcalloc(total, sizeof(*users));
+	present = xcalloc(total, sizeof(*present));
+	user_id(index, users, &nusers, c->sess->user);
+	for(i = 0; i < nrooms; i++) {
+		size_t n = room_users(rooms[i], present, rooms[i]->nusers), j, k = 1;
+		ids[i] = xcalloc(n + 1, sizeof(**ids));
+		ids[i][0] = 0; /* the joiner */
+		for(j = 0; j < n && k < cap; j++) {
+			if(strcmp(present[j], c->sess->user) != 0)
+				ids[i][k++] = user_id(index, users, &nusers, present[j]);
+		}
+		if(k < rooms[i]->nusers)
+			log_info("%s: rpl:%s lists %zu of %u users", rooms[i]->uri, cmd_name(c), k,
+					rooms[i]->nusers);
+		room_info(rooms[i], &infos[i]);
+		jr[i] = (struct xccos_join_room){&infos[i], ids[i], k};
+	}
+	xccos_build_join(sb, cmd_name(c), c->req.seqid, c->req.envid, users, nusers, jr, nrooms,
+			fails, nfails);
+	for(i = 0; i < nrooms; i++)
+		free(ids[i]);
+	free(ids);
+	free(jr);
+	free(infos);
+	free(present);
+	free(users);
+	dict_free(index, NULL);
+}
+
+static void send_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
+		const struct xccos_join_fail *fails, size_t nfails)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t cap = cfg.participant_update_limit;
+
+	build_join_reply(c, rooms, nrooms, fails, nfails, cap, &sb);
+	while(sb.len > SESSION_ITEMS_MAX && cap > 1) {
+		/* Huge rooms: list fewer users rather than send nothing. */
+		cap = cap * 3 / 4;
+		sbuf_reset(&sb);
+		build_join_reply(c, rooms, nrooms, fails, nfails, cap, &sb);
+		log_warn(SESS_FMT ": rpl:%s lists at most %zu users per room (frame size)",
+				SESS_ARGS(c->sess), cmd_name(c), cap);
+	}
+	send_sbuf(c, &sb);
+}
+
+static void on_follow_done(struct db_job *job)
+{
+	(void)job; /* failures are logged by the worker */
+}
+
+/* Keeps the followed-room list: joining a room follows it, part unfollows it. */
+static void submit_follow(const char *user, const struct room *r, const char *uri)
+{
+	struct db_job *job = db_job_new(DB_FOLLOW, on_follow_done, NULL);
+	job->user = xstrdup(user);
+	if(r) {
+		job->flag = 1;
+		job->room_id = r->id;
+	} else if(room_uri_split(uri, &job->domain, &job->chan_id) < 0) {
+		db_job_free(job);
+		return;
+	}
+	db_submit(job);
+}
+
+static void send_history(struct cmd *c, struct room *room, const struct db_job *job);
+
+static void on_pushed_history(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	if(!c->sess->closed && job->status == DB_OK)
+		send_history(c, job->aux, job);
+	if(--c->pushes == 0)
+		cmd_finish(c);
+}
+
+/* After rpl:bjoin: rpl:bccontext for each joined room, as if asked with the default count. */
+static int push_history(struct cmd *c, struct room **rooms, size_t n)
+{
+	size_t i;
+	for(i = 0; i < n; i++) {
+		struct db_job *job = db_job_new(DB_HISTORY, on_pushed_history, c);
+		job->aux = rooms[i];
+		job->room_id = rooms[i]->id;
+		job->limit = BCCONTEXT_DEFAULT < cfg.bccontext_max ? BCCONTEXT_DEFAULT : cfg.bccontext_max;
+		c->pushes++;
+		db_submit(job);
+	}
+	return c->pushes ? RUN_WAIT : RUN_DONE;
+}
+
+/* Every room asked for is loaded (or known not to exist): join those that exist. */
+static int join_rooms(struct cmd *c)
+{
+	struct room **rooms = xcalloc(c->nuris + 1, sizeof(struct room *));
+	enum room_enter_result *how = xcalloc(c->nuris + 1, sizeof(*how));
+	struct xccos_join_fail *fails = xcalloc(c->nuris + 1, sizeof(*fails));
+	size_t i, j, n = 0, nfails = 0;
+	int rc = RUN_DONE;
+
+	for(i = 0; i < c->nuris; i++) {
+		struct room *r = c->uris[i] ? room_find(c->uris[i]) : NULL;
+		if(r == NULL) {
+			/* Our choice (docs/XCCOS.md): ERR_NOT_FOUND for an unknown room,
+			 * OPERATION_FAILED when the database could not tell. */
+			const struct xccos_chanid *id = &c->req.chanids[i];
+			fails[nfails++] = (struct xccos_join_fail){
+					c->load_failed ? "OPERATION_FAILED" : "ERR_NOT_FOUND",
+					id->domain ? id->domain : "", id->value ? id->value : ""};
+			continue;
+		}
+		for(j = 0; j < n && rooms[j] != r; j++)
+			;
+		if(j == n) /* the same room twice: once */
+			rooms[n++] = r;
+	}
+	if(!is_bjoin(c) && n == 0) {
+		rc = reply_empty(c, c->load_failed ? XC_INTERNAL : XC_NOT_FOUND);
+		goto out;
+	}
+	for(i = 0; i < n; i++) {
+		how[i] = room_enter(rooms[i], c->sess);
+		if(how[i] != ROOM_ALREADY_IN)
+			submit_follow(c->sess->user, rooms[i], NULL);
+	}
+	send_join_reply(c, rooms, n, fails, nfails);
 	/* Others hear of a user once, however many sessions the user has. */
-	if(how == ROOM_FIRST_SESSION)
-		room_announce_join(c->room, c->sess);
-	return RUN_DONE;
+	for(i = 0; i < n; i++) {
+		if(how[i] == ROOM_FIRST_SESSION)
+			room_announce_join(rooms[i], c->sess, is_bjoin(c) ? "ntc:bjoin" : "ntc:join");
+	}
+	if(is_bjoin(c) && wants_history_push(c->sess))
+		rc = push_history(c, rooms, n);
+out:
+	free(fails);
+	free(how);
+	free(rooms);
+	return rc;
+}
+
+static void on_join_room_loaded(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	int rc = RUN_DONE;
+
+	if(job->status == DB_OK)
+		room_add(&job->rooms[0]); /* cached even if nobody waits now */
+	else if(job->status == DB_FAILED)
+		c->load_failed = 1;
+	if(--c->loads > 0)
+		return;
+	if(!c->sess->closed)
+		rc = join_rooms(c);
+	if(rc == RUN_DONE)
+		cmd_finish(c);
+}
+
+/* Loads every room of c->uris not cached yet (all at once), then joins. */
+static int load_and_join(struct cmd *c)
+{
+	size_t i;
+	for(i = 0; i < c->nuris; i++) {
+		struct db_job *job;
+		char *domain, *chan_id;
+		if(c->uris[i] == NULL || room_find(c->uris[i]) ||
+				room_uri_split(c->uris[i], &domain, &chan_id) < 0)
+			continue;
+		job = db_job_new(DB_LOAD_ROOM, on_join_room_loaded, c);
+		job->domain = domain;
+		job->chan_id = chan_id;
+		c->loads++;
+		db_submit(job);
+	}
+	return c->loads ? RUN_WAIT : join_rooms(c);
 }
 
 static int run_join(struct cmd *c)
@@ -247,9 +451,22 @@ static int run_join(struct cmd *c)
 	const struct xccos_chanid *id = c->req.nchanids ? &c->req.chanids[0] : NULL;
 	if(id == NULL || id->domain == NULL || id->value == NULL)
 		return reply_empty(c, XC_BAD_REQUEST);
-	if(c->uri == NULL) /* not a valid room id: no such room */
-		return reply_empty(c, XC_NOT_FOUND);
-	return with_room(c, join_room);
+	c->nuris = 1; /* only the first chanid */
+	c->uris = xcalloc(1, sizeof(*c->uris));
+	c->uris[0] = c->uri ? xstrdup(c->uri) : NULL; /* NULL: not a valid id, no such room */
+	return load_and_join(c);
+}
+
+static int run_bjoin(struct cmd *c)
+{
+	size_t i;
+	if(c->req.nchanids == 0)
+		return reply_empty(c, XC_BAD_REQUEST);
+	c->nuris = c->req.nchanids;
+	c->uris = xcalloc(c->nuris, sizeof(*c->uris));
+	for(i = 0; i < c->nuris; i++)
+		c->uris[i] = room_uri_make(c->req.chanids[i].domain, c->req.chanids[i].value);
+	return load_and_join(c);
 }
 
 /* ---- cmd:part ---- */
@@ -267,13 +484,15 @@ static int run_part(struct cmd *c)
 	r = room_find(c->req.chanib_uri);
 	if(r)
 		room_leave(r, c->sess);
+	/* Parting a room stops following it (joining follows it again). */
+	submit_follow(c->sess->user, NULL, c->req.chanib_uri);
 	return RUN_DONE;
 }
 
 /* ---- cmd:bccontext ---- */
 
 /* Sends rpl:bccontext with the newest messages that fit in one frame. */
-static void send_history(struct cmd *c, const struct db_job *job)
+static void send_history(struct cmd *c, struct room *room, const struct db_job *job)
 {
 	struct xccos_chat *msgs = xcalloc(job->nmsgs, sizeof(*msgs));
 	struct sbuf sb = SBUF_INIT;
@@ -281,7 +500,7 @@ static void send_history(struct cmd *c, const struct db_job *job)
 
 	for(i = 0; i < job->nmsgs; i++) {
 		const struct db_msg *dm = &job->msgs[i];
-		msgs[i] = (struct xccos_chat){c->room->uri, dm->author, dm->ts, dm->id, dm->body,
+		msgs[i] = (struct xccos_chat){room->uri, dm->author, dm->ts, dm->id, dm->body,
 				dm->body_len};
 	}
 	/* Measure each message (newest first) and keep those that fit. */
@@ -293,13 +512,15 @@ static void send_history(struct cmd *c, const struct db_job *job)
 		total += sb.len;
 	}
 	if(start > 0)
-		log_warn("%s: bccontext returns %zu of %zu messages (frame size)", c->room->uri,
+		log_warn("%s: bccontext returns %zu of %zu messages (frame size)", room->uri,
 				job->nmsgs - start, job->nmsgs);
 	sbuf_reset(&sb);
-	xccos_build_bccontext(&sb, c->req.seqid, c->req.envid, c->room->uri, msgs + start,
+	xccos_build_bccontext(&sb, c->req.seqid, c->req.envid, room->uri, msgs + start,
 			job->nmsgs - start);
 	send_sbuf(c, &sb);
 	free(msgs);
+	if(job->nmsgs > 0) /* oldest first: the last one is the newest */
+		room_note_read(room, c->sess->user, job->msgs[job->nmsgs - 1].id);
 }
 
 static void on_history(struct db_job *job)
@@ -310,7 +531,7 @@ static void on_history(struct db_job *job)
 	} else if(job->status != DB_OK)
 		reply_empty(c, XC_INTERNAL);
 	else
-		send_history(c, job);
+		send_history(c, c->room, job);
 	cmd_finish(c);
 }
 
@@ -323,6 +544,8 @@ static int query_history(struct cmd *c)
 	job = db_job_new(DB_HISTORY, on_history, c);
 	job->room_id = c->room->id;
 	job->limit = c->limit;
+	if(c->req.bcq_before > 0) /* our paging form: older than this msgid */
+		job->before_id = (uint64_t)c->req.bcq_before;
 	db_submit(job);
 	return RUN_WAIT;
 }
@@ -355,18 +578,25 @@ static void send_rooms(struct cmd *c, const struct db_job *job)
 		uris[n] = uri;
 		rooms[n] = (struct xccos_room_info){uri, row->name, row->topic, row->description,
 				cached ? cached->nusers : 0,
-				room_privacy_parse(row->privacy) != ROOM_OPEN};
+				room_privacy_parse(row->privacy) != ROOM_OPEN, 0, 0};
+		/* getassociations: unread counts for followed rooms the user is not in
+		 * (our info id, docs/XCCOS.md). */
+		if(c->def->run == run_getassociations &&
+				(cached == NULL || !room_has_user(cached, c->sess->user))) {
+			rooms[n].has_unread = 1;
+			rooms[n].unread = row->unread > UINT_MAX ? UINT_MAX : (unsigned)row->unread;
+		}
 		n++;
 	}
 	all = n;
-	xccos_build_chansrch(&sb, c->req.seqid, c->req.envid, rooms, n);
+	xccos_build_room_list(&sb, cmd_name(c), c->req.seqid, c->req.envid, rooms, n);
 	while(sb.len > SESSION_ITEMS_MAX && n > 0) {
 		n = n * 3 / 4;
 		sbuf_reset(&sb);
-		xccos_build_chansrch(&sb, c->req.seqid, c->req.envid, rooms, n);
+		xccos_build_room_list(&sb, cmd_name(c), c->req.seqid, c->req.envid, rooms, n);
 	}
 	if(n < all)
-		log_warn("chansrch returns %zu of %zu rooms (frame size)", n, all);
+		log_warn("%s returns %zu of %zu rooms (frame size)", cmd_name(c), n, all);
 	send_sbuf(c, &sb);
 	for(i = 0; i < all; i++)
 		free(uris[i]);
@@ -394,6 +624,185 @@ static int run_chansrch(struct cmd *c)
 	job->limit = CHANSRCH_MAX;
 	db_submit(job);
 	return RUN_WAIT;
+}
+
+/* ---- cmd:getserverinfo ---- */
+
+/* server_config values, read once (they never change while the server runs). */
+static char *srv_db_version, *srv_root_id;
+
+#define NIL_GUID "00000000-0000-0000-0000-000000000000"
+
+static void send_serverinfo(struct cmd *c)
+{
+	struct xccos_server_info si;
+	struct sbuf sb = SBUF_INIT;
+	struct timespec now;
+	char ts[TS_BUFSZ], *root;
+	const char *domain = c->req.sib_domain, *at = strrchr(c->sess->user, '@');
+	size_t n;
+
+	if(domain == NULL || domain[0] == '\0')
+		domain = at ? at + 1 : "localhost";
+	n = strlen("ma-cat:///") + strlen(domain) + strlen(srv_root_id) + 1;
+	root = xmalloc(n);
+	snprintf(root, n, "ma-cat://%s/%s", domain, srv_root_id);
+	clock_now_ms(&now);
+	format_ts(ts, now.tv_sec, (unsigned)(now.tv_nsec / 1000000));
+	si = (struct xccos_server_info){c->req.info_type ? c->req.info_type : "", ts,
+			CHANSRCH_MAX, cfg.message_max_bytes, cfg.message_max_bytes, root,
+			srv_db_version, BCCONTEXT_DEFAULT, cfg.bccontext_max};
+	xccos_build_serverinfo(&sb, c->req.seqid, c->req.envid, &si);
+	send_sbuf(c, &sb);
+	free(root);
+}
+
+static void on_server_config(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	if(job->status == DB_OK && srv_db_version == NULL) {
+		srv_db_version = job->db_version ? job->db_version : xstrdup(NIL_GUID);
+		srv_root_id = job->root_id ? job->root_id : xstrdup(NIL_GUID);
+		job->db_version = job->root_id = NULL;
+	}
+	if(c->sess->closed) {
+		/* nobody to answer */
+	} else if(srv_db_version == NULL)
+		reply_empty(c, XC_INTERNAL);
+	else
+		send_serverinfo(c);
+	cmd_finish(c);
+}
+
+static int run_getserverinfo(struct cmd *c)
+{
+	if(srv_db_version == NULL) {
+		db_submit(db_job_new(DB_SERVER_CONFIG, on_server_config, c));
+		return RUN_WAIT;
+	}
+	send_serverinfo(c);
+	return RUN_DONE;
+}
+
+void commands_free_all(void)
+{
+	free(srv_db_version);
+	free(srv_root_id);
+	srv_db_version = srv_root_id = NULL;
+}
+
+/* ---- cmd:getassociations ---- */
+
+static void on_associations(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	if(c->sess->closed) {
+		/* nobody to answer */
+	} else if(job->status != DB_OK)
+		reply_empty(c, XC_INTERNAL);
+	else
+		send_rooms(c, job);
+	cmd_finish(c);
+}
+
+/* Shape unknown (docs/XCCOS.md): member view = the rooms the user follows, as
+ * chansrch lists them; manager view (any data attribute mentions "manager") =
+ * nothing, as no managers exist yet. */
+static int run_getassociations(struct cmd *c)
+{
+	struct db_job *job;
+	if(c->req.mentions_manager) {
+		struct sbuf sb = SBUF_INIT;
+		xccos_build_room_list(&sb, cmd_name(c), c->req.seqid, c->req.envid, NULL, 0);
+		send_sbuf(c, &sb);
+		return RUN_DONE;
+	}
+	job = db_job_new(DB_ASSOCIATIONS, on_associations, c);
+	job->user = xstrdup(c->sess->user);
+	db_submit(job);
+	return RUN_WAIT;
+}
+
+/* ---- cmd:getinv, cmd:nodespermcreatechild ---- */
+
+static int run_empty_ok(struct cmd *c)
+{
+	return reply_empty(c, XC_OK);
+}
+
+/* ---- cmd:getpref, cmd:setpref ---- */
+
+static int valid_label(const char *label)
+{
+	size_t n = label ? strlen(label) : 0, i;
+	if(n == 0 || n > PREF_LABEL_MAX)
+		return 0;
+	for(i = 0; i < n; i++) {
+		if((unsigned char)label[i] < 0x20)
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_base64(const char *s)
+{
+	size_t n = strlen(s), i;
+	for(i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if(!isalnum(ch) && ch != '+' && ch != '/' && ch != '=')
+			return 0;
+	}
+	return 1;
+}
+
+static void on_pref(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	if(c->sess->closed) {
+		/* nobody to answer */
+	} else if(job->status == DB_NOT_FOUND)
+		reply_empty(c, XC_NOT_FOUND);
+	else if(job->status != DB_OK)
+		reply_empty(c, XC_INTERNAL);
+	else {
+		struct sbuf sb = SBUF_INIT;
+		xccos_build_pref(&sb, cmd_name(c), c->req.seqid, c->req.envid, job->label,
+				(unsigned long long)job->pref_seqid,
+				job->type == DB_GET_PREF ? job->pref_content : NULL);
+		send_sbuf(c, &sb);
+	}
+	cmd_finish(c);
+}
+
+static int submit_pref(struct cmd *c, enum db_job_type type)
+{
+	struct db_job *job = db_job_new(type, on_pref, c);
+	job->user = xstrdup(c->sess->user);
+	job->label = xstrdup(c->req.pref_label);
+	if(type == DB_SET_PREF)
+		job->content = xstrdup(c->req.pref_content);
+	else
+		job->flag = c->req.pref_createdefault;
+	db_submit(job);
+	return RUN_WAIT;
+}
+
+static int run_getpref(struct cmd *c)
+{
+	if(!valid_label(c->req.pref_label))
+		return reply_empty(c, XC_BAD_REQUEST);
+	return submit_pref(c, DB_GET_PREF);
+}
+
+static int run_setpref(struct cmd *c)
+{
+	if(!valid_label(c->req.pref_label) || c->req.pref_content == NULL)
+		return reply_empty(c, XC_BAD_REQUEST);
+	if(strlen(c->req.pref_content) > PREF_CONTENT_MAX)
+		return reply_empty(c, XC_TOO_LARGE);
+	if(!valid_base64(c->req.pref_content))
+		return reply_empty(c, XC_BAD_REQUEST);
+	return submit_pref(c, DB_SET_PREF);
 }
 
 /* ---- anything else ---- */
@@ -424,6 +833,7 @@ static void on_post_stored(struct db_job *job)
 		/* Everyone present, the poster's own sessions included: sipe shows a
 		 * user's own line only when the server echoes it. */
 		room_broadcast(c->room, sb.buf, sb.len, NULL);
+		room_note_delivery(c->room, job->msg_id);
 		sbuf_free(&sb);
 		log_debug("%s: message %" PRIu64 " by %s stored and sent", c->room->uri,
 				job->msg_id, job->author);
@@ -468,7 +878,19 @@ static int run_grpchat(struct cmd *c)
 
 static int is_join_of(const struct cmd *c, const char *uri)
 {
-	return c->def->run == run_join && c->uri && strcasecmp(c->uri, uri) == 0;
+	size_t i;
+	if(c->def->run == run_join)
+		return c->uri && strcasecmp(c->uri, uri) == 0;
+	if(c->def->run != run_bjoin)
+		return 0;
+	for(i = 0; i < c->req.nchanids; i++) {
+		char *u = room_uri_make(c->req.chanids[i].domain, c->req.chanids[i].value);
+		int same = u && strcasecmp(u, uri) == 0;
+		free(u);
+		if(same)
+			return 1;
+	}
+	return 0;
 }
 
 /* Is a join of uri queued or running for s? */
@@ -551,6 +973,12 @@ int commands_accept(struct session *s, const char *payload, size_t len, char *re
 		c->uri = cmd_uri(&c->req);
 		if(c->def == &def_unknown)
 			log_unknown(s, c, payload, len);
+		else if(c->def->run == run_getassociations) {
+			/* Its real shape is unknown: log it so it can be learned. */
+			char buf[3000];
+			log_info(SESS_FMT ": %s: %s", SESS_ARGS(s), c->req.id,
+					log_safe(buf, sizeof(buf), payload, len));
+		}
 	}
 	list_add_tail(&s->queue, &c->link);
 	return 0;

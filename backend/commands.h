@@ -34,6 +34,12 @@ struct cmd {
 	char *uri;         /* the room URI the command is about, if any */
 	struct room *room; /* that room, once known */
 	unsigned limit;    /* bccontext: messages wanted */
+	/* join/bjoin: the rooms asked for, in order (NULL: not a valid room id) */
+	char **uris;
+	size_t nuris;
+	unsigned loads;    /* room loads outstanding */
+	int load_failed;   /* one of them failed (database error) */
+	unsigned pushes;   /* bjoin: history pushes outstanding */
 	char ts[TS_BUFSZ]; /* grpchat: server timestamp */
 	/* when a room had to be loaded: what to do next */
 	int (*then)(struct cmd *c);
@@ -56,5 +62,7 @@ unsigned commands_pending(void);
 unsigned commands_outstanding(void);
 /* The session closed: queued posts are still stored, everything else dropped. */
 void commands_session_closed(struct session *s);
+/* Frees what the handlers cache (server configuration). */
+void commands_free_all(void);
 
 #endif

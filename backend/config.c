@@ -19,6 +19,7 @@ void config_defaults(struct config *c)
 	c->message_max_bytes = 8192;
 	c->xml_max_bytes = 65536;
 	c->bccontext_max = 500;
+	c->participant_update_limit = 75;
 	c->shutdown_timeout = 10;
 	c->log_level = LL_INFO;
 }
@@ -41,6 +42,9 @@ static void usage(FILE *out)
 	      "  --message-max-bytes N    longest chat text accepted, in bytes (8192)\n"
 	      "  --xml-max-bytes N        largest XCCOS envelope parsed, in bytes (65536)\n"
 	      "  --bccontext-max N        most messages one bccontext returns (500)\n"
+	      "  --participant-update-limit N  rooms with more present users get no\n"
+	      "                           ntc:join/bjoin/part, and join replies list at\n"
+	      "                           most N users (75)\n"
 	      "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
 	      "  --log-level LEVEL        error, warn, info or debug (info)\n"
 	      "  --help                   show this help\n",
@@ -60,6 +64,7 @@ enum {
 	OPT_MESSAGE_MAX,
 	OPT_XML_MAX,
 	OPT_BCCONTEXT_MAX,
+	OPT_PARTICIPANT_LIMIT,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
@@ -78,6 +83,7 @@ static const struct option long_options[] = {
 	{"message-max-bytes", required_argument, NULL, OPT_MESSAGE_MAX},
 	{"xml-max-bytes", required_argument, NULL, OPT_XML_MAX},
 	{"bccontext-max", required_argument, NULL, OPT_BCCONTEXT_MAX},
+	{"participant-update-limit", required_argument, NULL, OPT_PARTICIPANT_LIMIT},
 	{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -130,6 +136,9 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 			return number("xml-max-bytes", arg, 64, 256 * 1024, &c->xml_max_bytes, err);
 		case OPT_BCCONTEXT_MAX:
 			return number("bccontext-max", arg, 1, 100000, &c->bccontext_max, err);
+		case OPT_PARTICIPANT_LIMIT:
+			return number("participant-update-limit", arg, 1, 1000000,
+					&c->participant_update_limit, err);
 		case OPT_SHUTDOWN_TIMEOUT:
 			return number("shutdown-timeout", arg, 0, 3600, &c->shutdown_timeout, err);
 		case OPT_LOG_LEVEL:

@@ -21,6 +21,7 @@ struct config {
 	unsigned message_max_bytes; /* grpchat text limit (bytes, after XML decoding) */
 	unsigned xml_max_bytes;     /* XCCOS envelope limit, checked before parsing */
 	unsigned bccontext_max;     /* cap of bcq last cnt */
+	unsigned participant_update_limit; /* rooms with more users: no roster notices */
 	unsigned shutdown_timeout;  /* seconds to flush the DB queue on SIGTERM */
 	enum log_level log_level;
 };

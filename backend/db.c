@@ -91,7 +91,9 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 /* ---- worker side ---- */
 
 /* Takes the next job, plus the inserts right behind an insert.  Returns the
- * number taken, 0 when asked to stop. */
+ * number taken, 0 when asked to stop and nothing is left.  Jobs submitted before
+ * the stop still run (read positions stored as sessions close, for one); with
+ * the database unreachable each fails at once (backoff() sees the stop). */
 static size_t take_jobs(struct db_job **batch)
 {
 	size_t n = 0;
@@ -100,7 +102,7 @@ static size_t take_jobs(struct db_job **batch)
 	pthread_mutex_lock(&mu);
 	while(list_empty(&todo) && !stopping)
 		pthread_cond_wait(&cond, &mu);
-	while(!stopping && n < DB_BATCH_MAX && (first = list_first(&todo)) != NULL) {
+	while(n < DB_BATCH_MAX && (first = list_first(&todo)) != NULL) {
 		struct db_job *job = list_entry(first, struct db_job, link);
 		if(n > 0 && (job->type != DB_INSERT_MSG || batch[0]->type != DB_INSERT_MSG))
 			break;
@@ -135,7 +137,17 @@ static int backoff(unsigned *ms)
 	return !stop;
 }
 
-/* Runs a batch until it is done, reconnecting as often as it takes. */
+static int stop_requested(void)
+{
+	int stop;
+	pthread_mutex_lock(&mu);
+	stop = stopping;
+	pthread_mutex_unlock(&mu);
+	return stop;
+}
+
+/* Runs a batch until it is done, reconnecting as often as it takes (but not
+ * at all once asked to stop: what is left then fails at once). */
 static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 {
 	unsigned wait_ms = 0;
@@ -143,6 +155,8 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 
 	for(;;) {
 		enum dbsql_result rc;
+		if(d->my == NULL && stop_requested())
+			break;
 		if(d->my == NULL && dbsql_connect(d, conf) < 0) {
 			if(!backoff(&wait_ms))
 				break;

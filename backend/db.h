@@ -31,6 +31,13 @@ enum db_job_type {
 	DB_INSERT_MSG, /* one post -> msg_id; consecutive inserts share one transaction */
 	DB_HISTORY,    /* last `limit` messages of room_id -> msgs, oldest first */
 	DB_SEARCH,     /* non-secret rooms whose name or description contains criteria */
+	DB_FOLLOW,     /* flag 1: user follows room_id (idempotent); flag 0: unfollows it */
+	DB_ASSOCIATIONS, /* the rooms user follows -> rooms, by name */
+	DB_SERVER_CONFIG, /* server_config rows -> db_version, root_id */
+	DB_GET_PREF,   /* (user, label) -> pref_seqid, pref_content; NOT_FOUND unless
+			* flag (createdefault) creates an empty one */
+	DB_SET_PREF,   /* stores (user, label, content), bumps the seqid -> pref_seqid */
+	DB_SAVE_READ,  /* user's read position in room_id := max(stored, read_msgid) */
 };
 
 enum db_status {
@@ -47,6 +54,7 @@ struct db_room {
 	char *description;
 	char *topic;
 	char privacy[8]; /* "open", "closed" or "secret" */
+	uint64_t unread; /* ASSOCIATIONS: messages after the user's read position */
 };
 
 struct db_msg {
@@ -62,16 +70,23 @@ struct db_job {
 	enum db_status status;
 	void (*done)(struct db_job *job); /* runs in the event loop */
 	void *arg;
+	void *aux; /* the submitter's, untouched by the worker */
 
 	/* inputs */
-	char *domain, *chan_id;    /* LOAD_ROOM */
-	uint64_t room_id;          /* INSERT_MSG, HISTORY */
+	char *domain, *chan_id;    /* LOAD_ROOM, FOLLOW (unfollow: the room by URI) */
+	uint64_t room_id;          /* INSERT_MSG, HISTORY, FOLLOW (follow) */
 	char *author;              /* INSERT_MSG */
 	char *body;                /* INSERT_MSG */
 	size_t body_len;
 	struct timespec posted_at; /* INSERT_MSG: the server clock, whole ms, UTC */
 	unsigned limit;            /* HISTORY, SEARCH */
+	uint64_t before_id;        /* HISTORY: only messages with a smaller id; 0 = newest */
 	char *criteria;            /* SEARCH; "" means all */
+	char *user;                /* FOLLOW, ASSOCIATIONS, GET_PREF, SET_PREF, SAVE_READ */
+	char *label;               /* GET_PREF, SET_PREF */
+	char *content;             /* SET_PREF */
+	int flag;                  /* FOLLOW: follow/unfollow; GET_PREF: createdefault */
+	uint64_t read_msgid;       /* SAVE_READ */
 
 	/* outputs */
 	uint64_t msg_id;       /* INSERT_MSG */
@@ -79,6 +94,10 @@ struct db_job {
 	size_t nrooms;
 	struct db_msg *msgs; /* HISTORY */
 	size_t nmsgs;
+	uint64_t pref_seqid;   /* GET_PREF, SET_PREF */
+	char *pref_content;    /* GET_PREF */
+	char *db_version;      /* SERVER_CONFIG */
+	char *root_id;         /* SERVER_CONFIG */
 
 	struct list link; /* in the todo or done queue */
 };
@@ -96,7 +115,8 @@ int db_start(struct event_base *base, const struct config *c);
 void db_submit(struct db_job *job);
 /* Jobs submitted whose callback has not run yet. */
 size_t db_backlog(void);
-/* Stops the worker after its current batch.  wait: join it, then run the
+/* Stops the worker once the jobs submitted so far have run (failing at once
+ * those the database is unreachable for).  wait: join it, then run the
  * callback of every job left, finished ones as they are and unstarted ones as
  * DB_FAILED, so that each callback runs exactly once; otherwise just signal the
  * worker (for a forced exit). */

@@ -41,6 +41,13 @@ void db_job_clear_results(struct db_job *job)
 	job->msgs = NULL;
 	job->nmsgs = 0;
 	job->msg_id = 0;
+	job->pref_seqid = 0;
+	free(job->pref_content);
+	job->pref_content = NULL;
+	free(job->db_version);
+	job->db_version = NULL;
+	free(job->root_id);
+	job->root_id = NULL;
 	job->status = DB_OK;
 }
 
@@ -54,5 +61,8 @@ void db_job_free(struct db_job *job)
 	free(job->author);
 	free(job->body);
 	free(job->criteria);
+	free(job->user);
+	free(job->label);
+	free(job->content);
 	free(job);
 }

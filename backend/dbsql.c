@@ -33,6 +33,53 @@ static const char SQL_SEARCH[] =
 	"  AND (? = '' OR INSTR(name, ?) > 0 OR INSTR(description, ?) > 0)"
 	" ORDER BY name LIMIT ?";
 
+/* Paging backwards: the `limit` messages before a msgid, returned oldest first. */
+static const char SQL_HISTORY_BEFORE[] =
+	"SELECT id, author, posted_at, body FROM"
+	" (SELECT id, author, posted_at, body FROM messages"
+	"  WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?) AS older"
+	" ORDER BY id";
+static const char SQL_FOLLOW[] =
+	"INSERT IGNORE INTO followed_rooms (user_uri, room_id) VALUES (?, ?)";
+static const char SQL_UNFOLLOW[] =
+	"DELETE FROM followed_rooms WHERE user_uri = ? AND room_id IN"
+	" (SELECT id FROM rooms WHERE domain = ? AND chan_id = ?)";
+/* With the count of messages after the user's read position (index range scan). */
+static const char SQL_ASSOC[] =
+	"SELECT r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy,"
+	"  (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id"
+	"    AND m.id > COALESCE(p.last_msgid, 0)) AS unread"
+	" FROM followed_rooms f JOIN rooms r ON r.id = f.room_id"
+	" LEFT JOIN room_read_positions p ON p.user_uri = f.user_uri AND p.room_id = f.room_id"
+	" WHERE f.user_uri = ? ORDER BY r.name";
+static const char SQL_SAVE_READ[] =
+	"INSERT INTO room_read_positions (user_uri, room_id, last_msgid) VALUES (?, ?, ?)"
+	" ON DUPLICATE KEY UPDATE last_msgid = GREATEST(last_msgid, VALUES(last_msgid))";
+static const char SQL_SERVER_CONFIG[] =
+	"SELECT name, value FROM server_config WHERE name IN ('db_version', 'root_category')";
+static const char SQL_GET_PREF[] =
+	"SELECT seqid, content FROM user_prefs WHERE user_uri = ? AND label = ?";
+static const char SQL_CREATE_PREF[] =
+	"INSERT IGNORE INTO user_prefs (user_uri, label, seqid, content) VALUES (?, ?, 1, '')";
+static const char SQL_SET_PREF[] =
+	"INSERT INTO user_prefs (user_uri, label, seqid, content) VALUES (?, ?, 1, ?)"
+	" ON DUPLICATE KEY UPDATE seqid = seqid + 1, content = VALUES(content)";
+
+/* Every statement but the four above, with where its handle lives. */
+static MYSQL_STMT **extra_stmt(struct dbsql *d, size_t i, const char **sql)
+{
+	static const char *const sqls[] = {SQL_HISTORY_BEFORE, SQL_FOLLOW, SQL_UNFOLLOW,
+			SQL_ASSOC, SQL_SERVER_CONFIG, SQL_GET_PREF, SQL_CREATE_PREF, SQL_SET_PREF,
+			SQL_SAVE_READ};
+	MYSQL_STMT **slots[] = {&d->history_before, &d->follow, &d->unfollow, &d->assoc,
+			&d->server_config, &d->get_pref, &d->create_pref, &d->set_pref, &d->save_read};
+	if(i >= sizeof(sqls) / sizeof(sqls[0]))
+		return NULL;
+	if(sql)
+		*sql = sqls[i];
+	return slots[i];
+}
+
 void dbsql_init(struct dbsql *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -102,6 +149,13 @@ static int open_connection(struct dbsql *d, const struct config *c)
 	return 0;
 }
 
+static void close_stmt(MYSQL_STMT **st)
+{
+	if(*st)
+		mysql_stmt_close(*st);
+	*st = NULL;
+}
+
 int dbsql_connect(struct dbsql *d, const struct config *c)
 {
 	if(open_connection(d, c) < 0) {
@@ -112,6 +166,18 @@ int dbsql_connect(struct dbsql *d, const struct config *c)
 	d->insert = prepare(d->my, SQL_INSERT);
 	d->history = prepare(d->my, SQL_HISTORY);
 	d->search = prepare(d->my, SQL_SEARCH);
+	{
+		MYSQL_STMT **slot;
+		const char *sql;
+		size_t i;
+		int ok = 1;
+		for(i = 0; (slot = extra_stmt(d, i, &sql)) != NULL; i++) {
+			*slot = prepare(d->my, sql);
+			ok = ok && *slot;
+		}
+		if(!ok)
+			close_stmt(&d->search); /* take the failure path below */
+	}
 	if(!d->load || !d->insert || !d->history || !d->search) {
 		/* Typically the schema is not there yet; keep retrying. */
 		if(d->failures++ % 12 == 0)
@@ -125,15 +191,12 @@ int dbsql_connect(struct dbsql *d, const struct config *c)
 	return 0;
 }
 
-static void close_stmt(MYSQL_STMT **st)
-{
-	if(*st)
-		mysql_stmt_close(*st);
-	*st = NULL;
-}
-
 void dbsql_close(struct dbsql *d)
 {
+	MYSQL_STMT **slot;
+	size_t i;
+	for(i = 0; (slot = extra_stmt(d, i, NULL)) != NULL; i++)
+		close_stmt(slot);
 	close_stmt(&d->load);
 	close_stmt(&d->insert);
 	close_stmt(&d->history);
@@ -242,12 +305,13 @@ static enum dbsql_result commit(struct dbsql *d, const char *what)
 
 enum { ROOM_NCOLS = 7 };
 
-/* Fetches every row of a room query into job->rooms. */
-static enum dbsql_result fetch_rooms(MYSQL_STMT *st, struct db_job *job, const char *what)
+/* Fetches every row of a room query into job->rooms; with_unread: an 8th column. */
+static enum dbsql_result fetch_rooms_x(MYSQL_STMT *st, struct db_job *job, const char *what,
+		int with_unread)
 {
-	MYSQL_BIND res[ROOM_NCOLS];
+	MYSQL_BIND res[ROOM_NCOLS + 1];
 	struct col cols[ROOM_NCOLS - 1];
-	uint64_t id = 0;
+	uint64_t id = 0, unread = 0;
 	size_t cap = 0;
 	unsigned i;
 	int rc;
@@ -256,6 +320,7 @@ static enum dbsql_result fetch_rooms(MYSQL_STMT *st, struct db_job *job, const c
 	bind_u64(&res[0], &id);
 	for(i = 1; i < ROOM_NCOLS; i++)
 		bind_col(&res[i], &cols[i - 1]);
+	bind_u64(&res[ROOM_NCOLS], &unread);
 	if(mysql_stmt_bind_result(st, res) != 0 || mysql_stmt_store_result(st) != 0)
 		return stmt_failed(st, what, job);
 	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
@@ -267,6 +332,7 @@ static enum dbsql_result fetch_rooms(MYSQL_STMT *st, struct db_job *job, const c
 		r = &job->rooms[job->nrooms++];
 		memset(r, 0, sizeof(*r));
 		r->id = id;
+		r->unread = with_unread ? unread : 0;
 		r->domain = col_str(st, &cols[0], 1, NULL);
 		r->chan_id = col_str(st, &cols[1], 2, NULL);
 		r->name = col_str(st, &cols[2], 3, NULL);
@@ -278,6 +344,11 @@ static enum dbsql_result fetch_rooms(MYSQL_STMT *st, struct db_job *job, const c
 	if(rc != MYSQL_NO_DATA)
 		return stmt_failed(st, what, job);
 	return DBSQL_OK;
+}
+
+static enum dbsql_result fetch_rooms(MYSQL_STMT *st, struct db_job *job, const char *what)
+{
+	return fetch_rooms_x(st, job, what, 0);
 }
 
 static enum dbsql_result run_load(struct dbsql *d, struct db_job *job)
@@ -321,7 +392,8 @@ static void time_to_ts(const MYSQL_TIME *t, char out[TS_BUFSZ])
 
 static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[2], res[4];
+	MYSQL_BIND par[3], res[4];
+	MYSQL_STMT *st = job->before_id ? d->history_before : d->history;
 	struct col author, body;
 	MYSQL_TIME posted;
 	uint64_t id = 0;
@@ -332,18 +404,23 @@ static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 	memset(&body, 0, sizeof(body));
 	memset(&posted, 0, sizeof(posted));
 	bind_u64(&par[0], &job->room_id);
-	bind_u32(&par[1], &job->limit);
-	if(mysql_stmt_bind_param(d->history, par) != 0 || mysql_stmt_execute(d->history) != 0)
-		return stmt_failed(d->history, "history", job);
+	if(job->before_id) {
+		bind_u64(&par[1], &job->before_id);
+		bind_u32(&par[2], &job->limit);
+	} else {
+		bind_u32(&par[1], &job->limit);
+	}
+	if(mysql_stmt_bind_param(st, par) != 0 || mysql_stmt_execute(st) != 0)
+		return stmt_failed(st, "history", job);
 	bind_u64(&res[0], &id);
 	bind_col(&res[1], &author);
 	memset(&res[2], 0, sizeof(res[2]));
 	res[2].buffer_type = MYSQL_TYPE_DATETIME;
 	res[2].buffer = &posted;
 	bind_col(&res[3], &body);
-	if(mysql_stmt_bind_result(d->history, res) != 0 || mysql_stmt_store_result(d->history) != 0)
-		return stmt_failed(d->history, "history", job);
-	while((rc = mysql_stmt_fetch(d->history)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+	if(mysql_stmt_bind_result(st, res) != 0 || mysql_stmt_store_result(st) != 0)
+		return stmt_failed(st, "history", job);
+	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
 		struct db_msg *m;
 		if(job->nmsgs == cap) {
 			cap = cap ? cap * 2 : 32;
@@ -351,14 +428,163 @@ static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 		}
 		m = &job->msgs[job->nmsgs++];
 		m->id = id;
-		m->author = col_str(d->history, &author, 1, NULL);
-		m->body = col_str(d->history, &body, 3, &m->body_len);
+		m->author = col_str(st, &author, 1, NULL);
+		m->body = col_str(st, &body, 3, &m->body_len);
 		time_to_ts(&posted, m->ts);
 	}
-	mysql_stmt_free_result(d->history);
+	mysql_stmt_free_result(st);
 	if(rc != MYSQL_NO_DATA)
-		return stmt_failed(d->history, "history", job);
+		return stmt_failed(st, "history", job);
 	return DBSQL_OK;
+}
+
+/* ---- followed rooms, server configuration, preferences ---- */
+
+/* Executes st (parameters bound) and drops any result. */
+static enum dbsql_result exec(MYSQL_STMT *st, MYSQL_BIND *par, const char *what,
+		struct db_job *job)
+{
+	if(mysql_stmt_bind_param(st, par) != 0 || mysql_stmt_execute(st) != 0)
+		return stmt_failed(st, what, job);
+	return DBSQL_OK;
+}
+
+static enum dbsql_result run_follow(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[3];
+	unsigned long ulen = strlen(job->user), dlen, clen;
+	bind_text(&par[0], job->user, &ulen);
+	if(job->flag) {
+		bind_u64(&par[1], &job->room_id);
+		return exec(d->follow, par, "follow room", job);
+	}
+	dlen = strlen(job->domain);
+	clen = strlen(job->chan_id);
+	bind_text(&par[1], job->domain, &dlen);
+	bind_text(&par[2], job->chan_id, &clen);
+	return exec(d->unfollow, par, "unfollow room", job);
+}
+
+static enum dbsql_result run_assoc(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[1];
+	unsigned long ulen = strlen(job->user);
+	bind_text(&par[0], job->user, &ulen);
+	if(exec(d->assoc, par, "associations", job) != DBSQL_OK)
+		return DBSQL_RETRY;
+	if(job->status != DB_OK)
+		return DBSQL_OK;
+	return fetch_rooms_x(d->assoc, job, "associations", 1);
+}
+
+static enum dbsql_result run_server_config(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND res[2];
+	struct col name, value;
+	int rc;
+
+	memset(&name, 0, sizeof(name));
+	memset(&value, 0, sizeof(value));
+	if(mysql_stmt_execute(d->server_config) != 0)
+		return stmt_failed(d->server_config, "server config", job);
+	bind_col(&res[0], &name);
+	bind_col(&res[1], &value);
+	if(mysql_stmt_bind_result(d->server_config, res) != 0 ||
+			mysql_stmt_store_result(d->server_config) != 0)
+		return stmt_failed(d->server_config, "server config", job);
+	while((rc = mysql_stmt_fetch(d->server_config)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		char *v = col_str(d->server_config, &value, 1, NULL);
+		char **slot = NULL;
+		if(name.len == 10 && memcmp(name.buf, "db_version", 10) == 0)
+			slot = &job->db_version;
+		else if(name.len == 13 && memcmp(name.buf, "root_category", 13) == 0)
+			slot = &job->root_id;
+		if(slot) {
+			free(*slot);
+			*slot = v;
+		} else {
+			free(v);
+		}
+	}
+	mysql_stmt_free_result(d->server_config);
+	if(rc != MYSQL_NO_DATA)
+		return stmt_failed(d->server_config, "server config", job);
+	return DBSQL_OK;
+}
+
+/* Reads (user, label) into pref_seqid/pref_content; status NOT_FOUND if absent. */
+static enum dbsql_result read_pref(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[2], res[2];
+	unsigned long ulen = strlen(job->user), llen = strlen(job->label);
+	struct col content;
+	uint64_t seqid = 0;
+	int rc;
+
+	memset(&content, 0, sizeof(content));
+	bind_text(&par[0], job->user, &ulen);
+	bind_text(&par[1], job->label, &llen);
+	if(exec(d->get_pref, par, "get pref", job) != DBSQL_OK)
+		return DBSQL_RETRY;
+	if(job->status != DB_OK)
+		return DBSQL_OK;
+	bind_u64(&res[0], &seqid);
+	bind_col(&res[1], &content);
+	if(mysql_stmt_bind_result(d->get_pref, res) != 0 ||
+			mysql_stmt_store_result(d->get_pref) != 0)
+		return stmt_failed(d->get_pref, "get pref", job);
+	rc = mysql_stmt_fetch(d->get_pref);
+	if(rc == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		job->pref_seqid = seqid;
+		free(job->pref_content);
+		job->pref_content = col_str(d->get_pref, &content, 1, NULL);
+	} else if(rc == MYSQL_NO_DATA) {
+		job->status = DB_NOT_FOUND;
+	}
+	mysql_stmt_free_result(d->get_pref);
+	if(rc != 0 && rc != MYSQL_DATA_TRUNCATED && rc != MYSQL_NO_DATA)
+		return stmt_failed(d->get_pref, "get pref", job);
+	return DBSQL_OK;
+}
+
+static enum dbsql_result run_get_pref(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[2];
+	unsigned long ulen = strlen(job->user), llen = strlen(job->label);
+	if(job->flag) {
+		bind_text(&par[0], job->user, &ulen);
+		bind_text(&par[1], job->label, &llen);
+		if(exec(d->create_pref, par, "create pref", job) != DBSQL_OK)
+			return DBSQL_RETRY;
+		if(job->status != DB_OK)
+			return DBSQL_OK;
+	}
+	return read_pref(d, job);
+}
+
+static enum dbsql_result run_set_pref(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[3];
+	unsigned long ulen = strlen(job->user), llen = strlen(job->label),
+		      clen = strlen(job->content);
+	bind_text(&par[0], job->user, &ulen);
+	bind_text(&par[1], job->label, &llen);
+	bind_text(&par[2], job->content, &clen);
+	if(exec(d->set_pref, par, "set pref", job) != DBSQL_OK)
+		return DBSQL_RETRY;
+	if(job->status != DB_OK)
+		return DBSQL_OK;
+	return read_pref(d, job);
+}
+
+static enum dbsql_result run_save_read(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[3];
+	unsigned long ulen = strlen(job->user);
+	bind_text(&par[0], job->user, &ulen);
+	bind_u64(&par[1], &job->room_id);
+	bind_u64(&par[2], &job->read_msgid);
+	return exec(d->save_read, par, "save read position", job);
 }
 
 enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
@@ -368,6 +594,12 @@ enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
 		case DB_LOAD_ROOM: rc = run_load(d, job); break;
 		case DB_HISTORY: rc = run_history(d, job); break;
 		case DB_SEARCH: rc = run_search(d, job); break;
+		case DB_FOLLOW: rc = run_follow(d, job); break;
+		case DB_ASSOCIATIONS: rc = run_assoc(d, job); break;
+		case DB_SERVER_CONFIG: rc = run_server_config(d, job); break;
+		case DB_GET_PREF: rc = run_get_pref(d, job); break;
+		case DB_SET_PREF: rc = run_set_pref(d, job); break;
+		case DB_SAVE_READ: rc = run_save_read(d, job); break;
 		default: job->status = DB_FAILED; return DBSQL_OK;
 	}
 	if(rc != DBSQL_OK)

@@ -18,6 +18,15 @@ struct dbsql {
 	MYSQL_STMT *insert;
 	MYSQL_STMT *history;
 	MYSQL_STMT *search;
+	MYSQL_STMT *history_before;
+	MYSQL_STMT *follow;
+	MYSQL_STMT *unfollow;
+	MYSQL_STMT *assoc;
+	MYSQL_STMT *server_config;
+	MYSQL_STMT *get_pref;
+	MYSQL_STMT *create_pref;
+	MYSQL_STMT *set_pref;
+	MYSQL_STMT *save_read;
 	int failures; /* connection attempts failed in a row, to log less */
 };
 

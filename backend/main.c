@@ -146,6 +146,7 @@ static void cleanup(void)
 	sessions_close_all();
 	db_stop(1); /* runs every callback still due */
 	rooms_free_all();
+	commands_free_all();
 	link_stop_listening();
 	if(drain_timer)
 		event_free(drain_timer);

@@ -2,6 +2,7 @@
  * rooms.c - see rooms.h.
  */
 #include "rooms.h"
+#include "config.h"
 #include "db.h"
 #include "dict.h"
 #include "log.h"
@@ -177,6 +178,11 @@ void rooms_free_all(void)
 
 /* ---- presence ---- */
 
+int room_has_user(const struct room *r, const char *user)
+{
+	return dict_gets(r->user_index, user) != NULL;
+}
+
 struct member *room_member(const struct room *r, const struct session *s)
 {
 	const struct list *pos;
@@ -202,10 +208,49 @@ static struct room_user *user_get(struct room *r, const char *uri)
 	return u;
 }
 
+static void on_read_saved(struct db_job *job)
+{
+	(void)job; /* failures are logged by the worker */
+}
+
+static void save_read(const struct room *r, const char *user, uint64_t msgid)
+{
+	struct db_job *job = db_job_new(DB_SAVE_READ, on_read_saved, NULL);
+	job->user = xstrdup(user);
+	job->room_id = r->id;
+	job->read_msgid = msgid;
+	db_submit(job);
+}
+
+void room_note_delivery(struct room *r, uint64_t msgid)
+{
+	struct list *pos;
+	list_for_each(pos, &r->users) {
+		struct room_user *u = list_entry(pos, struct room_user, link);
+		if(msgid > u->read_pos)
+			u->read_pos = msgid;
+	}
+}
+
+void room_note_read(struct room *r, const char *user, uint64_t msgid)
+{
+	struct room_user *u = dict_gets(r->user_index, user);
+	if(u && msgid > u->read_pos)
+		u->read_pos = msgid;
+	if(u && u->read_pos <= u->saved_pos)
+		return;
+	if(u)
+		u->saved_pos = u->read_pos;
+	save_read(r, user, u ? u->read_pos : msgid);
+}
+
 static void user_put(struct room *r, struct room_user *u)
 {
 	if(--u->nsessions > 0)
 		return;
+	/* The user's last session leaves: store the read position (one write). */
+	if(u->read_pos > u->saved_pos)
+		save_read(r, u->uri, u->read_pos);
 	list_del(&u->link);
 	dict_dels(r->user_index, u->uri);
 	r->nusers--;
@@ -229,10 +274,17 @@ enum room_enter_result room_enter(struct room *r, struct session *s)
 	return m->user->nsessions == 1 ? ROOM_FIRST_SESSION : ROOM_MORE_SESSIONS;
 }
 
-void room_announce_join(struct room *r, struct session *s)
+int room_roster_quiet(const struct room *r)
+{
+	return r->nusers > cfg.participant_update_limit;
+}
+
+void room_announce_join(struct room *r, struct session *s, const char *ntc)
 {
 	struct sbuf items = SBUF_INIT;
-	xccos_build_ntc_join(&items, "ntc:join", s->user, r->domain, r->chan_id);
+	if(room_roster_quiet(r))
+		return;
+	xccos_build_ntc_join(&items, ntc, s->user, r->domain, r->chan_id);
 	room_broadcast(r, items.buf, items.len, s);
 	sbuf_free(&items);
 }
@@ -249,7 +301,7 @@ void room_leave(struct room *r, struct session *s)
 	user_put(r, m->user);
 	free(m);
 	log_info(SESS_FMT " left %s", SESS_ARGS(s), r->uri);
-	if(last) {
+	if(last && r->nusers + 1 <= cfg.participant_update_limit) {
 		/* Everyone still present is another user: s is out of the list already. */
 		struct sbuf items = SBUF_INIT;
 		xccos_build_ntc_part(&items, r->uri, s->user);

@@ -30,6 +30,8 @@ enum room_privacy {
 struct room_user {
 	char *uri;
 	unsigned nsessions;
+	uint64_t read_pos;  /* newest msgid delivered to the user here */
+	uint64_t saved_pos; /* what the database has (as far as we know) */
 	struct list link; /* room.users */
 };
 
@@ -73,6 +75,8 @@ struct room *room_find(const char *uri);
 struct room *room_add(const struct db_room *row);
 enum room_privacy room_privacy_parse(const char *s);
 
+/* Is user present in r (through any session)? */
+int room_has_user(const struct room *r, const char *user);
 /* The session's membership of r, or NULL. */
 struct member *room_member(const struct room *r, const struct session *s);
 
@@ -82,11 +86,23 @@ enum room_enter_result {
 	ROOM_MORE_SESSIONS,  /* the user was present through another session */
 };
 enum room_enter_result room_enter(struct room *r, struct session *s);
-/* Sends ntc:join about s's user to every other session in the room. */
-void room_announce_join(struct room *r, struct session *s);
-/* Removes s from r; if that was its user's last session, ntc:part to the others. */
+/* Sends ntc (ntc:join or ntc:bjoin) about s's user to every other session in the
+ * room, unless the room is roster-quiet. */
+void room_announce_join(struct room *r, struct session *s, const char *ntc);
+/* Has the room more present users than --participant-update-limit?  Then no
+ * ntc:join/bjoin/part is sent for it. */
+int room_roster_quiet(const struct room *r);
+/* Removes s from r; if that was its user's last session, ntc:part to the others
+ * (unless the room is roster-quiet, counting s's user). */
 void room_leave(struct room *r, struct session *s);
 void rooms_leave_all(struct session *s);
+
+/* Read positions (kept here while a user is present, stored when the user's last
+ * session leaves): message msgid went to everyone present. */
+void room_note_delivery(struct room *r, uint64_t msgid);
+/* user was given the messages up to msgid (bccontext): moves the in-memory
+ * position forward if present, and stores it in the database. */
+void room_note_read(struct room *r, const char *user, uint64_t msgid);
 
 /* Sends items to every session in the room except `except` (may be NULL). */
 void room_broadcast(struct room *r, const char *items, size_t len,

@@ -149,17 +149,61 @@ static void parse_chanid(struct xccos_req *req, xmlNode *n)
 	c->value = attr_dup(n, "value");
 }
 
+/* A positive whole number attribute of n, or -1. */
+static long attr_positive(xmlNode *n, const char *name, unsigned long long max)
+{
+	unsigned long long v;
+	char *s = attr_dup(n, name);
+	long r = -1;
+	if(parse_uint(s, max, &v) == 0 && v > 0)
+		r = (long)v;
+	free(s);
+	return r;
+}
+
+/* <bcq><last cnt="N"/></bcq> (sipe), or our paging form
+ * <bcq><before msgid="ID" cnt="N"/></bcq>: the N messages older than ID. */
 static void parse_bcq(struct xccos_req *req, xmlNode *bcq)
 {
-	xmlNode *last = child_elem(bcq, "last");
-	unsigned long long cnt;
-	char *s;
-	if(last == NULL)
-		return;
-	s = attr_dup(last, "cnt");
-	if(parse_uint(s, 1000000, &cnt) == 0 && cnt > 0)
-		req->bcq_last = (long)cnt;
-	free(s);
+	xmlNode *last = child_elem(bcq, "last"), *before = child_elem(bcq, "before");
+	if(last)
+		req->bcq_last = attr_positive(last, "cnt", 1000000);
+	if(before) {
+		req->bcq_before = attr_positive(before, "msgid", (unsigned long long)INT64_MAX);
+		if(req->bcq_last < 0)
+			req->bcq_last = attr_positive(before, "cnt", 1000000);
+	}
+}
+
+static void parse_pref(struct xccos_req *req, xmlNode *n)
+{
+	char *cd = attr_dup(n, "createdefault");
+	req->has_pref = 1;
+	req->pref_label = attr_dup(n, "label");
+	req->pref_content = attr_dup(n, "content");
+	req->pref_createdefault = cd && strcmp(cd, "true") == 0;
+	free(cd);
+}
+
+/* Does any attribute of n or its descendants contain "manager" (any case)? */
+static int mentions_manager(xmlNode *n)
+{
+	for(; n; n = n->next) {
+		xmlAttr *a;
+		if(n->type != XML_ELEMENT_NODE)
+			continue;
+		for(a = n->properties; a; a = a->next) {
+			xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+			int hit = strcasestr((const char *)a->name, "manager") != NULL ||
+				  (v && strcasestr((const char *)v, "manager") != NULL);
+			xmlFree(v);
+			if(hit)
+				return 1;
+		}
+		if(mentions_manager(n->children))
+			return 1;
+	}
+	return 0;
 }
 
 /* Collects the arguments of any command from the children of <data>. */
@@ -176,8 +220,13 @@ static void parse_cmd_data(struct xccos_req *req, xmlNode *data)
 		else if(is_elem(n, "qib") && req->qtype == NULL && req->criteria == NULL) {
 			req->qtype = attr_dup(n, "qtype");
 			req->criteria = attr_dup(n, "criteria");
-		}
+		} else if(is_elem(n, "sib") && req->info_type == NULL && req->sib_domain == NULL) {
+			req->info_type = attr_dup(n, "infoType");
+			req->sib_domain = attr_dup(n, "domain");
+		} else if(is_elem(n, "pref") && !req->has_pref)
+			parse_pref(req, n);
 	}
+	req->mentions_manager = mentions_manager(data->children);
 }
 
 static int parse_cmd(struct xccos_req *req, xmlNode *cmd, char *why, size_t whylen)
@@ -323,6 +372,7 @@ static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req
 	memset(req, 0, sizeof(*req));
 	req->envid = xstrdup("0");
 	req->bcq_last = -1;
+	req->bcq_before = -1;
 	if(len > max_bytes) {
 		fail(why, whylen, "envelope too large (%zu bytes, limit %zu)", len, max_bytes);
 		return -1;
@@ -370,6 +420,10 @@ void xccos_req_free(struct xccos_req *req)
 	free(req->chanib_uri);
 	free(req->qtype);
 	free(req->criteria);
+	free(req->info_type);
+	free(req->sib_domain);
+	free(req->pref_label);
+	free(req->pref_content);
 	free(req->chan_uri);
 	free(req->author);
 	free(req->ts);
@@ -476,9 +530,10 @@ void xccos_build_requri(struct sbuf *sb, const char *seqid, const char *cmd_envi
 
 void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
 		const char *cmd_envid, const char *const *users, size_t nusers,
-		const struct xccos_room_info *room)
+		const struct xccos_join_room *rooms, size_t nrooms,
+		const struct xccos_join_fail *fails, size_t nfails)
 {
-	size_t i;
+	size_t i, j;
 	xccos_rpl_begin(sb, name, seqid, cmd_envid, XC_OK);
 	sbuf_adds(sb, "<data>");
 	for(i = 0; i < nusers; i++) {
@@ -486,14 +541,25 @@ void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
 		xccos_attr(sb, "uri", users[i]);
 		sbuf_adds(sb, "/>");
 	}
-	sbuf_adds(sb, "<chanib");
-	xccos_attr(sb, "uri", room->uri);
-	xccos_attr(sb, "name", room->name);
-	xccos_attr(sb, "topic", room->topic);
-	sbuf_adds(sb, "><aib key=\"3984\" value=\"");
-	for(i = 0; i < nusers; i++)
-		sbuf_printf(sb, i ? ",%zu" : "%zu", i);
-	sbuf_adds(sb, "\"/></chanib></data>");
+	for(j = 0; j < nrooms; j++) {
+		const struct xccos_join_room *r = &rooms[j];
+		sbuf_adds(sb, "<chanib");
+		xccos_attr(sb, "uri", r->info->uri);
+		xccos_attr(sb, "name", r->info->name);
+		xccos_attr(sb, "topic", r->info->topic);
+		sbuf_adds(sb, "><aib key=\"3984\" value=\"");
+		for(i = 0; i < r->nids; i++)
+			sbuf_printf(sb, i ? ",%zu" : "%zu", r->ids[i]);
+		sbuf_adds(sb, "\"/></chanib>");
+	}
+	for(j = 0; j < nfails; j++) {
+		sbuf_adds(sb, "<fib");
+		xccos_attr(sb, "key", fails[j].key);
+		xccos_attr(sb, "domain", fails[j].domain);
+		xccos_attr(sb, "value", fails[j].value);
+		sbuf_adds(sb, "/>");
+	}
+	sbuf_adds(sb, "</data>");
 	xccos_rpl_end(sb);
 }
 
@@ -571,6 +637,8 @@ static void chansrch_room(struct sbuf *sb, const struct xccos_room_info *r)
 	xccos_attr(sb, "name", r->name);
 	xccos_attr(sb, "description", r->description);
 	sbuf_printf(sb, "><info id=\"urn:parlano:ma:info:ucnt\">%u</info>", r->ucnt);
+	if(r->has_unread) /* ours (docs/XCCOS.md): new messages since the read position */
+		sbuf_printf(sb, "<info id=\"urn:parlano:ma:info:unread\">%u</info>", r->unread);
 	/* "visibilty" (sic): the spelling sipe matches. */
 	sbuf_printf(sb, "<info id=\"urn:parlano:ma:info:visibilty\">%s</info>",
 			r->is_private ? "private" : "public");
@@ -582,11 +650,47 @@ static void chansrch_room(struct sbuf *sb, const struct xccos_room_info *r)
 void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const struct xccos_room_info *rooms, size_t n)
 {
+	xccos_build_room_list(sb, "chansrch", seqid, cmd_envid, rooms, n);
+}
+
+void xccos_build_room_list(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, const struct xccos_room_info *rooms, size_t n)
+{
 	size_t i;
-	xccos_rpl_begin(sb, "chansrch", seqid, cmd_envid, XC_OK);
+	xccos_rpl_begin(sb, name, seqid, cmd_envid, XC_OK);
 	sbuf_adds(sb, "<data>");
 	for(i = 0; i < n; i++)
 		chansrch_room(sb, &rooms[i]);
 	sbuf_adds(sb, "</data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_serverinfo(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_server_info *si)
+{
+	xccos_rpl_begin(sb, "getserverinfo", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data><sib");
+	xccos_attr(sb, "infoType", si->info_type);
+	xccos_attr(sb, "serverTime", si->server_time);
+	sbuf_printf(sb, " searchLimit=\"%u\" messageSizeLimit=\"%u\" storySizeLimit=\"%u\"",
+			si->search_limit, si->message_size_limit, si->story_size_limit);
+	xccos_attr(sb, "rootUri", si->root_uri);
+	xccos_attr(sb, "dbVersion", si->db_version);
+	sbuf_printf(sb, " DefaultChatHistory=\"%u\" bccontextLimit=\"%u\"/></data>",
+			si->default_chat_history, si->bccontext_limit);
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, const char *label, unsigned long long pref_seqid,
+		const char *content)
+{
+	xccos_rpl_begin(sb, name, seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data><pref");
+	xccos_attr(sb, "label", label);
+	sbuf_printf(sb, " seqid=\"%llu\"", pref_seqid);
+	if(content)
+		xccos_attr(sb, "content", content);
+	sbuf_adds(sb, "/></data>");
 	xccos_rpl_end(sb);
 }

@@ -65,6 +65,14 @@ struct xccos_req {
 	long bcq_last;    /* data/bcq/last@cnt; -1 if missing or not a positive number */
 	char *qtype;      /* data/qib@qtype */
 	char *criteria;   /* data/qib@criteria */
+	long bcq_before;  /* data/bcq/before@msgid (our paging form); -1 if missing */
+	char *info_type;  /* data/sib@infoType (getserverinfo) */
+	char *sib_domain; /* data/sib@domain */
+	int has_pref;     /* a data/pref element was present (getpref/setpref) */
+	char *pref_label; /* data/pref@label */
+	char *pref_content;     /* data/pref@content (setpref), NULL if missing */
+	int pref_createdefault; /* data/pref@createdefault="true" */
+	int mentions_manager;   /* some attribute under data contains "manager" */
 
 	/* grpchat */
 	char *chan_uri; /* @chanUri */
@@ -114,7 +122,6 @@ void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reaso
 /* rpl:requri carrying the channel URI. */
 void xccos_build_requri(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const char *channel_uri);
-/* rpl:join (name "join") / rpl:bjoin: users present, one chanib with aib 3984. */
 struct xccos_room_info {
 	const char *uri;
 	const char *name;
@@ -122,10 +129,28 @@ struct xccos_room_info {
 	const char *description;
 	unsigned ucnt;     /* users present */
 	int is_private;    /* visibilty private rather than public */
+	int has_unread;    /* getassociations: add info urn:parlano:ma:info:unread */
+	unsigned unread;
 };
+/* One joined room of rpl:join / rpl:bjoin: ids (indexes into the shared uib list)
+ * of the users present, listed in <aib key="3984">. */
+struct xccos_join_room {
+	const struct xccos_room_info *info;
+	const size_t *ids;
+	size_t nids;
+};
+/* A room that could not be joined: <fib key domain value/>. */
+struct xccos_join_fail {
+	const char *key;
+	const char *domain;
+	const char *value;
+};
+/* rpl:join (name "join") / rpl:bjoin (name "bjoin"): ONE shared uib list under data,
+ * then one chanib per joined room, then one fib per failed room. */
 void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
 		const char *cmd_envid, const char *const *users, size_t nusers,
-		const struct xccos_room_info *room);
+		const struct xccos_join_room *rooms, size_t nrooms,
+		const struct xccos_join_fail *fails, size_t nfails);
 /* rpl:part echoing the room URI. */
 void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid, int code,
 		const char *chan_uri);
@@ -151,5 +176,28 @@ void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_e
 /* rpl:chansrch: one chanib per room with the info/prop children sipe reads. */
 void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const struct xccos_room_info *rooms, size_t n);
+/* The same room list under another reply name (rpl:getassociations). */
+void xccos_build_room_list(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, const struct xccos_room_info *rooms, size_t n);
+
+/* rpl:getserverinfo: <data><sib .../></data>. */
+struct xccos_server_info {
+	const char *info_type;   /* echoed; "" if the request had none */
+	const char *server_time; /* XCCOS timestamp, UTC */
+	unsigned search_limit;
+	unsigned message_size_limit;
+	unsigned story_size_limit;
+	const char *root_uri;    /* ma-cat://domain/id */
+	const char *db_version;  /* a GUID */
+	unsigned default_chat_history;
+	unsigned bccontext_limit;
+};
+void xccos_build_serverinfo(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_server_info *si);
+/* rpl:getpref / rpl:setpref: <data><pref label seqid content/></data>; content NULL
+ * leaves the attribute out. */
+void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, const char *label, unsigned long long pref_seqid,
+		const char *content);
 
 #endif

@@ -105,27 +105,36 @@ typedef struct {
     pc_client *c;
     xv_envelope **box; /* received but not yet consumed, in arrival order */
     size_t nbox;
+    char **raw; /* the body of each box entry */
 } actor;
 
 typedef int (*pred_fn)(const xv_envelope *, const void *);
 
-static void box_push(actor *a, xv_envelope *e)
+static void box_push(actor *a, xv_envelope *e, const char *body)
 {
     xv_envelope **b = realloc(a->box, (a->nbox + 1) * sizeof *b);
-    if (!b) {
+    char **r = b ? realloc(a->raw, (a->nbox + 1) * sizeof *r) : NULL;
+    if (b)
+        a->box = b;
+    if (!b || !r) {
         xv_free(e);
         return;
     }
-    a->box = b;
+    a->raw = r;
+    a->raw[a->nbox] = strdup(body);
     a->box[a->nbox++] = e;
 }
 
 static void box_clear(actor *a)
 {
-    for (size_t i = 0; i < a->nbox; i++)
+    for (size_t i = 0; i < a->nbox; i++) {
         xv_free(a->box[i]);
+        free(a->raw[i]);
+    }
     free(a->box);
+    free(a->raw);
     a->box = NULL;
+    a->raw = NULL;
     a->nbox = 0;
 }
 
@@ -142,24 +151,33 @@ static void pull(actor *a, int timeout_ms)
         if (!e)
             fprintf(stderr, "[%s] unparsable INFO body: %.300s\n", a->label, body);
         else
-            box_push(a, e);
+            box_push(a, e, body);
         free(body);
         body = pc_next_info(a->c, 0);
     }
 }
 
 /* First item in the box matching pred (removed from the box), waiting up to timeout_ms
- * for it. NULL if none. */
-static xv_envelope *wait_item(actor *a, pred_fn pred, const void *arg, int timeout_ms)
+ * for it. NULL if none. *raw (if raw is not NULL) gets its body, to free. */
+static xv_envelope *wait_item_raw(actor *a, pred_fn pred, const void *arg, int timeout_ms,
+                                  char **raw)
 {
     long long deadline = now_ms() + timeout_ms;
     size_t scanned = 0;
+    if (raw)
+        *raw = NULL;
     for (;;) {
         for (; scanned < a->nbox; scanned++) {
             if (pred(a->box[scanned], arg)) {
                 xv_envelope *e = a->box[scanned];
+                if (raw)
+                    *raw = a->raw[scanned];
+                else
+                    free(a->raw[scanned]);
                 memmove(&a->box[scanned], &a->box[scanned + 1],
                         (a->nbox - scanned - 1) * sizeof *a->box);
+                memmove(&a->raw[scanned], &a->raw[scanned + 1],
+                        (a->nbox - scanned - 1) * sizeof *a->raw);
                 a->nbox--;
                 return e;
             }
@@ -169,6 +187,11 @@ static xv_envelope *wait_item(actor *a, pred_fn pred, const void *arg, int timeo
             return NULL;
         pull(a, (int)left);
     }
+}
+
+static xv_envelope *wait_item(actor *a, pred_fn pred, const void *arg, int timeout_ms)
+{
+    return wait_item_raw(a, pred, arg, timeout_ms, NULL);
 }
 
 static int p_id(const xv_envelope *e, const void *arg)
@@ -238,6 +261,36 @@ static xv_envelope *request(actor *a, char *items, const char *rpl_id, int *sip)
     if (st != 200)
         return NULL;
     return wait_item(a, p_id, rpl_id, REPLY_WAIT);
+}
+
+/* Like request(), also returning the reply's raw body in *raw (to free). */
+static xv_envelope *request_raw(actor *a, char *items, const char *rpl_id, int *sip, char **raw)
+{
+    int st = send_items(a, items, NULL);
+    free(items);
+    *raw = NULL;
+    if (sip)
+        *sip = st;
+    if (st != 200)
+        return NULL;
+    return wait_item_raw(a, p_id, rpl_id, REPLY_WAIT, raw);
+}
+
+/* A cmd item with the given data children (printf format). malloc'd. */
+static char *cmd_item(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *cmd_item(const char *name, const char *fmt, ...)
+{
+    char *data = NULL, *r = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&data, fmt, ap) < 0) /* NOLINT(clang-analyzer-valist.Uninitialized) */
+        data = NULL;
+    va_end(ap);
+    if (data && asprintf(&r, "<cmd id=\"cmd:%s\" seqid=\"1\"><data>%s</data></cmd>", name,
+                         data) < 0)
+        r = NULL;
+    free(data);
+    return r;
 }
 
 static int open_actor(actor *a, int *status)
@@ -384,6 +437,50 @@ static int db_wait_message(const char *body, char *author, size_t an, char *chan
             return r;
         usleep(200 * 1000);
     }
+}
+
+/* The first column of the first row of q (with one optional string parameter) as text:
+ * 1 found, 0 no row, -1 error (why filled). */
+static int db_query_str(const char *q, const char *param, char *out, size_t n, char *why,
+                        size_t wn)
+{
+    if (!db_connect(why, wn))
+        return -1;
+    MYSQL_STMT *st = mysql_stmt_init(db);
+    int rc = -1;
+    if (!st) {
+        snprintf(why, wn, "mysql_stmt_init: %s", mysql_error(db));
+        return -1;
+    }
+    MYSQL_BIND p, r;
+    unsigned long plen = param ? strlen(param) : 0, olen = 0;
+    memset(&p, 0, sizeof p);
+    memset(&r, 0, sizeof r);
+    p.buffer_type = MYSQL_TYPE_STRING;
+    p.buffer = (void *)param;
+    p.buffer_length = plen;
+    p.length = &plen;
+    r.buffer_type = MYSQL_TYPE_STRING;
+    r.buffer = out;
+    r.buffer_length = n - 1;
+    r.length = &olen;
+    if (mysql_stmt_prepare(st, q, strlen(q)) || (param && mysql_stmt_bind_param(st, &p)) ||
+        mysql_stmt_execute(st) || mysql_stmt_bind_result(st, &r) || mysql_stmt_store_result(st)) {
+        snprintf(why, wn, "%s: %s", q, mysql_stmt_error(st));
+        goto out;
+    }
+    int f = mysql_stmt_fetch(st);
+    if (f == MYSQL_NO_DATA) {
+        rc = 0;
+    } else if (f == 0 || f == MYSQL_DATA_TRUNCATED) {
+        out[olen < n ? olen : n - 1] = '\0';
+        rc = 1;
+    } else {
+        snprintf(why, wn, "fetch: %s", mysql_stmt_error(st));
+    }
+out:
+    mysql_stmt_close(st);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -535,8 +632,8 @@ int main(int argc, char **argv)
     }
     if (opt.verbose > 1)
         pc_set_sofia_log_level(9);
-    actor alice = {"alice", ALICE, ctx, NULL, NULL, 0};
-    actor bob = {"bob", BOB, ctx, NULL, NULL, 0};
+    actor alice = {"alice", ALICE, ctx, NULL, NULL, 0, NULL};
+    actor bob = {"bob", BOB, ctx, NULL, NULL, 0, NULL};
     char why[512];
     const char *w;
 
@@ -769,6 +866,243 @@ int main(int argc, char **argv)
         xv_free(db_);
         free(ta);
         free(tb);
+    }
+
+    /* 8a. getserverinfo: limits, stable ids ---------------------------------------- */
+    {
+        const char *T = "getserverinfo_reports_limits";
+        int sip = 0;
+        char *raw1 = NULL, *raw2 = NULL, dbv[128];
+        xv_envelope *e1 = request_raw(&alice, cmd_item("getserverinfo", "<sib domain=\"example.com\" "
+                                      "infoType=\"123\"/>"), "rpl:getserverinfo", &sip, &raw1);
+        xv_envelope *e2 = request_raw(&alice, cmd_item("getserverinfo", "%s", ""), "rpl:getserverinfo",
+                                      NULL, &raw2);
+        int r = db_query_str("SELECT value FROM server_config WHERE name = 'db_version'", NULL, dbv,
+                             sizeof dbv, why, sizeof why);
+        char want[200];
+        snprintf(want, sizeof want, "dbVersion=\"%s\"", r == 1 ? dbv : "?");
+        if (!e1 || !e2)
+            fail(T, "%s", sip == 200 ? "no rpl:getserverinfo" : sip_txt(sip, "getserverinfo"));
+        else if (e1->resp_code != 200)
+            fail(T, "rpl:getserverinfo code %d", e1->resp_code);
+        else if (r != 1)
+            fail(T, "server_config has no db_version: %s", r < 0 ? why : "no row");
+        else if (!strstr(raw1, "<sib infoType=\"123\" serverTime=\"") ||
+                 !strstr(raw1, "bccontextLimit=\"500\"") || !strstr(raw1, "DefaultChatHistory=\"30\"") ||
+                 !strstr(raw1, "searchLimit=\"999\"") || !strstr(raw1, "messageSizeLimit=\"") ||
+                 !strstr(raw1, "rootUri=\"ma-cat://example.com/"))
+            fail(T, "unexpected sib: %.600s", raw1);
+        else if (!strstr(raw1, want) || !strstr(raw2, want))
+            fail(T, "dbVersion is not the stored %s: %.600s", dbv, raw1);
+        else
+            pass(T);
+        xv_free(e1);
+        xv_free(e2);
+        free(raw1);
+        free(raw2);
+    }
+
+    /* 8b. getinv / nodespermcreatechild: 200, empty data ---------------------------- */
+    {
+        const char *T = "getinv_and_nodespermcreatechild_empty_200";
+        int s1 = 0, s2 = 0;
+        char *raw1 = NULL, *raw2 = NULL;
+        xv_envelope *e1 = request_raw(&alice, cmd_item("getinv", "<inv inviteId=\"1\" domain=\"example.com\"/>"),
+                                      "rpl:getinv", &s1, &raw1);
+        xv_envelope *e2 = request_raw(&alice, xv_item_cmd("nodespermcreatechild"),
+                                      "rpl:nodespermcreatechild", &s2, &raw2);
+        if (!e1 || !e2)
+            fail(T, "SIP %d/%d, replies %s/%s", s1, s2, e1 ? "yes" : "no", e2 ? "yes" : "no");
+        else if (e1->resp_code != 200 || e2->resp_code != 200)
+            fail(T, "codes %d/%d, want 200", e1->resp_code, e2->resp_code);
+        else if (!strstr(raw1, "<data/>") || !strstr(raw2, "<data/>"))
+            fail(T, "data not empty: %.300s", raw1);
+        else
+            pass(T);
+        xv_free(e1);
+        xv_free(e2);
+        free(raw1);
+        free(raw2);
+    }
+
+    /* 8c. bjoin: several rooms, one failure, ntc:bjoin, pushed history -------------- */
+    {
+        const char *T = "bjoin_rooms_partial_failure_notice_and_push";
+        int sip = 0;
+        char *raw = NULL;
+        xv_envelope *e = request_raw(&alice, cmd_item("bjoin",
+            "<chanid key=\"0\" domain=\"example.com\" value=\"6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa\"/>"
+            "<chanid key=\"1\" domain=\"example.com\" value=\"a31c0e57-2b44-4c8f-9d0e-1f2a3b4c5d6e\"/>"
+            "<chanid key=\"2\" domain=\"example.com\" value=\"0b0b0b0b-dead-4bee-8f00-%.12s\"/>", token),
+            "rpl:bjoin", &sip, &raw);
+        if (!e) {
+            fail(T, "%s", sip == 200 ? "no rpl:bjoin" : sip_txt(sip, "bjoin"));
+        } else if (e->resp_code != 200) {
+            fail(T, "rpl:bjoin code %d, want 200 despite the unknown room", e->resp_code);
+        } else if (e->nrooms != 2 || !has_room(e, LOBBY_URI) || !has_room(e, BUILD_URI)) {
+            fail(T, "rpl:bjoin lists %zu rooms, want Lobby and Build Team", e->nrooms);
+        } else if (!strstr(raw, "<fib key=\"ERR_NOT_FOUND\" domain=\"example.com\" value=\"0b0b0b0b")) {
+            fail(T, "no fib for the unknown room: %.600s", raw);
+        } else if (e->nusers < 2 || strcasecmp(e->users[0], ALICE) != 0) {
+            fail(T, "uib list: %zu users, first %s", e->nusers, e->nusers ? e->users[0] : "-");
+        } else {
+            struct notice n = {"ntc:bjoin", ALICE, BUILD_URI};
+            xv_envelope *ntc = wait_item(&bob, p_notice, &n, REPLY_WAIT);
+            xv_envelope *h1 = wait_item(&alice, p_id, "rpl:bccontext", REPLY_WAIT);
+            xv_envelope *h2 = wait_item(&alice, p_id, "rpl:bccontext", REPLY_WAIT);
+            if (!ntc)
+                fail(T, "bob (in Build Team) got no ntc:bjoin for alice");
+            else if (!h1 || !h2)
+                fail(T, "a non-sipe client got %d pushed rpl:bccontext, want 2", !!h1 + !!h2);
+            else if (!has_room(h1, LOBBY_URI) || !has_room(h2, BUILD_URI))
+                fail(T, "pushed histories are not for Lobby then Build Team");
+            else
+                pass(T);
+            xv_free(ntc);
+            xv_free(h1);
+            xv_free(h2);
+        }
+        xv_free(e);
+        free(raw);
+    }
+
+    /* 8d. getassociations: the rooms alice follows; manager view empty -------------- */
+    {
+        const char *T = "getassociations_followed_rooms";
+        int sip = 0;
+        char *raw = NULL, *raw2 = NULL;
+        xv_envelope *e = request_raw(&alice, cmd_item("getassociations", "<assoc type=\"member\"/>"),
+                                     "rpl:getassociations", &sip, &raw);
+        xv_envelope *m = request_raw(&alice, cmd_item("getassociations", "<assoc type=\"manager\"/>"),
+                                     "rpl:getassociations", NULL, &raw2);
+        if (!e || !m)
+            fail(T, "%s", sip == 200 ? "no rpl:getassociations" : sip_txt(sip, "getassociations"));
+        else if (e->resp_code != 200 || m->resp_code != 200)
+            fail(T, "codes %d/%d", e->resp_code, m->resp_code);
+        else if (!has_room(e, LOBBY_URI) || !has_room(e, BUILD_URI))
+            fail(T, "member view lacks Lobby or Build Team: %.600s", raw);
+        else if (!strstr(raw, "urn:parlano:ma:info:ucnt"))
+            fail(T, "no chansrch-style info children: %.300s", raw);
+        else if (m->nrooms != 0)
+            fail(T, "manager view lists %zu rooms, want 0", m->nrooms);
+        else
+            pass(T);
+        xv_free(e);
+        xv_free(m);
+        free(raw);
+        free(raw2);
+    }
+
+    /* 8e. getpref / setpref ----------------------------------------------------------- */
+    {
+        const char *T = "prefs_get_set_versioned";
+        char label[64], *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
+        snprintf(label, sizeof label, "e2e.%s", token);
+        xv_envelope *e1 = request_raw(&alice, cmd_item("getpref", "<pref label=\"%s\" seqid=\"1\" "
+                                      "createdefault=\"false\"/>", label), "rpl:getpref", NULL, &r1);
+        xv_envelope *e2 = request_raw(&alice, cmd_item("getpref", "<pref label=\"%s\" seqid=\"1\" "
+                                      "createdefault=\"true\"/>", label), "rpl:getpref", NULL, &r2);
+        xv_envelope *e3 = request_raw(&alice, cmd_item("setpref", "<pref label=\"%s\" seqid=\"1\" "
+                                      "createdefault=\"false\" content=\"PGNoYW5uZWxzLz4=\"/>", label),
+                                      "rpl:setpref", NULL, &r3);
+        xv_envelope *e4 = request_raw(&alice, cmd_item("getpref", "<pref label=\"%s\" seqid=\"2\" "
+                                      "createdefault=\"true\"/>", label), "rpl:getpref", NULL, &r4);
+        if (!e1 || !e2 || !e3 || !e4)
+            fail(T, "missing replies: %d%d%d%d", !!e1, !!e2, !!e3, !!e4);
+        else if (e1->resp_code != 404)
+            fail(T, "getpref of a new label without createdefault: code %d, want 404", e1->resp_code);
+        else if (e2->resp_code != 200 || !strstr(r2, "seqid=\"1\" content=\"\"/>"))
+            fail(T, "getpref createdefault: %.400s", r2);
+        else if (e3->resp_code != 200 || !strstr(r3, "seqid=\"2\"/>"))
+            fail(T, "setpref: %.400s", r3);
+        else if (e4->resp_code != 200 || !strstr(r4, "seqid=\"2\" content=\"PGNoYW5uZWxzLz4=\"/>"))
+            fail(T, "getpref after setpref: %.400s", r4);
+        else
+            pass(T);
+        xv_free(e1);
+        xv_free(e2);
+        xv_free(e3);
+        xv_free(e4);
+        free(r1);
+        free(r2);
+        free(r3);
+        free(r4);
+    }
+
+    /* 8f. bccontext paging backwards with before/msgid -------------------------------- */
+    {
+        const char *T = "bccontext_paging_before_msgid";
+        char *ta = text_with("page-A"), *tb = text_with("page-B"), id[32];
+        int sa = post(&alice, LOBBY_URI, NULL, ta);
+        xv_free(sa == 200 ? wait_item(&alice, p_chat_text, ta, REPLY_WAIT) : NULL);
+        int sb = post(&alice, LOBBY_URI, NULL, tb);
+        xv_free(sb == 200 ? wait_item(&alice, p_chat_text, tb, REPLY_WAIT) : NULL);
+        int r = db_query_str("SELECT CAST(id AS CHAR) FROM messages WHERE body = ?", tb, id,
+                             sizeof id, why, sizeof why);
+        if (sa != 200 || sb != 200 || r != 1) {
+            fail(T, "setup: posts SIP %d/%d, id of B: %s", sa, sb, r < 0 ? why : "none");
+        } else {
+            int sip = 0;
+            xv_envelope *e = request(&alice, cmd_item("bccontext", "<chanib uri=\"%s\"/><bcq><before "
+                                     "msgid=\"%s\" cnt=\"1\"/></bcq>", LOBBY_URI, id),
+                                     "rpl:bccontext", &sip);
+            if (!e)
+                fail(T, "%s", sip == 200 ? "no rpl:bccontext" : sip_txt(sip, "bccontext"));
+            else if (e->resp_code != 200 || e->nmsgs != 1 || !e->msgs[0].text ||
+                     strcmp(e->msgs[0].text, ta) != 0)
+                fail(T, "code %d, %zu msgs, want just the message before B", e->resp_code, e->nmsgs);
+            else
+                pass(T);
+            xv_free(e);
+        }
+        free(ta);
+        free(tb);
+    }
+
+    /* 8g. unread counts for a followed room the user is not in ----------------------- */
+    {
+        const char *T = "unread_counts_in_getassociations";
+        actor carol = {"carol", CAROL, ctx, NULL, NULL, 0, NULL};
+        int sc = 0;
+        if (!open_actor(&carol, &sc)) {
+            fail(T, "carol's INVITE got %d", sc);
+        } else {
+            int sip = 0;
+            xv_envelope *e = request(&carol, cmd_item("bjoin", "<chanid key=\"0\" domain=\"example.com\" "
+                                     "value=\"a31c0e57-2b44-4c8f-9d0e-1f2a3b4c5d6e\"/>"), "rpl:bjoin", &sip);
+            xv_envelope *h = e ? wait_item(&carol, p_id, "rpl:bccontext", REPLY_WAIT) : NULL;
+            close_actor(&carol);
+            pc_run(ctx, 500); /* the backend hears of the BYE before the posts */
+            char *t1 = text_with("unread-1"), *t2 = text_with("unread-2");
+            int s1 = post(&alice, BUILD_URI, NULL, t1);
+            xv_free(s1 == 200 ? wait_item(&alice, p_chat_text, t1, REPLY_WAIT) : NULL);
+            int s2 = post(&alice, BUILD_URI, NULL, t2);
+            xv_free(s2 == 200 ? wait_item(&alice, p_chat_text, t2, REPLY_WAIT) : NULL);
+            char *raw = NULL;
+            xv_envelope *a = NULL;
+            if (e && h && s1 == 200 && s2 == 200 && open_actor(&carol, &sc))
+                a = request_raw(&carol, cmd_item("getassociations", "%s", ""), "rpl:getassociations",
+                                &sip, &raw);
+            if (!e || !h)
+                fail(T, "carol's bjoin: SIP %d, reply %s, pushed history %s", sip, e ? "yes" : "no",
+                     h ? "yes" : "no");
+            else if (s1 != 200 || s2 != 200)
+                fail(T, "alice's posts to Build Team: SIP %d/%d", s1, s2);
+            else if (!a)
+                fail(T, "no rpl:getassociations for carol's new session");
+            else if (!has_room(a, BUILD_URI) ||
+                     !strstr(raw, "<info id=\"urn:parlano:ma:info:unread\">2</info>"))
+                fail(T, "want Build Team with unread 2: %.600s", raw);
+            else
+                pass(T);
+            xv_free(e);
+            xv_free(h);
+            xv_free(a);
+            free(raw);
+            free(t1);
+            free(t2);
+            close_actor(&carol);
+        }
     }
 
     /* 9. backend down -> 503 + Retry-After ------------------------------------------ */

@@ -25,6 +25,28 @@ static size_t nmsgs;
 static struct list queue = LIST_INIT(queue);
 static size_t queued;
 
+struct fake_follow {
+	char *user;
+	uint64_t room_id;
+};
+static struct fake_follow follows[64];
+static size_t nfollows;
+
+struct fake_pref {
+	char *user, *label, *content;
+	uint64_t seqid;
+};
+static struct fake_pref prefs[16];
+struct fake_read {
+	char *user;
+	uint64_t room_id, msgid;
+};
+static struct fake_read reads[32];
+static size_t nreads;
+static size_t nread_writes;
+static size_t nprefs;
+static int fail_next;
+
 void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, const char *name,
 		const char *topic, const char *privacy)
 {
@@ -90,13 +112,15 @@ static void run_insert(struct db_job *job)
 	job->msg_id = m->id;
 }
 
-/* All messages of the room, then only the newest `limit` of them, oldest first. */
+/* All messages of the room (older than before_id if set), then only the newest
+ * `limit` of them, oldest first. */
 static void run_history(struct db_job *job)
 {
 	size_t i, n = 0;
 	job->msgs = xcalloc(nmsgs + 1, sizeof(*job->msgs));
 	for(i = 0; i < nmsgs; i++) {
-		if(msgs[i].room_id == job->room_id) {
+		if(msgs[i].room_id == job->room_id &&
+				(job->before_id == 0 || msgs[i].id < job->before_id)) {
 			struct db_msg *d = &job->msgs[n++];
 			d->id = msgs[i].id;
 			d->author = xstrdup(msgs[i].author);
@@ -127,6 +151,141 @@ static void run_search(struct db_job *job)
 	}
 }
 
+static const struct db_room *room_by_id(uint64_t id)
+{
+	size_t i;
+	for(i = 0; i < nrooms; i++) {
+		if(rooms[i].id == id)
+			return &rooms[i];
+	}
+	return NULL;
+}
+
+static void run_follow(struct db_job *job)
+{
+	size_t i;
+	uint64_t id = job->room_id;
+	if(!job->flag) {
+		id = 0;
+		for(i = 0; i < nrooms; i++) {
+			if(strcasecmp(rooms[i].domain, job->domain) == 0 &&
+					strcasecmp(rooms[i].chan_id, job->chan_id) == 0)
+				id = rooms[i].id;
+		}
+	}
+	for(i = 0; i < nfollows; i++) {
+		if(follows[i].room_id == id && strcmp(follows[i].user, job->user) == 0)
+			break;
+	}
+	if(job->flag && i == nfollows) {
+		follows[nfollows].user = xstrdup(job->user);
+		follows[nfollows++].room_id = id;
+	} else if(!job->flag && i < nfollows) {
+		free(follows[i].user);
+		follows[i] = follows[--nfollows];
+	}
+}
+
+static struct fake_read *find_read(const char *user, uint64_t room_id)
+{
+	size_t i;
+	for(i = 0; i < nreads; i++) {
+		if(reads[i].room_id == room_id && strcmp(reads[i].user, user) == 0)
+			return &reads[i];
+	}
+	return NULL;
+}
+
+static void run_save_read(struct db_job *job)
+{
+	struct fake_read *r = find_read(job->user, job->room_id);
+	nread_writes++;
+	if(r == NULL) {
+		r = &reads[nreads++];
+		r->user = xstrdup(job->user);
+		r->room_id = job->room_id;
+	}
+	if(job->read_msgid > r->msgid)
+		r->msgid = job->read_msgid;
+}
+
+static void run_assoc(struct db_job *job)
+{
+	size_t i, j;
+	job->rooms = xcalloc(nfollows + 1, sizeof(*job->rooms));
+	for(i = 0; i < nfollows; i++) {
+		const struct db_room *r = room_by_id(follows[i].room_id);
+		const struct fake_read *rd;
+		struct db_room *out;
+		if(r == NULL || strcmp(follows[i].user, job->user) != 0)
+			continue;
+		out = &job->rooms[job->nrooms++];
+		copy_room(out, r);
+		rd = find_read(job->user, r->id);
+		for(j = 0; j < nmsgs; j++)
+			out->unread += msgs[j].room_id == r->id && msgs[j].id > (rd ? rd->msgid : 0);
+	}
+}
+
+size_t fake_db_read_writes(void)
+{
+	return nread_writes;
+}
+
+static struct fake_pref *find_pref(const char *user, const char *label)
+{
+	size_t i;
+	for(i = 0; i < nprefs; i++) {
+		if(strcmp(prefs[i].user, user) == 0 && strcmp(prefs[i].label, label) == 0)
+			return &prefs[i];
+	}
+	return NULL;
+}
+
+static struct fake_pref *new_pref(const char *user, const char *label)
+{
+	struct fake_pref *p = &prefs[nprefs++];
+	p->user = xstrdup(user);
+	p->label = xstrdup(label);
+	p->content = xstrdup("");
+	p->seqid = 1;
+	return p;
+}
+
+static void run_pref(struct db_job *job)
+{
+	struct fake_pref *p = find_pref(job->user, job->label);
+	if(job->type == DB_SET_PREF) {
+		if(p == NULL)
+			p = new_pref(job->user, job->label);
+		else
+			p->seqid++;
+		free(p->content);
+		p->content = xstrdup(job->content);
+	} else if(p == NULL && job->flag) {
+		p = new_pref(job->user, job->label);
+	}
+	if(p == NULL) {
+		job->status = DB_NOT_FOUND;
+		return;
+	}
+	job->pref_seqid = p->seqid;
+	job->pref_content = xstrdup(p->content);
+}
+
+void fake_db_fail_next(void)
+{
+	fail_next = 1;
+}
+
+size_t fake_db_follows(const char *user)
+{
+	size_t i, n = 0;
+	for(i = 0; i < nfollows; i++)
+		n += strcmp(follows[i].user, user) == 0;
+	return n;
+}
+
 void fake_db_run_all(void)
 {
 	struct list *first;
@@ -134,11 +293,27 @@ void fake_db_run_all(void)
 		struct db_job *job = list_entry(first, struct db_job, link);
 		list_del(&job->link);
 		queued--;
+		if(fail_next) {
+			fail_next = 0;
+			job->status = DB_FAILED;
+			job->done(job);
+			db_job_free(job);
+			continue;
+		}
 		switch(job->type) {
 			case DB_LOAD_ROOM: run_load(job); break;
 			case DB_INSERT_MSG: run_insert(job); break;
 			case DB_HISTORY: run_history(job); break;
 			case DB_SEARCH: run_search(job); break;
+			case DB_FOLLOW: run_follow(job); break;
+			case DB_ASSOCIATIONS: run_assoc(job); break;
+			case DB_SERVER_CONFIG:
+				job->db_version = xstrdup("5b2f9a44-1c0e-4d6a-9e1b-7d3c2a1f0e9d");
+				job->root_id = xstrdup("0c6b7d1e-0000-4000-8000-000000000001");
+				break;
+			case DB_GET_PREF:
+			case DB_SET_PREF: run_pref(job); break;
+			case DB_SAVE_READ: run_save_read(job); break;
 		}
 		job->done(job);
 		db_job_free(job);
@@ -183,4 +358,18 @@ void fake_db_reset(void)
 		free(msgs[i].body);
 	}
 	nmsgs = 0;
+	for(i = 0; i < nfollows; i++)
+		free(follows[i].user);
+	nfollows = 0;
+	for(i = 0; i < nprefs; i++) {
+		free(prefs[i].user);
+		free(prefs[i].label);
+		free(prefs[i].content);
+	}
+	nprefs = 0;
+	for(i = 0; i < nreads; i++)
+		free(reads[i].user);
+	nreads = 0;
+	nread_writes = 0;
+	fail_next = 0;
 }

@@ -38,6 +38,12 @@ size_t fake_db_messages(void);
 /* The stored message i: author and body. */
 const char *fake_db_message_author(size_t i);
 const char *fake_db_message_body(size_t i);
+/* How many rooms user follows (followed_rooms). */
+size_t fake_db_follows(const char *user);
+/* DB_SAVE_READ jobs run so far. */
+size_t fake_db_read_writes(void);
+/* The next job run fails (DB_FAILED). */
+void fake_db_fail_next(void);
 void fake_db_reset(void);
 
 #endif

@@ -3,6 +3,9 @@
  * commands.c, sessions.c, rooms.c) against the fake link and fake database.
  */
 #include <criterion/criterion.h>
+#ifndef TestSuite /* cppcheck, which does not read criterion.h */
+#define TestSuite(...)
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -60,12 +63,17 @@ static void frame_in(uint8_t type, uint32_t token, uint64_t sid, const char *p, 
 	frames_on_frame(conn, &f);
 }
 
-static void open_session(uint64_t sid, const char *user)
+static void open_session_ua(uint64_t sid, const char *user, const char *ua)
 {
 	char p[256];
-	int n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep%llu%cpytest", user, 0, 0,
-			(unsigned long long)sid, 0);
+	int n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep%llu%c%s", user, 0, 0,
+			(unsigned long long)sid, 0, ua);
 	frame_in(PCHAT_F_OPEN, 0, sid, p, (size_t)n + 1);
+}
+
+static void open_session(uint64_t sid, const char *user)
+{
+	open_session_ua(sid, user, "pytest");
 }
 
 /* Sends an XCCOS frame; returns the first frame answering its token. */
@@ -384,9 +392,22 @@ Test(link, malformed_envelope_gets_rpl_error)
 Test(link, unknown_command_is_501)
 {
 	open_session(1, "sip:alice@example.com");
-	accepted(1, ENV("<cmd id=\"cmd:getinv\" seqid=\"4\"><data><inv inviteId=\"1\"/></data></cmd>"));
-	has(only_send_to(1), "<rpl id=\"rpl:getinv\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
+	accepted(1, ENV("<cmd id=\"cmd:getfutok\" seqid=\"4\"><data/></cmd>"));
+	has(only_send_to(1), "<rpl id=\"rpl:getfutok\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
 			     "<resp code=\"501\">ERR_NOT_IMPLEMENTED</resp><data/></rpl>");
+}
+
+Test(link, getinv_and_nodespermcreatechild_are_empty_200)
+{
+	const struct sent_frame *s[2];
+	open_session(1, "sip:alice@example.com");
+	accepted(1, ENV("<cmd id=\"cmd:getinv\" seqid=\"4\"><data><inv inviteId=\"1\" domain=\"example.com\"/></data></cmd>"));
+	accepted(1, ENV("<cmd id=\"cmd:nodespermcreatechild\" seqid=\"5\"><data/></cmd>"));
+	cr_assert_eq(sends_to(1, s, 2), 2);
+	has(s[0], "<rpl id=\"rpl:getinv\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
+		  "<resp code=\"200\">SUCCESS_OK</resp><data/></rpl>");
+	has(s[1], "<rpl id=\"rpl:nodespermcreatechild\" seqid=\"5\">");
+	has(s[1], "<resp code=\"200\">SUCCESS_OK</resp><data/></rpl>");
 }
 
 Test(link, bccontext_rules)
@@ -487,4 +508,287 @@ Test(link, shutdown_does_not_wait_for_replies_nobody_will_read)
 	cr_assert_eq(commands_pending(), 0);
 	cr_assert_eq(fake_sent_count(), 2, "two ACCEPTs, no SEND");
 	cr_assert_eq(room_find(LOBBY)->nusers, 0, "a closed session does not join");
+}
+
+#define BJOIN(ids) ENV("<cmd id=\"cmd:bjoin\" seqid=\"3\"><data>" ids "</data></cmd>")
+#define CHANID(k, id) "<chanid key=\"" k "\" domain=\"example.com\" value=\"" id "\"/>"
+
+static void join_closed(uint64_t sid)
+{
+	accepted(sid, JOIN("c1"));
+	fake_db_run_all();
+}
+
+Test(link, bjoin_joins_every_room_with_one_user_list)
+{
+	const struct sent_frame *s[8];
+	open_session(1, "sip:alice@example.com");
+	open_session_ua(2, "sip:bob@example.com", "UCCAPI/15.0 OC/15.0 (Microsoft Lync)");
+	join_lobby(1);
+	join_closed(1);
+	accepted(1, POST(LOBBY, "hello"));
+	fake_db_run_all();
+	fake_sent_clear();
+	accepted(2, BJOIN(CHANID("0", LOBBY_ID) CHANID("1", "c1") CHANID("2", "zzz")
+				  "<chanid key=\"3\" domain=\"example.com\" value=\"bad/id\"/>"));
+	fake_db_run_all();
+	cr_assert_eq(sends_to(2, s, 8), 3, "rpl:bjoin, then one pushed rpl:bccontext per room");
+	has(s[0], "<rpl id=\"rpl:bjoin\" seqid=\"3\"><commandid seqid=\"3\" envid=\"900\"/>"
+		  "<resp code=\"200\">SUCCESS_OK</resp><data><uib id=\"0\" uri=\"sip:bob@example.com\"/>"
+		  "<uib id=\"1\" uri=\"sip:alice@example.com\"/><chanib uri=\"" LOBBY "\" name=\"Lobby\" "
+		  "topic=\"Welcome\"><aib key=\"3984\" value=\"0,1\"/></chanib><chanib uri=\"" CLOSED
+		  "\" name=\"Closed\" topic=\"\"><aib key=\"3984\" value=\"0,1\"/></chanib>"
+		  "<fib key=\"ERR_NOT_FOUND\" domain=\"example.com\" value=\"zzz\"/>"
+		  "<fib key=\"ERR_NOT_FOUND\" domain=\"example.com\" value=\"bad/id\"/></data></rpl>");
+	has(s[1], "<rpl id=\"rpl:bccontext\" seqid=\"3\"");
+	has(s[1], "<chanib uri=\"" LOBBY "\"><msg id=\"grpchat\"");
+	has(s[1], "<chat>hello</chat>");
+	has(s[2], "<chanib uri=\"" CLOSED "\"></chanib>");
+	cr_assert_eq(sends_to(1, s, 8), 2);
+	has(s[0], "<ntc id=\"ntc:bjoin\"><data><uib id=\"0\" uri=\"sip:bob@example.com\"><aib key=\"3984\" "
+		  "domain=\"example.com\" value=\"" LOBBY_ID "\"/>");
+	has(s[1], "<ntc id=\"ntc:bjoin\">");
+	has(s[1], "value=\"c1\"");
+	cr_assert_eq(xccos(2, POST(CLOSED, "in"))->type, PCHAT_F_ACCEPT, "bob is in the closed room");
+	cr_assert_eq(commands_pending(), 1);
+}
+
+Test(link, bjoin_from_sipe_gets_no_history_push)
+{
+	open_session_ua(1, "sip:alice@example.com", "Purple/2.14.1 Sipe/1.25.0");
+	accepted(1, BJOIN(CHANID("0", LOBBY_ID) CHANID("1", LOBBY_ID)));
+	fake_db_run_all();
+	has(only_send_to(1), "value=\"0\"/></chanib></data></rpl>");
+	cr_assert_eq(room_find(LOBBY)->nusers, 1);
+	cr_assert_eq(commands_pending(), 0);
+}
+
+Test(link, bjoin_post_accepted_while_pending_and_empty_bjoin_is_400)
+{
+	open_session_ua(1, "sip:alice@example.com", "SIPE");
+	accepted(1, BJOIN(CHANID("0", "c1") CHANID("1", LOBBY_ID)));
+	cr_assert_eq(xccos(1, POST(LOBBY, "early"))->type, PCHAT_F_ACCEPT);
+	fake_db_run_all();
+	cr_assert_eq(fake_db_messages(), 1);
+	fake_sent_clear();
+	accepted(1, BJOIN(""));
+	has(only_send_to(1), "<resp code=\"400\">ERR_BAD_REQUEST</resp>");
+}
+
+Test(link, join_database_failure_is_500_and_bjoin_reports_operation_failed)
+{
+	open_session(1, "sip:alice@example.com");
+	accepted(1, JOIN(LOBBY_ID));
+	fake_db_fail_next();
+	fake_db_run_all();
+	has(only_send_to(1), "<resp code=\"500\">ERR_INTERNAL</resp>");
+	fake_sent_clear();
+	open_session_ua(2, "sip:bob@example.com", "SIPE");
+	accepted(2, BJOIN(CHANID("0", LOBBY_ID)));
+	fake_db_fail_next();
+	fake_db_run_all();
+	has(only_send_to(2), "<resp code=\"200\">SUCCESS_OK</resp><data><uib id=\"0\" uri=\"sip:bob@example.com\"/>"
+			     "<fib key=\"OPERATION_FAILED\" domain=\"example.com\" value=\"" LOBBY_ID "\"/></data>");
+}
+
+Test(link, joins_follow_rooms_and_part_unfollows)
+{
+	const struct sent_frame *f;
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	join_closed(1);
+	join_lobby(1); /* again: nothing new */
+	fake_db_run_all();
+	cr_assert_eq(fake_db_follows("sip:alice@example.com"), 2);
+	fake_sent_clear();
+	accepted(1, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data><assoc type=\"member\"/></data></cmd>"));
+	fake_db_run_all();
+	f = only_send_to(1);
+	has(f, "<rpl id=\"rpl:getassociations\" seqid=\"6\"><commandid seqid=\"6\" envid=\"900\"/>"
+	       "<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY "\" name=\"Lobby\"");
+	has(f, "<chanib uri=\"" CLOSED "\" name=\"Closed\"");
+	has(f, "<prop id=\"urn:parlano:ma:prop:logged\">true</prop>");
+	fake_sent_clear();
+	accepted(1, PART(LOBBY));
+	fake_db_run_all();
+	cr_assert_eq(fake_db_follows("sip:alice@example.com"), 1);
+	fake_sent_clear();
+	frame_in(PCHAT_F_CLOSE, 0, 1, "bye", 3); /* closing does not unfollow */
+	fake_db_run_all();
+	cr_assert_eq(fake_db_follows("sip:alice@example.com"), 1);
+	open_session(2, "sip:alice@example.com");
+	accepted(2, ENV("<cmd id=\"cmd:getassociations\" seqid=\"7\"><data/></cmd>"));
+	fake_db_run_all();
+	f = only_send_to(2);
+	has(f, "<chanib uri=\"" CLOSED "\"");
+	hasnt(f, LOBBY);
+}
+
+Test(link, getassociations_manager_view_is_empty)
+{
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	accepted(1, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data><assoc role=\"manager\"/></data></cmd>"));
+	cr_assert_eq(fake_db_queued(), 0, "answered without the database");
+	has(only_send_to(1), "<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
+}
+
+Test(link, getserverinfo_reports_limits_and_stable_ids)
+{
+	const struct sent_frame *s[2];
+	cfg.message_max_bytes = 4000;
+	cfg.bccontext_max = 250;
+	open_session(1, "sip:alice@example.com");
+	accepted(1, ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"1\"><data><sib domain=\"chat.example.com\" "
+			"infoType=\"123\"/></data></cmd>"));
+	fake_db_run_all();
+	accepted(1, ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"2\"><data/></cmd>"));
+	cr_assert_eq(fake_db_queued(), 0, "the configuration is read once");
+	cr_assert_eq(sends_to(1, s, 2), 2);
+	has(s[0], "<resp code=\"200\">SUCCESS_OK</resp><data><sib infoType=\"123\" serverTime=\"20");
+	has(s[0], "Z\" searchLimit=\"999\" messageSizeLimit=\"4000\" storySizeLimit=\"4000\" "
+		  "rootUri=\"ma-cat://chat.example.com/0c6b7d1e-0000-4000-8000-000000000001\" "
+		  "dbVersion=\"5b2f9a44-1c0e-4d6a-9e1b-7d3c2a1f0e9d\" DefaultChatHistory=\"30\" "
+		  "bccontextLimit=\"250\"/></data>");
+	has(s[1], "<sib infoType=\"\"");
+	has(s[1], "rootUri=\"ma-cat://example.com/0c6b7d1e");
+	commands_free_all();
+}
+
+#define GETPREF(label, cd) ENV("<cmd id=\"cmd:getpref\" seqid=\"1\"><data><pref label=\"" label \
+		"\" seqid=\"1\" createdefault=\"" cd "\"/></data></cmd>")
+#define SETPREF(label, content) ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"" label \
+		"\" seqid=\"1\" createdefault=\"false\" content=\"" content "\"/></data></cmd>")
+
+static void pref_reply(uint64_t sid, const char *body, const char *want)
+{
+	fake_sent_clear();
+	accepted(sid, body);
+	fake_db_run_all();
+	has(only_send_to(sid), want);
+}
+
+Test(link, prefs_are_stored_per_user_and_label)
+{
+	char *big;
+	size_t n = 70000;
+	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:bob@example.com");
+	pref_reply(1, GETPREF("kedzie.GroupChannels", "false"), "<resp code=\"404\">ERR_NOT_FOUND</resp>");
+	pref_reply(1, GETPREF("kedzie.GroupChannels", "true"),
+			"<rpl id=\"rpl:getpref\" seqid=\"1\"><commandid seqid=\"1\" envid=\"900\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><pref label=\"kedzie.GroupChannels\" "
+			"seqid=\"1\" content=\"\"/></data></rpl>");
+	pref_reply(1, SETPREF("kedzie.GroupChannels", "PGNoYW5uZWxzLz4="),
+			"<rpl id=\"rpl:setpref\" seqid=\"1\"><commandid seqid=\"1\" envid=\"900\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><pref label=\"kedzie.GroupChannels\" "
+			"seqid=\"2\"/></data></rpl>");
+	pref_reply(1, GETPREF("kedzie.GroupChannels", "true"),
+			"<pref label=\"kedzie.GroupChannels\" seqid=\"2\" content=\"PGNoYW5uZWxzLz4=\"/>");
+	pref_reply(2, GETPREF("kedzie.GroupChannels", "false"), "<resp code=\"404\">");
+	pref_reply(1, SETPREF("x", "not base64!"), "<resp code=\"400\">");
+	pref_reply(1, SETPREF("", "QQ=="), "<resp code=\"400\">");
+	pref_reply(1, GETPREF("0123456789012345678901234567890123456789012345678901234567890123"
+			      "0123456789012345678901234567890123456789012345678901234567890123x", "true"),
+			"<resp code=\"400\">");
+	pref_reply(1, ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"x\"/></data></cmd>"),
+			"<resp code=\"400\">");
+	cfg.xml_max_bytes = 256 * 1024;
+	big = malloc(n + 400);
+	n = (size_t)snprintf(big, 400, "%s", "<xccos ver=\"1\" envid=\"900\"><cmd id=\"cmd:setpref\" seqid=\"1\">"
+					   "<data><pref label=\"x\" content=\"");
+	memset(big + n, 'A', 70000);
+	strcpy(big + n + 70000, "\"/></data></cmd></xccos>");
+	pref_reply(1, big, "<resp code=\"413\">ERR_TOO_LARGE</resp>");
+	free(big);
+}
+
+Test(link, bccontext_default_count_and_paging_backwards)
+{
+	const struct sent_frame *f;
+	int i;
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	for(i = 0; i < 35; i++)
+		accepted(1, POST(LOBBY, "m"));
+	accepted(1, POST(LOBBY, "last"));
+	fake_db_run_all();
+	fake_sent_clear();
+	accepted(1, ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY "\"/></data></cmd>"));
+	fake_db_run_all();
+	f = only_send_to(1);
+	has(f, "msgid=\"7\"");
+	hasnt(f, "msgid=\"6\"");
+	has(f, "msgid=\"36\"><chat>last</chat>");
+	fake_sent_clear();
+	accepted(1, ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY "\"/>"
+			"<bcq><before msgid=\"7\" cnt=\"2\"/></bcq></data></cmd>"));
+	fake_db_run_all();
+	f = only_send_to(1);
+	has(f, "msgid=\"5\"><chat>m</chat></msg><msg id=\"grpchat\" chanUri=\"" LOBBY "\" author=\"sip:alice@example.com\"");
+	has(f, "msgid=\"6\"><chat>m</chat></msg></chanib>");
+	hasnt(f, "msgid=\"4\"");
+	hasnt(f, "msgid=\"7\"");
+}
+
+Test(link, roster_notices_stop_above_the_participant_update_limit)
+{
+	const struct sent_frame *f;
+	cfg.participant_update_limit = 2;
+	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:bob@example.com");
+	open_session(3, "sip:carol@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	join_lobby(2);
+	has(only_send_to(1), "ntc:join");
+	fake_sent_clear();
+	join_lobby(3);
+	cr_assert_eq(count_sends(1), 0, "3 users > limit 2: no ntc:join");
+	cr_assert_eq(count_sends(2), 0);
+	f = only_send_to(3);
+	has(f, "<uib id=\"0\" uri=\"sip:carol@example.com\"/><uib id=\"1\" uri=\"sip:alice@example.com\"/><chanib");
+	has(f, "value=\"0,1\"/>");
+	hasnt(f, "bob");
+	fake_sent_clear();
+	accepted(3, PART(LOBBY));
+	cr_assert_eq(count_sends(1), 0, "carol leaves a room of 3: no ntc:part");
+	accepted(2, PART(LOBBY));
+	has(only_send_to(1), "ntc:part");
+}
+
+Test(link, unread_counts_for_followed_rooms_not_present_in)
+{
+	const struct sent_frame *f;
+	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:bob@example.com");
+	join_lobby(1);
+	join_closed(1);
+	join_lobby(2);
+	accepted(2, POST(LOBBY, "seen"));
+	fake_db_run_all();
+	cr_assert_eq(fake_db_read_writes(), 0, "deliveries are not written one by one");
+	frame_in(PCHAT_F_CLOSE, 0, 1, "bye", 3);
+	fake_db_run_all();
+	cr_assert_eq(fake_db_read_writes(), 1, "alice's position in Lobby is stored as she leaves");
+	accepted(2, POST(LOBBY, "unseen 1"));
+	accepted(2, POST(LOBBY, "unseen 2"));
+	fake_db_run_all();
+	open_session(3, "sip:alice@example.com");
+	join_closed(3);
+	fake_sent_clear();
+	accepted(3, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data/></cmd>"));
+	fake_db_run_all();
+	f = only_send_to(3);
+	has(f, "<chanib uri=\"" LOBBY "\" name=\"Lobby\" description=\"about \"><info "
+	       "id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:unread\">2</info>");
+	has(f, "<chanib uri=\"" CLOSED "\" name=\"Closed\" description=\"about \"><info "
+	       "id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:visibilty\">");
+	fake_sent_clear();
+	accepted(3, BCC(LOBBY, "5"));
+	fake_db_run_all();
+	accepted(3, ENV("<cmd id=\"cmd:getassociations\" seqid=\"7\"><data/></cmd>"));
+	fake_db_run_all();
+	has(fake_sent(fake_sent_count() - 1), "<info id=\"urn:parlano:ma:info:unread\">0</info>");
 }

@@ -196,6 +196,17 @@ Test(config, defaults_and_options)
 	cr_assert_eq(c.message_max_bytes, 8192);
 	cr_assert_eq(c.xml_max_bytes, 65536);
 	cr_assert_eq(c.bccontext_max, 500);
+	cr_assert_eq(c.participant_update_limit, 75);
+}
+
+Test(config, participant_update_limit)
+{
+	struct config c;
+	const char *ok[] = {"--socket", "/s", "--participant-update-limit", "10", NULL};
+	const char *bad[] = {"--socket", "/s", "--participant-update-limit", "0", NULL};
+	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
+	cr_assert_eq(c.participant_update_limit, 10);
+	cr_assert_eq(parse_args(&c, bad), CONFIG_ERROR);
 }
 
 Test(config, errors_and_help)

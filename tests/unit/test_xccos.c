@@ -3,6 +3,9 @@
  * section 7, refusing hostile or broken input, and building escaped replies.
  */
 #include <criterion/criterion.h>
+#ifndef TestSuite /* cppcheck, which does not read criterion.h */
+#define TestSuite(...)
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +118,47 @@ Test(parse, getinv_and_getserverinfo_parse_as_plain_commands)
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"1\"><data><sib "
 			       "domain=\"example.com\" infoType=\"123\"/></data></cmd>")), 0);
 	cr_assert_str_eq(req.id, "cmd:getserverinfo");
+	cr_assert_str_eq(req.info_type, "123");
+	cr_assert_str_eq(req.sib_domain, "example.com");
+}
+
+Test(parse, bccontext_before_paging)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
+			       "\"/><bcq><before msgid=\"1234\" cnt=\"40\"/></bcq></data></cmd>")), 0);
+	cr_assert_eq(req.bcq_before, 1234);
+	cr_assert_eq(req.bcq_last, 40);
+	xccos_req_free(&req);
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"x\"/>"
+			       "<bcq><last cnt=\"5\"/><before msgid=\"x\" cnt=\"9\"/></bcq></data></cmd>")), 0);
+	cr_assert_eq(req.bcq_before, -1);
+	cr_assert_eq(req.bcq_last, 5, "last@cnt wins over before@cnt");
+}
+
+Test(parse, pref)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getpref\" seqid=\"1\"><data><pref label=\"kedzie.GroupChannels\" "
+			       "seqid=\"12\" createdefault=\"true\"/></data></cmd>")), 0);
+	cr_assert(req.has_pref);
+	cr_assert_str_eq(req.pref_label, "kedzie.GroupChannels");
+	cr_assert(req.pref_createdefault);
+	cr_assert_null(req.pref_content);
+	xccos_req_free(&req);
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"l\" seqid=\"12\" "
+			       "createdefault=\"false\" content=\"PGNoYW5uZWxzLz4=\"/></data></cmd>")), 0);
+	cr_assert_not(req.pref_createdefault);
+	cr_assert_str_eq(req.pref_content, "PGNoYW5uZWxzLz4=");
+}
+
+Test(parse, getassociations_manager_mention)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getassociations\" seqid=\"1\"><data><x><y role=\"Managers\"/></x>"
+			       "</data></cmd>")), 0);
+	cr_assert(req.mentions_manager);
+	xccos_req_free(&req);
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getassociations\" seqid=\"1\"><data><assoc type=\"member\"/>"
+			       "</data></cmd>")), 0);
+	cr_assert_not(req.mentions_manager);
 }
 
 Test(parse, grpchat_text_is_decoded)
@@ -329,14 +373,66 @@ Test(build, error)
 Test(build, join)
 {
 	const char *users[] = {"sip:alice@example.com", "sip:bob@example.com"};
-	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0};
-	xccos_build_join(&sb, "join", "1", "9", users, 2, &r);
+	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0, 0, 0};
+	const size_t ids[] = {0, 1};
+	struct xccos_join_room jr = {&r, ids, 2};
+	xccos_build_join(&sb, "join", "1", "9", users, 2, &jr, 1, NULL, 0);
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<rpl id=\"rpl:join\" seqid=\"1\"><commandid seqid=\"1\" envid=\"9\"/>"
 			"<resp code=\"200\">SUCCESS_OK</resp><data>"
 			"<uib id=\"0\" uri=\"sip:alice@example.com\"/><uib id=\"1\" uri=\"sip:bob@example.com\"/>"
 			"<chanib uri=\"" LOBBY "\" name=\"R&amp;D\" topic=\"a &quot;topic&quot;\">"
 			"<aib key=\"3984\" value=\"0,1\"/></chanib></data></rpl>");
+}
+
+Test(build, bjoin_shares_one_user_list_and_reports_failures)
+{
+	const char *users[] = {"sip:alice@example.com", "sip:bob@example.com", "sip:carol@example.com"};
+	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0};
+	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0};
+	const size_t ids1[] = {0, 1}, ids2[] = {0, 2};
+	struct xccos_join_room jr[] = {{&r1, ids1, 2}, {&r2, ids2, 2}};
+	struct xccos_join_fail f = {"ERR_NOT_FOUND", "d", "zz"};
+	xccos_build_join(&sb, "bjoin", "1", "9", users, 3, jr, 2, &f, 1);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:bjoin\" seqid=\"1\"><commandid seqid=\"1\" envid=\"9\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data>"
+			"<uib id=\"0\" uri=\"sip:alice@example.com\"/><uib id=\"1\" uri=\"sip:bob@example.com\"/>"
+			"<uib id=\"2\" uri=\"sip:carol@example.com\"/>"
+			"<chanib uri=\"ma-chan://d/1\" name=\"One\" topic=\"t1\"><aib key=\"3984\" value=\"0,1\"/></chanib>"
+			"<chanib uri=\"ma-chan://d/2\" name=\"Two\" topic=\"\"><aib key=\"3984\" value=\"0,2\"/></chanib>"
+			"<fib key=\"ERR_NOT_FOUND\" domain=\"d\" value=\"zz\"/></data></rpl>");
+}
+
+Test(build, serverinfo_and_pref)
+{
+	struct xccos_server_info si = {"123", "2026-01-01T00:00:00.000Z", 999, 8192, 8192,
+			"ma-cat://example.com/r", "g-u-i-d", 30, 500};
+	xccos_build_serverinfo(&sb, "1", "9", &si);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:getserverinfo\" seqid=\"1\"><commandid seqid=\"1\" envid=\"9\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><sib infoType=\"123\" "
+			"serverTime=\"2026-01-01T00:00:00.000Z\" searchLimit=\"999\" messageSizeLimit=\"8192\" "
+			"storySizeLimit=\"8192\" rootUri=\"ma-cat://example.com/r\" dbVersion=\"g-u-i-d\" "
+			"DefaultChatHistory=\"30\" bccontextLimit=\"500\"/></data></rpl>");
+	sbuf_reset(&sb);
+	xccos_build_pref(&sb, "getpref", "2", "9", "a&b", 7, "QQ==");
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:getpref\" seqid=\"2\"><commandid seqid=\"2\" envid=\"9\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><pref label=\"a&amp;b\" seqid=\"7\" "
+			"content=\"QQ==\"/></data></rpl>");
+	sbuf_reset(&sb);
+	xccos_build_pref(&sb, "setpref", "2", "9", "l", 8, NULL);
+	cr_assert(strstr(sbuf_str(&sb), "<data><pref label=\"l\" seqid=\"8\"/></data>") != NULL);
+}
+
+Test(build, room_list_with_unread)
+{
+	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4};
+	xccos_build_room_list(&sb, "getassociations", "1", "5", &r, 1);
+	cr_assert(strstr(sbuf_str(&sb), "<rpl id=\"rpl:getassociations\"") != NULL);
+	cr_assert(strstr(sbuf_str(&sb), "<info id=\"urn:parlano:ma:info:ucnt\">1</info>"
+					"<info id=\"urn:parlano:ma:info:unread\">4</info>") != NULL);
 }
 
 Test(build, part_and_notices)
@@ -377,8 +473,8 @@ Test(build, grpchat_and_history)
 
 Test(build, chansrch)
 {
-	struct xccos_room_info r[] = {{"ma-chan://d/1", "A<B", "", "x&y", 12, 0},
-			{"ma-chan://d/2", "Ops", "", "", 0, 1}};
+	struct xccos_room_info r[] = {{"ma-chan://d/1", "A<B", "", "x&y", 12, 0, 0, 0},
+			{"ma-chan://d/2", "Ops", "", "", 0, 1, 0, 0}};
 	xccos_build_chansrch(&sb, "1", "5", r, 2);
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<rpl id=\"rpl:chansrch\" seqid=\"1\"><commandid seqid=\"1\" envid=\"5\"/>"
