@@ -4,7 +4,7 @@
 # (e.g. db-migrate.sh --socket=var/mysql.sock -uroot pchat)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-current=$(mysql -N -B "$@" -e "SELECT COALESCE(MAX(version),0) FROM schema_version" 2>/dev/null || echo 0)
+current=$(mysql "$@" -N -B -e "SELECT COALESCE(MAX(version),0) FROM schema_version" 2>/dev/null || echo 0)
 for f in "$top"/sql/migrations/[0-9][0-9][0-9]_*.sql; do
   base=$(basename "$f" .sql)
   v=$((10#${base%%_*}))

@@ -1082,7 +1082,7 @@ int main(int argc, char **argv)
         }
         rc = run_control("", "kamailio-stop");
         if (rc == 0)
-            rc = run_control("", "kamailio-start");
+            rc = run_control("PCHAT_AUTH=0", "kamailio-start");
         if (rc != 0)
             fail("trusted_mode_restored", "restarting Kamailio in trusted mode exited %d", rc);
     } else {

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests: starts the real stack (private MariaDB, backend, Kamailio with our
-# module) on a free loopback port under build/e2e-var, runs the test program over real
-# SIP, and stops every process it started, whatever happens.
+# module) on a free loopback port under build/e2e-var, runs the test programs over real
+# SIP (e2e-chat, then e2e-sip, which restarts Kamailio in Digest mode with PCHAT_AUTH=1
+# for its auth cases and back), and stops every process it started, whatever happens.
+# Exits non-zero if either program fails.
 set -euo pipefail
+unset PCHAT_AUTH   # the stack starts in the trusted mode; e2e-sip switches modes itself
 top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/e2e-var"
 rm -rf "$var"
@@ -38,5 +41,10 @@ echo "e2e: starting the stack on 127.0.0.1:$port"
 status=0
 timeout 300 "$top/tests/e2e/e2e-chat" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
   --db-name pchat --control "${stack[*]}" || status=$?
-[ "$status" -eq 0 ] || show_logs
-exit "$status"
+sip_status=0
+timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
+  || sip_status=$?
+[ "$status" -eq 0 ] && [ "$sip_status" -eq 0 ] && exit 0
+show_logs
+echo "e2e: e2e-chat exited $status, e2e-sip exited $sip_status"
+exit 1
