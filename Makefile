@@ -12,7 +12,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module backend client run test unit e2e lint clean
+.PHONY: all build setup module backend client run test unit e2e sipe lint clean
 
 all: build
 
@@ -34,6 +34,7 @@ client: setup
 
 build: module backend client
 	@$(MAKE) -s -C tests/e2e
+	@$(MAKE) -s -C tests/sipe
 
 run: build
 	@bash scripts/stack.sh run
@@ -44,7 +45,11 @@ unit: setup
 e2e: build
 	@bash tests/e2e/run.sh
 
-test: unit e2e
+# the real pidgin-sipe client, headless (tests/sipe, docs/SIPE-TEST.md)
+sipe: build
+	@bash tests/sipe/run.sh
+
+test: unit e2e sipe
 
 # clang-tidy needs each file's real compile flags (Kamailio's module flags above all),
 # so the builds are recorded with bear into build/tidy/compile_commands.json.
@@ -52,18 +57,19 @@ TIDY_DB := $(TOP)/build/tidy
 lint: build
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
-	  -I common kamailio-module backend client common tests/unit tests/e2e
+	  -I common kamailio-module backend client common tests/unit tests/e2e tests/sipe
 	@rm -rf $(TIDY_DB) && mkdir -p $(TIDY_DB)
 	@cd $(TIDY_DB) && bear -- $(MAKE) -B -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common >/dev/null
-	@cd $(TIDY_DB) && for d in backend client tests/unit tests/e2e; do \
+	@cd $(TIDY_DB) && for d in backend client tests/unit tests/e2e tests/sipe; do \
 	  bear --append -- $(MAKE) -B -s -C $(TOP)/$$d >/dev/null || exit 1; done
 	clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	  --extra-arg=-Wno-ignored-optimization-argument \
-	  $(MODDIR)/*.c backend/*.c client/*.c tests/unit/*.c tests/e2e/*.c
+	  $(MODDIR)/*.c backend/*.c client/*.c tests/unit/*.c tests/e2e/*.c tests/sipe/*.c
 
 clean:
 	-$(MAKE) -s -C backend clean
 	-$(MAKE) -s -C client clean
 	-$(MAKE) -s -C tests/unit clean
 	-$(MAKE) -s -C tests/e2e clean
+	-$(MAKE) -s -C tests/sipe clean
 	-$(MAKE) -s -C $(MODDIR) clean PCHAT_COMMON=$(TOP)/common

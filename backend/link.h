@@ -16,7 +16,7 @@ struct event_base;
 struct link_conn;
 
 /* Output queued for one connection beyond which we consider the module stuck. */
-#define LINK_MAX_OUTPUT (64u * 1024 * 1024)
+#define LINK_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
 
 /* Binds and listens on path (replacing a stale socket file).  Returns 0 or -1 (logged). */
 int link_listen(struct event_base *base, const char *path);

@@ -25,7 +25,7 @@
 
 #define PCHAT_FRAME_VERSION 1
 #define PCHAT_FRAME_HEADER 20
-#define PCHAT_FRAME_MAX_PAYLOAD (256 * 1024)
+#define PCHAT_FRAME_MAX_PAYLOAD ((size_t)256 * 1024)
 
 enum pchat_frame_type {
 	/* module -> backend */

@@ -37,9 +37,6 @@
 #define SWEEP_MS 200L
 #define EXPIRY_SWEEP_SECONDS 5
 #define MAX_OUTPUT_BYTES ((size_t)16 * 1024 * 1024)
-#define SDP_ANSWER                                                           \
-	"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=pchat\r\nc=IN IP4 127.0.0.1\r\n" \
-	"t=0 0\r\nm=message 5060 sip null\r\na=accept-types:text/plain\r\n"
 
 struct pending {
 	int in_use;
@@ -185,15 +182,29 @@ static int backend_output_full(void)
 
 /* ---- requests from SIP workers ---------------------------------------------------- */
 
-/* The headers of our 200 OK to an INVITE (initial or re-INVITE). */
+/* The SDP answer: not read by sipe, but other clients expect one (an "m=message"
+ * line naming the address and port the INVITE came in on). */
+static void build_sdp_answer(const struct socket_info *si, char *buf, size_t size)
+{
+	const char *ipv = si->address.af == AF_INET6 ? "IP6" : "IP4";
+	snprintf(buf, size,
+			"v=0\r\no=- 0 0 IN %s %.*s\r\ns=pchat\r\nc=IN %s %.*s\r\nt=0 0\r\n"
+			"m=message %.*s sip null\r\na=accept-types:text/plain\r\n",
+			ipv, si->address_str.len, si->address_str.s, ipv, si->address_str.len,
+			si->address_str.s, si->port_no_str.len, si->port_no_str.s);
+}
+
+/* Our 200 OK to an INVITE (initial or re-INVITE). */
 static void reply_invite_ok(struct pchat_event *ev, struct pchat_session *s)
 {
 	char hdrs[512];
+	char sdp[512];
+	build_sdp_answer(ev->rcv_sock, sdp, sizeof(sdp));
 	snprintf(hdrs, sizeof(hdrs),
 			"Contact: <%s>\r\nSession-Expires: %d;refresher=uac\r\nSupported: timer\r\n"
 			"Content-Type: application/sdp\r\n",
 			ev->our_contact.s, pchat_session_expires);
-	reply_ident(ev->hash_index, ev->label, 200, "OK", hdrs, SDP_ANSWER, &s->local_tag);
+	reply_ident(ev->hash_index, ev->label, 200, "OK", hdrs, sdp, &s->local_tag);
 }
 
 static void on_invite(struct pchat_event *ev)

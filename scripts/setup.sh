@@ -12,7 +12,8 @@ mkdir -p "$build"
 
 packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           libmariadb-dev libevent-dev libxml2-dev libcriterion-dev
-          libsofia-sip-ua-dev dpkg-dev pkg-config gcc make)
+          libsofia-sip-ua-dev dpkg-dev pkg-config gcc make
+          pidgin-sipe libpurple-dev)
 
 missing=()
 for p in "${packages[@]}"; do
