@@ -26,18 +26,22 @@ module: setup
 	@ln -sf $(TOP)/kamailio-module/*.c $(TOP)/kamailio-module/*.h $(TOP)/kamailio-module/Makefile $(MODDIR)/
 	@$(MAKE) -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common
 
+# SANITIZE=1 builds the backend, the client and the test programs with ASan + UBSan
+# (make test does); make run builds them plain.
 backend: setup
-	@$(MAKE) -s -C backend
+	@$(MAKE) -s -C backend SANITIZE=$(SANITIZE)
 
 client: setup
-	@$(MAKE) -s -C client
+	@$(MAKE) -s -C client SANITIZE=$(SANITIZE)
 
 build: module backend client
-	@$(MAKE) -s -C tests/e2e
+	@$(MAKE) -s -C tests/e2e SANITIZE=$(SANITIZE)
 	@$(MAKE) -s -C tests/sipe
 
 run: build
 	@bash scripts/stack.sh run
+
+test: SANITIZE = 1
 
 unit: setup
 	@$(MAKE) -s -C tests/unit run SANITIZE=1

@@ -44,7 +44,17 @@ timeout 300 "$top/tests/e2e/e2e-chat" --proxy "127.0.0.1:$port" --db-socket "$va
 sip_status=0
 timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   || sip_status=$?
-[ "$status" -eq 0 ] && [ "$sip_status" -eq 0 ] && exit 0
+
+# The backend may run under AddressSanitizer/UBSan (make test builds it so); its
+# reports, leaks included, appear when it exits, so stop the stack before looking.
+"${stack[@]}" stop >/dev/null 2>&1 || true
+san_status=0
+if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log"; then
+  echo "e2e: sanitizer report in $var/backend.log:"
+  grep -E -A 20 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log" | head -60
+  san_status=1
+fi
+[ "$status" -eq 0 ] && [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
 show_logs
-echo "e2e: e2e-chat exited $status, e2e-sip exited $sip_status"
+echo "e2e: e2e-chat exited $status, e2e-sip exited $sip_status, sanitizer check $san_status"
 exit 1
