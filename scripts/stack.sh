@@ -9,6 +9,8 @@
 #   backend-start | backend-stop | db-start | db-stop | kamailio-start | kamailio-stop
 #   status
 # Defaults: --var <checkout>/var, --port 5060 (SIP, UDP and TCP on 127.0.0.1).
+# Environment: PCHATD_ARGS adds options to pchatd (e.g. "--queue-limit 2");
+#              PCHAT_AUTH=1 starts Kamailio in Digest mode.
 # Environment: PCHAT_AUTH=1 starts Kamailio in Digest authentication mode
 # (-A WITH_AUTH); otherwise it runs in the trusted loopback mode (From = identity).
 set -euo pipefail
@@ -79,7 +81,7 @@ db_start() {
 backend_start() {
   pid_alive backend && return 0
   "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
-    --channel-uri "$POOL_URI" >>"$VAR/backend.log" 2>&1 &
+    --channel-uri "$POOL_URI" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
   echo $! > "$VAR/backend.pid"
   wait_for "backend socket" 10 test -S "$BACKEND_SOCK"
 }

@@ -509,14 +509,20 @@ static char *text_with(const char *what)
     return s;
 }
 
-static int run_control(const char *verb)
+/* Runs "CONTROL verb", with env (e.g. "PCHATD_ARGS='--queue-limit 2'") if given. */
+static int run_control_env(const char *env, const char *verb)
 {
     char *cmd = NULL;
-    if (asprintf(&cmd, "%s %s >/dev/null 2>&1", opt.control, verb) < 0)
+    if (asprintf(&cmd, "%s %s %s >/dev/null 2>&1", env ? env : "", opt.control, verb) < 0)
         return -1;
     int rc = system(cmd);
     free(cmd);
     return rc;
+}
+
+static int run_control(const char *verb)
+{
+    return run_control_env(NULL, verb);
 }
 
 /* Checks one delivered grpchat; returns NULL if fine, else why. */
@@ -577,6 +583,137 @@ static int wait_serving(actor *a, int ms, int *reopened)
         pc_run(a->ctx, 300);
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------ late cases */
+
+/* One user with two endpoints (two chat sessions): both get the room's traffic, and
+ * the others see one arrival (first session in) and one departure (last one out). */
+static void case_several_endpoints(pc_context *ctx, actor *alice)
+{
+    const char *T = "several_endpoints_one_user";
+    actor c1 = {"carol-1", CAROL, ctx, NULL, NULL, 0, NULL};
+    actor c2 = {"carol-2", CAROL, ctx, NULL, NULL, 0, NULL};
+    struct notice arrive = {"ntc:join", CAROL, LOBBY_URI};
+    struct notice leave = {"ntc:part", CAROL, LOBBY_URI};
+    char why[512];
+    const char *w;
+    char *text = text_with("two endpoints");
+    xv_envelope *e1 = NULL, *e2 = NULL, *dup = NULL;
+    int st = 0;
+
+    if ((w = join(alice, LOBBY_URI, why, sizeof why))) {
+        fail(T, "%s", w);
+        goto out;
+    }
+    if (!open_actor(&c1, &st) || !open_actor(&c2, &st)) {
+        fail(T, "carol's sessions: INVITE got SIP %d", st);
+        goto out;
+    }
+    box_clear(alice);
+    if ((w = join(&c1, LOBBY_URI, why, sizeof why))) {
+        fail(T, "%s", w);
+        goto out;
+    }
+    xv_free(wait_item(alice, p_notice, &arrive, REPLY_WAIT));
+    if ((w = join(&c2, LOBBY_URI, why, sizeof why))) {
+        fail(T, "%s", w);
+        goto out;
+    }
+    if ((dup = wait_item(alice, p_notice, &arrive, QUIET_WAIT)) != NULL) {
+        fail(T, "alice got a second ntc:join for carol's second endpoint");
+        goto out;
+    }
+    if ((st = post(alice, LOBBY_URI, NULL, text)) != 200) {
+        fail(T, "%s", sip_txt(st, "post"));
+        goto out;
+    }
+    e1 = wait_item(&c1, p_chat_text, text, REPLY_WAIT);
+    e2 = wait_item(&c2, p_chat_text, text, REPLY_WAIT);
+    if (!e1 || !e2) {
+        fail(T, "alice's post reached %s", !e1 && !e2 ? "neither endpoint" : "one endpoint only");
+        goto out;
+    }
+    close_actor(&c2); /* BYE: carol is still in the room through c1 */
+    if ((dup = wait_item(alice, p_notice, &leave, QUIET_WAIT)) != NULL) {
+        fail(T, "alice got ntc:part for carol while carol's other endpoint is in the room");
+        goto out;
+    }
+    close_actor(&c1);
+    if ((dup = wait_item(alice, p_notice, &leave, REPLY_WAIT)) == NULL) {
+        fail(T, "alice got no ntc:part when carol's last endpoint left");
+        goto out;
+    }
+    pass(T);
+out:
+    xv_free(e1);
+    xv_free(e2);
+    xv_free(dup);
+    close_actor(&c1);
+    close_actor(&c2);
+    free(text);
+}
+
+/* Overload: with the database stopped, accepted posts wait in the backend's queue; past
+ * its bound (--queue-limit 2) INFOs get 503 + Retry-After; when the database is back,
+ * every accepted post is stored and delivered. */
+static void case_overload(actor *alice)
+{
+    const char *T = "overload_503_nothing_accepted_lost";
+    char *texts[3] = {text_with("queued one"), text_with("queued two"), text_with("refused")};
+    char why[512], author[256], chan[256];
+    const char *w;
+    int reopened = 0, st, retry = -1, i;
+
+    run_control("backend-stop");
+    run_control_env("PCHATD_ARGS='--queue-limit 2'", "backend-start");
+    if (!wait_serving(alice, RESTART_WAIT, &reopened) ||
+        (w = join(alice, LOBBY_URI, why, sizeof why))) {
+        fail(T, "backend with --queue-limit 2 not serving");
+        goto restore;
+    }
+    box_clear(alice);
+    run_control("db-stop");
+    for (i = 0; i < 2; i++)
+        if ((st = post(alice, LOBBY_URI, NULL, texts[i])) != 200) {
+            fail(T, "queued post %d: %s", i + 1, sip_txt(st, "post"));
+            goto restore;
+        }
+    char *items = xv_item_grpchat(LOBBY_URI, alice->uri, NULL, texts[2]);
+    st = send_items(alice, items, &retry);
+    free(items);
+    if (st != 503 || retry <= 0) {
+        fail(T, "third post with the queue full got SIP %d (Retry-After %d), want 503 with "
+                "Retry-After", st, retry);
+        goto restore;
+    }
+    run_control("db-start");
+    for (i = 0; i < 2; i++) {
+        xv_envelope *e = wait_item(alice, p_chat_text, texts[i], RESTART_WAIT);
+        int ok = e != NULL;
+        xv_free(e);
+        if (!ok) {
+            fail(T, "accepted post %d was not delivered after the database came back", i + 1);
+            goto restore;
+        }
+    }
+    if (db) {
+        mysql_close(db); /* the server restarted under it */
+        db = NULL;
+    }
+    if (db_connect(why, sizeof why) != 1 ||
+        db_wait_message(texts[1], author, sizeof author, chan, sizeof chan, why, sizeof why) != 1) {
+        fail(T, "accepted post not stored: %s", why);
+        goto restore;
+    }
+    pass(T);
+restore:
+    run_control("db-start");
+    run_control("backend-stop");
+    run_control("backend-start");
+    wait_serving(alice, RESTART_WAIT, &reopened);
+    for (i = 0; i < 3; i++)
+        free(texts[i]);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -1228,6 +1365,9 @@ int main(int argc, char **argv)
                 pass(T);
         }
     }
+
+    case_several_endpoints(ctx, &alice);
+    case_overload(&alice);
 
     if (backend_stopped)
         run_control("backend-start");
