@@ -164,10 +164,13 @@ static int mod_init(void)
 		LM_ERR("set at least one pool_uri modparam (the chat URIs to serve)\n");
 		return -1;
 	}
-	if(pchat_max_pending < 1 || pchat_session_expires < 90 || pchat_max_body < 1) {
-		LM_ERR("max_pending >= 1, session_expires >= 90 and max_body >= 1 are required\n");
+	if(pchat_max_pending < 1 || pchat_session_expires < 2 || pchat_max_body < 1) {
+		LM_ERR("max_pending >= 1, session_expires >= 2 and max_body >= 1 are required\n");
 		return -1;
 	}
+	if(pchat_session_expires < 90)
+		LM_WARN("session_expires %d is below RFC 4028's minimum of 90 s: for tests only\n",
+				pchat_session_expires);
 	if(load_tm_api(&pchat_tmb) < 0) {
 		LM_ERR("the tm module is required\n");
 		return -1;

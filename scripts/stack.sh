@@ -10,7 +10,8 @@
 #   status
 # Defaults: --var <checkout>/var, --port 5060 (SIP, UDP and TCP on 127.0.0.1).
 # Environment: PCHATD_ARGS adds options to pchatd (e.g. "--queue-limit 2");
-#              PCHAT_AUTH=1 starts Kamailio in Digest mode.
+#              PCHAT_AUTH=1 starts Kamailio in Digest mode;
+#              PCHAT_SESSION_EXPIRES=N sets the chat Session-Expires (tests use a few s).
 # Environment: PCHAT_AUTH=1 starts Kamailio in Digest authentication mode
 # (-A WITH_AUTH); otherwise it runs in the trusted loopback mode (From = identity).
 set -euo pipefail
@@ -99,6 +100,7 @@ kamailio_start() {
     -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
     -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
     -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://root@localhost/pchat\"" \
+    -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" \
     "${mode[@]}" >>"$VAR/kamailio.log" 2>&1 &
   echo $! > "$VAR/kamailio.pid"
   wait_for "Kamailio TCP port $PORT" 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"

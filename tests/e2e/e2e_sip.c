@@ -885,6 +885,61 @@ static void test_info_without_branch(void)
     conn_close(&c);
 }
 
+/* Session timers, with Kamailio started with PCHAT_SESSION_EXPIRES=3: the 200 OK names
+ * the value, UPDATE refreshes a session, and a session that sends nothing is closed
+ * (a later INFO gets 481) while the refreshed one keeps working. */
+#define SHORT_SE 3
+static void test_session_timers(void)
+{
+    conn ca, cb;
+    dialog a, b;
+    smsg r = {0};
+    char se[64] = "";
+    int st;
+
+    if (conn_open(&ca) < 0 || conn_open(&cb) < 0) {
+        fail("session_expires_in_200", "cannot connect");
+        return;
+    }
+    new_dialog(&a, "alice");
+    new_dialog(&b, "bob");
+    st = invite_retry(&ca, &a, NULL, &r, 3000);
+    if (st == 200)
+        hdr(&r, "Session-Expires", "x", se, sizeof se);
+    smsg_free(&r);
+    if (st != 200 || invite_retry(&cb, &b, NULL, NULL, 3000) != 200) {
+        fail("session_expires_in_200", "chat INVITEs not answered 200");
+        goto out;
+    }
+    if (atoi(se) != SHORT_SE)
+        fail("session_expires_in_200", "Session-Expires is '%s', want %d", se, SHORT_SE);
+    else
+        pass("session_expires_in_200");
+    /* bob refreshes every second; alice stays silent for three expiry periods and more
+     * than one expiry sweep (5 s) */
+    long long until = now_ms() + 3 * SHORT_SE * 1000 + 1000;
+    int refreshed = 1;
+    while (now_ms() < until && refreshed) {
+        refreshed = in_dialog(&cb, &b, "UPDATE", 1, NULL, NULL) == 200;
+        usleep(1000 * 1000);
+    }
+    if (!refreshed)
+        fail("update_keepalive", "an UPDATE was not answered 200");
+    else if ((st = send_xccos(&cb, &b, 1, xv_item_requri())) != 200)
+        fail("update_keepalive", "INFO on the refreshed session got %d, want 200", st);
+    else
+        pass("update_keepalive");
+    st = send_xccos(&ca, &a, 1, xv_item_requri());
+    if (st != 481)
+        fail("idle_session_expired_481", "INFO on the idle session got %d, want 481", st);
+    else
+        pass("idle_session_expired_481");
+    in_dialog(&cb, &b, "BYE", 1, NULL, NULL);
+out:
+    conn_close(&ca);
+    conn_close(&cb);
+}
+
 static int run_control(const char *env, const char *verb)
 {
     char *cmd = NULL;
@@ -1080,6 +1135,14 @@ int main(int argc, char **argv)
             note("Kamailio restarted in auth mode in %lld ms", now_ms() - t1);
             test_auth_mode();
         }
+        rc = run_control("", "kamailio-stop");
+        if (rc == 0)
+            rc = run_control("PCHAT_AUTH=0 PCHAT_SESSION_EXPIRES=3", "kamailio-start");
+        if (rc != 0)
+            fail("session_timers_restart", "restarting Kamailio with a short Session-Expires "
+                                           "exited %d", rc);
+        else
+            test_session_timers();
         rc = run_control("", "kamailio-stop");
         if (rc == 0)
             rc = run_control("PCHAT_AUTH=0", "kamailio-start");
