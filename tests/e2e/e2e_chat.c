@@ -716,6 +716,49 @@ restore:
         free(texts[i]);
 }
 
+/* Roster notices stop above the participant-update limit (pchatd restarted with
+ * --participant-update-limit 1): bob joining a room alice is in makes two present
+ * users, so alice gets no ntc:join and bob's rpl:join lists one user only. */
+static void case_participant_limit(actor *alice, actor *bob)
+{
+    const char *T = "roster_notices_suppressed_above_limit";
+    struct notice arrive = {"ntc:join", BOB, LOBBY_URI};
+    char why[512];
+    const char *w;
+    int reopened = 0, sip = 0;
+    xv_envelope *e = NULL, *n = NULL;
+
+    run_control("backend-stop");
+    run_control_env("PCHATD_ARGS='--participant-update-limit 1'", "backend-start");
+    if (!wait_serving(alice, RESTART_WAIT, &reopened) || !wait_serving(bob, 3000, &reopened) ||
+        (w = join(alice, LOBBY_URI, why, sizeof why))) {
+        fail(T, "backend with --participant-update-limit 1 not serving");
+        goto restore;
+    }
+    box_clear(alice);
+    e = request(bob, xv_item_join(LOBBY_URI), "rpl:join", &sip);
+    if (!e || e->resp_code != 200) {
+        fail(T, "bob's join: SIP %d, %s", sip, e ? "non-200 rpl:join" : "no rpl:join");
+        goto restore;
+    }
+    if (e->nusers > 1) {
+        fail(T, "rpl:join lists %zu users, want at most the limit (1)", e->nusers);
+        goto restore;
+    }
+    if ((n = wait_item(alice, p_notice, &arrive, QUIET_WAIT)) != NULL) {
+        fail(T, "alice got ntc:join for bob although the room is over the limit");
+        goto restore;
+    }
+    pass(T);
+restore:
+    xv_free(e);
+    xv_free(n);
+    run_control("backend-stop");
+    run_control("backend-start");
+    wait_serving(alice, RESTART_WAIT, &reopened);
+    wait_serving(bob, 3000, &reopened);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
@@ -1368,6 +1411,7 @@ int main(int argc, char **argv)
 
     case_several_endpoints(ctx, &alice);
     case_overload(&alice);
+    case_participant_limit(&alice, &bob);
 
     if (backend_stopped)
         run_control("backend-start");
