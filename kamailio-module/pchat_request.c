@@ -148,7 +148,9 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 			return -1;
 		}
 		fields[PCHAT_FLD_CONTACT] = &storage[PCHAT_FLD_CONTACT];
-		fields[PCHAT_FLD_IDENTITY] = identity;
+		/* no identity given: the From URI (documented for pchat_handle() without
+		 * argument; only acceptable behind a proxy that authenticated it) */
+		fields[PCHAT_FLD_IDENTITY] = (identity && identity->len > 0) ? identity : &from->uri;
 		find_from_param(from, "epid", &storage[PCHAT_FLD_EPID]);
 		fields[PCHAT_FLD_EPID] = &storage[PCHAT_FLD_EPID];
 		if(msg->user_agent)
