@@ -604,7 +604,8 @@ static void send_rooms(struct cmd *c, const struct db_job *job)
 	free(rooms);
 }
 
-static void on_search(struct db_job *job)
+/* Finishes chansrch and getassociations: both answer with the rooms the job found. */
+static void on_room_list(struct db_job *job)
 {
 	struct cmd *c = job->arg;
 	if(c->sess->closed) {
@@ -619,7 +620,7 @@ static void on_search(struct db_job *job)
 static int run_chansrch(struct cmd *c)
 {
 	/* Every qtype is treated as BYNAME; empty criteria lists all visible rooms. */
-	struct db_job *job = db_job_new(DB_SEARCH, on_search, c);
+	struct db_job *job = db_job_new(DB_SEARCH, on_room_list, c);
 	job->criteria = xstrdup(c->req.criteria ? c->req.criteria : "");
 	job->limit = CHANSRCH_MAX;
 	db_submit(job);
@@ -693,18 +694,6 @@ void commands_free_all(void)
 
 /* ---- cmd:getassociations ---- */
 
-static void on_associations(struct db_job *job)
-{
-	struct cmd *c = job->arg;
-	if(c->sess->closed) {
-		/* nobody to answer */
-	} else if(job->status != DB_OK)
-		reply_empty(c, XC_INTERNAL);
-	else
-		send_rooms(c, job);
-	cmd_finish(c);
-}
-
 /* Shape unknown (docs/XCCOS.md): member view = the rooms the user follows, as
  * chansrch lists them; manager view (any data attribute mentions "manager") =
  * nothing, as no managers exist yet. */
@@ -717,7 +706,7 @@ static int run_getassociations(struct cmd *c)
 		send_sbuf(c, &sb);
 		return RUN_DONE;
 	}
-	job = db_job_new(DB_ASSOCIATIONS, on_associations, c);
+	job = db_job_new(DB_ASSOCIATIONS, on_room_list, c);
 	job->user = xstrdup(c->sess->user);
 	db_submit(job);
 	return RUN_WAIT;

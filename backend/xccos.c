@@ -509,23 +509,27 @@ void xccos_build_rpl_empty(struct sbuf *sb, const char *name, const char *seqid,
 	xccos_rpl_end(sb);
 }
 
-void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reason)
+/* A reply whose data is one empty element with one attribute: <data><elem attr=".."/>. */
+static void rpl_one_elem(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, int code, const char *elem, const char *attr,
+		const char *value)
 {
-	xccos_rpl_begin(sb, "error", "0", cmd_envid, XC_BAD_REQUEST);
-	sbuf_adds(sb, "<data><error");
-	xccos_attr(sb, "reason", reason);
+	xccos_rpl_begin(sb, name, seqid, cmd_envid, code);
+	sbuf_printf(sb, "<data><%s", elem);
+	xccos_attr(sb, attr, value);
 	sbuf_adds(sb, "/></data>");
 	xccos_rpl_end(sb);
+}
+
+void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reason)
+{
+	rpl_one_elem(sb, "error", "0", cmd_envid, XC_BAD_REQUEST, "error", "reason", reason);
 }
 
 void xccos_build_requri(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const char *channel_uri)
 {
-	xccos_rpl_begin(sb, "requri", seqid, cmd_envid, XC_OK);
-	sbuf_adds(sb, "<data><uib");
-	xccos_attr(sb, "uri", channel_uri);
-	sbuf_adds(sb, "/></data>");
-	xccos_rpl_end(sb);
+	rpl_one_elem(sb, "requri", seqid, cmd_envid, XC_OK, "uib", "uri", channel_uri);
 }
 
 void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
@@ -566,11 +570,7 @@ void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
 void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid, int code,
 		const char *chan_uri)
 {
-	xccos_rpl_begin(sb, "part", seqid, cmd_envid, code);
-	sbuf_adds(sb, "<data><chanib");
-	xccos_attr(sb, "uri", chan_uri);
-	sbuf_adds(sb, "/></data>");
-	xccos_rpl_end(sb);
+	rpl_one_elem(sb, "part", seqid, cmd_envid, code, "chanib", "uri", chan_uri);
 }
 
 void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user,

@@ -13,6 +13,7 @@
  * "N passed, M failed"; exits 0 only if nothing failed. Every wait is bounded.
  */
 #define _GNU_SOURCE
+#include "e2e_common.h"
 #include "pchat_client.h"
 #include "xccos_view.h"
 
@@ -44,57 +45,6 @@ static struct {
     int verbose;
 } opt = {"127.0.0.1:5060", "tcp", "sip:pchat@example.com", NULL, "pchat", "root", NULL,
          NULL, 0};
-
-static int n_pass, n_fail, n_skip;
-static char token[40];
-
-/* ------------------------------------------------------------------ reporting */
-
-static void pass(const char *name)
-{
-    printf("PASS %s\n", name);
-    fflush(stdout);
-    n_pass++;
-}
-
-static void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(const char *name, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
-    va_end(ap);
-    printf("FAIL %s: %s\n", name, msg);
-    fflush(stdout);
-    n_fail++;
-}
-
-static void skip(const char *name, const char *why)
-{
-    printf("SKIP %s: %s\n", name, why);
-    fflush(stdout);
-    n_skip++;
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
-    va_end(ap);
-    printf("# %s\n", msg);
-    fflush(stdout);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------------ actors */
 
@@ -366,57 +316,55 @@ static int db_connect(char *why, size_t n)
     return 1;
 }
 
-/* Looks up the newest message with this body: 1 found (author and chan_id filled),
- * 0 not found, -1 error (why filled). */
-static int db_find_message(const char *body, char *author, size_t an, char *chan, size_t cn,
-                           char *why, size_t wn)
+#define DB_MAX_BINDS 2
+
+/* Binds n string buffers vals[i]: results when caps is given (room for caps[i] - 1
+ * bytes, each length comes back in lens[i]), parameters when caps is NULL (lens[i]
+ * already holds each length). */
+static void db_bind_strs(MYSQL_BIND *b, char *const *vals, const size_t *caps,
+                         unsigned long *lens, size_t n)
+{
+    memset(b, 0, n * sizeof *b);
+    for (size_t i = 0; i < n; i++) {
+        b[i].buffer_type = MYSQL_TYPE_STRING;
+        b[i].buffer = vals[i];
+        b[i].buffer_length = caps ? caps[i] - 1 : lens[i];
+        b[i].length = &lens[i];
+    }
+}
+
+/* Runs q with the string parameters in[0..nin) and fetches the first row's columns
+ * 0..nout-1 as text into out[i] (capacity outn[i], truncated to fit): 1 row found, 0 no
+ * row, -1 error (why filled). At most DB_MAX_BINDS parameters and columns. */
+static int db_row_str(const char *q, const char *const *in, size_t nin, char *const *out,
+                      const size_t *outn, size_t nout, char *why, size_t wn)
 {
     if (!db_connect(why, wn))
         return -1;
-    static const char q[] = "SELECT m.author, r.chan_id FROM messages m JOIN rooms r ON "
-                            "r.id = m.room_id WHERE m.body = ? ORDER BY m.id DESC LIMIT 1";
     MYSQL_STMT *st = mysql_stmt_init(db);
-    int rc = -1;
     if (!st) {
         snprintf(why, wn, "mysql_stmt_init: %s", mysql_error(db));
         return -1;
     }
-    if (mysql_stmt_prepare(st, q, sizeof q - 1)) {
-        snprintf(why, wn, "prepare: %s", mysql_stmt_error(st));
-        goto out;
-    }
-    MYSQL_BIND p;
-    memset(&p, 0, sizeof p);
-    unsigned long blen = strlen(body);
-    p.buffer_type = MYSQL_TYPE_STRING;
-    p.buffer = (void *)body;
-    p.buffer_length = blen;
-    p.length = &blen;
-    if (mysql_stmt_bind_param(st, &p) || mysql_stmt_execute(st)) {
-        snprintf(why, wn, "execute: %s", mysql_stmt_error(st));
-        goto out;
-    }
-    MYSQL_BIND r[2];
-    unsigned long alen = 0, clen = 0;
-    memset(r, 0, sizeof r);
-    r[0].buffer_type = MYSQL_TYPE_STRING;
-    r[0].buffer = author;
-    r[0].buffer_length = an - 1;
-    r[0].length = &alen;
-    r[1].buffer_type = MYSQL_TYPE_STRING;
-    r[1].buffer = chan;
-    r[1].buffer_length = cn - 1;
-    r[1].length = &clen;
-    if (mysql_stmt_bind_result(st, r) || mysql_stmt_store_result(st)) {
-        snprintf(why, wn, "result: %s", mysql_stmt_error(st));
+    MYSQL_BIND p[DB_MAX_BINDS], r[DB_MAX_BINDS];
+    unsigned long plen[DB_MAX_BINDS], rlen[DB_MAX_BINDS] = {0};
+    for (size_t i = 0; i < nin; i++)
+        plen[i] = strlen(in[i]);
+    /* the parameters are only read: casting const away is how MYSQL_BIND takes them */
+    db_bind_strs(p, (char *const *)in, NULL, plen, nin);
+    db_bind_strs(r, out, outn, rlen, nout);
+    int rc = -1;
+    if (mysql_stmt_prepare(st, q, strlen(q)) || (nin && mysql_stmt_bind_param(st, p)) ||
+        mysql_stmt_execute(st) || mysql_stmt_bind_result(st, r) || mysql_stmt_store_result(st)) {
+        snprintf(why, wn, "%s: %s", q, mysql_stmt_error(st));
         goto out;
     }
     int f = mysql_stmt_fetch(st);
     if (f == MYSQL_NO_DATA) {
         rc = 0;
     } else if (f == 0 || f == MYSQL_DATA_TRUNCATED) {
-        author[alen < an ? alen : an - 1] = '\0';
-        chan[clen < cn ? clen : cn - 1] = '\0';
+        for (size_t i = 0; i < nout; i++)
+            out[i][rlen[i] < outn[i] ? rlen[i] : outn[i] - 1] = '\0';
         rc = 1;
     } else {
         snprintf(why, wn, "fetch: %s", mysql_stmt_error(st));
@@ -424,6 +372,18 @@ static int db_find_message(const char *body, char *author, size_t an, char *chan
 out:
     mysql_stmt_close(st);
     return rc;
+}
+
+/* Looks up the newest message with this body: 1 found (author and chan_id filled),
+ * 0 not found, -1 error (why filled). */
+static int db_find_message(const char *body, char *author, size_t an, char *chan, size_t cn,
+                           char *why, size_t wn)
+{
+    static const char q[] = "SELECT m.author, r.chan_id FROM messages m JOIN rooms r ON "
+                            "r.id = m.room_id WHERE m.body = ? ORDER BY m.id DESC LIMIT 1";
+    char *const out[] = {author, chan};
+    const size_t outn[] = {an, cn};
+    return db_row_str(q, &body, 1, out, outn, 2, why, wn);
 }
 
 /* Polls (the backend may store after relaying) for up to 3 s. */
@@ -444,61 +404,10 @@ static int db_wait_message(const char *body, char *author, size_t an, char *chan
 static int db_query_str(const char *q, const char *param, char *out, size_t n, char *why,
                         size_t wn)
 {
-    if (!db_connect(why, wn))
-        return -1;
-    MYSQL_STMT *st = mysql_stmt_init(db);
-    int rc = -1;
-    if (!st) {
-        snprintf(why, wn, "mysql_stmt_init: %s", mysql_error(db));
-        return -1;
-    }
-    MYSQL_BIND p, r;
-    unsigned long plen = param ? strlen(param) : 0, olen = 0;
-    memset(&p, 0, sizeof p);
-    memset(&r, 0, sizeof r);
-    p.buffer_type = MYSQL_TYPE_STRING;
-    p.buffer = (void *)param;
-    p.buffer_length = plen;
-    p.length = &plen;
-    r.buffer_type = MYSQL_TYPE_STRING;
-    r.buffer = out;
-    r.buffer_length = n - 1;
-    r.length = &olen;
-    if (mysql_stmt_prepare(st, q, strlen(q)) || (param && mysql_stmt_bind_param(st, &p)) ||
-        mysql_stmt_execute(st) || mysql_stmt_bind_result(st, &r) || mysql_stmt_store_result(st)) {
-        snprintf(why, wn, "%s: %s", q, mysql_stmt_error(st));
-        goto out;
-    }
-    int f = mysql_stmt_fetch(st);
-    if (f == MYSQL_NO_DATA) {
-        rc = 0;
-    } else if (f == 0 || f == MYSQL_DATA_TRUNCATED) {
-        out[olen < n ? olen : n - 1] = '\0';
-        rc = 1;
-    } else {
-        snprintf(why, wn, "fetch: %s", mysql_stmt_error(st));
-    }
-out:
-    mysql_stmt_close(st);
-    return rc;
+    return db_row_str(q, &param, param ? 1 : 0, &out, &n, 1, why, wn);
 }
 
 /* ------------------------------------------------------------------ helpers */
-
-static void make_token(void)
-{
-    unsigned char b[8] = {0};
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
-        unsigned long long x = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
-        for (size_t i = 0; i < sizeof b; i++, x >>= 8)
-            b[i] = (unsigned char)x;
-    }
-    if (f)
-        fclose(f);
-    for (size_t i = 0; i < sizeof b; i++)
-        sprintf(token + 2 * i, "%02x", b[i]);
-}
 
 static char *text_with(const char *what)
 {
@@ -512,12 +421,7 @@ static char *text_with(const char *what)
 /* Runs "CONTROL verb", with env (e.g. "PCHATD_ARGS='--queue-limit 2'") if given. */
 static int run_control_env(const char *env, const char *verb)
 {
-    char *cmd = NULL;
-    if (asprintf(&cmd, "%s %s %s >/dev/null 2>&1", env ? env : "", opt.control, verb) < 0)
-        return -1;
-    int rc = system(cmd);
-    free(cmd);
-    return rc;
+    return run_control_cmd(opt.control, env, verb);
 }
 
 static int run_control(const char *verb)

@@ -17,6 +17,7 @@
  * "N passed, M failed"; exits 0 only if nothing failed. Every wait is bounded.
  */
 #define _GNU_SOURCE
+#include "e2e_common.h"
 #include "xccos_view.h"
 
 #include <arpa/inet.h>
@@ -48,47 +49,7 @@ static struct {
     int verbose;
 } opt = {"127.0.0.1", 5060, "sip:pchat@example.com", NULL, 0};
 
-static int n_pass, n_fail;
-static char token[17];
 static unsigned long counter;
-
-/* ------------------------------------------------------------------ reporting */
-
-static void pass(const char *name)
-{
-    printf("PASS %s\n", name);
-    n_pass++;
-}
-
-static void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(const char *name, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
-    va_end(ap);
-    printf("FAIL %s: %s\n", name, msg);
-    n_fail++;
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
-    va_end(ap);
-    printf("# %s\n", msg);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "prefix-<token>-<n>": unique tags, Call-IDs and branches. Static ring of buffers. */
 static const char *uniq(const char *prefix)
@@ -262,12 +223,12 @@ static int conn_send(conn *c, const char *text)
 /* Cuts one complete message off the buffer into m. 1 if there was one. */
 static int take_message(conn *c, smsg *m)
 {
-    size_t skip = 0;
-    while (skip < c->len && (c->buf[skip] == '\r' || c->buf[skip] == '\n'))
-        skip++; /* keep-alive CRLFs */
-    if (skip) {
-        memmove(c->buf, c->buf + skip, c->len - skip);
-        c->len -= skip;
+    size_t crlfs = 0;
+    while (crlfs < c->len && (c->buf[crlfs] == '\r' || c->buf[crlfs] == '\n'))
+        crlfs++; /* keep-alive CRLFs */
+    if (crlfs) {
+        memmove(c->buf, c->buf + crlfs, c->len - crlfs);
+        c->len -= crlfs;
         c->buf[c->len] = '\0';
     }
     char *eoh = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
@@ -942,12 +903,7 @@ out:
 
 static int run_control(const char *env, const char *verb)
 {
-    char *cmd = NULL;
-    if (asprintf(&cmd, "%s %s %s >/dev/null 2>&1", env, opt.control, verb) < 0)
-        return -1;
-    int rc = system(cmd);
-    free(cmd);
-    return rc;
+    return run_control_cmd(opt.control, env, verb);
 }
 
 static void test_auth_mode(void)
@@ -1060,21 +1016,6 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: e2e-sip --proxy HOST:PORT [--control \"CMD\"] [--chat-uri URI] "
                "[--verbose]\n");
-}
-
-static void make_token(void)
-{
-    unsigned char b[8] = {0};
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
-        unsigned long long x = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
-        for (size_t i = 0; i < sizeof b; i++, x >>= 8)
-            b[i] = (unsigned char)x;
-    }
-    if (f)
-        fclose(f);
-    for (size_t i = 0; i < sizeof b; i++)
-        sprintf(token + 2 * i, "%02x", b[i]);
 }
 
 int main(int argc, char **argv)

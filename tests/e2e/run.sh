@@ -11,29 +11,11 @@ var="$top/build/e2e-var"
 rm -rf "$var"
 mkdir -p "$var"
 
-free_port() {
-  python3 - <<'PY' 2>/dev/null || echo 25060
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-try:
-    u.bind(("127.0.0.1", p)); print(p)
-finally:
-    u.close()
-PY
-}
-port=$(free_port)
-stack=("$top/scripts/stack.sh" --var "$var" --port "$port")
+. "$top/tests/lib.sh"
+port=$(free_port 25060)
+stack_init "$port"
 
-cleanup() { "${stack[@]}" stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-
-show_logs() {
-  for f in kamailio backend mariadb; do
-    echo "---- last lines of $var/$f.log"
-    tail -n 40 "$var/$f.log" 2>/dev/null || true
-  done
-}
+show_logs() { tail_logs 40 kamailio backend mariadb; }
 
 echo "e2e: starting the stack on 127.0.0.1:$port"
 "${stack[@]}" start || { show_logs; exit 1; }

@@ -20,28 +20,12 @@ for f in backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.
 done
 make -s -C "$top/tests/sipe"
 
-free_port() {
-  python3 - <<'PY' 2>/dev/null || echo 27060
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-try:
-    u.bind(("127.0.0.1", p)); print(p)
-finally:
-    u.close()
-PY
-}
-port=$(free_port)
-stack=("$top/scripts/stack.sh" --var "$var" --port "$port")
-
-cleanup() { "${stack[@]}" stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
+. "$top/tests/lib.sh"
+port=$(free_port 27060)
+stack_init "$port"
 
 show_logs() {
-  for f in kamailio backend; do
-    echo "---- last lines of $var/$f.log"
-    tail -n 30 "$var/$f.log" 2>/dev/null || true
-  done
+  tail_logs 30 kamailio backend
   echo "---- purple/sipe debug log: $var/harness/purple-debug.log"
 }
 

@@ -1,0 +1,34 @@
+# tests/lib.sh: shell code shared by tests/e2e/run.sh and tests/sipe/run.sh, which source
+# it after setting top (the source tree) and var (the stack's private directory).
+
+# free_port FALLBACK: a loopback port free for both TCP and UDP (Kamailio listens on
+# both), or FALLBACK if python3 cannot tell.
+free_port() {
+  python3 - <<'PY' 2>/dev/null || echo "$1"
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    u.bind(("127.0.0.1", p)); print(p)
+finally:
+    u.close()
+PY
+}
+
+# stack_init PORT: sets the array stack (the scripts/stack.sh command for $var and PORT)
+# and stops that stack on exit, whatever happens.
+stack_init() {
+  stack=("$top/scripts/stack.sh" --var "$var" --port "$1")
+  trap stack_cleanup EXIT
+}
+stack_cleanup() { "${stack[@]}" stop >/dev/null 2>&1 || true; }
+
+# tail_logs N NAME...: the last N lines of $var/NAME.log for each NAME.
+tail_logs() {
+  local n=$1 f
+  shift
+  for f in "$@"; do
+    echo "---- last lines of $var/$f.log"
+    tail -n "$n" "$var/$f.log" 2>/dev/null || true
+  done
+}
