@@ -349,7 +349,7 @@ static int db_row_str(const char *q, const char *const *in, size_t nin, char *co
     MYSQL_BIND p[DB_MAX_BINDS], r[DB_MAX_BINDS];
     unsigned long plen[DB_MAX_BINDS], rlen[DB_MAX_BINDS] = {0};
     for (size_t i = 0; i < nin; i++)
-        plen[i] = strlen(in[i]);
+        plen[i] = in[i] ? strlen(in[i]) : 0;
     /* the parameters are only read: casting const away is how MYSQL_BIND takes them */
     db_bind_strs(p, (char *const *)in, NULL, plen, nin);
     db_bind_strs(r, out, outn, rlen, nout);
@@ -566,13 +566,12 @@ static void case_overload(actor *alice)
     const char *T = "overload_503_nothing_accepted_lost";
     char *texts[3] = {text_with("queued one"), text_with("queued two"), text_with("refused")};
     char why[512], author[256], chan[256];
-    const char *w;
     int reopened = 0, st, retry = -1, i;
 
     run_control("backend-stop");
     run_control_env("PCHATD_ARGS='--queue-limit 2'", "backend-start");
     if (!wait_serving(alice, RESTART_WAIT, &reopened) ||
-        (w = join(alice, LOBBY_URI, why, sizeof why))) {
+        join(alice, LOBBY_URI, why, sizeof why) != NULL) {
         fail(T, "backend with --queue-limit 2 not serving");
         goto restore;
     }
@@ -628,14 +627,13 @@ static void case_participant_limit(actor *alice, actor *bob)
     const char *T = "roster_notices_suppressed_above_limit";
     struct notice arrive = {"ntc:join", BOB, LOBBY_URI};
     char why[512];
-    const char *w;
     int reopened = 0, sip = 0;
     xv_envelope *e = NULL, *n = NULL;
 
     run_control("backend-stop");
     run_control_env("PCHATD_ARGS='--participant-update-limit 1'", "backend-start");
     if (!wait_serving(alice, RESTART_WAIT, &reopened) || !wait_serving(bob, 3000, &reopened) ||
-        (w = join(alice, LOBBY_URI, why, sizeof why))) {
+        join(alice, LOBBY_URI, why, sizeof why) != NULL) {
         fail(T, "backend with --participant-update-limit 1 not serving");
         goto restore;
     }
@@ -736,7 +734,7 @@ int main(int argc, char **argv)
             if (!e)
                 note("cmd:requri: INFO %d, no rpl:requri (continuing on %s)", sip,
                      opt.chat_uri);
-            else if (e->resp_code != 200 || e->nusers < 1 || strncmp(e->users[0], "sip:", 4))
+            else if (e->resp_code != 200 || e->nusers < 1 || strncmp(e->users[0], "sip:", 4) != 0)
                 note("rpl:requri code %d without a sip: uib uri", e->resp_code);
             else if (strcasecmp(e->users[0], opt.chat_uri) != 0)
                 note("rpl:requri names %s (tests stay on %s)", e->users[0], opt.chat_uri);
@@ -936,8 +934,8 @@ int main(int argc, char **argv)
                 else if (!(i1 < ia && ia < ib) || ib != (long)e->nmsgs - 1)
                     fail(T, "wrong order: test-2 msg at %ld, A at %ld, B at %ld of %zu "
                             "(want oldest first, newest last)", i1, ia, ib, e->nmsgs);
-                else if (!e->msgs[ib].author || strcmp(e->msgs[ib].author, ALICE) ||
-                         !e->msgs[ib].chan_uri || strcmp(e->msgs[ib].chan_uri, LOBBY_URI))
+                else if (!e->msgs[ib].author || strcmp(e->msgs[ib].author, ALICE) != 0 ||
+                         !e->msgs[ib].chan_uri || strcmp(e->msgs[ib].chan_uri, LOBBY_URI) != 0)
                     fail(T, "history msg has author '%s' chanUri '%s'",
                          e->msgs[ib].author ? e->msgs[ib].author : "",
                          e->msgs[ib].chan_uri ? e->msgs[ib].chan_uri : "");

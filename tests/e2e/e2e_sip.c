@@ -745,25 +745,25 @@ static void test_provisioning(const char *user, const char *want_enabled)
     } else if (r.status != 200) {
         snprintf(why, sizeof why, "SUBSCRIBE with Proxy-Require: ms-benotify got %d, want 200",
                  r.status);
-    } else if (!hdr(&r, "Event", "o", v, sizeof v) || strcmp(v, "vnd-microsoft-provisioning-v2")) {
+    } else if (!hdr(&r, "Event", "o", v, sizeof v) || strcmp(v, "vnd-microsoft-provisioning-v2") != 0) {
         snprintf(why, sizeof why, "Event of the 200 is '%s'", v);
     } else if (!hdr(&r, "ms-piggyback-cseq", NULL, v, sizeof v)) {
         snprintf(why, sizeof why, "no ms-piggyback-cseq header");
-    } else if (!hdr(&r, "Expires", NULL, v, sizeof v) || strcmp(v, "0")) {
+    } else if (!hdr(&r, "Expires", NULL, v, sizeof v) || strcmp(v, "0") != 0) {
         snprintf(why, sizeof why, "Expires of the 200 is not 0");
     } else if (!hdr(&r, "Content-Type", "c", v, sizeof v) ||
-               strcasecmp(v, "application/vnd-microsoft-roaming-provisioning-v2+xml")) {
+               strcasecmp(v, "application/vnd-microsoft-roaming-provisioning-v2+xml") != 0) {
         snprintf(why, sizeof why, "Content-Type is '%s'", v);
     } else if (!strstr(r.body, "<provisionGroup name=\"persistentChatConfiguration\"")) {
         snprintf(why, sizeof why, "body lacks the persistentChatConfiguration group: %.200s",
                  r.body);
-    } else if (!prop(r.body, "EnablePersistentChat", v, sizeof v) || strcmp(v, want_enabled)) {
+    } else if (!prop(r.body, "EnablePersistentChat", v, sizeof v) || strcmp(v, want_enabled) != 0) {
         snprintf(why, sizeof why, "EnablePersistentChat is '%s', want %s", v, want_enabled);
     } else if (!prop(r.body, "DefaultPersistentChatPoolUri", v, sizeof v) ||
-               strcmp(v, opt.chat_uri)) {
+               strcmp(v, opt.chat_uri) != 0) {
         snprintf(why, sizeof why, "DefaultPersistentChatPoolUri is '%s', want %s", v,
                  opt.chat_uri);
-    } else if (!prop(r.body, "PersistentChatPoolUris", v, sizeof v) || strcmp(v, opt.chat_uri)) {
+    } else if (!prop(r.body, "PersistentChatPoolUris", v, sizeof v) || strcmp(v, opt.chat_uri) != 0) {
         snprintf(why, sizeof why, "PersistentChatPoolUris is '%s'", v);
     } else if (!prop(r.body, "PersistentChatWebManagerUriInt", v, sizeof v) || !*v) {
         snprintf(why, sizeof why, "no PersistentChatWebManagerUriInt");
@@ -878,7 +878,7 @@ static void test_session_timers(void)
         pass("session_expires_in_200");
     /* bob refreshes every second; alice stays silent for three expiry periods and more
      * than one expiry sweep (5 s) */
-    long long until = now_ms() + 3 * SHORT_SE * 1000 + 1000;
+    long long until = now_ms() + 3LL * SHORT_SE * 1000 + 1000;
     int refreshed = 1;
     while (now_ms() < until && refreshed) {
         refreshed = in_dialog(&cb, &b, "UPDATE", 1, NULL, NULL) == 200;
@@ -973,7 +973,7 @@ static void test_auth_mode(void)
             fail(T, "post INFO got %d", st);
         else if (!e)
             fail(T, "the post did not come back to its author");
-        else if (!e->chat.author || strcasecmp(e->chat.author, "sip:alice@" DOMAIN))
+        else if (!e->chat.author || strcasecmp(e->chat.author, "sip:alice@" DOMAIN) != 0)
             fail(T, "post authored '%s', want sip:alice@" DOMAIN " (From said carol)",
                  e->chat.author ? e->chat.author : "(none)");
         else
