@@ -37,6 +37,9 @@ MYSQL=(mysql --no-defaults --socket="$DB_SOCK" -uroot)
 
 log() { echo "stack: $*"; }
 
+# Servers run in sessions of their own (setsid): a Ctrl-C in the terminal reaches only
+# this script, whose trap stops them in order (Kamailio, backend, then MariaDB).
+
 pid_alive() { [ -f "$VAR/$1.pid" ] && kill -0 "$(cat "$VAR/$1.pid")" 2>/dev/null; }
 
 # Waits up to $2 seconds for a command to succeed.
@@ -69,7 +72,7 @@ db_start() {
     mariadb-install-db --no-defaults --datadir="$VAR/mysql" --user=root \
       --auth-root-authentication-method=normal --skip-test-db >"$VAR/mariadb-install.log" 2>&1
   fi
-  mariadbd --no-defaults --datadir="$VAR/mysql" --socket="$DB_SOCK" --skip-networking \
+  setsid mariadbd --no-defaults --datadir="$VAR/mysql" --socket="$DB_SOCK" --skip-networking \
     --user=root --pid-file="$VAR/mariadbd.pid" --log-error="$VAR/mariadb.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 &
   echo $! > "$VAR/mariadb.pid"
@@ -81,7 +84,7 @@ db_start() {
 
 backend_start() {
   pid_alive backend && return 0
-  "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
+  setsid "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
     --channel-uri "$POOL_URI" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
   echo $! > "$VAR/backend.pid"
   wait_for "backend socket" 10 test -S "$BACKEND_SOCK"
@@ -96,7 +99,7 @@ kamailio_start() {
   fi
   # db_mysql (libmariadb) connects to "localhost" through the Unix socket named by
   # MYSQL_UNIX_PORT
-  MYSQL_UNIX_PORT="$DB_SOCK" kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
+  MYSQL_UNIX_PORT="$DB_SOCK" setsid kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
     -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
     -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
     -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://root@localhost/pchat\"" \
