@@ -15,3 +15,7 @@ INSERT IGNORE INTO rooms (domain, chan_id, name, description, topic) VALUES
   ('example.com', '6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa', 'Lobby',      'Say hello',                         'Welcome'),
   ('example.com', 'a31c0e57-2b44-4c8f-9d0e-1f2a3b4c5d6e', 'Build Team', 'Release coordination for product X', '4.2 release train'),
   ('example.com', '0c9e8d7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f', 'Ops',        'Operations and on-call',             '');
+
+-- A secret room: never listed by chansrch to non-members.
+INSERT IGNORE INTO rooms (domain, chan_id, name, description, topic, privacy) VALUES
+  ('example.com', '5e3c7a1b-0d2f-4e6a-8b9c-7d1e2f3a4b5c', 'Board', 'Board of directors (secret)', '', 'secret');

@@ -901,6 +901,63 @@ out:
     conn_close(&cb);
 }
 
+/* Names of the rooms an rpl:chansrch lists, as " A | B |" for messages; sets *n. */
+static void room_names(const xv_envelope *e, char *out, size_t on, size_t *n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    *n = e ? e->nrooms : 0;
+    for (size_t i = 0; e && i < e->nrooms && used < on; i++)
+        used += (size_t)snprintf(out + used, on - used, " %s |",
+                                 e->rooms[i].name ? e->rooms[i].name : "(no name)");
+}
+
+/* chansrch: empty criteria lists every visible room; criteria match names and
+ * descriptions (case-insensitive); the secret demo room "Board" is never listed. */
+static void test_chansrch(void)
+{
+    static const struct {
+        const char *criteria, *want; /* want: " A | B |" in reply order */
+    } q[] = {{"", " Build Team | Lobby | Ops |"},
+             {"build", " Build Team |"},
+             {"COORDINATION", " Build Team |"},
+             {"board", ""}};
+    const char *T = "chansrch_by_name_and_description_secret_hidden";
+    conn c;
+    dialog d;
+    char names[512], why[700] = "";
+
+    if (conn_open(&c) < 0) {
+        fail(T, "cannot connect");
+        return;
+    }
+    new_dialog(&d, "alice");
+    if (invite_retry(&c, &d, NULL, NULL, 3000) != 200) {
+        fail(T, "chat INVITE not answered 200");
+        conn_close(&c);
+        return;
+    }
+    for (size_t i = 0; i < sizeof q / sizeof q[0] && !why[0]; i++) {
+        int st = send_xccos(&c, &d, 1, xv_item_chansrch(q[i].criteria));
+        xv_envelope *e = st == 200 ? wait_item(&c, "rpl:chansrch", SIP_WAIT) : NULL;
+        size_t n = 0;
+        room_names(e, names, sizeof names, &n);
+        if (!e || e->resp_code != 200)
+            snprintf(why, sizeof why, "criteria '%s': SIP %d, %s", q[i].criteria, st,
+                     e ? "non-200 rpl:chansrch" : "no rpl:chansrch");
+        else if (strcmp(names, q[i].want) != 0)
+            snprintf(why, sizeof why, "criteria '%s' listed [%s], want [%s]", q[i].criteria,
+                     names, q[i].want);
+        xv_free(e);
+    }
+    if (why[0])
+        fail(T, "%s", why);
+    else
+        pass(T);
+    in_dialog(&c, &d, "BYE", 1, NULL, NULL);
+    conn_close(&c);
+}
+
 static int run_control(const char *env, const char *verb)
 {
     return run_control_cmd(opt.control, env, verb);
@@ -1063,6 +1120,7 @@ int main(int argc, char **argv)
     test_provisioning("dave", "false");
     test_dave_invite_403();
     test_info_without_branch();
+    test_chansrch();
 
     /* Digest mode: Kamailio restarted with PCHAT_AUTH=1, then put back */
     if (opt.control) {
