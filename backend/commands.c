@@ -57,6 +57,7 @@ static int run_chansrch(struct cmd *c);
 static int run_unknown(struct cmd *c);
 static int run_error(struct cmd *c);
 static int run_grpchat(struct cmd *c);
+static int run_restore(struct cmd *c);
 
 static const struct cmd_def cmd_table[] = {
 	{"cmd:requri", run_requri},
@@ -76,6 +77,8 @@ static const struct cmd_def cmd_table[] = {
 static const struct cmd_def def_unknown = {"cmd:*", run_unknown};
 static const struct cmd_def def_error = {"error", run_error};
 static const struct cmd_def def_grpchat = {"grpchat", run_grpchat};
+/* Not a client command: puts a reopened session back into its stored rooms. */
+static const struct cmd_def def_restore = {"restore", run_restore};
 
 static const struct cmd_def *find_def(const char *id)
 {
@@ -335,6 +338,60 @@ static void submit_follow(const char *user, const struct room *r, const char *ur
 	db_submit(job);
 }
 
+static void on_session_room_done(struct db_job *job)
+{
+	(void)job; /* failures are logged by the worker */
+}
+
+/* Keeps session_rooms, the presence a restart of pchatd restores: in (1) or out (0). */
+static void submit_session_room(const struct session *s, const struct room *r, int in)
+{
+	struct db_job *job = db_job_new(DB_SESSION_ROOM, on_session_room_done, NULL);
+	job->session_id = s->sid;
+	job->room_id = r->id;
+	job->user = xstrdup(s->user);
+	job->flag = in;
+	db_submit(job);
+}
+
+void commands_forget_rooms(const struct session *s)
+{
+	struct db_job *job = db_job_new(DB_SESSION_CLEAR, on_session_room_done, NULL);
+	job->session_id = s->sid;
+	db_submit(job);
+}
+
+static void on_restore_loaded(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	size_t i;
+
+	for(i = 0; job->status == DB_OK && i < job->nrooms; i++) {
+		struct room *r = room_add(&job->rooms[i]); /* cached even if nobody waits now */
+		/* Quietly: the client believes it never left, and so do the others. */
+		if(!c->sess->closed && room_enter(r, c->sess) != ROOM_ALREADY_IN)
+			log_info(SESS_FMT ": presence in %s restored", SESS_ARGS(c->sess), r->uri);
+	}
+	cmd_finish(c);
+}
+
+static int run_restore(struct cmd *c)
+{
+	struct db_job *job = db_job_new(DB_SESSION_ROOMS, on_restore_loaded, c);
+	job->session_id = c->sess->sid;
+	job->user = xstrdup(c->sess->user);
+	db_submit(job);
+	return RUN_WAIT;
+}
+
+void commands_restore(struct session *s)
+{
+	struct cmd *c = cmd_new(s);
+	c->def = &def_restore;
+	list_add_tail(&s->queue, &c->link); /* a new session: nothing before it */
+	commands_pump(s);
+}
+
 static void send_history(struct cmd *c, struct room *room, const struct db_job *job);
 
 static void on_pushed_history(struct db_job *job)
@@ -392,8 +449,10 @@ static int join_rooms(struct cmd *c)
 	}
 	for(i = 0; i < n; i++) {
 		how[i] = room_enter(rooms[i], c->sess);
-		if(how[i] != ROOM_ALREADY_IN)
+		if(how[i] != ROOM_ALREADY_IN) {
 			submit_follow(c->sess->user, rooms[i], NULL);
+			submit_session_room(c->sess, rooms[i], 1);
+		}
 	}
 	send_join_reply(c, rooms, n, fails, nfails);
 	/* Others hear of a user once, however many sessions the user has. */
@@ -482,8 +541,10 @@ static int run_part(struct cmd *c)
 	xccos_build_part(&sb, c->req.seqid, c->req.envid, XC_OK, c->req.chanib_uri);
 	send_sbuf(c, &sb);
 	r = room_find(c->req.chanib_uri);
-	if(r)
+	if(r && room_member(r, c->sess)) {
 		room_leave(r, c->sess);
+		submit_session_room(c->sess, r, 0);
+	}
 	/* Parting a room stops following it (joining follows it again). */
 	submit_follow(c->sess->user, NULL, c->req.chanib_uri);
 	return RUN_DONE;
@@ -868,6 +929,8 @@ static int run_grpchat(struct cmd *c)
 static int is_join_of(const struct cmd *c, const char *uri)
 {
 	size_t i;
+	if(c->def == &def_restore)
+		return 1; /* the room may be one it restores */
 	if(c->def->run == run_join)
 		return c->uri && strcasecmp(c->uri, uri) == 0;
 	if(c->def->run != run_bjoin)

@@ -62,6 +62,11 @@ unsigned commands_pending(void);
 unsigned commands_outstanding(void);
 /* The session closed: queued posts are still stored, everything else dropped. */
 void commands_session_closed(struct session *s);
+/* A new session (OPEN): before its first command, put it back quietly into the
+ * rooms session_rooms says it was in (a restart of pchatd). */
+void commands_restore(struct session *s);
+/* The session ended for good: forget its stored rooms. */
+void commands_forget_rooms(const struct session *s);
 /* Frees what the handlers cache (server configuration). */
 void commands_free_all(void);
 

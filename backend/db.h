@@ -38,6 +38,11 @@ enum db_job_type {
 			* flag (createdefault) creates an empty one */
 	DB_SET_PREF,   /* stores (user, label, content), bumps the seqid -> pref_seqid */
 	DB_SAVE_READ,  /* user's read position in room_id := max(stored, read_msgid) */
+	DB_SESSION_ROOM, /* flag 1: session_id (of user) is in room_id (idempotent);
+			  * flag 0: it left room_id */
+	DB_SESSION_CLEAR, /* session_id ended: forget all its rooms */
+	DB_SESSION_ROOMS, /* the rooms session_id of user is in -> rooms; rows of
+			   * another user on that id are deleted */
 };
 
 enum db_status {
@@ -82,15 +87,17 @@ struct db_job {
 	unsigned limit;            /* HISTORY, SEARCH */
 	uint64_t before_id;        /* HISTORY: only messages with a smaller id; 0 = newest */
 	char *criteria;            /* SEARCH; "" means all */
-	char *user;                /* FOLLOW, ASSOCIATIONS, GET_PREF, SET_PREF, SAVE_READ */
+	char *user;                /* FOLLOW, ASSOCIATIONS, GET_PREF, SET_PREF, SAVE_READ,
+	                            * SESSION_ROOM, SESSION_ROOMS */
 	char *label;               /* GET_PREF, SET_PREF */
 	char *content;             /* SET_PREF */
 	int flag;                  /* FOLLOW: follow/unfollow; GET_PREF: createdefault */
 	uint64_t read_msgid;       /* SAVE_READ */
+	uint64_t session_id;       /* SESSION_ROOM, SESSION_CLEAR, SESSION_ROOMS */
 
 	/* outputs */
 	uint64_t msg_id;       /* INSERT_MSG */
-	struct db_room *rooms; /* LOAD_ROOM (1), SEARCH */
+	struct db_room *rooms; /* LOAD_ROOM (1), SEARCH, ASSOCIATIONS, SESSION_ROOMS */
 	size_t nrooms;
 	struct db_msg *msgs; /* HISTORY */
 	size_t nmsgs;

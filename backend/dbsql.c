@@ -65,14 +65,28 @@ static const char SQL_SET_PREF[] =
 	"INSERT INTO user_prefs (user_uri, label, seqid, content) VALUES (?, ?, 1, ?)"
 	" ON DUPLICATE KEY UPDATE seqid = seqid + 1, content = VALUES(content)";
 
+static const char SQL_SROOM_ADD[] =
+	"INSERT IGNORE INTO session_rooms (session_id, room_id, user_uri) VALUES (?, ?, ?)";
+static const char SQL_SROOM_DEL[] =
+	"DELETE FROM session_rooms WHERE session_id = ? AND room_id = ?";
+static const char SQL_SROOM_CLEAR[] = "DELETE FROM session_rooms WHERE session_id = ?";
+static const char SQL_SROOM_LIST[] =
+	"SELECT r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy"
+	" FROM session_rooms s JOIN rooms r ON r.id = s.room_id"
+	" WHERE s.session_id = ? AND s.user_uri = ? ORDER BY s.joined_at, r.id";
+static const char SQL_SROOM_STALE[] =
+	"DELETE FROM session_rooms WHERE session_id = ? AND user_uri <> ?";
+
 /* Every statement but the four above, with where its handle lives. */
 static MYSQL_STMT **extra_stmt(struct dbsql *d, size_t i, const char **sql)
 {
 	static const char *const sqls[] = {SQL_HISTORY_BEFORE, SQL_FOLLOW, SQL_UNFOLLOW,
 			SQL_ASSOC, SQL_SERVER_CONFIG, SQL_GET_PREF, SQL_CREATE_PREF, SQL_SET_PREF,
-			SQL_SAVE_READ};
+			SQL_SAVE_READ, SQL_SROOM_ADD, SQL_SROOM_DEL, SQL_SROOM_CLEAR, SQL_SROOM_LIST,
+			SQL_SROOM_STALE};
 	MYSQL_STMT **slots[] = {&d->history_before, &d->follow, &d->unfollow, &d->assoc,
-			&d->server_config, &d->get_pref, &d->create_pref, &d->set_pref, &d->save_read};
+			&d->server_config, &d->get_pref, &d->create_pref, &d->set_pref, &d->save_read,
+			&d->sroom_add, &d->sroom_del, &d->sroom_clear, &d->sroom_list, &d->sroom_stale};
 	if(i >= sizeof(sqls) / sizeof(sqls[0]))
 		return NULL;
 	if(sql)
@@ -587,6 +601,42 @@ static enum dbsql_result run_save_read(struct dbsql *d, struct db_job *job)
 	return exec(d->save_read, par, "save read position", job);
 }
 
+/* ---- session presence (survives a restart of pchatd) ---- */
+
+static enum dbsql_result run_session_room(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[3];
+	unsigned long ulen = strlen(job->user);
+	bind_u64(&par[0], &job->session_id);
+	bind_u64(&par[1], &job->room_id);
+	if(!job->flag)
+		return exec(d->sroom_del, par, "forget session room", job);
+	bind_text(&par[2], job->user, &ulen);
+	return exec(d->sroom_add, par, "store session room", job);
+}
+
+static enum dbsql_result run_session_clear(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[1];
+	bind_u64(&par[0], &job->session_id);
+	return exec(d->sroom_clear, par, "forget session rooms", job);
+}
+
+static enum dbsql_result run_session_rooms(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[2];
+	unsigned long ulen = strlen(job->user);
+	enum dbsql_result rc;
+	bind_u64(&par[0], &job->session_id);
+	bind_text(&par[1], job->user, &ulen);
+	rc = exec(d->sroom_stale, par, "forget stale session rooms", job);
+	if(rc != DBSQL_OK || job->status != DB_OK)
+		return rc;
+	if(mysql_stmt_bind_param(d->sroom_list, par) != 0 || mysql_stmt_execute(d->sroom_list) != 0)
+		return stmt_failed(d->sroom_list, "list session rooms", job);
+	return fetch_rooms(d->sroom_list, job, "list session rooms");
+}
+
 enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
 {
 	enum dbsql_result rc;
@@ -600,6 +650,9 @@ enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
 		case DB_GET_PREF: rc = run_get_pref(d, job); break;
 		case DB_SET_PREF: rc = run_set_pref(d, job); break;
 		case DB_SAVE_READ: rc = run_save_read(d, job); break;
+		case DB_SESSION_ROOM: rc = run_session_room(d, job); break;
+		case DB_SESSION_CLEAR: rc = run_session_clear(d, job); break;
+		case DB_SESSION_ROOMS: rc = run_session_rooms(d, job); break;
 		default: job->status = DB_FAILED; return DBSQL_OK;
 	}
 	if(rc != DBSQL_OK)

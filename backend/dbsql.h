@@ -27,6 +27,11 @@ struct dbsql {
 	MYSQL_STMT *create_pref;
 	MYSQL_STMT *set_pref;
 	MYSQL_STMT *save_read;
+	MYSQL_STMT *sroom_add;
+	MYSQL_STMT *sroom_del;
+	MYSQL_STMT *sroom_clear;
+	MYSQL_STMT *sroom_list;
+	MYSQL_STMT *sroom_stale;
 	int failures; /* connection attempts failed in a row, to log less */
 };
 

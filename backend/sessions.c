@@ -4,6 +4,7 @@
 #include "sessions.h"
 #include "commands.h"
 #include "dict.h"
+#include "frames.h"
 #include "link.h"
 #include "log.h"
 #include "rooms.h"
@@ -74,6 +75,7 @@ struct session *session_open(struct link_conn *conn, uint64_t sid,
 {
 	const char *user = fields[PCHAT_OPEN_USER];
 	struct session *s = session_find(link_conn_id(conn), sid);
+	int fresh;
 
 	if(user[0] == '\0') {
 		log_warn("link %u session %" PRIu64 ": OPEN without a user; ignored",
@@ -85,20 +87,27 @@ struct session *session_open(struct link_conn *conn, uint64_t sid,
 		session_close(s, "reopened for another user");
 		s = NULL;
 	}
-	if(s == NULL)
+	fresh = s == NULL;
+	if(fresh)
 		s = session_new(conn, sid, user);
 	set_fields(s, fields);
 	log_info(SESS_FMT " open: local %s, epid '%s', user agent '%s'", SESS_ARGS(s),
 			s->local, s->epid, s->ua);
+	if(fresh)
+		commands_restore(s); /* after a restart of pchatd: back into its rooms */
 	return s;
 }
 
-void session_close(struct session *s, const char *why)
+/* forget: the session ended for good (not a shutdown of pchatd), so the rooms
+ * stored for a restart go too. */
+static void close_session(struct session *s, const char *why, int forget)
 {
 	unsigned char key[KEY_LEN];
 	if(s->closed)
 		return;
 	log_info(SESS_FMT " closed: %s", SESS_ARGS(s), why);
+	if(forget)
+		commands_forget_rooms(s);
 	s->closed = 1;
 	make_key(key, s->conn_id, s->sid);
 	dict_del(table, key, KEY_LEN);
@@ -106,6 +115,11 @@ void session_close(struct session *s, const char *why)
 	rooms_leave_all(s);
 	s->conn = NULL;
 	session_unref(s);
+}
+
+void session_close(struct session *s, const char *why)
+{
+	close_session(s, why, 1);
 }
 
 void session_drop(struct session *s, const char *why)
@@ -118,7 +132,7 @@ void session_drop(struct session *s, const char *why)
 
 /* Closes every session for which match() is true. */
 static void close_matching(int (*match)(const struct session *, uint32_t), uint32_t arg,
-		const char *why)
+		const char *why, int forget)
 {
 	struct dict_iter it;
 	struct session **list, *s;
@@ -138,7 +152,7 @@ static void close_matching(int (*match)(const struct session *, uint32_t), uint3
 		}
 	}
 	for(i = 0; i < n; i++) {
-		session_close(list[i], why);
+		close_session(list[i], why, forget);
 		/* our reference keeps it alive through session_close(); the analyzer
 		 * cannot see the count */
 		session_unref(list[i]); /* NOLINT(clang-analyzer-unix.Malloc) */
@@ -160,12 +174,13 @@ static int any(const struct session *s, uint32_t unused)
 
 void sessions_close_conn(uint32_t conn_id)
 {
-	close_matching(on_conn, conn_id, "module connection closed");
+	/* While shutting down, the stored rooms are what the restart restores. */
+	close_matching(on_conn, conn_id, "module connection closed", !frames_refusing);
 }
 
 void sessions_close_all(void)
 {
-	close_matching(any, 0, "shutting down");
+	close_matching(any, 0, "shutting down", 0);
 	dict_free(table, NULL);
 	table = NULL;
 }

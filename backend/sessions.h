@@ -52,11 +52,16 @@ struct session *session_find(uint32_t conn_id, uint64_t sid);
 struct session *session_open(struct link_conn *conn, uint64_t sid,
 		const char *const fields[PCHAT_OPEN_NFIELDS]);
 /* Parts every room (ntc:part to the others), drops queued commands (accepted
- * posts are still stored), forgets the session.  Idempotent. */
+ * posts are still stored), forgets the session and its stored rooms (those a
+ * restart of pchatd restores).  Idempotent.  A new session first gets its
+ * stored rooms back (commands_restore). */
 void session_close(struct session *s, const char *why);
 /* DROP: asks the module to forget the session, then closes it here. */
 void session_drop(struct session *s, const char *why);
+/* A module connection closed: its sessions end (keeping their stored rooms
+ * while shutting down). */
 void sessions_close_conn(uint32_t conn_id);
+/* Shutdown: closes every session, keeping their stored rooms. */
 void sessions_close_all(void);
 size_t sessions_count(void);
 

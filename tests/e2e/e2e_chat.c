@@ -1236,7 +1236,29 @@ int main(int argc, char **argv)
             wait_serving(&bob, 3000, &rb);
             if (rb)
                 note("bob needed a new session");
-            /* Room presence may not survive a backend restart: join again (idempotent). */
+            /* 10b. presence restored: the module re-sent OPEN for both dialogs, and
+             * pchatd put them back into Lobby (session_rooms) without any join. */
+            {
+                const char *T2 = "backend_restart_presence_restored";
+                char *text = text_with("after-restart");
+                int st;
+                if (ra || rb) {
+                    fail(T2, "a new dialog was needed (%s), so no presence to restore",
+                         ra ? "alice" : "bob");
+                } else if ((st = post(&alice, LOBBY_URI, NULL, text)) != 200) {
+                    fail(T2, "post without a re-join got SIP %d (want 200)", st);
+                } else {
+                    xv_envelope *eb = wait_item(&bob, p_chat_text, text, REPLY_WAIT);
+                    if ((w = check_chat(&bob, eb, LOBBY_URI, ALICE, why, sizeof why)))
+                        fail(T2, "bob, without a re-join: %s", w);
+                    else
+                        pass(T2);
+                    xv_free(eb);
+                }
+                free(text);
+            }
+            /* Join again anyway (idempotent): the history check below needs it if a
+             * new dialog was needed. */
             if ((w = join(&alice, LOBBY_URI, why, sizeof why)) ||
                 (w = join(&bob, LOBBY_URI, why, sizeof why))) {
                 fail(T, "re-join after restart: %s", w);

@@ -47,6 +47,13 @@ static size_t nread_writes;
 static size_t nprefs;
 static int fail_next;
 
+struct fake_sroom {
+	uint64_t sid, room_id;
+	char *user;
+};
+static struct fake_sroom srooms[64];
+static size_t nsrooms;
+
 void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, const char *name,
 		const char *topic, const char *privacy)
 {
@@ -273,6 +280,56 @@ static void run_pref(struct db_job *job)
 	job->pref_content = xstrdup(p->content);
 }
 
+static void sroom_del(size_t i)
+{
+	free(srooms[i].user);
+	srooms[i] = srooms[--nsrooms];
+}
+
+static void run_session_rooms(struct db_job *job)
+{
+	size_t i = 0;
+	if(job->type == DB_SESSION_ROOMS)
+		job->rooms = xcalloc(nsrooms + 1, sizeof(*job->rooms));
+	while(i < nsrooms) {
+		struct fake_sroom *r = &srooms[i];
+		int same = r->sid == job->session_id;
+		if(job->type == DB_SESSION_ROOM && same && r->room_id == job->room_id) {
+			if(!job->flag)
+				sroom_del(i);
+			return;
+		} else if(same && (job->type == DB_SESSION_CLEAR || strcmp(r->user, job->user) != 0)) {
+			sroom_del(i);
+			continue;
+		} else if(same && job->type == DB_SESSION_ROOMS) {
+			const struct db_room *room = room_by_id(r->room_id);
+			if(room)
+				copy_room(&job->rooms[job->nrooms++], room);
+		}
+		i++;
+	}
+	if(job->type == DB_SESSION_ROOM && job->flag) {
+		srooms[nsrooms].sid = job->session_id;
+		srooms[nsrooms].room_id = job->room_id;
+		srooms[nsrooms++].user = xstrdup(job->user);
+	}
+}
+
+size_t fake_db_session_rooms(uint64_t sid)
+{
+	size_t i, n = 0;
+	for(i = 0; i < nsrooms; i++)
+		n += srooms[i].sid == sid;
+	return n;
+}
+
+void fake_db_add_session_room(uint64_t sid, uint64_t room_id, const char *user)
+{
+	srooms[nsrooms].sid = sid;
+	srooms[nsrooms].room_id = room_id;
+	srooms[nsrooms++].user = xstrdup(user);
+}
+
 void fake_db_fail_next(void)
 {
 	fail_next = 1;
@@ -314,6 +371,9 @@ void fake_db_run_all(void)
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
+			case DB_SESSION_ROOM:
+			case DB_SESSION_CLEAR:
+			case DB_SESSION_ROOMS: run_session_rooms(job); break;
 		}
 		job->done(job);
 		db_job_free(job);
@@ -370,6 +430,9 @@ void fake_db_reset(void)
 	for(i = 0; i < nreads; i++)
 		free(reads[i].user);
 	nreads = 0;
+	for(i = 0; i < nsrooms; i++)
+		free(srooms[i].user);
+	nsrooms = 0;
 	nread_writes = 0;
 	fail_next = 0;
 }

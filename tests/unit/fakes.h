@@ -42,6 +42,9 @@ const char *fake_db_message_body(size_t i);
 size_t fake_db_follows(const char *user);
 /* DB_SAVE_READ jobs run so far. */
 size_t fake_db_read_writes(void);
+/* Rows of session_rooms for a session id; adding one (as a previous run left it). */
+size_t fake_db_session_rooms(uint64_t sid);
+void fake_db_add_session_room(uint64_t sid, uint64_t room_id, const char *user);
 /* The next job run fails (DB_FAILED). */
 void fake_db_fail_next(void);
 void fake_db_reset(void);

@@ -69,6 +69,7 @@ static void open_session_ua(uint64_t sid, const char *user, const char *ua)
 	int n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep%llu%c%s", user, 0, 0,
 			(unsigned long long)sid, 0, ua);
 	frame_in(PCHAT_F_OPEN, 0, sid, p, (size_t)n + 1);
+	fake_db_run_all(); /* its restore job (session_rooms) */
 }
 
 static void open_session(uint64_t sid, const char *user)
@@ -660,6 +661,78 @@ Test(link, getserverinfo_reports_limits_and_stable_ids)
 		"\" seqid=\"1\" createdefault=\"" cd "\"/></data></cmd>")
 #define SETPREF(label, content) ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"" label \
 		"\" seqid=\"1\" createdefault=\"false\" content=\"" content "\"/></data></cmd>")
+
+/* session_rooms: the presence a restart of pchatd restores. */
+Test(link, joins_store_session_rooms_part_and_close_forget_them)
+{
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	cr_assert_eq(fake_db_session_rooms(1), 1);
+	join_closed(1);
+	cr_assert_eq(fake_db_session_rooms(1), 2);
+	accepted(1, PART(LOBBY));
+	fake_db_run_all();
+	cr_assert_eq(fake_db_session_rooms(1), 1);
+	frame_in(PCHAT_F_CLOSE, 0, 1, "bye", 3);
+	fake_db_run_all();
+	cr_assert_eq(fake_db_session_rooms(1), 0);
+}
+
+Test(link, lost_module_connection_forgets_session_rooms_but_shutdown_keeps_them)
+{
+	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:bob@example.com");
+	join_lobby(1);
+	join_lobby(2);
+	frames_on_close(conn);
+	fake_db_run_all();
+	cr_assert_eq(fake_db_session_rooms(1), 0);
+	cr_assert_eq(fake_db_session_rooms(2), 0);
+	open_session(3, "sip:carol@example.com");
+	join_lobby(3);
+	frames_refusing = 1; /* shutting down */
+	frames_on_close(conn);
+	sessions_close_all();
+	fake_db_run_all();
+	cr_assert_eq(fake_db_session_rooms(3), 1);
+}
+
+Test(link, open_restores_stored_presence_quietly)
+{
+	const struct sent_frame *f;
+	char p[256];
+	int n;
+
+	fake_db_add_session_room(7, 1, "sip:bob@example.com");
+	fake_db_add_session_room(8, 1, "sip:mallory@example.com");
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	/* bob's session 7 comes back (pchatd restarted); a post queued while its
+	 * restore job is pending is accepted and runs after it */
+	n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep7%cpytest",
+			"sip:bob@example.com", 0, 0, 0);
+	frame_in(PCHAT_F_OPEN, 0, 7, p, (size_t)n + 1);
+	accepted(7, POST(LOBBY, "back"));
+	fake_db_run_all();
+	cr_assert_eq(count_sends(1), 1, "alice gets bob's post, no ntc:join");
+	has(only_send_to(1), "author=\"sip:bob@example.com\"");
+	hasnt(only_send_to(1), "ntc:join");
+	has(only_send_to(7), "author=\"sip:bob@example.com\"");
+	fake_sent_clear();
+	accepted(1, POST(LOBBY, "hello bob"));
+	fake_db_run_all();
+	f = only_send_to(7);
+	has(f, "<chat>hello bob</chat>");
+	/* session 8 comes back as another user: its rows are ignored and dropped */
+	open_session(8, "sip:eve@example.com");
+	cr_assert_eq(fake_db_session_rooms(8), 0);
+	fake_sent_clear();
+	accepted(1, POST(LOBBY, "again"));
+	fake_db_run_all();
+	cr_assert_eq(count_sends(8), 0);
+	cr_assert_eq(count_sends(7), 1);
+}
 
 static void pref_reply(uint64_t sid, const char *body, const char *want)
 {
