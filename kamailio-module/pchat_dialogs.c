@@ -158,11 +158,6 @@ void pchat_sessions_foreach(void (*fn)(struct pchat_session *, void *), void *ar
 		}
 }
 
-int pchat_sessions_count(void)
-{
-	return session_count;
-}
-
 /* tm callback for our INFOs; runs in whichever process sees the final answer. */
 static void info_completed(struct cell *t, int type, struct tmcb_params *ps)
 {

@@ -42,7 +42,6 @@ struct pchat_session *pchat_session_by_dialog(const str *call_id, const str *rem
 void pchat_session_destroy(struct pchat_session *s);
 /* Calls fn for every session (fn may destroy the session it is given). */
 void pchat_sessions_foreach(void (*fn)(struct pchat_session *, void *), void *arg);
-int pchat_sessions_count(void);
 
 /* Sends body as an in-dialog INFO (Content-Type text/plain) through tm.  A 481, 487
  * or timeout answer makes tm's callback report the session dead to the link process. */

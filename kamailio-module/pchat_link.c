@@ -81,17 +81,10 @@ static void reply_ident(unsigned int hash_index, unsigned int label, int code,
 	pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
 }
 
-static const char *retry_after_header(void)
-{
-	static char hdr[64];
-	snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", pchat_retry_after);
-	return hdr;
-}
-
 static void reply_busy(unsigned int hash_index, unsigned int label)
 {
 	update_stat(pchat_stat_busy, 1);
-	reply_ident(hash_index, label, 503, "Service Unavailable", retry_after_header(), NULL,
+	reply_ident(hash_index, label, 503, "Service Unavailable", pchat_retry_after_hdr, NULL,
 			NULL);
 }
 

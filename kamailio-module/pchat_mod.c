@@ -6,6 +6,7 @@
  * extra "pchat link" process (pchat_link.c) owns the chat sessions and the Unix-socket
  * link to the backend.  The pieces talk through the handoff pipe (pchat_handoff.c).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "../../core/sr_module.h"
@@ -36,6 +37,7 @@ int pchat_max_pending = 4096;
 int pchat_backend_timeout_ms = 3000;
 str pchat_node_name = str_init("kamailio");
 
+char pchat_retry_after_hdr[48];
 struct tm_binds pchat_tmb;
 struct pchat_shared *pchat_shared;
 
@@ -171,6 +173,8 @@ static int mod_init(void)
 	if(pchat_session_expires < 90)
 		LM_WARN("session_expires %d is below RFC 4028's minimum of 90 s: for tests only\n",
 				pchat_session_expires);
+	snprintf(pchat_retry_after_hdr, sizeof(pchat_retry_after_hdr), "Retry-After: %d\r\n",
+			pchat_retry_after);
 	if(load_tm_api(&pchat_tmb) < 0) {
 		LM_ERR("the tm module is required\n");
 		return -1;

@@ -36,6 +36,9 @@ extern stat_var *pchat_stat_infos_out;
 extern stat_var *pchat_stat_busy;
 extern stat_var *pchat_stat_sessions_opened;
 
+/* "Retry-After: N\r\n" for every 503 the module sends (built once in mod_init). */
+extern char pchat_retry_after_hdr[];
+
 /* Returns 1 if uri is one of the configured chat pool URIs (scheme, user and host
  * compared; parameters ignored). */
 int pchat_is_pool_uri(const str *uri);

@@ -24,8 +24,6 @@
 #include "pchat_mod.h"
 #include "pchat_request.h"
 
-#define RETRY_AFTER_HDR_MAX 64
-
 int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
 {
 	if(pchat_tmb.t_newtran(msg) == 0)
@@ -43,10 +41,8 @@ int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
 
 static int reply_busy(struct sip_msg *msg)
 {
-	char hdr[RETRY_AFTER_HDR_MAX];
-	snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", pchat_retry_after);
 	update_stat(pchat_stat_busy, 1);
-	return pchat_reply(msg, 503, "Service Unavailable", hdr);
+	return pchat_reply(msg, 503, "Service Unavailable", pchat_retry_after_hdr);
 }
 
 static void find_from_param(struct to_body *from, const char *name, str *out)
