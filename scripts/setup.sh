@@ -13,7 +13,10 @@ mkdir -p "$build"
 packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           libmariadb-dev libevent-dev libxml2-dev libcriterion-dev
           libsofia-sip-ua-dev dpkg-dev pkg-config gcc make
-          pidgin-sipe libpurple-dev)
+          pidgin-sipe libpurple-dev
+          libjansson-dev            # JSON for the admin CLI and the web API
+          chromium chromium-driver  # the web page's browser test (tests/web)
+          jq curl)                  # the browser test drives ChromeDriver's HTTP API
 
 missing=()
 for p in "${packages[@]}"; do

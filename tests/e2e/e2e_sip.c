@@ -918,7 +918,7 @@ static void test_chansrch(void)
 {
     static const struct {
         const char *criteria, *want; /* want: " A | B |" in reply order */
-    } q[] = {{"", " Build Team | Lobby | Ops |"},
+    } q[] = {{"", " Announcements | Build Team | Lobby | Ops |"},
              {"build", " Build Team |"},
              {"COORDINATION", " Build Team |"},
              {"board", ""}};

@@ -1,0 +1,102 @@
+/*
+ * pchat_admin.h - the administration library: every administrative operation on
+ * rooms, categories, policies, configuration, messages and add-ins, with its
+ * authorization, in one place.
+ *
+ * Two front ends call it: the pchat-admin CLI (admin/pchat_admin_cli.c: blocking
+ * calls on its own connection, actor = the administrator) and pchatd's room
+ * management web service (in pchatd's admin worker thread, never in the event
+ * loop; actor = the signed-in user).  Operations are verbs with JSON arguments and
+ * JSON results (jansson), so both front ends are thin and cannot drift apart.
+ *
+ * Every change runs in one transaction with prepared statements only, and bumps
+ * server_config.revision so that pchatd reloads its caches.  The access rules for
+ * users are those of common/pchat_acl.h.
+ *
+ * Verbs (arguments; result).  "room" arguments accept a room's name, its chan id or
+ * its ma-chan:// URI; "category" a category's name or ma-cat:// URI; principals are
+ * user URIs ("sip:alice@example.com"; "alice@example.com" is accepted) or domains.
+ * A list setting (members, managers, presenters, allowed, denied, creators) is
+ * either an array (replaces the list) or {"add": [...], "remove": [...]}.
+ *
+ *   room.new      {name, category?="Default", description?, topic?, privacy?="open",
+ *                  type?="normal", disabled?=false, invitations?="inherit",
+ *                  disclaimer?, addin?, members?, managers?, presenters?}  -> room
+ *                 users: creators of the category; they become its manager when no
+ *                 managers are given.  Members added create invitations (below).
+ *   room.set      {room, any field of room.new except category; name renames} -> room
+ *                 users: the room's managers.
+ *   room.get      {room?, category?, name?(substring)} -> [room...]
+ *                 users: the rooms they may see, each with "rights".
+ *   room.remove   {room} -> {removed: 1}          users: the room's managers.
+ *   room.clear    {room, before?(ISO-8601 UTC)} -> {removed: N messages}
+ *                 users: the room's managers.
+ *   category.new  {name, description?, invitations?=true, file_upload?=true,
+ *                  chat_history?=true, allowed?, denied?, creators?} -> category
+ *   category.set  {category, any field of category.new} -> category
+ *   category.get  {category?} -> [category...]
+ *                 users: the categories they may create rooms in.
+ *   category.remove {category} -> {removed: 1}  (refused while it holds rooms)
+ *   policy.new    {identity ("global" | "site:<domain>" | "tag:<name>"), enabled,
+ *                  description?} -> policy
+ *   policy.set    {identity, enabled?, description?} -> policy
+ *   policy.get    {identity?, user?} -> [policy...] (user: the effective one,
+ *                  with "grant" saying where it comes from)
+ *   policy.remove {identity} -> {removed: 1}
+ *   policy.grant  {policy ("tag:<name>" or null to revoke), user? | site?} -> {granted}
+ *   config.get    {} -> {DefaultChatHistory, MaxFileSizeKB, ParticipantUpdateLimit,
+ *                  MessageSizeLimit, SearchLimit}
+ *   config.set    {any of those} -> config   (DefaultChatHistory 1..500, ...)
+ *   message.get   {room?, author?, text?, since?, until?, limit?=100} -> [message...]
+ *   message.remove  {room?, author?, text?, since?, until?} -> {removed: N}
+ *   message.replace {same filters, replacement} -> {replaced: N}
+ *                 (message.remove/replace need at least one filter)
+ *   addin.new     {name, url} -> addin      addin.set {addin, name?, url?} -> addin
+ *   addin.get     {addin?} -> [addin...]    addin.remove {addin} -> {removed: 1}
+ *   auth.check    {user, password} -> {user: "sip:u@d"}  (SIP credentials: the
+ *                  subscriber table's password or ha1; 403 when wrong)
+ *   reload        {} -> {revision: N}
+ * Only room.*, category.get and auth.check are open to users; the rest is for the
+ * administrator.
+ *
+ * Result objects:
+ *   room     {uri, id, name, description, topic, privacy, type, disabled,
+ *             invitations, disclaimer, category, addin (name or null), members,
+ *             managers, presenters, created, rights? (["see","join","post","manage"])}
+ *   category {uri, id, name, description, invitations, file_upload, chat_history,
+ *             allowed, denied, creators}
+ *   policy   {identity, enabled, description, grants: [principal...]}
+ *   message  {id, room, author, ts, text, replaced}
+ *   addin    {name, url}
+ */
+#ifndef PCHAT_ADMIN_H
+#define PCHAT_ADMIN_H
+
+#include <jansson.h>
+#include <mysql.h>
+
+/* Who asks: user NULL is the administrator (the CLI); otherwise a user URI
+ * ('sip:alice@example.com') already authenticated by the caller. */
+struct pca_actor {
+	const char *user;
+};
+
+/* Why an operation failed: status is HTTP-like (400 bad arguments, 403 not allowed,
+ * 404 no such thing, 409 conflict, 503 database unavailable, 500 other database
+ * error) and msg says it in words for a person. */
+struct pca_error {
+	int status;
+	char msg[256];
+};
+
+/* Runs verb with args (not consumed; NULL = {}) as actor on db.  Returns 0 and sets
+ * *result (owned by the caller), or -1 and fills err.  A connection error leaves
+ * status 503 and nothing changed; the caller may reconnect and run it again. */
+int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *args,
+		json_t **result, struct pca_error *err);
+
+/* Is verb one that changes something (the web service uses POST/PUT/DELETE for
+ * those)?  -1 if there is no such verb. */
+int pca_verb_mutates(const char *verb);
+
+#endif
