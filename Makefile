@@ -12,7 +12,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module backend client run test unit e2e sipe lint clean
+.PHONY: all build setup module backend client admin run test unit e2e sipe web cli lint clean
 
 all: build
 
@@ -34,7 +34,11 @@ backend: setup
 client: setup
 	@$(MAKE) -s -C client SANITIZE=$(SANITIZE)
 
-build: module backend client
+# the administration library and the pchat-admin CLI (admin/, docs/ADMIN.md)
+admin: setup
+	@$(MAKE) -s -C admin SANITIZE=$(SANITIZE)
+
+build: module backend client admin
 	@$(MAKE) -s -C tests/e2e SANITIZE=$(SANITIZE)
 	@$(MAKE) -s -C tests/sipe
 
@@ -53,7 +57,16 @@ e2e: build
 sipe: build
 	@bash tests/sipe/run.sh
 
-test: unit e2e sipe
+# the room management web page in headless Chromium, and its JSON API (docs/WEB.md)
+web: build
+	@bash tests/web/run.sh
+
+# pchat-admin against a private MariaDB (tests/cli)
+cli: admin
+	@$(MAKE) -s -C tests/cli run SANITIZE=$(SANITIZE)
+	@bash tests/cli/run.sh
+
+test: unit e2e sipe web cli
 
 # clang-tidy needs each file's real compile flags (Kamailio's module flags above all),
 # so the builds are recorded with bear into build/tidy/compile_commands.json.
@@ -61,23 +74,25 @@ TIDY_DB := $(TOP)/build/tidy
 lint: build
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
-	  -I common kamailio-module backend client common tests/unit tests/e2e tests/sipe
+	  -I common -I admin kamailio-module backend client common admin tests/unit tests/e2e tests/sipe
 	@rm -rf $(TIDY_DB) && mkdir -p $(TIDY_DB)
 	@cd $(TIDY_DB) && bear -- $(MAKE) -B -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common >/dev/null
-	@cd $(TIDY_DB) && for d in backend client tests/unit tests/e2e tests/sipe; do \
+	@cd $(TIDY_DB) && for d in backend client admin tests/unit tests/e2e tests/sipe; do \
 	  bear --append -- $(MAKE) -B -s -C $(TOP)/$$d >/dev/null || exit 1; done
 	@# one file per run: clang-tidy 14 resolves relative -I paths against the wrong
 	@# directory when one run spans folders
-	@rc=0; for f in $(MODDIR)/*.c backend/*.c client/*.c tests/unit/*.c tests/e2e/*.c \
+	@rc=0; for f in $(MODDIR)/*.c backend/*.c client/*.c admin/*.c tests/unit/*.c tests/e2e/*.c \
 	  tests/sipe/*.c; do \
 	  clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc
 
 clean:
+	-$(MAKE) -s -C admin clean
 	-$(MAKE) -s -C backend clean
 	-$(MAKE) -s -C client clean
 	-$(MAKE) -s -C tests/unit clean
+	-$(MAKE) -s -C tests/cli clean
 	-$(MAKE) -s -C tests/e2e clean
 	-$(MAKE) -s -C tests/sipe clean
 	-$(MAKE) -s -C $(MODDIR) clean PCHAT_COMMON=$(TOP)/common

@@ -32,10 +32,9 @@ struct cmd_def {
 	int (*run)(struct cmd *c);
 };
 
-/* bccontext without a usable bcq/last@cnt: Lync's DefaultChatHistory. */
-#define BCCONTEXT_DEFAULT 30
-/* Most rooms one chansrch returns (the searchLimit of rpl:getserverinfo). */
-#define CHANSRCH_MAX 999
+/* Most rooms one search reads before the access rules pick those the user may
+ * see (cfg.search_limit of them at most are returned). */
+#define ROOM_SCAN_MAX 10000
 /* getpref/setpref limits: label bytes, content (base64) bytes. */
 #define PREF_LABEL_MAX 128
 #define PREF_CONTENT_MAX 65536
@@ -48,7 +47,8 @@ static int run_join(struct cmd *c);
 static int run_bjoin(struct cmd *c);
 static int run_getserverinfo(struct cmd *c);
 static int run_getassociations(struct cmd *c);
-static int run_empty_ok(struct cmd *c);
+static int run_getinv(struct cmd *c);
+static int run_nodespermcreatechild(struct cmd *c);
 static int run_getpref(struct cmd *c);
 static int run_setpref(struct cmd *c);
 static int run_part(struct cmd *c);
@@ -68,9 +68,8 @@ static const struct cmd_def cmd_table[] = {
 	{"cmd:bjoin", run_bjoin},
 	{"cmd:getserverinfo", run_getserverinfo},
 	{"cmd:getassociations", run_getassociations},
-	/* No invitations exist yet; rooms are created out of band (docs/XCCOS.md). */
-	{"cmd:getinv", run_empty_ok},
-	{"cmd:nodespermcreatechild", run_empty_ok},
+	{"cmd:getinv", run_getinv},
+	{"cmd:nodespermcreatechild", run_nodespermcreatechild},
 	{"cmd:getpref", run_getpref},
 	{"cmd:setpref", run_setpref},
 };
@@ -174,6 +173,45 @@ static int reply_empty(struct cmd *c, int code)
 {
 	struct sbuf sb = SBUF_INIT;
 	xccos_build_rpl_empty(&sb, cmd_name(c), c->req.seqid, c->req.envid, code);
+	send_sbuf(c, &sb);
+	return RUN_DONE;
+}
+
+/* ---- access (the rules: common/pchat_acl.c) ---- */
+
+/* 0 if user has the rights `need` in r; otherwise the code to refuse with:
+ * XC_NOT_FOUND when the user may not even see the room (so that a secret room's
+ * existence does not leak: answered exactly like a room that does not exist),
+ * XC_ROOM_DISABLED, or XC_ACCESS_DENIED. */
+static int access_code(const struct room *r, const char *user, unsigned need)
+{
+	unsigned rights = room_rights(r, user);
+	if((rights & need) == need)
+		return 0;
+	if(!(rights & ACL_SEE))
+		return XC_NOT_FOUND;
+	if(r->disabled)
+		return XC_ROOM_DISABLED;
+	return XC_ACCESS_DENIED;
+}
+
+static const char *access_reason(int code)
+{
+	switch(code) {
+		case XC_ROOM_DISABLED: return "the room is disabled";
+		case XC_ACCESS_DENIED: return "only members of this room may enter it";
+		default: return "";
+	}
+}
+
+/* Refuses a command about a room with the code access_code chose. */
+static int reply_refused(struct cmd *c, int code)
+{
+	struct sbuf sb = SBUF_INIT;
+	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
+		return reply_empty(c, code); /* the same as for an unknown room */
+	xccos_build_rpl_reason(&sb, cmd_name(c), c->req.seqid, c->req.envid, code,
+			access_reason(code));
 	send_sbuf(c, &sb);
 	return RUN_DONE;
 }
@@ -343,17 +381,6 @@ static void on_session_room_done(struct db_job *job)
 	(void)job; /* failures are logged by the worker */
 }
 
-/* Keeps session_rooms, the presence a restart of pchatd restores: in (1) or out (0). */
-static void submit_session_room(const struct session *s, const struct room *r, int in)
-{
-	struct db_job *job = db_job_new(DB_SESSION_ROOM, on_session_room_done, NULL);
-	job->session_id = s->sid;
-	job->room_id = r->id;
-	job->user = xstrdup(s->user);
-	job->flag = in;
-	db_submit(job);
-}
-
 void commands_forget_rooms(const struct session *s)
 {
 	struct db_job *job = db_job_new(DB_SESSION_CLEAR, on_session_room_done, NULL);
@@ -368,8 +395,16 @@ static void on_restore_loaded(struct db_job *job)
 
 	for(i = 0; job->status == DB_OK && i < job->nrooms; i++) {
 		struct room *r = room_add(&job->rooms[i]); /* cached even if nobody waits now */
+		if(r == NULL || c->sess->closed)
+			continue;
+		if(!(room_rights(r, c->sess->user) & ACL_JOIN)) {
+			log_info(SESS_FMT ": presence in %s not restored: no longer allowed in",
+					SESS_ARGS(c->sess), r->uri);
+			room_store_presence(c->sess, r, 0);
+			continue;
+		}
 		/* Quietly: the client believes it never left, and so do the others. */
-		if(!c->sess->closed && room_enter(r, c->sess) != ROOM_ALREADY_IN)
+		if(room_enter(r, c->sess) != ROOM_ALREADY_IN)
 			log_info(SESS_FMT ": presence in %s restored", SESS_ARGS(c->sess), r->uri);
 	}
 	cmd_finish(c);
@@ -411,7 +446,8 @@ static int push_history(struct cmd *c, struct room **rooms, size_t n)
 		struct db_job *job = db_job_new(DB_HISTORY, on_pushed_history, c);
 		job->aux = rooms[i];
 		job->room_id = rooms[i]->id;
-		job->limit = BCCONTEXT_DEFAULT < cfg.bccontext_max ? BCCONTEXT_DEFAULT : cfg.bccontext_max;
+		job->limit = cfg.default_chat_history < cfg.bccontext_max ? cfg.default_chat_history
+									   : cfg.bccontext_max;
 		c->pushes++;
 		db_submit(job);
 	}
@@ -427,15 +463,22 @@ static int join_rooms(struct cmd *c)
 	size_t i, j, n = 0, nfails = 0;
 	int rc = RUN_DONE;
 
+	int code = 0; /* join: why its room was not joined */
+
 	for(i = 0; i < c->nuris; i++) {
 		struct room *r = c->uris[i] ? room_find(c->uris[i]) : NULL;
-		if(r == NULL) {
-			/* Our choice (docs/XCCOS.md): ERR_NOT_FOUND for an unknown room,
-			 * OPERATION_FAILED when the database could not tell. */
+		int why = r ? access_code(r, c->sess->user, ACL_JOIN)
+			    : c->load_failed ? XC_INTERNAL : XC_NOT_FOUND;
+		if(why) {
+			/* Our choice (docs/XCCOS.md): the code's token (ERR_NOT_FOUND also for
+			 * a room the user may not see), OPERATION_FAILED when the database
+			 * could not tell. */
 			const struct xccos_chanid *id = &c->req.chanids[i];
 			fails[nfails++] = (struct xccos_join_fail){
-					c->load_failed ? "OPERATION_FAILED" : "ERR_NOT_FOUND",
+					why == XC_INTERNAL ? "OPERATION_FAILED" : xccos_resp_token(why),
 					id->domain ? id->domain : "", id->value ? id->value : ""};
+			if(code == 0)
+				code = why;
 			continue;
 		}
 		for(j = 0; j < n && rooms[j] != r; j++)
@@ -444,14 +487,14 @@ static int join_rooms(struct cmd *c)
 			rooms[n++] = r;
 	}
 	if(!is_bjoin(c) && n == 0) {
-		rc = reply_empty(c, c->load_failed ? XC_INTERNAL : XC_NOT_FOUND);
+		rc = reply_refused(c, code ? code : XC_NOT_FOUND);
 		goto out;
 	}
 	for(i = 0; i < n; i++) {
 		how[i] = room_enter(rooms[i], c->sess);
 		if(how[i] != ROOM_ALREADY_IN) {
 			submit_follow(c->sess->user, rooms[i], NULL);
-			submit_session_room(c->sess, rooms[i], 1);
+			room_store_presence(c->sess, rooms[i], 1);
 		}
 	}
 	send_join_reply(c, rooms, n, fails, nfails);
@@ -543,7 +586,7 @@ static int run_part(struct cmd *c)
 	r = room_find(c->req.chanib_uri);
 	if(r && room_member(r, c->sess)) {
 		room_leave(r, c->sess);
-		submit_session_room(c->sess, r, 0);
+		room_store_presence(c->sess, r, 0);
 	}
 	/* Parting a room stops following it (joining follows it again). */
 	submit_follow(c->sess->user, NULL, c->req.chanib_uri);
@@ -599,9 +642,10 @@ static void on_history(struct db_job *job)
 static int query_history(struct cmd *c)
 {
 	struct db_job *job;
-	/* Open rooms can be read without joining (clients ask right after a restart). */
-	if(c->room->privacy != ROOM_OPEN && room_member(c->room, c->sess) == NULL)
-		return reply_empty(c, XC_ACCESS_DENIED);
+	/* Whoever may join may read, present or not (clients ask right after a restart). */
+	int code = access_code(c->room, c->sess->user, ACL_JOIN);
+	if(code)
+		return reply_refused(c, code);
 	job = db_job_new(DB_HISTORY, on_history, c);
 	job->room_id = c->room->id;
 	job->limit = c->limit;
@@ -613,7 +657,7 @@ static int query_history(struct cmd *c)
 
 static int run_bccontext(struct cmd *c)
 {
-	long want = c->req.bcq_last > 0 ? c->req.bcq_last : BCCONTEXT_DEFAULT;
+	long want = c->req.bcq_last > 0 ? c->req.bcq_last : (long)cfg.default_chat_history;
 	if(c->uri == NULL)
 		return reply_empty(c, XC_BAD_REQUEST);
 	c->limit = want > (long)cfg.bccontext_max ? cfg.bccontext_max : (unsigned)want;
@@ -622,28 +666,33 @@ static int run_bccontext(struct cmd *c)
 
 /* ---- cmd:chansrch ---- */
 
+/* What a room list shows: chansrch and the member view of getassociations the
+ * rooms the user may see, the manager view those the user manages. */
+static unsigned list_needs(const struct cmd *c)
+{
+	return c->def->run == run_getassociations && c->req.mentions_manager ? ACL_MANAGE
+									      : ACL_SEE;
+}
+
 static void send_rooms(struct cmd *c, const struct db_job *job)
 {
-	struct xccos_room_info *rooms = xcalloc(job->nrooms, sizeof(*rooms));
-	char **uris = xcalloc(job->nrooms, sizeof(*uris));
+	struct xccos_room_info *rooms = xcalloc(job->nrooms + 1, sizeof(*rooms));
 	struct sbuf sb = SBUF_INIT;
 	size_t i, n = 0, all;
+	unsigned need = list_needs(c);
+	int unread = c->def->run == run_getassociations && !c->req.mentions_manager;
+	/* SearchLimit bounds searches; a user's own rooms are all listed. */
+	size_t max = c->def->run == run_chansrch ? cfg.search_limit : job->nrooms;
 
-	for(i = 0; i < job->nrooms; i++) {
+	for(i = 0; i < job->nrooms && n < max; i++) {
 		const struct db_room *row = &job->rooms[i];
-		char *uri = room_uri_make(row->domain, row->chan_id);
-		const struct room *cached;
-		if(uri == NULL)
+		struct room *r = room_add(row); /* the row is as fresh as the cache */
+		if(r == NULL || (room_rights(r, c->sess->user) & need) != need)
 			continue;
-		cached = room_find(uri);
-		uris[n] = uri;
-		rooms[n] = (struct xccos_room_info){uri, row->name, row->topic, row->description,
-				cached ? cached->nusers : 0,
-				room_privacy_parse(row->privacy) != ROOM_OPEN, 0, 0};
+		room_info(r, &rooms[n]);
 		/* getassociations: unread counts for followed rooms the user is not in
 		 * (our info id, docs/XCCOS.md). */
-		if(c->def->run == run_getassociations &&
-				(cached == NULL || !room_has_user(cached, c->sess->user))) {
+		if(unread && !room_has_user(r, c->sess->user)) {
 			rooms[n].has_unread = 1;
 			rooms[n].unread = row->unread > UINT_MAX ? UINT_MAX : (unsigned)row->unread;
 		}
@@ -659,14 +708,12 @@ static void send_rooms(struct cmd *c, const struct db_job *job)
 	if(n < all)
 		log_warn("%s returns %zu of %zu rooms (frame size)", cmd_name(c), n, all);
 	send_sbuf(c, &sb);
-	for(i = 0; i < all; i++)
-		free(uris[i]);
-	free(uris);
 	free(rooms);
 }
 
-/* Finishes chansrch and getassociations: both answer with the rooms the job found. */
-static void on_room_list(struct db_job *job)
+/* Finishes a command whose answer is built from what its job read: send(c, job),
+ * or code 500 if the database failed. */
+static void answer_with(struct db_job *job, void (*send)(struct cmd *, const struct db_job *))
 {
 	struct cmd *c = job->arg;
 	if(c->sess->closed) {
@@ -674,18 +721,31 @@ static void on_room_list(struct db_job *job)
 	} else if(job->status != DB_OK)
 		reply_empty(c, XC_INTERNAL);
 	else
-		send_rooms(c, job);
+		send(c, job);
 	cmd_finish(c);
+}
+
+/* Finishes chansrch and getassociations: both answer with the rooms the job found. */
+static void on_room_list(struct db_job *job)
+{
+	answer_with(job, send_rooms);
+}
+
+/* Every room whose name or description contains criteria ("": all); the access
+ * rules then pick those to show (send_rooms). */
+static int search_rooms(struct cmd *c, const char *criteria)
+{
+	struct db_job *job = db_job_new(DB_SEARCH, on_room_list, c);
+	job->criteria = xstrdup(criteria);
+	job->limit = ROOM_SCAN_MAX;
+	db_submit(job);
+	return RUN_WAIT;
 }
 
 static int run_chansrch(struct cmd *c)
 {
 	/* Every qtype is treated as BYNAME; empty criteria lists all visible rooms. */
-	struct db_job *job = db_job_new(DB_SEARCH, on_room_list, c);
-	job->criteria = xstrdup(c->req.criteria ? c->req.criteria : "");
-	job->limit = CHANSRCH_MAX;
-	db_submit(job);
-	return RUN_WAIT;
+	return search_rooms(c, c->req.criteria ? c->req.criteria : "");
 }
 
 /* ---- cmd:getserverinfo ---- */
@@ -712,8 +772,8 @@ static void send_serverinfo(struct cmd *c)
 	clock_now_ms(&now);
 	format_ts(ts, now.tv_sec, (unsigned)(now.tv_nsec / 1000000));
 	si = (struct xccos_server_info){c->req.info_type ? c->req.info_type : "", ts,
-			CHANSRCH_MAX, cfg.message_max_bytes, cfg.message_max_bytes, root,
-			srv_db_version, BCCONTEXT_DEFAULT, cfg.bccontext_max};
+			cfg.search_limit, cfg.message_max_bytes, cfg.message_max_bytes, root,
+			srv_db_version, cfg.default_chat_history, cfg.bccontext_max};
 	xccos_build_serverinfo(&sb, c->req.seqid, c->req.envid, &si);
 	send_sbuf(c, &sb);
 	free(root);
@@ -755,29 +815,117 @@ void commands_free_all(void)
 
 /* ---- cmd:getassociations ---- */
 
-/* Shape unknown (docs/XCCOS.md): member view = the rooms the user follows, as
- * chansrch lists them; manager view (any data attribute mentions "manager") =
- * nothing, as no managers exist yet. */
+/* Shape unknown (docs/XCCOS.md): member view = the rooms the user follows and may
+ * still see, as chansrch lists them; manager view (any data attribute mentions
+ * "manager") = the rooms the user manages. */
 static int run_getassociations(struct cmd *c)
 {
 	struct db_job *job;
-	if(c->req.mentions_manager) {
-		struct sbuf sb = SBUF_INIT;
-		xccos_build_room_list(&sb, cmd_name(c), c->req.seqid, c->req.envid, NULL, 0);
-		send_sbuf(c, &sb);
-		return RUN_DONE;
-	}
+	if(c->req.mentions_manager)
+		return search_rooms(c, "");
 	job = db_job_new(DB_ASSOCIATIONS, on_room_list, c);
 	job->user = xstrdup(c->sess->user);
 	db_submit(job);
 	return RUN_WAIT;
 }
 
-/* ---- cmd:getinv, cmd:nodespermcreatechild ---- */
+/* ---- cmd:getinv ---- */
 
-static int run_empty_ok(struct cmd *c)
+static void send_invitations(struct cmd *c, const struct db_job *job)
 {
-	return reply_empty(c, XC_OK);
+	struct xccos_invitation *inv = xcalloc(job->nrooms + 1, sizeof(*inv));
+	struct sbuf sb = SBUF_INIT;
+	size_t i, n = 0;
+
+	for(i = 0; i < job->nrooms; i++) {
+		const struct db_room *row = &job->rooms[i];
+		struct room *r = room_add(row);
+		/* An invitation to a room the user may no longer see is not shown. */
+		if(r && (room_rights(r, c->sess->user) & ACL_SEE))
+			inv[n++] = (struct xccos_invitation){row->inv_id, r->uri, r->name, row->inviter,
+					row->inv_ts};
+	}
+	xccos_build_getinv(&sb, c->req.seqid, c->req.envid, inv, n);
+	send_sbuf(c, &sb);
+	free(inv);
+}
+
+static void on_invitations(struct db_job *job)
+{
+	answer_with(job, send_invitations);
+}
+
+/* All the user's invitations, whatever inv@inviteId says (sipe always sends 1;
+ * docs/XCCOS.md). */
+static int run_getinv(struct cmd *c)
+{
+	struct db_job *job = db_job_new(DB_GET_INV, on_invitations, c);
+	job->user = xstrdup(c->sess->user);
+	db_submit(job);
+	return RUN_WAIT;
+}
+
+/* ---- cmd:nodespermcreatechild ---- */
+
+static int may_create(const struct db_category *cat, const char *user)
+{
+	struct plist allowed = {0}, denied = {0}, creators = {0};
+	struct acl_list a, d, cr;
+	int ok;
+	plist_set(&allowed, cat->allowed);
+	plist_set(&denied, cat->denied);
+	plist_set(&creators, cat->creators);
+	a = plist_acl(&allowed);
+	d = plist_acl(&denied);
+	cr = plist_acl(&creators);
+	ok = acl_may_create(&a, &d, &cr, user);
+	plist_free(&allowed);
+	plist_free(&denied);
+	plist_free(&creators);
+	return ok;
+}
+
+static char *category_uri(const struct db_category *cat)
+{
+	size_t n = strlen("ma-cat:///") + strlen(cat->domain) + strlen(cat->cat_id) + 1;
+	char *uri = xmalloc(n);
+	snprintf(uri, n, "ma-cat://%s/%s", cat->domain, cat->cat_id);
+	return uri;
+}
+
+static void send_categories(struct cmd *c, const struct db_job *job)
+{
+	struct xccos_category *cats = xcalloc(job->ncats + 1, sizeof(*cats));
+	char **uris = xcalloc(job->ncats + 1, sizeof(*uris));
+	struct sbuf sb = SBUF_INIT;
+	size_t i, n = 0;
+
+	for(i = 0; i < job->ncats; i++) {
+		const struct db_category *cat = &job->cats[i];
+		if(!may_create(cat, c->sess->user))
+			continue;
+		uris[n] = category_uri(cat);
+		cats[n] = (struct xccos_category){uris[n], cat->name, cat->description};
+		n++;
+	}
+	xccos_build_categories(&sb, c->req.seqid, c->req.envid, cats, n);
+	send_sbuf(c, &sb);
+	for(i = 0; i < n; i++)
+		free(uris[i]);
+	free(uris);
+	free(cats);
+}
+
+static void on_categories(struct db_job *job)
+{
+	answer_with(job, send_categories);
+}
+
+/* The categories the user may create rooms in (docs/XCCOS.md). */
+static int run_nodespermcreatechild(struct cmd *c)
+{
+	db_submit(db_job_new(DB_CATEGORIES, on_categories, c));
+	return RUN_WAIT;
 }
 
 /* ---- cmd:getpref, cmd:setpref ---- */
@@ -913,13 +1061,34 @@ static void store_post(struct cmd *c)
 	db_submit(job);
 }
 
+/* Why the session may not post to uri now, or NULL (the SIP status line of the
+ * refusal).  A room the user may not see is refused like one that does not exist;
+ * pending: a join of the room is queued (its post is checked again when it runs). */
+static const char *post_refusal(const struct room *r, const struct session *s, int pending)
+{
+	unsigned rights = r ? room_rights(r, s->user) : 0;
+	if(!(rights & ACL_SEE))
+		return pending ? NULL : "403 Not In The Room";
+	if(r->disabled)
+		return "403 Room Disabled";
+	if(!(rights & ACL_JOIN))
+		return "403 Members Only";
+	if(room_member(r, s) == NULL)
+		return pending ? NULL : "403 Not In The Room";
+	if(!(rights & ACL_POST))
+		return "403 Only Presenters May Post"; /* the one rule left: an auditorium */
+	return NULL;
+}
+
 static int run_grpchat(struct cmd *c)
 {
+	const char *why;
 	if(c->room == NULL)
 		c->room = room_find(c->uri); /* accepted while its join was pending */
-	if(c->room == NULL || room_member(c->room, c->sess) == NULL) {
-		log_warn(SESS_FMT ": post to %s dropped: not in the room", SESS_ARGS(c->sess),
-				c->uri);
+	why = post_refusal(c->room, c->sess, 0);
+	if(why) {
+		/* Accepted already (its join was pending, or the rights changed since). */
+		log_warn(SESS_FMT ": post to %s dropped: %s", SESS_ARGS(c->sess), c->uri, why + 4);
 		return RUN_DONE;
 	}
 	store_post(c);
@@ -958,28 +1127,27 @@ static int join_pending(const struct session *s, const char *uri)
 	return 0;
 }
 
-/* May this post be accepted?  Returns 0, or -1 with the reason logged. */
-static int check_post(struct cmd *c)
+/* May this post be accepted?  Returns NULL, or the SIP status line to refuse it
+ * with (logged).  A post while its join is pending is checked when it runs. */
+static const char *check_post(struct cmd *c)
 {
 	struct session *s = c->sess;
 	const char *why = NULL;
 
 	if(c->uri == NULL)
-		why = "no chanUri";
+		why = "403 Forbidden"; /* no chanUri */
 	else if(!c->req.has_chat || c->req.text_len == 0)
-		why = "no chat text";
+		why = "403 Empty Message";
 	else if(c->req.text_len > cfg.message_max_bytes)
-		why = "text over --message-max-bytes";
+		why = "403 Message Too Long"; /* over MessageSizeLimit */
 	else {
 		c->room = room_find(c->uri);
-		if((c->room == NULL || room_member(c->room, s) == NULL) && !join_pending(s, c->uri))
-			why = "not in the room";
+		why = post_refusal(c->room, s, join_pending(s, c->uri));
 	}
-	if(why == NULL)
-		return 0;
-	log_info(SESS_FMT ": post to %s rejected: %s (%zu bytes)", SESS_ARGS(s),
-			c->uri ? c->uri : "?", why, c->req.text_len);
-	return -1;
+	if(why)
+		log_info(SESS_FMT ": post to %s rejected: %s (%zu bytes)", SESS_ARGS(s),
+				c->uri ? c->uri : "?", why + 4, c->req.text_len);
+	return why;
 }
 
 /* ---- accepting ---- */
@@ -1015,8 +1183,9 @@ int commands_accept(struct session *s, const char *payload, size_t len, char *re
 	} else if(c->req.kind == XCCOS_GRPCHAT) {
 		c->def = &def_grpchat;
 		c->uri = c->req.chan_uri ? xstrdup(c->req.chan_uri) : NULL;
-		if(check_post(c) < 0) {
-			snprintf(reject, rejectlen, "403 Forbidden");
+		const char *refusal = check_post(c);
+		if(refusal) {
+			snprintf(reject, rejectlen, "%s", refusal);
 			cmd_free(c);
 			return -1;
 		}
@@ -1052,7 +1221,7 @@ void commands_session_closed(struct session *s)
 		if(c->def == &def_grpchat && c->room == NULL)
 			c->room = room_find(c->uri);
 		/* An accepted post is stored even though its poster has gone. */
-		if(c->def == &def_grpchat && c->room && room_member(c->room, s)) {
+		if(c->def == &def_grpchat && post_refusal(c->room, s, 0) == NULL) {
 			store_post(c);
 			s->posts_inflight++;
 		} else {

@@ -7,6 +7,11 @@
 #include <getopt.h>
 #include <string.h>
 
+/* Where the web page is when --web-root is not given (backend/Makefile sets it). */
+#ifndef PCHAT_WEB_ROOT
+#define PCHAT_WEB_ROOT "/usr/share/pchat/web"
+#endif
+
 struct config cfg;
 
 void config_defaults(struct config *c)
@@ -20,8 +25,11 @@ void config_defaults(struct config *c)
 	c->xml_max_bytes = 65536;
 	c->bccontext_max = 500;
 	c->participant_update_limit = 75;
+	c->default_chat_history = 30;
+	c->search_limit = 999;
 	c->shutdown_timeout = 10;
 	c->log_level = LL_INFO;
+	c->web_root = PCHAT_WEB_ROOT;
 }
 
 static void usage(FILE *out)
@@ -47,6 +55,9 @@ static void usage(FILE *out)
 	      "                           most N users (75)\n"
 	      "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
 	      "  --log-level LEVEL        error, warn, info or debug (info)\n"
+	      "  --http ADDR:PORT         serve the room management web page and its JSON\n"
+	      "                           API there (default: off), e.g. 127.0.0.1:8080\n"
+	      "  --web-root DIR           the web page's files (default " PCHAT_WEB_ROOT ")\n"
 	      "  --help                   show this help\n",
 			out);
 }
@@ -67,6 +78,8 @@ enum {
 	OPT_PARTICIPANT_LIMIT,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_LOG_LEVEL,
+	OPT_HTTP,
+	OPT_WEB_ROOT,
 	OPT_HELP,
 };
 
@@ -86,6 +99,8 @@ static const struct option long_options[] = {
 	{"participant-update-limit", required_argument, NULL, OPT_PARTICIPANT_LIMIT},
 	{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"http", required_argument, NULL, OPT_HTTP},
+	{"web-root", required_argument, NULL, OPT_WEB_ROOT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -110,6 +125,22 @@ static int nonempty(const char *name, const char *arg, const char **out, FILE *e
 		fprintf(err, "pchatd: --%s must not be empty\n", name);
 		return -1;
 	}
+	*out = arg;
+	return 0;
+}
+
+/* --http ADDR:PORT: checked here so that a typo fails at start-up, not later. */
+static int http_address(const char *arg, const char **out, FILE *err)
+{
+	const char *colon = strrchr(arg, ':');
+	unsigned port;
+	if(colon == NULL || colon == arg) {
+		fprintf(err, "pchatd: --http wants ADDR:PORT (e.g. 127.0.0.1:8080), not '%s'\n",
+				arg);
+		return -1;
+	}
+	if(number("http port", colon + 1, 1, 65535, &port, err) < 0)
+		return -1;
 	*out = arg;
 	return 0;
 }
@@ -141,6 +172,8 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 					&c->participant_update_limit, err);
 		case OPT_SHUTDOWN_TIMEOUT:
 			return number("shutdown-timeout", arg, 0, 3600, &c->shutdown_timeout, err);
+		case OPT_HTTP: return http_address(arg, &c->http_addr, err);
+		case OPT_WEB_ROOT: return nonempty("web-root", arg, &c->web_root, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
 				return 0;

@@ -22,7 +22,13 @@ struct config {
 	unsigned xml_max_bytes;     /* XCCOS envelope limit, checked before parsing */
 	unsigned bccontext_max;     /* cap of bcq last cnt */
 	unsigned participant_update_limit; /* rooms with more users: no roster notices */
+	/* server_config rows (reload.c) override message_max_bytes and
+	 * participant_update_limit, and set these two (no options): */
+	unsigned default_chat_history; /* bccontext/bjoin count when none is asked (30) */
+	unsigned search_limit;      /* most rooms one chansrch returns (999) */
 	unsigned shutdown_timeout;  /* seconds to flush the DB queue on SIGTERM */
+	const char *http_addr;      /* --http ADDR:PORT (web service); NULL: off */
+	const char *web_root;       /* --web-root DIR: the room management page */
 	enum log_level log_level;
 };
 

@@ -30,10 +30,11 @@ enum db_job_type {
 	DB_LOAD_ROOM,  /* room by (domain, chan_id) -> rooms[0] */
 	DB_INSERT_MSG, /* one post -> msg_id; consecutive inserts share one transaction */
 	DB_HISTORY,    /* last `limit` messages of room_id -> msgs, oldest first */
-	DB_SEARCH,     /* non-secret rooms whose name or description contains criteria */
+	DB_SEARCH,     /* rooms whose name or description contains criteria (at most
+			* limit); the caller applies the access rules */
 	DB_FOLLOW,     /* flag 1: user follows room_id (idempotent); flag 0: unfollows it */
 	DB_ASSOCIATIONS, /* the rooms user follows -> rooms, by name */
-	DB_SERVER_CONFIG, /* server_config rows -> db_version, root_id */
+	DB_SERVER_CONFIG, /* server_config rows -> db_version, root_id, conf[] */
 	DB_GET_PREF,   /* (user, label) -> pref_seqid, pref_content; NOT_FOUND unless
 			* flag (createdefault) creates an empty one */
 	DB_SET_PREF,   /* stores (user, label, content), bumps the seqid -> pref_seqid */
@@ -43,6 +44,20 @@ enum db_job_type {
 	DB_SESSION_CLEAR, /* session_id ended: forget all its rooms */
 	DB_SESSION_ROOMS, /* the rooms session_id of user is in -> rooms; rows of
 			   * another user on that id are deleted */
+	DB_ROOMS_ALL,  /* every room -> rooms (the cache's reload) */
+	DB_GET_INV,    /* user's invitations -> rooms (with inv_id, inviter, inv_ts) */
+	DB_CATEGORIES, /* every category with its principal lists -> cats */
+};
+
+/* server_config values pchatd follows (DB_SERVER_CONFIG -> conf[], -1 if the row is
+ * missing or not a number). */
+enum db_conf_key {
+	DB_CONF_DEFAULT_CHAT_HISTORY,
+	DB_CONF_PARTICIPANT_UPDATE_LIMIT,
+	DB_CONF_MESSAGE_SIZE_LIMIT,
+	DB_CONF_SEARCH_LIMIT,
+	DB_CONF_REVISION,
+	DB_CONF_N
 };
 
 enum db_status {
@@ -59,7 +74,22 @@ struct db_room {
 	char *description;
 	char *topic;
 	char privacy[8]; /* "open", "closed" or "secret" */
+	char type[12];   /* "normal" or "auditorium" */
+	int disabled;
+	/* Principal lists (sql/migrations/005_rooms_admin.sql), each a space-separated
+	 * string ("" if empty): the room's and its category's. */
+	char *members, *managers, *presenters, *allowed, *denied;
 	uint64_t unread; /* ASSOCIATIONS: messages after the user's read position */
+	uint64_t inv_id; /* GET_INV: the invitation */
+	char *inviter;   /* GET_INV */
+	char inv_ts[TS_BUFSZ]; /* GET_INV: when it was made */
+};
+
+/* A category (DB_CATEGORIES); lists as in db_room. */
+struct db_category {
+	uint64_t id;
+	char *domain, *cat_id, *name, *description;
+	char *allowed, *denied, *creators;
 };
 
 struct db_msg {
@@ -97,7 +127,8 @@ struct db_job {
 
 	/* outputs */
 	uint64_t msg_id;       /* INSERT_MSG */
-	struct db_room *rooms; /* LOAD_ROOM (1), SEARCH, ASSOCIATIONS, SESSION_ROOMS */
+	struct db_room *rooms; /* LOAD_ROOM (1), SEARCH, ASSOCIATIONS, SESSION_ROOMS,
+				* ROOMS_ALL, GET_INV */
 	size_t nrooms;
 	struct db_msg *msgs; /* HISTORY */
 	size_t nmsgs;
@@ -105,6 +136,9 @@ struct db_job {
 	char *pref_content;    /* GET_PREF */
 	char *db_version;      /* SERVER_CONFIG */
 	char *root_id;         /* SERVER_CONFIG */
+	long long conf[DB_CONF_N]; /* SERVER_CONFIG */
+	struct db_category *cats; /* CATEGORIES */
+	size_t ncats;
 
 	struct list link; /* in the todo or done queue */
 };

@@ -23,6 +23,23 @@ static void room_clear(struct db_room *r)
 	free(r->name);
 	free(r->description);
 	free(r->topic);
+	free(r->members);
+	free(r->managers);
+	free(r->presenters);
+	free(r->allowed);
+	free(r->denied);
+	free(r->inviter);
+}
+
+static void category_clear(struct db_category *c)
+{
+	free(c->domain);
+	free(c->cat_id);
+	free(c->name);
+	free(c->description);
+	free(c->allowed);
+	free(c->denied);
+	free(c->creators);
 }
 
 void db_job_clear_results(struct db_job *job)
@@ -40,6 +57,11 @@ void db_job_clear_results(struct db_job *job)
 	free(job->msgs);
 	job->msgs = NULL;
 	job->nmsgs = 0;
+	for(i = 0; i < job->ncats; i++)
+		category_clear(&job->cats[i]);
+	free(job->cats);
+	job->cats = NULL;
+	job->ncats = 0;
 	job->msg_id = 0;
 	job->pref_seqid = 0;
 	free(job->pref_content);

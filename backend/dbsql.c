@@ -14,9 +14,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Every query that returns rooms returns these columns first (fetch_rooms reads
+ * them): the row, then the principal lists the access rules need (common/pchat_acl),
+ * each as one space-separated string (principals hold no blanks).
+ */
+#define PRINCIPALS(table, key, value, role) \
+	"(SELECT GROUP_CONCAT(principal SEPARATOR ' ') FROM " table \
+	" WHERE " key " = " value " AND role = '" role "')"
+#define ROOM_COLS \
+	"r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy, r.room_type," \
+	" r.disabled, " \
+	PRINCIPALS("room_principals", "room_id", "r.id", "member") ", " \
+	PRINCIPALS("room_principals", "room_id", "r.id", "manager") ", " \
+	PRINCIPALS("room_principals", "room_id", "r.id", "presenter") ", " \
+	PRINCIPALS("category_principals", "category_id", "r.category_id", "allowed") ", " \
+	PRINCIPALS("category_principals", "category_id", "r.category_id", "denied")
+
 static const char SQL_LOAD[] =
-	"SELECT id, domain, chan_id, name, description, topic, privacy"
-	" FROM rooms WHERE domain = ? AND chan_id = ?";
+	"SELECT " ROOM_COLS " FROM rooms r WHERE r.domain = ? AND r.chan_id = ?";
 static const char SQL_INSERT[] =
 	"INSERT INTO messages (room_id, author, posted_at, body) VALUES (?, ?, ?, ?)";
 /* The newest `limit` messages, returned oldest first. */
@@ -28,10 +44,21 @@ static const char SQL_HISTORY[] =
 /* INSTR rather than LIKE: the search text needs no %/_ escaping.  The column
  * collation (utf8mb4_general_ci) makes the match case-insensitive. */
 static const char SQL_SEARCH[] =
-	"SELECT id, domain, chan_id, name, description, topic, privacy FROM rooms"
-	" WHERE privacy <> 'secret'"
-	"  AND (? = '' OR INSTR(name, ?) > 0 OR INSTR(description, ?) > 0)"
-	" ORDER BY name LIMIT ?";
+	"SELECT " ROOM_COLS " FROM rooms r"
+	" WHERE (? = '' OR INSTR(r.name, ?) > 0 OR INSTR(r.description, ?) > 0)"
+	" ORDER BY r.name LIMIT ?";
+static const char SQL_ROOMS_ALL[] = "SELECT " ROOM_COLS " FROM rooms r ORDER BY r.id";
+/* A user's invitations, oldest first. */
+static const char SQL_GET_INV[] =
+	"SELECT " ROOM_COLS ", i.id, i.inviter, i.created_at"
+	" FROM invitations i JOIN rooms r ON r.id = i.room_id"
+	" WHERE i.user_uri = ? ORDER BY i.id";
+static const char SQL_CATEGORIES[] =
+	"SELECT c.id, c.domain, c.cat_id, c.name, c.description, "
+	PRINCIPALS("category_principals", "category_id", "c.id", "allowed") ", "
+	PRINCIPALS("category_principals", "category_id", "c.id", "denied") ", "
+	PRINCIPALS("category_principals", "category_id", "c.id", "creator")
+	" FROM categories c ORDER BY c.name";
 
 /* Paging backwards: the `limit` messages before a msgid, returned oldest first. */
 static const char SQL_HISTORY_BEFORE[] =
@@ -46,7 +73,7 @@ static const char SQL_UNFOLLOW[] =
 	" (SELECT id FROM rooms WHERE domain = ? AND chan_id = ?)";
 /* With the count of messages after the user's read position (index range scan). */
 static const char SQL_ASSOC[] =
-	"SELECT r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy,"
+	"SELECT " ROOM_COLS ","
 	"  (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id"
 	"    AND m.id > COALESCE(p.last_msgid, 0)) AS unread"
 	" FROM followed_rooms f JOIN rooms r ON r.id = f.room_id"
@@ -55,8 +82,14 @@ static const char SQL_ASSOC[] =
 static const char SQL_SAVE_READ[] =
 	"INSERT INTO room_read_positions (user_uri, room_id, last_msgid) VALUES (?, ?, ?)"
 	" ON DUPLICATE KEY UPDATE last_msgid = GREATEST(last_msgid, VALUES(last_msgid))";
+/* Polled every second (revision): a handful of rows by primary key. */
 static const char SQL_SERVER_CONFIG[] =
-	"SELECT name, value FROM server_config WHERE name IN ('db_version', 'root_category')";
+	"SELECT name, value FROM server_config WHERE name IN ('db_version', 'root_category',"
+	" 'DefaultChatHistory', 'ParticipantUpdateLimit', 'MessageSizeLimit', 'SearchLimit',"
+	" 'revision')";
+/* The names of enum db_conf_key's rows. */
+static const char *const conf_names[DB_CONF_N] = {"DefaultChatHistory",
+		"ParticipantUpdateLimit", "MessageSizeLimit", "SearchLimit", "revision"};
 static const char SQL_GET_PREF[] =
 	"SELECT seqid, content FROM user_prefs WHERE user_uri = ? AND label = ?";
 static const char SQL_CREATE_PREF[] =
@@ -71,7 +104,7 @@ static const char SQL_SROOM_DEL[] =
 	"DELETE FROM session_rooms WHERE session_id = ? AND room_id = ?";
 static const char SQL_SROOM_CLEAR[] = "DELETE FROM session_rooms WHERE session_id = ?";
 static const char SQL_SROOM_LIST[] =
-	"SELECT r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy"
+	"SELECT " ROOM_COLS
 	" FROM session_rooms s JOIN rooms r ON r.id = s.room_id"
 	" WHERE s.session_id = ? AND s.user_uri = ? ORDER BY s.joined_at, r.id";
 static const char SQL_SROOM_STALE[] =
@@ -83,10 +116,11 @@ static MYSQL_STMT **extra_stmt(struct dbsql *d, size_t i, const char **sql)
 	static const char *const sqls[] = {SQL_HISTORY_BEFORE, SQL_FOLLOW, SQL_UNFOLLOW,
 			SQL_ASSOC, SQL_SERVER_CONFIG, SQL_GET_PREF, SQL_CREATE_PREF, SQL_SET_PREF,
 			SQL_SAVE_READ, SQL_SROOM_ADD, SQL_SROOM_DEL, SQL_SROOM_CLEAR, SQL_SROOM_LIST,
-			SQL_SROOM_STALE};
+			SQL_SROOM_STALE, SQL_ROOMS_ALL, SQL_GET_INV, SQL_CATEGORIES};
 	MYSQL_STMT **slots[] = {&d->history_before, &d->follow, &d->unfollow, &d->assoc,
 			&d->server_config, &d->get_pref, &d->create_pref, &d->set_pref, &d->save_read,
-			&d->sroom_add, &d->sroom_del, &d->sroom_clear, &d->sroom_list, &d->sroom_stale};
+			&d->sroom_add, &d->sroom_del, &d->sroom_clear, &d->sroom_list, &d->sroom_stale,
+			&d->rooms_all, &d->get_inv, &d->categories};
 	if(i >= sizeof(sqls) / sizeof(sqls[0]))
 		return NULL;
 	if(sql)
@@ -315,45 +349,94 @@ static enum dbsql_result commit(struct dbsql *d, const char *what)
 	return DBSQL_RETRY;
 }
 
-/* ---- room rows (load, search) ---- */
+/* ---- room rows (load, search, ...) ---- */
 
-enum { ROOM_NCOLS = 7 };
+enum { ROOM_NCOLS = 14 }; /* ROOM_COLS */
 
-/* Fetches every row of a room query into job->rooms; with_unread: an 8th column. */
-static enum dbsql_result fetch_rooms_x(MYSQL_STMT *st, struct db_job *job, const char *what,
-		int with_unread)
+/* What follows ROOM_COLS in a room query. */
+enum room_extra {
+	EXTRA_NONE,
+	EXTRA_UNREAD, /* u64 unread */
+	EXTRA_INV,    /* u64 invitation id, inviter, created_at */
+};
+
+static void time_to_ts(const MYSQL_TIME *t, char out[TS_BUFSZ]);
+
+/* One row's result buffers. */
+struct room_row {
+	MYSQL_BIND res[ROOM_NCOLS + 3];
+	struct col cols[ROOM_NCOLS - 1 + 1]; /* text columns, then the inviter */
+	uint64_t id, extra;
+	MYSQL_TIME ts;
+};
+
+static void bind_room_row(struct room_row *b, enum room_extra extra)
 {
-	MYSQL_BIND res[ROOM_NCOLS + 1];
-	struct col cols[ROOM_NCOLS - 1];
-	uint64_t id = 0, unread = 0;
-	size_t cap = 0;
 	unsigned i;
+	memset(b, 0, sizeof(*b));
+	bind_u64(&b->res[0], &b->id);
+	for(i = 1; i < ROOM_NCOLS; i++)
+		bind_col(&b->res[i], &b->cols[i - 1]);
+	bind_u64(&b->res[ROOM_NCOLS], &b->extra);
+	if(extra == EXTRA_INV) {
+		bind_col(&b->res[ROOM_NCOLS + 1], &b->cols[ROOM_NCOLS - 1]);
+		b->res[ROOM_NCOLS + 2].buffer_type = MYSQL_TYPE_DATETIME;
+		b->res[ROOM_NCOLS + 2].buffer = &b->ts;
+	}
+}
+
+/* Copies the fetched row into r. */
+static void read_room_row(MYSQL_STMT *st, struct room_row *b, enum room_extra extra,
+		struct db_room *r)
+{
+	char *v;
+	memset(r, 0, sizeof(*r));
+	r->id = b->id;
+	r->domain = col_str(st, &b->cols[0], 1, NULL);
+	r->chan_id = col_str(st, &b->cols[1], 2, NULL);
+	r->name = col_str(st, &b->cols[2], 3, NULL);
+	r->description = col_str(st, &b->cols[3], 4, NULL);
+	r->topic = col_str(st, &b->cols[4], 5, NULL);
+	snprintf(r->privacy, sizeof(r->privacy), "%.*s", (int)b->cols[5].len, b->cols[5].buf);
+	snprintf(r->type, sizeof(r->type), "%.*s", (int)b->cols[6].len, b->cols[6].buf);
+	v = col_str(st, &b->cols[7], 8, NULL);
+	r->disabled = atoi(v) != 0;
+	free(v);
+	r->members = col_str(st, &b->cols[8], 9, NULL);
+	r->managers = col_str(st, &b->cols[9], 10, NULL);
+	r->presenters = col_str(st, &b->cols[10], 11, NULL);
+	r->allowed = col_str(st, &b->cols[11], 12, NULL);
+	r->denied = col_str(st, &b->cols[12], 13, NULL);
+	if(extra == EXTRA_UNREAD)
+		r->unread = b->extra;
+	if(extra == EXTRA_INV) {
+		r->inv_id = b->extra;
+		r->inviter = col_str(st, &b->cols[ROOM_NCOLS - 1], ROOM_NCOLS + 1, NULL);
+		time_to_ts(&b->ts, r->inv_ts);
+	}
+}
+
+/* Fetches every row of a room query (executed) into job->rooms. */
+static enum dbsql_result fetch_rooms_x(MYSQL_STMT *st, struct db_job *job, const char *what,
+		enum room_extra extra)
+{
+	struct room_row *b = xmalloc(sizeof(*b));
+	size_t cap = 0;
 	int rc;
 
-	memset(cols, 0, sizeof(cols));
-	bind_u64(&res[0], &id);
-	for(i = 1; i < ROOM_NCOLS; i++)
-		bind_col(&res[i], &cols[i - 1]);
-	bind_u64(&res[ROOM_NCOLS], &unread);
-	if(mysql_stmt_bind_result(st, res) != 0 || mysql_stmt_store_result(st) != 0)
+	bind_room_row(b, extra);
+	if(mysql_stmt_bind_result(st, b->res) != 0 || mysql_stmt_store_result(st) != 0) {
+		free(b);
 		return stmt_failed(st, what, job);
+	}
 	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
-		struct db_room *r;
 		if(job->nrooms == cap) {
 			cap = cap ? cap * 2 : 8;
 			job->rooms = xrealloc(job->rooms, cap * sizeof(*job->rooms));
 		}
-		r = &job->rooms[job->nrooms++];
-		memset(r, 0, sizeof(*r));
-		r->id = id;
-		r->unread = with_unread ? unread : 0;
-		r->domain = col_str(st, &cols[0], 1, NULL);
-		r->chan_id = col_str(st, &cols[1], 2, NULL);
-		r->name = col_str(st, &cols[2], 3, NULL);
-		r->description = col_str(st, &cols[3], 4, NULL);
-		r->topic = col_str(st, &cols[4], 5, NULL);
-		snprintf(r->privacy, sizeof(r->privacy), "%.*s", (int)cols[5].len, cols[5].buf);
+		read_room_row(st, b, extra, &job->rooms[job->nrooms++]);
 	}
+	free(b);
 	mysql_stmt_free_result(st);
 	if(rc != MYSQL_NO_DATA)
 		return stmt_failed(st, what, job);
@@ -362,7 +445,7 @@ static enum dbsql_result fetch_rooms_x(MYSQL_STMT *st, struct db_job *job, const
 
 static enum dbsql_result fetch_rooms(MYSQL_STMT *st, struct db_job *job, const char *what)
 {
-	return fetch_rooms_x(st, job, what, 0);
+	return fetch_rooms_x(st, job, what, EXTRA_NONE);
 }
 
 static enum dbsql_result run_load(struct dbsql *d, struct db_job *job)
@@ -488,7 +571,26 @@ static enum dbsql_result run_assoc(struct dbsql *d, struct db_job *job)
 		return DBSQL_RETRY;
 	if(job->status != DB_OK)
 		return DBSQL_OK;
-	return fetch_rooms_x(d->assoc, job, "associations", 1);
+	return fetch_rooms_x(d->assoc, job, "associations", EXTRA_UNREAD);
+}
+
+/* conf[key] := value when name is one of conf_names and value a number >= 0. */
+static void set_conf(struct db_job *job, const char *name, unsigned long len, const char *value)
+{
+	char *end;
+	long long v;
+	int k;
+	for(k = 0; k < DB_CONF_N; k++) {
+		if(strlen(conf_names[k]) == len && memcmp(conf_names[k], name, len) == 0)
+			break;
+	}
+	if(k == DB_CONF_N)
+		return;
+	v = strtoll(value, &end, 10);
+	if(end != value && *end == '\0' && v >= 0)
+		job->conf[k] = v;
+	else
+		log_warn("server_config %s: '%s' is not a number; ignored", conf_names[k], value);
 }
 
 static enum dbsql_result run_server_config(struct dbsql *d, struct db_job *job)
@@ -499,6 +601,8 @@ static enum dbsql_result run_server_config(struct dbsql *d, struct db_job *job)
 
 	memset(&name, 0, sizeof(name));
 	memset(&value, 0, sizeof(value));
+	for(rc = 0; rc < DB_CONF_N; rc++)
+		job->conf[rc] = -1;
 	if(mysql_stmt_execute(d->server_config) != 0)
 		return stmt_failed(d->server_config, "server config", job);
 	bind_col(&res[0], &name);
@@ -517,6 +621,7 @@ static enum dbsql_result run_server_config(struct dbsql *d, struct db_job *job)
 			free(*slot);
 			*slot = v;
 		} else {
+			set_conf(job, name.buf, name.len, v);
 			free(v);
 		}
 	}
@@ -637,6 +742,69 @@ static enum dbsql_result run_session_rooms(struct dbsql *d, struct db_job *job)
 	return fetch_rooms(d->sroom_list, job, "list session rooms");
 }
 
+/* ---- the room cache's reload, invitations, categories ---- */
+
+static enum dbsql_result run_rooms_all(struct dbsql *d, struct db_job *job)
+{
+	if(mysql_stmt_execute(d->rooms_all) != 0)
+		return stmt_failed(d->rooms_all, "reload rooms", job);
+	return fetch_rooms(d->rooms_all, job, "reload rooms");
+}
+
+static enum dbsql_result run_get_inv(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND par[1];
+	unsigned long ulen = strlen(job->user);
+	bind_text(&par[0], job->user, &ulen);
+	if(mysql_stmt_bind_param(d->get_inv, par) != 0 || mysql_stmt_execute(d->get_inv) != 0)
+		return stmt_failed(d->get_inv, "invitations", job);
+	return fetch_rooms_x(d->get_inv, job, "invitations", EXTRA_INV);
+}
+
+enum { CAT_NCOLS = 8 };
+
+static void read_category(MYSQL_STMT *st, struct col *cols, uint64_t id, struct db_category *c)
+{
+	c->id = id;
+	c->domain = col_str(st, &cols[0], 1, NULL);
+	c->cat_id = col_str(st, &cols[1], 2, NULL);
+	c->name = col_str(st, &cols[2], 3, NULL);
+	c->description = col_str(st, &cols[3], 4, NULL);
+	c->allowed = col_str(st, &cols[4], 5, NULL);
+	c->denied = col_str(st, &cols[5], 6, NULL);
+	c->creators = col_str(st, &cols[6], 7, NULL);
+}
+
+static enum dbsql_result run_categories(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_STMT *st = d->categories;
+	MYSQL_BIND res[CAT_NCOLS];
+	struct col cols[CAT_NCOLS - 1];
+	uint64_t id = 0;
+	size_t cap = 0;
+	unsigned i;
+	int rc;
+
+	memset(cols, 0, sizeof(cols));
+	bind_u64(&res[0], &id);
+	for(i = 1; i < CAT_NCOLS; i++)
+		bind_col(&res[i], &cols[i - 1]);
+	if(mysql_stmt_execute(st) != 0 || mysql_stmt_bind_result(st, res) != 0 ||
+			mysql_stmt_store_result(st) != 0)
+		return stmt_failed(st, "categories", job);
+	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		if(job->ncats == cap) {
+			cap = cap ? cap * 2 : 8;
+			job->cats = xrealloc(job->cats, cap * sizeof(*job->cats));
+		}
+		read_category(st, cols, id, &job->cats[job->ncats++]);
+	}
+	mysql_stmt_free_result(st);
+	if(rc != MYSQL_NO_DATA)
+		return stmt_failed(st, "categories", job);
+	return DBSQL_OK;
+}
+
 enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
 {
 	enum dbsql_result rc;
@@ -653,6 +821,9 @@ enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
 		case DB_SESSION_ROOM: rc = run_session_room(d, job); break;
 		case DB_SESSION_CLEAR: rc = run_session_clear(d, job); break;
 		case DB_SESSION_ROOMS: rc = run_session_rooms(d, job); break;
+		case DB_ROOMS_ALL: rc = run_rooms_all(d, job); break;
+		case DB_GET_INV: rc = run_get_inv(d, job); break;
+		case DB_CATEGORIES: rc = run_categories(d, job); break;
 		default: job->status = DB_FAILED; return DBSQL_OK;
 	}
 	if(rc != DBSQL_OK)

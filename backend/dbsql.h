@@ -32,6 +32,9 @@ struct dbsql {
 	MYSQL_STMT *sroom_clear;
 	MYSQL_STMT *sroom_list;
 	MYSQL_STMT *sroom_stale;
+	MYSQL_STMT *rooms_all;
+	MYSQL_STMT *get_inv;
+	MYSQL_STMT *categories;
 	int failures; /* connection attempts failed in a row, to log less */
 };
 

@@ -2,7 +2,8 @@
  * main.c - pchatd: the persistent chat backend.
  *
  * One event loop thread does everything but SQL: the module link, sessions,
- * rooms, XCCOS.  A second thread (db.c) talks to MariaDB.
+ * rooms, XCCOS, the web service's HTTP.  A second thread (db.c) talks to
+ * MariaDB; with --http, a third (adminq.c) runs the web service's admin verbs.
  *
  * Shutdown (SIGINT/SIGTERM): stop accepting module connections, answer new XCCOS
  * frames BUSY, let every accepted command finish (posts are committed and
@@ -10,14 +11,18 @@
  * --shutdown-timeout (database down), exit 1 saying how much was not done.
  * A second signal exits at once.
  */
+#include "adminq.h"
 #include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "frames.h"
+#include "http.h"
 #include "link.h"
 #include "log.h"
+#include "reload.h"
 #include "rooms.h"
 #include "sessions.h"
+#include "websess.h"
 #include "xccos.h"
 
 #include <signal.h>
@@ -89,6 +94,7 @@ static void begin_shutdown(void)
 
 	shutting_down = 1;
 	frames_refusing = 1;
+	reload_stop();
 	link_stop_listening();
 	log_info("shutting down: %u accepted command(s) to finish", commands_outstanding());
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -144,7 +150,11 @@ static void cleanup(void)
 	/* Sessions first: closing one may still hand a post to the worker. */
 	link_free_all();
 	sessions_close_all();
+	reload_stop();
 	db_stop(1); /* runs every callback still due */
+	adminq_stop(); /* answers the web requests still waiting, before... */
+	http_stop();   /* ...their connections go */
+	websess_free_all();
 	rooms_free_all();
 	commands_free_all();
 	link_stop_listening();
@@ -180,6 +190,12 @@ int main(int argc, char **argv)
 	if(link_listen(base, cfg.socket_path) < 0)
 		return 1;
 	if(db_start(base, &cfg) < 0)
+		return 1;
+	if(reload_start(base) < 0) /* server_config and room changes */
+		return 1;
+	/* The web service (--http): off unless asked for. */
+	if(cfg.http_addr && (adminq_start(base, &cfg) < 0 ||
+				    http_start(base, cfg.http_addr, cfg.web_root) < 0))
 		return 1;
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);

@@ -100,18 +100,72 @@ static int cache_key(const char *uri, char *key, size_t n)
 struct room *room_find(const char *uri)
 {
 	char key[KEY_MAX];
+	struct room *r;
 	if(room_cache == NULL || uri == NULL || cache_key(uri, key, sizeof(key)) < 0)
 		return NULL;
-	return dict_gets(room_cache, key);
+	r = dict_gets(room_cache, key);
+	return r && !r->gone ? r : NULL;
+}
+
+/* ---- principal lists and rights ---- */
+
+void plist_set(struct plist *l, const char *spaced)
+{
+	size_t i, len = strlen(spaced ? spaced : ""), n = 0;
+	plist_free(l);
+	l->buf = xstrdup(spaced ? spaced : "");
+	l->v = xcalloc(len / 2 + 1, sizeof(*l->v));
+	for(i = 0; i < len; i++) {
+		if(l->buf[i] == ' ')
+			l->buf[i] = '\0';
+		else if(i == 0 || l->buf[i - 1] == '\0')
+			l->v[n++] = &l->buf[i];
+	}
+	l->n = n;
+}
+
+void plist_free(struct plist *l)
+{
+	free(l->buf);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+struct acl_list plist_acl(const struct plist *l)
+{
+	return (struct acl_list){l->v, l->n};
+}
+
+void room_acl(const struct room *r, struct acl_room *acl)
+{
+	static const enum acl_privacy privacy[] = {
+			[ROOM_OPEN] = ACL_OPEN, [ROOM_CLOSED] = ACL_CLOSED, [ROOM_SECRET] = ACL_SECRET};
+	acl->privacy = privacy[r->privacy];
+	acl->type = r->type;
+	acl->disabled = r->disabled;
+	acl->members = plist_acl(&r->acl_members);
+	acl->managers = plist_acl(&r->acl_managers);
+	acl->presenters = plist_acl(&r->acl_presenters);
+	acl->allowed = plist_acl(&r->acl_allowed);
+	acl->denied = plist_acl(&r->acl_denied);
+}
+
+unsigned room_rights(const struct room *r, const char *user)
+{
+	struct acl_room acl;
+	if(r->gone)
+		return 0;
+	room_acl(r, &acl);
+	return acl_rights(&acl, user);
 }
 
 enum room_privacy room_privacy_parse(const char *s)
 {
-	if(strcmp(s, "open") == 0)
-		return ROOM_OPEN;
-	if(strcmp(s, "closed") == 0)
-		return ROOM_CLOSED;
-	return ROOM_SECRET; /* unknown values: the most restrictive */
+	switch(acl_privacy_parse(s)) {
+		case ACL_OPEN: return ROOM_OPEN;
+		case ACL_CLOSED: return ROOM_CLOSED;
+		default: return ROOM_SECRET; /* unknown values: the most restrictive */
+	}
 }
 
 static void replace(char **field, const char *value)
@@ -153,6 +207,16 @@ struct room *room_add(const struct db_room *row)
 	replace(&r->description, row->description);
 	replace(&r->topic, row->topic);
 	r->privacy = room_privacy_parse(row->privacy);
+	/* Unknown types: an auditorium, where fewest may post. */
+	r->type = acl_type_parse(row->type) == ACL_NORMAL ? ACL_NORMAL : ACL_AUDITORIUM;
+	r->disabled = row->disabled;
+	r->gone = 0;
+	r->seen = 1;
+	plist_set(&r->acl_members, row->members);
+	plist_set(&r->acl_managers, row->managers);
+	plist_set(&r->acl_presenters, row->presenters);
+	plist_set(&r->acl_allowed, row->allowed);
+	plist_set(&r->acl_denied, row->denied);
 	return r;
 }
 
@@ -167,6 +231,11 @@ static void room_free(void *p)
 	free(r->name);
 	free(r->description);
 	free(r->topic);
+	plist_free(&r->acl_members);
+	plist_free(&r->acl_managers);
+	plist_free(&r->acl_presenters);
+	plist_free(&r->acl_allowed);
+	plist_free(&r->acl_denied);
 	free(r);
 }
 
@@ -315,6 +384,65 @@ void rooms_leave_all(struct session *s)
 	struct list *first;
 	while((first = list_first(&s->rooms)) != NULL)
 		room_leave(list_entry(first, struct member, sess_link)->room, s);
+}
+
+static void on_presence_stored(struct db_job *job)
+{
+	(void)job; /* failures are logged by the worker */
+}
+
+void room_store_presence(const struct session *s, const struct room *r, int in)
+{
+	struct db_job *job = db_job_new(DB_SESSION_ROOM, on_presence_stored, NULL);
+	job->session_id = s->sid;
+	job->room_id = r->id;
+	job->user = xstrdup(s->user);
+	job->flag = in;
+	db_submit(job);
+}
+
+/* ---- reload ---- */
+
+/* Puts out of r every present session whose user may no longer join it. */
+static void evict_unauthorized(struct room *r)
+{
+	struct list *pos;
+again:
+	list_for_each(pos, &r->members) {
+		struct member *m = list_entry(pos, struct member, room_link);
+		struct session *s = m->sess;
+		if(room_rights(r, s->user) & ACL_JOIN)
+			continue;
+		log_info(SESS_FMT " put out of %s: %s", SESS_ARGS(s), r->uri,
+				r->gone ? "the room was removed" : "no longer allowed in");
+		room_store_presence(s, r, 0);
+		room_leave(r, s); /* changes the list: start over */
+		goto again;
+	}
+}
+
+void rooms_reload_apply(const struct db_room *rows, size_t n)
+{
+	struct dict_iter it;
+	void *v;
+	size_t i;
+
+	if(room_cache == NULL)
+		room_cache = dict_new();
+	dict_iter_init(&it, room_cache);
+	while(dict_next(&it, &v, NULL, NULL))
+		((struct room *)v)->seen = 0;
+	for(i = 0; i < n; i++)
+		room_add(&rows[i]);
+	dict_iter_init(&it, room_cache);
+	while(dict_next(&it, &v, NULL, NULL)) {
+		struct room *r = v;
+		if(!r->seen && !r->gone) {
+			r->gone = 1;
+			log_info("room %s removed", r->uri);
+		}
+		evict_unauthorized(r);
+	}
 }
 
 void room_broadcast(struct room *r, const char *items, size_t len,

@@ -2,8 +2,12 @@
  * rooms.h - the room cache and room presence.
  *
  * Rooms are loaded from the database on first use, by their URI
- * ma-chan://<domain>/<chan_id>, and then stay cached for the life of the process
- * (commands keep plain pointers to them).  Presence is in memory only: which
+ * ma-chan://<domain>/<chan_id>, with what the access rules need (settings and
+ * principal lists, common/pchat_acl.h), and then stay cached for the life of the
+ * process (commands keep plain pointers to them).  When server_config.revision
+ * changes (reload.c), every cached room is read again; a room whose row is gone is
+ * marked gone (never freed while running) and sessions that lost the right to be
+ * in a room are put out of it.  Presence is in memory only: which
  * sessions are in each room, and per user how many of their sessions are, so
  * that ntc:join / ntc:part go out only for a user's first / last session.
  */
@@ -13,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/pchat_acl.h"
 #include "list.h"
 #include "sessions.h"
 #include "xccos.h"
@@ -35,6 +40,16 @@ struct room_user {
 	struct list link; /* room.users */
 };
 
+/* A principal list parsed from its space-separated form (struct db_room). */
+struct plist {
+	char *buf;      /* the principals, NUL-separated */
+	const char **v; /* into buf */
+	size_t n;
+};
+void plist_set(struct plist *l, const char *spaced);
+void plist_free(struct plist *l);
+struct acl_list plist_acl(const struct plist *l);
+
 /* One session's presence in one room; on both the room's and the session's list. */
 struct member {
 	struct room *room;
@@ -53,6 +68,12 @@ struct room {
 	char *description;
 	char *topic;
 	enum room_privacy privacy;
+	enum acl_type type;
+	int disabled;
+	int gone; /* its row was deleted: room_find no longer finds it */
+	int seen; /* reload bookkeeping */
+	struct plist acl_members, acl_managers, acl_presenters; /* the room's */
+	struct plist acl_allowed, acl_denied;                   /* its category's */
 	struct list members; /* all present sessions (member.room_link) */
 	struct list users;   /* present users, in order of arrival (room_user.link) */
 	struct dict *user_index;     /* user URI -> room_user */
@@ -69,10 +90,29 @@ char *room_uri_make(const char *domain, const char *chan_id);
 /* Splits a room URI into its parts (allocated); returns 0, or -1 if not valid. */
 int room_uri_split(const char *uri, char **domain, char **chan_id);
 
-/* The cached room for uri (compared case-insensitively), or NULL. */
+/* The cached room for uri (compared case-insensitively), or NULL (also if gone). */
 struct room *room_find(const char *uri);
-/* Caches a room read from the database (or refreshes its metadata); returns it. */
+/* Caches a room read from the database (or refreshes its metadata and principal
+ * lists, bringing a gone room back); returns it, or NULL for an invalid URI. */
 struct room *room_add(const struct db_room *row);
+/* The rights (ACL_* bits, common/pchat_acl.h) user has in r; none if r is gone. */
+unsigned room_rights(const struct room *r, const char *user);
+/* The rules' view of r (pointing into r). */
+void room_acl(const struct room *r, struct acl_room *acl);
+
+/* The reload: rows are every room (DB_ROOMS_ALL).  Refreshes the cached rooms,
+ * marks those without a row gone, and puts every present session that may no
+ * longer join a room out of it (ntc:part to the others). */
+void rooms_reload_apply(const struct db_room *rows, size_t n);
+/* Reads the configuration and every cached room again now, and applies them as
+ * above (the web service calls it after a change; reload.c also does this by
+ * itself within a second of a server_config.revision bump).  Call it in the event
+ * loop's thread (defined in reload.c). */
+void rooms_reload_all(void);
+
+/* Keeps session_rooms, the presence a restart of pchatd restores: s is in r (1)
+ * or left it (0).  Fire and forget. */
+void room_store_presence(const struct session *s, const struct room *r, int in);
 enum room_privacy room_privacy_parse(const char *s);
 
 /* Is user present in r (through any session)? */

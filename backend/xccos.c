@@ -35,6 +35,7 @@ static const struct {
 	{XC_ACCESS_DENIED, "ERR_ACCESS_DENIED"},
 	{XC_NOT_FOUND, "ERR_NOT_FOUND"},
 	{XC_TOO_LARGE, "ERR_TOO_LARGE"},
+	{XC_ROOM_DISABLED, "ERR_ROOM_DISABLED"},
 	{XC_INTERNAL, "ERR_INTERNAL"},
 	{XC_NOT_IMPLEMENTED, "ERR_NOT_IMPLEMENTED"},
 	{XC_UNAVAILABLE, "ERR_UNAVAILABLE"},
@@ -521,6 +522,12 @@ static void rpl_one_elem(struct sbuf *sb, const char *name, const char *seqid,
 	xccos_rpl_end(sb);
 }
 
+void xccos_build_rpl_reason(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, int code, const char *reason)
+{
+	rpl_one_elem(sb, name, seqid, cmd_envid, code, "error", "reason", reason);
+}
+
 void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reason)
 {
 	rpl_one_elem(sb, "error", "0", cmd_envid, XC_BAD_REQUEST, "error", "reason", reason);
@@ -692,5 +699,40 @@ void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid,
 	if(content)
 		xccos_attr(sb, "content", content);
 	sbuf_adds(sb, "/></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_getinv(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_invitation *inv, size_t n)
+{
+	size_t i;
+	xccos_rpl_begin(sb, "getinv", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data>");
+	for(i = 0; i < n; i++) {
+		sbuf_printf(sb, "<inv inviteId=\"%llu\"", (unsigned long long)inv[i].id);
+		xccos_attr(sb, "chanUri", inv[i].chan_uri);
+		xccos_attr(sb, "name", inv[i].name);
+		xccos_attr(sb, "inviter", inv[i].inviter);
+		xccos_attr(sb, "ts", inv[i].ts);
+		sbuf_adds(sb, "/>");
+	}
+	sbuf_adds(sb, "</data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_categories(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_category *cats, size_t n)
+{
+	size_t i;
+	xccos_rpl_begin(sb, "nodespermcreatechild", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data>");
+	for(i = 0; i < n; i++) {
+		sbuf_adds(sb, "<catib");
+		xccos_attr(sb, "uri", cats[i].uri);
+		xccos_attr(sb, "name", cats[i].name);
+		xccos_attr(sb, "description", cats[i].description);
+		sbuf_adds(sb, "/>");
+	}
+	sbuf_adds(sb, "</data>");
 	xccos_rpl_end(sb);
 }

@@ -26,6 +26,7 @@ enum xccos_code {
 	XC_ACCESS_DENIED = 403,
 	XC_NOT_FOUND = 404,
 	XC_TOO_LARGE = 413,
+	XC_ROOM_DISABLED = 423, /* our choice (docs/XCCOS.md): the room is disabled */
 	XC_INTERNAL = 500,
 	XC_NOT_IMPLEMENTED = 501,
 	XC_UNAVAILABLE = 503,
@@ -117,6 +118,9 @@ void xccos_rpl_end(struct sbuf *sb);
 /* A reply with an empty <data/> (errors, not implemented). */
 void xccos_build_rpl_empty(struct sbuf *sb, const char *name, const char *seqid,
 		const char *cmd_envid, int code);
+/* A refusal that says why: <data><error reason="..."/></data> (docs/XCCOS.md). */
+void xccos_build_rpl_reason(struct sbuf *sb, const char *name, const char *seqid,
+		const char *cmd_envid, int code, const char *reason);
 /* rpl:error for an envelope we could not understand. */
 void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reason);
 /* rpl:requri carrying the channel URI. */
@@ -179,6 +183,25 @@ void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_en
 /* The same room list under another reply name (rpl:getassociations). */
 void xccos_build_room_list(struct sbuf *sb, const char *name, const char *seqid,
 		const char *cmd_envid, const struct xccos_room_info *rooms, size_t n);
+
+/* rpl:getinv: one <inv inviteId chanUri name inviter ts/> per invitation. */
+struct xccos_invitation {
+	uint64_t id;
+	const char *chan_uri;
+	const char *name;
+	const char *inviter;
+	const char *ts;
+};
+void xccos_build_getinv(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_invitation *inv, size_t n);
+/* rpl:nodespermcreatechild: one <catib uri name description/> per category. */
+struct xccos_category {
+	const char *uri; /* ma-cat://domain/cat_id */
+	const char *name;
+	const char *description;
+};
+void xccos_build_categories(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_category *cats, size_t n);
 
 /* rpl:getserverinfo: <data><sib .../></data>. */
 struct xccos_server_info {

@@ -12,21 +12,28 @@
 # Environment: PCHATD_ARGS adds options to pchatd (e.g. "--queue-limit 2");
 #              PCHAT_AUTH=1 starts Kamailio in Digest mode;
 #              PCHAT_SESSION_EXPIRES=N sets the chat Session-Expires (tests use a few s).
+#              PCHAT_HTTP_PORT=N (or --http-port N): pchatd serves the room management
+#              web page on 127.0.0.1:N (docs/WEB.md); default 8080 for run, off otherwise.
+#              KAMAILIO_ARGS adds options to Kamailio (bench/run.sh: shared and private
+#              memory, "-m 2048 -M 64"); MARIADB_ARGS adds options to mariadbd.
 # Environment: PCHAT_AUTH=1 starts Kamailio in Digest authentication mode
 # (-A WITH_AUTH); otherwise it runs in the trusted loopback mode (From = identity).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 VAR="$top/var"
 PORT=5060
+HTTP_PORT="${PCHAT_HTTP_PORT:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --var) VAR="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
+    --http-port) HTTP_PORT="$2"; shift 2 ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
 cmd="${1:-run}"
+if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 mkdir -p "$VAR"
 VAR=$(cd "$VAR" && pwd)
 DB_SOCK="$VAR/mysql.sock"
@@ -74,7 +81,7 @@ db_start() {
   fi
   setsid mariadbd --no-defaults --datadir="$VAR/mysql" --socket="$DB_SOCK" --skip-networking \
     --user=root --pid-file="$VAR/mariadbd.pid" --log-error="$VAR/mariadb.log" \
-    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 &
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 ${MARIADB_ARGS:-} &
   echo $! > "$VAR/mariadb.pid"
   wait_for "MariaDB" 60 "${MYSQL[@]}" -e "SELECT 1"
   "${MYSQL[@]}" -e "CREATE DATABASE IF NOT EXISTS pchat CHARACTER SET utf8mb4"
@@ -84,18 +91,25 @@ db_start() {
 
 backend_start() {
   pid_alive backend && return 0
+  local http=()
+  if [ -n "$HTTP_PORT" ]; then http=(--http "127.0.0.1:$HTTP_PORT"); fi
   setsid "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
-    --channel-uri "$POOL_URI" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
+    --channel-uri "$POOL_URI" "${http[@]}" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
   echo $! > "$VAR/backend.pid"
   wait_for "backend socket" 10 test -S "$BACKEND_SOCK"
+  if [ -n "$HTTP_PORT" ]; then
+    wait_for "web port $HTTP_PORT" 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$HTTP_PORT"
+  fi
 }
 
 kamailio_start() {
   pid_alive kamailio && return 0
   mkdir -p "$VAR/kamailio"
   local mode=()
+  # the provisioning document's PersistentChatWebManagerUriInt/Ext
+  if [ -n "$HTTP_PORT" ]; then mode+=(-A "CHAT_WEB_URL=\"http://127.0.0.1:$HTTP_PORT/rooms\""); fi
   if [ "${PCHAT_AUTH:-0}" = 1 ]; then
-    mode=(-A WITH_AUTH); log "Kamailio in Digest authentication mode"
+    mode+=(-A WITH_AUTH); log "Kamailio in Digest authentication mode"
   fi
   # db_mysql (libmariadb) connects to "localhost" through the Unix socket named by
   # MYSQL_UNIX_PORT
@@ -104,7 +118,7 @@ kamailio_start() {
     -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
     -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://root@localhost/pchat\"" \
     -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" \
-    "${mode[@]}" >>"$VAR/kamailio.log" 2>&1 &
+    "${mode[@]}" ${KAMAILIO_ARGS:-} >>"$VAR/kamailio.log" 2>&1 &
   echo $! > "$VAR/kamailio.pid"
   wait_for "Kamailio TCP port $PORT" 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
 }
@@ -134,6 +148,7 @@ Persistent chat server running on loopback:
   SIP (Kamailio + pchat module)  127.0.0.1:$PORT  UDP and TCP
   chat URI                       $POOL_URI
   backend (pchatd)               $BACKEND_SOCK
+  room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
   MariaDB                        $DB_SOCK  (database pchat)
   logs                           $VAR/{kamailio,backend,mariadb}.log
 Demo users alice, bob, carol @example.com; rooms Lobby, Build Team, Ops.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests: starts the real stack (private MariaDB, backend, Kamailio with our
 # module) on a free loopback port under build/e2e-var, runs the test programs over real
-# SIP (e2e-chat, then e2e-sip, which restarts Kamailio in Digest mode with PCHAT_AUTH=1
-# for its auth cases and back), and stops every process it started, whatever happens.
-# Exits non-zero if either program fails.
+# SIP (e2e-chat; e2e-authz, the authorization matrix; then e2e-sip, which restarts
+# Kamailio in Digest mode with PCHAT_AUTH=1 for its auth cases and back), and stops
+# every process it started, whatever happens.  Exits non-zero if any program fails.
 set -euo pipefail
 unset PCHAT_AUTH   # the stack starts in the trusted mode; e2e-sip switches modes itself
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +23,9 @@ echo "e2e: starting the stack on 127.0.0.1:$port"
 status=0
 timeout 300 "$top/tests/e2e/e2e-chat" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
   --db-name pchat --control "${stack[*]}" || status=$?
+authz_status=0
+timeout 120 "$top/tests/e2e/e2e-authz" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
+  --db-name pchat || authz_status=$?
 sip_status=0
 timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   || sip_status=$?
@@ -36,7 +39,9 @@ if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backe
   grep -E -A 20 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log" | head -60
   san_status=1
 fi
-[ "$status" -eq 0 ] && [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
+[ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] && [ "$sip_status" -eq 0 ] &&
+  [ "$san_status" -eq 0 ] && exit 0
 show_logs
-echo "e2e: e2e-chat exited $status, e2e-sip exited $sip_status, sanitizer check $san_status"
+echo "e2e: e2e-chat exited $status, e2e-authz exited $authz_status, e2e-sip exited" \
+  "$sip_status, sanitizer check $san_status"
 exit 1

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -58,6 +59,7 @@ void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, cons
 		const char *topic, const char *privacy)
 {
 	struct db_room *r = &rooms[nrooms++];
+	memset(r, 0, sizeof(*r));
 	r->id = id;
 	r->domain = xstrdup(domain);
 	r->chan_id = xstrdup(chan_id);
@@ -65,6 +67,92 @@ void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, cons
 	r->description = xstrdup("about ");
 	r->topic = xstrdup(topic);
 	strcpy(r->privacy, privacy);
+	strcpy(r->type, "normal");
+	r->members = xstrdup("");
+	r->managers = xstrdup("");
+	r->presenters = xstrdup("");
+	r->allowed = xstrdup("example.com");
+	r->denied = xstrdup("");
+}
+
+static struct db_room *room_by_id_rw(uint64_t id)
+{
+	size_t i;
+	for(i = 0; i < nrooms; i++) {
+		if(rooms[i].id == id)
+			return &rooms[i];
+	}
+	return NULL;
+}
+
+static void set_str(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v ? v : "");
+}
+
+void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl)
+{
+	struct db_room *r = room_by_id_rw(id);
+	snprintf(r->type, sizeof(r->type), "%s", acl->type ? acl->type : "normal");
+	r->disabled = acl->disabled;
+	set_str(&r->members, acl->members);
+	set_str(&r->managers, acl->managers);
+	set_str(&r->presenters, acl->presenters);
+	set_str(&r->allowed, acl->allowed ? acl->allowed : "example.com");
+	set_str(&r->denied, acl->denied);
+}
+
+static void room_strings_free(struct db_room *r)
+{
+	free(r->domain);
+	free(r->chan_id);
+	free(r->name);
+	free(r->description);
+	free(r->topic);
+	free(r->members);
+	free(r->managers);
+	free(r->presenters);
+	free(r->allowed);
+	free(r->denied);
+}
+
+void fake_db_remove_room(uint64_t id)
+{
+	struct db_room *r = room_by_id_rw(id);
+	room_strings_free(r);
+	*r = rooms[--nrooms];
+}
+
+struct fake_inv {
+	uint64_t id, room_id;
+	char *user, *inviter;
+};
+static struct fake_inv invs[16];
+static size_t ninvs;
+
+void fake_db_add_invitation(uint64_t id, const char *user, uint64_t room_id, const char *inviter)
+{
+	invs[ninvs++] = (struct fake_inv){id, room_id, xstrdup(user), xstrdup(inviter)};
+}
+
+static struct db_category cats[8];
+static size_t ncats;
+
+void fake_db_add_category(const char *cat_id, const char *name, const char *allowed,
+		const char *denied, const char *creators)
+{
+	uint64_t id = ncats + 1;
+	cats[ncats++] = (struct db_category){id, xstrdup("example.com"), xstrdup(cat_id),
+			xstrdup(name), xstrdup("about"), xstrdup(allowed), xstrdup(denied),
+			xstrdup(creators)};
+}
+
+static long long conf[DB_CONF_N] = {-1, -1, -1, -1, -1};
+
+void fake_db_set_conf(int key, long long value)
+{
+	conf[key] = value;
 }
 
 void db_submit(struct db_job *job)
@@ -91,6 +179,51 @@ static void copy_room(struct db_room *dst, const struct db_room *src)
 	dst->name = xstrdup(src->name);
 	dst->description = xstrdup(src->description);
 	dst->topic = xstrdup(src->topic);
+	dst->members = xstrdup(src->members);
+	dst->managers = xstrdup(src->managers);
+	dst->presenters = xstrdup(src->presenters);
+	dst->allowed = xstrdup(src->allowed);
+	dst->denied = xstrdup(src->denied);
+	dst->inviter = NULL;
+}
+
+static void run_rooms_all(struct db_job *job)
+{
+	size_t i;
+	job->rooms = xcalloc(nrooms + 1, sizeof(*job->rooms));
+	for(i = 0; i < nrooms; i++)
+		copy_room(&job->rooms[job->nrooms++], &rooms[i]);
+}
+
+static const struct db_room *room_by_id(uint64_t id);
+
+static void run_get_inv(struct db_job *job)
+{
+	size_t i;
+	job->rooms = xcalloc(ninvs + 1, sizeof(*job->rooms));
+	for(i = 0; i < ninvs; i++) {
+		const struct db_room *r = room_by_id(invs[i].room_id);
+		struct db_room *out;
+		if(r == NULL || strcmp(invs[i].user, job->user) != 0)
+			continue;
+		out = &job->rooms[job->nrooms++];
+		copy_room(out, r);
+		out->inv_id = invs[i].id;
+		out->inviter = xstrdup(invs[i].inviter);
+		strcpy(out->inv_ts, "2026-01-02T03:04:05.000Z");
+	}
+}
+
+static void run_categories(struct db_job *job)
+{
+	size_t i;
+	job->cats = xcalloc(ncats + 1, sizeof(*job->cats));
+	for(i = 0; i < ncats; i++) {
+		const struct db_category *c = &cats[i];
+		job->cats[job->ncats++] = (struct db_category){c->id, xstrdup(c->domain),
+				xstrdup(c->cat_id), xstrdup(c->name), xstrdup(c->description),
+				xstrdup(c->allowed), xstrdup(c->denied), xstrdup(c->creators)};
+	}
 }
 
 static void run_load(struct db_job *job)
@@ -150,8 +283,6 @@ static void run_search(struct db_job *job)
 	size_t i;
 	job->rooms = xcalloc(nrooms + 1, sizeof(*job->rooms));
 	for(i = 0; i < nrooms && job->nrooms < job->limit; i++) {
-		if(strcmp(rooms[i].privacy, "secret") == 0)
-			continue;
 		if(job->criteria[0] && strcasestr(rooms[i].name, job->criteria) == NULL)
 			continue;
 		copy_room(&job->rooms[job->nrooms++], &rooms[i]);
@@ -367,7 +498,11 @@ void fake_db_run_all(void)
 			case DB_SERVER_CONFIG:
 				job->db_version = xstrdup("5b2f9a44-1c0e-4d6a-9e1b-7d3c2a1f0e9d");
 				job->root_id = xstrdup("0c6b7d1e-0000-4000-8000-000000000001");
+				memcpy(job->conf, conf, sizeof(conf));
 				break;
+			case DB_ROOMS_ALL: run_rooms_all(job); break;
+			case DB_GET_INV: run_get_inv(job); break;
+			case DB_CATEGORIES: run_categories(job); break;
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
@@ -405,14 +540,26 @@ void fake_db_reset(void)
 		db_job_free(job);
 	}
 	queued = 0;
-	for(i = 0; i < nrooms; i++) {
-		free(rooms[i].domain);
-		free(rooms[i].chan_id);
-		free(rooms[i].name);
-		free(rooms[i].description);
-		free(rooms[i].topic);
-	}
+	for(i = 0; i < nrooms; i++)
+		room_strings_free(&rooms[i]);
 	nrooms = 0;
+	for(i = 0; i < ninvs; i++) {
+		free(invs[i].user);
+		free(invs[i].inviter);
+	}
+	ninvs = 0;
+	for(i = 0; i < ncats; i++) {
+		free(cats[i].domain);
+		free(cats[i].cat_id);
+		free(cats[i].name);
+		free(cats[i].description);
+		free(cats[i].allowed);
+		free(cats[i].denied);
+		free(cats[i].creators);
+	}
+	ncats = 0;
+	for(i = 0; i < DB_CONF_N; i++)
+		conf[i] = -1;
 	for(i = 0; i < nmsgs; i++) {
 		free(msgs[i].author);
 		free(msgs[i].body);

@@ -30,6 +30,23 @@ void fake_link_reset(void);
 
 void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, const char *name,
 		const char *topic, const char *privacy);
+/* A room's access settings (NULL strings: empty lists; allowed NULL: "example.com"). */
+struct fake_acl {
+	const char *type; /* "normal" (NULL) or "auditorium" */
+	int disabled;
+	const char *members, *managers, *presenters; /* space-separated principals */
+	const char *allowed, *denied;
+};
+void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl);
+/* The room's row is deleted. */
+void fake_db_remove_room(uint64_t id);
+void fake_db_add_invitation(uint64_t id, const char *user, uint64_t room_id,
+		const char *inviter);
+/* A category of domain example.com. */
+void fake_db_add_category(const char *cat_id, const char *name, const char *allowed,
+		const char *denied, const char *creators);
+/* server_config value (enum db_conf_key); -1: no row. */
+void fake_db_set_conf(int key, long long value);
 /* Jobs submitted and not run yet. */
 size_t fake_db_queued(void);
 /* Runs every queued job (and those their callbacks submit), in order. */

@@ -13,126 +13,14 @@
 #include "config.h"
 #include "frames.h"
 #include "log.h"
+#include "reload.h"
 #include "rooms.h"
 #include "sessions.h"
 #include "xccos.h"
 
-#include "fakes.h"
+#include "harness.h"
 
-#define LOBBY_ID "6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa"
-#define LOBBY "ma-chan://example.com/" LOBBY_ID
-#define CLOSED "ma-chan://example.com/c1"
-#define SECRET "ma-chan://example.com/s1"
-#define ENV(items) "<xccos ver=\"1\" envid=\"900\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
-#define JOIN(id) ENV("<cmd id=\"cmd:join\" seqid=\"1\"><data><chanid key=\"0\" domain=\"example.com\" value=\"" id "\"/></data></cmd>")
-#define POST(uri, text) ENV("<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" uri "\" author=\"sip:mallory@evil.com\" ts=\"2024-01-01T00:00:00Z\"><chat>" text "</chat></grpchat>")
-#define BCC(uri, cnt) ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" uri "\"/><bcq><last cnt=\"" cnt "\"/></bcq></data></cmd>")
-#define PART(uri) ENV("<cmd id=\"cmd:part\" seqid=\"1\"><data><chanib uri=\"" uri "\"/></data></cmd>")
-#define REQURI ENV("<cmd id=\"cmd:requri\" seqid=\"1\"><data/></cmd>")
-
-static struct link_conn *conn;
-static uint32_t next_token = 1;
-
-static void setup(void)
-{
-	config_defaults(&cfg);
-	log_threshold = LL_ERROR;
-	xccos_init();
-	conn = fake_conn(1);
-	fake_db_add_room(1, "example.com", LOBBY_ID, "Lobby", "Welcome", "open");
-	fake_db_add_room(2, "example.com", "c1", "Closed", "", "closed");
-	fake_db_add_room(3, "example.com", "s1", "Secret", "", "secret");
-}
-
-static void teardown(void)
-{
-	sessions_close_all();
-	fake_db_run_all(); /* posts of closed sessions still complete */
-	rooms_free_all();
-	fake_db_reset();
-	fake_link_reset();
-	xccos_cleanup();
-	frames_refusing = 0;
-}
-
-TestSuite(link, .init = setup, .fini = teardown);
-
-static void frame_in(uint8_t type, uint32_t token, uint64_t sid, const char *p, size_t len)
-{
-	struct pchat_frame f = {type, token, sid, p, (uint32_t)len};
-	frames_on_frame(conn, &f);
-}
-
-static void open_session_ua(uint64_t sid, const char *user, const char *ua)
-{
-	char p[256];
-	int n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep%llu%c%s", user, 0, 0,
-			(unsigned long long)sid, 0, ua);
-	frame_in(PCHAT_F_OPEN, 0, sid, p, (size_t)n + 1);
-	fake_db_run_all(); /* its restore job (session_rooms) */
-}
-
-static void open_session(uint64_t sid, const char *user)
-{
-	open_session_ua(sid, user, "pytest");
-}
-
-/* Sends an XCCOS frame; returns the first frame answering its token. */
-static const struct sent_frame *xccos(uint64_t sid, const char *body)
-{
-	uint32_t token = next_token++;
-	size_t i;
-	frame_in(PCHAT_F_XCCOS, token, sid, body, strlen(body));
-	for(i = 0; i < fake_sent_count(); i++) {
-		const struct sent_frame *f = fake_sent(i);
-		if(f->token == token && f->type != PCHAT_F_SEND)
-			return f;
-	}
-	cr_assert_fail("no ACCEPT/BUSY/REJECT for token %u", token);
-	return NULL;
-}
-
-static void accepted(uint64_t sid, const char *body)
-{
-	const struct sent_frame *f = xccos(sid, body);
-	cr_assert_eq(f->type, PCHAT_F_ACCEPT, "not accepted: %s", body);
-	cr_assert_eq(f->len, 0);
-}
-
-/* The SEND frames to sid so far, n of them expected; returns them via out. */
-static size_t sends_to(uint64_t sid, const struct sent_frame **out, size_t max)
-{
-	const struct sent_frame *all[64];
-	size_t n = fake_sent_to(sid, all, 64), i, k = 0;
-	for(i = 0; i < n && k < max; i++) {
-		if(all[i]->type == PCHAT_F_SEND)
-			out[k++] = all[i];
-	}
-	return k;
-}
-
-static size_t count_sends(uint64_t sid)
-{
-	const struct sent_frame *s[64];
-	return sends_to(sid, s, 64);
-}
-
-static const struct sent_frame *only_send_to(uint64_t sid)
-{
-	const struct sent_frame *s[8];
-	size_t n = sends_to(sid, s, 8);
-	cr_assert_eq(n, 1, "%zu SENDs to session %llu", n, (unsigned long long)sid);
-	return s[0];
-}
-
-#define has(f, text) cr_assert(strstr((f)->payload, text) != NULL, "no '%s' in %s", text, (f)->payload)
-#define hasnt(f, text) cr_assert(strstr((f)->payload, text) == NULL, "'%s' in %s", text, (f)->payload)
-
-static void join_lobby(uint64_t sid)
-{
-	accepted(sid, JOIN(LOBBY_ID));
-	fake_db_run_all();
-}
+TestSuite(link, .init = harness_setup, .fini = harness_teardown);
 
 Test(link, requri_returns_the_invited_uri)
 {
@@ -271,7 +159,7 @@ Test(link, posts_that_are_refused)
 	open_session(1, "sip:alice@example.com");
 	f = xccos(1, POST(LOBBY, "not joined"));
 	cr_assert_eq(f->type, PCHAT_F_REJECT);
-	cr_assert_str_eq(f->payload, "403 Forbidden");
+	cr_assert_str_eq(f->payload, "403 Not In The Room");
 	join_lobby(1);
 	cr_assert_eq(xccos(1, ENV("<grpchat chanUri=\"" LOBBY "\"/>"))->type, PCHAT_F_REJECT);
 	cr_assert_eq(xccos(1, ENV("<grpchat><chat>x</chat></grpchat>"))->type, PCHAT_F_REJECT);
@@ -398,17 +286,18 @@ Test(link, unknown_command_is_501)
 			     "<resp code=\"501\">ERR_NOT_IMPLEMENTED</resp><data/></rpl>");
 }
 
-Test(link, getinv_and_nodespermcreatechild_are_empty_200)
+Test(link, getinv_and_nodespermcreatechild_without_rows_are_empty_200)
 {
 	const struct sent_frame *s[2];
 	open_session(1, "sip:alice@example.com");
 	accepted(1, ENV("<cmd id=\"cmd:getinv\" seqid=\"4\"><data><inv inviteId=\"1\" domain=\"example.com\"/></data></cmd>"));
 	accepted(1, ENV("<cmd id=\"cmd:nodespermcreatechild\" seqid=\"5\"><data/></cmd>"));
+	fake_db_run_all();
 	cr_assert_eq(sends_to(1, s, 2), 2);
 	has(s[0], "<rpl id=\"rpl:getinv\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
-		  "<resp code=\"200\">SUCCESS_OK</resp><data/></rpl>");
+		  "<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
 	has(s[1], "<rpl id=\"rpl:nodespermcreatechild\" seqid=\"5\">");
-	has(s[1], "<resp code=\"200\">SUCCESS_OK</resp><data/></rpl>");
+	has(s[1], "<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
 }
 
 Test(link, bccontext_rules)
@@ -428,10 +317,11 @@ Test(link, bccontext_rules)
 	hasnt(f, "m1");
 	has(f, "<chat>m2</chat></msg><msg");
 	has(f, "<chat>m3</chat></msg></chanib></data></rpl>");
+	open_session(3, "sip:carol@example.com");
 	fake_sent_clear();
-	accepted(2, BCC(CLOSED, "5"));
+	accepted(3, BCC(CLOSED, "5")); /* carol is no member */
 	fake_db_run_all();
-	has(only_send_to(2), "<resp code=\"403\">ERR_ACCESS_DENIED</resp>");
+	has(only_send_to(3), "<resp code=\"403\">ERR_ACCESS_DENIED</resp>");
 	fake_sent_clear();
 	accepted(2, BCC("ma-chan://example.com/zzz", "5"));
 	fake_db_run_all();
@@ -478,7 +368,7 @@ Test(link, connection_close_drops_its_sessions)
 	open_session(2, "sip:bob@example.com");
 	join_lobby(1);
 	cr_assert_eq(sessions_count(), 2);
-	frames_on_close(conn);
+	close_link();
 	cr_assert_eq(sessions_count(), 0);
 	cr_assert_eq(room_find(LOBBY)->nusers, 0);
 }
@@ -511,8 +401,6 @@ Test(link, shutdown_does_not_wait_for_replies_nobody_will_read)
 	cr_assert_eq(room_find(LOBBY)->nusers, 0, "a closed session does not join");
 }
 
-#define BJOIN(ids) ENV("<cmd id=\"cmd:bjoin\" seqid=\"3\"><data>" ids "</data></cmd>")
-#define CHANID(k, id) "<chanid key=\"" k "\" domain=\"example.com\" value=\"" id "\"/>"
 
 static void join_closed(uint64_t sid)
 {
@@ -625,14 +513,21 @@ Test(link, joins_follow_rooms_and_part_unfollows)
 	hasnt(f, LOBBY);
 }
 
-Test(link, getassociations_manager_view_is_empty)
+Test(link, getassociations_manager_view_lists_managed_rooms)
 {
+	const struct sent_frame *f;
+	fake_db_set_room_acl(3, &(struct fake_acl){.managers = "sip:alice@example.com"});
 	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:bob@example.com");
 	join_lobby(1);
 	fake_sent_clear();
 	accepted(1, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data><assoc role=\"manager\"/></data></cmd>"));
-	cr_assert_eq(fake_db_queued(), 0, "answered without the database");
-	has(only_send_to(1), "<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
+	accepted(2, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data><assoc role=\"manager\"/></data></cmd>"));
+	fake_db_run_all();
+	f = only_send_to(1);
+	has(f, "<chanib uri=\"" SECRET "\" name=\"Secret\"");
+	hasnt(f, LOBBY);
+	has(only_send_to(2), "<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
 }
 
 Test(link, getserverinfo_reports_limits_and_stable_ids)
@@ -684,14 +579,14 @@ Test(link, lost_module_connection_forgets_session_rooms_but_shutdown_keeps_them)
 	open_session(2, "sip:bob@example.com");
 	join_lobby(1);
 	join_lobby(2);
-	frames_on_close(conn);
+	close_link();
 	fake_db_run_all();
 	cr_assert_eq(fake_db_session_rooms(1), 0);
 	cr_assert_eq(fake_db_session_rooms(2), 0);
 	open_session(3, "sip:carol@example.com");
 	join_lobby(3);
 	frames_refusing = 1; /* shutting down */
-	frames_on_close(conn);
+	close_link();
 	sessions_close_all();
 	fake_db_run_all();
 	cr_assert_eq(fake_db_session_rooms(3), 1);

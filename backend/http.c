@@ -1,0 +1,293 @@
+/*
+ * http.c - see http.h.  libevent's own evhttp: pchatd already runs on libevent,
+ * so the web service needs no new library and shares the event loop.
+ */
+#include "http.h"
+#include "log.h"
+#include "util.h"
+#include "webapi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+static struct evhttp *http;
+static char *root; /* --web-root, resolved */
+
+/* Idle connections and slow clients are dropped after this many seconds. */
+#define HTTP_TIMEOUT_SEC 30
+#define HTTP_HEADERS_MAX 16384L
+/* Longest path component of a static file name we look at. */
+#define STATIC_PATH_MAX 256
+
+/* The page loads only its own files and talks only to its own origin; nobody may
+ * frame it (clickjacking) or sniff a JSON answer into a script. */
+static void add_security_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Content-Security-Policy",
+			"default-src 'self'; img-src 'self' data:; object-src 'none'; "
+			"frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+}
+
+void http_send_json(struct evhttp_request *req, int status, json_t *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evbuffer_new();
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+	add_security_headers(req);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if(text) {
+		evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+		evbuffer_add(buf, text, strlen(text));
+		evbuffer_add(buf, "\n", 1);
+	}
+	evhttp_send_reply(req, status, NULL, buf);
+	evbuffer_free(buf);
+	free(text);
+	json_decref(body);
+}
+
+void http_send_error(struct evhttp_request *req, int status, const char *msg)
+{
+	http_send_json(req, status, json_pack("{s:s, s:i}", "error", msg, "status", status));
+}
+
+char *http_body(struct evhttp_request *req, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	char *s;
+	if(n == 0)
+		return NULL;
+	s = xmalloc(n + 1);
+	evbuffer_copyout(in, s, n);
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
+int http_cookie(struct evhttp_request *req, const char *name, char *out, size_t outlen)
+{
+	const char *p = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
+	size_t nlen = strlen(name);
+
+	while(p && *p) {
+		size_t vlen;
+		p += strspn(p, " \t;");
+		vlen = strcspn(p, ";");
+		if(vlen > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			vlen -= nlen + 1;
+			if(vlen >= outlen)
+				return -1;
+			memcpy(out, p + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+		p += vlen;
+	}
+	return -1;
+}
+
+/* ---- static files ---- */
+
+static const char *content_type(const char *file)
+{
+	static const char *const types[][2] = {
+		{".html", "text/html; charset=utf-8"},
+		{".js", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"},
+		{".svg", "image/svg+xml"},
+		{".png", "image/png"},
+		{".ico", "image/x-icon"},
+		{".json", "application/json; charset=utf-8"},
+		{".txt", "text/plain; charset=utf-8"},
+	};
+	const char *dot = strrchr(file, '.');
+	size_t i;
+	for(i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++) {
+		if(strcmp(dot, types[i][0]) == 0)
+			return types[i][1];
+	}
+	return "application/octet-stream";
+}
+
+/*
+ * Maps a decoded URL path to a file name relative to the web root, or returns -1.
+ * Only [A-Za-z0-9._-] names in '/'-separated components that do not start with
+ * '.' pass: no "..", no hidden files, no backslashes or NULs, so nothing outside
+ * the root can be named.  "/" and "/rooms" (the provisioning URL) are the page.
+ */
+static int static_name(const char *path, char *out, size_t outlen)
+{
+	const char *p;
+	if(strcmp(path, "/") == 0 || strcmp(path, "/rooms") == 0 || strcmp(path, "/rooms/") == 0)
+		path = "/index.html";
+	if(path[0] != '/' || strlen(path) >= outlen)
+		return -1;
+	for(p = path; *p; p++) {
+		if(*p == '/' && (p[1] == '.' || p[1] == '/' || p[1] == '\0'))
+			return -1;
+		if(*p != '/' && *p != '.' && *p != '-' && *p != '_' &&
+				!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+				!(*p >= '0' && *p <= '9'))
+			return -1;
+	}
+	strcpy(out, path + 1);
+	return 0;
+}
+
+/* Opens root/name as a regular file (no symlink as the last component). */
+static int open_static(const char *name, off_t *size)
+{
+	char full[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if(root == NULL || (size_t)snprintf(full, sizeof(full), "%s/%s", root, name) >= sizeof(full))
+		return -1;
+	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if(fd < 0)
+		return -1;
+	if(fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	*size = st.st_size;
+	return fd;
+}
+
+static void serve_static(struct evhttp_request *req, const char *path)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char name[STATIC_PATH_MAX];
+	struct evbuffer *buf;
+	struct evkeyvalq *h;
+	off_t size;
+	int fd;
+
+	if(cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		http_send_error(req, 405, "only GET here");
+		return;
+	}
+	if(static_name(path, name, sizeof(name)) < 0) {
+		http_send_error(req, 404, "no such file");
+		return;
+	}
+	fd = open_static(name, &size);
+	if(fd < 0) {
+		http_send_error(req, 404, "no such file");
+		return;
+	}
+	buf = evbuffer_new();
+	if(evbuffer_add_file(buf, fd, 0, size) < 0) { /* owns fd from here */
+		evbuffer_free(buf);
+		http_send_error(req, 500, "cannot read the file");
+		return;
+	}
+	add_security_headers(req);
+	h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Content-Type", content_type(name));
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+}
+
+/* ---- dispatch ---- */
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
+	size_t len = 0;
+	char *path;
+	(void)arg;
+
+	if(raw == NULL || raw[0] != '/') {
+		http_send_error(req, 400, "bad request target");
+		return;
+	}
+	if(strncmp(raw, "/api/", 5) == 0) {
+		webapi_handle(req, raw + 4);
+		return;
+	}
+	path = evhttp_uridecode(raw, 0, &len);
+	if(path == NULL || strlen(path) != len) /* a %00 in the path */
+		http_send_error(req, 400, "bad path");
+	else
+		serve_static(req, path);
+	free(path);
+}
+
+/* Splits "host:port" ("[v6]:port" too) and binds. */
+static int bind_address(const char *addr)
+{
+	const char *colon = strrchr(addr, ':');
+	char host[256];
+	size_t hlen = colon ? (size_t)(colon - addr) : 0;
+	unsigned long long port;
+
+	if(colon == NULL || hlen == 0 || hlen >= sizeof(host) ||
+			parse_uint(colon + 1, 65535, &port) < 0) {
+		log_error("http: bad address '%s' (want ADDR:PORT)", addr);
+		return -1;
+	}
+	if(addr[0] == '[' && addr[hlen - 1] == ']') {
+		addr++;
+		hlen -= 2;
+	}
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	if(evhttp_bind_socket(http, host, (ev_uint16_t)port) < 0) {
+		log_error("http: cannot listen on %s: %s", addr, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int http_start(struct event_base *base, const char *addr, const char *web_root)
+{
+	root = realpath(web_root, NULL);
+	if(root == NULL)
+		log_warn("http: web root %s: %s (the API works, the page will not)", web_root,
+				strerror(errno));
+	http = evhttp_new(base);
+	if(http == NULL) {
+		log_error("http: cannot create the server");
+		return -1;
+	}
+	evhttp_set_max_body_size(http, HTTP_BODY_MAX);
+	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
+	evhttp_set_timeout(http, HTTP_TIMEOUT_SEC);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+			EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+	evhttp_set_gencb(http, on_request, NULL);
+	if(bind_address(addr) < 0)
+		return -1;
+	log_info("http: room management page on http://%s/ (files in %s)", addr,
+			root ? root : web_root);
+	return 0;
+}
+
+void http_stop(void)
+{
+	if(http)
+		evhttp_free(http);
+	http = NULL;
+	free(root);
+	root = NULL;
+}

@@ -1,0 +1,146 @@
+/*
+ * reload.c - see reload.h.
+ */
+#include "reload.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "rooms.h"
+
+#include <event2/event.h>
+
+/* The options' values, used while server_config has no usable row. */
+static struct {
+	int saved;
+	unsigned default_chat_history, participant_update_limit, message_max_bytes,
+		search_limit;
+} opt;
+
+static struct event *poll_timer;
+static int poll_inflight;     /* a server_config read is queued */
+static long long revision = -1; /* the last one the cache was reloaded for */
+static int rooms_inflight;    /* a DB_ROOMS_ALL is queued */
+static int rooms_again;       /* and another one is wanted after it */
+
+/* One limit: the row's value if in [lo, hi], else the option's (logged once per
+ * value, as the row is read every second). */
+static unsigned pick(const char *name, long long row, unsigned lo, unsigned hi, unsigned dflt,
+		long long *warned)
+{
+	if(row < 0)
+		return dflt;
+	if(row >= lo && row <= hi)
+		return (unsigned)row;
+	if(*warned != row)
+		log_warn("server_config %s = %lld is outside %u..%u; using %u", name, row, lo, hi,
+				dflt);
+	*warned = row;
+	return dflt;
+}
+
+void reload_apply_config(struct config *c, const long long *conf)
+{
+	static long long warned[DB_CONF_N] = {-1, -1, -1, -1, -1};
+	unsigned history_max = c->bccontext_max < 500 ? c->bccontext_max : 500;
+	if(!opt.saved) {
+		opt.saved = 1;
+		opt.default_chat_history = c->default_chat_history;
+		opt.participant_update_limit = c->participant_update_limit;
+		opt.message_max_bytes = c->message_max_bytes;
+		opt.search_limit = c->search_limit;
+	}
+	c->default_chat_history = pick("DefaultChatHistory", conf[DB_CONF_DEFAULT_CHAT_HISTORY], 1,
+			history_max, opt.default_chat_history, &warned[0]);
+	c->participant_update_limit = pick("ParticipantUpdateLimit",
+			conf[DB_CONF_PARTICIPANT_UPDATE_LIMIT], 1, 1000000,
+			opt.participant_update_limit, &warned[1]);
+	c->message_max_bytes = pick("MessageSizeLimit", conf[DB_CONF_MESSAGE_SIZE_LIMIT], 1, 32768,
+			opt.message_max_bytes, &warned[2]);
+	c->search_limit = pick("SearchLimit", conf[DB_CONF_SEARCH_LIMIT], 1, 10000,
+			opt.search_limit, &warned[3]);
+}
+
+void reload_reset(void)
+{
+	opt.saved = 0;
+	revision = -1;
+	rooms_inflight = rooms_again = poll_inflight = 0;
+}
+
+static void submit_rooms(void);
+
+static void on_rooms(struct db_job *job)
+{
+	rooms_inflight = 0;
+	if(job->status == DB_OK)
+		rooms_reload_apply(job->rooms, job->nrooms);
+	if(rooms_again) {
+		rooms_again = 0;
+		submit_rooms();
+	}
+}
+
+static void submit_rooms(void)
+{
+	if(rooms_inflight) {
+		rooms_again = 1; /* the one queued may have read the rows before the change */
+		return;
+	}
+	rooms_inflight = 1;
+	db_submit(db_job_new(DB_ROOMS_ALL, on_rooms, NULL));
+}
+
+static void on_config(struct db_job *job)
+{
+	int force = job->flag;
+	poll_inflight = 0;
+	if(job->status != DB_OK)
+		return;
+	reload_apply_config(&cfg, job->conf);
+	if(!force && job->conf[DB_CONF_REVISION] == revision)
+		return;
+	if(revision >= 0 || force)
+		log_info("reloading rooms (revision %lld)", job->conf[DB_CONF_REVISION]);
+	revision = job->conf[DB_CONF_REVISION];
+	submit_rooms();
+}
+
+static void submit_config(int force)
+{
+	struct db_job *job = db_job_new(DB_SERVER_CONFIG, on_config, NULL);
+	job->flag = force;
+	poll_inflight = 1;
+	db_submit(job);
+}
+
+void rooms_reload_all(void)
+{
+	submit_config(1);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	/* Never more than one poll queued: the database may be slow or down. */
+	if(!poll_inflight)
+		submit_config(0);
+}
+
+int reload_start(struct event_base *base)
+{
+	struct timeval second = {1, 0};
+	poll_timer = event_new(base, -1, EV_PERSIST, on_tick, NULL);
+	if(poll_timer == NULL || event_add(poll_timer, &second) < 0)
+		return -1;
+	submit_config(0);
+	return 0;
+}
+
+void reload_stop(void)
+{
+	if(poll_timer)
+		event_free(poll_timer);
+	poll_timer = NULL;
+}

@@ -1,0 +1,357 @@
+/*
+ * webapi.c - see webapi.h.  This file only maps HTTP to verbs: who may do what
+ * is decided by the admin library (with common/pchat_acl.h), never here.
+ */
+#include "webapi.h"
+#include "adminq.h"
+#include "http.h"
+#include "log.h"
+#include "rooms.h"
+#include "util.h"
+#include "websess.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+/* What to make of a verb's result. */
+enum reply {
+	R_PLAIN,   /* the result as it is, 200 */
+	R_CREATED, /* the result, 201 */
+	R_ONE,     /* the first element of a list, 404 if empty */
+	R_SIGNIN,  /* {user}: start a session */
+	R_SIGNOUT, /* handled here */
+	R_ME,      /* handled here */
+};
+
+struct route {
+	const char *resource; /* /api/<resource> */
+	const char *action;   /* /api/<resource>/<room>/<action>, or NULL */
+	const char *verb;     /* NULL: answered without the database */
+	enum evhttp_cmd_type method;
+	int with_room; /* /api/<resource>/<room> */
+	enum reply reply;
+	int body; /* takes a JSON object (missing: {}) */
+};
+
+static const struct route routes[] = {
+	{"session", NULL, "auth.check", EVHTTP_REQ_POST, 0, R_SIGNIN, 1},
+	{"session", NULL, NULL, EVHTTP_REQ_DELETE, 0, R_SIGNOUT, 0},
+	{"me", NULL, NULL, EVHTTP_REQ_GET, 0, R_ME, 0},
+	{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
+	{"rooms", NULL, "room.new", EVHTTP_REQ_POST, 0, R_CREATED, 1},
+	{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 1, R_ONE, 0},
+	{"rooms", NULL, "room.set", EVHTTP_REQ_PUT, 1, R_PLAIN, 1},
+	{"rooms", NULL, "room.remove", EVHTTP_REQ_DELETE, 1, R_PLAIN, 0},
+	{"rooms", "clear", "room.clear", EVHTTP_REQ_POST, 1, R_PLAIN, 1},
+	{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
+};
+
+/* The parts of an API path: /<resource>[/<room>[/<action>]]. */
+#define SEG_MAX 256
+struct target {
+	char resource[SEG_MAX];
+	char room[SEG_MAX]; /* URL-decoded */
+	char action[SEG_MAX];
+	int with_room;
+};
+
+/* A request waiting for the admin worker. */
+struct call {
+	struct evhttp_request *req;
+	const struct route *route;
+	char *user; /* NULL while signing in */
+};
+
+/* How long a client should wait before trying again when the database is down. */
+#define RETRY_AFTER_SEC "5"
+
+/* Copies segment [s, s + n) into out (decoded if decode); -1 if too long or bad. */
+static int copy_segment(const char *s, size_t n, char out[SEG_MAX], int decode)
+{
+	char raw[SEG_MAX];
+	char *dec;
+	size_t len = 0;
+
+	if(n == 0 || n >= SEG_MAX)
+		return -1;
+	memcpy(raw, s, n);
+	raw[n] = '\0';
+	if(!decode) {
+		strcpy(out, raw);
+		return 0;
+	}
+	dec = evhttp_uridecode(raw, 0, &len);
+	if(dec == NULL || strlen(dec) != len) { /* a %00 */
+		free(dec);
+		return -1;
+	}
+	strcpy(out, dec); /* decoding only shortens */
+	free(dec);
+	return 0;
+}
+
+static int parse_target(const char *path, struct target *t)
+{
+	char *outs[3] = {t->resource, t->room, t->action};
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	for(i = 0; i < 3 && *path == '/'; i++) {
+		size_t n = strcspn(path + 1, "/");
+		if(copy_segment(path + 1, n, outs[i], i == 1) < 0)
+			return -1;
+		path += 1 + n;
+	}
+	t->with_room = t->room[0] != '\0';
+	return *path == '\0' && t->resource[0] ? 0 : -1;
+}
+
+/* The route for t and method; *known says whether the path exists at all. */
+static const struct route *find_route(const struct target *t, enum evhttp_cmd_type method,
+		int *known)
+{
+	size_t i;
+	*known = 0;
+	for(i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		if(strcmp(r->resource, t->resource) != 0 || r->with_room != t->with_room ||
+				strcmp(r->action ? r->action : "", t->action) != 0)
+			continue;
+		*known = 1;
+		if(r->method == method)
+			return r;
+	}
+	return NULL;
+}
+
+/* ---- answers ---- */
+
+static void set_cookie(struct evhttp_request *req, const char *token, int max_age)
+{
+	char v[WEBSESS_TOKEN_SIZE + 128];
+	snprintf(v, sizeof(v), WEBSESS_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
+			token, max_age);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", v);
+}
+
+static void send_failure(struct evhttp_request *req, const struct pca_error *err)
+{
+	int status = err->status >= 400 && err->status <= 599 ? err->status : 500;
+	if(status == 503)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+				RETRY_AFTER_SEC);
+	http_send_error(req, status, err->msg[0] ? err->msg : "the operation failed");
+}
+
+static void signed_in(struct evhttp_request *req, json_t *result)
+{
+	const char *user = json_string_value(json_object_get(result, "user"));
+	char token[WEBSESS_TOKEN_SIZE];
+
+	if(user == NULL || websess_create(user, token) < 0) {
+		json_decref(result);
+		http_send_error(req, 500, "cannot start a session");
+		return;
+	}
+	log_info("web: %s signed in", user);
+	set_cookie(req, token, WEBSESS_MAX_SEC);
+	http_send_json(req, 200, json_pack("{s:s}", "user", user));
+	json_decref(result);
+}
+
+static void send_result(struct evhttp_request *req, const struct route *r, json_t *result)
+{
+	json_t *one;
+
+	switch(r->reply) {
+		case R_SIGNIN: signed_in(req, result); return;
+		case R_CREATED: http_send_json(req, 201, result); return;
+		case R_ONE:
+			one = json_array_get(result, 0);
+			if(one == NULL)
+				http_send_error(req, 404, "no such room (or you may not see it)");
+			else
+				http_send_json(req, 200, json_incref(one));
+			json_decref(result);
+			return;
+		default: http_send_json(req, 200, result); return;
+	}
+}
+
+static void on_done(void *arg, json_t *result, const struct pca_error *err)
+{
+	struct call *c = arg;
+
+	if(err) {
+		if(c->route->reply != R_SIGNIN || err->status != 403)
+			log_info("web: %s %s: %d %s", c->user ? c->user : "-", c->route->verb,
+					err->status, err->msg);
+		send_failure(c->req, err);
+	} else {
+		/* Chat clients see the change at once, not at the next revision poll. */
+		if(pca_verb_mutates(c->route->verb) == 1) {
+			log_info("web: %s %s done", c->user, c->route->verb);
+			rooms_reload_all();
+		}
+		send_result(c->req, c->route, result);
+	}
+	free(c->user);
+	free(c);
+}
+
+/* ---- checks before the work ---- */
+
+/* Does the Origin header, when there is one, name this server (Host)? */
+static int same_origin(struct evhttp_request *req)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *origin = evhttp_find_header(h, "Origin");
+	const char *host = evhttp_find_header(h, "Host");
+	const char *p;
+
+	if(origin == NULL)
+		return 1; /* not a browser's cross-site request: those always say */
+	p = strstr(origin, "://");
+	return host && p && strcasecmp(p + 3, host) == 0;
+}
+
+static int is_json(struct evhttp_request *req)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+			"Content-Type");
+	size_t n = strlen("application/json");
+	return ct && strncasecmp(ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Refuses (and answers) a request that changes something from elsewhere. */
+static int csrf_refused(struct evhttp_request *req)
+{
+	if(evhttp_request_get_command(req) == EVHTTP_REQ_GET)
+		return 0;
+	if(!is_json(req)) {
+		http_send_error(req, 415, "requests that change something must be "
+					  "Content-Type: application/json");
+		return 1;
+	}
+	if(!same_origin(req)) {
+		http_send_error(req, 403, "cross-origin request refused");
+		return 1;
+	}
+	return 0;
+}
+
+/* The request body as a JSON object ({} when empty), or NULL after answering 400. */
+static json_t *body_object(struct evhttp_request *req)
+{
+	size_t len = 0;
+	char *text = http_body(req, &len);
+	json_error_t jerr;
+	json_t *v;
+
+	if(text == NULL)
+		return json_object();
+	v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if(v == NULL) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s (at character %d)",
+				jerr.text, jerr.position);
+		http_send_error(req, 400, msg);
+		return NULL;
+	}
+	if(!json_is_object(v)) {
+		json_decref(v);
+		http_send_error(req, 400, "the body must be a JSON object");
+		return NULL;
+	}
+	return v;
+}
+
+/* The signed-in user, or NULL (with the token in token, for signing out). */
+static const char *session_user(struct evhttp_request *req, char token[WEBSESS_TOKEN_SIZE])
+{
+	if(http_cookie(req, WEBSESS_COOKIE, token, WEBSESS_TOKEN_SIZE) < 0)
+		return NULL;
+	return websess_user(token);
+}
+
+/* ---- dispatch ---- */
+
+static void answer_locally(struct evhttp_request *req, const struct route *r,
+		const char *user, const char *token)
+{
+	if(r->reply == R_ME) {
+		http_send_json(req, 200, json_pack("{s:s}", "user", user));
+		return;
+	}
+	log_info("web: %s signed out", user); /* before: user is the session's */
+	websess_remove(token);                 /* R_SIGNOUT */
+	set_cookie(req, "", 0);
+	http_send_json(req, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+static void submit(struct evhttp_request *req, const struct route *r, const char *user,
+		json_t *args)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+	c->req = req;
+	c->route = r;
+	c->user = user ? xstrdup(user) : NULL;
+	/* Signing in runs as "" (a user who matches nobody), never as NULL, which
+	 * would be the administrator. */
+	if(adminq_submit(user ? user : "", r->verb, args, on_done, c) < 0) {
+		free(c->user);
+		free(c);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+				RETRY_AFTER_SEC);
+		http_send_error(req, 503, "the server is busy; try again shortly");
+	}
+}
+
+void webapi_handle(struct evhttp_request *req, const char *path)
+{
+	char token[WEBSESS_TOKEN_SIZE];
+	const struct route *r;
+	const char *user = NULL;
+	struct target t;
+	json_t *args;
+	int known = 0;
+
+	if(parse_target(path, &t) < 0 ||
+			(r = find_route(&t, evhttp_request_get_command(req), &known)) == NULL) {
+		if(t.resource[0] && known)
+			http_send_error(req, 405, "method not allowed here");
+		else
+			http_send_error(req, 404, "no such API");
+		return;
+	}
+	if(csrf_refused(req))
+		return;
+	if(r->reply != R_SIGNIN && (user = session_user(req, token)) == NULL) {
+		http_send_error(req, 401, "please sign in");
+		return;
+	}
+	if(r->verb == NULL) {
+		answer_locally(req, r, user, token);
+		return;
+	}
+	args = r->body ? body_object(req) : json_object();
+	if(args == NULL)
+		return;
+	if(t.with_room) {
+		json_t *room = json_string(t.room);
+		if(room == NULL) { /* not UTF-8 */
+			json_decref(args);
+			http_send_error(req, 400, "bad room name in the path");
+			return;
+		}
+		json_object_set_new(args, "room", room);
+	}
+	submit(req, r, user, args);
+}

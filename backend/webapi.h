@@ -1,0 +1,30 @@
+/*
+ * webapi.h - the room management JSON API under /api/: routes mapped to admin
+ * library verbs, run as the signed-in user in the admin worker (adminq.c).
+ *
+ *   POST   /api/session           {user, password} -> {user}; sets the cookie
+ *   DELETE /api/session           signs out
+ *   GET    /api/me                -> {user}
+ *   GET    /api/rooms             room.get (the rooms the user may see)
+ *   POST   /api/rooms             room.new -> 201 room
+ *   GET    /api/rooms/{room}      room.get {room}
+ *   PUT    /api/rooms/{room}      room.set
+ *   DELETE /api/rooms/{room}      room.remove
+ *   POST   /api/rooms/{room}/clear room.clear
+ *   GET    /api/categories        category.get (where the user may create rooms)
+ *
+ * Everything but signing in needs the session cookie (401).  Requests that
+ * change something must be Content-Type: application/json and, when the browser
+ * says where they come from (Origin), come from this server: together with the
+ * SameSite=Strict cookie that stops cross-site request forgery.  Errors are
+ * {"error": "...", "status": N} with the admin library's status.
+ */
+#ifndef PCHAT_WEBAPI_H
+#define PCHAT_WEBAPI_H
+
+struct evhttp_request;
+
+/* Handles req; path is the part after "/api" (still URL-encoded), e.g. "/rooms". */
+void webapi_handle(struct evhttp_request *req, const char *path);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * harness.c - see harness.h.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+#include "frames.h"
+#include "log.h"
+#include "reload.h"
+#include "rooms.h"
+#include "sessions.h"
+#include "xccos.h"
+
+#include "harness.h"
+
+static struct link_conn *conn;
+static uint32_t next_token = 1;
+
+void harness_setup(void)
+{
+	config_defaults(&cfg);
+	log_threshold = LL_ERROR;
+	xccos_init();
+	conn = fake_conn(1);
+	fake_db_add_room(1, "example.com", LOBBY_ID, "Lobby", "Welcome", "open");
+	fake_db_add_room(2, "example.com", "c1", "Closed", "", "closed");
+	fake_db_add_room(3, "example.com", "s1", "Secret", "", "secret");
+	fake_db_set_room_acl(2, &(struct fake_acl){.members = "sip:alice@example.com sip:bob@example.com"});
+}
+
+void harness_teardown(void)
+{
+	sessions_close_all();
+	fake_db_run_all(); /* posts of closed sessions still complete */
+	rooms_free_all();
+	reload_reset();
+	fake_db_reset();
+	fake_link_reset();
+	xccos_cleanup();
+	frames_refusing = 0;
+}
+
+void frame_in(uint8_t type, uint32_t token, uint64_t sid, const char *p, size_t len)
+{
+	struct pchat_frame f = {type, token, sid, p, (uint32_t)len};
+	frames_on_frame(conn, &f);
+}
+
+void open_session_ua(uint64_t sid, const char *user, const char *ua)
+{
+	char p[256];
+	int n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep%llu%c%s", user, 0, 0,
+			(unsigned long long)sid, 0, ua);
+	frame_in(PCHAT_F_OPEN, 0, sid, p, (size_t)n + 1);
+	fake_db_run_all(); /* its restore job (session_rooms) */
+}
+
+void open_session(uint64_t sid, const char *user)
+{
+	open_session_ua(sid, user, "pytest");
+}
+
+const struct sent_frame *xccos(uint64_t sid, const char *body)
+{
+	uint32_t token = next_token++;
+	size_t i;
+	frame_in(PCHAT_F_XCCOS, token, sid, body, strlen(body));
+	for(i = 0; i < fake_sent_count(); i++) {
+		const struct sent_frame *f = fake_sent(i);
+		if(f->token == token && f->type != PCHAT_F_SEND)
+			return f;
+	}
+	cr_assert_fail("no ACCEPT/BUSY/REJECT for token %u", token);
+	return NULL;
+}
+
+void accepted(uint64_t sid, const char *body)
+{
+	const struct sent_frame *f = xccos(sid, body);
+	cr_assert_eq(f->type, PCHAT_F_ACCEPT, "not accepted: %s", body);
+	cr_assert_eq(f->len, 0);
+}
+
+size_t sends_to(uint64_t sid, const struct sent_frame **out, size_t max)
+{
+	const struct sent_frame *all[64];
+	size_t n = fake_sent_to(sid, all, 64), i, k = 0;
+	for(i = 0; i < n && k < max; i++) {
+		if(all[i]->type == PCHAT_F_SEND)
+			out[k++] = all[i];
+	}
+	return k;
+}
+
+size_t count_sends(uint64_t sid)
+{
+	const struct sent_frame *s[64];
+	return sends_to(sid, s, 64);
+}
+
+const struct sent_frame *only_send_to(uint64_t sid)
+{
+	const struct sent_frame *s[8];
+	size_t n = sends_to(sid, s, 8);
+	cr_assert_eq(n, 1, "%zu SENDs to session %llu", n, (unsigned long long)sid);
+	return s[0];
+}
+
+
+void join_lobby(uint64_t sid)
+{
+	accepted(sid, JOIN(LOBBY_ID));
+	fake_db_run_all();
+}
+
+void close_link(void)
+{
+	frames_on_close(conn);
+}

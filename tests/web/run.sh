@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# The room management web service, end to end: starts the stack under build/web-var
+# on free loopback ports (pchatd with --http), checks the JSON API with curl, then
+# drives the page in a real headless Chromium through ChromeDriver (W3C WebDriver,
+# tests/web/webdriver.sh) as alice, bob and carol, checking the database and the API
+# after each step.  Stops everything it started (browser, ChromeDriver, stack) on
+# exit, whatever happens.  Exits non-zero if any check fails.  See docs/WEB.md.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+var="$top/build/web-var"
+rm -rf "$var"
+mkdir -p "$var"
+
+. "$top/tests/lib.sh"
+. "$top/tests/web/webdriver.sh"
+
+port=$(free_port 26060)
+http_port=$(free_port 28080)
+wd_port=$(free_port 29515)
+if [ "$http_port" = "$port" ] || [ "$wd_port" = "$port" ] || [ "$wd_port" = "$http_port" ]; then
+  echo "web: free_port gave the same port twice; try again"; exit 1
+fi
+export PCHAT_HTTP_PORT=$http_port
+base="http://127.0.0.1:$http_port"
+WD_URL="http://127.0.0.1:$wd_port"
+stack_init "$port"
+
+wd_pid=
+cleanup() {
+  wd_session_end 2>/dev/null || true
+  if [ -n "$wd_pid" ]; then
+    # ChromeDriver and the browsers it started share its process group (setsid).
+    kill -TERM -- "-$wd_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$wd_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$wd_pid" 2>/dev/null || true
+  fi
+  stack_cleanup
+}
+trap cleanup EXIT
+
+failures=0
+check() { # check WHAT COMMAND...: runs COMMAND, counts a failure if it fails
+  local what="$1"
+  shift
+  if "$@"; then echo "web: ok   $what"; else echo "web: FAIL $what"; failures=$((failures + 1)); fi
+}
+
+sql() { mysql --no-defaults --socket="$var/mysql.sock" -uroot pchat -N -B -e "$1"; }
+
+# ---- the API with curl ----
+
+# req JAR METHOD PATH [BODY [CONTENT-TYPE [EXTRA CURL ARGS...]]]: sets code, body, headers.
+req() {
+  local jar="$1" method="$2" path="$3" data="${4:-}" ctype="${5:-application/json}"
+  local args=(-s --max-time 15 -o "$var/resp.body" -D "$var/resp.headers" -w '%{http_code}'
+    -X "$method" -H "Content-Type: $ctype" -b "$jar" -c "$jar")
+  if [ -n "$data" ]; then args+=(--data-binary "$data"); fi
+  code=$(curl "${args[@]}" "${@:6}" "$base$path") || code=000
+  body=$(cat "$var/resp.body" 2>/dev/null || true)
+  headers=$(cat "$var/resp.headers" 2>/dev/null || true)
+}
+is() { [ "$code" = "$1" ] || { echo "  got $code: $body" >&2; return 1; }; }
+header_has() { grep -qi "^$1:.*$2" <<<"$headers" || { echo "  no '$1: ...$2' in the answer" >&2; return 1; }; }
+body_has() { jq -e "$1" <<<"$body" >/dev/null || { echo "  not $1: $body" >&2; return 1; }; }
+
+nojar="$var/none.jar"
+alice="$var/alice.jar"
+bob="$var/bob.jar"
+carol="$var/carol.jar"
+: >"$nojar"
+
+sign_in_api() { # sign_in_api JAR USER: signs USER in (password = user name)
+  req "$1" POST /api/session "{\"user\": \"$2@example.com\", \"password\": \"$2\"}"
+  is 200
+}
+
+static_checks() {
+  req "$nojar" GET /rooms
+  check "the provisioning URL /rooms serves the page" is 200
+  check "  as text/html" header_has Content-Type text/html
+  check "  with X-Frame-Options DENY" header_has X-Frame-Options DENY
+  check "  with a Content-Security-Policy" header_has Content-Security-Policy "default-src 'self'"
+  check "  with nosniff" header_has X-Content-Type-Options nosniff
+  req "$nojar" GET /app.js
+  check "app.js is text/javascript" header_has Content-Type text/javascript
+  req "$nojar" GET /style.css
+  check "style.css is text/css" header_has Content-Type text/css
+  local p
+  for p in '/../../../../etc/passwd' '/%2e%2e/%2e%2e/%2e%2e/etc/passwd' '/..%2f..%2f..%2fetc%2fpasswd' \
+    '/%2e%2e%2f%2e%2e%2fbackend/pchatd' '/.%2e/README.md' '/index.html%00.js'; do
+    req "$nojar" GET "$p" "" application/json --path-as-is
+    check "path traversal $p refused ($code)" eval '[ "$code" != 200 ] && ! grep -q "root:" "$var/resp.body"'
+  done
+  req "$nojar" GET /no-such-file.html
+  check "a missing file is 404" is 404
+}
+
+api_checks() {
+  req "$nojar" GET /api/rooms
+  check "GET /api/rooms without a session is 401" is 401
+  check "  with an error object" body_has '.error == "please sign in" and .status == 401'
+  req "$nojar" GET /api/me
+  check "GET /api/me without a session is 401" is 401
+  req "$nojar" POST /api/session '{"user": "alice@example.com", "password": "wrong"}'
+  check "sign-in with a wrong password is 403" is 403
+  req "$nojar" POST /api/session '{"user": "alice@example.com", "password": "alice"}' text/plain
+  check "sign-in that is not JSON is 415" is 415
+  check "alice signs in" sign_in_api "$alice" alice
+  check "  the cookie is HttpOnly" header_has Set-Cookie HttpOnly
+  check "  and SameSite=Strict" header_has Set-Cookie SameSite=Strict
+  check "  the answer names her" body_has '.user == "sip:alice@example.com"'
+  req "$alice" GET /api/me
+  check "GET /api/me with the cookie" body_has '.user == "sip:alice@example.com"'
+  req "$alice" GET /api/rooms
+  check "GET /api/rooms lists Lobby for alice" body_has 'map(.name) | index("Lobby") != null'
+  check "  but not carol's secret Board" body_has 'map(.name) | index("Board") == null'
+  req "$alice" GET /api/categories
+  check "alice may create rooms in Default" body_has 'map(.name) | index("Default") != null'
+  req "$alice" POST /api/rooms '{"name": '
+  check "bad JSON is 400" is 400
+  req "$alice" POST /api/rooms '["a room"]'
+  check "a JSON array instead of an object is 400" is 400
+  req "$alice" POST /api/rooms '{"name": "Sneaky"}' text/plain
+  check "a write that is not application/json is 415" is 415
+  req "$alice" POST /api/rooms '{"name": "Sneaky"}' application/json -H 'Origin: http://evil.example'
+  check "a cross-origin write is 403" is 403
+  head -c 100000 /dev/zero | tr '\0' x >"$var/big.json"
+  req "$alice" POST /api/rooms "@$var/big.json"
+  check "a 100 KB body is 413" is 413
+  req "$alice" GET /api/rooms/no-such-room
+  check "an unknown room is 404" is 404
+  req "$alice" GET /api/nothing-here
+  check "an unknown API is 404" is 404
+  req "$alice" PUT /api/rooms/Lobby '{"topic": "hijacked"}'
+  check "alice may not edit Lobby (not a manager): 403" is 403
+  check "  and its topic is unchanged" eval '[ "$(sql "SELECT topic FROM rooms WHERE name = '"'Lobby'"'")" = Welcome ]'
+  check "bob signs in" sign_in_api "$bob" bob
+  check "carol signs in" sign_in_api "$carol" carol
+}
+
+# ---- the page in Chromium ----
+
+start_browser() {
+  setsid /usr/bin/chromedriver --port="$wd_port" --log-path="$var/chromedriver.log" >/dev/null 2>&1 &
+  wd_pid=$!
+  wd_until 15 "ChromeDriver" eval 'curl -s --max-time 2 "$WD_URL/status" | jq -e ".value.ready" >/dev/null'
+  wd_session_new --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --no-first-run --disable-extensions --window-size=1100,1400 --user-data-dir="$var/chromium"
+}
+
+ui_sign_in() { # ui_sign_in USER PASSWORD
+  wd_wait_visible '#user' && wd_type '#user' "$1@example.com" && wd_type '#password' "$2" &&
+    wd_click '#signin-button'
+}
+ui_signed_in_as() { wd_wait_text '#me' "$1@example.com" && wd_until 10 "the room list" wd_count_ge '#rooms li' 1; }
+wd_count_ge() { [ "$(wd_count "$1")" -ge "$2" ]; }
+ui_sign_out() { wd_click '#signout' && wd_wait_visible '#user'; }
+room_li='#rooms li[data-name="Web Room"]'
+ui_has_room() { wd_until 10 "Web Room in the list" wd_count_ge "$room_li" 1; }
+no_edit_button() { [ "$(wd_count "$room_li .edit")" = 0 ]; }
+
+ui_create_room() {
+  wd_click '#new-room' && wd_wait_visible '#room-form' &&
+    wd_until 10 "the categories" wd_count_ge '#room-category option[value="Default"]' 1 &&
+    wd_type '#room-name' 'Web Room' && wd_type '#room-description' 'Made in the browser' &&
+    wd_type '#room-topic' 'First topic' && wd_select '#room-privacy' closed &&
+    wd_type '#room-members' 'bob@example.com' && wd_click '#room-save' &&
+    wd_wait_text '#notice' 'created'
+}
+
+ui_name_taken() {
+  wd_click '#new-room' && wd_wait_visible '#room-form' && wd_type '#room-name' 'Lobby' &&
+    wd_click '#room-save' && wd_until 10 "an error under the form" wd_nonempty '#form-error' &&
+    echo "  the page says: $(wd_text '#form-error')" && wd_click '#room-cancel'
+}
+wd_nonempty() { [ -n "$(wd_text "$1")" ]; }
+
+ui_edit_room() {
+  wd_click "$room_li .edit" && wd_wait_visible '#room-form' &&
+    wd_until 5 "the form filled in" eval '[ "$(wd_js "return document.getElementById(\"room-name\").value")" = "\"Web Room\"" ]' &&
+    wd_type '#room-topic' 'Release planning' && wd_select '#room-privacy' secret &&
+    wd_type '#room-managers' 'alice@example.com, dave@example.com' && wd_click '#room-save' &&
+    wd_wait_text '#notice' 'saved' && wd_wait_text "$room_li .info" 'Release planning'
+}
+
+ui_delete_room() {
+  wd_click "$room_li .delete" && wd_wait_visible '#confirm' &&
+    wd_wait_text '#confirm-text' 'Delete room Web Room' && wd_click '#confirm-yes' &&
+    wd_wait_text '#notice' 'deleted' && wd_wait_gone "$room_li"
+}
+
+# ui_clear_room N: clears Web Room's history; the page must say N messages went.
+ui_clear_room() {
+  wd_click "$room_li .clear" && wd_wait_visible '#confirm' &&
+    wd_wait_text '#confirm-text' 'Remove every message of room Web Room' && wd_click '#confirm-yes' &&
+    wd_wait_text '#notice' "Web Room: $1 message(s) removed"
+}
+
+room_sql() { sql "SELECT $1 FROM rooms WHERE name = 'Web Room'"; }
+principals_sql() {
+  sql "SELECT GROUP_CONCAT(p.principal ORDER BY p.principal) FROM room_principals p
+       JOIN rooms r ON r.id = p.room_id WHERE r.name = 'Web Room' AND p.role = '$1'"
+}
+room_id() { # the room's id as the API gives it
+  req "$alice" GET /api/rooms
+  jq -r '.[] | select(.name == "Web Room") | .id' <<<"$body"
+}
+
+browser_checks() {
+  if ! start_browser; then
+    echo "web: FAIL ChromeDriver and Chromium start (see $var/chromedriver.log)"
+    failures=$((failures + 1))
+    return 0
+  fi
+  echo "web: ok   ChromeDriver and Chromium start"
+  check "the page opens at the provisioning URL" wd_go "$base/rooms"
+  check "a wrong password is refused on the page" eval \
+    'ui_sign_in alice nope && wd_wait_text "#signin-error" "Wrong user name or password"'
+  check "alice signs in on the page" eval 'ui_sign_in alice alice && ui_signed_in_as alice'
+  check "  she sees Lobby" wd_until 10 "Lobby" wd_count_ge '#rooms li[data-name="Lobby"]' 1
+  check "  she sees Build Team but may not edit it (no Edit button)" eval \
+    'wd_count_ge "#rooms li[data-name=\"Build Team\"]" 1 &&
+     [ "$(wd_count "#rooms li[data-name=\"Build Team\"] .edit")" = 0 ]'
+  check "alice creates the closed room Web Room with member bob" ui_create_room
+  check "  it is in her list, marked as hers" eval 'ui_has_room && wd_wait_visible "$room_li .mark"'
+  check "  the database has it closed, topic First topic" eval \
+    '[ "$(room_sql "CONCAT(privacy, \"|\", topic)")" = "closed|First topic" ]'
+  check "  with bob as a member" eval '[ "$(principals_sql member)" = "sip:bob@example.com" ]'
+  check "  and alice as its manager" eval '[ "$(principals_sql manager)" = "sip:alice@example.com" ]'
+  check "a taken name shows an error on the page" ui_name_taken
+  check "  and creates nothing" eval '[ "$(sql "SELECT COUNT(*) FROM rooms WHERE name = '"'Lobby'"'")" = 1 ]'
+  check "alice makes it secret, changes its topic, adds manager dave" ui_edit_room
+  check "  the database has it secret, topic Release planning" eval \
+    '[ "$(room_sql "CONCAT(privacy, \"|\", topic)")" = "secret|Release planning" ]'
+  check "  and managers alice and dave" eval \
+    '[ "$(principals_sql manager)" = "sip:alice@example.com,sip:dave@example.com" ]'
+  id=$(room_id)
+  check "the API has its id" test -n "$id"
+  req "$alice" GET "/api/rooms/$id"
+  check "the API shows the new topic and both managers" body_has \
+    '.topic == "Release planning" and .privacy == "secret" and (.managers | index("sip:dave@example.com") != null) and (.rights | index("manage") != null)'
+  wd_screenshot "$var/web-rooms.png" || true
+
+  check "alice signs out" ui_sign_out
+  check "bob signs in on the page" eval 'ui_sign_in bob bob && ui_signed_in_as bob'
+  check "  he sees Web Room (a member)" ui_has_room
+  check "  but may not edit it (no Edit button)" no_edit_button
+  req "$bob" PUT "/api/rooms/$id" '{"topic": "bob was here"}'
+  check "  the API refuses his edit: 403" is 403
+  req "$bob" DELETE "/api/rooms/$id"
+  check "  and his delete: 403" is 403
+  check "  the room is unchanged" eval '[ "$(room_sql topic)" = "Release planning" ]'
+  check "bob signs out" ui_sign_out
+
+  check "carol signs in on the page" eval 'ui_sign_in carol carol && ui_signed_in_as carol'
+  check "  she sees her Board" wd_until 10 "Board" wd_count_ge '#rooms li[data-name="Board"]' 1
+  check "  but not the secret Web Room" eval '[ "$(wd_count "$room_li")" = 0 ]'
+  req "$carol" GET "/api/rooms/$id"
+  check "  nor through the API: 404" is 404
+  req "$carol" GET /api/rooms
+  check "  nor in her API list" body_has 'map(.name) | index("Web Room") == null'
+  check "carol signs out" ui_sign_out
+
+  check "alice signs in again" eval 'ui_sign_in alice alice && ui_signed_in_as alice && ui_has_room'
+  sql "INSERT INTO messages (room_id, author, posted_at, body)
+       SELECT id, 'sip:alice@example.com', NOW(3), 'hello' FROM rooms WHERE name = 'Web Room'
+       UNION ALL SELECT id, 'sip:bob@example.com', NOW(3), 'hi' FROM rooms WHERE name = 'Web Room'"
+  check "alice clears Web Room's history (2 messages) after confirming" ui_clear_room 2
+  check "  the database has no message left in it" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = '"'Web Room'"'")" = 0 ]'
+  check "alice deletes Web Room after confirming" ui_delete_room
+  check "  it is gone from the database" eval '[ "$(sql "SELECT COUNT(*) FROM rooms WHERE name = '"'Web Room'"'")" = 0 ]'
+  req "$alice" GET "/api/rooms/$id"
+  check "  and from the API: 404" is 404
+  wd_screenshot "$var/web-final.png" || true
+  check "a screenshot was taken" test -s "$var/web-final.png"
+}
+
+# The database goes away: the API says 503 with Retry-After, and recovers.
+db_down_checks() {
+  "${stack[@]}" db-stop >/dev/null 2>&1
+  req "$alice" GET /api/rooms
+  check "with the database down, GET /api/rooms is 503" is 503
+  check "  with Retry-After" header_has Retry-After 5
+  "${stack[@]}" db-start >/dev/null 2>&1
+  check "with the database back, the API works again" wd_until 15 "the API" eval \
+    'req "$alice" GET /api/rooms && [ "$code" = 200 ]'
+  req "$alice" DELETE /api/session
+  check "alice signs out through the API" is 200
+  req "$alice" GET /api/me
+  check "  and her cookie no longer works: 401" is 401
+}
+
+echo "web: starting the stack (SIP 127.0.0.1:$port, web $base)"
+"${stack[@]}" start || { tail_logs 40 backend mariadb kamailio; exit 1; }
+static_checks
+api_checks
+browser_checks
+db_down_checks
+
+# pchatd may run under AddressSanitizer/UBSan; its reports appear when it exits.
+"${stack[@]}" stop >/dev/null 2>&1 || true
+if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log"; then
+  echo "web: FAIL sanitizer report in $var/backend.log:"
+  grep -E -A 20 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log" | head -60
+  failures=$((failures + 1))
+fi
+if [ "$failures" -ne 0 ]; then
+  tail_logs 30 backend
+  echo "web: $failures check(s) failed (screenshots and logs in $var)"
+  exit 1
+fi
+echo "web: all checks passed (screenshots in $var/web-rooms.png, $var/web-final.png)"

@@ -1,0 +1,295 @@
+// The room management page: plain JavaScript talking to pchatd's JSON API
+// (docs/WEB.md).  Every text from the server goes in with textContent, never as
+// HTML.  Who may do what is decided by the server; the page only hides buttons
+// that would be refused anyway.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+let editing = null;   // the room being edited, or null when creating
+let pending = null;   // the action waiting for a confirmation: {room, run}
+
+// Calls the API; resolves to the JSON answer, rejects with an Error saying why.
+async function api(method, path, body) {
+  const opts = { method, credentials: 'same-origin', headers: {} };
+  if (method !== 'GET') {
+    // The server refuses writes that are not JSON (cross-site request forgery).
+    opts.headers['Content-Type'] = 'application/json';
+    if (body !== undefined) opts.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch('/api' + path, opts);
+  } catch (e) {
+    throw new Error('cannot reach the server');
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new Error((data && data.error) || ('the server answered ' + res.status));
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
+
+function show(el, on) { el.hidden = !on; }
+function say(id, text) { $(id).textContent = text || ''; }
+function clearMessages() { say('error'); say('notice'); say('form-error'); }
+
+// "sip:bob@example.com" reads better as "bob@example.com".
+function principalText(p) { return p.replace(/^sip:/i, ''); }
+function listText(list) { return (list || []).map(principalText).join(', '); }
+function parseList(text) { return text.split(/[\s,;]+/).filter((s) => s !== ''); }
+
+// ---- signing in and out ----
+
+async function start() {
+  try {
+    const me = await api('GET', '/me');
+    signedIn(me.user);
+  } catch (e) {
+    signedOut();
+  }
+}
+
+function signedIn(user) {
+  say('me', principalText(user));
+  show($('who'), true);
+  show($('signin'), false);
+  show($('manage'), true);
+  say('signin-error');
+  $('password').value = '';
+  loadRooms();
+}
+
+function signedOut() {
+  show($('who'), false);
+  show($('manage'), false);
+  show($('editor'), false);
+  show($('signin'), true);
+  $('user').focus();
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  say('signin-error');
+  try {
+    const me = await api('POST', '/session', { user: $('user').value.trim(), password: $('password').value });
+    signedIn(me.user);
+  } catch (e) {
+    say('signin-error', e.status === 403 ? 'Wrong user name or password.' : 'Cannot sign in: ' + e.message);
+  }
+}
+
+async function signOut() {
+  try { await api('DELETE', '/session'); } catch (e) { /* signed out anyway */ }
+  signedOut();
+}
+
+// Any call answered 401: the session ended (expired or server restarted).
+function failed(e, where) {
+  if (e.status === 401) { signedOut(); say('signin-error', 'Please sign in again.'); return; }
+  say(where || 'error', e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.');
+}
+
+// ---- the list ----
+
+async function loadRooms() {
+  try {
+    renderRooms(await api('GET', '/rooms'));
+  } catch (e) {
+    failed(e);
+  }
+}
+
+function manages(room) { return (room.rights || []).includes('manage'); }
+
+function badge(text, cls) {
+  const s = document.createElement('span');
+  s.className = cls || 'badge';
+  s.textContent = text;
+  return s;
+}
+
+function button(text, cls, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = cls;
+  b.textContent = text;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function roomItem(room) {
+  const li = document.createElement('li');
+  li.dataset.name = room.name;
+  li.dataset.id = room.id;
+  const title = document.createElement('div');
+  title.className = 'title';
+  const name = document.createElement('span');
+  name.className = 'name';
+  name.textContent = room.name;
+  title.append(name, badge(room.privacy), badge(room.type));
+  if (room.disabled) title.append(badge('disabled', 'badge off'));
+  if (manages(room)) title.append(badge('manager', 'mark'));
+  const info = document.createElement('div');
+  info.className = 'info';
+  info.textContent = [room.description, room.topic && 'Topic: ' + room.topic, room.category && 'Category: ' + room.category]
+    .filter(Boolean).join(' · ');
+  li.append(title, info);
+  if (manages(room)) {
+    const acts = document.createElement('div');
+    acts.className = 'actions';
+    acts.append(button('Edit', 'edit', () => openEditor(room)),
+      button('Clear history', 'clear', () => askClear(room)),
+      button('Delete', 'delete danger', () => askDelete(room)));
+    li.append(acts);
+  }
+  return li;
+}
+
+function renderRooms(rooms) {
+  const ul = $('rooms');
+  ul.replaceChildren(...rooms.map(roomItem));
+  show($('no-rooms'), rooms.length === 0);
+}
+
+// ---- create and edit ----
+
+async function loadCategories(selected) {
+  const sel = $('room-category');
+  let cats = [];
+  try {
+    cats = await api('GET', '/categories');
+  } catch (e) {
+    failed(e, 'form-error');
+  }
+  if (!Array.isArray(cats)) cats = [];
+  const names = cats.map((c) => c.name);
+  if (selected && !names.includes(selected)) names.push(selected);
+  sel.replaceChildren(...names.map((n) => new Option(n, n, false, n === selected)));
+  return cats.length;
+}
+
+function fillForm(room) {
+  $('room-name').value = room ? room.name : '';
+  $('room-description').value = room ? room.description || '' : '';
+  $('room-topic').value = room ? room.topic || '' : '';
+  $('room-privacy').value = room ? room.privacy : 'open';
+  $('room-type').value = room ? room.type : 'normal';
+  $('room-members').value = room ? listText(room.members) : '';
+  $('room-managers').value = room ? listText(room.managers) : '';
+  $('room-presenters').value = room ? listText(room.presenters) : '';
+  $('room-invitations').value = room ? room.invitations || 'inherit' : 'inherit';
+  $('room-disabled').checked = !!(room && room.disabled);
+}
+
+async function openEditor(room) {
+  clearMessages();
+  editing = room || null;
+  fillForm(editing);
+  say('form-title', editing ? 'Edit room ' + editing.name : 'New room');
+  say('room-save', editing ? 'Save changes' : 'Create room');
+  document.querySelectorAll('.edit-only').forEach((el) => show(el, !!editing));
+  $('room-category').disabled = !!editing; // a room stays in its category
+  show($('editor'), true);
+  const n = await loadCategories(editing ? editing.category : null);
+  if (!editing && n === 0) say('form-error', 'You may not create rooms in any category.');
+  $('room-name').focus();
+}
+
+function closeEditor() {
+  editing = null;
+  show($('editor'), false);
+}
+
+function formFields() {
+  const f = {
+    name: $('room-name').value.trim(),
+    description: $('room-description').value,
+    topic: $('room-topic').value,
+    privacy: $('room-privacy').value,
+    type: $('room-type').value,
+    members: parseList($('room-members').value),
+    presenters: parseList($('room-presenters').value),
+  };
+  const managers = parseList($('room-managers').value);
+  if (editing) {
+    f.managers = managers;
+    f.invitations = $('room-invitations').value;
+    f.disabled = $('room-disabled').checked;
+  } else {
+    f.category = $('room-category').value;
+    if (managers.length) f.managers = managers; // none: the creator manages it
+  }
+  return f;
+}
+
+async function saveRoom(ev) {
+  ev.preventDefault();
+  clearMessages();
+  try {
+    if (editing) {
+      const room = await api('PUT', '/rooms/' + encodeURIComponent(editing.id), formFields());
+      say('notice', 'Room ' + room.name + ' saved.');
+    } else {
+      const room = await api('POST', '/rooms', formFields());
+      say('notice', 'Room ' + room.name + ' created.');
+    }
+    closeEditor();
+    loadRooms();
+  } catch (e) {
+    failed(e, 'form-error');
+  }
+}
+
+// ---- delete and clear, after a confirmation ----
+
+function askConfirm(room, text, yes, run) {
+  clearMessages();
+  pending = { room, run };
+  say('confirm-text', text);
+  say('confirm-yes', yes);
+  show($('confirm'), true);
+  $('confirm-no').focus();
+}
+
+function askDelete(room) {
+  askConfirm(room, 'Delete room ' + room.name + ' and its whole history? This cannot be undone.',
+    'Delete', async () => {
+      await api('DELETE', '/rooms/' + encodeURIComponent(room.id));
+      say('notice', 'Room ' + room.name + ' deleted.');
+      if (editing && editing.id === room.id) closeEditor();
+    });
+}
+
+function askClear(room) {
+  askConfirm(room, 'Remove every message of room ' + room.name + '? This cannot be undone.',
+    'Clear history', async () => {
+      const r = await api('POST', '/rooms/' + encodeURIComponent(room.id) + '/clear', {});
+      say('notice', 'Room ' + room.name + ': ' + r.removed + ' message(s) removed.');
+    });
+}
+
+async function confirmed() {
+  const p = pending;
+  show($('confirm'), false);
+  pending = null;
+  if (!p) return;
+  try {
+    await p.run();
+    loadRooms();
+  } catch (e) {
+    failed(e);
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('signin-form').addEventListener('submit', signIn);
+  $('signout').addEventListener('click', signOut);
+  $('new-room').addEventListener('click', () => openEditor(null));
+  $('room-form').addEventListener('submit', saveRoom);
+  $('room-cancel').addEventListener('click', closeEditor);
+  $('confirm-yes').addEventListener('click', confirmed);
+  $('confirm-no').addEventListener('click', () => { pending = null; show($('confirm'), false); });
+  start();
+});
