@@ -1,0 +1,223 @@
+/*
+ * pca_int.h - what the files of the administration library share (private; the
+ * public API is pchat_admin.h).
+ *
+ * No global state: everything a call needs travels in struct pca_ctx, so pchatd's
+ * admin worker thread and the CLI can use the library alike.
+ */
+#ifndef PCA_INT_H
+#define PCA_INT_H
+
+#include <stddef.h>
+
+#include "pchat_admin.h"
+#include "pchat_acl.h"
+
+/* One call of pca_run. */
+struct pca_ctx {
+	MYSQL *db;
+	const char *user; /* the actor; NULL = the administrator */
+	struct pca_error *err;
+	unsigned long long insert_id; /* of the last pca_exec INSERT */
+};
+
+/* A verb's implementation: validates args, does the work, sets *result. */
+typedef int (*pca_handler)(struct pca_ctx *c, json_t *args, json_t **result);
+
+/* ---- errors (pca_core.c) ---- */
+
+/* Fills c->err with status and the formatted message; returns -1. */
+int pca_fail(struct pca_ctx *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Fills c->err from a MariaDB error number and message; returns -1. */
+int pca_db_fail(struct pca_ctx *c, unsigned int errnum, const char *msg);
+/* Bumps server_config.revision; -1 on error. */
+int pca_bump_revision(struct pca_ctx *c);
+
+/* ---- prepared statements (pca_sql.c) ---- */
+
+enum pca_vt { PV_NULL, PV_STR, PV_INT };
+/* A statement parameter. */
+struct pca_val {
+	enum pca_vt t;
+	const char *s;
+	long long i;
+};
+/* A string parameter (NULL: SQL NULL) / an integer parameter. */
+static inline struct pca_val pca_s(const char *s)
+{
+	return (struct pca_val){s ? PV_STR : PV_NULL, s, 0};
+}
+#define PS(x) pca_s(x)
+#define PI(x) ((struct pca_val){PV_INT, NULL, (long long)(x)})
+/* The parameters of a statement as (array, count): pca_exec(c, SQL, P(PS(a), PI(b))). */
+#define P(...) (const struct pca_val[]){__VA_ARGS__}, \
+	(sizeof((const struct pca_val[]){__VA_ARGS__}) / sizeof(struct pca_val))
+#define P0 NULL, 0
+
+/* Runs a statement that returns no rows: the affected row count, or -1. */
+long long pca_exec(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n);
+/* Runs a query: an array of rows, each an array of strings (or null); NULL on error. */
+json_t *pca_rows(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n);
+/* The first row of a query in *row (owned by the caller): 1, or 0 if none, -1 on error. */
+int pca_row(struct pca_ctx *c, json_t **row, const char *sql, const struct pca_val *p,
+		size_t n);
+/* Column i of a row as a string ("" if null) / an integer / a boolean. */
+const char *pca_col(const json_t *row, size_t i);
+long long pca_col_int(const json_t *row, size_t i);
+json_t *pca_col_bool(const json_t *row, size_t i);
+/* Column i as a JSON string, or null. */
+json_t *pca_col_json(const json_t *row, size_t i);
+
+/* ---- arguments (pca_args.c) ---- */
+
+/* Refuses (400) any key of args not in the NULL-terminated list. */
+int pca_keys(struct pca_ctx *c, const json_t *args, const char *const *allowed);
+/* args[key] as a string in *out (NULL if absent): -1 if not a string, longer than
+ * maxlen bytes, or (required) absent or empty. */
+int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required,
+		size_t maxlen, const char **out);
+/* args[key] as a boolean: 1 and *out set, 0 if absent, -1 if not a boolean. */
+int pca_bool(struct pca_ctx *c, const json_t *args, const char *key, int *out);
+/* args[key] as an integer in min..max: 1, 0 if absent, -1 if bad. */
+int pca_int(struct pca_ctx *c, const json_t *args, const char *key, long long min,
+		long long max, long long *out);
+/* args[key] as one of names (NULL-terminated): 1 and *out = its index, 0, -1. */
+int pca_enum(struct pca_ctx *c, const json_t *args, const char *key,
+		const char *const *names, int *out);
+#define PCA_TIME_LEN 80
+/* args[key] as an ISO-8601 UTC time, rewritten for SQL ("YYYY-MM-DD HH:MM:SS.fff")
+ * into out: 1, 0 if absent, -1 if bad. */
+int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PCA_TIME_LEN]);
+
+/* A principal ('sip:u@d' or 'domain') in its stored form (lower case, "sip:"
+ * added) into out; -1 (400) if it is neither.  user_only refuses domains. */
+int pca_principal(struct pca_ctx *c, const char *in, int user_only, char *out,
+		size_t outsz);
+
+/* A list setting: an array (replace) or {"add": [...], "remove": [...]}, each an
+ * array of principals in stored form (NULL when not given). */
+struct pca_listop {
+	json_t *set, *add, *remove;
+};
+/* 1 and *op filled (release with pca_listop_free), 0 if absent, -1 if bad. */
+int pca_listop(struct pca_ctx *c, const json_t *args, const char *key,
+		struct pca_listop *op);
+void pca_listop_free(struct pca_listop *op);
+
+/* ---- scalar settings of rooms and categories (pca_fields.c) ---- */
+
+enum pca_fkind { F_STR, F_BOOL, F_ENUM };
+/* A setting stored in one column, changed by one statement. */
+struct pca_field {
+	const char *key;
+	enum pca_fkind kind;
+	const char *update;       /* (value, id) */
+	size_t maxlen;            /* F_STR */
+	const char *const *names; /* F_ENUM: stored as the name */
+	const char *unique;       /* (value, id): a row if another one has the value */
+};
+/* Applies every field present in args to row id. */
+int pca_fields_apply(struct pca_ctx *c, const struct pca_field *f, size_t n,
+		const json_t *args, unsigned long long id);
+/* Refuses (409) value if another row than id has it (f->unique). */
+int pca_field_unique(struct pca_ctx *c, const struct pca_field *f, const char *value,
+		unsigned long long id);
+
+/* ---- principal lists of rooms and categories (pca_plist.c) ---- */
+
+/* Where a kind of owner keeps its principals. */
+struct pca_ptable {
+	const char *select;   /* (id) -> role, principal */
+	const char *clear;    /* (id, role) */
+	const char *del;      /* (id, role, principal) */
+	const char *insert;   /* (id, role, principal), INSERT IGNORE */
+};
+extern const struct pca_ptable pca_room_principals, pca_category_principals;
+
+/* Adds to obj one array per role ("key" = the JSON key of role "roles[i]"). */
+int pca_plist_load(struct pca_ctx *c, const struct pca_ptable *t, unsigned long long id,
+		const char *const *roles, const char *const *keys, json_t *obj);
+/* Adds the lists to *obj (just built; NULL = out of memory); on failure *obj is
+ * released and NULL. */
+int pca_plist_attach(struct pca_ctx *c, const struct pca_ptable *t, unsigned long long id,
+		const char *const *roles, const char *const *keys, json_t **obj);
+/* Applies op to role; appends the principals it inserted to added (may be NULL). */
+int pca_plist_apply(struct pca_ctx *c, const struct pca_ptable *t, unsigned long long id,
+		const char *role, const struct pca_listop *op, json_t *added);
+/* A view of a JSON array of strings as an acl_list; free list->v afterwards. */
+int pca_acl_list(const json_t *arr, struct acl_list *list);
+/* Is s (case-insensitively) in the array of strings? */
+int pca_in_array(const json_t *arr, const char *s);
+
+/* ---- categories (pca_categories.c) ---- */
+
+/* A category found by name or ma-cat:// URI; obj is its result object. */
+struct pca_cat {
+	unsigned long long id;
+	json_t *obj;
+};
+/* 1 found, 0 not (404 filled in), -1 error. */
+int pca_cat_find(struct pca_ctx *c, const char *ref, struct pca_cat *cat);
+/* May c->user create rooms in cat? (always for the administrator) */
+int pca_cat_may_create(const struct pca_ctx *c, const json_t *cat);
+
+/* ---- rooms (pca_roomdata.c) ---- */
+
+struct pca_room {
+	unsigned long long id, cat_id;
+	json_t *obj;
+};
+/* Loads room by name, chan id or URI: 1, 0 (404 filled in), -1. */
+int pca_room_find(struct pca_ctx *c, const char *ref, struct pca_room *room);
+/* Loads the room with internal id: 1, 0 (404), -1. */
+int pca_room_load(struct pca_ctx *c, unsigned long long id, struct pca_room *room);
+/* Loads every room matching the filters (NULL = any) into an array of objects. */
+json_t *pca_room_query(struct pca_ctx *c, const char *room, const char *category,
+		const char *name_part);
+/* Room object from a row of the query above, with its principal lists. */
+int pca_room_from_row(struct pca_ctx *c, const json_t *row, struct pca_room *room);
+/* c->user's rights (ACL_*) in room (whose category is cat). */
+unsigned pca_rights(const struct pca_ctx *c, const json_t *room, const json_t *cat);
+/* Adds "rights" (names) to the room object. */
+void pca_add_rights(json_t *room, unsigned rights);
+
+/* ---- verbs ---- */
+
+int pca_room_new(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_room_set(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_room_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_room_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_room_clear(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_category_new(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_category_set(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_category_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_category_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_policy_new(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_policy_set(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_policy_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_policy_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_policy_grant(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_config_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_replace(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_addin_new(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_addin_set(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_addin_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_addin_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_auth_check(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
+
+/* Makes one result object per row: fn appends it to out, or skips the row. */
+typedef int (*pca_row_fn)(struct pca_ctx *c, const json_t *row, json_t *out, void *arg);
+/* The list of fn's objects for rows (NULL: an error; released here) in *result;
+ * 404 "no <what> \"<ref>\"" when ref was asked for and nothing came out. */
+int pca_list(struct pca_ctx *c, json_t *rows, pca_row_fn fn, void *arg, const char *what,
+		const char *ref, json_t **result);
+
+/* {key: n} as a new object (for {removed: N} and the like). */
+json_t *pca_count(const char *key, long long n);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * pca_messages.c - message.get/remove/replace by filter (Get-, Remove- and
+ * Set-CsPersistentChatMessage's -Room, -UserUri, -Filter, time range).
+ */
+#include <stdio.h>
+
+#include "pca_int.h"
+
+/* The filters of a request as statement parameters. */
+struct filter {
+	struct pca_val room, author, bare_author, text, since, until;
+	char author_buf[256], since_buf[PCA_TIME_LEN], until_buf[PCA_TIME_LEN];
+	int any; /* was any filter given */
+};
+
+/* Ten parameters, in the order of FILTER_SQL. */
+#define FILTER_SQL \
+	" (? IS NULL OR m.room_id = ?) AND (? IS NULL OR LOWER(m.author) IN (?, ?))" \
+	" AND (? IS NULL OR INSTR(m.body, ?) > 0) AND (? IS NULL OR m.posted_at >= ?)" \
+	" AND (? IS NULL OR m.posted_at < ?)"
+#define FILTER_PARAMS(f) (f)->room, (f)->room, (f)->author, (f)->author, \
+	(f)->bare_author, (f)->text, (f)->text, (f)->since, (f)->since, (f)->until, (f)->until
+
+static int filter_parse(struct pca_ctx *c, const json_t *args, struct filter *f)
+{
+	const char *room, *author, *text;
+	int has_since, has_until;
+	if (pca_str(c, args, "room", 0, 1024, &room) < 0 ||
+			pca_str(c, args, "author", 0, 255, &author) < 0 ||
+			pca_str(c, args, "text", 0, 1024, &text) < 0 ||
+			(has_since = pca_time(c, args, "since", f->since_buf)) < 0 ||
+			(has_until = pca_time(c, args, "until", f->until_buf)) < 0)
+		return -1;
+	f->room = f->author = f->bare_author = PS(NULL);
+	f->text = PS(text && *text ? text : NULL);
+	f->since = PS(has_since ? f->since_buf : NULL);
+	f->until = PS(has_until ? f->until_buf : NULL);
+	f->any = room || author || (text && *text) || has_since || has_until;
+	if (room) {
+		struct pca_room r;
+		if (pca_room_find(c, room, &r) <= 0)
+			return -1;
+		json_decref(r.obj);
+		f->room = PI(r.id);
+	}
+	if (author) {
+		if (pca_principal(c, author, 1, f->author_buf, sizeof(f->author_buf)) < 0)
+			return -1;
+		f->author = PS(f->author_buf);
+		f->bare_author = PS(f->author_buf + 4); /* without "sip:" */
+	}
+	return 0;
+}
+
+/* Changes are refused without a filter: "all messages" is room.clear's job. */
+static int filter_changes(struct pca_ctx *c, const json_t *args, const char *const *keys,
+		struct filter *f)
+{
+	if (pca_keys(c, args, keys) < 0 || filter_parse(c, args, f) < 0)
+		return -1;
+	if (!f->any)
+		return pca_fail(c, 400, "give at least one filter (room, author, text, since, until)");
+	return 0;
+}
+
+static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return json_array_append_new(out, json_pack("{s:I,s:O,s:O,s:O,s:O,s:o}", "id",
+			(json_int_t)pca_col_int(row, 0), "room", json_array_get(row, 1),
+			"author", json_array_get(row, 2), "ts", json_array_get(row, 3),
+			"text", json_array_get(row, 4), "replaced", pca_col_bool(row, 5)));
+}
+
+int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"room", "author", "text", "since", "until", "limit",
+		NULL};
+	struct filter f;
+	long long limit = 100;
+	if (pca_keys(c, args, keys) < 0 || filter_parse(c, args, &f) < 0 ||
+			pca_int(c, args, "limit", 1, 100000, &limit) < 0)
+		return -1;
+	json_t *rows = pca_rows(c, "SELECT m.id, r.name, m.author,"
+			" DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ'), m.body,"
+			" m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id"
+			" WHERE" FILTER_SQL " ORDER BY m.id LIMIT ?", P(FILTER_PARAMS(&f), PI(limit)));
+	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
+}
+
+int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"room", "author", "text", "since", "until", NULL};
+	struct filter f;
+	if (filter_changes(c, args, keys, &f) < 0)
+		return -1;
+	long long n = pca_exec(c, "DELETE m FROM messages m WHERE" FILTER_SQL,
+			P(FILTER_PARAMS(&f)));
+	if (n < 0)
+		return -1;
+	*result = pca_count("removed", n);
+	return 0;
+}
+
+int pca_message_replace(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"room", "author", "text", "since", "until",
+		"replacement", NULL};
+	struct filter f;
+	const char *repl;
+	if (filter_changes(c, args, keys, &f) < 0 ||
+			pca_str(c, args, "replacement", 1, 65536, &repl) < 0)
+		return -1;
+	long long n = pca_exec(c, "UPDATE messages m SET m.body = ?, m.replaced_at = NOW(3)"
+			" WHERE" FILTER_SQL, P(PS(repl), FILTER_PARAMS(&f)));
+	if (n < 0)
+		return -1;
+	*result = pca_count("replaced", n);
+	return 0;
+}
