@@ -187,8 +187,8 @@ static int room_managed(struct pca_ctx *c, const json_t *args, struct pca_room *
 	if (rc < 0)
 		return -1;
 	if (!(rights & ACL_SEE))
-		return pca_fail(c, 404, "no room "%s"", ref);
-	return pca_fail(c, 403, "you do not manage room "%s"", ref);
+		return pca_fail(c, 404, "no room \"%s\"", ref);
+	return pca_fail(c, 403, "you do not manage room \"%s\"", ref);
 }
 
 int pca_room_set(struct pca_ctx *c, json_t *args, json_t **result)

@@ -1,0 +1,152 @@
+/*
+ * test_args.c - the administration library's argument checking (admin/pca_args.c):
+ * no database needed.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pca_int.h"
+
+static struct pca_error err;
+static struct pca_ctx ctx = {NULL, NULL, &err, 0};
+
+static json_t *args(const char *text)
+{
+	json_error_t je;
+	json_t *j = json_loads(text, 0, &je);
+	cr_assert(j, "bad test JSON: %s", je.text);
+	return j;
+}
+
+Test(principal, users_and_domains_normalized)
+{
+	char p[256];
+	cr_assert_eq(pca_principal(&ctx, "Alice@Example.COM", 0, p, sizeof(p)), 0);
+	cr_assert_str_eq(p, "sip:alice@example.com");
+	cr_assert_eq(pca_principal(&ctx, "SIP:bob@example.com", 1, p, sizeof(p)), 0);
+	cr_assert_str_eq(p, "sip:bob@example.com");
+	cr_assert_eq(pca_principal(&ctx, "Example.org", 0, p, sizeof(p)), 0);
+	cr_assert_str_eq(p, "example.org");
+}
+
+Test(principal, bad_ones_refused)
+{
+	char p[256];
+	const char *bad[] = {"", "a b@example.com", "@example.com", "alice@", "sip:example.com",
+		"alice@exa mple.com", "a,b", "x@y@z"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err.status = 0;
+		cr_assert_eq(pca_principal(&ctx, bad[i], 0, p, sizeof(p)), -1, "%s", bad[i]);
+		cr_assert_eq(err.status, 400);
+	}
+	cr_assert_eq(pca_principal(&ctx, "example.com", 1, p, sizeof(p)), -1,
+			"a domain is not a user");
+	cr_assert(strstr(err.msg, "not a user"));
+}
+
+Test(time, iso_forms)
+{
+	char t[PCA_TIME_LEN];
+	json_t *a = args("{\"a\":\"2024-05-01\",\"b\":\"2024-05-01T12:34:56Z\","
+			"\"c\":\"2024-05-01 12:34:56.5\",\"d\":\"2024-05-01T12:34Z\"}");
+	cr_assert_eq(pca_time(&ctx, a, "a", t), 1);
+	cr_assert_str_eq(t, "2024-05-01 00:00:00.000");
+	cr_assert_eq(pca_time(&ctx, a, "b", t), 1);
+	cr_assert_str_eq(t, "2024-05-01 12:34:56.000");
+	cr_assert_eq(pca_time(&ctx, a, "c", t), 1);
+	cr_assert_str_eq(t, "2024-05-01 12:34:56.500");
+	cr_assert_eq(pca_time(&ctx, a, "d", t), 1);
+	cr_assert_str_eq(t, "2024-05-01 12:34:00.000");
+	cr_assert_eq(pca_time(&ctx, a, "absent", t), 0);
+	json_decref(a);
+}
+
+Test(time, bad_ones_refused)
+{
+	char t[PCA_TIME_LEN];
+	json_t *a = args("{\"a\":\"yesterday\",\"b\":\"2024-13-01\",\"c\":\"2024-05-01T25:00\","
+			"\"d\":\"2024-05-01+02:00\",\"e\":5}");
+	const char *keys[] = {"a", "b", "c", "d", "e"};
+	for (size_t i = 0; i < 5; i++) {
+		cr_assert_eq(pca_time(&ctx, a, keys[i], t), -1, "%s", keys[i]);
+		cr_assert_eq(err.status, 400);
+	}
+	json_decref(a);
+}
+
+Test(listop, array_replaces)
+{
+	struct pca_listop op;
+	json_t *a = args("{\"m\":[\"Bob@Example.com\",\"example.org\",\"bob@example.com\"]}");
+	cr_assert_eq(pca_listop(&ctx, a, "m", &op), 1);
+	cr_assert_eq(json_array_size(op.set), 2, "duplicates dropped");
+	cr_assert_str_eq(json_string_value(json_array_get(op.set, 0)), "sip:bob@example.com");
+	cr_assert_null(op.add);
+	pca_listop_free(&op);
+	cr_assert_eq(pca_listop(&ctx, a, "absent", &op), 0);
+	json_decref(a);
+}
+
+Test(listop, edits)
+{
+	struct pca_listop op;
+	json_t *a = args("{\"m\":{\"add\":[\"a@x.org\"],\"remove\":[\"x.org\"]},"
+			"\"bad\":{\"put\":[]},\"worse\":\"a@x.org\",\"nope\":[\"a b\"]}");
+	cr_assert_eq(pca_listop(&ctx, a, "m", &op), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(op.add, 0)), "sip:a@x.org");
+	cr_assert_str_eq(json_string_value(json_array_get(op.remove, 0)), "x.org");
+	pca_listop_free(&op);
+	cr_assert_eq(pca_listop(&ctx, a, "bad", &op), -1);
+	cr_assert(strstr(err.msg, "\"put\""), "names the field: %s", err.msg);
+	cr_assert_eq(pca_listop(&ctx, a, "worse", &op), -1);
+	cr_assert_eq(pca_listop(&ctx, a, "nope", &op), -1);
+	json_decref(a);
+}
+
+Test(fields, unknown_field_named)
+{
+	static const char *const keys[] = {"name", "topic", NULL};
+	json_t *a = args("{\"name\":\"x\",\"colour\":\"red\"}");
+	cr_assert_eq(pca_keys(&ctx, a, keys), -1);
+	cr_assert_eq(err.status, 400);
+	cr_assert_str_eq(err.msg, "unknown field \"colour\"");
+	json_decref(a);
+}
+
+Test(fields, types_and_ranges)
+{
+	static const char *const names[] = {"open", "closed", "secret", NULL};
+	json_t *a = args("{\"s\":\"\",\"n\":501,\"b\":\"yes\",\"e\":\"Closed\",\"f\":\"hidden\"}");
+	const char *s;
+	long long n;
+	int b, e;
+	cr_assert_eq(pca_str(&ctx, a, "s", 1, 10, &s), -1, "required and empty");
+	cr_assert_eq(pca_int(&ctx, a, "n", 1, 500, &n), -1);
+	cr_assert(strstr(err.msg, "1 to 500"));
+	cr_assert_eq(pca_bool(&ctx, a, "b", &b), -1);
+	cr_assert_eq(pca_enum(&ctx, a, "e", names, &e), 1);
+	cr_assert_eq(e, 1);
+	cr_assert_eq(pca_enum(&ctx, a, "f", names, &e), -1);
+	cr_assert_str_eq(err.msg, "\"f\" must be open, closed or secret");
+	json_decref(a);
+}
+
+Test(verbs, mutating_and_unknown)
+{
+	cr_assert_eq(pca_verb_mutates("room.new"), 1);
+	cr_assert_eq(pca_verb_mutates("room.get"), 0);
+	cr_assert_eq(pca_verb_mutates("auth.check"), 0);
+	cr_assert_eq(pca_verb_mutates("reload"), 1);
+	cr_assert_eq(pca_verb_mutates("room.frob"), -1);
+}
+
+Test(verbs, users_refused_admin_verbs_without_database)
+{
+	struct pca_actor alice = {"sip:alice@example.com"};
+	json_t *res = NULL;
+	cr_assert_eq(pca_run(NULL, &alice, "config.set", NULL, &res, &err), -1);
+	cr_assert_eq(err.status, 403);
+	cr_assert_null(res);
+	cr_assert_eq(pca_run(NULL, NULL, "nope", NULL, &res, &err), -1);
+	cr_assert_eq(err.status, 400);
+}
