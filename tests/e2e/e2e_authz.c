@@ -1,7 +1,8 @@
 /* e2e-authz: the authorization matrix over real SIP.
  *
- *   e2e-authz --proxy 127.0.0.1:PORT --db-socket PATH [--db-name pchat] [--db-user root]
- *             [--db-password PW] [--chat-uri sip:pchat@example.com] [--verbose]
+ *   e2e-authz --proxy 127.0.0.1:PORT --db-socket PATH --admin PCHAT_ADMIN [--db-name pchat]
+ *             [--db-user root] [--db-password PW] [--chat-uri sip:pchat@example.com]
+ *             [--verbose]
  *
  * Creates, by SQL in the stack's MariaDB, a category of its own (allowed: example.com;
  * denied: the "denied" user) with one room per privacy (open, closed, secret) x type
@@ -11,7 +12,10 @@
  * a user of another domain) and every room, it checks over SIP: chansrch visibility,
  * cmd:join, cmd:bccontext, and a grpchat post (accepted and echoed, or refused with the
  * expected SIP reason), and in the database that a refused post was not stored; and
- * that one cmd:bjoin of all the rooms agrees with cmd:join (chanib or fib key). Last,
+ * that one cmd:bjoin of all the rooms agrees with cmd:join (chanib or fib key); and the
+ * manage path shared by pchat-admin and the web service (the admin library): each user
+ * runs `pchat-admin --as USER room set --topic` on each room, which only managers may
+ * do, and the row is checked in SQL.  Last,
  * it changes the rows, bumps server_config.revision and checks that pchatd put out
  * who lost the right (ntc:part to the others) and refuses their posts saying why; it
  * also checks cmd:getinv and cmd:nodespermcreatechild, and ends by deleting its rows
@@ -27,6 +31,7 @@
 #include "xccos_view.h"
 
 #include <getopt.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +44,9 @@
 #define RELOAD_WAIT 5000 /* pchatd polls server_config every second */
 
 static struct {
-    const char *proxy, *chat_uri, *db_socket, *db_name, *db_user, *db_password;
+    const char *proxy, *chat_uri, *db_socket, *db_name, *db_user, *db_password, *admin;
     int verbose;
-} opt = {"127.0.0.1:5060", "sip:pchat@example.com", NULL, "pchat", "root", NULL, 0};
+} opt = {"127.0.0.1:5060", "sip:pchat@example.com", NULL, "pchat", "root", NULL, NULL, 0};
 
 /* ------------------------------------------------------------------ the model */
 
@@ -88,6 +93,19 @@ static const char *const want_post[NROLES][NROOMS] = {
     [MEMBER] = {OK, PO, OK, PO, OK, PO, RD},
     [PRESENTER] = {OK, OK, OK, OK, OK, OK, RD},
     [MANAGER] = {OK, PO, OK, PO, OK, PO, RD},
+};
+
+/* Managing (room set through the admin library): done, refused like a room that does
+ * not exist (404: may not see it), or refused as not a manager (403). */
+#define MG 200
+#define FB 403
+static const int want_manage[NROLES][NROOMS] = {
+    [DENIED] = {NF, NF, NF, NF, NF, NF, NF},
+    [FOREIGN] = {NF, NF, NF, NF, NF, NF, NF},
+    [OUTSIDER] = {FB, FB, FB, FB, NF, NF, FB},
+    [MEMBER] = {FB, FB, FB, FB, FB, FB, FB},
+    [PRESENTER] = {FB, FB, FB, FB, FB, FB, FB},
+    [MANAGER] = {MG, MG, MG, MG, MG, MG, MG},
 };
 
 static char cat_id[64], room_chan[NROOMS][64], room_uri[NROOMS][128], room_name[NROOMS][96];
@@ -335,7 +353,7 @@ static int post(session *s, const char *room, const char *text, char *reason, si
 /* ------------------------------------------------------------------ the matrix */
 
 struct cell {
-    int see, join, bcc, post_st;
+    int see, join, bcc, post_st, manage;
     char reason[64];
 };
 static struct cell got[NROLES][NROOMS];
@@ -382,6 +400,75 @@ static void check_bjoin(const char *T, int u)
     }
     xv_free(e);
     free(raw);
+}
+
+/* Room r's topic into buf ("" on error). */
+static void room_topic(int r, char *buf, size_t n)
+{
+    MYSQL_STMT *st = mysql_stmt_init(db);
+    const char *q = "SELECT topic FROM rooms WHERE chan_id = ?";
+    unsigned long len = strlen(room_chan[r]), got_len = 0;
+    MYSQL_BIND p, res;
+    memset(&p, 0, sizeof p);
+    memset(&res, 0, sizeof res);
+    p.buffer_type = MYSQL_TYPE_STRING;
+    p.buffer = room_chan[r];
+    p.buffer_length = len;
+    p.length = &len;
+    res.buffer_type = MYSQL_TYPE_STRING;
+    res.buffer = buf;
+    res.buffer_length = n - 1;
+    res.length = &got_len;
+    buf[0] = '\0';
+    if (st && !mysql_stmt_prepare(st, q, strlen(q)) && !mysql_stmt_bind_param(st, &p) &&
+        !mysql_stmt_execute(st) && !mysql_stmt_bind_result(st, &res) && !mysql_stmt_fetch(st))
+        buf[got_len < n ? got_len : n - 1] = '\0';
+    if (st)
+        mysql_stmt_close(st);
+    mysql_commit(db);
+}
+
+/* User u sets room r's topic with pchat-admin --as; returns MG, NF or FB by the exit
+ * status and the error line, -1 for anything else (then why says what). */
+static int manage(int u, int r, const char *topic, char *why, size_t n)
+{
+    char cmd[1024], out[512] = "";
+    snprintf(cmd, sizeof cmd,
+             "'%s' --db-socket '%s' --db-user '%s' --db-name '%s' --as '%s' room set"
+             " --room '%s' --topic '%s' 2>&1",
+             opt.admin, opt.db_socket, opt.db_user, opt.db_name, user_uri[u], room_uri[r], topic);
+    FILE *f = popen(cmd, "r");
+    if (!f) {
+        snprintf(why, n, "cannot run pchat-admin");
+        return -1;
+    }
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = '\0';
+    int st = pclose(f);
+    int code = !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+    snprintf(why, n, "exit %d: %.200s", code, out);
+    if (code == 0)
+        return MG;
+    if (code == 1 && strstr(out, "no room"))
+        return NF;
+    if (code == 1 && strstr(out, "do not manage"))
+        return FB;
+    return -1;
+}
+
+/* The manage cell of (u, r): the outcome, and the topic changed only when allowed. */
+static void check_manage(const char *T, int u, int r, struct cell *c)
+{
+    char topic[128], why[300], now[256];
+    snprintf(topic, sizeof topic, "authz %s managed by %s", token, role_name[u]);
+    c->manage = manage(u, r, topic, why, sizeof why);
+    if (c->manage != want_manage[u][r])
+        fail(T, "%s: room set got %d, want %d (%s)", room_def[r].label, c->manage,
+             want_manage[u][r], why);
+    room_topic(r, now, sizeof now);
+    if ((strcmp(now, topic) == 0) != (want_manage[u][r] == MG))
+        fail(T, "%s: topic is \"%s\" after room set by %s", room_def[r].label, now,
+             role_name[u]);
 }
 
 static void check_role(int u)
@@ -435,6 +522,7 @@ static void check_role(int u)
             if (stored(text) != 0)
                 fail(T, "%s: a refused post was stored", room_def[r].label);
         }
+        check_manage(T, u, r, c);
     }
     xv_free(list);
     check_bjoin(T, u); /* last: for non-sipe clients it pushes history */
@@ -457,18 +545,22 @@ static void print_matrix(void)
     note("matrix: S/- chansrch lists it, join code, bccontext code, post: ok or the SIP 403");
     note("reason (NIR Not In The Room, MO Members Only, PO Only Presenters May Post, RD Room "
          "Disabled)");
+    note("then room set through the admin library (M done, 404 as if no such room, "
+         "403 not a manager)");
     printf("# %-10s", "");
     for (int r = 0; r < NROOMS; r++)
-        printf(" %-14s", room_def[r].label);
+        printf(" %-18s", room_def[r].label);
     printf("\n");
     for (int u = 0; u < NROLES; u++) {
         printf("# %-10s", role_name[u]);
         for (int r = 0; r < NROOMS; r++) {
             const struct cell *c = &got[u][r];
-            char cellbuf[64];
-            snprintf(cellbuf, sizeof cellbuf, "%s %d %d %s", c->see ? "S" : "-", c->join, c->bcc,
-                     c->post_st == 200 ? "ok" : abbrev(c->reason));
-            printf(" %-14.14s", cellbuf);
+            char cellbuf[64], mg[8];
+            snprintf(mg, sizeof mg, "%d", c->manage);
+            snprintf(cellbuf, sizeof cellbuf, "%s %d %d %s %s", c->see ? "S" : "-", c->join,
+                     c->bcc, c->post_st == 200 ? "ok" : abbrev(c->reason),
+                     c->manage == MG ? "M" : mg);
+            printf(" %-18.18s", cellbuf);
         }
         printf("\n");
     }
@@ -604,7 +696,8 @@ static void check_removal(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: e2e-authz --proxy HOST:PORT --db-socket PATH [--db-name pchat]\n"
+    fprintf(f, "usage: e2e-authz --proxy HOST:PORT --db-socket PATH --admin PCHAT_ADMIN\n"
+               "                 [--db-name pchat]\n"
                "                 [--db-user root] [--db-password PW] [--chat-uri URI]"
                " [--verbose]\n");
 }
@@ -629,9 +722,10 @@ int main(int argc, char **argv)
         {"db-name", required_argument, NULL, 'n'},   {"db-user", required_argument, NULL, 'u'},
         {"db-password", required_argument, NULL, 'w'}, {"chat-uri", required_argument, NULL, 'U'},
         {"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
+        {"admin", required_argument, NULL, 'a'},
         {NULL, 0, NULL, 0}};
     int o;
-    while ((o = getopt_long(argc, argv, "p:s:n:u:w:U:vh", lo, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "p:s:n:u:w:U:a:vh", lo, NULL)) != -1) {
         switch (o) {
         case 'p': opt.proxy = optarg; break;
         case 's': opt.db_socket = optarg; break;
@@ -639,12 +733,13 @@ int main(int argc, char **argv)
         case 'u': opt.db_user = optarg; break;
         case 'w': opt.db_password = optarg; break;
         case 'U': opt.chat_uri = optarg; break;
+        case 'a': opt.admin = optarg; break;
         case 'v': opt.verbose++; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc || !opt.db_socket) {
+    if (optind != argc || !opt.db_socket || !opt.admin) {
         usage(stderr);
         return 2;
     }

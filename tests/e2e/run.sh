@@ -25,7 +25,7 @@ timeout 300 "$top/tests/e2e/e2e-chat" --proxy "127.0.0.1:$port" --db-socket "$va
   --db-name pchat --control "${stack[*]}" || status=$?
 authz_status=0
 timeout 120 "$top/tests/e2e/e2e-authz" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
-  --db-name pchat || authz_status=$?
+  --db-name pchat --admin "$top/admin/pchat-admin" || authz_status=$?
 sip_status=0
 timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   || sip_status=$?
