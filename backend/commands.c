@@ -438,6 +438,15 @@ static void on_pushed_history(struct db_job *job)
 		cmd_finish(c);
 }
 
+/* How many of the newest messages of r a client gets when it asks for want: none
+ * when r's category has chat history switched off (posts are still stored). */
+static unsigned history_limit(const struct room *r, unsigned want)
+{
+	if(!r->chat_history)
+		return 0;
+	return want < cfg.bccontext_max ? want : cfg.bccontext_max;
+}
+
 /* After rpl:bjoin: rpl:bccontext for each joined room, as if asked with the default count. */
 static int push_history(struct cmd *c, struct room **rooms, size_t n)
 {
@@ -446,8 +455,7 @@ static int push_history(struct cmd *c, struct room **rooms, size_t n)
 		struct db_job *job = db_job_new(DB_HISTORY, on_pushed_history, c);
 		job->aux = rooms[i];
 		job->room_id = rooms[i]->id;
-		job->limit = cfg.default_chat_history < cfg.bccontext_max ? cfg.default_chat_history
-									   : cfg.bccontext_max;
+		job->limit = history_limit(rooms[i], cfg.default_chat_history);
 		c->pushes++;
 		db_submit(job);
 	}
@@ -648,7 +656,7 @@ static int query_history(struct cmd *c)
 		return reply_refused(c, code);
 	job = db_job_new(DB_HISTORY, on_history, c);
 	job->room_id = c->room->id;
-	job->limit = c->limit;
+	job->limit = history_limit(c->room, c->limit);
 	if(c->req.bcq_before > 0) /* our paging form: older than this msgid */
 		job->before_id = (uint64_t)c->req.bcq_before;
 	db_submit(job);

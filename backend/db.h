@@ -76,6 +76,7 @@ struct db_room {
 	char privacy[8]; /* "open", "closed" or "secret" */
 	char type[12];   /* "normal" or "auditorium" */
 	int disabled;
+	int chat_history; /* its category keeps history for clients (categories.chat_history) */
 	/* Principal lists (sql/migrations/005_rooms_admin.sql), each a space-separated
 	 * string ("" if empty): the room's and its category's. */
 	char *members, *managers, *presenters, *allowed, *denied;

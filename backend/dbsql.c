@@ -24,7 +24,7 @@
 	" WHERE " key " = " value " AND role = '" role "')"
 #define ROOM_COLS \
 	"r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy, r.room_type," \
-	" r.disabled, " \
+	" r.disabled, (SELECT chat_history FROM categories WHERE id = r.category_id), " \
 	PRINCIPALS("room_principals", "room_id", "r.id", "member") ", " \
 	PRINCIPALS("room_principals", "room_id", "r.id", "manager") ", " \
 	PRINCIPALS("room_principals", "room_id", "r.id", "presenter") ", " \
@@ -351,7 +351,7 @@ static enum dbsql_result commit(struct dbsql *d, const char *what)
 
 /* ---- room rows (load, search, ...) ---- */
 
-enum { ROOM_NCOLS = 14 }; /* ROOM_COLS */
+enum { ROOM_NCOLS = 15 }; /* ROOM_COLS */
 
 /* What follows ROOM_COLS in a room query. */
 enum room_extra {
@@ -402,11 +402,14 @@ static void read_room_row(MYSQL_STMT *st, struct room_row *b, enum room_extra ex
 	v = col_str(st, &b->cols[7], 8, NULL);
 	r->disabled = atoi(v) != 0;
 	free(v);
-	r->members = col_str(st, &b->cols[8], 9, NULL);
-	r->managers = col_str(st, &b->cols[9], 10, NULL);
-	r->presenters = col_str(st, &b->cols[10], 11, NULL);
-	r->allowed = col_str(st, &b->cols[11], 12, NULL);
-	r->denied = col_str(st, &b->cols[12], 13, NULL);
+	v = col_str(st, &b->cols[8], 9, NULL);
+	r->chat_history = atoi(v) != 0;
+	free(v);
+	r->members = col_str(st, &b->cols[9], 10, NULL);
+	r->managers = col_str(st, &b->cols[10], 11, NULL);
+	r->presenters = col_str(st, &b->cols[11], 12, NULL);
+	r->allowed = col_str(st, &b->cols[12], 13, NULL);
+	r->denied = col_str(st, &b->cols[13], 14, NULL);
 	if(extra == EXTRA_UNREAD)
 		r->unread = b->extra;
 	if(extra == EXTRA_INV) {

@@ -210,6 +210,7 @@ struct room *room_add(const struct db_room *row)
 	/* Unknown types: an auditorium, where fewest may post. */
 	r->type = acl_type_parse(row->type) == ACL_NORMAL ? ACL_NORMAL : ACL_AUDITORIUM;
 	r->disabled = row->disabled;
+	r->chat_history = row->chat_history;
 	r->gone = 0;
 	r->seen = 1;
 	plist_set(&r->acl_members, row->members);

@@ -70,6 +70,7 @@ struct room {
 	enum room_privacy privacy;
 	enum acl_type type;
 	int disabled;
+	int chat_history; /* 0: its category serves no history (bccontext answers empty) */
 	int gone; /* its row was deleted: room_find no longer finds it */
 	int seen; /* reload bookkeeping */
 	struct plist acl_members, acl_managers, acl_presenters; /* the room's */

@@ -68,6 +68,7 @@ void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, cons
 	r->topic = xstrdup(topic);
 	strcpy(r->privacy, privacy);
 	strcpy(r->type, "normal");
+	r->chat_history = 1;
 	r->members = xstrdup("");
 	r->managers = xstrdup("");
 	r->presenters = xstrdup("");
@@ -96,6 +97,7 @@ void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl)
 	struct db_room *r = room_by_id_rw(id);
 	snprintf(r->type, sizeof(r->type), "%s", acl->type ? acl->type : "normal");
 	r->disabled = acl->disabled;
+	r->chat_history = !acl->no_history;
 	set_str(&r->members, acl->members);
 	set_str(&r->managers, acl->managers);
 	set_str(&r->presenters, acl->presenters);

@@ -36,6 +36,7 @@ struct fake_acl {
 	int disabled;
 	const char *members, *managers, *presenters; /* space-separated principals */
 	const char *allowed, *denied;
+	int no_history; /* the category has chat history switched off */
 };
 void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl);
 /* The room's row is deleted. */

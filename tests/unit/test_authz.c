@@ -194,6 +194,21 @@ Test(authz, server_config_overrides_options_until_its_rows_go)
 	cr_assert_eq(cfg.message_max_bytes, 8192, "back to the option");
 }
 
+Test(authz, without_chat_history_posts_are_stored_but_no_history_is_served)
+{
+	static const struct fake_acl no_history = {.no_history = 1};
+	fake_db_set_room_acl(1, &no_history);
+	open_session(1, ALICE);
+	join_lobby(1);
+	fake_sent_clear();
+	accepted(1, POST(LOBBY, "kept but not served"));
+	fake_db_run_all();
+	cr_assert(strstr(only_send_to(1)->payload, "kept but not served"), "delivered live");
+	const char *r = reply_to(1, ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY "\"/></data></cmd>"));
+	cr_assert(strstr(r, "rpl:bccontext") && !strstr(r, "kept but not served"),
+			"no history served: %s", r);
+}
+
 Test(authz, reload_puts_out_who_lost_the_right_and_tells_the_others)
 {
 	const struct sent_frame *f;
