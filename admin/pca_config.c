@@ -3,18 +3,10 @@
  * Set-CsPersistentChatConfiguration, kept in server_config.
  */
 #include "pca_int.h"
+#include "pchat_settings.h" /* names, ranges, defaults (dflt: if the row is missing) */
 
-static const struct setting {
-	const char *name;
-	long long min, max, dflt; /* dflt: the reference's default, if the row is missing */
-} settings[] = {
-	{"DefaultChatHistory", 1, 500, 30},
-	{"MaxFileSizeKB", 1, 1000000, 20000},
-	{"ParticipantUpdateLimit", 1, 100000, 75},
-	{"MessageSizeLimit", 1, 16777216, 8192},
-	{"SearchLimit", 1, 100000, 100},
-};
-#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+#define settings pchat_settings
+#define N_SETTINGS PS_N
 
 int pca_config_get(struct pca_ctx *c, json_t *args, json_t **result)
 {

@@ -6,8 +6,10 @@
 #include "db.h"
 #include "log.h"
 #include "rooms.h"
+#include "pchat_settings.h"
 
 #include <event2/event.h>
+#include <limits.h>
 
 /* The options' values, used while server_config has no usable row. */
 static struct {
@@ -22,18 +24,22 @@ static long long revision = -1; /* the last one the cache was reloaded for */
 static int rooms_inflight;    /* a DB_ROOMS_ALL is queued */
 static int rooms_again;       /* and another one is wanted after it */
 
-/* One limit: the row's value if in [lo, hi], else the option's (logged once per
- * value, as the row is read every second). */
-static unsigned pick(const char *name, long long row, unsigned lo, unsigned hi, unsigned dflt,
+/* One limit: the row's value if within the setting's range (common/pchat_settings.h)
+ * and hi, else the option's (logged once per value, as the row is read every second). */
+static unsigned pick(enum pchat_setting which, long long row, long long hi, unsigned dflt,
 		long long *warned)
 {
+	const struct pchat_setting_def *s = &pchat_settings[which];
+	long long lo = s->min;
+	if(hi > s->max)
+		hi = s->max;
 	if(row < 0)
 		return dflt;
 	if(row >= lo && row <= hi)
 		return (unsigned)row;
 	if(*warned != row)
-		log_warn("server_config %s = %lld is outside %u..%u; using %u", name, row, lo, hi,
-				dflt);
+		log_warn("server_config %s = %lld is outside %lld..%lld; using %u", s->name, row,
+				lo, hi, dflt);
 	*warned = row;
 	return dflt;
 }
@@ -41,7 +47,6 @@ static unsigned pick(const char *name, long long row, unsigned lo, unsigned hi, 
 void reload_apply_config(struct config *c, const long long *conf)
 {
 	static long long warned[DB_CONF_N] = {-1, -1, -1, -1, -1};
-	unsigned history_max = c->bccontext_max < 500 ? c->bccontext_max : 500;
 	if(!opt.saved) {
 		opt.saved = 1;
 		opt.default_chat_history = c->default_chat_history;
@@ -49,14 +54,15 @@ void reload_apply_config(struct config *c, const long long *conf)
 		opt.message_max_bytes = c->message_max_bytes;
 		opt.search_limit = c->search_limit;
 	}
-	c->default_chat_history = pick("DefaultChatHistory", conf[DB_CONF_DEFAULT_CHAT_HISTORY], 1,
-			history_max, opt.default_chat_history, &warned[0]);
-	c->participant_update_limit = pick("ParticipantUpdateLimit",
-			conf[DB_CONF_PARTICIPANT_UPDATE_LIMIT], 1, 1000000,
+	c->default_chat_history = pick(PS_DEFAULT_CHAT_HISTORY,
+			conf[DB_CONF_DEFAULT_CHAT_HISTORY], c->bccontext_max,
+			opt.default_chat_history, &warned[0]);
+	c->participant_update_limit = pick(PS_PARTICIPANT_UPDATE_LIMIT,
+			conf[DB_CONF_PARTICIPANT_UPDATE_LIMIT], LLONG_MAX,
 			opt.participant_update_limit, &warned[1]);
-	c->message_max_bytes = pick("MessageSizeLimit", conf[DB_CONF_MESSAGE_SIZE_LIMIT], 1, 32768,
-			opt.message_max_bytes, &warned[2]);
-	c->search_limit = pick("SearchLimit", conf[DB_CONF_SEARCH_LIMIT], 1, 10000,
+	c->message_max_bytes = pick(PS_MESSAGE_SIZE_LIMIT, conf[DB_CONF_MESSAGE_SIZE_LIMIT],
+			LLONG_MAX, opt.message_max_bytes, &warned[2]);
+	c->search_limit = pick(PS_SEARCH_LIMIT, conf[DB_CONF_SEARCH_LIMIT], LLONG_MAX,
 			opt.search_limit, &warned[3]);
 }
 

@@ -7,11 +7,12 @@
  * bump it on every change), every room is read again (rooms_reload_apply).
  *
  * server_config rows win over the command-line options, which stay the values
- * used while (or if) the database has no such row or an unusable value:
- *   DefaultChatHistory      1..500, capped by --bccontext-max   (cfg.default_chat_history)
- *   ParticipantUpdateLimit  1..1000000  (--participant-update-limit)
- *   MessageSizeLimit        1..32768    (--message-max-bytes)
- *   SearchLimit             1..10000    (cfg.search_limit)
+ * used while (or if) the database has no such row or a value outside the range of
+ * common/pchat_settings.h (the table pchat-admin validates with too):
+ *   DefaultChatHistory      (also capped by --bccontext-max)   (cfg.default_chat_history)
+ *   ParticipantUpdateLimit  (--participant-update-limit)
+ *   MessageSizeLimit        (--message-max-bytes)
+ *   SearchLimit             (cfg.search_limit)
  */
 #ifndef PCHAT_RELOAD_H
 #define PCHAT_RELOAD_H

@@ -371,7 +371,7 @@ static int listed(const xv_envelope *e, int r)
  * token of the code cmd:join gave (a fib), in the same reply. */
 static void check_bjoin(const char *T, int u)
 {
-    char *items = NULL, *raw = NULL, ids[2048] = "", want[1024];
+    char *items = NULL, *raw = NULL, ids[2048] = "";
     for (int r = 0; r < NROOMS; r++) {
         size_t len = strlen(ids);
         snprintf(ids + len, sizeof ids - len,
@@ -386,6 +386,7 @@ static void check_bjoin(const char *T, int u)
         fail(T, "bjoin: %s", e ? "not 200" : "no reply");
     } else {
         for (int r = 0; r < NROOMS; r++) {
+            char want[1024];
             int code = want_join[u][r];
             const char *key = code == 404 ? "ERR_NOT_FOUND" : code == 403 ? "ERR_ACCESS_DENIED"
                                                                           : "ERR_ROOM_DISABLED";
