@@ -8,11 +8,11 @@ PCHATD_PKGS = libevent libxml-2.0 libmariadb
 PCHATD_IO_OBJS = link.o db.o dbsql.o
 
 # The access rules live in common/ (shared with the admin library); built here.
-vpath pchat_acl.c $(dir $(lastword $(MAKEFILE_LIST)))../common
+vpath pchat_acl.c $(abspath $(dir $(lastword $(MAKEFILE_LIST)))../common)
 
 # The room management web service (docs/WEB.md) and the admin library it runs
 # (admin/pca_*.c, compiled here as well): pchatd only, the unit tests leave them out.
 PCHATD_WEB_OBJS := http.o webapi.o websess.o adminq.o \
 	$(notdir $(patsubst %.c,%.o,$(wildcard $(dir $(lastword $(MAKEFILE_LIST)))../admin/pca_*.c)))
 PCHATD_WEB_PKGS = jansson
-vpath pca_%.c $(dir $(lastword $(MAKEFILE_LIST)))../admin
+vpath pca_%.c $(abspath $(dir $(lastword $(MAKEFILE_LIST)))../admin)
