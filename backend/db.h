@@ -149,6 +149,8 @@ struct db_job {
 
 struct db_job *db_job_new(enum db_job_type type, void (*done)(struct db_job *), void *arg);
 void db_job_free(struct db_job *job);
+/* Frees the strings of one room row (not the row itself). */
+void db_room_clear(struct db_room *r);
 /* Drops a job's outputs (before a retry). */
 void db_job_clear_results(struct db_job *job);
 

@@ -16,7 +16,7 @@ struct db_job *db_job_new(enum db_job_type type, void (*done)(struct db_job *), 
 	return job;
 }
 
-static void room_clear(struct db_room *r)
+void db_room_clear(struct db_room *r)
 {
 	free(r->domain);
 	free(r->chan_id);
@@ -46,7 +46,7 @@ void db_job_clear_results(struct db_job *job)
 {
 	size_t i;
 	for(i = 0; i < job->nrooms; i++)
-		room_clear(&job->rooms[i]);
+		db_room_clear(&job->rooms[i]);
 	free(job->rooms);
 	job->rooms = NULL;
 	job->nrooms = 0;

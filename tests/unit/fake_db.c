@@ -105,24 +105,10 @@ void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl)
 	set_str(&r->denied, acl->denied);
 }
 
-static void room_strings_free(struct db_room *r)
-{
-	free(r->domain);
-	free(r->chan_id);
-	free(r->name);
-	free(r->description);
-	free(r->topic);
-	free(r->members);
-	free(r->managers);
-	free(r->presenters);
-	free(r->allowed);
-	free(r->denied);
-}
-
 void fake_db_remove_room(uint64_t id)
 {
 	struct db_room *r = room_by_id_rw(id);
-	room_strings_free(r);
+	db_room_clear(r);
 	*r = rooms[--nrooms];
 }
 
@@ -543,7 +529,7 @@ void fake_db_reset(void)
 	}
 	queued = 0;
 	for(i = 0; i < nrooms; i++)
-		room_strings_free(&rooms[i]);
+		db_room_clear(&rooms[i]);
 	nrooms = 0;
 	for(i = 0; i < ninvs; i++) {
 		free(invs[i].user);
