@@ -74,20 +74,28 @@ TIDY_DB := $(TOP)/build/tidy
 lint: build
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
-	  -I common -I admin kamailio-module backend client common admin tests/unit tests/e2e tests/sipe
+	  -I common -I admin kamailio-module backend client common admin bench tests/unit tests/e2e tests/sipe
 	@rm -rf $(TIDY_DB) && mkdir -p $(TIDY_DB)
 	@cd $(TIDY_DB) && bear -- $(MAKE) -B -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common >/dev/null
-	@cd $(TIDY_DB) && for d in backend client admin tests/unit tests/e2e tests/sipe; do \
+	@cd $(TIDY_DB) && for d in backend client admin bench tests/unit tests/e2e tests/sipe; do \
 	  bear --append -- $(MAKE) -B -s -C $(TOP)/$$d >/dev/null || exit 1; done
 	@# one file per run: clang-tidy 14 resolves relative -I paths against the wrong
 	@# directory when one run spans folders
-	@rc=0; for f in $(MODDIR)/*.c backend/*.c client/*.c admin/*.c tests/unit/*.c tests/e2e/*.c \
+	@rc=0; for f in $(MODDIR)/*.c backend/*.c client/*.c admin/*.c bench/*.c tests/unit/*.c tests/e2e/*.c \
 	  tests/sipe/*.c; do \
 	  clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc
 
+# Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
+# results in build/bench/results.md and results.jsonl.  Not part of make test.
+.PHONY: bench
+bench: build
+	@$(MAKE) -s -C bench
+	@bash bench/run.sh $(if $(filter 1,$(FULL)),--full)
+
 clean:
+	-$(MAKE) -s -C bench clean
 	-$(MAKE) -s -C admin clean
 	-$(MAKE) -s -C backend clean
 	-$(MAKE) -s -C client clean

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -117,16 +118,25 @@ static void pending_done(struct pending *p)
 		oldest_token++;
 }
 
-/* Answers every pending INFO 503 (link lost) or only the overdue ones. */
+static int backend_backlog(void);
+
+/* Answers every pending INFO 503 (link lost) or only the overdue ones.  While the
+ * backend has sent bytes this process has not read yet, this process is behind, not the
+ * backend: the answers of overdue INFOs may be among those bytes (a 503 then would
+ * refuse a post the backend has already stored and delivered), so they get up to three
+ * more backend_timeouts. */
 static void pending_expire(int all)
 {
 	uint64_t now = now_ms();
+	uint64_t grace = 0;
 	uint32_t tok;
+	if(!all && oldest_token != next_token && backend_backlog())
+		grace = 3 * (uint64_t)pchat_backend_timeout_ms;
 	for(tok = oldest_token; tok != next_token; tok++) {
 		struct pending *p = pending_slot(tok);
 		if(!p->in_use || p->token != tok)
 			continue;
-		if(!all && p->deadline_ms > now)
+		if(!all && p->deadline_ms + grace > now)
 			break; /* deadlines grow with tokens */
 		LM_WARN("backend did not answer INFO token %u: 503\n", tok);
 		reply_busy(p->hash_index, p->label);
@@ -367,6 +377,18 @@ static void handle_frame(const struct pchat_frame *f)
 }
 
 static void backend_lost(void);
+
+/* Whether the backend has sent bytes not handled yet (in the input buffer or still in
+ * the socket). */
+static int backend_backlog(void)
+{
+	int n = 0;
+	if(!backend_connected || backend == NULL)
+		return 0;
+	if(evbuffer_get_length(bufferevent_get_input(backend)) > 0)
+		return 1;
+	return ioctl(bufferevent_getfd(backend), FIONREAD, &n) == 0 && n > 0;
+}
 
 static void on_backend_read(struct bufferevent *bev, void *arg)
 {

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""bench/report.py RESULTS.jsonl PROFILE KAMAILIO_ARGS: the Markdown tables of a
+bench/run.sh run (machine, then one table per scenario, ours beside imc with the
+ratio ours/imc)."""
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+profile = sys.argv[2] if len(sys.argv) > 2 else "quick"
+kargs = sys.argv[3] if len(sys.argv) > 3 else ""
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+cpu = sh("lscpu | sed -n 's/^Model name: *//p' | head -1")
+mem = sh("free -g | awk '/Mem:/ {print $2}'")
+print(f"# Benchmark results ({profile} profile)\n")
+print(f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+print(f"- machine: {os.cpu_count()} CPUs ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}")
+print(f"- Kamailio {sh('kamailio -v | head -1')}, both instances with `{kargs}`, children=4, tcp_children=4")
+print(f"- MariaDB {sh('mariadbd --version')}; innodb_flush_log_at_trx_commit=1 (every commit durable)")
+print()
+
+
+def f(v, nd=1):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def ratio(a, b):
+    try:
+        return f"{a / b:.2f}" if b else "-"
+    except TypeError:
+        return "-"
+
+
+load = [r for r in rows if r.get("scenario") in ("a", "b", "c")]
+names = {"a": "(a) capacity model, scaled", "b": "(b) highest sustained deliveries/s",
+         "c": "(c) one 16,000-member room"}
+for sc in ("a", "b", "c"):
+    rs = [r for r in load if r["scenario"] == sc]
+    if not rs:
+        continue
+    print(f"## {names[sc]}\n")
+    print("| load | target | sessions | sign-in/s | posts ok/s | deliveries/s | p50 ms | p99 ms | max ms "
+          "| full delivery max ms | 503s | acked not stored | deliveries missing |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    labels = []
+    for r in rs:
+        if r["label"] not in labels:
+            labels.append(r["label"])
+    for lab in labels:
+        ours = next((r for r in rs if r["label"] == lab and r.get("mode") == "pchat"), {})
+        imc = next((r for r in rs if r["label"] == lab and r.get("mode") == "imc"), {})
+        for name, r in (("ours", ours), ("imc", imc)):
+            print(f"| {lab} | {name} | {f(r.get('sessions'))} | {f(r.get('signin_per_s'), 0)} "
+                  f"| {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+                  f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('lat_max_ms'))} "
+                  f"| {f(r.get('full_delivery_max_ms'))} | {f(r.get('posts_503'))} "
+                  f"| {f(r.get('acked_not_stored')) if name == 'ours' else 'n/a (no storage)'} "
+                  f"| {f(r.get('deliveries_missing'))} |")
+        print(f"| {lab} | **ours/imc** | | | | **{ratio(ours.get('deliveries_per_s'), imc.get('deliveries_per_s'))}** "
+              f"| {ratio(ours.get('lat_p50_ms'), imc.get('lat_p50_ms'))} "
+              f"| {ratio(ours.get('lat_p99_ms'), imc.get('lat_p99_ms'))} | | "
+              f"{ratio(ours.get('full_delivery_max_ms'), imc.get('full_delivery_max_ms'))} | | | |")
+    print()
+
+q = [r for r in rows if r.get("scenario") == "d"]
+if q:
+    print("## (d) history and room search\n")
+    print("| query | queries | errors | queries/s | p50 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|---|---|")
+    for r in q:
+        print(f"| {r['label']} | {f(r.get('queries'))} | {f(r.get('queries_bad'))} | {f(r.get('q_per_s'))} "
+              f"| {f(r.get('q_p50_ms'), 2)} | {f(r.get('q_p99_ms'), 2)} | {f(r.get('q_max_ms'), 2)} |")
+    print()
+
+m = [r for r in rows if r.get("scenario") == "e" and "backend_rss_kb_before" in r]
+if m:
+    print("## (e) memory per signed-in session\n")
+    print("| sessions | pchatd RSS before → after (KiB) | pchatd bytes/session | pchat link private (RssAnon) before → after (KiB) "
+          "| link private bytes/session | Kamailio shm used before → after (bytes) | shm bytes/session |")
+    print("|---|---|---|---|---|---|---|")
+    for r in m:
+        print(f"| {r['sessions']} | {f(r.get('backend_rss_kb_before'))} → {f(r.get('backend_rss_kb_after'))} "
+              f"| {f(r.get('backend_rss_bytes_per_session'))} "
+              f"| {f(r.get('link_anon_kb_before'))} → {f(r.get('link_anon_kb_after'))} "
+              f"| {f(r.get('link_anon_bytes_per_session'))} "
+              f"| {f(r.get('shm_used_before'))} → {f(r.get('shm_used_after'))} | {f(r.get('shm_bytes_per_session'))} |")
+    print()

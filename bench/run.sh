@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# bench/run.sh - the benchmarks of docs/BENCHMARKS.md (run by `make bench`).
+#
+# Starts our stack (scripts/stack.sh, private MariaDB under build/bench/var) and a
+# second Kamailio with Kamailio's imc module (bench/imc.cfg) on free loopback ports,
+# drives both with bench/pchat-bench, and writes build/bench/results.jsonl (one JSON
+# object per measurement) and build/bench/results.md (the tables).
+#
+# usage: bench/run.sh [--full] [SCENARIO...]
+#   scenarios: a (capacity model), b (highest sustained deliveries/s), c (one
+#   16,000-member room), d (bccontext/chansrch on a large history), e (memory per
+#   session).  Default: all, quick profile; --full (make bench FULL=1): the full one.
+# Environment: BENCH_KAMAILIO_ARGS (default "-m 2048 -M 64 -x tlsf -X tlsf"), given to
+# both Kamailio instances alike; BENCH_IMC_TRANSPORT (tcp) for imc's MESSAGEs to itself
+# (its outbound proxy: over udp, loopback drops and tm retransmissions dominate).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+full=0
+scen=()
+for a in "$@"; do
+  case "$a" in
+    --full) full=1 ;;
+    a|b|c|d|e) scen+=("$a") ;;
+    *) echo "usage: $0 [--full] [a|b|c|d|e ...]"; exit 2 ;;
+  esac
+done
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e)
+
+out="$top/build/bench"
+var="$out/var"
+ivar="$out/imc"
+mkdir -p "$out" "$ivar"
+gen="$top/bench/pchat-bench"
+. "$top/tests/lib.sh"
+port=$(free_port 27060)
+iport=$(free_port 27070)
+[ "$iport" != "$port" ] || iport=$((port + 7))
+KARGS=${BENCH_KAMAILIO_ARGS:--m 2048 -M 64 -x tlsf -X tlsf}
+export KAMAILIO_ARGS="$KARGS"
+stack=("$top/scripts/stack.sh" --var "$var" --port "$port")
+SOCK="$var/mysql.sock"
+MYSQL=(mysql --no-defaults --socket="$SOCK" -uroot)
+results="$out/results.jsonl"
+profile=$([ $full = 1 ] && echo full || echo quick)
+: > "$results"
+ulimit -n 65536 2>/dev/null || true
+
+log() { echo "bench: $*" >&2; }
+
+imc_stop() {
+  if [ -f "$ivar/kamailio.pid" ]; then
+    local pid; pid=$(cat "$ivar/kamailio.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$ivar/kamailio.pid"
+  fi
+}
+cleanup() { imc_stop; "${stack[@]}" stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+# imc's tables in database imc of the same MariaDB; imc rewrites them when it stops,
+# so they are filled again before every start.
+imc_db_init() {
+  "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS imc; CREATE DATABASE imc;
+    CREATE TABLE imc.version (table_name VARCHAR(32) NOT NULL PRIMARY KEY,
+      table_version INT UNSIGNED NOT NULL DEFAULT 0);"
+  "${MYSQL[@]}" imc < /usr/share/kamailio/mysql/imc-create.sql
+}
+
+# imc_start PREFIX SPEC USERBASE: rooms PREFIX<k> laid out as pchat-bench lays sessions
+# out (SIZExCOUNT,...), members bench<USERBASE+i>.
+imc_start() {
+  local prefix=$1 spec=$2 ubase=$3
+  imc_stop
+  "${MYSQL[@]}" imc -e "DELETE FROM imc_rooms; DELETE FROM imc_members;"
+  room_rows "$spec" | while read -r k first size; do
+    echo "INSERT INTO imc_rooms (name, domain, flag) VALUES ('$prefix$k', 'conf.example.com', 0);"
+    echo "INSERT INTO imc_members (username, domain, room, flag) SELECT CONCAT('bench', $ubase + $first + seq), 'example.com', 'sip:$prefix$k@conf.example.com', 0 FROM seq_0_to_$((size - 1));"
+  done | "${MYSQL[@]}" imc
+  : > "$ivar/kamailio.log"
+  MYSQL_UNIX_PORT="$SOCK" setsid kamailio -DD -E -f "$top/bench/imc.cfg" -Y "$ivar" \
+    -P "$ivar/kamailio.pid" -A "SIP_PORT=$iport" \
+    -A "OUTBOUND=\"sip:127.0.0.1:$iport;transport=${BENCH_IMC_TRANSPORT:-tcp}\"" \
+    -A "CTL_SOCKET=\"unix:$ivar/ctl\"" $KARGS >>"$ivar/kamailio.log" 2>&1 &
+  for _ in $(seq 150); do
+    (exec 3<>/dev/tcp/127.0.0.1/$iport) 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 1
+}
+
+# room_rows SPEC: "k first size" per room.
+room_rows() {
+  local spec=$1 k=0 first=0 item size count j
+  IFS=, read -ra items <<< "$spec"
+  for item in "${items[@]}"; do
+    size=${item%x*}; count=${item#*x}
+    [ "$count" != "$item" ] || count=1
+    for ((j = 0; j < count; j++)); do
+      echo "$k $first $size"; k=$((k + 1)); first=$((first + size))
+    done
+  done
+}
+
+# pchat_rooms PREFIX SPEC: our rooms PREFIX<k> in the Default category (columns of 001
+# plus the category 005 requires; everything else takes its default).
+pchat_rooms() {
+  local prefix=$1 spec=$2 n
+  n=$(room_rows "$spec" | wc -l)
+  "${MYSQL[@]}" pchat -e "INSERT IGNORE INTO rooms (domain, chan_id, name, category_id)
+    SELECT 'example.com', CONCAT('$prefix', seq), CONCAT('Bench $prefix', seq),
+           (SELECT id FROM categories WHERE name = 'Default')
+    FROM seq_0_to_$((n - 1));
+    UPDATE server_config SET value = value + 1 WHERE name = 'revision';"
+}
+
+# Fresh Kamailio and backend before each measurement: no sessions left from the last.
+restart_servers() {
+  "${stack[@]}" kamailio-stop >/dev/null
+  "${stack[@]}" backend-stop >/dev/null
+  "${stack[@]}" backend-start >/dev/null
+  "${stack[@]}" kamailio-start >/dev/null
+  sleep 1
+}
+
+# gen SCENARIO LABEL TARGET ARGS...: one pchat-bench run; its JSON (with scenario and
+# label) goes to results.jsonl.
+gen() {
+  local sc=$1 label=$2 target=$3; shift 3
+  local proxy="127.0.0.1:$port" line
+  [ "$target" = imc ] && proxy="127.0.0.1:$iport"
+  log "[$sc] $label ($target): $*"
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  if ! line=$("$gen" --mode "$target" --proxy "$proxy" --db-socket "$SOCK" "$@" 2>>"$out/gen.log"); then
+    log "[$sc] $label ($target) failed, see $out/gen.log"; line='{}'
+  fi
+  python3 - "$sc" "$label" "$line" "$load0" >> "$results" <<'PY'
+import json, sys
+d = json.loads(sys.argv[3] or "{}"); d["scenario"] = sys.argv[1]; d["label"] = sys.argv[2]
+d["loadavg_before"] = float(sys.argv[4]); d["loadavg_after"] = float(open("/proc/loadavg").read().split()[0])
+print(json.dumps(d))
+PY
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}"); print("bench:   posts ok/s %s, deliveries/s %s, p50 %s ms, p99 %s ms, full %s ms, missing %s, 503 %s" % tuple(d.get(k) for k in ("posts_ok_per_s","deliveries_per_s","lat_p50_ms","lat_p99_ms","full_delivery_max_ms","deliveries_missing","posts_503")), file=sys.stderr)' "$line"
+}
+
+# pair SCENARIO LABEL PREFIX SPEC UBASE ARGS...: the same load on our stack and on imc.
+pair() {
+  local sc=$1 label=$2 prefix=$3 spec=$4 ubase=$5; shift 5
+  local n; n=$(room_rows "$spec" | awk '{s += $3} END {print s}')
+  pchat_rooms "$prefix" "$spec"
+  restart_servers
+  gen "$sc" "$label" pchat --sessions "$n" --rooms "$spec" --room-prefix "$prefix" \
+    --user-base "$ubase" "$@"
+  imc_start "$prefix" "$spec" "$ubase"
+  gen "$sc" "$label" imc --sessions "$n" --rooms "$spec" --room-prefix "$prefix" \
+    --user-base "$ubase" "$@"
+  imc_stop
+}
+
+log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Kamailio: $KARGS"
+"${stack[@]}" start >/dev/null
+imc_db_init
+
+for s in "${scen[@]}"; do
+  case "$s" in
+  a)
+    # The reference's capacity model (24 posts/s + 10 joins/s over rooms of 30, 150
+    # and 16,000) scaled: quick keeps the room mix with a 2,000-member big room.
+    if [ $full = 1 ]; then spec="30x200,150x40,16000x1"; rate=24; dur=30
+    else spec="30x40,150x8,2000x1"; rate=24; dur=10; fi
+    pair a "capacity model $spec @ ${rate}/s" cap- "$spec" 100000 --rate $rate --duration $dur \
+      --warmup 2 --conns 32
+    ;;
+  b)
+    # Highest sustained deliveries/s: 150-member rooms, rising post rates.
+    if [ $full = 1 ]; then rates="10 40 60 70 80 100"; dur=20; else rates="${BENCH_RATES:-10 40 70}"; dur=10; fi
+    for r in $rates; do
+      pair b "150x4 @ ${r} posts/s" "sus$r-" "150x4" 200000 --rate "$r" --duration $dur \
+        --warmup 2 --conns 8
+    done
+    ;;
+  c)
+    # One 16,000-member room: a post every 2 s, each must reach every member.
+    if [ $full = 1 ]; then posts=10; else posts=3; fi
+    pair c "16000x1, $posts posts" big- "16000x1" 300000 --rate 0.5 \
+      --duration $((posts * 2)) --conns 32 --drain 60
+    ;;
+  d)
+    # History queries on 33,077 rooms and many stored messages (bulk-loaded with the
+    # sequence engine; posted_at spread over the last year).
+    if [ $full = 1 ]; then nmsg=10000000; nq=20000; else nmsg=300000; nq=3000; fi
+    have=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM rooms WHERE chan_id LIKE 'h-%'")
+    if [ "$have" -lt 33077 ]; then
+      log "[d] creating 33,077 rooms"
+      "${MYSQL[@]}" pchat -e "INSERT IGNORE INTO rooms (domain, chan_id, name, description, category_id)
+        SELECT 'example.com', CONCAT('h-', seq), CONCAT('Bench Room ', seq), 'history bench',
+               (SELECT id FROM categories WHERE name = 'Default') FROM seq_0_to_33076;"
+    fi
+    hmsg=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages")
+    if [ "$hmsg" -lt "$nmsg" ]; then
+      log "[d] loading $((nmsg - hmsg)) messages (have $hmsg)"
+      t0=$(date +%s)
+      minid=$("${MYSQL[@]}" -N pchat -e "SELECT MIN(id) FROM rooms WHERE chan_id LIKE 'h-%'")
+      left=$((nmsg - hmsg))
+      while [ "$left" -gt 0 ]; do
+        chunk=$((left > 1000000 ? 1000000 : left))
+        "${MYSQL[@]}" pchat -e "SET unique_checks = 0; SET foreign_key_checks = 0;
+          INSERT INTO messages (room_id, author, posted_at, body)
+          SELECT $minid + (seq MOD 33077), CONCAT('sip:user', seq MOD 5000, '@example.com'),
+                 NOW(3) - INTERVAL (seq MOD 31536000) SECOND,
+                 CONCAT('history message ', seq, ' lorem ipsum dolor sit amet')
+          FROM seq_1_to_$chunk;"
+        left=$((left - chunk))
+      done
+      log "[d] loaded in $(( $(date +%s) - t0 )) s"
+    fi
+    total=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages")
+    restart_servers
+    gen d "bccontext 30, $total messages, 33077 rooms" pchat --sessions 8 --query bccontext \
+      --queries $nq --qconc 1 --qrooms 33077 --qprefix h-
+    gen d "chansrch, 33077 rooms" pchat --sessions 8 --query chansrch --queries $((nq / 10)) \
+      --qconc 1 --qrooms 33077
+    ;;
+  e)
+    # Memory per signed-in session (measured 12 s after the last sign-in, once tm has
+    # freed the INVITE transactions): pchatd VmRSS, the pchat link process's VmRSS and
+    # Kamailio's shared memory, before and after N sessions sign in.
+    if [ $full = 1 ]; then sizes="20000 80000"; else sizes="20000"; fi
+    for n in $sizes; do
+      restart_servers
+      bpid=$(cat "$var/backend.pid")
+      lpid=$(kamcmd -s "unix:$var/kamailio/ctl" ps | awk '/pchat link/ {print $1}')
+      memfile="$out/mem-$n.txt"
+      # memsnap.sh WHEN: the three figures, for the generator's --on-ready
+      printf '%s\n' '#!/bin/sh' \
+        "echo \"\$1 backend_rss_kb \$(awk '/VmRSS/ {print \$2}' /proc/$bpid/status)\"" \
+        "echo \"\$1 link_rss_kb \$(awk '/VmRSS/ {print \$2}' /proc/$lpid/status)\"" \
+        "echo \"\$1 link_anon_kb \$(awk '/RssAnon/ {print \$2}' /proc/$lpid/status)\"" \
+        "echo \"\$1 shm_used_b \$(kamcmd -s unix:$var/kamailio/ctl core.shmmem | awk '/real_used/ {print \$2}')\"" \
+        > "$out/memsnap.sh"
+      sh "$out/memsnap.sh" before > "$memfile"
+      gen e "memory, $n sessions" pchat --sessions "$n" --conns $((n / 500)) --rate 0 \
+        --duration 0 --drain 0 --user-base 400000 --window 512 \
+        --on-ready "sleep 12; sh $out/memsnap.sh after >> $memfile"
+      python3 - "$memfile" "$n" >> "$results" <<'PY'
+import sys
+v = {}
+for line in open(sys.argv[1]):
+    when, k, x = line.split(); v[(when, k)] = int(x)
+n = int(sys.argv[2]); d = {"scenario": "e", "label": "memory per session", "sessions": n}
+for k in ("backend_rss_kb", "link_rss_kb", "link_anon_kb"):
+    d[k + "_before"] = v.get(("before", k)); d[k + "_after"] = v.get(("after", k))
+    if d[k + "_before"] is not None and d[k + "_after"] is not None:
+        d[k.replace("_kb", "") + "_bytes_per_session"] = round((d[k + "_after"] - d[k + "_before"]) * 1024 / n)
+d["shm_used_before"] = v.get(("before", "shm_used_b")); d["shm_used_after"] = v.get(("after", "shm_used_b"))
+if d["shm_used_before"] is not None and d["shm_used_after"] is not None:
+    d["shm_bytes_per_session"] = round((d["shm_used_after"] - d["shm_used_before"]) / n)
+import json; print(json.dumps(d))
+PY
+      tail -1 "$results" >&2
+    done
+    ;;
+  esac
+done
+
+python3 "$top/bench/report.py" "$results" "$profile" "$KARGS" > "$out/results.md"
+log "results: $out/results.md and $results"
+cat "$out/results.md"
