@@ -36,8 +36,11 @@ int pchat_sessions_init(void)
 	memset(by_id, 0, sizeof(by_id));
 	memset(by_dialog, 0, sizeof(by_dialog));
 	/* Ids must not repeat across restarts of Kamailio while the backend keeps
-	 * running, so they start from the clock. */
-	last_session_id = (uint64_t)time(NULL) << 20;
+	 * running, so they start from the clock; each link process takes the ids that
+	 * are its index modulo link_processes (pchat_link_of_session). */
+	last_session_id = ((uint64_t)time(NULL) << 20) / (uint64_t)pchat_link_processes
+					  * (uint64_t)pchat_link_processes
+					  + (uint64_t)pchat_link_index;
 	return 0;
 }
 
@@ -88,7 +91,7 @@ struct pchat_session *pchat_session_create(const struct pchat_event *ev)
 	put_str(&p, &s->identity, &ev->identity);
 	put_str(&p, &s->epid, &ev->epid);
 	put_str(&p, &s->user_agent, &ev->user_agent);
-	s->id = ++last_session_id;
+	s->id = (last_session_id += (uint64_t)pchat_link_processes);
 	s->sock = ev->rcv_sock;
 	s->local_cseq = 1;
 	s->last_seen = time(NULL);
@@ -99,7 +102,7 @@ struct pchat_session *pchat_session_create(const struct pchat_event *ev)
 	s->next_by_dialog = by_dialog[b];
 	by_dialog[b] = s;
 	session_count++;
-	pchat_shared->sessions = session_count;
+	PCHAT_MY_LINK->sessions = session_count;
 	return s;
 }
 
@@ -143,7 +146,7 @@ void pchat_session_destroy(struct pchat_session *s)
 	unlink_session(&by_id[id_bucket(s->id)], s, 0);
 	unlink_session(&by_dialog[dialog_bucket(&s->call_id, &s->remote_tag)], s, 1);
 	session_count--;
-	pchat_shared->sessions = session_count;
+	PCHAT_MY_LINK->sessions = session_count;
 	free(s);
 }
 

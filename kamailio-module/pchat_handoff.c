@@ -9,28 +9,57 @@
 #include "../../core/dprint.h"
 #include "../../core/mem/shm_mem.h"
 #include "pchat_handoff.h"
+#include "pchat_mod.h"
 
-static int handoff_pipe[2] = {-1, -1};
+/* One pipe per link process. */
+static int handoff_pipe[PCHAT_MAX_LINKS][2];
 
 int pchat_handoff_init(void)
 {
-	if(pipe(handoff_pipe) < 0) {
-		LM_ERR("cannot create the handoff pipe: %s\n", strerror(errno));
-		return -1;
-	}
-	/* Writers must never block: a full pipe means the link process is far behind
-	 * and the request is answered 503 instead. */
-	if(fcntl(handoff_pipe[1], F_SETFL, O_NONBLOCK) < 0
-			|| fcntl(handoff_pipe[0], F_SETFL, O_NONBLOCK) < 0) {
-		LM_ERR("cannot make the handoff pipe non-blocking: %s\n", strerror(errno));
-		return -1;
+	int i;
+	for(i = 0; i < pchat_link_processes; i++) {
+		int *p = handoff_pipe[i];
+		if(pipe(p) < 0) {
+			LM_ERR("cannot create the handoff pipe: %s\n", strerror(errno));
+			return -1;
+		}
+		/* Writers must never block: a full pipe means the link process is far
+		 * behind and the request is answered 503 instead. */
+		if(fcntl(p[1], F_SETFL, O_NONBLOCK) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+			LM_ERR("cannot make the handoff pipe non-blocking: %s\n", strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }
 
 int pchat_handoff_read_fd(void)
 {
-	return handoff_pipe[0];
+	return handoff_pipe[pchat_link_index][0];
+}
+
+/* Every request of a dialog carries its Call-ID, so hashing it sends them all to
+ * the link process that holds the session (FNV-1a). */
+int pchat_link_of_call_id(const str *call_id)
+{
+	uint32_t h = 2166136261u;
+	int i;
+	for(i = 0; i < call_id->len; i++)
+		h = (h ^ (unsigned char)call_id->s[i]) * 16777619u;
+	return (int)(h % (uint32_t)pchat_link_processes);
+}
+
+/* Session ids are handed out so that id % link_processes is their link process
+ * (pchat_dialogs.c). */
+int pchat_link_of_session(uint64_t id)
+{
+	return (int)(id % (uint64_t)pchat_link_processes);
+}
+
+static int link_of_event(const struct pchat_event *ev)
+{
+	return ev->kind == PCHAT_EV_DEAD ? pchat_link_of_session(ev->session)
+									 : pchat_link_of_call_id(&ev->call_id);
 }
 
 struct pchat_event *pchat_event_new(enum pchat_event_kind kind, const str *fields[],
@@ -86,7 +115,7 @@ int pchat_handoff_send(struct pchat_event *ev)
 	uintptr_t word = (uintptr_t)ev;
 	ssize_t n;
 	do {
-		n = write(handoff_pipe[1], &word, sizeof(word));
+		n = write(handoff_pipe[link_of_event(ev)][1], &word, sizeof(word));
 	} while(n < 0 && errno == EINTR);
 	if(n != (ssize_t)sizeof(word)) {
 		LM_WARN("handoff pipe full or broken (%s): answering 503\n",

@@ -47,8 +47,11 @@ struct pchat_event {
 
 /* Creates the pipe; called once in mod_init, before the processes fork. */
 int pchat_handoff_init(void);
-/* Read end for the link process. */
+/* Read end for this link process. */
 int pchat_handoff_read_fd(void);
+/* The link process of a dialog (by its Call-ID) or of a session (by its id). */
+int pchat_link_of_call_id(const str *call_id);
+int pchat_link_of_session(uint64_t id);
 /* Allocates an event with room for the given strings and copies them in. */
 struct pchat_event *pchat_event_new(enum pchat_event_kind kind, const str *fields[],
 		int nfields);

@@ -106,14 +106,14 @@ static struct pending *pending_add(unsigned int hash_index, unsigned int label)
 	p->hash_index = hash_index;
 	p->label = label;
 	p->deadline_ms = now_ms() + (uint64_t)pchat_backend_timeout_ms;
-	pchat_shared->pending++;
+	PCHAT_MY_LINK->pending++;
 	return p;
 }
 
 static void pending_done(struct pending *p)
 {
 	p->in_use = 0;
-	pchat_shared->pending--;
+	PCHAT_MY_LINK->pending--;
 	while(oldest_token != next_token && !pending_slot(oldest_token)->in_use)
 		oldest_token++;
 }
@@ -439,7 +439,7 @@ static void backend_lost(void)
 	if(backend_connected)
 		LM_WARN("link to backend %s lost\n", pchat_backend_socket);
 	backend_connected = 0;
-	pchat_shared->backend_up = 0;
+	PCHAT_MY_LINK->backend_up = 0;
 	pending_expire(1);
 	schedule_reconnect();
 }
@@ -456,7 +456,7 @@ static void on_backend_event(struct bufferevent *bev, short what, void *arg)
 static void backend_connected_now(void)
 {
 	backend_connected = 1;
-	pchat_shared->backend_up = 1;
+	PCHAT_MY_LINK->backend_up = 1;
 	LM_INFO("connected to backend %s\n", pchat_backend_socket);
 	send_frame(PCHAT_F_HELLO, 0, 0, pchat_node_name.s, (size_t)pchat_node_name.len);
 	/* a restarted backend learns the sessions that are still up */

@@ -36,6 +36,8 @@ int pchat_max_body = 65536;
 int pchat_max_pending = 4096;
 int pchat_backend_timeout_ms = 3000;
 str pchat_node_name = str_init("kamailio");
+int pchat_link_processes = 1;
+int pchat_link_index = -1;
 
 char pchat_retry_after_hdr[48];
 struct tm_binds pchat_tmb;
@@ -110,22 +112,37 @@ static param_export_t params[] = {
 	{"max_pending", INT_PARAM, &pchat_max_pending},
 	{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
 	{"node_name", PARAM_STR, &pchat_node_name},
+	{"link_processes", INT_PARAM, &pchat_link_processes},
 	{0, 0, 0}
 };
 
+/* Sums of the link processes' states. */
+static struct pchat_link_state links_total(void)
+{
+	struct pchat_link_state t = {0, 0, 0};
+	int i;
+	for(i = 0; pchat_shared && i < pchat_link_processes; i++) {
+		t.backend_up += pchat_shared->link[i].backend_up;
+		t.sessions += pchat_shared->link[i].sessions;
+		t.pending += pchat_shared->link[i].pending;
+	}
+	return t;
+}
+
 static unsigned long stat_sessions(void)
 {
-	return pchat_shared ? (unsigned long)pchat_shared->sessions : 0;
+	return (unsigned long)links_total().sessions;
 }
 
 static unsigned long stat_pending(void)
 {
-	return pchat_shared ? (unsigned long)pchat_shared->pending : 0;
+	return (unsigned long)links_total().pending;
 }
 
+/* 1 only while every link process is connected. */
 static unsigned long stat_backend_up(void)
 {
-	return pchat_shared ? (unsigned long)pchat_shared->backend_up : 0;
+	return links_total().backend_up == pchat_link_processes;
 }
 
 /* STAT_IS_FUNC entries carry a function in the stat_var slot: Kamailio's idiom. */
@@ -143,15 +160,18 @@ static stat_export_t mod_stats[] = {
 /* NOLINTEND(clang-diagnostic-cast-align) */
 
 static const char *rpc_status_doc[] = {
-	"Link state: backend_up, sessions, pending INFOs, backend socket.", 0};
+	"Link state: backend_up (every link process connected), sessions, pending INFOs, "
+	"link processes connected of all, backend socket.", 0};
 
 static void rpc_status(rpc_t *rpc, void *ctx)
 {
 	void *h;
+	struct pchat_link_state t = links_total();
 	if(rpc->add(ctx, "{", &h) < 0)
 		return;
-	rpc->struct_add(h, "ddds", "backend_up", pchat_shared->backend_up, "sessions",
-			pchat_shared->sessions, "pending", pchat_shared->pending, "backend_socket",
+	rpc->struct_add(h, "ddddds", "backend_up", t.backend_up == pchat_link_processes,
+			"sessions", t.sessions, "pending", t.pending, "links_up", t.backend_up,
+			"link_processes", pchat_link_processes, "backend_socket",
 			pchat_backend_socket);
 }
 
@@ -168,6 +188,10 @@ static int mod_init(void)
 	}
 	if(pchat_max_pending < 1 || pchat_session_expires < 2 || pchat_max_body < 1) {
 		LM_ERR("max_pending >= 1, session_expires >= 2 and max_body >= 1 are required\n");
+		return -1;
+	}
+	if(pchat_link_processes < 1 || pchat_link_processes > PCHAT_MAX_LINKS) {
+		LM_ERR("link_processes must be 1..%d\n", PCHAT_MAX_LINKS);
 		return -1;
 	}
 	if(pchat_session_expires < 90)
@@ -192,26 +216,31 @@ static int mod_init(void)
 	}
 	if(pchat_handoff_init() < 0)
 		return -1;
-	register_procs(1);
-	cfg_register_child(1);
+	register_procs(pchat_link_processes);
+	cfg_register_child(pchat_link_processes);
 	return 0;
 }
 
+/* Forks the link processes; each owns the sessions whose Call-ID hashes to it
+ * (pchat_handoff.c), with its own backend connection. */
 static int child_init(int rank)
 {
-	int pid;
+	int pid, i;
 	if(rank != PROC_MAIN)
 		return 0;
-	pid = fork_process(PROC_NOCHLDINIT, "pchat link", 1);
-	if(pid < 0)
-		return -1;
-	if(pid == 0) {
-		/* run the other modules' child init (tm's among them) as for an RPC process,
-		 * so that tm can send requests and replies from here */
-		if(init_child(PROC_RPC) < 0 || cfg_child_init())
+	for(i = 0; i < pchat_link_processes; i++) {
+		pid = fork_process(PROC_NOCHLDINIT, "pchat link", 1);
+		if(pid < 0)
 			return -1;
-		pchat_link_run();
-		exit(-1);
+		if(pid == 0) {
+			pchat_link_index = i;
+			/* run the other modules' child init (tm's among them) as for an RPC
+			 * process, so that tm can send requests and replies from here */
+			if(init_child(PROC_RPC) < 0 || cfg_child_init())
+				return -1;
+			pchat_link_run();
+			exit(-1);
+		}
 	}
 	return 0;
 }

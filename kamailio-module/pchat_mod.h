@@ -22,13 +22,26 @@ extern str pchat_node_name;
 
 extern struct tm_binds pchat_tmb;
 
-/* Shared-memory state written by the link process, read by every process. */
+/* The most link processes (modparam link_processes). */
+#define PCHAT_MAX_LINKS 16
+
+/* Shared-memory state written by each link process, read by every process. */
+struct pchat_link_state {
+	volatile int backend_up; /* 1 while its link to the backend is connected */
+	volatile int sessions;   /* chat sessions it holds */
+	volatile int pending;    /* INFOs it handed to the backend, not yet answered */
+};
 struct pchat_shared {
-	volatile int backend_up; /* 1 while the link to the backend is connected */
-	volatile int sessions;   /* chat sessions the link process holds */
-	volatile int pending;    /* INFOs handed to the backend and not yet answered */
+	struct pchat_link_state link[PCHAT_MAX_LINKS];
 };
 extern struct pchat_shared *pchat_shared;
+
+/* How many link processes share the sessions (modparam link_processes), and which
+ * one this process is (-1 outside them). */
+extern int pchat_link_processes;
+extern int pchat_link_index;
+/* This link process's shared state. */
+#define PCHAT_MY_LINK (&pchat_shared->link[pchat_link_index])
 
 /* Statistics (kamailio stats: pchat:*). */
 extern stat_var *pchat_stat_infos_in;

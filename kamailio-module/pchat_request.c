@@ -167,16 +167,27 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 	return 0;
 }
 
+/* The state of the link process the request will go to (by its Call-ID; a request
+ * without one is refused later with 400). */
+static const struct pchat_link_state *link_of_msg(struct sip_msg *msg)
+{
+	int i = 0;
+	if(parse_headers(msg, HDR_CALLID_F, 0) == 0 && msg->callid != NULL)
+		i = pchat_link_of_call_id(&msg->callid->body);
+	return &pchat_shared->link[i];
+}
+
 /* Checks that make a request fail at once, before any transaction is suspended. */
 static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind)
 {
 	if(kind == PCHAT_EV_INVITE || kind == PCHAT_EV_INFO) {
-		if(!pchat_shared->backend_up) {
+		const struct pchat_link_state *link = link_of_msg(msg);
+		if(!link->backend_up) {
 			LM_INFO("backend link down: 503 to %.*s\n", msg->first_line.u.request.method.len,
 					msg->first_line.u.request.method.s);
 			return reply_busy(msg) < 0 ? -1 : 1;
 		}
-		if(pchat_shared->pending >= pchat_max_pending)
+		if(link->pending >= pchat_max_pending)
 			return reply_busy(msg) < 0 ? -1 : 1;
 	}
 	return 0;
