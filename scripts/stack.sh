@@ -151,7 +151,9 @@ Persistent chat server running on loopback:
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
   MariaDB                        $DB_SOCK  (database pchat)
   logs                           $VAR/{kamailio,backend,mariadb}.log
-Demo users alice, bob, carol @example.com; rooms Lobby, Build Team, Ops.
+Demo users alice, bob, carol @example.com (password = name); rooms Lobby, Build Team,
+Ops, Announcements (auditorium: bob presents) and Board (secret: carol's).
+Administer with: admin/pchat-admin --db-socket $VAR/mysql.sock --db-user root room get
 Chat from two terminals:
   client/pchat --user alice --server 127.0.0.1:$PORT
   client/pchat --user bob   --server 127.0.0.1:$PORT
