@@ -6,6 +6,7 @@
 #include "log.h"
 #include "util.h"
 #include "webapi.h"
+#include "webparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,73 +84,13 @@ char *http_body(struct evhttp_request *req, size_t *len)
 
 int http_cookie(struct evhttp_request *req, const char *name, char *out, size_t outlen)
 {
-	const char *p = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
-	size_t nlen = strlen(name);
-
-	while(p && *p) {
-		size_t vlen;
-		p += strspn(p, " \t;");
-		vlen = strcspn(p, ";");
-		if(vlen > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			vlen -= nlen + 1;
-			if(vlen >= outlen)
-				return -1;
-			memcpy(out, p + nlen + 1, vlen);
-			out[vlen] = '\0';
-			return 0;
-		}
-		p += vlen;
-	}
-	return -1;
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
+	return web_cookie_value(h, name, out, outlen);
 }
 
 /* ---- static files ---- */
 
-static const char *content_type(const char *file)
-{
-	static const char *const types[][2] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".svg", "image/svg+xml"},
-		{".png", "image/png"},
-		{".ico", "image/x-icon"},
-		{".json", "application/json; charset=utf-8"},
-		{".txt", "text/plain; charset=utf-8"},
-	};
-	const char *dot = strrchr(file, '.');
-	size_t i;
-	for(i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++) {
-		if(strcmp(dot, types[i][0]) == 0)
-			return types[i][1];
-	}
-	return "application/octet-stream";
-}
 
-/*
- * Maps a decoded URL path to a file name relative to the web root, or returns -1.
- * Only [A-Za-z0-9._-] names in '/'-separated components that do not start with
- * '.' pass: no "..", no hidden files, no backslashes or NULs, so nothing outside
- * the root can be named.  "/" and "/rooms" (the provisioning URL) are the page.
- */
-static int static_name(const char *path, char *out, size_t outlen)
-{
-	const char *p;
-	if(strcmp(path, "/") == 0 || strcmp(path, "/rooms") == 0 || strcmp(path, "/rooms/") == 0)
-		path = "/index.html";
-	if(path[0] != '/' || strlen(path) >= outlen)
-		return -1;
-	for(p = path; *p; p++) {
-		if(*p == '/' && (p[1] == '.' || p[1] == '/' || p[1] == '\0'))
-			return -1;
-		if(*p != '/' && *p != '.' && *p != '-' && *p != '_' &&
-				!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-				!(*p >= '0' && *p <= '9'))
-			return -1;
-	}
-	strcpy(out, path + 1);
-	return 0;
-}
 
 /* Opens root/name as a regular file (no symlink as the last component). */
 static int open_static(const char *name, off_t *size)
@@ -184,7 +125,7 @@ static void serve_static(struct evhttp_request *req, const char *path)
 		http_send_error(req, 405, "only GET here");
 		return;
 	}
-	if(static_name(path, name, sizeof(name)) < 0) {
+	if(web_static_name(path, name, sizeof(name)) < 0) {
 		http_send_error(req, 404, "no such file");
 		return;
 	}
@@ -201,7 +142,7 @@ static void serve_static(struct evhttp_request *req, const char *path)
 	}
 	add_security_headers(req);
 	h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Content-Type", content_type(name));
+	evhttp_add_header(h, "Content-Type", web_content_type(name));
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);

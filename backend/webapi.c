@@ -9,6 +9,7 @@
 #include "rooms.h"
 #include "util.h"
 #include "websess.h"
+#include "webparse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +53,6 @@ static const struct route routes[] = {
 };
 
 /* The parts of an API path: /<resource>[/<room>[/<action>]]. */
-#define SEG_MAX 256
-struct target {
-	char resource[SEG_MAX];
-	char room[SEG_MAX]; /* URL-decoded */
-	char action[SEG_MAX];
-	int with_room;
-};
 
 /* A request waiting for the admin worker. */
 struct call {
@@ -70,49 +64,9 @@ struct call {
 /* How long a client should wait before trying again when the database is down. */
 #define RETRY_AFTER_SEC "5"
 
-/* Copies segment [s, s + n) into out (decoded if decode); -1 if too long or bad. */
-static int copy_segment(const char *s, size_t n, char out[SEG_MAX], int decode)
-{
-	char raw[SEG_MAX];
-	char *dec;
-	size_t len = 0;
-
-	if(n == 0 || n >= SEG_MAX)
-		return -1;
-	memcpy(raw, s, n);
-	raw[n] = '\0';
-	if(!decode) {
-		strcpy(out, raw);
-		return 0;
-	}
-	dec = evhttp_uridecode(raw, 0, &len);
-	if(dec == NULL || strlen(dec) != len) { /* a %00 */
-		free(dec);
-		return -1;
-	}
-	strcpy(out, dec); /* decoding only shortens */
-	free(dec);
-	return 0;
-}
-
-static int parse_target(const char *path, struct target *t)
-{
-	char *outs[3] = {t->resource, t->room, t->action};
-	int i;
-
-	memset(t, 0, sizeof(*t));
-	for(i = 0; i < 3 && *path == '/'; i++) {
-		size_t n = strcspn(path + 1, "/");
-		if(copy_segment(path + 1, n, outs[i], i == 1) < 0)
-			return -1;
-		path += 1 + n;
-	}
-	t->with_room = t->room[0] != '\0';
-	return *path == '\0' && t->resource[0] ? 0 : -1;
-}
 
 /* The route for t and method; *known says whether the path exists at all. */
-static const struct route *find_route(const struct target *t, enum evhttp_cmd_type method,
+static const struct route *find_route(const struct web_target *t, enum evhttp_cmd_type method,
 		int *known)
 {
 	size_t i;
@@ -319,11 +273,11 @@ void webapi_handle(struct evhttp_request *req, const char *path)
 	char token[WEBSESS_TOKEN_SIZE];
 	const struct route *r;
 	const char *user = NULL;
-	struct target t;
+	struct web_target t;
 	json_t *args;
 	int known = 0;
 
-	if(parse_target(path, &t) < 0 ||
+	if(web_parse_target(path, &t) < 0 ||
 			(r = find_route(&t, evhttp_request_get_command(req), &known)) == NULL) {
 		if(t.resource[0] && known)
 			http_send_error(req, 405, "method not allowed here");
