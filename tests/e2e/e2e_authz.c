@@ -30,7 +30,6 @@
 #include "pchat_client.h"
 #include "xccos_view.h"
 
-#include <getopt.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -718,32 +717,15 @@ static int open_sessions(void)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"proxy", required_argument, NULL, 'p'},     {"db-socket", required_argument, NULL, 's'},
-        {"db-name", required_argument, NULL, 'n'},   {"db-user", required_argument, NULL, 'u'},
-        {"db-password", required_argument, NULL, 'w'}, {"chat-uri", required_argument, NULL, 'U'},
-        {"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
-        {"admin", required_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0}};
-    int o;
-    while ((o = getopt_long(argc, argv, "p:s:n:u:w:U:a:vh", lo, NULL)) != -1) {
-        switch (o) {
-        case 'p': opt.proxy = optarg; break;
-        case 's': opt.db_socket = optarg; break;
-        case 'n': opt.db_name = optarg; break;
-        case 'u': opt.db_user = optarg; break;
-        case 'w': opt.db_password = optarg; break;
-        case 'U': opt.chat_uri = optarg; break;
-        case 'a': opt.admin = optarg; break;
-        case 'v': opt.verbose++; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind != argc || !opt.db_socket || !opt.admin) {
-        usage(stderr);
-        return 2;
-    }
+    const struct e2e_opt opts[] = {
+        {"proxy", &opt.proxy},       {"db-socket", &opt.db_socket},
+        {"db-name", &opt.db_name},   {"db-user", &opt.db_user},
+        {"db-password", &opt.db_password}, {"chat-uri", &opt.chat_uri},
+        {"admin", &opt.admin},       {NULL, NULL}};
+    static const char *const required[] = {"db-socket", "admin", NULL};
+    int rc = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
+    if (rc >= 0)
+        return rc;
     setvbuf(stdout, NULL, _IOLBF, 0);
     make_token();
     long long t0 = now_ms();

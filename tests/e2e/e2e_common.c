@@ -3,9 +3,11 @@
 #define _GNU_SOURCE
 #include "e2e_common.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,4 +82,41 @@ int run_control_cmd(const char *control, const char *env, const char *verb)
     int rc = system(cmd);
     free(cmd);
     return rc;
+}
+
+int e2e_parse_args(int argc, char **argv, const struct e2e_opt *opts,
+                   const char *const *required, int *verbose, void (*usage)(FILE *))
+{
+    enum { VERBOSE = 1000, HELP };
+    struct option lo[32];
+    size_t n = 0;
+    for (; opts[n].name && n < 29; n++)
+        lo[n] = (struct option){opts[n].name, required_argument, NULL, (int)n};
+    lo[n] = (struct option){"verbose", no_argument, NULL, VERBOSE};
+    lo[n + 1] = (struct option){"help", no_argument, NULL, HELP};
+    lo[n + 2] = (struct option){NULL, 0, NULL, 0};
+    int o;
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (o >= 0 && (size_t)o < n) {
+            *opts[o].value = optarg;
+        } else if (o == VERBOSE) {
+            (*verbose)++;
+        } else if (o == HELP) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    int ok = optind == argc;
+    for (size_t r = 0; ok && required && required[r]; r++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(opts[i].name, required[r]) == 0 && !*opts[i].value)
+                ok = 0;
+    if (!ok) {
+        usage(stderr);
+        return 2;
+    }
+    return -1;
 }

@@ -22,7 +22,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -1077,37 +1076,20 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"proxy", required_argument, NULL, 'p'},
-                                       {"control", required_argument, NULL, 'c'},
-                                       {"chat-uri", required_argument, NULL, 'U'},
-                                       {"verbose", no_argument, NULL, 'v'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-    int o;
-    while ((o = getopt_long(argc, argv, "p:c:U:vh", lo, NULL)) != -1) {
-        switch (o) {
-        case 'p': {
-            const char *colon = strrchr(optarg, ':');
-            if (!colon || (size_t)(colon - optarg) >= sizeof opt.host) {
-                usage(stderr);
-                return 2;
-            }
-            memcpy(opt.host, optarg, (size_t)(colon - optarg));
-            opt.host[colon - optarg] = '\0';
-            opt.port = atoi(colon + 1);
-            break;
-        }
-        case 'c': opt.control = optarg; break;
-        case 'U': opt.chat_uri = optarg; break;
-        case 'v': opt.verbose++; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind != argc) {
+    const char *proxy = "127.0.0.1:5060";
+    const struct e2e_opt opts[] = {
+        {"proxy", &proxy}, {"control", &opt.control}, {"chat-uri", &opt.chat_uri}, {NULL, NULL}};
+    int rc = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
+    if (rc >= 0)
+        return rc;
+    const char *colon = strrchr(proxy, ':');
+    if (!colon || (size_t)(colon - proxy) >= sizeof opt.host) {
         usage(stderr);
         return 2;
     }
+    memcpy(opt.host, proxy, (size_t)(colon - proxy));
+    opt.host[colon - proxy] = '\0';
+    opt.port = atoi(colon + 1);
     setvbuf(stdout, NULL, _IOLBF, 0);
     make_token();
     long long t0 = now_ms();
