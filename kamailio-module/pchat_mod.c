@@ -225,11 +225,11 @@ static int mod_init(void)
  * (pchat_handoff.c), with its own backend connection. */
 static int child_init(int rank)
 {
-	int pid, i;
+	int i;
 	if(rank != PROC_MAIN)
 		return 0;
 	for(i = 0; i < pchat_link_processes; i++) {
-		pid = fork_process(PROC_NOCHLDINIT, "pchat link", 1);
+		int pid = fork_process(PROC_NOCHLDINIT, "pchat link", 1);
 		if(pid < 0)
 			return -1;
 		if(pid == 0) {

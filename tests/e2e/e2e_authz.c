@@ -723,9 +723,9 @@ int main(int argc, char **argv)
         {"db-password", &opt.db_password}, {"chat-uri", &opt.chat_uri},
         {"admin", &opt.admin},       {NULL, NULL}};
     static const char *const required[] = {"db-socket", "admin", NULL};
-    int rc = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
-    if (rc >= 0)
-        return rc;
+    int status = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
+    if (status >= 0)
+        return status;
     setvbuf(stdout, NULL, _IOLBF, 0);
     make_token();
     long long t0 = now_ms();

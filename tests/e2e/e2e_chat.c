@@ -699,9 +699,9 @@ int main(int argc, char **argv)
         {"chat-uri", &opt.chat_uri},   {"transport", &opt.transport},
         {NULL, NULL}};
     static const char *const required[] = {"db-socket", "control", NULL};
-    int rc = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
-    if (rc >= 0)
-        return rc;
+    int status = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
+    if (status >= 0)
+        return status;
     setvbuf(stdout, NULL, _IOLBF, 0);
     make_token();
     note("run token %s, proxy %s (%s), chat URI %s", token, opt.proxy, opt.transport,

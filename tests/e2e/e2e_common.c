@@ -90,7 +90,7 @@ int e2e_parse_args(int argc, char **argv, const struct e2e_opt *opts,
     enum { VERBOSE = 1000, HELP };
     struct option lo[32];
     size_t n = 0;
-    for (; opts[n].name && n < 29; n++)
+    for (; n < 29 && opts[n].name; n++)
         lo[n] = (struct option){opts[n].name, required_argument, NULL, (int)n};
     lo[n] = (struct option){"verbose", no_argument, NULL, VERBOSE};
     lo[n + 1] = (struct option){"help", no_argument, NULL, HELP};

@@ -1079,9 +1079,9 @@ int main(int argc, char **argv)
     const char *proxy = "127.0.0.1:5060";
     const struct e2e_opt opts[] = {
         {"proxy", &proxy}, {"control", &opt.control}, {"chat-uri", &opt.chat_uri}, {NULL, NULL}};
-    int rc = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
-    if (rc >= 0)
-        return rc;
+    int status = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
+    if (status >= 0)
+        return status;
     const char *colon = strrchr(proxy, ':');
     if (!colon || (size_t)(colon - proxy) >= sizeof opt.host) {
         usage(stderr);
