@@ -148,8 +148,9 @@ int pca_policy_remove(struct pca_ctx *c, json_t *args, json_t **result)
 	return 0;
 }
 
-/* The effective policy of user, as pchat_policy_enabled() decides it, with
- * "grant" saying where it comes from. */
+/* The effective policy of user, with "grant" saying where it comes from; "enabled"
+ * is what the SQL function pchat_policy_enabled() - the rule Kamailio applies -
+ * answers, so the CLI can never tell a different story from the one enforced. */
 static int effective(struct pca_ctx *c, const char *user, json_t **result)
 {
 	char uri[256], site[300];
@@ -158,7 +159,8 @@ static int effective(struct pca_ctx *c, const char *user, json_t **result)
 		return -1;
 	const char *dom = strchr(uri, '@') + 1;
 	snprintf(site, sizeof(site), "site:%s", dom);
-	int rc = pca_row(c, &row, "SELECT p.id, p.identity, p.enabled, p.description, w.why"
+	int rc = pca_row(c, &row, "SELECT p.id, p.identity, pchat_policy_enabled(?),"
+			" p.description, w.why"
 			" FROM (SELECT 1 AS o, policy_id AS id, principal AS why"
 			"  FROM chat_policy_grants WHERE principal = ?"
 			" UNION ALL SELECT 2, policy_id, principal FROM chat_policy_grants"
@@ -166,7 +168,7 @@ static int effective(struct pca_ctx *c, const char *user, json_t **result)
 			" UNION ALL SELECT 3, id, identity FROM chat_policies WHERE identity = ?"
 			" UNION ALL SELECT 4, id, identity FROM chat_policies WHERE identity = 'global')"
 			" w JOIN chat_policies p ON p.id = w.id ORDER BY w.o LIMIT 1",
-			P(PS(uri), PS(dom), PS(site)));
+			P(PS(uri), PS(uri), PS(dom), PS(site)));
 	if (rc == 0)
 		*result = json_pack("[{s:n,s:b,s:s,s:[],s:n}]", "identity", "enabled", 0,
 				"description", "no policy applies: persistent chat is disabled",
