@@ -4,7 +4,7 @@
  * Every second the DB worker reads server_config (a handful of rows by primary
  * key, queued like any job, so the loop never waits).  Its limits apply at once;
  * when `revision` differs from the last one seen (pchat-admin and the web service
- * bump it on every change), every room is read again (rooms_reload_apply).
+ * bump it on every change), every cached room is read again (rooms_reload_apply).
  *
  * server_config rows win over the command-line options, which stay the values
  * used while (or if) the database has no such row or a value outside the range of

@@ -153,10 +153,20 @@ void room_acl(const struct room *r, struct acl_room *acl)
 unsigned room_rights(const struct room *r, const char *user)
 {
 	struct acl_room acl;
+	struct room_user *u;
+	unsigned rights;
 	if(r->gone)
 		return 0;
+	u = dict_gets(r->user_index, user);
+	if(u && u->rights_gen == r->acl_gen)
+		return u->rights; /* a present user: decided once per change of the room */
 	room_acl(r, &acl);
-	return acl_rights(&acl, user);
+	rights = acl_rights(&acl, user);
+	if(u) {
+		u->rights = rights;
+		u->rights_gen = r->acl_gen;
+	}
+	return rights;
 }
 
 enum room_privacy room_privacy_parse(const char *s)
@@ -213,6 +223,8 @@ struct room *room_add(const struct db_room *row)
 	r->chat_history = row->chat_history;
 	r->gone = 0;
 	r->seen = 1;
+	if(++r->acl_gen == 0)
+		r->acl_gen = 1; /* 0 is never valid, so a new room_user starts undecided */
 	plist_set(&r->acl_members, row->members);
 	plist_set(&r->acl_managers, row->managers);
 	plist_set(&r->acl_presenters, row->presenters);
@@ -433,8 +445,14 @@ void rooms_reload_apply(const struct db_room *rows, size_t n)
 	dict_iter_init(&it, room_cache);
 	while(dict_next(&it, &v, NULL, NULL))
 		((struct room *)v)->seen = 0;
-	for(i = 0; i < n; i++)
-		room_add(&rows[i]);
+	/* Only the rooms already cached are refreshed: the others are read when first
+	 * used, so a reload does not fill memory with every room of the database. */
+	for(i = 0; i < n; i++) {
+		char *uri = room_uri_make(rows[i].domain, rows[i].chan_id);
+		if(uri && room_find(uri))
+			room_add(&rows[i]);
+		free(uri);
+	}
 	dict_iter_init(&it, room_cache);
 	while(dict_next(&it, &v, NULL, NULL)) {
 		struct room *r = v;

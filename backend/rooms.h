@@ -37,6 +37,9 @@ struct room_user {
 	unsigned nsessions;
 	uint64_t read_pos;  /* newest msgid delivered to the user here */
 	uint64_t saved_pos; /* what the database has (as far as we know) */
+	/* The user's ACL_* rights here, valid while rights_gen == room.acl_gen: a post
+	 * must not scan the principal lists (thousands of members) each time. */
+	unsigned rights, rights_gen;
 	struct list link; /* room.users */
 };
 
@@ -72,6 +75,7 @@ struct room {
 	int disabled;
 	int chat_history; /* 0: its category serves no history (bccontext answers empty) */
 	int gone; /* its row was deleted: room_find no longer finds it */
+	unsigned acl_gen; /* bumped whenever its settings or principal lists are read */
 	int seen; /* reload bookkeeping */
 	struct plist acl_members, acl_managers, acl_presenters; /* the room's */
 	struct plist acl_allowed, acl_denied;                   /* its category's */

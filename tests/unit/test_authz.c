@@ -209,6 +209,15 @@ Test(authz, without_chat_history_posts_are_stored_but_no_history_is_served)
 			"no history served: %s", r);
 }
 
+Test(authz, a_reload_refreshes_cached_rooms_only)
+{
+	open_session(1, ALICE);
+	join_lobby(1);
+	reload();
+	cr_assert_not_null(room_find(LOBBY));
+	cr_assert_null(room_find(SECRET), "a room nobody used stays out of the cache");
+}
+
 Test(authz, reload_puts_out_who_lost_the_right_and_tells_the_others)
 {
 	const struct sent_frame *f;
