@@ -7,6 +7,7 @@
  */
 #include "adminq.h"
 #include "config.h"
+#include "dbsql.h"
 #include "list.h"
 #include "log.h"
 #include "util.h"
@@ -70,33 +71,23 @@ static void disconnect(void)
 	my = NULL;
 }
 
-/* Same settings as db.c's connection; autocommit stays on: the admin library
- * opens its own transaction per verb. */
+/* The DB worker's connection settings (dbsql_open), with a longer I/O timeout for
+ * long admin jobs; autocommit stays on: the admin library opens its own
+ * transaction per verb. */
 static int connect_db(void)
 {
-	unsigned connect_timeout = 3, io_timeout = 60;
-	my_bool reconnect = 0;
+	char err[256];
 
 	if(my)
 		return 0;
 	if(failed_at && time(NULL) - failed_at < RECONNECT_HOLDOFF_SEC)
 		return -1;
-	my = mysql_init(NULL);
-	if(my == NULL)
-		return -1;
-	mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-	mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-	mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
-	mysql_options(my, MYSQL_OPT_RECONNECT, &reconnect);
-	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if(mysql_real_connect(my, conf->db_host, conf->db_user, conf->db_password,
-			   conf->db_name, conf->db_port, conf->db_socket, 0) == NULL) {
+	my = dbsql_open(conf, 60, err, sizeof(err));
+	if(my == NULL) {
 		if(!reported_down)
-			log_warn("adminq: cannot connect: %s (web requests answer 503)",
-					mysql_error(my));
+			log_warn("adminq: cannot connect: %s (web requests answer 503)", err);
 		reported_down = 1;
 		failed_at = time(NULL);
-		disconnect();
 		return -1;
 	}
 	if(reported_down)

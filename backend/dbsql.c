@@ -170,24 +170,38 @@ static MYSQL_STMT *prepare(MYSQL *my, const char *sql)
 	return st;
 }
 
+MYSQL *dbsql_open(const struct config *c, unsigned io_timeout, char *err, size_t errlen)
+{
+	unsigned connect_timeout = 5;
+	my_bool reconnect = 0;
+	MYSQL *my = mysql_init(NULL);
+
+	if(my == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+	mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(my, MYSQL_OPT_RECONNECT, &reconnect);
+	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if(mysql_real_connect(my, c->db_host, c->db_user, c->db_password, c->db_name,
+			   c->db_port, c->db_socket, 0) == NULL) {
+		snprintf(err, errlen, "%s", mysql_error(my));
+		mysql_close(my);
+		return NULL;
+	}
+	return my;
+}
+
 static int open_connection(struct dbsql *d, const struct config *c)
 {
-	unsigned connect_timeout = 5, io_timeout = 30;
-	my_bool reconnect = 0;
+	char err[256];
 
-	d->my = mysql_init(NULL);
-	if(d->my == NULL)
-		return -1;
-	mysql_options(d->my, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-	mysql_options(d->my, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-	mysql_options(d->my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
-	/* We reconnect ourselves: prepared statements die with the connection. */
-	mysql_options(d->my, MYSQL_OPT_RECONNECT, &reconnect);
-	mysql_options(d->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if(mysql_real_connect(d->my, c->db_host, c->db_user, c->db_password, c->db_name,
-			   c->db_port, c->db_socket, 0) == NULL) {
+	d->my = dbsql_open(c, 30, err, sizeof(err));
+	if(d->my == NULL) {
 		if(d->failures++ % 12 == 0) /* every minute or so at the longest backoff */
-			log_warn("db: cannot connect: %s (retrying)", mysql_error(d->my));
+			log_warn("db: cannot connect: %s (retrying)", err);
 		return -1;
 	}
 	if(mysql_autocommit(d->my, 0) != 0) {

@@ -43,6 +43,12 @@ enum dbsql_result {
 	DBSQL_RETRY = 1, /* connection trouble: reconnect and run the same jobs again */
 };
 
+/* A new connection to the configured database with pchatd's settings (timeouts,
+ * utf8mb4, no automatic reconnect: prepared statements die with a connection, so
+ * callers reconnect themselves); NULL with the reason in err.  Used by the DB worker
+ * and by the admin worker (adminq.c). */
+MYSQL *dbsql_open(const struct config *c, unsigned io_timeout, char *err, size_t errlen);
+
 void dbsql_init(struct dbsql *d);
 /* Connects and prepares the statements; returns 0 or -1 (logged). */
 int dbsql_connect(struct dbsql *d, const struct config *c);
