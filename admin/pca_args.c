@@ -11,33 +11,34 @@ int pca_keys(struct pca_ctx *c, const json_t *args, const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)args, key, v) {
+	json_object_foreach((json_t *)args, key, v)
+	{
 		size_t i = 0;
-		while (allowed[i] && strcmp(allowed[i], key) != 0)
+		while(allowed[i] && strcmp(allowed[i], key) != 0)
 			i++;
-		if (!allowed[i])
+		if(!allowed[i])
 			return pca_fail(c, 400, "unknown field \"%s\"", key);
 	}
 	return 0;
 }
 
-int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required,
-		size_t maxlen, const char **out)
+int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required, size_t maxlen,
+		const char **out)
 {
 	json_t *v = json_object_get(args, key);
 	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (required)
+	if(!v || json_is_null(v)) {
+		if(required)
 			return pca_fail(c, 400, "\"%s\" is required", key);
 		return 0;
 	}
-	if (!json_is_string(v))
+	if(!json_is_string(v))
 		return pca_fail(c, 400, "\"%s\" must be a string", key);
-	if (json_string_length(v) > maxlen)
+	if(json_string_length(v) > maxlen)
 		return pca_fail(c, 400, "\"%s\" is longer than %zu bytes", key, maxlen);
-	if (strlen(json_string_value(v)) != json_string_length(v))
+	if(strlen(json_string_value(v)) != json_string_length(v))
 		return pca_fail(c, 400, "\"%s\" contains a NUL character", key);
-	if (required && json_string_length(v) == 0)
+	if(required && json_string_length(v) == 0)
 		return pca_fail(c, 400, "\"%s\" must not be empty", key);
 	*out = json_string_value(v);
 	return 0;
@@ -46,40 +47,40 @@ int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required
 int pca_bool(struct pca_ctx *c, const json_t *args, const char *key, int *out)
 {
 	json_t *v = json_object_get(args, key);
-	if (!v)
+	if(!v)
 		return 0;
-	if (!json_is_boolean(v))
+	if(!json_is_boolean(v))
 		return pca_fail(c, 400, "\"%s\" must be true or false", key);
 	*out = json_is_true(v);
 	return 1;
 }
 
-int pca_int(struct pca_ctx *c, const json_t *args, const char *key, long long min,
-		long long max, long long *out)
+int pca_int(struct pca_ctx *c, const json_t *args, const char *key, long long min, long long max,
+		long long *out)
 {
 	json_t *v = json_object_get(args, key);
-	if (!v)
+	if(!v)
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+	if(!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
 		return pca_fail(c, 400, "\"%s\" must be an integer from %lld to %lld", key, min,
 				max);
 	*out = json_integer_value(v);
 	return 1;
 }
 
-int pca_enum(struct pca_ctx *c, const json_t *args, const char *key,
-		const char *const *names, int *out)
+int pca_enum(struct pca_ctx *c, const json_t *args, const char *key, const char *const *names,
+		int *out)
 {
 	json_t *v = json_object_get(args, key);
-	if (!v)
+	if(!v)
 		return 0;
-	for (int i = 0; json_is_string(v) && names[i]; i++)
-		if (strcasecmp(names[i], json_string_value(v)) == 0) {
+	for(int i = 0; json_is_string(v) && names[i]; i++)
+		if(strcasecmp(names[i], json_string_value(v)) == 0) {
 			*out = i;
 			return 1;
 		}
 	char list[128] = "";
-	for (int i = 0; names[i]; i++)
+	for(int i = 0; names[i]; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
 	return pca_fail(c, 400, "\"%s\" must be %s", key, list);
@@ -89,8 +90,8 @@ int pca_enum(struct pca_ctx *c, const json_t *args, const char *key,
 static int digits(const char **s, int n, int *v)
 {
 	*v = 0;
-	for (int i = 0; i < n; i++, (*s)++) {
-		if (!isdigit((unsigned char)**s))
+	for(int i = 0; i < n; i++, (*s)++) {
+		if(!isdigit((unsigned char)**s))
 			return -1;
 		*v = *v * 10 + (**s - '0');
 	}
@@ -101,27 +102,27 @@ static int digits(const char **s, int n, int *v)
 static int parse_time(const char *s, char out[PCA_TIME_LEN])
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
-	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' ||
+	if(digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' ||
 			digits(&s, 2, &d))
 		return -1;
-	if (*s == 'T' || *s == 't' || *s == ' ') {
+	if(*s == 'T' || *s == 't' || *s == ' ') {
 		s++;
-		if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
+		if(digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
 			return -1;
-		if (*s == ':' && (s++, digits(&s, 2, &sec)))
+		if(*s == ':' && (s++, digits(&s, 2, &sec)))
 			return -1;
-		if (*s == '.') {
+		if(*s == '.') {
 			int n = 0;
-			for (s++; isdigit((unsigned char)*s); s++, n++)
-				if (n < 3)
+			for(s++; isdigit((unsigned char)*s); s++, n++)
+				if(n < 3)
 					ms = ms * 10 + (*s - '0');
-			for (; n < 3; n++)
+			for(; n < 3; n++)
 				ms *= 10;
 		}
 	}
-	if (*s == 'Z' || *s == 'z')
+	if(*s == 'Z' || *s == 'z')
 		s++;
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if(*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;
 	snprintf(out, PCA_TIME_LEN, "%04d-%02d-%02d %02d:%02d:%02d.%03d", y, mo, d, h, mi, sec, ms);
 	return 0;
@@ -130,13 +131,14 @@ static int parse_time(const char *s, char out[PCA_TIME_LEN])
 int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PCA_TIME_LEN])
 {
 	const char *s;
-	if (pca_str(c, args, key, 0, 64, &s) < 0)
+	if(pca_str(c, args, key, 0, 64, &s) < 0)
 		return -1;
-	if (!s)
+	if(!s)
 		return 0;
-	if (parse_time(s, out) < 0)
-		return pca_fail(c, 400, "\"%s\": \"%s\" is not a UTC time like 2024-05-01T12:00:00Z",
-				key, s);
+	if(parse_time(s, out) < 0)
+		return pca_fail(c, 400,
+				"\"%s\": \"%s\" is not a UTC time like 2024-05-01T12:00:00Z", key,
+				s);
 	return 1;
 }
 
@@ -144,35 +146,35 @@ int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PC
  * store or match on. */
 static int token_ok(const char *s, size_t n, int domain)
 {
-	if (n == 0)
+	if(n == 0)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
+	for(size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch <= ' ' || ch == '@' || ch == ',' || ch == ';' || ch == '<' || ch == '>' ||
+		if(ch <= ' ' || ch == '@' || ch == ',' || ch == ';' || ch == '<' || ch == '>' ||
 				ch == '"' || ch == '/' || ch == ':' || ch == 0x7f)
 			return 0;
-		if (domain && !(isalnum(ch) || ch == '.' || ch == '-' || ch == '_'))
+		if(domain && !(isalnum(ch) || ch == '.' || ch == '-' || ch == '_'))
 			return 0;
 	}
 	return 1;
 }
 
-int pca_principal(struct pca_ctx *c, const char *in, int user_only, char *out,
-		size_t outsz)
+int pca_principal(struct pca_ctx *c, const char *in, int user_only, char *out, size_t outsz)
 {
 	const char *s = in;
 	int sip = strncasecmp(s, "sip:", 4) == 0;
-	if (sip)
+	if(sip)
 		s += 4;
 	const char *at = strchr(s, '@');
 	int ok = at ? token_ok(s, (size_t)(at - s), 0) && token_ok(at + 1, strlen(at + 1), 1)
 		    : !sip && !user_only && token_ok(s, strlen(s), 1);
-	if (!ok || strlen(s) + 5 > outsz || strlen(s) > 250)
-		return pca_fail(c, 400, user_only ? "\"%s\" is not a user (sip:user@domain)"
-						  : "\"%s\" is not a user (sip:user@domain) or a domain",
+	if(!ok || strlen(s) + 5 > outsz || strlen(s) > 250)
+		return pca_fail(c, 400,
+				user_only ? "\"%s\" is not a user (sip:user@domain)"
+					  : "\"%s\" is not a user (sip:user@domain) or a domain",
 				in);
 	snprintf(out, outsz, "%s%s", at ? "sip:" : "", s);
-	for (char *p = out; *p; p++)
+	for(char *p = out; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return 0;
 }
@@ -183,43 +185,44 @@ static int principals(struct pca_ctx *c, const char *key, const json_t *v, json_
 	size_t i;
 	json_t *e;
 	*out = NULL;
-	if (!json_is_array(v))
+	if(!json_is_array(v))
 		return pca_fail(c, 400, "\"%s\" must be a list of users or domains", key);
 	json_t *arr = json_array();
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		char p[256];
-		if (!json_is_string(e)) {
+		if(!json_is_string(e)) {
 			json_decref(arr);
 			return pca_fail(c, 400, "\"%s\" must be a list of users or domains", key);
 		}
-		if (pca_principal(c, json_string_value(e), 0, p, sizeof(p)) < 0) {
+		if(pca_principal(c, json_string_value(e), 0, p, sizeof(p)) < 0) {
 			json_decref(arr);
 			return -1;
 		}
-		if (!pca_in_array(arr, p))
+		if(!pca_in_array(arr, p))
 			json_array_append_new(arr, json_string(p));
 	}
 	*out = arr;
 	return 0;
 }
 
-int pca_listop(struct pca_ctx *c, const json_t *args, const char *key,
-		struct pca_listop *op)
+int pca_listop(struct pca_ctx *c, const json_t *args, const char *key, struct pca_listop *op)
 {
 	static const char *const ops[] = {"add", "remove", NULL};
 	json_t *v = json_object_get(args, key);
 	memset(op, 0, sizeof(*op));
-	if (!v)
+	if(!v)
 		return 0;
-	if (json_is_array(v))
+	if(json_is_array(v))
 		return principals(c, key, v, &op->set) < 0 ? -1 : 1;
-	if (!json_is_object(v))
-		return pca_fail(c, 400, "\"%s\" must be a list or {\"add\": [...], \"remove\": [...]}",
+	if(!json_is_object(v))
+		return pca_fail(c, 400,
+				"\"%s\" must be a list or {\"add\": [...], \"remove\": [...]}",
 				key);
-	if (pca_keys(c, v, ops) < 0)
+	if(pca_keys(c, v, ops) < 0)
 		return -1;
 	json_t *add = json_object_get(v, "add"), *rm = json_object_get(v, "remove");
-	if ((add && principals(c, key, add, &op->add) < 0) ||
+	if((add && principals(c, key, add, &op->add) < 0) ||
 			(rm && principals(c, key, rm, &op->remove) < 0)) {
 		pca_listop_free(op);
 		return -1;

@@ -11,14 +11,14 @@
 int pca_config_get(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {NULL};
-	if (pca_keys(c, args, keys) < 0)
+	if(pca_keys(c, args, keys) < 0)
 		return -1;
 	json_t *out = json_object();
-	for (size_t i = 0; i < N_SETTINGS; i++) {
+	for(size_t i = 0; i < N_SETTINGS; i++) {
 		json_t *row = NULL;
 		int rc = pca_row(c, &row, "SELECT value FROM server_config WHERE name = ?",
 				P(PS(settings[i].name)));
-		if (rc < 0) {
+		if(rc < 0) {
 			json_decref(out);
 			return -1;
 		}
@@ -33,20 +33,23 @@ int pca_config_get(struct pca_ctx *c, json_t *args, json_t **result)
 int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"DefaultChatHistory", "MaxFileSizeKB",
-		"ParticipantUpdateLimit", "MessageSizeLimit", "SearchLimit", NULL};
-	if (pca_keys(c, args, keys) < 0)
+			"ParticipantUpdateLimit", "MessageSizeLimit", "SearchLimit", NULL};
+	if(pca_keys(c, args, keys) < 0)
 		return -1;
-	if (json_object_size(args) == 0)
-		return pca_fail(c, 400, "nothing to set: give one of DefaultChatHistory, "
+	if(json_object_size(args) == 0)
+		return pca_fail(c, 400,
+				"nothing to set: give one of DefaultChatHistory, "
 				"MaxFileSizeKB, ParticipantUpdateLimit, MessageSizeLimit, SearchLimit");
-	for (size_t i = 0; i < N_SETTINGS; i++) {
+	for(size_t i = 0; i < N_SETTINGS; i++) {
 		long long v;
 		int rc = pca_int(c, args, settings[i].name, settings[i].min, settings[i].max, &v);
-		if (rc < 0)
+		if(rc < 0)
 			return -1;
-		if (rc > 0 && pca_exec(c, "INSERT INTO server_config (name, value) VALUES (?, ?)"
-				" ON DUPLICATE KEY UPDATE value = VALUES(value)",
-				P(PS(settings[i].name), PI(v))) < 0)
+		if(rc > 0 &&
+				pca_exec(c,
+						"INSERT INTO server_config (name, value) VALUES (?, ?)"
+						" ON DUPLICATE KEY UPDATE value = VALUES(value)",
+						P(PS(settings[i].name), PI(v))) < 0)
 			return -1;
 	}
 	json_t *none = json_object();

@@ -15,41 +15,41 @@ struct verb {
 	const char *name;
 	pca_handler fn;
 	int admin_only; /* users (the web service) may not run it */
-	int mutates;    /* runs in a transaction and bumps the revision */
+	int mutates;	/* runs in a transaction and bumps the revision */
 };
 
 static const struct verb verbs[] = {
-	{"room.new", pca_room_new, 0, 1},
-	{"room.set", pca_room_set, 0, 1},
-	{"room.get", pca_room_get, 0, 0},
-	{"room.remove", pca_room_remove, 0, 1},
-	{"room.clear", pca_room_clear, 0, 1},
-	{"category.new", pca_category_new, 1, 1},
-	{"category.set", pca_category_set, 1, 1},
-	{"category.get", pca_category_get, 0, 0},
-	{"category.remove", pca_category_remove, 1, 1},
-	{"policy.new", pca_policy_new, 1, 1},
-	{"policy.set", pca_policy_set, 1, 1},
-	{"policy.get", pca_policy_get, 1, 0},
-	{"policy.remove", pca_policy_remove, 1, 1},
-	{"policy.grant", pca_policy_grant, 1, 1},
-	{"config.get", pca_config_get, 1, 0},
-	{"config.set", pca_config_set, 1, 1},
-	{"message.get", pca_message_get, 1, 0},
-	{"message.remove", pca_message_remove, 1, 1},
-	{"message.replace", pca_message_replace, 1, 1},
-	{"addin.new", pca_addin_new, 1, 1},
-	{"addin.set", pca_addin_set, 1, 1},
-	{"addin.get", pca_addin_get, 1, 0},
-	{"addin.remove", pca_addin_remove, 1, 1},
-	{"auth.check", pca_auth_check, 0, 0},
-	{"reload", pca_reload, 1, 1},
+		{"room.new", pca_room_new, 0, 1},
+		{"room.set", pca_room_set, 0, 1},
+		{"room.get", pca_room_get, 0, 0},
+		{"room.remove", pca_room_remove, 0, 1},
+		{"room.clear", pca_room_clear, 0, 1},
+		{"category.new", pca_category_new, 1, 1},
+		{"category.set", pca_category_set, 1, 1},
+		{"category.get", pca_category_get, 0, 0},
+		{"category.remove", pca_category_remove, 1, 1},
+		{"policy.new", pca_policy_new, 1, 1},
+		{"policy.set", pca_policy_set, 1, 1},
+		{"policy.get", pca_policy_get, 1, 0},
+		{"policy.remove", pca_policy_remove, 1, 1},
+		{"policy.grant", pca_policy_grant, 1, 1},
+		{"config.get", pca_config_get, 1, 0},
+		{"config.set", pca_config_set, 1, 1},
+		{"message.get", pca_message_get, 1, 0},
+		{"message.remove", pca_message_remove, 1, 1},
+		{"message.replace", pca_message_replace, 1, 1},
+		{"addin.new", pca_addin_new, 1, 1},
+		{"addin.set", pca_addin_set, 1, 1},
+		{"addin.get", pca_addin_get, 1, 0},
+		{"addin.remove", pca_addin_remove, 1, 1},
+		{"auth.check", pca_auth_check, 0, 0},
+		{"reload", pca_reload, 1, 1},
 };
 
 static const struct verb *verb_find(const char *name)
 {
-	for (size_t i = 0; name && i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, name) == 0)
+	for(size_t i = 0; name && i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if(strcmp(verbs[i].name, name) == 0)
 			return &verbs[i];
 	return NULL;
 }
@@ -74,19 +74,16 @@ int pca_fail(struct pca_ctx *c, int status, const char *fmt, ...)
  * still referenced are conflicts (409). */
 static int db_status(unsigned int errnum)
 {
-	switch (errnum) {
-	case CR_CONNECTION_ERROR:
-	case CR_CONN_HOST_ERROR:
-	case CR_SERVER_GONE_ERROR:
-	case CR_SERVER_LOST:
-	case ER_LOCK_DEADLOCK:
-	case ER_LOCK_WAIT_TIMEOUT:
-		return 503;
-	case ER_DUP_ENTRY:
-	case ER_ROW_IS_REFERENCED_2:
-		return 409;
-	default:
-		return errnum >= 2000 && errnum < 3000 ? 503 : 500;
+	switch(errnum) {
+		case CR_CONNECTION_ERROR:
+		case CR_CONN_HOST_ERROR:
+		case CR_SERVER_GONE_ERROR:
+		case CR_SERVER_LOST:
+		case ER_LOCK_DEADLOCK:
+		case ER_LOCK_WAIT_TIMEOUT: return 503;
+		case ER_DUP_ENTRY:
+		case ER_ROW_IS_REFERENCED_2: return 409;
+		default: return errnum >= 2000 && errnum < 3000 ? 503 : 500;
 	}
 }
 
@@ -103,20 +100,21 @@ json_t *pca_count(const char *key, long long n)
 int pca_list(struct pca_ctx *c, json_t *rows, pca_row_fn fn, void *arg, const char *what,
 		const char *ref, json_t **result)
 {
-	if (!rows)
+	if(!rows)
 		return -1;
 	json_t *out = json_array();
 	size_t i;
 	json_t *row;
 	int rc = 0;
-	json_array_foreach(rows, i, row) {
-		if ((rc = fn(c, row, out, arg)) < 0)
+	json_array_foreach(rows, i, row)
+	{
+		if((rc = fn(c, row, out, arg)) < 0)
 			break;
 	}
 	json_decref(rows);
-	if (rc == 0 && ref && json_array_size(out) == 0)
+	if(rc == 0 && ref && json_array_size(out) == 0)
 		rc = pca_fail(c, 404, "no %s \"%s\"", what, ref);
-	if (rc < 0) {
+	if(rc < 0) {
 		json_decref(out);
 		return -1;
 	}
@@ -126,9 +124,11 @@ int pca_list(struct pca_ctx *c, json_t *rows, pca_row_fn fn, void *arg, const ch
 
 int pca_bump_revision(struct pca_ctx *c)
 {
-	long long n = pca_exec(c, "UPDATE server_config SET value = CAST(value AS UNSIGNED) + 1"
-			" WHERE name = 'revision'", P0);
-	if (n == 0)
+	long long n = pca_exec(c,
+			"UPDATE server_config SET value = CAST(value AS UNSIGNED) + 1"
+			" WHERE name = 'revision'",
+			P0);
+	if(n == 0)
 		n = pca_exec(c, "INSERT INTO server_config (name, value) VALUES ('revision', '1')",
 				P0);
 	return n < 0 ? -1 : 0;
@@ -139,9 +139,9 @@ int pca_reload(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {NULL};
 	json_t *row = NULL;
-	if (pca_keys(c, args, keys) < 0 ||
+	if(pca_keys(c, args, keys) < 0 ||
 			pca_row(c, &row, "SELECT value FROM server_config WHERE name = 'revision'",
-				P0) < 0)
+					P0) < 0)
 		return -1;
 	*result = pca_count("revision", row ? pca_col_int(row, 0) : 0);
 	json_decref(row);
@@ -151,14 +151,14 @@ int pca_reload(struct pca_ctx *c, json_t *args, json_t **result)
 /* The handler inside a transaction with the revision bumped. */
 static int run_change(struct pca_ctx *c, const struct verb *v, json_t *args, json_t **res)
 {
-	if (mysql_autocommit(c->db, 0))
+	if(mysql_autocommit(c->db, 0))
 		return pca_db_fail(c, mysql_errno(c->db), mysql_error(c->db));
 	int rc = pca_bump_revision(c);
-	if (rc == 0)
+	if(rc == 0)
 		rc = v->fn(c, args, res);
-	if (rc == 0 && mysql_commit(c->db))
+	if(rc == 0 && mysql_commit(c->db))
 		rc = pca_db_fail(c, mysql_errno(c->db), mysql_error(c->db));
-	if (rc != 0)
+	if(rc != 0)
 		mysql_rollback(c->db);
 	mysql_autocommit(c->db, 1);
 	return rc;
@@ -172,18 +172,18 @@ int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *
 	*result = NULL;
 	err->status = 0;
 	err->msg[0] = '\0';
-	if (!v)
+	if(!v)
 		return pca_fail(&c, 400, "unknown operation \"%s\"", verb ? verb : "");
-	if (c.user && v->admin_only)
+	if(c.user && v->admin_only)
 		return pca_fail(&c, 403, "%s is for the administrator only", v->name);
-	if (args && !json_is_object(args))
+	if(args && !json_is_object(args))
 		return pca_fail(&c, 400, "the arguments of %s must be an object", v->name);
 	json_t *empty = args ? NULL : json_object();
 	json_t *res = NULL;
 	int rc = v->mutates ? run_change(&c, v, args ? args : empty, &res)
 			    : v->fn(&c, args ? args : empty, &res);
 	json_decref(empty);
-	if (rc != 0) {
+	if(rc != 0) {
 		json_decref(res);
 		return -1;
 	}

@@ -28,7 +28,7 @@ typedef int (*pca_handler)(struct pca_ctx *c, json_t *args, json_t **result);
 
 /* Fills c->err with status and the formatted message; returns -1. */
 int pca_fail(struct pca_ctx *c, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+		__attribute__((format(printf, 3, 4)));
 /* Fills c->err from a MariaDB error number and message; returns -1. */
 int pca_db_fail(struct pca_ctx *c, unsigned int errnum, const char *msg);
 /* Bumps server_config.revision; -1 on error. */
@@ -51,8 +51,9 @@ static inline struct pca_val pca_s(const char *s)
 #define PS(x) pca_s(x)
 #define PI(x) ((struct pca_val){PV_INT, NULL, (long long)(x)})
 /* The parameters of a statement as (array, count): pca_exec(c, SQL, P(PS(a), PI(b))). */
-#define P(...) (const struct pca_val[]){__VA_ARGS__}, \
-	(sizeof((const struct pca_val[]){__VA_ARGS__}) / sizeof(struct pca_val))
+#define P(...)                                 \
+	(const struct pca_val[]){__VA_ARGS__}, \
+			(sizeof((const struct pca_val[]){__VA_ARGS__}) / sizeof(struct pca_val))
 #define P0 NULL, 0
 
 /* Runs a statement that returns no rows: the affected row count, or -1. */
@@ -60,8 +61,7 @@ long long pca_exec(struct pca_ctx *c, const char *sql, const struct pca_val *p, 
 /* Runs a query: an array of rows, each an array of strings (or null); NULL on error. */
 json_t *pca_rows(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n);
 /* The first row of a query in *row (owned by the caller): 1, or 0 if none, -1 on error. */
-int pca_row(struct pca_ctx *c, json_t **row, const char *sql, const struct pca_val *p,
-		size_t n);
+int pca_row(struct pca_ctx *c, json_t **row, const char *sql, const struct pca_val *p, size_t n);
 /* Column i of a row as a string ("" if null) / an integer / a boolean. */
 const char *pca_col(const json_t *row, size_t i);
 long long pca_col_int(const json_t *row, size_t i);
@@ -75,16 +75,16 @@ json_t *pca_col_json(const json_t *row, size_t i);
 int pca_keys(struct pca_ctx *c, const json_t *args, const char *const *allowed);
 /* args[key] as a string in *out (NULL if absent): -1 if not a string, longer than
  * maxlen bytes, or (required) absent or empty. */
-int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required,
-		size_t maxlen, const char **out);
+int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required, size_t maxlen,
+		const char **out);
 /* args[key] as a boolean: 1 and *out set, 0 if absent, -1 if not a boolean. */
 int pca_bool(struct pca_ctx *c, const json_t *args, const char *key, int *out);
 /* args[key] as an integer in min..max: 1, 0 if absent, -1 if bad. */
-int pca_int(struct pca_ctx *c, const json_t *args, const char *key, long long min,
-		long long max, long long *out);
+int pca_int(struct pca_ctx *c, const json_t *args, const char *key, long long min, long long max,
+		long long *out);
 /* args[key] as one of names (NULL-terminated): 1 and *out = its index, 0, -1. */
-int pca_enum(struct pca_ctx *c, const json_t *args, const char *key,
-		const char *const *names, int *out);
+int pca_enum(struct pca_ctx *c, const json_t *args, const char *key, const char *const *names,
+		int *out);
 #define PCA_TIME_LEN 80
 /* args[key] as an ISO-8601 UTC time, rewritten for SQL ("YYYY-MM-DD HH:MM:SS.fff")
  * into out: 1, 0 if absent, -1 if bad. */
@@ -92,8 +92,7 @@ int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PC
 
 /* A principal ('sip:u@d' or 'domain') in its stored form (lower case, "sip:"
  * added) into out; -1 (400) if it is neither.  user_only refuses domains. */
-int pca_principal(struct pca_ctx *c, const char *in, int user_only, char *out,
-		size_t outsz);
+int pca_principal(struct pca_ctx *c, const char *in, int user_only, char *out, size_t outsz);
 
 /* A list setting: an array (replace) or {"add": [...], "remove": [...]}, each an
  * array of principals in stored form (NULL when not given). */
@@ -101,8 +100,7 @@ struct pca_listop {
 	json_t *set, *add, *remove;
 };
 /* 1 and *op filled (release with pca_listop_free), 0 if absent, -1 if bad. */
-int pca_listop(struct pca_ctx *c, const json_t *args, const char *key,
-		struct pca_listop *op);
+int pca_listop(struct pca_ctx *c, const json_t *args, const char *key, struct pca_listop *op);
 void pca_listop_free(struct pca_listop *op);
 
 /* ---- scalar settings of rooms and categories (pca_fields.c) ---- */
@@ -112,14 +110,14 @@ enum pca_fkind { F_STR, F_BOOL, F_ENUM };
 struct pca_field {
 	const char *key;
 	enum pca_fkind kind;
-	const char *update;       /* (value, id) */
-	size_t maxlen;            /* F_STR */
+	const char *update;	  /* (value, id) */
+	size_t maxlen;		  /* F_STR */
 	const char *const *names; /* F_ENUM: stored as the name */
-	const char *unique;       /* (value, id): a row if another one has the value */
+	const char *unique;	  /* (value, id): a row if another one has the value */
 };
 /* Applies every field present in args to row id. */
-int pca_fields_apply(struct pca_ctx *c, const struct pca_field *f, size_t n,
-		const json_t *args, unsigned long long id);
+int pca_fields_apply(struct pca_ctx *c, const struct pca_field *f, size_t n, const json_t *args,
+		unsigned long long id);
 /* Refuses (409) value if another row than id has it (f->unique). */
 int pca_field_unique(struct pca_ctx *c, const struct pca_field *f, const char *value,
 		unsigned long long id);
@@ -128,10 +126,10 @@ int pca_field_unique(struct pca_ctx *c, const struct pca_field *f, const char *v
 
 /* Where a kind of owner keeps its principals. */
 struct pca_ptable {
-	const char *select;   /* (id) -> role, principal */
-	const char *clear;    /* (id, role) */
-	const char *del;      /* (id, role, principal) */
-	const char *insert;   /* (id, role, principal), INSERT IGNORE */
+	const char *select; /* (id) -> role, principal */
+	const char *clear;  /* (id, role) */
+	const char *del;    /* (id, role, principal) */
+	const char *insert; /* (id, role, principal), INSERT IGNORE */
 };
 extern const struct pca_ptable pca_room_principals, pca_category_principals;
 
@@ -173,8 +171,8 @@ int pca_room_find(struct pca_ctx *c, const char *ref, struct pca_room *room);
 /* Loads the room with internal id: 1, 0 (404), -1. */
 int pca_room_load(struct pca_ctx *c, unsigned long long id, struct pca_room *room);
 /* Loads every room matching the filters (NULL = any) into an array of objects. */
-json_t *pca_room_query(struct pca_ctx *c, const char *room, const char *category,
-		const char *name_part);
+json_t *pca_room_query(
+		struct pca_ctx *c, const char *room, const char *category, const char *name_part);
 /* Room object from a row of the query above, with its principal lists. */
 int pca_room_from_row(struct pca_ctx *c, const json_t *row, struct pca_room *room);
 /* c->user's rights (ACL_*) in room (whose category is cat). */

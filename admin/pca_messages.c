@@ -14,18 +14,19 @@ struct filter {
 };
 
 /* Ten parameters, in the order of FILTER_SQL. */
-#define FILTER_SQL \
-	" (? IS NULL OR m.room_id = ?) AND (? IS NULL OR LOWER(m.author) IN (?, ?))" \
+#define FILTER_SQL                                                                     \
+	" (? IS NULL OR m.room_id = ?) AND (? IS NULL OR LOWER(m.author) IN (?, ?))"   \
 	" AND (? IS NULL OR INSTR(m.body, ?) > 0) AND (? IS NULL OR m.posted_at >= ?)" \
 	" AND (? IS NULL OR m.posted_at < ?)"
-#define FILTER_PARAMS(f) (f)->room, (f)->room, (f)->author, (f)->author, \
-	(f)->bare_author, (f)->text, (f)->text, (f)->since, (f)->since, (f)->until, (f)->until
+#define FILTER_PARAMS(f)                                                                        \
+	(f)->room, (f)->room, (f)->author, (f)->author, (f)->bare_author, (f)->text, (f)->text, \
+			(f)->since, (f)->since, (f)->until, (f)->until
 
 static int filter_parse(struct pca_ctx *c, const json_t *args, struct filter *f)
 {
 	const char *room, *author, *text;
 	int has_since, has_until;
-	if (pca_str(c, args, "room", 0, 1024, &room) < 0 ||
+	if(pca_str(c, args, "room", 0, 1024, &room) < 0 ||
 			pca_str(c, args, "author", 0, 255, &author) < 0 ||
 			pca_str(c, args, "text", 0, 1024, &text) < 0 ||
 			(has_since = pca_time(c, args, "since", f->since_buf)) < 0 ||
@@ -36,15 +37,15 @@ static int filter_parse(struct pca_ctx *c, const json_t *args, struct filter *f)
 	f->since = PS(has_since ? f->since_buf : NULL);
 	f->until = PS(has_until ? f->until_buf : NULL);
 	f->any = room || author || (text && *text) || has_since || has_until;
-	if (room) {
+	if(room) {
 		struct pca_room r;
-		if (pca_room_find(c, room, &r) <= 0)
+		if(pca_room_find(c, room, &r) <= 0)
 			return -1;
 		json_decref(r.obj);
 		f->room = PI(r.id);
 	}
-	if (author) {
-		if (pca_principal(c, author, 1, f->author_buf, sizeof(f->author_buf)) < 0)
+	if(author) {
+		if(pca_principal(c, author, 1, f->author_buf, sizeof(f->author_buf)) < 0)
 			return -1;
 		f->author = PS(f->author_buf);
 		f->bare_author = PS(f->author_buf + 4); /* without "sip:" */
@@ -53,13 +54,14 @@ static int filter_parse(struct pca_ctx *c, const json_t *args, struct filter *f)
 }
 
 /* Changes are refused without a filter: "all messages" is room.clear's job. */
-static int filter_changes(struct pca_ctx *c, const json_t *args, const char *const *keys,
-		struct filter *f)
+static int filter_changes(
+		struct pca_ctx *c, const json_t *args, const char *const *keys, struct filter *f)
 {
-	if (pca_keys(c, args, keys) < 0 || filter_parse(c, args, f) < 0)
+	if(pca_keys(c, args, keys) < 0 || filter_parse(c, args, f) < 0)
 		return -1;
-	if (!f->any)
-		return pca_fail(c, 400, "give at least one filter (room, author, text, since, until)");
+	if(!f->any)
+		return pca_fail(c, 400,
+				"give at least one filter (room, author, text, since, until)");
 	return 0;
 }
 
@@ -67,25 +69,29 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 {
 	(void)c;
 	(void)arg;
-	return json_array_append_new(out, json_pack("{s:I,s:O,s:O,s:O,s:O,s:o}", "id",
-			(json_int_t)pca_col_int(row, 0), "room", json_array_get(row, 1),
-			"author", json_array_get(row, 2), "ts", json_array_get(row, 3),
-			"text", json_array_get(row, 4), "replaced", pca_col_bool(row, 5)));
+	return json_array_append_new(out,
+			json_pack("{s:I,s:O,s:O,s:O,s:O,s:o}", "id",
+					(json_int_t)pca_col_int(row, 0), "room",
+					json_array_get(row, 1), "author", json_array_get(row, 2),
+					"ts", json_array_get(row, 3), "text",
+					json_array_get(row, 4), "replaced", pca_col_bool(row, 5)));
 }
 
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 {
-	static const char *const keys[] = {"room", "author", "text", "since", "until", "limit",
-		NULL};
+	static const char *const keys[] = {
+			"room", "author", "text", "since", "until", "limit", NULL};
 	struct filter f;
 	long long limit = 100;
-	if (pca_keys(c, args, keys) < 0 || filter_parse(c, args, &f) < 0 ||
+	if(pca_keys(c, args, keys) < 0 || filter_parse(c, args, &f) < 0 ||
 			pca_int(c, args, "limit", 1, 100000, &limit) < 0)
 		return -1;
-	json_t *rows = pca_rows(c, "SELECT m.id, r.name, m.author,"
+	json_t *rows = pca_rows(c,
+			"SELECT m.id, r.name, m.author,"
 			" DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ'), m.body,"
 			" m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id"
-			" WHERE" FILTER_SQL " ORDER BY m.id LIMIT ?", P(FILTER_PARAMS(&f), PI(limit)));
+			" WHERE" FILTER_SQL " ORDER BY m.id LIMIT ?",
+			P(FILTER_PARAMS(&f), PI(limit)));
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
 
@@ -93,11 +99,11 @@ int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"room", "author", "text", "since", "until", NULL};
 	struct filter f;
-	if (filter_changes(c, args, keys, &f) < 0)
+	if(filter_changes(c, args, keys, &f) < 0)
 		return -1;
-	long long n = pca_exec(c, "DELETE m FROM messages m WHERE" FILTER_SQL,
-			P(FILTER_PARAMS(&f)));
-	if (n < 0)
+	long long n = pca_exec(
+			c, "DELETE m FROM messages m WHERE" FILTER_SQL, P(FILTER_PARAMS(&f)));
+	if(n < 0)
 		return -1;
 	*result = pca_count("removed", n);
 	return 0;
@@ -105,16 +111,18 @@ int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result)
 
 int pca_message_replace(struct pca_ctx *c, json_t *args, json_t **result)
 {
-	static const char *const keys[] = {"room", "author", "text", "since", "until",
-		"replacement", NULL};
+	static const char *const keys[] = {
+			"room", "author", "text", "since", "until", "replacement", NULL};
 	struct filter f;
 	const char *repl;
-	if (filter_changes(c, args, keys, &f) < 0 ||
+	if(filter_changes(c, args, keys, &f) < 0 ||
 			pca_str(c, args, "replacement", 1, 65536, &repl) < 0)
 		return -1;
-	long long n = pca_exec(c, "UPDATE messages m SET m.body = ?, m.replaced_at = NOW(3)"
-			" WHERE" FILTER_SQL, P(PS(repl), FILTER_PARAMS(&f)));
-	if (n < 0)
+	long long n = pca_exec(c,
+			"UPDATE messages m SET m.body = ?, m.replaced_at = NOW(3)"
+			" WHERE" FILTER_SQL,
+			P(PS(repl), FILTER_PARAMS(&f)));
+	if(n < 0)
 		return -1;
 	*result = pca_count("replaced", n);
 	return 0;

@@ -12,16 +12,20 @@ static const char *const type_names[] = {"normal", "auditorium", NULL};
 static const char *const invitation_names[] = {"inherit", "off", NULL};
 
 static const struct pca_field room_fields[] = {
-	{"name", F_STR, "UPDATE rooms SET name = ? WHERE id = ?", 256, NULL,
-		"SELECT id FROM rooms WHERE name = ? AND id <> ?"},
-	{"description", F_STR, "UPDATE rooms SET description = ? WHERE id = ?", 1024, NULL, NULL},
-	{"topic", F_STR, "UPDATE rooms SET topic = ? WHERE id = ?", 1024, NULL, NULL},
-	{"privacy", F_ENUM, "UPDATE rooms SET privacy = ? WHERE id = ?", 0, privacy_names, NULL},
-	{"type", F_ENUM, "UPDATE rooms SET room_type = ? WHERE id = ?", 0, type_names, NULL},
-	{"disabled", F_BOOL, "UPDATE rooms SET disabled = ? WHERE id = ?", 0, NULL, NULL},
-	{"invitations", F_ENUM, "UPDATE rooms SET invitations = ? WHERE id = ?", 0,
-		invitation_names, NULL},
-	{"disclaimer", F_STR, "UPDATE rooms SET disclaimer = ? WHERE id = ?", 1024, NULL, NULL},
+		{"name", F_STR, "UPDATE rooms SET name = ? WHERE id = ?", 256, NULL,
+				"SELECT id FROM rooms WHERE name = ? AND id <> ?"},
+		{"description", F_STR, "UPDATE rooms SET description = ? WHERE id = ?", 1024, NULL,
+				NULL},
+		{"topic", F_STR, "UPDATE rooms SET topic = ? WHERE id = ?", 1024, NULL, NULL},
+		{"privacy", F_ENUM, "UPDATE rooms SET privacy = ? WHERE id = ?", 0, privacy_names,
+				NULL},
+		{"type", F_ENUM, "UPDATE rooms SET room_type = ? WHERE id = ?", 0, type_names,
+				NULL},
+		{"disabled", F_BOOL, "UPDATE rooms SET disabled = ? WHERE id = ?", 0, NULL, NULL},
+		{"invitations", F_ENUM, "UPDATE rooms SET invitations = ? WHERE id = ?", 0,
+				invitation_names, NULL},
+		{"disclaimer", F_STR, "UPDATE rooms SET disclaimer = ? WHERE id = ?", 1024, NULL,
+				NULL},
 };
 #define N_ROOM_FIELDS (sizeof(room_fields) / sizeof(room_fields[0]))
 
@@ -33,13 +37,13 @@ static int apply_addin(struct pca_ctx *c, const json_t *args, unsigned long long
 {
 	const char *name;
 	json_t *row = NULL;
-	if (!json_object_get(args, "addin"))
+	if(!json_object_get(args, "addin"))
 		return 0;
-	if (pca_str(c, args, "addin", 0, 256, &name) < 0)
+	if(pca_str(c, args, "addin", 0, 256, &name) < 0)
 		return -1;
-	if (name && *name) {
+	if(name && *name) {
 		int rc = pca_row(c, &row, "SELECT id FROM addins WHERE name = ?", P(PS(name)));
-		if (rc <= 0)
+		if(rc <= 0)
 			return rc < 0 ? -1 : pca_fail(c, 404, "no add-in \"%s\"", name);
 	}
 	long long n = pca_exec(c, "UPDATE rooms SET addin_id = ? WHERE id = ?",
@@ -50,28 +54,31 @@ static int apply_addin(struct pca_ctx *c, const json_t *args, unsigned long long
 
 /* Invites the users of added who were no members before, when the room and its
  * category allow invitations. */
-static int invite(struct pca_ctx *c, unsigned long long id, const json_t *before,
-		const json_t *added)
+static int invite(
+		struct pca_ctx *c, unsigned long long id, const json_t *before, const json_t *added)
 {
 	json_t *row = NULL;
-	int rc = pca_row(c, &row, "SELECT r.invitations = 'inherit' AND c.invitations"
+	int rc = pca_row(c, &row,
+			"SELECT r.invitations = 'inherit' AND c.invitations"
 			" FROM rooms r JOIN categories c ON c.id = r.category_id WHERE r.id = ?",
 			P(PI(id)));
 	int allowed = rc > 0 && pca_col_int(row, 0);
 	json_decref(row);
 	size_t i;
 	json_t *e;
-	json_array_foreach(added, i, e) {
+	json_array_foreach(added, i, e)
+	{
 		const char *p = json_string_value(e);
-		if (rc < 0 || !allowed)
+		if(rc < 0 || !allowed)
 			break;
-		if (!strchr(p, '@') || pca_in_array(before, p) ||
+		if(!strchr(p, '@') || pca_in_array(before, p) ||
 				(c->user && acl_principal_matches(p, c->user)))
 			continue;
-		if (pca_exec(c, "INSERT INTO invitations (user_uri, room_id, inviter)"
-				" VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE inviter = VALUES(inviter),"
-				" created_at = CURRENT_TIMESTAMP(3)",
-				P(PS(p), PI(id), PS(c->user ? c->user : "admin"))) < 0)
+		if(pca_exec(c,
+				   "INSERT INTO invitations (user_uri, room_id, inviter)"
+				   " VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE inviter = VALUES(inviter),"
+				   " created_at = CURRENT_TIMESTAMP(3)",
+				   P(PS(p), PI(id), PS(c->user ? c->user : "admin"))) < 0)
 			return -1;
 	}
 	return rc < 0 ? -1 : 0;
@@ -81,28 +88,28 @@ static int invite(struct pca_ctx *c, unsigned long long id, const json_t *before
 static json_t *all_members(const json_t *room)
 {
 	json_t *all = json_array();
-	for (size_t i = 0; i < 3; i++)
+	for(size_t i = 0; i < 3; i++)
 		json_array_extend(all, json_object_get(room, role_keys[i]));
 	return all;
 }
 
 /* The settings of args applied to room id (before: the room as it was, or NULL). */
-static int room_apply(struct pca_ctx *c, const json_t *args, unsigned long long id,
-		const json_t *before)
+static int room_apply(
+		struct pca_ctx *c, const json_t *args, unsigned long long id, const json_t *before)
 {
-	if (pca_fields_apply(c, room_fields, N_ROOM_FIELDS, args, id) < 0 ||
+	if(pca_fields_apply(c, room_fields, N_ROOM_FIELDS, args, id) < 0 ||
 			apply_addin(c, args, id) < 0)
 		return -1;
 	json_t *old = before ? all_members(before) : json_array(), *added = json_array();
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < 3; i++) {
+	for(size_t i = 0; rc == 0 && i < 3; i++) {
 		struct pca_listop op;
 		rc = pca_listop(c, args, role_keys[i], &op);
-		if (rc > 0)
+		if(rc > 0)
 			rc = pca_plist_apply(c, &pca_room_principals, id, roles[i], &op, added);
 		pca_listop_free(&op);
 	}
-	if (rc == 0)
+	if(rc == 0)
 		rc = invite(c, id, old, added);
 	json_decref(old);
 	json_decref(added);
@@ -113,8 +120,9 @@ static int room_apply(struct pca_ctx *c, const json_t *args, unsigned long long 
 static int room_rights(struct pca_ctx *c, const json_t *room, unsigned *rights)
 {
 	struct pca_cat cat = {0, NULL};
-	if (c->user && pca_cat_find(c, json_string_value(json_object_get(room, "category")),
-			       &cat) <= 0)
+	if(c->user &&
+			pca_cat_find(c, json_string_value(json_object_get(room, "category")),
+					&cat) <= 0)
 		return -1;
 	*rights = pca_rights(c, room, cat.obj);
 	json_decref(cat.obj);
@@ -126,47 +134,49 @@ static int room_result(struct pca_ctx *c, unsigned long long id, json_t **result
 {
 	struct pca_room room;
 	unsigned rights;
-	if (pca_room_load(c, id, &room) <= 0)
+	if(pca_room_load(c, id, &room) <= 0)
 		return -1;
-	if (room_rights(c, room.obj, &rights) < 0) {
+	if(room_rights(c, room.obj, &rights) < 0) {
 		json_decref(room.obj);
 		return -1;
 	}
-	if (c->user)
+	if(c->user)
 		pca_add_rights(room.obj, rights);
 	*result = room.obj;
 	return 0;
 }
 
-#define ROOM_KEYS "name", "description", "topic", "privacy", "type", "disabled", \
-	"invitations", "disclaimer", "addin", "members", "managers", "presenters"
+#define ROOM_KEYS                                                                     \
+	"name", "description", "topic", "privacy", "type", "disabled", "invitations", \
+			"disclaimer", "addin", "members", "managers", "presenters"
 
 int pca_room_new(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {ROOM_KEYS, "category", NULL};
 	const char *name, *cref;
 	struct pca_cat cat;
-	if (pca_keys(c, args, keys) < 0 || pca_str(c, args, "name", 1, 256, &name) < 0 ||
+	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "name", 1, 256, &name) < 0 ||
 			pca_str(c, args, "category", 0, 1024, &cref) < 0 ||
 			pca_cat_find(c, cref ? cref : "Default", &cat) <= 0)
 		return -1;
 	int may = pca_cat_may_create(c, cat.obj);
 	json_decref(cat.obj);
-	if (!may)
+	if(!may)
 		return pca_fail(c, 403, "you may not create rooms in category \"%s\"",
 				cref ? cref : "Default");
-	if (pca_field_unique(c, &room_fields[0], name, 0) < 0 ||
-			pca_exec(c, "INSERT INTO rooms (domain, chan_id, name, category_id)"
-				" SELECT domain, UUID(), ?, id FROM categories WHERE id = ?",
-				P(PS(name), PI(cat.id))) < 0)
+	if(pca_field_unique(c, &room_fields[0], name, 0) < 0 ||
+			pca_exec(c,
+					"INSERT INTO rooms (domain, chan_id, name, category_id)"
+					" SELECT domain, UUID(), ?, id FROM categories WHERE id = ?",
+					P(PS(name), PI(cat.id))) < 0)
 		return -1;
 	unsigned long long id = c->insert_id;
-	if (room_apply(c, args, id, NULL) < 0)
+	if(room_apply(c, args, id, NULL) < 0)
 		return -1;
 	/* a user creating a room without naming managers manages it */
-	if (c->user && !json_object_get(args, "managers") &&
+	if(c->user && !json_object_get(args, "managers") &&
 			pca_exec(c, pca_room_principals.insert,
-				P(PI(id), PS("manager"), PS(c->user))) < 0)
+					P(PI(id), PS("manager"), PS(c->user))) < 0)
 		return -1;
 	return room_result(c, id, result);
 }
@@ -177,16 +187,16 @@ static int room_managed(struct pca_ctx *c, const json_t *args, struct pca_room *
 {
 	const char *ref;
 	unsigned rights = 0;
-	if (pca_str(c, args, "room", 1, 1024, &ref) < 0 || pca_room_find(c, ref, room) <= 0)
+	if(pca_str(c, args, "room", 1, 1024, &ref) < 0 || pca_room_find(c, ref, room) <= 0)
 		return -1;
 	int rc = room_rights(c, room->obj, &rights);
-	if (rc == 0 && (rights & ACL_MANAGE))
+	if(rc == 0 && (rights & ACL_MANAGE))
 		return 0;
 	json_decref(room->obj);
 	room->obj = NULL;
-	if (rc < 0)
+	if(rc < 0)
 		return -1;
-	if (!(rights & ACL_SEE))
+	if(!(rights & ACL_SEE))
 		return pca_fail(c, 404, "no room \"%s\"", ref);
 	return pca_fail(c, 403, "you do not manage room \"%s\"", ref);
 }
@@ -195,7 +205,7 @@ int pca_room_set(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {ROOM_KEYS, "room", NULL};
 	struct pca_room room;
-	if (pca_keys(c, args, keys) < 0 || room_managed(c, args, &room) < 0)
+	if(pca_keys(c, args, keys) < 0 || room_managed(c, args, &room) < 0)
 		return -1;
 	int rc = room_apply(c, args, room.id, room.obj);
 	json_decref(room.obj);
@@ -206,10 +216,10 @@ int pca_room_remove(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"room", NULL};
 	struct pca_room room;
-	if (pca_keys(c, args, keys) < 0 || room_managed(c, args, &room) < 0)
+	if(pca_keys(c, args, keys) < 0 || room_managed(c, args, &room) < 0)
 		return -1;
 	json_decref(room.obj);
-	if (pca_exec(c, "DELETE FROM rooms WHERE id = ?", P(PI(room.id))) < 0)
+	if(pca_exec(c, "DELETE FROM rooms WHERE id = ?", P(PI(room.id))) < 0)
 		return -1;
 	*result = pca_count("removed", 1);
 	return 0;
@@ -221,14 +231,16 @@ int pca_room_clear(struct pca_ctx *c, json_t *args, json_t **result)
 	struct pca_room room;
 	char before[PCA_TIME_LEN];
 	int has_before;
-	if (pca_keys(c, args, keys) < 0 || (has_before = pca_time(c, args, "before", before)) < 0 ||
+	if(pca_keys(c, args, keys) < 0 || (has_before = pca_time(c, args, "before", before)) < 0 ||
 			room_managed(c, args, &room) < 0)
 		return -1;
 	json_decref(room.obj);
 	const char *b = has_before ? before : NULL;
-	long long n = pca_exec(c, "DELETE FROM messages WHERE room_id = ?"
-			" AND (? IS NULL OR posted_at < ?)", P(PI(room.id), PS(b), PS(b)));
-	if (n < 0)
+	long long n = pca_exec(c,
+			"DELETE FROM messages WHERE room_id = ?"
+			" AND (? IS NULL OR posted_at < ?)",
+			P(PI(room.id), PS(b), PS(b)));
+	if(n < 0)
 		return -1;
 	*result = pca_count("removed", n);
 	return 0;
@@ -239,17 +251,17 @@ int pca_room_clear(struct pca_ctx *c, json_t *args, json_t **result)
 static int visible(struct pca_ctx *c, const json_t *row, json_t *out, void *cats)
 {
 	struct pca_room room;
-	if (pca_room_from_row(c, row, &room) < 0)
+	if(pca_room_from_row(c, row, &room) < 0)
 		return -1;
 	const char *cname = json_string_value(json_object_get(room.obj, "category"));
 	struct pca_cat cat = {0, json_object_get(cats, cname)};
 	int rc = 0;
-	if (c->user && !cat.obj && (rc = pca_cat_find(c, cname, &cat)) > 0)
+	if(c->user && !cat.obj && (rc = pca_cat_find(c, cname, &cat)) > 0)
 		json_object_set_new(cats, cname, cat.obj);
 	unsigned rights = pca_rights(c, room.obj, cat.obj);
-	if (c->user)
+	if(c->user)
 		pca_add_rights(room.obj, rights);
-	if (rc >= 0 && (rights & ACL_SEE))
+	if(rc >= 0 && (rights & ACL_SEE))
 		json_array_append(out, room.obj);
 	json_decref(room.obj);
 	return rc < 0 ? -1 : 0;
@@ -259,13 +271,12 @@ int pca_room_get(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"room", "category", "name", NULL};
 	const char *ref, *cat, *name;
-	if (pca_keys(c, args, keys) < 0 || pca_str(c, args, "room", 0, 1024, &ref) < 0 ||
+	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "room", 0, 1024, &ref) < 0 ||
 			pca_str(c, args, "category", 0, 1024, &cat) < 0 ||
 			pca_str(c, args, "name", 0, 256, &name) < 0)
 		return -1;
 	json_t *cats = json_object();
-	int rc = pca_list(c, pca_room_query(c, ref, cat, name), visible, cats, "room", ref,
-			result);
+	int rc = pca_list(c, pca_room_query(c, ref, cat, name), visible, cats, "room", ref, result);
 	json_decref(cats);
 	return rc;
 }

@@ -17,18 +17,17 @@ static int stmt_fail(struct pca_ctx *c, MYSQL_STMT *st)
 	return pca_db_fail(c, e, m);
 }
 
-static void bind_params(MYSQL_BIND *b, unsigned long *len, const struct pca_val *p,
-		size_t n)
+static void bind_params(MYSQL_BIND *b, unsigned long *len, const struct pca_val *p, size_t n)
 {
 	memset(b, 0, n * sizeof(*b));
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].t == PV_STR) {
+	for(size_t i = 0; i < n; i++) {
+		if(p[i].t == PV_STR) {
 			len[i] = strlen(p[i].s);
 			b[i].buffer_type = MYSQL_TYPE_STRING;
 			b[i].buffer = (void *)p[i].s;
 			b[i].buffer_length = len[i];
 			b[i].length = &len[i];
-		} else if (p[i].t == PV_INT) {
+		} else if(p[i].t == PV_INT) {
 			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
 			b[i].buffer = (void *)&p[i].i;
 		} else {
@@ -38,22 +37,21 @@ static void bind_params(MYSQL_BIND *b, unsigned long *len, const struct pca_val 
 }
 
 /* Prepares and executes sql with p; NULL (error filled in) on failure. */
-static MYSQL_STMT *stmt_run(struct pca_ctx *c, const char *sql, const struct pca_val *p,
-		size_t n)
+static MYSQL_STMT *stmt_run(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n)
 {
 	MYSQL_BIND b[MAX_PARAMS];
 	unsigned long len[MAX_PARAMS];
-	if (n > MAX_PARAMS) {
+	if(n > MAX_PARAMS) {
 		pca_fail(c, 500, "internal error: too many statement parameters");
 		return NULL;
 	}
 	MYSQL_STMT *st = mysql_stmt_init(c->db);
-	if (!st) {
+	if(!st) {
 		stmt_fail(c, NULL);
 		return NULL;
 	}
 	bind_params(b, len, p, n);
-	if (mysql_stmt_prepare(st, sql, strlen(sql)) || (n && mysql_stmt_bind_param(st, b)) ||
+	if(mysql_stmt_prepare(st, sql, strlen(sql)) || (n && mysql_stmt_bind_param(st, b)) ||
 			mysql_stmt_execute(st)) {
 		stmt_fail(c, st);
 		mysql_stmt_close(st);
@@ -65,7 +63,7 @@ static MYSQL_STMT *stmt_run(struct pca_ctx *c, const char *sql, const struct pca
 long long pca_exec(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n)
 {
 	MYSQL_STMT *st = stmt_run(c, sql, p, n);
-	if (!st)
+	if(!st)
 		return -1;
 	long long affected = (long long)mysql_stmt_affected_rows(st);
 	c->insert_id = mysql_stmt_insert_id(st);
@@ -91,9 +89,9 @@ static int cols_bind(struct cols *k, MYSQL_STMT *st)
 	k->len = calloc(k->n ? k->n : 1, sizeof(*k->len));
 	k->null = calloc(k->n ? k->n : 1, sizeof(*k->null));
 	k->buf = malloc((k->n ? k->n : 1) * COL_BUF);
-	if (!k->b || !k->len || !k->null || !k->buf)
+	if(!k->b || !k->len || !k->null || !k->buf)
 		return -1;
-	for (size_t i = 0; i < k->n; i++) {
+	for(size_t i = 0; i < k->n; i++) {
 		k->b[i].buffer_type = MYSQL_TYPE_STRING;
 		k->b[i].buffer = k->buf + i * COL_BUF;
 		k->b[i].buffer_length = COL_BUF;
@@ -120,9 +118,9 @@ static json_t *text_json(const char *s, size_t len)
 /* Column i of the current row as JSON. */
 static json_t *col_value(MYSQL_STMT *st, struct cols *k, size_t i)
 {
-	if (k->null[i])
+	if(k->null[i])
 		return json_null();
-	if (k->len[i] <= COL_BUF)
+	if(k->len[i] <= COL_BUF)
 		return text_json(k->buf + i * COL_BUF, k->len[i]);
 	char *big = malloc(k->len[i]);
 	MYSQL_BIND b = {0};
@@ -132,7 +130,7 @@ static json_t *col_value(MYSQL_STMT *st, struct cols *k, size_t i)
 	b.buffer_length = k->len[i];
 	b.length = &len;
 	json_t *v = NULL;
-	if (big && mysql_stmt_fetch_column(st, &b, (unsigned)i, 0) == 0)
+	if(big && mysql_stmt_fetch_column(st, &b, (unsigned)i, 0) == 0)
 		v = text_json(big, len < k->len[i] ? len : k->len[i]);
 	free(big);
 	return v;
@@ -142,22 +140,22 @@ static json_t *fetch_all(struct pca_ctx *c, MYSQL_STMT *st)
 {
 	struct cols k = {0};
 	json_t *rows = json_array();
-	if (cols_bind(&k, st) < 0 || mysql_stmt_store_result(st)) {
+	if(cols_bind(&k, st) < 0 || mysql_stmt_store_result(st)) {
 		stmt_fail(c, st);
 		goto fail;
 	}
 	int rc;
-	while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
 		json_t *row = json_array();
-		for (size_t i = 0; i < k.n; i++)
-			if (json_array_append_new(row, col_value(st, &k, i)) < 0) {
+		for(size_t i = 0; i < k.n; i++)
+			if(json_array_append_new(row, col_value(st, &k, i)) < 0) {
 				json_decref(row);
 				pca_fail(c, 500, "out of memory reading a row");
 				goto fail;
 			}
 		json_array_append_new(rows, row);
 	}
-	if (rc != MYSQL_NO_DATA) {
+	if(rc != MYSQL_NO_DATA) {
 		stmt_fail(c, st);
 		goto fail;
 	}
@@ -172,21 +170,20 @@ fail:
 json_t *pca_rows(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n)
 {
 	MYSQL_STMT *st = stmt_run(c, sql, p, n);
-	if (!st)
+	if(!st)
 		return NULL;
 	json_t *rows = fetch_all(c, st);
 	mysql_stmt_close(st);
 	return rows;
 }
 
-int pca_row(struct pca_ctx *c, json_t **row, const char *sql, const struct pca_val *p,
-		size_t n)
+int pca_row(struct pca_ctx *c, json_t **row, const char *sql, const struct pca_val *p, size_t n)
 {
 	json_t *rows = pca_rows(c, sql, p, n);
 	*row = NULL;
-	if (!rows)
+	if(!rows)
 		return -1;
-	if (json_array_size(rows) > 0)
+	if(json_array_size(rows) > 0)
 		*row = json_incref(json_array_get(rows, 0));
 	json_decref(rows);
 	return *row ? 1 : 0;

@@ -21,11 +21,11 @@
 #define PROG "pchat-admin"
 
 enum okind {
-	O_STR,    /* a string */
-	O_BOOL,   /* yes|no */
-	O_INT,    /* an integer */
-	O_LIST,   /* P,...: replaces the list */
-	O_ADD,    /* P,...: {"add": [...]} */
+	O_STR,	  /* a string */
+	O_BOOL,	  /* yes|no */
+	O_INT,	  /* an integer */
+	O_LIST,	  /* P,...: replaces the list */
+	O_ADD,	  /* P,...: {"add": [...]} */
 	O_REMOVE, /* P,...: {"remove": [...]} */
 	O_POLICY, /* a policy, or "none" (null) */
 };
@@ -34,101 +34,148 @@ struct opt {
 	const char *name; /* without "--" */
 	const char *key;  /* the JSON argument */
 	enum okind kind;
-	const char *arg;  /* for the usage text */
+	const char *arg; /* for the usage text */
 };
 
-#define END {NULL, NULL, O_STR, NULL}
-#define LIST(k) {k, k, O_LIST, "P,..."}
-#define EDITS(k) {"add-" k, k, O_ADD, "P,..."}, {"remove-" k, k, O_REMOVE, "P,..."}
-#define ROOM_SETTINGS \
-	{"description", "description", O_STR, "TEXT"}, {"topic", "topic", O_STR, "TEXT"}, \
-	{"privacy", "privacy", O_STR, "open|closed|secret"}, \
-	{"type", "type", O_STR, "normal|auditorium"}, \
-	{"disabled", "disabled", O_BOOL, "yes|no"}, \
-	{"invitations", "invitations", O_STR, "inherit|off"}, \
-	{"disclaimer", "disclaimer", O_STR, "TEXT"}, {"addin", "addin", O_STR, "ADDIN"}, \
-	LIST("members"), LIST("managers"), LIST("presenters")
-#define CATEGORY_SETTINGS \
-	{"description", "description", O_STR, "TEXT"}, \
-	{"invitations", "invitations", O_BOOL, "yes|no"}, \
-	{"file-upload", "file_upload", O_BOOL, "yes|no"}, \
-	{"chat-history", "chat_history", O_BOOL, "yes|no"}, \
-	LIST("allowed"), LIST("denied"), LIST("creators")
-#define ROOM {"room", "room", O_STR, "ROOM"}
-#define CATEGORY {"category", "category", O_STR, "CATEGORY"}
-#define NAME {"name", "name", O_STR, "NAME"}
-#define IDENTITY {"identity", "identity", O_STR, "global|site:DOMAIN|tag:NAME"}
-#define POLICY_SETTINGS {"enabled", "enabled", O_BOOL, "yes|no"}, \
-	{"description", "description", O_STR, "TEXT"}
-#define FILTERS ROOM, {"author", "author", O_STR, "USER"}, {"text", "text", O_STR, "TEXT"}, \
-	{"since", "since", O_STR, "TIME"}, {"until", "until", O_STR, "TIME"}
-#define CONFIG(k, alias) {k, k, O_INT, "N"}, {alias, k, O_INT, "N"}
-#define ADDIN {"addin", "addin", O_STR, "ADDIN"}
+#define END                             \
+	{                               \
+		NULL, NULL, O_STR, NULL \
+	}
+#define LIST(k)                       \
+	{                             \
+		k, k, O_LIST, "P,..." \
+	}
+#define EDITS(k)                                  \
+	{"add-" k, k, O_ADD, "P,..."},            \
+	{                                         \
+		"remove-" k, k, O_REMOVE, "P,..." \
+	}
+#define ROOM_SETTINGS                                                                          \
+	{"description", "description", O_STR, "TEXT"}, {"topic", "topic", O_STR, "TEXT"},      \
+			{"privacy", "privacy", O_STR, "open|closed|secret"},                   \
+			{"type", "type", O_STR, "normal|auditorium"},                          \
+			{"disabled", "disabled", O_BOOL, "yes|no"},                            \
+			{"invitations", "invitations", O_STR, "inherit|off"},                  \
+			{"disclaimer", "disclaimer", O_STR, "TEXT"},                           \
+			{"addin", "addin", O_STR, "ADDIN"}, LIST("members"), LIST("managers"), \
+			LIST("presenters")
+#define CATEGORY_SETTINGS                                                                    \
+	{"description", "description", O_STR, "TEXT"},                                       \
+			{"invitations", "invitations", O_BOOL, "yes|no"},                    \
+			{"file-upload", "file_upload", O_BOOL, "yes|no"},                    \
+			{"chat-history", "chat_history", O_BOOL, "yes|no"}, LIST("allowed"), \
+			LIST("denied"), LIST("creators")
+#define ROOM                                  \
+	{                                     \
+		"room", "room", O_STR, "ROOM" \
+	}
+#define CATEGORY                                          \
+	{                                                 \
+		"category", "category", O_STR, "CATEGORY" \
+	}
+#define NAME                                  \
+	{                                     \
+		"name", "name", O_STR, "NAME" \
+	}
+#define IDENTITY                                                             \
+	{                                                                    \
+		"identity", "identity", O_STR, "global|site:DOMAIN|tag:NAME" \
+	}
+#define POLICY_SETTINGS                                     \
+	{"enabled", "enabled", O_BOOL, "yes|no"},           \
+	{                                                   \
+		"description", "description", O_STR, "TEXT" \
+	}
+#define FILTERS                                                                     \
+	ROOM, {"author", "author", O_STR, "USER"}, {"text", "text", O_STR, "TEXT"}, \
+			{"since", "since", O_STR, "TIME"},                          \
+	{                                                                           \
+		"until", "until", O_STR, "TIME"                                     \
+	}
+#define CONFIG(k, alias)             \
+	{k, k, O_INT, "N"},          \
+	{                            \
+		alias, k, O_INT, "N" \
+	}
+#define ADDIN                                    \
+	{                                        \
+		"addin", "addin", O_STR, "ADDIN" \
+	}
 
 static const struct opt room_new[] = {NAME, CATEGORY, ROOM_SETTINGS, END};
 static const struct opt room_set[] = {ROOM, NAME, ROOM_SETTINGS, EDITS("members"),
-	EDITS("managers"), EDITS("presenters"), END};
-static const struct opt room_get[] = {ROOM, CATEGORY, {"name", "name", O_STR, "SUBSTRING"},
-	END};
+		EDITS("managers"), EDITS("presenters"), END};
+static const struct opt room_get[] = {ROOM, CATEGORY, {"name", "name", O_STR, "SUBSTRING"}, END};
 static const struct opt room_only[] = {ROOM, END};
 static const struct opt room_clear[] = {ROOM, {"before", "before", O_STR, "TIME"}, END};
 static const struct opt cat_new[] = {NAME, CATEGORY_SETTINGS, END};
 static const struct opt cat_set[] = {CATEGORY, NAME, CATEGORY_SETTINGS, EDITS("allowed"),
-	EDITS("denied"), EDITS("creators"), END};
+		EDITS("denied"), EDITS("creators"), END};
 static const struct opt cat_only[] = {CATEGORY, END};
 static const struct opt pol_new[] = {IDENTITY, POLICY_SETTINGS, END};
 static const struct opt pol_get[] = {IDENTITY, {"user", "user", O_STR, "USER"}, END};
 static const struct opt pol_only[] = {IDENTITY, END};
 static const struct opt pol_grant[] = {{"policy", "policy", O_POLICY, "tag:NAME|none"},
-	{"user", "user", O_STR, "USER"}, {"site", "site", O_STR, "DOMAIN"}, END};
+		{"user", "user", O_STR, "USER"}, {"site", "site", O_STR, "DOMAIN"}, END};
 static const struct opt none[] = {END};
 static const struct opt config_set[] = {CONFIG("DefaultChatHistory", "default-chat-history"),
-	CONFIG("MaxFileSizeKB", "max-file-size-kb"),
-	CONFIG("ParticipantUpdateLimit", "participant-update-limit"),
-	CONFIG("MessageSizeLimit", "message-size-limit"),
-	CONFIG("SearchLimit", "search-limit"), END};
+		CONFIG("MaxFileSizeKB", "max-file-size-kb"),
+		CONFIG("ParticipantUpdateLimit", "participant-update-limit"),
+		CONFIG("MessageSizeLimit", "message-size-limit"),
+		CONFIG("SearchLimit", "search-limit"), END};
 static const struct opt msg_get[] = {FILTERS, {"limit", "limit", O_INT, "N"}, END};
 static const struct opt msg_remove[] = {FILTERS, END};
-static const struct opt msg_replace[] = {FILTERS, {"replacement", "replacement", O_STR, "TEXT"},
-	END};
+static const struct opt msg_replace[] = {
+		FILTERS, {"replacement", "replacement", O_STR, "TEXT"}, END};
 static const struct opt addin_new[] = {NAME, {"url", "url", O_STR, "URL"}, END};
 static const struct opt addin_set[] = {ADDIN, NAME, {"url", "url", O_STR, "URL"}, END};
 static const struct opt addin_only[] = {ADDIN, END};
 
 struct cmd {
 	const char *noun, *verb; /* verb NULL: the noun alone */
-	const char *api;         /* the library's verb */
+	const char *api;	 /* the library's verb */
 	const struct opt *opts;
-	const char *what;        /* the reference cmdlet it mirrors, or what it does */
-	const char *required;    /* the options it needs, for the usage text */
+	const char *what;     /* the reference cmdlet it mirrors, or what it does */
+	const char *required; /* the options it needs, for the usage text */
 };
 
 static const struct cmd cmds[] = {
-	{"room", "new", "room.new", room_new, "New-CsPersistentChatRoom", "name"},
-	{"room", "set", "room.set", room_set, "Set-CsPersistentChatRoom", "room"},
-	{"room", "get", "room.get", room_get, "Get-CsPersistentChatRoom", ""},
-	{"room", "remove", "room.remove", room_only, "Remove-CsPersistentChatRoom", "room"},
-	{"room", "clear", "room.clear", room_clear, "Clear-CsPersistentChatRoom", "room"},
-	{"category", "new", "category.new", cat_new, "New-CsPersistentChatCategory", "name"},
-	{"category", "set", "category.set", cat_set, "Set-CsPersistentChatCategory", "category"},
-	{"category", "get", "category.get", cat_only, "Get-CsPersistentChatCategory", ""},
-	{"category", "remove", "category.remove", cat_only, "Remove-CsPersistentChatCategory", "category"},
-	{"policy", "new", "policy.new", pol_new, "New-CsPersistentChatPolicy", "identity enabled"},
-	{"policy", "set", "policy.set", pol_new, "Set-CsPersistentChatPolicy", "identity"},
-	{"policy", "get", "policy.get", pol_get,
-		"Get-CsPersistentChatPolicy (--user: the user's effective policy)", ""},
-	{"policy", "remove", "policy.remove", pol_only, "Remove-CsPersistentChatPolicy", "identity"},
-	{"policy", "grant", "policy.grant", pol_grant, "Grant-CsPersistentChatPolicy", "policy"},
-	{"config", "get", "config.get", none, "Get-CsPersistentChatConfiguration", ""},
-	{"config", "set", "config.set", config_set, "Set-CsPersistentChatConfiguration", ""},
-	{"message", "get", "message.get", msg_get, "Get-CsPersistentChatMessage", ""},
-	{"message", "remove", "message.remove", msg_remove, "Remove-CsPersistentChatMessage", ""},
-	{"message", "replace", "message.replace", msg_replace, "Set-CsPersistentChatMessage", "replacement"},
-	{"addin", "new", "addin.new", addin_new, "New-CsPersistentChatAddin", "name url"},
-	{"addin", "set", "addin.set", addin_set, "Set-CsPersistentChatAddin", "addin"},
-	{"addin", "get", "addin.get", addin_only, "Get-CsPersistentChatAddin", ""},
-	{"addin", "remove", "addin.remove", addin_only, "Remove-CsPersistentChatAddin", "addin"},
-	{"reload", NULL, "reload", none, "make pchatd reload rooms and configuration", ""},
+		{"room", "new", "room.new", room_new, "New-CsPersistentChatRoom", "name"},
+		{"room", "set", "room.set", room_set, "Set-CsPersistentChatRoom", "room"},
+		{"room", "get", "room.get", room_get, "Get-CsPersistentChatRoom", ""},
+		{"room", "remove", "room.remove", room_only, "Remove-CsPersistentChatRoom", "room"},
+		{"room", "clear", "room.clear", room_clear, "Clear-CsPersistentChatRoom", "room"},
+		{"category", "new", "category.new", cat_new, "New-CsPersistentChatCategory",
+				"name"},
+		{"category", "set", "category.set", cat_set, "Set-CsPersistentChatCategory",
+				"category"},
+		{"category", "get", "category.get", cat_only, "Get-CsPersistentChatCategory", ""},
+		{"category", "remove", "category.remove", cat_only,
+				"Remove-CsPersistentChatCategory", "category"},
+		{"policy", "new", "policy.new", pol_new, "New-CsPersistentChatPolicy",
+				"identity enabled"},
+		{"policy", "set", "policy.set", pol_new, "Set-CsPersistentChatPolicy", "identity"},
+		{"policy", "get", "policy.get", pol_get,
+				"Get-CsPersistentChatPolicy (--user: the user's effective policy)",
+				""},
+		{"policy", "remove", "policy.remove", pol_only, "Remove-CsPersistentChatPolicy",
+				"identity"},
+		{"policy", "grant", "policy.grant", pol_grant, "Grant-CsPersistentChatPolicy",
+				"policy"},
+		{"config", "get", "config.get", none, "Get-CsPersistentChatConfiguration", ""},
+		{"config", "set", "config.set", config_set, "Set-CsPersistentChatConfiguration",
+				""},
+		{"message", "get", "message.get", msg_get, "Get-CsPersistentChatMessage", ""},
+		{"message", "remove", "message.remove", msg_remove,
+				"Remove-CsPersistentChatMessage", ""},
+		{"message", "replace", "message.replace", msg_replace,
+				"Set-CsPersistentChatMessage", "replacement"},
+		{"addin", "new", "addin.new", addin_new, "New-CsPersistentChatAddin", "name url"},
+		{"addin", "set", "addin.set", addin_set, "Set-CsPersistentChatAddin", "addin"},
+		{"addin", "get", "addin.get", addin_only, "Get-CsPersistentChatAddin", ""},
+		{"addin", "remove", "addin.remove", addin_only, "Remove-CsPersistentChatAddin",
+				"addin"},
+		{"reload", NULL, "reload", none, "make pchatd reload rooms and configuration", ""},
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -140,15 +187,15 @@ struct conn_opts {
 };
 
 static const char global_usage[] =
-	"global options (before the command):\n"
-	"  --db-socket PATH  --db-host HOST  --db-port N  --db-user USER\n"
-	"  --db-password-file FILE  --db-name NAME (default pchat)\n"
-	"  --db-defaults-file FILE  (MariaDB option file; groups [client] and [pchat-admin]\n"
-	"                            of the usual my.cnf files are always read)\n"
-	"  --json            print the result as JSON\n"
-	"  --as USER         act as that user instead of the administrator (to check rights)\n"
-	"lists (P,...) are users (alice@example.com) or domains (example.com), comma-separated;\n"
-	"TIME is UTC: 2024-05-01 or 2024-05-01T12:00:00Z\n";
+		"global options (before the command):\n"
+		"  --db-socket PATH  --db-host HOST  --db-port N  --db-user USER\n"
+		"  --db-password-file FILE  --db-name NAME (default pchat)\n"
+		"  --db-defaults-file FILE  (MariaDB option file; groups [client] and [pchat-admin]\n"
+		"                            of the usual my.cnf files are always read)\n"
+		"  --json            print the result as JSON\n"
+		"  --as USER         act as that user instead of the administrator (to check rights)\n"
+		"lists (P,...) are users (alice@example.com) or domains (example.com), comma-separated;\n"
+		"TIME is UTC: 2024-05-01 or 2024-05-01T12:00:00Z\n";
 
 /* "pchat-admin: <message>" on stderr; returns status. */
 static int complain(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -167,8 +214,8 @@ static int complain(int status, const char *fmt, ...)
 static int opt_required(const struct cmd *c, const char *name)
 {
 	size_t n = strlen(name);
-	for (const char *r = c->required; (r = strstr(r, name)) != NULL; r += n)
-		if ((r == c->required || r[-1] == ' ') && (r[n] == ' ' || r[n] == '\0'))
+	for(const char *r = c->required; (r = strstr(r, name)) != NULL; r += n)
+		if((r == c->required || r[-1] == ' ') && (r[n] == ' ' || r[n] == '\0'))
 			return 1;
 	return 0;
 }
@@ -176,13 +223,13 @@ static int opt_required(const struct cmd *c, const char *name)
 static void cmd_usage(FILE *out, const struct cmd *c)
 {
 	fprintf(out, "  %s %s%s", PROG, c->noun, c->verb ? "" : "\n");
-	if (c->verb)
+	if(c->verb)
 		fprintf(out, " %s", c->verb);
-	for (const struct opt *o = c->opts; c->verb && o->name; o++) {
+	for(const struct opt *o = c->opts; c->verb && o->name; o++) {
 		int req = opt_required(c, o->name);
 		fprintf(out, " %s--%s %s%s", req ? "" : "[", o->name, o->arg, req ? "" : "]");
 	}
-	if (c->verb)
+	if(c->verb)
 		fputc('\n', out);
 	fprintf(out, "      %s\n", c->what);
 }
@@ -191,12 +238,14 @@ static void cmd_usage(FILE *out, const struct cmd *c)
 static int usage(FILE *out, const char *noun, int status)
 {
 	fprintf(out, "usage: %s [global options] NOUN VERB [options]\n", PROG);
-	for (size_t i = 0; i < N_CMDS; i++)
-		if (!noun || strcmp(cmds[i].noun, noun) == 0)
+	for(size_t i = 0; i < N_CMDS; i++)
+		if(!noun || strcmp(cmds[i].noun, noun) == 0)
 			cmd_usage(out, &cmds[i]);
-	if (!noun)
-		fprintf(out, "  %s call VERB [JSON]\n      any verb of the library (pchat_admin.h) with JSON "
-				"arguments\n  %s help | %s NOUN help\n%s", PROG, PROG, PROG, global_usage);
+	if(!noun)
+		fprintf(out,
+				"  %s call VERB [JSON]\n      any verb of the library (pchat_admin.h) with JSON "
+				"arguments\n  %s help | %s NOUN help\n%s",
+				PROG, PROG, PROG, global_usage);
 	return status;
 }
 
@@ -212,13 +261,13 @@ static int usage_error(const char *fmt, const char *a, const char *b)
 static json_t *split_list(const char *s)
 {
 	json_t *arr = json_array();
-	while (*s) {
+	while(*s) {
 		s += strspn(s, " \t,");
 		size_t n = strcspn(s, ",");
 		size_t m = n;
-		while (m > 0 && (s[m - 1] == ' ' || s[m - 1] == '\t'))
+		while(m > 0 && (s[m - 1] == ' ' || s[m - 1] == '\t'))
 			m--;
-		if (m > 0)
+		if(m > 0)
 			json_array_append_new(arr, json_stringn(s, m));
 		s += n;
 	}
@@ -227,12 +276,12 @@ static json_t *split_list(const char *s)
 
 static int parse_bool(const char *v, int *out)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
-		"off", "0"};
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
+	static const char *const yes[] = {"yes", "true", "on", "1"},
+				 *const no[] = {"no", "false", "off", "0"};
+	for(size_t i = 0; i < 4; i++) {
+		if(strcasecmp(v, yes[i]) == 0)
 			return *out = 1, 0;
-		if (strcasecmp(v, no[i]) == 0)
+		if(strcasecmp(v, no[i]) == 0)
 			return *out = 0, 0;
 	}
 	return -1;
@@ -243,20 +292,21 @@ static int add_list(json_t *args, const struct opt *o, const char *v)
 {
 	json_t *cur = json_object_get(args, o->key), *items = split_list(v);
 	const char *edit = o->kind == O_ADD ? "add" : o->kind == O_REMOVE ? "remove" : NULL;
-	if (cur && (json_is_array(cur) == (edit != NULL))) {
+	if(cur && (json_is_array(cur) == (edit != NULL))) {
 		json_decref(items);
-		return usage_error("--%s: give either the whole list or additions and removals of %s",
+		return usage_error(
+				"--%s: give either the whole list or additions and removals of %s",
 				o->name, o->key);
 	}
-	if (!edit) {
-		if (!cur)
+	if(!edit) {
+		if(!cur)
 			json_object_set_new(args, o->key, cur = json_array());
 		json_array_extend(cur, items);
 	} else {
-		if (!cur)
+		if(!cur)
 			json_object_set_new(args, o->key, cur = json_object());
 		json_t *l = json_object_get(cur, edit);
-		if (!l)
+		if(!l)
 			json_object_set_new(cur, edit, l = json_array());
 		json_array_extend(l, items);
 	}
@@ -270,32 +320,30 @@ static int set_arg(json_t *args, const struct opt *o, const char *v)
 	char *end;
 	int b;
 	long long n;
-	switch (o->kind) {
-	case O_BOOL:
-		if (parse_bool(v, &b) < 0)
-			return usage_error("--%s takes yes or no, not \"%s\"", o->name, v);
-		json_object_set_new(args, o->key, json_boolean(b));
-		return 0;
-	case O_INT:
-		errno = 0;
-		n = strtoll(v, &end, 10);
-		if (!*v || *end || errno)
-			return usage_error("--%s takes a number, not \"%s\"", o->name, v);
-		json_object_set_new(args, o->key, json_integer(n));
-		return 0;
-	case O_POLICY:
-		json_object_set_new(args, o->key,
-				strcasecmp(v, "none") == 0 ? json_null() : json_string(v));
-		return 0;
-	case O_LIST:
-	case O_ADD:
-	case O_REMOVE:
-		return add_list(args, o, v);
-	case O_STR:
-		break;
+	switch(o->kind) {
+		case O_BOOL:
+			if(parse_bool(v, &b) < 0)
+				return usage_error("--%s takes yes or no, not \"%s\"", o->name, v);
+			json_object_set_new(args, o->key, json_boolean(b));
+			return 0;
+		case O_INT:
+			errno = 0;
+			n = strtoll(v, &end, 10);
+			if(!*v || *end || errno)
+				return usage_error("--%s takes a number, not \"%s\"", o->name, v);
+			json_object_set_new(args, o->key, json_integer(n));
+			return 0;
+		case O_POLICY:
+			json_object_set_new(args, o->key,
+					strcasecmp(v, "none") == 0 ? json_null() : json_string(v));
+			return 0;
+		case O_LIST:
+		case O_ADD:
+		case O_REMOVE: return add_list(args, o, v);
+		case O_STR: break;
 	}
 	json_t *s = json_string(v);
-	if (!s)
+	if(!s)
 		return usage_error("--%s: \"%s\" is not UTF-8", o->name, v);
 	json_object_set_new(args, o->key, s);
 	return 0;
@@ -303,8 +351,8 @@ static int set_arg(json_t *args, const struct opt *o, const char *v)
 
 static const struct opt *opt_find(const struct opt *opts, const char *name, size_t len)
 {
-	for (const struct opt *o = opts; o->name; o++)
-		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+	for(const struct opt *o = opts; o->name; o++)
+		if(strlen(o->name) == len && strncmp(o->name, name, len) == 0)
 			return o;
 	return NULL;
 }
@@ -313,26 +361,26 @@ static const struct opt *opt_find(const struct opt *opts, const char *name, size
  * -1 for --help. */
 static int parse_opts(const struct cmd *c, int argc, char **argv, json_t *args, int *json)
 {
-	for (int i = 0; i < argc; i++) {
+	for(int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--json") == 0) {
+		if(strcmp(a, "--json") == 0) {
 			*json = 1;
 			continue;
 		}
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+		if(strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return -1;
-		if (strncmp(a, "--", 2) != 0)
+		if(strncmp(a, "--", 2) != 0)
 			return usage_error("unexpected \"%s\" after %s", a, c->api);
 		const char *eq = strchr(a + 2, '=');
 		size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 		const struct opt *o = opt_find(c->opts, a + 2, len);
-		if (!o)
+		if(!o)
 			return usage_error("%s has no option %s", c->api, a);
 		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-		if (!v)
+		if(!v)
 			return usage_error("%s needs a value%s", a, "");
 		int rc = set_arg(args, o, v);
-		if (rc)
+		if(rc)
 			return rc;
 	}
 	return 0;
@@ -342,31 +390,33 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, json_t *args, 
 static int parse_global(int argc, char **argv, struct conn_opts *g, int *next)
 {
 	static const char *const names[] = {"--db-socket", "--db-host", "--db-user",
-		"--db-password-file", "--db-name", "--db-defaults-file", "--as", "--db-port"};
+			"--db-password-file", "--db-name", "--db-defaults-file", "--as",
+			"--db-port"};
 	const char **slots[] = {&g->socket, &g->host, &g->user, &g->password_file, &g->name,
-		&g->defaults_file, &g->as_user};
+			&g->defaults_file, &g->as_user};
 	int i = 1;
-	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
+	for(; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if(strcmp(argv[i], "--json") == 0) {
 			g->json = 1;
 			continue;
 		}
-		if (strcmp(argv[i], "--help") == 0)
+		if(strcmp(argv[i], "--help") == 0)
 			return usage(stdout, NULL, 0) - 1;
 		size_t k = 0;
-		while (k < 8 && strcmp(argv[i], names[k]) != 0)
+		while(k < 8 && strcmp(argv[i], names[k]) != 0)
 			k++;
-		if (k == 8)
+		if(k == 8)
 			return usage_error("unknown option %s%s", argv[i], "");
-		if (i + 1 >= argc)
+		if(i + 1 >= argc)
 			return usage_error("%s needs a value%s", argv[i], "");
-		if (k < 7) {
+		if(k < 7) {
 			*slots[k] = argv[++i];
 		} else {
 			char *end;
 			unsigned long p = strtoul(argv[++i], &end, 10);
-			if (*end || p == 0 || p > 65535)
-				return usage_error("--db-port takes a port number, not \"%s\"%s", argv[i], "");
+			if(*end || p == 0 || p > 65535)
+				return usage_error("--db-port takes a port number, not \"%s\"%s",
+						argv[i], "");
 			g->port = (unsigned)p;
 		}
 	}
@@ -379,11 +429,11 @@ static char *read_password(const char *file)
 {
 	FILE *f = fopen(file, "r");
 	char buf[512];
-	if (!f) {
+	if(!f) {
 		complain(1, "cannot read %s: %s", file, strerror(errno));
 		return NULL;
 	}
-	if (!fgets(buf, sizeof(buf), f))
+	if(!fgets(buf, sizeof(buf), f))
 		buf[0] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\r\n")] = '\0';
@@ -394,18 +444,18 @@ static MYSQL *db_connect(const struct conn_opts *g)
 {
 	MYSQL *db = mysql_init(NULL);
 	char *password = g->password_file ? read_password(g->password_file) : NULL;
-	if (!db || (g->password_file && !password)) {
+	if(!db || (g->password_file && !password)) {
 		free(password);
-		if (db)
+		if(db)
 			mysql_close(db);
 		return NULL;
 	}
 	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, "pchat-admin");
-	if (g->defaults_file)
+	if(g->defaults_file)
 		mysql_options(db, MYSQL_READ_DEFAULT_FILE, g->defaults_file);
 	mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if (!mysql_real_connect(db, g->host, g->user, password, g->name ? g->name : "pchat",
-			    g->port, g->socket, 0)) {
+	if(!mysql_real_connect(db, g->host, g->user, password, g->name ? g->name : "pchat", g->port,
+			   g->socket, 0)) {
 		complain(1, "cannot connect to the database: %s", mysql_error(db));
 		mysql_close(db);
 		db = NULL;
@@ -418,16 +468,16 @@ static MYSQL *db_connect(const struct conn_opts *g)
 static int run(const struct conn_opts *g, const char *verb, json_t *args)
 {
 	MYSQL *db = db_connect(g);
-	if (!db)
+	if(!db)
 		return 1;
 	struct pca_actor actor = {g->as_user};
 	struct pca_error err = {0, ""};
 	json_t *result = NULL;
 	int rc = pca_run(db, &actor, verb, args, &result, &err);
 	mysql_close(db);
-	if (rc < 0)
+	if(rc < 0)
 		return complain(1, "%s", err.msg);
-	if (g->json) {
+	if(g->json) {
 		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
 		fputc('\n', stdout);
 	} else {
@@ -439,8 +489,8 @@ static int run(const struct conn_opts *g, const char *verb, json_t *args)
 
 static const struct cmd *cmd_find(const char *noun, const char *verb)
 {
-	for (size_t i = 0; i < N_CMDS; i++)
-		if (strcmp(cmds[i].noun, noun) == 0 &&
+	for(size_t i = 0; i < N_CMDS; i++)
+		if(strcmp(cmds[i].noun, noun) == 0 &&
 				(!cmds[i].verb || (verb && strcmp(cmds[i].verb, verb) == 0)))
 			return &cmds[i];
 	return NULL;
@@ -448,8 +498,8 @@ static const struct cmd *cmd_find(const char *noun, const char *verb)
 
 static int noun_known(const char *noun)
 {
-	for (size_t i = 0; i < N_CMDS; i++)
-		if (strcmp(cmds[i].noun, noun) == 0)
+	for(size_t i = 0; i < N_CMDS; i++)
+		if(strcmp(cmds[i].noun, noun) == 0)
 			return 1;
 	return 0;
 }
@@ -458,10 +508,11 @@ static int noun_known(const char *noun)
 static int call(const struct conn_opts *g, int argc, char **argv)
 {
 	json_error_t je;
-	if (argc < 1 || argc > 2)
-		return usage_error("call takes a verb and optionally its JSON arguments%s%s", "", "");
+	if(argc < 1 || argc > 2)
+		return usage_error(
+				"call takes a verb and optionally its JSON arguments%s%s", "", "");
 	json_t *args = argc == 2 ? json_loads(argv[1], 0, &je) : json_object();
-	if (!args)
+	if(!args)
 		return usage_error("bad JSON arguments: %s%s", je.text, "");
 	int rc = run(g, argv[0], args);
 	json_decref(args);
@@ -473,30 +524,30 @@ int main(int argc, char **argv)
 	struct conn_opts g = {0};
 	int i = 1;
 	int rc = parse_global(argc, argv, &g, &i);
-	if (rc)
+	if(rc)
 		return rc < 0 ? 0 : rc;
-	if (i >= argc)
+	if(i >= argc)
 		return usage(stderr, NULL, 2);
 	const char *noun = argv[i++];
-	if (strcmp(noun, "help") == 0)
+	if(strcmp(noun, "help") == 0)
 		return usage(stdout, NULL, 0);
-	if (strcmp(noun, "call") == 0)
+	if(strcmp(noun, "call") == 0)
 		return call(&g, argc - i, argv + i);
-	if (!noun_known(noun))
+	if(!noun_known(noun))
 		return usage_error("unknown command \"%s\"%s", noun, "");
 	const char *verb = i < argc && strncmp(argv[i], "--", 2) != 0 ? argv[i++] : NULL;
-	if (verb && strcmp(verb, "help") == 0)
+	if(verb && strcmp(verb, "help") == 0)
 		return usage(stdout, noun, 0);
 	const struct cmd *c = cmd_find(noun, verb);
-	if (!c && !verb)
+	if(!c && !verb)
 		return usage_error("%s needs a verb%s", noun, "");
-	if (!c)
+	if(!c)
 		return usage_error("%s has no verb \"%s\"", noun, verb);
 	json_t *args = json_object();
 	rc = parse_opts(c, argc - i, argv + i, args, &g.json);
-	if (rc == 0)
+	if(rc == 0)
 		rc = run(&g, c->api, args);
-	else if (rc < 0)
+	else if(rc < 0)
 		rc = usage(stdout, noun, 0);
 	json_decref(args);
 	return rc;

@@ -32,7 +32,7 @@ struct adminq_job {
 	json_t *args;
 	adminq_done_fn done;
 	void *arg;
-	json_t *result;       /* set by the worker on success */
+	json_t *result;	      /* set by the worker on success */
 	struct pca_error err; /* set by the worker on failure (status != 0) */
 	struct list link;
 };
@@ -44,8 +44,8 @@ static struct {
 	struct list todo; /* submitted, not started */
 	struct list done; /* finished, callback not run */
 	int stopping;
-} q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, LIST_INIT(q.todo),
-		LIST_INIT(q.done), 0};
+} q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, LIST_INIT(q.todo), LIST_INIT(q.done),
+		0};
 
 static pthread_t worker;
 static int running;
@@ -60,9 +60,9 @@ static const struct config *conf;
 
 /* ---- worker side ---- */
 
-static MYSQL *my;          /* worker only */
-static time_t failed_at;   /* worker only: last failed connection attempt */
-static int reported_down;  /* worker only: logged once per outage */
+static MYSQL *my;	  /* worker only */
+static time_t failed_at;  /* worker only: last failed connection attempt */
+static int reported_down; /* worker only: logged once per outage */
 
 static void disconnect(void)
 {
@@ -200,8 +200,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	complete_all(&q.done);
 }
 
-int adminq_submit(const char *user, const char *verb, json_t *args, adminq_done_fn done_fn,
-		void *arg)
+int adminq_submit(
+		const char *user, const char *verb, json_t *args, adminq_done_fn done_fn, void *arg)
 {
 	struct adminq_job *job;
 

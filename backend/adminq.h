@@ -34,8 +34,7 @@ typedef void (*adminq_done_fn)(void *arg, json_t *result, const struct pca_error
 int adminq_start(struct event_base *base, const struct config *c);
 /* Runs verb with args (consumed) as user (NULL: the administrator).  Returns 0,
  * or -1 without calling done if the queue is full or the worker is not running. */
-int adminq_submit(const char *user, const char *verb, json_t *args, adminq_done_fn done,
-		void *arg);
+int adminq_submit(const char *user, const char *verb, json_t *args, adminq_done_fn done, void *arg);
 /* Stops the worker after the job it is running; jobs not started fail with 503.
  * Every callback has run when this returns. */
 void adminq_stop(void);

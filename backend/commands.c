@@ -60,18 +60,18 @@ static int run_grpchat(struct cmd *c);
 static int run_restore(struct cmd *c);
 
 static const struct cmd_def cmd_table[] = {
-	{"cmd:requri", run_requri},
-	{"cmd:join", run_join},
-	{"cmd:part", run_part},
-	{"cmd:bccontext", run_bccontext},
-	{"cmd:chansrch", run_chansrch},
-	{"cmd:bjoin", run_bjoin},
-	{"cmd:getserverinfo", run_getserverinfo},
-	{"cmd:getassociations", run_getassociations},
-	{"cmd:getinv", run_getinv},
-	{"cmd:nodespermcreatechild", run_nodespermcreatechild},
-	{"cmd:getpref", run_getpref},
-	{"cmd:setpref", run_setpref},
+		{"cmd:requri", run_requri},
+		{"cmd:join", run_join},
+		{"cmd:part", run_part},
+		{"cmd:bccontext", run_bccontext},
+		{"cmd:chansrch", run_chansrch},
+		{"cmd:bjoin", run_bjoin},
+		{"cmd:getserverinfo", run_getserverinfo},
+		{"cmd:getassociations", run_getassociations},
+		{"cmd:getinv", run_getinv},
+		{"cmd:nodespermcreatechild", run_nodespermcreatechild},
+		{"cmd:getpref", run_getpref},
+		{"cmd:setpref", run_setpref},
 };
 static const struct cmd_def def_unknown = {"cmd:*", run_unknown};
 static const struct cmd_def def_error = {"error", run_error};
@@ -210,8 +210,8 @@ static int reply_refused(struct cmd *c, int code)
 	struct sbuf sb = SBUF_INIT;
 	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
 		return reply_empty(c, code); /* the same as for an unknown room */
-	xccos_build_rpl_reason(&sb, cmd_name(c), c->req.seqid, c->req.envid, code,
-			access_reason(code));
+	xccos_build_rpl_reason(
+			&sb, cmd_name(c), c->req.seqid, c->req.envid, code, access_reason(code));
 	send_sbuf(c, &sb);
 	return RUN_DONE;
 }
@@ -475,15 +475,17 @@ static int join_rooms(struct cmd *c)
 
 	for(i = 0; i < c->nuris; i++) {
 		struct room *r = c->uris[i] ? room_find(c->uris[i]) : NULL;
-		int why = r ? access_code(r, c->sess->user, ACL_JOIN)
-			    : c->load_failed ? XC_INTERNAL : XC_NOT_FOUND;
+		int why = r			 ? access_code(r, c->sess->user, ACL_JOIN)
+				: c->load_failed ? XC_INTERNAL
+						 : XC_NOT_FOUND;
 		if(why) {
 			/* Our choice (docs/XCCOS.md): the code's token (ERR_NOT_FOUND also for
 			 * a room the user may not see), OPERATION_FAILED when the database
 			 * could not tell. */
 			const struct xccos_chanid *id = &c->req.chanids[i];
-			fails[nfails++] = (struct xccos_join_fail){
-					why == XC_INTERNAL ? "OPERATION_FAILED" : xccos_resp_token(why),
+			fails[nfails++] = (struct xccos_join_fail){why == XC_INTERNAL
+							? "OPERATION_FAILED"
+							: xccos_resp_token(why),
 					id->domain ? id->domain : "", id->value ? id->value : ""};
 			if(code == 0)
 				code = why;
@@ -509,7 +511,8 @@ static int join_rooms(struct cmd *c)
 	/* Others hear of a user once, however many sessions the user has. */
 	for(i = 0; i < n; i++) {
 		if(how[i] == ROOM_FIRST_SESSION)
-			room_announce_join(rooms[i], c->sess, is_bjoin(c) ? "ntc:bjoin" : "ntc:join");
+			room_announce_join(
+					rooms[i], c->sess, is_bjoin(c) ? "ntc:bjoin" : "ntc:join");
 	}
 	if(is_bjoin(c) && wants_history_push(c->sess))
 		rc = push_history(c, rooms, n);
@@ -612,8 +615,8 @@ static void send_history(struct cmd *c, struct room *room, const struct db_job *
 
 	for(i = 0; i < job->nmsgs; i++) {
 		const struct db_msg *dm = &job->msgs[i];
-		msgs[i] = (struct xccos_chat){room->uri, dm->author, dm->ts, dm->id, dm->body,
-				dm->body_len};
+		msgs[i] = (struct xccos_chat){
+				room->uri, dm->author, dm->ts, dm->id, dm->body, dm->body_len};
 	}
 	/* Measure each message (newest first) and keep those that fit. */
 	for(start = job->nmsgs; start > 0; start--) {
@@ -678,8 +681,7 @@ static int run_bccontext(struct cmd *c)
  * rooms the user may see, the manager view those the user manages. */
 static unsigned list_needs(const struct cmd *c)
 {
-	return c->def->run == run_getassociations && c->req.mentions_manager ? ACL_MANAGE
-									      : ACL_SEE;
+	return c->def->run == run_getassociations && c->req.mentions_manager ? ACL_MANAGE : ACL_SEE;
 }
 
 static void send_rooms(struct cmd *c, const struct db_job *job)
@@ -850,8 +852,8 @@ static void send_invitations(struct cmd *c, const struct db_job *job)
 		struct room *r = room_add(row);
 		/* An invitation to a room the user may no longer see is not shown. */
 		if(r && (room_rights(r, c->sess->user) & ACL_SEE))
-			inv[n++] = (struct xccos_invitation){row->inv_id, r->uri, r->name, row->inviter,
-					row->inv_ts};
+			inv[n++] = (struct xccos_invitation){
+					row->inv_id, r->uri, r->name, row->inviter, row->inv_ts};
 	}
 	xccos_build_getinv(&sb, c->req.seqid, c->req.envid, inv, n);
 	send_sbuf(c, &sb);
@@ -1170,16 +1172,16 @@ static char *cmd_uri(const struct xccos_req *req)
 	return NULL;
 }
 
-static void log_unknown(const struct session *s, const struct cmd *c, const char *payload,
-		size_t len)
+static void log_unknown(
+		const struct session *s, const struct cmd *c, const char *payload, size_t len)
 {
 	char buf[3000];
 	log_info(SESS_FMT ": unsupported command %s: %s", SESS_ARGS(s), c->req.id,
 			log_safe(buf, sizeof(buf), payload, len));
 }
 
-int commands_accept(struct session *s, const char *payload, size_t len, char *reject,
-		size_t rejectlen)
+int commands_accept(
+		struct session *s, const char *payload, size_t len, char *reject, size_t rejectlen)
 {
 	struct cmd *c = cmd_new(s);
 	char why[256];

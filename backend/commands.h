@@ -26,18 +26,18 @@ struct room;
 struct cmd_def;
 
 struct cmd {
-	struct list link; /* session.queue */
+	struct list link;     /* session.queue */
 	struct session *sess; /* a reference is held */
 	const struct cmd_def *def;
 	struct xccos_req req;
-	char *error;       /* rpl:error reason, for unparseable envelopes */
-	char *uri;         /* the room URI the command is about, if any */
+	char *error;	   /* rpl:error reason, for unparseable envelopes */
+	char *uri;	   /* the room URI the command is about, if any */
 	struct room *room; /* that room, once known */
-	unsigned limit;    /* bccontext: messages wanted */
+	unsigned limit;	   /* bccontext: messages wanted */
 	/* join/bjoin: the rooms asked for, in order (NULL: not a valid room id) */
 	char **uris;
 	size_t nuris;
-	unsigned loads;    /* room loads outstanding */
+	unsigned loads;	   /* room loads outstanding */
 	int load_failed;   /* one of them failed (database error) */
 	unsigned pushes;   /* bjoin: history pushes outstanding */
 	char ts[TS_BUFSZ]; /* grpchat: server timestamp */
@@ -51,8 +51,8 @@ struct cmd {
  * queued (answer ACCEPT, then call commands_pump), or -1 with the SIP status line
  * to REJECT with in reject ("403 Forbidden" for a post the session may not make).
  */
-int commands_accept(struct session *s, const char *payload, size_t len, char *reject,
-		size_t rejectlen);
+int commands_accept(
+		struct session *s, const char *payload, size_t len, char *reject, size_t rejectlen);
 /* Runs s's queued commands, in order, as far as they can go now. */
 void commands_pump(struct session *s);
 /* Accepted, unfinished commands in all sessions (what --queue-limit bounds). */

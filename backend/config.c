@@ -84,30 +84,30 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"socket", required_argument, NULL, OPT_SOCKET},
-	{"db-socket", required_argument, NULL, OPT_DB_SOCKET},
-	{"db-host", required_argument, NULL, OPT_DB_HOST},
-	{"db-port", required_argument, NULL, OPT_DB_PORT},
-	{"db-user", required_argument, NULL, OPT_DB_USER},
-	{"db-password", required_argument, NULL, OPT_DB_PASSWORD},
-	{"db-name", required_argument, NULL, OPT_DB_NAME},
-	{"channel-uri", required_argument, NULL, OPT_CHANNEL_URI},
-	{"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
-	{"message-max-bytes", required_argument, NULL, OPT_MESSAGE_MAX},
-	{"xml-max-bytes", required_argument, NULL, OPT_XML_MAX},
-	{"bccontext-max", required_argument, NULL, OPT_BCCONTEXT_MAX},
-	{"participant-update-limit", required_argument, NULL, OPT_PARTICIPANT_LIMIT},
-	{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
-	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-	{"http", required_argument, NULL, OPT_HTTP},
-	{"web-root", required_argument, NULL, OPT_WEB_ROOT},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"db-socket", required_argument, NULL, OPT_DB_SOCKET},
+		{"db-host", required_argument, NULL, OPT_DB_HOST},
+		{"db-port", required_argument, NULL, OPT_DB_PORT},
+		{"db-user", required_argument, NULL, OPT_DB_USER},
+		{"db-password", required_argument, NULL, OPT_DB_PASSWORD},
+		{"db-name", required_argument, NULL, OPT_DB_NAME},
+		{"channel-uri", required_argument, NULL, OPT_CHANNEL_URI},
+		{"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
+		{"message-max-bytes", required_argument, NULL, OPT_MESSAGE_MAX},
+		{"xml-max-bytes", required_argument, NULL, OPT_XML_MAX},
+		{"bccontext-max", required_argument, NULL, OPT_BCCONTEXT_MAX},
+		{"participant-update-limit", required_argument, NULL, OPT_PARTICIPANT_LIMIT},
+		{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"http", required_argument, NULL, OPT_HTTP},
+		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
+		{"help", no_argument, NULL, OPT_HELP},
+		{NULL, 0, NULL, 0},
 };
 
 /* Parses a whole number in [min, max] for option name; prints the error itself. */
-static int number(const char *name, const char *arg, unsigned min, unsigned max,
-		unsigned *out, FILE *err)
+static int number(const char *name, const char *arg, unsigned min, unsigned max, unsigned *out,
+		FILE *err)
 {
 	unsigned long long v;
 	if(parse_uint(arg, max, &v) < 0 || v < min) {
@@ -161,7 +161,8 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 			return number("queue-limit", arg, 1, 100000000, &c->queue_limit, err);
 		case OPT_MESSAGE_MAX:
 			/* Escaped (up to 6 bytes per byte) a post must still fit in one frame. */
-			return number("message-max-bytes", arg, 1, 32768, &c->message_max_bytes, err);
+			return number("message-max-bytes", arg, 1, 32768, &c->message_max_bytes,
+					err);
 		case OPT_XML_MAX:
 			/* The frame payload limit is the hard ceiling. */
 			return number("xml-max-bytes", arg, 64, 256 * 1024, &c->xml_max_bytes, err);

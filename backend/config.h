@@ -10,25 +10,25 @@
 
 struct config {
 	const char *socket_path; /* --socket, required */
-	const char *db_socket;   /* --db-socket; NULL: host/port or the library default */
-	const char *db_host;     /* --db-host */
-	unsigned db_port;        /* --db-port, 0 = default */
+	const char *db_socket;	 /* --db-socket; NULL: host/port or the library default */
+	const char *db_host;	 /* --db-host */
+	unsigned db_port;	 /* --db-port, 0 = default */
 	const char *db_user;
 	const char *db_password;
 	const char *db_name;
-	const char *channel_uri;    /* --channel-uri; NULL: the session's local URI */
-	unsigned queue_limit;       /* accepted-but-unfinished commands before BUSY */
-	unsigned message_max_bytes; /* grpchat text limit (bytes, after XML decoding) */
-	unsigned xml_max_bytes;     /* XCCOS envelope limit, checked before parsing */
-	unsigned bccontext_max;     /* cap of bcq last cnt */
+	const char *channel_uri;	   /* --channel-uri; NULL: the session's local URI */
+	unsigned queue_limit;		   /* accepted-but-unfinished commands before BUSY */
+	unsigned message_max_bytes;	   /* grpchat text limit (bytes, after XML decoding) */
+	unsigned xml_max_bytes;		   /* XCCOS envelope limit, checked before parsing */
+	unsigned bccontext_max;		   /* cap of bcq last cnt */
 	unsigned participant_update_limit; /* rooms with more users: no roster notices */
 	/* server_config rows (reload.c) override message_max_bytes and
 	 * participant_update_limit, and set these two (no options): */
 	unsigned default_chat_history; /* bccontext/bjoin count when none is asked (30) */
-	unsigned search_limit;      /* most rooms one chansrch returns (999) */
-	unsigned shutdown_timeout;  /* seconds to flush the DB queue on SIGTERM */
-	const char *http_addr;      /* --http ADDR:PORT (web service); NULL: off */
-	const char *web_root;       /* --web-root DIR: the room management page */
+	unsigned search_limit;	       /* most rooms one chansrch returns (999) */
+	unsigned shutdown_timeout;     /* seconds to flush the DB queue on SIGTERM */
+	const char *http_addr;	       /* --http ADDR:PORT (web service); NULL: off */
+	const char *web_root;	       /* --web-root DIR: the room management page */
 	enum log_level log_level;
 };
 

@@ -35,7 +35,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct list todo = LIST_INIT(todo); /* guarded by mu */
 static struct list done = LIST_INIT(done); /* guarded by mu */
-static int stopping;                                       /* guarded by mu */
+static int stopping;			   /* guarded by mu */
 
 static pthread_t worker;
 static int worker_running;

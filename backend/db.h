@@ -27,26 +27,26 @@ struct event_base;
 struct config;
 
 enum db_job_type {
-	DB_LOAD_ROOM,  /* room by (domain, chan_id) -> rooms[0] */
-	DB_INSERT_MSG, /* one post -> msg_id; consecutive inserts share one transaction */
-	DB_HISTORY,    /* last `limit` messages of room_id -> msgs, oldest first */
-	DB_SEARCH,     /* rooms whose name or description contains criteria (at most
+	DB_LOAD_ROOM,	  /* room by (domain, chan_id) -> rooms[0] */
+	DB_INSERT_MSG,	  /* one post -> msg_id; consecutive inserts share one transaction */
+	DB_HISTORY,	  /* last `limit` messages of room_id -> msgs, oldest first */
+	DB_SEARCH,	  /* rooms whose name or description contains criteria (at most
 			* limit); the caller applies the access rules */
-	DB_FOLLOW,     /* flag 1: user follows room_id (idempotent); flag 0: unfollows it */
-	DB_ASSOCIATIONS, /* the rooms user follows -> rooms, by name */
+	DB_FOLLOW,	  /* flag 1: user follows room_id (idempotent); flag 0: unfollows it */
+	DB_ASSOCIATIONS,  /* the rooms user follows -> rooms, by name */
 	DB_SERVER_CONFIG, /* server_config rows -> db_version, root_id, conf[] */
-	DB_GET_PREF,   /* (user, label) -> pref_seqid, pref_content; NOT_FOUND unless
+	DB_GET_PREF,	  /* (user, label) -> pref_seqid, pref_content; NOT_FOUND unless
 			* flag (createdefault) creates an empty one */
-	DB_SET_PREF,   /* stores (user, label, content), bumps the seqid -> pref_seqid */
-	DB_SAVE_READ,  /* user's read position in room_id := max(stored, read_msgid) */
-	DB_SESSION_ROOM, /* flag 1: session_id (of user) is in room_id (idempotent);
+	DB_SET_PREF,	  /* stores (user, label, content), bumps the seqid -> pref_seqid */
+	DB_SAVE_READ,	  /* user's read position in room_id := max(stored, read_msgid) */
+	DB_SESSION_ROOM,  /* flag 1: session_id (of user) is in room_id (idempotent);
 			  * flag 0: it left room_id */
 	DB_SESSION_CLEAR, /* session_id ended: forget all its rooms */
 	DB_SESSION_ROOMS, /* the rooms session_id of user is in -> rooms; rows of
 			   * another user on that id are deleted */
-	DB_ROOMS_ALL,  /* every room -> rooms (the cache's reload) */
-	DB_GET_INV,    /* user's invitations -> rooms (with inv_id, inviter, inv_ts) */
-	DB_CATEGORIES, /* every category with its principal lists -> cats */
+	DB_ROOMS_ALL,	  /* every room -> rooms (the cache's reload) */
+	DB_GET_INV,	  /* user's invitations -> rooms (with inv_id, inviter, inv_ts) */
+	DB_CATEGORIES,	  /* every category with its principal lists -> cats */
 };
 
 /* server_config values pchatd follows (DB_SERVER_CONFIG -> conf[], -1 if the row is
@@ -74,15 +74,15 @@ struct db_room {
 	char *description;
 	char *topic;
 	char privacy[8]; /* "open", "closed" or "secret" */
-	char type[12];   /* "normal" or "auditorium" */
+	char type[12];	 /* "normal" or "auditorium" */
 	int disabled;
 	int chat_history; /* its category keeps history for clients (categories.chat_history) */
 	/* Principal lists (sql/migrations/005_rooms_admin.sql), each a space-separated
 	 * string ("" if empty): the room's and its category's. */
 	char *members, *managers, *presenters, *allowed, *denied;
-	uint64_t unread; /* ASSOCIATIONS: messages after the user's read position */
-	uint64_t inv_id; /* GET_INV: the invitation */
-	char *inviter;   /* GET_INV */
+	uint64_t unread;       /* ASSOCIATIONS: messages after the user's read position */
+	uint64_t inv_id;       /* GET_INV: the invitation */
+	char *inviter;	       /* GET_INV */
 	char inv_ts[TS_BUFSZ]; /* GET_INV: when it was made */
 };
 
@@ -109,22 +109,22 @@ struct db_job {
 	void *aux; /* the submitter's, untouched by the worker */
 
 	/* inputs */
-	char *domain, *chan_id;    /* LOAD_ROOM, FOLLOW (unfollow: the room by URI) */
-	uint64_t room_id;          /* INSERT_MSG, HISTORY, FOLLOW (follow) */
-	char *author;              /* INSERT_MSG */
-	char *body;                /* INSERT_MSG */
+	char *domain, *chan_id; /* LOAD_ROOM, FOLLOW (unfollow: the room by URI) */
+	uint64_t room_id;	/* INSERT_MSG, HISTORY, FOLLOW (follow) */
+	char *author;		/* INSERT_MSG */
+	char *body;		/* INSERT_MSG */
 	size_t body_len;
 	struct timespec posted_at; /* INSERT_MSG: the server clock, whole ms, UTC */
-	unsigned limit;            /* HISTORY, SEARCH */
-	uint64_t before_id;        /* HISTORY: only messages with a smaller id; 0 = newest */
-	char *criteria;            /* SEARCH; "" means all */
-	char *user;                /* FOLLOW, ASSOCIATIONS, GET_PREF, SET_PREF, SAVE_READ,
+	unsigned limit;		   /* HISTORY, SEARCH */
+	uint64_t before_id;	   /* HISTORY: only messages with a smaller id; 0 = newest */
+	char *criteria;		   /* SEARCH; "" means all */
+	char *user;		   /* FOLLOW, ASSOCIATIONS, GET_PREF, SET_PREF, SAVE_READ,
 	                            * SESSION_ROOM, SESSION_ROOMS */
-	char *label;               /* GET_PREF, SET_PREF */
-	char *content;             /* SET_PREF */
-	int flag;                  /* FOLLOW: follow/unfollow; GET_PREF: createdefault */
-	uint64_t read_msgid;       /* SAVE_READ */
-	uint64_t session_id;       /* SESSION_ROOM, SESSION_CLEAR, SESSION_ROOMS */
+	char *label;		   /* GET_PREF, SET_PREF */
+	char *content;		   /* SET_PREF */
+	int flag;		   /* FOLLOW: follow/unfollow; GET_PREF: createdefault */
+	uint64_t read_msgid;	   /* SAVE_READ */
+	uint64_t session_id;	   /* SESSION_ROOM, SESSION_CLEAR, SESSION_ROOMS */
 
 	/* outputs */
 	uint64_t msg_id;       /* INSERT_MSG */
@@ -133,12 +133,12 @@ struct db_job {
 	size_t nrooms;
 	struct db_msg *msgs; /* HISTORY */
 	size_t nmsgs;
-	uint64_t pref_seqid;   /* GET_PREF, SET_PREF */
-	char *pref_content;    /* GET_PREF */
-	char *db_version;      /* SERVER_CONFIG */
-	char *root_id;         /* SERVER_CONFIG */
+	uint64_t pref_seqid;	   /* GET_PREF, SET_PREF */
+	char *pref_content;	   /* GET_PREF */
+	char *db_version;	   /* SERVER_CONFIG */
+	char *root_id;		   /* SERVER_CONFIG */
 	long long conf[DB_CONF_N]; /* SERVER_CONFIG */
-	struct db_category *cats; /* CATEGORIES */
+	struct db_category *cats;  /* CATEGORIES */
 	size_t ncats;
 
 	struct list link; /* in the todo or done queue */

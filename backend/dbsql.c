@@ -19,108 +19,108 @@
  * them): the row, then the principal lists the access rules need (common/pchat_acl),
  * each as one space-separated string (principals hold no blanks).
  */
-#define PRINCIPALS(table, key, value, role) \
-	"(SELECT GROUP_CONCAT(principal SEPARATOR ' ') FROM " table \
-	" WHERE " key " = " value " AND role = '" role "')"
-#define ROOM_COLS \
-	"r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy, r.room_type," \
-	" r.disabled, (SELECT chat_history FROM categories WHERE id = r.category_id), " \
-	PRINCIPALS("room_principals", "room_id", "r.id", "member") ", " \
-	PRINCIPALS("room_principals", "room_id", "r.id", "manager") ", " \
-	PRINCIPALS("room_principals", "room_id", "r.id", "presenter") ", " \
-	PRINCIPALS("category_principals", "category_id", "r.category_id", "allowed") ", " \
-	PRINCIPALS("category_principals", "category_id", "r.category_id", "denied")
+#define PRINCIPALS(table, key, value, role)                                                   \
+	"(SELECT GROUP_CONCAT(principal SEPARATOR ' ') FROM " table " WHERE " key " = " value \
+	" AND role = '" role "')"
+#define ROOM_COLS                                                                                   \
+	"r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy, r.room_type,"        \
+	" r.disabled, (SELECT chat_history FROM categories WHERE id = r.category_id), " PRINCIPALS( \
+			"room_principals", "room_id", "r.id",                                       \
+			"member") ", " PRINCIPALS("room_principals", "room_id", "r.id",             \
+			"manager") ", " PRINCIPALS("room_principals", "room_id", "r.id",            \
+			"presenter") ", " PRINCIPALS("category_principals", "category_id",          \
+			"r.category_id", "allowed") ", " PRINCIPALS("category_principals",          \
+			"category_id", "r.category_id", "denied")
 
-static const char SQL_LOAD[] =
-	"SELECT " ROOM_COLS " FROM rooms r WHERE r.domain = ? AND r.chan_id = ?";
+static const char SQL_LOAD[] = "SELECT " ROOM_COLS
+			       " FROM rooms r WHERE r.domain = ? AND r.chan_id = ?";
 static const char SQL_INSERT[] =
-	"INSERT INTO messages (room_id, author, posted_at, body) VALUES (?, ?, ?, ?)";
+		"INSERT INTO messages (room_id, author, posted_at, body) VALUES (?, ?, ?, ?)";
 /* The newest `limit` messages, returned oldest first. */
-static const char SQL_HISTORY[] =
-	"SELECT id, author, posted_at, body FROM"
-	" (SELECT id, author, posted_at, body FROM messages"
-	"  WHERE room_id = ? ORDER BY id DESC LIMIT ?) AS recent"
-	" ORDER BY id";
+static const char SQL_HISTORY[] = "SELECT id, author, posted_at, body FROM"
+				  " (SELECT id, author, posted_at, body FROM messages"
+				  "  WHERE room_id = ? ORDER BY id DESC LIMIT ?) AS recent"
+				  " ORDER BY id";
 /* INSTR rather than LIKE: the search text needs no %/_ escaping.  The column
  * collation (utf8mb4_general_ci) makes the match case-insensitive. */
 static const char SQL_SEARCH[] =
-	"SELECT " ROOM_COLS " FROM rooms r"
-	" WHERE (? = '' OR INSTR(r.name, ?) > 0 OR INSTR(r.description, ?) > 0)"
-	" ORDER BY r.name LIMIT ?";
+		"SELECT " ROOM_COLS " FROM rooms r"
+		" WHERE (? = '' OR INSTR(r.name, ?) > 0 OR INSTR(r.description, ?) > 0)"
+		" ORDER BY r.name LIMIT ?";
 static const char SQL_ROOMS_ALL[] = "SELECT " ROOM_COLS " FROM rooms r ORDER BY r.id";
 /* A user's invitations, oldest first. */
-static const char SQL_GET_INV[] =
-	"SELECT " ROOM_COLS ", i.id, i.inviter, i.created_at"
-	" FROM invitations i JOIN rooms r ON r.id = i.room_id"
-	" WHERE i.user_uri = ? ORDER BY i.id";
+static const char SQL_GET_INV[] = "SELECT " ROOM_COLS ", i.id, i.inviter, i.created_at"
+				  " FROM invitations i JOIN rooms r ON r.id = i.room_id"
+				  " WHERE i.user_uri = ? ORDER BY i.id";
 static const char SQL_CATEGORIES[] =
-	"SELECT c.id, c.domain, c.cat_id, c.name, c.description, "
-	PRINCIPALS("category_principals", "category_id", "c.id", "allowed") ", "
-	PRINCIPALS("category_principals", "category_id", "c.id", "denied") ", "
-	PRINCIPALS("category_principals", "category_id", "c.id", "creator")
-	" FROM categories c ORDER BY c.name";
+		"SELECT c.id, c.domain, c.cat_id, c.name, c.description, " PRINCIPALS(
+				"category_principals", "category_id", "c.id",
+				"allowed") ", " PRINCIPALS("category_principals", "category_id",
+				"c.id", "denied") ", " PRINCIPALS("category_principals",
+				"category_id", "c.id",
+				"creator") " FROM categories c ORDER BY c.name";
 
 /* Paging backwards: the `limit` messages before a msgid, returned oldest first. */
 static const char SQL_HISTORY_BEFORE[] =
-	"SELECT id, author, posted_at, body FROM"
-	" (SELECT id, author, posted_at, body FROM messages"
-	"  WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?) AS older"
-	" ORDER BY id";
+		"SELECT id, author, posted_at, body FROM"
+		" (SELECT id, author, posted_at, body FROM messages"
+		"  WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?) AS older"
+		" ORDER BY id";
 static const char SQL_FOLLOW[] =
-	"INSERT IGNORE INTO followed_rooms (user_uri, room_id) VALUES (?, ?)";
-static const char SQL_UNFOLLOW[] =
-	"DELETE FROM followed_rooms WHERE user_uri = ? AND room_id IN"
-	" (SELECT id FROM rooms WHERE domain = ? AND chan_id = ?)";
+		"INSERT IGNORE INTO followed_rooms (user_uri, room_id) VALUES (?, ?)";
+static const char SQL_UNFOLLOW[] = "DELETE FROM followed_rooms WHERE user_uri = ? AND room_id IN"
+				   " (SELECT id FROM rooms WHERE domain = ? AND chan_id = ?)";
 /* With the count of messages after the user's read position (index range scan). */
 static const char SQL_ASSOC[] =
-	"SELECT " ROOM_COLS ","
-	"  (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id"
-	"    AND m.id > COALESCE(p.last_msgid, 0)) AS unread"
-	" FROM followed_rooms f JOIN rooms r ON r.id = f.room_id"
-	" LEFT JOIN room_read_positions p ON p.user_uri = f.user_uri AND p.room_id = f.room_id"
-	" WHERE f.user_uri = ? ORDER BY r.name";
+		"SELECT " ROOM_COLS ","
+		"  (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id"
+		"    AND m.id > COALESCE(p.last_msgid, 0)) AS unread"
+		" FROM followed_rooms f JOIN rooms r ON r.id = f.room_id"
+		" LEFT JOIN room_read_positions p ON p.user_uri = f.user_uri AND p.room_id = f.room_id"
+		" WHERE f.user_uri = ? ORDER BY r.name";
 static const char SQL_SAVE_READ[] =
-	"INSERT INTO room_read_positions (user_uri, room_id, last_msgid) VALUES (?, ?, ?)"
-	" ON DUPLICATE KEY UPDATE last_msgid = GREATEST(last_msgid, VALUES(last_msgid))";
+		"INSERT INTO room_read_positions (user_uri, room_id, last_msgid) VALUES (?, ?, ?)"
+		" ON DUPLICATE KEY UPDATE last_msgid = GREATEST(last_msgid, VALUES(last_msgid))";
 /* Polled every second (revision): a handful of rows by primary key. */
 static const char SQL_SERVER_CONFIG[] =
-	"SELECT name, value FROM server_config WHERE name IN ('db_version', 'root_category',"
-	" 'DefaultChatHistory', 'ParticipantUpdateLimit', 'MessageSizeLimit', 'SearchLimit',"
-	" 'revision')";
+		"SELECT name, value FROM server_config WHERE name IN ('db_version', 'root_category',"
+		" 'DefaultChatHistory', 'ParticipantUpdateLimit', 'MessageSizeLimit', 'SearchLimit',"
+		" 'revision')";
 /* The names of enum db_conf_key's rows. */
-static const char *const conf_names[DB_CONF_N] = {"DefaultChatHistory",
-		"ParticipantUpdateLimit", "MessageSizeLimit", "SearchLimit", "revision"};
+static const char *const conf_names[DB_CONF_N] = {"DefaultChatHistory", "ParticipantUpdateLimit",
+		"MessageSizeLimit", "SearchLimit", "revision"};
 static const char SQL_GET_PREF[] =
-	"SELECT seqid, content FROM user_prefs WHERE user_uri = ? AND label = ?";
+		"SELECT seqid, content FROM user_prefs WHERE user_uri = ? AND label = ?";
 static const char SQL_CREATE_PREF[] =
-	"INSERT IGNORE INTO user_prefs (user_uri, label, seqid, content) VALUES (?, ?, 1, '')";
+		"INSERT IGNORE INTO user_prefs (user_uri, label, seqid, content) VALUES (?, ?, 1, '')";
 static const char SQL_SET_PREF[] =
-	"INSERT INTO user_prefs (user_uri, label, seqid, content) VALUES (?, ?, 1, ?)"
-	" ON DUPLICATE KEY UPDATE seqid = seqid + 1, content = VALUES(content)";
+		"INSERT INTO user_prefs (user_uri, label, seqid, content) VALUES (?, ?, 1, ?)"
+		" ON DUPLICATE KEY UPDATE seqid = seqid + 1, content = VALUES(content)";
 
 static const char SQL_SROOM_ADD[] =
-	"INSERT IGNORE INTO session_rooms (session_id, room_id, user_uri) VALUES (?, ?, ?)";
+		"INSERT IGNORE INTO session_rooms (session_id, room_id, user_uri) VALUES (?, ?, ?)";
 static const char SQL_SROOM_DEL[] =
-	"DELETE FROM session_rooms WHERE session_id = ? AND room_id = ?";
+		"DELETE FROM session_rooms WHERE session_id = ? AND room_id = ?";
 static const char SQL_SROOM_CLEAR[] = "DELETE FROM session_rooms WHERE session_id = ?";
 static const char SQL_SROOM_LIST[] =
-	"SELECT " ROOM_COLS
-	" FROM session_rooms s JOIN rooms r ON r.id = s.room_id"
-	" WHERE s.session_id = ? AND s.user_uri = ? ORDER BY s.joined_at, r.id";
+		"SELECT " ROOM_COLS " FROM session_rooms s JOIN rooms r ON r.id = s.room_id"
+		" WHERE s.session_id = ? AND s.user_uri = ? ORDER BY s.joined_at, r.id";
 static const char SQL_SROOM_STALE[] =
-	"DELETE FROM session_rooms WHERE session_id = ? AND user_uri <> ?";
+		"DELETE FROM session_rooms WHERE session_id = ? AND user_uri <> ?";
 
 /* Every statement but the four above, with where its handle lives. */
 static MYSQL_STMT **extra_stmt(struct dbsql *d, size_t i, const char **sql)
 {
-	static const char *const sqls[] = {SQL_HISTORY_BEFORE, SQL_FOLLOW, SQL_UNFOLLOW,
-			SQL_ASSOC, SQL_SERVER_CONFIG, SQL_GET_PREF, SQL_CREATE_PREF, SQL_SET_PREF,
-			SQL_SAVE_READ, SQL_SROOM_ADD, SQL_SROOM_DEL, SQL_SROOM_CLEAR, SQL_SROOM_LIST,
-			SQL_SROOM_STALE, SQL_ROOMS_ALL, SQL_GET_INV, SQL_CATEGORIES};
+	static const char *const sqls[] = {SQL_HISTORY_BEFORE, SQL_FOLLOW, SQL_UNFOLLOW, SQL_ASSOC,
+			SQL_SERVER_CONFIG, SQL_GET_PREF, SQL_CREATE_PREF, SQL_SET_PREF,
+			SQL_SAVE_READ, SQL_SROOM_ADD, SQL_SROOM_DEL, SQL_SROOM_CLEAR,
+			SQL_SROOM_LIST, SQL_SROOM_STALE, SQL_ROOMS_ALL, SQL_GET_INV,
+			SQL_CATEGORIES};
 	MYSQL_STMT **slots[] = {&d->history_before, &d->follow, &d->unfollow, &d->assoc,
-			&d->server_config, &d->get_pref, &d->create_pref, &d->set_pref, &d->save_read,
-			&d->sroom_add, &d->sroom_del, &d->sroom_clear, &d->sroom_list, &d->sroom_stale,
-			&d->rooms_all, &d->get_inv, &d->categories};
+			&d->server_config, &d->get_pref, &d->create_pref, &d->set_pref,
+			&d->save_read, &d->sroom_add, &d->sroom_del, &d->sroom_clear,
+			&d->sroom_list, &d->sroom_stale, &d->rooms_all, &d->get_inv,
+			&d->categories};
 	if(i >= sizeof(sqls) / sizeof(sqls[0]))
 		return NULL;
 	if(sql)
@@ -150,10 +150,8 @@ static int transient(unsigned err)
 		case ER_UNKNOWN_STMT_HANDLER:
 		case ER_NEED_REPREPARE:
 		case 1927: /* ER_CONNECTION_KILLED */
-		case 4031: /* idle client disconnected by the server */
-			return 1;
-		default:
-			return 0;
+		case 4031: /* idle client disconnected by the server */ return 1;
+		default: return 0;
 	}
 }
 
@@ -185,8 +183,8 @@ MYSQL *dbsql_open(const struct config *c, unsigned io_timeout, char *err, size_t
 	mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
 	mysql_options(my, MYSQL_OPT_RECONNECT, &reconnect);
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if(mysql_real_connect(my, c->db_host, c->db_user, c->db_password, c->db_name,
-			   c->db_port, c->db_socket, 0) == NULL) {
+	if(mysql_real_connect(my, c->db_host, c->db_user, c->db_password, c->db_name, c->db_port,
+			   c->db_socket, 0) == NULL) {
 		snprintf(err, errlen, "%s", mysql_error(my));
 		mysql_close(my);
 		return NULL;
@@ -400,8 +398,8 @@ static void bind_room_row(struct room_row *b, enum room_extra extra)
 }
 
 /* Copies the fetched row into r. */
-static void read_room_row(MYSQL_STMT *st, struct room_row *b, enum room_extra extra,
-		struct db_room *r)
+static void read_room_row(
+		MYSQL_STMT *st, struct room_row *b, enum room_extra extra, struct db_room *r)
 {
 	char *v;
 	memset(r, 0, sizeof(*r));
@@ -434,8 +432,8 @@ static void read_room_row(MYSQL_STMT *st, struct room_row *b, enum room_extra ex
 }
 
 /* Fetches every row of a room query (executed) into job->rooms. */
-static enum dbsql_result fetch_rooms_x(MYSQL_STMT *st, struct db_job *job, const char *what,
-		enum room_extra extra)
+static enum dbsql_result fetch_rooms_x(
+		MYSQL_STMT *st, struct db_job *job, const char *what, enum room_extra extra)
 {
 	struct room_row *b = xmalloc(sizeof(*b));
 	size_t cap = 0;
@@ -555,8 +553,7 @@ static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 /* ---- followed rooms, server configuration, preferences ---- */
 
 /* Executes st (parameters bound) and drops any result. */
-static enum dbsql_result exec(MYSQL_STMT *st, MYSQL_BIND *par, const char *what,
-		struct db_job *job)
+static enum dbsql_result exec(MYSQL_STMT *st, MYSQL_BIND *par, const char *what, struct db_job *job)
 {
 	if(mysql_stmt_bind_param(st, par) != 0 || mysql_stmt_execute(st) != 0)
 		return stmt_failed(st, what, job);

@@ -39,7 +39,7 @@ struct dbsql {
 };
 
 enum dbsql_result {
-	DBSQL_OK = 0,    /* done; each job's status says how it went */
+	DBSQL_OK = 0,	 /* done; each job's status says how it went */
 	DBSQL_RETRY = 1, /* connection trouble: reconnect and run the same jobs again */
 };
 

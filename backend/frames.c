@@ -14,8 +14,7 @@
 
 int frames_refusing;
 
-static void reply(struct link_conn *c, const struct pchat_frame *f, uint8_t type,
-		const char *text)
+static void reply(struct link_conn *c, const struct pchat_frame *f, uint8_t type, const char *text)
 {
 	link_send(c, type, f->token, f->session, text, text ? strlen(text) : 0);
 }

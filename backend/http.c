@@ -90,8 +90,6 @@ int http_cookie(struct evhttp_request *req, const char *name, char *out, size_t 
 
 /* ---- static files ---- */
 
-
-
 /* Opens root/name as a regular file (no symlink as the last component). */
 static int open_static(const char *name, off_t *size)
 {
@@ -99,7 +97,8 @@ static int open_static(const char *name, off_t *size)
 	struct stat st;
 	int fd;
 
-	if(root == NULL || (size_t)snprintf(full, sizeof(full), "%s/%s", root, name) >= sizeof(full))
+	if(root == NULL ||
+			(size_t)snprintf(full, sizeof(full), "%s/%s", root, name) >= sizeof(full))
 		return -1;
 	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if(fd < 0)
@@ -214,8 +213,9 @@ int http_start(struct event_base *base, const char *addr, const char *web_root)
 	evhttp_set_max_body_size(http, HTTP_BODY_MAX);
 	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(http, HTTP_TIMEOUT_SEC);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-			EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+	evhttp_set_allowed_methods(http,
+			EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+					EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(http, on_request, NULL);
 	if(bind_address(addr) < 0)
 		return -1;

@@ -27,8 +27,8 @@ struct link_conn {
 	uint32_t id;
 	struct bufferevent *bev;
 	struct event *close_ev; /* deferred close, see close_later() */
-	int closing;            /* no more frames in or out */
-	struct list link; /* conns */
+	int closing;		/* no more frames in or out */
+	struct list link;	/* conns */
 };
 
 static struct event_base *base;
@@ -127,7 +127,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct link_conn *c = arg;
 	(void)bev;
 	if(what & BEV_EVENT_ERROR)
-		log_warn("link %u: %s", c->id, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		log_warn("link %u: %s", c->id,
+				evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	if(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		close_now(c);
 }
@@ -174,8 +175,8 @@ int link_send(struct link_conn *c, uint8_t type, uint32_t token, uint64_t sessio
 
 /* ---- accepting ---- */
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		int salen, void *arg)
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		void *arg)
 {
 	struct link_conn *c = xcalloc(1, sizeof(*c));
 	(void)l;

@@ -21,7 +21,10 @@ struct list {
 	struct list *prev, *next;
 };
 
-#define LIST_INIT(name) {&(name), &(name)}
+#define LIST_INIT(name)          \
+	{                        \
+		&(name), &(name) \
+	}
 
 static inline void list_init(struct list *l)
 {
@@ -69,12 +72,12 @@ static inline struct list *list_first(const struct list *head)
 	return list_empty(head) ? NULL : head->next; /* NOLINT(clang-analyzer-unix.Malloc) */
 }
 
-#define list_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define list_entry(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define list_for_each(pos, head) for((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 
 /* Allows list_del(pos) in the body. */
-#define list_for_each_safe(pos, tmp, head) \
+#define list_for_each_safe(pos, tmp, head)                              \
 	for((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
 			(pos) = (tmp), (tmp) = (pos)->next)
 

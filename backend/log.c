@@ -39,8 +39,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ldZ pchatd[%d] %s: ",
-			now.tv_nsec / 1000000, (int)getpid(), level_names[level]);
+	n += (size_t)snprintf(line + n, sizeof(line) - n,
+			".%03ldZ pchatd[%d] %s: ", now.tv_nsec / 1000000, (int)getpid(),
+			level_names[level]);
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);

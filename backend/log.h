@@ -22,16 +22,15 @@ extern enum log_level log_threshold;
 /* Parses "error", "warn", "info" or "debug"; returns 0 or -1. */
 int log_parse_level(const char *name, enum log_level *out);
 
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_enabled(level) ((level) <= log_threshold)
 #define log_error(...) log_msg(LL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LL_INFO, __VA_ARGS__)
-#define log_debug(...) \
-	do { \
-		if(log_enabled(LL_DEBUG)) \
+#define log_debug(...)                                  \
+	do {                                            \
+		if(log_enabled(LL_DEBUG))               \
 			log_msg(LL_DEBUG, __VA_ARGS__); \
 	} while(0)
 

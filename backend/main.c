@@ -45,8 +45,8 @@ static struct timespec deadline;
 static void on_libevent_log(int severity, const char *msg)
 {
 	enum log_level l = severity >= EVENT_LOG_ERR ? LL_ERROR
-			: severity == EVENT_LOG_WARN     ? LL_WARN
-							 : LL_DEBUG;
+			: severity == EVENT_LOG_WARN ? LL_WARN
+						     : LL_DEBUG;
 	log_msg(l, "libevent: %s", msg);
 }
 
@@ -60,7 +60,7 @@ static int past_deadline(void)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return now.tv_sec > deadline.tv_sec ||
-	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
+			(now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
 }
 
 /* Every 50 ms while shutting down: are we done yet? */
@@ -151,7 +151,7 @@ static void cleanup(void)
 	link_free_all();
 	sessions_close_all();
 	reload_stop();
-	db_stop(1); /* runs every callback still due */
+	db_stop(1);    /* runs every callback still due */
 	adminq_stop(); /* answers the web requests still waiting, before... */
 	http_stop();   /* ...their connections go */
 	websess_free_all();
@@ -162,7 +162,7 @@ static void cleanup(void)
 		event_free(drain_timer);
 	for(i = 0; i < 2; i++)
 		event_free(sig_events[i]); /* restores the default action... */
-	ignore_signals();                  /* ...which we do not want now */
+	ignore_signals();		   /* ...which we do not want now */
 	event_base_free(base);
 	xccos_cleanup();
 	mysql_library_end();
@@ -194,8 +194,9 @@ int main(int argc, char **argv)
 	if(reload_start(base) < 0) /* server_config and room changes */
 		return 1;
 	/* The web service (--http): off unless asked for. */
-	if(cfg.http_addr && (adminq_start(base, &cfg) < 0 ||
-				    http_start(base, cfg.http_addr, cfg.web_root) < 0))
+	if(cfg.http_addr &&
+			(adminq_start(base, &cfg) < 0 ||
+					http_start(base, cfg.http_addr, cfg.web_root) < 0))
 		return 1;
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);

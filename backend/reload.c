@@ -14,15 +14,14 @@
 /* The options' values, used while server_config has no usable row. */
 static struct {
 	int saved;
-	unsigned default_chat_history, participant_update_limit, message_max_bytes,
-		search_limit;
+	unsigned default_chat_history, participant_update_limit, message_max_bytes, search_limit;
 } opt;
 
 static struct event *poll_timer;
-static int poll_inflight;     /* a server_config read is queued */
+static int poll_inflight;	/* a server_config read is queued */
 static long long revision = -1; /* the last one the cache was reloaded for */
-static int rooms_inflight;    /* a DB_ROOMS_ALL is queued */
-static int rooms_again;       /* and another one is wanted after it */
+static int rooms_inflight;	/* a DB_ROOMS_ALL is queued */
+static int rooms_again;		/* and another one is wanted after it */
 
 /* One limit: the row's value if within the setting's range (common/pchat_settings.h)
  * and hi, else the option's (logged once per value, as the row is read every second). */
@@ -54,9 +53,8 @@ void reload_apply_config(struct config *c, const long long *conf)
 		opt.message_max_bytes = c->message_max_bytes;
 		opt.search_limit = c->search_limit;
 	}
-	c->default_chat_history = pick(PS_DEFAULT_CHAT_HISTORY,
-			conf[DB_CONF_DEFAULT_CHAT_HISTORY], c->bccontext_max,
-			opt.default_chat_history, &warned[0]);
+	c->default_chat_history = pick(PS_DEFAULT_CHAT_HISTORY, conf[DB_CONF_DEFAULT_CHAT_HISTORY],
+			c->bccontext_max, opt.default_chat_history, &warned[0]);
 	c->participant_update_limit = pick(PS_PARTICIPANT_UPDATE_LIMIT,
 			conf[DB_CONF_PARTICIPANT_UPDATE_LIMIT], LLONG_MAX,
 			opt.participant_update_limit, &warned[1]);

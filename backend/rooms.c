@@ -138,8 +138,9 @@ struct acl_list plist_acl(const struct plist *l)
 
 void room_acl(const struct room *r, struct acl_room *acl)
 {
-	static const enum acl_privacy privacy[] = {
-			[ROOM_OPEN] = ACL_OPEN, [ROOM_CLOSED] = ACL_CLOSED, [ROOM_SECRET] = ACL_SECRET};
+	static const enum acl_privacy privacy[] = {[ROOM_OPEN] = ACL_OPEN,
+			[ROOM_CLOSED] = ACL_CLOSED,
+			[ROOM_SECRET] = ACL_SECRET};
 	acl->privacy = privacy[r->privacy];
 	acl->type = r->type;
 	acl->disabled = r->disabled;
@@ -464,8 +465,7 @@ void rooms_reload_apply(const struct db_room *rows, size_t n)
 	}
 }
 
-void room_broadcast(struct room *r, const char *items, size_t len,
-		const struct session *except)
+void room_broadcast(struct room *r, const char *items, size_t len, const struct session *except)
 {
 	const struct list *pos;
 	list_for_each(pos, &r->members) {

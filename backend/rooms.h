@@ -45,7 +45,7 @@ struct room_user {
 
 /* A principal list parsed from its space-separated form (struct db_room). */
 struct plist {
-	char *buf;      /* the principals, NUL-separated */
+	char *buf;	/* the principals, NUL-separated */
 	const char **v; /* into buf */
 	size_t n;
 };
@@ -74,14 +74,14 @@ struct room {
 	enum acl_type type;
 	int disabled;
 	int chat_history; /* 0: its category serves no history (bccontext answers empty) */
-	int gone; /* its row was deleted: room_find no longer finds it */
+	int gone;	  /* its row was deleted: room_find no longer finds it */
 	unsigned acl_gen; /* bumped whenever its settings or principal lists are read */
-	int seen; /* reload bookkeeping */
+	int seen;	  /* reload bookkeeping */
 	struct plist acl_members, acl_managers, acl_presenters; /* the room's */
-	struct plist acl_allowed, acl_denied;                   /* its category's */
-	struct list members; /* all present sessions (member.room_link) */
-	struct list users;   /* present users, in order of arrival (room_user.link) */
-	struct dict *user_index;     /* user URI -> room_user */
+	struct plist acl_allowed, acl_denied;			/* its category's */
+	struct list members;	 /* all present sessions (member.room_link) */
+	struct list users;	 /* present users, in order of arrival (room_user.link) */
+	struct dict *user_index; /* user URI -> room_user */
 	unsigned nusers;
 };
 
@@ -150,8 +150,7 @@ void room_note_delivery(struct room *r, uint64_t msgid);
 void room_note_read(struct room *r, const char *user, uint64_t msgid);
 
 /* Sends items to every session in the room except `except` (may be NULL). */
-void room_broadcast(struct room *r, const char *items, size_t len,
-		const struct session *except);
+void room_broadcast(struct room *r, const char *items, size_t len, const struct session *except);
 /* Fills users[0..max) with the present users' URIs in arrival order; returns the count. */
 size_t room_users(const struct room *r, const char **users, size_t max);
 /* Fills the codec's view of the room. */

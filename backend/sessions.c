@@ -70,8 +70,8 @@ static struct session *session_new(struct link_conn *conn, uint64_t sid, const c
 	return s;
 }
 
-struct session *session_open(struct link_conn *conn, uint64_t sid,
-		const char *const fields[PCHAT_OPEN_NFIELDS])
+struct session *session_open(
+		struct link_conn *conn, uint64_t sid, const char *const fields[PCHAT_OPEN_NFIELDS])
 {
 	const char *user = fields[PCHAT_OPEN_USER];
 	struct session *s = session_find(link_conn_id(conn), sid);
@@ -91,8 +91,8 @@ struct session *session_open(struct link_conn *conn, uint64_t sid,
 	if(fresh)
 		s = session_new(conn, sid, user);
 	set_fields(s, fields);
-	log_info(SESS_FMT " open: local %s, epid '%s', user agent '%s'", SESS_ARGS(s),
-			s->local, s->epid, s->ua);
+	log_info(SESS_FMT " open: local %s, epid '%s', user agent '%s'", SESS_ARGS(s), s->local,
+			s->epid, s->ua);
 	if(fresh)
 		commands_restore(s); /* after a restart of pchatd: back into its rooms */
 	return s;

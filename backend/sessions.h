@@ -29,11 +29,11 @@ struct session {
 	char *local;  /* the URI the client invited */
 	char *epid;
 	char *ua;
-	uint64_t next_envid;        /* our envelope counter */
-	struct list rooms;          /* rooms joined (member.sess_link) */
-	struct list queue;          /* accepted commands not started yet (cmd.link) */
-	struct cmd *running;        /* the command being executed, or NULL */
-	unsigned posts_inflight;    /* own grpchats waiting for their DB commit */
+	uint64_t next_envid;	 /* our envelope counter */
+	struct list rooms;	 /* rooms joined (member.sess_link) */
+	struct list queue;	 /* accepted commands not started yet (cmd.link) */
+	struct cmd *running;	 /* the command being executed, or NULL */
+	unsigned posts_inflight; /* own grpchats waiting for their DB commit */
 	unsigned refs;
 	int closed;
 };
@@ -49,8 +49,8 @@ struct session {
 struct session *session_find(uint32_t conn_id, uint64_t sid);
 /* Creates the session, or updates it when it exists for the same user.  fields
  * come from pchat_open_split().  Returns NULL (logged) if the user is empty. */
-struct session *session_open(struct link_conn *conn, uint64_t sid,
-		const char *const fields[PCHAT_OPEN_NFIELDS]);
+struct session *session_open(
+		struct link_conn *conn, uint64_t sid, const char *const fields[PCHAT_OPEN_NFIELDS]);
 /* Parts every room (ntc:part to the others), drops queued commands (accepted
  * posts are still stored), forgets the session and its stored rooms (those a
  * restart of pchatd restores).  Idempotent.  A new session first gets its

@@ -23,10 +23,10 @@
 enum reply {
 	R_PLAIN,   /* the result as it is, 200 */
 	R_CREATED, /* the result, 201 */
-	R_ONE,     /* the first element of a list, 404 if empty */
+	R_ONE,	   /* the first element of a list, 404 if empty */
 	R_SIGNIN,  /* {user}: start a session */
 	R_SIGNOUT, /* handled here */
-	R_ME,      /* handled here */
+	R_ME,	   /* handled here */
 };
 
 struct route {
@@ -40,16 +40,16 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{"session", NULL, "auth.check", EVHTTP_REQ_POST, 0, R_SIGNIN, 1},
-	{"session", NULL, NULL, EVHTTP_REQ_DELETE, 0, R_SIGNOUT, 0},
-	{"me", NULL, NULL, EVHTTP_REQ_GET, 0, R_ME, 0},
-	{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
-	{"rooms", NULL, "room.new", EVHTTP_REQ_POST, 0, R_CREATED, 1},
-	{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 1, R_ONE, 0},
-	{"rooms", NULL, "room.set", EVHTTP_REQ_PUT, 1, R_PLAIN, 1},
-	{"rooms", NULL, "room.remove", EVHTTP_REQ_DELETE, 1, R_PLAIN, 0},
-	{"rooms", "clear", "room.clear", EVHTTP_REQ_POST, 1, R_PLAIN, 1},
-	{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
+		{"session", NULL, "auth.check", EVHTTP_REQ_POST, 0, R_SIGNIN, 1},
+		{"session", NULL, NULL, EVHTTP_REQ_DELETE, 0, R_SIGNOUT, 0},
+		{"me", NULL, NULL, EVHTTP_REQ_GET, 0, R_ME, 0},
+		{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
+		{"rooms", NULL, "room.new", EVHTTP_REQ_POST, 0, R_CREATED, 1},
+		{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 1, R_ONE, 0},
+		{"rooms", NULL, "room.set", EVHTTP_REQ_PUT, 1, R_PLAIN, 1},
+		{"rooms", NULL, "room.remove", EVHTTP_REQ_DELETE, 1, R_PLAIN, 0},
+		{"rooms", "clear", "room.clear", EVHTTP_REQ_POST, 1, R_PLAIN, 1},
+		{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
 };
 
 /* The parts of an API path: /<resource>[/<room>[/<action>]]. */
@@ -64,10 +64,9 @@ struct call {
 /* How long a client should wait before trying again when the database is down. */
 #define RETRY_AFTER_SEC "5"
 
-
 /* The route for t and method; *known says whether the path exists at all. */
-static const struct route *find_route(const struct web_target *t, enum evhttp_cmd_type method,
-		int *known)
+static const struct route *find_route(
+		const struct web_target *t, enum evhttp_cmd_type method, int *known)
 {
 	size_t i;
 	*known = 0;
@@ -176,11 +175,10 @@ static int same_origin(struct evhttp_request *req)
 
 static int is_json(struct evhttp_request *req)
 {
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req),
-			"Content-Type");
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	size_t n = strlen("application/json");
 	return ct && strncasecmp(ct, "application/json", n) == 0 &&
-	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+			(ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* Refuses (and answers) a request that changes something from elsewhere. */
@@ -189,8 +187,9 @@ static int csrf_refused(struct evhttp_request *req)
 	if(evhttp_request_get_command(req) == EVHTTP_REQ_GET)
 		return 0;
 	if(!is_json(req)) {
-		http_send_error(req, 415, "requests that change something must be "
-					  "Content-Type: application/json");
+		http_send_error(req, 415,
+				"requests that change something must be "
+				"Content-Type: application/json");
 		return 1;
 	}
 	if(!same_origin(req)) {
@@ -237,21 +236,21 @@ static const char *session_user(struct evhttp_request *req, char token[WEBSESS_T
 
 /* ---- dispatch ---- */
 
-static void answer_locally(struct evhttp_request *req, const struct route *r,
-		const char *user, const char *token)
+static void answer_locally(struct evhttp_request *req, const struct route *r, const char *user,
+		const char *token)
 {
 	if(r->reply == R_ME) {
 		http_send_json(req, 200, json_pack("{s:s}", "user", user));
 		return;
 	}
 	log_info("web: %s signed out", user); /* before: user is the session's */
-	websess_remove(token);                 /* R_SIGNOUT */
+	websess_remove(token);		      /* R_SIGNOUT */
 	set_cookie(req, "", 0);
 	http_send_json(req, 200, json_pack("{s:b}", "signed_out", 1));
 }
 
-static void submit(struct evhttp_request *req, const struct route *r, const char *user,
-		json_t *args)
+static void submit(
+		struct evhttp_request *req, const struct route *r, const char *user, json_t *args)
 {
 	struct call *c = xcalloc(1, sizeof(*c));
 	c->req = req;

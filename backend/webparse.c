@@ -33,14 +33,14 @@ int web_cookie_value(const char *header, const char *name, char *out, size_t out
 const char *web_content_type(const char *file)
 {
 	static const char *const types[][2] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".svg", "image/svg+xml"},
-		{".png", "image/png"},
-		{".ico", "image/x-icon"},
-		{".json", "application/json; charset=utf-8"},
-		{".txt", "text/plain; charset=utf-8"},
+			{".html", "text/html; charset=utf-8"},
+			{".js", "text/javascript; charset=utf-8"},
+			{".css", "text/css; charset=utf-8"},
+			{".svg", "image/svg+xml"},
+			{".png", "image/png"},
+			{".ico", "image/x-icon"},
+			{".json", "application/json; charset=utf-8"},
+			{".txt", "text/plain; charset=utf-8"},
 	};
 	const char *dot = strrchr(file, '.');
 	size_t i;
@@ -61,9 +61,8 @@ int web_static_name(const char *path, char *out, size_t outlen)
 	for(p = path; *p; p++) {
 		if(*p == '/' && (p[1] == '.' || p[1] == '/' || p[1] == '\0'))
 			return -1;
-		if(*p != '/' && *p != '.' && *p != '-' && *p != '_' &&
-				!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-				!(*p >= '0' && *p <= '9'))
+		if(*p != '/' && *p != '.' && *p != '-' && *p != '_' && !(*p >= 'a' && *p <= 'z') &&
+				!(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
 			return -1;
 	}
 	strcpy(out, path + 1);

@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 #define WEBSESS_COOKIE "pchat_session"
-#define WEBSESS_IDLE_SEC 1800  /* 30 minutes */
-#define WEBSESS_MAX_SEC 43200  /* 12 hours */
+#define WEBSESS_IDLE_SEC 1800 /* 30 minutes */
+#define WEBSESS_MAX_SEC 43200 /* 12 hours */
 #define WEBSESS_COUNT_MAX 10000
 /* A token: 32 random bytes as hex, plus the NUL. */
 #define WEBSESS_TOKEN_SIZE 65

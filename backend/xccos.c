@@ -30,15 +30,15 @@ static const struct {
 	int code;
 	const char *token;
 } resp_tokens[] = {
-	{XC_OK, "SUCCESS_OK"},
-	{XC_BAD_REQUEST, "ERR_BAD_REQUEST"},
-	{XC_ACCESS_DENIED, "ERR_ACCESS_DENIED"},
-	{XC_NOT_FOUND, "ERR_NOT_FOUND"},
-	{XC_TOO_LARGE, "ERR_TOO_LARGE"},
-	{XC_ROOM_DISABLED, "ERR_ROOM_DISABLED"},
-	{XC_INTERNAL, "ERR_INTERNAL"},
-	{XC_NOT_IMPLEMENTED, "ERR_NOT_IMPLEMENTED"},
-	{XC_UNAVAILABLE, "ERR_UNAVAILABLE"},
+		{XC_OK, "SUCCESS_OK"},
+		{XC_BAD_REQUEST, "ERR_BAD_REQUEST"},
+		{XC_ACCESS_DENIED, "ERR_ACCESS_DENIED"},
+		{XC_NOT_FOUND, "ERR_NOT_FOUND"},
+		{XC_TOO_LARGE, "ERR_TOO_LARGE"},
+		{XC_ROOM_DISABLED, "ERR_ROOM_DISABLED"},
+		{XC_INTERNAL, "ERR_INTERNAL"},
+		{XC_NOT_IMPLEMENTED, "ERR_NOT_IMPLEMENTED"},
+		{XC_UNAVAILABLE, "ERR_UNAVAILABLE"},
 };
 
 const char *xccos_resp_token(int code)
@@ -57,8 +57,8 @@ static void xml_structured_error(void *ctx, xmlErrorPtr err)
 {
 	(void)ctx;
 	if(err && err->message)
-		log_debug("libxml2: line %d: %.*s", err->line,
-				(int)strcspn(err->message, "\n"), err->message);
+		log_debug("libxml2: line %d: %.*s", err->line, (int)strcspn(err->message, "\n"),
+				err->message);
 }
 
 /* libxml2 may still use the printf-style channel for a few messages. */
@@ -129,7 +129,7 @@ static char *attr_dup(xmlNode *n, const char *name)
 }
 
 static void fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+		__attribute__((format(printf, 3, 4)));
 static void fail(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
@@ -196,7 +196,7 @@ static int mentions_manager(xmlNode *n)
 		for(a = n->properties; a; a = a->next) {
 			xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
 			int hit = strcasestr((const char *)a->name, "manager") != NULL ||
-				  (v && strcasestr((const char *)v, "manager") != NULL);
+					(v && strcasestr((const char *)v, "manager") != NULL);
 			xmlFree(v);
 			if(hit)
 				return 1;
@@ -364,8 +364,8 @@ static char *scan_envid(const char *buf, size_t len)
 	return xstrndup(p, (size_t)(q - p));
 }
 
-static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req,
-		char *why, size_t whylen)
+static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req, char *why,
+		size_t whylen)
 {
 	xmlDoc *doc;
 	int rc;
@@ -394,8 +394,8 @@ static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req
 	return rc;
 }
 
-int xccos_parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req,
-		char *why, size_t whylen)
+int xccos_parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req, char *why,
+		size_t whylen)
 {
 	char *envid;
 	if(parse(buf, len, max_bytes, req, why, whylen) == 0)
@@ -471,8 +471,8 @@ void xccos_attr(struct sbuf *sb, const char *name, const char *value)
 
 size_t xccos_envelope_head(char *buf, uint64_t envid)
 {
-	int n = snprintf(buf, XCCOS_HEAD_MAX, "<xccos ver=\"1\" envid=\"%" PRIu64 "\" xmlns=\"%s\">",
-			envid, XCCOS_NS);
+	int n = snprintf(buf, XCCOS_HEAD_MAX,
+			"<xccos ver=\"1\" envid=\"%" PRIu64 "\" xmlns=\"%s\">", envid, XCCOS_NS);
 	return (size_t)n;
 }
 
@@ -484,8 +484,8 @@ void xccos_envelope(struct sbuf *sb, uint64_t envid, const char *items, size_t l
 	sbuf_adds(sb, XCCOS_ENVELOPE_TAIL);
 }
 
-void xccos_rpl_begin(struct sbuf *sb, const char *name, const char *seqid,
-		const char *cmd_envid, int code)
+void xccos_rpl_begin(struct sbuf *sb, const char *name, const char *seqid, const char *cmd_envid,
+		int code)
 {
 	sbuf_adds(sb, "<rpl id=\"rpl:");
 	xccos_escape(sb, name, strlen(name), 1);
@@ -533,16 +533,15 @@ void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reaso
 	rpl_one_elem(sb, "error", "0", cmd_envid, XC_BAD_REQUEST, "error", "reason", reason);
 }
 
-void xccos_build_requri(struct sbuf *sb, const char *seqid, const char *cmd_envid,
-		const char *channel_uri)
+void xccos_build_requri(
+		struct sbuf *sb, const char *seqid, const char *cmd_envid, const char *channel_uri)
 {
 	rpl_one_elem(sb, "requri", seqid, cmd_envid, XC_OK, "uib", "uri", channel_uri);
 }
 
-void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
-		const char *cmd_envid, const char *const *users, size_t nusers,
-		const struct xccos_join_room *rooms, size_t nrooms,
-		const struct xccos_join_fail *fails, size_t nfails)
+void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid, const char *cmd_envid,
+		const char *const *users, size_t nusers, const struct xccos_join_room *rooms,
+		size_t nrooms, const struct xccos_join_fail *fails, size_t nfails)
 {
 	size_t i, j;
 	xccos_rpl_begin(sb, name, seqid, cmd_envid, XC_OK);
@@ -580,8 +579,8 @@ void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 	rpl_one_elem(sb, "part", seqid, cmd_envid, code, "chanib", "uri", chan_uri);
 }
 
-void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user,
-		const char *domain, const char *chan_id)
+void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user, const char *domain,
+		const char *chan_id)
 {
 	sbuf_adds(sb, "<ntc");
 	xccos_attr(sb, "id", ntc);
@@ -649,9 +648,10 @@ static void chansrch_room(struct sbuf *sb, const struct xccos_room_info *r)
 	/* "visibilty" (sic): the spelling sipe matches. */
 	sbuf_printf(sb, "<info id=\"urn:parlano:ma:info:visibilty\">%s</info>",
 			r->is_private ? "private" : "public");
-	sbuf_adds(sb, "<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
-		      "<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
-		      "<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>");
+	sbuf_adds(sb,
+			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>");
 }
 
 void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
@@ -688,9 +688,8 @@ void xccos_build_serverinfo(struct sbuf *sb, const char *seqid, const char *cmd_
 	xccos_rpl_end(sb);
 }
 
-void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid,
-		const char *cmd_envid, const char *label, unsigned long long pref_seqid,
-		const char *content)
+void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid, const char *cmd_envid,
+		const char *label, unsigned long long pref_seqid, const char *content)
 {
 	xccos_rpl_begin(sb, name, seqid, cmd_envid, XC_OK);
 	sbuf_adds(sb, "<data><pref");

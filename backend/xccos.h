@@ -62,25 +62,25 @@ struct xccos_req {
 	/* cmd: from <data>; the first of each, except chanids (all, in order) */
 	struct xccos_chanid *chanids;
 	size_t nchanids;
-	char *chanib_uri; /* data/chanib@uri */
-	long bcq_last;    /* data/bcq/last@cnt; -1 if missing or not a positive number */
-	char *qtype;      /* data/qib@qtype */
-	char *criteria;   /* data/qib@criteria */
-	long bcq_before;  /* data/bcq/before@msgid (our paging form); -1 if missing */
-	char *info_type;  /* data/sib@infoType (getserverinfo) */
-	char *sib_domain; /* data/sib@domain */
-	int has_pref;     /* a data/pref element was present (getpref/setpref) */
-	char *pref_label; /* data/pref@label */
-	char *pref_content;     /* data/pref@content (setpref), NULL if missing */
+	char *chanib_uri;	/* data/chanib@uri */
+	long bcq_last;		/* data/bcq/last@cnt; -1 if missing or not a positive number */
+	char *qtype;		/* data/qib@qtype */
+	char *criteria;		/* data/qib@criteria */
+	long bcq_before;	/* data/bcq/before@msgid (our paging form); -1 if missing */
+	char *info_type;	/* data/sib@infoType (getserverinfo) */
+	char *sib_domain;	/* data/sib@domain */
+	int has_pref;		/* a data/pref element was present (getpref/setpref) */
+	char *pref_label;	/* data/pref@label */
+	char *pref_content;	/* data/pref@content (setpref), NULL if missing */
 	int pref_createdefault; /* data/pref@createdefault="true" */
-	int mentions_manager;   /* some attribute under data contains "manager" */
+	int mentions_manager;	/* some attribute under data contains "manager" */
 
 	/* grpchat */
 	char *chan_uri; /* @chanUri */
-	char *author;   /* @author: informational only, never trusted */
-	char *ts;       /* @ts: informational only */
-	int has_chat;   /* a <chat> child was present */
-	char *text;     /* decoded text of <chat>, "" if none */
+	char *author;	/* @author: informational only, never trusted */
+	char *ts;	/* @ts: informational only */
+	int has_chat;	/* a <chat> child was present */
+	char *text;	/* decoded text of <chat>, "" if none */
 	size_t text_len;
 };
 
@@ -91,8 +91,8 @@ struct xccos_req {
  * grpchat, a cmd without "cmd:<name>" id.  Returns 0 or -1; on -1 req->envid is
  * still set when it could be read ("0" otherwise).  Always xccos_req_free() req.
  */
-int xccos_parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req,
-		char *why, size_t whylen);
+int xccos_parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req *req, char *why,
+		size_t whylen);
 void xccos_req_free(struct xccos_req *req);
 
 /* ---- building ---- */
@@ -111,8 +111,8 @@ void xccos_envelope(struct sbuf *sb, uint64_t envid, const char *items, size_t l
 
 /* <rpl id="rpl:NAME" seqid=..><commandid seqid=.. envid=../><resp code=..>TOKEN</resp>
  * NAME is the command name without "cmd:".  Close with xccos_rpl_end(). */
-void xccos_rpl_begin(struct sbuf *sb, const char *name, const char *seqid,
-		const char *cmd_envid, int code);
+void xccos_rpl_begin(struct sbuf *sb, const char *name, const char *seqid, const char *cmd_envid,
+		int code);
 void xccos_rpl_end(struct sbuf *sb);
 
 /* A reply with an empty <data/> (errors, not implemented). */
@@ -124,16 +124,16 @@ void xccos_build_rpl_reason(struct sbuf *sb, const char *name, const char *seqid
 /* rpl:error for an envelope we could not understand. */
 void xccos_build_error(struct sbuf *sb, const char *cmd_envid, const char *reason);
 /* rpl:requri carrying the channel URI. */
-void xccos_build_requri(struct sbuf *sb, const char *seqid, const char *cmd_envid,
-		const char *channel_uri);
+void xccos_build_requri(
+		struct sbuf *sb, const char *seqid, const char *cmd_envid, const char *channel_uri);
 struct xccos_room_info {
 	const char *uri;
 	const char *name;
 	const char *topic;
 	const char *description;
-	unsigned ucnt;     /* users present */
-	int is_private;    /* visibilty private rather than public */
-	int has_unread;    /* getassociations: add info urn:parlano:ma:info:unread */
+	unsigned ucnt;	/* users present */
+	int is_private; /* visibilty private rather than public */
+	int has_unread; /* getassociations: add info urn:parlano:ma:info:unread */
 	unsigned unread;
 };
 /* One joined room of rpl:join / rpl:bjoin: ids (indexes into the shared uib list)
@@ -151,16 +151,15 @@ struct xccos_join_fail {
 };
 /* rpl:join (name "join") / rpl:bjoin (name "bjoin"): ONE shared uib list under data,
  * then one chanib per joined room, then one fib per failed room. */
-void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid,
-		const char *cmd_envid, const char *const *users, size_t nusers,
-		const struct xccos_join_room *rooms, size_t nrooms,
-		const struct xccos_join_fail *fails, size_t nfails);
+void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid, const char *cmd_envid,
+		const char *const *users, size_t nusers, const struct xccos_join_room *rooms,
+		size_t nrooms, const struct xccos_join_fail *fails, size_t nfails);
 /* rpl:part echoing the room URI. */
 void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid, int code,
 		const char *chan_uri);
 /* ntc:join (or ntc:bjoin): user arrived in ma-chan://domain/chan_id. */
-void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user,
-		const char *domain, const char *chan_id);
+void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user, const char *domain,
+		const char *chan_id);
 /* ntc:part: user left chan_uri. */
 void xccos_build_ntc_part(struct sbuf *sb, const char *chan_uri, const char *user);
 
@@ -205,13 +204,13 @@ void xccos_build_categories(struct sbuf *sb, const char *seqid, const char *cmd_
 
 /* rpl:getserverinfo: <data><sib .../></data>. */
 struct xccos_server_info {
-	const char *info_type;   /* echoed; "" if the request had none */
+	const char *info_type;	 /* echoed; "" if the request had none */
 	const char *server_time; /* XCCOS timestamp, UTC */
 	unsigned search_limit;
 	unsigned message_size_limit;
 	unsigned story_size_limit;
-	const char *root_uri;    /* ma-cat://domain/id */
-	const char *db_version;  /* a GUID */
+	const char *root_uri;	/* ma-cat://domain/id */
+	const char *db_version; /* a GUID */
 	unsigned default_chat_history;
 	unsigned bccontext_limit;
 };
@@ -219,8 +218,7 @@ void xccos_build_serverinfo(struct sbuf *sb, const char *seqid, const char *cmd_
 		const struct xccos_server_info *si);
 /* rpl:getpref / rpl:setpref: <data><pref label seqid content/></data>; content NULL
  * leaves the attribute out. */
-void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid,
-		const char *cmd_envid, const char *label, unsigned long long pref_seqid,
-		const char *content);
+void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid, const char *cmd_envid,
+		const char *label, unsigned long long pref_seqid, const char *content);
 
 #endif

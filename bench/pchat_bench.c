@@ -40,8 +40,8 @@
 
 #define DOMAIN "example.com"
 #define IMC_DOMAIN "conf.example.com"
-#define HIST_US 100            /* latency histogram bucket: 100 us */
-#define HIST_N 600000          /* up to 60 s */
+#define HIST_US 100   /* latency histogram bucket: 100 us */
+#define HIST_N 600000 /* up to 60 s */
 
 enum mode { M_PCHAT, M_IMC };
 enum sstate { S_IDLE, S_INVITING, S_JOINING, S_READY, S_DEAD };
@@ -54,13 +54,13 @@ struct conn {
 };
 
 struct sess {
-	uint32_t room;       /* index into rooms, UINT32_MAX: none */
+	uint32_t room; /* index into rooms, UINT32_MAX: none */
 	uint16_t conn;
 	uint8_t state;
 	uint8_t attempt;
 	uint32_t cseq;
 	char totag[24];
-	uint64_t q_sent_us;  /* query mode: send time of the outstanding query */
+	uint64_t q_sent_us; /* query mode: send time of the outstanding query */
 };
 
 struct room {
@@ -73,7 +73,7 @@ struct post {
 	uint64_t t_last;
 	uint32_t room;
 	uint32_t delivered;
-	uint8_t acked;  /* 1: 200, 2: 503, 3: other */
+	uint8_t acked; /* 1: 200, 2: 503, 3: other */
 };
 
 static struct {
@@ -100,9 +100,19 @@ static struct {
 	char qprefix[64];
 	double signin_timeout;
 } opt = {
-	.mode = M_PCHAT, .host = "127.0.0.1", .port = 5060, .nconns = 0, .window = 256,
-	.rate = 100, .duration = 10, .drain = 30, .room_prefix = "bench-", .user_base = 0,
-	.qconc = 4, .qrooms = 1000, .signin_timeout = 600,
+		.mode = M_PCHAT,
+		.host = "127.0.0.1",
+		.port = 5060,
+		.nconns = 0,
+		.window = 256,
+		.rate = 100,
+		.duration = 10,
+		.drain = 30,
+		.room_prefix = "bench-",
+		.user_base = 0,
+		.qconc = 4,
+		.qrooms = 1000,
+		.signin_timeout = 600,
 };
 
 static struct event_base *base;
@@ -112,7 +122,7 @@ static struct room *rooms;
 static uint32_t nrooms;
 static struct post *posts;
 static uint32_t nposts, maxposts;
-static char target[256];         /* Request-URI of in-dialog requests (our 2xx Contact) */
+static char target[256]; /* Request-URI of in-dialog requests (our 2xx Contact) */
 static uint64_t branch_ctr;
 static uint32_t hist[HIST_N + 1];
 static uint64_t hist_n, hist_sum;
@@ -202,16 +212,17 @@ static void send_req(uint32_t i, const char *method, const char *ruri, const cha
 			"User-Agent: pchat-bench/1 (no history push, as SIPE)\r\n"
 			"%s%s%s"
 			"Content-Length: %zu\r\n\r\n",
-			method, ruri, c->lport, kind, id, ++branch_ctr, user_no(i), i, s->attempt, to_uri,
-			with_totag ? ";tag=" : "", with_totag ? s->totag : "", i, (unsigned)s->attempt,
-			opt.run, cseq, method, user_no(i), c->lport, ctype ? "Content-Type: " : "",
-			ctype ? ctype : "", ctype ? "\r\n" : "", blen);
+			method, ruri, c->lport, kind, id, ++branch_ctr, user_no(i), i, s->attempt,
+			to_uri, with_totag ? ";tag=" : "", with_totag ? s->totag : "", i,
+			(unsigned)s->attempt, opt.run, cseq, method, user_no(i), c->lport,
+			ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+			blen);
 	if(blen)
 		evbuffer_add(bufferevent_get_output(c->bev), body, blen);
 }
 
 static const char SDP[] = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=session\r\nc=IN IP4 127.0.0.1\r\n"
-						  "t=0 0\r\nm=message 5060 sip null\r\na=accept-types:text/plain\r\n";
+			  "t=0 0\r\nm=message 5060 sip null\r\na=accept-types:text/plain\r\n";
 
 static void send_invite(uint32_t i)
 {
@@ -255,7 +266,8 @@ static void send_post(uint32_t i, uint32_t seq)
 	if(opt.mode == M_PCHAT) {
 		n = snprintf(b, sizeof b,
 				"<xccos ver=\"1\" envid=\"%u\" xmlns=\"urn:parlano:xml:ns:xccos\">"
-				"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"ma-chan://" DOMAIN "/%s%u\" "
+				"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"ma-chan://" DOMAIN
+				"/%s%u\" "
 				"ts=\"2026-01-01T00:00:00.000Z\"><chat>B%s:%u</chat></grpchat></xccos>",
 				sess[i].cseq, opt.room_prefix, sess[i].room, opt.run, seq);
 		send_info(i, 'p', seq, b, (size_t)n);
@@ -298,8 +310,8 @@ struct hv {
 };
 
 struct sipmsg {
-	int status;              /* 0: request */
-	struct hv method;        /* request method */
+	int status;	  /* 0: request */
+	struct hv method; /* request method */
 	struct hv via[8];
 	int nvia;
 	struct hv from, to, callid, cseq, contact;
@@ -371,9 +383,11 @@ static int hparam(struct hv h, const char *name, char *out, size_t outsz)
 {
 	size_t nl = strlen(name);
 	for(size_t k = 0; k + nl + 1 < h.n; k++) {
-		if(h.s[k] == ';' && strncasecmp(h.s + k + 1, name, nl) == 0 && h.s[k + 1 + nl] == '=') {
+		if(h.s[k] == ';' && strncasecmp(h.s + k + 1, name, nl) == 0 &&
+				h.s[k + 1 + nl] == '=') {
 			size_t a = k + 2 + nl, b = a;
-			while(b < h.n && h.s[b] != ';' && h.s[b] != ',' && h.s[b] != '>' && h.s[b] != ' ')
+			while(b < h.n && h.s[b] != ';' && h.s[b] != ',' && h.s[b] != '>' &&
+					h.s[b] != ' ')
 				b++;
 			if(b - a >= outsz)
 				b = a + outsz - 1;
@@ -515,90 +529,98 @@ static void on_response(struct sipmsg *m)
 	if(i < 0)
 		return;
 	switch(kind) {
-	case 'i':
-		if(m->status < 300) {
-			char tag[32] = "";
-			hparam(m->to, "tag", tag, sizeof tag);
-			snprintf(sess[i].totag, sizeof sess[i].totag, "%s", tag);
-			if(!target[0] && m->contact.n) {
-				const char *lt = memchr(m->contact.s, '<', m->contact.n);
-				const char *gt = lt ? memchr(lt, '>', m->contact.n - (size_t)(lt - m->contact.s)) : NULL;
-				if(lt && gt)
-					snprintf(target, sizeof target, "%.*s", (int)(gt - lt - 1), lt + 1);
-			}
-			if(!target[0])
-				snprintf(target, sizeof target, "sip:pchat@" DOMAIN);
-			send_req((uint32_t)i, "ACK", target, "sip:pchat@" DOMAIN, 1, 1, 'a', (uint64_t)i,
-					NULL, NULL, 0);
-			st.invites_ok++;
-			if(sess[i].room != UINT32_MAX)
-				send_join((uint32_t)i);
-			else
-				session_ready((uint32_t)i);
-		} else {
-			/* ACK the failure (same branch), then retry */
-			struct conn *c = conn_of((uint32_t)i);
-			conn_printf(c,
-					"ACK sip:pchat@" DOMAIN " SIP/2.0\r\n%.*s\r\nMax-Forwards: 70\r\n"
-					"From: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\nCSeq: 1 ACK\r\n"
-					"Content-Length: 0\r\n\r\n",
-					(int)m->via[0].n, m->via[0].s, (int)m->from.n, m->from.s, (int)m->to.n,
-					m->to.s, (int)m->callid.n, m->callid.s);
-			if(m->status == 503)
-				st.invite_503++;
-			else
-				st.invite_other++;
-			if(st.invite_other < 5)
-				fprintf(stderr, "INVITE of session %ld answered %d\n", i, m->status);
-			retry_later((uint32_t)i, 200 + (int)(random() % 300));
-		}
-		break;
-	case 'r':
-		if(m->status < 300) {
-			st.invites_ok++;
-			session_ready((uint32_t)i);
-		} else {
-			st.invite_other++;
-			retry_later((uint32_t)i, 200);
-		}
-		break;
-	case 'j':
-		if(m->status >= 300) {
-			struct timeval tv = {0, 200000};
-			st.join_503++;
-			event_base_once(base, -1, EV_TIMEOUT, join_retry_cb, (void *)(uintptr_t)i, &tv);
-		}
-		break;
-	case 'p':
-		if(id < nposts) {
-			struct post *p = &posts[id];
+		case 'i':
 			if(m->status < 300) {
-				p->acked = 1;
-				st.posts_ok++;
-				expected_ok += rooms[p->room].joined - (opt.mode == M_IMC ? 1 : 0);
-			} else if(m->status == 503) {
-				p->acked = 2;
-				st.posts_503++;
+				char tag[32] = "";
+				hparam(m->to, "tag", tag, sizeof tag);
+				snprintf(sess[i].totag, sizeof sess[i].totag, "%s", tag);
+				if(!target[0] && m->contact.n) {
+					const char *lt = memchr(m->contact.s, '<', m->contact.n);
+					const char *gt = lt
+							? memchr(lt, '>', m->contact.n - (size_t)(lt - m->contact.s))
+							: NULL;
+					if(lt && gt)
+						snprintf(target, sizeof target, "%.*s",
+								(int)(gt - lt - 1), lt + 1);
+				}
+				if(!target[0])
+					snprintf(target, sizeof target, "sip:pchat@" DOMAIN);
+				send_req((uint32_t)i, "ACK", target, "sip:pchat@" DOMAIN, 1, 1, 'a',
+						(uint64_t)i, NULL, NULL, 0);
+				st.invites_ok++;
+				if(sess[i].room != UINT32_MAX)
+					send_join((uint32_t)i);
+				else
+					session_ready((uint32_t)i);
 			} else {
-				p->acked = 3;
-				st.posts_other++;
-				if(st.posts_other < 5)
-					fprintf(stderr, "post %" PRIu64 " answered %d\n", id, m->status);
+				/* ACK the failure (same branch), then retry */
+				struct conn *c = conn_of((uint32_t)i);
+				conn_printf(c,
+						"ACK sip:pchat@" DOMAIN
+						" SIP/2.0\r\n%.*s\r\nMax-Forwards: 70\r\n"
+						"From: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\nCSeq: 1 ACK\r\n"
+						"Content-Length: 0\r\n\r\n",
+						(int)m->via[0].n, m->via[0].s, (int)m->from.n,
+						m->from.s, (int)m->to.n, m->to.s, (int)m->callid.n,
+						m->callid.s);
+				if(m->status == 503)
+					st.invite_503++;
+				else
+					st.invite_other++;
+				if(st.invite_other < 5)
+					fprintf(stderr, "INVITE of session %ld answered %d\n", i,
+							m->status);
+				retry_later((uint32_t)i, 200 + (int)(random() % 300));
 			}
-		}
-		break;
-	case 'q':
-		if(m->status >= 300) {
-			st.queries_bad++;
-			sess[i].q_sent_us = 0;
-			if(opt.mode == M_PCHAT && phase == 1 && q_remaining) {
-				q_remaining--;
-				send_query((uint32_t)i);
+			break;
+		case 'r':
+			if(m->status < 300) {
+				st.invites_ok++;
+				session_ready((uint32_t)i);
+			} else {
+				st.invite_other++;
+				retry_later((uint32_t)i, 200);
 			}
-		}
-		break;
-	default:
-		break;
+			break;
+		case 'j':
+			if(m->status >= 300) {
+				struct timeval tv = {0, 200000};
+				st.join_503++;
+				event_base_once(base, -1, EV_TIMEOUT, join_retry_cb,
+						(void *)(uintptr_t)i, &tv);
+			}
+			break;
+		case 'p':
+			if(id < nposts) {
+				struct post *p = &posts[id];
+				if(m->status < 300) {
+					p->acked = 1;
+					st.posts_ok++;
+					expected_ok += rooms[p->room].joined -
+							(opt.mode == M_IMC ? 1 : 0);
+				} else if(m->status == 503) {
+					p->acked = 2;
+					st.posts_503++;
+				} else {
+					p->acked = 3;
+					st.posts_other++;
+					if(st.posts_other < 5)
+						fprintf(stderr, "post %" PRIu64 " answered %d\n",
+								id, m->status);
+				}
+			}
+			break;
+		case 'q':
+			if(m->status >= 300) {
+				st.queries_bad++;
+				sess[i].q_sent_us = 0;
+				if(opt.mode == M_PCHAT && phase == 1 && q_remaining) {
+					q_remaining--;
+					send_query((uint32_t)i);
+				}
+			}
+			break;
+		default: break;
 	}
 }
 
@@ -634,10 +656,12 @@ static void on_request(struct conn *c, struct sipmsg *m)
 	int has_tag = 0;
 	char tag[8];
 	has_tag = hparam(m->to, "tag", tag, sizeof tag);
-	evbuffer_add_printf(out, "From: %.*s\r\nTo: %.*s%s\r\nCall-ID: %.*s\r\nCSeq: %.*s\r\n"
+	evbuffer_add_printf(out,
+			"From: %.*s\r\nTo: %.*s%s\r\nCall-ID: %.*s\r\nCSeq: %.*s\r\n"
 			"Content-Length: 0\r\n\r\n",
-			(int)m->from.n, m->from.s, (int)m->to.n, m->to.s, has_tag ? "" : ";tag=bench",
-			(int)m->callid.n, m->callid.s, (int)m->cseq.n, m->cseq.s);
+			(int)m->from.n, m->from.s, (int)m->to.n, m->to.s,
+			has_tag ? "" : ";tag=bench", (int)m->callid.n, m->callid.s, (int)m->cseq.n,
+			m->cseq.s);
 
 	if(m->method.n == 3 && memcmp(m->method.s, "BYE", 3) == 0) {
 		long i = callid_sess(m->callid);
@@ -671,7 +695,8 @@ static void on_request(struct conn *c, struct sipmsg *m)
 			if(st.joins_fail < 5)
 				fprintf(stderr, "join failed: %.*s\n", (int)(n > 400 ? 400 : n), b);
 			struct timeval tv = {0, 500000};
-			event_base_once(base, -1, EV_TIMEOUT, join_retry_cb, (void *)(uintptr_t)i, &tv);
+			event_base_once(base, -1, EV_TIMEOUT, join_retry_cb, (void *)(uintptr_t)i,
+					&tv);
 		}
 		return;
 	}
@@ -785,14 +810,16 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			last = t_post_start;
 			if(opt.query != Q_NONE) {
 				q_remaining = (uint32_t)opt.queries;
-				for(int k = 0; k < opt.qconc && q_remaining && (uint32_t)k < opt.nsess; k++) {
+				for(int k = 0; k < opt.qconc && q_remaining &&
+						(uint32_t)k < opt.nsess;
+						k++) {
 					q_remaining--;
 					send_query((uint32_t)k);
 				}
 			}
 		} else if((double)(t - t_start) / 1e6 > opt.signin_timeout) {
-			die("sign-in timed out: %u of %u ready (503s %" PRIu64 ")", ready_count, opt.nsess,
-					st.invite_503);
+			die("sign-in timed out: %u of %u ready (503s %" PRIu64 ")", ready_count,
+					opt.nsess, st.invite_503);
 		}
 		return;
 	}
@@ -846,8 +873,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	/* drain: until every post is answered and every expected delivery arrived, or
 	 * --drain seconds */
-	int complete = st.posts_ok + st.posts_503 + st.posts_other >= st.posts_sent
-			&& st.deliveries >= expected_ok;
+	int complete = st.posts_ok + st.posts_503 + st.posts_other >= st.posts_sent &&
+			st.deliveries >= expected_ok;
 	if(phase == 2 && (complete || (double)(t - t_post_end) / 1e6 >= opt.drain)) {
 		phase = 3;
 		finish();
@@ -903,28 +930,37 @@ static void finish(void)
 	if(win <= 0)
 		win = postdur;
 	printf("{\"mode\":\"%s\",\"run\":\"%s\",\"sessions\":%u,\"rooms\":%u,\"room_spec\":\"%s\","
-		   "\"connections\":%d,\"signin_s\":%.3f,\"signin_per_s\":%.1f,\"invite_503\":%" PRIu64 ","
-		   "\"join_503\":%" PRIu64 ",\"rate_target\":%.1f,\"duration_s\":%.2f,\"window_s\":%.2f,"
-		   "\"posts_sent\":%" PRIu64 ",\"posts_ok\":%" PRIu64 ",\"posts_503\":%" PRIu64 ","
-		   "\"posts_other\":%" PRIu64 ",\"posts_ok_per_s\":%.1f,\"deliveries\":%" PRIu64 ","
-		   "\"deliveries_expected\":%" PRIu64 ",\"deliveries_missing\":%" PRId64 ","
-		   "\"deliveries_per_s\":%.1f,\"lat_p50_ms\":%.2f,\"lat_p99_ms\":%.2f,\"lat_max_ms\":%.2f,"
-		   "\"lat_mean_ms\":%.2f,\"full_delivery_p50_ms\":%.2f,\"full_delivery_max_ms\":%.2f,"
-		   "\"posts_not_fully_delivered\":%" PRIu64 ",\"stored\":%lld,\"acked_not_stored\":%lld,"
-		   "\"unmatched\":%" PRIu64 ",\"byes\":%" PRIu64 ",\"query\":\"%s\",\"queries\":%" PRIu64 ","
-		   "\"queries_bad\":%" PRIu64 ",\"q_p50_ms\":%.2f,\"q_p99_ms\":%.2f,\"q_max_ms\":%.2f,"
-		   "\"q_per_s\":%.1f}\n",
-			opt.mode == M_PCHAT ? "pchat" : "imc", opt.run, opt.nsess, nrooms, opt.room_spec,
-			opt.nconns, (double)(t_signed_in - t_start) / 1e6,
-			opt.nsess / ((double)(t_signed_in - t_start) / 1e6 + 1e-9), st.invite_503, st.join_503,
-			opt.rate, postdur, win, st.posts_sent, st.posts_ok, st.posts_503, st.posts_other,
+	       "\"connections\":%d,\"signin_s\":%.3f,\"signin_per_s\":%.1f,\"invite_503\":%" PRIu64
+	       ","
+	       "\"join_503\":%" PRIu64
+	       ",\"rate_target\":%.1f,\"duration_s\":%.2f,\"window_s\":%.2f,"
+	       "\"posts_sent\":%" PRIu64 ",\"posts_ok\":%" PRIu64 ",\"posts_503\":%" PRIu64 ","
+	       "\"posts_other\":%" PRIu64 ",\"posts_ok_per_s\":%.1f,\"deliveries\":%" PRIu64 ","
+	       "\"deliveries_expected\":%" PRIu64 ",\"deliveries_missing\":%" PRId64 ","
+	       "\"deliveries_per_s\":%.1f,\"lat_p50_ms\":%.2f,\"lat_p99_ms\":%.2f,\"lat_max_ms\":%.2f,"
+	       "\"lat_mean_ms\":%.2f,\"full_delivery_p50_ms\":%.2f,\"full_delivery_max_ms\":%.2f,"
+	       "\"posts_not_fully_delivered\":%" PRIu64
+	       ",\"stored\":%lld,\"acked_not_stored\":%lld,"
+	       "\"unmatched\":%" PRIu64 ",\"byes\":%" PRIu64
+	       ",\"query\":\"%s\",\"queries\":%" PRIu64 ","
+	       "\"queries_bad\":%" PRIu64 ",\"q_p50_ms\":%.2f,\"q_p99_ms\":%.2f,\"q_max_ms\":%.2f,"
+	       "\"q_per_s\":%.1f}\n",
+			opt.mode == M_PCHAT ? "pchat" : "imc", opt.run, opt.nsess, nrooms,
+			opt.room_spec, opt.nconns, (double)(t_signed_in - t_start) / 1e6,
+			opt.nsess / ((double)(t_signed_in - t_start) / 1e6 + 1e-9), st.invite_503,
+			st.join_503, opt.rate, postdur, win, st.posts_sent, st.posts_ok,
+			st.posts_503, st.posts_other,
 			(double)st.posts_ok / (postdur > 0 ? postdur : 1), st.deliveries, expected,
-			(int64_t)expected - (int64_t)st.deliveries, (double)st.deliv_in_window / win,
-			hist_pct(hist, hist_n, 0.50), hist_pct(hist, hist_n, 0.99), hist_max(hist),
-			hist_n ? (double)hist_sum / (double)hist_n / 1000.0 : 0, hist_pct(fullh, full_n, 0.5),
-			hist_max(fullh), posts_lost_deliv, stored,
-			stored >= 0 ? (long long)st.posts_ok - stored : -1LL, st.deliv_unmatched, st.byes,
-			opt.query == Q_BCCONTEXT ? "bccontext" : opt.query == Q_CHANSRCH ? "chansrch" : "",
+			(int64_t)expected - (int64_t)st.deliveries,
+			(double)st.deliv_in_window / win, hist_pct(hist, hist_n, 0.50),
+			hist_pct(hist, hist_n, 0.99), hist_max(hist),
+			hist_n ? (double)hist_sum / (double)hist_n / 1000.0 : 0,
+			hist_pct(fullh, full_n, 0.5), hist_max(fullh), posts_lost_deliv, stored,
+			stored >= 0 ? (long long)st.posts_ok - stored : -1LL, st.deliv_unmatched,
+			st.byes,
+			opt.query == Q_BCCONTEXT		  ? "bccontext"
+					: opt.query == Q_CHANSRCH ? "chansrch"
+								  : "",
 			st.queries_done, st.queries_bad, hist_pct(qhist, qhist_n, 0.5),
 			hist_pct(qhist, qhist_n, 0.99), hist_max(qhist),
 			postdur > 0 ? (double)st.queries_done / postdur : 0);
@@ -965,7 +1001,8 @@ static void setup_rooms(void)
 		}
 		if(!pass) {
 			if(total > opt.nsess)
-				die("--rooms needs %u sessions, --sessions is %u", total, opt.nsess);
+				die("--rooms needs %u sessions, --sessions is %u", total,
+						opt.nsess);
 			rooms = xcalloc(nr, sizeof *rooms);
 			for(uint32_t i = 0; i < opt.nsess; i++)
 				sess[i].room = UINT32_MAX;
@@ -998,57 +1035,63 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"mode", 1, 0, 'm'}, {"proxy", 1, 0, 'p'}, {"sessions", 1, 0, 'n'},
-		{"conns", 1, 0, 'c'}, {"rooms", 1, 0, 'R'}, {"room-prefix", 1, 0, 'P'},
-		{"rate", 1, 0, 'r'}, {"duration", 1, 0, 'd'}, {"warmup", 1, 0, 'w'},
-		{"drain", 1, 0, 'D'}, {"window", 1, 0, 'W'}, {"user-base", 1, 0, 'u'},
-		{"run", 1, 0, 'x'}, {"db-socket", 1, 0, 'S'}, {"on-ready", 1, 0, 'o'},
-		{"query", 1, 0, 'q'}, {"queries", 1, 0, 'Q'}, {"qconc", 1, 0, 'C'},
-		{"qrooms", 1, 0, 'K'}, {"qprefix", 1, 0, 'X'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+	static const struct option lo[] = {{"mode", 1, 0, 'm'}, {"proxy", 1, 0, 'p'},
+			{"sessions", 1, 0, 'n'}, {"conns", 1, 0, 'c'}, {"rooms", 1, 0, 'R'},
+			{"room-prefix", 1, 0, 'P'}, {"rate", 1, 0, 'r'}, {"duration", 1, 0, 'd'},
+			{"warmup", 1, 0, 'w'}, {"drain", 1, 0, 'D'}, {"window", 1, 0, 'W'},
+			{"user-base", 1, 0, 'u'}, {"run", 1, 0, 'x'}, {"db-socket", 1, 0, 'S'},
+			{"on-ready", 1, 0, 'o'}, {"query", 1, 0, 'q'}, {"queries", 1, 0, 'Q'},
+			{"qconc", 1, 0, 'C'}, {"qrooms", 1, 0, 'K'}, {"qprefix", 1, 0, 'X'},
+			{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	int ch;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
-		case 'm':
-			opt.mode = strcmp(optarg, "imc") == 0 ? M_IMC : M_PCHAT;
-			break;
-		case 'p': {
-			char *colon = strrchr(optarg, ':');
-			if(!colon)
-				usage();
-			snprintf(opt.host, sizeof opt.host, "%.*s", (int)(colon - optarg), optarg);
-			opt.port = atoi(colon + 1);
-			break;
-		}
-		case 'n': opt.nsess = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'c': opt.nconns = atoi(optarg); break;
-		case 'R': snprintf(opt.room_spec, sizeof opt.room_spec, "%s", optarg); break;
-		case 'P': snprintf(opt.room_prefix, sizeof opt.room_prefix, "%s", optarg); break;
-		case 'r': opt.rate = atof(optarg); break;
-		case 'd': opt.duration = atof(optarg); break;
-		case 'w': opt.warmup = atof(optarg); break;
-		case 'D': opt.drain = atof(optarg); break;
-		case 'W': opt.window = atoi(optarg); break;
-		case 'u': opt.user_base = atoi(optarg); break;
-		case 'x': snprintf(opt.run, sizeof opt.run, "%s", optarg); break;
-		case 'S': snprintf(opt.db_socket, sizeof opt.db_socket, "%s", optarg); break;
-		case 'o': snprintf(opt.on_ready, sizeof opt.on_ready, "%s", optarg); break;
-		case 'q':
-			opt.query = strcmp(optarg, "bccontext") == 0 ? Q_BCCONTEXT
-					: strcmp(optarg, "chansrch") == 0	 ? Q_CHANSRCH
-														 : Q_NONE;
-			break;
-		case 'Q': opt.queries = atoi(optarg); break;
-		case 'C': opt.qconc = atoi(optarg); break;
-		case 'K': opt.qrooms = atoi(optarg); break;
-		case 'X': snprintf(opt.qprefix, sizeof opt.qprefix, "%s", optarg); break;
-		default: usage();
+			case 'm': opt.mode = strcmp(optarg, "imc") == 0 ? M_IMC : M_PCHAT; break;
+			case 'p': {
+				char *colon = strrchr(optarg, ':');
+				if(!colon)
+					usage();
+				snprintf(opt.host, sizeof opt.host, "%.*s", (int)(colon - optarg),
+						optarg);
+				opt.port = atoi(colon + 1);
+				break;
+			}
+			case 'n': opt.nsess = (uint32_t)strtoul(optarg, NULL, 10); break;
+			case 'c': opt.nconns = atoi(optarg); break;
+			case 'R':
+				snprintf(opt.room_spec, sizeof opt.room_spec, "%s", optarg);
+				break;
+			case 'P':
+				snprintf(opt.room_prefix, sizeof opt.room_prefix, "%s", optarg);
+				break;
+			case 'r': opt.rate = atof(optarg); break;
+			case 'd': opt.duration = atof(optarg); break;
+			case 'w': opt.warmup = atof(optarg); break;
+			case 'D': opt.drain = atof(optarg); break;
+			case 'W': opt.window = atoi(optarg); break;
+			case 'u': opt.user_base = atoi(optarg); break;
+			case 'x': snprintf(opt.run, sizeof opt.run, "%s", optarg); break;
+			case 'S':
+				snprintf(opt.db_socket, sizeof opt.db_socket, "%s", optarg);
+				break;
+			case 'o': snprintf(opt.on_ready, sizeof opt.on_ready, "%s", optarg); break;
+			case 'q':
+				opt.query = strcmp(optarg, "bccontext") == 0	  ? Q_BCCONTEXT
+						: strcmp(optarg, "chansrch") == 0 ? Q_CHANSRCH
+										  : Q_NONE;
+				break;
+			case 'Q': opt.queries = atoi(optarg); break;
+			case 'C': opt.qconc = atoi(optarg); break;
+			case 'K': opt.qrooms = atoi(optarg); break;
+			case 'X': snprintf(opt.qprefix, sizeof opt.qprefix, "%s", optarg); break;
+			default: usage();
 		}
 	}
 	if(opt.nsess == 0)
 		usage();
 	if(!opt.run[0])
-		snprintf(opt.run, sizeof opt.run, "%lx", (unsigned long)time(NULL) ^ (unsigned long)getpid());
+		snprintf(opt.run, sizeof opt.run, "%lx",
+				(unsigned long)time(NULL) ^ (unsigned long)getpid());
 	if(opt.nconns <= 0)
 		opt.nconns = (int)((opt.nsess + 499) / 500);
 	if(opt.query != Q_NONE && opt.qconc > (int)opt.nsess)

@@ -28,390 +28,394 @@
 #define SIP_TIMEOUT_MS 5000
 
 typedef struct {
-    char *uri;
-    char *name;
+	char *uri;
+	char *name;
 } room_t;
 
 static struct {
-    pc_context *ctx;
-    pc_client *c;
-    const char *server, *transport;
-    char *user_uri;
-    room_t *rooms; /* known rooms (from /rooms and joins) */
-    size_t nrooms;
-    char *cur_uri; /* room posts go to */
-    int verbose;
-    int interactive;
+	pc_context *ctx;
+	pc_client *c;
+	const char *server, *transport;
+	char *user_uri;
+	room_t *rooms; /* known rooms (from /rooms and joins) */
+	size_t nrooms;
+	char *cur_uri; /* room posts go to */
+	int verbose;
+	int interactive;
 } S;
 
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+	(void)sig;
+	stop_flag = 1;
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: pchat --user NAME|sip:URI [--domain example.com] [--server 127.0.0.1:5060]\n"
-            "             [--chat-uri sip:pchat@DOMAIN] [--transport tcp|udp] [--linger SECONDS]\n"
-            "             [--verbose]\n"
-            "Commands on standard input:\n"
-            "  /rooms              list rooms\n"
-            "  /join NAME|URI      join a room (by name or ma-chan:// URI) and show its history\n"
-            "  /history [N]        last N messages of the current room (default 25)\n"
-            "  /part               leave the current room\n"
-            "  /quit               end the session\n"
-            "  anything else       post to the current room\n");
+	fprintf(f,
+			"usage: pchat --user NAME|sip:URI [--domain example.com] [--server 127.0.0.1:5060]\n"
+			"             [--chat-uri sip:pchat@DOMAIN] [--transport tcp|udp] [--linger SECONDS]\n"
+			"             [--verbose]\n"
+			"Commands on standard input:\n"
+			"  /rooms              list rooms\n"
+			"  /join NAME|URI      join a room (by name or ma-chan:// URI) and show its history\n"
+			"  /history [N]        last N messages of the current room (default 25)\n"
+			"  /part               leave the current room\n"
+			"  /quit               end the session\n"
+			"  anything else       post to the current room\n");
 }
 
 /* ---------- rooms ---------- */
 
 static const char *room_name(const char *uri)
 {
-    for (size_t i = 0; uri && i < S.nrooms; i++)
-        if (strcmp(S.rooms[i].uri, uri) == 0)
-            return S.rooms[i].name;
-    return uri ? uri : "?";
+	for(size_t i = 0; uri && i < S.nrooms; i++)
+		if(strcmp(S.rooms[i].uri, uri) == 0)
+			return S.rooms[i].name;
+	return uri ? uri : "?";
 }
 
 static void remember_room(const char *uri, const char *name)
 {
-    if (!uri)
-        return;
-    for (size_t i = 0; i < S.nrooms; i++)
-        if (strcmp(S.rooms[i].uri, uri) == 0) {
-            if (name && *name) {
-                free(S.rooms[i].name);
-                S.rooms[i].name = strdup(name);
-            }
-            return;
-        }
-    room_t *r = realloc(S.rooms, (S.nrooms + 1) * sizeof *r);
-    if (!r)
-        return;
-    S.rooms = r;
-    S.rooms[S.nrooms].uri = strdup(uri);
-    S.rooms[S.nrooms].name = strdup(name && *name ? name : uri);
-    S.nrooms++;
+	if(!uri)
+		return;
+	for(size_t i = 0; i < S.nrooms; i++)
+		if(strcmp(S.rooms[i].uri, uri) == 0) {
+			if(name && *name) {
+				free(S.rooms[i].name);
+				S.rooms[i].name = strdup(name);
+			}
+			return;
+		}
+	room_t *r = realloc(S.rooms, (S.nrooms + 1) * sizeof *r);
+	if(!r)
+		return;
+	S.rooms = r;
+	S.rooms[S.nrooms].uri = strdup(uri);
+	S.rooms[S.nrooms].name = strdup(name && *name ? name : uri);
+	S.nrooms++;
 }
 
 static const char *find_room_by_name(const char *name)
 {
-    for (size_t i = 0; i < S.nrooms; i++)
-        if (strcasecmp(S.rooms[i].name, name) == 0)
-            return S.rooms[i].uri;
-    return NULL;
+	for(size_t i = 0; i < S.nrooms; i++)
+		if(strcasecmp(S.rooms[i].name, name) == 0)
+			return S.rooms[i].uri;
+	return NULL;
 }
 
 /* ---------- output ---------- */
 
 static const char *short_uri(const char *u)
 {
-    if (!u)
-        return "?";
-    return strncmp(u, "sip:", 4) == 0 ? u + 4 : u;
+	if(!u)
+		return "?";
+	return strncmp(u, "sip:", 4) == 0 ? u + 4 : u;
 }
 
 /* "HH:MM:SS" local time of an ISO 8601 UTC timestamp (now if unparsable). */
 static void clock_of(const char *ts, char *out, size_t n)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    time_t t;
-    const char *end = ts ? strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    if (end)
-        t = timegm(&tm);
-    else
-        t = time(NULL);
-    struct tm lt;
-    localtime_r(&t, &lt);
-    strftime(out, n, "%H:%M:%S", &lt);
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	time_t t;
+	const char *end = ts ? strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if(end)
+		t = timegm(&tm);
+	else
+		t = time(NULL);
+	struct tm lt;
+	localtime_r(&t, &lt);
+	strftime(out, n, "%H:%M:%S", &lt);
 }
 
 static void print_post(const xv_msg *m)
 {
-    char hh[16];
-    clock_of(m->ts, hh, sizeof hh);
-    printf("[%s] <%s> %s: %s\n", hh, room_name(m->chan_uri), short_uri(m->author),
-           m->text ? m->text : "");
+	char hh[16];
+	clock_of(m->ts, hh, sizeof hh);
+	printf("[%s] <%s> %s: %s\n", hh, room_name(m->chan_uri), short_uri(m->author),
+			m->text ? m->text : "");
 }
 
 static void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void print_error(const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fflush(stdout);
-    fputs("error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+	va_list ap;
+	va_start(ap, fmt);
+	fflush(stdout);
+	fputs("error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
 /* Prints an item that nobody waits for. */
 static void print_incoming(const xv_envelope *e)
 {
-    if (e->kind == XV_GRPCHAT) {
-        print_post(&e->chat);
-    } else if (xv_is(e, "ntc:join") || xv_is(e, "ntc:bjoin")) {
-        for (size_t u = 0; u < e->nusers; u++)
-            for (size_t r = 0; r < (e->nrooms ? e->nrooms : 1); r++)
-                printf("*** %s joined <%s>\n", short_uri(e->users[u]),
-                       e->nrooms ? room_name(e->rooms[r].uri) : "?");
-    } else if (xv_is(e, "ntc:part")) {
-        for (size_t u = 0; u < e->nusers; u++)
-            printf("*** %s left <%s>\n", short_uri(e->users[u]),
-                   e->nrooms ? room_name(e->rooms[0].uri) : "?");
-    } else if (e->kind == XV_RPL && e->resp_code != 200) {
-        print_error("server: %s failed: %d %s", e->id ? e->id : "reply", e->resp_code,
-                    e->resp_text ? e->resp_text : "");
-    } else if (e->resp_code >= 0) {
-        printf("*** server sent %s (%d %s)\n", e->id ? e->id : "an item", e->resp_code,
-               e->resp_text ? e->resp_text : "");
-    } else {
-        printf("*** server sent %s\n", e->id ? e->id : "an empty envelope");
-    }
+	if(e->kind == XV_GRPCHAT) {
+		print_post(&e->chat);
+	} else if(xv_is(e, "ntc:join") || xv_is(e, "ntc:bjoin")) {
+		for(size_t u = 0; u < e->nusers; u++)
+			for(size_t r = 0; r < (e->nrooms ? e->nrooms : 1); r++)
+				printf("*** %s joined <%s>\n", short_uri(e->users[u]),
+						e->nrooms ? room_name(e->rooms[r].uri) : "?");
+	} else if(xv_is(e, "ntc:part")) {
+		for(size_t u = 0; u < e->nusers; u++)
+			printf("*** %s left <%s>\n", short_uri(e->users[u]),
+					e->nrooms ? room_name(e->rooms[0].uri) : "?");
+	} else if(e->kind == XV_RPL && e->resp_code != 200) {
+		print_error("server: %s failed: %d %s", e->id ? e->id : "reply", e->resp_code,
+				e->resp_text ? e->resp_text : "");
+	} else if(e->resp_code >= 0) {
+		printf("*** server sent %s (%d %s)\n", e->id ? e->id : "an item", e->resp_code,
+				e->resp_text ? e->resp_text : "");
+	} else {
+		printf("*** server sent %s\n", e->id ? e->id : "an empty envelope");
+	}
 }
 
 /* Takes one incoming body (if any within timeout_ms) and returns it parsed. */
 static xv_envelope *next_envelope(int timeout_ms)
 {
-    char *body = pc_next_info(S.c, timeout_ms);
-    if (!body)
-        return NULL;
-    if (S.verbose)
-        fprintf(stderr, "<<< %s\n", body);
-    xv_envelope *e = xv_parse(body, strlen(body));
-    if (!e)
-        print_error("unreadable message from the server: %.200s", body);
-    free(body);
-    return e;
+	char *body = pc_next_info(S.c, timeout_ms);
+	if(!body)
+		return NULL;
+	if(S.verbose)
+		fprintf(stderr, "<<< %s\n", body);
+	xv_envelope *e = xv_parse(body, strlen(body));
+	if(!e)
+		print_error("unreadable message from the server: %.200s", body);
+	free(body);
+	return e;
 }
 
 static void drain_incoming(void)
 {
-    xv_envelope *e;
-    while ((e = next_envelope(0)) != NULL) {
-        print_incoming(e);
-        xv_free(e);
-    }
+	xv_envelope *e;
+	while((e = next_envelope(0)) != NULL) {
+		print_incoming(e);
+		xv_free(e);
+	}
 }
 
 /* Waits for the reply rpl_id, printing everything else that arrives meanwhile. */
 static xv_envelope *await_reply(const char *rpl_id, int timeout_ms)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        long el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-        if (el >= timeout_ms)
-            return NULL;
-        xv_envelope *e = next_envelope((int)(timeout_ms - el));
-        if (!e)
-            continue;
-        if (xv_is(e, rpl_id))
-            return e;
-        print_incoming(e);
-        xv_free(e);
-    }
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for(;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if(el >= timeout_ms)
+			return NULL;
+		xv_envelope *e = next_envelope((int)(timeout_ms - el));
+		if(!e)
+			continue;
+		if(xv_is(e, rpl_id))
+			return e;
+		print_incoming(e);
+		xv_free(e);
+	}
 }
 
 /* Sends items; reports a non-200 INFO status. Returns 1 if accepted (200). */
 static int send_items(const char *items, const char *what)
 {
-    if (!items) {
-        print_error("cannot build %s", what);
-        return 0;
-    }
-    if (S.verbose)
-        fprintf(stderr, ">>> %s\n", items);
-    int retry = -1;
-    int st = pc_send_xccos(S.c, items, SIP_TIMEOUT_MS, &retry);
-    if (st == 200)
-        return 1;
-    if (st == 503 && retry >= 0)
-        print_error("%s: server busy or backend down (SIP 503, retry after %d s)", what, retry);
-    else if (st == 403)
-        print_error("%s: refused by the server (SIP 403)", what);
-    else if (st == 481)
-        print_error("%s: the chat session is gone (SIP 481); restart pchat", what);
-    else
-        print_error("%s failed: %s", what, pc_last_error(S.ctx));
-    return 0;
+	if(!items) {
+		print_error("cannot build %s", what);
+		return 0;
+	}
+	if(S.verbose)
+		fprintf(stderr, ">>> %s\n", items);
+	int retry = -1;
+	int st = pc_send_xccos(S.c, items, SIP_TIMEOUT_MS, &retry);
+	if(st == 200)
+		return 1;
+	if(st == 503 && retry >= 0)
+		print_error("%s: server busy or backend down (SIP 503, retry after %d s)", what,
+				retry);
+	else if(st == 403)
+		print_error("%s: refused by the server (SIP 403)", what);
+	else if(st == 481)
+		print_error("%s: the chat session is gone (SIP 481); restart pchat", what);
+	else
+		print_error("%s failed: %s", what, pc_last_error(S.ctx));
+	return 0;
 }
 
 /* Sends a command and waits for its reply; NULL (already reported) on failure. */
 static xv_envelope *command(char *items, const char *rpl_id, const char *what)
 {
-    int ok = send_items(items, what);
-    free(items);
-    if (!ok)
-        return NULL;
-    xv_envelope *e = await_reply(rpl_id, REPLY_TIMEOUT_MS);
-    if (!e) {
-        print_error("%s: no %s from the server", what, rpl_id);
-        return NULL;
-    }
-    if (e->resp_code != 200) {
-        print_error("%s failed: %d %s", what, e->resp_code, e->resp_text ? e->resp_text : "");
-        xv_free(e);
-        return NULL;
-    }
-    return e;
+	int ok = send_items(items, what);
+	free(items);
+	if(!ok)
+		return NULL;
+	xv_envelope *e = await_reply(rpl_id, REPLY_TIMEOUT_MS);
+	if(!e) {
+		print_error("%s: no %s from the server", what, rpl_id);
+		return NULL;
+	}
+	if(e->resp_code != 200) {
+		print_error("%s failed: %d %s", what, e->resp_code,
+				e->resp_text ? e->resp_text : "");
+		xv_free(e);
+		return NULL;
+	}
+	return e;
 }
 
 /* ---------- commands ---------- */
 
 static int cmd_rooms(int print)
 {
-    xv_envelope *e = command(xv_item_chansrch(""), "rpl:chansrch", "room list");
-    if (!e)
-        return 0;
-    for (size_t i = 0; i < e->nrooms; i++) {
-        remember_room(e->rooms[i].uri, e->rooms[i].name);
-        if (print)
-            printf("  %-20s %s%s%s\n", e->rooms[i].name ? e->rooms[i].name : "?",
-                   e->rooms[i].uri,
-                   e->rooms[i].description && *e->rooms[i].description ? "  -- " : "",
-                   e->rooms[i].description ? e->rooms[i].description : "");
-    }
-    if (print && e->nrooms == 0)
-        printf("  (no rooms)\n");
-    xv_free(e);
-    return 1;
+	xv_envelope *e = command(xv_item_chansrch(""), "rpl:chansrch", "room list");
+	if(!e)
+		return 0;
+	for(size_t i = 0; i < e->nrooms; i++) {
+		remember_room(e->rooms[i].uri, e->rooms[i].name);
+		if(print)
+			printf("  %-20s %s%s%s\n", e->rooms[i].name ? e->rooms[i].name : "?",
+					e->rooms[i].uri,
+					e->rooms[i].description && *e->rooms[i].description
+							? "  -- "
+							: "",
+					e->rooms[i].description ? e->rooms[i].description : "");
+	}
+	if(print && e->nrooms == 0)
+		printf("  (no rooms)\n");
+	xv_free(e);
+	return 1;
 }
 
 static void cmd_history(int n)
 {
-    if (!S.cur_uri) {
-        print_error("not in a room; /join one first");
-        return;
-    }
-    xv_envelope *e = command(xv_item_bccontext(S.cur_uri, n), "rpl:bccontext", "history");
-    if (!e)
-        return;
-    printf("--- history of <%s> (%zu message%s) ---\n", room_name(S.cur_uri), e->nmsgs,
-           e->nmsgs == 1 ? "" : "s");
-    for (size_t i = 0; i < e->nmsgs; i++)
-        print_post(&e->msgs[i]);
-    printf("--- end of history ---\n");
-    xv_free(e);
+	if(!S.cur_uri) {
+		print_error("not in a room; /join one first");
+		return;
+	}
+	xv_envelope *e = command(xv_item_bccontext(S.cur_uri, n), "rpl:bccontext", "history");
+	if(!e)
+		return;
+	printf("--- history of <%s> (%zu message%s) ---\n", room_name(S.cur_uri), e->nmsgs,
+			e->nmsgs == 1 ? "" : "s");
+	for(size_t i = 0; i < e->nmsgs; i++)
+		print_post(&e->msgs[i]);
+	printf("--- end of history ---\n");
+	xv_free(e);
 }
 
 static void cmd_join(const char *arg)
 {
-    if (!*arg) {
-        print_error("usage: /join NAME|ma-chan://...");
-        return;
-    }
-    const char *uri = NULL;
-    if (strncmp(arg, "ma-chan://", 10) == 0) {
-        uri = arg;
-    } else {
-        uri = find_room_by_name(arg);
-        if (!uri && cmd_rooms(0))
-            uri = find_room_by_name(arg);
-        if (!uri) {
-            print_error("no room named '%s' (see /rooms)", arg);
-            return;
-        }
-    }
-    char *target = strdup(uri);
-    xv_envelope *e = command(xv_item_join(target), "rpl:join", "join");
-    if (!e) {
-        free(target);
-        return;
-    }
-    for (size_t i = 0; i < e->nrooms; i++)
-        remember_room(e->rooms[i].uri, e->rooms[i].name);
-    free(S.cur_uri);
-    S.cur_uri = target;
-    printf("*** joined <%s>", room_name(target));
-    if (e->nusers) {
-        printf(" -- present:");
-        for (size_t i = 0; i < e->nusers; i++)
-            printf(" %s", short_uri(e->users[i]));
-    }
-    printf("\n");
-    xv_free(e);
-    cmd_history(25);
+	if(!*arg) {
+		print_error("usage: /join NAME|ma-chan://...");
+		return;
+	}
+	const char *uri = NULL;
+	if(strncmp(arg, "ma-chan://", 10) == 0) {
+		uri = arg;
+	} else {
+		uri = find_room_by_name(arg);
+		if(!uri && cmd_rooms(0))
+			uri = find_room_by_name(arg);
+		if(!uri) {
+			print_error("no room named '%s' (see /rooms)", arg);
+			return;
+		}
+	}
+	char *target = strdup(uri);
+	xv_envelope *e = command(xv_item_join(target), "rpl:join", "join");
+	if(!e) {
+		free(target);
+		return;
+	}
+	for(size_t i = 0; i < e->nrooms; i++)
+		remember_room(e->rooms[i].uri, e->rooms[i].name);
+	free(S.cur_uri);
+	S.cur_uri = target;
+	printf("*** joined <%s>", room_name(target));
+	if(e->nusers) {
+		printf(" -- present:");
+		for(size_t i = 0; i < e->nusers; i++)
+			printf(" %s", short_uri(e->users[i]));
+	}
+	printf("\n");
+	xv_free(e);
+	cmd_history(25);
 }
 
 static void cmd_part(void)
 {
-    if (!S.cur_uri) {
-        print_error("not in a room");
-        return;
-    }
-    xv_envelope *e = command(xv_item_part(S.cur_uri), "rpl:part", "part");
-    if (!e)
-        return;
-    printf("*** left <%s>\n", room_name(S.cur_uri));
-    free(S.cur_uri);
-    S.cur_uri = NULL;
-    xv_free(e);
+	if(!S.cur_uri) {
+		print_error("not in a room");
+		return;
+	}
+	xv_envelope *e = command(xv_item_part(S.cur_uri), "rpl:part", "part");
+	if(!e)
+		return;
+	printf("*** left <%s>\n", room_name(S.cur_uri));
+	free(S.cur_uri);
+	S.cur_uri = NULL;
+	xv_free(e);
 }
 
 static void post(const char *text)
 {
-    if (!S.cur_uri) {
-        print_error("not in a room; /join one first (or /help)");
-        return;
-    }
-    /* XML 1.0 allows no C0 control characters but tab, LF and CR: blank them out. */
-    char *clean = strdup(text);
-    if (!clean)
-        return;
-    for (char *p = clean; *p; p++)
-        if ((unsigned char)*p < 0x20 && *p != '\t')
-            *p = ' ';
-    char *items = xv_item_grpchat(S.cur_uri, S.user_uri, NULL, clean);
-    if (!send_items(items, "post"))
-        print_error("message not delivered to <%s>: %s", room_name(S.cur_uri), clean);
-    free(items);
-    free(clean);
+	if(!S.cur_uri) {
+		print_error("not in a room; /join one first (or /help)");
+		return;
+	}
+	/* XML 1.0 allows no C0 control characters but tab, LF and CR: blank them out. */
+	char *clean = strdup(text);
+	if(!clean)
+		return;
+	for(char *p = clean; *p; p++)
+		if((unsigned char)*p < 0x20 && *p != '\t')
+			*p = ' ';
+	char *items = xv_item_grpchat(S.cur_uri, S.user_uri, NULL, clean);
+	if(!send_items(items, "post"))
+		print_error("message not delivered to <%s>: %s", room_name(S.cur_uri), clean);
+	free(items);
+	free(clean);
 }
 
 /* Returns 0 to quit. */
 static int handle_line(char *line)
 {
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    if (n == 0)
-        return 1;
-    if (line[0] != '/') {
-        post(line);
-        return 1;
-    }
-    char *arg = line + 1;
-    char *cmd = strsep(&arg, " \t");
-    if (!arg)
-        arg = "";
-    while (*arg == ' ' || *arg == '\t')
-        arg++;
-    if (!strcmp(cmd, "quit") || !strcmp(cmd, "exit"))
-        return 0;
-    if (!strcmp(cmd, "rooms"))
-        cmd_rooms(1);
-    else if (!strcmp(cmd, "join"))
-        cmd_join(arg);
-    else if (!strcmp(cmd, "history")) {
-        int k = *arg ? atoi(arg) : 25;
-        cmd_history(k > 0 ? k : 25);
-    } else if (!strcmp(cmd, "part"))
-        cmd_part();
-    else if (!strcmp(cmd, "help"))
-        usage(stdout);
-    else if (cmd[0] == '/') /* "//text" posts "/text" */
-        post(line + 1);
-    else
-        print_error("unknown command /%s (try /help)", cmd);
-    return 1;
+	size_t n = strlen(line);
+	while(n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if(n == 0)
+		return 1;
+	if(line[0] != '/') {
+		post(line);
+		return 1;
+	}
+	char *arg = line + 1;
+	char *cmd = strsep(&arg, " \t");
+	if(!arg)
+		arg = "";
+	while(*arg == ' ' || *arg == '\t')
+		arg++;
+	if(!strcmp(cmd, "quit") || !strcmp(cmd, "exit"))
+		return 0;
+	if(!strcmp(cmd, "rooms"))
+		cmd_rooms(1);
+	else if(!strcmp(cmd, "join"))
+		cmd_join(arg);
+	else if(!strcmp(cmd, "history")) {
+		int k = *arg ? atoi(arg) : 25;
+		cmd_history(k > 0 ? k : 25);
+	} else if(!strcmp(cmd, "part"))
+		cmd_part();
+	else if(!strcmp(cmd, "help"))
+		usage(stdout);
+	else if(cmd[0] == '/') /* "//text" posts "/text" */
+		post(line + 1);
+	else
+		print_error("unknown command /%s (try /help)", cmd);
+	return 1;
 }
 
 /* Handles the complete lines in buf[0..*used) (all of it at EOF, or when the buffer is
@@ -419,208 +423,211 @@ static int handle_line(char *line)
  * Returns 0 when a line asked to quit. */
 static int process_input(char *buf, size_t *used, size_t cap, int eof)
 {
-    size_t off = 0;
-    int go = 1;
-    while (go && off < *used) {
-        char *nl = memchr(buf + off, '\n', *used - off);
-        size_t end;
-        if (nl)
-            end = (size_t)(nl - buf);
-        else if (eof || (off == 0 && *used >= cap - 1))
-            end = *used;
-        else
-            break;
-        buf[end] = '\0';
-        go = handle_line(buf + off);
-        off = end + 1 > *used ? *used : end + 1;
-    }
-    if (!go)
-        off = *used;
-    memmove(buf, buf + off, *used - off);
-    *used -= off;
-    return go;
+	size_t off = 0;
+	int go = 1;
+	while(go && off < *used) {
+		char *nl = memchr(buf + off, '\n', *used - off);
+		size_t end;
+		if(nl)
+			end = (size_t)(nl - buf);
+		else if(eof || (off == 0 && *used >= cap - 1))
+			end = *used;
+		else
+			break;
+		buf[end] = '\0';
+		go = handle_line(buf + off);
+		off = end + 1 > *used ? *used : end + 1;
+	}
+	if(!go)
+		off = *used;
+	memmove(buf, buf + off, *used - off);
+	*used -= off;
+	return go;
 }
 
 /* ---------- session ---------- */
 
 static pc_client *open_session(const char *chat_uri)
 {
-    int st = 0;
-    pc_client *c = pc_open(S.ctx, S.user_uri, chat_uri, S.server, S.transport, SIP_TIMEOUT_MS,
-                           &st);
-    if (!c)
-        print_error("cannot open a chat session with %s via %s (%s): %s", chat_uri, S.server,
-                    S.transport, pc_last_error(S.ctx));
-    (void)st;
-    return c;
+	int st = 0;
+	pc_client *c = pc_open(
+			S.ctx, S.user_uri, chat_uri, S.server, S.transport, SIP_TIMEOUT_MS, &st);
+	if(!c)
+		print_error("cannot open a chat session with %s via %s (%s): %s", chat_uri,
+				S.server, S.transport, pc_last_error(S.ctx));
+	(void)st;
+	return c;
 }
 
 /* cmd:requri on the lookup URI; re-INVITE the channel URI it names if it differs. */
 static int connect_chat(const char *lookup_uri)
 {
-    S.c = open_session(lookup_uri);
-    if (!S.c)
-        return 0;
-    xv_envelope *e = command(xv_item_requri(), "rpl:requri", "channel lookup");
-    if (!e) {
-        print_error("continuing on %s", lookup_uri);
-        return 1;
-    }
-    const char *chan = e->nusers ? e->users[0] : NULL;
-    if (chan && strncasecmp(chan, "sip:", 4) == 0 && strcasecmp(chan, lookup_uri) != 0) {
-        char *target = strdup(chan);
-        pc_close(S.c, 2000);
-        S.c = open_session(target);
-        free(target);
-    }
-    xv_free(e);
-    return S.c != NULL;
+	S.c = open_session(lookup_uri);
+	if(!S.c)
+		return 0;
+	xv_envelope *e = command(xv_item_requri(), "rpl:requri", "channel lookup");
+	if(!e) {
+		print_error("continuing on %s", lookup_uri);
+		return 1;
+	}
+	const char *chan = e->nusers ? e->users[0] : NULL;
+	if(chan && strncasecmp(chan, "sip:", 4) == 0 && strcasecmp(chan, lookup_uri) != 0) {
+		char *target = strdup(chan);
+		pc_close(S.c, 2000);
+		S.c = open_session(target);
+		free(target);
+	}
+	xv_free(e);
+	return S.c != NULL;
 }
 
 static char *normalise_user(const char *user, const char *domain)
 {
-    char *u = NULL;
-    if (strncmp(user, "sip:", 4) == 0)
-        u = strdup(user);
-    else if (strchr(user, '@')) {
-        if (asprintf(&u, "sip:%s", user) < 0)
-            u = NULL;
-    } else if (asprintf(&u, "sip:%s@%s", user, domain) < 0)
-        u = NULL;
-    return u;
+	char *u = NULL;
+	if(strncmp(user, "sip:", 4) == 0)
+		u = strdup(user);
+	else if(strchr(user, '@')) {
+		if(asprintf(&u, "sip:%s", user) < 0)
+			u = NULL;
+	} else if(asprintf(&u, "sip:%s@%s", user, domain) < 0)
+		u = NULL;
+	return u;
 }
 
 int main(int argc, char **argv)
 {
-    const char *user = NULL, *domain = "example.com", *chat_uri = NULL;
-    double linger = 2.0;
-    S.server = "127.0.0.1:5060";
-    S.transport = "tcp";
+	const char *user = NULL, *domain = "example.com", *chat_uri = NULL;
+	double linger = 2.0;
+	S.server = "127.0.0.1:5060";
+	S.transport = "tcp";
 
-    static const struct option opts[] = {
-        {"user", required_argument, NULL, 'u'},      {"domain", required_argument, NULL, 'd'},
-        {"server", required_argument, NULL, 's'},    {"chat-uri", required_argument, NULL, 'c'},
-        {"transport", required_argument, NULL, 't'}, {"linger", required_argument, NULL, 'l'},
-        {"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int o;
-    while ((o = getopt_long(argc, argv, "u:d:s:c:t:l:vh", opts, NULL)) != -1) {
-        switch (o) {
-        case 'u': user = optarg; break;
-        case 'd': domain = optarg; break;
-        case 's': S.server = optarg; break;
-        case 'c': chat_uri = optarg; break;
-        case 't': S.transport = optarg; break;
-        case 'l': {
-            char *end;
-            linger = strtod(optarg, &end);
-            if (*end || linger < 0) {
-                fprintf(stderr, "pchat: bad --linger '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        }
-        case 'v': S.verbose++; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind != argc || !user || !*user || !*domain) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(S.transport, "tcp") != 0 && strcmp(S.transport, "udp") != 0) {
-        fprintf(stderr, "pchat: --transport must be tcp or udp\n");
-        return 2;
-    }
-    S.user_uri = normalise_user(user, domain);
-    char *default_chat = NULL;
-    if (!chat_uri) {
-        if (asprintf(&default_chat, "sip:pchat@%s", domain) < 0)
-            return 1;
-        chat_uri = default_chat;
-    }
-    if (!S.user_uri)
-        return 1;
+	static const struct option opts[] = {{"user", required_argument, NULL, 'u'},
+			{"domain", required_argument, NULL, 'd'},
+			{"server", required_argument, NULL, 's'},
+			{"chat-uri", required_argument, NULL, 'c'},
+			{"transport", required_argument, NULL, 't'},
+			{"linger", required_argument, NULL, 'l'},
+			{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
+			{NULL, 0, NULL, 0}};
+	int o;
+	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:vh", opts, NULL)) != -1) {
+		switch(o) {
+			case 'u': user = optarg; break;
+			case 'd': domain = optarg; break;
+			case 's': S.server = optarg; break;
+			case 'c': chat_uri = optarg; break;
+			case 't': S.transport = optarg; break;
+			case 'l': {
+				char *end;
+				linger = strtod(optarg, &end);
+				if(*end || linger < 0) {
+					fprintf(stderr, "pchat: bad --linger '%s'\n", optarg);
+					return 2;
+				}
+				break;
+			}
+			case 'v': S.verbose++; break;
+			case 'h': usage(stdout); return 0;
+			default: usage(stderr); return 2;
+		}
+	}
+	if(optind != argc || !user || !*user || !*domain) {
+		usage(stderr);
+		return 2;
+	}
+	if(strcmp(S.transport, "tcp") != 0 && strcmp(S.transport, "udp") != 0) {
+		fprintf(stderr, "pchat: --transport must be tcp or udp\n");
+		return 2;
+	}
+	S.user_uri = normalise_user(user, domain);
+	char *default_chat = NULL;
+	if(!chat_uri) {
+		if(asprintf(&default_chat, "sip:pchat@%s", domain) < 0)
+			return 1;
+		chat_uri = default_chat;
+	}
+	if(!S.user_uri)
+		return 1;
 
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    S.interactive = isatty(STDIN_FILENO);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	S.interactive = isatty(STDIN_FILENO);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-    if (S.verbose > 1)
-        pc_set_sofia_log_level(9);
-    S.ctx = pc_context_new();
-    if (!S.ctx) {
-        print_error("cannot initialise the SIP stack");
-        return 1;
-    }
-    if (!connect_chat(chat_uri)) {
-        pc_context_free(S.ctx);
-        return 1;
-    }
-    printf("*** connected to %s as %s (/help for commands)\n", pc_chat_uri(S.c),
-           short_uri(S.user_uri));
+	if(S.verbose > 1)
+		pc_set_sofia_log_level(9);
+	S.ctx = pc_context_new();
+	if(!S.ctx) {
+		print_error("cannot initialise the SIP stack");
+		return 1;
+	}
+	if(!connect_chat(chat_uri)) {
+		pc_context_free(S.ctx);
+		return 1;
+	}
+	printf("*** connected to %s as %s (/help for commands)\n", pc_chat_uri(S.c),
+			short_uri(S.user_uri));
 
-    char buf[8192];
-    size_t used = 0;
-    int eof = 0, quit = 0, lost = 0;
-    while (!quit && !eof && !stop_flag) {
-        if (!pc_is_up(S.c)) {
-            lost = 1;
-            break;
-        }
-        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-        int r = poll(&p, 1, 0);
-        if (r > 0) {
-            ssize_t k = read(STDIN_FILENO, buf + used, sizeof buf - 1 - used);
-            if (k < 0 && errno != EINTR && errno != EAGAIN)
-                eof = 1;
-            else if (k == 0)
-                eof = 1;
-            else if (k > 0)
-                used += (size_t)k;
-            if (!process_input(buf, &used, sizeof buf, eof))
-                quit = 1;
-        }
-        if (!pc_is_up(S.c))
-            continue;
-        pc_run(S.ctx, 50);
-        drain_incoming();
-    }
+	char buf[8192];
+	size_t used = 0;
+	int eof = 0, quit = 0, lost = 0;
+	while(!quit && !eof && !stop_flag) {
+		if(!pc_is_up(S.c)) {
+			lost = 1;
+			break;
+		}
+		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+		int r = poll(&p, 1, 0);
+		if(r > 0) {
+			ssize_t k = read(STDIN_FILENO, buf + used, sizeof buf - 1 - used);
+			if(k < 0 && errno != EINTR && errno != EAGAIN)
+				eof = 1;
+			else if(k == 0)
+				eof = 1;
+			else if(k > 0)
+				used += (size_t)k;
+			if(!process_input(buf, &used, sizeof buf, eof))
+				quit = 1;
+		}
+		if(!pc_is_up(S.c))
+			continue;
+		pc_run(S.ctx, 50);
+		drain_incoming();
+	}
 
-    if (eof && !quit && !stop_flag && pc_is_up(S.c)) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        for (;;) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            double el = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-            if (el >= linger || stop_flag || !pc_is_up(S.c))
-                break;
-            pc_run(S.ctx, 50);
-            drain_incoming();
-        }
-    }
-    drain_incoming();
-    if (lost || pc_peer_hung_up(S.c)) {
-        print_error("the server ended the chat session");
-        lost = 1;
-    }
-    pc_close(S.c, 2000);
-    S.c = NULL;
-    pc_context_free(S.ctx);
-    printf("*** bye\n");
-    for (size_t i = 0; i < S.nrooms; i++) {
-        free(S.rooms[i].uri);
-        free(S.rooms[i].name);
-    }
-    free(S.rooms);
-    free(S.cur_uri);
-    free(S.user_uri);
-    free(default_chat);
-    return lost ? 1 : 0;
+	if(eof && !quit && !stop_flag && pc_is_up(S.c)) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for(;;) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			double el = (double)(t1.tv_sec - t0.tv_sec) +
+					(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			if(el >= linger || stop_flag || !pc_is_up(S.c))
+				break;
+			pc_run(S.ctx, 50);
+			drain_incoming();
+		}
+	}
+	drain_incoming();
+	if(lost || pc_peer_hung_up(S.c)) {
+		print_error("the server ended the chat session");
+		lost = 1;
+	}
+	pc_close(S.c, 2000);
+	S.c = NULL;
+	pc_context_free(S.ctx);
+	printf("*** bye\n");
+	for(size_t i = 0; i < S.nrooms; i++) {
+		free(S.rooms[i].uri);
+		free(S.rooms[i].name);
+	}
+	free(S.rooms);
+	free(S.cur_uri);
+	free(S.user_uri);
+	free(default_chat);
+	return lost ? 1 : 0;
 }

@@ -24,8 +24,8 @@ void pc_context_free(pc_context *);
  * "tcp" (default when NULL) or "udp"; waits up to timeout_ms for the final response.
  * Returns NULL and sets *status to the SIP status (408 on timeout, 0 on local failure)
  * on failure; on success *status is 200. */
-pc_client *pc_open(pc_context *, const char *user_uri, const char *chat_uri,
-                   const char *proxy, const char *transport, int timeout_ms, int *status);
+pc_client *pc_open(pc_context *, const char *user_uri, const char *chat_uri, const char *proxy,
+		const char *transport, int timeout_ms, int *status);
 
 /* Sends one INFO (Content-Type: text/plain) with this body; waits for its final
  * response; returns the SIP status (408 on timeout, 481 without sending if the dialog is

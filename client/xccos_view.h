@@ -13,47 +13,47 @@
 #define XV_NS "urn:parlano:xml:ns:xccos"
 
 typedef enum {
-    XV_NONE = 0,  /* envelope without items */
-    XV_CMD,
-    XV_RPL,
-    XV_NTC,
-    XV_GRPCHAT,
-    XV_OTHER
+	XV_NONE = 0, /* envelope without items */
+	XV_CMD,
+	XV_RPL,
+	XV_NTC,
+	XV_GRPCHAT,
+	XV_OTHER
 } xv_kind;
 
 typedef struct {
-    char *uri;          /* chanib@uri, or ma-chan://aib@domain/aib@value for ntc:join */
-    char *name;         /* chanib@name (may be NULL) */
-    char *description;  /* chanib@description (may be NULL) */
-    char *topic;        /* chanib@topic (may be NULL) */
+	char *uri;	   /* chanib@uri, or ma-chan://aib@domain/aib@value for ntc:join */
+	char *name;	   /* chanib@name (may be NULL) */
+	char *description; /* chanib@description (may be NULL) */
+	char *topic;	   /* chanib@topic (may be NULL) */
 } xv_room;
 
 typedef struct {
-    char *chan_uri;     /* chanUri */
-    char *author;       /* author */
-    char *ts;           /* ts */
-    char *text;         /* decoded text of the first <chat> child ("" if none) */
+	char *chan_uri; /* chanUri */
+	char *author;	/* author */
+	char *ts;	/* ts */
+	char *text;	/* decoded text of the first <chat> child ("" if none) */
 } xv_msg;
 
 typedef struct {
-    xv_kind kind;       /* kind of the first item */
-    char *envid;        /* xccos@envid */
-    char *id;           /* item@id: "rpl:join", "ntc:part", "grpchat", ... */
-    char *seqid;        /* item@seqid */
-    int resp_code;      /* rpl/ntc resp@code; -1 if no resp element */
-    char *resp_text;    /* resp text (may be NULL) */
-    char *cmd_seqid;    /* commandid@seqid (rpl only; may be NULL) */
-    char *cmd_envid;    /* commandid@envid (rpl only; may be NULL) */
-    xv_msg chat;        /* the grpchat itself when kind == XV_GRPCHAT */
-    xv_room *rooms;     /* chanib children of data (join/bjoin/chansrch/part/bccontext/
+	xv_kind kind;	 /* kind of the first item */
+	char *envid;	 /* xccos@envid */
+	char *id;	 /* item@id: "rpl:join", "ntc:part", "grpchat", ... */
+	char *seqid;	 /* item@seqid */
+	int resp_code;	 /* rpl/ntc resp@code; -1 if no resp element */
+	char *resp_text; /* resp text (may be NULL) */
+	char *cmd_seqid; /* commandid@seqid (rpl only; may be NULL) */
+	char *cmd_envid; /* commandid@envid (rpl only; may be NULL) */
+	xv_msg chat;	 /* the grpchat itself when kind == XV_GRPCHAT */
+	xv_room *rooms;	 /* chanib children of data (join/bjoin/chansrch/part/bccontext/
                            ntc:part), or the rooms of ntc:join/ntc:bjoin aib children */
-    size_t nrooms;
-    char **users;       /* uib@uri: under data (rpl:join, rpl:requri, ntc:join) or under
+	size_t nrooms;
+	char **users; /* uib@uri: under data (rpl:join, rpl:requri, ntc:join) or under
                            the first chanib (ntc:part) */
-    size_t nusers;
-    xv_msg *msgs;       /* rpl:bccontext: msg[@id="grpchat"] of the first chanib */
-    size_t nmsgs;
-    size_t nitems;      /* number of item elements in the envelope */
+	size_t nusers;
+	xv_msg *msgs; /* rpl:bccontext: msg[@id="grpchat"] of the first chanib */
+	size_t nmsgs;
+	size_t nitems; /* number of item elements in the envelope */
 } xv_envelope;
 
 /* Parse one envelope. Returns NULL if the body is not well-formed XML or its root is not
@@ -81,8 +81,7 @@ char *xv_item_join(const char *chan_uri);
 char *xv_item_part(const char *chan_uri);
 char *xv_item_bccontext(const char *chan_uri, int last);
 /* author may be NULL (then omitted); ts may be NULL (then now). */
-char *xv_item_grpchat(const char *chan_uri, const char *author, const char *ts,
-                      const char *text);
+char *xv_item_grpchat(const char *chan_uri, const char *author, const char *ts, const char *text);
 /* <cmd id="cmd:NAME" seqid="1"><data/></cmd>, for commands without arguments. */
 char *xv_item_cmd(const char *name);
 

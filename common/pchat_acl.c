@@ -15,9 +15,9 @@ static const char *user_domain(const char *user)
 
 int acl_principal_matches(const char *p, const char *user)
 {
-	if (!p || !user || !*p)
+	if(!p || !user || !*p)
 		return 0;
-	if (strchr(p, '@')) /* one user */
+	if(strchr(p, '@')) /* one user */
 		return strcasecmp(p, user) == 0;
 	const char *d = user_domain(user);
 	return d && strcasecmp(p, d) == 0;
@@ -25,8 +25,8 @@ int acl_principal_matches(const char *p, const char *user)
 
 int acl_list_matches(const struct acl_list *l, const char *user)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (acl_principal_matches(l->v[i], user))
+	for(size_t i = 0; i < l->n; i++)
+		if(acl_principal_matches(l->v[i], user))
 			return 1;
 	return 0;
 }
@@ -34,23 +34,23 @@ int acl_list_matches(const struct acl_list *l, const char *user)
 int acl_is_member(const struct acl_room *r, const char *user)
 {
 	return acl_list_matches(&r->members, user) || acl_list_matches(&r->managers, user) ||
-		acl_list_matches(&r->presenters, user);
+			acl_list_matches(&r->presenters, user);
 }
 
 unsigned acl_rights(const struct acl_room *r, const char *user)
 {
-	if (acl_list_matches(&r->denied, user) || !acl_list_matches(&r->allowed, user))
+	if(acl_list_matches(&r->denied, user) || !acl_list_matches(&r->allowed, user))
 		return 0;
 	int member = acl_is_member(r, user);
 	unsigned rights = 0;
-	if (r->privacy != ACL_SECRET || member)
+	if(r->privacy != ACL_SECRET || member)
 		rights |= ACL_SEE;
-	if (!r->disabled && (r->privacy == ACL_OPEN || member)) {
+	if(!r->disabled && (r->privacy == ACL_OPEN || member)) {
 		rights |= ACL_JOIN;
-		if (r->type != ACL_AUDITORIUM || acl_list_matches(&r->presenters, user))
+		if(r->type != ACL_AUDITORIUM || acl_list_matches(&r->presenters, user))
 			rights |= ACL_POST;
 	}
-	if (acl_list_matches(&r->managers, user))
+	if(acl_list_matches(&r->managers, user))
 		rights |= ACL_MANAGE | ACL_SEE;
 	return rights;
 }
@@ -59,7 +59,7 @@ int acl_may_create(const struct acl_list *allowed, const struct acl_list *denied
 		const struct acl_list *creators, const char *user)
 {
 	return !acl_list_matches(denied, user) && acl_list_matches(allowed, user) &&
-		acl_list_matches(creators, user);
+			acl_list_matches(creators, user);
 }
 
 static const char *const privacy_names[] = {"open", "closed", "secret"};
@@ -67,8 +67,8 @@ static const char *const type_names[] = {"normal", "auditorium"};
 
 static int name_index(const char *const *names, size_t n, const char *s)
 {
-	for (size_t i = 0; s && i < n; i++)
-		if (strcasecmp(names[i], s) == 0)
+	for(size_t i = 0; s && i < n; i++)
+		if(strcasecmp(names[i], s) == 0)
 			return (int)i;
 	return -1;
 }

@@ -40,8 +40,8 @@ struct acl_room {
 	enum acl_privacy privacy;
 	enum acl_type type;
 	int disabled;
-	struct acl_list members, managers, presenters;   /* the room's */
-	struct acl_list allowed, denied;                  /* its category's */
+	struct acl_list members, managers, presenters; /* the room's */
+	struct acl_list allowed, denied;	       /* its category's */
 };
 
 /* Rights, as bits. */

@@ -85,9 +85,9 @@ static inline void pchat_frame_header(unsigned char *hdr, uint8_t type, uint32_t
 }
 
 enum pchat_frame_status {
-	PCHAT_FRAME_OK = 1,         /* one frame decoded; *used bytes consumed */
+	PCHAT_FRAME_OK = 1,	    /* one frame decoded; *used bytes consumed */
 	PCHAT_FRAME_INCOMPLETE = 0, /* need more bytes */
-	PCHAT_FRAME_BAD = -1,       /* malformed: wrong version, length or reserved bits */
+	PCHAT_FRAME_BAD = -1,	    /* malformed: wrong version, length or reserved bits */
 };
 
 /*
@@ -95,8 +95,8 @@ enum pchat_frame_status {
  * frame's payload points into buf and *used is the number of bytes the frame took.
  * A peer that sends PCHAT_FRAME_BAD must be disconnected: the stream cannot be resynced.
  */
-static inline int pchat_frame_decode(const unsigned char *buf, size_t len,
-		struct pchat_frame *f, size_t *used)
+static inline int pchat_frame_decode(
+		const unsigned char *buf, size_t len, struct pchat_frame *f, size_t *used)
 {
 	uint32_t flen;
 	if(len < 4)
@@ -122,8 +122,8 @@ static inline int pchat_frame_decode(const unsigned char *buf, size_t len,
  * fields[0..PCHAT_OPEN_NFIELDS) (pointing into payload) or -1 if a field is missing
  * or not terminated.  Extra trailing fields are ignored, so later versions may add some.
  */
-static inline int pchat_open_split(const char *payload, uint32_t len,
-		const char *fields[PCHAT_OPEN_NFIELDS])
+static inline int pchat_open_split(
+		const char *payload, uint32_t len, const char *fields[PCHAT_OPEN_NFIELDS])
 {
 	uint32_t pos = 0;
 	int i;

@@ -11,10 +11,10 @@
 
 enum pchat_setting {
 	PS_DEFAULT_CHAT_HISTORY,     /* messages given when a client asks for none */
-	PS_MAX_FILE_SIZE_KB,         /* largest file post */
+	PS_MAX_FILE_SIZE_KB,	     /* largest file post */
 	PS_PARTICIPANT_UPDATE_LIMIT, /* rooms with more present users: no roster notices */
-	PS_MESSAGE_SIZE_LIMIT,       /* longest post, bytes of chat text */
-	PS_SEARCH_LIMIT,             /* most rooms one chansrch returns */
+	PS_MESSAGE_SIZE_LIMIT,	     /* longest post, bytes of chat text */
+	PS_SEARCH_LIMIT,	     /* most rooms one chansrch returns */
 	PS_N
 };
 
@@ -22,12 +22,12 @@ static const struct pchat_setting_def {
 	const char *name;
 	long long min, max, dflt;
 } pchat_settings[PS_N] = {
-	[PS_DEFAULT_CHAT_HISTORY] = {"DefaultChatHistory", 1, 500, 30},
-	[PS_MAX_FILE_SIZE_KB] = {"MaxFileSizeKB", 1, 1000000, 20000},
-	[PS_PARTICIPANT_UPDATE_LIMIT] = {"ParticipantUpdateLimit", 1, 100000, 75},
-	/* a post must fit in one XCCOS envelope (pchatd's --xml-max-bytes, 64 KiB) */
-	[PS_MESSAGE_SIZE_LIMIT] = {"MessageSizeLimit", 1, 32768, 8192},
-	[PS_SEARCH_LIMIT] = {"SearchLimit", 1, 10000, 100},
+		[PS_DEFAULT_CHAT_HISTORY] = {"DefaultChatHistory", 1, 500, 30},
+		[PS_MAX_FILE_SIZE_KB] = {"MaxFileSizeKB", 1, 1000000, 20000},
+		[PS_PARTICIPANT_UPDATE_LIMIT] = {"ParticipantUpdateLimit", 1, 100000, 75},
+		/* a post must fit in one XCCOS envelope (pchatd's --xml-max-bytes, 64 KiB) */
+		[PS_MESSAGE_SIZE_LIMIT] = {"MessageSizeLimit", 1, 32768, 8192},
+		[PS_SEARCH_LIMIT] = {"SearchLimit", 1, 10000, 100},
 };
 
 #endif

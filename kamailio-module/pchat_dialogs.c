@@ -38,9 +38,9 @@ int pchat_sessions_init(void)
 	/* Ids must not repeat across restarts of Kamailio while the backend keeps
 	 * running, so they start from the clock; each link process takes the ids that
 	 * are its index modulo link_processes (pchat_link_of_session). */
-	last_session_id = ((uint64_t)time(NULL) << 20) / (uint64_t)pchat_link_processes
-					  * (uint64_t)pchat_link_processes
-					  + (uint64_t)pchat_link_index;
+	last_session_id = ((uint64_t)time(NULL) << 20) / (uint64_t)pchat_link_processes *
+					(uint64_t)pchat_link_processes +
+			(uint64_t)pchat_link_index;
 	return 0;
 }
 
@@ -72,10 +72,11 @@ struct pchat_session *pchat_session_create(const struct pchat_event *ev)
 
 	make_local_tag(tag);
 	/* one block: the struct, then every string NUL-terminated */
-	s = calloc(1, sizeof(*s) + ev->call_id.len + ev->from_tag.len + LOCAL_TAG_LEN
-						  + ev->from_uri.len + ev->to_uri.len + ev->contact.len
-						  + ev->src_uri.len + ev->identity.len + ev->epid.len
-						  + ev->user_agent.len + 10);
+	s = calloc(1,
+			sizeof(*s) + ev->call_id.len + ev->from_tag.len + LOCAL_TAG_LEN +
+					ev->from_uri.len + ev->to_uri.len + ev->contact.len +
+					ev->src_uri.len + ev->identity.len + ev->epid.len +
+					ev->user_agent.len + 10);
 	if(s == NULL) {
 		LM_ERR("out of memory for a new session\n");
 		return NULL;
@@ -120,19 +121,19 @@ static int str_eq(const str *a, const str *b)
 	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
 }
 
-struct pchat_session *pchat_session_by_dialog(const str *call_id, const str *remote_tag,
-		const str *local_tag)
+struct pchat_session *pchat_session_by_dialog(
+		const str *call_id, const str *remote_tag, const str *local_tag)
 {
 	struct pchat_session *s;
 	for(s = by_dialog[dialog_bucket(call_id, remote_tag)]; s; s = s->next_by_dialog)
-		if(str_eq(&s->call_id, call_id) && str_eq(&s->remote_tag, remote_tag)
-				&& str_eq(&s->local_tag, local_tag))
+		if(str_eq(&s->call_id, call_id) && str_eq(&s->remote_tag, remote_tag) &&
+				str_eq(&s->local_tag, local_tag))
 			return s;
 	return NULL;
 }
 
-static void unlink_session(struct pchat_session **head, struct pchat_session *s,
-		int by_dialog_chain)
+static void unlink_session(
+		struct pchat_session **head, struct pchat_session *s, int by_dialog_chain)
 {
 	struct pchat_session **pp = head;
 	while(*pp && *pp != s)
@@ -170,8 +171,8 @@ static void info_completed(struct cell *t, int type, struct tmcb_params *ps)
 	(void)type;
 	if(ps->code != 481 && ps->code != 487 && ps->code != 408)
 		return;
-	LM_INFO("session %llu answered our INFO with %d: ending it\n",
-			(unsigned long long)id, ps->code);
+	LM_INFO("session %llu answered our INFO with %d: ending it\n", (unsigned long long)id,
+			ps->code);
 	ev = pchat_event_new(PCHAT_EV_DEAD, NULL, 0);
 	if(ev == NULL)
 		return;
@@ -200,8 +201,8 @@ int pchat_session_send_info(struct pchat_session *s, const char *body, int len)
 	dlg.dst_uri = s->dst_uri;
 	dlg.state = DLG_CONFIRMED;
 	dlg.send_sock = s->sock;
-	set_uac_req(&uac_r, &method, &headers, &b, &dlg, TMCB_LOCAL_COMPLETED,
-			info_completed, (void *)(uintptr_t)s->id);
+	set_uac_req(&uac_r, &method, &headers, &b, &dlg, TMCB_LOCAL_COMPLETED, info_completed,
+			(void *)(uintptr_t)s->id);
 	if(pchat_tmb.t_request_within(&uac_r) < 0) {
 		LM_ERR("cannot send INFO to session %llu\n", (unsigned long long)s->id);
 		return -1;

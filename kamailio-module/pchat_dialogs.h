@@ -16,12 +16,12 @@
 struct pchat_session {
 	uint64_t id;
 	str call_id;
-	str remote_tag;    /* the client's From tag */
-	str local_tag;     /* our To tag */
-	str remote_uri;    /* the client's From URI */
-	str local_uri;     /* the chat URI the client invited */
+	str remote_tag;	   /* the client's From tag */
+	str local_tag;	   /* our To tag */
+	str remote_uri;	   /* the client's From URI */
+	str local_uri;	   /* the chat URI the client invited */
 	str remote_target; /* the client's Contact */
-	str dst_uri;       /* where the client's requests came from (reuses its TCP) */
+	str dst_uri;	   /* where the client's requests came from (reuses its TCP) */
 	str identity;
 	str epid;
 	str user_agent;
@@ -37,8 +37,8 @@ int pchat_sessions_init(void);
 struct pchat_session *pchat_session_create(const struct pchat_event *invite);
 struct pchat_session *pchat_session_by_id(uint64_t id);
 /* Finds the session of an in-dialog request (Call-ID, From tag, To tag). */
-struct pchat_session *pchat_session_by_dialog(const str *call_id, const str *remote_tag,
-		const str *local_tag);
+struct pchat_session *pchat_session_by_dialog(
+		const str *call_id, const str *remote_tag, const str *local_tag);
 void pchat_session_destroy(struct pchat_session *s);
 /* Calls fn for every session (fn may destroy the session it is given). */
 void pchat_sessions_foreach(void (*fn)(struct pchat_session *, void *), void *arg);

@@ -59,11 +59,10 @@ int pchat_link_of_session(uint64_t id)
 static int link_of_event(const struct pchat_event *ev)
 {
 	return ev->kind == PCHAT_EV_DEAD ? pchat_link_of_session(ev->session)
-									 : pchat_link_of_call_id(&ev->call_id);
+					 : pchat_link_of_call_id(&ev->call_id);
 }
 
-struct pchat_event *pchat_event_new(enum pchat_event_kind kind, const str *fields[],
-		int nfields)
+struct pchat_event *pchat_event_new(enum pchat_event_kind kind, const str *fields[], int nfields)
 {
 	struct pchat_event *ev;
 	str *dst[PCHAT_FLD_COUNT];

@@ -63,8 +63,8 @@ static uint64_t now_ms(void)
 
 /* ---- answering suspended transactions -------------------------------------- */
 
-static void reply_ident(unsigned int hash_index, unsigned int label, int code,
-		const char *reason, const char *hdrs, const char *body, const str *to_tag)
+static void reply_ident(unsigned int hash_index, unsigned int label, int code, const char *reason,
+		const char *hdrs, const char *body, const str *to_tag)
 {
 	struct cell *t;
 	str r = {(char *)reason, (int)strlen(reason)};
@@ -146,15 +146,15 @@ static void pending_expire(int all)
 
 /* ---- frames to the backend ------------------------------------------------------ */
 
-static int send_frame(uint8_t type, uint32_t token, uint64_t session, const char *payload,
-		size_t len)
+static int send_frame(
+		uint8_t type, uint32_t token, uint64_t session, const char *payload, size_t len)
 {
 	unsigned char hdr[PCHAT_FRAME_HEADER];
 	if(!backend_connected || len > (size_t)PCHAT_FRAME_MAX_PAYLOAD)
 		return -1;
 	pchat_frame_header(hdr, type, token, session, (uint32_t)len);
-	if(bufferevent_write(backend, hdr, sizeof(hdr)) < 0
-			|| (len && bufferevent_write(backend, payload, len) < 0))
+	if(bufferevent_write(backend, hdr, sizeof(hdr)) < 0 ||
+			(len && bufferevent_write(backend, payload, len) < 0))
 		return -1;
 	return 0;
 }
@@ -218,8 +218,8 @@ static void on_invite(struct pchat_event *ev)
 		/* re-INVITE: a session refresh of an existing dialog */
 		s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
 		if(s == NULL) {
-			reply_ident(ev->hash_index, ev->label, 481, "Call/Transaction Does Not Exist",
-					NULL, NULL, NULL);
+			reply_ident(ev->hash_index, ev->label, 481,
+					"Call/Transaction Does Not Exist", NULL, NULL, NULL);
 			return;
 		}
 		s->last_seen = time(NULL);
@@ -232,7 +232,8 @@ static void on_invite(struct pchat_event *ev)
 	}
 	s = pchat_session_create(ev);
 	if(s == NULL) {
-		reply_ident(ev->hash_index, ev->label, 500, "Server Internal Error", NULL, NULL, NULL);
+		reply_ident(ev->hash_index, ev->label, 500, "Server Internal Error", NULL, NULL,
+				NULL);
 		return;
 	}
 	reply_invite_ok(ev, s);
@@ -244,8 +245,7 @@ static void on_invite(struct pchat_event *ev)
 
 static void on_in_dialog(struct pchat_event *ev)
 {
-	struct pchat_session *s =
-			pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
+	struct pchat_session *s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
 	struct pending *p;
 	char hdr[64];
 
@@ -267,12 +267,11 @@ static void on_in_dialog(struct pchat_event *ev)
 			send_close(s, "bye");
 			pchat_session_destroy(s);
 			return;
-		default:
-			break;
+		default: break;
 	}
 	/* INFO: hand the XCCOS body to the backend, answer when it decides */
-	if(!backend_connected || backend_output_full()
-			|| (p = pending_add(ev->hash_index, ev->label)) == NULL) {
+	if(!backend_connected || backend_output_full() ||
+			(p = pending_add(ev->hash_index, ev->label)) == NULL) {
 		reply_busy(ev->hash_index, ev->label);
 		return;
 	}
@@ -305,15 +304,9 @@ static void on_handoff(evutil_socket_t fd, short what, void *arg)
 	for(i = 0; i < (int)(n / (ssize_t)sizeof(words[0])); i++) {
 		struct pchat_event *ev = (struct pchat_event *)words[i];
 		switch(ev->kind) {
-			case PCHAT_EV_INVITE:
-				on_invite(ev);
-				break;
-			case PCHAT_EV_DEAD:
-				on_dead(ev);
-				break;
-			default:
-				on_in_dialog(ev);
-				break;
+			case PCHAT_EV_INVITE: on_invite(ev); break;
+			case PCHAT_EV_DEAD: on_dead(ev); break;
+			default: on_in_dialog(ev); break;
 		}
 		pchat_event_free(ev);
 	}
@@ -339,12 +332,12 @@ static void on_verdict(const struct pchat_frame *f)
 		/* REJECT payload: "403 Forbidden" */
 		code = 0;
 		snprintf(reason, sizeof(reason), "%.*s", (int)f->payload_len, f->payload);
-		if(f->payload_len >= 5 && sscanf(reason, "%3d", &code) == 1 && code >= 300
-				&& code <= 699)
+		if(f->payload_len >= 5 && sscanf(reason, "%3d", &code) == 1 && code >= 300 &&
+				code <= 699)
 			reply_ident(p->hash_index, p->label, code, reason + 4, NULL, NULL, NULL);
 		else
-			reply_ident(p->hash_index, p->label, 500, "Server Internal Error", NULL, NULL,
-					NULL);
+			reply_ident(p->hash_index, p->label, 500, "Server Internal Error", NULL,
+					NULL, NULL);
 	}
 	pending_done(p);
 }
@@ -355,13 +348,12 @@ static void handle_frame(const struct pchat_frame *f)
 	switch(f->type) {
 		case PCHAT_F_ACCEPT:
 		case PCHAT_F_BUSY:
-		case PCHAT_F_REJECT:
-			on_verdict(f);
-			break;
+		case PCHAT_F_REJECT: on_verdict(f); break;
 		case PCHAT_F_SEND:
 			s = pchat_session_by_id(f->session);
 			if(s == NULL) {
-				LM_DBG("SEND for unknown session %llu\n", (unsigned long long)f->session);
+				LM_DBG("SEND for unknown session %llu\n",
+						(unsigned long long)f->session);
 				break;
 			}
 			pchat_session_send_info(s, f->payload, (int)f->payload_len);
@@ -371,8 +363,7 @@ static void handle_frame(const struct pchat_frame *f)
 			if(s)
 				pchat_session_destroy(s);
 			break;
-		default:
-			LM_WARN("ignoring frame type %u from the backend\n", f->type);
+		default: LM_WARN("ignoring frame type %u from the backend\n", f->type);
 	}
 }
 
@@ -402,15 +393,16 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 		size_t need;
 		evbuffer_copyout(in, lenbuf, 4);
 		need = 4 + (size_t)pchat_get_u32(lenbuf);
-		if(need > PCHAT_FRAME_HEADER + PCHAT_FRAME_MAX_PAYLOAD || need < PCHAT_FRAME_HEADER) {
+		if(need > PCHAT_FRAME_HEADER + PCHAT_FRAME_MAX_PAYLOAD ||
+				need < PCHAT_FRAME_HEADER) {
 			LM_ERR("bad frame length from backend: dropping the link\n");
 			backend_lost();
 			return;
 		}
 		if(avail < need)
 			return;
-		if(pchat_frame_decode(evbuffer_pullup(in, (ssize_t)need), need, &f, &used)
-				!= PCHAT_FRAME_OK) {
+		if(pchat_frame_decode(evbuffer_pullup(in, (ssize_t)need), need, &f, &used) !=
+				PCHAT_FRAME_OK) {
 			LM_ERR("bad frame from backend: dropping the link\n");
 			backend_lost();
 			return;
@@ -533,12 +525,12 @@ int pchat_link_run(void)
 		LM_ERR("cannot initialise the link process\n");
 		return -1;
 	}
-	handoff_ev = event_new(base, pchat_handoff_read_fd(), EV_READ | EV_PERSIST, on_handoff,
-			NULL);
+	handoff_ev = event_new(
+			base, pchat_handoff_read_fd(), EV_READ | EV_PERSIST, on_handoff, NULL);
 	sweep_ev = event_new(base, -1, EV_PERSIST, on_sweep, NULL);
 	reconnect_timer = evtimer_new(base, connect_backend, NULL);
-	if(!handoff_ev || !sweep_ev || !reconnect_timer || event_add(handoff_ev, NULL) < 0
-			|| event_add(sweep_ev, &sweep) < 0) {
+	if(!handoff_ev || !sweep_ev || !reconnect_timer || event_add(handoff_ev, NULL) < 0 ||
+			event_add(sweep_ev, &sweep) < 0) {
 		LM_ERR("cannot register link process events\n");
 		return -1;
 	}

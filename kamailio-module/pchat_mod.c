@@ -65,7 +65,11 @@ static int w_pchat_handle(struct sip_msg *msg, char *identity_param, char *unuse
 {
 	str identity = {0, 0};
 	(void)unused;
-	if(identity_param && fixup_get_svalue(msg, (gparam_t *)identity_param /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */, &identity) < 0) {
+	if(identity_param &&
+			fixup_get_svalue(msg,
+					(gparam_t *)identity_param /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
+					,
+					&identity) < 0) {
 		LM_ERR("cannot evaluate the identity parameter\n");
 		return -1;
 	}
@@ -96,25 +100,21 @@ static int ki_pchat_is_chat(struct sip_msg *msg)
 	return pchat_is_chat_request(msg);
 }
 
-static cmd_export_t cmds[] = {
-	{"pchat_handle", (cmd_function)w_pchat_handle, 1, fixup_spve_null, 0, REQUEST_ROUTE},
-	{"pchat_handle", (cmd_function)w_pchat_handle0, 0, 0, 0, REQUEST_ROUTE},
-	{"pchat_is_chat", (cmd_function)w_pchat_is_chat, 0, 0, 0, REQUEST_ROUTE},
-	{0, 0, 0, 0, 0, 0}
-};
+static cmd_export_t cmds[] = {{"pchat_handle", (cmd_function)w_pchat_handle, 1, fixup_spve_null, 0,
+					      REQUEST_ROUTE},
+		{"pchat_handle", (cmd_function)w_pchat_handle0, 0, 0, 0, REQUEST_ROUTE},
+		{"pchat_is_chat", (cmd_function)w_pchat_is_chat, 0, 0, 0, REQUEST_ROUTE},
+		{0, 0, 0, 0, 0, 0}};
 
-static param_export_t params[] = {
-	{"backend_socket", PARAM_STRING, &pchat_backend_socket},
-	{"pool_uri", PARAM_STRING | PARAM_USE_FUNC, (void *)add_pool_uri},
-	{"session_expires", INT_PARAM, &pchat_session_expires},
-	{"retry_after", INT_PARAM, &pchat_retry_after},
-	{"max_body", INT_PARAM, &pchat_max_body},
-	{"max_pending", INT_PARAM, &pchat_max_pending},
-	{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
-	{"node_name", PARAM_STR, &pchat_node_name},
-	{"link_processes", INT_PARAM, &pchat_link_processes},
-	{0, 0, 0}
-};
+static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backend_socket},
+		{"pool_uri", PARAM_STRING | PARAM_USE_FUNC, (void *)add_pool_uri},
+		{"session_expires", INT_PARAM, &pchat_session_expires},
+		{"retry_after", INT_PARAM, &pchat_retry_after},
+		{"max_body", INT_PARAM, &pchat_max_body},
+		{"max_pending", INT_PARAM, &pchat_max_pending},
+		{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
+		{"node_name", PARAM_STR, &pchat_node_name},
+		{"link_processes", INT_PARAM, &pchat_link_processes}, {0, 0, 0}};
 
 /* Sums of the link processes' states. */
 static struct pchat_link_state links_total(void)
@@ -147,21 +147,18 @@ static unsigned long stat_backend_up(void)
 
 /* STAT_IS_FUNC entries carry a function in the stat_var slot: Kamailio's idiom. */
 /* NOLINTBEGIN(clang-diagnostic-cast-align) */
-static stat_export_t mod_stats[] = {
-	{"infos_received", 0, &pchat_stat_infos_in},
-	{"infos_sent", 0, &pchat_stat_infos_out},
-	{"busy_replies", 0, &pchat_stat_busy},
-	{"sessions_opened", 0, &pchat_stat_sessions_opened},
-	{"sessions", STAT_IS_FUNC, (stat_var **)stat_sessions},
-	{"pending", STAT_IS_FUNC, (stat_var **)stat_pending},
-	{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up},
-	{0, 0, 0}
-};
+static stat_export_t mod_stats[] = {{"infos_received", 0, &pchat_stat_infos_in},
+		{"infos_sent", 0, &pchat_stat_infos_out}, {"busy_replies", 0, &pchat_stat_busy},
+		{"sessions_opened", 0, &pchat_stat_sessions_opened},
+		{"sessions", STAT_IS_FUNC, (stat_var **)stat_sessions},
+		{"pending", STAT_IS_FUNC, (stat_var **)stat_pending},
+		{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up}, {0, 0, 0}};
 /* NOLINTEND(clang-diagnostic-cast-align) */
 
 static const char *rpc_status_doc[] = {
-	"Link state: backend_up (every link process connected), sessions, pending INFOs, "
-	"link processes connected of all, backend socket.", 0};
+		"Link state: backend_up (every link process connected), sessions, pending INFOs, "
+		"link processes connected of all, backend socket.",
+		0};
 
 static void rpc_status(rpc_t *rpc, void *ctx)
 {
@@ -169,16 +166,13 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	struct pchat_link_state t = links_total();
 	if(rpc->add(ctx, "{", &h) < 0)
 		return;
-	rpc->struct_add(h, "ddddds", "backend_up", t.backend_up == pchat_link_processes,
-			"sessions", t.sessions, "pending", t.pending, "links_up", t.backend_up,
+	rpc->struct_add(h, "ddddds", "backend_up", t.backend_up == pchat_link_processes, "sessions",
+			t.sessions, "pending", t.pending, "links_up", t.backend_up,
 			"link_processes", pchat_link_processes, "backend_socket",
 			pchat_backend_socket);
 }
 
-static rpc_export_t rpc_cmds[] = {
-	{"pchat.status", rpc_status, rpc_status_doc, 0},
-	{0, 0, 0, 0}
-};
+static rpc_export_t rpc_cmds[] = {{"pchat.status", rpc_status, rpc_status_doc, 0}, {0, 0, 0, 0}};
 
 static int mod_init(void)
 {
@@ -209,8 +203,7 @@ static int mod_init(void)
 		return -1;
 	}
 	memset(pchat_shared, 0, sizeof(*pchat_shared));
-	if(register_module_stats("pchat", mod_stats) != 0
-			|| rpc_register_array(rpc_cmds) != 0) {
+	if(register_module_stats("pchat", mod_stats) != 0 || rpc_register_array(rpc_cmds) != 0) {
 		LM_ERR("cannot register statistics or RPC commands\n");
 		return -1;
 	}
@@ -280,14 +273,14 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 }
 
 struct module_exports exports = {
-	"pchat",         /* module name */
-	DEFAULT_DLFLAGS, /* dlopen flags */
-	cmds,            /* exported functions */
-	params,          /* exported parameters */
-	0,               /* RPC methods (registered in mod_init) */
-	0,               /* pseudo-variables */
-	0,               /* response handling function */
-	mod_init,        /* module initialization function */
-	child_init,      /* per-child init function */
-	mod_destroy      /* module destroy function */
+		"pchat",	 /* module name */
+		DEFAULT_DLFLAGS, /* dlopen flags */
+		cmds,		 /* exported functions */
+		params,		 /* exported parameters */
+		0,		 /* RPC methods (registered in mod_init) */
+		0,		 /* pseudo-variables */
+		0,		 /* response handling function */
+		mod_init,	 /* module initialization function */
+		child_init,	 /* per-child init function */
+		mod_destroy	 /* module destroy function */
 };

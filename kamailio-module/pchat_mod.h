@@ -11,7 +11,7 @@
 
 /* Module parameters (see docs/OPERATIONS.md, "pchat module parameters"). */
 extern char *pchat_backend_socket;
-extern str pchat_pool_uris[];   /* the chat URIs this node serves */
+extern str pchat_pool_uris[]; /* the chat URIs this node serves */
 extern int pchat_pool_uri_count;
 extern int pchat_session_expires;
 extern int pchat_retry_after;
@@ -28,8 +28,8 @@ extern struct tm_binds pchat_tmb;
 /* Shared-memory state written by each link process, read by every process. */
 struct pchat_link_state {
 	volatile int backend_up; /* 1 while its link to the backend is connected */
-	volatile int sessions;   /* chat sessions it holds */
-	volatile int pending;    /* INFOs it handed to the backend, not yet answered */
+	volatile int sessions;	 /* chat sessions it holds */
+	volatile int pending;	 /* INFOs it handed to the backend, not yet answered */
 };
 struct pchat_shared {
 	struct pchat_link_state link[PCHAT_MAX_LINKS];

@@ -73,8 +73,7 @@ static int get_contact_uri(struct sip_msg *msg, str *uri)
 
 /* Contact of our 200 OK: the chat URI's user at the address the request came in on,
  * so that in-dialog requests come back to this node over the same transport. */
-static int build_our_contact(struct sip_msg *msg, const str *to_uri, char *buf, int size,
-		str *out)
+static int build_our_contact(struct sip_msg *msg, const str *to_uri, char *buf, int size, str *out)
 {
 	struct sip_uri puri;
 	struct socket_info *si = msg->rcv.bind_address;
@@ -84,8 +83,8 @@ static int build_our_contact(struct sip_msg *msg, const str *to_uri, char *buf, 
 		return -1;
 	if(get_valid_proto_string(msg->rcv.proto, 1, 0, &proto) < 0)
 		return -1;
-	n = snprintf(buf, size, "sip:%.*s@%.*s:%.*s;transport=%.*s", puri.user.len,
-			puri.user.s, si->address_str.len, si->address_str.s, si->port_no_str.len,
+	n = snprintf(buf, size, "sip:%.*s@%.*s:%.*s;transport=%.*s", puri.user.len, puri.user.s,
+			si->address_str.len, si->address_str.s, si->port_no_str.len,
 			si->port_no_str.s, proto.len, proto.s);
 	if(n <= 0 || n >= size)
 		return -1;
@@ -97,16 +96,11 @@ static int build_our_contact(struct sip_msg *msg, const str *to_uri, char *buf, 
 static enum pchat_event_kind event_kind(struct sip_msg *msg)
 {
 	switch(msg->REQ_METHOD) {
-		case METHOD_INVITE:
-			return PCHAT_EV_INVITE;
-		case METHOD_INFO:
-			return PCHAT_EV_INFO;
-		case METHOD_UPDATE:
-			return PCHAT_EV_UPDATE;
-		case METHOD_BYE:
-			return PCHAT_EV_BYE;
-		default:
-			return 0;
+		case METHOD_INVITE: return PCHAT_EV_INVITE;
+		case METHOD_INFO: return PCHAT_EV_INFO;
+		case METHOD_UPDATE: return PCHAT_EV_UPDATE;
+		case METHOD_BYE: return PCHAT_EV_BYE;
+		default: return 0;
 	}
 }
 
@@ -119,8 +113,8 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 
 	for(i = 0; i < PCHAT_FLD_COUNT; i++)
 		fields[i] = NULL;
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
-			|| parse_from_header(msg) < 0 || msg->to == NULL) {
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL ||
+			parse_from_header(msg) < 0 || msg->to == NULL) {
 		LM_ERR("request lacks Call-ID, From or To\n");
 		return -1;
 	}
@@ -146,7 +140,8 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 		fields[PCHAT_FLD_CONTACT] = &storage[PCHAT_FLD_CONTACT];
 		/* no identity given: the From URI (documented for pchat_handle() without
 		 * argument; only acceptable behind a proxy that authenticated it) */
-		fields[PCHAT_FLD_IDENTITY] = (identity && identity->len > 0) ? identity : &from->uri;
+		fields[PCHAT_FLD_IDENTITY] = (identity && identity->len > 0) ? identity
+									     : &from->uri;
 		find_from_param(from, "epid", &storage[PCHAT_FLD_EPID]);
 		fields[PCHAT_FLD_EPID] = &storage[PCHAT_FLD_EPID];
 		if(msg->user_agent)
@@ -160,8 +155,9 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 	}
 	if(kind == PCHAT_EV_INFO) {
 		storage[PCHAT_FLD_BODY].s = get_body(msg);
-		storage[PCHAT_FLD_BODY].len =
-				storage[PCHAT_FLD_BODY].s ? msg->len - (int)(storage[PCHAT_FLD_BODY].s - msg->buf) : 0;
+		storage[PCHAT_FLD_BODY].len = storage[PCHAT_FLD_BODY].s
+				? msg->len - (int)(storage[PCHAT_FLD_BODY].s - msg->buf)
+				: 0;
 		fields[PCHAT_FLD_BODY] = &storage[PCHAT_FLD_BODY];
 	}
 	return 0;
@@ -183,7 +179,8 @@ static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind)
 	if(kind == PCHAT_EV_INVITE || kind == PCHAT_EV_INFO) {
 		const struct pchat_link_state *link = link_of_msg(msg);
 		if(!link->backend_up) {
-			LM_INFO("backend link down: 503 to %.*s\n", msg->first_line.u.request.method.len,
+			LM_INFO("backend link down: 503 to %.*s\n",
+					msg->first_line.u.request.method.len,
 					msg->first_line.u.request.method.s);
 			return reply_busy(msg) < 0 ? -1 : 1;
 		}
@@ -208,13 +205,17 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 	if(kind == 0) {
 		if(msg->REQ_METHOD == METHOD_ACK)
 			return 0; /* ACK of our 2xx: nothing to do, the dialog is already up */
-		return pchat_reply(msg, 405, "Method Not Allowed", "Allow: INVITE, ACK, INFO, UPDATE, BYE\r\n") < 0 ? -1 : 0;
+		return pchat_reply(msg, 405, "Method Not Allowed",
+				       "Allow: INVITE, ACK, INFO, UPDATE, BYE\r\n") < 0
+				? -1
+				: 0;
 	}
 	memset(storage, 0, sizeof(storage));
 	r = refuse_early(msg, kind);
 	if(r != 0)
 		return r < 0 ? -1 : 0;
-	if(collect_fields(msg, kind, identity, storage, fields, contact_buf, sizeof(contact_buf)) < 0)
+	if(collect_fields(msg, kind, identity, storage, fields, contact_buf, sizeof(contact_buf)) <
+			0)
 		return pchat_reply(msg, 400, "Bad Request", NULL) < 0 ? -1 : 0;
 	if(kind == PCHAT_EV_INFO) {
 		if(storage[PCHAT_FLD_BODY].len > pchat_max_body)
@@ -252,9 +253,9 @@ static int same_aor(const str *a, const str *b)
 	struct sip_uri pa, pb;
 	if(parse_uri(a->s, a->len, &pa) < 0 || parse_uri(b->s, b->len, &pb) < 0)
 		return 0;
-	return pa.user.len == pb.user.len && pa.host.len == pb.host.len
-		   && strncasecmp(pa.user.s, pb.user.s, pa.user.len) == 0
-		   && strncasecmp(pa.host.s, pb.host.s, pa.host.len) == 0;
+	return pa.user.len == pb.user.len && pa.host.len == pb.host.len &&
+			strncasecmp(pa.user.s, pb.user.s, pa.user.len) == 0 &&
+			strncasecmp(pa.host.s, pb.host.s, pa.host.len) == 0;
 }
 
 int pchat_is_pool_uri(const str *uri)

@@ -33,8 +33,8 @@ Test(principal, bad_ones_refused)
 {
 	char p[256];
 	const char *bad[] = {"", "a b@example.com", "@example.com", "alice@", "sip:example.com",
-		"alice@exa mple.com", "a,b", "x@y@z"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			"alice@exa mple.com", "a,b", "x@y@z"};
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err.status = 0;
 		cr_assert_eq(pca_principal(&ctx, bad[i], 0, p, sizeof(p)), -1, "%s", bad[i]);
 		cr_assert_eq(err.status, 400);
@@ -48,7 +48,7 @@ Test(time, iso_forms)
 {
 	char t[PCA_TIME_LEN];
 	json_t *a = args("{\"a\":\"2024-05-01\",\"b\":\"2024-05-01T12:34:56Z\","
-			"\"c\":\"2024-05-01 12:34:56.5\",\"d\":\"2024-05-01T12:34Z\"}");
+			 "\"c\":\"2024-05-01 12:34:56.5\",\"d\":\"2024-05-01T12:34Z\"}");
 	cr_assert_eq(pca_time(&ctx, a, "a", t), 1);
 	cr_assert_str_eq(t, "2024-05-01 00:00:00.000");
 	cr_assert_eq(pca_time(&ctx, a, "b", t), 1);
@@ -65,9 +65,9 @@ Test(time, bad_ones_refused)
 {
 	char t[PCA_TIME_LEN];
 	json_t *a = args("{\"a\":\"yesterday\",\"b\":\"2024-13-01\",\"c\":\"2024-05-01T25:00\","
-			"\"d\":\"2024-05-01+02:00\",\"e\":5}");
+			 "\"d\":\"2024-05-01+02:00\",\"e\":5}");
 	const char *keys[] = {"a", "b", "c", "d", "e"};
-	for (size_t i = 0; i < 5; i++) {
+	for(size_t i = 0; i < 5; i++) {
 		cr_assert_eq(pca_time(&ctx, a, keys[i], t), -1, "%s", keys[i]);
 		cr_assert_eq(err.status, 400);
 	}
@@ -91,7 +91,7 @@ Test(listop, edits)
 {
 	struct pca_listop op;
 	json_t *a = args("{\"m\":{\"add\":[\"a@x.org\"],\"remove\":[\"x.org\"]},"
-			"\"bad\":{\"put\":[]},\"worse\":\"a@x.org\",\"nope\":[\"a b\"]}");
+			 "\"bad\":{\"put\":[]},\"worse\":\"a@x.org\",\"nope\":[\"a b\"]}");
 	cr_assert_eq(pca_listop(&ctx, a, "m", &op), 1);
 	cr_assert_str_eq(json_string_value(json_array_get(op.add, 0)), "sip:a@x.org");
 	cr_assert_str_eq(json_string_value(json_array_get(op.remove, 0)), "x.org");

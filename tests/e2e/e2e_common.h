@@ -29,15 +29,15 @@ int run_control_cmd(const char *control, const char *env, const char *verb);
 
 /* One --name VALUE option: its value is stored in *value. */
 struct e2e_opt {
-    const char *name;
-    const char **value;
+	const char *name;
+	const char **value;
 };
 
 /* Parses argv: the options of opts (terminated by {NULL, NULL}), --verbose (counted
  * in *verbose) and --help; every name in required must then be set.  Returns -1 to
  * go on, else the exit status (0 after --help, 2 after a usage error, with usage
  * printed to stdout or stderr). */
-int e2e_parse_args(int argc, char **argv, const struct e2e_opt *opts,
-                   const char *const *required, int *verbose, void (*usage)(FILE *));
+int e2e_parse_args(int argc, char **argv, const struct e2e_opt *opts, const char *const *required,
+		int *verbose, void (*usage)(FILE *));
 
 #endif

@@ -42,10 +42,10 @@
 #define RESTART_WAIT 8000
 
 static struct {
-    char host[64];
-    int port;
-    const char *chat_uri, *control;
-    int verbose;
+	char host[64];
+	int port;
+	const char *chat_uri, *control;
+	int verbose;
 } opt = {"127.0.0.1", 5060, "sip:pchat@example.com", NULL, 0};
 
 static unsigned long counter;
@@ -53,796 +53,809 @@ static unsigned long counter;
 /* "prefix-<token>-<n>": unique tags, Call-IDs and branches. Static ring of buffers. */
 static const char *uniq(const char *prefix)
 {
-    static char ring[8][64];
-    static int i;
-    char *b = ring[i++ % 8];
-    snprintf(b, 64, "%s%s%lu", prefix, token, ++counter);
-    return b;
+	static char ring[8][64];
+	static int i;
+	char *b = ring[i++ % 8];
+	snprintf(b, 64, "%s%s%lu", prefix, token, ++counter);
+	return b;
 }
 
 /* ------------------------------------------------------------------ SIP messages */
 
 typedef struct {
-    char *raw;          /* the whole message, NUL-terminated */
-    size_t hlen;        /* start line + headers, up to and including the blank line */
-    const char *body;
-    size_t blen;
-    int status;         /* responses: the status code; requests: 0 */
-    char method[24];    /* requests: the method; responses: the CSeq method */
-    unsigned long cseq;
+	char *raw;   /* the whole message, NUL-terminated */
+	size_t hlen; /* start line + headers, up to and including the blank line */
+	const char *body;
+	size_t blen;
+	int status;	 /* responses: the status code; requests: 0 */
+	char method[24]; /* requests: the method; responses: the CSeq method */
+	unsigned long cseq;
 } smsg;
 
 static void smsg_free(smsg *m)
 {
-    free(m->raw);
-    memset(m, 0, sizeof *m);
+	free(m->raw);
+	memset(m, 0, sizeof *m);
 }
 
 /* n-th (0-based) value of header `name` (or its compact form, if given), trimmed, into
  * out. Header lines are matched whole-name, case-insensitively. 1 if found. */
-static int hdr_nth(const smsg *m, const char *name, const char *compact, int n, char *out,
-                   size_t on)
+static int hdr_nth(
+		const smsg *m, const char *name, const char *compact, int n, char *out, size_t on)
 {
-    const char *p = strstr(m->raw, "\r\n");
-    const char *end = m->raw + m->hlen;
-    while (p && p + 2 < end) {
-        const char *line = p + 2;
-        const char *eol = strstr(line, "\r\n");
-        if (!eol || eol == line)
-            break;
-        const char *colon = memchr(line, ':', (size_t)(eol - line));
-        if (colon) {
-            size_t nl = (size_t)(colon - line);
-            while (nl > 0 && (line[nl - 1] == ' ' || line[nl - 1] == '\t'))
-                nl--;
-            int match = (strlen(name) == nl && strncasecmp(line, name, nl) == 0) ||
-                        (compact && strlen(compact) == nl && strncasecmp(line, compact, nl) == 0);
-            if (match && n-- == 0) {
-                const char *v = colon + 1;
-                while (v < eol && (*v == ' ' || *v == '\t'))
-                    v++;
-                size_t vl = (size_t)(eol - v);
-                while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-                    vl--;
-                if (vl >= on)
-                    vl = on - 1;
-                memcpy(out, v, vl);
-                out[vl] = '\0';
-                return 1;
-            }
-        }
-        p = eol;
-    }
-    return 0;
+	const char *p = strstr(m->raw, "\r\n");
+	const char *end = m->raw + m->hlen;
+	while(p && p + 2 < end) {
+		const char *line = p + 2;
+		const char *eol = strstr(line, "\r\n");
+		if(!eol || eol == line)
+			break;
+		const char *colon = memchr(line, ':', (size_t)(eol - line));
+		if(colon) {
+			size_t nl = (size_t)(colon - line);
+			while(nl > 0 && (line[nl - 1] == ' ' || line[nl - 1] == '\t'))
+				nl--;
+			int match = (strlen(name) == nl && strncasecmp(line, name, nl) == 0) ||
+					(compact && strlen(compact) == nl &&
+							strncasecmp(line, compact, nl) == 0);
+			if(match && n-- == 0) {
+				const char *v = colon + 1;
+				while(v < eol && (*v == ' ' || *v == '\t'))
+					v++;
+				size_t vl = (size_t)(eol - v);
+				while(vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+					vl--;
+				if(vl >= on)
+					vl = on - 1;
+				memcpy(out, v, vl);
+				out[vl] = '\0';
+				return 1;
+			}
+		}
+		p = eol;
+	}
+	return 0;
 }
 
 static int hdr(const smsg *m, const char *name, const char *compact, char *out, size_t on)
 {
-    return hdr_nth(m, name, compact, 0, out, on);
+	return hdr_nth(m, name, compact, 0, out, on);
 }
 
 /* Value of a `name="..."` or `name=token` parameter in s, into out. 1 if found. */
 static int param(const char *s, const char *name, char *out, size_t on)
 {
-    size_t nl = strlen(name);
-    for (const char *p = s; (p = strcasestr(p, name)) != NULL; p += nl) {
-        if (p != s && p[-1] != ' ' && p[-1] != ',' && p[-1] != ';' && p[-1] != '\t')
-            continue;
-        if (p[nl] != '=')
-            continue;
-        const char *v = p + nl + 1, *e;
-        if (*v == '"') {
-            v++;
-            e = strchr(v, '"');
-        } else {
-            e = v + strcspn(v, ",; \t");
-        }
-        if (!e)
-            return 0;
-        size_t l = (size_t)(e - v);
-        if (l >= on)
-            l = on - 1;
-        memcpy(out, v, l);
-        out[l] = '\0';
-        return 1;
-    }
-    return 0;
+	size_t nl = strlen(name);
+	for(const char *p = s; (p = strcasestr(p, name)) != NULL; p += nl) {
+		if(p != s && p[-1] != ' ' && p[-1] != ',' && p[-1] != ';' && p[-1] != '\t')
+			continue;
+		if(p[nl] != '=')
+			continue;
+		const char *v = p + nl + 1, *e;
+		if(*v == '"') {
+			v++;
+			e = strchr(v, '"');
+		} else {
+			e = v + strcspn(v, ",; \t");
+		}
+		if(!e)
+			return 0;
+		size_t l = (size_t)(e - v);
+		if(l >= on)
+			l = on - 1;
+		memcpy(out, v, l);
+		out[l] = '\0';
+		return 1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ connection */
 
 struct info {
-    struct info *next;
-    char *body;
+	struct info *next;
+	char *body;
 };
 
 typedef struct {
-    int fd;
-    int lport;
-    char *buf;
-    size_t len, cap;
-    struct info *inbox, **tail; /* bodies of INFOs the server sent */
-    int requests_seen;          /* requests other than INFO/ACK the server sent */
-    char last_request[24];
+	int fd;
+	int lport;
+	char *buf;
+	size_t len, cap;
+	struct info *inbox, **tail; /* bodies of INFOs the server sent */
+	int requests_seen;	    /* requests other than INFO/ACK the server sent */
+	char last_request[24];
 } conn;
 
 static int conn_open(conn *c)
 {
-    memset(c, 0, sizeof *c);
-    c->tail = &c->inbox;
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (c->fd < 0)
-        return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port)};
-    inet_pton(AF_INET, opt.host, &a.sin_addr);
-    if (connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        close(c->fd);
-        c->fd = -1;
-        return -1;
-    }
-    socklen_t sl = sizeof a;
-    getsockname(c->fd, (struct sockaddr *)&a, &sl);
-    c->lport = ntohs(a.sin_port);
-    return 0;
+	memset(c, 0, sizeof *c);
+	c->tail = &c->inbox;
+	c->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if(c->fd < 0)
+		return -1;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port)};
+	inet_pton(AF_INET, opt.host, &a.sin_addr);
+	if(connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	socklen_t sl = sizeof a;
+	getsockname(c->fd, (struct sockaddr *)&a, &sl);
+	c->lport = ntohs(a.sin_port);
+	return 0;
 }
 
 static void conn_close(conn *c)
 {
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
-    free(c->buf);
-    c->buf = NULL;
-    while (c->inbox) {
-        struct info *i = c->inbox;
-        c->inbox = i->next;
-        free(i->body);
-        free(i);
-    }
-    c->tail = &c->inbox;
+	if(c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	c->buf = NULL;
+	while(c->inbox) {
+		struct info *i = c->inbox;
+		c->inbox = i->next;
+		free(i->body);
+		free(i);
+	}
+	c->tail = &c->inbox;
 }
 
 static int conn_send(conn *c, const char *text)
 {
-    if (opt.verbose)
-        fprintf(stderr, ">>> %s\n", text);
-    size_t n = strlen(text), off = 0;
-    while (off < n) {
-        ssize_t w = send(c->fd, text + off, n - off, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    return 0;
+	if(opt.verbose)
+		fprintf(stderr, ">>> %s\n", text);
+	size_t n = strlen(text), off = 0;
+	while(off < n) {
+		ssize_t w = send(c->fd, text + off, n - off, MSG_NOSIGNAL);
+		if(w < 0) {
+			if(errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return 0;
 }
 
 /* Cuts one complete message off the buffer into m. 1 if there was one. */
 static int take_message(conn *c, smsg *m)
 {
-    size_t crlfs = 0;
-    while (crlfs < c->len && (c->buf[crlfs] == '\r' || c->buf[crlfs] == '\n'))
-        crlfs++; /* keep-alive CRLFs */
-    if (crlfs) {
-        memmove(c->buf, c->buf + crlfs, c->len - crlfs);
-        c->len -= crlfs;
-        c->buf[c->len] = '\0';
-    }
-    char *eoh = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
-    if (!eoh)
-        return 0;
-    size_t hlen = (size_t)(eoh - c->buf) + 4;
-    smsg tmp = {.raw = c->buf, .hlen = hlen};
-    char v[64];
-    size_t blen = 0;
-    if (hdr(&tmp, "Content-Length", "l", v, sizeof v))
-        blen = strtoul(v, NULL, 10);
-    if (c->len < hlen + blen)
-        return 0;
-    memset(m, 0, sizeof *m);
-    m->raw = malloc(hlen + blen + 1);
-    if (!m->raw)
-        return 0;
-    memcpy(m->raw, c->buf, hlen + blen);
-    m->raw[hlen + blen] = '\0';
-    m->hlen = hlen;
-    m->body = m->raw + hlen;
-    m->blen = blen;
-    memmove(c->buf, c->buf + hlen + blen, c->len - hlen - blen);
-    c->len -= hlen + blen;
-    c->buf[c->len] = '\0';
-    if (strncmp(m->raw, "SIP/2.0 ", 8) == 0) {
-        m->status = atoi(m->raw + 8);
-    } else {
-        size_t ml = strcspn(m->raw, " ");
-        if (ml >= sizeof m->method)
-            ml = sizeof m->method - 1;
-        memcpy(m->method, m->raw, ml);
-        m->method[ml] = '\0';
-    }
-    if (hdr(m, "CSeq", NULL, v, sizeof v)) {
-        char meth[24] = "";
-        m->cseq = strtoul(v, NULL, 10);
-        if (sscanf(v, "%*u %23s", meth) == 1 && m->status)
-            snprintf(m->method, sizeof m->method, "%s", meth);
-    }
-    if (opt.verbose)
-        fprintf(stderr, "<<< %s\n", m->raw);
-    return 1;
+	size_t crlfs = 0;
+	while(crlfs < c->len && (c->buf[crlfs] == '\r' || c->buf[crlfs] == '\n'))
+		crlfs++; /* keep-alive CRLFs */
+	if(crlfs) {
+		memmove(c->buf, c->buf + crlfs, c->len - crlfs);
+		c->len -= crlfs;
+		c->buf[c->len] = '\0';
+	}
+	char *eoh = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
+	if(!eoh)
+		return 0;
+	size_t hlen = (size_t)(eoh - c->buf) + 4;
+	smsg tmp = {.raw = c->buf, .hlen = hlen};
+	char v[64];
+	size_t blen = 0;
+	if(hdr(&tmp, "Content-Length", "l", v, sizeof v))
+		blen = strtoul(v, NULL, 10);
+	if(c->len < hlen + blen)
+		return 0;
+	memset(m, 0, sizeof *m);
+	m->raw = malloc(hlen + blen + 1);
+	if(!m->raw)
+		return 0;
+	memcpy(m->raw, c->buf, hlen + blen);
+	m->raw[hlen + blen] = '\0';
+	m->hlen = hlen;
+	m->body = m->raw + hlen;
+	m->blen = blen;
+	memmove(c->buf, c->buf + hlen + blen, c->len - hlen - blen);
+	c->len -= hlen + blen;
+	c->buf[c->len] = '\0';
+	if(strncmp(m->raw, "SIP/2.0 ", 8) == 0) {
+		m->status = atoi(m->raw + 8);
+	} else {
+		size_t ml = strcspn(m->raw, " ");
+		if(ml >= sizeof m->method)
+			ml = sizeof m->method - 1;
+		memcpy(m->method, m->raw, ml);
+		m->method[ml] = '\0';
+	}
+	if(hdr(m, "CSeq", NULL, v, sizeof v)) {
+		char meth[24] = "";
+		m->cseq = strtoul(v, NULL, 10);
+		if(sscanf(v, "%*u %23s", meth) == 1 && m->status)
+			snprintf(m->method, sizeof m->method, "%s", meth);
+	}
+	if(opt.verbose)
+		fprintf(stderr, "<<< %s\n", m->raw);
+	return 1;
 }
 
 /* Reads the next message within timeout_ms. 1 if one arrived. */
 static int read_message(conn *c, smsg *m, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
-    for (;;) {
-        if (take_message(c, m))
-            return 1;
-        long long left = deadline - now_ms();
-        if (left <= 0 || c->fd < 0)
-            return 0;
-        struct pollfd p = {.fd = c->fd, .events = POLLIN};
-        int r = poll(&p, 1, (int)left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return 0;
-        if (c->cap - c->len < 65536) {
-            char *nb = realloc(c->buf, c->cap + 65536);
-            if (!nb)
-                return 0;
-            c->buf = nb;
-            c->cap += 65536;
-        }
-        ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
-        if (n <= 0) {
-            close(c->fd);
-            c->fd = -1;
-            return 0;
-        }
-        c->len += (size_t)n;
-        c->buf[c->len] = '\0'; /* header lookups use string functions */
-    }
+	long long deadline = now_ms() + timeout_ms;
+	for(;;) {
+		if(take_message(c, m))
+			return 1;
+		long long left = deadline - now_ms();
+		if(left <= 0 || c->fd < 0)
+			return 0;
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		int r = poll(&p, 1, (int)left);
+		if(r < 0 && errno == EINTR)
+			continue;
+		if(r <= 0)
+			return 0;
+		if(c->cap - c->len < 65536) {
+			char *nb = realloc(c->buf, c->cap + 65536);
+			if(!nb)
+				return 0;
+			c->buf = nb;
+			c->cap += 65536;
+		}
+		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
+		if(n <= 0) {
+			close(c->fd);
+			c->fd = -1;
+			return 0;
+		}
+		c->len += (size_t)n;
+		c->buf[c->len] = '\0'; /* header lookups use string functions */
+	}
 }
 
 /* Answers a request the server sent 200 (ACK: nothing), queueing INFO bodies. */
 static void answer_request(conn *c, const smsg *m)
 {
-    if (strcmp(m->method, "ACK") == 0)
-        return;
-    if (strcmp(m->method, "INFO") == 0) {
-        struct info *i = calloc(1, sizeof *i);
-        if (i) {
-            i->body = strndup(m->body, m->blen);
-            *c->tail = i;
-            c->tail = &i->next;
-        }
-    } else {
-        c->requests_seen++;
-        snprintf(c->last_request, sizeof c->last_request, "%s", m->method);
-    }
-    char resp[4096], v[1024];
-    int off = snprintf(resp, sizeof resp, "SIP/2.0 200 OK\r\n");
-    for (int i = 0; hdr_nth(m, "Via", "v", i, v, sizeof v); i++)
-        off += snprintf(resp + off, sizeof resp - (size_t)off, "Via: %s\r\n", v);
-    static const char *const copy[][2] = {
-        {"From", "f"}, {"To", "t"}, {"Call-ID", "i"}, {"CSeq", NULL}};
-    for (size_t i = 0; i < sizeof copy / sizeof copy[0]; i++)
-        if (hdr(m, copy[i][0], copy[i][1], v, sizeof v))
-            off += snprintf(resp + off, sizeof resp - (size_t)off, "%s: %s\r\n", copy[i][0], v);
-    snprintf(resp + off, sizeof resp - (size_t)off, "Content-Length: 0\r\n\r\n");
-    conn_send(c, resp);
+	if(strcmp(m->method, "ACK") == 0)
+		return;
+	if(strcmp(m->method, "INFO") == 0) {
+		struct info *i = calloc(1, sizeof *i);
+		if(i) {
+			i->body = strndup(m->body, m->blen);
+			*c->tail = i;
+			c->tail = &i->next;
+		}
+	} else {
+		c->requests_seen++;
+		snprintf(c->last_request, sizeof c->last_request, "%s", m->method);
+	}
+	char resp[4096], v[1024];
+	int off = snprintf(resp, sizeof resp, "SIP/2.0 200 OK\r\n");
+	for(int i = 0; hdr_nth(m, "Via", "v", i, v, sizeof v); i++)
+		off += snprintf(resp + off, sizeof resp - (size_t)off, "Via: %s\r\n", v);
+	static const char *const copy[][2] = {
+			{"From", "f"}, {"To", "t"}, {"Call-ID", "i"}, {"CSeq", NULL}};
+	for(size_t i = 0; i < sizeof copy / sizeof copy[0]; i++)
+		if(hdr(m, copy[i][0], copy[i][1], v, sizeof v))
+			off += snprintf(resp + off, sizeof resp - (size_t)off, "%s: %s\r\n",
+					copy[i][0], v);
+	snprintf(resp + off, sizeof resp - (size_t)off, "Content-Length: 0\r\n\r\n");
+	conn_send(c, resp);
 }
 
 /* Waits for the final response to our request (method, cseq), answering whatever the
  * server sends meanwhile. 1 if it arrived (in *r). */
 static int wait_final(conn *c, const char *method, unsigned long cseq, smsg *r, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
-    for (;;) {
-        long long left = deadline - now_ms();
-        smsg m;
-        if (left <= 0 || !read_message(c, &m, (int)left))
-            return 0;
-        if (!m.status) {
-            answer_request(c, &m);
-        } else if (m.status >= 200 && m.cseq == cseq && strcmp(m.method, method) == 0) {
-            *r = m;
-            return 1;
-        }
-        if (m.raw)
-            smsg_free(&m);
-    }
+	long long deadline = now_ms() + timeout_ms;
+	for(;;) {
+		long long left = deadline - now_ms();
+		smsg m;
+		if(left <= 0 || !read_message(c, &m, (int)left))
+			return 0;
+		if(!m.status) {
+			answer_request(c, &m);
+		} else if(m.status >= 200 && m.cseq == cseq && strcmp(m.method, method) == 0) {
+			*r = m;
+			return 1;
+		}
+		if(m.raw)
+			smsg_free(&m);
+	}
 }
 
 /* Next INFO body the server sent (malloc'd), within timeout_ms; NULL if none. */
 static char *next_info(conn *c, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
-    for (;;) {
-        if (c->inbox) {
-            struct info *i = c->inbox;
-            c->inbox = i->next;
-            if (!c->inbox)
-                c->tail = &c->inbox;
-            char *b = i->body;
-            free(i);
-            return b;
-        }
-        long long left = deadline - now_ms();
-        smsg m;
-        if (left <= 0 || !read_message(c, &m, (int)left))
-            return NULL;
-        if (!m.status)
-            answer_request(c, &m);
-        smsg_free(&m);
-    }
+	long long deadline = now_ms() + timeout_ms;
+	for(;;) {
+		if(c->inbox) {
+			struct info *i = c->inbox;
+			c->inbox = i->next;
+			if(!c->inbox)
+				c->tail = &c->inbox;
+			char *b = i->body;
+			free(i);
+			return b;
+		}
+		long long left = deadline - now_ms();
+		smsg m;
+		if(left <= 0 || !read_message(c, &m, (int)left))
+			return NULL;
+		if(!m.status)
+			answer_request(c, &m);
+		smsg_free(&m);
+	}
 }
 
 /* Next XCCOS envelope whose first item has this id (others are dropped). */
 static xv_envelope *wait_item(conn *c, const char *id, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
-    for (;;) {
-        long long left = deadline - now_ms();
-        if (left <= 0)
-            return NULL;
-        char *b = next_info(c, (int)left);
-        if (!b)
-            return NULL;
-        xv_envelope *e = xv_parse(b, strlen(b));
-        free(b);
-        if (e && xv_is(e, id))
-            return e;
-        xv_free(e);
-    }
+	long long deadline = now_ms() + timeout_ms;
+	for(;;) {
+		long long left = deadline - now_ms();
+		if(left <= 0)
+			return NULL;
+		char *b = next_info(c, (int)left);
+		if(!b)
+			return NULL;
+		xv_envelope *e = xv_parse(b, strlen(b));
+		free(b);
+		if(e && xv_is(e, id))
+			return e;
+		xv_free(e);
+	}
 }
 
 /* ------------------------------------------------------------------ requests */
 
 typedef struct {
-    char user[32];          /* From user */
-    char call_id[64];
-    char from_tag[64];
-    char to_uri[128];
-    char to_tag[128];
-    char target[256];       /* Request-URI for in-dialog requests (the 2xx Contact) */
-    unsigned long cseq;
-    unsigned long envid;
-    int no_branch;          /* INVITE and ACK with a Via without branch, as sipe sends */
+	char user[32]; /* From user */
+	char call_id[64];
+	char from_tag[64];
+	char to_uri[128];
+	char to_tag[128];
+	char target[256]; /* Request-URI for in-dialog requests (the 2xx Contact) */
+	unsigned long cseq;
+	unsigned long envid;
+	int no_branch; /* INVITE and ACK with a Via without branch, as sipe sends */
 } dialog;
 
 /* Sends a request. branch NULL: a Via without branch (RFC 2543 style). extra: more
  * header lines, each ending in CRLF (may be NULL). */
 static int send_request(conn *c, const char *method, const char *ruri, const char *from_user,
-                        const char *from_tag, const char *to_uri, const char *to_tag,
-                        const char *call_id, unsigned long cseq, const char *branch,
-                        const char *extra, const char *ctype, const char *body)
+		const char *from_tag, const char *to_uri, const char *to_tag, const char *call_id,
+		unsigned long cseq, const char *branch, const char *extra, const char *ctype,
+		const char *body)
 {
-    char *msg = NULL;
-    size_t bl = body ? strlen(body) : 0;
-    char ct[160] = "";
-    if (ctype)
-        snprintf(ct, sizeof ct, "Content-Type: %s\r\n", ctype);
-    int n = asprintf(&msg,
-                     "%s %s SIP/2.0\r\n"
-                     "Via: SIP/2.0/TCP 127.0.0.1:%d%s%s\r\n"
-                     "Max-Forwards: 70\r\n"
-                     "From: <sip:%s@" DOMAIN ">;tag=%s;epid=e2e%s\r\n"
-                     "To: <%s>%s%s\r\n"
-                     "Call-ID: %s\r\n"
-                     "CSeq: %lu %s\r\n"
-                     "Contact: <sip:%s@127.0.0.1:%d;transport=tcp>\r\n"
-                     "User-Agent: e2e-sip\r\n"
-                     "%s%s"
-                     "Content-Length: %zu\r\n\r\n%s",
-                     method, ruri, c->lport, branch ? ";branch=" : "", branch ? branch : "",
-                     from_user, from_tag, token, to_uri, to_tag && *to_tag ? ";tag=" : "",
-                     to_tag ? to_tag : "", call_id, cseq, method, from_user, c->lport,
-                     extra ? extra : "", ct, bl, body ? body : "");
-    if (n < 0)
-        return -1;
-    int r = conn_send(c, msg);
-    free(msg);
-    return r;
+	char *msg = NULL;
+	size_t bl = body ? strlen(body) : 0;
+	char ct[160] = "";
+	if(ctype)
+		snprintf(ct, sizeof ct, "Content-Type: %s\r\n", ctype);
+	int n = asprintf(&msg,
+			"%s %s SIP/2.0\r\n"
+			"Via: SIP/2.0/TCP 127.0.0.1:%d%s%s\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: <sip:%s@" DOMAIN ">;tag=%s;epid=e2e%s\r\n"
+			"To: <%s>%s%s\r\n"
+			"Call-ID: %s\r\n"
+			"CSeq: %lu %s\r\n"
+			"Contact: <sip:%s@127.0.0.1:%d;transport=tcp>\r\n"
+			"User-Agent: e2e-sip\r\n"
+			"%s%s"
+			"Content-Length: %zu\r\n\r\n%s",
+			method, ruri, c->lport, branch ? ";branch=" : "", branch ? branch : "",
+			from_user, from_tag, token, to_uri, to_tag && *to_tag ? ";tag=" : "",
+			to_tag ? to_tag : "", call_id, cseq, method, from_user, c->lport,
+			extra ? extra : "", ct, bl, body ? body : "");
+	if(n < 0)
+		return -1;
+	int r = conn_send(c, msg);
+	free(msg);
+	return r;
 }
 
 static const char SDP[] = "v=0\r\n"
-                          "o=- 0 0 IN IP4 127.0.0.1\r\n"
-                          "s=session\r\n"
-                          "c=IN IP4 127.0.0.1\r\n"
-                          "t=0 0\r\n"
-                          "m=message 5060 sip null\r\n"
-                          "a=accept-types:text/plain\r\n";
+			  "o=- 0 0 IN IP4 127.0.0.1\r\n"
+			  "s=session\r\n"
+			  "c=IN IP4 127.0.0.1\r\n"
+			  "t=0 0\r\n"
+			  "m=message 5060 sip null\r\n"
+			  "a=accept-types:text/plain\r\n";
 
 /* Sends an INVITE to the chat URI (new or retried dialog d: the caller sets user,
  * call_id, from_tag, cseq). Returns the final status (0: none) and keeps the response
  * in *r when r is non-NULL. A 2xx is ACKed and completes d; a non-2xx is ACKed too. */
 static int invite(conn *c, dialog *d, const char *extra, smsg *r)
 {
-    char branch[64];
-    snprintf(branch, sizeof branch, "%s", uniq("z9hG4bKi"));
-    const char *br = d->no_branch ? NULL : branch;
-    snprintf(d->to_uri, sizeof d->to_uri, "%s", opt.chat_uri);
-    if (send_request(c, "INVITE", opt.chat_uri, d->user, d->from_tag, d->to_uri, NULL,
-                     d->call_id, d->cseq, br, extra, "application/sdp", SDP) < 0)
-        return 0;
-    smsg m;
-    if (!wait_final(c, "INVITE", d->cseq, &m, SIP_WAIT))
-        return 0;
-    int st = m.status;
-    char to[256] = "", tag[128] = "";
-    if (hdr(&m, "To", "t", to, sizeof to))
-        param(to, "tag", tag, sizeof tag);
-    if (st >= 300) {
-        /* ACK of a non-2xx: same branch and CSeq number, the response's To */
-        send_request(c, "ACK", opt.chat_uri, d->user, d->from_tag, d->to_uri, tag, d->call_id,
-                     d->cseq, br, NULL, NULL, NULL);
-    } else {
-        char ct[256] = "";
-        snprintf(d->to_tag, sizeof d->to_tag, "%s", tag);
-        if (hdr(&m, "Contact", "m", ct, sizeof ct)) {
-            char *lt = strchr(ct, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-            if (lt && gt) {
-                *gt = '\0';
-                snprintf(d->target, sizeof d->target, "%s", lt + 1);
-            } else {
-                snprintf(d->target, sizeof d->target, "%s", ct);
-            }
-        } else {
-            snprintf(d->target, sizeof d->target, "%s", opt.chat_uri);
-        }
-        send_request(c, "ACK", d->target, d->user, d->from_tag, d->to_uri, d->to_tag,
-                     d->call_id, d->cseq, d->no_branch ? NULL : uniq("z9hG4bKa"), NULL, NULL,
-                     NULL);
-    }
-    if (r)
-        *r = m;
-    else
-        smsg_free(&m);
-    return st;
+	char branch[64];
+	snprintf(branch, sizeof branch, "%s", uniq("z9hG4bKi"));
+	const char *br = d->no_branch ? NULL : branch;
+	snprintf(d->to_uri, sizeof d->to_uri, "%s", opt.chat_uri);
+	if(send_request(c, "INVITE", opt.chat_uri, d->user, d->from_tag, d->to_uri, NULL,
+			   d->call_id, d->cseq, br, extra, "application/sdp", SDP) < 0)
+		return 0;
+	smsg m;
+	if(!wait_final(c, "INVITE", d->cseq, &m, SIP_WAIT))
+		return 0;
+	int st = m.status;
+	char to[256] = "", tag[128] = "";
+	if(hdr(&m, "To", "t", to, sizeof to))
+		param(to, "tag", tag, sizeof tag);
+	if(st >= 300) {
+		/* ACK of a non-2xx: same branch and CSeq number, the response's To */
+		send_request(c, "ACK", opt.chat_uri, d->user, d->from_tag, d->to_uri, tag,
+				d->call_id, d->cseq, br, NULL, NULL, NULL);
+	} else {
+		char ct[256] = "";
+		snprintf(d->to_tag, sizeof d->to_tag, "%s", tag);
+		if(hdr(&m, "Contact", "m", ct, sizeof ct)) {
+			char *lt = strchr(ct, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+			if(lt && gt) {
+				*gt = '\0';
+				snprintf(d->target, sizeof d->target, "%s", lt + 1);
+			} else {
+				snprintf(d->target, sizeof d->target, "%s", ct);
+			}
+		} else {
+			snprintf(d->target, sizeof d->target, "%s", opt.chat_uri);
+		}
+		send_request(c, "ACK", d->target, d->user, d->from_tag, d->to_uri, d->to_tag,
+				d->call_id, d->cseq, d->no_branch ? NULL : uniq("z9hG4bKa"), NULL,
+				NULL, NULL);
+	}
+	if(r)
+		*r = m;
+	else
+		smsg_free(&m);
+	return st;
 }
 
 /* In-dialog request; with_branch 0 sends a Via without branch like pidgin-sipe. */
 static int in_dialog(conn *c, dialog *d, const char *method, int with_branch, const char *ctype,
-                     const char *body)
+		const char *body)
 {
-    unsigned long cseq = ++d->cseq;
-    if (send_request(c, method, d->target, d->user, d->from_tag, d->to_uri, d->to_tag,
-                     d->call_id, cseq, with_branch ? uniq("z9hG4bKd") : NULL, NULL, ctype,
-                     body) < 0)
-        return 0;
-    smsg m;
-    if (!wait_final(c, method, cseq, &m, SIP_WAIT))
-        return 0;
-    int st = m.status;
-    smsg_free(&m);
-    return st;
+	unsigned long cseq = ++d->cseq;
+	if(send_request(c, method, d->target, d->user, d->from_tag, d->to_uri, d->to_tag,
+			   d->call_id, cseq, with_branch ? uniq("z9hG4bKd") : NULL, NULL, ctype,
+			   body) < 0)
+		return 0;
+	smsg m;
+	if(!wait_final(c, method, cseq, &m, SIP_WAIT))
+		return 0;
+	int st = m.status;
+	smsg_free(&m);
+	return st;
 }
 
 static int send_xccos(conn *c, dialog *d, int with_branch, char *items)
 {
-    if (!items)
-        return 0;
-    char *env = xv_envelope_wrap(++d->envid, items);
-    free(items);
-    if (!env)
-        return 0;
-    int st = in_dialog(c, d, "INFO", with_branch, "text/plain", env);
-    free(env);
-    return st;
+	if(!items)
+		return 0;
+	char *env = xv_envelope_wrap(++d->envid, items);
+	free(items);
+	if(!env)
+		return 0;
+	int st = in_dialog(c, d, "INFO", with_branch, "text/plain", env);
+	free(env);
+	return st;
 }
 
 static void new_dialog(dialog *d, const char *user)
 {
-    memset(d, 0, sizeof *d);
-    snprintf(d->user, sizeof d->user, "%s", user);
-    snprintf(d->call_id, sizeof d->call_id, "%s", uniq("call-"));
-    snprintf(d->from_tag, sizeof d->from_tag, "%s", uniq("t"));
-    d->cseq = 1;
+	memset(d, 0, sizeof *d);
+	snprintf(d->user, sizeof d->user, "%s", user);
+	snprintf(d->call_id, sizeof d->call_id, "%s", uniq("call-"));
+	snprintf(d->from_tag, sizeof d->from_tag, "%s", uniq("t"));
+	d->cseq = 1;
 }
 
 /* INVITE, retrying for up to ms while the answer is 503 (a freshly started Kamailio
  * may not have its backend link yet). */
 static int invite_retry(conn *c, dialog *d, const char *extra, smsg *r, int ms)
 {
-    long long deadline = now_ms() + ms;
-    for (;;) {
-        smsg m = {0};
-        int st = invite(c, d, extra, &m);
-        if (st != 503 || now_ms() >= deadline) {
-            if (r)
-                *r = m;
-            else
-                smsg_free(&m);
-            return st;
-        }
-        smsg_free(&m);
-        d->cseq++;
-        usleep(300 * 1000);
-    }
+	long long deadline = now_ms() + ms;
+	for(;;) {
+		smsg m = {0};
+		int st = invite(c, d, extra, &m);
+		if(st != 503 || now_ms() >= deadline) {
+			if(r)
+				*r = m;
+			else
+				smsg_free(&m);
+			return st;
+		}
+		smsg_free(&m);
+		d->cseq++;
+		usleep(300 * 1000);
+	}
 }
 
 /* ------------------------------------------------------------------ Digest */
 
 static void md5_hex(char out[33], const char *s)
 {
-    su_md5_t ctx;
-    su_md5_init(&ctx);
-    su_md5_strupdate(&ctx, s);
-    su_md5_hexdigest(&ctx, out);
+	su_md5_t ctx;
+	su_md5_init(&ctx);
+	su_md5_strupdate(&ctx, s);
+	su_md5_hexdigest(&ctx, out);
 }
 
 /* Builds "Authorization: ..." or "Proxy-Authorization: ..." (CRLF-terminated) answering
  * the challenge in response r. 0 on success. */
 static int digest_header(const smsg *r, const char *method, const char *uri, const char *user,
-                         const char *password, char *out, size_t on)
+		const char *password, char *out, size_t on)
 {
-    char ch[1024], realm[128], nonce[256], qop[64] = "", opaque[256] = "";
-    int proxy = r->status == 407;
-    if (!hdr(r, proxy ? "Proxy-Authenticate" : "WWW-Authenticate", NULL, ch, sizeof ch))
-        return -1;
-    if (!param(ch, "realm", realm, sizeof realm) || !param(ch, "nonce", nonce, sizeof nonce))
-        return -1;
-    param(ch, "qop", qop, sizeof qop);
-    int has_opaque = param(ch, "opaque", opaque, sizeof opaque);
-    char a1[512], a2[512], ha1[33], ha2[33], resp[33], x[1024];
-    snprintf(a1, sizeof a1, "%s:%s:%s", user, realm, password);
-    snprintf(a2, sizeof a2, "%s:%s", method, uri);
-    md5_hex(ha1, a1);
-    md5_hex(ha2, a2);
-    const char *cnonce = uniq("cn");
-    int with_qop = strstr(qop, "auth") != NULL;
-    if (with_qop)
-        snprintf(x, sizeof x, "%s:%s:00000001:%s:auth:%s", ha1, nonce, cnonce, ha2);
-    else
-        snprintf(x, sizeof x, "%s:%s:%s", ha1, nonce, ha2);
-    md5_hex(resp, x);
-    int n = snprintf(out, on,
-                     "%s: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
-                     "response=\"%s\", algorithm=MD5",
-                     proxy ? "Proxy-Authorization" : "Authorization", user, realm, nonce, uri,
-                     resp);
-    if (with_qop)
-        n += snprintf(out + n, on - (size_t)n, ", qop=auth, nc=00000001, cnonce=\"%s\"", cnonce);
-    if (has_opaque)
-        n += snprintf(out + n, on - (size_t)n, ", opaque=\"%s\"", opaque);
-    snprintf(out + n, on - (size_t)n, "\r\n");
-    return 0;
+	char ch[1024], realm[128], nonce[256], qop[64] = "", opaque[256] = "";
+	int proxy = r->status == 407;
+	if(!hdr(r, proxy ? "Proxy-Authenticate" : "WWW-Authenticate", NULL, ch, sizeof ch))
+		return -1;
+	if(!param(ch, "realm", realm, sizeof realm) || !param(ch, "nonce", nonce, sizeof nonce))
+		return -1;
+	param(ch, "qop", qop, sizeof qop);
+	int has_opaque = param(ch, "opaque", opaque, sizeof opaque);
+	char a1[512], a2[512], ha1[33], ha2[33], resp[33], x[1024];
+	snprintf(a1, sizeof a1, "%s:%s:%s", user, realm, password);
+	snprintf(a2, sizeof a2, "%s:%s", method, uri);
+	md5_hex(ha1, a1);
+	md5_hex(ha2, a2);
+	const char *cnonce = uniq("cn");
+	int with_qop = strstr(qop, "auth") != NULL;
+	if(with_qop)
+		snprintf(x, sizeof x, "%s:%s:00000001:%s:auth:%s", ha1, nonce, cnonce, ha2);
+	else
+		snprintf(x, sizeof x, "%s:%s:%s", ha1, nonce, ha2);
+	md5_hex(resp, x);
+	int n = snprintf(out, on,
+			"%s: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
+			"response=\"%s\", algorithm=MD5",
+			proxy ? "Proxy-Authorization" : "Authorization", user, realm, nonce, uri,
+			resp);
+	if(with_qop)
+		n += snprintf(out + n, on - (size_t)n, ", qop=auth, nc=00000001, cnonce=\"%s\"",
+				cnonce);
+	if(has_opaque)
+		n += snprintf(out + n, on - (size_t)n, ", opaque=\"%s\"", opaque);
+	snprintf(out + n, on - (size_t)n, "\r\n");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ cases */
 
 static int do_register(conn *c, const char *user, const char *extra, smsg *r, unsigned long cseq,
-                       const char *call_id, const char *tag)
+		const char *call_id, const char *tag)
 {
-    char aor[128];
-    snprintf(aor, sizeof aor, "sip:%s@" DOMAIN, user);
-    if (send_request(c, "REGISTER", "sip:" DOMAIN, user, tag, aor, NULL, call_id, cseq,
-                     uniq("z9hG4bKr"), extra, NULL, NULL) < 0)
-        return 0;
-    if (!wait_final(c, "REGISTER", cseq, r, SIP_WAIT))
-        return 0;
-    return r->status;
+	char aor[128];
+	snprintf(aor, sizeof aor, "sip:%s@" DOMAIN, user);
+	if(send_request(c, "REGISTER", "sip:" DOMAIN, user, tag, aor, NULL, call_id, cseq,
+			   uniq("z9hG4bKr"), extra, NULL, NULL) < 0)
+		return 0;
+	if(!wait_final(c, "REGISTER", cseq, r, SIP_WAIT))
+		return 0;
+	return r->status;
 }
 
 static void test_register(void)
 {
-    conn c;
-    smsg r = {0};
-    if (conn_open(&c) < 0) {
-        fail("register_200", "cannot connect to %s:%d", opt.host, opt.port);
-        return;
-    }
-    int st = do_register(&c, "alice", "Expires: 900\r\nSupported: gruu-10, msrtc-event-categories\r\n",
-                         &r, 1, uniq("reg-"), uniq("t"));
-    if (st != 200) {
-        fail("register_200", "REGISTER got %d, want 200", st);
-        conn_close(&c);
-        return;
-    }
-    pass("register_200");
+	conn c;
+	smsg r = {0};
+	if(conn_open(&c) < 0) {
+		fail("register_200", "cannot connect to %s:%d", opt.host, opt.port);
+		return;
+	}
+	int st = do_register(&c, "alice",
+			"Expires: 900\r\nSupported: gruu-10, msrtc-event-categories\r\n", &r, 1,
+			uniq("reg-"), uniq("t"));
+	if(st != 200) {
+		fail("register_200", "REGISTER got %d, want 200", st);
+		conn_close(&c);
+		return;
+	}
+	pass("register_200");
 
-    char v[1024];
-    if (!hdr(&r, "Expires", NULL, v, sizeof v))
-        fail("register_expires_nonzero", "no Expires header in the 200");
-    else if (atol(v) <= 0)
-        fail("register_expires_nonzero", "Expires: %s", v);
-    else
-        pass("register_expires_nonzero");
+	char v[1024];
+	if(!hdr(&r, "Expires", NULL, v, sizeof v))
+		fail("register_expires_nonzero", "no Expires header in the 200");
+	else if(atol(v) <= 0)
+		fail("register_expires_nonzero", "Expires: %s", v);
+	else
+		pass("register_expires_nonzero");
 
-    int found = 0;
-    for (int i = 0; !found && hdr_nth(&r, "Supported", "k", i, v, sizeof v); i++)
-        found = strcmp(v, "msrtc-event-categories") == 0;
-    if (!found)
-        fail("register_supported_msrtc_line", "no header line whose whole value is "
-                                              "msrtc-event-categories");
-    else
-        pass("register_supported_msrtc_line");
+	int found = 0;
+	for(int i = 0; !found && hdr_nth(&r, "Supported", "k", i, v, sizeof v); i++)
+		found = strcmp(v, "msrtc-event-categories") == 0;
+	if(!found)
+		fail("register_supported_msrtc_line",
+				"no header line whose whole value is "
+				"msrtc-event-categories");
+	else
+		pass("register_supported_msrtc_line");
 
-    /* as sipe does: split on ',' without trimming */
-    found = 0;
-    for (int i = 0; !found && hdr_nth(&r, "Allow-Events", "u", i, v, sizeof v); i++) {
-        char *save = NULL;
-        for (char *t = strtok_r(v, ",", &save); t && !found; t = strtok_r(NULL, ",", &save))
-            found = strcmp(t, "vnd-microsoft-provisioning-v2") == 0;
-    }
-    if (!found)
-        fail("register_allow_events_provisioning", "no Allow-Events element equal to "
-                                                   "vnd-microsoft-provisioning-v2 (split on "
-                                                   "',' untrimmed)");
-    else
-        pass("register_allow_events_provisioning");
+	/* as sipe does: split on ',' without trimming */
+	found = 0;
+	for(int i = 0; !found && hdr_nth(&r, "Allow-Events", "u", i, v, sizeof v); i++) {
+		char *save = NULL;
+		for(char *t = strtok_r(v, ",", &save); t && !found; t = strtok_r(NULL, ",", &save))
+			found = strcmp(t, "vnd-microsoft-provisioning-v2") == 0;
+	}
+	if(!found)
+		fail("register_allow_events_provisioning",
+				"no Allow-Events element equal to "
+				"vnd-microsoft-provisioning-v2 (split on "
+				"',' untrimmed)");
+	else
+		pass("register_allow_events_provisioning");
 
-    if (!hdr(&r, "Server", NULL, v, sizeof v)) {
-        fail("register_server_header", "no Server header");
-    } else {
-        const char *slash = strchr(v, '/');
-        if (slash && slash[1] == '6')
-            fail("register_server_header", "Server: %s looks like name/6.x", v);
-        else {
-            note("Server: %s", v);
-            pass("register_server_header");
-        }
-    }
-    smsg_free(&r);
-    conn_close(&c);
+	if(!hdr(&r, "Server", NULL, v, sizeof v)) {
+		fail("register_server_header", "no Server header");
+	} else {
+		const char *slash = strchr(v, '/');
+		if(slash && slash[1] == '6')
+			fail("register_server_header", "Server: %s looks like name/6.x", v);
+		else {
+			note("Server: %s", v);
+			pass("register_server_header");
+		}
+	}
+	smsg_free(&r);
+	conn_close(&c);
 }
 
 /* Text of <property name="NAME"> in body (first occurrence), into out. */
 static int prop(const char *body, const char *name, char *out, size_t on)
 {
-    char key[128];
-    snprintf(key, sizeof key, "name=\"%s\">", name);
-    const char *p = strstr(body, key);
-    if (!p)
-        return 0;
-    p += strlen(key);
-    size_t l = strcspn(p, "<");
-    if (l >= on)
-        l = on - 1;
-    memcpy(out, p, l);
-    out[l] = '\0';
-    return 1;
+	char key[128];
+	snprintf(key, sizeof key, "name=\"%s\">", name);
+	const char *p = strstr(body, key);
+	if(!p)
+		return 0;
+	p += strlen(key);
+	size_t l = strcspn(p, "<");
+	if(l >= on)
+		l = on - 1;
+	memcpy(out, p, l);
+	out[l] = '\0';
+	return 1;
 }
 
 static const char PROV_REQ[] =
-    "<provisioningGroupList xmlns=\"http://schemas.microsoft.com/2006/09/sip/"
-    "provisioninggrouplist\"><provisioningGroup name=\"ServerConfiguration\"/>"
-    "<provisioningGroup name=\"meetingPolicy\"/><provisioningGroup "
-    "name=\"persistentChatConfiguration\"/><provisioningGroup name=\"ucPolicy\"/>"
-    "</provisioningGroupList>";
+		"<provisioningGroupList xmlns=\"http://schemas.microsoft.com/2006/09/sip/"
+		"provisioninggrouplist\"><provisioningGroup name=\"ServerConfiguration\"/>"
+		"<provisioningGroup name=\"meetingPolicy\"/><provisioningGroup "
+		"name=\"persistentChatConfiguration\"/><provisioningGroup name=\"ucPolicy\"/>"
+		"</provisioningGroupList>";
 
 static void test_provisioning(const char *user, const char *want_enabled)
 {
-    char T[64];
-    snprintf(T, sizeof T, "provisioning_%s", user);
-    conn c;
-    if (conn_open(&c) < 0) {
-        fail(T, "cannot connect");
-        return;
-    }
-    char aor[128];
-    snprintf(aor, sizeof aor, "sip:%s@" DOMAIN, user);
-    smsg r = {0};
-    int ok = send_request(&c, "SUBSCRIBE", aor, user, uniq("t"), aor, NULL, uniq("sub-"), 1,
-                          uniq("z9hG4bKs"),
-                          "Event: vnd-microsoft-provisioning-v2\r\n"
-                          "Accept: application/vnd-microsoft-roaming-provisioning-v2+xml\r\n"
-                          "Supported: com.microsoft.autoextend\r\n"
-                          "Supported: ms-benotify\r\n"
-                          "Proxy-Require: ms-benotify\r\n"
-                          "Supported: ms-piggyback-first-notify\r\n"
-                          "Expires: 0\r\n",
-                          "application/vnd-microsoft-roaming-provisioning-v2+xml", PROV_REQ) == 0 &&
-             wait_final(&c, "SUBSCRIBE", 1, &r, SIP_WAIT);
-    char v[1024], why[2048] = "";
-    if (!ok) {
-        snprintf(why, sizeof why, "no final response to the SUBSCRIBE within %d ms", SIP_WAIT);
-    } else if (r.status != 200) {
-        snprintf(why, sizeof why, "SUBSCRIBE with Proxy-Require: ms-benotify got %d, want 200",
-                 r.status);
-    } else if (!hdr(&r, "Event", "o", v, sizeof v) || strcmp(v, "vnd-microsoft-provisioning-v2") != 0) {
-        snprintf(why, sizeof why, "Event of the 200 is '%s'", v);
-    } else if (!hdr(&r, "ms-piggyback-cseq", NULL, v, sizeof v)) {
-        snprintf(why, sizeof why, "no ms-piggyback-cseq header");
-    } else if (!hdr(&r, "Expires", NULL, v, sizeof v) || strcmp(v, "0") != 0) {
-        snprintf(why, sizeof why, "Expires of the 200 is not 0");
-    } else if (!hdr(&r, "Content-Type", "c", v, sizeof v) ||
-               strcasecmp(v, "application/vnd-microsoft-roaming-provisioning-v2+xml") != 0) {
-        snprintf(why, sizeof why, "Content-Type is '%s'", v);
-    } else if (!strstr(r.body, "<provisionGroup name=\"persistentChatConfiguration\"")) {
-        snprintf(why, sizeof why, "body lacks the persistentChatConfiguration group: %.200s",
-                 r.body);
-    } else if (!prop(r.body, "EnablePersistentChat", v, sizeof v) || strcmp(v, want_enabled) != 0) {
-        snprintf(why, sizeof why, "EnablePersistentChat is '%s', want %s", v, want_enabled);
-    } else if (!prop(r.body, "DefaultPersistentChatPoolUri", v, sizeof v) ||
-               strcmp(v, opt.chat_uri) != 0) {
-        snprintf(why, sizeof why, "DefaultPersistentChatPoolUri is '%s', want %s", v,
-                 opt.chat_uri);
-    } else if (!prop(r.body, "PersistentChatPoolUris", v, sizeof v) || strcmp(v, opt.chat_uri) != 0) {
-        snprintf(why, sizeof why, "PersistentChatPoolUris is '%s'", v);
-    } else if (!prop(r.body, "PersistentChatWebManagerUriInt", v, sizeof v) || !*v) {
-        snprintf(why, sizeof why, "no PersistentChatWebManagerUriInt");
-    } else {
-        /* exactly one provisioning document: no NOTIFY may follow the piggy-backed one */
-        smsg m;
-        while (read_message(&c, &m, QUIET_WAIT)) {
-            if (!m.status)
-                answer_request(&c, &m);
-            smsg_free(&m);
-        }
-        if (c.requests_seen)
-            snprintf(why, sizeof why, "the server also sent a %s after the 200",
-                     c.last_request);
-    }
-    if (*why)
-        fail(T, "%s", why);
-    else
-        pass(T);
-    smsg_free(&r);
-    conn_close(&c);
+	char T[64];
+	snprintf(T, sizeof T, "provisioning_%s", user);
+	conn c;
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
+		return;
+	}
+	char aor[128];
+	snprintf(aor, sizeof aor, "sip:%s@" DOMAIN, user);
+	smsg r = {0};
+	int ok = send_request(&c, "SUBSCRIBE", aor, user, uniq("t"), aor, NULL, uniq("sub-"), 1,
+				 uniq("z9hG4bKs"),
+				 "Event: vnd-microsoft-provisioning-v2\r\n"
+				 "Accept: application/vnd-microsoft-roaming-provisioning-v2+xml\r\n"
+				 "Supported: com.microsoft.autoextend\r\n"
+				 "Supported: ms-benotify\r\n"
+				 "Proxy-Require: ms-benotify\r\n"
+				 "Supported: ms-piggyback-first-notify\r\n"
+				 "Expires: 0\r\n",
+				 "application/vnd-microsoft-roaming-provisioning-v2+xml",
+				 PROV_REQ) == 0 &&
+			wait_final(&c, "SUBSCRIBE", 1, &r, SIP_WAIT);
+	char v[1024], why[2048] = "";
+	if(!ok) {
+		snprintf(why, sizeof why, "no final response to the SUBSCRIBE within %d ms",
+				SIP_WAIT);
+	} else if(r.status != 200) {
+		snprintf(why, sizeof why,
+				"SUBSCRIBE with Proxy-Require: ms-benotify got %d, want 200",
+				r.status);
+	} else if(!hdr(&r, "Event", "o", v, sizeof v) ||
+			strcmp(v, "vnd-microsoft-provisioning-v2") != 0) {
+		snprintf(why, sizeof why, "Event of the 200 is '%s'", v);
+	} else if(!hdr(&r, "ms-piggyback-cseq", NULL, v, sizeof v)) {
+		snprintf(why, sizeof why, "no ms-piggyback-cseq header");
+	} else if(!hdr(&r, "Expires", NULL, v, sizeof v) || strcmp(v, "0") != 0) {
+		snprintf(why, sizeof why, "Expires of the 200 is not 0");
+	} else if(!hdr(&r, "Content-Type", "c", v, sizeof v) ||
+			strcasecmp(v, "application/vnd-microsoft-roaming-provisioning-v2+xml") !=
+					0) {
+		snprintf(why, sizeof why, "Content-Type is '%s'", v);
+	} else if(!strstr(r.body, "<provisionGroup name=\"persistentChatConfiguration\"")) {
+		snprintf(why, sizeof why,
+				"body lacks the persistentChatConfiguration group: %.200s", r.body);
+	} else if(!prop(r.body, "EnablePersistentChat", v, sizeof v) ||
+			strcmp(v, want_enabled) != 0) {
+		snprintf(why, sizeof why, "EnablePersistentChat is '%s', want %s", v, want_enabled);
+	} else if(!prop(r.body, "DefaultPersistentChatPoolUri", v, sizeof v) ||
+			strcmp(v, opt.chat_uri) != 0) {
+		snprintf(why, sizeof why, "DefaultPersistentChatPoolUri is '%s', want %s", v,
+				opt.chat_uri);
+	} else if(!prop(r.body, "PersistentChatPoolUris", v, sizeof v) ||
+			strcmp(v, opt.chat_uri) != 0) {
+		snprintf(why, sizeof why, "PersistentChatPoolUris is '%s'", v);
+	} else if(!prop(r.body, "PersistentChatWebManagerUriInt", v, sizeof v) || !*v) {
+		snprintf(why, sizeof why, "no PersistentChatWebManagerUriInt");
+	} else {
+		/* exactly one provisioning document: no NOTIFY may follow the piggy-backed one */
+		smsg m;
+		while(read_message(&c, &m, QUIET_WAIT)) {
+			if(!m.status)
+				answer_request(&c, &m);
+			smsg_free(&m);
+		}
+		if(c.requests_seen)
+			snprintf(why, sizeof why, "the server also sent a %s after the 200",
+					c.last_request);
+	}
+	if(*why)
+		fail(T, "%s", why);
+	else
+		pass(T);
+	smsg_free(&r);
+	conn_close(&c);
 }
 
 static void test_dave_invite_403(void)
 {
-    const char *T = "unentitled_invite_403";
-    conn c;
-    if (conn_open(&c) < 0) {
-        fail(T, "cannot connect");
-        return;
-    }
-    dialog d;
-    new_dialog(&d, "dave");
-    int st = invite(&c, &d, NULL, NULL);
-    if (st != 403)
-        fail(T, "dave's chat INVITE got %d, want 403", st);
-    else
-        pass(T);
-    conn_close(&c);
+	const char *T = "unentitled_invite_403";
+	conn c;
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
+		return;
+	}
+	dialog d;
+	new_dialog(&d, "dave");
+	int st = invite(&c, &d, NULL, NULL);
+	if(st != 403)
+		fail(T, "dave's chat INVITE got %d, want 403", st);
+	else
+		pass(T);
+	conn_close(&c);
 }
 
 /* The sipe way: the INVITE (sipe creates the dialog first), its ACK, and in-dialog INFO
  * and BYE, all with a Via without branch (RFC 2543 transaction matching). */
 static void test_info_without_branch(void)
 {
-    const char *T = "in_dialog_info_without_via_branch";
-    conn c;
-    if (conn_open(&c) < 0) {
-        fail(T, "cannot connect");
-        return;
-    }
-    dialog d;
-    new_dialog(&d, "alice");
-    d.no_branch = 1;
-    int st = invite_retry(&c, &d, NULL, NULL, 3000);
-    if (st != 200) {
-        fail("invite_without_via_branch", "alice's chat INVITE got %d, want 200", st);
-        fail(T, "not run");
-        conn_close(&c);
-        return;
-    }
-    pass("invite_without_via_branch");
-    st = send_xccos(&c, &d, 0, xv_item_requri());
-    xv_envelope *e = st == 200 ? wait_item(&c, "rpl:requri", SIP_WAIT) : NULL;
-    if (st != 200)
-        fail(T, "INFO without Via branch got %d, want 200", st);
-    else if (!e)
-        fail(T, "no rpl:requri came back for the INFO without Via branch");
-    else if (e->resp_code != 200)
-        fail(T, "rpl:requri code %d", e->resp_code);
-    else
-        pass(T);
-    xv_free(e);
+	const char *T = "in_dialog_info_without_via_branch";
+	conn c;
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
+		return;
+	}
+	dialog d;
+	new_dialog(&d, "alice");
+	d.no_branch = 1;
+	int st = invite_retry(&c, &d, NULL, NULL, 3000);
+	if(st != 200) {
+		fail("invite_without_via_branch", "alice's chat INVITE got %d, want 200", st);
+		fail(T, "not run");
+		conn_close(&c);
+		return;
+	}
+	pass("invite_without_via_branch");
+	st = send_xccos(&c, &d, 0, xv_item_requri());
+	xv_envelope *e = st == 200 ? wait_item(&c, "rpl:requri", SIP_WAIT) : NULL;
+	if(st != 200)
+		fail(T, "INFO without Via branch got %d, want 200", st);
+	else if(!e)
+		fail(T, "no rpl:requri came back for the INFO without Via branch");
+	else if(e->resp_code != 200)
+		fail(T, "rpl:requri code %d", e->resp_code);
+	else
+		pass(T);
+	xv_free(e);
 
-    st = in_dialog(&c, &d, "BYE", 0, NULL, NULL);
-    if (st != 200)
-        fail("in_dialog_bye_without_via_branch", "BYE without Via branch got %d", st);
-    else
-        pass("in_dialog_bye_without_via_branch");
-    conn_close(&c);
+	st = in_dialog(&c, &d, "BYE", 0, NULL, NULL);
+	if(st != 200)
+		fail("in_dialog_bye_without_via_branch", "BYE without Via branch got %d", st);
+	else
+		pass("in_dialog_bye_without_via_branch");
+	conn_close(&c);
 }
 
 /* Session timers, with Kamailio started with PCHAT_SESSION_EXPIRES=3: the 200 OK names
@@ -851,289 +864,292 @@ static void test_info_without_branch(void)
 #define SHORT_SE 3
 static void test_session_timers(void)
 {
-    conn ca, cb;
-    dialog a, b;
-    smsg r = {0};
-    char se[64] = "";
-    int st;
+	conn ca, cb;
+	dialog a, b;
+	smsg r = {0};
+	char se[64] = "";
+	int st;
 
-    if (conn_open(&ca) < 0 || conn_open(&cb) < 0) {
-        fail("session_expires_in_200", "cannot connect");
-        return;
-    }
-    new_dialog(&a, "alice");
-    new_dialog(&b, "bob");
-    st = invite_retry(&ca, &a, NULL, &r, 3000);
-    if (st == 200)
-        hdr(&r, "Session-Expires", "x", se, sizeof se);
-    smsg_free(&r);
-    if (st != 200 || invite_retry(&cb, &b, NULL, NULL, 3000) != 200) {
-        fail("session_expires_in_200", "chat INVITEs not answered 200");
-        goto out;
-    }
-    if (atoi(se) != SHORT_SE)
-        fail("session_expires_in_200", "Session-Expires is '%s', want %d", se, SHORT_SE);
-    else
-        pass("session_expires_in_200");
-    /* bob refreshes every second; alice stays silent for three expiry periods and more
+	if(conn_open(&ca) < 0 || conn_open(&cb) < 0) {
+		fail("session_expires_in_200", "cannot connect");
+		return;
+	}
+	new_dialog(&a, "alice");
+	new_dialog(&b, "bob");
+	st = invite_retry(&ca, &a, NULL, &r, 3000);
+	if(st == 200)
+		hdr(&r, "Session-Expires", "x", se, sizeof se);
+	smsg_free(&r);
+	if(st != 200 || invite_retry(&cb, &b, NULL, NULL, 3000) != 200) {
+		fail("session_expires_in_200", "chat INVITEs not answered 200");
+		goto out;
+	}
+	if(atoi(se) != SHORT_SE)
+		fail("session_expires_in_200", "Session-Expires is '%s', want %d", se, SHORT_SE);
+	else
+		pass("session_expires_in_200");
+	/* bob refreshes every second; alice stays silent for three expiry periods and more
      * than one expiry sweep (5 s) */
-    long long until = now_ms() + 3LL * SHORT_SE * 1000 + 1000;
-    int refreshed = 1;
-    while (now_ms() < until && refreshed) {
-        refreshed = in_dialog(&cb, &b, "UPDATE", 1, NULL, NULL) == 200;
-        usleep(1000 * 1000);
-    }
-    if (!refreshed)
-        fail("update_keepalive", "an UPDATE was not answered 200");
-    else if ((st = send_xccos(&cb, &b, 1, xv_item_requri())) != 200)
-        fail("update_keepalive", "INFO on the refreshed session got %d, want 200", st);
-    else
-        pass("update_keepalive");
-    st = send_xccos(&ca, &a, 1, xv_item_requri());
-    if (st != 481)
-        fail("idle_session_expired_481", "INFO on the idle session got %d, want 481", st);
-    else
-        pass("idle_session_expired_481");
-    in_dialog(&cb, &b, "BYE", 1, NULL, NULL);
+	long long until = now_ms() + 3LL * SHORT_SE * 1000 + 1000;
+	int refreshed = 1;
+	while(now_ms() < until && refreshed) {
+		refreshed = in_dialog(&cb, &b, "UPDATE", 1, NULL, NULL) == 200;
+		usleep(1000 * 1000);
+	}
+	if(!refreshed)
+		fail("update_keepalive", "an UPDATE was not answered 200");
+	else if((st = send_xccos(&cb, &b, 1, xv_item_requri())) != 200)
+		fail("update_keepalive", "INFO on the refreshed session got %d, want 200", st);
+	else
+		pass("update_keepalive");
+	st = send_xccos(&ca, &a, 1, xv_item_requri());
+	if(st != 481)
+		fail("idle_session_expired_481", "INFO on the idle session got %d, want 481", st);
+	else
+		pass("idle_session_expired_481");
+	in_dialog(&cb, &b, "BYE", 1, NULL, NULL);
 out:
-    conn_close(&ca);
-    conn_close(&cb);
+	conn_close(&ca);
+	conn_close(&cb);
 }
 
 /* Names of the rooms an rpl:chansrch lists, as " A | B |" for messages; sets *n. */
 static void room_names(const xv_envelope *e, char *out, size_t on, size_t *n)
 {
-    size_t used = 0;
-    out[0] = '\0';
-    *n = e ? e->nrooms : 0;
-    for (size_t i = 0; e && i < e->nrooms && used < on; i++)
-        used += (size_t)snprintf(out + used, on - used, " %s |",
-                                 e->rooms[i].name ? e->rooms[i].name : "(no name)");
+	size_t used = 0;
+	out[0] = '\0';
+	*n = e ? e->nrooms : 0;
+	for(size_t i = 0; e && i < e->nrooms && used < on; i++)
+		used += (size_t)snprintf(out + used, on - used, " %s |",
+				e->rooms[i].name ? e->rooms[i].name : "(no name)");
 }
 
 /* chansrch: empty criteria lists every visible room; criteria match names and
  * descriptions (case-insensitive); the secret demo room "Board" is never listed. */
 static void test_chansrch(void)
 {
-    static const struct {
-        const char *criteria, *want; /* want: " A | B |" in reply order */
-    } q[] = {{"", " Announcements | Build Team | Lobby | Ops |"},
-             {"build", " Build Team |"},
-             {"COORDINATION", " Build Team |"},
-             {"board", ""}};
-    const char *T = "chansrch_by_name_and_description_secret_hidden";
-    conn c;
-    dialog d;
-    char names[512], why[700] = "";
+	static const struct {
+		const char *criteria, *want; /* want: " A | B |" in reply order */
+	} q[] = {{"", " Announcements | Build Team | Lobby | Ops |"}, {"build", " Build Team |"},
+			{"COORDINATION", " Build Team |"}, {"board", ""}};
+	const char *T = "chansrch_by_name_and_description_secret_hidden";
+	conn c;
+	dialog d;
+	char names[512], why[700] = "";
 
-    if (conn_open(&c) < 0) {
-        fail(T, "cannot connect");
-        return;
-    }
-    new_dialog(&d, "alice");
-    if (invite_retry(&c, &d, NULL, NULL, 3000) != 200) {
-        fail(T, "chat INVITE not answered 200");
-        conn_close(&c);
-        return;
-    }
-    for (size_t i = 0; i < sizeof q / sizeof q[0] && !why[0]; i++) {
-        int st = send_xccos(&c, &d, 1, xv_item_chansrch(q[i].criteria));
-        xv_envelope *e = st == 200 ? wait_item(&c, "rpl:chansrch", SIP_WAIT) : NULL;
-        size_t n = 0;
-        room_names(e, names, sizeof names, &n);
-        if (!e || e->resp_code != 200)
-            snprintf(why, sizeof why, "criteria '%s': SIP %d, %s", q[i].criteria, st,
-                     e ? "non-200 rpl:chansrch" : "no rpl:chansrch");
-        else if (strcmp(names, q[i].want) != 0)
-            snprintf(why, sizeof why, "criteria '%s' listed [%s], want [%s]", q[i].criteria,
-                     names, q[i].want);
-        xv_free(e);
-    }
-    if (why[0])
-        fail(T, "%s", why);
-    else
-        pass(T);
-    in_dialog(&c, &d, "BYE", 1, NULL, NULL);
-    conn_close(&c);
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
+		return;
+	}
+	new_dialog(&d, "alice");
+	if(invite_retry(&c, &d, NULL, NULL, 3000) != 200) {
+		fail(T, "chat INVITE not answered 200");
+		conn_close(&c);
+		return;
+	}
+	for(size_t i = 0; i < sizeof q / sizeof q[0] && !why[0]; i++) {
+		int st = send_xccos(&c, &d, 1, xv_item_chansrch(q[i].criteria));
+		xv_envelope *e = st == 200 ? wait_item(&c, "rpl:chansrch", SIP_WAIT) : NULL;
+		size_t n = 0;
+		room_names(e, names, sizeof names, &n);
+		if(!e || e->resp_code != 200)
+			snprintf(why, sizeof why, "criteria '%s': SIP %d, %s", q[i].criteria, st,
+					e ? "non-200 rpl:chansrch" : "no rpl:chansrch");
+		else if(strcmp(names, q[i].want) != 0)
+			snprintf(why, sizeof why, "criteria '%s' listed [%s], want [%s]",
+					q[i].criteria, names, q[i].want);
+		xv_free(e);
+	}
+	if(why[0])
+		fail(T, "%s", why);
+	else
+		pass(T);
+	in_dialog(&c, &d, "BYE", 1, NULL, NULL);
+	conn_close(&c);
 }
 
 static int run_control(const char *env, const char *verb)
 {
-    return run_control_cmd(opt.control, env, verb);
+	return run_control_cmd(opt.control, env, verb);
 }
 
 static void test_auth_mode(void)
 {
-    const char *T = "auth_invite_challenged";
-    conn c;
-    if (conn_open(&c) < 0) {
-        fail(T, "cannot connect");
-        return;
-    }
-    /* From says carol; alice's credentials are used below */
-    dialog d;
-    new_dialog(&d, "carol");
-    smsg r = {0};
-    int st = invite_retry(&c, &d, NULL, &r, 5000);
-    if (st != 401 && st != 407) {
-        fail(T, "INVITE without credentials got %d, want 401 or 407", st);
-        fail("auth_invite_with_credentials", "not run");
-        fail("auth_post_author_is_authenticated_user", "not run");
-        smsg_free(&r);
-        conn_close(&c);
-        return;
-    }
-    pass(T);
+	const char *T = "auth_invite_challenged";
+	conn c;
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
+		return;
+	}
+	/* From says carol; alice's credentials are used below */
+	dialog d;
+	new_dialog(&d, "carol");
+	smsg r = {0};
+	int st = invite_retry(&c, &d, NULL, &r, 5000);
+	if(st != 401 && st != 407) {
+		fail(T, "INVITE without credentials got %d, want 401 or 407", st);
+		fail("auth_invite_with_credentials", "not run");
+		fail("auth_post_author_is_authenticated_user", "not run");
+		smsg_free(&r);
+		conn_close(&c);
+		return;
+	}
+	pass(T);
 
-    T = "auth_invite_with_credentials";
-    char auth[2048];
-    if (digest_header(&r, "INVITE", opt.chat_uri, "alice", "alice", auth, sizeof auth) < 0) {
-        fail(T, "cannot read the challenge");
-        smsg_free(&r);
-        conn_close(&c);
-        return;
-    }
-    smsg_free(&r);
-    d.cseq++;
-    st = invite(&c, &d, auth, NULL);
-    if (st != 200) {
-        fail(T, "INVITE with alice's credentials got %d, want 200", st);
-        fail("auth_post_author_is_authenticated_user", "not run");
-        conn_close(&c);
-        return;
-    }
-    pass(T);
+	T = "auth_invite_with_credentials";
+	char auth[2048];
+	if(digest_header(&r, "INVITE", opt.chat_uri, "alice", "alice", auth, sizeof auth) < 0) {
+		fail(T, "cannot read the challenge");
+		smsg_free(&r);
+		conn_close(&c);
+		return;
+	}
+	smsg_free(&r);
+	d.cseq++;
+	st = invite(&c, &d, auth, NULL);
+	if(st != 200) {
+		fail(T, "INVITE with alice's credentials got %d, want 200", st);
+		fail("auth_post_author_is_authenticated_user", "not run");
+		conn_close(&c);
+		return;
+	}
+	pass(T);
 
-    T = "auth_post_author_is_authenticated_user";
-    st = send_xccos(&c, &d, 1, xv_item_join(LOBBY_URI));
-    xv_envelope *e = st == 200 ? wait_item(&c, "rpl:join", SIP_WAIT) : NULL;
-    if (!e || e->resp_code != 200) {
-        fail(T, "join: INFO %d, rpl:join %s", st, e ? "not 200" : "missing");
-        xv_free(e);
-    } else {
-        xv_free(e);
-        char text[128];
-        snprintf(text, sizeof text, "e2e-sip auth post %s", token);
-        st = send_xccos(&c, &d, 1,
-                        xv_item_grpchat(LOBBY_URI, "sip:carol@" DOMAIN, NULL, text));
-        e = NULL;
-        long long deadline = now_ms() + SIP_WAIT;
-        while (st == 200 && now_ms() < deadline) {
-            e = wait_item(&c, "grpchat", (int)(deadline - now_ms()));
-            if (!e || (e->chat.text && strcmp(e->chat.text, text) == 0))
-                break;
-            xv_free(e);
-            e = NULL;
-        }
-        if (st != 200)
-            fail(T, "post INFO got %d", st);
-        else if (!e)
-            fail(T, "the post did not come back to its author");
-        else if (!e->chat.author || strcasecmp(e->chat.author, "sip:alice@" DOMAIN) != 0)
-            fail(T, "post authored '%s', want sip:alice@" DOMAIN " (From said carol)",
-                 e->chat.author ? e->chat.author : "(none)");
-        else
-            pass(T);
-        xv_free(e);
-    }
-    in_dialog(&c, &d, "BYE", 1, NULL, NULL);
-    conn_close(&c);
+	T = "auth_post_author_is_authenticated_user";
+	st = send_xccos(&c, &d, 1, xv_item_join(LOBBY_URI));
+	xv_envelope *e = st == 200 ? wait_item(&c, "rpl:join", SIP_WAIT) : NULL;
+	if(!e || e->resp_code != 200) {
+		fail(T, "join: INFO %d, rpl:join %s", st, e ? "not 200" : "missing");
+		xv_free(e);
+	} else {
+		xv_free(e);
+		char text[128];
+		snprintf(text, sizeof text, "e2e-sip auth post %s", token);
+		st = send_xccos(&c, &d, 1,
+				xv_item_grpchat(LOBBY_URI, "sip:carol@" DOMAIN, NULL, text));
+		e = NULL;
+		long long deadline = now_ms() + SIP_WAIT;
+		while(st == 200 && now_ms() < deadline) {
+			e = wait_item(&c, "grpchat", (int)(deadline - now_ms()));
+			if(!e || (e->chat.text && strcmp(e->chat.text, text) == 0))
+				break;
+			xv_free(e);
+			e = NULL;
+		}
+		if(st != 200)
+			fail(T, "post INFO got %d", st);
+		else if(!e)
+			fail(T, "the post did not come back to its author");
+		else if(!e->chat.author || strcasecmp(e->chat.author, "sip:alice@" DOMAIN) != 0)
+			fail(T, "post authored '%s', want sip:alice@" DOMAIN " (From said carol)",
+					e->chat.author ? e->chat.author : "(none)");
+		else
+			pass(T);
+		xv_free(e);
+	}
+	in_dialog(&c, &d, "BYE", 1, NULL, NULL);
+	conn_close(&c);
 
-    /* REGISTER: 401, then 200 with the right password */
-    T = "auth_register_challenged_then_accepted";
-    if (conn_open(&c) < 0) {
-        fail(T, "cannot connect");
-        return;
-    }
-    const char *cid = uniq("reg-");
-    char tag[64];
-    snprintf(tag, sizeof tag, "%s", uniq("t"));
-    st = do_register(&c, "alice", NULL, &r, 1, cid, tag);
-    if (st != 401) {
-        fail(T, "REGISTER without credentials got %d, want 401", st);
-    } else if (digest_header(&r, "REGISTER", "sip:" DOMAIN, "alice", "alice", auth,
-                             sizeof auth) < 0) {
-        fail(T, "cannot read the challenge");
-    } else {
-        smsg_free(&r);
-        st = do_register(&c, "alice", auth, &r, 2, cid, tag);
-        if (st != 200)
-            fail(T, "REGISTER with credentials got %d, want 200", st);
-        else
-            pass(T);
-    }
-    smsg_free(&r);
-    conn_close(&c);
+	/* REGISTER: 401, then 200 with the right password */
+	T = "auth_register_challenged_then_accepted";
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
+		return;
+	}
+	const char *cid = uniq("reg-");
+	char tag[64];
+	snprintf(tag, sizeof tag, "%s", uniq("t"));
+	st = do_register(&c, "alice", NULL, &r, 1, cid, tag);
+	if(st != 401) {
+		fail(T, "REGISTER without credentials got %d, want 401", st);
+	} else if(digest_header(&r, "REGISTER", "sip:" DOMAIN, "alice", "alice", auth,
+				  sizeof auth) < 0) {
+		fail(T, "cannot read the challenge");
+	} else {
+		smsg_free(&r);
+		st = do_register(&c, "alice", auth, &r, 2, cid, tag);
+		if(st != 200)
+			fail(T, "REGISTER with credentials got %d, want 200", st);
+		else
+			pass(T);
+	}
+	smsg_free(&r);
+	conn_close(&c);
 }
 
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: e2e-sip --proxy HOST:PORT [--control \"CMD\"] [--chat-uri URI] "
-               "[--verbose]\n");
+	fprintf(f,
+			"usage: e2e-sip --proxy HOST:PORT [--control \"CMD\"] [--chat-uri URI] "
+			"[--verbose]\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *proxy = "127.0.0.1:5060";
-    const struct e2e_opt opts[] = {
-        {"proxy", &proxy}, {"control", &opt.control}, {"chat-uri", &opt.chat_uri}, {NULL, NULL}};
-    int status = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
-    if (status >= 0)
-        return status;
-    const char *colon = strrchr(proxy, ':');
-    if (!colon || (size_t)(colon - proxy) >= sizeof opt.host) {
-        usage(stderr);
-        return 2;
-    }
-    memcpy(opt.host, proxy, (size_t)(colon - proxy));
-    opt.host[colon - proxy] = '\0';
-    opt.port = atoi(colon + 1);
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    make_token();
-    long long t0 = now_ms();
-    note("run token %s, proxy %s:%d (tcp), chat URI %s", token, opt.host, opt.port,
-         opt.chat_uri);
+	const char *proxy = "127.0.0.1:5060";
+	const struct e2e_opt opts[] = {{"proxy", &proxy}, {"control", &opt.control},
+			{"chat-uri", &opt.chat_uri}, {NULL, NULL}};
+	int status = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
+	if(status >= 0)
+		return status;
+	const char *colon = strrchr(proxy, ':');
+	if(!colon || (size_t)(colon - proxy) >= sizeof opt.host) {
+		usage(stderr);
+		return 2;
+	}
+	memcpy(opt.host, proxy, (size_t)(colon - proxy));
+	opt.host[colon - proxy] = '\0';
+	opt.port = atoi(colon + 1);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	make_token();
+	long long t0 = now_ms();
+	note("run token %s, proxy %s:%d (tcp), chat URI %s", token, opt.host, opt.port,
+			opt.chat_uri);
 
-    /* trusted mode (the stack as started) */
-    test_register();
-    test_provisioning("alice", "true");
-    test_provisioning("dave", "false");
-    test_dave_invite_403();
-    test_info_without_branch();
-    test_chansrch();
+	/* trusted mode (the stack as started) */
+	test_register();
+	test_provisioning("alice", "true");
+	test_provisioning("dave", "false");
+	test_dave_invite_403();
+	test_info_without_branch();
+	test_chansrch();
 
-    /* Digest mode: Kamailio restarted with PCHAT_AUTH=1, then put back */
-    if (opt.control) {
-        long long t1 = now_ms();
-        int rc = run_control("", "kamailio-stop");
-        if (rc == 0)
-            rc = run_control("PCHAT_AUTH=1", "kamailio-start");
-        if (rc != 0) {
-            fail("auth_mode_restart", "restarting Kamailio with PCHAT_AUTH=1 exited %d", rc);
-        } else {
-            note("Kamailio restarted in auth mode in %lld ms", now_ms() - t1);
-            test_auth_mode();
-        }
-        rc = run_control("", "kamailio-stop");
-        if (rc == 0)
-            rc = run_control("PCHAT_AUTH=0 PCHAT_SESSION_EXPIRES=3", "kamailio-start");
-        if (rc != 0)
-            fail("session_timers_restart", "restarting Kamailio with a short Session-Expires "
-                                           "exited %d", rc);
-        else
-            test_session_timers();
-        rc = run_control("", "kamailio-stop");
-        if (rc == 0)
-            rc = run_control("PCHAT_AUTH=0", "kamailio-start");
-        if (rc != 0)
-            fail("trusted_mode_restored", "restarting Kamailio in trusted mode exited %d", rc);
-    } else {
-        note("no --control: auth-mode cases not run");
-    }
+	/* Digest mode: Kamailio restarted with PCHAT_AUTH=1, then put back */
+	if(opt.control) {
+		long long t1 = now_ms();
+		int rc = run_control("", "kamailio-stop");
+		if(rc == 0)
+			rc = run_control("PCHAT_AUTH=1", "kamailio-start");
+		if(rc != 0) {
+			fail("auth_mode_restart", "restarting Kamailio with PCHAT_AUTH=1 exited %d",
+					rc);
+		} else {
+			note("Kamailio restarted in auth mode in %lld ms", now_ms() - t1);
+			test_auth_mode();
+		}
+		rc = run_control("", "kamailio-stop");
+		if(rc == 0)
+			rc = run_control("PCHAT_AUTH=0 PCHAT_SESSION_EXPIRES=3", "kamailio-start");
+		if(rc != 0)
+			fail("session_timers_restart",
+					"restarting Kamailio with a short Session-Expires "
+					"exited %d",
+					rc);
+		else
+			test_session_timers();
+		rc = run_control("", "kamailio-stop");
+		if(rc == 0)
+			rc = run_control("PCHAT_AUTH=0", "kamailio-start");
+		if(rc != 0)
+			fail("trusted_mode_restored",
+					"restarting Kamailio in trusted mode exited %d", rc);
+	} else {
+		note("no --control: auth-mode cases not run");
+	}
 
-    note("finished in %lld ms", now_ms() - t0);
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    return n_fail == 0 ? 0 : 1;
+	note("finished in %lld ms", now_ms() - t0);
+	printf("%d passed, %d failed\n", n_pass, n_fail);
+	return n_fail == 0 ? 0 : 1;
 }

@@ -349,7 +349,8 @@ static void run_assoc(struct db_job *job)
 		copy_room(out, r);
 		rd = find_read(job->user, r->id);
 		for(j = 0; j < nmsgs; j++)
-			out->unread += msgs[j].room_id == r->id && msgs[j].id > (rd ? rd->msgid : 0);
+			out->unread += msgs[j].room_id == r->id &&
+					msgs[j].id > (rd ? rd->msgid : 0);
 	}
 }
 
@@ -417,7 +418,9 @@ static void run_session_rooms(struct db_job *job)
 			if(!job->flag)
 				sroom_del(i);
 			return;
-		} else if(same && (job->type == DB_SESSION_CLEAR || strcmp(r->user, job->user) != 0)) {
+		} else if(same &&
+				(job->type == DB_SESSION_CLEAR ||
+						strcmp(r->user, job->user) != 0)) {
 			sroom_del(i);
 			continue;
 		} else if(same && job->type == DB_SESSION_ROOMS) {

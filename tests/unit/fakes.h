@@ -41,8 +41,7 @@ struct fake_acl {
 void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl);
 /* The room's row is deleted. */
 void fake_db_remove_room(uint64_t id);
-void fake_db_add_invitation(uint64_t id, const char *user, uint64_t room_id,
-		const char *inviter);
+void fake_db_add_invitation(uint64_t id, const char *user, uint64_t room_id, const char *inviter);
 /* A category of domain example.com. */
 void fake_db_add_category(const char *cat_id, const char *name, const char *allowed,
 		const char *denied, const char *creators);

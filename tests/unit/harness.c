@@ -28,7 +28,8 @@ void harness_setup(void)
 	fake_db_add_room(1, "example.com", LOBBY_ID, "Lobby", "Welcome", "open");
 	fake_db_add_room(2, "example.com", "c1", "Closed", "", "closed");
 	fake_db_add_room(3, "example.com", "s1", "Secret", "", "secret");
-	fake_db_set_room_acl(2, &(struct fake_acl){.members = "sip:alice@example.com sip:bob@example.com"});
+	fake_db_set_room_acl(2,
+			&(struct fake_acl){.members = "sip:alice@example.com sip:bob@example.com"});
 }
 
 void harness_teardown(void)
@@ -108,7 +109,6 @@ const struct sent_frame *only_send_to(uint64_t sid)
 	cr_assert_eq(n, 1, "%zu SENDs to session %llu", n, (unsigned long long)sid);
 	return s[0];
 }
-
 
 void join_lobby(uint64_t sid)
 {

@@ -14,18 +14,30 @@
 #define LOBBY "ma-chan://example.com/" LOBBY_ID
 #define CLOSED "ma-chan://example.com/c1"
 #define SECRET "ma-chan://example.com/s1"
-#define ENV(items) "<xccos ver=\"1\" envid=\"900\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
-#define JOIN(id) ENV("<cmd id=\"cmd:join\" seqid=\"1\"><data><chanid key=\"0\" domain=\"example.com\" value=\"" id "\"/></data></cmd>")
-#define POST(uri, text) ENV("<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" uri "\" author=\"sip:mallory@evil.com\" ts=\"2024-01-01T00:00:00Z\"><chat>" text "</chat></grpchat>")
-#define BCC(uri, cnt) ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" uri "\"/><bcq><last cnt=\"" cnt "\"/></bcq></data></cmd>")
-#define PART(uri) ENV("<cmd id=\"cmd:part\" seqid=\"1\"><data><chanib uri=\"" uri "\"/></data></cmd>")
+#define ENV(items) \
+	"<xccos ver=\"1\" envid=\"900\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
+#define JOIN(id)                                                                                          \
+	ENV("<cmd id=\"cmd:join\" seqid=\"1\"><data><chanid key=\"0\" domain=\"example.com\" value=\"" id \
+	    "\"/></data></cmd>")
+#define POST(uri, text)                                                                  \
+	ENV("<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" uri                         \
+	    "\" author=\"sip:mallory@evil.com\" ts=\"2024-01-01T00:00:00Z\"><chat>" text \
+	    "</chat></grpchat>")
+#define BCC(uri, cnt)                                                        \
+	ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" uri \
+	    "\"/><bcq><last cnt=\"" cnt "\"/></bcq></data></cmd>")
+#define PART(uri) \
+	ENV("<cmd id=\"cmd:part\" seqid=\"1\"><data><chanib uri=\"" uri "\"/></data></cmd>")
 #define REQURI ENV("<cmd id=\"cmd:requri\" seqid=\"1\"><data/></cmd>")
 #define BJOIN(ids) ENV("<cmd id=\"cmd:bjoin\" seqid=\"3\"><data>" ids "</data></cmd>")
 #define CHANID(k, id) "<chanid key=\"" k "\" domain=\"example.com\" value=\"" id "\"/>"
-#define CHANSRCH ENV("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" criteria=\"\" extended=\"false\"/></data></cmd>")
+#define CHANSRCH \
+	ENV("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" criteria=\"\" extended=\"false\"/></data></cmd>")
 
-#define has(f, text) cr_assert(strstr((f)->payload, text) != NULL, "no '%s' in %s", text, (f)->payload)
-#define hasnt(f, text) cr_assert(strstr((f)->payload, text) == NULL, "'%s' in %s", text, (f)->payload)
+#define has(f, text) \
+	cr_assert(strstr((f)->payload, text) != NULL, "no '%s' in %s", text, (f)->payload)
+#define hasnt(f, text) \
+	cr_assert(strstr((f)->payload, text) == NULL, "'%s' in %s", text, (f)->payload)
 
 /* Test set-up: configuration defaults, a fake connection, rooms Lobby (1, open),
  * Closed (2, members alice and bob) and Secret (3); and its undoing. */

@@ -12,8 +12,9 @@
 #define BOB "sip:bob@example.com"
 #define EVE "sip:eve@other.org"
 
-#define LIST(...) ((struct acl_list){(const char *const[]){__VA_ARGS__}, \
-	sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)})
+#define LIST(...)                                              \
+	((struct acl_list){(const char *const[]){__VA_ARGS__}, \
+			sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)})
 static const struct acl_list none = {0};
 
 static const char *const alice_v[] = {ALICE}, *const example_v[] = {"example.com"};

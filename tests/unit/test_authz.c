@@ -22,7 +22,8 @@
 #define CAROL "sip:carol@example.com"
 #define AUDI "ma-chan://example.com/a1"
 #define DISABLED "ma-chan://example.com/d1"
-#define GETINV ENV("<cmd id=\"cmd:getinv\" seqid=\"1\"><data><inv inviteId=\"1\" domain=\"example.com\"/></data></cmd>")
+#define GETINV \
+	ENV("<cmd id=\"cmd:getinv\" seqid=\"1\"><data><inv inviteId=\"1\" domain=\"example.com\"/></data></cmd>")
 #define NODES ENV("<cmd id=\"cmd:nodespermcreatechild\" seqid=\"1\"><data/></cmd>")
 #define ASSOC ENV("<cmd id=\"cmd:getassociations\" seqid=\"1\"><data/></cmd>")
 
@@ -66,7 +67,8 @@ Test(authz, a_secret_room_answers_like_one_that_does_not_exist)
 	open_session(2, BOB);
 	snprintf(unknown, sizeof(unknown), "%s", reply_to(2, JOIN("zzz")));
 	cr_assert_str_eq(reply_to(2, JOIN("s1")), unknown);
-	cr_assert_str_eq(reply_to(2, BCC(SECRET, "5")), reply_to(2, BCC("ma-chan://example.com/zzz", "5")));
+	cr_assert_str_eq(reply_to(2, BCC(SECRET, "5")),
+			reply_to(2, BCC("ma-chan://example.com/zzz", "5")));
 	cr_assert(strstr(reply_to(2, BJOIN(CHANID("0", "s1"))), "<fib key=\"ERR_NOT_FOUND\""));
 	open_session(1, ALICE);
 	cr_assert(strstr(reply_to(1, JOIN("s1")), "SUCCESS_OK"), "a member enters");
@@ -77,7 +79,8 @@ Test(authz, closed_rooms_refuse_non_members_with_403)
 	const char *r;
 	open_session(3, CAROL);
 	r = reply_to(3, JOIN("c1"));
-	cr_assert(strstr(r, "<resp code=\"403\">ERR_ACCESS_DENIED</resp><data><error reason=\"only members"), "%s", r);
+	cr_assert(strstr(r, "<resp code=\"403\">ERR_ACCESS_DENIED</resp><data><error reason=\"only members"),
+			"%s", r);
 	cr_assert(strstr(reply_to(3, BJOIN(CHANID("0", "c1"))),
 			"<fib key=\"ERR_ACCESS_DENIED\" domain=\"example.com\" value=\"c1\"/>"));
 	cr_assert_eq(room_find(CLOSED)->nusers, 0);
@@ -94,7 +97,8 @@ Test(authz, disabled_rooms_refuse_joins_and_posts_saying_so)
 	const struct sent_frame *f;
 	open_session(1, ALICE);
 	r = reply_to(1, JOIN("d1"));
-	cr_assert(strstr(r, "<resp code=\"423\">ERR_ROOM_DISABLED</resp><data><error reason=\"the room is disabled\"/>"), "%s", r);
+	cr_assert(strstr(r, "<resp code=\"423\">ERR_ROOM_DISABLED</resp><data><error reason=\"the room is disabled\"/>"),
+			"%s", r);
 	cr_assert(strstr(reply_to(1, BCC(DISABLED, "5")), "ERR_ROOM_DISABLED"));
 	cr_assert(strstr(reply_to(1, BJOIN(CHANID("0", "d1"))), "<fib key=\"ERR_ROOM_DISABLED\""));
 	/* Disabled while alice is in the Lobby: she is put out, and posts are refused. */
@@ -143,7 +147,8 @@ Test(authz, in_an_auditorium_only_presenters_post)
 Test(authz, chansrch_lists_what_the_user_may_see)
 {
 	const char *r;
-	fake_db_set_room_acl(2, &(struct fake_acl){.members = ALICE, .denied = "sip:carol@example.com"});
+	fake_db_set_room_acl(
+			2, &(struct fake_acl){.members = ALICE, .denied = "sip:carol@example.com"});
 	open_session(1, ALICE);
 	open_session(2, BOB);
 	open_session(3, CAROL);
@@ -187,8 +192,11 @@ Test(authz, server_config_overrides_options_until_its_rows_go)
 	accepted(1, POST(LOBBY, "b"));
 	accepted(1, POST(LOBBY, "c"));
 	fake_db_run_all();
-	cr_assert(!strstr(reply_to(1, ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY "\"/></data></cmd>")),
-			"<chat>a</chat>"), "DefaultChatHistory 2");
+	cr_assert(!strstr(reply_to(1,
+					  ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
+					      "\"/></data></cmd>")),
+				  "<chat>a</chat>"),
+			"DefaultChatHistory 2");
 	fake_db_set_conf(DB_CONF_MESSAGE_SIZE_LIMIT, -1);
 	reload();
 	cr_assert_eq(cfg.message_max_bytes, 8192, "back to the option");
@@ -204,7 +212,9 @@ Test(authz, without_chat_history_posts_are_stored_but_no_history_is_served)
 	accepted(1, POST(LOBBY, "kept but not served"));
 	fake_db_run_all();
 	cr_assert(strstr(only_send_to(1)->payload, "kept but not served"), "delivered live");
-	const char *r = reply_to(1, ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY "\"/></data></cmd>"));
+	const char *r = reply_to(1,
+			ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
+			    "\"/></data></cmd>"));
 	cr_assert(strstr(r, "rpl:bccontext") && !strstr(r, "kept but not served"),
 			"no history served: %s", r);
 }
@@ -287,8 +297,11 @@ Test(authz, getinv_returns_the_users_invitations)
 	open_session(1, ALICE);
 	open_session(2, BOB);
 	r = reply_to(1, GETINV);
-	cr_assert(strstr(r, "<data><inv inviteId=\"7\" chanUri=\"" SECRET "\" name=\"Secret\" "
-			    "inviter=\"sip:carol@example.com\" ts=\"2026-01-02T03:04:05.000Z\"/></data>"), "%s", r);
+	cr_assert(strstr(r,
+				  "<data><inv inviteId=\"7\" chanUri=\"" SECRET
+				  "\" name=\"Secret\" "
+				  "inviter=\"sip:carol@example.com\" ts=\"2026-01-02T03:04:05.000Z\"/></data>"),
+			"%s", r);
 	r = reply_to(2, GETINV);
 	cr_assert(strstr(r, "<data><inv inviteId=\"9\" chanUri=\"" CLOSED "\""), "%s", r);
 	cr_assert(!strstr(r, "inviteId=\"8\""), "%s", r);
@@ -298,14 +311,18 @@ Test(authz, nodespermcreatechild_lists_categories_the_user_creates_in)
 {
 	const char *r;
 	fake_db_add_category("cat-1", "Default", "example.com", "", "sip:alice@example.com");
-	fake_db_add_category("cat-2", "Staff", "example.com", "sip:alice@example.com", "example.com");
+	fake_db_add_category(
+			"cat-2", "Staff", "example.com", "sip:alice@example.com", "example.com");
 	fake_db_add_category("cat-3", "Other", "other.org", "", "example.com");
 	open_session(1, ALICE);
 	open_session(2, BOB);
 	r = reply_to(1, NODES);
-	cr_assert(strstr(r, "<data><catib uri=\"ma-cat://example.com/cat-1\" name=\"Default\" "
-			    "description=\"about\"/></data>"), "%s", r);
+	cr_assert(strstr(r,
+				  "<data><catib uri=\"ma-cat://example.com/cat-1\" name=\"Default\" "
+				  "description=\"about\"/></data>"),
+			"%s", r);
 	r = reply_to(2, NODES);
-	cr_assert(strstr(r, "<data><catib uri=\"ma-cat://example.com/cat-2\" name=\"Staff\""), "%s", r);
+	cr_assert(strstr(r, "<data><catib uri=\"ma-cat://example.com/cat-2\" name=\"Staff\""), "%s",
+			r);
 	cr_assert(!strstr(r, "cat-1") && !strstr(r, "cat-3"), "%s", r);
 }

@@ -76,8 +76,9 @@ Test(link, join_unknown_room_is_404)
 	accepted(1, JOIN("nope"));
 	cr_assert_eq(fake_sent_count(), 1, "nothing but ACCEPT before the DB answers");
 	fake_db_run_all();
-	has(only_send_to(1), "<rpl id=\"rpl:join\" seqid=\"1\"><commandid seqid=\"1\" envid=\"900\"/>"
-			     "<resp code=\"404\">ERR_NOT_FOUND</resp><data/></rpl>");
+	has(only_send_to(1),
+			"<rpl id=\"rpl:join\" seqid=\"1\"><commandid seqid=\"1\" envid=\"900\"/>"
+			"<resp code=\"404\">ERR_NOT_FOUND</resp><data/></rpl>");
 }
 
 Test(link, join_lists_present_users_and_notifies_others)
@@ -86,16 +87,18 @@ Test(link, join_lists_present_users_and_notifies_others)
 	open_session(1, "sip:alice@example.com");
 	open_session(2, "sip:bob@example.com");
 	join_lobby(1);
-	has(only_send_to(1), "<uib id=\"0\" uri=\"sip:alice@example.com\"/><chanib uri=\"" LOBBY
-			     "\" name=\"Lobby\" topic=\"Welcome\"><aib key=\"3984\" value=\"0\"/>");
+	has(only_send_to(1),
+			"<uib id=\"0\" uri=\"sip:alice@example.com\"/><chanib uri=\"" LOBBY
+			"\" name=\"Lobby\" topic=\"Welcome\"><aib key=\"3984\" value=\"0\"/>");
 	fake_sent_clear();
 	accepted(2, JOIN(LOBBY_ID)); /* cached now: answered at once */
 	f = only_send_to(2);
 	has(f, "<uib id=\"0\" uri=\"sip:bob@example.com\"/><uib id=\"1\" uri=\"sip:alice@example.com\"/>");
 	has(f, "<aib key=\"3984\" value=\"0,1\"/>");
 	f = only_send_to(1);
-	has(f, "<ntc id=\"ntc:join\"><data><uib id=\"0\" uri=\"sip:bob@example.com\"><aib key=\"3984\" "
-	       "domain=\"example.com\" value=\"" LOBBY_ID "\"/></uib></data></ntc>");
+	has(f,
+			"<ntc id=\"ntc:join\"><data><uib id=\"0\" uri=\"sip:bob@example.com\"><aib key=\"3984\" "
+			"domain=\"example.com\" value=\"" LOBBY_ID "\"/></uib></data></ntc>");
 }
 
 Test(link, join_twice_is_idempotent)
@@ -120,14 +123,16 @@ Test(link, presence_notices_follow_users_not_sessions)
 	fake_sent_clear();
 	join_lobby(3);
 	cr_assert_eq(count_sends(1), 0, "alice hears of bob once");
-	has(only_send_to(3), "<uib id=\"0\" uri=\"sip:bob@example.com\"/><uib id=\"1\" "
-			     "uri=\"sip:alice@example.com\"/><chanib");
+	has(only_send_to(3),
+			"<uib id=\"0\" uri=\"sip:bob@example.com\"/><uib id=\"1\" "
+			"uri=\"sip:alice@example.com\"/><chanib");
 	fake_sent_clear();
 	frame_in(PCHAT_F_CLOSE, 0, 2, "bye", 3);
 	cr_assert_eq(count_sends(1), 0, "bob is still there through session 3");
 	frame_in(PCHAT_F_CLOSE, 0, 3, "bye", 3);
-	has(only_send_to(1), "<ntc id=\"ntc:part\"><data><chanib uri=\"" LOBBY "\"><uib "
-			     "uri=\"sip:bob@example.com\"/></chanib></data></ntc>");
+	has(only_send_to(1),
+			"<ntc id=\"ntc:part\"><data><chanib uri=\"" LOBBY "\"><uib "
+			"uri=\"sip:bob@example.com\"/></chanib></data></ntc>");
 }
 
 Test(link, post_is_stored_then_echoed_to_everyone)
@@ -145,7 +150,9 @@ Test(link, post_is_stored_then_echoed_to_everyone)
 	cr_assert_str_eq(fake_db_message_author(0), "sip:alice@example.com");
 	cr_assert_str_eq(fake_db_message_body(0), "1 < 2 & \"q\"");
 	f = only_send_to(1);
-	has(f, "<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY "\" author=\"sip:alice@example.com\" ts=\"");
+	has(f,
+			"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY
+			"\" author=\"sip:alice@example.com\" ts=\"");
 	has(f, "Z\" msgid=\"1\"><chat>1 &lt; 2 &amp; &quot;q&quot;</chat></grpchat></xccos>");
 	hasnt(f, "mallory");
 	f = only_send_to(2);
@@ -169,7 +176,8 @@ Test(link, posts_that_are_refused)
 	cr_assert_eq(xccos(1, POST(LOBBY, "&amp;&amp;&amp;&amp;&amp;"))->type, PCHAT_F_ACCEPT,
 			"the limit counts decoded bytes");
 	cfg.message_max_bytes = 8192;
-	snprintf(big, sizeof(big), ENV("<grpchat chanUri=\"" LOBBY "\"><chat>%08193d</chat></grpchat>"), 0);
+	snprintf(big, sizeof(big),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>%08193d</chat></grpchat>"), 0);
 	cr_assert_eq(xccos(1, big)->type, PCHAT_F_REJECT);
 	fake_db_run_all();
 	cr_assert_eq(fake_db_messages(), 1);
@@ -271,8 +279,9 @@ Test(link, malformed_envelope_gets_rpl_error)
 	open_session(1, "sip:alice@example.com");
 	accepted(1, "<xccos envid=\"31\"><cmd");
 	f = only_send_to(1);
-	has(f, "<rpl id=\"rpl:error\" seqid=\"0\"><commandid seqid=\"0\" envid=\"31\"/><resp "
-	       "code=\"400\">ERR_BAD_REQUEST</resp><data><error reason=\"malformed XML");
+	has(f,
+			"<rpl id=\"rpl:error\" seqid=\"0\"><commandid seqid=\"0\" envid=\"31\"/><resp "
+			"code=\"400\">ERR_BAD_REQUEST</resp><data><error reason=\"malformed XML");
 	fake_sent_clear();
 	accepted(1, REQURI);
 	has(only_send_to(1), "rpl:requri");
@@ -282,8 +291,9 @@ Test(link, unknown_command_is_501)
 {
 	open_session(1, "sip:alice@example.com");
 	accepted(1, ENV("<cmd id=\"cmd:getfutok\" seqid=\"4\"><data/></cmd>"));
-	has(only_send_to(1), "<rpl id=\"rpl:getfutok\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
-			     "<resp code=\"501\">ERR_NOT_IMPLEMENTED</resp><data/></rpl>");
+	has(only_send_to(1),
+			"<rpl id=\"rpl:getfutok\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
+			"<resp code=\"501\">ERR_NOT_IMPLEMENTED</resp><data/></rpl>");
 }
 
 Test(link, getinv_and_nodespermcreatechild_without_rows_are_empty_200)
@@ -294,8 +304,9 @@ Test(link, getinv_and_nodespermcreatechild_without_rows_are_empty_200)
 	accepted(1, ENV("<cmd id=\"cmd:nodespermcreatechild\" seqid=\"5\"><data/></cmd>"));
 	fake_db_run_all();
 	cr_assert_eq(sends_to(1, s, 2), 2);
-	has(s[0], "<rpl id=\"rpl:getinv\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
-		  "<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
+	has(s[0],
+			"<rpl id=\"rpl:getinv\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
 	has(s[1], "<rpl id=\"rpl:nodespermcreatechild\" seqid=\"5\">");
 	has(s[1], "<resp code=\"200\">SUCCESS_OK</resp><data></data></rpl>");
 }
@@ -336,7 +347,9 @@ Test(link, part_echoes_and_notifies)
 	join_lobby(2);
 	fake_sent_clear();
 	accepted(2, PART(LOBBY));
-	has(only_send_to(2), "<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY "\"/></data>");
+	has(only_send_to(2),
+			"<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY
+			"\"/></data>");
 	has(only_send_to(1), "ntc:part");
 	fake_sent_clear();
 	accepted(2, PART(LOBBY)); /* not in the room: 200 anyway, no notice */
@@ -351,12 +364,14 @@ Test(link, chansrch_counts_present_users_and_hides_secret_rooms)
 	open_session(1, "sip:alice@example.com");
 	join_lobby(1);
 	fake_sent_clear();
-	accepted(1, ENV("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" criteria=\"\" "
-			"extended=\"false\"/></data></cmd>"));
+	accepted(1,
+			ENV("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" criteria=\"\" "
+			    "extended=\"false\"/></data></cmd>"));
 	fake_db_run_all();
 	f = only_send_to(1);
-	has(f, "<chanib uri=\"" LOBBY "\" name=\"Lobby\" description=\"about \"><info "
-	       "id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:visibilty\">public");
+	has(f,
+			"<chanib uri=\"" LOBBY "\" name=\"Lobby\" description=\"about \"><info "
+			"id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:visibilty\">public");
 	has(f, "name=\"Closed\"");
 	has(f, "<info id=\"urn:parlano:ma:info:ucnt\">0</info><info id=\"urn:parlano:ma:info:visibilty\">private");
 	hasnt(f, "Secret");
@@ -401,7 +416,6 @@ Test(link, shutdown_does_not_wait_for_replies_nobody_will_read)
 	cr_assert_eq(room_find(LOBBY)->nusers, 0, "a closed session does not join");
 }
 
-
 static void join_closed(uint64_t sid)
 {
 	accepted(sid, JOIN("c1"));
@@ -418,27 +432,32 @@ Test(link, bjoin_joins_every_room_with_one_user_list)
 	accepted(1, POST(LOBBY, "hello"));
 	fake_db_run_all();
 	fake_sent_clear();
-	accepted(2, BJOIN(CHANID("0", LOBBY_ID) CHANID("1", "c1") CHANID("2", "zzz")
-				  "<chanid key=\"3\" domain=\"example.com\" value=\"bad/id\"/>"));
+	accepted(2,
+			BJOIN(CHANID("0", LOBBY_ID) CHANID("1", "c1") CHANID("2",
+					"zzz") "<chanid key=\"3\" domain=\"example.com\" value=\"bad/id\"/>"));
 	fake_db_run_all();
 	cr_assert_eq(sends_to(2, s, 8), 3, "rpl:bjoin, then one pushed rpl:bccontext per room");
-	has(s[0], "<rpl id=\"rpl:bjoin\" seqid=\"3\"><commandid seqid=\"3\" envid=\"900\"/>"
-		  "<resp code=\"200\">SUCCESS_OK</resp><data><uib id=\"0\" uri=\"sip:bob@example.com\"/>"
-		  "<uib id=\"1\" uri=\"sip:alice@example.com\"/><chanib uri=\"" LOBBY "\" name=\"Lobby\" "
-		  "topic=\"Welcome\"><aib key=\"3984\" value=\"0,1\"/></chanib><chanib uri=\"" CLOSED
-		  "\" name=\"Closed\" topic=\"\"><aib key=\"3984\" value=\"0,1\"/></chanib>"
-		  "<fib key=\"ERR_NOT_FOUND\" domain=\"example.com\" value=\"zzz\"/>"
-		  "<fib key=\"ERR_NOT_FOUND\" domain=\"example.com\" value=\"bad/id\"/></data></rpl>");
+	has(s[0],
+			"<rpl id=\"rpl:bjoin\" seqid=\"3\"><commandid seqid=\"3\" envid=\"900\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><uib id=\"0\" uri=\"sip:bob@example.com\"/>"
+			"<uib id=\"1\" uri=\"sip:alice@example.com\"/><chanib uri=\"" LOBBY
+			"\" name=\"Lobby\" "
+			"topic=\"Welcome\"><aib key=\"3984\" value=\"0,1\"/></chanib><chanib uri=\"" CLOSED
+			"\" name=\"Closed\" topic=\"\"><aib key=\"3984\" value=\"0,1\"/></chanib>"
+			"<fib key=\"ERR_NOT_FOUND\" domain=\"example.com\" value=\"zzz\"/>"
+			"<fib key=\"ERR_NOT_FOUND\" domain=\"example.com\" value=\"bad/id\"/></data></rpl>");
 	has(s[1], "<rpl id=\"rpl:bccontext\" seqid=\"3\"");
 	has(s[1], "<chanib uri=\"" LOBBY "\"><msg id=\"grpchat\"");
 	has(s[1], "<chat>hello</chat>");
 	has(s[2], "<chanib uri=\"" CLOSED "\"></chanib>");
 	cr_assert_eq(sends_to(1, s, 8), 2);
-	has(s[0], "<ntc id=\"ntc:bjoin\"><data><uib id=\"0\" uri=\"sip:bob@example.com\"><aib key=\"3984\" "
-		  "domain=\"example.com\" value=\"" LOBBY_ID "\"/>");
+	has(s[0],
+			"<ntc id=\"ntc:bjoin\"><data><uib id=\"0\" uri=\"sip:bob@example.com\"><aib key=\"3984\" "
+			"domain=\"example.com\" value=\"" LOBBY_ID "\"/>");
 	has(s[1], "<ntc id=\"ntc:bjoin\">");
 	has(s[1], "value=\"c1\"");
-	cr_assert_eq(xccos(2, POST(CLOSED, "in"))->type, PCHAT_F_ACCEPT, "bob is in the closed room");
+	cr_assert_eq(xccos(2, POST(CLOSED, "in"))->type, PCHAT_F_ACCEPT,
+			"bob is in the closed room");
 	cr_assert_eq(commands_pending(), 1);
 }
 
@@ -476,8 +495,10 @@ Test(link, join_database_failure_is_500_and_bjoin_reports_operation_failed)
 	accepted(2, BJOIN(CHANID("0", LOBBY_ID)));
 	fake_db_fail_next();
 	fake_db_run_all();
-	has(only_send_to(2), "<resp code=\"200\">SUCCESS_OK</resp><data><uib id=\"0\" uri=\"sip:bob@example.com\"/>"
-			     "<fib key=\"OPERATION_FAILED\" domain=\"example.com\" value=\"" LOBBY_ID "\"/></data>");
+	has(only_send_to(2),
+			"<resp code=\"200\">SUCCESS_OK</resp><data><uib id=\"0\" uri=\"sip:bob@example.com\"/>"
+			"<fib key=\"OPERATION_FAILED\" domain=\"example.com\" value=\"" LOBBY_ID
+			"\"/></data>");
 }
 
 Test(link, joins_follow_rooms_and_part_unfollows)
@@ -493,8 +514,10 @@ Test(link, joins_follow_rooms_and_part_unfollows)
 	accepted(1, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data><assoc type=\"member\"/></data></cmd>"));
 	fake_db_run_all();
 	f = only_send_to(1);
-	has(f, "<rpl id=\"rpl:getassociations\" seqid=\"6\"><commandid seqid=\"6\" envid=\"900\"/>"
-	       "<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY "\" name=\"Lobby\"");
+	has(f,
+			"<rpl id=\"rpl:getassociations\" seqid=\"6\"><commandid seqid=\"6\" envid=\"900\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY
+			"\" name=\"Lobby\"");
 	has(f, "<chanib uri=\"" CLOSED "\" name=\"Closed\"");
 	has(f, "<prop id=\"urn:parlano:ma:prop:logged\">true</prop>");
 	fake_sent_clear();
@@ -536,26 +559,30 @@ Test(link, getserverinfo_reports_limits_and_stable_ids)
 	cfg.message_max_bytes = 4000;
 	cfg.bccontext_max = 250;
 	open_session(1, "sip:alice@example.com");
-	accepted(1, ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"1\"><data><sib domain=\"chat.example.com\" "
-			"infoType=\"123\"/></data></cmd>"));
+	accepted(1,
+			ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"1\"><data><sib domain=\"chat.example.com\" "
+			    "infoType=\"123\"/></data></cmd>"));
 	fake_db_run_all();
 	accepted(1, ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"2\"><data/></cmd>"));
 	cr_assert_eq(fake_db_queued(), 0, "the configuration is read once");
 	cr_assert_eq(sends_to(1, s, 2), 2);
 	has(s[0], "<resp code=\"200\">SUCCESS_OK</resp><data><sib infoType=\"123\" serverTime=\"20");
-	has(s[0], "Z\" searchLimit=\"999\" messageSizeLimit=\"4000\" storySizeLimit=\"4000\" "
-		  "rootUri=\"ma-cat://chat.example.com/0c6b7d1e-0000-4000-8000-000000000001\" "
-		  "dbVersion=\"5b2f9a44-1c0e-4d6a-9e1b-7d3c2a1f0e9d\" DefaultChatHistory=\"30\" "
-		  "bccontextLimit=\"250\"/></data>");
+	has(s[0],
+			"Z\" searchLimit=\"999\" messageSizeLimit=\"4000\" storySizeLimit=\"4000\" "
+			"rootUri=\"ma-cat://chat.example.com/0c6b7d1e-0000-4000-8000-000000000001\" "
+			"dbVersion=\"5b2f9a44-1c0e-4d6a-9e1b-7d3c2a1f0e9d\" DefaultChatHistory=\"30\" "
+			"bccontextLimit=\"250\"/></data>");
 	has(s[1], "<sib infoType=\"\"");
 	has(s[1], "rootUri=\"ma-cat://example.com/0c6b7d1e");
 	commands_free_all();
 }
 
-#define GETPREF(label, cd) ENV("<cmd id=\"cmd:getpref\" seqid=\"1\"><data><pref label=\"" label \
-		"\" seqid=\"1\" createdefault=\"" cd "\"/></data></cmd>")
-#define SETPREF(label, content) ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"" label \
-		"\" seqid=\"1\" createdefault=\"false\" content=\"" content "\"/></data></cmd>")
+#define GETPREF(label, cd)                                                   \
+	ENV("<cmd id=\"cmd:getpref\" seqid=\"1\"><data><pref label=\"" label \
+	    "\" seqid=\"1\" createdefault=\"" cd "\"/></data></cmd>")
+#define SETPREF(label, content)                                              \
+	ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"" label \
+	    "\" seqid=\"1\" createdefault=\"false\" content=\"" content "\"/></data></cmd>")
 
 /* session_rooms: the presence a restart of pchatd restores. */
 Test(link, joins_store_session_rooms_part_and_close_forget_them)
@@ -605,8 +632,8 @@ Test(link, open_restores_stored_presence_quietly)
 	fake_sent_clear();
 	/* bob's session 7 comes back (pchatd restarted); a post queued while its
 	 * restore job is pending is accepted and runs after it */
-	n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep7%cpytest",
-			"sip:bob@example.com", 0, 0, 0);
+	n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep7%cpytest", "sip:bob@example.com",
+			0, 0, 0);
 	frame_in(PCHAT_F_OPEN, 0, 7, p, (size_t)n + 1);
 	accepted(7, POST(LOBBY, "back"));
 	fake_db_run_all();
@@ -643,7 +670,8 @@ Test(link, prefs_are_stored_per_user_and_label)
 	size_t n = 70000;
 	open_session(1, "sip:alice@example.com");
 	open_session(2, "sip:bob@example.com");
-	pref_reply(1, GETPREF("kedzie.GroupChannels", "false"), "<resp code=\"404\">ERR_NOT_FOUND</resp>");
+	pref_reply(1, GETPREF("kedzie.GroupChannels", "false"),
+			"<resp code=\"404\">ERR_NOT_FOUND</resp>");
 	pref_reply(1, GETPREF("kedzie.GroupChannels", "true"),
 			"<rpl id=\"rpl:getpref\" seqid=\"1\"><commandid seqid=\"1\" envid=\"900\"/>"
 			"<resp code=\"200\">SUCCESS_OK</resp><data><pref label=\"kedzie.GroupChannels\" "
@@ -657,15 +685,18 @@ Test(link, prefs_are_stored_per_user_and_label)
 	pref_reply(2, GETPREF("kedzie.GroupChannels", "false"), "<resp code=\"404\">");
 	pref_reply(1, SETPREF("x", "not base64!"), "<resp code=\"400\">");
 	pref_reply(1, SETPREF("", "QQ=="), "<resp code=\"400\">");
-	pref_reply(1, GETPREF("0123456789012345678901234567890123456789012345678901234567890123"
-			      "0123456789012345678901234567890123456789012345678901234567890123x", "true"),
+	pref_reply(1,
+			GETPREF("0123456789012345678901234567890123456789012345678901234567890123"
+				"0123456789012345678901234567890123456789012345678901234567890123x",
+					"true"),
 			"<resp code=\"400\">");
 	pref_reply(1, ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"x\"/></data></cmd>"),
 			"<resp code=\"400\">");
 	cfg.xml_max_bytes = 256 * 1024;
 	big = malloc(n + 400);
-	n = (size_t)snprintf(big, 400, "%s", "<xccos ver=\"1\" envid=\"900\"><cmd id=\"cmd:setpref\" seqid=\"1\">"
-					   "<data><pref label=\"x\" content=\"");
+	n = (size_t)snprintf(big, 400, "%s",
+			"<xccos ver=\"1\" envid=\"900\"><cmd id=\"cmd:setpref\" seqid=\"1\">"
+			"<data><pref label=\"x\" content=\"");
 	memset(big + n, 'A', 70000);
 	strcpy(big + n + 70000, "\"/></data></cmd></xccos>");
 	pref_reply(1, big, "<resp code=\"413\">ERR_TOO_LARGE</resp>");
@@ -683,18 +714,24 @@ Test(link, bccontext_default_count_and_paging_backwards)
 	accepted(1, POST(LOBBY, "last"));
 	fake_db_run_all();
 	fake_sent_clear();
-	accepted(1, ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY "\"/></data></cmd>"));
+	accepted(1,
+			ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
+			    "\"/></data></cmd>"));
 	fake_db_run_all();
 	f = only_send_to(1);
 	has(f, "msgid=\"7\"");
 	hasnt(f, "msgid=\"6\"");
 	has(f, "msgid=\"36\"><chat>last</chat>");
 	fake_sent_clear();
-	accepted(1, ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY "\"/>"
-			"<bcq><before msgid=\"7\" cnt=\"2\"/></bcq></data></cmd>"));
+	accepted(1,
+			ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
+			    "\"/>"
+			    "<bcq><before msgid=\"7\" cnt=\"2\"/></bcq></data></cmd>"));
 	fake_db_run_all();
 	f = only_send_to(1);
-	has(f, "msgid=\"5\"><chat>m</chat></msg><msg id=\"grpchat\" chanUri=\"" LOBBY "\" author=\"sip:alice@example.com\"");
+	has(f,
+			"msgid=\"5\"><chat>m</chat></msg><msg id=\"grpchat\" chanUri=\"" LOBBY
+			"\" author=\"sip:alice@example.com\"");
 	has(f, "msgid=\"6\"><chat>m</chat></msg></chanib>");
 	hasnt(f, "msgid=\"4\"");
 	hasnt(f, "msgid=\"7\"");
@@ -749,10 +786,12 @@ Test(link, unread_counts_for_followed_rooms_not_present_in)
 	accepted(3, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data/></cmd>"));
 	fake_db_run_all();
 	f = only_send_to(3);
-	has(f, "<chanib uri=\"" LOBBY "\" name=\"Lobby\" description=\"about \"><info "
-	       "id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:unread\">2</info>");
-	has(f, "<chanib uri=\"" CLOSED "\" name=\"Closed\" description=\"about \"><info "
-	       "id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:visibilty\">");
+	has(f,
+			"<chanib uri=\"" LOBBY "\" name=\"Lobby\" description=\"about \"><info "
+			"id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:unread\">2</info>");
+	has(f,
+			"<chanib uri=\"" CLOSED "\" name=\"Closed\" description=\"about \"><info "
+			"id=\"urn:parlano:ma:info:ucnt\">1</info><info id=\"urn:parlano:ma:info:visibilty\">");
 	fake_sent_clear();
 	accepted(3, BCC(LOBBY, "5"));
 	fake_db_run_all();

@@ -71,7 +71,8 @@ Test(list, add_del_splice)
 	list_add_tail(&b, &it[3].link);
 	list_splice_tail(&a, &b);
 	cr_assert(list_empty(&b));
-	list_for_each(pos, &a) order[n++] = list_entry(pos, struct item, link)->v;
+	list_for_each(pos, &a)
+		order[n++] = list_entry(pos, struct item, link)->v;
 	cr_assert_eq(n, 4);
 	cr_assert(order[0] == 1 && order[1] == 2 && order[2] == 3 && order[3] == 4);
 	list_for_each_safe(pos, tmp, &a) {
@@ -79,7 +80,8 @@ Test(list, add_del_splice)
 		if(i->v % 2 == 0)
 			list_del(&i->link);
 	}
-	list_for_each(pos, &a) sum += list_entry(pos, struct item, link)->v;
+	list_for_each(pos, &a)
+		sum += list_entry(pos, struct item, link)->v;
 	cr_assert_eq(sum, 4);
 	cr_assert_eq(list_entry(list_first(&a), struct item, link)->v, 1);
 	list_del(&it[1].link); /* a second del is harmless */
@@ -106,7 +108,8 @@ Test(log, safe_copies_one_line)
 	cr_assert_str_eq(log_safe(buf, sizeof(buf), "a\nb\r\x01", 5), "a\\nb\\r?");
 	cr_assert_str_eq(log_safe(buf, sizeof(buf), "0123456789abcdefghij", 20), "0123456789ab...");
 	cr_assert_eq(strlen(buf), sizeof(buf) - 1);
-	cr_assert_str_eq(log_safe(buf, sizeof(buf), "\n\n\n\n\n\n\n\n", 8), "\\n\\n\\n\\n\\n\\n...");
+	cr_assert_str_eq(
+			log_safe(buf, sizeof(buf), "\n\n\n\n\n\n\n\n", 8), "\\n\\n\\n\\n\\n\\n...");
 }
 
 Test(log, levels)
@@ -184,7 +187,8 @@ Test(config, defaults_and_options)
 {
 	struct config c;
 	const char *ok[] = {"--socket", "/tmp/s", "--db-socket", "/tmp/db", "--queue-limit", "7",
-			"--log-level", "debug", "--channel-uri", "sip:c@d", "--db-password", "", NULL};
+			"--log-level", "debug", "--channel-uri", "sip:c@d", "--db-password", "",
+			NULL};
 	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
 	cr_assert_str_eq(c.socket_path, "/tmp/s");
 	cr_assert_str_eq(c.db_socket, "/tmp/db");

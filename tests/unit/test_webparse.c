@@ -28,8 +28,19 @@ Test(webparse, the_page_and_its_files_are_named)
 Test(webparse, nothing_outside_the_root_can_be_named)
 {
 	static const char *const bad[] = {
-		"/../etc/passwd", "/img/../../x", "/.htaccess", "/img/.hidden", "//etc/passwd",
-		"/dir/", "/a\\b", "/a b", "/a%2e%2e", "relative", "", "/a\x01", "/\xc3\xa9",
+			"/../etc/passwd",
+			"/img/../../x",
+			"/.htaccess",
+			"/img/.hidden",
+			"//etc/passwd",
+			"/dir/",
+			"/a\\b",
+			"/a b",
+			"/a%2e%2e",
+			"relative",
+			"",
+			"/a\x01",
+			"/\xc3\xa9",
 	};
 	char out[64];
 	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -53,7 +64,8 @@ Test(webparse, cookies)
 {
 	char out[16];
 	cr_assert_eq(web_cookie_value("a=1; pchat_session=abc; b=2", "pchat_session", out,
-				     sizeof(out)), 0);
+				     sizeof(out)),
+			0);
 	cr_assert_str_eq(out, "abc");
 	cr_assert_eq(web_cookie_value("pchat_session=xyz", "pchat_session", out, sizeof(out)), 0);
 	cr_assert_str_eq(out, "xyz");
@@ -62,7 +74,8 @@ Test(webparse, cookies)
 	cr_assert_eq(web_cookie_value("pchat_sessionx=1", "pchat_session", out, sizeof(out)), -1);
 	cr_assert_eq(web_cookie_value(NULL, "pchat_session", out, sizeof(out)), -1);
 	cr_assert_eq(web_cookie_value("pchat_session=0123456789abcdef", "pchat_session", out,
-				     sizeof(out)), -1, "too long for the buffer");
+				     sizeof(out)),
+			-1, "too long for the buffer");
 }
 
 Test(webparse, api_paths)

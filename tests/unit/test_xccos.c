@@ -12,7 +12,8 @@
 
 #include "xccos.h"
 
-#define ENV(items) "<xccos ver=\"1\" envid=\"1714636915\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
+#define ENV(items) \
+	"<xccos ver=\"1\" envid=\"1714636915\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
 #define LOBBY "ma-chan://example.com/6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa"
 
 static struct xccos_req req;
@@ -53,7 +54,8 @@ Test(parse, join)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:join\" seqid=\"1\"><data><chanid key=\"0\" "
 			       "domain=\"example.com\" value=\"6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa\"/>"
-			       "</data></cmd>")), 0, "%s", why);
+			       "</data></cmd>")),
+			0, "%s", why);
 	cr_assert_str_eq(req.id, "cmd:join");
 	cr_assert_eq(req.nchanids, 1);
 	cr_assert_str_eq(req.chanids[0].domain, "example.com");
@@ -65,7 +67,8 @@ Test(parse, bjoin_keeps_every_chanid_in_order)
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bjoin\" seqid=\"1\"><data>"
 			       "<chanid key=\"0\" domain=\"example.com\" value=\"a\"/>"
 			       "<chanid key=\"1\" domain=\"example.com\" value=\"b\"/>"
-			       "</data></cmd>")), 0);
+			       "</data></cmd>")),
+			0);
 	cr_assert_eq(req.nchanids, 2);
 	cr_assert_str_eq(req.chanids[1].value, "b");
 }
@@ -73,14 +76,16 @@ Test(parse, bjoin_keeps_every_chanid_in_order)
 Test(parse, part)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:part\" seqid=\"1\"><data><chanib uri=\"" LOBBY
-			       "\"/></data></cmd>")), 0);
+			       "\"/></data></cmd>")),
+			0);
 	cr_assert_str_eq(req.chanib_uri, LOBBY);
 }
 
 Test(parse, bccontext)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
-			       "\"/><bcq><last cnt=\"25\"/></bcq></data></cmd>")), 0);
+			       "\"/><bcq><last cnt=\"25\"/></bcq></data></cmd>")),
+			0);
 	cr_assert_str_eq(req.chanib_uri, LOBBY);
 	cr_assert_eq(req.bcq_last, 25);
 }
@@ -104,7 +109,8 @@ Test(parse, bccontext_bad_counts_are_absent)
 Test(parse, chansrch)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" "
-			       "criteria=\"build &amp; ops\" extended=\"false\"/></data></cmd>")), 0);
+			       "criteria=\"build &amp; ops\" extended=\"false\"/></data></cmd>")),
+			0);
 	cr_assert_str_eq(req.qtype, "BYNAME");
 	cr_assert_str_eq(req.criteria, "build & ops");
 }
@@ -112,11 +118,13 @@ Test(parse, chansrch)
 Test(parse, getinv_and_getserverinfo_parse_as_plain_commands)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getinv\" seqid=\"1\"><data><inv inviteId=\"1\" "
-			       "domain=\"example.com\"/></data></cmd>")), 0);
+			       "domain=\"example.com\"/></data></cmd>")),
+			0);
 	cr_assert_str_eq(req.id, "cmd:getinv");
 	xccos_req_free(&req);
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getserverinfo\" seqid=\"1\"><data><sib "
-			       "domain=\"example.com\" infoType=\"123\"/></data></cmd>")), 0);
+			       "domain=\"example.com\" infoType=\"123\"/></data></cmd>")),
+			0);
 	cr_assert_str_eq(req.id, "cmd:getserverinfo");
 	cr_assert_str_eq(req.info_type, "123");
 	cr_assert_str_eq(req.sib_domain, "example.com");
@@ -125,12 +133,14 @@ Test(parse, getinv_and_getserverinfo_parse_as_plain_commands)
 Test(parse, bccontext_before_paging)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
-			       "\"/><bcq><before msgid=\"1234\" cnt=\"40\"/></bcq></data></cmd>")), 0);
+			       "\"/><bcq><before msgid=\"1234\" cnt=\"40\"/></bcq></data></cmd>")),
+			0);
 	cr_assert_eq(req.bcq_before, 1234);
 	cr_assert_eq(req.bcq_last, 40);
 	xccos_req_free(&req);
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"x\"/>"
-			       "<bcq><last cnt=\"5\"/><before msgid=\"x\" cnt=\"9\"/></bcq></data></cmd>")), 0);
+			       "<bcq><last cnt=\"5\"/><before msgid=\"x\" cnt=\"9\"/></bcq></data></cmd>")),
+			0);
 	cr_assert_eq(req.bcq_before, -1);
 	cr_assert_eq(req.bcq_last, 5, "last@cnt wins over before@cnt");
 }
@@ -138,14 +148,16 @@ Test(parse, bccontext_before_paging)
 Test(parse, pref)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getpref\" seqid=\"1\"><data><pref label=\"kedzie.GroupChannels\" "
-			       "seqid=\"12\" createdefault=\"true\"/></data></cmd>")), 0);
+			       "seqid=\"12\" createdefault=\"true\"/></data></cmd>")),
+			0);
 	cr_assert(req.has_pref);
 	cr_assert_str_eq(req.pref_label, "kedzie.GroupChannels");
 	cr_assert(req.pref_createdefault);
 	cr_assert_null(req.pref_content);
 	xccos_req_free(&req);
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"l\" seqid=\"12\" "
-			       "createdefault=\"false\" content=\"PGNoYW5uZWxzLz4=\"/></data></cmd>")), 0);
+			       "createdefault=\"false\" content=\"PGNoYW5uZWxzLz4=\"/></data></cmd>")),
+			0);
 	cr_assert_not(req.pref_createdefault);
 	cr_assert_str_eq(req.pref_content, "PGNoYW5uZWxzLz4=");
 }
@@ -153,11 +165,13 @@ Test(parse, pref)
 Test(parse, getassociations_manager_mention)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getassociations\" seqid=\"1\"><data><x><y role=\"Managers\"/></x>"
-			       "</data></cmd>")), 0);
+			       "</data></cmd>")),
+			0);
 	cr_assert(req.mentions_manager);
 	xccos_req_free(&req);
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getassociations\" seqid=\"1\"><data><assoc type=\"member\"/>"
-			       "</data></cmd>")), 0);
+			       "</data></cmd>")),
+			0);
 	cr_assert_not(req.mentions_manager);
 }
 
@@ -166,7 +180,8 @@ Test(parse, grpchat_text_is_decoded)
 	cr_assert_eq(parse(ENV("<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY "\" "
 			       "author=\"sip:alice@example.com\" ts=\"2024-05-02T09:00:00Z\">"
 			       "<chat>Deploying 4.2.1 &amp; watching &lt;logs&gt;\nsecond line&#13;"
-			       "<![CDATA[ <raw> ]]></chat></grpchat>")), 0, "%s", why);
+			       "<![CDATA[ <raw> ]]></chat></grpchat>")),
+			0, "%s", why);
 	cr_assert_eq(req.kind, XCCOS_GRPCHAT);
 	cr_assert_str_eq(req.chan_uri, LOBBY);
 	cr_assert_str_eq(req.author, "sip:alice@example.com");
@@ -188,7 +203,8 @@ Test(parse, envid_is_kept_verbatim)
 {
 	/* Longer than any 64-bit number: a string is the only safe representation. */
 	cr_assert_eq(parse("<xccos ver=\"1\" envid=\"81234567890123456789012\"><cmd id=\"cmd:x\" "
-			   "seqid=\"007\"/></xccos>"), 0);
+			   "seqid=\"007\"/></xccos>"),
+			0);
 	cr_assert_str_eq(req.envid, "81234567890123456789012");
 	cr_assert_str_eq(req.seqid, "007");
 }
@@ -199,7 +215,8 @@ Test(parse, namespace_is_optional)
 			0);
 	xccos_req_free(&req);
 	cr_assert_eq(parse("<x:xccos xmlns:x=\"urn:parlano:xml:ns:xccos\" envid=\"5\"><x:cmd "
-			   "id=\"cmd:requri\" seqid=\"1\"/></x:xccos>"), 0, "%s", why);
+			   "id=\"cmd:requri\" seqid=\"1\"/></x:xccos>"),
+			0, "%s", why);
 	cr_assert_str_eq(req.id, "cmd:requri");
 }
 
@@ -239,16 +256,16 @@ Test(parse, malformed_envid_scan_is_strict)
 Test(parse, refusals)
 {
 	const char *bad[] = {
-		"",
-		"<foo envid=\"1\"/>",
-		"<xccos envid=\"1\"/>",
-		"<xccos envid=\"1\">text only</xccos>",
-		"<xccos envid=\"1\"><rpl id=\"rpl:join\"/></xccos>",
-		"<xccos envid=\"1\"><cmd seqid=\"1\"/></xccos>",
-		"<xccos envid=\"1\"><cmd id=\"join\"/></xccos>",
-		"<xccos envid=\"1\"><cmd id=\"cmd:\"/></xccos>",
-		"<xccos envid=\"1\"><cmd id=\"cmd:x\">&undefined;</cmd></xccos>",
-		"\xff\xfe<\0x\0",
+			"",
+			"<foo envid=\"1\"/>",
+			"<xccos envid=\"1\"/>",
+			"<xccos envid=\"1\">text only</xccos>",
+			"<xccos envid=\"1\"><rpl id=\"rpl:join\"/></xccos>",
+			"<xccos envid=\"1\"><cmd seqid=\"1\"/></xccos>",
+			"<xccos envid=\"1\"><cmd id=\"join\"/></xccos>",
+			"<xccos envid=\"1\"><cmd id=\"cmd:\"/></xccos>",
+			"<xccos envid=\"1\"><cmd id=\"cmd:x\">&undefined;</cmd></xccos>",
+			"\xff\xfe<\0x\0",
 	};
 	size_t i;
 	for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -260,12 +277,13 @@ Test(parse, refusals)
 
 Test(parse, doctype_billion_laughs_refused)
 {
-	const char *lol = "<?xml version=\"1.0\"?>\n<!DOCTYPE xccos [\n"
-			  " <!ENTITY lol \"lol\">\n"
-			  " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-			  " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-			  " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-			  "]>\n<xccos envid=\"3\"><cmd id=\"cmd:x\">&lol3;</cmd></xccos>";
+	const char *lol =
+			"<?xml version=\"1.0\"?>\n<!DOCTYPE xccos [\n"
+			" <!ENTITY lol \"lol\">\n"
+			" <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+			" <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+			" <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+			"]>\n<xccos envid=\"3\"><cmd id=\"cmd:x\">&lol3;</cmd></xccos>";
 	cr_assert_eq(parse(lol), -1);
 	cr_assert(strstr(why, "DOCTYPE") != NULL, "%s", why);
 	cr_assert_str_eq(req.envid, "3");
@@ -276,7 +294,8 @@ Test(parse, external_entity_refused)
 	cr_assert_eq(parse("<!DOCTYPE xccos SYSTEM \"file:///etc/passwd\"><xccos/>"), -1);
 	xccos_req_free(&req);
 	cr_assert_eq(parse("<!DOCTYPE x [<!ENTITY e SYSTEM \"http://example.com/x\">]>"
-			   "<xccos><cmd id=\"cmd:x\">&e;</cmd></xccos>"), -1);
+			   "<xccos><cmd id=\"cmd:x\">&e;</cmd></xccos>"),
+			-1);
 }
 
 Test(parse, oversize_refused_before_parsing)
@@ -336,12 +355,14 @@ Test(build, envelope)
 {
 	char head[XCCOS_HEAD_MAX];
 	size_t n = xccos_envelope_head(head, 18446744073709551615ULL);
-	cr_assert_str_eq(head, "<xccos ver=\"1\" envid=\"18446744073709551615\" "
-			       "xmlns=\"urn:parlano:xml:ns:xccos\">");
+	cr_assert_str_eq(head,
+			"<xccos ver=\"1\" envid=\"18446744073709551615\" "
+			"xmlns=\"urn:parlano:xml:ns:xccos\">");
 	cr_assert_eq(n, strlen(head));
 	xccos_envelope(&sb, 42, "<ntc id=\"ntc:x\"/>", 17);
-	cr_assert_str_eq(sbuf_str(&sb), "<xccos ver=\"1\" envid=\"42\" xmlns=\"urn:parlano:xml:ns:"
-					"xccos\"><ntc id=\"ntc:x\"/></xccos>");
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<xccos ver=\"1\" envid=\"42\" xmlns=\"urn:parlano:xml:ns:"
+			"xccos\"><ntc id=\"ntc:x\"/></xccos>");
 }
 
 Test(build, requri)
@@ -387,7 +408,8 @@ Test(build, join)
 
 Test(build, bjoin_shares_one_user_list_and_reports_failures)
 {
-	const char *users[] = {"sip:alice@example.com", "sip:bob@example.com", "sip:carol@example.com"};
+	const char *users[] = {
+			"sip:alice@example.com", "sip:bob@example.com", "sip:carol@example.com"};
 	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0};
 	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0};
 	const size_t ids1[] = {0, 1}, ids2[] = {0, 2};
@@ -431,8 +453,9 @@ Test(build, room_list_with_unread)
 	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4};
 	xccos_build_room_list(&sb, "getassociations", "1", "5", &r, 1);
 	cr_assert(strstr(sbuf_str(&sb), "<rpl id=\"rpl:getassociations\"") != NULL);
-	cr_assert(strstr(sbuf_str(&sb), "<info id=\"urn:parlano:ma:info:ucnt\">1</info>"
-					"<info id=\"urn:parlano:ma:info:unread\">4</info>") != NULL);
+	cr_assert(strstr(sbuf_str(&sb),
+				  "<info id=\"urn:parlano:ma:info:ucnt\">1</info>"
+				  "<info id=\"urn:parlano:ma:info:unread\">4</info>") != NULL);
 }
 
 Test(build, part_and_notices)
@@ -440,7 +463,8 @@ Test(build, part_and_notices)
 	xccos_build_part(&sb, "1", "9", 200, LOBBY);
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<rpl id=\"rpl:part\" seqid=\"1\"><commandid seqid=\"1\" envid=\"9\"/>"
-			"<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY "\"/></data></rpl>");
+			"<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY
+			"\"/></data></rpl>");
 	sbuf_reset(&sb);
 	xccos_build_ntc_join(&sb, "ntc:join", "sip:dave@example.com", "example.com", "abc");
 	cr_assert_str_eq(sbuf_str(&sb),
@@ -449,16 +473,19 @@ Test(build, part_and_notices)
 	sbuf_reset(&sb);
 	xccos_build_ntc_part(&sb, LOBBY, "sip:dave@example.com");
 	cr_assert_str_eq(sbuf_str(&sb),
-			"<ntc id=\"ntc:part\"><data><chanib uri=\"" LOBBY "\"><uib uri=\"sip:dave@example.com\"/>"
+			"<ntc id=\"ntc:part\"><data><chanib uri=\"" LOBBY
+			"\"><uib uri=\"sip:dave@example.com\"/>"
 			"</chanib></data></ntc>");
 }
 
 Test(build, grpchat_and_history)
 {
-	struct xccos_chat m = {LOBBY, "sip:a@b", "2026-11-24T17:31:05.123Z", 42, "1 < 2 & \"x\"", 11};
+	struct xccos_chat m = {
+			LOBBY, "sip:a@b", "2026-11-24T17:31:05.123Z", 42, "1 < 2 & \"x\"", 11};
 	xccos_build_grpchat(&sb, &m);
 	cr_assert_str_eq(sbuf_str(&sb),
-			"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY "\" author=\"sip:a@b\" "
+			"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY
+			"\" author=\"sip:a@b\" "
 			"ts=\"2026-11-24T17:31:05.123Z\" msgid=\"42\"><chat>1 &lt; 2 &amp; &quot;x&quot;"
 			"</chat></grpchat>");
 	sbuf_reset(&sb);
