@@ -67,7 +67,8 @@ size_t db_backlog(void)
 static void complete(struct db_job *job)
 {
 	list_del(&job->link);
-	job->done(job);
+	if(job->done) /* NULL: fire and forget */
+		job->done(job);
 	backlog--;
 	db_job_free(job);
 }

@@ -26,27 +26,28 @@
 struct event_base;
 struct config;
 
+/* The kinds of job; each has one constructor below and one member of db_job.u. */
 enum db_job_type {
-	DB_LOAD_ROOM,	  /* room by (domain, chan_id) -> rooms[0] */
-	DB_INSERT_MSG,	  /* one post -> msg_id; consecutive inserts share one transaction */
-	DB_HISTORY,	  /* last `limit` messages of room_id -> msgs, oldest first */
-	DB_SEARCH,	  /* rooms whose name or description contains criteria (at most
-			* limit); the caller applies the access rules */
-	DB_FOLLOW,	  /* flag 1: user follows room_id (idempotent); flag 0: unfollows it */
-	DB_ASSOCIATIONS,  /* the rooms user follows -> rooms, by name */
-	DB_SERVER_CONFIG, /* server_config rows -> db_version, root_id, conf[] */
-	DB_GET_PREF,	  /* (user, label) -> pref_seqid, pref_content; NOT_FOUND unless
-			* flag (createdefault) creates an empty one */
-	DB_SET_PREF,	  /* stores (user, label, content), bumps the seqid -> pref_seqid */
-	DB_SAVE_READ,	  /* user's read position in room_id := max(stored, read_msgid) */
-	DB_SESSION_ROOM,  /* flag 1: session_id (of user) is in room_id (idempotent);
-			  * flag 0: it left room_id */
-	DB_SESSION_CLEAR, /* session_id ended: forget all its rooms */
-	DB_SESSION_ROOMS, /* the rooms session_id of user is in -> rooms; rows of
-			   * another user on that id are deleted */
-	DB_ROOMS_ALL,	  /* every room -> rooms (the cache's reload) */
-	DB_GET_INV,	  /* user's invitations -> rooms (with inv_id, inviter, inv_ts) */
-	DB_CATEGORIES,	  /* every category with its principal lists -> cats */
+	DB_LOAD_ROOM,	 /* room by (domain, chan_id) -> u.room.out (one row); NOT_FOUND */
+	DB_INSERT_MSG,	 /* one post -> u.post.msg_id; consecutive inserts share one transaction */
+	DB_HISTORY,	 /* the newest `limit` messages of a room -> u.history.msgs, oldest first */
+	DB_SEARCH,	 /* rooms whose name or description contains criteria -> u.search.out */
+	DB_FOLLOW,	 /* user follows a room (idempotent) */
+	DB_UNFOLLOW,	 /* user stops following a room, named by URI parts */
+	DB_ASSOCIATIONS, /* the rooms user follows, with unread counts -> u.user_rooms.out */
+	DB_SERVER_CONFIG, /* server_config rows -> u.config */
+	DB_GET_PREF,	  /* (user, label) -> u.pref.seqid, u.pref.out; NOT_FOUND unless create */
+	DB_SET_PREF,	  /* stores (user, label, content), bumps the seqid -> u.pref.seqid */
+	DB_SAVE_READ,	  /* user's read position in a room := max(stored, msgid) */
+	DB_SESSION_ROOM_ADD, /* session (of user) is in a room (idempotent) */
+	DB_SESSION_ROOM_DEL, /* session left a room */
+	DB_SESSION_CLEAR,    /* session ended: forget all its rooms */
+	DB_SESSION_ROOMS,    /* the rooms a session of user is in -> u.presence.out; rows of
+			     * another user on that session id are deleted */
+	DB_ROOMS_ALL,	     /* every room -> u.rooms_all.out (the cache's reload) */
+	DB_GET_INV,    /* user's invitations -> u.user_rooms.out (with inv_id, inviter, inv_ts) */
+	DB_CATEGORIES, /* every category with its principal lists -> u.categories */
+	DB_JOB_TYPES
 };
 
 /* server_config values pchatd follows (DB_SERVER_CONFIG -> conf[], -1 if the row is
@@ -101,53 +102,122 @@ struct db_msg {
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
 };
 
+/* Rows a room query returned. */
+struct db_rooms {
+	struct db_room *v;
+	size_t n;
+};
+
+struct db_job;
+/* Runs in the event loop when the job is finished, then the job is freed. */
+typedef void (*db_done_fn)(struct db_job *job);
+
+/*
+ * A job: a tagged union.  Inputs are set by its constructor (strings copied,
+ * unless the constructor says it takes them); outputs are filled by the worker.
+ * done == NULL means fire and forget (a failure is logged by the worker).
+ */
 struct db_job {
 	enum db_job_type type;
 	enum db_status status;
-	void (*done)(struct db_job *job); /* runs in the event loop */
-	void *arg;
-	void *aux; /* the submitter's, untouched by the worker */
+	db_done_fn done;
+	void *arg; /* the submitter's */
+	union {
+		struct { /* LOAD_ROOM */
+			char *domain, *chan_id;
+			struct db_rooms out;
+		} room;
+		struct { /* INSERT_MSG */
+			uint64_t room_id;
+			char *author, *body;
+			size_t body_len;
+			struct timespec posted_at; /* the server clock, whole ms, UTC */
+			uint64_t msg_id;
+		} post;
+		struct { /* HISTORY */
+			uint64_t room_id;
+			uint64_t before_id; /* only messages with a smaller id; 0 = the newest */
+			unsigned limit;
+			struct db_msg *msgs;
+			size_t nmsgs;
+		} history;
+		struct {		/* SEARCH */
+			char *criteria; /* "" means all */
+			unsigned limit;
+			struct db_rooms out;
+		} search;
+		struct { /* FOLLOW (room_id), UNFOLLOW (domain, chan_id) */
+			char *user;
+			uint64_t room_id;
+			char *domain, *chan_id;
+		} follow;
+		struct { /* ASSOCIATIONS, GET_INV */
+			char *user;
+			struct db_rooms out;
+		} user_rooms;
+		struct {			    /* SERVER_CONFIG */
+			char *db_version, *root_id; /* NULL without the row */
+			long long conf[DB_CONF_N];
+		} config;
+		struct { /* GET_PREF, SET_PREF */
+			char *user, *label;
+			char *content; /* SET_PREF */
+			int create;    /* GET_PREF: create an empty one if missing */
+			uint64_t seqid;
+			char *out; /* GET_PREF: the content */
+		} pref;
+		struct { /* SAVE_READ */
+			char *user;
+			uint64_t room_id, msgid;
+		} read;
+		struct { /* SESSION_ROOM_ADD/DEL (room_id), SESSION_CLEAR, SESSION_ROOMS */
+			uint64_t session_id, room_id;
+			char *user;
+			struct db_rooms out;
+		} presence;
+		struct { /* ROOMS_ALL */
+			struct db_rooms out;
+		} rooms_all;
+		struct { /* CATEGORIES */
+			struct db_category *v;
+			size_t n;
+		} categories;
+	} u;
 
-	/* inputs */
-	char *domain, *chan_id; /* LOAD_ROOM, FOLLOW (unfollow: the room by URI) */
-	uint64_t room_id;	/* INSERT_MSG, HISTORY, FOLLOW (follow) */
-	char *author;		/* INSERT_MSG */
-	char *body;		/* INSERT_MSG */
-	size_t body_len;
-	struct timespec posted_at; /* INSERT_MSG: the server clock, whole ms, UTC */
-	unsigned limit;		   /* HISTORY, SEARCH */
-	uint64_t before_id;	   /* HISTORY: only messages with a smaller id; 0 = newest */
-	char *criteria;		   /* SEARCH; "" means all */
-	char *user;		   /* FOLLOW, ASSOCIATIONS, GET_PREF, SET_PREF, SAVE_READ,
-	                            * SESSION_ROOM, SESSION_ROOMS */
-	char *label;		   /* GET_PREF, SET_PREF */
-	char *content;		   /* SET_PREF */
-	int flag;		   /* FOLLOW: follow/unfollow; GET_PREF: createdefault */
-	uint64_t read_msgid;	   /* SAVE_READ */
-	uint64_t session_id;	   /* SESSION_ROOM, SESSION_CLEAR, SESSION_ROOMS */
-
-	/* outputs */
-	uint64_t msg_id;       /* INSERT_MSG */
-	struct db_room *rooms; /* LOAD_ROOM (1), SEARCH, ASSOCIATIONS, SESSION_ROOMS,
-				* ROOMS_ALL, GET_INV */
-	size_t nrooms;
-	struct db_msg *msgs; /* HISTORY */
-	size_t nmsgs;
-	uint64_t pref_seqid;	   /* GET_PREF, SET_PREF */
-	char *pref_content;	   /* GET_PREF */
-	char *db_version;	   /* SERVER_CONFIG */
-	char *root_id;		   /* SERVER_CONFIG */
-	long long conf[DB_CONF_N]; /* SERVER_CONFIG */
-	struct db_category *cats;  /* CATEGORIES */
-	size_t ncats;
-
-	struct list link; /* in the todo or done queue */
+	struct list link; /* in the worker's queues */
 };
+
+/* ---- constructors, one per kind (the job is then handed to db_submit) ---- */
+
+struct db_job *db_load_room(const char *domain, const char *chan_id, db_done_fn done, void *arg);
+/* Takes body (allocated, body_len bytes). */
+struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, size_t body_len,
+		const struct timespec *posted_at, db_done_fn done, void *arg);
+struct db_job *db_history(
+		uint64_t room_id, unsigned limit, uint64_t before_id, db_done_fn done, void *arg);
+struct db_job *db_search(const char *criteria, unsigned limit, db_done_fn done, void *arg);
+struct db_job *db_follow(const char *user, uint64_t room_id);
+struct db_job *db_unfollow(const char *user, const char *domain, const char *chan_id);
+struct db_job *db_associations(const char *user, db_done_fn done, void *arg);
+struct db_job *db_server_config(db_done_fn done, void *arg);
+struct db_job *db_get_pref(
+		const char *user, const char *label, int create, db_done_fn done, void *arg);
+struct db_job *db_set_pref(const char *user, const char *label, const char *content,
+		db_done_fn done, void *arg);
+struct db_job *db_save_read(const char *user, uint64_t room_id, uint64_t msgid);
+struct db_job *db_session_room(uint64_t session_id, uint64_t room_id, const char *user, int in);
+struct db_job *db_session_clear(uint64_t session_id);
+struct db_job *db_session_rooms(uint64_t session_id, const char *user, db_done_fn done, void *arg);
+struct db_job *db_rooms_all(db_done_fn done, void *arg);
+struct db_job *db_invitations(const char *user, db_done_fn done, void *arg);
+struct db_job *db_categories(db_done_fn done, void *arg);
+
+/* The job's kind, for log lines ("load room"). */
+const char *db_job_name(const struct db_job *job);
 
 /* The most inserts committed in one transaction. */
 #define DB_BATCH_MAX 128
 
-struct db_job *db_job_new(enum db_job_type type, void (*done)(struct db_job *), void *arg);
 void db_job_free(struct db_job *job);
 /* Frees the strings of one room row (not the row itself). */
 void db_room_clear(struct db_room *r);

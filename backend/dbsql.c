@@ -1,6 +1,8 @@
 /*
- * dbsql.c - see dbsql.h.  Every statement is a prepared statement; every job ends
- * with COMMIT (autocommit is off), so a read never sees an old snapshot.
+ * dbsql.c - see dbsql.h.  Every statement is a prepared statement, listed once in
+ * stmt_def[] and bound by exec_stmt(); every job ends with COMMIT (autocommit is
+ * off), so a read never sees an old snapshot.  A job kind is run by its entry in
+ * runners[] (at the end of the file).
  */
 #include "dbsql.h"
 #include "config.h"
@@ -10,6 +12,7 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,25 +111,33 @@ static const char SQL_SROOM_LIST[] =
 static const char SQL_SROOM_STALE[] =
 		"DELETE FROM session_rooms WHERE session_id = ? AND user_uri <> ?";
 
-/* Every statement but the four above, with where its handle lives. */
-static MYSQL_STMT **extra_stmt(struct dbsql *d, size_t i, const char **sql)
-{
-	static const char *const sqls[] = {SQL_HISTORY_BEFORE, SQL_FOLLOW, SQL_UNFOLLOW, SQL_ASSOC,
-			SQL_SERVER_CONFIG, SQL_GET_PREF, SQL_CREATE_PREF, SQL_SET_PREF,
-			SQL_SAVE_READ, SQL_SROOM_ADD, SQL_SROOM_DEL, SQL_SROOM_CLEAR,
-			SQL_SROOM_LIST, SQL_SROOM_STALE, SQL_ROOMS_ALL, SQL_GET_INV,
-			SQL_CATEGORIES};
-	MYSQL_STMT **slots[] = {&d->history_before, &d->follow, &d->unfollow, &d->assoc,
-			&d->server_config, &d->get_pref, &d->create_pref, &d->set_pref,
-			&d->save_read, &d->sroom_add, &d->sroom_del, &d->sroom_clear,
-			&d->sroom_list, &d->sroom_stale, &d->rooms_all, &d->get_inv,
-			&d->categories};
-	if(i >= sizeof(sqls) / sizeof(sqls[0]))
-		return NULL;
-	if(sql)
-		*sql = sqls[i];
-	return slots[i];
-}
+/* The statement table: its name for log lines and its SQL. */
+static const struct {
+	const char *name;
+	const char *sql;
+} stmt_def[ST_COUNT] = {
+		[ST_LOAD_ROOM] = {"load room", SQL_LOAD},
+		[ST_INSERT_MSG] = {"insert message", SQL_INSERT},
+		[ST_HISTORY] = {"history", SQL_HISTORY},
+		[ST_HISTORY_BEFORE] = {"history", SQL_HISTORY_BEFORE},
+		[ST_SEARCH] = {"search rooms", SQL_SEARCH},
+		[ST_FOLLOW] = {"follow room", SQL_FOLLOW},
+		[ST_UNFOLLOW] = {"unfollow room", SQL_UNFOLLOW},
+		[ST_ASSOC] = {"associations", SQL_ASSOC},
+		[ST_SERVER_CONFIG] = {"server config", SQL_SERVER_CONFIG},
+		[ST_GET_PREF] = {"get pref", SQL_GET_PREF},
+		[ST_CREATE_PREF] = {"create pref", SQL_CREATE_PREF},
+		[ST_SET_PREF] = {"set pref", SQL_SET_PREF},
+		[ST_SAVE_READ] = {"save read position", SQL_SAVE_READ},
+		[ST_SROOM_ADD] = {"store session room", SQL_SROOM_ADD},
+		[ST_SROOM_DEL] = {"forget session room", SQL_SROOM_DEL},
+		[ST_SROOM_CLEAR] = {"forget session rooms", SQL_SROOM_CLEAR},
+		[ST_SROOM_LIST] = {"list session rooms", SQL_SROOM_LIST},
+		[ST_SROOM_STALE] = {"forget stale session rooms", SQL_SROOM_STALE},
+		[ST_ROOMS_ALL] = {"reload rooms", SQL_ROOMS_ALL},
+		[ST_GET_INV] = {"invitations", SQL_GET_INV},
+		[ST_CATEGORIES] = {"categories", SQL_CATEGORIES},
+};
 
 void dbsql_init(struct dbsql *d)
 {
@@ -209,41 +220,24 @@ static int open_connection(struct dbsql *d, const struct config *c)
 	return 0;
 }
 
-static void close_stmt(MYSQL_STMT **st)
-{
-	if(*st)
-		mysql_stmt_close(*st);
-	*st = NULL;
-}
-
 int dbsql_connect(struct dbsql *d, const struct config *c)
 {
+	int i;
+
 	if(open_connection(d, c) < 0) {
 		dbsql_close(d);
 		return -1;
 	}
-	d->load = prepare(d->my, SQL_LOAD);
-	d->insert = prepare(d->my, SQL_INSERT);
-	d->history = prepare(d->my, SQL_HISTORY);
-	d->search = prepare(d->my, SQL_SEARCH);
-	{
-		MYSQL_STMT **slot;
-		const char *sql;
-		size_t i;
-		int ok = 1;
-		for(i = 0; (slot = extra_stmt(d, i, &sql)) != NULL; i++) {
-			*slot = prepare(d->my, sql);
-			ok = ok && *slot;
+	for(i = 0; i < ST_COUNT; i++) {
+		d->st[i] = prepare(d->my, stmt_def[i].sql);
+		if(d->st[i] == NULL) {
+			/* Typically the schema is not there yet; keep retrying. */
+			if(d->failures++ % 12 == 0)
+				log_warn("db: connected, but the statements do not prepare (schema "
+					 "missing?)");
+			dbsql_close(d);
+			return -1;
 		}
-		if(!ok)
-			close_stmt(&d->search); /* take the failure path below */
-	}
-	if(!d->load || !d->insert || !d->history || !d->search) {
-		/* Typically the schema is not there yet; keep retrying. */
-		if(d->failures++ % 12 == 0)
-			log_warn("db: connected, but the statements do not prepare (schema missing?)");
-		dbsql_close(d);
-		return -1;
 	}
 	log_info("db: connected to %s (server %s)", mysql_get_host_info(d->my),
 			mysql_get_server_info(d->my));
@@ -253,44 +247,139 @@ int dbsql_connect(struct dbsql *d, const struct config *c)
 
 void dbsql_close(struct dbsql *d)
 {
-	MYSQL_STMT **slot;
-	size_t i;
-	for(i = 0; (slot = extra_stmt(d, i, NULL)) != NULL; i++)
-		close_stmt(slot);
-	close_stmt(&d->load);
-	close_stmt(&d->insert);
-	close_stmt(&d->history);
-	close_stmt(&d->search);
+	int i;
+	for(i = 0; i < ST_COUNT; i++) {
+		if(d->st[i])
+			mysql_stmt_close(d->st[i]);
+		d->st[i] = NULL;
+	}
 	if(d->my)
 		mysql_close(d->my);
 	d->my = NULL;
 }
 
-/* ---- binding helpers ---- */
+/* ---- the binder ---- */
 
-static void bind_u64(MYSQL_BIND *b, const uint64_t *v)
+/* Reports a statement error; returns DBSQL_RETRY if it is a connection problem,
+ * otherwise fails the job (DB_FAILED) and returns DBSQL_OK. */
+static enum dbsql_result stmt_failed(MYSQL_STMT *st, const char *what, struct db_job *job)
+{
+	unsigned err = mysql_stmt_errno(st);
+	if(transient(err)) {
+		log_warn("db: %s: %s (will retry)", what, mysql_stmt_error(st));
+		return DBSQL_RETRY;
+	}
+	log_error("db: %s: %s", what, mysql_stmt_error(st));
+	job->status = DB_FAILED;
+	return DBSQL_OK;
+}
+
+static void ts_to_time(const struct timespec *ts, MYSQL_TIME *t)
+{
+	struct tm tm;
+	gmtime_r(&ts->tv_sec, &tm);
+	memset(t, 0, sizeof(*t));
+	t->year = (unsigned)tm.tm_year + 1900;
+	t->month = (unsigned)tm.tm_mon + 1;
+	t->day = (unsigned)tm.tm_mday;
+	t->hour = (unsigned)tm.tm_hour;
+	t->minute = (unsigned)tm.tm_min;
+	t->second = (unsigned)tm.tm_sec;
+	t->second_part = (unsigned long)(ts->tv_nsec / 1000000) * 1000;
+	t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+#define PARAMS_MAX 4
+
+/*
+ * Binds the parameters fmt describes and executes statement id:
+ *   's'  const char * (NUL-terminated)     'b'  const char *, size_t (bytes)
+ *   'u'  uint64_t                          'i'  unsigned
+ *   't'  const struct timespec * (DATETIME, whole milliseconds)
+ * Returns DBSQL_OK (with job->status DB_FAILED after a permanent error) or
+ * DBSQL_RETRY.  Results, if any, are then fetched from d->st[id].
+ */
+static enum dbsql_result exec_stmt(
+		struct dbsql *d, enum dbsql_stmt id, struct db_job *job, const char *fmt, ...)
+{
+	MYSQL_STMT *st = d->st[id];
+	MYSQL_BIND par[PARAMS_MAX];
+	struct {
+		uint64_t u64;
+		unsigned u32;
+		unsigned long len;
+		MYSQL_TIME time;
+	} val[PARAMS_MAX];
+	va_list ap;
+	size_t i;
+
+	memset(par, 0, sizeof(par));
+	va_start(ap, fmt);
+	for(i = 0; fmt[i] && i < PARAMS_MAX; i++) {
+		MYSQL_BIND *b = &par[i];
+		switch(fmt[i]) {
+			case 's':
+			case 'b':
+				b->buffer_type = MYSQL_TYPE_STRING;
+				b->buffer = va_arg(ap, char *);
+				val[i].len = fmt[i] == 'b' ? (unsigned long)va_arg(ap, size_t)
+							   : (unsigned long)strlen(b->buffer);
+				b->buffer_length = val[i].len;
+				b->length = &val[i].len;
+				break;
+			case 'u':
+				val[i].u64 = va_arg(ap, uint64_t);
+				b->buffer_type = MYSQL_TYPE_LONGLONG;
+				b->buffer = &val[i].u64;
+				b->is_unsigned = 1;
+				break;
+			case 'i':
+				val[i].u32 = va_arg(ap, unsigned);
+				b->buffer_type = MYSQL_TYPE_LONG;
+				b->buffer = &val[i].u32;
+				b->is_unsigned = 1;
+				break;
+			case 't':
+				ts_to_time(va_arg(ap, const struct timespec *), &val[i].time);
+				b->buffer_type = MYSQL_TYPE_DATETIME;
+				b->buffer = &val[i].time;
+				break;
+			default: break;
+		}
+	}
+	va_end(ap);
+	if((i > 0 && mysql_stmt_bind_param(st, par) != 0) || mysql_stmt_execute(st) != 0)
+		return stmt_failed(st, stmt_def[id].name, job);
+	return DBSQL_OK;
+}
+
+/* Did exec_stmt (or a fetch) leave the job able to go on? */
+#define GO_ON(rc, job) ((rc) == DBSQL_OK && (job)->status == DB_OK)
+
+static enum dbsql_result commit(struct dbsql *d, const char *what)
+{
+	if(mysql_commit(d->my) == 0)
+		return DBSQL_OK;
+	/* Whatever the error, the transaction is not known to be committed: retry. */
+	log_warn("db: %s: commit failed: %s (will retry)", what, mysql_error(d->my));
+	return DBSQL_RETRY;
+}
+
+/* ---- result columns ---- */
+
+static void bind_u64(MYSQL_BIND *b, uint64_t *v)
 {
 	memset(b, 0, sizeof(*b));
 	b->buffer_type = MYSQL_TYPE_LONGLONG;
-	b->buffer = (void *)v;
+	b->buffer = v;
 	b->is_unsigned = 1;
 }
 
-static void bind_u32(MYSQL_BIND *b, const unsigned *v)
+static void bind_time(MYSQL_BIND *b, MYSQL_TIME *t)
 {
 	memset(b, 0, sizeof(*b));
-	b->buffer_type = MYSQL_TYPE_LONG;
-	b->buffer = (void *)v;
-	b->is_unsigned = 1;
-}
-
-static void bind_text(MYSQL_BIND *b, const char *s, unsigned long *len)
-{
-	memset(b, 0, sizeof(*b));
-	b->buffer_type = MYSQL_TYPE_STRING;
-	b->buffer = (void *)s;
-	b->buffer_length = *len;
-	b->length = len;
+	b->buffer_type = MYSQL_TYPE_DATETIME;
+	b->buffer = t;
 }
 
 /* A result column fetched into a small buffer; longer values are fetched again. */
@@ -339,29 +428,46 @@ static char *col_str(MYSQL_STMT *st, struct col *c, unsigned idx, size_t *lenp)
 	return s;
 }
 
-/* Reports a statement error; returns DBSQL_RETRY if it is a connection problem. */
-static enum dbsql_result stmt_failed(MYSQL_STMT *st, const char *what, struct db_job *job)
+static void time_to_ts(const MYSQL_TIME *t, char out[TS_BUFSZ])
 {
-	unsigned err = mysql_stmt_errno(st);
-	if(transient(err)) {
-		log_warn("db: %s: %s (will retry)", what, mysql_stmt_error(st));
-		return DBSQL_RETRY;
-	}
-	log_error("db: %s: %s", what, mysql_stmt_error(st));
-	job->status = DB_FAILED;
+	snprintf(out, TS_BUFSZ, "%04u-%02u-%02uT%02u:%02u:%02u.%03luZ", t->year % 10000,
+			t->month % 100, t->day % 100, t->hour % 100, t->minute % 100,
+			t->second % 100, (t->second_part / 1000) % 1000);
+}
+
+/*
+ * Fetches every row of statement id (executed, results bound in res): store,
+ * then row(ctx) for each row.  Returns as exec_stmt does.
+ */
+static enum dbsql_result fetch_rows(struct dbsql *d, enum dbsql_stmt id, struct db_job *job,
+		MYSQL_BIND *res, void (*row)(MYSQL_STMT *st, void *ctx), void *ctx)
+{
+	MYSQL_STMT *st = d->st[id];
+	int rc;
+
+	if(mysql_stmt_bind_result(st, res) != 0 || mysql_stmt_store_result(st) != 0)
+		return stmt_failed(st, stmt_def[id].name, job);
+	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED)
+		row(st, ctx);
+	mysql_stmt_free_result(st);
+	if(rc != MYSQL_NO_DATA)
+		return stmt_failed(st, stmt_def[id].name, job);
 	return DBSQL_OK;
 }
 
-static enum dbsql_result commit(struct dbsql *d, const char *what)
+/* Grows *v (of *n items of size sz, capacity *cap) by one; returns the new item. */
+static void *grow(void *v, size_t *n, size_t *cap, size_t sz, void **out)
 {
-	if(mysql_commit(d->my) == 0)
-		return DBSQL_OK;
-	/* Whatever the error, the transaction is not known to be committed: retry. */
-	log_warn("db: %s: commit failed: %s (will retry)", what, mysql_error(d->my));
-	return DBSQL_RETRY;
+	if(*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		v = xrealloc(v, *cap * sz);
+	}
+	*out = (char *)v + (*n)++ * sz;
+	memset(*out, 0, sz);
+	return v;
 }
 
-/* ---- room rows (load, search, ...) ---- */
+/* ---- room rows ---- */
 
 enum { ROOM_NCOLS = 15 }; /* ROOM_COLS */
 
@@ -372,37 +478,24 @@ enum room_extra {
 	EXTRA_INV,    /* u64 invitation id, inviter, created_at */
 };
 
-static void time_to_ts(const MYSQL_TIME *t, char out[TS_BUFSZ]);
-
-/* One row's result buffers. */
-struct room_row {
+/* One row's result buffers, and where the rows go. */
+struct room_rows {
 	MYSQL_BIND res[ROOM_NCOLS + 3];
 	struct col cols[ROOM_NCOLS - 1 + 1]; /* text columns, then the inviter */
 	uint64_t id, extra;
 	MYSQL_TIME ts;
+	enum room_extra kind;
+	struct db_rooms *out;
+	size_t cap;
 };
 
-static void bind_room_row(struct room_row *b, enum room_extra extra)
+static void room_row(MYSQL_STMT *st, void *ctx)
 {
-	unsigned i;
-	memset(b, 0, sizeof(*b));
-	bind_u64(&b->res[0], &b->id);
-	for(i = 1; i < ROOM_NCOLS; i++)
-		bind_col(&b->res[i], &b->cols[i - 1]);
-	bind_u64(&b->res[ROOM_NCOLS], &b->extra);
-	if(extra == EXTRA_INV) {
-		bind_col(&b->res[ROOM_NCOLS + 1], &b->cols[ROOM_NCOLS - 1]);
-		b->res[ROOM_NCOLS + 2].buffer_type = MYSQL_TYPE_DATETIME;
-		b->res[ROOM_NCOLS + 2].buffer = &b->ts;
-	}
-}
-
-/* Copies the fetched row into r. */
-static void read_room_row(
-		MYSQL_STMT *st, struct room_row *b, enum room_extra extra, struct db_room *r)
-{
+	struct room_rows *b = ctx;
+	struct db_room *r;
 	char *v;
-	memset(r, 0, sizeof(*r));
+
+	b->out->v = grow(b->out->v, &b->out->n, &b->cap, sizeof(*r), (void **)&r);
 	r->id = b->id;
 	r->domain = col_str(st, &b->cols[0], 1, NULL);
 	r->chan_id = col_str(st, &b->cols[1], 2, NULL);
@@ -422,174 +515,145 @@ static void read_room_row(
 	r->presenters = col_str(st, &b->cols[11], 12, NULL);
 	r->allowed = col_str(st, &b->cols[12], 13, NULL);
 	r->denied = col_str(st, &b->cols[13], 14, NULL);
-	if(extra == EXTRA_UNREAD)
+	if(b->kind == EXTRA_UNREAD)
 		r->unread = b->extra;
-	if(extra == EXTRA_INV) {
+	if(b->kind == EXTRA_INV) {
 		r->inv_id = b->extra;
 		r->inviter = col_str(st, &b->cols[ROOM_NCOLS - 1], ROOM_NCOLS + 1, NULL);
 		time_to_ts(&b->ts, r->inv_ts);
 	}
 }
 
-/* Fetches every row of a room query (executed) into job->rooms. */
-static enum dbsql_result fetch_rooms_x(
-		MYSQL_STMT *st, struct db_job *job, const char *what, enum room_extra extra)
+/* Fetches every row of a room query (executed) into out. */
+static enum dbsql_result fetch_rooms(struct dbsql *d, enum dbsql_stmt id, struct db_job *job,
+		enum room_extra extra, struct db_rooms *out)
 {
-	struct room_row *b = xmalloc(sizeof(*b));
-	size_t cap = 0;
-	int rc;
+	struct room_rows *b = xcalloc(1, sizeof(*b));
+	enum dbsql_result rc;
+	unsigned i;
 
-	bind_room_row(b, extra);
-	if(mysql_stmt_bind_result(st, b->res) != 0 || mysql_stmt_store_result(st) != 0) {
-		free(b);
-		return stmt_failed(st, what, job);
+	bind_u64(&b->res[0], &b->id);
+	for(i = 1; i < ROOM_NCOLS; i++)
+		bind_col(&b->res[i], &b->cols[i - 1]);
+	bind_u64(&b->res[ROOM_NCOLS], &b->extra);
+	if(extra == EXTRA_INV) {
+		bind_col(&b->res[ROOM_NCOLS + 1], &b->cols[ROOM_NCOLS - 1]);
+		bind_time(&b->res[ROOM_NCOLS + 2], &b->ts);
 	}
-	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
-		if(job->nrooms == cap) {
-			cap = cap ? cap * 2 : 8;
-			job->rooms = xrealloc(job->rooms, cap * sizeof(*job->rooms));
-		}
-		read_room_row(st, b, extra, &job->rooms[job->nrooms++]);
-	}
+	b->kind = extra;
+	b->out = out;
+	rc = fetch_rows(d, id, job, b->res, room_row, b);
 	free(b);
-	mysql_stmt_free_result(st);
-	if(rc != MYSQL_NO_DATA)
-		return stmt_failed(st, what, job);
-	return DBSQL_OK;
+	return rc;
 }
 
-static enum dbsql_result fetch_rooms(MYSQL_STMT *st, struct db_job *job, const char *what)
-{
-	return fetch_rooms_x(st, job, what, EXTRA_NONE);
-}
+/* ---- one function per job kind ---- */
 
 static enum dbsql_result run_load(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[2];
-	unsigned long dlen = strlen(job->domain), clen = strlen(job->chan_id);
-	enum dbsql_result rc;
-
-	bind_text(&par[0], job->domain, &dlen);
-	bind_text(&par[1], job->chan_id, &clen);
-	if(mysql_stmt_bind_param(d->load, par) != 0 || mysql_stmt_execute(d->load) != 0)
-		return stmt_failed(d->load, "load room", job);
-	rc = fetch_rooms(d->load, job, "load room");
-	if(rc == DBSQL_OK && job->status == DB_OK && job->nrooms == 0)
+	enum dbsql_result rc = exec_stmt(
+			d, ST_LOAD_ROOM, job, "ss", job->u.room.domain, job->u.room.chan_id);
+	if(GO_ON(rc, job))
+		rc = fetch_rooms(d, ST_LOAD_ROOM, job, EXTRA_NONE, &job->u.room.out);
+	if(GO_ON(rc, job) && job->u.room.out.n == 0)
 		job->status = DB_NOT_FOUND;
 	return rc;
 }
 
 static enum dbsql_result run_search(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[4];
-	unsigned long len = strlen(job->criteria);
-
-	bind_text(&par[0], job->criteria, &len);
-	bind_text(&par[1], job->criteria, &len);
-	bind_text(&par[2], job->criteria, &len);
-	bind_u32(&par[3], &job->limit);
-	if(mysql_stmt_bind_param(d->search, par) != 0 || mysql_stmt_execute(d->search) != 0)
-		return stmt_failed(d->search, "search rooms", job);
-	return fetch_rooms(d->search, job, "search rooms");
+	const char *q = job->u.search.criteria;
+	enum dbsql_result rc = exec_stmt(d, ST_SEARCH, job, "sssi", q, q, q, job->u.search.limit);
+	if(GO_ON(rc, job))
+		rc = fetch_rooms(d, ST_SEARCH, job, EXTRA_NONE, &job->u.search.out);
+	return rc;
 }
 
-/* ---- messages ---- */
+struct msg_rows {
+	struct col author, body;
+	MYSQL_TIME posted;
+	uint64_t id;
+	struct db_job *job;
+	size_t cap;
+};
 
-static void time_to_ts(const MYSQL_TIME *t, char out[TS_BUFSZ])
+static void msg_row(MYSQL_STMT *st, void *ctx)
 {
-	snprintf(out, TS_BUFSZ, "%04u-%02u-%02uT%02u:%02u:%02u.%03luZ", t->year % 10000,
-			t->month % 100, t->day % 100, t->hour % 100, t->minute % 100,
-			t->second % 100, (t->second_part / 1000) % 1000);
+	struct msg_rows *b = ctx;
+	struct db_msg *m;
+	b->job->u.history.msgs = grow(b->job->u.history.msgs, &b->job->u.history.nmsgs, &b->cap,
+			sizeof(*m), (void **)&m);
+	m->id = b->id;
+	m->author = col_str(st, &b->author, 1, NULL);
+	m->body = col_str(st, &b->body, 3, &m->body_len);
+	time_to_ts(&b->posted, m->ts);
 }
 
 static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[3], res[4];
-	MYSQL_STMT *st = job->before_id ? d->history_before : d->history;
-	struct col author, body;
-	MYSQL_TIME posted;
-	uint64_t id = 0;
-	size_t cap = 0;
-	int rc;
+	enum dbsql_stmt id = job->u.history.before_id ? ST_HISTORY_BEFORE : ST_HISTORY;
+	struct msg_rows b;
+	MYSQL_BIND res[4];
+	enum dbsql_result rc;
 
-	memset(&author, 0, sizeof(author));
-	memset(&body, 0, sizeof(body));
-	memset(&posted, 0, sizeof(posted));
-	bind_u64(&par[0], &job->room_id);
-	if(job->before_id) {
-		bind_u64(&par[1], &job->before_id);
-		bind_u32(&par[2], &job->limit);
-	} else {
-		bind_u32(&par[1], &job->limit);
-	}
-	if(mysql_stmt_bind_param(st, par) != 0 || mysql_stmt_execute(st) != 0)
-		return stmt_failed(st, "history", job);
-	bind_u64(&res[0], &id);
-	bind_col(&res[1], &author);
-	memset(&res[2], 0, sizeof(res[2]));
-	res[2].buffer_type = MYSQL_TYPE_DATETIME;
-	res[2].buffer = &posted;
-	bind_col(&res[3], &body);
-	if(mysql_stmt_bind_result(st, res) != 0 || mysql_stmt_store_result(st) != 0)
-		return stmt_failed(st, "history", job);
-	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
-		struct db_msg *m;
-		if(job->nmsgs == cap) {
-			cap = cap ? cap * 2 : 32;
-			job->msgs = xrealloc(job->msgs, cap * sizeof(*job->msgs));
-		}
-		m = &job->msgs[job->nmsgs++];
-		m->id = id;
-		m->author = col_str(st, &author, 1, NULL);
-		m->body = col_str(st, &body, 3, &m->body_len);
-		time_to_ts(&posted, m->ts);
-	}
-	mysql_stmt_free_result(st);
-	if(rc != MYSQL_NO_DATA)
-		return stmt_failed(st, "history", job);
-	return DBSQL_OK;
-}
-
-/* ---- followed rooms, server configuration, preferences ---- */
-
-/* Executes st (parameters bound) and drops any result. */
-static enum dbsql_result exec(MYSQL_STMT *st, MYSQL_BIND *par, const char *what, struct db_job *job)
-{
-	if(mysql_stmt_bind_param(st, par) != 0 || mysql_stmt_execute(st) != 0)
-		return stmt_failed(st, what, job);
-	return DBSQL_OK;
+	memset(&b, 0, sizeof(b));
+	b.job = job;
+	if(job->u.history.before_id)
+		rc = exec_stmt(d, id, job, "uui", job->u.history.room_id, job->u.history.before_id,
+				job->u.history.limit);
+	else
+		rc = exec_stmt(d, id, job, "ui", job->u.history.room_id, job->u.history.limit);
+	if(!GO_ON(rc, job))
+		return rc;
+	bind_u64(&res[0], &b.id);
+	bind_col(&res[1], &b.author);
+	bind_time(&res[2], &b.posted);
+	bind_col(&res[3], &b.body);
+	return fetch_rows(d, id, job, res, msg_row, &b);
 }
 
 static enum dbsql_result run_follow(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[3];
-	unsigned long ulen = strlen(job->user), dlen, clen;
-	bind_text(&par[0], job->user, &ulen);
-	if(job->flag) {
-		bind_u64(&par[1], &job->room_id);
-		return exec(d->follow, par, "follow room", job);
-	}
-	dlen = strlen(job->domain);
-	clen = strlen(job->chan_id);
-	bind_text(&par[1], job->domain, &dlen);
-	bind_text(&par[2], job->chan_id, &clen);
-	return exec(d->unfollow, par, "unfollow room", job);
+	return exec_stmt(d, ST_FOLLOW, job, "su", job->u.follow.user, job->u.follow.room_id);
+}
+
+static enum dbsql_result run_unfollow(struct dbsql *d, struct db_job *job)
+{
+	return exec_stmt(d, ST_UNFOLLOW, job, "sss", job->u.follow.user, job->u.follow.domain,
+			job->u.follow.chan_id);
 }
 
 static enum dbsql_result run_assoc(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[1];
-	unsigned long ulen = strlen(job->user);
-	bind_text(&par[0], job->user, &ulen);
-	if(exec(d->assoc, par, "associations", job) != DBSQL_OK)
-		return DBSQL_RETRY;
-	if(job->status != DB_OK)
-		return DBSQL_OK;
-	return fetch_rooms_x(d->assoc, job, "associations", EXTRA_UNREAD);
+	enum dbsql_result rc = exec_stmt(d, ST_ASSOC, job, "s", job->u.user_rooms.user);
+	if(GO_ON(rc, job))
+		rc = fetch_rooms(d, ST_ASSOC, job, EXTRA_UNREAD, &job->u.user_rooms.out);
+	return rc;
 }
 
+static enum dbsql_result run_get_inv(struct dbsql *d, struct db_job *job)
+{
+	enum dbsql_result rc = exec_stmt(d, ST_GET_INV, job, "s", job->u.user_rooms.user);
+	if(GO_ON(rc, job))
+		rc = fetch_rooms(d, ST_GET_INV, job, EXTRA_INV, &job->u.user_rooms.out);
+	return rc;
+}
+
+static enum dbsql_result run_rooms_all(struct dbsql *d, struct db_job *job)
+{
+	enum dbsql_result rc = exec_stmt(d, ST_ROOMS_ALL, job, "");
+	if(GO_ON(rc, job))
+		rc = fetch_rooms(d, ST_ROOMS_ALL, job, EXTRA_NONE, &job->u.rooms_all.out);
+	return rc;
+}
+
+struct config_rows {
+	struct col name, value;
+	struct db_job *job;
+};
+
 /* conf[key] := value when name is one of conf_names and value a number >= 0. */
-static void set_conf(struct db_job *job, const char *name, unsigned long len, const char *value)
+static void set_conf(long long *conf, const char *name, unsigned long len, const char *value)
 {
 	char *end;
 	long long v;
@@ -602,281 +666,227 @@ static void set_conf(struct db_job *job, const char *name, unsigned long len, co
 		return;
 	v = strtoll(value, &end, 10);
 	if(end != value && *end == '\0' && v >= 0)
-		job->conf[k] = v;
+		conf[k] = v;
 	else
 		log_warn("server_config %s: '%s' is not a number; ignored", conf_names[k], value);
 }
 
-static enum dbsql_result run_server_config(struct dbsql *d, struct db_job *job)
+static void config_row(MYSQL_STMT *st, void *ctx)
 {
-	MYSQL_BIND res[2];
-	struct col name, value;
-	int rc;
-
-	memset(&name, 0, sizeof(name));
-	memset(&value, 0, sizeof(value));
-	for(rc = 0; rc < DB_CONF_N; rc++)
-		job->conf[rc] = -1;
-	if(mysql_stmt_execute(d->server_config) != 0)
-		return stmt_failed(d->server_config, "server config", job);
-	bind_col(&res[0], &name);
-	bind_col(&res[1], &value);
-	if(mysql_stmt_bind_result(d->server_config, res) != 0 ||
-			mysql_stmt_store_result(d->server_config) != 0)
-		return stmt_failed(d->server_config, "server config", job);
-	while((rc = mysql_stmt_fetch(d->server_config)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
-		char *v = col_str(d->server_config, &value, 1, NULL);
-		char **slot = NULL;
-		if(name.len == 10 && memcmp(name.buf, "db_version", 10) == 0)
-			slot = &job->db_version;
-		else if(name.len == 13 && memcmp(name.buf, "root_category", 13) == 0)
-			slot = &job->root_id;
-		if(slot) {
-			free(*slot);
-			*slot = v;
-		} else {
-			set_conf(job, name.buf, name.len, v);
-			free(v);
-		}
+	struct config_rows *b = ctx;
+	char *v = col_str(st, &b->value, 1, NULL);
+	char **slot = NULL;
+	if(b->name.len == 10 && memcmp(b->name.buf, "db_version", 10) == 0)
+		slot = &b->job->u.config.db_version;
+	else if(b->name.len == 13 && memcmp(b->name.buf, "root_category", 13) == 0)
+		slot = &b->job->u.config.root_id;
+	if(slot) {
+		free(*slot);
+		*slot = v;
+		return;
 	}
-	mysql_stmt_free_result(d->server_config);
-	if(rc != MYSQL_NO_DATA)
-		return stmt_failed(d->server_config, "server config", job);
-	return DBSQL_OK;
+	set_conf(b->job->u.config.conf, b->name.buf, b->name.len, v);
+	free(v);
 }
 
-/* Reads (user, label) into pref_seqid/pref_content; status NOT_FOUND if absent. */
+static enum dbsql_result run_server_config(struct dbsql *d, struct db_job *job)
+{
+	struct config_rows b;
+	MYSQL_BIND res[2];
+	enum dbsql_result rc;
+	int k;
+
+	for(k = 0; k < DB_CONF_N; k++)
+		job->u.config.conf[k] = -1;
+	rc = exec_stmt(d, ST_SERVER_CONFIG, job, "");
+	if(!GO_ON(rc, job))
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.job = job;
+	bind_col(&res[0], &b.name);
+	bind_col(&res[1], &b.value);
+	return fetch_rows(d, ST_SERVER_CONFIG, job, res, config_row, &b);
+}
+
+struct pref_rows {
+	struct col content;
+	uint64_t seqid;
+	struct db_job *job;
+	int found;
+};
+
+static void pref_row(MYSQL_STMT *st, void *ctx)
+{
+	struct pref_rows *b = ctx;
+	b->found = 1;
+	b->job->u.pref.seqid = b->seqid;
+	free(b->job->u.pref.out);
+	b->job->u.pref.out = col_str(st, &b->content, 1, NULL);
+}
+
+/* Reads (user, label) into seqid/out; status NOT_FOUND if absent. */
 static enum dbsql_result read_pref(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[2], res[2];
-	unsigned long ulen = strlen(job->user), llen = strlen(job->label);
-	struct col content;
-	uint64_t seqid = 0;
-	int rc;
-
-	memset(&content, 0, sizeof(content));
-	bind_text(&par[0], job->user, &ulen);
-	bind_text(&par[1], job->label, &llen);
-	if(exec(d->get_pref, par, "get pref", job) != DBSQL_OK)
-		return DBSQL_RETRY;
-	if(job->status != DB_OK)
-		return DBSQL_OK;
-	bind_u64(&res[0], &seqid);
-	bind_col(&res[1], &content);
-	if(mysql_stmt_bind_result(d->get_pref, res) != 0 ||
-			mysql_stmt_store_result(d->get_pref) != 0)
-		return stmt_failed(d->get_pref, "get pref", job);
-	rc = mysql_stmt_fetch(d->get_pref);
-	if(rc == 0 || rc == MYSQL_DATA_TRUNCATED) {
-		job->pref_seqid = seqid;
-		free(job->pref_content);
-		job->pref_content = col_str(d->get_pref, &content, 1, NULL);
-	} else if(rc == MYSQL_NO_DATA) {
+	struct pref_rows b;
+	MYSQL_BIND res[2];
+	enum dbsql_result rc = exec_stmt(
+			d, ST_GET_PREF, job, "ss", job->u.pref.user, job->u.pref.label);
+	if(!GO_ON(rc, job))
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.job = job;
+	bind_u64(&res[0], &b.seqid);
+	bind_col(&res[1], &b.content);
+	rc = fetch_rows(d, ST_GET_PREF, job, res, pref_row, &b);
+	if(GO_ON(rc, job) && !b.found)
 		job->status = DB_NOT_FOUND;
-	}
-	mysql_stmt_free_result(d->get_pref);
-	if(rc != 0 && rc != MYSQL_DATA_TRUNCATED && rc != MYSQL_NO_DATA)
-		return stmt_failed(d->get_pref, "get pref", job);
-	return DBSQL_OK;
+	return rc;
 }
 
 static enum dbsql_result run_get_pref(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[2];
-	unsigned long ulen = strlen(job->user), llen = strlen(job->label);
-	if(job->flag) {
-		bind_text(&par[0], job->user, &ulen);
-		bind_text(&par[1], job->label, &llen);
-		if(exec(d->create_pref, par, "create pref", job) != DBSQL_OK)
-			return DBSQL_RETRY;
-		if(job->status != DB_OK)
-			return DBSQL_OK;
-	}
-	return read_pref(d, job);
+	enum dbsql_result rc = DBSQL_OK;
+	if(job->u.pref.create)
+		rc = exec_stmt(d, ST_CREATE_PREF, job, "ss", job->u.pref.user, job->u.pref.label);
+	return GO_ON(rc, job) ? read_pref(d, job) : rc;
 }
 
 static enum dbsql_result run_set_pref(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[3];
-	unsigned long ulen = strlen(job->user), llen = strlen(job->label),
-		      clen = strlen(job->content);
-	bind_text(&par[0], job->user, &ulen);
-	bind_text(&par[1], job->label, &llen);
-	bind_text(&par[2], job->content, &clen);
-	if(exec(d->set_pref, par, "set pref", job) != DBSQL_OK)
-		return DBSQL_RETRY;
-	if(job->status != DB_OK)
-		return DBSQL_OK;
-	return read_pref(d, job);
+	enum dbsql_result rc = exec_stmt(d, ST_SET_PREF, job, "sss", job->u.pref.user,
+			job->u.pref.label, job->u.pref.content);
+	return GO_ON(rc, job) ? read_pref(d, job) : rc;
 }
 
 static enum dbsql_result run_save_read(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[3];
-	unsigned long ulen = strlen(job->user);
-	bind_text(&par[0], job->user, &ulen);
-	bind_u64(&par[1], &job->room_id);
-	bind_u64(&par[2], &job->read_msgid);
-	return exec(d->save_read, par, "save read position", job);
+	return exec_stmt(d, ST_SAVE_READ, job, "suu", job->u.read.user, job->u.read.room_id,
+			job->u.read.msgid);
 }
 
 /* ---- session presence (survives a restart of pchatd) ---- */
 
-static enum dbsql_result run_session_room(struct dbsql *d, struct db_job *job)
+static enum dbsql_result run_sroom_add(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[3];
-	unsigned long ulen = strlen(job->user);
-	bind_u64(&par[0], &job->session_id);
-	bind_u64(&par[1], &job->room_id);
-	if(!job->flag)
-		return exec(d->sroom_del, par, "forget session room", job);
-	bind_text(&par[2], job->user, &ulen);
-	return exec(d->sroom_add, par, "store session room", job);
+	return exec_stmt(d, ST_SROOM_ADD, job, "uus", job->u.presence.session_id,
+			job->u.presence.room_id, job->u.presence.user);
+}
+
+static enum dbsql_result run_sroom_del(struct dbsql *d, struct db_job *job)
+{
+	return exec_stmt(d, ST_SROOM_DEL, job, "uu", job->u.presence.session_id,
+			job->u.presence.room_id);
 }
 
 static enum dbsql_result run_session_clear(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[1];
-	bind_u64(&par[0], &job->session_id);
-	return exec(d->sroom_clear, par, "forget session rooms", job);
+	return exec_stmt(d, ST_SROOM_CLEAR, job, "u", job->u.presence.session_id);
 }
 
 static enum dbsql_result run_session_rooms(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[2];
-	unsigned long ulen = strlen(job->user);
-	enum dbsql_result rc;
-	bind_u64(&par[0], &job->session_id);
-	bind_text(&par[1], job->user, &ulen);
-	rc = exec(d->sroom_stale, par, "forget stale session rooms", job);
-	if(rc != DBSQL_OK || job->status != DB_OK)
-		return rc;
-	if(mysql_stmt_bind_param(d->sroom_list, par) != 0 || mysql_stmt_execute(d->sroom_list) != 0)
-		return stmt_failed(d->sroom_list, "list session rooms", job);
-	return fetch_rooms(d->sroom_list, job, "list session rooms");
+	uint64_t sid = job->u.presence.session_id;
+	const char *user = job->u.presence.user;
+	enum dbsql_result rc = exec_stmt(d, ST_SROOM_STALE, job, "us", sid, user);
+	if(GO_ON(rc, job))
+		rc = exec_stmt(d, ST_SROOM_LIST, job, "us", sid, user);
+	if(GO_ON(rc, job))
+		rc = fetch_rooms(d, ST_SROOM_LIST, job, EXTRA_NONE, &job->u.presence.out);
+	return rc;
 }
 
-/* ---- the room cache's reload, invitations, categories ---- */
-
-static enum dbsql_result run_rooms_all(struct dbsql *d, struct db_job *job)
-{
-	if(mysql_stmt_execute(d->rooms_all) != 0)
-		return stmt_failed(d->rooms_all, "reload rooms", job);
-	return fetch_rooms(d->rooms_all, job, "reload rooms");
-}
-
-static enum dbsql_result run_get_inv(struct dbsql *d, struct db_job *job)
-{
-	MYSQL_BIND par[1];
-	unsigned long ulen = strlen(job->user);
-	bind_text(&par[0], job->user, &ulen);
-	if(mysql_stmt_bind_param(d->get_inv, par) != 0 || mysql_stmt_execute(d->get_inv) != 0)
-		return stmt_failed(d->get_inv, "invitations", job);
-	return fetch_rooms_x(d->get_inv, job, "invitations", EXTRA_INV);
-}
+/* ---- categories ---- */
 
 enum { CAT_NCOLS = 8 };
 
-static void read_category(MYSQL_STMT *st, struct col *cols, uint64_t id, struct db_category *c)
+struct category_rows {
+	struct col cols[CAT_NCOLS - 1];
+	uint64_t id;
+	struct db_job *job;
+	size_t cap;
+};
+
+static void category_row(MYSQL_STMT *st, void *ctx)
 {
-	c->id = id;
-	c->domain = col_str(st, &cols[0], 1, NULL);
-	c->cat_id = col_str(st, &cols[1], 2, NULL);
-	c->name = col_str(st, &cols[2], 3, NULL);
-	c->description = col_str(st, &cols[3], 4, NULL);
-	c->allowed = col_str(st, &cols[4], 5, NULL);
-	c->denied = col_str(st, &cols[5], 6, NULL);
-	c->creators = col_str(st, &cols[6], 7, NULL);
+	struct category_rows *b = ctx;
+	struct db_category *c;
+	b->job->u.categories.v = grow(b->job->u.categories.v, &b->job->u.categories.n, &b->cap,
+			sizeof(*c), (void **)&c);
+	c->id = b->id;
+	c->domain = col_str(st, &b->cols[0], 1, NULL);
+	c->cat_id = col_str(st, &b->cols[1], 2, NULL);
+	c->name = col_str(st, &b->cols[2], 3, NULL);
+	c->description = col_str(st, &b->cols[3], 4, NULL);
+	c->allowed = col_str(st, &b->cols[4], 5, NULL);
+	c->denied = col_str(st, &b->cols[5], 6, NULL);
+	c->creators = col_str(st, &b->cols[6], 7, NULL);
 }
 
 static enum dbsql_result run_categories(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_STMT *st = d->categories;
+	struct category_rows *b;
 	MYSQL_BIND res[CAT_NCOLS];
-	struct col cols[CAT_NCOLS - 1];
-	uint64_t id = 0;
-	size_t cap = 0;
+	enum dbsql_result rc = exec_stmt(d, ST_CATEGORIES, job, "");
 	unsigned i;
-	int rc;
 
-	memset(cols, 0, sizeof(cols));
-	bind_u64(&res[0], &id);
+	if(!GO_ON(rc, job))
+		return rc;
+	b = xcalloc(1, sizeof(*b));
+	b->job = job;
+	bind_u64(&res[0], &b->id);
 	for(i = 1; i < CAT_NCOLS; i++)
-		bind_col(&res[i], &cols[i - 1]);
-	if(mysql_stmt_execute(st) != 0 || mysql_stmt_bind_result(st, res) != 0 ||
-			mysql_stmt_store_result(st) != 0)
-		return stmt_failed(st, "categories", job);
-	while((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
-		if(job->ncats == cap) {
-			cap = cap ? cap * 2 : 8;
-			job->cats = xrealloc(job->cats, cap * sizeof(*job->cats));
-		}
-		read_category(st, cols, id, &job->cats[job->ncats++]);
-	}
-	mysql_stmt_free_result(st);
-	if(rc != MYSQL_NO_DATA)
-		return stmt_failed(st, "categories", job);
-	return DBSQL_OK;
+		bind_col(&res[i], &b->cols[i - 1]);
+	rc = fetch_rows(d, ST_CATEGORIES, job, res, category_row, b);
+	free(b);
+	return rc;
 }
+
+/* ---- running jobs ---- */
+
+typedef enum dbsql_result (*runner_fn)(struct dbsql *d, struct db_job *job);
+
+/* Every kind but DB_INSERT_MSG (dbsql_insert_batch). */
+static const runner_fn runners[DB_JOB_TYPES] = {
+		[DB_LOAD_ROOM] = run_load,
+		[DB_HISTORY] = run_history,
+		[DB_SEARCH] = run_search,
+		[DB_FOLLOW] = run_follow,
+		[DB_UNFOLLOW] = run_unfollow,
+		[DB_ASSOCIATIONS] = run_assoc,
+		[DB_SERVER_CONFIG] = run_server_config,
+		[DB_GET_PREF] = run_get_pref,
+		[DB_SET_PREF] = run_set_pref,
+		[DB_SAVE_READ] = run_save_read,
+		[DB_SESSION_ROOM_ADD] = run_sroom_add,
+		[DB_SESSION_ROOM_DEL] = run_sroom_del,
+		[DB_SESSION_CLEAR] = run_session_clear,
+		[DB_SESSION_ROOMS] = run_session_rooms,
+		[DB_ROOMS_ALL] = run_rooms_all,
+		[DB_GET_INV] = run_get_inv,
+		[DB_CATEGORIES] = run_categories,
+};
 
 enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
 {
 	enum dbsql_result rc;
-	switch(job->type) {
-		case DB_LOAD_ROOM: rc = run_load(d, job); break;
-		case DB_HISTORY: rc = run_history(d, job); break;
-		case DB_SEARCH: rc = run_search(d, job); break;
-		case DB_FOLLOW: rc = run_follow(d, job); break;
-		case DB_ASSOCIATIONS: rc = run_assoc(d, job); break;
-		case DB_SERVER_CONFIG: rc = run_server_config(d, job); break;
-		case DB_GET_PREF: rc = run_get_pref(d, job); break;
-		case DB_SET_PREF: rc = run_set_pref(d, job); break;
-		case DB_SAVE_READ: rc = run_save_read(d, job); break;
-		case DB_SESSION_ROOM: rc = run_session_room(d, job); break;
-		case DB_SESSION_CLEAR: rc = run_session_clear(d, job); break;
-		case DB_SESSION_ROOMS: rc = run_session_rooms(d, job); break;
-		case DB_ROOMS_ALL: rc = run_rooms_all(d, job); break;
-		case DB_GET_INV: rc = run_get_inv(d, job); break;
-		case DB_CATEGORIES: rc = run_categories(d, job); break;
-		default: job->status = DB_FAILED; return DBSQL_OK;
+	if(job->type >= DB_JOB_TYPES || runners[job->type] == NULL) {
+		job->status = DB_FAILED;
+		return DBSQL_OK;
 	}
+	rc = runners[job->type](d, job);
 	if(rc != DBSQL_OK)
 		return rc;
-	return commit(d, "read");
-}
-
-static void ts_to_time(const struct timespec *ts, MYSQL_TIME *t)
-{
-	struct tm tm;
-	gmtime_r(&ts->tv_sec, &tm);
-	memset(t, 0, sizeof(*t));
-	t->year = (unsigned)tm.tm_year + 1900;
-	t->month = (unsigned)tm.tm_mon + 1;
-	t->day = (unsigned)tm.tm_mday;
-	t->hour = (unsigned)tm.tm_hour;
-	t->minute = (unsigned)tm.tm_min;
-	t->second = (unsigned)tm.tm_sec;
-	t->second_part = (unsigned long)(ts->tv_nsec / 1000000) * 1000;
-	t->time_type = MYSQL_TIMESTAMP_DATETIME;
+	return commit(d, db_job_name(job));
 }
 
 static enum dbsql_result insert_one(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND par[4];
-	MYSQL_TIME posted;
-	unsigned long alen = strlen(job->author), blen = job->body_len;
-
-	ts_to_time(&job->posted_at, &posted);
-	bind_u64(&par[0], &job->room_id);
-	bind_text(&par[1], job->author, &alen);
-	memset(&par[2], 0, sizeof(par[2]));
-	par[2].buffer_type = MYSQL_TYPE_DATETIME;
-	par[2].buffer = &posted;
-	bind_text(&par[3], job->body, &blen);
-	if(mysql_stmt_bind_param(d->insert, par) != 0 || mysql_stmt_execute(d->insert) != 0)
-		return stmt_failed(d->insert, "insert message", job);
-	job->msg_id = mysql_stmt_insert_id(d->insert);
-	return DBSQL_OK;
+	enum dbsql_result rc = exec_stmt(d, ST_INSERT_MSG, job, "ustb", job->u.post.room_id,
+			job->u.post.author, &job->u.post.posted_at, job->u.post.body,
+			job->u.post.body_len);
+	if(GO_ON(rc, job))
+		job->u.post.msg_id = mysql_stmt_insert_id(d->st[ST_INSERT_MSG]);
+	return rc;
 }
 
 /*

@@ -1,6 +1,7 @@
 /*
- * dbsql.h - the SQL side of the DB worker: one MariaDB connection and its
- * prepared statements.  Only the worker thread calls these.
+ * dbsql.h - the SQL side of the DB worker: one MariaDB connection, its prepared
+ * statements (one enum-indexed table in dbsql.c) and, per job kind, the function
+ * that runs it.  Only the worker thread calls these.
  */
 #ifndef PCHAT_DBSQL_H
 #define PCHAT_DBSQL_H
@@ -12,29 +13,35 @@
 struct config;
 struct db_job;
 
+/* Every statement pchatd prepares; stmt_def[] in dbsql.c has their SQL. */
+enum dbsql_stmt {
+	ST_LOAD_ROOM,
+	ST_INSERT_MSG,
+	ST_HISTORY,
+	ST_HISTORY_BEFORE,
+	ST_SEARCH,
+	ST_FOLLOW,
+	ST_UNFOLLOW,
+	ST_ASSOC,
+	ST_SERVER_CONFIG,
+	ST_GET_PREF,
+	ST_CREATE_PREF,
+	ST_SET_PREF,
+	ST_SAVE_READ,
+	ST_SROOM_ADD,
+	ST_SROOM_DEL,
+	ST_SROOM_CLEAR,
+	ST_SROOM_LIST,
+	ST_SROOM_STALE,
+	ST_ROOMS_ALL,
+	ST_GET_INV,
+	ST_CATEGORIES,
+	ST_COUNT
+};
+
 struct dbsql {
 	MYSQL *my; /* NULL when not connected */
-	MYSQL_STMT *load;
-	MYSQL_STMT *insert;
-	MYSQL_STMT *history;
-	MYSQL_STMT *search;
-	MYSQL_STMT *history_before;
-	MYSQL_STMT *follow;
-	MYSQL_STMT *unfollow;
-	MYSQL_STMT *assoc;
-	MYSQL_STMT *server_config;
-	MYSQL_STMT *get_pref;
-	MYSQL_STMT *create_pref;
-	MYSQL_STMT *set_pref;
-	MYSQL_STMT *save_read;
-	MYSQL_STMT *sroom_add;
-	MYSQL_STMT *sroom_del;
-	MYSQL_STMT *sroom_clear;
-	MYSQL_STMT *sroom_list;
-	MYSQL_STMT *sroom_stale;
-	MYSQL_STMT *rooms_all;
-	MYSQL_STMT *get_inv;
-	MYSQL_STMT *categories;
+	MYSQL_STMT *st[ST_COUNT];
 	int failures; /* connection attempts failed in a row, to log less */
 };
 

@@ -2,39 +2,123 @@
  * frames.c - see frames.h.
  */
 #include "frames.h"
-#include "commands.h"
+#include "cmd_table.h"
+#include "cmdq.h"
 #include "config.h"
 #include "link.h"
 #include "log.h"
+#include "presence.h"
 #include "sessions.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int frames_refusing;
+static int stopping;
+
+void frames_init(void)
+{
+	cmdq_init(&cmd_table);
+}
+
+void frames_set_stopping(int on)
+{
+	stopping = on;
+}
+
+int frames_stopping(void)
+{
+	return stopping;
+}
 
 static void reply(struct link_conn *c, const struct pchat_frame *f, uint8_t type, const char *text)
 {
 	link_send(c, type, f->token, f->session, text, text ? strlen(text) : 0);
 }
 
-static void on_hello(struct link_conn *c, const struct pchat_frame *f)
+/* ---- the life of a session ---- */
+
+/* The close cascade.  forget: the session ended for good (not a shutdown of
+ * pchatd), so the rooms stored for a restart go too. */
+static void close_session(struct session *s, const char *why, int forget)
 {
-	char name[256];
-	log_info("link %u: hello from node '%s'", link_conn_id(c),
-			log_safe(name, sizeof(name), f->payload, f->payload_len));
+	if(s->closed)
+		return;
+	log_info(SESS_FMT " closed: %s", SESS_ARGS(s), why);
+	if(forget)
+		presence_forget(s);
+	session_unlink(s);
+	cmdq_session_closed(s); /* while it is still in its rooms: queued posts are stored */
+	rooms_leave_all(s);
+	session_unref(s); /* the table's reference */
+}
+
+static int on_conn(const struct session *s, uint32_t conn_id)
+{
+	return s->conn_id == conn_id;
+}
+
+static int any(const struct session *s, uint32_t unused)
+{
+	(void)s;
+	(void)unused;
+	return 1;
+}
+
+/* Closes every session for which match() is true. */
+static void close_matching(int (*match)(const struct session *, uint32_t), uint32_t arg,
+		const char *why, int forget)
+{
+	struct session **list;
+	size_t n = sessions_collect(match, arg, &list), i;
+	for(i = 0; i < n; i++) {
+		close_session(list[i], why, forget);
+		/* our reference kept it alive through close_session(); the analyzer
+		 * cannot see the count */
+		session_unref(list[i]); /* NOLINT(clang-analyzer-unix.Malloc) */
+	}
+	free(list);
+}
+
+void frames_close_all(void)
+{
+	close_matching(any, 0, "shutting down", 0);
+	sessions_free_table();
 }
 
 static void on_open(struct link_conn *c, const struct pchat_frame *f)
 {
-	const char *fields[PCHAT_OPEN_NFIELDS];
+	const char *fields[PCHAT_OPEN_NFIELDS], *user;
+	struct session *s;
+	uint32_t conn_id = link_conn_id(c);
+	int fresh;
+
 	if(pchat_open_split(f->payload, f->payload_len, fields) < 0) {
-		log_warn("link %u session %" PRIu64 ": OPEN with missing fields; ignored",
-				link_conn_id(c), f->session);
+		log_warn("link %u session %" PRIu64 ": OPEN with missing fields; ignored", conn_id,
+				f->session);
 		return;
 	}
-	session_open(c, f->session, fields);
+	user = fields[PCHAT_OPEN_USER];
+	if(user[0] == '\0') {
+		log_warn("link %u session %" PRIu64 ": OPEN without a user; ignored", conn_id,
+				f->session);
+		return;
+	}
+	s = session_find(conn_id, f->session);
+	if(s && strcmp(s->user, user) != 0) {
+		/* Another identity on the same session id: nothing carries over. */
+		close_session(s, "reopened for another user", 1);
+		s = NULL;
+	}
+	fresh = s == NULL;
+	if(fresh)
+		s = session_add(c, f->session, user);
+	session_set_fields(s, fields);
+	log_info(SESS_FMT " open: local %s, epid '%s', user agent '%s'", SESS_ARGS(s), s->local,
+			s->epid, s->ua);
+	if(fresh)
+		cmdq_restore(s); /* after a restart of pchatd: back into its rooms */
 }
 
 static void on_close(struct link_conn *c, const struct pchat_frame *f)
@@ -47,7 +131,22 @@ static void on_close(struct link_conn *c, const struct pchat_frame *f)
 		return;
 	}
 	log_safe(why, sizeof(why), f->payload, f->payload_len);
-	session_close(s, why[0] ? why : "closed by the module");
+	close_session(s, why[0] ? why : "closed by the module", 1);
+}
+
+void frames_on_close(struct link_conn *c)
+{
+	/* While stopping, the stored rooms are what the restart restores. */
+	close_matching(on_conn, link_conn_id(c), "module connection closed", !stopping);
+}
+
+/* ---- XCCOS ---- */
+
+static void on_hello(struct link_conn *c, const struct pchat_frame *f)
+{
+	char name[256];
+	log_info("link %u: hello from node '%s'", link_conn_id(c),
+			log_safe(name, sizeof(name), f->payload, f->payload_len));
 }
 
 /* Overload is worth a warning, but not one per frame. */
@@ -62,7 +161,7 @@ static void log_busy(void)
 	}
 	log_warn("inbound queue full (%u commands pending, limit %u): answering BUSY "
 		 "(%u more since the last warning)",
-			commands_pending(), cfg.queue_limit, suppressed);
+			cmdq_pending(), cfg.queue_limit, suppressed);
 	last = now;
 	suppressed = 0;
 }
@@ -73,9 +172,9 @@ static void on_xccos(struct link_conn *c, const struct pchat_frame *f)
 	struct session *s;
 	char reject[64];
 
-	if(frames_refusing || commands_pending() >= cfg.queue_limit) {
+	if(stopping || cmdq_pending() >= cfg.queue_limit) {
 		/* Nothing is parsed: the client retries (503 + Retry-After). */
-		if(!frames_refusing)
+		if(!stopping)
 			log_busy();
 		reply(c, f, PCHAT_F_BUSY, NULL);
 		return;
@@ -92,13 +191,13 @@ static void on_xccos(struct link_conn *c, const struct pchat_frame *f)
 		log_msg(LL_DEBUG, SESS_FMT " -> %s", SESS_ARGS(s),
 				log_safe(buf, sizeof(buf), f->payload, f->payload_len));
 	}
-	if(commands_accept(s, f->payload, f->payload_len, reject, sizeof(reject)) < 0) {
+	if(cmdq_accept(s, f->payload, f->payload_len, reject, sizeof(reject)) < 0) {
 		reply(c, f, PCHAT_F_REJECT, reject);
 		return;
 	}
 	/* ACCEPT goes out before any SEND the command produces. */
 	reply(c, f, PCHAT_F_ACCEPT, NULL);
-	commands_pump(s);
+	cmdq_pump(s);
 }
 
 void frames_on_frame(struct link_conn *c, const struct pchat_frame *f)
@@ -115,7 +214,8 @@ void frames_on_frame(struct link_conn *c, const struct pchat_frame *f)
 	}
 }
 
-void frames_on_close(struct link_conn *c)
+const struct link_handlers *frames_link_handlers(void)
 {
-	sessions_close_conn(link_conn_id(c));
+	static const struct link_handlers h = {frames_on_frame, frames_on_close};
+	return &h;
 }

@@ -1,14 +1,21 @@
 /*
- * frames.h - the semantics of the module link: what each frame from the module
- * means and which frame answers it (see common/pchat_frame.h).
+ * frames.h - the module link's meaning: what each frame from the module does,
+ * which frame answers it, and the life of the sessions it opens and closes
+ * (see common/pchat_frame.h).
  *
  *   HELLO  -> logged.
- *   OPEN   -> session created or updated.
- *   XCCOS  -> exactly one of ACCEPT, BUSY (inbound queue full, or shutting down),
- *             REJECT "481 ..." (unknown session) or REJECT "403 Forbidden" (a post
- *             the session may not make), decided at once; accepted commands then
+ *   OPEN   -> session created (then put back quietly into the rooms it had
+ *             joined before a restart of pchatd) or updated.
+ *   XCCOS  -> exactly one of ACCEPT, BUSY (inbound queue full, or stopping),
+ *             REJECT "481 ..." (unknown session) or REJECT "403 ..." (a post the
+ *             session may not make), decided at once; accepted commands then
  *             run and answer with SEND frames.
- *   CLOSE  -> session parts its rooms and is forgotten.
+ *   CLOSE  -> the session parts its rooms and is forgotten.
+ *
+ * Closing a session, whatever the cause (CLOSE, its connection gone, OPEN for
+ * another user, shutdown), is one cascade here: forget its stored rooms unless
+ * pchatd is stopping, take it out of the table, let its queued posts be stored
+ * and drop its other commands (cmdq), part its rooms (presence).
  */
 #ifndef PCHAT_FRAMES_H
 #define PCHAT_FRAMES_H
@@ -16,11 +23,21 @@
 #include "../common/pchat_frame.h"
 
 struct link_conn;
+struct link_handlers;
 
-/* Set while shutting down: new XCCOS frames get BUSY. */
-extern int frames_refusing;
+/* Hands the command table to the command queue; call once before any frame. */
+void frames_init(void);
+/* The handlers link_listen() wants. */
+const struct link_handlers *frames_link_handlers(void);
 
 void frames_on_frame(struct link_conn *c, const struct pchat_frame *f);
 void frames_on_close(struct link_conn *c);
+
+/* Stopping (shutdown): new XCCOS frames get BUSY, and sessions that close keep
+ * their stored rooms (they are what a restart restores). */
+void frames_set_stopping(int on);
+int frames_stopping(void);
+/* Shutdown: closes every session, keeping their stored rooms. */
+void frames_close_all(void);
 
 #endif

@@ -5,7 +5,6 @@
 #include "http.h"
 #include "log.h"
 #include "util.h"
-#include "webapi.h"
 #include "webparse.h"
 
 #include <errno.h>
@@ -24,6 +23,7 @@
 
 static struct evhttp *http;
 static char *root; /* --web-root, resolved */
+static http_api_fn api_handler;
 
 /* Idle connections and slow clients are dropped after this many seconds. */
 #define HTTP_TIMEOUT_SEC 30
@@ -162,7 +162,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if(strncmp(raw, "/api/", 5) == 0) {
-		webapi_handle(req, raw + 4);
+		api_handler(req, raw + 4);
 		return;
 	}
 	path = evhttp_uridecode(raw, 0, &len);
@@ -199,8 +199,9 @@ static int bind_address(const char *addr)
 	return 0;
 }
 
-int http_start(struct event_base *base, const char *addr, const char *web_root)
+int http_start(struct event_base *base, const char *addr, const char *web_root, http_api_fn api)
 {
+	api_handler = api;
 	root = realpath(web_root, NULL);
 	if(root == NULL)
 		log_warn("http: web root %s: %s (the API works, the page will not)", web_root,

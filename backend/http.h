@@ -21,7 +21,10 @@ struct evhttp_request;
 
 /* Starts listening on addr ("ADDR:PORT"), serving files from web_root.  Returns 0,
  * or -1 (logged) if the address cannot be bound. */
-int http_start(struct event_base *base, const char *addr, const char *web_root);
+/* Requests under /api/ go to api(req, path without "/api"), the JSON API
+ * (webapi.c, which calls down into this file's helpers). */
+typedef void (*http_api_fn)(struct evhttp_request *req, const char *path);
+int http_start(struct event_base *base, const char *addr, const char *web_root, http_api_fn api);
 /* Closes the listener and every connection (after adminq_stop has answered the
  * requests still waiting for the database). */
 void http_stop(void);

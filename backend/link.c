@@ -4,7 +4,6 @@
  */
 #include "link.h"
 #include "list.h"
-#include "frames.h"
 #include "log.h"
 #include "util.h"
 
@@ -38,6 +37,7 @@ static struct list conns = LIST_INIT(conns);
 static size_t nconns;
 static uint32_t next_id = 1;
 static void (*all_closed)(void);
+static const struct link_handlers *handlers;
 
 uint32_t link_conn_id(const struct link_conn *c)
 {
@@ -57,7 +57,7 @@ static void close_now(struct link_conn *c)
 	list_del(&c->link);
 	nconns--;
 	/* Sessions of this connection end here; the frames layer parts their rooms. */
-	frames_on_close(c);
+	handlers->on_close(c);
 	bufferevent_free(c->bev);
 	event_free(c->close_ev);
 	log_info("link %u: closed", c->id);
@@ -113,7 +113,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		p = evbuffer_pullup(in, (ev_ssize_t)need);
 		if(p == NULL || pchat_frame_decode(p, need, &f, &used) != PCHAT_FRAME_OK)
 			break;
-		frames_on_frame(c, &f);
+		handlers->on_frame(c, &f);
 		evbuffer_drain(in, used);
 	}
 	if(!c->closing) {
@@ -267,8 +267,9 @@ static int bind_socket(const char *path)
 	return fd;
 }
 
-int link_listen(struct event_base *b, const char *path)
+int link_listen(struct event_base *b, const char *path, const struct link_handlers *h)
 {
+	handlers = h;
 	int fd = bind_socket(path);
 	if(fd < 0)
 		return -1;

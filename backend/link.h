@@ -1,9 +1,10 @@
 /*
  * link.h - the Unix stream socket server the Kamailio module(s) connect to.
  *
- * Several module connections may be up at once (one per Kamailio node, or per
- * worker).  link.c only moves frames: every complete frame read goes to
- * frames_on_frame(), a closed connection to frames_on_close() (frames.h).
+ * Several module connections may be up at once (one per link process of each
+ * Kamailio node).  link.c only moves frames: every complete frame read, and the
+ * end of a connection, go to the handlers given to link_listen() (the frames
+ * layer's, frames.h), so this lowest layer names nothing above it.
  */
 #ifndef PCHAT_LINK_H
 #define PCHAT_LINK_H
@@ -14,12 +15,21 @@
 
 struct event_base;
 struct link_conn;
+struct pchat_frame;
+
+/* What the layer above does with what arrives (memcached's conn callbacks). */
+struct link_handlers {
+	void (*on_frame)(struct link_conn *c, const struct pchat_frame *f);
+	/* The connection is gone (its sessions end); called before it is freed. */
+	void (*on_close)(struct link_conn *c);
+};
 
 /* Output queued for one connection beyond which we consider the module stuck. */
 #define LINK_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
 
-/* Binds and listens on path (replacing a stale socket file).  Returns 0 or -1 (logged). */
-int link_listen(struct event_base *base, const char *path);
+/* Binds and listens on path (replacing a stale socket file); frames go to h.
+ * Returns 0 or -1 (logged). */
+int link_listen(struct event_base *base, const char *path, const struct link_handlers *h);
 /* Stops accepting and removes the socket file. */
 void link_stop_listening(void);
 

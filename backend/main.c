@@ -12,7 +12,8 @@
  * A second signal exits at once.
  */
 #include "adminq.h"
-#include "commands.h"
+#include "cmd_table.h"
+#include "cmdq.h"
 #include "config.h"
 #include "db.h"
 #include "frames.h"
@@ -21,7 +22,7 @@
 #include "log.h"
 #include "reload.h"
 #include "rooms.h"
-#include "sessions.h"
+#include "webapi.h"
 #include "websess.h"
 #include "xccos.h"
 
@@ -69,7 +70,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if(!flushing && commands_outstanding() == 0) {
+	if(!flushing && cmdq_outstanding() == 0) {
 		log_info("all accepted commands finished; closing module connections");
 		flushing = 1;
 		link_close_all(on_links_closed);
@@ -80,7 +81,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	if(!flushing) {
 		log_error("shutdown timeout: %u accepted command(s) not finished, %zu database "
 			  "job(s) pending (is the database down?)",
-				commands_outstanding(), db_backlog());
+				cmdq_outstanding(), db_backlog());
 		exit_code = 1;
 	} else {
 		log_warn("shutdown timeout while writing to the modules");
@@ -93,10 +94,10 @@ static void begin_shutdown(void)
 	struct timeval tick = {0, 50000};
 
 	shutting_down = 1;
-	frames_refusing = 1;
+	frames_set_stopping(1);
 	reload_stop();
 	link_stop_listening();
-	log_info("shutting down: %u accepted command(s) to finish", commands_outstanding());
+	log_info("shutting down: %u accepted command(s) to finish", cmdq_outstanding());
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += cfg.shutdown_timeout;
 	drain_timer = event_new(base, -1, EV_PERSIST, on_drain_tick, NULL);
@@ -149,14 +150,14 @@ static void cleanup(void)
 	int i;
 	/* Sessions first: closing one may still hand a post to the worker. */
 	link_free_all();
-	sessions_close_all();
+	frames_close_all();
 	reload_stop();
 	db_stop(1);    /* runs every callback still due */
 	adminq_stop(); /* answers the web requests still waiting, before... */
 	http_stop();   /* ...their connections go */
 	websess_free_all();
 	rooms_free_all();
-	commands_free_all();
+	cmd_table_free();
 	link_stop_listening();
 	if(drain_timer)
 		event_free(drain_timer);
@@ -187,7 +188,8 @@ int main(int argc, char **argv)
 	}
 	if(setup() < 0)
 		return 1;
-	if(link_listen(base, cfg.socket_path) < 0)
+	frames_init();
+	if(link_listen(base, cfg.socket_path, frames_link_handlers()) < 0)
 		return 1;
 	if(db_start(base, &cfg) < 0)
 		return 1;
@@ -196,7 +198,8 @@ int main(int argc, char **argv)
 	/* The web service (--http): off unless asked for. */
 	if(cfg.http_addr &&
 			(adminq_start(base, &cfg) < 0 ||
-					http_start(base, cfg.http_addr, cfg.web_root) < 0))
+					http_start(base, cfg.http_addr, cfg.web_root,
+							webapi_handle) < 0))
 		return 1;
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);

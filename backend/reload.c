@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "presence.h"
 #include "rooms.h"
 #include "pchat_settings.h"
 
@@ -77,7 +78,8 @@ static void on_rooms(struct db_job *job)
 {
 	rooms_inflight = 0;
 	if(job->status == DB_OK)
-		rooms_reload_apply(job->rooms, job->nrooms);
+		rooms_refresh(job->u.rooms_all.out.v, job->u.rooms_all.out.n,
+				room_evict_unauthorized);
 	if(rooms_again) {
 		rooms_again = 0;
 		submit_rooms();
@@ -91,30 +93,39 @@ static void submit_rooms(void)
 		return;
 	}
 	rooms_inflight = 1;
-	db_submit(db_job_new(DB_ROOMS_ALL, on_rooms, NULL));
+	db_submit(db_rooms_all(on_rooms, NULL));
+}
+
+/* force: reload the rooms even if the revision did not change. */
+static void apply_config(struct db_job *job, int force)
+{
+	const long long *conf = job->u.config.conf;
+	poll_inflight = 0;
+	if(job->status != DB_OK)
+		return;
+	reload_apply_config(&cfg, conf);
+	if(!force && conf[DB_CONF_REVISION] == revision)
+		return;
+	if(revision >= 0 || force)
+		log_info("reloading rooms (revision %lld)", conf[DB_CONF_REVISION]);
+	revision = conf[DB_CONF_REVISION];
+	submit_rooms();
 }
 
 static void on_config(struct db_job *job)
 {
-	int force = job->flag;
-	poll_inflight = 0;
-	if(job->status != DB_OK)
-		return;
-	reload_apply_config(&cfg, job->conf);
-	if(!force && job->conf[DB_CONF_REVISION] == revision)
-		return;
-	if(revision >= 0 || force)
-		log_info("reloading rooms (revision %lld)", job->conf[DB_CONF_REVISION]);
-	revision = job->conf[DB_CONF_REVISION];
-	submit_rooms();
+	apply_config(job, 0);
+}
+
+static void on_config_forced(struct db_job *job)
+{
+	apply_config(job, 1);
 }
 
 static void submit_config(int force)
 {
-	struct db_job *job = db_job_new(DB_SERVER_CONFIG, on_config, NULL);
-	job->flag = force;
 	poll_inflight = 1;
-	db_submit(job);
+	db_submit(db_server_config(force ? on_config_forced : on_config, NULL));
 }
 
 void rooms_reload_all(void)

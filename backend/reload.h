@@ -4,7 +4,9 @@
  * Every second the DB worker reads server_config (a handful of rows by primary
  * key, queued like any job, so the loop never waits).  Its limits apply at once;
  * when `revision` differs from the last one seen (pchat-admin and the web service
- * bump it on every change), every cached room is read again (rooms_reload_apply).
+ * bump it on every change), every cached room is read again (rooms_refresh) and
+ * every present session that lost the right to be in a room is put out of it
+ * (room_evict_unauthorized).
  *
  * server_config rows win over the command-line options, which stay the values
  * used while (or if) the database has no such row or a value outside the range of
@@ -26,6 +28,10 @@ void reload_stop(void);
 /* Applies server_config values (DB_SERVER_CONFIG's conf[], -1 = no row) to c;
  * defaults are the options' values, taken on the first call. */
 void reload_apply_config(struct config *c, const long long *conf);
+/* Reads the configuration and every cached room again now, and applies them (the
+ * web service calls it after a change; the poll does the same by itself within a
+ * second of a server_config.revision bump).  Call it in the event loop's thread. */
+void rooms_reload_all(void);
 /* Forgets the saved option values and the revision seen (tests). */
 void reload_reset(void);
 

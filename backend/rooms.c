@@ -2,13 +2,13 @@
  * rooms.c - see rooms.h.
  */
 #include "rooms.h"
-#include "config.h"
 #include "db.h"
 #include "dict.h"
 #include "log.h"
 #include "util.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,34 +107,7 @@ struct room *room_find(const char *uri)
 	return r && !r->gone ? r : NULL;
 }
 
-/* ---- principal lists and rights ---- */
-
-void plist_set(struct plist *l, const char *spaced)
-{
-	size_t i, len = strlen(spaced ? spaced : ""), n = 0;
-	plist_free(l);
-	l->buf = xstrdup(spaced ? spaced : "");
-	l->v = xcalloc(len / 2 + 1, sizeof(*l->v));
-	for(i = 0; i < len; i++) {
-		if(l->buf[i] == ' ')
-			l->buf[i] = '\0';
-		else if(i == 0 || l->buf[i - 1] == '\0')
-			l->v[n++] = &l->buf[i];
-	}
-	l->n = n;
-}
-
-void plist_free(struct plist *l)
-{
-	free(l->buf);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-struct acl_list plist_acl(const struct plist *l)
-{
-	return (struct acl_list){l->v, l->n};
-}
+/* ---- rights ---- */
 
 void room_acl(const struct room *r, struct acl_room *acl)
 {
@@ -259,183 +232,9 @@ void rooms_free_all(void)
 	room_cache = NULL;
 }
 
-/* ---- presence ---- */
+/* ---- refresh (reload.c) ---- */
 
-int room_has_user(const struct room *r, const char *user)
-{
-	return dict_gets(r->user_index, user) != NULL;
-}
-
-struct member *room_member(const struct room *r, const struct session *s)
-{
-	const struct list *pos;
-	/* A session is in few rooms; a room may hold thousands of sessions. */
-	list_for_each(pos, &s->rooms) {
-		struct member *m = list_entry(pos, struct member, sess_link);
-		if(m->room == r)
-			return m;
-	}
-	return NULL;
-}
-
-static struct room_user *user_get(struct room *r, const char *uri)
-{
-	struct room_user *u = dict_gets(r->user_index, uri);
-	if(u)
-		return u;
-	u = xcalloc(1, sizeof(*u));
-	u->uri = xstrdup(uri);
-	list_add_tail(&r->users, &u->link);
-	dict_puts(r->user_index, uri, u);
-	r->nusers++;
-	return u;
-}
-
-static void on_read_saved(struct db_job *job)
-{
-	(void)job; /* failures are logged by the worker */
-}
-
-static void save_read(const struct room *r, const char *user, uint64_t msgid)
-{
-	struct db_job *job = db_job_new(DB_SAVE_READ, on_read_saved, NULL);
-	job->user = xstrdup(user);
-	job->room_id = r->id;
-	job->read_msgid = msgid;
-	db_submit(job);
-}
-
-void room_note_delivery(struct room *r, uint64_t msgid)
-{
-	struct list *pos;
-	list_for_each(pos, &r->users) {
-		struct room_user *u = list_entry(pos, struct room_user, link);
-		if(msgid > u->read_pos)
-			u->read_pos = msgid;
-	}
-}
-
-void room_note_read(struct room *r, const char *user, uint64_t msgid)
-{
-	struct room_user *u = dict_gets(r->user_index, user);
-	if(u && msgid > u->read_pos)
-		u->read_pos = msgid;
-	if(u && u->read_pos <= u->saved_pos)
-		return;
-	if(u)
-		u->saved_pos = u->read_pos;
-	save_read(r, user, u ? u->read_pos : msgid);
-}
-
-static void user_put(struct room *r, struct room_user *u)
-{
-	if(--u->nsessions > 0)
-		return;
-	/* The user's last session leaves: store the read position (one write). */
-	if(u->read_pos > u->saved_pos)
-		save_read(r, u->uri, u->read_pos);
-	list_del(&u->link);
-	dict_dels(r->user_index, u->uri);
-	r->nusers--;
-	free(u->uri);
-	free(u);
-}
-
-enum room_enter_result room_enter(struct room *r, struct session *s)
-{
-	struct member *m;
-	if(room_member(r, s))
-		return ROOM_ALREADY_IN;
-	m = xcalloc(1, sizeof(*m));
-	m->room = r;
-	m->sess = s;
-	m->user = user_get(r, s->user);
-	m->user->nsessions++;
-	list_add_tail(&r->members, &m->room_link);
-	list_add_tail(&s->rooms, &m->sess_link);
-	log_info(SESS_FMT " joined %s", SESS_ARGS(s), r->uri);
-	return m->user->nsessions == 1 ? ROOM_FIRST_SESSION : ROOM_MORE_SESSIONS;
-}
-
-int room_roster_quiet(const struct room *r)
-{
-	return r->nusers > cfg.participant_update_limit;
-}
-
-void room_announce_join(struct room *r, struct session *s, const char *ntc)
-{
-	struct sbuf items = SBUF_INIT;
-	if(room_roster_quiet(r))
-		return;
-	xccos_build_ntc_join(&items, ntc, s->user, r->domain, r->chan_id);
-	room_broadcast(r, items.buf, items.len, s);
-	sbuf_free(&items);
-}
-
-void room_leave(struct room *r, struct session *s)
-{
-	struct member *m = room_member(r, s);
-	int last;
-	if(m == NULL)
-		return;
-	list_del(&m->room_link);
-	list_del(&m->sess_link);
-	last = m->user->nsessions == 1;
-	user_put(r, m->user);
-	free(m);
-	log_info(SESS_FMT " left %s", SESS_ARGS(s), r->uri);
-	if(last && r->nusers + 1 <= cfg.participant_update_limit) {
-		/* Everyone still present is another user: s is out of the list already. */
-		struct sbuf items = SBUF_INIT;
-		xccos_build_ntc_part(&items, r->uri, s->user);
-		room_broadcast(r, items.buf, items.len, NULL);
-		sbuf_free(&items);
-	}
-}
-
-void rooms_leave_all(struct session *s)
-{
-	struct list *first;
-	while((first = list_first(&s->rooms)) != NULL)
-		room_leave(list_entry(first, struct member, sess_link)->room, s);
-}
-
-static void on_presence_stored(struct db_job *job)
-{
-	(void)job; /* failures are logged by the worker */
-}
-
-void room_store_presence(const struct session *s, const struct room *r, int in)
-{
-	struct db_job *job = db_job_new(DB_SESSION_ROOM, on_presence_stored, NULL);
-	job->session_id = s->sid;
-	job->room_id = r->id;
-	job->user = xstrdup(s->user);
-	job->flag = in;
-	db_submit(job);
-}
-
-/* ---- reload ---- */
-
-/* Puts out of r every present session whose user may no longer join it. */
-static void evict_unauthorized(struct room *r)
-{
-	struct list *pos;
-again:
-	list_for_each(pos, &r->members) {
-		struct member *m = list_entry(pos, struct member, room_link);
-		struct session *s = m->sess;
-		if(room_rights(r, s->user) & ACL_JOIN)
-			continue;
-		log_info(SESS_FMT " put out of %s: %s", SESS_ARGS(s), r->uri,
-				r->gone ? "the room was removed" : "no longer allowed in");
-		room_store_presence(s, r, 0);
-		room_leave(r, s); /* changes the list: start over */
-		goto again;
-	}
-}
-
-void rooms_reload_apply(const struct db_room *rows, size_t n)
+void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct room *r))
 {
 	struct dict_iter it;
 	void *v;
@@ -461,30 +260,8 @@ void rooms_reload_apply(const struct db_room *rows, size_t n)
 			r->gone = 1;
 			log_info("room %s removed", r->uri);
 		}
-		evict_unauthorized(r);
+		each(r);
 	}
-}
-
-void room_broadcast(struct room *r, const char *items, size_t len, const struct session *except)
-{
-	const struct list *pos;
-	list_for_each(pos, &r->members) {
-		const struct member *m = list_entry(pos, struct member, room_link);
-		if(m->sess != except)
-			session_send(m->sess, items, len);
-	}
-}
-
-size_t room_users(const struct room *r, const char **users, size_t max)
-{
-	const struct list *pos;
-	size_t n = 0;
-	list_for_each(pos, &r->users) {
-		if(n >= max)
-			break;
-		users[n++] = list_entry(pos, struct room_user, link)->uri;
-	}
-	return n;
 }
 
 void room_info(const struct room *r, struct xccos_room_info *info)

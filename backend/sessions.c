@@ -2,12 +2,9 @@
  * sessions.c - see sessions.h.
  */
 #include "sessions.h"
-#include "commands.h"
 #include "dict.h"
-#include "frames.h"
 #include "link.h"
 #include "log.h"
-#include "rooms.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -38,7 +35,7 @@ size_t sessions_count(void)
 	return table ? dict_count(table) : 0;
 }
 
-static void set_fields(struct session *s, const char *const f[PCHAT_OPEN_NFIELDS])
+void session_set_fields(struct session *s, const char *const f[PCHAT_OPEN_NFIELDS])
 {
 	free(s->local);
 	free(s->epid);
@@ -48,7 +45,7 @@ static void set_fields(struct session *s, const char *const f[PCHAT_OPEN_NFIELDS
 	s->ua = xstrdup(f[PCHAT_OPEN_USER_AGENT]);
 }
 
-static struct session *session_new(struct link_conn *conn, uint64_t sid, const char *user)
+struct session *session_add(struct link_conn *conn, uint64_t sid, const char *user)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 	unsigned char key[KEY_LEN];
@@ -70,117 +67,41 @@ static struct session *session_new(struct link_conn *conn, uint64_t sid, const c
 	return s;
 }
 
-struct session *session_open(
-		struct link_conn *conn, uint64_t sid, const char *const fields[PCHAT_OPEN_NFIELDS])
-{
-	const char *user = fields[PCHAT_OPEN_USER];
-	struct session *s = session_find(link_conn_id(conn), sid);
-	int fresh;
-
-	if(user[0] == '\0') {
-		log_warn("link %u session %" PRIu64 ": OPEN without a user; ignored",
-				link_conn_id(conn), sid);
-		return NULL;
-	}
-	if(s && strcmp(s->user, user) != 0) {
-		/* Another identity on the same session id: nothing carries over. */
-		session_close(s, "reopened for another user");
-		s = NULL;
-	}
-	fresh = s == NULL;
-	if(fresh)
-		s = session_new(conn, sid, user);
-	set_fields(s, fields);
-	log_info(SESS_FMT " open: local %s, epid '%s', user agent '%s'", SESS_ARGS(s), s->local,
-			s->epid, s->ua);
-	if(fresh)
-		commands_restore(s); /* after a restart of pchatd: back into its rooms */
-	return s;
-}
-
-/* forget: the session ended for good (not a shutdown of pchatd), so the rooms
- * stored for a restart go too. */
-static void close_session(struct session *s, const char *why, int forget)
+void session_unlink(struct session *s)
 {
 	unsigned char key[KEY_LEN];
 	if(s->closed)
 		return;
-	log_info(SESS_FMT " closed: %s", SESS_ARGS(s), why);
-	if(forget)
-		commands_forget_rooms(s);
 	s->closed = 1;
+	s->conn = NULL;
 	make_key(key, s->conn_id, s->sid);
 	dict_del(table, key, KEY_LEN);
-	commands_session_closed(s);
-	rooms_leave_all(s);
-	s->conn = NULL;
-	session_unref(s);
 }
 
-void session_close(struct session *s, const char *why)
-{
-	close_session(s, why, 1);
-}
-
-void session_drop(struct session *s, const char *why)
-{
-	if(s->closed)
-		return;
-	link_send(s->conn, PCHAT_F_DROP, 0, s->sid, NULL, 0);
-	session_close(s, why);
-}
-
-/* Closes every session for which match() is true. */
-static void close_matching(int (*match)(const struct session *, uint32_t), uint32_t arg,
-		const char *why, int forget)
+size_t sessions_collect(
+		int (*match)(const struct session *, uint32_t), uint32_t arg, struct session ***out)
 {
 	struct dict_iter it;
-	struct session **list, *s;
-	size_t n = 0, i;
+	size_t n = 0;
 	void *v;
 
+	*out = NULL;
 	if(table == NULL || dict_count(table) == 0)
-		return;
-	/* Collect first: closing changes the table. */
-	list = xmalloc(dict_count(table) * sizeof(*list));
+		return 0;
+	*out = xmalloc(dict_count(table) * sizeof(**out));
 	dict_iter_init(&it, table);
 	while(dict_next(&it, &v, NULL, NULL)) {
-		s = v;
+		struct session *s = v;
 		if(match(s, arg)) {
 			session_ref(s);
-			list[n++] = s;
+			(*out)[n++] = s;
 		}
 	}
-	for(i = 0; i < n; i++) {
-		close_session(list[i], why, forget);
-		/* our reference keeps it alive through session_close(); the analyzer
-		 * cannot see the count */
-		session_unref(list[i]); /* NOLINT(clang-analyzer-unix.Malloc) */
-	}
-	free(list);
+	return n;
 }
 
-static int on_conn(const struct session *s, uint32_t conn_id)
+void sessions_free_table(void)
 {
-	return s->conn_id == conn_id;
-}
-
-static int any(const struct session *s, uint32_t unused)
-{
-	(void)s;
-	(void)unused;
-	return 1;
-}
-
-void sessions_close_conn(uint32_t conn_id)
-{
-	/* While shutting down, the stored rooms are what the restart restores. */
-	close_matching(on_conn, conn_id, "module connection closed", !frames_refusing);
-}
-
-void sessions_close_all(void)
-{
-	close_matching(any, 0, "shutting down", 0);
 	dict_free(table, NULL);
 	table = NULL;
 }

@@ -1,16 +1,18 @@
 /*
- * sessions.h - XCCOS sessions, keyed by (module connection, module session id).
+ * sessions.h - the table of XCCOS sessions, keyed by (module connection, module
+ * session id): find, add, reference, send.  A plain table: what opening and
+ * closing a session means (restoring its rooms, parting them, dropping its
+ * commands) is the frames layer's business (frames.c).
  *
- * A session is one SIP dialog the module holds with a chat client.  It is created
- * by an OPEN frame and ends with CLOSE, with its connection, or with DROP.  It is
+ * A session is one SIP dialog the module holds with a chat client.  It is
  * reference-counted because commands waiting for the database outlive it; a
  * closed session stays in memory (with closed set) until the last of them is done.
  */
 #ifndef PCHAT_SESSIONS_H
 #define PCHAT_SESSIONS_H
 
-#include <stddef.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../common/pchat_frame.h"
@@ -18,7 +20,6 @@
 #include "xccos.h"
 
 struct cmd;
-struct member;
 struct link_conn;
 
 struct session {
@@ -29,11 +30,12 @@ struct session {
 	char *local;  /* the URI the client invited */
 	char *epid;
 	char *ua;
-	uint64_t next_envid;	 /* our envelope counter */
-	struct list rooms;	 /* rooms joined (member.sess_link) */
+	uint64_t next_envid; /* our envelope counter */
+	struct list rooms;   /* rooms joined (member.sess_link, presence.c) */
+	/* its command queue (cmdq.c) */
 	struct list queue;	 /* accepted commands not started yet (cmd.link) */
 	struct cmd *running;	 /* the command being executed, or NULL */
-	unsigned posts_inflight; /* own grpchats waiting for their DB commit */
+	unsigned posts_inflight; /* own posts waiting for their DB commit */
 	unsigned refs;
 	int closed;
 };
@@ -47,23 +49,20 @@ struct session {
 	(PCHAT_FRAME_MAX_PAYLOAD - XCCOS_HEAD_MAX - (sizeof(XCCOS_ENVELOPE_TAIL) - 1))
 
 struct session *session_find(uint32_t conn_id, uint64_t sid);
-/* Creates the session, or updates it when it exists for the same user.  fields
- * come from pchat_open_split().  Returns NULL (logged) if the user is empty. */
-struct session *session_open(
-		struct link_conn *conn, uint64_t sid, const char *const fields[PCHAT_OPEN_NFIELDS]);
-/* Parts every room (ntc:part to the others), drops queued commands (accepted
- * posts are still stored), forgets the session and its stored rooms (those a
- * restart of pchatd restores).  Idempotent.  A new session first gets its
- * stored rooms back (commands_restore). */
-void session_close(struct session *s, const char *why);
-/* DROP: asks the module to forget the session, then closes it here. */
-void session_drop(struct session *s, const char *why);
-/* A module connection closed: its sessions end (keeping their stored rooms
- * while shutting down). */
-void sessions_close_conn(uint32_t conn_id);
-/* Shutdown: closes every session, keeping their stored rooms. */
-void sessions_close_all(void);
+/* A new session in the table (one reference: the table's). */
+struct session *session_add(struct link_conn *conn, uint64_t sid, const char *user);
+/* Sets the OPEN fields other than the user (pchat_open_split()). */
+void session_set_fields(struct session *s, const char *const f[PCHAT_OPEN_NFIELDS]);
+/* Takes s out of the table and marks it closed: nothing is sent to it any more.
+ * The table's reference is the caller's to drop (session_unref). */
+void session_unlink(struct session *s);
+/* The sessions for which match(s, arg) is true, each with a reference taken, in a
+ * new array (*out, to free); returns their count. */
+size_t sessions_collect(int (*match)(const struct session *, uint32_t), uint32_t arg,
+		struct session ***out);
 size_t sessions_count(void);
+/* Frees the (empty) table at exit. */
+void sessions_free_table(void);
 
 void session_ref(struct session *s);
 void session_unref(struct session *s);

@@ -6,7 +6,7 @@
 #include "adminq.h"
 #include "http.h"
 #include "log.h"
-#include "rooms.h"
+#include "reload.h"
 #include "util.h"
 #include "websess.h"
 #include "webparse.h"

@@ -178,9 +178,10 @@ static void copy_room(struct db_room *dst, const struct db_room *src)
 static void run_rooms_all(struct db_job *job)
 {
 	size_t i;
-	job->rooms = xcalloc(nrooms + 1, sizeof(*job->rooms));
+	struct db_rooms *out = &job->u.rooms_all.out;
+	out->v = xcalloc(nrooms + 1, sizeof(*out->v));
 	for(i = 0; i < nrooms; i++)
-		copy_room(&job->rooms[job->nrooms++], &rooms[i]);
+		copy_room(&out->v[out->n++], &rooms[i]);
 }
 
 static const struct db_room *room_by_id(uint64_t id);
@@ -188,13 +189,14 @@ static const struct db_room *room_by_id(uint64_t id);
 static void run_get_inv(struct db_job *job)
 {
 	size_t i;
-	job->rooms = xcalloc(ninvs + 1, sizeof(*job->rooms));
+	struct db_rooms *found = &job->u.user_rooms.out;
+	found->v = xcalloc(ninvs + 1, sizeof(*found->v));
 	for(i = 0; i < ninvs; i++) {
 		const struct db_room *r = room_by_id(invs[i].room_id);
 		struct db_room *out;
-		if(r == NULL || strcmp(invs[i].user, job->user) != 0)
+		if(r == NULL || strcmp(invs[i].user, job->u.user_rooms.user) != 0)
 			continue;
-		out = &job->rooms[job->nrooms++];
+		out = &found->v[found->n++];
 		copy_room(out, r);
 		out->inv_id = invs[i].id;
 		out->inviter = xstrdup(invs[i].inviter);
@@ -205,12 +207,13 @@ static void run_get_inv(struct db_job *job)
 static void run_categories(struct db_job *job)
 {
 	size_t i;
-	job->cats = xcalloc(ncats + 1, sizeof(*job->cats));
+	job->u.categories.v = xcalloc(ncats + 1, sizeof(*job->u.categories.v));
 	for(i = 0; i < ncats; i++) {
 		const struct db_category *c = &cats[i];
-		job->cats[job->ncats++] = (struct db_category){c->id, xstrdup(c->domain),
-				xstrdup(c->cat_id), xstrdup(c->name), xstrdup(c->description),
-				xstrdup(c->allowed), xstrdup(c->denied), xstrdup(c->creators)};
+		job->u.categories.v[job->u.categories.n++] = (struct db_category){c->id,
+				xstrdup(c->domain), xstrdup(c->cat_id), xstrdup(c->name),
+				xstrdup(c->description), xstrdup(c->allowed), xstrdup(c->denied),
+				xstrdup(c->creators)};
 	}
 }
 
@@ -219,11 +222,11 @@ static void run_load(struct db_job *job)
 	size_t i;
 	job->status = DB_NOT_FOUND;
 	for(i = 0; i < nrooms; i++) {
-		if(strcasecmp(rooms[i].domain, job->domain) == 0 &&
-				strcasecmp(rooms[i].chan_id, job->chan_id) == 0) {
-			job->rooms = xcalloc(1, sizeof(*job->rooms));
-			copy_room(&job->rooms[0], &rooms[i]);
-			job->nrooms = 1;
+		if(strcasecmp(rooms[i].domain, job->u.room.domain) == 0 &&
+				strcasecmp(rooms[i].chan_id, job->u.room.chan_id) == 0) {
+			job->u.room.out.v = xcalloc(1, sizeof(*job->u.room.out.v));
+			copy_room(&job->u.room.out.v[0], &rooms[i]);
+			job->u.room.out.n = 1;
 			job->status = DB_OK;
 		}
 	}
@@ -233,11 +236,12 @@ static void run_insert(struct db_job *job)
 {
 	struct fake_msg *m = &msgs[nmsgs++];
 	m->id = nmsgs;
-	m->room_id = job->room_id;
-	m->author = xstrdup(job->author);
-	m->body = xstrdup(job->body);
-	format_ts(m->ts, job->posted_at.tv_sec, (unsigned)(job->posted_at.tv_nsec / 1000000));
-	job->msg_id = m->id;
+	m->room_id = job->u.post.room_id;
+	m->author = xstrdup(job->u.post.author);
+	m->body = xstrdup(job->u.post.body);
+	format_ts(m->ts, job->u.post.posted_at.tv_sec,
+			(unsigned)(job->u.post.posted_at.tv_nsec / 1000000));
+	job->u.post.msg_id = m->id;
 }
 
 /* All messages of the room (older than before_id if set), then only the newest
@@ -245,11 +249,12 @@ static void run_insert(struct db_job *job)
 static void run_history(struct db_job *job)
 {
 	size_t i, n = 0;
-	job->msgs = xcalloc(nmsgs + 1, sizeof(*job->msgs));
+	struct db_msg *out = xcalloc(nmsgs + 1, sizeof(*out));
 	for(i = 0; i < nmsgs; i++) {
-		if(msgs[i].room_id == job->room_id &&
-				(job->before_id == 0 || msgs[i].id < job->before_id)) {
-			struct db_msg *d = &job->msgs[n++];
+		if(msgs[i].room_id == job->u.history.room_id &&
+				(job->u.history.before_id == 0 ||
+						msgs[i].id < job->u.history.before_id)) {
+			struct db_msg *d = &out[n++];
 			d->id = msgs[i].id;
 			d->author = xstrdup(msgs[i].author);
 			d->body = xstrdup(msgs[i].body);
@@ -257,23 +262,26 @@ static void run_history(struct db_job *job)
 			strcpy(d->ts, msgs[i].ts);
 		}
 	}
-	job->nmsgs = n;
-	while(job->nmsgs > job->limit) {
-		free(job->msgs[0].author);
-		free(job->msgs[0].body);
-		memmove(job->msgs, job->msgs + 1, (job->nmsgs - 1) * sizeof(*job->msgs));
-		job->nmsgs--;
+	while(n > job->u.history.limit) {
+		free(out[0].author);
+		free(out[0].body);
+		memmove(out, out + 1, (n - 1) * sizeof(*out));
+		n--;
 	}
+	job->u.history.msgs = out;
+	job->u.history.nmsgs = n;
 }
 
 static void run_search(struct db_job *job)
 {
+	struct db_rooms *out = &job->u.search.out;
+	const char *q = job->u.search.criteria;
 	size_t i;
-	job->rooms = xcalloc(nrooms + 1, sizeof(*job->rooms));
-	for(i = 0; i < nrooms && job->nrooms < job->limit; i++) {
-		if(job->criteria[0] && strcasestr(rooms[i].name, job->criteria) == NULL)
+	out->v = xcalloc(nrooms + 1, sizeof(*out->v));
+	for(i = 0; i < nrooms && out->n < job->u.search.limit; i++) {
+		if(q[0] && strcasestr(rooms[i].name, q) == NULL)
 			continue;
-		copy_room(&job->rooms[job->nrooms++], &rooms[i]);
+		copy_room(&out->v[out->n++], &rooms[i]);
 	}
 }
 
@@ -289,24 +297,26 @@ static const struct db_room *room_by_id(uint64_t id)
 
 static void run_follow(struct db_job *job)
 {
+	int follow = job->type == DB_FOLLOW;
+	const char *user = job->u.follow.user;
+	uint64_t id = job->u.follow.room_id;
 	size_t i;
-	uint64_t id = job->room_id;
-	if(!job->flag) {
+	if(!follow) {
 		id = 0;
 		for(i = 0; i < nrooms; i++) {
-			if(strcasecmp(rooms[i].domain, job->domain) == 0 &&
-					strcasecmp(rooms[i].chan_id, job->chan_id) == 0)
+			if(strcasecmp(rooms[i].domain, job->u.follow.domain) == 0 &&
+					strcasecmp(rooms[i].chan_id, job->u.follow.chan_id) == 0)
 				id = rooms[i].id;
 		}
 	}
 	for(i = 0; i < nfollows; i++) {
-		if(follows[i].room_id == id && strcmp(follows[i].user, job->user) == 0)
+		if(follows[i].room_id == id && strcmp(follows[i].user, user) == 0)
 			break;
 	}
-	if(job->flag && i == nfollows) {
-		follows[nfollows].user = xstrdup(job->user);
+	if(follow && i == nfollows) {
+		follows[nfollows].user = xstrdup(user);
 		follows[nfollows++].room_id = id;
-	} else if(!job->flag && i < nfollows) {
+	} else if(!follow && i < nfollows) {
 		free(follows[i].user);
 		follows[i] = follows[--nfollows];
 	}
@@ -324,30 +334,32 @@ static struct fake_read *find_read(const char *user, uint64_t room_id)
 
 static void run_save_read(struct db_job *job)
 {
-	struct fake_read *r = find_read(job->user, job->room_id);
+	struct fake_read *r = find_read(job->u.read.user, job->u.read.room_id);
 	nread_writes++;
 	if(r == NULL) {
 		r = &reads[nreads++];
-		r->user = xstrdup(job->user);
-		r->room_id = job->room_id;
+		r->user = xstrdup(job->u.read.user);
+		r->room_id = job->u.read.room_id;
 	}
-	if(job->read_msgid > r->msgid)
-		r->msgid = job->read_msgid;
+	if(job->u.read.msgid > r->msgid)
+		r->msgid = job->u.read.msgid;
 }
 
 static void run_assoc(struct db_job *job)
 {
 	size_t i, j;
-	job->rooms = xcalloc(nfollows + 1, sizeof(*job->rooms));
+	struct db_rooms *found = &job->u.user_rooms.out;
+	const char *user = job->u.user_rooms.user;
+	found->v = xcalloc(nfollows + 1, sizeof(*found->v));
 	for(i = 0; i < nfollows; i++) {
 		const struct db_room *r = room_by_id(follows[i].room_id);
 		const struct fake_read *rd;
 		struct db_room *out;
-		if(r == NULL || strcmp(follows[i].user, job->user) != 0)
+		if(r == NULL || strcmp(follows[i].user, user) != 0)
 			continue;
-		out = &job->rooms[job->nrooms++];
+		out = &found->v[found->n++];
 		copy_room(out, r);
-		rd = find_read(job->user, r->id);
+		rd = find_read(user, r->id);
 		for(j = 0; j < nmsgs; j++)
 			out->unread += msgs[j].room_id == r->id &&
 					msgs[j].id > (rd ? rd->msgid : 0);
@@ -381,23 +393,23 @@ static struct fake_pref *new_pref(const char *user, const char *label)
 
 static void run_pref(struct db_job *job)
 {
-	struct fake_pref *p = find_pref(job->user, job->label);
+	struct fake_pref *p = find_pref(job->u.pref.user, job->u.pref.label);
 	if(job->type == DB_SET_PREF) {
 		if(p == NULL)
-			p = new_pref(job->user, job->label);
+			p = new_pref(job->u.pref.user, job->u.pref.label);
 		else
 			p->seqid++;
 		free(p->content);
-		p->content = xstrdup(job->content);
-	} else if(p == NULL && job->flag) {
-		p = new_pref(job->user, job->label);
+		p->content = xstrdup(job->u.pref.content);
+	} else if(p == NULL && job->u.pref.create) {
+		p = new_pref(job->u.pref.user, job->u.pref.label);
 	}
 	if(p == NULL) {
 		job->status = DB_NOT_FOUND;
 		return;
 	}
-	job->pref_seqid = p->seqid;
-	job->pref_content = xstrdup(p->content);
+	job->u.pref.seqid = p->seqid;
+	job->u.pref.out = xstrdup(p->content);
 }
 
 static void sroom_del(size_t i)
@@ -408,32 +420,37 @@ static void sroom_del(size_t i)
 
 static void run_session_rooms(struct db_job *job)
 {
+	uint64_t sid = job->u.presence.session_id;
+	const char *user = job->u.presence.user;
+	struct db_rooms *out = &job->u.presence.out;
 	size_t i = 0;
 	if(job->type == DB_SESSION_ROOMS)
-		job->rooms = xcalloc(nsrooms + 1, sizeof(*job->rooms));
+		out->v = xcalloc(nsrooms + 1, sizeof(*out->v));
 	while(i < nsrooms) {
 		struct fake_sroom *r = &srooms[i];
-		int same = r->sid == job->session_id;
-		if(job->type == DB_SESSION_ROOM && same && r->room_id == job->room_id) {
-			if(!job->flag)
+		int same = r->sid == sid;
+		if((job->type == DB_SESSION_ROOM_ADD || job->type == DB_SESSION_ROOM_DEL) && same &&
+				r->room_id == job->u.presence.room_id) {
+			if(job->type == DB_SESSION_ROOM_DEL)
 				sroom_del(i);
 			return;
 		} else if(same &&
 				(job->type == DB_SESSION_CLEAR ||
-						strcmp(r->user, job->user) != 0)) {
+						(job->type == DB_SESSION_ROOMS &&
+								strcmp(r->user, user) != 0))) {
 			sroom_del(i);
 			continue;
 		} else if(same && job->type == DB_SESSION_ROOMS) {
 			const struct db_room *room = room_by_id(r->room_id);
 			if(room)
-				copy_room(&job->rooms[job->nrooms++], room);
+				copy_room(&out->v[out->n++], room);
 		}
 		i++;
 	}
-	if(job->type == DB_SESSION_ROOM && job->flag) {
-		srooms[nsrooms].sid = job->session_id;
-		srooms[nsrooms].room_id = job->room_id;
-		srooms[nsrooms++].user = xstrdup(job->user);
+	if(job->type == DB_SESSION_ROOM_ADD) {
+		srooms[nsrooms].sid = sid;
+		srooms[nsrooms].room_id = job->u.presence.room_id;
+		srooms[nsrooms++].user = xstrdup(user);
 	}
 }
 
@@ -475,7 +492,8 @@ void fake_db_run_all(void)
 		if(fail_next) {
 			fail_next = 0;
 			job->status = DB_FAILED;
-			job->done(job);
+			if(job->done)
+				job->done(job);
 			db_job_free(job);
 			continue;
 		}
@@ -484,12 +502,15 @@ void fake_db_run_all(void)
 			case DB_INSERT_MSG: run_insert(job); break;
 			case DB_HISTORY: run_history(job); break;
 			case DB_SEARCH: run_search(job); break;
-			case DB_FOLLOW: run_follow(job); break;
+			case DB_FOLLOW:
+			case DB_UNFOLLOW: run_follow(job); break;
 			case DB_ASSOCIATIONS: run_assoc(job); break;
 			case DB_SERVER_CONFIG:
-				job->db_version = xstrdup("5b2f9a44-1c0e-4d6a-9e1b-7d3c2a1f0e9d");
-				job->root_id = xstrdup("0c6b7d1e-0000-4000-8000-000000000001");
-				memcpy(job->conf, conf, sizeof(conf));
+				job->u.config.db_version = xstrdup(
+						"5b2f9a44-1c0e-4d6a-9e1b-7d3c2a1f0e9d");
+				job->u.config.root_id = xstrdup(
+						"0c6b7d1e-0000-4000-8000-000000000001");
+				memcpy(job->u.config.conf, conf, sizeof(conf));
 				break;
 			case DB_ROOMS_ALL: run_rooms_all(job); break;
 			case DB_GET_INV: run_get_inv(job); break;
@@ -497,11 +518,14 @@ void fake_db_run_all(void)
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
-			case DB_SESSION_ROOM:
+			case DB_SESSION_ROOM_ADD:
+			case DB_SESSION_ROOM_DEL:
 			case DB_SESSION_CLEAR:
 			case DB_SESSION_ROOMS: run_session_rooms(job); break;
+			case DB_JOB_TYPES: break;
 		}
-		job->done(job);
+		if(job->done)
+			job->done(job);
 		db_job_free(job);
 	}
 }

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cmd_table.h"
+#include "cmdq.h"
 #include "config.h"
 #include "frames.h"
 #include "log.h"
@@ -24,6 +25,7 @@ void harness_setup(void)
 	config_defaults(&cfg);
 	log_threshold = LL_ERROR;
 	xccos_init();
+	frames_init();
 	conn = fake_conn(1);
 	fake_db_add_room(1, "example.com", LOBBY_ID, "Lobby", "Welcome", "open");
 	fake_db_add_room(2, "example.com", "c1", "Closed", "", "closed");
@@ -34,14 +36,14 @@ void harness_setup(void)
 
 void harness_teardown(void)
 {
-	sessions_close_all();
+	frames_close_all();
 	fake_db_run_all(); /* posts of closed sessions still complete */
 	rooms_free_all();
 	reload_reset();
 	fake_db_reset();
 	fake_link_reset();
 	xccos_cleanup();
-	frames_refusing = 0;
+	frames_set_stopping(0);
 }
 
 void frame_in(uint8_t type, uint32_t token, uint64_t sid, const char *p, size_t len)

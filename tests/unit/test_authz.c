@@ -12,6 +12,8 @@
 #include "config.h"
 #include "db.h"
 #include "frames.h"
+#include "presence.h"
+#include "reload.h"
 #include "rooms.h"
 #include "sessions.h"
 

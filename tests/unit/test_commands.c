@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cmd_table.h"
+#include "cmdq.h"
 #include "config.h"
 #include "frames.h"
 #include "log.h"
@@ -190,18 +191,18 @@ Test(link, busy_when_the_queue_is_full)
 	cfg.queue_limit = 2;
 	accepted(1, JOIN(LOBBY_ID));
 	accepted(2, JOIN(LOBBY_ID));
-	cr_assert_eq(commands_pending(), 2);
+	cr_assert_eq(cmdq_pending(), 2);
 	cr_assert_eq(xccos(1, REQURI)->type, PCHAT_F_BUSY);
 	cr_assert_eq(xccos(2, "garbage")->type, PCHAT_F_BUSY, "nothing is parsed when busy");
 	fake_db_run_all();
-	cr_assert_eq(commands_pending(), 0);
+	cr_assert_eq(cmdq_pending(), 0);
 	accepted(1, REQURI);
 }
 
 Test(link, busy_while_shutting_down)
 {
 	open_session(1, "sip:alice@example.com");
-	frames_refusing = 1;
+	frames_set_stopping(1);
 	cr_assert_eq(xccos(1, REQURI)->type, PCHAT_F_BUSY);
 }
 
@@ -249,13 +250,13 @@ Test(link, accepted_post_survives_its_session)
 	accepted(1, POST(LOBBY, "in flight"));
 	accepted(1, REQURI);
 	frame_in(PCHAT_F_CLOSE, 0, 1, "BYE", 3);
-	cr_assert_eq(commands_pending(), 1, "the post is still pending, the requri dropped");
+	cr_assert_eq(cmdq_pending(), 1, "the post is still pending, the requri dropped");
 	fake_db_run_all();
 	cr_assert_eq(fake_db_messages(), 1);
 	cr_assert_eq(sends_to(2, s, 4), 2);
 	has(s[0], "ntc:part");
 	has(s[1], "<chat>in flight</chat>");
-	cr_assert_eq(commands_pending(), 0);
+	cr_assert_eq(cmdq_pending(), 0);
 }
 
 Test(link, queued_post_of_a_closed_session_is_stored)
@@ -406,12 +407,12 @@ Test(link, shutdown_does_not_wait_for_replies_nobody_will_read)
 	open_session(1, "sip:alice@example.com");
 	accepted(1, JOIN(LOBBY_ID));
 	accepted(1, REQURI); /* queued behind the join */
-	cr_assert_eq(commands_pending(), 2);
+	cr_assert_eq(cmdq_pending(), 2);
 	frame_in(PCHAT_F_CLOSE, 0, 1, "BYE", 3);
-	cr_assert_eq(commands_pending(), 1, "the join still waits for the database");
-	cr_assert_eq(commands_outstanding(), 0, "but nobody needs its reply");
+	cr_assert_eq(cmdq_pending(), 1, "the join still waits for the database");
+	cr_assert_eq(cmdq_outstanding(), 0, "but nobody needs its reply");
 	fake_db_run_all();
-	cr_assert_eq(commands_pending(), 0);
+	cr_assert_eq(cmdq_pending(), 0);
 	cr_assert_eq(fake_sent_count(), 2, "two ACCEPTs, no SEND");
 	cr_assert_eq(room_find(LOBBY)->nusers, 0, "a closed session does not join");
 }
@@ -458,7 +459,7 @@ Test(link, bjoin_joins_every_room_with_one_user_list)
 	has(s[1], "value=\"c1\"");
 	cr_assert_eq(xccos(2, POST(CLOSED, "in"))->type, PCHAT_F_ACCEPT,
 			"bob is in the closed room");
-	cr_assert_eq(commands_pending(), 1);
+	cr_assert_eq(cmdq_pending(), 1);
 }
 
 Test(link, bjoin_from_sipe_gets_no_history_push)
@@ -468,7 +469,7 @@ Test(link, bjoin_from_sipe_gets_no_history_push)
 	fake_db_run_all();
 	has(only_send_to(1), "value=\"0\"/></chanib></data></rpl>");
 	cr_assert_eq(room_find(LOBBY)->nusers, 1);
-	cr_assert_eq(commands_pending(), 0);
+	cr_assert_eq(cmdq_pending(), 0);
 }
 
 Test(link, bjoin_post_accepted_while_pending_and_empty_bjoin_is_400)
@@ -574,7 +575,7 @@ Test(link, getserverinfo_reports_limits_and_stable_ids)
 			"bccontextLimit=\"250\"/></data>");
 	has(s[1], "<sib infoType=\"\"");
 	has(s[1], "rootUri=\"ma-cat://example.com/0c6b7d1e");
-	commands_free_all();
+	cmd_table_free();
 }
 
 #define GETPREF(label, cd)                                                   \
@@ -612,9 +613,9 @@ Test(link, lost_module_connection_forgets_session_rooms_but_shutdown_keeps_them)
 	cr_assert_eq(fake_db_session_rooms(2), 0);
 	open_session(3, "sip:carol@example.com");
 	join_lobby(3);
-	frames_refusing = 1; /* shutting down */
+	frames_set_stopping(1); /* shutting down */
 	close_link();
-	sessions_close_all();
+	frames_close_all();
 	fake_db_run_all();
 	cr_assert_eq(fake_db_session_rooms(3), 1);
 }

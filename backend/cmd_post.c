@@ -1,0 +1,118 @@
+/*
+ * cmd_post.c - grpchat: a post to a room.
+ *
+ * A post is checked when it is accepted (the INFO is refused with 403 and a
+ * reason otherwise), stored first, and sent to everyone present in the room, the
+ * poster's own sessions included, only after its COMMIT.  The author is the
+ * session's authenticated identity and the timestamp the server's clock, never
+ * what the client wrote.  Posts do not hold their session's queue (cmdq.h), and
+ * an accepted post is stored even if its session closes meanwhile.
+ */
+#include "cmd_handlers.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "presence.h"
+#include "rooms.h"
+#include "sessions.h"
+#include "util.h"
+
+#include <inttypes.h>
+
+static void on_post_stored(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	const char *author = job->u.post.author;
+	uint64_t id = job->u.post.msg_id;
+
+	if(job->status == DB_OK) {
+		struct xccos_chat m = {c->room->uri, author, c->u.post.ts, id, job->u.post.body,
+				job->u.post.body_len};
+		struct sbuf sb = SBUF_INIT;
+		xccos_build_grpchat(&sb, &m);
+		/* Everyone present, the poster's own sessions included: sipe shows a
+		 * user's own line only when the server echoes it. */
+		room_broadcast(c->room, sb.buf, sb.len, NULL);
+		room_note_delivery(c->room, id);
+		sbuf_free(&sb);
+		log_debug("%s: message %" PRIu64 " by %s stored and sent", c->room->uri, id,
+				author);
+	} else {
+		log_error("%s: post by %s could not be stored and is lost", c->room->uri, author);
+	}
+	cmdq_finish(c);
+}
+
+/* Hands the post to the database; it is sent to the room after the commit. */
+static void store_post(struct cmd *c)
+{
+	struct timespec now;
+	char *text = c->req.text;
+
+	clock_now_ms(&now);
+	format_ts(c->u.post.ts, now.tv_sec, (unsigned)(now.tv_nsec / 1000000));
+	c->req.text = NULL;
+	/* never the client's author attribute */
+	db_submit(db_insert_msg(c->room->id, c->sess->user, text, c->req.text_len, &now,
+			on_post_stored, c));
+}
+
+/* Why the session may not post to r now, or NULL (the SIP status line of the
+ * refusal).  A room the user may not see is refused like one that does not exist;
+ * pending: a join of the room is queued (its post is checked again when it runs). */
+static const char *post_refusal(const struct room *r, const struct session *s, int pending)
+{
+	unsigned rights = r ? room_rights(r, s->user) : 0;
+	if(!(rights & ACL_SEE))
+		return pending ? NULL : "403 Not In The Room";
+	if(r->disabled)
+		return "403 Room Disabled";
+	if(!(rights & ACL_JOIN))
+		return "403 Members Only";
+	if(room_member(r, s) == NULL)
+		return pending ? NULL : "403 Not In The Room";
+	if(!(rights & ACL_POST))
+		return "403 Only Presenters May Post"; /* the one rule left: an auditorium */
+	return NULL;
+}
+
+static enum run_result run_grpchat(struct cmd *c)
+{
+	const char *why;
+	if(c->room == NULL)
+		c->room = room_find(c->uri); /* accepted while its join was pending */
+	why = post_refusal(c->room, c->sess, 0);
+	if(why) {
+		/* Accepted already (its join was pending, or the rights changed since). */
+		log_warn(SESS_FMT ": post to %s dropped: %s", SESS_ARGS(c->sess), c->uri, why + 4);
+		return RUN_DONE;
+	}
+	store_post(c);
+	return RUN_POSTED;
+}
+
+/* May this post be accepted?  Returns NULL, or the SIP status line to refuse it
+ * with (logged).  A post while its join is pending is checked when it runs. */
+static const char *check_post(struct cmd *c)
+{
+	struct session *s = c->sess;
+	const char *why = NULL;
+
+	if(c->uri == NULL)
+		why = "403 Forbidden"; /* no chanUri */
+	else if(!c->req.has_chat || c->req.text_len == 0)
+		why = "403 Empty Message";
+	else if(c->req.text_len > cfg.message_max_bytes)
+		why = "403 Message Too Long"; /* over MessageSizeLimit */
+	else {
+		c->room = room_find(c->uri);
+		why = post_refusal(c->room, s, cmdq_enters(s, c->uri));
+	}
+	if(why)
+		log_info(SESS_FMT ": post to %s rejected: %s (%zu bytes)", SESS_ARGS(s),
+				c->uri ? c->uri : "?", why + 4, c->req.text_len);
+	return why;
+}
+
+const struct cmd_def cmd_grpchat = {
+		.id = "grpchat", .run = run_grpchat, .check = check_post, .is_post = 1};

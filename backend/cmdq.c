@@ -1,0 +1,289 @@
+/*
+ * cmdq.c - see cmdq.h.
+ */
+#include "cmdq.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "rooms.h"
+#include "sessions.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cmd_table *table;
+static unsigned pending;
+static unsigned detached; /* of pending */
+
+void cmdq_init(const struct cmd_table *t)
+{
+	table = t;
+}
+
+unsigned cmdq_pending(void)
+{
+	return pending;
+}
+
+unsigned cmdq_outstanding(void)
+{
+	return pending - detached;
+}
+
+/* ---- lifecycle ---- */
+
+static struct cmd *cmd_new(struct session *s, const struct cmd_def *def)
+{
+	struct cmd *c = xcalloc(1, sizeof(*c));
+	c->sess = s;
+	c->def = def;
+	c->state = CMD_QUEUED;
+	session_ref(s);
+	pending++;
+	return c;
+}
+
+static void cmd_free(struct cmd *c)
+{
+	if(c->def && c->def->cleanup)
+		c->def->cleanup(c);
+	xccos_req_free(&c->req);
+	free(c->error);
+	free(c->uri);
+	session_unref(c->sess);
+	if(c->state == CMD_DETACHED)
+		detached--;
+	free(c);
+	pending--;
+}
+
+static void start(struct cmd *c)
+{
+	struct session *s = c->sess;
+	c->state = CMD_RUNNING;
+	switch(c->def->run(c)) {
+		case RUN_DONE: cmd_free(c); break;
+		case RUN_WAIT:
+			c->state = CMD_WAITING;
+			s->running = c;
+			break;
+		case RUN_POSTED:
+			c->state = CMD_POSTED;
+			s->posts_inflight++;
+			break;
+	}
+}
+
+void cmdq_pump(struct session *s)
+{
+	struct list *first;
+	while(!s->closed && s->running == NULL && (first = list_first(&s->queue)) != NULL) {
+		struct cmd *c = list_entry(first, struct cmd, link);
+		/* Only posts overtake posts: any other reply waits for the echoes. */
+		if(s->posts_inflight > 0 && !c->def->is_post)
+			return;
+		list_del(&c->link);
+		start(c);
+	}
+}
+
+void cmdq_finish(struct cmd *c)
+{
+	struct session *s = c->sess;
+	if(c->state == CMD_POSTED && s->posts_inflight > 0)
+		s->posts_inflight--;
+	if(s->running == c)
+		s->running = NULL;
+	session_ref(s); /* c's reference goes with it */
+	cmd_free(c);
+	cmdq_pump(s);
+	session_unref(s);
+}
+
+void cmdq_restore(struct session *s)
+{
+	struct cmd *c = cmd_new(s, table->restore);
+	list_add_tail(&s->queue, &c->link); /* a new session: nothing before it */
+	cmdq_pump(s);
+}
+
+void cmdq_session_closed(struct session *s)
+{
+	struct list *first;
+	struct cmd *r = s->running;
+
+	/* A reply that waits for the database now has no one to go to. */
+	if(r && r->state == CMD_WAITING) {
+		r->state = CMD_DETACHED;
+		detached++;
+	}
+	while((first = list_first(&s->queue)) != NULL) {
+		struct cmd *c = list_entry(first, struct cmd, link);
+		list_del(&c->link);
+		/* An accepted post is stored even though its poster has gone. */
+		if(c->def->is_post)
+			start(c);
+		else
+			cmd_free(c);
+	}
+}
+
+int cmdq_enters(const struct session *s, const char *uri)
+{
+	const struct list *pos;
+	const struct cmd *r = s->running;
+	if(r && r->def->enters && r->def->enters(r, uri))
+		return 1;
+	list_for_each(pos, &s->queue) {
+		const struct cmd *c = list_entry(pos, struct cmd, link);
+		if(c->def->enters && c->def->enters(c, uri))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- accepting ---- */
+
+/* The room URI an item is about, or NULL. */
+static char *item_uri(const struct xccos_req *req)
+{
+	if(req->kind == XCCOS_GRPCHAT)
+		return req->chan_uri ? xstrdup(req->chan_uri) : NULL;
+	if(req->nchanids > 0)
+		return room_uri_make(req->chanids[0].domain, req->chanids[0].value);
+	if(req->chanib_uri)
+		return xstrdup(req->chanib_uri);
+	return NULL;
+}
+
+int cmdq_accept(struct session *s, const char *payload, size_t len, char *reject, size_t rejectlen)
+{
+	struct cmd *c = cmd_new(s, NULL);
+	const char *refusal = NULL;
+	char why[256], buf[3000];
+
+	if(xccos_parse(payload, len, cfg.xml_max_bytes, &c->req, why, sizeof(why)) < 0) {
+		log_info(SESS_FMT ": bad envelope (envid %s): %s", SESS_ARGS(s), c->req.envid, why);
+		c->def = table->error;
+		c->error = xstrdup(why);
+	} else {
+		c->def = c->req.kind == XCCOS_GRPCHAT ? table->post : table->find(c->req.id);
+		c->uri = item_uri(&c->req);
+		if(c->def->log_as)
+			log_info(SESS_FMT ": %s %s: %s", SESS_ARGS(s), c->def->log_as, c->req.id,
+					log_safe(buf, sizeof(buf), payload, len));
+		if(c->def->check)
+			refusal = c->def->check(c);
+	}
+	if(refusal) {
+		snprintf(reject, rejectlen, "%s", refusal);
+		cmd_free(c);
+		return -1;
+	}
+	list_add_tail(&s->queue, &c->link);
+	return 0;
+}
+
+/* ---- replies ---- */
+
+const char *cmd_name(const struct cmd *c)
+{
+	return c->req.id + 4;
+}
+
+void cmd_send(struct cmd *c, struct sbuf *sb)
+{
+	session_send(c->sess, sb->buf, sb->len);
+	sbuf_free(sb);
+}
+
+enum run_result cmd_reply(struct cmd *c, int code)
+{
+	struct sbuf sb = SBUF_INIT;
+	xccos_build_rpl_empty(&sb, cmd_name(c), c->req.seqid, c->req.envid, code);
+	cmd_send(c, &sb);
+	return RUN_DONE;
+}
+
+int cmd_access_code(const struct room *r, const char *user, unsigned need)
+{
+	unsigned rights = room_rights(r, user);
+	if((rights & need) == need)
+		return 0;
+	if(!(rights & ACL_SEE))
+		return XC_NOT_FOUND;
+	if(r->disabled)
+		return XC_ROOM_DISABLED;
+	return XC_ACCESS_DENIED;
+}
+
+static const char *access_reason(int code)
+{
+	switch(code) {
+		case XC_ROOM_DISABLED: return "the room is disabled";
+		case XC_ACCESS_DENIED: return "only members of this room may enter it";
+		default: return "";
+	}
+}
+
+enum run_result cmd_refuse(struct cmd *c, int code)
+{
+	struct sbuf sb = SBUF_INIT;
+	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
+		return cmd_reply(c, code); /* the same as for an unknown room */
+	xccos_build_rpl_reason(
+			&sb, cmd_name(c), c->req.seqid, c->req.envid, code, access_reason(code));
+	cmd_send(c, &sb);
+	return RUN_DONE;
+}
+
+/* ---- rooms that must be loaded first ---- */
+
+static void on_room_loaded(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	enum run_result rc = RUN_DONE;
+
+	if(job->status == DB_OK) /* cached even if nobody waits now */
+		c->room = room_add(&job->u.room.out.v[0]);
+	if(c->sess->closed) {
+		/* nobody to answer */
+	} else if(job->status == DB_FAILED)
+		cmd_reply(c, XC_INTERNAL);
+	else if(c->room == NULL)
+		cmd_reply(c, XC_NOT_FOUND);
+	else
+		rc = c->then(c);
+	if(rc == RUN_DONE)
+		cmdq_finish(c);
+}
+
+enum run_result cmd_with_room(struct cmd *c, enum run_result (*then)(struct cmd *c))
+{
+	char *domain, *chan_id;
+
+	c->room = room_find(c->uri);
+	if(c->room)
+		return then(c);
+	if(room_uri_split(c->uri, &domain, &chan_id) < 0)
+		return cmd_reply(c, XC_NOT_FOUND);
+	c->then = then;
+	db_submit(db_load_room(domain, chan_id, on_room_loaded, c));
+	free(domain);
+	free(chan_id);
+	return RUN_WAIT;
+}
+
+void cmd_answer(struct db_job *job, void (*send)(struct cmd *c, const struct db_job *job))
+{
+	struct cmd *c = job->arg;
+	if(c->sess->closed) {
+		/* nobody to answer */
+	} else if(job->status != DB_OK)
+		cmd_reply(c, XC_INTERNAL);
+	else
+		send(c, job);
+	cmdq_finish(c);
+}

@@ -1,0 +1,157 @@
+/*
+ * cmdq.h - the command queue: every accepted XCCOS command and post, from
+ * acceptance to its last reply (tmux's cmd-queue is the model).
+ *
+ * Each session has a FIFO of accepted commands, run one at a time in arrival
+ * order, so its replies go out in the order of its commands (rpl:join before the
+ * rpl:bccontext that follows it, and so on).  A command that needs the database
+ * holds its session's queue until its job completes.  Posts are the exception:
+ * each is handed to the database at once (so one client's burst is committed in
+ * one transaction) and the next command that is not a post waits until their
+ * echoes have gone out.
+ *
+ * A command's state:
+ *
+ *   QUEUED --run--> RUNNING --done-------------------------------> (freed)
+ *                      |--waits for the database--> WAITING --cmdq_finish--> (freed)
+ *                      '--a post handed to the DB--> POSTED --cmdq_finish--> (freed)
+ *   WAITING --its session closed--> DETACHED --cmdq_finish--> (freed)
+ *
+ * The count of accepted-but-unfinished commands, posts waiting for their commit
+ * included, is the inbound queue that --queue-limit bounds.
+ *
+ * What each command does lives in its handler (cmd_*.c), a `struct cmd_def`; the
+ * table of them (cmd_table.c) is handed to cmdq_init(), so this file names none.
+ */
+#ifndef PCHAT_CMDQ_H
+#define PCHAT_CMDQ_H
+
+#include <stddef.h>
+
+#include "list.h"
+#include "util.h"
+#include "xccos.h"
+
+struct db_job;
+struct room;
+struct sbuf;
+struct session;
+
+enum cmd_state {
+	CMD_QUEUED,   /* accepted, waiting for its turn in its session's queue */
+	CMD_RUNNING,  /* its handler is running */
+	CMD_WAITING,  /* its session's running command: a database job will finish it */
+	CMD_POSTED,   /* a post handed to the database (posts do not hold the queue) */
+	CMD_DETACHED, /* was WAITING when its session closed: nobody needs its answer */
+};
+
+/* What a handler's run() returns. */
+enum run_result {
+	RUN_DONE,   /* finished: every reply is out */
+	RUN_WAIT,   /* a database job will finish it (cmdq_finish) */
+	RUN_POSTED, /* a post handed to the database (cmdq_finish when committed) */
+};
+
+struct cmd;
+
+struct cmd_def {
+	const char *id; /* the item id ("cmd:join"), or a name for internal commands */
+	enum run_result (*run)(struct cmd *c);
+	/* Optional.  At acceptance: NULL to accept, or the SIP status line to refuse
+	 * the INFO with ("403 Not In The Room"). */
+	const char *(*check)(struct cmd *c);
+	/* Optional.  Does this queued or running command put its session into uri?
+	 * (A post to uri is then accepted and checked again when it runs.) */
+	int (*enters)(const struct cmd *c, const char *uri);
+	/* Optional.  Frees what run() left in c->u. */
+	void (*cleanup)(struct cmd *c);
+	/* Posts: run at once behind other posts, stored even if the session closes. */
+	int is_post;
+	/* Non-NULL: log the envelope when accepted, with this label (shapes to learn). */
+	const char *log_as;
+};
+
+struct cmd {
+	struct list link;     /* session.queue */
+	struct session *sess; /* a reference is held */
+	const struct cmd_def *def;
+	enum cmd_state state;
+	struct xccos_req req;
+	char *error;	   /* rpl:error reason, for unparseable envelopes */
+	char *uri;	   /* the room URI the command is about, if any */
+	struct room *room; /* that room, once known */
+	/* cmd_with_room: what to do once the room is loaded */
+	enum run_result (*then)(struct cmd *c);
+	union { /* the handler's own state */
+		struct {
+			char **uris; /* the rooms asked for (NULL: not a valid room id) */
+			size_t nuris;
+			unsigned loads;	 /* room loads outstanding */
+			int load_failed; /* one of them failed (database error) */
+			unsigned pushes; /* bjoin: history pushes outstanding */
+		} join;
+		struct {
+			unsigned limit; /* messages wanted */
+		} history;
+		struct {
+			char ts[TS_BUFSZ]; /* the server's timestamp */
+		} post;
+	} u;
+};
+
+/* The handlers cmdq runs (cmd_table.c). */
+struct cmd_table {
+	/* The client command with this item id; an unknown id gets a def that answers 501. */
+	const struct cmd_def *(*find)(const char *id);
+	const struct cmd_def *post;    /* grpchat */
+	const struct cmd_def *error;   /* an envelope that does not parse */
+	const struct cmd_def *restore; /* not a client command: back into stored rooms */
+};
+
+void cmdq_init(const struct cmd_table *table);
+
+/*
+ * Takes the body of one XCCOS frame for session s.  Returns 0 when the item was
+ * queued (answer ACCEPT, then call cmdq_pump), or -1 with the SIP status line to
+ * REJECT with in reject ("403 Forbidden" for a post the session may not make).
+ */
+int cmdq_accept(struct session *s, const char *payload, size_t len, char *reject, size_t rejectlen);
+/* Runs s's queued commands, in order, as far as they can go now. */
+void cmdq_pump(struct session *s);
+/* A new session (OPEN): before its first command, put it back quietly into the
+ * rooms it was in before a restart of pchatd. */
+void cmdq_restore(struct session *s);
+/* The session closed: queued posts are still stored, everything else dropped. */
+void cmdq_session_closed(struct session *s);
+/* Accepted, unfinished commands in all sessions (what --queue-limit bounds). */
+unsigned cmdq_pending(void);
+/* Those whose result still matters: all posts, and the commands of live
+ * sessions.  Shutdown waits for these only. */
+unsigned cmdq_outstanding(void);
+/* Is a command that enters uri queued or running for s? */
+int cmdq_enters(const struct session *s, const char *uri);
+
+/* ---- for handlers ---- */
+
+/* Ends a command that waited (RUN_WAIT or RUN_POSTED) and lets its session go on. */
+void cmdq_finish(struct cmd *c);
+/* The command's name without "cmd:", for rpl ids. */
+const char *cmd_name(const struct cmd *c);
+/* Sends sb (then freed) to the command's session. */
+void cmd_send(struct cmd *c, struct sbuf *sb);
+/* An rpl with this code and no data; returns RUN_DONE. */
+enum run_result cmd_reply(struct cmd *c, int code);
+/* 0 if user has the rights `need` in r, otherwise the code to refuse with:
+ * XC_NOT_FOUND when the user may not even see the room (answered exactly like a
+ * room that does not exist), XC_ROOM_DISABLED or XC_ACCESS_DENIED. */
+int cmd_access_code(const struct room *r, const char *user, unsigned need);
+/* Refuses a command about a room with the code cmd_access_code chose; RUN_DONE. */
+enum run_result cmd_refuse(struct cmd *c, int code);
+/* Runs then(c) with c->room set, loading the room c->uri from the database first
+ * if it is not cached (unknown room: 404; database error: 500). */
+enum run_result cmd_with_room(struct cmd *c, enum run_result (*then)(struct cmd *c));
+/* For a database callback whose job's arg is the command: send(c, job) if the
+ * session is still there (code 500 instead if the job failed), then cmdq_finish. */
+void cmd_answer(struct db_job *job, void (*send)(struct cmd *c, const struct db_job *job));
+
+#endif

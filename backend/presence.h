@@ -1,0 +1,72 @@
+/*
+ * presence.h - who is in which room, and what follows from it: ntc:join/part
+ * notices, broadcasts, read positions (unread counts) and the session_rooms rows
+ * a restart of pchatd restores.
+ *
+ * Presence is in memory: which sessions are in each room, and per user how many
+ * of their sessions are, so that ntc:join / ntc:part go out only for a user's
+ * first / last session.  Read positions are kept here while a user is present and
+ * stored when the user's last session leaves (one write, not one per message).
+ */
+#ifndef PCHAT_PRESENCE_H
+#define PCHAT_PRESENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "rooms.h"
+#include "sessions.h"
+
+/* One session's presence in one room; on both the room's and the session's list. */
+struct member {
+	struct room *room;
+	struct session *sess;
+	struct room_user *user;
+	struct list room_link;
+	struct list sess_link;
+};
+
+/* Is user present in r (through any session)? */
+int room_has_user(const struct room *r, const char *user);
+/* The session's membership of r, or NULL. */
+struct member *room_member(const struct room *r, const struct session *s);
+
+enum room_enter_result {
+	ROOM_ALREADY_IN = 0, /* the session was in the room already */
+	ROOM_FIRST_SESSION,  /* the user was not present before: announce */
+	ROOM_MORE_SESSIONS,  /* the user was present through another session */
+};
+enum room_enter_result room_enter(struct room *r, struct session *s);
+/* Sends ntc (ntc:join or ntc:bjoin) about s's user to every other session in the
+ * room, unless the room is roster-quiet. */
+void room_announce_join(struct room *r, struct session *s, const char *ntc);
+/* Has the room more present users than --participant-update-limit?  Then no
+ * ntc:join/bjoin/part is sent for it. */
+int room_roster_quiet(const struct room *r);
+/* Removes s from r; if that was its user's last session, ntc:part to the others
+ * (unless the room is roster-quiet, counting s's user). */
+void room_leave(struct room *r, struct session *s);
+void rooms_leave_all(struct session *s);
+/* Puts out of r every present session whose user may no longer join it (after a
+ * reload: ntc:part to the others, its session_rooms row deleted). */
+void room_evict_unauthorized(struct room *r);
+
+/* Read positions: message msgid went to everyone present. */
+void room_note_delivery(struct room *r, uint64_t msgid);
+/* user was given the messages up to msgid (bccontext): moves the in-memory
+ * position forward if present, and stores it in the database. */
+void room_note_read(struct room *r, const char *user, uint64_t msgid);
+
+/* Sends items to every session in the room except `except` (may be NULL). */
+void room_broadcast(struct room *r, const char *items, size_t len, const struct session *except);
+/* Fills users[0..max) with the present users' URIs in arrival order; returns the count. */
+size_t room_users(const struct room *r, const char **users, size_t max);
+
+/* Keeps session_rooms, the presence a restart of pchatd restores: s is in r (1)
+ * or left it (0).  Fire and forget. */
+void presence_store(const struct session *s, const struct room *r, int in);
+/* The session ended for good: forget its stored rooms. */
+void presence_forget(const struct session *s);
+
+#endif
