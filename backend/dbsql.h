@@ -1,7 +1,7 @@
 /*
- * dbsql.h - the SQL side of the DB worker: one MariaDB connection, its prepared
- * statements (one enum-indexed table in dbsql.c) and, per job kind, the function
- * that runs it.  Only the worker thread calls these.
+ * dbsql.h - the SQL side of the DB worker: one MariaDB connection with every
+ * kind's prepared statements (dbkind.h), and running jobs in transactions.
+ * Only the worker thread calls these.
  */
 #ifndef PCHAT_DBSQL_H
 #define PCHAT_DBSQL_H
@@ -10,38 +10,17 @@
 
 #include <mysql.h>
 
-struct config;
-struct db_job;
+#include "db.h"
 
-/* Every statement pchatd prepares; stmt_def[] in dbsql.c has their SQL. */
-enum dbsql_stmt {
-	ST_LOAD_ROOM,
-	ST_INSERT_MSG,
-	ST_HISTORY,
-	ST_HISTORY_BEFORE,
-	ST_SEARCH,
-	ST_FOLLOW,
-	ST_UNFOLLOW,
-	ST_ASSOC,
-	ST_SERVER_CONFIG,
-	ST_GET_PREF,
-	ST_CREATE_PREF,
-	ST_SET_PREF,
-	ST_SAVE_READ,
-	ST_SROOM_ADD,
-	ST_SROOM_DEL,
-	ST_SROOM_CLEAR,
-	ST_SROOM_LIST,
-	ST_SROOM_STALE,
-	ST_ROOMS_ALL,
-	ST_GET_INV,
-	ST_CATEGORIES,
-	ST_COUNT
-};
+struct config;
+
+/* The most statements one kind prepares (dbkind.h). */
+#define DB_KIND_STMTS 2
 
 struct dbsql {
 	MYSQL *my; /* NULL when not connected */
-	MYSQL_STMT *st[ST_COUNT];
+	/* Every kind's statements, prepared at connect time: by kind, then index. */
+	MYSQL_STMT *st[DB_JOB_TYPES][DB_KIND_STMTS];
 	int failures; /* connection attempts failed in a row, to log less */
 };
 
@@ -61,9 +40,11 @@ void dbsql_init(struct dbsql *d);
 int dbsql_connect(struct dbsql *d, const struct config *c);
 void dbsql_close(struct dbsql *d);
 
-/* Runs one job that is not an insert. */
+/* Runs n jobs of one kind in one transaction (n > 1 only for a kind whose
+ * db_kind.batch is set: posts).  A permanent error fails that job only. */
+enum dbsql_result dbsql_run_batch(struct dbsql *d, struct db_job **jobs, size_t n);
+/* The same for one job, and for n inserts (what the worker calls). */
 enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job);
-/* Runs n inserts in one transaction. */
 enum dbsql_result dbsql_insert_batch(struct dbsql *d, struct db_job **jobs, size_t n);
 
 #endif

@@ -1,0 +1,134 @@
+/*
+ * dbj_messages.c - database jobs on messages: storing a post (consecutive posts
+ * share one transaction) and reading a room's history.
+ */
+#include "dbkind.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- DB_INSERT_MSG: one post ---- */
+
+struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, size_t body_len,
+		const struct timespec *posted_at, db_done_fn done, void *arg)
+{
+	struct db_job *job = db_job_alloc(DB_INSERT_MSG, done, arg);
+	job->u.post.room_id = room_id;
+	job->u.post.author = xstrdup(author);
+	job->u.post.body = body;
+	job->u.post.body_len = body_len;
+	job->u.post.posted_at = *posted_at;
+	return job;
+}
+
+static enum dbsql_result run_insert(struct dbsql *d, struct db_job *job)
+{
+	enum dbsql_result rc = db_exec(d, job, 0, "ustb", job->u.post.room_id, job->u.post.author,
+			&job->u.post.posted_at, job->u.post.body, job->u.post.body_len);
+	if(DB_GO_ON(rc, job))
+		job->u.post.msg_id = mysql_stmt_insert_id(db_stmt(d, job, 0));
+	return rc;
+}
+
+static void insert_clear(struct db_job *job)
+{
+	job->u.post.msg_id = 0;
+}
+
+static void insert_free(struct db_job *job)
+{
+	free(job->u.post.author);
+	free(job->u.post.body);
+}
+
+const struct db_kind dbk_insert_msg = {"insert message",
+		{"INSERT INTO messages (room_id, author, posted_at, body) VALUES (?, ?, ?, ?)"},
+		run_insert, insert_clear, insert_free, 1 /* posts pile up during a commit */};
+
+/* ---- DB_HISTORY: the newest messages of a room, or those before a msgid ---- */
+
+struct db_job *db_history(
+		uint64_t room_id, unsigned limit, uint64_t before_id, db_done_fn done, void *arg)
+{
+	struct db_job *job = db_job_alloc(DB_HISTORY, done, arg);
+	job->u.history.room_id = room_id;
+	job->u.history.limit = limit;
+	job->u.history.before_id = before_id;
+	return job;
+}
+
+enum { HISTORY_NEWEST, HISTORY_BEFORE }; /* its statements */
+
+struct msg_rows {
+	struct db_col author, body;
+	MYSQL_TIME posted;
+	uint64_t id;
+	struct db_job *job;
+	size_t cap;
+};
+
+static void msg_row(MYSQL_STMT *st, void *ctx)
+{
+	struct msg_rows *b = ctx;
+	struct db_msg *m;
+	b->job->u.history.msgs = db_grow(b->job->u.history.msgs, &b->job->u.history.nmsgs, &b->cap,
+			sizeof(*m), (void **)&m);
+	m->id = b->id;
+	m->author = db_col_str(st, &b->author, 1, NULL);
+	m->body = db_col_str(st, &b->body, 3, &m->body_len);
+	db_time_to_ts(&b->posted, m->ts);
+}
+
+static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
+{
+	unsigned st = job->u.history.before_id ? HISTORY_BEFORE : HISTORY_NEWEST;
+	struct msg_rows b;
+	MYSQL_BIND res[4];
+	enum dbsql_result rc;
+
+	memset(&b, 0, sizeof(b));
+	b.job = job;
+	if(st == HISTORY_BEFORE)
+		rc = db_exec(d, job, st, "uui", job->u.history.room_id, job->u.history.before_id,
+				job->u.history.limit);
+	else
+		rc = db_exec(d, job, st, "ui", job->u.history.room_id, job->u.history.limit);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	db_bind_u64(&res[0], &b.id);
+	db_bind_col(&res[1], &b.author);
+	db_bind_time(&res[2], &b.posted);
+	db_bind_col(&res[3], &b.body);
+	return db_fetch(d, job, st, res, msg_row, &b);
+}
+
+static void history_clear(struct db_job *job)
+{
+	size_t i;
+	for(i = 0; i < job->u.history.nmsgs; i++) {
+		free(job->u.history.msgs[i].author);
+		free(job->u.history.msgs[i].body);
+	}
+	free(job->u.history.msgs);
+	job->u.history.msgs = NULL;
+	job->u.history.nmsgs = 0;
+}
+
+static void history_free(struct db_job *job)
+{
+	(void)job;
+}
+
+/* Both return the `limit` messages oldest first. */
+const struct db_kind dbk_history = {"history",
+		{[HISTORY_NEWEST] = "SELECT id, author, posted_at, body FROM"
+				    " (SELECT id, author, posted_at, body FROM messages"
+				    "  WHERE room_id = ? ORDER BY id DESC LIMIT ?) AS recent"
+				    " ORDER BY id",
+				[HISTORY_BEFORE] =
+						"SELECT id, author, posted_at, body FROM"
+						" (SELECT id, author, posted_at, body FROM messages"
+						"  WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?)"
+						" AS older ORDER BY id"},
+		run_history, history_clear, history_free, 0};
