@@ -1,5 +1,7 @@
 /*
- * pchat_link.c - the link process (one per Kamailio node, forked in child_init).
+ * pchat_link.c - a link process (link_processes of them per Kamailio node, forked in
+ * child_init; each owns the sessions whose Call-ID hashes to it, with its own backend
+ * connection).
  *
  * It runs a libevent loop over three sources:
  *   - the handoff pipe: requests suspended by SIP workers (pchat_request.c) and

@@ -2,9 +2,10 @@
  * pchat_mod.c - the pchat Kamailio module: parameters, script and KEMI functions,
  * RPC commands, statistics and process set-up.
  *
- * Processes: SIP workers run pchat_handle() (pchat_request.c) and never block; one
- * extra "pchat link" process (pchat_link.c) owns the chat sessions and the Unix-socket
- * link to the backend.  The pieces talk through the handoff pipe (pchat_handoff.c).
+ * Processes: SIP workers run pchat_handle() (pchat_request.c) and never block;
+ * link_processes extra "pchat link" processes (pchat_link.c) own the chat sessions,
+ * sharded by Call-ID, each with its own Unix-socket link to the backend.  The pieces
+ * talk through the handoff pipes (pchat_handoff.c).
  */
 #include <stdio.h>
 #include <string.h>

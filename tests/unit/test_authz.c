@@ -1,7 +1,7 @@
 /*
- * test_authz.c - the room model enforced on every XCCOS path (commands.c with the
- * rules of common/pchat_acl.c), and the reload of rooms and configuration
- * (reload.c, rooms_reload_apply), against the fake link and database.
+ * test_authz.c - the room model enforced on every XCCOS path (cmdq.c and the cmd_*.c
+ * handlers with the rules of common/pchat_acl.c), and the reload of rooms and configuration
+ * (reload.c, rooms_refresh), against the fake link and database.
  */
 #include <criterion/criterion.h>
 #ifndef TestSuite /* cppcheck, which does not read criterion.h */

@@ -1,6 +1,7 @@
 /*
- * test_commands.c - the link protocol and command execution (frames.c,
- * commands.c, sessions.c, rooms.c) against the fake link and fake database.
+ * test_commands.c - the link protocol and command execution (frames.c, cmdq.c and
+ * the cmd_*.c handlers, sessions.c, rooms.c, presence.c) against the fake link and
+ * fake database.
  */
 #include <criterion/criterion.h>
 #ifndef TestSuite /* cppcheck, which does not read criterion.h */
