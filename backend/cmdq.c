@@ -162,7 +162,7 @@ int cmdq_accept(struct session *s, const char *payload, size_t len, char *reject
 {
 	struct cmd *c = cmd_new(s, NULL);
 	const char *refusal = NULL;
-	char why[256], buf[3000];
+	char why[256];
 
 	if(xccos_parse(payload, len, cfg.xml_max_bytes, &c->req, why, sizeof(why)) < 0) {
 		log_info(SESS_FMT ": bad envelope (envid %s): %s", SESS_ARGS(s), c->req.envid, why);
@@ -171,9 +171,11 @@ int cmdq_accept(struct session *s, const char *payload, size_t len, char *reject
 	} else {
 		c->def = c->req.kind == XCCOS_GRPCHAT ? table->post : table->find(c->req.id);
 		c->uri = item_uri(&c->req);
-		if(c->def->log_as)
+		if(c->def->log_as) {
+			char buf[3000];
 			log_info(SESS_FMT ": %s %s: %s", SESS_ARGS(s), c->def->log_as, c->req.id,
 					log_safe(buf, sizeof(buf), payload, len));
+		}
 		if(c->def->check)
 			refusal = c->def->check(c);
 	}

@@ -193,7 +193,7 @@ enum dbsql_result db_exec(struct dbsql *d, struct db_job *job, unsigned idx, con
 
 	memset(par, 0, sizeof(par));
 	va_start(ap, fmt);
-	for(i = 0; fmt[i] && i < PARAMS_MAX; i++) {
+	for(i = 0; i < PARAMS_MAX && fmt[i]; i++) {
 		MYSQL_BIND *b = &par[i];
 		switch(fmt[i]) {
 			case 's':
