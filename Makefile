@@ -4,7 +4,8 @@
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests)
 #   make build  set up and build everything
 #   make format clang-format (.clang-format) every tracked .c/.h file in place
-#   make lint   format check, cppcheck and clang-tidy over our C code
+#   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
+#               layering check (scripts/check-layers.sh, backend/layers.txt)
 #
 # "Set up" (scripts/setup.sh) installs Debian packages and prepares the Kamailio
 # source tree of the installed version, which our module is compiled against.
@@ -88,7 +89,11 @@ format-check:
 # clang-tidy needs each file's real compile flags (Kamailio's module flags above all),
 # so the builds are recorded with bear into build/tidy/compile_commands.json.
 TIDY_DB := $(TOP)/build/tidy
+#
+# The layering check (backend/README.md, "Layers") proves itself first (--self-test), then
+# runs last, on the objects of the build above, against backend/layers.txt.
 lint: build format-check
+	@bash scripts/check-layers.sh --self-test
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
 	  -I common -I admin kamailio-module backend client common admin bench tests/unit tests/e2e tests/sipe
@@ -103,6 +108,7 @@ lint: build format-check
 	  clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc
+	@bash scripts/check-layers.sh backend/layers.txt backend/*.o
 
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
 # results in build/bench/results.md and results.jsonl.  Not part of make test.
