@@ -3,7 +3,9 @@
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests)
 #   make build  set up and build everything
-#   make lint   cppcheck and clang-tidy over our C code
+#   make format clang-format (.clang-format) every tracked .c/.h file in place
+#   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
+#               layering check (scripts/check-layers.sh, backend/layers.txt)
 #
 # "Set up" (scripts/setup.sh) installs Debian packages and prepares the Kamailio
 # source tree of the installed version, which our module is compiled against.
@@ -12,7 +14,8 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module backend client admin run test unit e2e sipe web cli lint clean
+.PHONY: all build setup module backend client admin run test unit e2e sipe web cli lint format \
+	format-check clean
 
 all: build
 
@@ -68,10 +71,29 @@ cli: admin
 
 test: unit e2e sipe web cli
 
+# One style for all our C (.clang-format; the installed clang-format 14 is the reference).
+# make format rewrites the files; format-check (part of make lint) lists those that differ.
+CLANG_FORMAT ?= clang-format
+format:
+	@git ls-files -z '*.c' '*.h' | xargs -0 $(CLANG_FORMAT) -i
+
+format-check:
+	@$(CLANG_FORMAT) --version >/dev/null
+	@bad=$$(git ls-files '*.c' '*.h' | while IFS= read -r f; do \
+	  $(CLANG_FORMAT) --dry-run --Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
+	  if [ -n "$$bad" ]; then \
+	    echo "clang-format: these files differ from .clang-format (make format fixes them;"; \
+	    echo "$(CLANG_FORMAT) --dry-run FILE shows where):"; echo "$$bad" | sed 's/^/  /'; exit 1; \
+	  fi
+
 # clang-tidy needs each file's real compile flags (Kamailio's module flags above all),
 # so the builds are recorded with bear into build/tidy/compile_commands.json.
 TIDY_DB := $(TOP)/build/tidy
-lint: build
+#
+# The layering check (backend/README.md, "Layers") proves itself first (--self-test), then
+# runs last, on the objects of the build above, against backend/layers.txt.
+lint: build format-check
+	@bash scripts/check-layers.sh --self-test
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
 	  -I common -I admin kamailio-module backend client common admin bench tests/unit tests/e2e tests/sipe
@@ -86,6 +108,7 @@ lint: build
 	  clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc
+	@bash scripts/check-layers.sh backend/layers.txt backend/*.o
 
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
 # results in build/bench/results.md and results.jsonl.  Not part of make test.
