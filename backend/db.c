@@ -132,7 +132,8 @@ static void run(struct workq *wq, struct list *jobs)
 
 	list_for_each(pos, jobs)
 		batch[n++] = job_of(pos);
-	run_batch(&worker_db, batch, n);
+	if(n > 0) /* always (workq hands over one job at least); the analyzer cannot tell */
+		run_batch(&worker_db, batch, n);
 }
 
 /* Connects at once, so that a wrong setting shows in the log at start-up; jobs
