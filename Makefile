@@ -14,7 +14,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module backend client admin run test unit e2e sipe web cli lint format \
+.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli lint format \
 	format-check clean
 
 all: build
@@ -29,16 +29,24 @@ module: setup
 	@ln -sf $(TOP)/kamailio-module/*.c $(TOP)/kamailio-module/*.h $(TOP)/kamailio-module/Makefile $(MODDIR)/
 	@$(MAKE) -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common
 
+# The libraries built once and linked by several programs (mk/libs.mk):
+# common/libpchatcommon.a and admin/libpchatadmin.a.  Their users' Makefiles also
+# bring them up to date (with their own SANITIZE), so building them first here keeps
+# two users from building them at once.
+libs: setup
+	@$(MAKE) -s -C common SANITIZE=$(SANITIZE)
+	@$(MAKE) -s -C admin libpchatadmin.a SANITIZE=$(SANITIZE)
+
 # SANITIZE=1 builds the backend, the client and the test programs with ASan + UBSan
 # (make test does); make run builds them plain.
-backend: setup
+backend: libs
 	@$(MAKE) -s -C backend SANITIZE=$(SANITIZE)
 
 client: setup
 	@$(MAKE) -s -C client SANITIZE=$(SANITIZE)
 
 # the administration library and the pchat-admin CLI (admin/, docs/ADMIN.md)
-admin: setup
+admin: libs
 	@$(MAKE) -s -C admin SANITIZE=$(SANITIZE)
 
 build: module backend client admin
@@ -49,8 +57,9 @@ run: build
 	@bash scripts/stack.sh run
 
 test: SANITIZE = 1
+unit: SANITIZE = 1
 
-unit: setup
+unit: libs
 	@$(MAKE) -s -C tests/unit run SANITIZE=1
 
 e2e: build
@@ -99,12 +108,12 @@ lint: build format-check
 	  -I common -I admin kamailio-module backend client common admin bench tests/unit tests/e2e tests/sipe
 	@rm -rf $(TIDY_DB) && mkdir -p $(TIDY_DB)
 	@cd $(TIDY_DB) && bear -- $(MAKE) -B -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common >/dev/null
-	@cd $(TIDY_DB) && for d in backend client admin bench tests/unit tests/e2e tests/sipe; do \
+	@cd $(TIDY_DB) && for d in common admin backend client bench tests/unit tests/e2e tests/sipe; do \
 	  bear --append -- $(MAKE) -B -s -C $(TOP)/$$d >/dev/null || exit 1; done
 	@# one file per run: clang-tidy 14 resolves relative -I paths against the wrong
 	@# directory when one run spans folders
-	@rc=0; for f in $(MODDIR)/*.c backend/*.c client/*.c admin/*.c bench/*.c tests/unit/*.c tests/e2e/*.c \
-	  tests/sipe/*.c; do \
+	@rc=0; for f in $(MODDIR)/*.c common/*.c admin/*.c backend/*.c client/*.c bench/*.c \
+	  tests/unit/*.c tests/e2e/*.c tests/sipe/*.c; do \
 	  clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc
@@ -120,6 +129,7 @@ bench: build
 clean:
 	-$(MAKE) -s -C bench clean
 	-$(MAKE) -s -C admin clean
+	-$(MAKE) -s -C common clean
 	-$(MAKE) -s -C backend clean
 	-$(MAKE) -s -C client clean
 	-$(MAKE) -s -C tests/unit clean

@@ -1,9 +1,9 @@
 /*
  * adminq.c - see adminq.h.
  *
- * Hand-off: the loop appends to `todo` under the mutex; the worker appends
- * finished jobs to `done` and bumps an eventfd (a counter, so it never fills up)
- * that is an event in the loop.
+ * The admin worker's policy over the job queue of workq.c: one job at a time,
+ * failing at once (503) when the database is unreachable, at most ADMINQ_MAX jobs,
+ * and at stop the jobs not started answer 503.
  */
 #include "adminq.h"
 #include "config.h"
@@ -11,19 +11,14 @@
 #include "list.h"
 #include "log.h"
 #include "util.h"
+#include "workq.h"
 
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <event2/event.h>
 #include <mysql.h>
 
 struct adminq_job {
@@ -37,22 +32,13 @@ struct adminq_job {
 	struct list link;
 };
 
-/* What the loop and the worker share, guarded by q.mu. */
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	struct list todo; /* submitted, not started */
-	struct list done; /* finished, callback not run */
-	int stopping;
-} q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, LIST_INIT(q.todo), LIST_INIT(q.done),
-		0};
-
-static pthread_t worker;
-static int running;
-static unsigned pending; /* loop thread only: submitted, callback not run yet */
-static int wake_fd = -1;
-static struct event *wake_ev;
+static struct workq q = WORKQ_INIT(q);
 static const struct config *conf;
+
+static struct adminq_job *job_of(struct list *link)
+{
+	return list_entry(link, struct adminq_job, link);
+}
 
 /* After a failed connection attempt, jobs fail at once for this long instead of
  * each waiting for its own attempt. */
@@ -122,53 +108,32 @@ static void run_job(struct adminq_job *job)
 	fail_unavailable(job);
 }
 
-static struct adminq_job *take_job(void)
+static void run(struct workq *wq, struct list *batch)
 {
-	struct adminq_job *job = NULL;
-	struct list *first;
-
-	pthread_mutex_lock(&q.mu);
-	while(list_empty(&q.todo) && !q.stopping)
-		pthread_cond_wait(&q.cond, &q.mu);
-	if(!q.stopping && (first = list_first(&q.todo)) != NULL) {
-		job = list_entry(first, struct adminq_job, link);
-		list_del(&job->link);
-	}
-	pthread_mutex_unlock(&q.mu);
-	return job;
+	(void)wq;
+	run_job(job_of(list_first(batch)));
 }
 
-static void hand_back(struct adminq_job *job)
+static void thread_start(struct workq *wq)
 {
-	pthread_mutex_lock(&q.mu);
-	list_add_tail(&q.done, &job->link);
-	pthread_mutex_unlock(&q.mu);
-	if(eventfd_write(wake_fd, 1) < 0)
-		log_error("adminq: cannot wake the event loop: %s", strerror(errno));
-}
-
-static void *worker_main(void *arg)
-{
-	struct adminq_job *job;
-	(void)arg;
-
+	(void)wq;
 	mysql_thread_init();
 	connect_db(); /* a wrong setting shows in the log at start-up */
-	while((job = take_job()) != NULL) {
-		run_job(job);
-		hand_back(job);
-	}
+}
+
+static void thread_end(struct workq *wq)
+{
+	(void)wq;
 	disconnect();
 	mysql_thread_end();
-	return NULL;
 }
 
 /* ---- loop side ---- */
 
-static void complete(struct adminq_job *job)
+static void complete(struct list *link)
 {
-	list_del(&job->link);
-	pending--;
+	struct adminq_job *job = job_of(link);
+
 	if(job->err.status != 0)
 		job->done(job->arg, NULL, &job->err);
 	else
@@ -179,33 +144,28 @@ static void complete(struct adminq_job *job)
 	free(job);
 }
 
-/* Runs the callbacks of every job on list (taken from the shared one under q.mu). */
-static void complete_all(struct list *shared)
+static void cancel(struct list *link)
 {
-	struct list list = LIST_INIT(list), *first;
+	struct adminq_job *job = job_of(link);
 
-	pthread_mutex_lock(&q.mu);
-	list_splice_tail(&list, shared);
-	pthread_mutex_unlock(&q.mu);
-	while((first = list_first(&list)) != NULL)
-		complete(list_entry(first, struct adminq_job, link));
+	job->err.status = 503;
+	snprintf(job->err.msg, sizeof(job->err.msg), "the server is shutting down");
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
-{
-	eventfd_t n;
-	(void)what;
-	(void)arg;
-	(void)eventfd_read(fd, &n); /* resets the counter */
-	complete_all(&q.done);
-}
+static const struct workq_ops ops = {
+		.thread_start = thread_start,
+		.thread_end = thread_end,
+		.run = run,
+		.complete = complete,
+		.cancel = cancel,
+};
 
 int adminq_submit(
 		const char *user, const char *verb, json_t *args, adminq_done_fn done_fn, void *arg)
 {
 	struct adminq_job *job;
 
-	if(!running || pending >= ADMINQ_MAX) {
+	if(!workq_running(&q) || workq_pending(&q) >= ADMINQ_MAX) {
 		json_decref(args);
 		return -1;
 	}
@@ -215,68 +175,19 @@ int adminq_submit(
 	job->args = args ? args : json_object();
 	job->done = done_fn;
 	job->arg = arg;
-	pending++;
-	pthread_mutex_lock(&q.mu);
-	list_add_tail(&q.todo, &job->link);
-	pthread_cond_signal(&q.cond);
-	pthread_mutex_unlock(&q.mu);
+	workq_submit(&q, &job->link);
 	return 0;
-}
-
-/* The worker starts with every signal blocked: signals are the loop's business. */
-static int spawn_worker(void)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&worker, NULL, worker_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if(rc != 0)
-		log_error("adminq: cannot start the worker thread: %s", strerror(rc));
-	return rc == 0 ? 0 : -1;
 }
 
 int adminq_start(struct event_base *base, const struct config *c)
 {
 	conf = c;
-	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	wake_ev = wake_fd < 0 ? NULL
-			      : event_new(base, wake_fd, EV_READ | EV_PERSIST, on_wake, NULL);
-	if(wake_ev == NULL || event_add(wake_ev, NULL) < 0) {
-		log_error("adminq: cannot set up the completion event: %s", strerror(errno));
-		return -1;
-	}
-	if(spawn_worker() < 0)
-		return -1;
-	running = 1;
-	return 0;
+	return workq_start(&q, base, &ops, "adminq", NULL);
 }
 
+/* After the job it runs: a person waits for each of the others. */
 void adminq_stop(void)
 {
-	struct list *first;
-
-	if(running) {
-		pthread_mutex_lock(&q.mu);
-		q.stopping = 1;
-		pthread_cond_broadcast(&q.cond);
-		pthread_mutex_unlock(&q.mu);
-		pthread_join(worker, NULL);
-		running = 0;
-	}
-	complete_all(&q.done);
-	while((first = list_first(&q.todo)) != NULL) {
-		struct adminq_job *job = list_entry(first, struct adminq_job, link);
-		job->err.status = 503;
-		snprintf(job->err.msg, sizeof(job->err.msg), "the server is shutting down");
-		complete(job);
-	}
-	if(wake_ev)
-		event_free(wake_ev);
-	wake_ev = NULL;
-	if(wake_fd >= 0)
-		close(wake_fd);
-	wake_fd = -1;
+	workq_stop(&q, 0);
+	workq_join(&q);
 }

@@ -1,150 +1,91 @@
 /*
- * db.c - see db.h.  The job queue and the worker thread.
- *
- * Hand-off: the loop appends to `todo` under the mutex and signals the condition;
- * the worker appends finished jobs to `done` and, when `done` was empty, writes
- * one byte to a pipe whose read end is an event in the loop.  The loop then takes
- * the whole `done` list and runs the callbacks in order.
- *
- * Ordering: the worker takes jobs strictly in submission order and completes
- * them in that order, so message ids, broadcasts and every session's replies
- * follow the order in which the loop submitted the work.
+ * db.c - see db.h.  The DB worker's policy over the job queue of workq.c, which
+ * runs the jobs strictly in submission order and completes them in that order in
+ * the loop, so message ids, broadcasts and every session's replies follow the
+ * order in which the loop submitted the work.
  *
  * Batching: when the job at the head is an insert, the worker also takes the
  * inserts right behind it (up to DB_BATCH_MAX) and commits them in one
  * transaction.  Inserts pile up exactly while the previous commit runs, so the
  * batch grows with the load and costs nothing when idle.
+ *
+ * Retries: a batch runs again on a new connection, with backoff, until it is done;
+ * once asked to stop, the worker still runs the jobs submitted before (read
+ * positions stored as sessions close, for one), but with the database unreachable
+ * each fails at once.
  */
-#define _GNU_SOURCE /* pipe2 */
 #include "db.h"
 #include "config.h"
 #include "dbsql.h"
 #include "log.h"
+#include "workq.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include <mysql.h>
 
-#include <event2/event.h>
-
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static struct list todo = LIST_INIT(todo); /* guarded by mu */
-static struct list done = LIST_INIT(done); /* guarded by mu */
-static int stopping;			   /* guarded by mu */
-
-static pthread_t worker;
-static int worker_running;
-static int wake_pipe[2] = {-1, -1};
-static struct event *done_ev;
-static size_t backlog; /* loop thread only */
+static struct workq q = WORKQ_INIT(q);
 static const struct config *conf;
+static struct dbsql worker_db; /* worker thread only */
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
+
+static struct db_job *job_of(struct list *link)
+{
+	return list_entry(link, struct db_job, link);
+}
 
 /* ---- loop side ---- */
 
 void db_submit(struct db_job *job)
 {
-	backlog++;
-	pthread_mutex_lock(&mu);
-	list_add_tail(&todo, &job->link);
-	pthread_cond_signal(&cond);
-	pthread_mutex_unlock(&mu);
+	workq_submit(&q, &job->link);
 }
 
 size_t db_backlog(void)
 {
-	return backlog;
+	return workq_pending(&q);
 }
 
-/* Unlinks a finished job, runs its callback (in the loop thread), frees it. */
-static void complete(struct db_job *job)
+/* Runs a finished job's callback (in the loop thread) and frees it. */
+static void complete(struct list *link)
 {
-	list_del(&job->link);
+	struct db_job *job = job_of(link);
 	if(job->done) /* NULL: fire and forget */
 		job->done(job);
-	backlog--;
 	db_job_free(job);
 }
 
-static void on_done(evutil_socket_t fd, short what, void *arg)
+/* At db_stop(1): never started, so its callback sees it failed. */
+static void cancel(struct list *link)
 {
-	struct list list = LIST_INIT(list), *first;
-	char buf[64];
-	(void)what;
-	(void)arg;
-
-	while(read(fd, buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&mu);
-	list_splice_tail(&list, &done);
-	pthread_mutex_unlock(&mu);
-	while((first = list_first(&list)) != NULL)
-		complete(list_entry(first, struct db_job, link));
+	job_of(link)->status = DB_FAILED;
 }
 
 /* ---- worker side ---- */
 
-/* Takes the next job, plus the inserts right behind an insert.  Returns the
- * number taken, 0 when asked to stop and nothing is left.  Jobs submitted before
- * the stop still run (read positions stored as sessions close, for one); with
- * the database unreachable each fails at once (backoff() sees the stop). */
-static size_t take_jobs(struct db_job **batch)
+/* The next job, plus the inserts right behind an insert. */
+static void take_batch(struct list *todo, struct list *batch)
 {
+	int inserts = job_of(list_first(todo))->type == DB_INSERT_MSG;
+	struct list *pos, *tmp;
 	size_t n = 0;
-	struct list *first;
 
-	pthread_mutex_lock(&mu);
-	while(list_empty(&todo) && !stopping)
-		pthread_cond_wait(&cond, &mu);
-	while(n < DB_BATCH_MAX && (first = list_first(&todo)) != NULL) {
-		struct db_job *job = list_entry(first, struct db_job, link);
-		if(n > 0 && (job->type != DB_INSERT_MSG || batch[0]->type != DB_INSERT_MSG))
+	list_for_each_safe(pos, tmp, todo) {
+		if(n == DB_BATCH_MAX || (n > 0 && (!inserts || job_of(pos)->type != DB_INSERT_MSG)))
 			break;
-		list_del(&job->link);
-		batch[n++] = job;
+		list_del(pos);
+		list_add_tail(batch, pos);
+		n++;
 	}
-	pthread_mutex_unlock(&mu);
-	return n;
 }
 
 /* Sleeps for the next backoff step unless asked to stop; returns 0 if stopping. */
 static int backoff(unsigned *ms)
 {
-	struct timespec until;
-	int stop;
-
 	*ms = *ms ? *ms * 2 : BACKOFF_FIRST_MS;
 	if(*ms > BACKOFF_MAX_MS)
 		*ms = BACKOFF_MAX_MS;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += *ms / 1000;
-	until.tv_nsec += (long)(*ms % 1000) * 1000000;
-	if(until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&mu);
-	while(!stopping && pthread_cond_timedwait(&cond, &mu, &until) != ETIMEDOUT)
-		;
-	stop = stopping;
-	pthread_mutex_unlock(&mu);
-	return !stop;
-}
-
-static int stop_requested(void)
-{
-	int stop;
-	pthread_mutex_lock(&mu);
-	stop = stopping;
-	pthread_mutex_unlock(&mu);
-	return stop;
+	return workq_sleep(&q, *ms);
 }
 
 /* Runs a batch until it is done, reconnecting as often as it takes (but not
@@ -156,7 +97,7 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 
 	for(;;) {
 		enum dbsql_result rc;
-		if(d->my == NULL && stop_requested())
+		if(d->my == NULL && workq_stopping(&q))
 			break;
 		if(d->my == NULL && dbsql_connect(d, conf) < 0) {
 			if(!backoff(&wait_ms))
@@ -182,102 +123,58 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 		batch[i]->status = DB_FAILED;
 }
 
-static void hand_back(struct db_job **batch, size_t n)
-{
-	size_t i;
-	int was_empty;
-
-	pthread_mutex_lock(&mu);
-	was_empty = list_empty(&done);
-	for(i = 0; i < n; i++)
-		list_add_tail(&done, &batch[i]->link);
-	pthread_mutex_unlock(&mu);
-	/* One byte per empty->non-empty change: the pipe never fills up. */
-	if(was_empty && write(wake_pipe[1], "j", 1) < 0 && errno != EAGAIN)
-		log_error("db: cannot wake the event loop: %s", strerror(errno));
-}
-
-static void *worker_main(void *arg)
+/* dbsql takes a batch as an array. */
+static void run(struct workq *wq, struct list *jobs)
 {
 	struct db_job *batch[DB_BATCH_MAX];
-	struct dbsql d;
+	struct list *pos;
+	size_t n = 0;
+	(void)wq;
+
+	list_for_each(pos, jobs)
+		batch[n++] = job_of(pos);
+	if(n > 0) /* always (workq hands over one job at least); the analyzer cannot tell */
+		run_batch(&worker_db, batch, n);
+}
+
+/* Connects at once, so that a wrong setting shows in the log at start-up; jobs
+ * arriving meanwhile wait in the queue. */
+static void thread_start(struct workq *wq)
+{
 	unsigned wait_ms = 0;
-	size_t n;
-	(void)arg;
+	(void)wq;
 
 	mysql_thread_init();
-	dbsql_init(&d);
-	/* Connect at once, so that a wrong setting shows in the log at start-up;
-	 * jobs arriving meanwhile wait in the queue. */
-	while(dbsql_connect(&d, conf) < 0 && backoff(&wait_ms))
+	dbsql_init(&worker_db);
+	while(dbsql_connect(&worker_db, conf) < 0 && backoff(&wait_ms))
 		;
-	while((n = take_jobs(batch)) > 0) {
-		run_batch(&d, batch, n);
-		hand_back(batch, n);
-	}
-	dbsql_close(&d);
-	mysql_thread_end();
-	return NULL;
 }
+
+static void thread_end(struct workq *wq)
+{
+	(void)wq;
+	dbsql_close(&worker_db);
+	mysql_thread_end();
+}
+
+static const struct workq_ops ops = {
+		.thread_start = thread_start,
+		.thread_end = thread_end,
+		.take = take_batch,
+		.run = run,
+		.complete = complete,
+		.cancel = cancel,
+};
 
 int db_start(struct event_base *base, const struct config *c)
 {
-	sigset_t all, old;
-	int rc;
-
 	conf = c;
-	if(pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
-		log_error("db: pipe: %s", strerror(errno));
-		return -1;
-	}
-	done_ev = event_new(base, wake_pipe[0], EV_READ | EV_PERSIST, on_done, NULL);
-	if(done_ev == NULL || event_add(done_ev, NULL) < 0) {
-		log_error("db: cannot watch the completion pipe");
-		return -1;
-	}
-	/* Signals are the loop's business: the worker blocks them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&worker, NULL, worker_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if(rc != 0) {
-		log_error("db: cannot start the worker thread: %s", strerror(rc));
-		return -1;
-	}
-	worker_running = 1;
-	return 0;
-}
-
-/* Runs the callbacks of the jobs left once the worker has stopped: finished
- * ones with their results, never-started ones as failed.  Callbacks may submit
- * more jobs; those land in todo and fail in turn. */
-static void finish_leftovers(void)
-{
-	struct list *first;
-	while((first = list_first(&done)) != NULL)
-		complete(list_entry(first, struct db_job, link));
-	while((first = list_first(&todo)) != NULL) {
-		struct db_job *job = list_entry(first, struct db_job, link);
-		job->status = DB_FAILED;
-		complete(job);
-	}
+	return workq_start(&q, base, &ops, "db", NULL);
 }
 
 void db_stop(int wait)
 {
-	pthread_mutex_lock(&mu);
-	stopping = 1;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&mu);
-	if(!wait || !worker_running)
-		return;
-	pthread_join(worker, NULL);
-	worker_running = 0;
-	finish_leftovers();
-	if(done_ev)
-		event_free(done_ev);
-	done_ev = NULL;
-	close(wake_pipe[0]);
-	close(wake_pipe[1]);
-	wake_pipe[0] = wake_pipe[1] = -1;
+	workq_stop(&q, 1);
+	if(wait)
+		workq_join(&q);
 }

@@ -90,12 +90,14 @@ if q:
 m = [r for r in rows if r.get("scenario") == "e" and "backend_rss_kb_before" in r]
 if m:
     print("## (e) memory per signed-in session\n")
-    print("| sessions | pchatd RSS before → after (KiB) | pchatd bytes/session | pchat link private (RssAnon) before → after (KiB) "
+    # link_* figures are sums over the link_processes pchat link processes
+    print("| sessions | pchatd RSS before → after (KiB) | pchatd bytes/session | link processes "
+          "| pchat link private (RssAnon, all link processes) before → after (KiB) "
           "| link private bytes/session | Kamailio shm used before → after (bytes) | shm bytes/session |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in m:
         print(f"| {r['sessions']} | {f(r.get('backend_rss_kb_before'))} → {f(r.get('backend_rss_kb_after'))} "
-              f"| {f(r.get('backend_rss_bytes_per_session'))} "
+              f"| {f(r.get('backend_rss_bytes_per_session'))} | {f(r.get('link_processes'))} "
               f"| {f(r.get('link_anon_kb_before'))} → {f(r.get('link_anon_kb_after'))} "
               f"| {f(r.get('link_anon_bytes_per_session'))} "
               f"| {f(r.get('shm_used_before'))} → {f(r.get('shm_used_after'))} | {f(r.get('shm_bytes_per_session'))} |")

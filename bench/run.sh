@@ -224,19 +224,24 @@ for s in "${scen[@]}"; do
     ;;
   e)
     # Memory per signed-in session (measured 12 s after the last sign-in, once tm has
-    # freed the INVITE transactions): pchatd VmRSS, the pchat link process's VmRSS and
-    # Kamailio's shared memory, before and after N sessions sign in.
+    # freed the INVITE transactions): pchatd VmRSS, the VmRSS and RssAnon of the pchat
+    # link processes (link_processes of them, summed: sessions are sharded over them)
+    # and Kamailio's shared memory, before and after N sessions sign in.
     if [ $full = 1 ]; then sizes="20000 80000"; else sizes="20000"; fi
     for n in $sizes; do
       restart_servers
       bpid=$(cat "$var/backend.pid")
-      lpid=$(kamcmd -s "unix:$var/kamailio/ctl" ps | awk '/pchat link/ {print $1}')
+      lstatus=$(kamcmd -s "unix:$var/kamailio/ctl" ps |
+        awk '/pchat link/ {printf "/proc/%s/status ", $1}')
+      # with no file awk would read its stdin and hang the generator's --on-ready
+      [ -n "$lstatus" ] || { log "[e] no pchat link process"; exit 1; }
       memfile="$out/mem-$n.txt"
-      # memsnap.sh WHEN: the three figures, for the generator's --on-ready
+      # memsnap.sh WHEN: the figures, for the generator's --on-ready
       printf '%s\n' '#!/bin/sh' \
         "echo \"\$1 backend_rss_kb \$(awk '/VmRSS/ {print \$2}' /proc/$bpid/status)\"" \
-        "echo \"\$1 link_rss_kb \$(awk '/VmRSS/ {print \$2}' /proc/$lpid/status)\"" \
-        "echo \"\$1 link_anon_kb \$(awk '/RssAnon/ {print \$2}' /proc/$lpid/status)\"" \
+        "echo \"\$1 link_processes $(echo $lstatus | wc -w)\"" \
+        "echo \"\$1 link_rss_kb \$(awk '/VmRSS/ {s += \$2} END {print s}' $lstatus)\"" \
+        "echo \"\$1 link_anon_kb \$(awk '/RssAnon/ {s += \$2} END {print s}' $lstatus)\"" \
         "echo \"\$1 shm_used_b \$(kamcmd -s unix:$var/kamailio/ctl core.shmmem | awk '/real_used/ {print \$2}')\"" \
         > "$out/memsnap.sh"
       sh "$out/memsnap.sh" before > "$memfile"
@@ -249,6 +254,8 @@ v = {}
 for line in open(sys.argv[1]):
     when, k, x = line.split(); v[(when, k)] = int(x)
 n = int(sys.argv[2]); d = {"scenario": "e", "label": "memory per session", "sessions": n}
+# link_* are sums over this many pchat link processes
+d["link_processes"] = v.get(("before", "link_processes"))
 for k in ("backend_rss_kb", "link_rss_kb", "link_anon_kb"):
     d[k + "_before"] = v.get(("before", k)); d[k + "_after"] = v.get(("after", k))
     if d[k + "_before"] is not None and d[k + "_after"] is not None:

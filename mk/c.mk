@@ -1,5 +1,6 @@
-# mk/c.mk - the compile rules shared by client/ and tests/e2e/ (include after setting
-# PKGS, the pkg-config packages, and STAMP, a file that records the compile command).
+# mk/c.mk - the compile rules shared by client/, common/, admin/, bench/, tests/e2e/ and
+# tests/cli/ (include after setting PKGS, the pkg-config packages, and STAMP, a file that
+# records the compile command).
 #
 # Dependency headers are included with -isystem (pkg-config's -I rewritten): sofia-sip's
 # headers trip -Wextra in their own inline functions and macros (unused parameters,
@@ -7,8 +8,8 @@
 # Our own code still gets every warning.  SANITIZE=1 adds ASan and UBSan.
 
 CC      ?= cc
-DEP_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
-DEP_LIBS   := $(shell pkg-config --libs $(PKGS))
+DEP_CFLAGS := $(if $(PKGS),$(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS))))
+DEP_LIBS   := $(if $(PKGS),$(shell pkg-config --libs $(PKGS)))
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror
