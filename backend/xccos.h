@@ -99,7 +99,8 @@ void xccos_req_free(struct xccos_req *req);
 
 /* Appends s[0..len) escaped: & < > " always; CR (and in attributes LF, TAB) as
  * character references so they survive XML normalisation; other C0 controls,
- * which XML 1.0 cannot carry, are dropped. */
+ * which XML 1.0 cannot carry, are dropped; each byte of invalid UTF-8 (or of a
+ * character XML 1.0 forbids) becomes U+FFFD, so the output is always well-formed. */
 void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr);
 /* Appends ' name="escaped value"'. */
 void xccos_attr(struct sbuf *sb, const char *name, const char *value);

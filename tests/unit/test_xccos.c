@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+
 #include "xccos.h"
 
 #define ENV(items) \
@@ -349,6 +351,52 @@ Test(build, escape_text_and_attributes)
 	sbuf_reset(&sb);
 	xccos_attr(&sb, "name", "R&D \"lab\"");
 	cr_assert_str_eq(sbuf_str(&sb), " name=\"R&amp;D &quot;lab&quot;\"");
+}
+
+Test(build, escape_replaces_invalid_utf8)
+{
+	/* Valid characters of 2, 3 and 4 bytes pass; each byte of a stray, truncated or
+	 * overlong sequence, a surrogate or U+FFFE becomes U+FFFD. */
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+			{"\xc3\xa9\xe2\x98\xba\xf0\x9f\x98\x80",
+					"\xc3\xa9\xe2\x98\xba\xf0\x9f\x98\x80"},
+			{"a\xf8z", "a\xef\xbf\xbdz"},
+			{"x\xe2\x98", "x\xef\xbf\xbd\xef\xbf\xbd"},
+			{"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+			{"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+			{"\xef\xbf\xbe", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+			{"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+			{"\x80<", "\xef\xbf\xbd&lt;"},
+	};
+	size_t i;
+	for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sbuf_reset(&sb);
+		xccos_escape(&sb, cases[i].in, strlen(cases[i].in), 0);
+		cr_assert_str_eq(sbuf_str(&sb), cases[i].out, "case %zu", i);
+	}
+}
+
+Test(build, error_reason_quoting_invalid_utf8_is_well_formed)
+{
+	/* Found by tests/fuzz/fuzz_xccos.c (corpus/xccos/crash-error-reason-invalid-utf8):
+	 * libxml2's message quotes the raw byte 0xF8, which went into rpl:error as is, so
+	 * the client got an envelope it could not parse. */
+	const char body[] = "<\370cbos"; /* 0xF8, then "cbos" */
+	struct sbuf env = SBUF_INIT;
+	struct xccos_req r;
+	char w[256];
+	xmlDoc *doc;
+	xccos_init();
+	cr_assert_eq(xccos_parse(body, sizeof(body) - 1, 65536, &r, w, sizeof(w)), -1);
+	xccos_build_error(&sb, r.envid, w);
+	xccos_envelope(&env, 1, sb.buf, sb.len);
+	doc = xmlReadMemory(env.buf, (int)env.len, NULL, "UTF-8", XML_PARSE_NONET);
+	cr_assert(doc != NULL, "rpl:error is not well-formed: %s", env.buf);
+	xmlFreeDoc(doc);
+	xccos_req_free(&r);
+	sbuf_free(&env);
 }
 
 Test(build, envelope)
