@@ -1,7 +1,10 @@
 # Persistent chat server for SIP networks - top-level Makefile.
 #
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
-#   make test   set up, build, and run every test (unit tests, then end-to-end tests)
+#   make test   set up, build, and run every test (unit tests, then end-to-end tests,
+#               and a short fuzzing run)
+#   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
+#               (tests/fuzz, docs/RELIABILITY.md)
 #   make build  set up and build everything
 #   make format clang-format (.clang-format) every tracked .c/.h file in place
 #   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
@@ -15,7 +18,7 @@ KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
 .PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli lint format \
-	format-check clean
+	format-check clean fuzz fuzz-short
 
 all: build
 
@@ -78,7 +81,17 @@ cli: admin
 	@$(MAKE) -s -C tests/cli run SANITIZE=$(SANITIZE)
 	@bash tests/cli/run.sh
 
-test: unit e2e sipe web cli
+# libFuzzer harnesses of the XCCOS parser, the frame decoder and the web request parser
+# (tests/fuzz, docs/RELIABILITY.md).  make fuzz runs each FUZZ_SECONDS (default 600);
+# new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts.  make test runs
+# each FUZZ_SHORT_SECONDS (default 20) and fails on any crash, leak or UB report.
+fuzz: setup
+	@$(MAKE) -s -C tests/fuzz run
+
+fuzz-short: setup
+	@$(MAKE) -s -C tests/fuzz short
+
+test: unit e2e sipe web cli fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.
@@ -136,4 +149,5 @@ clean:
 	-$(MAKE) -s -C tests/cli clean
 	-$(MAKE) -s -C tests/e2e clean
 	-$(MAKE) -s -C tests/sipe clean
+	-$(MAKE) -s -C tests/fuzz clean
 	-$(MAKE) -s -C $(MODDIR) clean PCHAT_COMMON=$(TOP)/common

@@ -16,7 +16,9 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           pidgin-sipe libpurple-dev
           libjansson-dev            # JSON for the admin CLI and the web API
           chromium chromium-driver  # the web page's browser test (tests/web)
-          jq curl)                  # the browser test drives ChromeDriver's HTTP API
+          jq curl                   # the browser test drives ChromeDriver's HTTP API
+          clang-14                  # the libFuzzer harnesses (tests/fuzz), and
+          libclang-rt-14-dev)       # libFuzzer's runtime, which clang-14 only recommends
 
 missing=()
 for p in "${packages[@]}"; do
