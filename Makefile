@@ -118,7 +118,8 @@ lint: build format-check
 	@bash scripts/check-layers.sh --self-test
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
-	  -I common -I admin kamailio-module backend client common admin bench tests/unit tests/e2e tests/sipe
+	  -I common -I admin kamailio-module backend client common admin bench tests/unit tests/e2e \
+	  tests/sipe tests/fuzz
 	@rm -rf $(TIDY_DB) && mkdir -p $(TIDY_DB)
 	@cd $(TIDY_DB) && bear -- $(MAKE) -B -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common >/dev/null
 	@cd $(TIDY_DB) && for d in common admin backend client bench tests/unit tests/e2e tests/sipe; do \

@@ -34,11 +34,11 @@ static void check_open(const struct pchat_frame *f)
 {
 	const char *fields[PCHAT_OPEN_NFIELDS];
 	char *copy = malloc(f->payload_len ? f->payload_len : 1);
-	int i;
 
 	require(copy != NULL, "out of memory");
 	memcpy(copy, f->payload, f->payload_len);
 	if(pchat_open_split(copy, f->payload_len, fields) == 0) {
+		int i;
 		for(i = 0; i < PCHAT_OPEN_NFIELDS; i++) {
 			size_t off = (size_t)(fields[i] - copy);
 			require(off < f->payload_len, "field %d starts outside the payload", i);
