@@ -2,8 +2,9 @@
  * cmd_post.c - grpchat: a post to a room.
  *
  * A post is checked when it is accepted (the INFO is refused with 403 and a
- * reason otherwise), stored first, and sent to everyone present in the room, the
- * poster's own sessions included, only after its COMMIT.  The author is the
+ * reason otherwise), stored first, then answered (the 200 means stored) and sent to
+ * everyone present in the room, the poster's own sessions included, only after its
+ * COMMIT.  The author is the
  * session's authenticated identity and the timestamp the server's clock, never
  * what the client wrote.  Posts do not hold their session's queue (cmdq.h), and
  * an accepted post is stored even if its session closes meanwhile.
@@ -25,6 +26,12 @@ static void on_post_stored(struct db_job *job)
 	const char *author = job->u.post.author;
 	uint64_t id = job->u.post.msg_id;
 
+	if(job->status == DB_OK) {
+		/* The 200 first (the INFO is answered before its echo), once stored. */
+		cmd_verdict(c, PCHAT_F_ACCEPT, NULL);
+	} else {
+		cmd_verdict(c, PCHAT_F_REJECT, "500 Not Stored");
+	}
 	if(job->status == DB_OK) {
 		struct xccos_chat m = {c->room->uri, author, c->u.post.ts, id, job->u.post.body,
 				job->u.post.body_len};
@@ -83,8 +90,9 @@ static enum run_result run_grpchat(struct cmd *c)
 		c->room = room_find(c->uri); /* accepted while its join was pending */
 	why = post_refusal(c->room, c->sess, 0);
 	if(why) {
-		/* Accepted already (its join was pending, or the rights changed since). */
-		log_warn(SESS_FMT ": post to %s dropped: %s", SESS_ARGS(c->sess), c->uri, why + 4);
+		/* Queued behind its join, or the rights changed since: refused now. */
+		log_info(SESS_FMT ": post to %s refused: %s", SESS_ARGS(c->sess), c->uri, why + 4);
+		cmd_verdict(c, PCHAT_F_REJECT, why);
 		return RUN_DONE;
 	}
 	store_post(c);

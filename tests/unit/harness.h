@@ -49,6 +49,11 @@ void open_session_ua(uint64_t sid, const char *user, const char *ua);
 void open_session(uint64_t sid, const char *user);
 /* Sends an XCCOS frame; returns the first frame answering its token. */
 const struct sent_frame *xccos(uint64_t sid, const char *body);
+/* Sends a post that passes the checks at acceptance: it is not answered before its
+ * commit (asserted); returns its token for verdict(). */
+uint32_t posted(uint64_t sid, const char *body);
+/* The ACCEPT, BUSY or REJECT answering token so far, or NULL. */
+const struct sent_frame *verdict(uint32_t token);
 void accepted(uint64_t sid, const char *body);
 /* The SEND frames to sid so far (at most max, via out); returns their count. */
 size_t sends_to(uint64_t sid, const struct sent_frame **out, size_t max);
