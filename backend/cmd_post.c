@@ -26,12 +26,12 @@ static void on_post_stored(struct db_job *job)
 	const char *author = job->u.post.author;
 	uint64_t id = job->u.post.msg_id;
 
-	if(job->status == DB_OK) {
-		/* The 200 first (the INFO is answered before its echo), once stored. */
+	if(job->status == DB_OK) /* the 200 first: the INFO is answered before its echo */
 		cmd_verdict(c, PCHAT_F_ACCEPT, NULL);
-	} else {
+	else if(job->status == DB_UNAVAILABLE) /* 503 + Retry-After: try again later */
+		cmd_verdict(c, PCHAT_F_BUSY, NULL);
+	else
 		cmd_verdict(c, PCHAT_F_REJECT, "500 Not Stored");
-	}
 	if(job->status == DB_OK) {
 		struct xccos_chat m = {c->room->uri, author, c->u.post.ts, id, job->u.post.body,
 				job->u.post.body_len};
@@ -45,7 +45,9 @@ static void on_post_stored(struct db_job *job)
 		log_debug("%s: message %" PRIu64 " by %s stored and sent", c->room->uri, id,
 				author);
 	} else {
-		log_error("%s: post by %s could not be stored and is lost", c->room->uri, author);
+		log_warn("%s: post by %s not stored (%s): refused", c->room->uri, author,
+				job->status == DB_UNAVAILABLE ? "database unavailable"
+							      : "database error");
 	}
 	cmdq_finish(c);
 }
@@ -55,13 +57,17 @@ static void store_post(struct cmd *c)
 {
 	struct timespec now;
 	char *text = c->req.text;
+	struct db_job *job;
 
 	clock_now_ms(&now);
 	format_ts(c->u.post.ts, now.tv_sec, (unsigned)(now.tv_nsec / 1000000));
 	c->req.text = NULL;
 	/* never the client's author attribute */
-	db_submit(db_insert_msg(c->room->id, c->sess->user, text, c->req.text_len, &now,
-			on_post_stored, c));
+	job = db_insert_msg(
+			c->room->id, c->sess->user, text, c->req.text_len, &now, on_post_stored, c);
+	/* Answered (503) before the module gives up on it, and never stored after. */
+	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+	db_submit(job);
 }
 
 /* Why the session may not post to r now, or NULL (the SIP status line of the

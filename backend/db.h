@@ -63,8 +63,11 @@ enum db_conf_key {
 
 enum db_status {
 	DB_OK = 0,
-	DB_NOT_FOUND, /* DB_LOAD_ROOM: no such room */
-	DB_FAILED,    /* permanent SQL error (logged) */
+	DB_NOT_FOUND,	/* DB_LOAD_ROOM: no such room */
+	DB_FAILED,	/* permanent SQL error (logged) */
+	DB_UNAVAILABLE, /* the database could not be reached before the job's deadline:
+			 * not started (or its commit was cut off by a lost connection, when
+			 * the outcome is unknown) */
 };
 
 struct db_room {
@@ -122,6 +125,9 @@ struct db_job {
 	enum db_status status;
 	db_done_fn done;
 	void *arg; /* the submitter's */
+	/* mono_ms() after which the job is not started any more (DB_UNAVAILABLE); 0: none.
+	 * A job already running when it passes completes (its callback says how). */
+	uint64_t deadline_ms;
 	union {
 		struct { /* LOAD_ROOM */
 			char *domain, *chan_id;

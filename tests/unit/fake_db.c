@@ -47,6 +47,7 @@ static size_t nreads;
 static size_t nread_writes;
 static size_t nprefs;
 static int fail_next;
+static int late; /* fake_db_run_late */
 
 struct fake_sroom {
 	uint64_t sid, room_id;
@@ -469,6 +470,13 @@ void fake_db_add_session_room(uint64_t sid, uint64_t room_id, const char *user)
 	srooms[nsrooms++].user = xstrdup(user);
 }
 
+void fake_db_run_late(void)
+{
+	late = 1;
+	fake_db_run_all();
+	late = 0;
+}
+
 void fake_db_fail_next(void)
 {
 	fail_next = 1;
@@ -489,9 +497,9 @@ void fake_db_run_all(void)
 		struct db_job *job = list_entry(first, struct db_job, link);
 		list_del(&job->link);
 		queued--;
-		if(fail_next) {
+		if(fail_next || (late && job->deadline_ms)) {
+			job->status = fail_next ? DB_FAILED : DB_UNAVAILABLE;
 			fail_next = 0;
-			job->status = DB_FAILED;
 			if(job->done)
 				job->done(job);
 			db_job_free(job);

@@ -829,3 +829,23 @@ Test(link, a_post_answers_once_stored_or_refused)
 	cr_assert_str_eq(verdict(failed)->payload, "500 Not Stored");
 	cr_assert_eq(cmdq_pending(), 0);
 }
+
+/* A post the database could not take before its deadline is answered BUSY (503 +
+ * Retry-After) and never stored; other commands are not affected. */
+Test(link, a_post_past_its_deadline_is_busy_and_never_stored)
+{
+	uint32_t token;
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	token = posted(1, POST(LOBBY, "too late"));
+	fake_db_run_late();
+	cr_assert_eq(verdict(token)->type, PCHAT_F_BUSY);
+	cr_assert_eq(fake_db_messages(), 0);
+	cr_assert_eq(count_sends(1), 0, "nothing delivered");
+	cr_assert_eq(cmdq_pending(), 0);
+	token = posted(1, POST(LOBBY, "again"));
+	fake_db_run_all();
+	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
+	cr_assert_eq(fake_db_messages(), 1);
+}
