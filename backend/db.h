@@ -138,7 +138,9 @@ struct db_job {
 			char *author, *body;
 			size_t body_len;
 			struct timespec posted_at; /* the server clock, whole ms, UTC */
+			char *client_ref; /* the client's "<endpoint>|<envid>"; NULL: none */
 			uint64_t msg_id;
+			int duplicate; /* sent again: msg_id is the post stored before */
 		} post;
 		struct { /* HISTORY */
 			uint64_t room_id;
@@ -196,9 +198,12 @@ struct db_job {
 /* ---- constructors, one per kind (the job is then handed to db_submit) ---- */
 
 struct db_job *db_load_room(const char *domain, const char *chan_id, db_done_fn done, void *arg);
-/* Takes body (allocated, body_len bytes). */
+/* Takes body (allocated, body_len bytes).  client_ref (may be NULL): the same post
+ * sent again (same reference, author, room and text within a day) is not stored
+ * twice: u.post.duplicate, and msg_id is the first one's. */
 struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, size_t body_len,
-		const struct timespec *posted_at, db_done_fn done, void *arg);
+		const struct timespec *posted_at, const char *client_ref, db_done_fn done,
+		void *arg);
 struct db_job *db_history(
 		uint64_t room_id, unsigned limit, uint64_t before_id, db_done_fn done, void *arg);
 struct db_job *db_search(const char *criteria, unsigned limit, db_done_fn done, void *arg);

@@ -667,6 +667,46 @@ restore:
 		free(texts[i]);
 }
 
+/* Durable 200 when pchatd stalls past the module's backend_timeout: the module
+ * answers 503, and pchatd, running again, may store the post meanwhile; the client
+ * sends the same envelope again (same envid) and gets 200, and the post is stored
+ * once. */
+static void case_stalled_backend(actor *alice)
+{
+	const char *T = "stalled_backend_resent_post_stored_once";
+	char *text = text_with("stalled"), why[512];
+	char *items = xv_item_grpchat(LOBBY_URI, alice->uri, NULL, text);
+	int st, again = 0, n = -1, retry = -1;
+
+	if(join(alice, LOBBY_URI, why, sizeof why) != NULL) {
+		fail(T, "join: %s", why);
+		goto out;
+	}
+	run_control("backend-pause");
+	st = send_items(alice, items, &retry);
+	run_control("backend-resume");
+	if(st != 503 || retry <= 0) {
+		fail(T, "post to a stalled backend got SIP %d (Retry-After %d), want 503", st,
+				retry);
+		goto out;
+	}
+	usleep(500 * 1000); /* pchatd, running again, takes the first one */
+	for(int i = 0; i < 5 && (again = pc_resend_xccos(alice->c, items, SIP_WAIT, NULL)) == 503;
+			i++)
+		sleep(1);
+	usleep(500 * 1000);
+	n = db_count_messages(text, why, sizeof why);
+	if(again != 200 || n != 1)
+		fail(T, "the same envelope sent again got SIP %d; stored %d time(s), want 200 and once",
+				again, n);
+	else
+		pass(T);
+out:
+	run_control("backend-resume");
+	free(items);
+	free(text);
+}
+
 /* Roster notices stop above the participant-update limit (pchatd restarted with
  * --participant-update-limit 1, which applies as server_config has no
  * ParticipantUpdateLimit row meanwhile): bob joining a room alice is in makes two
@@ -1451,6 +1491,7 @@ int main(int argc, char **argv)
 
 	case_several_endpoints(ctx, &alice);
 	case_overload(&alice);
+	case_stalled_backend(&alice);
 	case_participant_limit(&alice, &bob);
 
 	if(backend_stopped)

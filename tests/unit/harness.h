@@ -14,8 +14,9 @@
 #define LOBBY "ma-chan://example.com/" LOBBY_ID
 #define CLOSED "ma-chan://example.com/c1"
 #define SECRET "ma-chan://example.com/s1"
-#define ENV(items) \
-	"<xccos ver=\"1\" envid=\"900\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
+#define ENV_ID(envid, items) \
+	"<xccos ver=\"1\" envid=\"" envid "\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
+#define ENV(items) ENV_ID("900", items)
 #define JOIN(id)                                                                                          \
 	ENV("<cmd id=\"cmd:join\" seqid=\"1\"><data><chanid key=\"0\" domain=\"example.com\" value=\"" id \
 	    "\"/></data></cmd>")

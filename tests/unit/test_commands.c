@@ -716,8 +716,15 @@ Test(link, bccontext_default_count_and_paging_backwards)
 	int i;
 	open_session(1, "sip:alice@example.com");
 	join_lobby(1);
-	for(i = 0; i < 35; i++)
-		posted(1, POST(LOBBY, "m"));
+	for(i = 0; i < 35; i++) { /* distinct posts: each envelope its own envid */
+		char env[512];
+		snprintf(env, sizeof(env),
+				"<xccos ver=\"1\" envid=\"%d\" xmlns=\"urn:parlano:xml:ns:xccos\">"
+				"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY
+				"\"><chat>m</chat></grpchat></xccos>",
+				1000 + i);
+		posted(1, env);
+	}
 	posted(1, POST(LOBBY, "last"));
 	fake_db_run_all();
 	fake_sent_clear();
@@ -848,4 +855,29 @@ Test(link, a_post_past_its_deadline_is_busy_and_never_stored)
 	fake_db_run_all();
 	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
 	cr_assert_eq(fake_db_messages(), 1);
+}
+
+/* A post sent again (same endpoint and envid: after a 503 or a lost 200) is answered
+ * 200 again and stored and delivered once; another envid is another post. */
+Test(link, a_post_sent_again_is_stored_once)
+{
+	uint32_t first, again, other;
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	first = posted(1, POST(LOBBY, "once"));
+	fake_db_run_all();
+	again = posted(1, POST(LOBBY, "once")); /* POST() always has envid 900 */
+	fake_db_run_all();
+	cr_assert_eq(verdict(first)->type, PCHAT_F_ACCEPT);
+	cr_assert_eq(verdict(again)->type, PCHAT_F_ACCEPT, "answered 200 again");
+	cr_assert_eq(fake_db_messages(), 1, "stored once");
+	cr_assert_eq(count_sends(1), 1, "delivered once");
+	other = posted(1,
+			ENV_ID("901",
+					"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY
+					"\"><chat>once</chat></grpchat>"));
+	fake_db_run_all();
+	cr_assert_eq(verdict(other)->type, PCHAT_F_ACCEPT);
+	cr_assert_eq(fake_db_messages(), 2, "another envelope is another post");
 }
