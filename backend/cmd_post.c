@@ -2,8 +2,9 @@
  * cmd_post.c - grpchat: a post to a room.
  *
  * A post is checked when it is accepted (the INFO is refused with 403 and a
- * reason otherwise), stored first, and sent to everyone present in the room, the
- * poster's own sessions included, only after its COMMIT.  The author is the
+ * reason otherwise), stored first, then answered (the 200 means stored) and sent to
+ * everyone present in the room, the poster's own sessions included, only after its
+ * COMMIT.  The author is the
  * session's authenticated identity and the timestamp the server's clock, never
  * what the client wrote.  Posts do not hold their session's queue (cmdq.h), and
  * an accepted post is stored even if its session closes meanwhile.
@@ -18,6 +19,23 @@
 #include "util.h"
 
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sends the stored post to everyone present, the poster's own sessions included:
+ * sipe shows a user's own line only when the server echoes it. */
+static void deliver(struct cmd *c, const struct db_job *job)
+{
+	struct xccos_chat m = {c->room->uri, job->u.post.author, c->u.post.ts, job->u.post.msg_id,
+			job->u.post.body, job->u.post.body_len};
+	struct sbuf sb = SBUF_INIT;
+
+	xccos_build_grpchat(&sb, &m);
+	room_broadcast(c->room, sb.buf, sb.len, NULL);
+	room_note_delivery(c->room, job->u.post.msg_id);
+	sbuf_free(&sb);
+}
 
 static void on_post_stored(struct db_job *job)
 {
@@ -26,21 +44,42 @@ static void on_post_stored(struct db_job *job)
 	uint64_t id = job->u.post.msg_id;
 
 	if(job->status == DB_OK) {
-		struct xccos_chat m = {c->room->uri, author, c->u.post.ts, id, job->u.post.body,
-				job->u.post.body_len};
-		struct sbuf sb = SBUF_INIT;
-		xccos_build_grpchat(&sb, &m);
-		/* Everyone present, the poster's own sessions included: sipe shows a
-		 * user's own line only when the server echoes it. */
-		room_broadcast(c->room, sb.buf, sb.len, NULL);
-		room_note_delivery(c->room, id);
-		sbuf_free(&sb);
-		log_debug("%s: message %" PRIu64 " by %s stored and sent", c->room->uri, id,
-				author);
+		/* The 200 first: the INFO is answered before its echo. */
+		cmd_verdict(c, PCHAT_F_ACCEPT, NULL);
+		if(job->u.post.duplicate) /* sent again after a 503 or a lost 200 */
+			log_info("%s: message %" PRIu64 " by %s sent again: stored once",
+					c->room->uri, id, author);
+		else
+			deliver(c, job);
+	} else if(job->status == DB_UNAVAILABLE) {
+		cmd_verdict(c, PCHAT_F_BUSY, NULL); /* 503 + Retry-After: try again later */
+		log_warn("%s: post by %s refused: database unavailable", c->room->uri, author);
 	} else {
-		log_error("%s: post by %s could not be stored and is lost", c->room->uri, author);
+		cmd_verdict(c, PCHAT_F_REJECT, "500 Not Stored");
+		log_warn("%s: post by %s refused: database error", c->room->uri, author);
 	}
 	cmdq_finish(c);
+}
+
+/* The client's reference of a post, "<endpoint id>|<envid>" (the module's session id
+ * for a client without an endpoint id), by which a post sent again is recognised;
+ * NULL if too long for the column (migration 006). */
+static char *client_ref(const struct cmd *c)
+{
+	char sid[24], *ref;
+	const char *ep = c->sess->epid;
+	size_t n;
+
+	if(ep == NULL || ep[0] == '\0') {
+		snprintf(sid, sizeof(sid), "s%" PRIu64, c->sess->sid);
+		ep = sid;
+	}
+	n = strlen(ep) + 1 + strlen(c->req.envid) + 1;
+	if(n > 192)
+		return NULL;
+	ref = xmalloc(n);
+	snprintf(ref, n, "%s|%s", ep, c->req.envid);
+	return ref;
 }
 
 /* Hands the post to the database; it is sent to the room after the commit. */
@@ -48,13 +87,19 @@ static void store_post(struct cmd *c)
 {
 	struct timespec now;
 	char *text = c->req.text;
+	struct db_job *job;
+	char *ref = client_ref(c);
 
 	clock_now_ms(&now);
 	format_ts(c->u.post.ts, now.tv_sec, (unsigned)(now.tv_nsec / 1000000));
 	c->req.text = NULL;
 	/* never the client's author attribute */
-	db_submit(db_insert_msg(c->room->id, c->sess->user, text, c->req.text_len, &now,
-			on_post_stored, c));
+	job = db_insert_msg(c->room->id, c->sess->user, text, c->req.text_len, &now, ref,
+			on_post_stored, c);
+	free(ref);
+	/* Answered (503) before the module gives up on it, and never stored after. */
+	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+	db_submit(job);
 }
 
 /* Why the session may not post to r now, or NULL (the SIP status line of the
@@ -83,8 +128,9 @@ static enum run_result run_grpchat(struct cmd *c)
 		c->room = room_find(c->uri); /* accepted while its join was pending */
 	why = post_refusal(c->room, c->sess, 0);
 	if(why) {
-		/* Accepted already (its join was pending, or the rights changed since). */
-		log_warn(SESS_FMT ": post to %s dropped: %s", SESS_ARGS(c->sess), c->uri, why + 4);
+		/* Queued behind its join, or the rights changed since: refused now. */
+		log_info(SESS_FMT ": post to %s refused: %s", SESS_ARGS(c->sess), c->uri, why + 4);
+		cmd_verdict(c, PCHAT_F_REJECT, why);
 		return RUN_DONE;
 	}
 	store_post(c);

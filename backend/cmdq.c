@@ -158,10 +158,12 @@ static char *item_uri(const struct xccos_req *req)
 	return NULL;
 }
 
-int cmdq_accept(struct session *s, const char *payload, size_t len, char *reject, size_t rejectlen)
+enum cmdq_accept_result cmdq_accept(struct session *s, uint32_t token, const char *payload,
+		size_t len, char *reject, size_t rejectlen)
 {
 	struct cmd *c = cmd_new(s, NULL);
 	const char *refusal = NULL;
+	int deferred;
 	char why[256];
 
 	if(xccos_parse(payload, len, cfg.xml_max_bytes, &c->req, why, sizeof(why)) < 0) {
@@ -182,13 +184,20 @@ int cmdq_accept(struct session *s, const char *payload, size_t len, char *reject
 	if(refusal) {
 		snprintf(reject, rejectlen, "%s", refusal);
 		cmd_free(c);
-		return -1;
+		return CMDQ_REJECTED;
 	}
+	c->token = token;
+	deferred = c->def->is_post;
 	list_add_tail(&s->queue, &c->link);
-	return 0;
+	return deferred ? CMDQ_DEFERRED : CMDQ_ACCEPTED;
 }
 
 /* ---- replies ---- */
+
+void cmd_verdict(struct cmd *c, uint8_t type, const char *text)
+{
+	session_verdict(c->sess, type, c->token, text);
+}
 
 const char *cmd_name(const struct cmd *c)
 {

@@ -27,6 +27,7 @@
 #define PCHAT_CMDQ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "list.h"
 #include "util.h"
@@ -65,7 +66,8 @@ struct cmd_def {
 	int (*enters)(const struct cmd *c, const char *uri);
 	/* Optional.  Frees what run() left in c->u. */
 	void (*cleanup)(struct cmd *c);
-	/* Posts: run at once behind other posts, stored even if the session closes. */
+	/* Posts: run at once behind other posts, stored even if the session closes,
+	 * and answered (ACCEPT, REJECT) only once stored (or refused): cmd_verdict(). */
 	int is_post;
 	/* Non-NULL: log the envelope when accepted, with this label (shapes to learn). */
 	const char *log_as;
@@ -74,6 +76,7 @@ struct cmd_def {
 struct cmd {
 	struct list link;     /* session.queue */
 	struct session *sess; /* a reference is held */
+	uint32_t token;	      /* its XCCOS frame's, for a verdict sent later (posts) */
 	const struct cmd_def *def;
 	enum cmd_state state;
 	struct xccos_req req;
@@ -110,12 +113,18 @@ struct cmd_table {
 
 void cmdq_init(const struct cmd_table *table);
 
+enum cmdq_accept_result {
+	CMDQ_REJECTED = -1, /* REJECT with the SIP status line in reject */
+	CMDQ_ACCEPTED = 0,  /* queued: answer ACCEPT now, then call cmdq_pump */
+	CMDQ_DEFERRED = 1,  /* a post, queued: it answers itself once stored (cmdq_pump) */
+};
+
 /*
- * Takes the body of one XCCOS frame for session s.  Returns 0 when the item was
- * queued (answer ACCEPT, then call cmdq_pump), or -1 with the SIP status line to
- * REJECT with in reject ("403 Forbidden" for a post the session may not make).
+ * Takes the body of one XCCOS frame (token) for session s.  A post is answered
+ * only once its transaction has committed: the 200 a client gets means stored.
  */
-int cmdq_accept(struct session *s, const char *payload, size_t len, char *reject, size_t rejectlen);
+enum cmdq_accept_result cmdq_accept(struct session *s, uint32_t token, const char *payload,
+		size_t len, char *reject, size_t rejectlen);
 /* Runs s's queued commands, in order, as far as they can go now. */
 void cmdq_pump(struct session *s);
 /* A new session (OPEN): before its first command, put it back quietly into the
@@ -135,6 +144,10 @@ int cmdq_enters(const struct session *s, const char *uri);
 
 /* Ends a command that waited (RUN_WAIT or RUN_POSTED) and lets its session go on. */
 void cmdq_finish(struct cmd *c);
+/* A deferred answer to the command's frame (posts): type is PCHAT_F_ACCEPT,
+ * PCHAT_F_BUSY or PCHAT_F_REJECT with the SIP status line in text.  Nothing is sent
+ * if the session is gone (the module then answers the INFO itself). */
+void cmd_verdict(struct cmd *c, uint8_t type, const char *text);
 /* The command's name without "cmd:", for rpl ids. */
 const char *cmd_name(const struct cmd *c);
 /* Sends sb (then freed) to the command's session. */

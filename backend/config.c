@@ -28,6 +28,7 @@ void config_defaults(struct config *c)
 	c->default_chat_history = 30;
 	c->search_limit = 999;
 	c->shutdown_timeout = 10;
+	c->post_timeout_ms = 2000;
 	c->log_level = LL_INFO;
 	c->web_root = PCHAT_WEB_ROOT;
 }
@@ -54,6 +55,8 @@ static void usage(FILE *out)
 	      "                           ntc:join/bjoin/part, and join replies list at\n"
 	      "                           most N users (75)\n"
 	      "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
+	      "  --post-timeout-ms MS     a post not stored within MS is refused with 503 and\n"
+	      "                           never stored (2000; below the module's backend_timeout)\n"
 	      "  --log-level LEVEL        error, warn, info or debug (info)\n"
 	      "  --http ADDR:PORT         serve the room management web page and its JSON\n"
 	      "                           API there (default: off), e.g. 127.0.0.1:8080\n"
@@ -77,6 +80,7 @@ enum {
 	OPT_BCCONTEXT_MAX,
 	OPT_PARTICIPANT_LIMIT,
 	OPT_SHUTDOWN_TIMEOUT,
+	OPT_POST_TIMEOUT,
 	OPT_LOG_LEVEL,
 	OPT_HTTP,
 	OPT_WEB_ROOT,
@@ -98,6 +102,7 @@ static const struct option long_options[] = {
 		{"bccontext-max", required_argument, NULL, OPT_BCCONTEXT_MAX},
 		{"participant-update-limit", required_argument, NULL, OPT_PARTICIPANT_LIMIT},
 		{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
+		{"post-timeout-ms", required_argument, NULL, OPT_POST_TIMEOUT},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"http", required_argument, NULL, OPT_HTTP},
 		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
@@ -173,6 +178,9 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 					&c->participant_update_limit, err);
 		case OPT_SHUTDOWN_TIMEOUT:
 			return number("shutdown-timeout", arg, 0, 3600, &c->shutdown_timeout, err);
+		case OPT_POST_TIMEOUT:
+			return number("post-timeout-ms", arg, 100, 600000, &c->post_timeout_ms,
+					err);
 		case OPT_HTTP: return http_address(arg, &c->http_addr, err);
 		case OPT_WEB_ROOT: return nonempty("web-root", arg, &c->web_root, err);
 		case OPT_LOG_LEVEL:

@@ -27,8 +27,11 @@ struct config {
 	unsigned default_chat_history; /* bccontext/bjoin count when none is asked (30) */
 	unsigned search_limit;	       /* most rooms one chansrch returns (999) */
 	unsigned shutdown_timeout;     /* seconds to flush the DB queue on SIGTERM */
-	const char *http_addr;	       /* --http ADDR:PORT (web service); NULL: off */
-	const char *web_root;	       /* --web-root DIR: the room management page */
+	/* ms a post may wait for the database before it is refused (503), never stored
+	 * afterwards; below the module's backend_timeout, so pchatd answers first */
+	unsigned post_timeout_ms;
+	const char *http_addr; /* --http ADDR:PORT (web service); NULL: off */
+	const char *web_root;  /* --web-root DIR: the room management page */
 	enum log_level log_level;
 };
 

@@ -13,6 +13,12 @@
  * once asked to stop, the worker still runs the jobs submitted before (read
  * positions stored as sessions close, for one), but with the database unreachable
  * each fails at once.
+ *
+ * Deadlines (posts): a job whose deadline has passed when the worker takes it is
+ * not started (DB_UNAVAILABLE), whatever the database's state: its client has been
+ * answered 503 by then, so storing it later would store what was refused.  A batch
+ * that cannot reach the database gives up at its first job's deadline, so a post
+ * is answered within a bound even while MariaDB is down.
  */
 #include "db.h"
 #include "config.h"
@@ -27,7 +33,7 @@ static const struct config *conf;
 static struct dbsql worker_db; /* worker thread only */
 
 #define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MAX_MS 1000 /* a down database is noticed back within a second */
 
 static struct db_job *job_of(struct list *link)
 {
@@ -79,19 +85,87 @@ static void take_batch(struct list *todo, struct list *batch)
 	}
 }
 
-/* Sleeps for the next backoff step unless asked to stop; returns 0 if stopping. */
-static int backoff(unsigned *ms)
+/* The earliest deadline of a batch (0: none); jobs are in submission order, but
+ * only some kinds have deadlines. */
+static uint64_t batch_deadline(struct db_job **batch, size_t n)
 {
+	uint64_t first = 0;
+	size_t i;
+	for(i = 0; i < n; i++) {
+		uint64_t d = batch[i]->deadline_ms;
+		if(d && (first == 0 || d < first))
+			first = d;
+	}
+	return first;
+}
+
+/* Past the batch's deadline: gives up (DB_UNAVAILABLE) and returns 1. */
+static int give_up(struct db_job **batch, size_t n, uint64_t deadline)
+{
+	size_t i;
+	if(deadline == 0 || mono_ms() < deadline)
+		return 0;
+	log_warn("db: database unreachable past the deadline of %zu job(s) (%s): refused", n,
+			db_job_name(batch[0]));
+	for(i = 0; i < n; i++)
+		batch[i]->status = DB_UNAVAILABLE;
+	return 1;
+}
+
+/* workq_sweep(): a queued job past its deadline is refused now. */
+static int overdue(struct list *link, void *now)
+{
+	struct db_job *job = job_of(link);
+	if(job->deadline_ms == 0 || job->deadline_ms > *(uint64_t *)now)
+		return 0;
+	job->status = DB_UNAVAILABLE;
+	return 1;
+}
+
+/* While a batch waits for the database, the queued jobs whose deadline passes are
+ * refused (their clients get 503 in time), however long the batch waits. */
+static void refuse_overdue(void)
+{
+	uint64_t now = mono_ms();
+	size_t n = workq_sweep(&q, overdue, &now);
+	if(n > 0)
+		log_warn("db: database unreachable: %zu queued job(s) past their deadline refused",
+				n);
+}
+
+/* How often queued jobs are checked for passed deadlines while the worker waits. */
+#define SWEEP_MS 200
+
+/* Sleeps for the next backoff step, but no later than the deadline (0: none), in
+ * slices between which overdue queued jobs are refused, unless asked to stop;
+ * returns 0 if stopping. */
+static int backoff_until(unsigned *ms, uint64_t deadline)
+{
+	uint64_t until;
+
 	*ms = *ms ? *ms * 2 : BACKOFF_FIRST_MS;
 	if(*ms > BACKOFF_MAX_MS)
 		*ms = BACKOFF_MAX_MS;
-	return workq_sleep(&q, *ms);
+	until = mono_ms() + *ms;
+	if(deadline && deadline < until)
+		until = deadline;
+	for(;;) {
+		uint64_t now;
+		refuse_overdue();
+		now = mono_ms();
+		if(now >= until)
+			return 1;
+		if(!workq_sleep(&q, (unsigned)(until - now < SWEEP_MS ? until - now : SWEEP_MS)))
+			return 0;
+	}
 }
 
 /* Runs a batch until it is done, reconnecting as often as it takes (but not
- * at all once asked to stop: what is left then fails at once). */
+ * at all once asked to stop: what is left then fails at once), or until its
+ * deadline passes. */
 static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 {
+	uint64_t deadline = batch_deadline(batch, n);
 	unsigned wait_ms = 0;
 	size_t i;
 
@@ -100,7 +174,9 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 		if(d->my == NULL && workq_stopping(&q))
 			break;
 		if(d->my == NULL && dbsql_connect(d, conf) < 0) {
-			if(!backoff(&wait_ms))
+			if(give_up(batch, n, deadline))
+				return;
+			if(!backoff_until(&wait_ms, deadline))
 				break;
 			continue;
 		}
@@ -116,7 +192,9 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 			if(batch[i]->type != DB_INSERT_MSG)
 				db_job_clear_results(batch[i]);
 		}
-		if(!backoff(&wait_ms))
+		if(give_up(batch, n, deadline))
+			return;
+		if(!backoff_until(&wait_ms, deadline))
 			break;
 	}
 	for(i = 0; i < n; i++) /* stopped before the batch could run */
@@ -127,13 +205,19 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 static void run(struct workq *wq, struct list *jobs)
 {
 	struct db_job *batch[DB_BATCH_MAX];
+	uint64_t now = mono_ms();
 	struct list *pos;
 	size_t n = 0;
 	(void)wq;
 
-	list_for_each(pos, jobs)
-		batch[n++] = job_of(pos);
-	if(n > 0) /* always (workq hands over one job at least); the analyzer cannot tell */
+	list_for_each(pos, jobs) {
+		struct db_job *job = job_of(pos);
+		if(job->deadline_ms && job->deadline_ms <= now)
+			job->status = DB_UNAVAILABLE; /* late: refused already, never started */
+		else
+			batch[n++] = job;
+	}
+	if(n > 0)
 		run_batch(&worker_db, batch, n);
 }
 
@@ -146,7 +230,7 @@ static void thread_start(struct workq *wq)
 
 	mysql_thread_init();
 	dbsql_init(&worker_db);
-	while(dbsql_connect(&worker_db, conf) < 0 && backoff(&wait_ms))
+	while(dbsql_connect(&worker_db, conf) < 0 && backoff_until(&wait_ms, 0))
 		;
 }
 

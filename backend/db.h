@@ -63,8 +63,11 @@ enum db_conf_key {
 
 enum db_status {
 	DB_OK = 0,
-	DB_NOT_FOUND, /* DB_LOAD_ROOM: no such room */
-	DB_FAILED,    /* permanent SQL error (logged) */
+	DB_NOT_FOUND,	/* DB_LOAD_ROOM: no such room */
+	DB_FAILED,	/* permanent SQL error (logged) */
+	DB_UNAVAILABLE, /* the database could not be reached before the job's deadline:
+			 * not started (or its commit was cut off by a lost connection, when
+			 * the outcome is unknown) */
 };
 
 struct db_room {
@@ -122,6 +125,9 @@ struct db_job {
 	enum db_status status;
 	db_done_fn done;
 	void *arg; /* the submitter's */
+	/* mono_ms() after which the job is not started any more (DB_UNAVAILABLE); 0: none.
+	 * A job already running when it passes completes (its callback says how). */
+	uint64_t deadline_ms;
 	union {
 		struct { /* LOAD_ROOM */
 			char *domain, *chan_id;
@@ -132,7 +138,9 @@ struct db_job {
 			char *author, *body;
 			size_t body_len;
 			struct timespec posted_at; /* the server clock, whole ms, UTC */
+			char *client_ref; /* the client's "<endpoint>|<envid>"; NULL: none */
 			uint64_t msg_id;
+			int duplicate; /* sent again: msg_id is the post stored before */
 		} post;
 		struct { /* HISTORY */
 			uint64_t room_id;
@@ -190,9 +198,12 @@ struct db_job {
 /* ---- constructors, one per kind (the job is then handed to db_submit) ---- */
 
 struct db_job *db_load_room(const char *domain, const char *chan_id, db_done_fn done, void *arg);
-/* Takes body (allocated, body_len bytes). */
+/* Takes body (allocated, body_len bytes).  client_ref (may be NULL): the same post
+ * sent again (same reference, author, room and text within a day) is not stored
+ * twice: u.post.duplicate, and msg_id is the first one's. */
 struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, size_t body_len,
-		const struct timespec *posted_at, db_done_fn done, void *arg);
+		const struct timespec *posted_at, const char *client_ref, db_done_fn done,
+		void *arg);
 struct db_job *db_history(
 		uint64_t room_id, unsigned limit, uint64_t before_id, db_done_fn done, void *arg);
 struct db_job *db_search(const char *criteria, unsigned limit, db_done_fn done, void *arg);

@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- DB_INSERT_MSG: one post ---- */
+/* ---- DB_INSERT_MSG: one post, stored once however often it is sent ---- */
 
 struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, size_t body_len,
-		const struct timespec *posted_at, db_done_fn done, void *arg)
+		const struct timespec *posted_at, const char *client_ref, db_done_fn done,
+		void *arg)
 {
 	struct db_job *job = db_job_alloc(DB_INSERT_MSG, done, arg);
 	job->u.post.room_id = room_id;
@@ -19,31 +20,86 @@ struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, s
 	job->u.post.body = body;
 	job->u.post.body_len = body_len;
 	job->u.post.posted_at = *posted_at;
+	job->u.post.client_ref = client_ref ? xstrdup(client_ref) : NULL;
 	return job;
+}
+
+enum { POST_FIND, POST_INSERT }; /* its statements */
+
+/* How long a post sent again is recognised (migration 006). */
+#define RESEND_WINDOW_SEC (24 * 3600)
+
+struct found_row {
+	uint64_t id;
+	int found;
+};
+
+static void found_row(MYSQL_STMT *st, void *ctx)
+{
+	(void)st;
+	((struct found_row *)ctx)->found = 1;
+}
+
+/* The post stored before under the same reference, author, room and text, if any
+ * (the text too: a reference reused by another client must not swallow a post). */
+static enum dbsql_result find_sent(struct dbsql *d, struct db_job *job, struct found_row *f)
+{
+	struct timespec since = job->u.post.posted_at;
+	MYSQL_BIND res[1];
+	enum dbsql_result rc;
+
+	since.tv_sec -= RESEND_WINDOW_SEC;
+	rc = db_exec(d, job, POST_FIND, "ssubt", job->u.post.client_ref, job->u.post.author,
+			job->u.post.room_id, job->u.post.body, job->u.post.body_len, &since);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	db_bind_u64(&res[0], &f->id);
+	return db_fetch(d, job, POST_FIND, res, found_row, f);
 }
 
 static enum dbsql_result run_insert(struct dbsql *d, struct db_job *job)
 {
-	enum dbsql_result rc = db_exec(d, job, 0, "ustb", job->u.post.room_id, job->u.post.author,
-			&job->u.post.posted_at, job->u.post.body, job->u.post.body_len);
+	struct found_row f = {0, 0};
+	enum dbsql_result rc = DBSQL_OK;
+
+	job->u.post.duplicate = 0;
+	if(job->u.post.client_ref)
+		rc = find_sent(d, job, &f);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	if(f.found) {
+		job->u.post.msg_id = f.id;
+		job->u.post.duplicate = 1;
+		return DBSQL_OK;
+	}
+	rc = db_exec(d, job, POST_INSERT, "ustbs", job->u.post.room_id, job->u.post.author,
+			&job->u.post.posted_at, job->u.post.body, job->u.post.body_len,
+			job->u.post.client_ref);
 	if(DB_GO_ON(rc, job))
-		job->u.post.msg_id = mysql_stmt_insert_id(db_stmt(d, job, 0));
+		job->u.post.msg_id = mysql_stmt_insert_id(db_stmt(d, job, POST_INSERT));
 	return rc;
 }
 
 static void insert_clear(struct db_job *job)
 {
 	job->u.post.msg_id = 0;
+	job->u.post.duplicate = 0;
 }
 
 static void insert_free(struct db_job *job)
 {
 	free(job->u.post.author);
 	free(job->u.post.body);
+	free(job->u.post.client_ref);
 }
 
 const struct db_kind dbk_insert_msg = {"insert message",
-		{"INSERT INTO messages (room_id, author, posted_at, body) VALUES (?, ?, ?, ?)"},
+		{[POST_FIND] = "SELECT id FROM messages WHERE client_ref = ? AND author = ?"
+			       " AND room_id = ? AND body = ? AND posted_at > ?"
+			       " ORDER BY id DESC LIMIT 1",
+				[POST_INSERT] = "INSERT INTO messages"
+						" (room_id, author, posted_at, body, client_ref)"
+						" VALUES (?, ?, ?, ?, ?)"},
 		run_insert, insert_clear, insert_free, 1 /* posts pile up during a commit */};
 
 /* ---- DB_HISTORY: the newest messages of a room, or those before a msgid ---- */

@@ -43,7 +43,8 @@ struct db_job *db_job_alloc(enum db_job_type type, db_done_fn done, void *arg);
 
 /*
  * Binds the parameters fmt describes and executes the job's statement i:
- *   's'  const char * (NUL-terminated)     'b'  const char *, size_t (bytes)
+ *   's'  const char * (NUL-terminated; NULL binds SQL NULL)
+ *   'b'  const char *, size_t (bytes)
  *   'u'  uint64_t                          'i'  unsigned
  *   't'  const struct timespec * (DATETIME, whole milliseconds)
  * Returns DBSQL_OK (with job->status DB_FAILED after a permanent error) or

@@ -171,7 +171,7 @@ static void ts_to_time(const struct timespec *ts, MYSQL_TIME *t)
 
 /* ---- the binder ---- */
 
-#define PARAMS_MAX 4
+#define PARAMS_MAX 8
 
 MYSQL_STMT *db_stmt(struct dbsql *d, const struct db_job *job, unsigned i)
 {
@@ -200,8 +200,11 @@ enum dbsql_result db_exec(struct dbsql *d, struct db_job *job, unsigned idx, con
 			case 'b':
 				b->buffer_type = MYSQL_TYPE_STRING;
 				b->buffer = va_arg(ap, char *);
-				val[i].len = fmt[i] == 'b' ? (unsigned long)va_arg(ap, size_t)
-							   : (unsigned long)strlen(b->buffer);
+				if(b->buffer == NULL) /* 's' only: SQL NULL */
+					b->buffer_type = MYSQL_TYPE_NULL;
+				val[i].len = fmt[i] == 'b'  ? (unsigned long)va_arg(ap, size_t)
+						: b->buffer ? (unsigned long)strlen(b->buffer)
+							    : 0;
 				b->buffer_length = val[i].len;
 				b->length = &val[i].len;
 				break;

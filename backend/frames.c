@@ -191,12 +191,14 @@ static void on_xccos(struct link_conn *c, const struct pchat_frame *f)
 		log_msg(LL_DEBUG, SESS_FMT " -> %s", SESS_ARGS(s),
 				log_safe(buf, sizeof(buf), f->payload, f->payload_len));
 	}
-	if(cmdq_accept(s, f->payload, f->payload_len, reject, sizeof(reject)) < 0) {
-		reply(c, f, PCHAT_F_REJECT, reject);
-		return;
+	switch(cmdq_accept(s, f->token, f->payload, f->payload_len, reject, sizeof(reject))) {
+		case CMDQ_REJECTED: reply(c, f, PCHAT_F_REJECT, reject); return;
+		case CMDQ_ACCEPTED:
+			/* ACCEPT goes out before any SEND the command produces. */
+			reply(c, f, PCHAT_F_ACCEPT, NULL);
+			break;
+		case CMDQ_DEFERRED: break; /* a post: answered once stored */
 	}
-	/* ACCEPT goes out before any SEND the command produces. */
-	reply(c, f, PCHAT_F_ACCEPT, NULL);
 	cmdq_pump(s);
 }
 

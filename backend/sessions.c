@@ -122,6 +122,13 @@ void session_unref(struct session *s)
 	free(s);
 }
 
+int session_verdict(struct session *s, uint8_t type, uint32_t token, const char *text)
+{
+	if(s->closed || s->conn == NULL)
+		return -1;
+	return link_send(s->conn, type, token, s->sid, text, text ? strlen(text) : 0);
+}
+
 int session_send(struct session *s, const char *items, size_t len)
 {
 	char head[XCCOS_HEAD_MAX];

@@ -67,6 +67,10 @@ void sessions_free_table(void);
 void session_ref(struct session *s);
 void session_unref(struct session *s);
 
+/* Answers the module's frame `token` of this session (ACCEPT, BUSY, REJECT with the
+ * SIP status line in text, may be NULL).  Returns 0, or -1 if the session is gone. */
+int session_verdict(struct session *s, uint8_t type, uint32_t token, const char *text);
+
 /* Wraps items in an envelope with the session's next envid and sends it (SEND).
  * Returns 0, or -1 if the session or its connection is gone or items too large. */
 int session_send(struct session *s, const char *items, size_t len);

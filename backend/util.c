@@ -54,6 +54,13 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 void clock_now_ms(struct timespec *ts)
 {
 	clock_gettime(CLOCK_REALTIME, ts);

@@ -18,6 +18,9 @@ void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* A monotonic clock in milliseconds (deadlines; thread-safe). */
+uint64_t mono_ms(void);
+
 /* The server clock (UTC), truncated to whole milliseconds. */
 void clock_now_ms(struct timespec *ts);
 

@@ -53,6 +53,25 @@ static void hand_back(struct workq *q, struct list *batch)
 		log_error("%s: cannot wake the event loop: %s", q->name, strerror(errno));
 }
 
+size_t workq_sweep(struct workq *q, int (*pick)(struct list *job, void *arg), void *arg)
+{
+	struct list picked = LIST_INIT(picked), *pos, *tmp;
+	size_t n = 0;
+
+	pthread_mutex_lock(&q->mu);
+	list_for_each_safe(pos, tmp, &q->todo) {
+		if(!pick(pos, arg))
+			continue;
+		list_del(pos);
+		list_add_tail(&picked, pos);
+		n++;
+	}
+	pthread_mutex_unlock(&q->mu);
+	if(n > 0)
+		hand_back(q, &picked);
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	struct workq *q = arg;

@@ -91,6 +91,12 @@ int workq_stopping(struct workq *q);
  * Returns 0 if it is stopping, 1 otherwise (a backoff between retries). */
 int workq_sleep(struct workq *q, unsigned ms);
 
+/* Worker thread: hands every queued (not started) job for which pick(job, arg) is
+ * true straight back to the loop, ahead of the jobs before it; pick may mark it
+ * (a deadline passed, say).  Returns how many.  So that a batch stuck retrying
+ * does not hold back jobs that must be answered in time. */
+size_t workq_sweep(struct workq *q, int (*pick)(struct list *job, void *arg), void *arg);
+
 /* Asks the worker to stop, without waiting: once todo is empty if drain, else
  * after the jobs it is running. */
 void workq_stop(struct workq *q, int drain);

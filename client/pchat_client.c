@@ -565,18 +565,32 @@ int pc_send_info(pc_client *c, const char *body, int timeout_ms, int *retry_afte
 	return c->info_status[k];
 }
 
+/* Wraps items in an envelope with this envid and sends it as an INFO. */
+static int send_envelope(pc_client *c, unsigned long envid, const char *items, int timeout_ms,
+		int *retry_after)
+{
+	char *env = xv_envelope_wrap(envid, items);
+	if(!env)
+		return 0;
+	int st = pc_send_info(c, env, timeout_ms, retry_after);
+	free(env);
+	return st;
+}
+
+int pc_resend_xccos(pc_client *c, const char *items, int timeout_ms, int *retry_after)
+{
+	if(!c || c->last_envid == 0)
+		return 0;
+	return send_envelope(c, c->last_envid, items, timeout_ms, retry_after);
+}
+
 int pc_send_xccos(pc_client *c, const char *items, int timeout_ms, int *retry_after)
 {
 	if(!c)
 		return 0;
 	c->envid++;
 	c->last_envid = c->envid;
-	char *env = xv_envelope_wrap(c->last_envid, items);
-	if(!env)
-		return 0;
-	int st = pc_send_info(c, env, timeout_ms, retry_after);
-	free(env);
-	return st;
+	return send_envelope(c, c->last_envid, items, timeout_ms, retry_after);
 }
 
 unsigned long pc_last_envid(const pc_client *c)

@@ -35,6 +35,9 @@ int pc_send_info(pc_client *, const char *body, int timeout_ms, int *retry_after
 /* Convenience: wraps items in an envelope with the client's own envid counter. */
 int pc_send_xccos(pc_client *, const char *items, int timeout_ms, int *retry_after);
 
+/* Sends items again in the last envelope's envid, as a client does after a 503 or a
+ * lost 200 (the server stores such a post once). */
+int pc_resend_xccos(pc_client *, const char *items, int timeout_ms, int *retry_after);
 /* envid of the last envelope pc_send_xccos sent (0 if none). */
 unsigned long pc_last_envid(const pc_client *);
 

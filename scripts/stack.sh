@@ -133,6 +133,8 @@ case "$cmd" in
   db-stop) stop_pid mariadb ;;
   backend-start) backend_start ;;
   backend-stop) stop_pid backend ;;
+  backend-pause) [ -f "$VAR/backend.pid" ] && kill -STOP "$(cat "$VAR/backend.pid")" ;;
+  backend-resume) [ -f "$VAR/backend.pid" ] && kill -CONT "$(cat "$VAR/backend.pid")" ;;
   kamailio-start) kamailio_start ;;
   kamailio-stop) stop_pid kamailio ;;
   status)

@@ -572,15 +572,26 @@ out:
 	free(text);
 }
 
-/* Overload: with the database stopped, accepted posts wait in the backend's queue; past
- * its bound (--queue-limit 2) INFOs get 503 + Retry-After; when the database is back,
- * every accepted post is stored and delivered. */
+/* How many stored messages have this body: the count, or -1 (why filled). */
+static int db_count_messages(const char *body, char *why, size_t wn)
+{
+	char n[32];
+	int r = db_query_str("SELECT CAST(COUNT(*) AS CHAR) FROM messages WHERE body = ?", body, n,
+			sizeof n, why, wn);
+	return r == 1 ? atoi(n) : -1;
+}
+
+/* Durable 200: with the database stopped, a post is answered 503 + Retry-After within
+ * pchatd's --post-timeout-ms (2 s, before the module's backend_timeout gives up) and is
+ * never stored, even once the database is back; sent again then, it is answered 200
+ * and stored once.  The inbound queue still answers BUSY when full (--queue-limit 2). */
 static void case_overload(actor *alice)
 {
-	const char *T = "overload_503_nothing_accepted_lost";
-	char *texts[3] = {text_with("queued one"), text_with("queued two"), text_with("refused")};
-	char why[512], author[256], chan[256];
-	int reopened = 0, st, retry = -1, i;
+	const char *T = "db_down_post_503_never_stored";
+	char *texts[2] = {text_with("refused while down"), text_with("over the limit")};
+	char why[512];
+	int reopened = 0, st, retry = -1, n;
+	long long t0, took;
 
 	run_control("backend-stop");
 	run_control_env("PCHATD_ARGS='--queue-limit 2'", "backend-start");
@@ -591,50 +602,109 @@ static void case_overload(actor *alice)
 	}
 	box_clear(alice);
 	run_control("db-stop");
-	for(i = 0; i < 2; i++)
-		if((st = post(alice, LOBBY_URI, NULL, texts[i])) != 200) {
-			fail(T, "queued post %d: %s", i + 1, sip_txt(st, "post"));
+	char *items = xv_item_grpchat(LOBBY_URI, alice->uri, NULL, texts[0]);
+	t0 = now_ms();
+	st = send_items(alice, items, &retry);
+	took = now_ms() - t0;
+	free(items);
+	if(st != 503 || retry <= 0 || took > 2900) {
+		fail(T,
+				"post with the database down got SIP %d (Retry-After %d) after %lld ms, want "
+				"503 with Retry-After from pchatd within its 2 s post timeout",
+				st, retry, took);
+		goto restore;
+	}
+	/* Two commands waiting for the database fill the queue: the next INFO is 503 at once. */
+	for(int i = 0; i < 2; i++) {
+		char *cmd = xv_item_cmd("getinv");
+		st = send_items(alice, cmd, NULL);
+		free(cmd);
+		if(st != 200) {
+			fail(T, "getinv %d with the database down: SIP %d, want 200 (queued)",
+					i + 1, st);
 			goto restore;
 		}
-	char *items = xv_item_grpchat(LOBBY_URI, alice->uri, NULL, texts[2]);
+	}
+	items = xv_item_grpchat(LOBBY_URI, alice->uri, NULL, texts[1]);
+	retry = -1;
 	st = send_items(alice, items, &retry);
 	free(items);
 	if(st != 503 || retry <= 0) {
-		fail(T,
-				"third post with the queue full got SIP %d (Retry-After %d), want 503 with "
-				"Retry-After",
-				st, retry);
+		fail(T, "post with the queue full got SIP %d (Retry-After %d), want 503", st,
+				retry);
 		goto restore;
 	}
 	run_control("db-start");
-	for(i = 0; i < 2; i++) {
-		xv_envelope *e = wait_item(alice, p_chat_text, texts[i], RESTART_WAIT);
-		int ok = e != NULL;
-		xv_free(e);
-		if(!ok) {
-			fail(T, "accepted post %d was not delivered after the database came back",
-					i + 1);
-			goto restore;
-		}
-	}
 	if(db) {
 		mysql_close(db); /* the server restarted under it */
 		db = NULL;
 	}
-	if(db_connect(why, sizeof why) != 1 ||
-			db_wait_message(texts[1], author, sizeof author, chan, sizeof chan, why,
-					sizeof why) != 1) {
-		fail(T, "accepted post not stored: %s", why);
+	usleep(1500 * 1000); /* a post stored late would show by now */
+	for(int i = 0; i < 2; i++)
+		if((n = db_count_messages(texts[i], why, sizeof why)) != 0) {
+			fail(T, "refused post %d is stored %d time(s) once the database is back %s",
+					i + 1, n, n < 0 ? why : "");
+			goto restore;
+		}
+	/* Sent again as a client would, after Retry-After while still refused. */
+	for(int i = 0; i < 5 && (st = post(alice, LOBBY_URI, NULL, texts[0])) == 503; i++)
+		sleep(1);
+	if(st != 200 || (n = db_count_messages(texts[0], why, sizeof why)) != 1) {
+		fail(T, "sent again: SIP %d, stored %d time(s), want 200 and once", st, n);
 		goto restore;
 	}
 	pass(T);
 restore:
 	run_control("db-start");
+	if(db) { /* the server may have restarted under it */
+		mysql_close(db);
+		db = NULL;
+	}
 	run_control("backend-stop");
 	run_control("backend-start");
 	wait_serving(alice, RESTART_WAIT, &reopened);
-	for(i = 0; i < 3; i++)
+	for(int i = 0; i < 2; i++)
 		free(texts[i]);
+}
+
+/* Durable 200 when pchatd stalls past the module's backend_timeout: the module
+ * answers 503, and pchatd, running again, may store the post meanwhile; the client
+ * sends the same envelope again (same envid) and gets 200, and the post is stored
+ * once. */
+static void case_stalled_backend(actor *alice)
+{
+	const char *T = "stalled_backend_resent_post_stored_once";
+	char *text = text_with("stalled"), why[512];
+	char *items = xv_item_grpchat(LOBBY_URI, alice->uri, NULL, text);
+	int st, again = 0, n = -1, retry = -1;
+
+	if(join(alice, LOBBY_URI, why, sizeof why) != NULL) {
+		fail(T, "join: %s", why);
+		goto out;
+	}
+	run_control("backend-pause");
+	st = send_items(alice, items, &retry);
+	run_control("backend-resume");
+	if(st != 503 || retry <= 0) {
+		fail(T, "post to a stalled backend got SIP %d (Retry-After %d), want 503", st,
+				retry);
+		goto out;
+	}
+	usleep(500 * 1000); /* pchatd, running again, takes the first one */
+	for(int i = 0; i < 5 && (again = pc_resend_xccos(alice->c, items, SIP_WAIT, NULL)) == 503;
+			i++)
+		sleep(1);
+	usleep(500 * 1000);
+	n = db_count_messages(text, why, sizeof why);
+	if(again != 200 || n != 1)
+		fail(T, "the same envelope sent again got SIP %d; stored %d time(s), want 200 and once",
+				again, n);
+	else
+		pass(T);
+out:
+	run_control("backend-resume");
+	free(items);
+	free(text);
 }
 
 /* Roster notices stop above the participant-update limit (pchatd restarted with
@@ -1421,6 +1491,7 @@ int main(int argc, char **argv)
 
 	case_several_endpoints(ctx, &alice);
 	case_overload(&alice);
+	case_stalled_backend(&alice);
 	case_participant_limit(&alice, &bob);
 
 	if(backend_stopped)

@@ -15,7 +15,7 @@
 
 struct fake_msg {
 	uint64_t id, room_id;
-	char *author, *body;
+	char *author, *body, *client_ref;
 	char ts[TS_BUFSZ];
 };
 
@@ -47,6 +47,7 @@ static size_t nreads;
 static size_t nread_writes;
 static size_t nprefs;
 static int fail_next;
+static int late; /* fake_db_run_late */
 
 struct fake_sroom {
 	uint64_t sid, room_id;
@@ -232,13 +233,32 @@ static void run_load(struct db_job *job)
 	}
 }
 
+static int same(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* As migration 006: the same reference, author, room and text is stored once. */
 static void run_insert(struct db_job *job)
 {
-	struct fake_msg *m = &msgs[nmsgs++];
+	struct fake_msg *m;
+	size_t i;
+	for(i = 0; i < nmsgs; i++) {
+		if(same(msgs[i].client_ref, job->u.post.client_ref) &&
+				same(msgs[i].author, job->u.post.author) &&
+				msgs[i].room_id == job->u.post.room_id &&
+				same(msgs[i].body, job->u.post.body)) {
+			job->u.post.msg_id = msgs[i].id;
+			job->u.post.duplicate = 1;
+			return;
+		}
+	}
+	m = &msgs[nmsgs++];
 	m->id = nmsgs;
 	m->room_id = job->u.post.room_id;
 	m->author = xstrdup(job->u.post.author);
 	m->body = xstrdup(job->u.post.body);
+	m->client_ref = job->u.post.client_ref ? xstrdup(job->u.post.client_ref) : NULL;
 	format_ts(m->ts, job->u.post.posted_at.tv_sec,
 			(unsigned)(job->u.post.posted_at.tv_nsec / 1000000));
 	job->u.post.msg_id = m->id;
@@ -469,6 +489,13 @@ void fake_db_add_session_room(uint64_t sid, uint64_t room_id, const char *user)
 	srooms[nsrooms++].user = xstrdup(user);
 }
 
+void fake_db_run_late(void)
+{
+	late = 1;
+	fake_db_run_all();
+	late = 0;
+}
+
 void fake_db_fail_next(void)
 {
 	fail_next = 1;
@@ -489,9 +516,9 @@ void fake_db_run_all(void)
 		struct db_job *job = list_entry(first, struct db_job, link);
 		list_del(&job->link);
 		queued--;
-		if(fail_next) {
+		if(fail_next || (late && job->deadline_ms)) {
+			job->status = fail_next ? DB_FAILED : DB_UNAVAILABLE;
 			fail_next = 0;
-			job->status = DB_FAILED;
 			if(job->done)
 				job->done(job);
 			db_job_free(job);
@@ -578,6 +605,7 @@ void fake_db_reset(void)
 	for(i = 0; i < nmsgs; i++) {
 		free(msgs[i].author);
 		free(msgs[i].body);
+		free(msgs[i].client_ref);
 	}
 	nmsgs = 0;
 	for(i = 0; i < nfollows; i++)

@@ -62,6 +62,9 @@ size_t fake_db_read_writes(void);
 /* Rows of session_rooms for a session id; adding one (as a previous run left it). */
 size_t fake_db_session_rooms(uint64_t sid);
 void fake_db_add_session_room(uint64_t sid, uint64_t room_id, const char *user);
+/* Runs every queued job as fake_db_run_all does, but as if the database had been
+ * unreachable past every deadline: jobs that have one end DB_UNAVAILABLE, unrun. */
+void fake_db_run_late(void);
 /* The next job run fails (DB_FAILED). */
 void fake_db_fail_next(void);
 void fake_db_reset(void);

@@ -66,18 +66,37 @@ void open_session(uint64_t sid, const char *user)
 	open_session_ua(sid, user, "pytest");
 }
 
-const struct sent_frame *xccos(uint64_t sid, const char *body)
+static uint32_t send_xccos(uint64_t sid, const char *body)
 {
 	uint32_t token = next_token++;
-	size_t i;
 	frame_in(PCHAT_F_XCCOS, token, sid, body, strlen(body));
+	return token;
+}
+
+const struct sent_frame *verdict(uint32_t token)
+{
+	size_t i;
 	for(i = 0; i < fake_sent_count(); i++) {
 		const struct sent_frame *f = fake_sent(i);
 		if(f->token == token && f->type != PCHAT_F_SEND)
 			return f;
 	}
-	cr_assert_fail("no ACCEPT/BUSY/REJECT for token %u", token);
 	return NULL;
+}
+
+const struct sent_frame *xccos(uint64_t sid, const char *body)
+{
+	uint32_t token = send_xccos(sid, body);
+	const struct sent_frame *f = verdict(token);
+	cr_assert_not_null(f, "no ACCEPT/BUSY/REJECT for token %u", token);
+	return f;
+}
+
+uint32_t posted(uint64_t sid, const char *body)
+{
+	uint32_t token = send_xccos(sid, body);
+	cr_assert_null(verdict(token), "a post answered before its commit: %s", body);
+	return token;
 }
 
 void accepted(uint64_t sid, const char *body)

@@ -14,8 +14,9 @@
 #define LOBBY "ma-chan://example.com/" LOBBY_ID
 #define CLOSED "ma-chan://example.com/c1"
 #define SECRET "ma-chan://example.com/s1"
-#define ENV(items) \
-	"<xccos ver=\"1\" envid=\"900\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
+#define ENV_ID(envid, items) \
+	"<xccos ver=\"1\" envid=\"" envid "\" xmlns=\"urn:parlano:xml:ns:xccos\">" items "</xccos>"
+#define ENV(items) ENV_ID("900", items)
 #define JOIN(id)                                                                                          \
 	ENV("<cmd id=\"cmd:join\" seqid=\"1\"><data><chanid key=\"0\" domain=\"example.com\" value=\"" id \
 	    "\"/></data></cmd>")
@@ -49,6 +50,11 @@ void open_session_ua(uint64_t sid, const char *user, const char *ua);
 void open_session(uint64_t sid, const char *user);
 /* Sends an XCCOS frame; returns the first frame answering its token. */
 const struct sent_frame *xccos(uint64_t sid, const char *body);
+/* Sends a post that passes the checks at acceptance: it is not answered before its
+ * commit (asserted); returns its token for verdict(). */
+uint32_t posted(uint64_t sid, const char *body);
+/* The ACCEPT, BUSY or REJECT answering token so far, or NULL. */
+const struct sent_frame *verdict(uint32_t token);
 void accepted(uint64_t sid, const char *body);
 /* The SEND frames to sid so far (at most max, via out); returns their count. */
 size_t sends_to(uint64_t sid, const struct sent_frame **out, size_t max);

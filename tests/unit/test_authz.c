@@ -139,7 +139,7 @@ Test(authz, in_an_auditorium_only_presenters_post)
 	f = xccos(1, POST(AUDI, "mine"));
 	cr_assert_eq(f->type, PCHAT_F_REJECT);
 	cr_assert_str_eq(f->payload, "403 Only Presenters May Post");
-	accepted(2, POST(AUDI, "news"));
+	posted(2, POST(AUDI, "news"));
 	fake_db_run_all();
 	cr_assert_eq(fake_db_messages(), 1);
 	cr_assert_str_eq(fake_db_message_body(0), "news");
@@ -190,9 +190,9 @@ Test(authz, server_config_overrides_options_until_its_rows_go)
 	open_session(1, ALICE);
 	join_lobby(1);
 	cr_assert_str_eq(xccos(1, POST(LOBBY, "1234"))->payload, "403 Message Too Long");
-	accepted(1, POST(LOBBY, "a"));
-	accepted(1, POST(LOBBY, "b"));
-	accepted(1, POST(LOBBY, "c"));
+	posted(1, POST(LOBBY, "a"));
+	posted(1, POST(LOBBY, "b"));
+	posted(1, POST(LOBBY, "c"));
 	fake_db_run_all();
 	cr_assert(!strstr(reply_to(1,
 					  ENV("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" LOBBY
@@ -211,7 +211,7 @@ Test(authz, without_chat_history_posts_are_stored_but_no_history_is_served)
 	open_session(1, ALICE);
 	join_lobby(1);
 	fake_sent_clear();
-	accepted(1, POST(LOBBY, "kept but not served"));
+	posted(1, POST(LOBBY, "kept but not served"));
 	fake_db_run_all();
 	cr_assert(strstr(only_send_to(1)->payload, "kept but not served"), "delivered live");
 	const char *r = reply_to(1,

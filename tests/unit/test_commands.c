@@ -140,14 +140,17 @@ Test(link, presence_notices_follow_users_not_sessions)
 Test(link, post_is_stored_then_echoed_to_everyone)
 {
 	const struct sent_frame *f;
+	uint32_t token;
 	open_session(1, "sip:alice@example.com");
 	open_session(2, "sip:bob@example.com");
 	join_lobby(1);
 	join_lobby(2);
 	fake_sent_clear();
-	accepted(1, POST(LOBBY, "1 &lt; 2 &amp; &quot;q&quot;"));
-	cr_assert_eq(fake_sent_count(), 1, "nothing is sent before the commit");
+	token = posted(1, POST(LOBBY, "1 &lt; 2 &amp; &quot;q&quot;"));
+	cr_assert_eq(fake_sent_count(), 0, "nothing is sent before the commit, not even the 200");
 	fake_db_run_all();
+	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT, "200 once stored");
+	cr_assert_eq(fake_sent(0)->token, token, "the 200 goes out before the echo");
 	cr_assert_eq(fake_db_messages(), 1);
 	cr_assert_str_eq(fake_db_message_author(0), "sip:alice@example.com");
 	cr_assert_str_eq(fake_db_message_body(0), "1 < 2 & \"q\"");
@@ -164,6 +167,7 @@ Test(link, post_is_stored_then_echoed_to_everyone)
 Test(link, posts_that_are_refused)
 {
 	char big[9000];
+	uint32_t token;
 	const struct sent_frame *f;
 	open_session(1, "sip:alice@example.com");
 	f = xccos(1, POST(LOBBY, "not joined"));
@@ -175,14 +179,14 @@ Test(link, posts_that_are_refused)
 	cr_assert_eq(xccos(1, POST(LOBBY, ""))->type, PCHAT_F_REJECT);
 	cfg.message_max_bytes = 5;
 	cr_assert_eq(xccos(1, POST(LOBBY, "123456"))->type, PCHAT_F_REJECT);
-	cr_assert_eq(xccos(1, POST(LOBBY, "&amp;&amp;&amp;&amp;&amp;"))->type, PCHAT_F_ACCEPT,
-			"the limit counts decoded bytes");
+	token = posted(1, POST(LOBBY, "&amp;&amp;&amp;&amp;&amp;")); /* decoded bytes count */
 	cfg.message_max_bytes = 8192;
 	snprintf(big, sizeof(big),
 			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>%08193d</chat></grpchat>"), 0);
 	cr_assert_eq(xccos(1, big)->type, PCHAT_F_REJECT);
 	fake_db_run_all();
 	cr_assert_eq(fake_db_messages(), 1);
+	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
 }
 
 Test(link, busy_when_the_queue_is_full)
@@ -213,8 +217,8 @@ Test(link, replies_follow_the_echo_of_earlier_posts)
 	open_session(1, "sip:alice@example.com");
 	join_lobby(1);
 	fake_sent_clear();
-	accepted(1, POST(LOBBY, "one"));
-	accepted(1, POST(LOBBY, "two"));
+	posted(1, POST(LOBBY, "one"));
+	posted(1, POST(LOBBY, "two"));
 	accepted(1, REQURI);
 	cr_assert_eq(fake_db_queued(), 2, "consecutive posts go to the database together");
 	cr_assert_eq(sends_to(1, s, 4), 0, "requri waits for the posts");
@@ -230,7 +234,7 @@ Test(link, post_accepted_while_its_join_is_pending)
 	const struct sent_frame *s[4];
 	open_session(1, "sip:alice@example.com");
 	accepted(1, JOIN(LOBBY_ID));
-	accepted(1, POST(LOBBY, "early"));
+	posted(1, POST(LOBBY, "early"));
 	accepted(1, BCC(LOBBY, "5"));
 	fake_db_run_all();
 	cr_assert_eq(sends_to(1, s, 4), 3);
@@ -248,7 +252,7 @@ Test(link, accepted_post_survives_its_session)
 	join_lobby(1);
 	join_lobby(2);
 	fake_sent_clear();
-	accepted(1, POST(LOBBY, "in flight"));
+	posted(1, POST(LOBBY, "in flight"));
 	accepted(1, REQURI);
 	frame_in(PCHAT_F_CLOSE, 0, 1, "BYE", 3);
 	cr_assert_eq(cmdq_pending(), 1, "the post is still pending, the requri dropped");
@@ -268,7 +272,7 @@ Test(link, queued_post_of_a_closed_session_is_stored)
 	join_lobby(2);
 	/* the post waits behind a command that waits for the database */
 	accepted(1, ENV("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib criteria=\"\"/></data></cmd>"));
-	accepted(1, POST(LOBBY, "queued"));
+	posted(1, POST(LOBBY, "queued"));
 	frame_in(PCHAT_F_CLOSE, 0, 1, "BYE", 3);
 	fake_db_run_all();
 	cr_assert_eq(fake_db_messages(), 1);
@@ -318,9 +322,9 @@ Test(link, bccontext_rules)
 	const struct sent_frame *f;
 	open_session(1, "sip:alice@example.com");
 	join_lobby(1);
-	accepted(1, POST(LOBBY, "m1"));
-	accepted(1, POST(LOBBY, "m2"));
-	accepted(1, POST(LOBBY, "m3"));
+	posted(1, POST(LOBBY, "m1"));
+	posted(1, POST(LOBBY, "m2"));
+	posted(1, POST(LOBBY, "m3"));
 	fake_db_run_all();
 	open_session(2, "sip:bob@example.com");
 	cfg.bccontext_max = 2;
@@ -431,7 +435,7 @@ Test(link, bjoin_joins_every_room_with_one_user_list)
 	open_session_ua(2, "sip:bob@example.com", "UCCAPI/15.0 OC/15.0 (Microsoft Lync)");
 	join_lobby(1);
 	join_closed(1);
-	accepted(1, POST(LOBBY, "hello"));
+	posted(1, POST(LOBBY, "hello"));
 	fake_db_run_all();
 	fake_sent_clear();
 	accepted(2,
@@ -458,8 +462,7 @@ Test(link, bjoin_joins_every_room_with_one_user_list)
 			"domain=\"example.com\" value=\"" LOBBY_ID "\"/>");
 	has(s[1], "<ntc id=\"ntc:bjoin\">");
 	has(s[1], "value=\"c1\"");
-	cr_assert_eq(xccos(2, POST(CLOSED, "in"))->type, PCHAT_F_ACCEPT,
-			"bob is in the closed room");
+	posted(2, POST(CLOSED, "in")); /* bob is in the closed room */
 	cr_assert_eq(cmdq_pending(), 1);
 }
 
@@ -475,11 +478,13 @@ Test(link, bjoin_from_sipe_gets_no_history_push)
 
 Test(link, bjoin_post_accepted_while_pending_and_empty_bjoin_is_400)
 {
+	uint32_t token;
 	open_session_ua(1, "sip:alice@example.com", "SIPE");
 	accepted(1, BJOIN(CHANID("0", "c1") CHANID("1", LOBBY_ID)));
-	cr_assert_eq(xccos(1, POST(LOBBY, "early"))->type, PCHAT_F_ACCEPT);
+	token = posted(1, POST(LOBBY, "early"));
 	fake_db_run_all();
 	cr_assert_eq(fake_db_messages(), 1);
+	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
 	fake_sent_clear();
 	accepted(1, BJOIN(""));
 	has(only_send_to(1), "<resp code=\"400\">ERR_BAD_REQUEST</resp>");
@@ -637,14 +642,14 @@ Test(link, open_restores_stored_presence_quietly)
 	n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep7%cpytest", "sip:bob@example.com",
 			0, 0, 0);
 	frame_in(PCHAT_F_OPEN, 0, 7, p, (size_t)n + 1);
-	accepted(7, POST(LOBBY, "back"));
+	posted(7, POST(LOBBY, "back"));
 	fake_db_run_all();
 	cr_assert_eq(count_sends(1), 1, "alice gets bob's post, no ntc:join");
 	has(only_send_to(1), "author=\"sip:bob@example.com\"");
 	hasnt(only_send_to(1), "ntc:join");
 	has(only_send_to(7), "author=\"sip:bob@example.com\"");
 	fake_sent_clear();
-	accepted(1, POST(LOBBY, "hello bob"));
+	posted(1, POST(LOBBY, "hello bob"));
 	fake_db_run_all();
 	f = only_send_to(7);
 	has(f, "<chat>hello bob</chat>");
@@ -652,7 +657,7 @@ Test(link, open_restores_stored_presence_quietly)
 	open_session(8, "sip:eve@example.com");
 	cr_assert_eq(fake_db_session_rooms(8), 0);
 	fake_sent_clear();
-	accepted(1, POST(LOBBY, "again"));
+	posted(1, POST(LOBBY, "again"));
 	fake_db_run_all();
 	cr_assert_eq(count_sends(8), 0);
 	cr_assert_eq(count_sends(7), 1);
@@ -711,9 +716,16 @@ Test(link, bccontext_default_count_and_paging_backwards)
 	int i;
 	open_session(1, "sip:alice@example.com");
 	join_lobby(1);
-	for(i = 0; i < 35; i++)
-		accepted(1, POST(LOBBY, "m"));
-	accepted(1, POST(LOBBY, "last"));
+	for(i = 0; i < 35; i++) { /* distinct posts: each envelope its own envid */
+		char env[512];
+		snprintf(env, sizeof(env),
+				"<xccos ver=\"1\" envid=\"%d\" xmlns=\"urn:parlano:xml:ns:xccos\">"
+				"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY
+				"\"><chat>m</chat></grpchat></xccos>",
+				1000 + i);
+		posted(1, env);
+	}
+	posted(1, POST(LOBBY, "last"));
 	fake_db_run_all();
 	fake_sent_clear();
 	accepted(1,
@@ -773,14 +785,14 @@ Test(link, unread_counts_for_followed_rooms_not_present_in)
 	join_lobby(1);
 	join_closed(1);
 	join_lobby(2);
-	accepted(2, POST(LOBBY, "seen"));
+	posted(2, POST(LOBBY, "seen"));
 	fake_db_run_all();
 	cr_assert_eq(fake_db_read_writes(), 0, "deliveries are not written one by one");
 	frame_in(PCHAT_F_CLOSE, 0, 1, "bye", 3);
 	fake_db_run_all();
 	cr_assert_eq(fake_db_read_writes(), 1, "alice's position in Lobby is stored as she leaves");
-	accepted(2, POST(LOBBY, "unseen 1"));
-	accepted(2, POST(LOBBY, "unseen 2"));
+	posted(2, POST(LOBBY, "unseen 1"));
+	posted(2, POST(LOBBY, "unseen 2"));
 	fake_db_run_all();
 	open_session(3, "sip:alice@example.com");
 	join_closed(3);
@@ -800,4 +812,72 @@ Test(link, unread_counts_for_followed_rooms_not_present_in)
 	accepted(3, ENV("<cmd id=\"cmd:getassociations\" seqid=\"7\"><data/></cmd>"));
 	fake_db_run_all();
 	has(fake_sent(fake_sent_count() - 1), "<info id=\"urn:parlano:ma:info:unread\">0</info>");
+}
+
+/* The 200 to a post means stored: a post accepted while its join was queued and then
+ * refused gets its refusal instead of silence, and one the database fails gets 500. */
+Test(link, a_post_answers_once_stored_or_refused)
+{
+	uint32_t refused, failed;
+	open_session(3, "sip:carol@example.com"); /* no member of Closed */
+	accepted(3, JOIN("c1"));
+	refused = posted(3, POST(CLOSED, "let me in"));
+	fake_db_run_all();
+	cr_assert_eq(verdict(refused)->type, PCHAT_F_REJECT);
+	cr_assert_str_eq(verdict(refused)->payload, "403 Members Only");
+	cr_assert_eq(fake_db_messages(), 0);
+
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	failed = posted(1, POST(LOBBY, "lost"));
+	fake_db_fail_next();
+	fake_db_run_all();
+	cr_assert_eq(verdict(failed)->type, PCHAT_F_REJECT);
+	cr_assert_str_eq(verdict(failed)->payload, "500 Not Stored");
+	cr_assert_eq(cmdq_pending(), 0);
+}
+
+/* A post the database could not take before its deadline is answered BUSY (503 +
+ * Retry-After) and never stored; other commands are not affected. */
+Test(link, a_post_past_its_deadline_is_busy_and_never_stored)
+{
+	uint32_t token;
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	token = posted(1, POST(LOBBY, "too late"));
+	fake_db_run_late();
+	cr_assert_eq(verdict(token)->type, PCHAT_F_BUSY);
+	cr_assert_eq(fake_db_messages(), 0);
+	cr_assert_eq(count_sends(1), 0, "nothing delivered");
+	cr_assert_eq(cmdq_pending(), 0);
+	token = posted(1, POST(LOBBY, "again"));
+	fake_db_run_all();
+	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
+	cr_assert_eq(fake_db_messages(), 1);
+}
+
+/* A post sent again (same endpoint and envid: after a 503 or a lost 200) is answered
+ * 200 again and stored and delivered once; another envid is another post. */
+Test(link, a_post_sent_again_is_stored_once)
+{
+	uint32_t first, again, other;
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	first = posted(1, POST(LOBBY, "once"));
+	fake_db_run_all();
+	again = posted(1, POST(LOBBY, "once")); /* POST() always has envid 900 */
+	fake_db_run_all();
+	cr_assert_eq(verdict(first)->type, PCHAT_F_ACCEPT);
+	cr_assert_eq(verdict(again)->type, PCHAT_F_ACCEPT, "answered 200 again");
+	cr_assert_eq(fake_db_messages(), 1, "stored once");
+	cr_assert_eq(count_sends(1), 1, "delivered once");
+	other = posted(1,
+			ENV_ID("901",
+					"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY
+					"\"><chat>once</chat></grpchat>"));
+	fake_db_run_all();
+	cr_assert_eq(verdict(other)->type, PCHAT_F_ACCEPT);
+	cr_assert_eq(fake_db_messages(), 2, "another envelope is another post");
 }
