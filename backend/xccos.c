@@ -12,6 +12,7 @@
 #include "xccos.h"
 #include "log.h"
 #include "util.h"
+#include "../common/pchat_text.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -436,10 +437,12 @@ void xccos_req_free(struct xccos_req *req)
 
 void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr)
 {
-	size_t i, start = 0;
-	for(i = 0; i < len; i++) {
+	size_t i = 0, start = 0, bad = 0;
+	while(i < len) {
 		unsigned char ch = (unsigned char)s[i];
 		const char *rep;
+		size_t n = 1;
+		int ok = 1;
 		switch(ch) {
 			case '&': rep = "&amp;"; break;
 			case '<': rep = "&lt;"; break;
@@ -448,15 +451,36 @@ void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr)
 			case '\r': rep = "&#13;"; break;
 			case '\n': rep = in_attr ? "&#10;" : NULL; break;
 			case '\t': rep = in_attr ? "&#9;" : NULL; break;
-			default: rep = ch < 0x20 ? "" : NULL; break;
+			default:
+				/* Printable ASCII, the common case, needs no decoding. */
+				if(ch < 0x20 || ch >= 0x80)
+					n = pchat_text_next(s + i, len - i, &ok);
+				rep = ok ? NULL : PCHAT_TEXT_REPLACEMENT;
+				bad += !ok;
+				break;
 		}
-		if(rep == NULL)
-			continue;
-		sbuf_add(sb, s + start, i - start);
-		sbuf_adds(sb, rep);
-		start = i + 1;
+		if(rep != NULL) {
+			sbuf_add(sb, s + start, i - start);
+			sbuf_adds(sb, rep);
+			start = i + n;
+		}
+		i += n;
 	}
 	sbuf_add(sb, s + start, len - start);
+	if(bad == 0)
+		return;
+	/* Attribute values are names, topics and URIs, worth showing to find the row;
+	 * element text is a message body, which stays out of the log. */
+	if(in_attr) {
+		char shown[48];
+		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
+			 "the attribute value \"%s\"",
+				bad, log_safe(shown, sizeof(shown), s, len));
+	} else {
+		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
+			 "a text of %zu bytes",
+				bad, len);
+	}
 }
 
 void xccos_attr(struct sbuf *sb, const char *name, const char *value)

@@ -309,6 +309,47 @@ Test(parse, oversize_refused_before_parsing)
 	cr_assert_str_eq(req.envid, "1714636915");
 }
 
+Test(parse, characters_xml_cannot_carry_are_refused)
+{
+	/* Whether written as references or as raw bytes, in text or in an attribute:
+	 * libxml2 refuses them as not well-formed, so they reach no handler and are
+	 * never stored (the client gets rpl:error 400, test_commands.c). */
+	const char *bad[] = {
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#xFFFF;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#xFFFE;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#65535;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#xD800;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#x1;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#x110000;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xef\xbf\xbf"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xed\xa0\x80"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xc0\xaf"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xff"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\x01"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY
+			    "\"><chat><![CDATA[A\xef\xbf\xbf]]></chat></grpchat>"),
+			ENV("<grpchat chanUri=\"ma-chan://d/\xef\xbf\xbf\"><chat>x</chat></grpchat>"),
+			ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"l\" "
+			    "content=\"&#xFFFF;\"/></data></cmd>"),
+	};
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(bad[i]), -1, "accepted #%zu", i);
+		cr_assert(strstr(why, "malformed XML") != NULL, "#%zu: %s", i, why);
+		xccos_req_free(&req);
+	}
+	/* the boundaries that are allowed */
+	cr_assert_eq(parse(ENV("<grpchat chanUri=\"" LOBBY "\"><chat>&#xFFFD;&#xD7FF;&#xE000;"
+			       "&#x10000;&#x10FFFF;\xef\xbf\xbd</chat></grpchat>")),
+			0, "%s", why);
+	cr_assert_str_eq(req.text,
+			"\xef\xbf\xbd\xed\x9f\xbf\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\xef\xbf\xbd");
+}
+
 /* ---- building ---- */
 
 static struct sbuf sb;
@@ -342,10 +383,10 @@ Test(build, escape_text_and_attributes)
 {
 	const char s[] = "a&b<c>d\"e'f\r\ng\th\x01i";
 	xccos_escape(&sb, s, sizeof(s) - 1, 0);
-	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;\ng\thi");
+	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;\ng\th\xef\xbf\xbdi");
 	sbuf_reset(&sb);
 	xccos_escape(&sb, s, sizeof(s) - 1, 1);
-	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;&#10;g&#9;hi");
+	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;&#10;g&#9;h\xef\xbf\xbdi");
 	sbuf_reset(&sb);
 	xccos_attr(&sb, "name", "R&D \"lab\"");
 	cr_assert_str_eq(sbuf_str(&sb), " name=\"R&amp;D &quot;lab&quot;\"");
