@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pca_int.h"
+#include "pchat_text.h"
 
 int pca_keys(struct pca_ctx *c, const json_t *args, const char *const *allowed)
 {
@@ -38,6 +39,15 @@ int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required
 		return pca_fail(c, 400, "\"%s\" is longer than %zu bytes", key, maxlen);
 	if(strlen(json_string_value(v)) != json_string_length(v))
 		return pca_fail(c, 400, "\"%s\" contains a NUL character", key);
+	/* Every stored string may end up in an XCCOS reply (room lists, joins, posts),
+	 * which a character XML cannot carry would make ill-formed for everyone. */
+	size_t bad;
+	if(!pchat_text_ok(json_string_value(v), json_string_length(v), &bad))
+		return pca_fail(c, 400,
+				"\"%s\": character %zu is not allowed (XML 1.0 cannot carry control "
+				"characters other than tab, LF and CR, U+FFFE, U+FFFF or invalid "
+				"UTF-8)",
+				key, bad + 1);
 	if(required && json_string_length(v) == 0)
 		return pca_fail(c, 400, "\"%s\" must not be empty", key);
 	*out = json_string_value(v);

@@ -74,7 +74,8 @@ json_t *pca_col_json(const json_t *row, size_t i);
 /* Refuses (400) any key of args not in the NULL-terminated list. */
 int pca_keys(struct pca_ctx *c, const json_t *args, const char *const *allowed);
 /* args[key] as a string in *out (NULL if absent): -1 if not a string, longer than
- * maxlen bytes, or (required) absent or empty. */
+ * maxlen bytes, holding text XML 1.0 cannot carry (common/pchat_text.h), or
+ * (required) absent or empty. */
 int pca_str(struct pca_ctx *c, const json_t *args, const char *key, int required, size_t maxlen,
 		const char **out);
 /* args[key] as a boolean: 1 and *out set, 0 if absent, -1 if not a boolean. */

@@ -12,6 +12,7 @@
 #include "xccos.h"
 #include "log.h"
 #include "util.h"
+#include "../common/pchat_text.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -434,61 +435,14 @@ void xccos_req_free(struct xccos_req *req)
 
 /* ---- building ---- */
 
-/*
- * The length of the UTF-8 sequence at s[0..len) (s[0] >= 0x80) if it encodes a
- * character XML 1.0 allows, else 0: a stray or truncated sequence, an overlong form,
- * a surrogate, U+FFFE/U+FFFF or beyond U+10FFFF.  Such bytes do reach the writer:
- * libxml2's error messages quote the client's raw bytes, and we cut strings with
- * "%.40s" and vsnprintf; one of them would make our reply unparseable for the client
- * (found by tests/fuzz/fuzz_xccos.c).
- */
-static size_t utf8_char_len(const unsigned char *s, size_t len)
-{
-	uint32_t cp;
-	size_t n, i;
-	if(s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if(s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if(len < n)
-		return 0;
-	for(i = 1; i < n; i++) {
-		if((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-			(cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return n;
-}
-
 void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr)
 {
-	size_t i, start = 0;
-	for(i = 0; i < len; i++) {
+	size_t i = 0, start = 0, bad = 0;
+	while(i < len) {
 		unsigned char ch = (unsigned char)s[i];
 		const char *rep;
-		if(ch >= 0x80) {
-			size_t n = utf8_char_len((const unsigned char *)s + i, len - i);
-			if(n > 0) {
-				i += n - 1;
-				continue;
-			}
-			/* Each byte that is not part of a valid character becomes U+FFFD. */
-			sbuf_add(sb, s + start, i - start);
-			sbuf_adds(sb, "\xef\xbf\xbd");
-			start = i + 1;
-			continue;
-		}
+		size_t n = 1;
+		int ok = 1;
 		switch(ch) {
 			case '&': rep = "&amp;"; break;
 			case '<': rep = "&lt;"; break;
@@ -497,15 +451,36 @@ void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr)
 			case '\r': rep = "&#13;"; break;
 			case '\n': rep = in_attr ? "&#10;" : NULL; break;
 			case '\t': rep = in_attr ? "&#9;" : NULL; break;
-			default: rep = ch < 0x20 ? "" : NULL; break;
+			default:
+				/* Printable ASCII, the common case, needs no decoding. */
+				if(ch < 0x20 || ch >= 0x80)
+					n = pchat_text_next(s + i, len - i, &ok);
+				rep = ok ? NULL : PCHAT_TEXT_REPLACEMENT;
+				bad += !ok;
+				break;
 		}
-		if(rep == NULL)
-			continue;
-		sbuf_add(sb, s + start, i - start);
-		sbuf_adds(sb, rep);
-		start = i + 1;
+		if(rep != NULL) {
+			sbuf_add(sb, s + start, i - start);
+			sbuf_adds(sb, rep);
+			start = i + n;
+		}
+		i += n;
 	}
 	sbuf_add(sb, s + start, len - start);
+	if(bad == 0)
+		return;
+	/* Attribute values are names, topics and URIs, worth showing to find the row;
+	 * element text is a message body, which stays out of the log. */
+	if(in_attr) {
+		char shown[48];
+		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
+			 "the attribute value \"%s\"",
+				bad, log_safe(shown, sizeof(shown), s, len));
+	} else {
+		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
+			 "a text of %zu bytes",
+				bad, len);
+	}
 }
 
 void xccos_attr(struct sbuf *sb, const char *name, const char *value)

@@ -98,9 +98,11 @@ void xccos_req_free(struct xccos_req *req);
 /* ---- building ---- */
 
 /* Appends s[0..len) escaped: & < > " always; CR (and in attributes LF, TAB) as
- * character references so they survive XML normalisation; other C0 controls,
- * which XML 1.0 cannot carry, are dropped; each byte of invalid UTF-8 (or of a
- * character XML 1.0 forbids) becomes U+FFFD, so the output is always well-formed. */
+ * character references so they survive XML normalisation.  Whatever XML 1.0 cannot
+ * carry (invalid UTF-8, C0 controls, surrogates, U+FFFE, U+FFFF: common/pchat_text.h)
+ * becomes U+FFFD, logged once per call at warn level: text from the database may be
+ * anything (rows written by hand), and one bad row must not make a reply ill-formed
+ * for everyone who receives it. */
 void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr);
 /* Appends ' name="escaped value"'. */
 void xccos_attr(struct sbuf *sb, const char *name, const char *value);

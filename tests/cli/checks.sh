@@ -84,6 +84,31 @@ fails 1 'unknown field "colour"' "unknown field refused (call)" call room.new '{
 fails 1 '"name" is required' "room new without name refused" room new
 sql_is "failed room.new left nothing" "SELECT COUNT(*) FROM rooms WHERE name='X'" 0
 
+# text XML 1.0 cannot carry (common/pchat_text.h) would break every client's room list
+rev=$(revision)
+fails 1 '"name": character 2 is not allowed' "room name with U+FFFF refused" \
+  room new --name $'A\xef\xbf\xbfB'
+fails 1 '"name": character 2 is not allowed' "room name with U+FFFE refused (call)" \
+  call room.new '{"name":"A\ufffeB"}'
+fails 1 '"topic": character 3 is not allowed' "topic with a control character refused" \
+  call room.new '{"name":"Ctl","topic":"ab\u0001"}'
+fails 1 '"topic": character 1 is not allowed' "room set topic with U+FFFF refused" \
+  room set --room Design --topic $'\xef\xbf\xbf'
+fails 1 '"description": character 2 is not allowed' "category description with U+FFFF refused" \
+  category new --name Bad --description $'x\xef\xbf\xbf'
+# (expect, not fails: the message echoes the byte, which grep's "." does not match)
+expect 2 "a name that is not UTF-8 is a usage error" room new --name $'A\xffB'
+sql_is "nothing stored with U+FFFF or U+FFFE" \
+  "SELECT COUNT(*) FROM rooms WHERE HEX(CONCAT(name, topic, description)) REGEXP 'EFBFB[EF]'" 0
+sql_is "no room Ctl, no category Bad" \
+  "SELECT (SELECT COUNT(*) FROM rooms WHERE name = 'Ctl') + (SELECT COUNT(*) FROM categories WHERE name = 'Bad')" 0
+sql_is "Design's topic unchanged" "SELECT topic FROM rooms WHERE name = 'Design'" v2
+sql_is "refused text does not bump the revision" "SELECT value FROM server_config WHERE name='revision'" "$rev"
+expect 0 "the allowed boundaries are stored" --json room new --name $'Edge \xef\xbf\xbd\xf4\x8f\xbf\xbf' \
+  --topic $'tab\there'
+json_is "  and come back unchanged" '.name == "Edge \ufffd\udbff\udfff" and .topic == "tab\there"'
+expect 0 "  and can be removed" room remove --room $'Edge \xef\xbf\xbd\xf4\x8f\xbf\xbf'
+
 expect 0 "room set" --json room set --room Design --topic "v3" --add-members alice@example.com \
   --remove-members carol@example.com --type auditorium --add-presenters bob@example.com
 json_is "room set result" '.topic == "v3" and .type == "auditorium" and

@@ -147,6 +147,13 @@ static int p_id(const xv_envelope *e, const void *arg)
 	return xv_is(e, (const char *)arg);
 }
 
+/* A chansrch reply to the request with seqid arg, not to an earlier one (wait_serving
+ * sends chansrch and does not wait for the replies). */
+static int p_chansrch_seqid(const xv_envelope *e, const void *arg)
+{
+	return xv_is(e, "rpl:chansrch") && e->seqid && strcmp(e->seqid, arg) == 0;
+}
+
 static int p_chat_text(const xv_envelope *e, const void *arg)
 {
 	return e->kind == XV_GRPCHAT && e->chat.text && strcmp(e->chat.text, arg) == 0;
@@ -754,6 +761,55 @@ restore:
 	run_control("backend-start");
 	wait_serving(alice, RESTART_WAIT, &reopened);
 	wait_serving(bob, 3000, &reopened);
+}
+
+/* A room whose name holds U+FFFF and description a control character, written with
+ * SQL as an operator might (the admin library refuses both): chansrch must still be
+ * well-formed XML (the client drops a body it cannot parse, so no rpl:chansrch would
+ * arrive) listing the other rooms, the bad characters replaced with U+FFFD. */
+static void case_room_name_xml_cannot_carry(actor *alice)
+{
+	const char *T = "room_name_with_u_ffff_keeps_chansrch_well_formed";
+	char q[512], why[512], uri[128], *raw = NULL;
+	int sip = 0;
+	xv_envelope *e = NULL;
+
+	snprintf(uri, sizeof uri, "ma-chan://example.com/e2e-xml-%s", token);
+	snprintf(q, sizeof q,
+			"INSERT INTO rooms (domain, chan_id, name, description, topic, privacy,"
+			" category_id) SELECT 'example.com', 'e2e-xml-%s',"
+			" CONCAT('XML ', UNHEX('EFBFBF'), ' %s'), CONCAT('bell', CHAR(7)), '', 'open',"
+			" category_id FROM rooms WHERE chan_id = '%s'",
+			token, token, strrchr(LOBBY_URI, '/') + 1);
+	if(!db_exec(q, why, sizeof why)) {
+		fail(T, "%s", why);
+		return;
+	}
+	sip = send_items(alice,
+			"<cmd id=\"cmd:chansrch\" seqid=\"77\"><data><qib qtype=\"BYNAME\" "
+			"criteria=\"\" extended=\"false\"/></data></cmd>",
+			NULL);
+	if(sip == 200)
+		e = wait_item_raw(alice, p_chansrch_seqid, "77", REPLY_WAIT, &raw);
+	if(!e)
+		fail(T, "%s",
+				sip == 200 ? "no (well-formed) rpl:chansrch"
+					   : sip_txt(sip, "chansrch"));
+	else if(!has_room(e, LOBBY_URI) || !has_room(e, uri))
+		fail(T, "chansrch lists Lobby: %d, the room with U+FFFF: %d (of %zu)",
+				has_room(e, LOBBY_URI), has_room(e, uri), e->nrooms);
+	else if(!strstr(raw, "XML \xef\xbf\xbd ") || !strstr(raw, "bell\xef\xbf\xbd\""))
+		fail(T, "U+FFFF and BEL not replaced with U+FFFD: %.600s", raw);
+	else
+		pass(T);
+	xv_free(e);
+	free(raw);
+	snprintf(q, sizeof q, "DELETE FROM rooms WHERE chan_id = 'e2e-xml-%s'", token);
+	if(!db_exec(q, why, sizeof why) ||
+			!db_exec("UPDATE server_config SET value = CAST(value AS UNSIGNED) + 1"
+				 " WHERE name = 'revision'",
+					why, sizeof why))
+		fail(T, "%s", why);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -1493,6 +1549,7 @@ int main(int argc, char **argv)
 	case_overload(&alice);
 	case_stalled_backend(&alice);
 	case_participant_limit(&alice, &bob);
+	case_room_name_xml_cannot_carry(&alice);
 
 	if(backend_stopped)
 		run_control("backend-start");

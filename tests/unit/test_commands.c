@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include "cmd_table.h"
 #include "cmdq.h"
 #include "config.h"
@@ -880,4 +883,73 @@ Test(link, a_post_sent_again_is_stored_once)
 	fake_db_run_all();
 	cr_assert_eq(verdict(other)->type, PCHAT_F_ACCEPT);
 	cr_assert_eq(fake_db_messages(), 2, "another envelope is another post");
+
+/* Is the SEND frame's payload a well-formed XML document? */
+static int sent_well_formed(const struct sent_frame *f)
+{
+	xmlDoc *d = xmlReadMemory(f->payload, (int)f->len, NULL, "UTF-8", XML_PARSE_NONET);
+	xmlFreeDoc(d);
+	return d != NULL;
+}
+
+Test(link, posts_with_characters_xml_cannot_carry_are_400_and_not_stored)
+{
+	const char *bad[] = {POST(LOBBY, "A&#xFFFF;B"),
+			POST(LOBBY,
+					"A\xef\xbf\xbf"
+					"B"),
+			POST(LOBBY,
+					"A\xff"
+					"B")};
+	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:bob@example.com");
+	join_lobby(1);
+	join_lobby(2);
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct sent_frame *f;
+		fake_sent_clear();
+		accepted(1, bad[i]);
+		fake_db_run_all();
+		f = only_send_to(1);
+		has(f, "<rpl id=\"rpl:error\"");
+		has(f, "<resp code=\"400\">ERR_BAD_REQUEST</resp>");
+		cr_assert(sent_well_formed(f), "%s", f->payload);
+		cr_assert_eq(count_sends(2), 0, "nothing reaches the room (post %zu)", i);
+	}
+	cr_assert_eq(fake_db_messages(), 0);
+}
+
+Test(link, a_room_named_with_u_ffff_does_not_break_lists_and_joins)
+{
+	const struct sent_frame *f;
+	/* as a row written by hand with SQL can be */
+	fake_db_add_room(4, "example.com", "bad1",
+			"A\xef\xbf\xbf"
+			"B",
+			"t\xff", "open");
+	open_session(1, "sip:alice@example.com");
+	fake_sent_clear();
+	accepted(1, CHANSRCH);
+	fake_db_run_all();
+	f = only_send_to(1);
+	cr_assert(sent_well_formed(f), "%s", f->payload);
+	has(f, "name=\"Lobby\"");
+	has(f, "name=\"Closed\"");
+	has(f,
+			"name=\"A\xef\xbf\xbd"
+			"B\"");
+	fake_sent_clear();
+	accepted(1, JOIN("bad1"));
+	fake_db_run_all();
+	f = only_send_to(1);
+	cr_assert(sent_well_formed(f), "%s", f->payload);
+	has(f, "topic=\"t\xef\xbf\xbd\"");
+	fake_sent_clear();
+	accepted(1, ENV("<cmd id=\"cmd:getassociations\" seqid=\"6\"><data/></cmd>"));
+	fake_db_run_all();
+	f = only_send_to(1);
+	cr_assert(sent_well_formed(f), "%s", f->payload);
+	has(f,
+			"name=\"A\xef\xbf\xbd"
+			"B\"");
 }

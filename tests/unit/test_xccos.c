@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/tree.h>
 
+#include "../../common/pchat_text.h"
+#include "log.h"
 #include "xccos.h"
 
 #define ENV(items) \
@@ -311,6 +314,47 @@ Test(parse, oversize_refused_before_parsing)
 	cr_assert_str_eq(req.envid, "1714636915");
 }
 
+Test(parse, characters_xml_cannot_carry_are_refused)
+{
+	/* Whether written as references or as raw bytes, in text or in an attribute:
+	 * libxml2 refuses them as not well-formed, so they reach no handler and are
+	 * never stored (the client gets rpl:error 400, test_commands.c). */
+	const char *bad[] = {
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#xFFFF;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#xFFFE;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#65535;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#xD800;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#x1;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A&#x110000;B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xef\xbf\xbf"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xed\xa0\x80"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xc0\xaf"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\xff"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY "\"><chat>A\x01"
+			    "B</chat></grpchat>"),
+			ENV("<grpchat chanUri=\"" LOBBY
+			    "\"><chat><![CDATA[A\xef\xbf\xbf]]></chat></grpchat>"),
+			ENV("<grpchat chanUri=\"ma-chan://d/\xef\xbf\xbf\"><chat>x</chat></grpchat>"),
+			ENV("<cmd id=\"cmd:setpref\" seqid=\"1\"><data><pref label=\"l\" "
+			    "content=\"&#xFFFF;\"/></data></cmd>"),
+	};
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(bad[i]), -1, "accepted #%zu", i);
+		cr_assert(strstr(why, "malformed XML") != NULL, "#%zu: %s", i, why);
+		xccos_req_free(&req);
+	}
+	/* the boundaries that are allowed */
+	cr_assert_eq(parse(ENV("<grpchat chanUri=\"" LOBBY "\"><chat>&#xFFFD;&#xD7FF;&#xE000;"
+			       "&#x10000;&#x10FFFF;\xef\xbf\xbd</chat></grpchat>")),
+			0, "%s", why);
+	cr_assert_str_eq(req.text,
+			"\xef\xbf\xbd\xed\x9f\xbf\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\xef\xbf\xbd");
+}
+
 /* ---- building ---- */
 
 static struct sbuf sb;
@@ -344,10 +388,10 @@ Test(build, escape_text_and_attributes)
 {
 	const char s[] = "a&b<c>d\"e'f\r\ng\th\x01i";
 	xccos_escape(&sb, s, sizeof(s) - 1, 0);
-	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;\ng\thi");
+	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;\ng\th\xef\xbf\xbdi");
 	sbuf_reset(&sb);
 	xccos_escape(&sb, s, sizeof(s) - 1, 1);
-	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;&#10;g&#9;hi");
+	cr_assert_str_eq(sbuf_str(&sb), "a&amp;b&lt;c&gt;d&quot;e'f&#13;&#10;g&#9;h\xef\xbf\xbdi");
 	sbuf_reset(&sb);
 	xccos_attr(&sb, "name", "R&D \"lab\"");
 	cr_assert_str_eq(sbuf_str(&sb), " name=\"R&amp;D &quot;lab&quot;\"");
@@ -598,4 +642,194 @@ Test(build, built_text_parses_back_to_the_same_text)
 	cr_assert_str_eq(r.text, text);
 	xccos_req_free(&r);
 	sbuf_free(&env);
+}
+
+/* ---- nothing XML 1.0 cannot carry leaves the writer ---- */
+
+#define U_FFFF "\xef\xbf\xbf"
+#define U_FFFD "\xef\xbf\xbd"
+
+/* Does libxml2 read xml[0..len) as a well-formed document, and is all of it text we
+ * could send (common/pchat_text.h)?  The document's root is returned in *doc when
+ * doc is not NULL (xmlFreeDoc it). */
+static int well_formed(const char *xml, size_t len, xmlDoc **doc)
+{
+	xmlDoc *d = xmlReadMemory(xml, (int)len, NULL, "UTF-8", XML_PARSE_NONET);
+	int ok = d != NULL && pchat_text_ok(xml, len, NULL);
+	if(doc && d)
+		*doc = d;
+	else
+		xmlFreeDoc(d);
+	return ok;
+}
+
+/* The reply items in sb wrapped in an envelope: well-formed? */
+static int envelope_well_formed(void)
+{
+	struct sbuf env = SBUF_INIT;
+	xccos_envelope(&env, 1, sb.buf, sb.len);
+	int ok = well_formed(env.buf, env.len, NULL);
+	if(!ok)
+		cr_log_error("ill-formed: %s", env.buf);
+	sbuf_free(&env);
+	return ok;
+}
+
+Test(build, escape_replaces_what_xml_cannot_carry)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+			{"A" U_FFFF "B", "A" U_FFFD "B"},
+			{"A\xef\xbf\xbe"
+			 "B",
+					"A" U_FFFD "B"},
+			{"A\xff"
+			 "B",
+					"A" U_FFFD "B"},
+			{"A\xe2\x82", "A" U_FFFD},
+			{"\xe2\x82"
+			 "A",
+					U_FFFD "A"},
+			{"\xed\xa0\x80", U_FFFD U_FFFD U_FFFD},
+			{"\xc0\xaf<", U_FFFD U_FFFD "&lt;"},
+			{"\x01\x1f\x7f", U_FFFD U_FFFD "\x7f"},
+			{"caf\xc3\xa9 \xf0\x9f\x98\x80 " U_FFFD,
+					"caf\xc3\xa9 \xf0\x9f\x98\x80 " U_FFFD},
+	};
+	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sbuf_reset(&sb);
+		xccos_escape(&sb, cases[i].in, strlen(cases[i].in), 0);
+		cr_assert_str_eq(sbuf_str(&sb), cases[i].out, "case %zu", i);
+	}
+}
+
+Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
+{
+	const char *names[] = {"A" U_FFFF "B",
+			"A\xff\xfe"
+			"B",
+			"A\xed\xa0\x80"
+			"B",
+			"A\x01"
+			"B"};
+	xccos_init();
+	for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *n = names[i];
+		struct xccos_room_info r[] = {{"ma-chan://d/1", n, n, n, 1, 0, 1, 2},
+				{"ma-chan://d/2", "Fine", "", "", 0, 0, 0, 0}};
+		const size_t ids[] = {0};
+		struct xccos_join_room jr = {&r[0], ids, 1};
+		const char *users[] = {n};
+		struct xccos_join_fail f = {"ERR_NOT_FOUND", n, n};
+		struct xccos_chat m = {r[0].uri, n, n, 7, n, strlen(n)};
+		struct xccos_invitation inv = {1, r[0].uri, n, n, "t"};
+		struct xccos_category cat = {"ma-cat://d/1", n, n};
+
+		sbuf_reset(&sb);
+		xccos_build_chansrch(&sb, "1", "5", r, 2);
+		cr_assert(envelope_well_formed(), "chansrch, name %zu", i);
+		cr_assert(strstr(sbuf_str(&sb), "name=\"Fine\"") != NULL,
+				"the other room is listed");
+		sbuf_reset(&sb);
+		xccos_build_room_list(&sb, "getassociations", "1", "5", r, 2);
+		cr_assert(envelope_well_formed(), "getassociations, name %zu", i);
+		sbuf_reset(&sb);
+		xccos_build_join(&sb, "join", "1", "9", users, 1, &jr, 1, &f, 1);
+		cr_assert(envelope_well_formed(), "join, name %zu", i);
+		sbuf_reset(&sb);
+		xccos_build_grpchat(&sb, &m);
+		cr_assert(envelope_well_formed(), "grpchat, text %zu", i);
+		sbuf_reset(&sb);
+		xccos_build_bccontext(&sb, "1", "5", r[0].uri, &m, 1);
+		cr_assert(envelope_well_formed(), "bccontext, text %zu", i);
+		sbuf_reset(&sb);
+		xccos_build_getinv(&sb, "1", "5", &inv, 1);
+		cr_assert(envelope_well_formed(), "getinv, name %zu", i);
+		sbuf_reset(&sb);
+		xccos_build_categories(&sb, "1", "5", &cat, 1);
+		cr_assert(envelope_well_formed(), "nodespermcreatechild, name %zu", i);
+		sbuf_reset(&sb);
+		xccos_build_ntc_join(&sb, "ntc:join", n, n, n);
+		xccos_build_ntc_part(&sb, n, n);
+		xccos_build_pref(&sb, "getpref", n, n, n, 1, n);
+		xccos_build_rpl_reason(&sb, n, n, n, 403, n);
+		cr_assert(envelope_well_formed(), "notices and refusals, name %zu", i);
+	}
+	sbuf_reset(&sb);
+	xccos_build_chansrch(&sb, "1", "5",
+			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0}, 1);
+	cr_assert(strstr(sbuf_str(&sb), "name=\"A" U_FFFD "B\"") != NULL, "%s", sbuf_str(&sb));
+}
+
+/* xorshift64: the same "random" strings on every run, so a failure reproduces. */
+static uint64_t fuzz_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* A byte string of up to max bytes, drawn from pieces that sit near the edges of
+ * UTF-8 and of XML (markup characters, controls, lead bytes without their tails,
+ * surrogates, non-characters, overlongs) and from plain random bytes. */
+static size_t fuzz_string(uint64_t *x, char *buf, size_t max)
+{
+	static const char *const pieces[] = {"a", "&", "<", ">", "\"", "'", "\r", "\n", "\t",
+			"\x01", "\x1f", "\x7f", "]]>", "&amp;", "\xc3\xa9", "\xc3", "\xe2\x82\xac",
+			"\xe2\x82", "\xf0\x9f\x98\x80", "\xf0\x9f", U_FFFF, "\xef\xbf\xbe", U_FFFD,
+			"\xed\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf",
+			"\xf4\x90\x80\x80", "\xc0\xaf", "\xe0\x80\xaf", "\x80", "\xbf", "\xff"};
+	size_t len = 0, target = fuzz_next(x) % max;
+	while(len < target) {
+		uint64_t r = fuzz_next(x);
+		if(r % 3 == 0) {
+			buf[len++] = (char)(r >> 8);
+			continue;
+		}
+		/* a piece cut by the end of the string is one more truncated sequence */
+		for(const char *p = pieces[(r >> 8) % (sizeof(pieces) / sizeof(pieces[0]))];
+				*p && len < target; p++)
+			buf[len++] = *p;
+	}
+	return len;
+}
+
+/* The escaped s as the text of <a> (in_attr 0) or the value of a="..." (1): it must
+ * parse, and text we could have sent as it is must come back unchanged. */
+static void fuzz_one(const char *s, size_t len, int in_attr, size_t round)
+{
+	xmlDoc *doc = NULL;
+	sbuf_reset(&sb);
+	sbuf_adds(&sb, in_attr ? "<a a=\"" : "<a>");
+	xccos_escape(&sb, s, len, in_attr);
+	sbuf_adds(&sb, in_attr ? "\"/>" : "</a>");
+	cr_assert(well_formed(sb.buf, sb.len, &doc), "round %zu (%s): %s", round,
+			in_attr ? "attribute" : "text", sb.buf);
+	if(pchat_text_ok(s, len, NULL)) {
+		xmlNode *root = xmlDocGetRootElement(doc);
+		xmlChar *back = in_attr ? xmlGetProp(root, (const xmlChar *)"a")
+					: xmlNodeGetContent(root);
+		cr_assert(back != NULL && strlen((const char *)back) == len &&
+						memcmp(back, s, len) == 0,
+				"round %zu: valid text changed", round);
+		xmlFree(back);
+	}
+	xmlFreeDoc(doc);
+}
+
+Test(build, fuzz_escaped_random_bytes_always_parse)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char buf[96];
+	enum log_level saved = log_threshold;
+	xccos_init();
+	log_threshold = LL_ERROR; /* thousands of replacement warnings otherwise */
+	for(size_t round = 0; round < 3000; round++) {
+		size_t len = fuzz_string(&x, buf, sizeof(buf));
+		fuzz_one(buf, len, 0, round);
+		fuzz_one(buf, len, 1, round);
+	}
+	log_threshold = saved;
 }

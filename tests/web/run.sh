@@ -134,6 +134,13 @@ api_checks() {
   req "$alice" PUT /api/rooms/Lobby '{"topic": "hijacked"}'
   check "alice may not edit Lobby (not a manager): 403" is 403
   check "  and its topic is unchanged" eval '[ "$(sql "SELECT topic FROM rooms WHERE name = '"'Lobby'"'")" = Welcome ]'
+  req "$alice" POST /api/rooms '{"name": "A\uffffB"}'
+  check "a room name with U+FFFF is 400" is 400
+  check "  with an error naming the field" body_has '.status == 400 and (.error | test("^\"name\": character 2 is not allowed"))'
+  req "$alice" POST /api/rooms '{"name": "Tidy", "topic": "bell\u0007"}'
+  check "a topic with a control character is 400" is 400
+  check "  with an error naming the field" body_has '.status == 400 and (.error | startswith("\"topic\""))'
+  check "  and nothing is stored" eval '[ "$(sql "SELECT COUNT(*) FROM rooms WHERE name = '"'Tidy'"' OR HEX(name) LIKE '"'%EFBFBF%'"'")" = 0 ]'
   check "bob signs in" sign_in_api "$bob" bob
   check "carol signs in" sign_in_api "$carol" carol
 }
