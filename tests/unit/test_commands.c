@@ -883,6 +883,7 @@ Test(link, a_post_sent_again_is_stored_once)
 	fake_db_run_all();
 	cr_assert_eq(verdict(other)->type, PCHAT_F_ACCEPT);
 	cr_assert_eq(fake_db_messages(), 2, "another envelope is another post");
+}
 
 /* Is the SEND frame's payload a well-formed XML document? */
 static int sent_well_formed(const struct sent_frame *f)
