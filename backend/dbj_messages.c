@@ -27,7 +27,7 @@ struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, s
 enum { POST_FIND, POST_INSERT }; /* its statements */
 
 /* How long a post sent again is recognised (migration 006). */
-#define RESEND_WINDOW_SEC (24 * 3600)
+#define RESEND_WINDOW_SEC ((time_t)24 * 3600)
 
 struct found_row {
 	uint64_t id;

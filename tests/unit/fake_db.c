@@ -233,7 +233,7 @@ static void run_load(struct db_job *job)
 	}
 }
 
-static int same(const char *a, const char *b)
+static int same_text(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
 }
@@ -244,10 +244,10 @@ static void run_insert(struct db_job *job)
 	struct fake_msg *m;
 	size_t i;
 	for(i = 0; i < nmsgs; i++) {
-		if(same(msgs[i].client_ref, job->u.post.client_ref) &&
-				same(msgs[i].author, job->u.post.author) &&
+		if(same_text(msgs[i].client_ref, job->u.post.client_ref) &&
+				same_text(msgs[i].author, job->u.post.author) &&
 				msgs[i].room_id == job->u.post.room_id &&
-				same(msgs[i].body, job->u.post.body)) {
+				same_text(msgs[i].body, job->u.post.body)) {
 			job->u.post.msg_id = msgs[i].id;
 			job->u.post.duplicate = 1;
 			return;
