@@ -119,12 +119,19 @@ struct db_job *db_invitations(const char *user, db_done_fn done, void *arg)
 	return job;
 }
 
-static enum dbsql_result run_get_inv(struct dbsql *d, struct db_job *job)
+/* A user's rooms with what follows their columns: DB_GET_INV's and, in
+ * dbj_user.c, DB_ASSOCIATIONS'. */
+enum dbsql_result db_run_user_rooms(struct dbsql *d, struct db_job *job, enum db_room_extra extra)
 {
 	enum dbsql_result rc = db_exec(d, job, 0, "s", job->u.user_rooms.user);
 	if(DB_GO_ON(rc, job))
-		rc = db_fetch_rooms(d, job, 0, DB_EXTRA_INV, &job->u.user_rooms.out);
+		rc = db_fetch_rooms(d, job, 0, extra, &job->u.user_rooms.out);
 	return rc;
+}
+
+static enum dbsql_result run_get_inv(struct dbsql *d, struct db_job *job)
+{
+	return db_run_user_rooms(d, job, DB_EXTRA_INV);
 }
 
 /* Also DB_ASSOCIATIONS' (dbj_user.c). */

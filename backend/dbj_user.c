@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* dbj_rooms.c: DB_GET_INV's, shared with DB_ASSOCIATIONS. */
-void db_user_rooms_clear(struct db_job *job);
-void db_user_rooms_free(struct db_job *job);
-
 static void clear_nothing(struct db_job *job)
 {
 	(void)job;
@@ -75,10 +71,7 @@ struct db_job *db_associations(const char *user, db_done_fn done, void *arg)
 
 static enum dbsql_result run_assoc(struct dbsql *d, struct db_job *job)
 {
-	enum dbsql_result rc = db_exec(d, job, 0, "s", job->u.user_rooms.user);
-	if(DB_GO_ON(rc, job))
-		rc = db_fetch_rooms(d, job, 0, DB_EXTRA_UNREAD, &job->u.user_rooms.out);
-	return rc;
+	return db_run_user_rooms(d, job, DB_EXTRA_UNREAD);
 }
 
 /* The unread count is an index range scan after the user's read position. */

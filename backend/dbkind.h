@@ -112,4 +112,10 @@ enum dbsql_result db_fetch_rooms(struct dbsql *d, struct db_job *job, unsigned i
 /* Frees the rows of out (loop side too). */
 void db_rooms_clear(struct db_rooms *out);
 
+/* The kinds that read a user's rooms (u.user_rooms: DB_GET_INV, DB_ASSOCIATIONS;
+ * dbj_rooms.c): run with what follows the room columns, clear, free. */
+enum dbsql_result db_run_user_rooms(struct dbsql *d, struct db_job *job, enum db_room_extra extra);
+void db_user_rooms_clear(struct db_job *job);
+void db_user_rooms_free(struct db_job *job);
+
 #endif
