@@ -36,6 +36,9 @@
 #define REPLY_WAIT 4000 /* XCCOS reply or broadcast */
 #define QUIET_WAIT 1000 /* "nothing arrives" checks */
 #define RESTART_WAIT 15000
+/* MessageSizeLimit as installed (sql/migrations/005_rooms_admin.sql), pchatd's
+ * --message-max-bytes default */
+#define MAX_POST 8192
 
 static struct {
 	const char *proxy, *transport, *chat_uri;
@@ -928,6 +931,76 @@ int main(int argc, char **argv)
 			fail(T, "stored in room %s, want Lobby", chan);
 		else
 			pass(T);
+	}
+
+	/* 3b. sizes that agree end to end (docs/ARCHITECTURE.md, Limits): the largest legal
+	 * post, MessageSizeLimit (8192) '&' characters, is over 40 KB on the wire ("&amp;"
+	 * each) on the session's TCP connection; it is answered 200, delivered and stored
+	 * with exactly that text.  One byte more is refused 403 (by pchatd, so the INFO of
+	 * that size reached it too). */
+	{
+		const char *T = "max_post_over_tcp_delivered_and_stored";
+		char *text = malloc(MAX_POST + 2);
+		if(text) {
+			memset(text, '&', MAX_POST);
+			text[MAX_POST] = '\0';
+		}
+		char *items = text ? xv_item_grpchat(LOBBY_URI, ALICE, NULL, text) : NULL;
+		char *env = items ? xv_envelope_wrap(1, items) : NULL;
+		size_t wire = env ? strlen(env) : 0;
+		free(env);
+		free(items);
+		if(!text) {
+			fail(T, "out of memory");
+		} else {
+			note("a maximal post (%d '&') is a %zu-byte XCCOS body", MAX_POST, wire);
+			int st = post(&alice, LOBBY_URI, NULL, text);
+			if(st != 200) {
+				fail(T, "maximal grpchat INFO (%zu-byte body) got SIP %d, want 200",
+						wire, st);
+			} else {
+				xv_envelope *eb = wait_item(&bob, p_chat_text, text, REPLY_WAIT);
+				xv_envelope *ea = wait_item(&alice, p_chat_text, text, REPLY_WAIT);
+				char author[256], chan[128];
+				if((w = check_chat(&bob, eb, LOBBY_URI, ALICE, why, sizeof why)))
+					fail(T, "%s", w);
+				else if((w = check_chat(&alice, ea, LOBBY_URI, ALICE, why,
+							 sizeof why)))
+					fail(T, "%s (echo to the poster)", w);
+				else {
+					int r = db_wait_message(text, author, sizeof author, chan,
+							sizeof chan, why, sizeof why);
+					if(r < 0)
+						fail(T, "%s", why);
+					else if(r == 0)
+						fail(T, "no row in messages with the %d-'&' body",
+								MAX_POST);
+					else if(strcmp(author, ALICE) != 0)
+						fail(T, "stored author '%s', want %s", author,
+								ALICE);
+					else
+						pass(T);
+				}
+				xv_free(ea);
+				xv_free(eb);
+			}
+
+			const char *T2 = "post_over_message_limit_refused_403";
+			text[MAX_POST] = '&';
+			text[MAX_POST + 1] = '\0';
+			st = post(&alice, LOBBY_URI, NULL, text);
+			xv_envelope *eb = st ? wait_item(&bob, p_chat_text, text, QUIET_WAIT)
+					     : NULL;
+			if(st != 403)
+				fail(T2, "grpchat of %d '&' got SIP %d, want 403", MAX_POST + 1,
+						st);
+			else if(eb)
+				fail(T2, "the refused post was delivered to bob");
+			else
+				pass(T2);
+			xv_free(eb);
+		}
+		free(text);
 	}
 
 	/* 4. forged author ignored ---------------------------------------------------- */

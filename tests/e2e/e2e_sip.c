@@ -968,6 +968,102 @@ static void test_chansrch(void)
 	conn_close(&c);
 }
 
+/* An envelope around items (freed), padded with spaces before "</xccos>" to exactly
+ * size bytes when it is shorter. malloc'd; NULL if it does not fit. */
+static char *padded_envelope(unsigned long envid, char *items, size_t size)
+{
+	if(!items)
+		return NULL;
+	char *env = xv_envelope_wrap(envid, items);
+	free(items);
+	size_t n = env ? strlen(env) : 0;
+	static const char close_tag[] = "</xccos>";
+	size_t cl = sizeof close_tag - 1;
+	char *out = env && n <= size && n >= cl ? malloc(size + 1) : NULL;
+	if(out) {
+		memcpy(out, env, n - cl);
+		memset(out + n - cl, ' ', size - n);
+		memcpy(out + size - cl, close_tag, cl + 1);
+	}
+	free(env);
+	return out;
+}
+
+/* A cmd:requri on dialog d answered 200 with a rpl:requri: NULL, else why (static). */
+static const char *requri_works(conn *c, dialog *d)
+{
+	static char why[128];
+	int st = send_xccos(c, d, 1, xv_item_requri());
+	xv_envelope *e = st == 200 ? wait_item(c, "rpl:requri", SIP_WAIT) : NULL;
+	const char *r = NULL;
+	if(!e) {
+		snprintf(why, sizeof why, "%s's cmd:requri: SIP %d, %s", d->user, st,
+				st == 200 ? "no rpl:requri" : "want 200");
+		r = why;
+	}
+	xv_free(e);
+	return r;
+}
+
+/* Sizes that agree end to end (docs/ARCHITECTURE.md, Limits), over TCP: two chat
+ * sessions on one connection; an INFO body of exactly max_body is taken, one a byte
+ * over it is answered 413 (Kamailio's TCP read buffer, tcp_rd_buf_size, is larger than
+ * max_body plus the headers, so it reaches the module), and the connection and both
+ * sessions on it keep working. */
+#define MAX_BODY 65536 /* modparam("pchat", "max_body") in kamailio-cfg/kamailio.cfg */
+static void test_body_sizes(void)
+{
+	const char *T1 = "info_body_of_max_body_accepted_over_tcp";
+	const char *T2 = "info_body_over_max_body_413_over_tcp";
+	const char *T3 = "tcp_connection_and_its_sessions_survive_413";
+	conn c;
+	dialog a, b;
+	const char *w;
+	if(conn_open(&c) < 0) {
+		fail(T1, "cannot connect");
+		return;
+	}
+	new_dialog(&a, "alice");
+	new_dialog(&b, "bob");
+	if(invite_retry(&c, &a, NULL, NULL, 3000) != 200 ||
+			invite_retry(&c, &b, NULL, NULL, 3000) != 200) {
+		fail(T1, "alice's and bob's chat INVITEs on one connection not both answered 200");
+		conn_close(&c);
+		return;
+	}
+
+	char *body = padded_envelope(++a.envid, xv_item_requri(), MAX_BODY);
+	int st = body ? in_dialog(&c, &a, "INFO", 1, "text/plain", body) : 0;
+	free(body);
+	xv_envelope *e = st == 200 ? wait_item(&c, "rpl:requri", SIP_WAIT) : NULL;
+	if(st != 200)
+		fail(T1, "INFO with a %d-byte body got %d, want 200", MAX_BODY, st);
+	else if(!e)
+		fail(T1, "no rpl:requri for the %d-byte envelope", MAX_BODY);
+	else
+		pass(T1);
+	xv_free(e);
+
+	body = padded_envelope(++a.envid, xv_item_requri(), MAX_BODY + 1);
+	st = body ? in_dialog(&c, &a, "INFO", 1, "text/plain", body) : 0;
+	free(body);
+	if(st != 413)
+		fail(T2, "INFO with a %d-byte body got %d (%s), want 413", MAX_BODY + 1, st,
+				c.fd < 0 ? "connection closed" : "connection open");
+	else
+		pass(T2);
+
+	if(c.fd < 0)
+		fail(T3, "the server closed the connection");
+	else if((w = requri_works(&c, &b)) || (w = requri_works(&c, &a)))
+		fail(T3, "%s", w);
+	else
+		pass(T3);
+	in_dialog(&c, &a, "BYE", 1, NULL, NULL);
+	in_dialog(&c, &b, "BYE", 1, NULL, NULL);
+	conn_close(&c);
+}
+
 static int run_control(const char *env, const char *verb)
 {
 	return run_control_cmd(opt.control, env, verb);
@@ -1115,6 +1211,7 @@ int main(int argc, char **argv)
 	test_dave_invite_403();
 	test_info_without_branch();
 	test_chansrch();
+	test_body_sizes();
 
 	/* Digest mode: Kamailio restarted with PCHAT_AUTH=1, then put back */
 	if(opt.control) {
