@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Where the web page is when --web-root is not given (backend/Makefile sets it). */
 #ifndef PCHAT_WEB_ROOT
@@ -17,6 +18,7 @@ struct config cfg;
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->module_uid = geteuid();
 	c->db_user = "root";
 	c->db_password = "";
 	c->db_name = "pchat";
@@ -39,6 +41,8 @@ static void usage(FILE *out)
 	      "Persistent chat backend: serves XCCOS for the Kamailio pchat module.\n"
 	      "\n"
 	      "  --socket PATH            Unix socket to listen on for module connections (required)\n"
+	      "  --module-uid UID         the only uid allowed to connect to the socket\n"
+	      "                           (default: pchatd's own effective uid)\n"
 	      "  --db-socket PATH         MariaDB Unix socket\n"
 	      "  --db-host HOST           MariaDB host (instead of --db-socket)\n"
 	      "  --db-port N              MariaDB TCP port (default: library default)\n"
@@ -67,6 +71,7 @@ static void usage(FILE *out)
 
 enum {
 	OPT_SOCKET = 256,
+	OPT_MODULE_UID,
 	OPT_DB_SOCKET,
 	OPT_DB_HOST,
 	OPT_DB_PORT,
@@ -89,6 +94,7 @@ enum {
 
 static const struct option long_options[] = {
 		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"module-uid", required_argument, NULL, OPT_MODULE_UID},
 		{"db-socket", required_argument, NULL, OPT_DB_SOCKET},
 		{"db-host", required_argument, NULL, OPT_DB_HOST},
 		{"db-port", required_argument, NULL, OPT_DB_PORT},
@@ -150,11 +156,25 @@ static int http_address(const char *arg, const char **out, FILE *err)
 	return 0;
 }
 
+/* --module-uid UID: a number (no name lookup: the daemon may start before NSS is up,
+ * and a number is what SO_PEERCRED reports). */
+static int uid_option(const char *arg, uid_t *out, FILE *err)
+{
+	unsigned long long v;
+	if(parse_uint(arg, 4294967294ULL, &v) < 0) {
+		fprintf(err, "pchatd: --module-uid wants a numeric uid, not '%s'\n", arg);
+		return -1;
+	}
+	*out = (uid_t)v;
+	return 0;
+}
+
 /* Handles one option; returns 0, or -1 after printing the error. */
 static int apply(struct config *c, int opt, const char *arg, FILE *err)
 {
 	switch(opt) {
 		case OPT_SOCKET: return nonempty("socket", arg, &c->socket_path, err);
+		case OPT_MODULE_UID: return uid_option(arg, &c->module_uid, err);
 		case OPT_DB_SOCKET: return nonempty("db-socket", arg, &c->db_socket, err);
 		case OPT_DB_HOST: return nonempty("db-host", arg, &c->db_host, err);
 		case OPT_DB_PORT: return number("db-port", arg, 1, 65535, &c->db_port, err);

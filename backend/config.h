@@ -5,14 +5,18 @@
 #define PCHAT_CONFIG_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "log.h"
 
 struct config {
 	const char *socket_path; /* --socket, required */
-	const char *db_socket;	 /* --db-socket; NULL: host/port or the library default */
-	const char *db_host;	 /* --db-host */
-	unsigned db_port;	 /* --db-port, 0 = default */
+	/* --module-uid: the only uid whose connections the socket accepts (SO_PEERCRED);
+	 * default pchatd's own effective uid */
+	uid_t module_uid;
+	const char *db_socket; /* --db-socket; NULL: host/port or the library default */
+	const char *db_host;   /* --db-host */
+	unsigned db_port;      /* --db-port, 0 = default */
 	const char *db_user;
 	const char *db_password;
 	const char *db_name;

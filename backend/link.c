@@ -5,11 +5,13 @@
 #include "link.h"
 #include "list.h"
 #include "log.h"
+#include "peer.h"
 #include "util.h"
 
 #include "../common/pchat_frame.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,6 +35,7 @@ struct link_conn {
 static struct event_base *base;
 static struct evconnlistener *listener;
 static char *socket_path;
+static uid_t module_uid; /* the only peer uid accepted (--module-uid) */
 static struct list conns = LIST_INIT(conns);
 static size_t nconns;
 static uint32_t next_id = 1;
@@ -178,11 +181,29 @@ int link_send(struct link_conn *c, uint8_t type, uint32_t token, uint64_t sessio
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		void *arg)
 {
-	struct link_conn *c = xcalloc(1, sizeof(*c));
+	struct link_conn *c;
+	const char *why;
+	pid_t pid = 0;
+	uid_t uid = 0;
+	int have;
 	(void)l;
 	(void)sa;
 	(void)salen;
 	(void)arg;
+	/* Whoever may connect may speak for every user: only the module's uid may, and
+	 * nothing is read from anyone else. */
+	have = peer_cred(fd, &pid, &uid) == 0;
+	why = peer_refusal(have, uid, module_uid);
+	if(why != NULL) {
+		if(have)
+			log_warn("link: refused a connection from pid %ld uid %lu: %s", (long)pid,
+					(unsigned long)uid, why);
+		else
+			log_warn("link: refused a connection: %s (%s)", why, strerror(errno));
+		evutil_closesocket(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
 	c->id = next_id++;
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->close_ev = event_new(base, -1, 0, on_close_ev, c);
@@ -201,7 +222,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	list_add_tail(&conns, &c->link);
 	nconns++;
-	log_info("link %u: module connected", c->id);
+	log_info("link %u: module connected (pid %ld)", c->id, (long)pid);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -242,10 +263,49 @@ static int clear_stale(const char *path, const struct sockaddr_un *sun)
 	return unlink(path);
 }
 
+/*
+ * The socket's directory: only pchatd's user may write there, else another local user
+ * could put a socket of theirs at our path while we are down and receive the
+ * module's links.  A missing directory (one level) is created 0700.
+ */
+static int check_dir(const char *path)
+{
+	char *copy = xstrdup(path);
+	const char *dir = dirname(copy), *why;
+	struct stat st;
+	int rc = -1;
+
+	if(stat(dir, &st) < 0 && errno == ENOENT) {
+		if(mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			log_error("link: cannot create the socket directory %s: %s", dir,
+					strerror(errno));
+			goto out;
+		}
+		log_info("link: created the socket directory %s (mode 0700)", dir);
+	}
+	if(stat(dir, &st) < 0) {
+		log_error("link: socket directory %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	why = peer_dir_problem(st.st_mode, st.st_uid, geteuid());
+	if(why != NULL) {
+		log_error("link: socket directory %s %s (mode %04o, owner uid %lu); refusing to "
+			  "start: make it 0700 (or 0750 with the module's group), owned by "
+			  "pchatd's user",
+				dir, why, (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
 static int bind_socket(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd;
+	mode_t old_mask;
+	int fd, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -254,12 +314,17 @@ static int bind_socket(const char *path)
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if(clear_stale(path, &sun) < 0)
+	if(check_dir(path) < 0 || clear_stale(path, &sun) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if(fd < 0)
 		return -1;
-	if(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0) {
+	/* 0600: the module runs as our own user; 0660 when it is another one, who must
+	 * then share pchatd's group (docs/OPERATIONS.md).  The uid check is on accept. */
+	old_mask = umask(module_uid == geteuid() ? 0177 : 0117);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_mask);
+	if(rc < 0 || listen(fd, 64) < 0) {
 		log_error("link: cannot listen on %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -267,10 +332,12 @@ static int bind_socket(const char *path)
 	return fd;
 }
 
-int link_listen(struct event_base *b, const char *path, const struct link_handlers *h)
+int link_listen(struct event_base *b, const char *path, uid_t uid, const struct link_handlers *h)
 {
+	int fd;
 	handlers = h;
-	int fd = bind_socket(path);
+	module_uid = uid;
+	fd = bind_socket(path);
 	if(fd < 0)
 		return -1;
 	base = b;
@@ -284,7 +351,7 @@ int link_listen(struct event_base *b, const char *path, const struct link_handle
 	}
 	evconnlistener_set_error_cb(listener, on_accept_error);
 	socket_path = xstrdup(path);
-	log_info("link: listening on %s", path);
+	log_info("link: listening on %s (module uid %lu)", path, (unsigned long)uid);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 struct event_base;
@@ -27,9 +28,13 @@ struct link_handlers {
 /* Output queued for one connection beyond which we consider the module stuck. */
 #define LINK_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
 
-/* Binds and listens on path (replacing a stale socket file); frames go to h.
+/* Binds and listens on path (replacing a stale socket file); frames go to h.  The
+ * path's directory must be writable by pchatd's user only (created 0700 if missing);
+ * the socket is made 0600 (0660 if uid is not ours), and a connection whose peer
+ * (SO_PEERCRED) is not uid is closed before anything is read.
  * Returns 0 or -1 (logged). */
-int link_listen(struct event_base *base, const char *path, const struct link_handlers *h);
+int link_listen(struct event_base *base, const char *path, uid_t uid,
+		const struct link_handlers *h);
 /* Stops accepting and removes the socket file. */
 void link_stop_listening(void);
 

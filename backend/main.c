@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 	if(setup() < 0)
 		return 1;
 	frames_init();
-	if(link_listen(base, cfg.socket_path, frames_link_handlers()) < 0)
+	if(link_listen(base, cfg.socket_path, cfg.module_uid, frames_link_handlers()) < 0)
 		return 1;
 	if(db_start(base, &cfg) < 0)
 		return 1;

@@ -1,8 +1,10 @@
 /*
  * pchat_dialogs.c - the session table and in-dialog INFO sending.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "../../core/dprint.h"
 #include "../../core/hashes.h"
@@ -18,7 +20,6 @@
 
 static struct pchat_session *by_id[SESSION_BUCKETS];
 static struct pchat_session *by_dialog[SESSION_BUCKETS];
-static uint64_t last_session_id;
 static int session_count;
 
 static unsigned int id_bucket(uint64_t id)
@@ -35,12 +36,35 @@ int pchat_sessions_init(void)
 {
 	memset(by_id, 0, sizeof(by_id));
 	memset(by_dialog, 0, sizeof(by_dialog));
-	/* Ids must not repeat across restarts of Kamailio while the backend keeps
-	 * running, so they start from the clock; each link process takes the ids that
-	 * are its index modulo link_processes (pchat_link_of_session). */
-	last_session_id = ((uint64_t)time(NULL) << 20) / (uint64_t)pchat_link_processes *
-					(uint64_t)pchat_link_processes +
-			(uint64_t)pchat_link_index;
+	return 0;
+}
+
+/*
+ * A new session id: 64 random bits (getrandom), so that an id can neither be guessed
+ * nor repeat across restarts of Kamailio while the backend keeps running, with the
+ * link process carried in it: the id is its index modulo link_processes
+ * (pchat_link_of_session), so the random value is rounded down to a multiple of
+ * link_processes and the index added (no overflow: the multiple is at most
+ * 2^64 - link_processes).  0 is never an id (HELLO's session field), nor is one in
+ * use here.  Returns 0 if the kernel gives no randomness.
+ */
+static uint64_t new_session_id(void)
+{
+	uint64_t n = (uint64_t)pchat_link_processes, r, id;
+	int tries;
+
+	for(tries = 0; tries < 8; tries++) {
+		ssize_t got = getrandom(&r, sizeof(r), 0);
+		if(got < 0 && errno == EINTR)
+			continue;
+		if(got != (ssize_t)sizeof(r)) {
+			LM_ERR("getrandom: %s\n", got < 0 ? strerror(errno) : "short read");
+			return 0;
+		}
+		id = r / n * n + (uint64_t)pchat_link_index;
+		if(id != 0 && pchat_session_by_id(id) == NULL)
+			return id;
+	}
 	return 0;
 }
 
@@ -68,8 +92,14 @@ struct pchat_session *pchat_session_create(const struct pchat_event *ev)
 	str local_tag = {tag, LOCAL_TAG_LEN};
 	struct pchat_session *s;
 	unsigned int b;
+	uint64_t id;
 	char *p;
 
+	id = new_session_id();
+	if(id == 0) {
+		LM_ERR("no session id: refusing the session\n");
+		return NULL;
+	}
 	make_local_tag(tag);
 	/* one block: the struct, then every string NUL-terminated */
 	s = calloc(1,
@@ -92,7 +122,7 @@ struct pchat_session *pchat_session_create(const struct pchat_event *ev)
 	put_str(&p, &s->identity, &ev->identity);
 	put_str(&p, &s->epid, &ev->epid);
 	put_str(&p, &s->user_agent, &ev->user_agent);
-	s->id = (last_session_id += (uint64_t)pchat_link_processes);
+	s->id = id;
 	s->sock = ev->rcv_sock;
 	s->local_cseq = 1;
 	s->last_seen = time(NULL);

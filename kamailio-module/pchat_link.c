@@ -14,6 +14,9 @@
  * backend's ACCEPT/BUSY/REJECT for that token decides the SIP answer.  If the backend
  * does not answer in time, or the link drops, the INFO is answered 503 + Retry-After.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* struct ucred */
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -457,6 +460,39 @@ static void backend_connected_now(void)
 	pchat_sessions_foreach(send_open, NULL);
 }
 
+/*
+ * Is pchatd at the other end?  Whoever could bind the socket's path (pchatd down, its
+ * directory writable by others) would otherwise receive every identity and could
+ * inject messages; the kernel's record of the listener's uid (SO_PEERCRED) must be
+ * backend_uid.  Logged as an error once, then at debug level until a good connect.
+ */
+static int backend_is_ours(int fd)
+{
+	static int reported;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		LM_ERR("backend %s: cannot read the peer's credentials (%s): not using it\n",
+				pchat_backend_socket, strerror(errno));
+		return 0;
+	}
+	if(cr.uid == (uid_t)pchat_backend_uid) {
+		reported = 0;
+		return 1;
+	}
+	if(!reported)
+		LM_ERR("backend %s is served by pid %ld uid %lu, not backend_uid %d: not using it "
+		       "(the backend stays down)\n",
+				pchat_backend_socket, (long)cr.pid, (unsigned long)cr.uid,
+				pchat_backend_uid);
+	else
+		LM_DBG("backend %s: still served by uid %lu\n", pchat_backend_socket,
+				(unsigned long)cr.uid);
+	reported = 1;
+	return 0;
+}
+
 /* A Unix-socket connect completes (or fails) at once, so it is done directly and
  * retried by a timer; only the established stream goes to a bufferevent. */
 static void connect_backend(evutil_socket_t unused, short what, void *arg)
@@ -474,6 +510,11 @@ static void connect_backend(evutil_socket_t unused, short what, void *arg)
 		LM_DBG("backend %s not reachable: %s\n", pchat_backend_socket, strerror(errno));
 		if(fd >= 0)
 			close(fd);
+		schedule_reconnect();
+		return;
+	}
+	if(!backend_is_ours(fd)) {
+		close(fd);
 		schedule_reconnect();
 		return;
 	}

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../core/sr_module.h"
 #include "../../core/dprint.h"
@@ -36,6 +37,7 @@ int pchat_retry_after = 5;
 int pchat_max_body = 65536;
 int pchat_max_pending = 4096;
 int pchat_backend_timeout_ms = 3000;
+int pchat_backend_uid = -1; /* -1: Kamailio's effective uid, set in mod_init */
 str pchat_node_name = str_init("kamailio");
 int pchat_link_processes = 1;
 int pchat_link_index = -1;
@@ -114,6 +116,7 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"max_body", INT_PARAM, &pchat_max_body},
 		{"max_pending", INT_PARAM, &pchat_max_pending},
 		{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
+		{"backend_uid", INT_PARAM, &pchat_backend_uid},
 		{"node_name", PARAM_STR, &pchat_node_name},
 		{"link_processes", INT_PARAM, &pchat_link_processes}, {0, 0, 0}};
 
@@ -189,6 +192,12 @@ static int mod_init(void)
 		LM_ERR("link_processes must be 1..%d\n", PCHAT_MAX_LINKS);
 		return -1;
 	}
+	if(pchat_backend_uid < -1) {
+		LM_ERR("backend_uid must be a numeric uid (or -1: Kamailio's own)\n");
+		return -1;
+	}
+	if(pchat_backend_uid == -1)
+		pchat_backend_uid = (int)geteuid();
 	if(pchat_session_expires < 90)
 		LM_WARN("session_expires %d is below RFC 4028's minimum of 90 s: for tests only\n",
 				pchat_session_expires);

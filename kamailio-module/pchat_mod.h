@@ -18,6 +18,8 @@ extern int pchat_retry_after;
 extern int pchat_max_body;
 extern int pchat_max_pending;
 extern int pchat_backend_timeout_ms;
+/* the uid pchatd must run as (SO_PEERCRED of the backend socket), modparam backend_uid */
+extern int pchat_backend_uid;
 extern str pchat_node_name;
 
 extern struct tm_binds pchat_tmb;

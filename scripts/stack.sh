@@ -37,7 +37,9 @@ if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 mkdir -p "$VAR"
 VAR=$(cd "$VAR" && pwd)
 DB_SOCK="$VAR/mysql.sock"
-BACKEND_SOCK="$VAR/backend.sock"
+# the module socket lives in a directory only our user may enter (pchatd refuses a
+# directory others may write; docs/OPERATIONS.md)
+BACKEND_SOCK="$VAR/run/backend.sock"
 MODULE="$top/build/kamailio-src/src/modules/pchat/pchat.so"
 POOL_URI="sip:pchat@example.com"
 MYSQL=(mysql --no-defaults --socket="$DB_SOCK" -uroot)
@@ -93,6 +95,7 @@ backend_start() {
   pid_alive backend && return 0
   local http=()
   if [ -n "$HTTP_PORT" ]; then http=(--http "127.0.0.1:$HTTP_PORT"); fi
+  mkdir -p "$VAR/run" && chmod 0700 "$VAR/run"
   setsid "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
     --channel-uri "$POOL_URI" "${http[@]}" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
   echo $! > "$VAR/backend.pid"

@@ -4,10 +4,11 @@
 --                  (but not when pchatd shuts down).  When the module re-sends
 --                  OPEN after a pchatd restart, pchatd puts the session back into
 --                  these rooms quietly (no ntc:join, no reply to the client).
--- session_id is the Kamailio module's session id.  Ids are unique per Kamailio
--- node and start from the clock (kamailio-module/pchat_dialogs.c), so they do not
--- repeat across Kamailio restarts; user_uri guards against a reused id anyway
--- (rows of another user are ignored and deleted).
+-- session_id is the Kamailio module's session id: 64 random bits (getrandom) whose
+-- value modulo link_processes is the link process that owns the session
+-- (kamailio-module/pchat_dialogs.c), so ids are not guessable and do not repeat
+-- across Kamailio restarts; user_uri guards against a reused id anyway (rows of
+-- another user are ignored and deleted).
 
 CREATE TABLE session_rooms (
   session_id BIGINT UNSIGNED NOT NULL,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: starts the real stack (private MariaDB, backend, Kamailio with our
-# module) on a free loopback port under build/e2e-var, runs the test programs over real
-# SIP (e2e-chat; e2e-authz, the authorization matrix; then e2e-sip, which restarts
+# module) on a free loopback port under build/e2e-var, checks who may use the module
+# socket (peer.sh), runs the test programs over real SIP (e2e-chat; e2e-authz, the
+# authorization matrix; then e2e-sip, which restarts
 # Kamailio in Digest mode with PCHAT_AUTH=1 for its auth cases and back), and stops
 # every process it started, whatever happens.  Exits non-zero if any program fails.
 set -euo pipefail
@@ -20,6 +21,8 @@ show_logs() { tail_logs 40 kamailio backend mariadb; }
 echo "e2e: starting the stack on 127.0.0.1:$port"
 "${stack[@]}" start || { show_logs; exit 1; }
 
+peer_status=0
+timeout 60 bash "$top/tests/e2e/peer.sh" "$var" || peer_status=$?
 status=0
 timeout 300 "$top/tests/e2e/e2e-chat" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
   --db-name pchat --control "${stack[*]}" || status=$?
@@ -39,9 +42,9 @@ if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backe
   grep -E -A 20 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log" | head -60
   san_status=1
 fi
-[ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] && [ "$sip_status" -eq 0 ] &&
-  [ "$san_status" -eq 0 ] && exit 0
+[ "$peer_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] &&
+  [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
 show_logs
-echo "e2e: e2e-chat exited $status, e2e-authz exited $authz_status, e2e-sip exited" \
+echo "e2e: peer.sh exited $peer_status, e2e-chat exited $status, e2e-authz exited $authz_status, e2e-sip exited" \
   "$sip_status, sanitizer check $san_status"
 exit 1

@@ -1,16 +1,20 @@
 /*
  * test_misc.c - the small pieces: dict, list, sbuf, log_safe, timestamps,
- * room URIs, option parsing.
+ * room URIs, option parsing, the module socket's peer and directory checks.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dict.h"
 #include "list.h"
 #include "log.h"
+#include "peer.h"
 #include "rooms.h"
 #include "sbuf.h"
 #include "util.h"
@@ -201,6 +205,56 @@ Test(config, defaults_and_options)
 	cr_assert_eq(c.xml_max_bytes, 65536);
 	cr_assert_eq(c.bccontext_max, 500);
 	cr_assert_eq(c.participant_update_limit, 75);
+	cr_assert_eq(c.module_uid, geteuid(), "the module uid defaults to our own");
+}
+
+Test(config, module_uid)
+{
+	struct config c;
+	const char *ok[] = {"--socket", "/s", "--module-uid", "998", NULL};
+	const char *name[] = {"--socket", "/s", "--module-uid", "kamailio", NULL};
+	const char *neg[] = {"--socket", "/s", "--module-uid", "-1", NULL};
+	const char *big[] = {"--socket", "/s", "--module-uid", "4294967295", NULL};
+	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
+	cr_assert_eq(c.module_uid, 998);
+	cr_assert_eq(parse_args(&c, name), CONFIG_ERROR, "a number, not a name");
+	cr_assert_eq(parse_args(&c, neg), CONFIG_ERROR);
+	cr_assert_eq(parse_args(&c, big), CONFIG_ERROR, "(uid_t)-1 is no uid");
+}
+
+Test(peer, only_the_module_uid_connects)
+{
+	cr_assert_null(peer_refusal(1, 998, 998));
+	cr_assert_not_null(peer_refusal(1, 1000, 998));
+	cr_assert_not_null(peer_refusal(1, 0, 998), "root gets no exception");
+	cr_assert_null(peer_refusal(1, 0, 0), "unless root is the configured uid");
+	cr_assert_not_null(peer_refusal(0, 998, 998), "unknown credentials: refused");
+}
+
+Test(peer, credentials_of_a_socketpair_are_ours)
+{
+	int sv[2];
+	pid_t pid = 0;
+	uid_t uid = 12345;
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(peer_cred(sv[0], &pid, &uid), 0);
+	cr_assert_eq(pid, getpid());
+	cr_assert_eq(uid, geteuid());
+	close(sv[0]);
+	close(sv[1]);
+	cr_assert_eq(peer_cred(-1, &pid, &uid), -1);
+}
+
+Test(peer, socket_directory)
+{
+	cr_assert_null(peer_dir_problem(S_IFDIR | 0700, 998, 998));
+	cr_assert_null(peer_dir_problem(S_IFDIR | 0750, 998, 998));
+	cr_assert_null(peer_dir_problem(S_IFDIR | 0755, 0, 998), "root's directory");
+	cr_assert_not_null(peer_dir_problem(S_IFDIR | 0770, 998, 998), "group-writable");
+	cr_assert_not_null(peer_dir_problem(S_IFDIR | 0757, 998, 998), "world-writable");
+	cr_assert_not_null(peer_dir_problem(S_IFDIR | 01777, 0, 998), "/tmp");
+	cr_assert_not_null(peer_dir_problem(S_IFDIR | 0700, 1000, 998), "another user's");
+	cr_assert_not_null(peer_dir_problem(S_IFREG | 0700, 998, 998));
 }
 
 Test(config, participant_update_limit)
