@@ -134,6 +134,8 @@ static struct {
 	uint64_t posts_sent, posts_ok, posts_503, posts_other;
 	uint64_t deliveries, deliv_in_window, deliv_unmatched, server_reqs, other_info;
 	uint64_t queries_sent, queries_done, queries_bad, byes;
+	uint64_t posts_answered_twice;
+	uint64_t t_last_ok_send; /* send time of the latest-sent post answered 200 */
 } st;
 
 static uint32_t signin_next, signin_out, ready_count;
@@ -593,7 +595,14 @@ static void on_response(struct sipmsg *m)
 		case 'p':
 			if(id < nposts) {
 				struct post *p = &posts[id];
+				if(p->acked) {
+					/* a second final answer to one post: counted, not re-counted */
+					st.posts_answered_twice++;
+					break;
+				}
 				if(m->status < 300) {
+					if(p->t_send > st.t_last_ok_send)
+						st.t_last_ok_send = p->t_send;
 					p->acked = 1;
 					st.posts_ok++;
 					expected_ok += rooms[p->room].joined -
@@ -896,6 +905,54 @@ static long long db_count(const char *sql)
 	return v;
 }
 
+/* Per-post check against the database: stored rows of each post text B<run>:<seq>
+ * (texts are unique per post), crossed with the answer the post got. */
+static struct {
+	long long rows, posts, twice, acked_missing, after_503, after_other, unanswered;
+} chk = {-1, -1, -1, -1, -1, -1, -1};
+
+static void db_check(void)
+{
+	char cmd[1024], line[256];
+	uint32_t *rows;
+	snprintf(cmd, sizeof cmd,
+			"mysql --no-defaults --socket='%s' -uroot -N -B pchat -e \""
+			"SELECT m.body, COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id "
+			"WHERE r.chan_id LIKE '%s%%' AND m.body LIKE 'B%s:%%' GROUP BY m.body\"",
+			opt.db_socket, opt.room_prefix, opt.run);
+	FILE *f = popen(cmd, "r");
+	if(f == NULL)
+		return;
+	rows = xcalloc(nposts, sizeof *rows);
+	memset(&chk, 0, sizeof chk);
+	while(fgets(line, sizeof line, f)) {
+		char *tab = strchr(line, '\t');
+		long seq = body_seq(line, strlen(line));
+		if(tab == NULL || seq < 0 || (uint64_t)seq >= nposts)
+			continue;
+		rows[seq] += (uint32_t)strtoul(tab + 1, NULL, 10);
+	}
+	if(pclose(f) != 0) {
+		memset(&chk, 0xff, sizeof chk); /* -1: unknown */
+		free(rows);
+		return;
+	}
+	for(uint32_t k = 0; k < nposts; k++) {
+		chk.rows += rows[k];
+		chk.posts += rows[k] > 0;
+		chk.twice += rows[k] > 1;
+		if(posts[k].acked == 1 && rows[k] == 0)
+			chk.acked_missing++;
+		if(posts[k].acked == 2 && rows[k])
+			chk.after_503++;
+		if(posts[k].acked == 3 && rows[k])
+			chk.after_other++;
+		if(posts[k].acked == 0 && rows[k])
+			chk.unanswered++;
+	}
+	free(rows);
+}
+
 static void finish(void)
 {
 	double win = (double)(t_post_end - t_window_start) / 1e6;
@@ -927,9 +984,24 @@ static void finish(void)
 				opt.room_prefix, opt.run);
 		stored = db_count(sql);
 	}
+	if(opt.mode == M_PCHAT && opt.db_socket[0] && opt.query == Q_NONE && nposts)
+		db_check();
+	for(uint32_t k = 0, shown = 0; k < nposts && shown < 20; k++)
+		if(posts[k].acked == 0 && ++shown)
+			fprintf(stderr, "post %u (sent at %.3f s, room %u) unanswered\n", k,
+					(double)(posts[k].t_send - t_post_start) / 1e6, posts[k].room);
 	if(win <= 0)
 		win = postdur;
-	printf("{\"mode\":\"%s\",\"run\":\"%s\",\"sessions\":%u,\"rooms\":%u,\"room_spec\":\"%s\","
+	printf("{\"posts_unanswered\":%" PRIu64 ",\"posts_answered_twice\":%" PRIu64
+	       ",\"last_ok_sent_s\":%.3f,\"stored_rows\":%lld,\"stored_posts\":%lld,"
+	       "\"stored_twice\":%lld,\"acked_missing\":%lld,\"stored_after_503\":%lld,"
+	       "\"stored_after_other\":%lld,\"stored_unanswered\":%lld,",
+			st.posts_sent - (st.posts_ok + st.posts_503 + st.posts_other),
+			st.posts_answered_twice,
+			st.t_last_ok_send ? (double)(st.t_last_ok_send - t_post_start) / 1e6 : -1.0,
+			chk.rows, chk.posts, chk.twice, chk.acked_missing, chk.after_503,
+			chk.after_other, chk.unanswered);
+	printf("\"mode\":\"%s\",\"run\":\"%s\",\"sessions\":%u,\"rooms\":%u,\"room_spec\":\"%s\","
 	       "\"connections\":%d,\"signin_s\":%.3f,\"signin_per_s\":%.1f,\"invite_503\":%" PRIu64
 	       ","
 	       "\"join_503\":%" PRIu64
