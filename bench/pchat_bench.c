@@ -989,7 +989,8 @@ static void finish(void)
 	for(uint32_t k = 0, shown = 0; k < nposts && shown < 20; k++)
 		if(posts[k].acked == 0 && ++shown)
 			fprintf(stderr, "post %u (sent at %.3f s, room %u) unanswered\n", k,
-					(double)(posts[k].t_send - t_post_start) / 1e6, posts[k].room);
+					(double)(posts[k].t_send - t_post_start) / 1e6,
+					posts[k].room);
 	if(win <= 0)
 		win = postdur;
 	printf("{\"posts_unanswered\":%" PRIu64 ",\"posts_answered_twice\":%" PRIu64
