@@ -94,11 +94,14 @@ run_scenario() {
   # buffer (Kamailio's log of this scenario; see docs/RELIABILITY.md, "Faults")
   local lost_replies; lost_replies=$(tail -n +$((klines + 1)) "$var/kamailio.log" |
     grep -c "reply_ident(): cannot send" || true)
+  # Kamailio's shared memory: high-water mark since the stack started, and the pool
+  local shm; shm=$(kamcmd -s "unix:$var/kamailio/ctl" core.shmmem 2>/dev/null |
+    awk '/total:/ {t = $2} /max_used:/ {m = $2} END {printf "%d/%d", m / 1048576, t / 1048576}')
   local prc=0
-  python3 - "$name" "$line" "$fault_end" "$lost_replies" <<'PY' || prc=$?
+  python3 - "$name" "$line" "$fault_end" "$lost_replies" "$shm" <<'PY' || prc=$?
 import json, sys
 name, d, fault_end = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
-lost_replies = int(sys.argv[4])
+lost_replies, shm = int(sys.argv[4]), sys.argv[5]
 g = lambda k: d.get(k, -1)
 print("fault: %-13s sent %d / 200 %d / 503 %d / other %d / unanswered %d / stored %d / "
       "stored-twice %d / acked-but-not-stored %d / delivered %d of %d"
@@ -107,9 +110,9 @@ print("fault: %-13s sent %d / 200 %d / 503 %d / other %d / unanswered %d / store
          g("deliveries"), g("deliveries_expected")))
 print("       %-13s (503 answers %d, posts resent %d; stored after a final 503 %d, after "
       "other %d, unanswered stored %d, answered twice %d; fault over at %.1f s, last "
-      "post answered 200 sent at %.1f s)"
+      "post answered 200 sent at %.1f s; Kamailio shm high-water %s MiB)"
       % ("", g("answers_503"), g("resends"), g("stored_after_503"), g("stored_after_other"),
-         g("stored_unanswered"), g("posts_answered_twice"), fault_end, g("last_ok_sent_s")))
+         g("stored_unanswered"), g("posts_answered_twice"), fault_end, g("last_ok_sent_s"), shm))
 bad, known = [], []
 if g("acked_missing") != 0: bad.append("acknowledged but not stored: %d" % g("acked_missing"))
 if g("stored_twice") != 0: bad.append("stored twice: %d" % g("stored_twice"))
