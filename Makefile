@@ -2,7 +2,9 @@
 #
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests,
-#               and a short fuzzing run)
+#               the fault suite and a short fuzzing run)
+#   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
+#               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
 #               (tests/fuzz, docs/RELIABILITY.md)
 #   make build  set up and build everything
@@ -17,7 +19,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli lint format \
+.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault lint format \
 	format-check clean fuzz fuzz-short
 
 all: build
@@ -81,6 +83,14 @@ cli: admin
 	@$(MAKE) -s -C tests/cli run SANITIZE=$(SANITIZE)
 	@bash tests/cli/run.sh
 
+# kill -9 pchatd, kill -9 MariaDB, both down with posts pending, pchatd paused past
+# backend_timeout, each under a stream of posts from bench/pchat-bench; one line of
+# counts per scenario (tests/fault, docs/RELIABILITY.md "Faults").  About 100 s.
+# (the generator is built plain: it is the servers that run sanitized under make test)
+fault: build
+	@$(MAKE) -s -C bench SANITIZE=
+	@bash tests/fault/run.sh
+
 # libFuzzer harnesses of the XCCOS parser, the frame decoder and the web request parser
 # (tests/fuzz, docs/RELIABILITY.md).  make fuzz runs each FUZZ_SECONDS (default 600);
 # new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts.  make test runs
@@ -91,7 +101,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fuzz-short
+test: unit e2e sipe web cli fault fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.

@@ -73,7 +73,10 @@ struct post {
 	uint64_t t_last;
 	uint32_t room;
 	uint32_t delivered;
-	uint8_t acked; /* 1: 200, 2: 503, 3: other */
+	uint32_t sender; /* session that sent it */
+	uint32_t envid;	 /* envelope id, the same in a resend */
+	uint8_t acked;	 /* 1: 200, 2: 503, 3: other */
+	uint8_t resends;
 };
 
 static struct {
@@ -99,6 +102,8 @@ static struct {
 	int qrooms;
 	char qprefix[64];
 	double signin_timeout;
+	double resend_after; /* > 0: a post answered 503 is sent again (same envelope) */
+	int resend_max;
 } opt = {
 		.mode = M_PCHAT,
 		.host = "127.0.0.1",
@@ -113,6 +118,7 @@ static struct {
 		.qconc = 4,
 		.qrooms = 1000,
 		.signin_timeout = 600,
+		.resend_max = 5,
 };
 
 static struct event_base *base;
@@ -134,6 +140,8 @@ static struct {
 	uint64_t posts_sent, posts_ok, posts_503, posts_other;
 	uint64_t deliveries, deliv_in_window, deliv_unmatched, server_reqs, other_info;
 	uint64_t queries_sent, queries_done, queries_bad, byes;
+	uint64_t posts_answered_twice, resends, answers_503;
+	uint64_t t_last_ok_send; /* send time of the latest-sent post answered 200 */
 } st;
 
 static uint32_t signin_next, signin_out, ready_count;
@@ -259,7 +267,7 @@ static void send_join(uint32_t i)
 	send_info(i, 'j', i, b, (size_t)n);
 }
 
-static void send_post(uint32_t i, uint32_t seq)
+static void send_post(uint32_t i, uint32_t seq, uint32_t envid)
 {
 	char b[512];
 	int n;
@@ -269,7 +277,7 @@ static void send_post(uint32_t i, uint32_t seq)
 				"<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"ma-chan://" DOMAIN
 				"/%s%u\" "
 				"ts=\"2026-01-01T00:00:00.000Z\"><chat>B%s:%u</chat></grpchat></xccos>",
-				sess[i].cseq, opt.room_prefix, sess[i].room, opt.run, seq);
+				envid, opt.room_prefix, sess[i].room, opt.run, seq);
 		send_info(i, 'p', seq, b, (size_t)n);
 	} else {
 		char ruri[128];
@@ -481,6 +489,29 @@ static void retry_later(uint32_t i, int ms)
 	event_base_once(base, -1, EV_TIMEOUT, retry_cb, (void *)(uintptr_t)i, &tv);
 }
 
+/* The same envelope again (same envid, author, room and text; a new transaction), as
+ * a client does after a 503 (docs/RELIABILITY.md, "Acknowledged posts"). */
+static void resend_cb(evutil_socket_t fd, short what, void *arg)
+{
+	uint32_t seq = (uint32_t)(uintptr_t)arg;
+	(void)fd;
+	(void)what;
+	if(sess[posts[seq].sender].state != S_READY) {
+		posts[seq].acked = 2; /* its session is gone: the 503 stays final */
+		st.posts_503++;
+		return;
+	}
+	st.resends++;
+	send_post(posts[seq].sender, seq, posts[seq].envid);
+}
+
+static void resend_later(uint32_t seq)
+{
+	double whole = (double)(long)opt.resend_after;
+	struct timeval tv = {(time_t)whole, (suseconds_t)((opt.resend_after - whole) * 1e6)};
+	event_base_once(base, -1, EV_TIMEOUT, resend_cb, (void *)(uintptr_t)seq, &tv);
+}
+
 static void join_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -593,12 +624,25 @@ static void on_response(struct sipmsg *m)
 		case 'p':
 			if(id < nposts) {
 				struct post *p = &posts[id];
+				if(p->acked) {
+					/* a second final answer to one post: counted, not re-counted */
+					st.posts_answered_twice++;
+					break;
+				}
 				if(m->status < 300) {
+					if(p->t_send > st.t_last_ok_send)
+						st.t_last_ok_send = p->t_send;
 					p->acked = 1;
 					st.posts_ok++;
 					expected_ok += rooms[p->room].joined -
 							(opt.mode == M_IMC ? 1 : 0);
 				} else if(m->status == 503) {
+					st.answers_503++;
+					if(opt.resend_after > 0 && p->resends < opt.resend_max) {
+						p->resends++;
+						resend_later((uint32_t)id);
+						break;
+					}
 					p->acked = 2;
 					st.posts_503++;
 				} else {
@@ -866,8 +910,10 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			uint32_t seq = nposts++;
 			posts[seq].t_send = now_us();
 			posts[seq].room = r;
+			posts[seq].sender = i;
+			posts[seq].envid = sess[i].cseq;
 			st.posts_sent++;
-			send_post(i, seq);
+			send_post(i, seq, posts[seq].envid);
 		}
 		return;
 	}
@@ -894,6 +940,54 @@ static long long db_count(const char *sql)
 		pclose(f);
 	}
 	return v;
+}
+
+/* Per-post check against the database: stored rows of each post text B<run>:<seq>
+ * (texts are unique per post), crossed with the answer the post got. */
+static struct {
+	long long rows, posts, twice, acked_missing, after_503, after_other, unanswered;
+} chk = {-1, -1, -1, -1, -1, -1, -1};
+
+static void db_check(void)
+{
+	char cmd[1024], line[256];
+	uint32_t *rows;
+	snprintf(cmd, sizeof cmd,
+			"mysql --no-defaults --socket='%s' -uroot -N -B pchat -e \""
+			"SELECT m.body, COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id "
+			"WHERE r.chan_id LIKE '%s%%' AND m.body LIKE 'B%s:%%' GROUP BY m.body\"",
+			opt.db_socket, opt.room_prefix, opt.run);
+	FILE *f = popen(cmd, "r");
+	if(f == NULL)
+		return;
+	rows = xcalloc(nposts, sizeof *rows);
+	memset(&chk, 0, sizeof chk);
+	while(fgets(line, sizeof line, f)) {
+		char *tab = strchr(line, '\t');
+		long seq = body_seq(line, strlen(line));
+		if(tab == NULL || seq < 0 || (uint64_t)seq >= nposts)
+			continue;
+		rows[seq] += (uint32_t)strtoul(tab + 1, NULL, 10);
+	}
+	if(pclose(f) != 0) {
+		memset(&chk, 0xff, sizeof chk); /* -1: unknown */
+		free(rows);
+		return;
+	}
+	for(uint32_t k = 0; k < nposts; k++) {
+		chk.rows += rows[k];
+		chk.posts += rows[k] > 0;
+		chk.twice += rows[k] > 1;
+		if(posts[k].acked == 1 && rows[k] == 0)
+			chk.acked_missing++;
+		if(posts[k].acked == 2 && rows[k])
+			chk.after_503++;
+		if(posts[k].acked == 3 && rows[k])
+			chk.after_other++;
+		if(posts[k].acked == 0 && rows[k])
+			chk.unanswered++;
+	}
+	free(rows);
 }
 
 static void finish(void)
@@ -927,9 +1021,27 @@ static void finish(void)
 				opt.room_prefix, opt.run);
 		stored = db_count(sql);
 	}
+	if(opt.mode == M_PCHAT && opt.db_socket[0] && opt.query == Q_NONE && nposts)
+		db_check();
+	for(uint32_t k = 0, shown = 0; k < nposts && shown < 20; k++)
+		if(posts[k].acked == 0 && ++shown)
+			fprintf(stderr, "post %u (sent at %.3f s, room %u) unanswered\n", k,
+					(double)(posts[k].t_send - t_post_start) / 1e6,
+					posts[k].room);
 	if(win <= 0)
 		win = postdur;
-	printf("{\"mode\":\"%s\",\"run\":\"%s\",\"sessions\":%u,\"rooms\":%u,\"room_spec\":\"%s\","
+	printf("{\"resends\":%" PRIu64 ",\"answers_503\":%" PRIu64 ",\"posts_unanswered\":%" PRIu64
+	       ",\"posts_answered_twice\":%" PRIu64
+	       ",\"last_ok_sent_s\":%.3f,\"stored_rows\":%lld,\"stored_posts\":%lld,"
+	       "\"stored_twice\":%lld,\"acked_missing\":%lld,\"stored_after_503\":%lld,"
+	       "\"stored_after_other\":%lld,\"stored_unanswered\":%lld,",
+			st.resends, st.answers_503,
+			st.posts_sent - (st.posts_ok + st.posts_503 + st.posts_other),
+			st.posts_answered_twice,
+			st.t_last_ok_send ? (double)(st.t_last_ok_send - t_post_start) / 1e6 : -1.0,
+			chk.rows, chk.posts, chk.twice, chk.acked_missing, chk.after_503,
+			chk.after_other, chk.unanswered);
+	printf("\"mode\":\"%s\",\"run\":\"%s\",\"sessions\":%u,\"rooms\":%u,\"room_spec\":\"%s\","
 	       "\"connections\":%d,\"signin_s\":%.3f,\"signin_per_s\":%.1f,\"invite_503\":%" PRIu64
 	       ","
 	       "\"join_503\":%" PRIu64
@@ -1029,6 +1141,8 @@ static void usage(void)
 			"  --run ID              run token put in every post text\n"
 			"  --db-socket PATH      MariaDB socket: count stored posts afterwards\n"
 			"  --on-ready CMD        run CMD (sh) once every session is signed in\n"
+			"  --resend-503 S        send a post answered 503 again after S s, the same\n"
+			"                        envelope (--resend-max N times, 5); off by default\n"
 			"  --query bccontext|chansrch --queries N --qconc C --qrooms K --qprefix P\n");
 	exit(2);
 }
@@ -1042,7 +1156,8 @@ int main(int argc, char **argv)
 			{"user-base", 1, 0, 'u'}, {"run", 1, 0, 'x'}, {"db-socket", 1, 0, 'S'},
 			{"on-ready", 1, 0, 'o'}, {"query", 1, 0, 'q'}, {"queries", 1, 0, 'Q'},
 			{"qconc", 1, 0, 'C'}, {"qrooms", 1, 0, 'K'}, {"qprefix", 1, 0, 'X'},
-			{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+			{"resend-503", 1, 0, 'y'}, {"resend-max", 1, 0, 'Y'}, {"help", 0, 0, 'h'},
+			{0, 0, 0, 0}};
 	int ch;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
@@ -1083,6 +1198,8 @@ int main(int argc, char **argv)
 			case 'Q': opt.queries = atoi(optarg); break;
 			case 'C': opt.qconc = atoi(optarg); break;
 			case 'K': opt.qrooms = atoi(optarg); break;
+			case 'y': opt.resend_after = atof(optarg); break;
+			case 'Y': opt.resend_max = atoi(optarg); break;
 			case 'X': snprintf(opt.qprefix, sizeof opt.qprefix, "%s", optarg); break;
 			default: usage();
 		}

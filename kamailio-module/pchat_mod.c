@@ -44,6 +44,7 @@ int pchat_link_index = -1;
 
 char pchat_retry_after_hdr[48];
 struct tm_binds pchat_tmb;
+sl_api_t pchat_slb;
 struct pchat_shared *pchat_shared;
 
 stat_var *pchat_stat_infos_in;
@@ -205,6 +206,10 @@ static int mod_init(void)
 			pchat_retry_after);
 	if(load_tm_api(&pchat_tmb) < 0) {
 		LM_ERR("the tm module is required\n");
+		return -1;
+	}
+	if(sl_load_api(&pchat_slb) < 0) {
+		LM_ERR("the sl module is required\n");
 		return -1;
 	}
 	pchat_shared = shm_malloc(sizeof(*pchat_shared));

@@ -8,6 +8,7 @@
 #include "../../core/str.h"
 #include "../../core/counters.h"
 #include "../../modules/tm/tm_load.h"
+#include "../../modules/sl/sl.h"
 
 /* Module parameters (see docs/OPERATIONS.md, "pchat module parameters"). */
 extern char *pchat_backend_socket;
@@ -23,6 +24,7 @@ extern int pchat_backend_uid;
 extern str pchat_node_name;
 
 extern struct tm_binds pchat_tmb;
+extern sl_api_t pchat_slb; /* stateless replies when tm cannot create a transaction */
 
 /* The most link processes (modparam link_processes). */
 #define PCHAT_MAX_LINKS 16

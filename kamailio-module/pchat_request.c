@@ -5,7 +5,8 @@
  *   1. refuses early what cannot succeed (backend down, too many pending INFOs,
  *      oversized body) with a stateful 503/413, so the client learns it at once;
  *   2. creates the tm transaction and suspends it (tm keeps it, absorbs
- *      retransmissions, and its fr timer is the last-resort timeout);
+ *      retransmissions, and its fr timer is the last-resort timeout); if tm cannot
+ *      (shared memory exhausted) the request gets a stateless 503, never silence;
  *   3. copies the request's dialog data into a pchat_event and hands it to the
  *      link process, which answers the transaction when the backend has decided.
  */
@@ -26,11 +27,18 @@
 
 int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
 {
-	if(pchat_tmb.t_newtran(msg) == 0)
+	int r = pchat_tmb.t_newtran(msg);
+	if(r == 0)
 		return 0; /* a retransmission: tm already answered or will answer it */
 	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0) {
 		LM_ERR("cannot add header to the %d reply\n", code);
 		return -1;
+	}
+	if(r < 0) {
+		/* no transaction (shared memory exhausted): answer statelessly, from
+		 * private memory, rather than leave the request unanswered */
+		LM_ERR("cannot create transaction: stateless %d reply\n", code);
+		return pchat_slb.zreply(msg, code, reason) < 0 ? -1 : 0;
 	}
 	if(pchat_tmb.t_reply(msg, code, reason) < 0) {
 		LM_ERR("cannot send %d reply\n", code);
@@ -227,8 +235,14 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 	if(r == 0)
 		return 0; /* retransmission, absorbed by tm */
 	if(r < 0) {
-		LM_ERR("cannot create transaction\n");
-		return -1;
+		/* tm could not create it (shared memory exhausted): nothing was handed to
+		 * the backend, so "not stored, try again later" is exact */
+		update_stat(pchat_stat_busy, 1);
+		if(add_lump_rpl(msg, pchat_retry_after_hdr, strlen(pchat_retry_after_hdr),
+				   LUMP_RPL_HDR) == 0)
+			LM_ERR("cannot add Retry-After to the stateless 503\n");
+		LM_ERR("cannot create transaction: stateless 503\n");
+		return pchat_slb.zreply(msg, 503, "Service Unavailable") < 0 ? -1 : 0;
 	}
 	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
 		LM_ERR("cannot suspend transaction\n");
