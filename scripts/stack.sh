@@ -62,13 +62,14 @@ wait_for() {
   log "timed out waiting for $what"; return 1
 }
 
+# stop_pid NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (10).
 stop_pid() {
-  local name="$1" i pid
+  local name="$1" wait="${2:-10}" i pid
   [ -f "$VAR/$name.pid" ] || return 0
   pid=$(cat "$VAR/$name.pid")
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for ((i = 0; i < wait * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then log "$name did not stop, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$VAR/$name.pid"
@@ -127,7 +128,10 @@ kamailio_start() {
 }
 
 start_all() { db_start; backend_start; kamailio_start; }
-stop_all() { stop_pid kamailio; stop_pid backend; stop_pid mariadb; }
+# pchatd drains accepted work for up to --shutdown-timeout (10 s) on SIGTERM: give it
+# that and a margin before SIGKILL, so a clean stop is never cut short.
+BACKEND_STOP_WAIT=15
+stop_all() { stop_pid kamailio; stop_pid backend "$BACKEND_STOP_WAIT"; stop_pid mariadb; }
 
 case "$cmd" in
   start) start_all ;;
@@ -135,7 +139,7 @@ case "$cmd" in
   db-start) db_start ;;
   db-stop) stop_pid mariadb ;;
   backend-start) backend_start ;;
-  backend-stop) stop_pid backend ;;
+  backend-stop) stop_pid backend "$BACKEND_STOP_WAIT" ;;
   backend-pause) [ -f "$VAR/backend.pid" ] && kill -STOP "$(cat "$VAR/backend.pid")" ;;
   backend-resume) [ -f "$VAR/backend.pid" ] && kill -CONT "$(cat "$VAR/backend.pid")" ;;
   kamailio-start) kamailio_start ;;
