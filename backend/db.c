@@ -4,10 +4,10 @@
  * the loop, so message ids, broadcasts and every session's replies follow the
  * order in which the loop submitted the work.
  *
- * Batching: when the job at the head is an insert, the worker also takes the
- * inserts right behind it (up to DB_BATCH_MAX) and commits them in one
- * transaction.  Inserts pile up exactly while the previous commit runs, so the
- * batch grows with the load and costs nothing when idle.
+ * Batching: when the job at the head is of a kind that batches (posts, db_kind.batch),
+ * the worker also takes the jobs of that kind right behind it (up to DB_BATCH_MAX)
+ * and commits them in one transaction.  Posts pile up exactly while the previous
+ * commit runs, so the batch grows with the load and costs nothing when idle.
  *
  * Retries: a batch runs again on a new connection, with backoff, until it is done;
  * once asked to stop, the worker still runs the jobs submitted before (read
@@ -22,6 +22,7 @@
  */
 #include "db.h"
 #include "config.h"
+#include "dbkind.h"
 #include "dbsql.h"
 #include "log.h"
 #include "workq.h"
@@ -72,12 +73,13 @@ static void cancel(struct list *link)
 /* The next job, plus the inserts right behind an insert. */
 static void take_batch(struct list *todo, struct list *batch)
 {
-	int inserts = job_of(list_first(todo))->type == DB_INSERT_MSG;
+	enum db_job_type type = job_of(list_first(todo))->type;
+	int batches = db_kinds[type]->batch; /* posts */
 	struct list *pos, *tmp;
 	size_t n = 0;
 
 	list_for_each_safe(pos, tmp, todo) {
-		if(n == DB_BATCH_MAX || (n > 0 && (!inserts || job_of(pos)->type != DB_INSERT_MSG)))
+		if(n == DB_BATCH_MAX || (n > 0 && (!batches || job_of(pos)->type != type)))
 			break;
 		list_del(pos);
 		list_add_tail(batch, pos);
@@ -180,18 +182,13 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 				break;
 			continue;
 		}
-		if(batch[0]->type == DB_INSERT_MSG)
-			rc = dbsql_insert_batch(d, batch, n);
-		else
-			rc = dbsql_run(d, batch[0]);
+		rc = dbsql_run_batch(d, batch, n);
 		if(rc == DBSQL_OK)
 			return;
-		/* The connection is suspect: start over on a new one. */
+		/* The connection is suspect: start over on a new one, every job afresh. */
 		dbsql_close(d);
-		for(i = 0; i < n; i++) {
-			if(batch[i]->type != DB_INSERT_MSG)
-				db_job_clear_results(batch[i]);
-		}
+		for(i = 0; i < n; i++)
+			db_job_clear_results(batch[i]);
 		if(give_up(batch, n, deadline))
 			return;
 		if(!backoff_until(&wait_ms, deadline))

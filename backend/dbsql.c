@@ -429,13 +429,3 @@ again:
 		log_debug("db: committed %zu jobs (%s) in one transaction", n, kind->name);
 	return DBSQL_OK;
 }
-
-enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job)
-{
-	return dbsql_run_batch(d, &job, 1);
-}
-
-enum dbsql_result dbsql_insert_batch(struct dbsql *d, struct db_job **jobs, size_t n)
-{
-	return dbsql_run_batch(d, jobs, n);
-}

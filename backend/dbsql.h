@@ -43,8 +43,5 @@ void dbsql_close(struct dbsql *d);
 /* Runs n jobs of one kind in one transaction (n > 1 only for a kind whose
  * db_kind.batch is set: posts).  A permanent error fails that job only. */
 enum dbsql_result dbsql_run_batch(struct dbsql *d, struct db_job **jobs, size_t n);
-/* The same for one job, and for n inserts (what the worker calls). */
-enum dbsql_result dbsql_run(struct dbsql *d, struct db_job *job);
-enum dbsql_result dbsql_insert_batch(struct dbsql *d, struct db_job **jobs, size_t n);
 
 #endif

@@ -27,11 +27,6 @@ void frames_set_stopping(int on)
 	stopping = on;
 }
 
-int frames_stopping(void)
-{
-	return stopping;
-}
-
 static void reply(struct link_conn *c, const struct pchat_frame *f, uint8_t type, const char *text)
 {
 	link_send(c, type, f->token, f->session, text, text ? strlen(text) : 0);

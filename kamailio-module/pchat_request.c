@@ -25,20 +25,26 @@
 #include "pchat_mod.h"
 #include "pchat_request.h"
 
+/* tm could not create a transaction (shared memory exhausted): answers statelessly,
+ * from private memory, rather than leave the request unanswered. */
+static int reply_stateless(struct sip_msg *msg, int code, char *reason, const char *hdr)
+{
+	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0)
+		LM_ERR("cannot add header to the stateless %d reply\n", code);
+	LM_ERR("cannot create transaction: stateless %d reply\n", code);
+	return pchat_slb.zreply(msg, code, reason) < 0 ? -1 : 0;
+}
+
 int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
 {
 	int r = pchat_tmb.t_newtran(msg);
 	if(r == 0)
 		return 0; /* a retransmission: tm already answered or will answer it */
+	if(r < 0)
+		return reply_stateless(msg, code, reason, hdr);
 	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0) {
 		LM_ERR("cannot add header to the %d reply\n", code);
 		return -1;
-	}
-	if(r < 0) {
-		/* no transaction (shared memory exhausted): answer statelessly, from
-		 * private memory, rather than leave the request unanswered */
-		LM_ERR("cannot create transaction: stateless %d reply\n", code);
-		return pchat_slb.zreply(msg, code, reason) < 0 ? -1 : 0;
 	}
 	if(pchat_tmb.t_reply(msg, code, reason) < 0) {
 		LM_ERR("cannot send %d reply\n", code);
@@ -238,11 +244,7 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 		/* tm could not create it (shared memory exhausted): nothing was handed to
 		 * the backend, so "not stored, try again later" is exact */
 		update_stat(pchat_stat_busy, 1);
-		if(add_lump_rpl(msg, pchat_retry_after_hdr, strlen(pchat_retry_after_hdr),
-				   LUMP_RPL_HDR) == 0)
-			LM_ERR("cannot add Retry-After to the stateless 503\n");
-		LM_ERR("cannot create transaction: stateless 503\n");
-		return pchat_slb.zreply(msg, 503, "Service Unavailable") < 0 ? -1 : 0;
+		return reply_stateless(msg, 503, "Service Unavailable", pchat_retry_after_hdr);
 	}
 	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
 		LM_ERR("cannot suspend transaction\n");
