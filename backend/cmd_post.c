@@ -14,6 +14,7 @@
 #include "db.h"
 #include "log.h"
 #include "presence.h"
+#include "ratelimit.h"
 #include "rooms.h"
 #include "sessions.h"
 #include "util.h"
@@ -137,6 +138,19 @@ static enum run_result run_grpchat(struct cmd *c)
 	return RUN_POSTED;
 }
 
+/* Bounds the memory of the per-user rate limit: users posting at the same time. */
+#define RATE_LIMIT_USERS 100000
+
+/* Is the user within --post-rate?  Per user, not per session, so that more endpoints
+ * do not give more posts. */
+static int within_post_rate(const struct session *s)
+{
+	static struct ratelimit *rl;
+	if(rl == NULL)
+		rl = ratelimit_new(cfg.post_rate, cfg.post_burst, RATE_LIMIT_USERS);
+	return ratelimit_take(rl, s->user, mono_ms());
+}
+
 /* May this post be accepted?  Returns NULL, or the SIP status line to refuse it
  * with (logged).  A post while its join is pending is checked when it runs. */
 static const char *check_post(struct cmd *c)
@@ -153,6 +167,8 @@ static const char *check_post(struct cmd *c)
 	else {
 		c->room = room_find(c->uri);
 		why = post_refusal(c->room, s, cmdq_enters(s, c->uri));
+		if(why == NULL && !within_post_rate(s))
+			why = "503 Too Many Posts"; /* the module adds Retry-After */
 	}
 	if(why)
 		log_info(SESS_FMT ": post to %s rejected: %s (%zu bytes)", SESS_ARGS(s),

@@ -31,6 +31,8 @@ void config_defaults(struct config *c)
 	c->search_limit = 999;
 	c->shutdown_timeout = 10;
 	c->post_timeout_ms = 2000;
+	c->post_rate = 10;
+	c->post_burst = 30;
 	c->log_level = LL_INFO;
 	c->web_root = PCHAT_WEB_ROOT;
 }
@@ -61,6 +63,9 @@ static void usage(FILE *out)
 	      "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
 	      "  --post-timeout-ms MS     a post not stored within MS is refused with 503 and\n"
 	      "                           never stored (2000; below the module's backend_timeout)\n"
+	      "  --post-rate N            posts per second one user may send on average; more\n"
+	      "                           are refused with 503 + Retry-After (10; 0: no limit)\n"
+	      "  --post-burst N           posts one user may send at once (30)\n"
 	      "  --log-level LEVEL        error, warn, info or debug (info)\n"
 	      "  --http ADDR:PORT         serve the room management web page and its JSON\n"
 	      "                           API there (default: off), e.g. 127.0.0.1:8080\n"
@@ -86,6 +91,8 @@ enum {
 	OPT_PARTICIPANT_LIMIT,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_POST_TIMEOUT,
+	OPT_POST_RATE,
+	OPT_POST_BURST,
 	OPT_LOG_LEVEL,
 	OPT_HTTP,
 	OPT_WEB_ROOT,
@@ -109,6 +116,8 @@ static const struct option long_options[] = {
 		{"participant-update-limit", required_argument, NULL, OPT_PARTICIPANT_LIMIT},
 		{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
 		{"post-timeout-ms", required_argument, NULL, OPT_POST_TIMEOUT},
+		{"post-rate", required_argument, NULL, OPT_POST_RATE},
+		{"post-burst", required_argument, NULL, OPT_POST_BURST},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"http", required_argument, NULL, OPT_HTTP},
 		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
@@ -201,6 +210,9 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_POST_TIMEOUT:
 			return number("post-timeout-ms", arg, 100, 600000, &c->post_timeout_ms,
 					err);
+		case OPT_POST_RATE: return number("post-rate", arg, 0, 1000000, &c->post_rate, err);
+		case OPT_POST_BURST:
+			return number("post-burst", arg, 1, 1000000, &c->post_burst, err);
 		case OPT_HTTP: return http_address(arg, &c->http_addr, err);
 		case OPT_WEB_ROOT: return nonempty("web-root", arg, &c->web_root, err);
 		case OPT_LOG_LEVEL:

@@ -34,6 +34,9 @@ struct config {
 	/* ms a post may wait for the database before it is refused (503), never stored
 	 * afterwards; below the module's backend_timeout, so pchatd answers first */
 	unsigned post_timeout_ms;
+	/* per-user post rate limit (cmd_post.c): average per second (0: off) and burst */
+	unsigned post_rate;
+	unsigned post_burst;
 	const char *http_addr; /* --http ADDR:PORT (web service); NULL: off */
 	const char *web_root;  /* --web-root DIR: the room management page */
 	enum log_level log_level;

@@ -14,7 +14,11 @@
  * Post text is "B<run>:<seq>"; deliveries are matched to the post by seq, which gives
  * post->delivery latency (send time of the post to arrival of each delivery) and the
  * expected/received delivery counts.  --query runs bccontext or chansrch round trips
- * instead of posts.  The result is one JSON object on stdout.
+ * instead of posts.  --flood N adds one abusive session (its own connection, in the
+ * first room) that sends N posts back to back at --flood-at s; its answers are counted
+ * apart (flood_*) and its posts' deliveries are left out of the latency figures, which
+ * then show what the flood costs everyone else.  The result is one JSON object on
+ * stdout.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -77,6 +81,7 @@ struct post {
 	uint32_t envid;	 /* envelope id, the same in a resend */
 	uint8_t acked;	 /* 1: 200, 2: 503, 3: other */
 	uint8_t resends;
+	uint8_t flood; /* sent by the --flood session */
 };
 
 static struct {
@@ -104,6 +109,8 @@ static struct {
 	double signin_timeout;
 	double resend_after; /* > 0: a post answered 503 is sent again (same envelope) */
 	int resend_max;
+	uint32_t flood;	 /* posts the abusive session sends back to back (0: none) */
+	double flood_at; /* when, in s after posting starts */
 } opt = {
 		.mode = M_PCHAT,
 		.host = "127.0.0.1",
@@ -119,6 +126,7 @@ static struct {
 		.qrooms = 1000,
 		.signin_timeout = 600,
 		.resend_max = 5,
+		.flood_at = 2,
 };
 
 static struct event_base *base;
@@ -143,6 +151,12 @@ static struct {
 	uint64_t posts_answered_twice, resends, answers_503;
 	uint64_t t_last_ok_send; /* send time of the latest-sent post answered 200 */
 } st;
+
+/* The flood session's posts: sent and final answers (never resent). */
+static struct {
+	uint64_t sent, ok, c503, other;
+} fl;
+static uint32_t flooder = UINT32_MAX; /* its session index */
 
 static uint32_t signin_next, signin_out, ready_count;
 static uint64_t t_start, t_signed_in, t_post_start, t_post_end, t_window_start;
@@ -545,6 +559,19 @@ static void signin_pump(void)
 
 /* ------------------------------------------------------------------ handlers */
 
+static void on_flood_answer(struct post *p, int status)
+{
+	p->acked = status < 300 ? 1 : status == 503 ? 2 : 3;
+	if(status < 300) {
+		fl.ok++;
+		expected_ok += rooms[p->room].joined;
+	} else if(status == 503) {
+		fl.c503++;
+	} else {
+		fl.other++;
+	}
+}
+
 static void on_response(struct sipmsg *m)
 {
 	char br[64];
@@ -629,6 +656,10 @@ static void on_response(struct sipmsg *m)
 					st.posts_answered_twice++;
 					break;
 				}
+				if(p->flood) {
+					on_flood_answer(p, m->status);
+					break;
+				}
 				if(m->status < 300) {
 					if(p->t_send > st.t_last_ok_send)
 						st.t_last_ok_send = p->t_send;
@@ -680,6 +711,8 @@ static void on_delivery(long seq, uint64_t t)
 	st.deliveries++;
 	if(t >= t_window_start && phase == 1)
 		st.deliv_in_window++;
+	if(p->flood)
+		return; /* the latency figures are everyone else's */
 	uint64_t lat = t > p->t_send ? t - p->t_send : 0;
 	hist_add(hist, lat);
 	hist_n++;
@@ -831,6 +864,30 @@ static uint32_t pick_sender(uint32_t r)
 
 static void finish(void);
 
+/* Records post seq of session i in room r and sends it. */
+static void new_post(uint32_t i, uint32_t r, int flood)
+{
+	uint32_t seq = nposts++;
+	posts[seq].t_send = now_us();
+	posts[seq].room = r;
+	posts[seq].sender = i;
+	posts[seq].envid = sess[i].cseq;
+	posts[seq].flood = (uint8_t)flood;
+	send_post(i, seq, posts[seq].envid);
+}
+
+/* The abusive session's burst: every post written at once. */
+static void send_flood(void)
+{
+	if(sess[flooder].state != S_READY)
+		return;
+	fprintf(stderr, "flood: %u posts from session %u\n", opt.flood, flooder);
+	for(uint32_t k = 0; k < opt.flood && nposts < maxposts; k++) {
+		fl.sent++;
+		new_post(flooder, sess[flooder].room, 1);
+	}
+}
+
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static uint64_t last;
@@ -899,6 +956,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			phase = 2;
 			return;
 		}
+		if(opt.flood && fl.sent == 0 && (double)(t - t_post_start) / 1e6 >= opt.flood_at)
+			send_flood();
 		post_budget += opt.rate * (double)(t - last) / 1e6;
 		last = t;
 		while(post_budget >= 1 && nposts < maxposts) {
@@ -907,20 +966,15 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			uint32_t i = pick_sender(r);
 			if(i == UINT32_MAX)
 				continue;
-			uint32_t seq = nposts++;
-			posts[seq].t_send = now_us();
-			posts[seq].room = r;
-			posts[seq].sender = i;
-			posts[seq].envid = sess[i].cseq;
 			st.posts_sent++;
-			send_post(i, seq, posts[seq].envid);
+			new_post(i, r, 0);
 		}
 		return;
 	}
 	/* drain: until every post is answered and every expected delivery arrived, or
 	 * --drain seconds */
 	int complete = st.posts_ok + st.posts_503 + st.posts_other >= st.posts_sent &&
-			st.deliveries >= expected_ok;
+			fl.ok + fl.c503 + fl.other >= fl.sent && st.deliveries >= expected_ok;
 	if(phase == 2 && (complete || (double)(t - t_post_end) / 1e6 >= opt.drain)) {
 		phase = 3;
 		finish();
@@ -1003,6 +1057,8 @@ static void finish(void)
 			continue;
 		uint32_t want = rooms[p->room].joined - (opt.mode == M_IMC ? 1 : 0);
 		expected += want;
+		if(p->flood)
+			continue; /* counted in deliveries, not in the latency figures */
 		if(p->t_send >= t_window_start)
 			exp_window_posts++;
 		if(p->delivered >= want) {
@@ -1030,7 +1086,10 @@ static void finish(void)
 					posts[k].room);
 	if(win <= 0)
 		win = postdur;
-	printf("{\"resends\":%" PRIu64 ",\"answers_503\":%" PRIu64 ",\"posts_unanswered\":%" PRIu64
+	printf("{\"flood_sent\":%" PRIu64 ",\"flood_ok\":%" PRIu64 ",\"flood_503\":%" PRIu64
+	       ",\"flood_other\":%" PRIu64 ",\"flood_unanswered\":%" PRIu64 ",",
+			fl.sent, fl.ok, fl.c503, fl.other, fl.sent - (fl.ok + fl.c503 + fl.other));
+	printf("\"resends\":%" PRIu64 ",\"answers_503\":%" PRIu64 ",\"posts_unanswered\":%" PRIu64
 	       ",\"posts_answered_twice\":%" PRIu64
 	       ",\"last_ok_sent_s\":%.3f,\"stored_rows\":%lld,\"stored_posts\":%lld,"
 	       "\"stored_twice\":%lld,\"acked_missing\":%lld,\"stored_after_503\":%lld,"
@@ -1143,6 +1202,9 @@ static void usage(void)
 			"  --on-ready CMD        run CMD (sh) once every session is signed in\n"
 			"  --resend-503 S        send a post answered 503 again after S s, the same\n"
 			"                        envelope (--resend-max N times, 5); off by default\n"
+			"  --flood N             one more session, in the first room on its own\n"
+			"                        connection, sends N posts back to back at\n"
+			"                        --flood-at S (2) s after posting starts\n"
 			"  --query bccontext|chansrch --queries N --qconc C --qrooms K --qprefix P\n");
 	exit(2);
 }
@@ -1156,8 +1218,8 @@ int main(int argc, char **argv)
 			{"user-base", 1, 0, 'u'}, {"run", 1, 0, 'x'}, {"db-socket", 1, 0, 'S'},
 			{"on-ready", 1, 0, 'o'}, {"query", 1, 0, 'q'}, {"queries", 1, 0, 'Q'},
 			{"qconc", 1, 0, 'C'}, {"qrooms", 1, 0, 'K'}, {"qprefix", 1, 0, 'X'},
-			{"resend-503", 1, 0, 'y'}, {"resend-max", 1, 0, 'Y'}, {"help", 0, 0, 'h'},
-			{0, 0, 0, 0}};
+			{"resend-503", 1, 0, 'y'}, {"resend-max", 1, 0, 'Y'}, {"flood", 1, 0, 'F'},
+			{"flood-at", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	int ch;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
@@ -1200,6 +1262,8 @@ int main(int argc, char **argv)
 			case 'K': opt.qrooms = atoi(optarg); break;
 			case 'y': opt.resend_after = atof(optarg); break;
 			case 'Y': opt.resend_max = atoi(optarg); break;
+			case 'F': opt.flood = (uint32_t)strtoul(optarg, NULL, 10); break;
+			case 'T': opt.flood_at = atof(optarg); break;
 			case 'X': snprintf(opt.qprefix, sizeof opt.qprefix, "%s", optarg); break;
 			default: usage();
 		}
@@ -1216,9 +1280,18 @@ int main(int argc, char **argv)
 	srandom((unsigned)getpid());
 	signal(SIGPIPE, SIG_IGN);
 
-	sess = xcalloc(opt.nsess, sizeof *sess);
+	sess = xcalloc(opt.nsess + 1, sizeof *sess);
 	setup_rooms();
-	maxposts = (uint32_t)(opt.rate * (opt.duration + 1)) + 16;
+	if(opt.flood) {
+		/* the abusive session: one more, after the laid-out ones, in the first
+		 * room (never picked as a sender there) on a connection of its own */
+		if(nrooms == 0 || opt.mode != M_PCHAT)
+			die("--flood needs --mode pchat and --rooms");
+		flooder = opt.nsess++;
+		sess[flooder].room = 0;
+		opt.nconns++;
+	}
+	maxposts = (uint32_t)(opt.rate * (opt.duration + 1)) + 16 + opt.flood;
 	posts = xcalloc(maxposts, sizeof *posts);
 
 	base = event_base_new();
@@ -1243,7 +1316,9 @@ int main(int argc, char **argv)
 		bufferevent_enable(conns[k].bev, EV_READ | EV_WRITE);
 	}
 	for(uint32_t i = 0; i < opt.nsess; i++)
-		sess[i].conn = (uint16_t)(i % (uint32_t)opt.nconns);
+		sess[i].conn = (uint16_t)(i % (uint32_t)(opt.nconns - (opt.flood ? 1 : 0)));
+	if(opt.flood)
+		sess[flooder].conn = (uint16_t)(opt.nconns - 1);
 
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	struct timeval tv = {0, 5000};

@@ -29,6 +29,7 @@ struct pchat_event {
 	enum pchat_event_kind kind;
 	unsigned int hash_index; /* tm ident of the suspended transaction */
 	unsigned int label;
+	unsigned int dialog_slot;     /* INFO only: its counter (pchat_limits.h) */
 	uint64_t session;	      /* PCHAT_EV_DEAD only */
 	struct socket_info *rcv_sock; /* socket the request came in on (set pre-fork) */
 	str src_uri;		      /* sip:IP:PORT;transport=X of the sender, to reach it back */

@@ -49,6 +49,7 @@ struct pending {
 	uint32_t token;
 	unsigned int hash_index;
 	unsigned int label;
+	unsigned int dialog_slot; /* admission counter to give back (pchat_limits.h) */
 	uint64_t deadline_ms;
 };
 
@@ -101,15 +102,22 @@ static struct pending *pending_slot(uint32_t token)
 	return &ring[token % (uint32_t)pchat_max_pending];
 }
 
-static struct pending *pending_add(unsigned int hash_index, unsigned int label)
+/* An INFO has its final answer: its places in the admission bounds are free again. */
+static void info_answered(unsigned int dialog_slot)
+{
+	pchat_info_release(pchat_link_index, dialog_slot);
+}
+
+static struct pending *pending_add(const struct pchat_event *ev)
 {
 	struct pending *p = pending_slot(next_token);
 	if(p->in_use)
 		return NULL; /* the ring is full: max_pending INFOs await the backend */
 	p->in_use = 1;
 	p->token = next_token++;
-	p->hash_index = hash_index;
-	p->label = label;
+	p->hash_index = ev->hash_index;
+	p->label = ev->label;
+	p->dialog_slot = ev->dialog_slot;
 	p->deadline_ms = now_ms() + (uint64_t)pchat_backend_timeout_ms;
 	PCHAT_MY_LINK->pending++;
 	return p;
@@ -117,6 +125,7 @@ static struct pending *pending_add(unsigned int hash_index, unsigned int label)
 
 static void pending_done(struct pending *p)
 {
+	info_answered(p->dialog_slot);
 	p->in_use = 0;
 	PCHAT_MY_LINK->pending--;
 	while(oldest_token != next_token && !pending_slot(oldest_token)->in_use)
@@ -248,15 +257,31 @@ static void on_invite(struct pchat_event *ev)
 	send_open(s, NULL);
 }
 
+/* INFO: hands the XCCOS body to the backend; the answer comes with its verdict. */
+static void forward_info(struct pchat_event *ev, struct pchat_session *s)
+{
+	struct pending *p;
+	if(!backend_connected || backend_output_full() || (p = pending_add(ev)) == NULL) {
+		reply_busy(ev->hash_index, ev->label);
+		info_answered(ev->dialog_slot);
+		return;
+	}
+	if(send_frame(PCHAT_F_XCCOS, p->token, s->id, ev->body.s, (size_t)ev->body.len) < 0) {
+		reply_busy(ev->hash_index, ev->label);
+		pending_done(p);
+	}
+}
+
 static void on_in_dialog(struct pchat_event *ev)
 {
 	struct pchat_session *s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
-	struct pending *p;
 	char hdr[64];
 
 	if(s == NULL) {
 		reply_ident(ev->hash_index, ev->label, 481, "Call/Transaction Does Not Exist", NULL,
 				NULL, NULL);
+		if(ev->kind == PCHAT_EV_INFO)
+			info_answered(ev->dialog_slot);
 		return;
 	}
 	s->last_seen = time(NULL);
@@ -272,17 +297,7 @@ static void on_in_dialog(struct pchat_event *ev)
 			send_close(s, "bye");
 			pchat_session_destroy(s);
 			return;
-		default: break;
-	}
-	/* INFO: hand the XCCOS body to the backend, answer when it decides */
-	if(!backend_connected || backend_output_full() ||
-			(p = pending_add(ev->hash_index, ev->label)) == NULL) {
-		reply_busy(ev->hash_index, ev->label);
-		return;
-	}
-	if(send_frame(PCHAT_F_XCCOS, p->token, s->id, ev->body.s, (size_t)ev->body.len) < 0) {
-		reply_busy(ev->hash_index, ev->label);
-		pending_done(p);
+		default: forward_info(ev, s);
 	}
 }
 
@@ -338,9 +353,15 @@ static void on_verdict(const struct pchat_frame *f)
 		code = 0;
 		snprintf(reason, sizeof(reason), "%.*s", (int)f->payload_len, f->payload);
 		if(f->payload_len >= 5 && sscanf(reason, "%3d", &code) == 1 && code >= 300 &&
-				code <= 699)
-			reply_ident(p->hash_index, p->label, code, reason + 4, NULL, NULL, NULL);
-		else
+				code <= 699) {
+			/* a 503 (pchatd's per-user post rate) tells the client when to retry,
+			 * and the dialog's next INFOs are refused before they cost a
+			 * transaction */
+			reply_ident(p->hash_index, p->label, code, reason + 4,
+					code == 503 ? pchat_retry_after_hdr : NULL, NULL, NULL);
+			if(code == 503)
+				pchat_dialog_throttle(p->dialog_slot);
+		} else
 			reply_ident(p->hash_index, p->label, 500, "Server Internal Error", NULL,
 					NULL, NULL);
 	}
@@ -374,6 +395,92 @@ static void handle_frame(const struct pchat_frame *f)
 
 static void backend_lost(void);
 
+/*
+ * Deliveries wait for shared memory.  Each SEND becomes a tm transaction that lives
+ * until the client answers and tm's wait timer ends; a burst (the backlog of a paused
+ * backend, a busy room) could take all of shared memory and leave none for the answers
+ * to posts.  Below pchat_shm_critical() SEND frames are held, in order, in this
+ * process's own heap and sent when memory is back (looked at every HOLD_RETRY_MS);
+ * every other frame, the verdicts that answer posts among them, goes on at once.  Past
+ * HOLD_MAX_BYTES held, this process stops reading the backend (frames then wait in the
+ * socket and in pchatd) until half of it is sent.
+ */
+#define HOLD_RETRY_MS 20
+#define HOLD_MAX_BYTES ((size_t)32 * 1024 * 1024)
+static struct evbuffer *held;
+static struct event *held_timer;
+static int reading_paused;
+
+static void on_backend_read(struct bufferevent *bev, void *arg);
+
+/* The next whole frame at the front of buf: 1 (f and used set), 0 if it has not all
+ * arrived, -1 if the bytes are not a frame. */
+static int next_frame(struct evbuffer *buf, struct pchat_frame *f, size_t *used)
+{
+	unsigned char lenbuf[4];
+	size_t avail = evbuffer_get_length(buf), need;
+	if(avail < 4)
+		return 0;
+	evbuffer_copyout(buf, lenbuf, 4);
+	need = 4 + (size_t)pchat_get_u32(lenbuf);
+	if(need > PCHAT_FRAME_HEADER + PCHAT_FRAME_MAX_PAYLOAD || need < PCHAT_FRAME_HEADER)
+		return -1;
+	if(avail < need)
+		return 0;
+	if(pchat_frame_decode(evbuffer_pullup(buf, (ssize_t)need), need, f, used) != PCHAT_FRAME_OK)
+		return -1;
+	return 1;
+}
+
+static void held_retry_later(void)
+{
+	struct timeval tv = {0, HOLD_RETRY_MS * 1000};
+	evtimer_add(held_timer, &tv);
+}
+
+/* Moves the SEND frame at the front of in (used bytes) behind the held ones. */
+static void hold_delivery(struct evbuffer *in, size_t used)
+{
+	if(evbuffer_get_length(held) == 0) {
+		update_stat(pchat_stat_deliveries_paused, 1);
+		LM_WARN("shared memory low (%lu bytes free): deliveries wait\n", pchat_shm_free());
+		held_retry_later();
+	}
+	evbuffer_remove_buffer(in, held, used);
+	if(!reading_paused && evbuffer_get_length(held) > HOLD_MAX_BYTES) {
+		LM_WARN("%zu bytes of deliveries held: reading from the backend paused\n",
+				evbuffer_get_length(held));
+		reading_paused = 1;
+		bufferevent_disable(backend, EV_READ);
+	}
+}
+
+/* Sends held deliveries while shared memory allows; reads the backend again once the
+ * backlog is small. */
+static void on_held_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pchat_frame f;
+	size_t used;
+	(void)fd;
+	(void)what;
+	(void)arg;
+	cfg_update();
+	while(!pchat_shm_critical() && next_frame(held, &f, &used) == 1) {
+		handle_frame(&f);
+		evbuffer_drain(held, used);
+	}
+	if(evbuffer_get_length(held) > 0)
+		held_retry_later();
+	else
+		LM_INFO("shared memory back (%lu bytes free): deliveries resume\n",
+				pchat_shm_free());
+	if(reading_paused && backend && evbuffer_get_length(held) <= HOLD_MAX_BYTES / 2) {
+		reading_paused = 0;
+		bufferevent_enable(backend, EV_READ);
+		on_backend_read(backend, NULL); /* the frames already buffered */
+	}
+}
+
 /* Whether the backend has sent bytes not handled yet (in the input buffer or still in
  * the socket). */
 static int backend_backlog(void)
@@ -390,27 +497,21 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 {
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct pchat_frame f;
-	unsigned char lenbuf[4];
-	size_t avail, used;
+	size_t used;
+	int r;
 	(void)arg;
 	cfg_update();
-	while((avail = evbuffer_get_length(in)) >= 4) {
-		size_t need;
-		evbuffer_copyout(in, lenbuf, 4);
-		need = 4 + (size_t)pchat_get_u32(lenbuf);
-		if(need > PCHAT_FRAME_HEADER + PCHAT_FRAME_MAX_PAYLOAD ||
-				need < PCHAT_FRAME_HEADER) {
-			LM_ERR("bad frame length from backend: dropping the link\n");
-			backend_lost();
-			return;
-		}
-		if(avail < need)
-			return;
-		if(pchat_frame_decode(evbuffer_pullup(in, (ssize_t)need), need, &f, &used) !=
-				PCHAT_FRAME_OK) {
+	while(!reading_paused && (r = next_frame(in, &f, &used)) != 0) {
+		if(r < 0) {
 			LM_ERR("bad frame from backend: dropping the link\n");
 			backend_lost();
 			return;
+		}
+		/* deliveries keep their order: once one is held, the next ones are too */
+		if(f.type == PCHAT_F_SEND &&
+				(evbuffer_get_length(held) > 0 || pchat_shm_critical())) {
+			hold_delivery(in, used);
+			continue;
 		}
 		handle_frame(&f);
 		evbuffer_drain(in, used);
@@ -436,6 +537,7 @@ static void backend_lost(void)
 	if(backend_connected)
 		LM_WARN("link to backend %s lost\n", pchat_backend_socket);
 	backend_connected = 0;
+	reading_paused = 0;
 	PCHAT_MY_LINK->backend_up = 0;
 	pending_expire(1);
 	schedule_reconnect();
@@ -572,8 +674,10 @@ int pchat_link_run(void)
 			base, pchat_handoff_read_fd(), EV_READ | EV_PERSIST, on_handoff, NULL);
 	sweep_ev = event_new(base, -1, EV_PERSIST, on_sweep, NULL);
 	reconnect_timer = evtimer_new(base, connect_backend, NULL);
-	if(!handoff_ev || !sweep_ev || !reconnect_timer || event_add(handoff_ev, NULL) < 0 ||
-			event_add(sweep_ev, &sweep) < 0) {
+	held_timer = evtimer_new(base, on_held_timer, NULL);
+	held = evbuffer_new();
+	if(!handoff_ev || !sweep_ev || !reconnect_timer || !held_timer || !held ||
+			event_add(handoff_ev, NULL) < 0 || event_add(sweep_ev, &sweep) < 0) {
 		LM_ERR("cannot register link process events\n");
 		return -1;
 	}

@@ -44,6 +44,7 @@ int pchat_link_index = -1;
 
 char pchat_retry_after_hdr[48];
 struct tm_binds pchat_tmb;
+tm_xapi_t pchat_tmxb;
 sl_api_t pchat_slb;
 struct pchat_shared *pchat_shared;
 
@@ -51,6 +52,9 @@ stat_var *pchat_stat_infos_in;
 stat_var *pchat_stat_infos_out;
 stat_var *pchat_stat_busy;
 stat_var *pchat_stat_sessions_opened;
+stat_var *pchat_stat_dialog_limit;
+stat_var *pchat_stat_low_memory;
+stat_var *pchat_stat_deliveries_paused;
 
 static int add_pool_uri(modparam_t type, void *val)
 {
@@ -116,6 +120,8 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"retry_after", INT_PARAM, &pchat_retry_after},
 		{"max_body", INT_PARAM, &pchat_max_body},
 		{"max_pending", INT_PARAM, &pchat_max_pending},
+		{"max_session_pending", INT_PARAM, &pchat_max_session_pending},
+		{"shm_reserve", INT_PARAM, &pchat_shm_reserve_percent},
 		{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
 		{"backend_uid", INT_PARAM, &pchat_backend_uid},
 		{"node_name", PARAM_STR, &pchat_node_name},
@@ -124,12 +130,13 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 /* Sums of the link processes' states. */
 static struct pchat_link_state links_total(void)
 {
-	struct pchat_link_state t = {0, 0, 0};
+	struct pchat_link_state t = {0, 0, 0, 0};
 	int i;
 	for(i = 0; pchat_shared && i < pchat_link_processes; i++) {
 		t.backend_up += pchat_shared->link[i].backend_up;
 		t.sessions += pchat_shared->link[i].sessions;
 		t.pending += pchat_shared->link[i].pending;
+		t.inflight += pchat_info_inflight(i);
 	}
 	return t;
 }
@@ -155,14 +162,19 @@ static unsigned long stat_backend_up(void)
 static stat_export_t mod_stats[] = {{"infos_received", 0, &pchat_stat_infos_in},
 		{"infos_sent", 0, &pchat_stat_infos_out}, {"busy_replies", 0, &pchat_stat_busy},
 		{"sessions_opened", 0, &pchat_stat_sessions_opened},
+		{"dialog_limit_replies", 0, &pchat_stat_dialog_limit},
+		{"low_memory_replies", 0, &pchat_stat_low_memory},
+		{"deliveries_paused", 0, &pchat_stat_deliveries_paused},
 		{"sessions", STAT_IS_FUNC, (stat_var **)stat_sessions},
 		{"pending", STAT_IS_FUNC, (stat_var **)stat_pending},
 		{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up}, {0, 0, 0}};
 /* NOLINTEND(clang-diagnostic-cast-align) */
 
 static const char *rpc_status_doc[] = {
-		"Link state: backend_up (every link process connected), sessions, pending INFOs, "
-		"link processes connected of all, backend socket.",
+		"Link state: backend_up (every link process connected), sessions, pending INFOs "
+		"(at the backend), inflight INFOs (admitted, not answered), link processes "
+		"connected of all, backend socket, free shared memory and the reserve below "
+		"which chat requests are refused (bytes).",
 		0};
 
 static void rpc_status(rpc_t *rpc, void *ctx)
@@ -171,10 +183,11 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	struct pchat_link_state t = links_total();
 	if(rpc->add(ctx, "{", &h) < 0)
 		return;
-	rpc->struct_add(h, "ddddds", "backend_up", t.backend_up == pchat_link_processes, "sessions",
-			t.sessions, "pending", t.pending, "links_up", t.backend_up,
-			"link_processes", pchat_link_processes, "backend_socket",
-			pchat_backend_socket);
+	rpc->struct_add(h, "ddddddsjj", "backend_up", t.backend_up == pchat_link_processes,
+			"sessions", t.sessions, "pending", t.pending, "inflight", t.inflight,
+			"links_up", t.backend_up, "link_processes", pchat_link_processes,
+			"backend_socket", pchat_backend_socket, "shm_free", pchat_shm_free(),
+			"shm_reserve", pchat_shm_reserve_bytes());
 }
 
 static rpc_export_t rpc_cmds[] = {{"pchat.status", rpc_status, rpc_status_doc, 0}, {0, 0, 0, 0}};
@@ -197,6 +210,8 @@ static int mod_init(void)
 		LM_ERR("backend_uid must be a numeric uid (or -1: Kamailio's own)\n");
 		return -1;
 	}
+	if(pchat_limits_init() < 0)
+		return -1;
 	if(pchat_backend_uid == -1)
 		pchat_backend_uid = (int)geteuid();
 	if(pchat_session_expires < 90)
@@ -204,7 +219,7 @@ static int mod_init(void)
 				pchat_session_expires);
 	snprintf(pchat_retry_after_hdr, sizeof(pchat_retry_after_hdr), "Retry-After: %d\r\n",
 			pchat_retry_after);
-	if(load_tm_api(&pchat_tmb) < 0) {
+	if(load_tm_api(&pchat_tmb) < 0 || tm_load_xapi(&pchat_tmxb) < 0) {
 		LM_ERR("the tm module is required\n");
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include "../../core/counters.h"
 #include "../../modules/tm/tm_load.h"
 #include "../../modules/sl/sl.h"
+#include "pchat_limits.h"
 
 /* Module parameters (see docs/OPERATIONS.md, "pchat module parameters"). */
 extern char *pchat_backend_socket;
@@ -18,13 +19,16 @@ extern int pchat_session_expires;
 extern int pchat_retry_after;
 extern int pchat_max_body;
 extern int pchat_max_pending;
+extern int pchat_max_session_pending; /* pchat_limits.c */
+extern int pchat_shm_reserve_percent;
 extern int pchat_backend_timeout_ms;
 /* the uid pchatd must run as (SO_PEERCRED of the backend socket), modparam backend_uid */
 extern int pchat_backend_uid;
 extern str pchat_node_name;
 
 extern struct tm_binds pchat_tmb;
-extern sl_api_t pchat_slb; /* stateless replies when tm cannot create a transaction */
+extern tm_xapi_t pchat_tmxb; /* t_check_trans: is a request a retransmission? */
+extern sl_api_t pchat_slb;   /* stateless replies when tm cannot create a transaction */
 
 /* The most link processes (modparam link_processes). */
 #define PCHAT_MAX_LINKS 16
@@ -34,9 +38,14 @@ struct pchat_link_state {
 	volatile int backend_up; /* 1 while its link to the backend is connected */
 	volatile int sessions;	 /* chat sessions it holds */
 	volatile int pending;	 /* INFOs it handed to the backend, not yet answered */
+	volatile int inflight;	 /* INFOs admitted by workers, not yet answered (atomic) */
 };
 struct pchat_shared {
 	struct pchat_link_state link[PCHAT_MAX_LINKS];
+	/* INFOs in flight per dialog slot (pchat_limits.c; atomic) */
+	volatile int dialog_inflight[PCHAT_DIALOG_SLOTS];
+	/* per dialog slot: refused until this CLOCK_MONOTONIC_COARSE ms (atomic) */
+	volatile uint64_t dialog_throttled_until[PCHAT_DIALOG_SLOTS];
 };
 extern struct pchat_shared *pchat_shared;
 
@@ -52,6 +61,9 @@ extern stat_var *pchat_stat_infos_in;
 extern stat_var *pchat_stat_infos_out;
 extern stat_var *pchat_stat_busy;
 extern stat_var *pchat_stat_sessions_opened;
+extern stat_var *pchat_stat_dialog_limit;      /* 503s: a session's max_session_pending */
+extern stat_var *pchat_stat_low_memory;	       /* 503s: shared memory below shm_reserve */
+extern stat_var *pchat_stat_deliveries_paused; /* times deliveries waited for memory */
 
 /* "Retry-After: N\r\n" for every 503 the module sends (built once in mod_init). */
 extern char pchat_retry_after_hdr[];

@@ -2,8 +2,9 @@
  * pchat_request.c - SIP worker side of the module.
  *
  * A worker never talks to the backend.  For a chat request it:
- *   1. refuses early what cannot succeed (backend down, too many pending INFOs,
- *      oversized body) with a stateful 503/413, so the client learns it at once;
+ *   1. refuses early what cannot succeed (backend down, a bound of pchat_limits.h
+ *      reached, shared memory low, oversized body) with a stateless 503/413, so the
+ *      client learns it at once and refusing costs no shared memory;
  *   2. creates the tm transaction and suspends it (tm keeps it, absorbs
  *      retransmissions, and its fr timer is the last-resort timeout); if tm cannot
  *      (shared memory exhausted) the request gets a stateless 503, never silence;
@@ -22,40 +23,29 @@
 #include "../../core/parser/msg_parser.h"
 #include "../../core/ut.h"
 #include "pchat_handoff.h"
+#include "pchat_limits.h"
 #include "pchat_mod.h"
 #include "pchat_request.h"
 
-/* tm could not create a transaction (shared memory exhausted): answers statelessly,
- * from private memory, rather than leave the request unanswered. */
-static int reply_stateless(struct sip_msg *msg, int code, char *reason, const char *hdr)
+/* Answers statelessly, from private memory: every refusal (nothing was handed on, so
+ * the answer is exact whenever it is repeated) and the case where tm cannot create a
+ * transaction.  A retransmission of a request that has a transaction is left to tm,
+ * which resends that transaction's answer. */
+int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
 {
+	if(pchat_tmxb.t_check_trans(msg) == 0)
+		return 0;
 	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0)
-		LM_ERR("cannot add header to the stateless %d reply\n", code);
-	LM_ERR("cannot create transaction: stateless %d reply\n", code);
+		LM_ERR("cannot add header to the %d reply\n", code);
 	return pchat_slb.zreply(msg, code, reason) < 0 ? -1 : 0;
 }
 
-int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
-{
-	int r = pchat_tmb.t_newtran(msg);
-	if(r == 0)
-		return 0; /* a retransmission: tm already answered or will answer it */
-	if(r < 0)
-		return reply_stateless(msg, code, reason, hdr);
-	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0) {
-		LM_ERR("cannot add header to the %d reply\n", code);
-		return -1;
-	}
-	if(pchat_tmb.t_reply(msg, code, reason) < 0) {
-		LM_ERR("cannot send %d reply\n", code);
-		return -1;
-	}
-	return 0;
-}
-
-static int reply_busy(struct sip_msg *msg)
+/* 503 + Retry-After, counted in busy_replies and in the statistic of its cause. */
+static int reply_busy(struct sip_msg *msg, stat_var *cause)
 {
 	update_stat(pchat_stat_busy, 1);
+	if(cause)
+		update_stat(cause, 1);
 	return pchat_reply(msg, 503, "Service Unavailable", pchat_retry_after_hdr);
 }
 
@@ -177,29 +167,77 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 	return 0;
 }
 
-/* The state of the link process the request will go to (by its Call-ID; a request
- * without one is refused later with 400). */
-static const struct pchat_link_state *link_of_msg(struct sip_msg *msg)
+/* The link process the request will go to (by its Call-ID; a request without one is
+ * refused later with 400). */
+static int link_of_msg(struct sip_msg *msg)
 {
-	int i = 0;
 	if(parse_headers(msg, HDR_CALLID_F, 0) == 0 && msg->callid != NULL)
-		i = pchat_link_of_call_id(&msg->callid->body);
-	return &pchat_shared->link[i];
+		return pchat_link_of_call_id(&msg->callid->body);
+	return 0;
 }
 
-/* Checks that make a request fail at once, before any transaction is suspended. */
+/* Checks that make a new session or an INFO fail at once, before any transaction. */
 static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind)
 {
-	if(kind == PCHAT_EV_INVITE || kind == PCHAT_EV_INFO) {
-		const struct pchat_link_state *link = link_of_msg(msg);
-		if(!link->backend_up) {
-			LM_INFO("backend link down: 503 to %.*s\n",
-					msg->first_line.u.request.method.len,
-					msg->first_line.u.request.method.s);
-			return reply_busy(msg) < 0 ? -1 : 1;
-		}
-		if(link->pending >= pchat_max_pending)
-			return reply_busy(msg) < 0 ? -1 : 1;
+	if(kind != PCHAT_EV_INVITE && kind != PCHAT_EV_INFO)
+		return 0; /* UPDATE and BYE keep sessions alive or end them: always served */
+	if(!pchat_shared->link[link_of_msg(msg)].backend_up) {
+		LM_INFO("backend link down: 503 to %.*s\n", msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s);
+		return reply_busy(msg, NULL) < 0 ? -1 : 1;
+	}
+	if(pchat_shm_low())
+		return reply_busy(msg, pchat_stat_low_memory) < 0 ? -1 : 1;
+	return 0;
+}
+
+/* Takes an INFO's places in the bounds of pchat_limits.h; 1 and a 503 if one is full. */
+static int admit_info(struct sip_msg *msg, const str *fields[], int link, unsigned int *slot)
+{
+	*slot = pchat_dialog_slot(fields[PCHAT_FLD_CALL_ID], fields[PCHAT_FLD_FROM_TAG]);
+	switch(pchat_info_admit(link, *slot)) {
+		case PCHAT_ADMITTED: return 0;
+		case PCHAT_REFUSED_DIALOG:
+		case PCHAT_REFUSED_THROTTLED:
+			return reply_busy(msg, pchat_stat_dialog_limit) < 0 ? -1 : 1;
+		default: return reply_busy(msg, NULL) < 0 ? -1 : 1;
+	}
+}
+
+/* Creates and suspends the transaction and hands the request to its link process.
+ * Returns 0 once the request is handed on or answered, -1 on error. */
+static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *fields[],
+		unsigned int slot)
+{
+	struct pchat_event *ev;
+	unsigned int hash_index, label;
+	int r = pchat_tmb.t_newtran(msg);
+	if(r == 0)
+		return 1; /* retransmission, absorbed by tm */
+	if(r < 0) {
+		/* tm could not create it (shared memory exhausted): nothing was handed to
+		 * the backend, so "not stored, try again later" is exact */
+		LM_ERR("cannot create a transaction: stateless 503\n");
+		return reply_busy(msg, pchat_stat_low_memory) < 0 ? -1 : 1;
+	}
+	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
+		LM_ERR("cannot suspend transaction\n");
+		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 1;
+	}
+	ev = pchat_event_new(kind, fields, PCHAT_FLD_COUNT);
+	if(ev == NULL)
+		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 1;
+	ev->hash_index = hash_index;
+	ev->label = label;
+	ev->dialog_slot = slot;
+	ev->rcv_sock = msg->rcv.bind_address;
+	if(pchat_handoff_send(ev) < 0) {
+		pchat_event_free(ev);
+		update_stat(pchat_stat_busy, 1);
+		if(add_lump_rpl(msg, pchat_retry_after_hdr, strlen(pchat_retry_after_hdr),
+				   LUMP_RPL_HDR) == 0)
+			LM_ERR("cannot add Retry-After to the 503\n");
+		return pchat_tmb.t_reply(msg, 503, "Service Unavailable") < 0 ? -1 : 1;
 	}
 	return 0;
 }
@@ -210,9 +248,8 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 	str storage[PCHAT_FLD_COUNT];
 	const str *fields[PCHAT_FLD_COUNT];
 	char contact_buf[256];
-	struct pchat_event *ev;
-	unsigned int hash_index, label;
-	int r;
+	unsigned int slot = 0;
+	int link, r;
 
 	if(msg->first_line.type != SIP_REQUEST)
 		return -1;
@@ -231,36 +268,20 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 	if(collect_fields(msg, kind, identity, storage, fields, contact_buf, sizeof(contact_buf)) <
 			0)
 		return pchat_reply(msg, 400, "Bad Request", NULL) < 0 ? -1 : 0;
-	if(kind == PCHAT_EV_INFO) {
-		if(storage[PCHAT_FLD_BODY].len > pchat_max_body)
-			return pchat_reply(msg, 413, "Request Entity Too Large", NULL) < 0 ? -1 : 0;
-		update_stat(pchat_stat_infos_in, 1);
-	}
+	if(kind != PCHAT_EV_INFO)
+		return hand_on(msg, kind, fields, 0) < 0 ? -1 : 0;
 
-	r = pchat_tmb.t_newtran(msg);
-	if(r == 0)
-		return 0; /* retransmission, absorbed by tm */
-	if(r < 0) {
-		/* tm could not create it (shared memory exhausted): nothing was handed to
-		 * the backend, so "not stored, try again later" is exact */
-		update_stat(pchat_stat_busy, 1);
-		return reply_stateless(msg, 503, "Service Unavailable", pchat_retry_after_hdr);
-	}
-	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
-		LM_ERR("cannot suspend transaction\n");
-		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 0;
-	}
-	ev = pchat_event_new(kind, fields, PCHAT_FLD_COUNT);
-	if(ev == NULL)
-		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 0;
-	ev->hash_index = hash_index;
-	ev->label = label;
-	ev->rcv_sock = msg->rcv.bind_address;
-	if(pchat_handoff_send(ev) < 0) {
-		pchat_event_free(ev);
-		return reply_busy(msg) < 0 ? -1 : 0;
-	}
-	return 0;
+	if(storage[PCHAT_FLD_BODY].len > pchat_max_body)
+		return pchat_reply(msg, 413, "Request Entity Too Large", NULL) < 0 ? -1 : 0;
+	update_stat(pchat_stat_infos_in, 1);
+	link = pchat_link_of_call_id(fields[PCHAT_FLD_CALL_ID]);
+	r = admit_info(msg, fields, link, &slot);
+	if(r != 0)
+		return r < 0 ? -1 : 0;
+	r = hand_on(msg, kind, fields, slot);
+	if(r != 0)
+		pchat_info_release(link, slot); /* answered here: the link never sees it */
+	return r < 0 ? -1 : 0;
 }
 
 /* Compares scheme, user and host of two URIs, ignoring ports and parameters. */

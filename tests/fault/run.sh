@@ -6,6 +6,13 @@
 #   db-kill       kill -9 MariaDB, db-start 2 s later
 #   db-down-kill  MariaDB stopped, pchatd killed -9 with posts pending, both started again
 #   pause         pchatd SIGSTOPped 5 s (past the module's backend_timeout, 3 s), resumed
+#   flood         one more session (its own connection, in a room of the stream) sends
+#                 5,000 posts back to back; every one must get a final answer and the
+#                 stream must go on (none of its posts finally refused)
+#   low-memory    Kamailio restarted with 12 MiB of shared memory (about what the stream
+#                 needs), then pause: the burst after the resume must meet the module's
+#                 shared-memory watch (503 to new requests, deliveries held back), not
+#                 silence; fails if memory never ran low (the scenario tested nothing)
 # The generator behaves as a client should: a post answered 503 is sent again 1 s
 # later, the same envelope, up to 5 times.  Each post's text is unique (B<run>:<seq>).
 # Each scenario prints one line of counts (503 = posts whose last answer was 503) and
@@ -61,19 +68,41 @@ fault_db_down_kill() {
   "${stack[@]}" backend-start >>"$var/stack.log" 2>&1
 }
 fault_pause() { "${stack[@]}" backend-pause; sleep 5; "${stack[@]}" backend-resume; }
+FLOOD=5000
+fault_flood() { sleep 2; } # pchat-bench sends the flood itself (--flood-at)
+
+kamailio_restart() { # kamailio_restart [KAMAILIO OPTIONS]: Kamailio alone, new options
+  "${stack[@]}" kamailio-stop >>"$var/stack.log" 2>&1
+  KAMAILIO_ARGS="$*" "${stack[@]}" kamailio-start >>"$var/stack.log" 2>&1
+}
+kstat() { kamcmd -s "unix:$var/kamailio/ctl" stats.get_statistics "$1" 2>/dev/null |
+  awk -F' = ' '{print $2 + 0}'; }
+low_memory() {
+  kamailio_restart -m 12
+  run_scenario low-memory fault_pause
+  local low paused; low=$(kstat low_memory_replies); paused=$(kstat deliveries_paused)
+  echo "       low-memory    shared-memory watch: $low requests answered 503, deliveries held back $paused times"
+  if [ "${low:-0}" -eq 0 ]; then
+    echo "fault: low-memory: FAIL: shared memory never ran low; the scenario tested nothing" |
+      tee -a "$var/result-low-memory.txt"
+    failed+=(low-memory)
+  fi
+  kamailio_restart
+}
 
 j() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2], -1))' "$1" "$2"; }
 
 failed=()
 known_failed=()
 ubase=500000
-run_scenario() {
+run_scenario() { # run_scenario NAME FUNCTION [PCHAT-BENCH OPTION...]
   local name=$1 fn=$2 ready="$var/ready-$1" out="$var/gen-$1.json" t0 t1 pid rc=0
+  shift 2
   rm -f "$ready"
   local klines; klines=$(wc -l < "$var/kamailio.log")
   "$gen" --mode pchat --proxy "127.0.0.1:$port" --db-socket "$SOCK" --sessions $NSESS \
     --conns 4 --rooms "$ROOMS" --room-prefix fault- --user-base $ubase --run "F$name" \
-    --rate $RATE --duration $DUR --drain 12 --resend-503 1 --resend-max 5 --on-ready "touch $ready" \
+    --rate $RATE --duration $DUR --drain 12 --resend-503 1 --resend-max 5 --on-ready "touch $ready" "$@" \
     >"$out" 2>>"$var/gen-$name.log" &
   pid=$!
   ubase=$((ubase + 1000))
@@ -86,7 +115,7 @@ run_scenario() {
   wait "$pid" || rc=$?
   local line; line=$(cat "$out")
   if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
-    echo "fault: $name: pchat-bench exited $rc"; tail -5 "$var/gen-$name.log"
+    { echo "fault: $name: pchat-bench exited $rc"; tail -5 "$var/gen-$name.log"; } | tee "$var/result-$name.txt"
     failed+=("$name"); return
   fi
   local fault_end; fault_end=$(python3 -c "print(round($t1 - $t0, 2))")
@@ -98,7 +127,7 @@ run_scenario() {
   local shm; shm=$(kamcmd -s "unix:$var/kamailio/ctl" core.shmmem 2>/dev/null |
     awk '/total:/ {t = $2} /max_used:/ {m = $2} END {printf "%d/%d", m / 1048576, t / 1048576}')
   local prc=0
-  python3 - "$name" "$line" "$fault_end" "$lost_replies" "$shm" <<'PY' || prc=$?
+  python3 - "$name" "$line" "$fault_end" "$lost_replies" "$shm" >"$var/result-$name.txt" <<'PY' || prc=$?
 import json, sys
 name, d, fault_end = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
 lost_replies, shm = int(sys.argv[4]), sys.argv[5]
@@ -108,6 +137,10 @@ print("fault: %-13s sent %d / 200 %d / 503 %d / other %d / unanswered %d / store
       % (name, g("posts_sent"), g("posts_ok"), g("posts_503"), g("posts_other"),
          g("posts_unanswered"), g("stored_posts"), g("stored_twice"), g("acked_missing"),
          g("deliveries"), g("deliveries_expected")))
+if g("flood_sent") > 0:
+    print("       %-13s flood: sent %d / 200 %d / 503 %d / other %d / unanswered %d"
+          % ("", g("flood_sent"), g("flood_ok"), g("flood_503"), g("flood_other"),
+             g("flood_unanswered")))
 print("       %-13s (503 answers %d, posts resent %d; stored after a final 503 %d, after "
       "other %d, unanswered stored %d, answered twice %d; fault over at %.1f s, last "
       "post answered 200 sent at %.1f s; Kamailio shm high-water %s MiB)"
@@ -123,23 +156,31 @@ if g("posts_unanswered") != 0:
     # burst after the fault; issue 10's open flood item), not an unexplained silence
     (known if g("posts_unanswered") <= lost_replies else bad).append(msg)
 if g("posts_answered_twice") != 0: bad.append("answered twice: %d" % g("posts_answered_twice"))
+if g("flood_sent") > 0:
+    if g("flood_unanswered") != 0: bad.append("flood posts unanswered: %d" % g("flood_unanswered"))
+    if g("posts_503") != 0 or g("posts_other") != 0:
+        bad.append("the others' posts finally refused during the flood: %d (503) + %d"
+                   % (g("posts_503"), g("posts_other")))
 if g("last_ok_sent_s") < fault_end + 0.5: bad.append("no post sent after the fault got 200")
 if g("posts_sent") < 100: bad.append("too few posts sent")
 for b in bad: print("fault: %s: FAIL: %s" % (name, b))
 for k in known: print("fault: %s: KNOWN FAILURE (not failing the suite): %s" % (name, k))
 sys.exit(1 if bad else 3 if known else 0)
 PY
+  cat "$var/result-$name.txt"
   if [ $prc -eq 3 ]; then known_failed+=("$name"); elif [ $prc -ne 0 ]; then failed+=("$name"); fi
 }
 
 scen=("$@")
-[ ${#scen[@]} -gt 0 ] || scen=(backend-kill db-kill db-down-kill pause)
+[ ${#scen[@]} -gt 0 ] || scen=(backend-kill db-kill db-down-kill pause flood low-memory)
 for s in "${scen[@]}"; do
   case "$s" in
     backend-kill) run_scenario backend-kill fault_backend_kill ;;
     db-kill) run_scenario db-kill fault_db_kill ;;
     db-down-kill) run_scenario db-down-kill fault_db_down_kill ;;
     pause) run_scenario pause fault_pause ;;
+    flood) run_scenario flood fault_flood --flood $FLOOD --flood-at $FAULT_AT ;;
+    low-memory) low_memory ;;
     *) echo "fault: unknown scenario $s"; exit 2 ;;
   esac
 done
@@ -160,5 +201,7 @@ if [ ${#failed[@]} -eq 0 ] && [ $san -eq 0 ]; then
   exit 0
 fi
 show_logs
+# again after the logs, so that the reason is in the last lines of the output
+for n in "${failed[@]}"; do cat "$var/result-$n.txt" 2>/dev/null || true; done
 echo "fault: failed: ${failed[*]:-} (sanitizer check $san)"
 exit 1

@@ -192,6 +192,34 @@ Test(link, posts_that_are_refused)
 	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
 }
 
+/* --post-rate/--post-burst: per user, over all of the user's sessions; a post over the
+ * rate is refused at once with 503 (the module adds Retry-After) and not stored. */
+Test(link, posts_over_the_users_rate_get_503)
+{
+	const struct sent_frame *f;
+	uint32_t t1, t2;
+	cfg.post_rate = 1;
+	cfg.post_burst = 2;
+	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:alice@example.com"); /* a second endpoint of the same user */
+	open_session(3, "sip:bob@example.com");
+	join_lobby(1);
+	join_lobby(2);
+	join_lobby(3);
+	t1 = posted(1, POST(LOBBY, "one"));
+	t2 = posted(2, POST(LOBBY, "two"));
+	f = xccos(1, POST(LOBBY, "three"));
+	cr_assert_eq(f->type, PCHAT_F_REJECT);
+	cr_assert_str_eq(f->payload, "503 Too Many Posts");
+	f = xccos(2, POST(LOBBY, "three again"));
+	cr_assert_eq(f->type, PCHAT_F_REJECT, "the other endpoint shares the user's rate");
+	posted(3, POST(LOBBY, "bob is not slowed by alice"));
+	fake_db_run_all();
+	cr_assert_eq(fake_db_messages(), 3);
+	cr_assert_eq(verdict(t1)->type, PCHAT_F_ACCEPT);
+	cr_assert_eq(verdict(t2)->type, PCHAT_F_ACCEPT);
+}
+
 Test(link, busy_when_the_queue_is_full)
 {
 	open_session(1, "sip:alice@example.com");
@@ -717,6 +745,7 @@ Test(link, bccontext_default_count_and_paging_backwards)
 {
 	const struct sent_frame *f;
 	int i;
+	cfg.post_burst = 100; /* 36 posts at once: within the per-user rate limit */
 	open_session(1, "sip:alice@example.com");
 	join_lobby(1);
 	for(i = 0; i < 35; i++) { /* distinct posts: each envelope its own envid */
