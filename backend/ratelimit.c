@@ -79,7 +79,8 @@ static struct bucket *bucket_of(struct ratelimit *rl, const char *key, uint64_t 
 	if(b)
 		return b;
 	if(dict_count(rl->buckets) >= rl->max_keys &&
-			(now_ms < rl->last_sweep_ms || now_ms - rl->last_sweep_ms >= SWEEP_INTERVAL_MS))
+			(now_ms < rl->last_sweep_ms ||
+					now_ms - rl->last_sweep_ms >= SWEEP_INTERVAL_MS))
 		sweep(rl, now_ms);
 	if(dict_count(rl->buckets) >= rl->max_keys)
 		return NULL;

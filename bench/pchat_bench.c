@@ -142,6 +142,11 @@ static uint32_t hist[HIST_N + 1];
 static uint64_t hist_n, hist_sum;
 static uint32_t qhist[HIST_N + 1];
 static uint64_t qhist_n;
+/* deliveries of the others' posts sent in the flood window: --flood-at to 2 s later,
+ * measured with or without a flood, so that runs compare like with like */
+#define FLOOD_WINDOW_US 2000000u
+static uint32_t fwhist[HIST_N + 1];
+static uint64_t fwhist_n;
 
 static struct {
 	uint64_t invites_ok, invite_503, invite_other, joins_ok, joins_fail, join_503;
@@ -149,6 +154,7 @@ static struct {
 	uint64_t deliveries, deliv_in_window, deliv_unmatched, server_reqs, other_info;
 	uint64_t queries_sent, queries_done, queries_bad, byes;
 	uint64_t posts_answered_twice, resends, answers_503;
+	uint64_t no_retry_after; /* 503s to posts (the flood's included) without Retry-After */
 	uint64_t t_last_ok_send; /* send time of the latest-sent post answered 200 */
 } st;
 
@@ -337,6 +343,7 @@ struct sipmsg {
 	struct hv via[8];
 	int nvia;
 	struct hv from, to, callid, cseq, contact;
+	int retry_after; /* has a Retry-After header */
 	const char *body;
 	size_t blen;
 };
@@ -396,6 +403,8 @@ static int parse_msg(const char *m, size_t hlen, struct sipmsg *p)
 			p->cseq = h;
 		else if(hname_is(line, nl, "Contact", 'm'))
 			p->contact = h;
+		else if(hname_is(line, nl, "Retry-After", 0))
+			p->retry_after = 1;
 	}
 	return 0;
 }
@@ -586,6 +595,8 @@ static void on_response(struct sipmsg *m)
 	i = callid_sess(m->callid);
 	if(i < 0)
 		return;
+	if(kind == 'p' && m->status == 503 && !m->retry_after)
+		st.no_retry_after++;
 	switch(kind) {
 		case 'i':
 			if(m->status < 300) {
@@ -714,6 +725,11 @@ static void on_delivery(long seq, uint64_t t)
 	if(p->flood)
 		return; /* the latency figures are everyone else's */
 	uint64_t lat = t > p->t_send ? t - p->t_send : 0;
+	uint64_t flood_t = t_post_start + (uint64_t)(opt.flood_at * 1e6);
+	if(p->t_send >= flood_t && p->t_send < flood_t + FLOOD_WINDOW_US) {
+		hist_add(fwhist, lat);
+		fwhist_n++;
+	}
 	hist_add(hist, lat);
 	hist_n++;
 	hist_sum += lat;
@@ -1087,8 +1103,12 @@ static void finish(void)
 	if(win <= 0)
 		win = postdur;
 	printf("{\"flood_sent\":%" PRIu64 ",\"flood_ok\":%" PRIu64 ",\"flood_503\":%" PRIu64
-	       ",\"flood_other\":%" PRIu64 ",\"flood_unanswered\":%" PRIu64 ",",
-			fl.sent, fl.ok, fl.c503, fl.other, fl.sent - (fl.ok + fl.c503 + fl.other));
+	       ",\"flood_other\":%" PRIu64 ",\"flood_unanswered\":%" PRIu64
+	       ",\"flood_window_deliveries\":%" PRIu64 ",\"flood_window_p99_ms\":%.2f,"
+	       "\"flood_window_max_ms\":%.2f,",
+			fl.sent, fl.ok, fl.c503, fl.other, fl.sent - (fl.ok + fl.c503 + fl.other),
+			fwhist_n, hist_pct(fwhist, fwhist_n, 0.99), hist_max(fwhist));
+	printf("\"answers_503_without_retry_after\":%" PRIu64 ",", st.no_retry_after);
 	printf("\"resends\":%" PRIu64 ",\"answers_503\":%" PRIu64 ",\"posts_unanswered\":%" PRIu64
 	       ",\"posts_answered_twice\":%" PRIu64
 	       ",\"last_ok_sent_s\":%.3f,\"stored_rows\":%lld,\"stored_posts\":%lld,"

@@ -102,3 +102,25 @@ if m:
               f"| {f(r.get('link_anon_bytes_per_session'))} "
               f"| {f(r.get('shm_used_before'))} → {f(r.get('shm_used_after'))} | {f(r.get('shm_bytes_per_session'))} |")
     print()
+
+fl = [r for r in rows if r.get("scenario") == "f"]
+if fl:
+    print("## (f) what one flooding session costs the others\n")
+    print("| run | flood sent / 200 / 503 / unanswered | others' posts 200 / 503 | others' p50 ms "
+          "| others' p99 ms | others' p99 / max ms, posts sent in the 2 s from the flood "
+          "| deliveries missing |")
+    print("|---|---|---|---|---|---|---|")
+    for r in fl:
+        print(f"| {r['label']} | {f(r.get('flood_sent'))} / {f(r.get('flood_ok'))} / "
+              f"{f(r.get('flood_503'))} / {f(r.get('flood_unanswered'))} "
+              f"| {f(r.get('posts_ok'))} / {f(r.get('posts_503'))} | {f(r.get('lat_p50_ms'), 2)} "
+              f"| {f(r.get('lat_p99_ms'), 2)} | {f(r.get('flood_window_p99_ms'), 2)} / "
+              f"{f(r.get('flood_window_max_ms'), 2)} | {f(r.get('deliveries_missing'))} |")
+    for key, what in (("lat_p99_ms", "whole run"), ("flood_window_p99_ms", "the 2 s from the flood")):
+        base = [r[key] for r in fl if not r.get("flood_sent") and r.get(key)]
+        flood = [r[key] for r in fl if r.get("flood_sent") and r.get(key)]
+        if base and flood:
+            b, x = sum(base) / len(base), sum(flood) / len(flood)
+            print(f"\nOthers' p99 ({what}) with the flood / without it (means of the runs): "
+                  f"{x:.2f} / {b:.2f} ms = {x / b:.2f}x")
+    print()

@@ -24,8 +24,8 @@
 
 enum pchat_admission {
 	PCHAT_ADMITTED = 0,
-	PCHAT_REFUSED_DIALOG, /* the session has max_session_pending INFOs in flight */
-	PCHAT_REFUSED_LINK,   /* its link process has max_pending INFOs in flight */
+	PCHAT_REFUSED_DIALOG,	 /* the session has max_session_pending INFOs in flight */
+	PCHAT_REFUSED_LINK,	 /* its link process has max_pending INFOs in flight */
 	PCHAT_REFUSED_THROTTLED, /* pchatd refused a post of the session for its rate */
 };
 

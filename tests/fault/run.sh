@@ -156,6 +156,8 @@ if g("posts_unanswered") != 0:
     # burst after the fault; issue 10's open flood item), not an unexplained silence
     (known if g("posts_unanswered") <= lost_replies else bad).append(msg)
 if g("posts_answered_twice") != 0: bad.append("answered twice: %d" % g("posts_answered_twice"))
+if g("answers_503_without_retry_after") != 0:
+    bad.append("503s without Retry-After: %d" % g("answers_503_without_retry_after"))
 if g("flood_sent") > 0:
     if g("flood_unanswered") != 0: bad.append("flood posts unanswered: %d" % g("flood_unanswered"))
     if g("posts_503") != 0 or g("posts_other") != 0:
