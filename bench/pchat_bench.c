@@ -52,9 +52,10 @@ enum sstate { S_IDLE, S_INVITING, S_JOINING, S_READY, S_DEAD };
 enum qkind { Q_NONE, Q_BCCONTEXT, Q_CHANSRCH };
 
 struct conn {
-	struct bufferevent *bev;
+	struct bufferevent *bev; /* NULL while down */
 	int lport;
 	int idx;
+	int vanished; /* closed by --vanish-at: its sessions never come back */
 };
 
 struct sess {
@@ -82,6 +83,7 @@ struct post {
 	uint8_t acked;	 /* 1: 200, 2: 503, 3: other */
 	uint8_t resends;
 	uint8_t flood; /* sent by the --flood session */
+	uint8_t cut;   /* its answer was lost with the connection */
 };
 
 static struct {
@@ -109,8 +111,10 @@ static struct {
 	double signin_timeout;
 	double resend_after; /* > 0: a post answered 503 is sent again (same envelope) */
 	int resend_max;
-	uint32_t flood;	 /* posts the abusive session sends back to back (0: none) */
-	double flood_at; /* when, in s after posting starts */
+	uint32_t flood;	  /* posts the abusive session sends back to back (0: none) */
+	double flood_at;  /* when, in s after posting starts */
+	double reconnect; /* > 0: a lost connection is opened again after this many s */
+	double vanish_at; /* > 0: connection 0 is closed then, its sessions gone */
 } opt = {
 		.mode = M_PCHAT,
 		.host = "127.0.0.1",
@@ -155,6 +159,8 @@ static struct {
 	uint64_t queries_sent, queries_done, queries_bad, byes;
 	uint64_t posts_answered_twice, resends, answers_503;
 	uint64_t no_retry_after; /* 503s to posts (the flood's included) without Retry-After */
+	uint64_t conns_lost, reconnects, resignins;
+	uint64_t posts_cut;	 /* final: the session vanished before the answer came */
 	uint64_t t_last_ok_send; /* send time of the latest-sent post answered 200 */
 } st;
 
@@ -228,11 +234,13 @@ static void send_req(uint32_t i, const char *method, const char *ruri, const cha
 {
 	struct conn *c = conn_of(i);
 	struct sess *s = &sess[i];
+	if(c->bev == NULL)
+		return; /* the connection is down: the request is lost, as a client's would be */
 	conn_printf(c,
 			"%s %s SIP/2.0\r\n"
 			"Via: SIP/2.0/TCP 127.0.0.1:%d;branch=z9hG4bK%c%" PRIu64 "x%" PRIu64 "\r\n"
 			"Max-Forwards: 70\r\n"
-			"From: <sip:bench%u@" DOMAIN ">;tag=f%ua%u\r\n"
+			"From: <sip:bench%u@" DOMAIN ">;tag=f%ua%u;epid=e%u\r\n"
 			"To: <%s>%s%s\r\n"
 			"Call-ID: %u.%u.%s\r\n"
 			"CSeq: %u %s\r\n"
@@ -241,7 +249,7 @@ static void send_req(uint32_t i, const char *method, const char *ruri, const cha
 			"%s%s%s"
 			"Content-Length: %zu\r\n\r\n",
 			method, ruri, c->lport, kind, id, ++branch_ctr, user_no(i), i, s->attempt,
-			to_uri, with_totag ? ";tag=" : "", with_totag ? s->totag : "", i,
+			i, to_uri, with_totag ? ";tag=" : "", with_totag ? s->totag : "", i,
 			(unsigned)s->attempt, opt.run, cseq, method, user_no(i), c->lport,
 			ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
 			blen);
@@ -512,6 +520,8 @@ static void retry_later(uint32_t i, int ms)
 	event_base_once(base, -1, EV_TIMEOUT, retry_cb, (void *)(uintptr_t)i, &tv);
 }
 
+static void resend_later(uint32_t seq);
+
 /* The same envelope again (same envid, author, room and text; a new transaction), as
  * a client does after a 503 (docs/RELIABILITY.md, "Acknowledged posts"). */
 static void resend_cb(evutil_socket_t fd, short what, void *arg)
@@ -519,9 +529,20 @@ static void resend_cb(evutil_socket_t fd, short what, void *arg)
 	uint32_t seq = (uint32_t)(uintptr_t)arg;
 	(void)fd;
 	(void)what;
+	if(posts[seq].acked)
+		return; /* answered meanwhile (a resend of a post cut by a lost connection) */
+	if(sess[posts[seq].sender].state == S_DEAD) {
+		if(posts[seq].cut) {
+			posts[seq].acked = 4;
+			st.posts_cut++;
+		} else {
+			posts[seq].acked = 2; /* its session is gone: the 503 stays final */
+			st.posts_503++;
+		}
+		return;
+	}
 	if(sess[posts[seq].sender].state != S_READY) {
-		posts[seq].acked = 2; /* its session is gone: the 503 stays final */
-		st.posts_503++;
+		resend_later(seq); /* signing in again after a lost connection */
 		return;
 	}
 	st.resends++;
@@ -851,6 +872,32 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+static void conn_open(struct conn *c);
+static void conn_lost(struct conn *c);
+static void event_cb(struct bufferevent *bev, short what, void *arg);
+static struct sockaddr_in proxy_addr;
+
+/* Connects c to the proxy (c->bev stays NULL if it cannot). */
+static void conn_open(struct conn *c)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in la = {0};
+	socklen_t ll = sizeof la;
+	if(fd < 0)
+		return;
+	if(connect(fd, (struct sockaddr *)&proxy_addr, sizeof proxy_addr) < 0 ||
+			getsockname(fd, (struct sockaddr *)&la, &ll) < 0) {
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	evutil_make_socket_nonblocking(fd);
+	c->lport = ntohs(la.sin_port);
+	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
@@ -858,8 +905,89 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	if(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		fprintf(stderr, "connection %d closed (%s)\n", c->idx,
 				(what & BEV_EVENT_EOF) ? "eof" : strerror(errno));
-		exit(2);
+		if(opt.reconnect <= 0)
+			exit(2);
+		conn_lost(c);
 	}
+}
+
+/* Session i's connection is gone: it is signed out, and the answers to its posts in
+ * flight are lost (they are sent again, same envelope, once it is back). */
+static void session_cut(uint32_t i, uint8_t new_state)
+{
+	if(sess[i].state == S_READY) {
+		ready_count--;
+		if(sess[i].room != UINT32_MAX)
+			rooms[sess[i].room].joined--;
+	}
+	sess[i].state = new_state;
+	for(uint32_t k = 0; k < nposts; k++) {
+		struct post *p = &posts[k];
+		if(p->sender != i || p->acked || p->cut)
+			continue;
+		p->cut = 1;
+		if(new_state == S_DEAD || opt.resend_after <= 0) {
+			p->acked = 4;
+			st.posts_cut++;
+		} else {
+			resend_later(k);
+		}
+	}
+}
+
+static void reconnect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	conn_open(c);
+	if(c->bev == NULL) {
+		struct timeval tv = {0, 500000};
+		event_base_once(base, -1, EV_TIMEOUT, reconnect_cb, c, &tv);
+		return;
+	}
+	st.reconnects++;
+	for(uint32_t i = 0; i < opt.nsess; i++) {
+		if(sess[i].conn != c->idx || sess[i].state == S_DEAD)
+			continue;
+		st.resignins++;
+		sess[i].attempt++; /* a new dialog */
+		signin_out++;	   /* balanced by session_ready() */
+		send_invite(i);
+	}
+}
+
+static void conn_lost(struct conn *c)
+{
+	double whole = (double)(long)opt.reconnect;
+	struct timeval tv = {(time_t)whole, (suseconds_t)((opt.reconnect - whole) * 1e6)};
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	st.conns_lost++;
+	for(uint32_t i = 0; i < opt.nsess; i++)
+		if(sess[i].conn == c->idx && sess[i].state != S_DEAD)
+			session_cut(i, S_IDLE);
+	if(!c->vanished)
+		event_base_once(base, -1, EV_TIMEOUT, reconnect_cb, c, &tv);
+}
+
+/* --vanish-at: connection 0 closes without a BYE, as a client that disappears; its
+ * sessions never come back. */
+static void vanish(void)
+{
+	struct conn *c = &conns[0];
+	uint32_t n = 0;
+	if(c->bev == NULL)
+		return;
+	for(uint32_t i = 0; i < opt.nsess; i++)
+		if(sess[i].conn == 0) {
+			session_cut(i, S_DEAD);
+			n++;
+		}
+	fprintf(stderr, "vanish: connection 0 closed, %u sessions gone\n", n);
+	c->vanished = 1;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
 }
 
 /* ------------------------------------------------------------------ phases */
@@ -974,6 +1102,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if(opt.flood && fl.sent == 0 && (double)(t - t_post_start) / 1e6 >= opt.flood_at)
 			send_flood();
+		if(opt.vanish_at > 0 && !conns[0].vanished &&
+				(double)(t - t_post_start) / 1e6 >= opt.vanish_at)
+			vanish();
 		post_budget += opt.rate * (double)(t - last) / 1e6;
 		last = t;
 		while(post_budget >= 1 && nposts < maxposts) {
@@ -989,7 +1120,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	/* drain: until every post is answered and every expected delivery arrived, or
 	 * --drain seconds */
-	int complete = st.posts_ok + st.posts_503 + st.posts_other >= st.posts_sent &&
+	int complete = st.posts_ok + st.posts_503 + st.posts_other + st.posts_cut >=
+					st.posts_sent &&
 			fl.ok + fl.c503 + fl.other >= fl.sent && st.deliveries >= expected_ok;
 	if(phase == 2 && (complete || (double)(t - t_post_end) / 1e6 >= opt.drain)) {
 		phase = 3;
@@ -1108,14 +1240,19 @@ static void finish(void)
 	       "\"flood_window_max_ms\":%.2f,",
 			fl.sent, fl.ok, fl.c503, fl.other, fl.sent - (fl.ok + fl.c503 + fl.other),
 			fwhist_n, hist_pct(fwhist, fwhist_n, 0.99), hist_max(fwhist));
-	printf("\"answers_503_without_retry_after\":%" PRIu64 ",", st.no_retry_after);
+	printf("\"answers_503_without_retry_after\":%" PRIu64 ",\"conns_lost\":%" PRIu64
+	       ",\"reconnects\":%" PRIu64 ",\"resignins\":%" PRIu64 ",\"posts_cut\":%" PRIu64 ",",
+			st.no_retry_after, st.conns_lost, st.reconnects, st.resignins,
+			st.posts_cut);
 	printf("\"resends\":%" PRIu64 ",\"answers_503\":%" PRIu64 ",\"posts_unanswered\":%" PRIu64
 	       ",\"posts_answered_twice\":%" PRIu64
 	       ",\"last_ok_sent_s\":%.3f,\"stored_rows\":%lld,\"stored_posts\":%lld,"
 	       "\"stored_twice\":%lld,\"acked_missing\":%lld,\"stored_after_503\":%lld,"
 	       "\"stored_after_other\":%lld,\"stored_unanswered\":%lld,",
 			st.resends, st.answers_503,
-			st.posts_sent - (st.posts_ok + st.posts_503 + st.posts_other),
+			st.posts_sent -
+					(st.posts_ok + st.posts_503 + st.posts_other +
+							st.posts_cut),
 			st.posts_answered_twice,
 			st.t_last_ok_send ? (double)(st.t_last_ok_send - t_post_start) / 1e6 : -1.0,
 			chk.rows, chk.posts, chk.twice, chk.acked_missing, chk.after_503,
@@ -1225,6 +1362,11 @@ static void usage(void)
 			"  --flood N             one more session, in the first room on its own\n"
 			"                        connection, sends N posts back to back at\n"
 			"                        --flood-at S (2) s after posting starts\n"
+			"  --reconnect S         a lost connection is opened again after S s, its\n"
+			"                        sessions sign in again and their unanswered posts\n"
+			"                        are sent again (with --resend-503); default: exit\n"
+			"  --vanish-at S         connection 0 closes S s after posting starts, without\n"
+			"                        BYE: its sessions are gone (posts in flight: cut)\n"
 			"  --query bccontext|chansrch --queries N --qconc C --qrooms K --qprefix P\n");
 	exit(2);
 }
@@ -1239,7 +1381,8 @@ int main(int argc, char **argv)
 			{"on-ready", 1, 0, 'o'}, {"query", 1, 0, 'q'}, {"queries", 1, 0, 'Q'},
 			{"qconc", 1, 0, 'C'}, {"qrooms", 1, 0, 'K'}, {"qprefix", 1, 0, 'X'},
 			{"resend-503", 1, 0, 'y'}, {"resend-max", 1, 0, 'Y'}, {"flood", 1, 0, 'F'},
-			{"flood-at", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+			{"flood-at", 1, 0, 'T'}, {"reconnect", 1, 0, 'E'}, {"vanish-at", 1, 0, 'V'},
+			{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	int ch;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
@@ -1284,6 +1427,8 @@ int main(int argc, char **argv)
 			case 'Y': opt.resend_max = atoi(optarg); break;
 			case 'F': opt.flood = (uint32_t)strtoul(optarg, NULL, 10); break;
 			case 'T': opt.flood_at = atof(optarg); break;
+			case 'E': opt.reconnect = atof(optarg); break;
+			case 'V': opt.vanish_at = atof(optarg); break;
 			case 'X': snprintf(opt.qprefix, sizeof opt.qprefix, "%s", optarg); break;
 			default: usage();
 		}
@@ -1316,24 +1461,15 @@ int main(int argc, char **argv)
 
 	base = event_base_new();
 	conns = xcalloc((size_t)opt.nconns, sizeof *conns);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port)};
-	if(inet_pton(AF_INET, opt.host, &sa.sin_addr) != 1)
+	if(inet_pton(AF_INET, opt.host, &proxy_addr.sin_addr) != 1)
 		die("bad proxy address %s", opt.host);
+	proxy_addr.sin_family = AF_INET;
+	proxy_addr.sin_port = htons((uint16_t)opt.port);
 	for(int k = 0; k < opt.nconns; k++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-		if(fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-			die("connect %s:%d: %s", opt.host, opt.port, strerror(errno));
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		struct sockaddr_in la = {0};
-		socklen_t ll = sizeof la;
-		if(getsockname(fd, (struct sockaddr *)&la, &ll) < 0)
-			die("getsockname: %s", strerror(errno));
-		evutil_make_socket_nonblocking(fd);
 		conns[k].idx = k;
-		conns[k].lport = ntohs(la.sin_port);
-		conns[k].bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-		bufferevent_setcb(conns[k].bev, read_cb, NULL, event_cb, &conns[k]);
-		bufferevent_enable(conns[k].bev, EV_READ | EV_WRITE);
+		conn_open(&conns[k]);
+		if(conns[k].bev == NULL)
+			die("connect %s:%d: %s", opt.host, opt.port, strerror(errno));
 	}
 	for(uint32_t i = 0; i < opt.nsess; i++)
 		sess[i].conn = (uint16_t)(i % (uint32_t)(opt.nconns - (opt.flood ? 1 : 0)));

@@ -9,6 +9,11 @@
 #   flood         one more session (its own connection, in a room of the stream) sends
 #                 5,000 posts back to back; every one must get a final answer and the
 #                 stream must go on (none of its posts finally refused)
+#   kamailio-kill kill -9 of every Kamailio process (as systemd would kill its cgroup),
+#                 started again 1 s later: the clients connect and sign in again and
+#                 send again the posts whose answers were lost with the connection
+#   vanish        the 10 sessions of one connection disappear (closed, no BYE): their
+#                 posts in flight are cut; everyone else goes on
 #   low-memory    Kamailio restarted with 12 MiB of shared memory (about what the stream
 #                 needs), then pause: the burst after the resume must meet the module's
 #                 shared-memory watch (503 to new requests, deliveries held back), not
@@ -66,6 +71,31 @@ fault_db_down_kill() {
   sleep 2
   "${stack[@]}" db-start >>"$var/stack.log" 2>&1
   "${stack[@]}" backend-start >>"$var/stack.log" 2>&1
+}
+kill9_group() { # kill9_group NAME: SIGKILL the process group of $var/NAME.pid (setsid)
+  local pid; pid=$(cat "$var/$1.pid")
+  kill -KILL -- "-$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  sleep 0.2 # its children, reparented, are gone too
+}
+fault_kamailio_kill() { kill9_group kamailio; sleep 1; "${stack[@]}" kamailio-start >>"$var/stack.log" 2>&1; }
+# pchat-bench closes connection 0 itself (--vanish-at): the sessions i with i % 4 == 0
+# (users ubase + i).  The module must notice (its INFOs to them fail) and close them:
+# pchatd logs each as "closed: unreachable".
+fault_vanish() { sleep 6; }
+vanish() {
+  local base=$ubase i left=0
+  run_scenario vanish fault_vanish --vanish-at $FAULT_AT
+  for ((i = 0; i < NSESS; i += 4)); do
+    grep -q "(sip:bench$((base + i))@example.com) closed: unreachable" "$var/backend.log" ||
+      left=$((left + 1))
+  done
+  echo "       vanish        sessions of the vanished connection still open: $left of $((NSESS / 4))"
+  if [ $left -ne 0 ]; then
+    echo "fault: vanish: FAIL: the module still holds $left vanished sessions" |
+      tee -a "$var/result-vanish.txt"
+    failed+=(vanish)
+  fi
 }
 fault_pause() { "${stack[@]}" backend-pause; sleep 5; "${stack[@]}" backend-resume; }
 FLOOD=5000
@@ -136,6 +166,10 @@ print("fault: %-13s sent %d / 200 %d / 503 %d / other %d / unanswered %d / store
       % (name, g("posts_sent"), g("posts_ok"), g("posts_503"), g("posts_other"),
          g("posts_unanswered"), g("stored_posts"), g("stored_twice"), g("acked_missing"),
          g("deliveries"), g("deliveries_expected")))
+if g("conns_lost") > 0 or g("posts_cut") > 0:
+    print("       %-13s connections lost %d, opened again %d, sessions signed in again %d, "
+          "posts cut (their session gone) %d" % ("", g("conns_lost"), g("reconnects"),
+                                                 g("resignins"), g("posts_cut")))
 if g("flood_sent") > 0:
     print("       %-13s flood: sent %d / 200 %d / 503 %d / other %d / unanswered %d"
           % ("", g("flood_sent"), g("flood_ok"), g("flood_503"), g("flood_other"),
@@ -170,7 +204,7 @@ PY
 }
 
 scen=("$@")
-[ ${#scen[@]} -gt 0 ] || scen=(backend-kill db-kill db-down-kill pause flood low-memory)
+[ ${#scen[@]} -gt 0 ] || scen=(backend-kill db-kill db-down-kill pause kamailio-kill vanish flood low-memory)
 for s in "${scen[@]}"; do
   case "$s" in
     backend-kill) run_scenario backend-kill fault_backend_kill ;;
@@ -178,6 +212,8 @@ for s in "${scen[@]}"; do
     db-down-kill) run_scenario db-down-kill fault_db_down_kill ;;
     pause) run_scenario pause fault_pause ;;
     flood) run_scenario flood fault_flood --flood $FLOOD --flood-at $FAULT_AT ;;
+    kamailio-kill) run_scenario kamailio-kill fault_kamailio_kill --reconnect 0.5 ;;
+    vanish) vanish ;;
     low-memory) low_memory ;;
     *) echo "fault: unknown scenario $s"; exit 2 ;;
   esac
