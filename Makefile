@@ -19,7 +19,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault lint format \
+.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault chaos lint format \
 	format-check clean fuzz fuzz-short
 
 all: build
@@ -83,13 +83,19 @@ cli: admin
 	@$(MAKE) -s -C tests/cli run SANITIZE=$(SANITIZE)
 	@bash tests/cli/run.sh
 
-# kill -9 pchatd, kill -9 MariaDB, both down with posts pending, pchatd paused past
-# backend_timeout, each under a stream of posts from bench/pchat-bench; one line of
-# counts per scenario (tests/fault, docs/RELIABILITY.md "Faults").  About 100 s.
+# The fault suite (tests/fault, docs/RELIABILITY.md "Faults"): kill -9 of pchatd, MariaDB
+# and Kamailio, the database down with pchatd killed or stopped, pchatd paused past
+# backend_timeout, a client that vanishes, a flood, Kamailio short of shared memory, each
+# under a stream of posts from bench/pchat-bench; one line of counts per scenario.
+# About 4 minutes.  make chaos: every scenario three times, 60 s streams (about 30 min).
 # (the generator is built plain: it is the servers that run sanitized under make test)
 fault: build
 	@$(MAKE) -s -C bench SANITIZE=
 	@bash tests/fault/run.sh
+
+chaos: build
+	@$(MAKE) -s -C bench SANITIZE=
+	@FAULT_DURATION=60 FAULT_ROUNDS=3 bash tests/fault/run.sh
 
 # libFuzzer harnesses of the XCCOS parser, the frame decoder and the web request parser
 # (tests/fuzz, docs/RELIABILITY.md).  make fuzz runs each FUZZ_SECONDS (default 600);

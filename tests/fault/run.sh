@@ -5,6 +5,8 @@
 #   backend-kill  kill -9 pchatd, backend-start 3 s later
 #   db-kill       kill -9 MariaDB, db-start 2 s later
 #   db-down-kill  MariaDB stopped, pchatd killed -9 with posts pending, both started again
+#   db-down-stop  MariaDB stopped, pchatd stopped cleanly (SIGTERM) with posts pending,
+#                 both started again
 #   pause         pchatd SIGSTOPped 5 s (past the module's backend_timeout, 3 s), resumed
 #   flood         one more session (its own connection, in a room of the stream) sends
 #                 5,000 posts back to back; every one must get a final answer and the
@@ -42,8 +44,9 @@ MYSQL=(mysql --no-defaults --socket="$SOCK" -uroot)
 ROOMS="10x4"     # 4 rooms of 10 sessions
 NSESS=40
 RATE=30          # posts/s over all rooms
-DUR=16           # posting time, s
+DUR=${FAULT_DURATION:-16}    # posting time, s (make chaos: longer)
 FAULT_AT=4       # s after the first post
+ROUNDS=${FAULT_ROUNDS:-1}    # each scenario this many times (make chaos: more)
 
 show_logs() { tail_logs 30 kamailio backend mariadb; }
 now() { date +%s.%N; }
@@ -97,6 +100,13 @@ vanish() {
     failed+=(vanish)
   fi
 }
+fault_db_down_stop() {
+  "${stack[@]}" db-stop >>"$var/stack.log" 2>&1
+  sleep 1.5
+  "${stack[@]}" backend-stop >>"$var/stack.log" 2>&1 # waits for pchatd's drain
+  "${stack[@]}" db-start >>"$var/stack.log" 2>&1
+  "${stack[@]}" backend-start >>"$var/stack.log" 2>&1
+}
 fault_pause() { "${stack[@]}" backend-pause; sleep 5; "${stack[@]}" backend-resume; }
 FLOOD=5000
 fault_flood() { sleep 2; } # pchat-bench sends the flood itself (--flood-at)
@@ -130,7 +140,7 @@ run_scenario() { # run_scenario NAME FUNCTION [PCHAT-BENCH OPTION...]
   rm -f "$ready"
   local klines; klines=$(wc -l < "$var/kamailio.log")
   "$gen" --mode pchat --proxy "127.0.0.1:$port" --db-socket "$SOCK" --sessions $NSESS \
-    --conns 4 --rooms "$ROOMS" --room-prefix fault- --user-base $ubase --run "F$name" \
+    --conns 4 --rooms "$ROOMS" --room-prefix fault- --user-base $ubase --run "F$name$ubase" \
     --rate $RATE --duration $DUR --drain 12 --resend-503 1 --resend-max 5 --on-ready "touch $ready" "$@" \
     >"$out" 2>>"$var/gen-$name.log" &
   pid=$!
@@ -204,12 +214,15 @@ PY
 }
 
 scen=("$@")
-[ ${#scen[@]} -gt 0 ] || scen=(backend-kill db-kill db-down-kill pause kamailio-kill vanish flood low-memory)
+[ ${#scen[@]} -gt 0 ] ||
+  scen=(backend-kill db-kill db-down-kill db-down-stop pause kamailio-kill vanish flood low-memory)
+for ((round = 0; round < ROUNDS; round++)); do
 for s in "${scen[@]}"; do
   case "$s" in
     backend-kill) run_scenario backend-kill fault_backend_kill ;;
     db-kill) run_scenario db-kill fault_db_kill ;;
     db-down-kill) run_scenario db-down-kill fault_db_down_kill ;;
+    db-down-stop) run_scenario db-down-stop fault_db_down_stop ;;
     pause) run_scenario pause fault_pause ;;
     flood) run_scenario flood fault_flood --flood $FLOOD --flood-at $FAULT_AT ;;
     kamailio-kill) run_scenario kamailio-kill fault_kamailio_kill --reconnect 0.5 ;;
@@ -217,6 +230,7 @@ for s in "${scen[@]}"; do
     low-memory) low_memory ;;
     *) echo "fault: unknown scenario $s"; exit 2 ;;
   esac
+done
 done
 
 "${stack[@]}" stop >/dev/null 2>&1 || true
