@@ -2,6 +2,7 @@
  * link.c - see link.h.  One bufferevent per module connection; frames are decoded
  * straight out of its input evbuffer.
  */
+#define _GNU_SOURCE /* struct ucred, for pchat_peer.h */
 #include "link.h"
 #include "list.h"
 #include "log.h"
@@ -9,6 +10,7 @@
 #include "util.h"
 
 #include "../common/pchat_frame.h"
+#include "../common/pchat_peer.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -192,7 +194,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)arg;
 	/* Whoever may connect may speak for every user: only the module's uid may, and
 	 * nothing is read from anyone else. */
-	have = peer_cred(fd, &pid, &uid) == 0;
+	have = pchat_peer_cred(fd, &pid, &uid) == 0;
 	why = peer_refusal(have, uid, module_uid);
 	if(why != NULL) {
 		if(have)

@@ -1,24 +1,10 @@
 /*
  * peer.c - see peer.h.
  */
-#define _GNU_SOURCE /* struct ucred */
 #include "peer.h"
 
 #include <stddef.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-
-int peer_cred(int fd, pid_t *pid, uid_t *uid)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return -1;
-	*pid = cr.pid;
-	*uid = cr.uid;
-	return 0;
-}
 
 const char *peer_refusal(int have_cred, uid_t uid, uid_t expected)
 {

@@ -2,16 +2,13 @@
  * peer.h - who is at the other end of the module socket, and whether the socket's
  * directory keeps others out (docs/ARCHITECTURE.md, "The module–backend link").
  *
- * The decisions are pure functions (unit-tested); peer_cred() is the one system call.
+ * The decisions are pure functions (unit-tested); the one system call,
+ * pchat_peer_cred(), is common/pchat_peer.h, shared with the module.
  */
 #ifndef PCHAT_PEER_H
 #define PCHAT_PEER_H
 
 #include <sys/types.h>
-
-/* The credentials the kernel recorded for the peer of a connected Unix socket
- * (SO_PEERCRED).  Returns 0, or -1 with errno set. */
-int peer_cred(int fd, pid_t *pid, uid_t *uid);
 
 /* May a peer whose credentials were read (have_cred) as uid connect, when only
  * expected may?  Exactly that uid: root gets no exception.  Returns NULL if so, else

@@ -34,6 +34,7 @@
 #include "../../core/timer.h"
 #include "../../modules/tm/h_table.h"
 #include "pchat_frame.h" /* common/, on the include path */
+#include "pchat_peer.h"
 #include "pchat_dialogs.h"
 #include "pchat_handoff.h"
 #include "pchat_link.h"
@@ -571,26 +572,26 @@ static void backend_connected_now(void)
 static int backend_is_ours(int fd)
 {
 	static int reported;
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
+	pid_t pid;
+	uid_t uid;
 
-	if(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+	if(pchat_peer_cred(fd, &pid, &uid) < 0) {
 		LM_ERR("backend %s: cannot read the peer's credentials (%s): not using it\n",
 				pchat_backend_socket, strerror(errno));
 		return 0;
 	}
-	if(cr.uid == (uid_t)pchat_backend_uid) {
+	if(uid == (uid_t)pchat_backend_uid) {
 		reported = 0;
 		return 1;
 	}
 	if(!reported)
 		LM_ERR("backend %s is served by pid %ld uid %lu, not backend_uid %d: not using it "
 		       "(the backend stays down)\n",
-				pchat_backend_socket, (long)cr.pid, (unsigned long)cr.uid,
+				pchat_backend_socket, (long)pid, (unsigned long)uid,
 				pchat_backend_uid);
 	else
 		LM_DBG("backend %s: still served by uid %lu\n", pchat_backend_socket,
-				(unsigned long)cr.uid);
+				(unsigned long)uid);
 	reported = 1;
 	return 0;
 }

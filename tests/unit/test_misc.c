@@ -2,6 +2,7 @@
  * test_misc.c - the small pieces: dict, list, sbuf, log_safe, timestamps,
  * room URIs, option parsing, the module socket's peer and directory checks.
  */
+#define _GNU_SOURCE /* struct ucred, for pchat_peer.h */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "list.h"
 #include "log.h"
 #include "peer.h"
+#include "../../common/pchat_peer.h"
 #include "rooms.h"
 #include "sbuf.h"
 #include "util.h"
@@ -237,12 +239,12 @@ Test(peer, credentials_of_a_socketpair_are_ours)
 	pid_t pid = 0;
 	uid_t uid = 12345;
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	cr_assert_eq(peer_cred(sv[0], &pid, &uid), 0);
+	cr_assert_eq(pchat_peer_cred(sv[0], &pid, &uid), 0);
 	cr_assert_eq(pid, getpid());
 	cr_assert_eq(uid, geteuid());
 	close(sv[0]);
 	close(sv[1]);
-	cr_assert_eq(peer_cred(-1, &pid, &uid), -1);
+	cr_assert_eq(pchat_peer_cred(-1, &pid, &uid), -1);
 }
 
 Test(peer, socket_directory)
