@@ -97,7 +97,9 @@ enum room_enter_result room_enter(struct room *r, struct session *s)
 	return m->user->nsessions == 1 ? ROOM_FIRST_SESSION : ROOM_MORE_SESSIONS;
 }
 
-int room_roster_quiet(const struct room *r)
+/* Has the room more present users than --participant-update-limit?  Then no
+ * ntc:join/bjoin/part is sent for it. */
+static int room_roster_quiet(const struct room *r)
 {
 	return r->nusers > cfg.participant_update_limit;
 }

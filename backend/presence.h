@@ -41,9 +41,6 @@ enum room_enter_result room_enter(struct room *r, struct session *s);
 /* Sends ntc (ntc:join or ntc:bjoin) about s's user to every other session in the
  * room, unless the room is roster-quiet. */
 void room_announce_join(struct room *r, struct session *s, const char *ntc);
-/* Has the room more present users than --participant-update-limit?  Then no
- * ntc:join/bjoin/part is sent for it. */
-int room_roster_quiet(const struct room *r);
 /* Removes s from r; if that was its user's last session, ntc:part to the others
  * (unless the room is roster-quiet, counting s's user). */
 void room_leave(struct room *r, struct session *s);

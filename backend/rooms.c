@@ -109,7 +109,8 @@ struct room *room_find(const char *uri)
 
 /* ---- rights ---- */
 
-void room_acl(const struct room *r, struct acl_room *acl)
+/* The rules' view of r (pointing into r). */
+static void room_acl(const struct room *r, struct acl_room *acl)
 {
 	static const enum acl_privacy privacy[] = {[ROOM_OPEN] = ACL_OPEN,
 			[ROOM_CLOSED] = ACL_CLOSED,

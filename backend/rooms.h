@@ -81,8 +81,6 @@ struct room *room_find(const char *uri);
 struct room *room_add(const struct db_room *row);
 /* The rights (ACL_* bits, common/pchat_acl.h) user has in r; none if r is gone. */
 unsigned room_rights(const struct room *r, const char *user);
-/* The rules' view of r (pointing into r). */
-void room_acl(const struct room *r, struct acl_room *acl);
 enum room_privacy room_privacy_parse(const char *s);
 /* Fills the codec's view of the room. */
 void room_info(const struct room *r, struct xccos_room_info *info);
