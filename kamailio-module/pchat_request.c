@@ -191,11 +191,16 @@ static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind)
 	return 0;
 }
 
-/* Takes an INFO's places in the bounds of pchat_limits.h; 1 and a 503 if one is full. */
-static int admit_info(struct sip_msg *msg, const str *fields[], int link, unsigned int *slot)
+/* Takes an INFO's places in the bounds of pchat_limits.h, reading only the two headers
+ * that name its dialog; 1 and an answer (503, or 400 without them) if it is refused. */
+static int admit_info(struct sip_msg *msg, int *link, unsigned int *slot)
 {
-	*slot = pchat_dialog_slot(fields[PCHAT_FLD_CALL_ID], fields[PCHAT_FLD_FROM_TAG]);
-	switch(pchat_info_admit(link, *slot)) {
+	if(parse_headers(msg, HDR_CALLID_F | HDR_FROM_F, 0) < 0 || msg->callid == NULL ||
+			parse_from_header(msg) < 0)
+		return pchat_reply(msg, 400, "Bad Request", NULL) < 0 ? -1 : 1;
+	*link = pchat_link_of_call_id(&msg->callid->body);
+	*slot = pchat_dialog_slot(&msg->callid->body, &get_from(msg)->tag_value);
+	switch(pchat_info_admit(*link, *slot)) {
 		case PCHAT_ADMITTED: return 0;
 		case PCHAT_REFUSED_DIALOG:
 		case PCHAT_REFUSED_THROTTLED:
@@ -242,14 +247,38 @@ static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *f
 	return 0;
 }
 
+/* An INFO is admitted before the rest of it is read, so that the refusals of a flood
+ * cost as little as possible; its places are given back if it is answered here. */
+static int handle_info(struct sip_msg *msg)
+{
+	str storage[PCHAT_FLD_COUNT];
+	const str *fields[PCHAT_FLD_COUNT];
+	unsigned int slot = 0;
+	int link = 0, r;
+
+	update_stat(pchat_stat_infos_in, 1);
+	r = admit_info(msg, &link, &slot);
+	if(r != 0)
+		return r < 0 ? -1 : 0;
+	memset(storage, 0, sizeof(storage));
+	if(collect_fields(msg, PCHAT_EV_INFO, NULL, storage, fields, NULL, 0) < 0)
+		r = pchat_reply(msg, 400, "Bad Request", NULL) < 0 ? -1 : 1;
+	else if(storage[PCHAT_FLD_BODY].len > pchat_max_body)
+		r = pchat_reply(msg, 413, "Request Entity Too Large", NULL) < 0 ? -1 : 1;
+	else
+		r = hand_on(msg, PCHAT_EV_INFO, fields, slot);
+	if(r != 0)
+		pchat_info_release(link, slot); /* answered here: the link never sees it */
+	return r < 0 ? -1 : 0;
+}
+
 int pchat_handle_request(struct sip_msg *msg, str *identity)
 {
 	enum pchat_event_kind kind = event_kind(msg);
 	str storage[PCHAT_FLD_COUNT];
 	const str *fields[PCHAT_FLD_COUNT];
 	char contact_buf[256];
-	unsigned int slot = 0;
-	int link, r;
+	int r;
 
 	if(msg->first_line.type != SIP_REQUEST)
 		return -1;
@@ -261,27 +290,16 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 				? -1
 				: 0;
 	}
-	memset(storage, 0, sizeof(storage));
 	r = refuse_early(msg, kind);
 	if(r != 0)
 		return r < 0 ? -1 : 0;
+	if(kind == PCHAT_EV_INFO)
+		return handle_info(msg);
+	memset(storage, 0, sizeof(storage));
 	if(collect_fields(msg, kind, identity, storage, fields, contact_buf, sizeof(contact_buf)) <
 			0)
 		return pchat_reply(msg, 400, "Bad Request", NULL) < 0 ? -1 : 0;
-	if(kind != PCHAT_EV_INFO)
-		return hand_on(msg, kind, fields, 0) < 0 ? -1 : 0;
-
-	if(storage[PCHAT_FLD_BODY].len > pchat_max_body)
-		return pchat_reply(msg, 413, "Request Entity Too Large", NULL) < 0 ? -1 : 0;
-	update_stat(pchat_stat_infos_in, 1);
-	link = pchat_link_of_call_id(fields[PCHAT_FLD_CALL_ID]);
-	r = admit_info(msg, fields, link, &slot);
-	if(r != 0)
-		return r < 0 ? -1 : 0;
-	r = hand_on(msg, kind, fields, slot);
-	if(r != 0)
-		pchat_info_release(link, slot); /* answered here: the link never sees it */
-	return r < 0 ? -1 : 0;
+	return hand_on(msg, kind, fields, 0) < 0 ? -1 : 0;
 }
 
 /* Compares scheme, user and host of two URIs, ignoring ports and parameters. */
