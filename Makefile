@@ -28,9 +28,11 @@ setup:
 	@bash scripts/setup.sh
 
 # The module is built by Kamailio's own module makefiles inside the source tree; our
-# files are linked into src/modules/pchat there.
+# files are linked into src/modules/pchat there (the old links removed first: a file
+# deleted or renamed here, or a tree copied from another checkout, leaves none behind).
 module: setup
 	@mkdir -p $(MODDIR)
+	@find $(MODDIR) -maxdepth 1 -type l -delete
 	@ln -sf $(TOP)/kamailio-module/*.c $(TOP)/kamailio-module/*.h $(TOP)/kamailio-module/Makefile $(MODDIR)/
 	@$(MAKE) -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common
 
