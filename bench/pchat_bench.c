@@ -1471,8 +1471,12 @@ int main(int argc, char **argv)
 		if(conns[k].bev == NULL)
 			die("connect %s:%d: %s", opt.host, opt.port, strerror(errno));
 	}
+	/* the flood's connection is the last one, its own */
+	uint32_t shared_conns = (uint32_t)opt.nconns - (opt.flood ? 1u : 0u);
+	if(shared_conns == 0)
+		shared_conns = 1;
 	for(uint32_t i = 0; i < opt.nsess; i++)
-		sess[i].conn = (uint16_t)(i % (uint32_t)(opt.nconns - (opt.flood ? 1 : 0)));
+		sess[i].conn = (uint16_t)(i % shared_conns);
 	if(opt.flood)
 		sess[flooder].conn = (uint16_t)(opt.nconns - 1);
 

@@ -435,7 +435,7 @@ static int next_frame(struct evbuffer *buf, struct pchat_frame *f, size_t *used)
 
 static void held_retry_later(void)
 {
-	struct timeval tv = {0, HOLD_RETRY_MS * 1000};
+	struct timeval tv = {0, (suseconds_t)HOLD_RETRY_MS * 1000};
 	evtimer_add(held_timer, &tv);
 }
 
