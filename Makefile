@@ -3,6 +3,8 @@
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests,
 #               the fault suite and a short fuzzing run)
+#   make supervise  make run's supervision: kill -9 each part of a running
+#               `scripts/stack.sh run`, each must come back (tests/supervise)
 #   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
 #               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
@@ -19,7 +21,8 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault lint format \
+.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault supervise \
+	lint format \
 	format-check clean fuzz fuzz-short
 
 all: build
@@ -91,6 +94,11 @@ fault: build
 	@$(MAKE) -s -C bench SANITIZE=
 	@bash tests/fault/run.sh
 
+# `scripts/stack.sh run` (make run) under kill -9 of pchatd, Kamailio and MariaDB: each
+# is restarted and a chat post is stored again; SIGTERM leaves nothing behind.  About 20 s.
+supervise: build
+	@bash tests/supervise/run.sh
+
 # libFuzzer harnesses of the XCCOS parser, the frame decoder and the web request parser
 # (tests/fuzz, docs/RELIABILITY.md).  make fuzz runs each FUZZ_SECONDS (default 600);
 # new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts.  make test runs
@@ -101,7 +109,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fault fuzz-short
+test: unit e2e sipe web cli fault supervise fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.
