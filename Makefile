@@ -151,6 +151,13 @@ lint: build format-check
 	  exit $$rc
 	@bash scripts/check-layers.sh backend/layers.txt backend/*.o
 
+# Debian packages (debian/, packaging/): pchatd, pchat-admin and kamailio-pchat-module
+# into build/deb/, checked with lintian (scripts/make-deb.sh; docs/OPERATIONS.md,
+# "Deploying with the Debian packages").
+.PHONY: deb
+deb: setup
+	@bash scripts/make-deb.sh
+
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
 # results in build/bench/results.md and results.jsonl.  Not part of make test.
 .PHONY: bench
