@@ -5,6 +5,8 @@
 #               the fault suite and a short fuzzing run)
 #   make supervise  make run's supervision: kill -9 each part of a running
 #               `scripts/stack.sh run`, each must come back (tests/supervise)
+#   make deb    Debian packages into build/deb/ (debian/, scripts/make-deb.sh), lintian
+#   make deb-test  install them into a clean Debian 12 root and run them (tests/deb)
 #   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
 #               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
@@ -109,7 +111,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fault supervise fuzz-short
+test: unit e2e sipe web cli fault supervise deb-test fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.
@@ -154,9 +156,15 @@ lint: build format-check
 # Debian packages (debian/, packaging/): pchatd, pchat-admin and kamailio-pchat-module
 # into build/deb/, checked with lintian (scripts/make-deb.sh; docs/OPERATIONS.md,
 # "Deploying with the Debian packages").
-.PHONY: deb
+.PHONY: deb deb-test
 deb: setup
 	@bash scripts/make-deb.sh
+
+# The packages installed into a clean Debian 12 root (debootstrap, cached under
+# build/deb-test/), checked there down to a chat post through them (tests/deb).  About
+# 100 s the first time (debootstrap and downloads), 30 s after.
+deb-test: deb build
+	@bash tests/deb/run.sh
 
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
 # results in build/bench/results.md and results.jsonl.  Not part of make test.
