@@ -13,7 +13,13 @@
 #     pchat with the ExecStart and Environment of the installed unit; pchatd refuses a
 #     socket directory others may write; Kamailio from the package's example
 #     configuration, as user pchat, loading the packaged pchat.so; then a real chat post
-#     from client/pchat over SIP (the root shares the machine's loopback), stored.
+#     from client/pchat over SIP (the root shares the machine's loopback), stored;
+#   - the units run by systemd: the root booted with systemd-nspawn (private network),
+#     where a check service restarts pchatd.service and kamailio.service (Debian's, with
+#     our drop-in and the example configuration as /etc/kamailio/pchat.cfg) and reports:
+#     both active as user pchat, /run/pchat 0700, the sandbox in force (no new
+#     privileges, no capabilities, seccomp), Kamailio connected, pchatd back with a new
+#     pid after kill -9 and Kamailio reconnected, a clean systemctl stop.
 # Ends with `N passed, M failed`.  Needs root (chroot, mount).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,19 +39,29 @@ for p in pchatd pchat-admin kamailio-pchat-module; do
   pkgs+=("$f")
 done
 [ -x "$top/client/pchat" ] || { echo "deb-test: client/pchat missing (make build)"; exit 1; }
-if ! command -v debootstrap >/dev/null; then
-  echo "deb-test: installing debootstrap"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+if ! command -v debootstrap >/dev/null || ! command -v systemd-nspawn >/dev/null; then
+  echo "deb-test: installing debootstrap and systemd-container"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap systemd-container >/dev/null
 fi
 
 pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+# stop what runs in the root and unmount what the chroot phase mounted there
+release() {
+  local p m
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   pids=()
   for m in "$root/var/cache/apt/archives" "$root/proc" "$root/dev/pts" "$root/dev"; do
     if mountpoint -q "$m" 2>/dev/null; then umount -l "$m" || true; fi
   done
+}
+cleanup() {
+  release
   # never follow a mount that survived into the machine's own files
   if [ -d "$root" ] && ! grep -qs " $root/" /proc/mounts; then rm -rf --one-file-system "$root"; fi
 }
@@ -75,8 +91,11 @@ t_root=$((SECONDS - t0))
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 mount --bind "$cache/archives" "$root/var/cache/apt/archives"
-cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" 2>/dev/null ||
-  cp /etc/apt/sources.list "$root/etc/apt/sources.list"
+# the machine's sources (with the updates and security suites) instead of debootstrap's
+if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+  rm -f "$root/etc/apt/sources.list"
+  cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/"
+else cp /etc/apt/sources.list "$root/etc/apt/sources.list"; fi
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 # services are not started by maintainer scripts in the root (no init runs there)
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
@@ -88,7 +107,7 @@ in_root() { chroot "$root" "$@"; }
 t1=$SECONDS
 echo "deb-test: installing ${pkgs[*]##*/} and mariadb-server into a clean $suite root"
 if ! in_root env DEBIAN_FRONTEND=noninteractive sh -c \
-  'apt-get update -qq && apt-get install -y -qq --no-install-recommends /tmp/debs/*.deb mariadb-server systemd' \
+  'apt-get update -qq && apt-get install -y -qq --no-install-recommends /tmp/debs/*.deb mariadb-server systemd systemd-sysv' \
   >"$cache/install.log" 2>&1; then
   tail -30 "$cache/install.log"; echo "deb-test: apt-get install failed"; exit 1
 fi
@@ -206,6 +225,94 @@ for name in kamailio pchatd; do
   if [ "$rc" -eq 0 ]; then ok "pchatd stopped on SIGTERM (exit 0)"; else bad "pchatd exited $rc on SIGTERM"; fi
 done
 
-echo "deb-test: root ready in ${t_root} s, packages installed in ${t_install} s, total $((SECONDS - t0)) s"
+# ---- the units, run by systemd: the root booted with systemd-nspawn (its own network
+# namespace: only its loopback), a check service inside doing README.Debian's steps
+# (Kamailio: the example configuration and the drop-in, copied above), then kill -9
+# of pchatd; it writes its findings to /root/result and powers the container off.
+release
+t2=$SECONDS
+rm -f "$root/usr/sbin/policy-rc.d" "$root/root/result"
+cp "$root/usr/share/kamailio-pchat-module/kamailio.cfg" "$root/etc/kamailio/pchat.cfg"
+cat >"$root/root/check.sh" <<'CHECK'
+#!/bin/sh
+exec >/root/result.tmp 2>&1
+st() { echo "$1 $(systemctl show "$2" -p "$3" --value)"; }
+systemctl restart pchatd kamailio
+for i in $(seq 50); do journalctl -u pchatd | grep -q "module connected" && break; sleep 0.2; done
+st pchatd-active pchatd ActiveState
+st kamailio-active kamailio ActiveState
+pid=$(systemctl show pchatd -p MainPID --value)
+echo "pchatd-user $(stat -c %U "/proc/$pid")"
+echo "kamailio-user $(stat -c %U "/proc/$(systemctl show kamailio -p MainPID --value)")"
+echo "rundir $(stat -c '%a %U' /run/pchat)"
+echo "socket $(stat -c '%a %U' /run/pchat/backend.sock)"
+journalctl -u pchatd | grep -q "db: connected" && echo "db-connected yes"
+journalctl -u pchatd | grep -q "module connected" && echo "module-connected yes"
+echo "no-new-privs $(grep NoNewPrivs /proc/$pid/status | tr -d '\t')"
+echo "capeff $(grep CapEff /proc/$pid/status | tr -d '\t')"
+echo "seccomp $(grep '^Seccomp:' /proc/$pid/status | tr -d '\t')"
+before=$(journalctl -u pchatd | grep -c 'module connected')
+kill -9 "$pid"
+for i in $(seq 50); do
+  n=$(systemctl show pchatd -p MainPID --value)
+  [ "$n" != 0 ] && [ "$n" != "$pid" ] && [ "$(systemctl show pchatd -p ActiveState --value)" = active ] && break
+  sleep 0.2
+done
+st restarted-active pchatd ActiveState
+st restarts pchatd NRestarts
+echo "new-pid $( [ "$(systemctl show pchatd -p MainPID --value)" != "$pid" ] && echo yes)"
+for i in $(seq 50); do [ "$(journalctl -u pchatd | grep -c 'module connected')" -gt "$before" ] && break; sleep 0.2; done
+echo "reconnected $( [ "$(journalctl -u pchatd | grep -c 'module connected')" -gt "$before" ] && echo yes)"
+systemctl stop pchatd
+st stopped pchatd Result
+journalctl -u pchatd -u kamailio | tail -n 15 | sed 's/^/journal: /'
+mv /root/result.tmp /root/result
+systemctl poweroff
+CHECK
+chmod +x "$root/root/check.sh"
+# the database exists before the units start (README.Debian's step 1, done above)
+cat >"$root/etc/systemd/system/pchat-check.service" <<'UNIT'
+[Unit]
+Description=deb-test checks
+After=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/root/check.sh
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf /etc/systemd/system/pchat-check.service "$root/etc/systemd/system/multi-user.target.wants/"
+# MariaDB without TCP in there too (its port is not the root's alone to take)
+printf '[mysqld]\nskip-networking\n' >"$root/etc/mysql/mariadb.conf.d/99-deb-test.cnf"
+timeout 120 systemd-nspawn -q --register=no --keep-unit --private-network -b -D "$root" \
+  >"$cache/boot.log" 2>&1 || true
+t_boot=$((SECONDS - t2))
+res() { sed -n "s/^$1 //p" "$root/root/result" 2>/dev/null | head -1; }
+if [ ! -f "$root/root/result" ]; then
+  bad "the booted root wrote no result (build/deb-test/boot.log)"; tail -n 20 "$cache/boot.log"
+else
+  expect() { # expect KEY VALUE LABEL
+    if [ "$(res "$1")" = "$2" ]; then ok "systemd: $3"; else bad "systemd: $3: $1 is '$(res "$1")'"; fi
+  }
+  expect pchatd-active active "pchatd.service active"
+  expect pchatd-user pchat "pchatd runs as pchat"
+  expect rundir "700 pchat" "RuntimeDirectory /run/pchat is 0700, pchat's"
+  expect socket "600 pchat" "the module socket is 0600, pchat's"
+  expect db-connected yes "pchatd connected to MariaDB (unix_socket) under its sandbox"
+  expect no-new-privs "NoNewPrivs:1" "NoNewPrivileges in force"
+  expect capeff "CapEff:0000000000000000" "no capabilities"
+  expect seccomp "Seccomp:2" "the system call filter in force"
+  expect kamailio-active active "kamailio.service (Debian's, with the drop-in) active"
+  expect kamailio-user pchat "Kamailio runs as pchat"
+  expect module-connected yes "Kamailio's module connected to pchatd"
+  expect restarted-active active "pchatd back after kill -9 (Restart=on-failure)"
+  expect restarts 1 "one restart counted"
+  expect new-pid yes "with a new pid"
+  expect reconnected yes "Kamailio reconnected to the new pchatd"
+  expect stopped success "systemctl stop pchatd: a clean stop"
+  if [ "$fail" -ne 0 ]; then grep '^journal:' "$root/root/result"; fi
+fi
+
+echo "deb-test: root ready in ${t_root} s, packages installed in ${t_install} s, booted and checked in ${t_boot} s, total $((SECONDS - t0)) s"
 echo "deb-test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
