@@ -161,8 +161,9 @@ deb: setup
 	@bash scripts/make-deb.sh
 
 # The packages installed into a clean Debian 12 root (debootstrap, cached under
-# build/deb-test/), checked there down to a chat post through them (tests/deb).  About
-# 100 s the first time (debootstrap and downloads), 30 s after.
+# build/deb-test/), checked there down to a chat post through them, then that root
+# booted with systemd-nspawn to check the units under systemd (tests/deb).  About 100 s
+# the first time (debootstrap and downloads), 40 s after.
 deb-test: deb build
 	@bash tests/deb/run.sh
 
