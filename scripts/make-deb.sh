@@ -34,6 +34,8 @@ mkdir -p "$src"
   (cd "$top" && tar --null -T - -cf -) | tar -xf - -C "$src"
 
 echo "deb: building pchat $version (Kamailio $(dpkg-query -W -f='${Version}' kamailio))"
+# a plain build whatever the calling make had (make test builds with SANITIZE=1)
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE
 (cd "$src" && PCHAT_KSRC="$ksrc" dpkg-buildpackage -b -us -uc >"$out/build.log" 2>&1) || {
   tail -40 "$out/build.log"; echo "deb: dpkg-buildpackage failed (build/deb/build.log)"; exit 1; }
 ls "$out"/*.deb | sed "s|^$top/|deb: built |"
