@@ -231,7 +231,8 @@ Persistent chat server running on loopback:
   chat URI                       $POOL_URI
   backend (pchatd)               $BACKEND_SOCK
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
-  MariaDB                        $DB_SOCK  (database pchat)
+  MariaDB                        $DB_SOCK  (database pchat; root by unix_socket,
+                                 user pchat's password in $DB_PW_FILE)
   logs                           $VAR/{kamailio,backend,mariadb}.log
 Demo users alice, bob, carol @example.com (password = name); rooms Lobby, Build Team,
 Ops, Announcements (auditorium: bob presents) and Board (secret: carol's).
@@ -240,7 +241,7 @@ Chat from two terminals:
   client/pchat --user alice --server 127.0.0.1:$PORT
   client/pchat --user bob   --server 127.0.0.1:$PORT
 then type /rooms, /join Lobby, a line of text, /history, /quit.
-Press Ctrl-C to stop everything.
+A part that exits is started again; press Ctrl-C to stop everything.
 INFO
     supervise ;;
   *) echo "unknown command $cmd (see --help)"; exit 2 ;;

@@ -45,11 +45,11 @@ finish() {
 trap finish EXIT
 
 for _ in $(seq 1200); do
-  grep -q "Press Ctrl-C" "$runlog" 2>/dev/null && break
+  grep -q "press Ctrl-C to stop everything" "$runlog" 2>/dev/null && break
   kill -0 "$runpid" 2>/dev/null || break
   sleep 0.1
 done
-if ! grep -q "Press Ctrl-C" "$runlog"; then
+if ! grep -q "press Ctrl-C to stop everything" "$runlog"; then
   echo "supervise: stack.sh run did not start"; cat "$runlog"; tail_logs 20 backend kamailio mariadb
   exit 1
 fi
