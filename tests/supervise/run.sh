@@ -78,7 +78,8 @@ pid_of() { cat "$var/$1.pid" 2>/dev/null || true; }
 # kill9 NAME: SIGKILL the part's main process; waits until it is gone
 kill9() {
   local pid; pid=$(pid_of "$1")
-  kill -KILL "$pid"
+  [ -n "$pid" ] || return 0 # not running (a failure reported elsewhere)
+  kill -KILL "$pid" 2>/dev/null || true
   for _ in $(seq 100); do [ -d "/proc/$pid" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$pid/status" || break; sleep 0.05; done
 }
 # back NAME OLDPID: within RESTART_BOUND s the part runs with a new pid
@@ -124,7 +125,7 @@ n=$(grep -c "restarted (pid" "$runlog" || true)
 if [ "$n" -eq 4 ]; then ok "4 restarts logged"; else bad "$n restarts logged, expected 4"; grep stack: "$runlog"; fi
 
 # SIGTERM stops everything, and only then
-kill -TERM "$runpid"
+kill -TERM "$runpid" 2>/dev/null || true
 rc=0
 for _ in $(seq 600); do kill -0 "$runpid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$runpid" 2>/dev/null; then bad "stack.sh run still running 60 s after SIGTERM"
