@@ -3,6 +3,10 @@
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests,
 #               the fault suite and a short fuzzing run)
+#   make supervise  make run's supervision: kill -9 each part of a running
+#               `scripts/stack.sh run`, each must come back (tests/supervise)
+#   make deb    Debian packages into build/deb/ (debian/, scripts/make-deb.sh), lintian
+#   make deb-test  install them into a clean Debian 12 root and run them (tests/deb)
 #   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
 #               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
@@ -19,7 +23,8 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault chaos lint format \
+.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault chaos \
+	supervise lint format \
 	format-check clean fuzz fuzz-short
 
 all: build
@@ -99,6 +104,11 @@ chaos: build
 	@$(MAKE) -s -C bench SANITIZE=
 	@FAULT_DURATION=60 FAULT_ROUNDS=3 bash tests/fault/run.sh
 
+# `scripts/stack.sh run` (make run) under kill -9 of pchatd, Kamailio and MariaDB: each
+# is restarted and a chat post is stored again; SIGTERM leaves nothing behind.  About 20 s.
+supervise: build
+	@bash tests/supervise/run.sh
+
 # libFuzzer harnesses of the XCCOS parser, the frame decoder and the web request parser
 # (tests/fuzz, docs/RELIABILITY.md).  make fuzz runs each FUZZ_SECONDS (default 600);
 # new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts.  make test runs
@@ -109,7 +119,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fault fuzz-short
+test: unit e2e sipe web cli fault supervise deb-test fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.
@@ -150,6 +160,20 @@ lint: build format-check
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc
 	@bash scripts/check-layers.sh backend/layers.txt backend/*.o
+
+# Debian packages (debian/, packaging/): pchatd, pchat-admin and kamailio-pchat-module
+# into build/deb/, checked with lintian (scripts/make-deb.sh; docs/OPERATIONS.md,
+# "Deploying with the Debian packages").
+.PHONY: deb deb-test
+deb: setup
+	@bash scripts/make-deb.sh
+
+# The packages installed into a clean Debian 12 root (debootstrap, cached under
+# build/deb-test/), checked there down to a chat post through them, then that root
+# booted with systemd-nspawn to check the units under systemd (tests/deb).  About 100 s
+# the first time (debootstrap and downloads), 40 s after.
+deb-test: deb build
+	@bash tests/deb/run.sh
 
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
 # results in build/bench/results.md and results.jsonl.  Not part of make test.

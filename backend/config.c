@@ -4,6 +4,7 @@
 #include "config.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,10 @@
 /* Where the web page is when --web-root is not given (backend/Makefile sets it). */
 #ifndef PCHAT_WEB_ROOT
 #define PCHAT_WEB_ROOT "/usr/share/pchat/web"
+#endif
+/* The release (the top-level VERSION file; backend/Makefile sets it). */
+#ifndef PCHAT_VERSION
+#define PCHAT_VERSION "unknown"
 #endif
 
 struct config cfg;
@@ -49,7 +54,10 @@ static void usage(FILE *out)
 	      "  --db-host HOST           MariaDB host (instead of --db-socket)\n"
 	      "  --db-port N              MariaDB TCP port (default: library default)\n"
 	      "  --db-user USER           database user (default root)\n"
-	      "  --db-password PW         database password (default empty)\n"
+	      "  --db-password PW         database password (default empty; visible in ps:\n"
+	      "                           prefer --db-password-file)\n"
+	      "  --db-password-file FILE  read the database password from the first line of\n"
+	      "                           FILE (read at start-up)\n"
 	      "  --db-name NAME           database name (default pchat)\n"
 	      "  --channel-uri URI        channel URI returned by cmd:requri\n"
 	      "                           (default: the URI the client invited)\n"
@@ -70,6 +78,7 @@ static void usage(FILE *out)
 	      "  --http ADDR:PORT         serve the room management web page and its JSON\n"
 	      "                           API there (default: off), e.g. 127.0.0.1:8080\n"
 	      "  --web-root DIR           the web page's files (default " PCHAT_WEB_ROOT ")\n"
+	      "  --version                print the version\n"
 	      "  --help                   show this help\n",
 			out);
 }
@@ -82,6 +91,7 @@ enum {
 	OPT_DB_PORT,
 	OPT_DB_USER,
 	OPT_DB_PASSWORD,
+	OPT_DB_PASSWORD_FILE,
 	OPT_DB_NAME,
 	OPT_CHANNEL_URI,
 	OPT_QUEUE_LIMIT,
@@ -97,6 +107,7 @@ enum {
 	OPT_HTTP,
 	OPT_WEB_ROOT,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -107,6 +118,7 @@ static const struct option long_options[] = {
 		{"db-port", required_argument, NULL, OPT_DB_PORT},
 		{"db-user", required_argument, NULL, OPT_DB_USER},
 		{"db-password", required_argument, NULL, OPT_DB_PASSWORD},
+		{"db-password-file", required_argument, NULL, OPT_DB_PASSWORD_FILE},
 		{"db-name", required_argument, NULL, OPT_DB_NAME},
 		{"channel-uri", required_argument, NULL, OPT_CHANNEL_URI},
 		{"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
@@ -122,6 +134,7 @@ static const struct option long_options[] = {
 		{"http", required_argument, NULL, OPT_HTTP},
 		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 };
 
@@ -178,6 +191,32 @@ static int uid_option(const char *arg, uid_t *out, FILE *err)
 	return 0;
 }
 
+/* --db-password-file FILE: the password is the file's first line (without its line
+ * end), read now, so that it never appears in the process's arguments.  A file that
+ * cannot be read, or whose first line does not fit, is an error. */
+static int password_file(const char *file, const char **out, FILE *err)
+{
+	static char pw[512];
+	FILE *f = fopen(file, "r");
+	if(f == NULL) {
+		fprintf(err, "pchatd: --db-password-file: cannot read %s: %s\n", file,
+				strerror(errno));
+		return -1;
+	}
+	if(fgets(pw, sizeof(pw), f) == NULL)
+		pw[0] = '\0';
+	fclose(f);
+	size_t n = strcspn(pw, "\r\n");
+	if(pw[n] == '\0' && strlen(pw) == sizeof(pw) - 1) {
+		fprintf(err, "pchatd: --db-password-file: the first line of %s is too long\n",
+				file);
+		return -1;
+	}
+	pw[n] = '\0';
+	*out = pw;
+	return 0;
+}
+
 /* Handles one option; returns 0, or -1 after printing the error. */
 static int apply(struct config *c, int opt, const char *arg, FILE *err)
 {
@@ -189,6 +228,7 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_DB_PORT: return number("db-port", arg, 1, 65535, &c->db_port, err);
 		case OPT_DB_USER: return nonempty("db-user", arg, &c->db_user, err);
 		case OPT_DB_PASSWORD: c->db_password = arg; return 0;
+		case OPT_DB_PASSWORD_FILE: return password_file(arg, &c->db_password, err);
 		case OPT_DB_NAME: return nonempty("db-name", arg, &c->db_name, err);
 		case OPT_CHANNEL_URI: return nonempty("channel-uri", arg, &c->channel_uri, err);
 		case OPT_QUEUE_LIMIT:
@@ -234,6 +274,10 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	while((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		if(opt == OPT_HELP) {
 			usage(out);
+			return CONFIG_HELP;
+		}
+		if(opt == OPT_VERSION) {
+			fputs("pchatd " PCHAT_VERSION "\n", out);
 			return CONFIG_HELP;
 		}
 		if(opt == '?' || opt == ':') {

@@ -48,7 +48,7 @@ void config_defaults(struct config *c);
 
 enum config_result {
 	CONFIG_OK = 0,
-	CONFIG_HELP = 1,  /* --help was printed: exit 0 */
+	CONFIG_HELP = 1,  /* --help or --version was printed: exit 0 */
 	CONFIG_ERROR = 2, /* the error was printed: exit 2 */
 };
 

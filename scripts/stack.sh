@@ -2,9 +2,14 @@
 # Starts and stops the whole stack on loopback: a private MariaDB (data directory and
 # socket under VAR), the schema and demo data, the backend (pchatd) and Kamailio with
 # kamailio-cfg/ and our module.  Nothing here touches the system services.
+# VAR is made 0700: the database socket, the application user's password
+# (VAR/db-password, 0600) and the module socket are for this user only.  MariaDB's
+# root is authenticated by unix_socket only (the OS user root); pchatd and Kamailio
+# connect as the application user `pchat` with a random password made at first start.
 #
 # usage: scripts/stack.sh [--var DIR] [--port N] COMMAND
-#   run            start everything, print how to connect, stop it all on Ctrl-C/SIGTERM
+#   run            start everything, print how to connect, restart a part that exits
+#                  (with a growing delay, 1 s to 30 s), stop it all on Ctrl-C/SIGTERM
 #   start | stop   start or stop everything in the background
 #   backend-start | backend-stop | db-start | db-stop | kamailio-start | kamailio-stop
 #   status
@@ -28,15 +33,20 @@ while [ $# -gt 0 ]; do
     --var) VAR="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
     --http-port) HTTP_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
 cmd="${1:-run}"
 if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 mkdir -p "$VAR"
+chmod 0700 "$VAR"
 VAR=$(cd "$VAR" && pwd)
 DB_SOCK="$VAR/mysql.sock"
+# the application user's password (made by db_start), and Kamailio's option file
+# holding it (libmariadb reads $MYSQL_HOME/my.cnf): neither is on a command line
+DB_PW_FILE="$VAR/db-password"
+KAM_MYSQL_HOME="$VAR/kamailio-db"
 # the module socket lives in a directory only our user may enter (pchatd refuses a
 # directory others may write; docs/OPERATIONS.md)
 BACKEND_SOCK="$VAR/run/backend.sock"
@@ -80,14 +90,25 @@ db_start() {
   if [ ! -d "$VAR/mysql/mysql" ]; then
     log "initialising MariaDB data directory $VAR/mysql"
     mariadb-install-db --no-defaults --datadir="$VAR/mysql" --user=root \
-      --auth-root-authentication-method=normal --skip-test-db >"$VAR/mariadb-install.log" 2>&1
+      --auth-root-authentication-method=socket --skip-test-db >"$VAR/mariadb-install.log" 2>&1
   fi
+  if [ ! -s "$DB_PW_FILE" ]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$DB_PW_FILE")
+  fi
+  chmod 0600 "$DB_PW_FILE"
   setsid mariadbd --no-defaults --datadir="$VAR/mysql" --socket="$DB_SOCK" --skip-networking \
     --user=root --pid-file="$VAR/mariadbd.pid" --log-error="$VAR/mariadb.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 ${MARIADB_ARGS:-} &
   echo $! > "$VAR/mariadb.pid"
   wait_for "MariaDB" 60 "${MYSQL[@]}" -e "SELECT 1"
-  "${MYSQL[@]}" -e "CREATE DATABASE IF NOT EXISTS pchat CHARACTER SET utf8mb4"
+  # root by unix_socket only (also for a data directory made before this rule), and
+  # the application user with the password of $DB_PW_FILE and rights on pchat.* only
+  local pw; pw=$(cat "$DB_PW_FILE")
+  "${MYSQL[@]}" -e "ALTER USER root@localhost IDENTIFIED VIA unix_socket;
+    CREATE DATABASE IF NOT EXISTS pchat CHARACTER SET utf8mb4;
+    CREATE USER IF NOT EXISTS pchat@localhost;
+    ALTER USER pchat@localhost IDENTIFIED BY '$pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE ON pchat.* TO pchat@localhost"
   "$top/scripts/db-migrate.sh" --no-defaults --socket="$DB_SOCK" -uroot pchat
   "${MYSQL[@]}" pchat < "$top/sql/demo.sql"
 }
@@ -98,7 +119,7 @@ backend_start() {
   if [ -n "$HTTP_PORT" ]; then http=(--http "127.0.0.1:$HTTP_PORT"); fi
   mkdir -p "$VAR/run" && chmod 0700 "$VAR/run"
   setsid "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
-    --channel-uri "$POOL_URI" "${http[@]}" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
+    --db-user pchat --db-password-file "$DB_PW_FILE" --channel-uri "$POOL_URI" "${http[@]}" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
   echo $! > "$VAR/backend.pid"
   wait_for "backend socket" 10 test -S "$BACKEND_SOCK"
   if [ -n "$HTTP_PORT" ]; then
@@ -115,12 +136,15 @@ kamailio_start() {
   if [ "${PCHAT_AUTH:-0}" = 1 ]; then
     mode+=(-A WITH_AUTH); log "Kamailio in Digest authentication mode"
   fi
-  # db_mysql (libmariadb) connects to "localhost" through the Unix socket named by
-  # MYSQL_UNIX_PORT
-  MYSQL_UNIX_PORT="$DB_SOCK" setsid kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
+  # db_mysql (libmariadb) reads the option group [pchat] named by DBURL's host
+  # "[pchat]" from $MYSQL_HOME/my.cnf: the socket and the application user's password
+  mkdir -p "$KAM_MYSQL_HOME" && chmod 0700 "$KAM_MYSQL_HOME"
+  (umask 077 && printf '[pchat]\nsocket=%s\nuser=pchat\npassword=%s\n' "$DB_SOCK" \
+    "$(cat "$DB_PW_FILE")" > "$KAM_MYSQL_HOME/my.cnf")
+  MYSQL_HOME="$KAM_MYSQL_HOME" setsid kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
     -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
     -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
-    -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://root@localhost/pchat\"" \
+    -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://pchat@[pchat]/pchat\"" \
     -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" \
     "${mode[@]}" ${KAMAILIO_ARGS:-} >>"$VAR/kamailio.log" 2>&1 &
   echo $! > "$VAR/kamailio.pid"
@@ -132,6 +156,55 @@ start_all() { db_start; backend_start; kamailio_start; }
 # that and a margin before SIGKILL, so a clean stop is never cut short.
 BACKEND_STOP_WAIT=15
 stop_all() { stop_pid kamailio; stop_pid backend "$BACKEND_STOP_WAIT"; stop_pid mariadb; }
+
+# run's supervisor: every second, a part whose process is gone (or a zombie) is
+# started again, after a delay that doubles with each exit in a row (1, 2, 4, ... 30 s)
+# and starts over once the part has stayed up for 60 s.  What is left of the dead
+# part's session (Kamailio's children) is killed first, so that its ports are free.
+# Only Ctrl-C or SIGTERM (the trap) stops everything.
+RESTART_MAX_DELAY=30
+RESTART_RESET_AFTER=60
+declare -A restarts=() up_since=() retry_at=()
+part_start() {
+  case "$1" in
+    mariadb) db_start ;;
+    backend) backend_start ;;
+    kamailio) kamailio_start ;;
+  esac
+}
+supervise() {
+  local n pid delay
+  for n in mariadb backend kamailio; do restarts[$n]=0; up_since[$n]=$SECONDS; retry_at[$n]=0; done
+  while true; do
+    for n in mariadb backend kamailio; do
+      if pid_alive $n && ! grep -qs '^State:[[:space:]]*Z' "/proc/$(cat "$VAR/$n.pid")/status"; then
+        if ((restarts[$n] > 0 && SECONDS - up_since[$n] >= RESTART_RESET_AFTER)); then restarts[$n]=0; fi
+        continue
+      fi
+      if ((retry_at[$n] == 0)); then
+        # just noticed: schedule the restart
+        delay=$((1 << (restarts[$n] < 5 ? restarts[$n] : 5)))
+        ((delay > RESTART_MAX_DELAY)) && delay=$RESTART_MAX_DELAY
+        restarts[$n]=$((restarts[$n] + 1))
+        retry_at[$n]=$((SECONDS + delay))
+        log "$n exited; restarting it in ${delay} s (exit ${restarts[$n]} in a row; see $VAR/$n.log)"
+        if [ -f "$VAR/$n.pid" ]; then
+          pid=$(cat "$VAR/$n.pid")
+          kill -KILL -- "-$pid" 2>/dev/null || true
+          wait "$pid" 2>/dev/null || true
+          rm -f "$VAR/$n.pid"
+        fi
+      fi
+      if ((SECONDS >= retry_at[$n])); then
+        retry_at[$n]=0
+        up_since[$n]=$SECONDS
+        if part_start $n; then log "$n restarted (pid $(cat "$VAR/$n.pid"))"
+        else log "$n did not come back; trying again"; fi
+      fi
+    done
+    sleep 1 & wait $!
+  done
+}
 
 case "$cmd" in
   start) start_all ;;
@@ -158,7 +231,8 @@ Persistent chat server running on loopback:
   chat URI                       $POOL_URI
   backend (pchatd)               $BACKEND_SOCK
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
-  MariaDB                        $DB_SOCK  (database pchat)
+  MariaDB                        $DB_SOCK  (database pchat; root by unix_socket,
+                                 user pchat's password in $DB_PW_FILE)
   logs                           $VAR/{kamailio,backend,mariadb}.log
 Demo users alice, bob, carol @example.com (password = name); rooms Lobby, Build Team,
 Ops, Announcements (auditorium: bob presents) and Board (secret: carol's).
@@ -167,13 +241,8 @@ Chat from two terminals:
   client/pchat --user alice --server 127.0.0.1:$PORT
   client/pchat --user bob   --server 127.0.0.1:$PORT
 then type /rooms, /join Lobby, a line of text, /history, /quit.
-Press Ctrl-C to stop everything.
+A part that exits is started again; press Ctrl-C to stop everything.
 INFO
-    while true; do
-      for n in mariadb backend kamailio; do
-        pid_alive $n || { log "$n exited; see $VAR/$n.log"; stop_all; exit 1; }
-      done
-      sleep 1 & wait $!
-    done ;;
+    supervise ;;
   *) echo "unknown command $cmd (see --help)"; exit 2 ;;
 esac

@@ -274,9 +274,15 @@ rc=0
 if [ "$rc" -eq 1 ] && grep -q "^pchat-admin: cannot connect to the database" "$err"; then
   ok "no database: exit 1 with a clear message"
 else not_ok "no database: exit 1 with a clear message (exit $rc)"; fi
+# the stack's application user pchat has a password (VAR/db-password; root signs in
+# by unix_socket, which takes no password)
 printf 'wrong\n' >"$var/pw"
 rc=0
-"$cli" --db-socket "$sock" --db-user root --db-password-file "$var/pw" config get >"$out" 2>"$err" || rc=$?
+"$cli" --db-socket "$sock" --db-user pchat --db-password-file "$var/pw" config get >"$out" 2>"$err" || rc=$?
 if [ "$rc" -eq 1 ] && grep -q "^pchat-admin: cannot connect.*denied" "$err"; then
-  ok "the password file is used"
-else not_ok "the password file is used (exit $rc)"; fi
+  ok "the password file is used (a wrong one is refused)"
+else not_ok "the password file is used (a wrong one is refused; exit $rc)"; fi
+rc=0
+"$cli" --db-socket "$sock" --db-user pchat --db-password-file "$var/db-password" config get >"$out" 2>"$err" || rc=$?
+if [ "$rc" -eq 0 ]; then ok "the password file is used (the right one connects)"
+else not_ok "the password file is used (the right one connects; exit $rc: $(cat "$err"))"; fi

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE /* struct ucred, for pchat_peer.h */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,38 @@ Test(config, defaults_and_options)
 	cr_assert_eq(c.bccontext_max, 500);
 	cr_assert_eq(c.participant_update_limit, 75);
 	cr_assert_eq(c.module_uid, geteuid(), "the module uid defaults to our own");
+}
+
+Test(config, db_password_file)
+{
+	struct config c;
+	char path[] = "/tmp/pchat-unit-pwXXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "s3cret pw\nsecond line\n", 22), 22);
+	close(fd);
+	const char *ok[] = {"--socket", "/s", "--db-password-file", path, NULL};
+	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
+	cr_assert_str_eq(c.db_password, "s3cret pw", "the first line, without its line end");
+	/* no line end at all, and an empty file */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	cr_assert_eq(write(fd, "x", 1), 1);
+	close(fd);
+	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
+	cr_assert_str_eq(c.db_password, "x");
+	fd = open(path, O_WRONLY | O_TRUNC);
+	close(fd);
+	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
+	cr_assert_str_eq(c.db_password, "");
+	unlink(path);
+	cr_assert_eq(parse_args(&c, ok), CONFIG_ERROR, "an unreadable file stops start-up");
+}
+
+Test(config, version)
+{
+	struct config c;
+	const char *v[] = {"--version", NULL};
+	cr_assert_eq(parse_args(&c, v), CONFIG_HELP, "--version exits 0 without --socket");
 }
 
 Test(config, module_uid)

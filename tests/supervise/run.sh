@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Supervision suite: `scripts/stack.sh run` (what `make run` starts) restarts a part
+# that dies instead of stopping everything.  Starts `stack.sh run` in the background on
+# free loopback ports under build/supervise-var, then:
+#   1. a chat post through Kamailio and pchatd (client/pchat), stored in MariaDB;
+#   2. kill -9 pchatd: it must be running again (a new pid) and a post must get
+#      through within RESTART_BOUND seconds; killed again at once, the log must show
+#      the longer delay (the back-off);
+#   3. kill -9 Kamailio (its main process; the supervisor kills what is left of it):
+#      the same;
+#   4. kill -9 MariaDB: the same;
+#   5. SIGTERM to stack.sh: it must exit 0 within 60 s and leave no process of the
+#      stack behind.
+# Ends with `N passed, M failed`.  About 1 minute.
+set -euo pipefail
+unset PCHAT_AUTH
+top=$(cd "$(dirname "$0")/../.." && pwd)
+var="$top/build/supervise-var"
+RESTART_BOUND=40 # s from a kill to a post stored again
+. "$top/tests/lib.sh"
+
+for f in backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.so; do
+  [ -x "$top/$f" ] || { echo "supervise: $top/$f missing (make build)"; exit 1; }
+done
+rm -rf "$var"
+mkdir -p "$var"
+port=$(free_port 27160)
+http=$(free_port 27161)
+stack_init "$port"
+runlog="$var/run.log"
+MYSQL=(mysql --no-defaults --socket="$var/mysql.sock" -uroot -N -B pchat)
+pass=0
+fail=0
+ok() { echo "supervise: ok   $*"; pass=$((pass + 1)); }
+bad() { echo "supervise: FAIL $*"; fail=$((fail + 1)); }
+
+# stack.sh run, in a process group of its own so that the end can check it whole
+setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" run \
+  >"$runlog" 2>&1 </dev/null &
+runpid=$!
+finish() {
+  if kill -0 "$runpid" 2>/dev/null; then kill -KILL -- "-$runpid" 2>/dev/null || true; fi
+  stack_cleanup
+}
+trap finish EXIT
+
+for _ in $(seq 1200); do
+  grep -q "press Ctrl-C to stop everything" "$runlog" 2>/dev/null && break
+  kill -0 "$runpid" 2>/dev/null || break
+  sleep 0.1
+done
+if ! grep -q "press Ctrl-C to stop everything" "$runlog"; then
+  echo "supervise: stack.sh run did not start"; cat "$runlog"; tail_logs 20 backend kamailio mariadb
+  exit 1
+fi
+
+# post_once TEXT: one session of client/pchat posting TEXT to Lobby; true when the
+# post is echoed back (answered and delivered) and stored
+post_once() {
+  local out
+  out=$(printf '/join Lobby\n%s\n/quit\n' "$1" |
+    timeout 15 "$top/client/pchat" --user alice --server "127.0.0.1:$port" --linger 1 2>&1) || true
+  grep -q "alice@example.com: $1" <<<"$out" || return 1
+  [ "$("${MYSQL[@]}" -e "SELECT COUNT(*) FROM messages WHERE body = '$1'" 2>/dev/null)" = 1 ]
+}
+# post_within SECONDS: a unique post (a new text each call) gets through within
+# SECONDS; prints the time taken.  (Called as $(...): the texts differ by the time.)
+post_within() {
+  local t0=$SECONDS text
+  text="supervise-$$-$(date +%s%N)"
+  while ((SECONDS - t0 < $1)); do
+    if post_once "$text"; then echo $((SECONDS - t0)); return 0; fi
+    sleep 1
+  done
+  return 1
+}
+pid_of() { cat "$var/$1.pid" 2>/dev/null || true; }
+# kill9 NAME: SIGKILL the part's main process; waits until it is gone
+kill9() {
+  local pid; pid=$(pid_of "$1")
+  [ -n "$pid" ] || return 0 # not running (a failure reported elsewhere)
+  kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do [ -d "/proc/$pid" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$pid/status" || break; sleep 0.05; done
+}
+# back NAME OLDPID: within RESTART_BOUND s the part runs with a new pid
+back() {
+  local t0=$SECONDS pid
+  while ((SECONDS - t0 < RESTART_BOUND)); do
+    pid=$(pid_of "$1")
+    if [ -n "$pid" ] && [ "$pid" != "$2" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+if t=$(post_within 20); then ok "a post before any fault (${t} s)"; else bad "no post got through before any fault"; fi
+
+# kill_and_check NAME LABEL: kill -9, restarted with a new pid, a post stored again
+kill_and_check() {
+  local name=$1 label=$2 old t
+  old=$(pid_of "$name")
+  kill9 "$name"
+  if back "$name" "$old"; then ok "$label restarted (pid $old -> $(pid_of "$name"))"
+  else bad "$label not restarted within $RESTART_BOUND s"; return; fi
+  if t=$(post_within "$RESTART_BOUND"); then ok "a post stored after kill -9 of $label (${t} s)"
+  else bad "no post got through within $RESTART_BOUND s after kill -9 of $label"; fi
+}
+
+kill_and_check backend pchatd
+# the back-off: killed again at once (within its first minute up), the delay grows
+old=$(pid_of backend)
+kill9 backend
+back backend "$old" || true
+if grep -q "backend exited; restarting it in 2 s (exit 2 in a row" "$runlog"; then
+  ok "a second exit in a row waits longer (2 s)"
+else bad "no back-off on the second exit: $(grep 'backend exited' "$runlog" | tail -1)"; fi
+if t=$(post_within "$RESTART_BOUND"); then ok "a post stored after the second kill of pchatd (${t} s)"
+else bad "no post after the second kill of pchatd"; fi
+
+kill_and_check kamailio Kamailio
+kill_and_check mariadb MariaDB
+
+# the supervisor logs each exit and restart
+n=$(grep -c "restarted (pid" "$runlog" || true)
+if [ "$n" -eq 4 ]; then ok "4 restarts logged"; else bad "$n restarts logged, expected 4"; grep stack: "$runlog"; fi
+
+# SIGTERM stops everything, and only then
+kill -TERM "$runpid" 2>/dev/null || true
+rc=0
+for _ in $(seq 600); do kill -0 "$runpid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$runpid" 2>/dev/null; then bad "stack.sh run still running 60 s after SIGTERM"
+else
+  wait "$runpid" || rc=$?
+  if [ "$rc" -eq 0 ]; then ok "stack.sh run stopped on SIGTERM (exit 0)"; else bad "stack.sh run exited $rc on SIGTERM"; fi
+fi
+left=$(ps -eo pid=,args= | grep -F -- "$var" | grep -v grep || true)
+if [ -z "$left" ]; then ok "no process of the stack left"; else bad "processes left: $left"; fi
+if bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then bad "SIP port $port still open"
+else ok "SIP port $port closed"; fi
+
+if [ "$fail" -ne 0 ]; then
+  echo "---- stack.sh run log"; cat "$runlog"; tail_logs 20 backend kamailio mariadb
+fi
+echo "supervise: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
