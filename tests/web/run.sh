@@ -363,6 +363,8 @@ browser_checks() {
   check "the page opens at the provisioning URL" wd_go "$base/rooms"
   check "a wrong password is refused on the page" eval \
     'ui_sign_in alice nope && wd_wait_text "#signin-error" "Wrong user name or password"'
+  check "dave, whose chat policy is off, is told so on the page" eval \
+    'ui_sign_in dave dave && wd_wait_text "#signin-error" "Persistent chat is disabled for sip:dave@example.com"'
   check "alice signs in on the page" eval 'ui_sign_in alice alice && ui_signed_in_as alice'
   check "  she sees Lobby" wd_until 10 "Lobby" wd_count_ge '#rooms li[data-name="Lobby"]' 1
   check "  she sees Build Team but may not edit it (no Edit button)" eval \
