@@ -265,12 +265,12 @@ static int bind_address(const char *addr)
 	return 0;
 }
 
-static void add_host(const char *fmt, const char *arg)
+static void add_host(const char *prefix, const char *name)
 {
-	char name[300];
-	snprintf(name, sizeof(name), fmt, arg);
+	char full[300];
+	snprintf(full, sizeof(full), "%s%s", prefix, name);
 	host_names = xrealloc(host_names, (host_count + 1) * sizeof(*host_names));
-	host_names[host_count++] = xstrdup(name);
+	host_names[host_count++] = xstrdup(full);
 }
 
 /* --http's ADDR:PORT, the loopback names on its port (a browser on this machine),
@@ -278,12 +278,12 @@ static void add_host(const char *fmt, const char *arg)
 static void set_host_names(const char *addr, const char *const *hosts, size_t nhosts)
 {
 	const char *port = strrchr(addr, ':') + 1; /* config.c checked ADDR:PORT */
-	add_host("%s", addr);
-	add_host("localhost:%s", port);
-	add_host("127.0.0.1:%s", port);
-	add_host("[::1]:%s", port);
+	add_host("", addr);
+	add_host("localhost:", port);
+	add_host("127.0.0.1:", port);
+	add_host("[::1]:", port);
 	for(size_t i = 0; i < nhosts; i++)
-		add_host("%s", hosts[i]);
+		add_host("", hosts[i]);
 }
 
 int http_start(struct event_base *base, const char *addr, const char *web_root,

@@ -8,8 +8,11 @@
 
 #include "weblimit.h"
 
-static const struct weblimit_opts opts = {
-		.failures = 3, .window_sec = 100, .backoff_sec = 10, .backoff_max_sec = 35, .slots = 4};
+static const struct weblimit_opts opts = {.failures = 3,
+		.window_sec = 100,
+		.backoff_sec = 10,
+		.backoff_max_sec = 35,
+		.slots = 4};
 
 static void fail_times(struct weblimit *l, const char *key, int n, time_t now)
 {
