@@ -48,28 +48,21 @@ static int stale(const struct weblimit *l, const struct record *r, time_t now)
 	return now >= r->until && now - r->last >= (time_t)l->o.window_sec;
 }
 
-/* Drops the stale records; if none was, the one whose last failure is oldest. */
-static void make_room(struct weblimit *l, time_t now)
-{
-	struct dict_iter it;
-	struct record *r, *oldest = NULL;
-	const void *key, *oldest_key = NULL;
-	size_t klen, oldest_klen = 0, before = dict_count(l->keys);
-	void *val;
+/* For dict_make_room: what a record is judged against. */
+struct when {
+	const struct weblimit *l;
+	time_t now;
+};
 
-	dict_iter_init(&it, l->keys);
-	while(dict_next(&it, &val, &key, &klen)) {
-		r = val;
-		if(stale(l, r, now)) {
-			free(dict_del(l->keys, key, klen));
-		} else if(oldest == NULL || r->last < oldest->last) {
-			oldest = r;
-			oldest_key = key;
-			oldest_klen = klen;
-		}
-	}
-	if(dict_count(l->keys) == before && oldest)
-		free(dict_del(l->keys, oldest_key, oldest_klen));
+static int stale_record(const void *val, const void *arg)
+{
+	const struct when *w = arg;
+	return stale(w->l, val, w->now);
+}
+
+static long long last_failure(const void *val)
+{
+	return ((const struct record *)val)->last;
 }
 
 unsigned weblimit_wait(struct weblimit *l, const char *key, time_t now)
@@ -104,8 +97,10 @@ void weblimit_fail(struct weblimit *l, const char *key, time_t now)
 	if(r && stale(l, r, now))
 		r->failures = 0;
 	if(r == NULL) {
-		if(dict_count(l->keys) >= l->o.slots)
-			make_room(l, now);
+		if(dict_count(l->keys) >= l->o.slots) {
+			struct when w = {l, now};
+			dict_make_room(l->keys, stale_record, last_failure, &w, free);
+		}
 		r = xcalloc(1, sizeof(*r));
 		dict_puts(l->keys, key, r);
 	}

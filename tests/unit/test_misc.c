@@ -64,6 +64,42 @@ struct item {
 	struct list link;
 };
 
+static int below(const void *val, const void *limit)
+{
+	return *(const int *)val < *(const int *)limit;
+}
+
+static long long rank_of(const void *val)
+{
+	return *(const int *)val;
+}
+
+static int *int_val(int v)
+{
+	int *p = malloc(sizeof(*p));
+	*p = v;
+	return p;
+}
+
+Test(dict, make_room_drops_the_stale_else_the_lowest)
+{
+	struct dict *d = dict_new();
+	int limit = 5;
+	dict_puts(d, "a", int_val(7));
+	dict_puts(d, "b", int_val(3));
+	dict_puts(d, "c", int_val(9));
+	dict_puts(d, "e", int_val(1));
+	dict_make_room(d, below, rank_of, &limit, free);
+	cr_assert_eq(dict_count(d), 2, "both entries under the limit went");
+	cr_assert_null(dict_gets(d, "b"));
+	cr_assert_null(dict_gets(d, "e"));
+	dict_make_room(d, below, rank_of, &limit, free);
+	cr_assert_eq(dict_count(d), 1, "none stale: the lowest went");
+	cr_assert_null(dict_gets(d, "a"));
+	cr_assert_not_null(dict_gets(d, "c"));
+	dict_free(d, free);
+}
+
 Test(list, add_del_splice)
 {
 	struct list a = LIST_INIT(a), b = LIST_INIT(b), *pos, *tmp;
