@@ -66,17 +66,17 @@ struct item {
 
 static int below(const void *val, const void *limit)
 {
-	return *(const int *)val < *(const int *)limit;
+	return *(const long long *)val < *(const long long *)limit;
 }
 
 static long long rank_of(const void *val)
 {
-	return *(const int *)val;
+	return *(const long long *)val;
 }
 
-static int *int_val(int v)
+static long long *int_val(long long v)
 {
-	int *p = malloc(sizeof(*p));
+	long long *p = malloc(sizeof(*p));
 	*p = v;
 	return p;
 }
@@ -84,7 +84,7 @@ static int *int_val(int v)
 Test(dict, make_room_drops_the_stale_else_the_lowest)
 {
 	struct dict *d = dict_new();
-	int limit = 5;
+	long long limit = 5;
 	dict_puts(d, "a", int_val(7));
 	dict_puts(d, "b", int_val(3));
 	dict_puts(d, "c", int_val(9));
