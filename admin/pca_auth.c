@@ -30,7 +30,7 @@ int pca_ha1(const char *user, const char *realm, const char *password, char out[
 		return -1;
 	}
 	OPENSSL_cleanse(a1, sizeof(a1)); /* it holds the password */
-	for(unsigned int i = 0; i < mdlen; i++)
+	for(size_t i = 0; i < mdlen; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }
