@@ -209,6 +209,16 @@ int pca_addin_remove(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_auth_check(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
 
+/* ---- SIP Digest credentials (pca_auth.c) ---- */
+
+/* HA1 of SIP Digest (RFC 2617 3.2.2.2): MD5("user:realm:password"), 32 lowercase hex
+ * digits and a NUL.  Returns 0, or -1 if the digest is unavailable. */
+#define PCA_HA1_SIZE 33
+int pca_ha1(const char *user, const char *realm, const char *password, char out[PCA_HA1_SIZE]);
+/* Is stored (a subscriber.ha1, hex in either case) the HA1 computed by pca_ha1?
+ * Takes the same time wherever they differ. */
+int pca_ha1_matches(const char *stored, const char computed[PCA_HA1_SIZE]);
+
 /* Makes one result object per row: fn appends it to out, or skips the row. */
 typedef int (*pca_row_fn)(struct pca_ctx *c, const json_t *row, json_t *out, void *arg);
 /* The list of fn's objects for rows (NULL: an error; released here) in *result;

@@ -54,7 +54,8 @@
  *   addin.new     {name, url} -> addin      addin.set {addin, name?, url?} -> addin
  *   addin.get     {addin?} -> [addin...]    addin.remove {addin} -> {removed: 1}
  *   auth.check    {user, password} -> {user: "sip:u@d"}  (SIP credentials: the
- *                  subscriber table's password or ha1; 403 when wrong)
+ *                  password's HA1 against the subscriber table's ha1; 403 when
+ *                  wrong, or when the user's chat policy disables persistent chat)
  *   reload        {} -> {revision: N}
  * Only room.*, category.get and auth.check are open to users; the rest is for the
  * administrator.

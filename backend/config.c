@@ -40,6 +40,14 @@ void config_defaults(struct config *c)
 	c->post_burst = 30;
 	c->log_level = LL_INFO;
 	c->web_root = PCHAT_WEB_ROOT;
+	c->web_login_user = (struct weblimit_opts){.failures = 5,
+			.window_sec = 900,
+			.backoff_sec = 30,
+			.backoff_max_sec = 900,
+			.slots = 4096};
+	/* many people may share an address (a NAT, a proxy): more failures there */
+	c->web_login_addr = c->web_login_user;
+	c->web_login_addr.failures = 20;
 }
 
 static void usage(FILE *out)
@@ -78,6 +86,16 @@ static void usage(FILE *out)
 	      "  --http ADDR:PORT         serve the room management web page and its JSON\n"
 	      "                           API there (default: off), e.g. 127.0.0.1:8080\n"
 	      "  --web-root DIR           the web page's files (default " PCHAT_WEB_ROOT ")\n"
+	      "  --web-host NAME          a Host name (NAME or NAME:PORT) the web service answers\n"
+	      "                           besides ADDR:PORT of --http and localhost:PORT,\n"
+	      "                           127.0.0.1:PORT, [::1]:PORT; repeatable (421 for others)\n"
+	      "  --web-login-user-failures N  failed sign-ins of one user name before further\n"
+	      "                           attempts are refused with 429 (5; 0: no limit)\n"
+	      "  --web-login-addr-failures N  the same per client address (20; 0: no limit)\n"
+	      "  --web-login-window SEC   failures are forgotten after SEC without one (900)\n"
+	      "  --web-login-backoff SEC  the first refusal; each further failure doubles it (30)\n"
+	      "  --web-login-backoff-max SEC  the longest refusal (900)\n"
+	      "  --web-login-slots N      user names, and addresses, remembered at most (4096)\n"
 	      "  --version                print the version\n"
 	      "  --help                   show this help\n",
 			out);
@@ -106,6 +124,13 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_HTTP,
 	OPT_WEB_ROOT,
+	OPT_WEB_HOST,
+	OPT_LOGIN_USER_FAILURES,
+	OPT_LOGIN_ADDR_FAILURES,
+	OPT_LOGIN_WINDOW,
+	OPT_LOGIN_BACKOFF,
+	OPT_LOGIN_BACKOFF_MAX,
+	OPT_LOGIN_SLOTS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -133,6 +158,13 @@ static const struct option long_options[] = {
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"http", required_argument, NULL, OPT_HTTP},
 		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
+		{"web-host", required_argument, NULL, OPT_WEB_HOST},
+		{"web-login-user-failures", required_argument, NULL, OPT_LOGIN_USER_FAILURES},
+		{"web-login-addr-failures", required_argument, NULL, OPT_LOGIN_ADDR_FAILURES},
+		{"web-login-window", required_argument, NULL, OPT_LOGIN_WINDOW},
+		{"web-login-backoff", required_argument, NULL, OPT_LOGIN_BACKOFF},
+		{"web-login-backoff-max", required_argument, NULL, OPT_LOGIN_BACKOFF_MAX},
+		{"web-login-slots", required_argument, NULL, OPT_LOGIN_SLOTS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -176,6 +208,54 @@ static int http_address(const char *arg, const char **out, FILE *err)
 		return -1;
 	*out = arg;
 	return 0;
+}
+
+/* --web-host NAME: a host name, optionally with ":PORT"; no spaces, slashes or '@'
+ * (a URL or user name given by mistake). */
+static int web_host(struct config *c, const char *arg, FILE *err)
+{
+	if(arg[0] == '\0' || arg[strcspn(arg, " \t/@")] != '\0') {
+		fprintf(err,
+				"pchatd: --web-host wants a host name, e.g. chat.example.com or "
+				"chat.example.com:8443, not '%s'\n",
+				arg);
+		return -1;
+	}
+	if(c->web_host_count >= CONFIG_WEB_HOSTS_MAX) {
+		fprintf(err, "pchatd: at most %d --web-host options\n", CONFIG_WEB_HOSTS_MAX);
+		return -1;
+	}
+	c->web_hosts[c->web_host_count++] = arg;
+	return 0;
+}
+
+/* The --web-login-* options other than the failures: one value for both limits. */
+static int login_option(struct config *c, int opt, const char *arg, FILE *err)
+{
+	struct weblimit_opts *u = &c->web_login_user, *a = &c->web_login_addr;
+	unsigned v = 0;
+	switch(opt) {
+		case OPT_LOGIN_WINDOW:
+			if(number("web-login-window", arg, 1, 86400, &v, err) < 0)
+				return -1;
+			u->window_sec = a->window_sec = v;
+			return 0;
+		case OPT_LOGIN_BACKOFF:
+			if(number("web-login-backoff", arg, 1, 86400, &v, err) < 0)
+				return -1;
+			u->backoff_sec = a->backoff_sec = v;
+			return 0;
+		case OPT_LOGIN_BACKOFF_MAX:
+			if(number("web-login-backoff-max", arg, 1, 86400, &v, err) < 0)
+				return -1;
+			u->backoff_max_sec = a->backoff_max_sec = v;
+			return 0;
+		default: /* OPT_LOGIN_SLOTS */
+			if(number("web-login-slots", arg, 1, 1000000, &v, err) < 0)
+				return -1;
+			u->slots = a->slots = v;
+			return 0;
+	}
 }
 
 /* --module-uid UID: a number (no name lookup: the daemon may start before NSS is up,
@@ -255,6 +335,17 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 			return number("post-burst", arg, 1, 1000000, &c->post_burst, err);
 		case OPT_HTTP: return http_address(arg, &c->http_addr, err);
 		case OPT_WEB_ROOT: return nonempty("web-root", arg, &c->web_root, err);
+		case OPT_WEB_HOST: return web_host(c, arg, err);
+		case OPT_LOGIN_USER_FAILURES:
+			return number("web-login-user-failures", arg, 0, 1000000,
+					&c->web_login_user.failures, err);
+		case OPT_LOGIN_ADDR_FAILURES:
+			return number("web-login-addr-failures", arg, 0, 1000000,
+					&c->web_login_addr.failures, err);
+		case OPT_LOGIN_WINDOW:
+		case OPT_LOGIN_BACKOFF:
+		case OPT_LOGIN_BACKOFF_MAX:
+		case OPT_LOGIN_SLOTS: return login_option(c, opt, arg, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
 				return 0;
@@ -295,6 +386,11 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	}
 	if(c->socket_path == NULL) {
 		fputs("pchatd: --socket PATH is required (try --help)\n", err);
+		return CONFIG_ERROR;
+	}
+	if(c->web_login_user.backoff_max_sec < c->web_login_user.backoff_sec) {
+		fputs("pchatd: --web-login-backoff-max must be at least --web-login-backoff\n",
+				err);
 		return CONFIG_ERROR;
 	}
 	if(c->db_socket && c->db_host) {

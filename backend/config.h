@@ -8,6 +8,10 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "weblimit.h"
+
+/* Most --web-host options. */
+#define CONFIG_WEB_HOSTS_MAX 16
 
 struct config {
 	const char *socket_path; /* --socket, required */
@@ -39,6 +43,13 @@ struct config {
 	unsigned post_burst;
 	const char *http_addr; /* --http ADDR:PORT (web service); NULL: off */
 	const char *web_root;  /* --web-root DIR: the room management page */
+	/* --web-host NAME...: the Host names the web service answers besides those of
+	 * --http itself (DNS rebinding defence, http.c) */
+	const char *web_hosts[CONFIG_WEB_HOSTS_MAX];
+	unsigned web_host_count;
+	/* --web-login-*: failed sign-ins per user name and per client address (the
+	 * two differ only in failures; weblimit.h) */
+	struct weblimit_opts web_login_user, web_login_addr;
 	enum log_level log_level;
 };
 

@@ -156,3 +156,25 @@ int dict_next(struct dict_iter *it, void **val, const void **key, size_t *klen)
 		*klen = e->klen;
 	return 1;
 }
+
+void dict_make_room(struct dict *d, int (*stale)(const void *val, const void *arg),
+		long long (*rank)(const void *val), const void *arg, void (*free_val)(void *))
+{
+	struct dict_iter it;
+	const void *key, *lowest_key = NULL;
+	size_t klen, lowest_klen = 0, before = dict_count(d);
+	void *val, *lowest = NULL;
+
+	dict_iter_init(&it, d);
+	while(dict_next(&it, &val, &key, &klen)) {
+		if(stale(val, arg)) {
+			free_val(dict_del(d, key, klen));
+		} else if(lowest == NULL || rank(val) < rank(lowest)) {
+			lowest = val;
+			lowest_key = key;
+			lowest_klen = klen;
+		}
+	}
+	if(dict_count(d) == before && lowest)
+		free_val(dict_del(d, lowest_key, lowest_klen));
+}

@@ -29,6 +29,14 @@ size_t dict_count(const struct dict *d);
 #define dict_dels(d, s) dict_del((d), (s), strlen(s))
 
 /*
+ * Makes room in a full table (the web sessions, the sign-in limits): deletes every
+ * entry whose value stale(val, arg) says is done with, or, if none is, the one with
+ * the lowest rank(val) (the oldest); free_val frees the values deleted.
+ */
+void dict_make_room(struct dict *d, int (*stale)(const void *val, const void *arg),
+		long long (*rank)(const void *val), const void *arg, void (*free_val)(void *));
+
+/*
  * Iteration in unspecified order.  Deleting the entry just returned is allowed;
  * inserting during an iteration is not.
  */

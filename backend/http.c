@@ -19,11 +19,15 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h> /* req->major, req->minor: evhttp_send_error below */
 #include <event2/keyvalq_struct.h>
 
 static struct evhttp *http;
 static char *root; /* --web-root, resolved */
 static http_api_fn api_handler;
+/* The Host names answered (webparse.h, web_host_allowed). */
+static char **host_names;
+static size_t host_count;
 
 /* Idle connections and slow clients are dropped after this many seconds. */
 #define HTTP_TIMEOUT_SEC 30
@@ -66,6 +70,51 @@ void http_send_json(struct evhttp_request *req, int status, json_t *body)
 void http_send_error(struct evhttp_request *req, int status, const char *msg)
 {
 	http_send_json(req, status, json_pack("{s:s, s:i}", "error", msg, "status", status));
+}
+
+/* What libevent's own refusals mean, for a person. */
+static const char *libevent_error(int status)
+{
+	switch(status) {
+		case 400: return "malformed HTTP request (or headers over 16 KiB)";
+		case 413: return "request body too large (64 KiB at most)";
+		case 501: return "method not implemented";
+		default: return "HTTP error";
+	}
+}
+
+/*
+ * libevent 2.1 answers what it cannot hand to on_request itself - a request line or
+ * header it cannot parse (400), headers or a body over the limits (413), a method it
+ * does not know (501) - through evhttp_send_error(), with an HTML page, and offers no
+ * hook for it (evhttp_set_errorcb came with 2.2).  This definition takes the
+ * library's place: libevent calls evhttp_send_error through its PLT, so the dynamic
+ * linker binds those calls to the executable's definition (symbol interposition, as
+ * with a malloc replacement), and those answers are JSON like every other.
+ * tests/web/run.sh checks that they are.
+ */
+void evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
+{
+	/* A request line that could not be parsed left no version: answer in 1.1, as
+	 * libevent's own version does. */
+	if(req->major != 1) {
+		req->major = 1;
+		req->minor = 1;
+	}
+	/* The rest of the stream cannot be trusted to start a request: close after. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+	(void)reason; /* libevent's reason phrases say less than ours */
+	http_send_error(req, error, libevent_error(error));
+}
+
+const char *http_peer(struct evhttp_request *req)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	if(con)
+		evhttp_connection_get_peer(con, &addr, &port);
+	return addr ? addr : "";
 }
 
 char *http_body(struct evhttp_request *req, size_t *len)
@@ -149,6 +198,21 @@ static void serve_static(struct evhttp_request *req, const char *path)
 
 /* ---- dispatch ---- */
 
+/* Refuses (and answers) a request for a name this server does not go by. */
+static int host_refused(struct evhttp_request *req)
+{
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	if(host == NULL) {
+		http_send_error(req, 400, "a Host header is required");
+		return 1;
+	}
+	if(web_host_allowed(host, (const char *const *)host_names, host_count))
+		return 0;
+	log_info("http: Host \"%.100s\" refused (add it with --web-host if it is ours)", host);
+	http_send_error(req, 421, "this server does not answer for that host name");
+	return 1;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -157,6 +221,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 	char *path;
 	(void)arg;
 
+	if(host_refused(req))
+		return;
 	if(raw == NULL || raw[0] != '/') {
 		http_send_error(req, 400, "bad request target");
 		return;
@@ -199,9 +265,32 @@ static int bind_address(const char *addr)
 	return 0;
 }
 
-int http_start(struct event_base *base, const char *addr, const char *web_root, http_api_fn api)
+static void add_host(const char *prefix, const char *name)
+{
+	char full[300];
+	snprintf(full, sizeof(full), "%s%s", prefix, name);
+	host_names = xrealloc(host_names, (host_count + 1) * sizeof(*host_names));
+	host_names[host_count++] = xstrdup(full);
+}
+
+/* --http's ADDR:PORT, the loopback names on its port (a browser on this machine),
+ * and the --web-host names. */
+static void set_host_names(const char *addr, const char *const *hosts, size_t nhosts)
+{
+	const char *port = strrchr(addr, ':') + 1; /* config.c checked ADDR:PORT */
+	add_host("", addr);
+	add_host("localhost:", port);
+	add_host("127.0.0.1:", port);
+	add_host("[::1]:", port);
+	for(size_t i = 0; i < nhosts; i++)
+		add_host("", hosts[i]);
+}
+
+int http_start(struct event_base *base, const char *addr, const char *web_root,
+		const char *const *hosts, size_t nhosts, http_api_fn api)
 {
 	api_handler = api;
+	set_host_names(addr, hosts, nhosts);
 	root = realpath(web_root, NULL);
 	if(root == NULL)
 		log_warn("http: web root %s: %s (the API works, the page will not)", web_root,
@@ -214,9 +303,12 @@ int http_start(struct event_base *base, const char *addr, const char *web_root, 
 	evhttp_set_max_body_size(http, HTTP_BODY_MAX);
 	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(http, HTTP_TIMEOUT_SEC);
+	/* Every method libevent knows reaches on_request, which answers the ones no
+	 * route takes with a JSON 405 (libevent would send an HTML 501). */
 	evhttp_set_allowed_methods(http,
 			EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-					EVHTTP_REQ_DELETE);
+					EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+					EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, on_request, NULL);
 	if(bind_address(addr) < 0)
 		return -1;
@@ -232,4 +324,9 @@ void http_stop(void)
 	http = NULL;
 	free(root);
 	root = NULL;
+	for(size_t i = 0; i < host_count; i++)
+		free(host_names[i]);
+	free(host_names);
+	host_names = NULL;
+	host_count = 0;
 }

@@ -20,11 +20,14 @@ struct evhttp_request;
 #define HTTP_BODY_MAX 65536L
 
 /* Starts listening on addr ("ADDR:PORT"), serving files from web_root.  Returns 0,
- * or -1 (logged) if the address cannot be bound. */
+ * or -1 (logged) if the address cannot be bound.  Requests must name in their Host
+ * header addr, localhost:PORT, 127.0.0.1:PORT, [::1]:PORT or one of hosts (the
+ * --web-host names); others are answered 421 (400 without a Host). */
 /* Requests under /api/ go to api(req, path without "/api"), the JSON API
  * (webapi.c, which calls down into this file's helpers). */
 typedef void (*http_api_fn)(struct evhttp_request *req, const char *path);
-int http_start(struct event_base *base, const char *addr, const char *web_root, http_api_fn api);
+int http_start(struct event_base *base, const char *addr, const char *web_root,
+		const char *const *hosts, size_t nhosts, http_api_fn api);
 /* Closes the listener and every connection (after adminq_stop has answered the
  * requests still waiting for the database). */
 void http_stop(void);
@@ -33,6 +36,9 @@ void http_stop(void);
 void http_send_json(struct evhttp_request *req, int status, json_t *body);
 /* Sends status with {"error": msg, "status": status}. */
 void http_send_error(struct evhttp_request *req, int status, const char *msg);
+
+/* The client's address ("127.0.0.1", "::1"; "" if unknown), for the sign-in limits. */
+const char *http_peer(struct evhttp_request *req);
 
 /* The request body (NUL-terminated copy, caller frees) and its length, or NULL
  * when there is none. */

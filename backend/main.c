@@ -155,6 +155,7 @@ static void cleanup(void)
 	db_stop(1);    /* runs every callback still due */
 	adminq_stop(); /* answers the web requests still waiting, before... */
 	http_stop();   /* ...their connections go */
+	webapi_stop();
 	websess_free_all();
 	rooms_free_all();
 	cmd_table_free();
@@ -196,11 +197,13 @@ int main(int argc, char **argv)
 	if(reload_start(base) < 0) /* server_config and room changes */
 		return 1;
 	/* The web service (--http): off unless asked for. */
-	if(cfg.http_addr &&
-			(adminq_start(base, &cfg) < 0 ||
-					http_start(base, cfg.http_addr, cfg.web_root,
-							webapi_handle) < 0))
-		return 1;
+	if(cfg.http_addr) {
+		webapi_start(&cfg.web_login_user, &cfg.web_login_addr);
+		if(adminq_start(base, &cfg) < 0 ||
+				http_start(base, cfg.http_addr, cfg.web_root, cfg.web_hosts,
+						cfg.web_host_count, webapi_handle) < 0)
+			return 1;
+	}
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);
 	event_base_dispatch(base);

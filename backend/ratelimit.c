@@ -12,7 +12,6 @@
 #include <string.h>
 
 #define MILLI 1000u
-#define SWEEP_INTERVAL_MS 1000u
 
 struct bucket {
 	uint64_t tokens; /* thousandths of a token */
@@ -24,8 +23,6 @@ struct ratelimit {
 	unsigned per_second;
 	uint64_t capacity; /* burst, in thousandths */
 	size_t max_keys;
-	uint64_t last_sweep_ms;
-	uint64_t untracked;
 };
 
 struct ratelimit *ratelimit_new(unsigned per_second, unsigned burst, size_t max_keys)
@@ -56,21 +53,24 @@ static void refill(const struct ratelimit *rl, struct bucket *b, uint64_t now_ms
 	}
 }
 
-/* Drops the buckets that are full again: a new bucket would start the same. */
-static void sweep(struct ratelimit *rl, uint64_t now_ms)
-{
-	struct dict_iter it;
-	const void *key;
-	size_t klen;
-	void *val;
+struct sweep_ctx {
+	const struct ratelimit *rl;
+	uint64_t now_ms;
+};
 
-	rl->last_sweep_ms = now_ms;
-	dict_iter_init(&it, rl->buckets);
-	while(dict_next(&it, &val, &key, &klen)) {
-		refill(rl, val, now_ms);
-		if(((struct bucket *)val)->tokens >= rl->capacity)
-			free(dict_del(rl->buckets, key, klen));
-	}
+/* A bucket that has refilled is forgotten: a new one would start the same. */
+static int bucket_full_again(const void *val, const void *arg)
+{
+	const struct sweep_ctx *c = arg;
+	struct bucket b = *(const struct bucket *)val;
+	refill(c->rl, &b, c->now_ms);
+	return b.tokens >= c->rl->capacity;
+}
+
+/* Otherwise the one unused the longest goes (it starts full again if it comes back). */
+static long long bucket_age(const void *val)
+{
+	return (long long)((const struct bucket *)val)->at_ms;
 }
 
 static struct bucket *bucket_of(struct ratelimit *rl, const char *key, uint64_t now_ms)
@@ -78,12 +78,10 @@ static struct bucket *bucket_of(struct ratelimit *rl, const char *key, uint64_t 
 	struct bucket *b = dict_gets(rl->buckets, key);
 	if(b)
 		return b;
-	if(dict_count(rl->buckets) >= rl->max_keys &&
-			(now_ms < rl->last_sweep_ms ||
-					now_ms - rl->last_sweep_ms >= SWEEP_INTERVAL_MS))
-		sweep(rl, now_ms);
-	if(dict_count(rl->buckets) >= rl->max_keys)
-		return NULL;
+	if(dict_count(rl->buckets) >= rl->max_keys) {
+		struct sweep_ctx c = {rl, now_ms};
+		dict_make_room(rl->buckets, bucket_full_again, bucket_age, &c, free);
+	}
 	b = xcalloc(1, sizeof(*b));
 	b->tokens = rl->capacity;
 	b->at_ms = now_ms;
@@ -97,10 +95,6 @@ int ratelimit_take(struct ratelimit *rl, const char *key, uint64_t now_ms)
 	if(rl->per_second == 0)
 		return 1;
 	b = bucket_of(rl, key, now_ms);
-	if(b == NULL) {
-		rl->untracked++;
-		return 1;
-	}
 	refill(rl, b, now_ms);
 	if(b->tokens < MILLI)
 		return 0;
@@ -111,9 +105,4 @@ int ratelimit_take(struct ratelimit *rl, const char *key, uint64_t now_ms)
 size_t ratelimit_keys(const struct ratelimit *rl)
 {
 	return dict_count(rl->buckets);
-}
-
-uint64_t ratelimit_untracked(const struct ratelimit *rl)
-{
-	return rl->untracked;
 }

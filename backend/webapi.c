@@ -8,6 +8,7 @@
 #include "log.h"
 #include "reload.h"
 #include "util.h"
+#include "weblimit.h"
 #include "websess.h"
 #include "webparse.h"
 
@@ -59,6 +60,9 @@ struct call {
 	struct evhttp_request *req;
 	const struct route *route;
 	char *user; /* NULL while signing in */
+	/* signing in: the keys its outcome is counted under (weblimit.h) */
+	char login_user[128];
+	char login_addr[64];
 };
 
 /* How long a client should wait before trying again when the database is down. */
@@ -80,6 +84,64 @@ static const struct route *find_route(
 			return r;
 	}
 	return NULL;
+}
+
+/* ---- sign-in limits ---- */
+
+static struct weblimit *login_by_user, *login_by_addr;
+
+void webapi_start(const struct weblimit_opts *per_user, const struct weblimit_opts *per_addr)
+{
+	login_by_user = weblimit_new(per_user);
+	login_by_addr = weblimit_new(per_addr);
+}
+
+void webapi_stop(void)
+{
+	weblimit_free(login_by_user);
+	weblimit_free(login_by_addr);
+	login_by_user = login_by_addr = NULL;
+}
+
+static time_t now_sec(void)
+{
+	return (time_t)(mono_ms() / 1000);
+}
+
+/* Refuses (and answers 429) a sign-in whose user name or address failed too often:
+ * a lookup in memory, so a guesser costs the database nothing. */
+static int login_refused(struct evhttp_request *req, const struct call *c)
+{
+	time_t now = now_sec();
+	unsigned by_user = weblimit_wait(login_by_user, c->login_user, now);
+	unsigned by_addr = weblimit_wait(login_by_addr, c->login_addr, now);
+	unsigned wait = by_user > by_addr ? by_user : by_addr;
+	char secs[16], msg[128];
+
+	if(wait == 0)
+		return 0;
+	snprintf(secs, sizeof(secs), "%u", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", secs);
+	snprintf(msg, sizeof(msg), "too many failed sign-ins %s; try again in %u s",
+			by_user >= by_addr ? "for this user" : "from this address", wait);
+	log_info("web: sign-in of %s from %s refused for %u s (too many failures)", c->login_user,
+			c->login_addr, wait);
+	http_send_error(req, 429, msg);
+	return 1;
+}
+
+/* A refused sign-in (403: wrong credentials, or chat not allowed) counts against its
+ * user name and address; a success clears the user name's count (not the address's:
+ * one good account must not reset a guesser's count). */
+static void login_count(const struct call *c, const struct pca_error *err)
+{
+	time_t now = now_sec();
+	if(err == NULL) {
+		weblimit_forget(login_by_user, c->login_user);
+	} else if(err->status == 403) {
+		weblimit_fail(login_by_user, c->login_user, now);
+		weblimit_fail(login_by_addr, c->login_addr, now);
+	}
 }
 
 /* ---- answers ---- */
@@ -140,6 +202,8 @@ static void on_done(void *arg, json_t *result, const struct pca_error *err)
 {
 	struct call *c = arg;
 
+	if(c->route->reply == R_SIGNIN)
+		login_count(c, err);
 	if(err) {
 		if(c->route->reply != R_SIGNIN || err->status != 403)
 			log_info("web: %s %s: %d %s", c->user ? c->user : "-", c->route->verb,
@@ -256,6 +320,16 @@ static void submit(
 	c->req = req;
 	c->route = r;
 	c->user = user ? xstrdup(user) : NULL;
+	if(r->reply == R_SIGNIN) {
+		const char *name = json_string_value(json_object_get(args, "user"));
+		weblimit_user_key(name ? name : "", c->login_user, sizeof(c->login_user));
+		snprintf(c->login_addr, sizeof(c->login_addr), "%s", http_peer(req));
+		if(login_refused(req, c)) {
+			free(c);
+			json_decref(args);
+			return;
+		}
+	}
 	/* Signing in runs as "" (a user who matches nobody), never as NULL, which
 	 * would be the administrator. */
 	if(adminq_submit(user ? user : "", r->verb, args, on_done, c) < 0) {

@@ -17,12 +17,20 @@
  * change something must be Content-Type: application/json and, when the browser
  * says where they come from (Origin), come from this server: together with the
  * SameSite=Strict cookie that stops cross-site request forgery.  Errors are
- * {"error": "...", "status": N} with the admin library's status.
+ * {"error": "...", "status": N} with the admin library's status.  Sign-ins that
+ * failed (403) are counted per user name and per client address; past the limits
+ * further ones are refused (429) until the back-off is over.
  */
 #ifndef PCHAT_WEBAPI_H
 #define PCHAT_WEBAPI_H
 
 struct evhttp_request;
+struct weblimit_opts;
+
+/* Sets up the sign-in limits, per user name and per client address (weblimit.h):
+ * past them a sign-in is answered 429 with Retry-After, without asking the database. */
+void webapi_start(const struct weblimit_opts *per_user, const struct weblimit_opts *per_addr);
+void webapi_stop(void);
 
 /* Handles req; path is the part after "/api" (still URL-encoded), e.g. "/rooms". */
 void webapi_handle(struct evhttp_request *req, const char *path);

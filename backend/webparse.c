@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/http.h>
 
@@ -49,6 +50,35 @@ const char *web_content_type(const char *file)
 			return types[i][1];
 	}
 	return "application/octet-stream";
+}
+
+/* Where the port of a host[:port] starts (its ':'), or NULL; "[v6]" has colons inside. */
+static const char *port_of(const char *h)
+{
+	const char *colon = strrchr(h, ':');
+	const char *bracket = strrchr(h, ']');
+	return colon && (bracket == NULL || colon > bracket) ? colon : NULL;
+}
+
+static int host_matches(const char *host, const char *name)
+{
+	const char *hp = port_of(host), *np = port_of(name);
+	size_t hlen = hp ? (size_t)(hp - host) : strlen(host);
+	size_t nlen = np ? (size_t)(np - name) : strlen(name);
+
+	if(hlen == 0 || hlen != nlen || strncasecmp(host, name, hlen) != 0)
+		return 0;
+	if(np == NULL)
+		return 1;
+	return strcmp(hp ? hp + 1 : "80", np + 1) == 0;
+}
+
+int web_host_allowed(const char *host, const char *const *names, size_t n)
+{
+	for(size_t i = 0; host && i < n; i++)
+		if(host_matches(host, names[i]))
+			return 1;
+	return 0;
 }
 
 int web_static_name(const char *path, char *out, size_t outlen)

@@ -1,8 +1,8 @@
 /*
  * webparse.h - the web service's request parsing, kept apart from evhttp's request
  * objects so that it is unit-tested (tests/unit/test_webparse.c): the static-file
- * name check (the guard against path traversal), the Cookie header and the API's
- * /api/<resource>[/<room>[/<action>]] paths.
+ * name check (the guard against path traversal), the Cookie header, the Host
+ * header check and the API's /api/<resource>[/<room>[/<action>]] paths.
  */
 #ifndef PCHAT_WEBPARSE_H
 #define PCHAT_WEBPARSE_H
@@ -23,6 +23,15 @@ const char *web_content_type(const char *file);
  * the root can be named.  "/" and "/rooms" (the provisioning URL) are the page.
  */
 int web_static_name(const char *path, char *out, size_t outlen);
+
+/*
+ * Is host (a Host header) one of names?  A name with a port ("chat.example.com:8443",
+ * "[::1]:8080") matches that host and port; one without ("chat.example.com") that
+ * host on any port.  A Host without a port means port 80.  Case does not matter.
+ * The defence against DNS rebinding: a page of another site that got its name to
+ * resolve to this server still sends its own name.
+ */
+int web_host_allowed(const char *host, const char *const *names, size_t n);
 
 #define WEB_SEG_MAX 256
 

@@ -36,29 +36,14 @@ static void free_sess(void *p)
 	free(s);
 }
 
-/* Drops the expired sessions; if none was, the oldest one. */
-static void make_room(void)
+static int stale_sess(const void *val, const void *now)
 {
-	struct dict_iter it;
-	struct websess *s, *oldest = NULL;
-	const void *key, *oldest_key = NULL;
-	size_t klen, oldest_klen = 0, before = dict_count(sessions);
-	void *val;
-	time_t now = now_sec();
+	return expired(val, *(const time_t *)now);
+}
 
-	dict_iter_init(&it, sessions);
-	while(dict_next(&it, &val, &key, &klen)) {
-		s = val;
-		if(expired(s, now)) {
-			free_sess(dict_del(sessions, key, klen));
-		} else if(oldest == NULL || s->created < oldest->created) {
-			oldest = s;
-			oldest_key = key;
-			oldest_klen = klen;
-		}
-	}
-	if(dict_count(sessions) == before && oldest)
-		free_sess(dict_del(sessions, oldest_key, oldest_klen));
+static long long sess_age(const void *val)
+{
+	return ((const struct websess *)val)->created;
 }
 
 int websess_create(const char *user, char token[WEBSESS_TOKEN_SIZE])
@@ -74,8 +59,10 @@ int websess_create(const char *user, char token[WEBSESS_TOKEN_SIZE])
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	if(sessions == NULL)
 		sessions = dict_new();
-	if(dict_count(sessions) >= WEBSESS_COUNT_MAX)
-		make_room();
+	if(dict_count(sessions) >= WEBSESS_COUNT_MAX) {
+		time_t now = now_sec();
+		dict_make_room(sessions, stale_sess, sess_age, &now, free_sess);
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->user = xstrdup(user);
 	s->created = s->used = now_sec();

@@ -15,6 +15,7 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           libsofia-sip-ua-dev dpkg-dev pkg-config gcc make
           pidgin-sipe libpurple-dev
           libjansson-dev            # JSON for the admin CLI and the web API
+          libssl-dev                # libcrypto: MD5 for the SIP Digest HA1 of the web sign-in
           chromium chromium-driver  # the web page's browser test (tests/web)
           jq curl                   # the browser test drives ChromeDriver's HTTP API
           clang-14                  # the libFuzzer harnesses (tests/fuzz), and

@@ -1,14 +1,15 @@
 -- Demo data for `make run` and the tests: domain example.com, users alice, bob,
--- carol and dave (password = user name), a few rooms in the Default category.
+-- carol and dave (password = user name; only its SIP Digest hashes are stored,
+-- sql/migrations/007_hashed_passwords.sql), a few rooms in the Default category.
 -- alice, bob and carol may use persistent chat (the global policy); dave may not
 -- (the policy tag:NoChat is granted to him).  alice may create rooms in the Default
 -- category; carol manages the secret room Board; bob manages Build Team and
 -- presents in the auditorium Announcements.  Idempotent.
-INSERT IGNORE INTO subscriber (username, domain, password, ha1, ha1b) VALUES
-  ('alice', 'example.com', 'alice', MD5('alice:example.com:alice'), MD5('alice@example.com:example.com:alice')),
-  ('bob',   'example.com', 'bob',   MD5('bob:example.com:bob'),     MD5('bob@example.com:example.com:bob')),
-  ('carol', 'example.com', 'carol', MD5('carol:example.com:carol'), MD5('carol@example.com:example.com:carol')),
-  ('dave',  'example.com', 'dave',  MD5('dave:example.com:dave'),   MD5('dave@example.com:example.com:dave'));
+INSERT IGNORE INTO subscriber (username, domain, ha1, ha1b) VALUES
+  ('alice', 'example.com', MD5('alice:example.com:alice'), MD5('alice@example.com:example.com:alice')),
+  ('bob',   'example.com', MD5('bob:example.com:bob'),     MD5('bob@example.com:example.com:bob')),
+  ('carol', 'example.com', MD5('carol:example.com:carol'), MD5('carol@example.com:example.com:carol')),
+  ('dave',  'example.com', MD5('dave:example.com:dave'),   MD5('dave@example.com:example.com:dave'));
 
 INSERT IGNORE INTO chat_policies (identity, enabled, description) VALUES
   ('tag:NoChat', FALSE, 'persistent chat disabled');

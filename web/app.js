@@ -32,6 +32,7 @@ async function api(method, path, body) {
 }
 
 function show(el, on) { el.hidden = !on; }
+function sentence(text) { return text.charAt(0).toUpperCase() + text.slice(1) + '.'; }
 function say(id, text) { $(id).textContent = text || ''; }
 function clearMessages() { say('error'); say('notice'); say('form-error'); }
 
@@ -76,7 +77,10 @@ async function signIn(ev) {
     const me = await api('POST', '/session', { user: $('user').value.trim(), password: $('password').value });
     signedIn(me.user);
   } catch (e) {
-    say('signin-error', e.status === 403 ? 'Wrong user name or password.' : 'Cannot sign in: ' + e.message);
+    // 403 (wrong credentials, chat not allowed) and 429 (too many failures): the
+    // server's sentence says it; anything else is a failure to sign in at all.
+    const own = e.status === 403 || e.status === 429;
+    say('signin-error', own ? sentence(e.message) : 'Cannot sign in: ' + e.message);
   }
 }
 

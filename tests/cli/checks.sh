@@ -171,10 +171,43 @@ json_is "auth.check result" '.user == "sip:alice@example.com"'
 expect 0 "auth.check with a SIP URI" call auth.check '{"user":"sip:bob@example.com","password":"bob"}'
 fails 1 "wrong user name or password" "auth.check wrong password" call auth.check '{"user":"alice","password":"bob"}'
 fails 1 "wrong user name or password" "auth.check unknown user" call auth.check '{"user":"zed@example.com","password":"x"}'
-sql "INSERT INTO subscriber (username, domain, password, ha1) VALUES ('hal', 'example.com', '', MD5('hal:example.com:secret')), ('alice', 'other.org', 'x', '')"
+sql "INSERT INTO subscriber (username, domain, ha1) VALUES ('hal', 'example.com', MD5('hal:example.com:secret')), ('alice', 'other.org', MD5('alice:other.org:x'))"
 expect 0 "auth.check against ha1" call auth.check '{"user":"hal@example.com","password":"secret"}'
 fails 1 "wrong user name or password" "auth.check ha1 wrong" call auth.check '{"user":"hal@example.com","password":"Secret"}'
 fails 1 "several users" "auth.check ambiguous bare name" call auth.check '{"user":"alice","password":"alice"}'
+expect 0 "auth.check of the other alice, by domain" call auth.check '{"user":"alice@other.org","password":"x"}'
+sql "UPDATE subscriber SET ha1 = UPPER(ha1) WHERE username = 'alice' AND domain = 'other.org'"
+expect 0 "auth.check against an ha1 in capitals" call auth.check '{"user":"alice@other.org","password":"x"}'
+fails 1 "persistent chat is disabled for sip:dave@example.com" "auth.check refuses dave (policy tag:NoChat)" \
+  call auth.check '{"user":"dave@example.com","password":"dave"}'
+fails 1 "wrong user name or password" "auth.check tells dave's wrong password as any other" \
+  call auth.check '{"user":"dave@example.com","password":"x"}'
+sql_is "no plaintext password is stored" "SELECT COUNT(*) FROM subscriber WHERE password <> ''" 0
+if sql "INSERT INTO subscriber (username, domain, password) VALUES ('pat', 'example.com', 'pw')" 2>"$err"; then
+  not_ok "the schema refuses a plaintext password"
+else ok "the schema refuses a plaintext password"; fi
+
+# Migration 007 on a database of before it: plaintext becomes hashes, sign-in works.
+old_db() { mysql --no-defaults --socket="$sock" -uroot -N -B pchat_007 -e "$1"; }
+mysql --no-defaults --socket="$sock" -uroot -e "DROP DATABASE IF EXISTS pchat_007; CREATE DATABASE pchat_007"
+for f in "$top"/sql/migrations/00[1-6]_*.sql; do
+  mysql --no-defaults --socket="$sock" -uroot pchat_007 <"$f"
+done
+old_db "INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES
+  ('ann', 'example.com', 'pw1', '', ''), ('ben', 'example.com', 'pw2', MD5('ben:example.com:kept'), '')"
+mysql --no-defaults --socket="$sock" -uroot pchat_007 <"$top/sql/migrations/007_hashed_passwords.sql"
+sql_007_is() { # sql_007_is DESC QUERY EXPECTED
+  local got; got=$(old_db "$2" 2>&1)
+  if [ "$got" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$got', expected '$3')"; fi
+}
+sql_007_is "migration 007 blanks every password" "SELECT COUNT(*) FROM subscriber WHERE password <> ''" 0
+sql_007_is "  and computes ha1 and ha1b from it" \
+  "SELECT ha1 = MD5('ann:example.com:pw1') AND ha1b = MD5('ann@example.com:example.com:pw1') FROM subscriber WHERE username = 'ann'" 1
+sql_007_is "  but keeps an ha1 that was there (ha1b filled)" \
+  "SELECT ha1 = MD5('ben:example.com:kept') AND ha1b = MD5('ben@example.com:example.com:pw2') FROM subscriber WHERE username = 'ben'" 1
+"$cli" --db-socket "$sock" --db-user root --db-name pchat_007 call auth.check '{"user":"ann@example.com","password":"pw1"}' >"$out" 2>"$err" &&
+  ok "  ann signs in with her password after the migration" || not_ok "  ann signs in with her password after the migration"
+mysql --no-defaults --socket="$sock" -uroot -e "DROP DATABASE pchat_007"
 
 # ---- messages
 sql "INSERT INTO messages (room_id, author, posted_at, body)

@@ -150,3 +150,36 @@ Test(verbs, users_refused_admin_verbs_without_database)
 	cr_assert_eq(pca_run(NULL, NULL, "nope", NULL, &res, &err), -1);
 	cr_assert_eq(err.status, 400);
 }
+
+/* The SIP Digest HA1 that the web sign-in compares with subscriber.ha1. */
+Test(auth, ha1_of_known_vectors)
+{
+	char ha1[PCA_HA1_SIZE];
+	/* RFC 2617, section 3.5 */
+	cr_assert_eq(pca_ha1("Mufasa", "testrealm@host.com", "Circle Of Life", ha1), 0);
+	cr_assert_str_eq(ha1, "939e7578ed9e3c518a452acee763bce9");
+	/* the demo's alice: printf 'alice:example.com:alice' | md5sum */
+	cr_assert_eq(pca_ha1("alice", "example.com", "alice", ha1), 0);
+	cr_assert_str_eq(ha1, "32c948344f7ae7e43e2217cf62dde3da");
+}
+
+Test(auth, ha1_matches_either_case_and_nothing_else)
+{
+	char ha1[PCA_HA1_SIZE];
+	cr_assert_eq(pca_ha1("alice", "example.com", "alice", ha1), 0);
+	cr_assert(pca_ha1_matches("32c948344f7ae7e43e2217cf62dde3da", ha1));
+	cr_assert(pca_ha1_matches("32C948344F7AE7E43E2217CF62DDE3DA", ha1), "hex in capitals");
+	cr_assert_not(pca_ha1_matches("32c948344f7ae7e43e2217cf62dde3db", ha1), "last digit");
+	cr_assert_not(pca_ha1_matches("22c948344f7ae7e43e2217cf62dde3da", ha1), "first digit");
+	cr_assert_not(pca_ha1_matches("32c948344f7ae7e43e2217cf62dde3d", ha1), "too short");
+	cr_assert_not(pca_ha1_matches("32c948344f7ae7e43e2217cf62dde3da0", ha1), "too long");
+	cr_assert_not(pca_ha1_matches("", ha1), "no hash stored");
+}
+
+Test(auth, a1_too_long_is_refused)
+{
+	char ha1[PCA_HA1_SIZE], big[900];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cr_assert_eq(pca_ha1("alice", "example.com", big, ha1), -1);
+}

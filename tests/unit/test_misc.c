@@ -67,6 +67,42 @@ struct item {
 	struct list link;
 };
 
+static int below(const void *val, const void *limit)
+{
+	return *(const long long *)val < *(const long long *)limit;
+}
+
+static long long rank_of(const void *val)
+{
+	return *(const long long *)val;
+}
+
+static long long *int_val(long long v)
+{
+	long long *p = malloc(sizeof(*p));
+	*p = v;
+	return p;
+}
+
+Test(dict, make_room_drops_the_stale_else_the_lowest)
+{
+	struct dict *d = dict_new();
+	long long limit = 5;
+	dict_puts(d, "a", int_val(7));
+	dict_puts(d, "b", int_val(3));
+	dict_puts(d, "c", int_val(9));
+	dict_puts(d, "e", int_val(1));
+	dict_make_room(d, below, rank_of, &limit, free);
+	cr_assert_eq(dict_count(d), 2, "both entries under the limit went");
+	cr_assert_null(dict_gets(d, "b"));
+	cr_assert_null(dict_gets(d, "e"));
+	dict_make_room(d, below, rank_of, &limit, free);
+	cr_assert_eq(dict_count(d), 1, "none stale: the lowest went");
+	cr_assert_null(dict_gets(d, "a"));
+	cr_assert_not_null(dict_gets(d, "c"));
+	dict_free(d, free);
+}
+
 Test(list, add_del_splice)
 {
 	struct list a = LIST_INIT(a), b = LIST_INIT(b), *pos, *tmp;
@@ -321,4 +357,35 @@ Test(config, errors_and_help)
 	cr_assert_eq(parse_args(&c, bad_level), CONFIG_ERROR);
 	cr_assert_eq(parse_args(&c, both), CONFIG_ERROR);
 	cr_assert_eq(parse_args(&c, stray), CONFIG_ERROR);
+}
+
+Test(config, web_hosts_and_login_limits)
+{
+	struct config c;
+	const char *defaults[] = {"--socket", "/s", NULL};
+	const char *ok[] = {"--socket", "/s", "--web-host", "chat.example.com", "--web-host",
+			"chat.example.com:8443", "--web-login-user-failures", "3",
+			"--web-login-addr-failures", "0", "--web-login-window", "60",
+			"--web-login-backoff", "2", "--web-login-backoff-max", "8",
+			"--web-login-slots", "10", NULL};
+	const char *url[] = {"--socket", "/s", "--web-host", "http://chat.example.com/", NULL};
+	const char *backwards[] = {"--socket", "/s", "--web-login-backoff", "60",
+			"--web-login-backoff-max", "30", NULL};
+	cr_assert_eq(parse_args(&c, defaults), CONFIG_OK);
+	cr_assert_eq(c.web_host_count, 0);
+	cr_assert_eq(c.web_login_user.failures, 5);
+	cr_assert_eq(c.web_login_addr.failures, 20);
+	cr_assert_eq(c.web_login_user.backoff_sec, 30);
+	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
+	cr_assert_eq(c.web_host_count, 2);
+	cr_assert_str_eq(c.web_hosts[1], "chat.example.com:8443");
+	cr_assert_eq(c.web_login_user.failures, 3);
+	cr_assert_eq(c.web_login_addr.failures, 0, "0: no limit per address");
+	cr_assert_eq(c.web_login_addr.window_sec, 60, "shared settings apply to both limits");
+	cr_assert_eq(c.web_login_user.window_sec, 60);
+	cr_assert_eq(c.web_login_addr.backoff_sec, 2);
+	cr_assert_eq(c.web_login_user.backoff_max_sec, 8);
+	cr_assert_eq(c.web_login_addr.slots, 10);
+	cr_assert_eq(parse_args(&c, url), CONFIG_ERROR, "a URL is not a host name");
+	cr_assert_eq(parse_args(&c, backwards), CONFIG_ERROR);
 }

@@ -45,21 +45,22 @@ Test(ratelimit, zero_rate_is_off)
 	ratelimit_free(rl);
 }
 
-Test(ratelimit, memory_is_bounded_idle_keys_dropped)
+Test(ratelimit, memory_is_bounded_idle_keys_dropped_else_the_oldest)
 {
 	struct ratelimit *rl = ratelimit_new(10, 3, 4);
 	char key[16];
 	int i;
 	for(i = 0; i < 4; i++) {
 		snprintf(key, sizeof(key), "u%d", i);
-		cr_assert_eq(allowed(rl, key, 3, 0), 3);
+		cr_assert_eq(allowed(rl, key, 3, (uint64_t)i), 3);
 	}
-	/* full table, every key busy: a new key is let through, untracked */
-	cr_assert_eq(allowed(rl, "new", 5, 10), 5);
+	/* full table, every key busy: the one unused the longest (u0) makes room */
+	cr_assert_eq(allowed(rl, "new", 5, 10), 3);
 	cr_assert_eq(ratelimit_keys(rl), 4);
-	cr_assert_eq(ratelimit_untracked(rl), 5);
-	/* 2 s later every bucket has refilled: they are dropped, the new key tracked */
-	cr_assert_eq(allowed(rl, "new", 5, 2010), 3);
+	cr_assert_eq(allowed(rl, "u1", 1, 10), 0, "u1 is still tracked, and empty");
+	cr_assert_eq(allowed(rl, "u0", 1, 10), 1, "u0 was dropped: it starts full");
+	/* 2 s later every bucket has refilled: all of them go for the next new key */
+	cr_assert_eq(allowed(rl, "later", 1, 2010), 1);
 	cr_assert_eq(ratelimit_keys(rl), 1);
 	ratelimit_free(rl);
 }

@@ -93,3 +93,21 @@ Test(webparse, api_paths)
 	cr_assert_eq(web_parse_target("/rooms/a/clear/more", &t), -1, "at most three segments");
 	cr_assert_eq(web_parse_target("", &t), -1);
 }
+
+Test(webparse, host_names_are_checked)
+{
+	static const char *const names[] = {"127.0.0.1:8080", "localhost:8080", "[::1]:8080",
+			"chat.example.com", "web.example.org:80"};
+	size_t n = sizeof(names) / sizeof(names[0]);
+	static const char *const good[] = {"127.0.0.1:8080", "LOCALHOST:8080", "[::1]:8080",
+			"chat.example.com", "chat.example.com:8443", "Chat.Example.COM:443",
+			"web.example.org", "web.example.org:80"};
+	static const char *const bad[] = {"evil.example:8080", "127.0.0.1", "127.0.0.1:8081",
+			"localhost", "[::1]", "[::2]:8080", "chat.example.com.evil.example",
+			"example.com", "web.example.org:8080", ":8080", "", "127.0.0.1:8080x"};
+	for(size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_assert(web_host_allowed(good[i], names, n), "\"%s\" must pass", good[i]);
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_not(web_host_allowed(bad[i], names, n), "\"%s\" must be refused", bad[i]);
+	cr_assert_not(web_host_allowed(NULL, names, n), "no Host header");
+}

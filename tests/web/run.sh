@@ -21,6 +21,9 @@ if [ "$http_port" = "$port" ] || [ "$wd_port" = "$port" ] || [ "$wd_port" = "$ht
   echo "web: free_port gave the same port twice; try again"; exit 1
 fi
 export PCHAT_HTTP_PORT=$http_port
+# Sign-in limits the checks below trip (login_limit_checks): the default 5 failures
+# per user name; 10 per address, so that the per-user check trips first.
+export PCHATD_ARGS="--web-login-addr-failures 10 --web-host chat.example.test"
 base="http://127.0.0.1:$http_port"
 WD_URL="http://127.0.0.1:$wd_port"
 stack_init "$port"
@@ -145,6 +148,143 @@ api_checks() {
   check "carol signs in" sign_in_api "$carol" carol
 }
 
+# ---- hardening: Host names, JSON errors, sign-in limits, policy, stored hashes ----
+
+# raw REQUEST: sends REQUEST as it is (\r and \n written as such; HOST stands for
+# 127.0.0.1:PORT) on a new connection; sets code, headers and body from the answer.
+raw() {
+  python3 - "$http_port" "$1" "$var/raw" <<'PY' || true
+import socket, sys
+port, text, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+text = text.replace("\\r", "\r").replace("\\n", "\n").replace("HOST", "127.0.0.1:%d" % port)
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+try:
+    s.sendall(text.encode())
+except OSError:
+    pass  # the server may answer and close before it has read everything
+data = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    data += chunk
+head, _, body = data.partition(b"\r\n\r\n")
+open(out + ".headers", "wb").write(head)
+open(out + ".body", "wb").write(body)
+PY
+  headers=$(tr -d '\r' <"$var/raw.headers" 2>/dev/null || true)
+  body=$(cat "$var/raw.body" 2>/dev/null || true)
+  code=$(head -1 <<<"$headers" | awk '{print $2}')
+  [ -n "$code" ] || code=000
+}
+is_json_error() { # is_json_error STATUS: the answer is {"error": ..., "status": STATUS} as JSON
+  is "$1" && header_has Content-Type application/json && body_has ".status == $1 and (.error | length > 0)"
+}
+
+host_checks() {
+  req "$nojar" GET /rooms "" application/json -H "Host: evil.example:$http_port"
+  check "a page asked for under another host name is refused: 421" is_json_error 421
+  req "$nojar" GET /api/me "" application/json -H "Host: evil.example:$http_port"
+  check "  and so is the API" is_json_error 421
+  req "$nojar" POST /api/session '{"user": "alice@example.com", "password": "alice"}' \
+    application/json -H "Host: evil.example:$http_port"
+  check "  and signing in" is_json_error 421
+  check "  which set no cookie" eval '! header_has Set-Cookie pchat_session 2>/dev/null'
+  req "$nojar" GET /rooms "" application/json -H "Host: localhost:$http_port"
+  check "localhost:PORT is one of its names" is 200
+  req "$nojar" GET /rooms "" application/json -H "Host: chat.example.test"
+  check "  and so is a --web-host name" is 200
+  req "$nojar" GET /rooms "" application/json -H "Host: localhost:1"
+  check "  but not on another port: 421" is_json_error 421
+  raw 'GET /rooms HTTP/1.1\r\nConnection: close\r\n\r\n'
+  check "a request without Host is 400" is_json_error 400
+}
+
+json_error_checks() {
+  req "$nojar" GET /no-such-file.html
+  check "a missing file is a JSON 404" is_json_error 404
+  req "$nojar" GET /api/nothing-here
+  check "an unknown API is a JSON 404" is_json_error 404
+  req "$nojar" PATCH /api/rooms '{}'
+  check "PATCH on the API is a JSON 405" is_json_error 405
+  req "$nojar" OPTIONS /rooms
+  check "OPTIONS on a page is a JSON 405" is_json_error 405
+  req "$nojar" POST /rooms '{}'
+  check "POST on a page is a JSON 405" is_json_error 405
+  raw 'GARBAGE\r\n\r\n'
+  check "a request line libevent cannot parse is a JSON 400" is_json_error 400
+  raw 'BREW /rooms HTTP/1.1\r\nHost: HOST\r\n\r\n'
+  check "an unknown method is a JSON 501" is_json_error 501
+  raw 'GET /rooms HTTP/1.1\r\nHost: HOST\r\nno colon here\r\n\r\n'
+  check "a malformed header is a JSON 400" is_json_error 400
+  raw "GET /rooms HTTP/1.1\\r\\nHost: HOST\\r\\nX-Big: $(head -c 20000 /dev/zero | tr '\0' x)\\r\\n\\r\\n"
+  check "headers over 16 KiB are a JSON 400" is_json_error 400
+  raw 'POST /api/session HTTP/1.1\r\nHost: HOST\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{}'
+  check "a body announced over 64 KiB is a JSON 413" is_json_error 413
+}
+
+# sign_in_from ADDR USER PASSWORD: POST /api/session from the loopback address ADDR
+sign_in_from() {
+  req "$nojar" POST /api/session "{\"user\": \"$2\", \"password\": \"$3\"}" application/json \
+    --interface "$1"
+}
+retry_after_ok() { # Retry-After: whole seconds within the first refusal (30 s)
+  local ra; ra=$(grep -i '^Retry-After:' <<<"$headers" | tr -dc 0-9)
+  [ -n "$ra" ] && [ "$ra" -ge 1 ] && [ "$ra" -le 30 ] || { echo "  Retry-After '$ra'" >&2; return 1; }
+}
+
+login_limit_checks() {
+  # users of their own, so that being locked out does not disturb the other checks
+  sql "INSERT INTO subscriber (username, domain, ha1, ha1b) VALUES
+       ('erin', 'example.com', MD5('erin:example.com:erin'), MD5('erin@example.com:example.com:erin')),
+       ('frank', 'example.com', MD5('frank:example.com:frank'), MD5('frank@example.com:example.com:frank'))"
+  local i
+  for i in 1 2 3 4 5; do
+    sign_in_from 127.0.0.2 erin@example.com wrong
+    check "erin's wrong password $i is 403" is_json_error 403
+  done
+  sign_in_from 127.0.0.2 erin@example.com wrong
+  check "the 6th attempt is refused at once: 429" is_json_error 429
+  check "  with Retry-After" retry_after_ok
+  check "  saying why" body_has '.error | test("for this user")'
+  sign_in_from 127.0.0.2 erin@example.com erin
+  check "  even with the right password" is_json_error 429
+  sign_in_from 127.0.0.5 SIP:Erin@example.com erin
+  check "  from another address and spelt differently too" is_json_error 429
+  sign_in_from 127.0.0.2 bob@example.com bob
+  check "bob signs in from the same address (under its limit)" is 200
+
+  for i in 1 2 3 4; do sign_in_from 127.0.0.4 frank@example.com wrong; done
+  sign_in_from 127.0.0.4 frank@example.com frank
+  check "frank signs in after 4 wrong passwords" is 200
+  for i in 1 2 3 4; do sign_in_from 127.0.0.4 frank@example.com wrong; done
+  check "  which reset his count: 4 more are 403, not 429" is_json_error 403
+
+  for i in 1 2 3 4 5 6 7 8 9 10; do sign_in_from 127.0.0.3 "nobody$i@example.com" x; done
+  check "10 failures from one address (each a different name) are 403" is_json_error 403
+  sign_in_from 127.0.0.3 alice@example.com alice
+  check "  then even alice's right password from there is refused: 429" is_json_error 429
+  check "  saying why" body_has '.error | test("from this address")'
+  sign_in_from 127.0.0.1 alice@example.com alice
+  check "  while alice signs in from elsewhere" is 200
+}
+
+policy_and_hash_checks() {
+  sign_in_from 127.0.0.6 dave@example.com dave
+  check "dave (chat policy off) is refused: 403" is_json_error 403
+  check "  saying so" body_has '.error | test("persistent chat is disabled")'
+  check "  and gets no cookie" eval '! header_has Set-Cookie pchat_session 2>/dev/null'
+  check "no subscriber has a plaintext password" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM subscriber WHERE password <> '"''"'")" = 0 ]'
+  check "every subscriber has an HA1" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM subscriber WHERE ha1 = '"''"'")" = 0 ]'
+  check "the schema refuses a plaintext password" eval \
+    '! sql "UPDATE subscriber SET password = '"'alice'"' WHERE username = '"'alice'"'" 2>/dev/null'
+}
+
 # ---- the page in Chromium ----
 
 start_browser() {
@@ -223,6 +363,8 @@ browser_checks() {
   check "the page opens at the provisioning URL" wd_go "$base/rooms"
   check "a wrong password is refused on the page" eval \
     'ui_sign_in alice nope && wd_wait_text "#signin-error" "Wrong user name or password"'
+  check "dave, whose chat policy is off, is told so on the page" eval \
+    'ui_sign_in dave dave && wd_wait_text "#signin-error" "Persistent chat is disabled for sip:dave@example.com"'
   check "alice signs in on the page" eval 'ui_sign_in alice alice && ui_signed_in_as alice'
   check "  she sees Lobby" wd_until 10 "Lobby" wd_count_ge '#rooms li[data-name="Lobby"]' 1
   check "  she sees Build Team but may not edit it (no Edit button)" eval \
@@ -302,6 +444,10 @@ echo "web: starting the stack (SIP 127.0.0.1:$port, web $base)"
 "${stack[@]}" start || { tail_logs 40 backend mariadb kamailio; exit 1; }
 static_checks
 api_checks
+host_checks
+json_error_checks
+login_limit_checks
+policy_and_hash_checks
 browser_checks
 db_down_checks
 
