@@ -2,7 +2,7 @@
 """bench/report.py RESULTS.jsonl PROFILE KAMAILIO_ARGS: the Markdown tables of a
 bench/run.sh run (machine, then one table per scenario, ours beside imc with the
 ratio ours/imc)."""
-import json
+import json, statistics
 import os
 import platform
 import subprocess
@@ -117,10 +117,10 @@ if fl:
               f"| {f(r.get('lat_p99_ms'), 2)} | {f(r.get('flood_window_p99_ms'), 2)} / "
               f"{f(r.get('flood_window_max_ms'), 2)} | {f(r.get('deliveries_missing'))} |")
     for key, what in (("lat_p99_ms", "whole run"), ("flood_window_p99_ms", "the 2 s from the flood")):
-        base = [r[key] for r in fl if not r.get("flood_sent") and r.get(key)]
-        flood = [r[key] for r in fl if r.get("flood_sent") and r.get(key)]
+        base = [r[key] for r in fl if r["label"] == "no flood" and r.get(key)]
+        flood = [r[key] for r in fl if r["label"] != "no flood" and r.get(key)]
         if base and flood:
-            b, x = sum(base) / len(base), sum(flood) / len(flood)
-            print(f"\nOthers' p99 ({what}) with the flood / without it (means of the runs): "
+            b, x = statistics.median(base), statistics.median(flood)
+            print(f"\nOthers' p99 ({what}) with the flood / without it (medians of the runs): "
                   f"{x:.2f} / {b:.2f} ms = {x / b:.2f}x")
     print()
