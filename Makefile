@@ -94,7 +94,7 @@ cli: admin
 # and Kamailio, the database down with pchatd killed or stopped, pchatd paused past
 # backend_timeout, a client that vanishes, a flood, Kamailio short of shared memory, each
 # under a stream of posts from bench/pchat-bench; one line of counts per scenario.
-# About 4 minutes.  make chaos: every scenario three times, 60 s streams (about 30 min).
+# About 3 minutes.  make chaos: every scenario three times, 60 s streams (about 30 min).
 # (the generator is built plain: it is the servers that run sanitized under make test)
 fault: build
 	@$(MAKE) -s -C bench SANITIZE=

@@ -84,6 +84,7 @@ struct post {
 	uint8_t resends;
 	uint8_t flood; /* sent by the --flood session */
 	uint8_t cut;   /* its answer was lost with the connection */
+	uint32_t want; /* deliveries expected: the room's members when it was answered 200 */
 };
 
 static struct {
@@ -589,12 +590,19 @@ static void signin_pump(void)
 
 /* ------------------------------------------------------------------ handlers */
 
+/* Post p was answered 200: it is due to everyone in its room now. */
+static void expect_deliveries(struct post *p)
+{
+	p->want = rooms[p->room].joined - (opt.mode == M_IMC ? 1 : 0);
+	expected_ok += p->want;
+}
+
 static void on_flood_answer(struct post *p, int status)
 {
 	p->acked = status < 300 ? 1 : status == 503 ? 2 : 3;
 	if(status < 300) {
 		fl.ok++;
-		expected_ok += rooms[p->room].joined;
+		expect_deliveries(p);
 	} else if(status == 503) {
 		fl.c503++;
 	} else {
@@ -697,8 +705,7 @@ static void on_response(struct sipmsg *m)
 						st.t_last_ok_send = p->t_send;
 					p->acked = 1;
 					st.posts_ok++;
-					expected_ok += rooms[p->room].joined -
-							(opt.mode == M_IMC ? 1 : 0);
+					expect_deliveries(p);
 				} else if(m->status == 503) {
 					st.answers_503++;
 					if(opt.resend_after > 0 && p->resends < opt.resend_max) {
@@ -1203,7 +1210,7 @@ static void finish(void)
 		struct post *p = &posts[k];
 		if(p->acked != 1)
 			continue;
-		uint32_t want = rooms[p->room].joined - (opt.mode == M_IMC ? 1 : 0);
+		uint32_t want = p->want;
 		expected += want;
 		if(p->flood)
 			continue; /* counted in deliveries, not in the latency figures */
