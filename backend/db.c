@@ -30,6 +30,17 @@
 #include <mysql.h>
 
 static struct workq q = WORKQ_INIT(q);
+static int reachable; /* written by the worker, read by the loop (atomic) */
+
+static void set_reachable(int on)
+{
+	__atomic_store_n(&reachable, on, __ATOMIC_RELAXED);
+}
+
+int db_reachable(void)
+{
+	return __atomic_load_n(&reachable, __ATOMIC_RELAXED);
+}
 static const struct config *conf;
 static struct dbsql worker_db; /* worker thread only */
 
@@ -176,6 +187,7 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 		if(d->my == NULL && workq_stopping(&q))
 			break;
 		if(d->my == NULL && dbsql_connect(d, conf) < 0) {
+			set_reachable(0);
 			if(give_up(batch, n, deadline))
 				return;
 			if(!backoff_until(&wait_ms, deadline))
@@ -183,6 +195,7 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 			continue;
 		}
 		rc = dbsql_run_batch(d, batch, n);
+		set_reachable(rc == DBSQL_OK);
 		if(rc == DBSQL_OK)
 			return;
 		/* The connection is suspect: start over on a new one, every job afresh. */
@@ -229,6 +242,7 @@ static void thread_start(struct workq *wq)
 	dbsql_init(&worker_db);
 	while(dbsql_connect(&worker_db, conf) < 0 && backoff_until(&wait_ms, 0))
 		;
+	set_reachable(worker_db.my != NULL);
 }
 
 static void thread_end(struct workq *wq)

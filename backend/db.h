@@ -238,6 +238,9 @@ void db_job_clear_results(struct db_job *job);
 /* Starts the worker; it connects (and keeps retrying) in the background. */
 int db_start(struct event_base *base, const struct config *c);
 void db_submit(struct db_job *job);
+/* Whether the database answered the worker's last attempt (connect or batch): what
+ * /readyz reports.  It is the last known state: an idle worker does not probe. */
+int db_reachable(void);
 /* Jobs submitted whose callback has not run yet. */
 size_t db_backlog(void);
 /* Stops the worker once the jobs submitted so far have run (failing at once

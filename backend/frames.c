@@ -22,6 +22,11 @@ void frames_init(void)
 	cmdq_init(&cmd_table);
 }
 
+int frames_stopping(void)
+{
+	return stopping;
+}
+
 void frames_set_stopping(int on)
 {
 	stopping = on;

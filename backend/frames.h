@@ -36,6 +36,7 @@ void frames_on_close(struct link_conn *c);
 /* Stopping (shutdown): new XCCOS frames get BUSY, and sessions that close keep
  * their stored rooms (they are what a restart restores). */
 void frames_set_stopping(int on);
+int frames_stopping(void);
 /* Shutdown: closes every session, keeping their stored rooms. */
 void frames_close_all(void);
 

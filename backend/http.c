@@ -2,6 +2,7 @@
  * http.c - see http.h.  libevent's own evhttp: pchatd already runs on libevent,
  * so the web service needs no new library and shares the event loop.
  */
+#include "health.h"
 #include "http.h"
 #include "log.h"
 #include "util.h"
@@ -231,6 +232,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		api_handler(req, raw + 4);
 		return;
 	}
+	if(health_handle(req, raw))
+		return;
 	path = evhttp_uridecode(raw, 0, &len);
 	if(path == NULL || strlen(path) != len) /* a %00 in the path */
 		http_send_error(req, 400, "bad path");

@@ -426,14 +426,34 @@ browser_checks() {
 }
 
 # The database goes away: the API says 503 with Retry-After, and recovers.
+# /healthz and /readyz (backend/health.c): pchatd's state for probes, no sign-in needed.
+ready_is() { # ready_is CODE JQ: /readyz answers CODE with a body matching JQ
+  req "$nojar" GET /readyz
+  [ "$code" = "$1" ] && jq -e "$2" <<<"$body" >/dev/null
+}
+health_checks() {
+  req "$nojar" GET /healthz
+  check "GET /healthz is 200 {\"status\": \"up\"}" is 200
+  check "  as JSON" body_has '.status == "up"'
+  check "GET /readyz is 200: database up, Kamailio linked, not draining" wd_until 10 "ready" \
+    ready_is 200 '.ready and .database == "up" and .module_links >= 1 and (.draining | not)'
+  req "$nojar" POST /readyz '{}'
+  check "POST /readyz is 405" is 405
+}
+
 db_down_checks() {
   "${stack[@]}" db-stop >/dev/null 2>&1
   req "$alice" GET /api/rooms
   check "with the database down, GET /api/rooms is 503" is 503
   check "  with Retry-After" header_has Retry-After 5
+  check "  and /readyz says 503, database down (within 10 s)" wd_until 10 "not ready" \
+    ready_is 503 '(.ready | not) and .database == "down"'
+  req "$nojar" GET /healthz
+  check "  while /healthz stays 200" is 200
   "${stack[@]}" db-start >/dev/null 2>&1
   check "with the database back, the API works again" wd_until 15 "the API" eval \
     'req "$alice" GET /api/rooms && [ "$code" = 200 ]'
+  check "  and /readyz is 200 again" wd_until 10 "ready" ready_is 200 '.ready'
   req "$alice" DELETE /api/session
   check "alice signs out through the API" is 200
   req "$alice" GET /api/me
@@ -449,6 +469,7 @@ json_error_checks
 login_limit_checks
 policy_and_hash_checks
 browser_checks
+health_checks
 db_down_checks
 
 # pchatd may run under AddressSanitizer/UBSan; its reports appear when it exits.
