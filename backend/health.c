@@ -19,7 +19,8 @@ static void send_ready(struct evhttp_request *req)
 	int draining = frames_stopping();
 	int ready = db_up && links > 0 && !draining;
 	json_t *body = json_pack("{s:b, s:s, s:I, s:b}", "ready", ready, "database",
-			db_up ? "up" : "down", "module_links", (json_int_t)links, "draining", draining);
+			db_up ? "up" : "down", "module_links", (json_int_t)links, "draining",
+			draining);
 	http_send_json(req, ready ? 200 : 503, body);
 }
 
