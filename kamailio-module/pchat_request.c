@@ -210,7 +210,8 @@ static int admit_info(struct sip_msg *msg, int *link, unsigned int *slot)
 }
 
 /* Creates and suspends the transaction and hands the request to its link process.
- * Returns 0 once the request is handed on or answered, -1 on error. */
+ * Returns 0 once it is handed on, 1 if it was answered here instead (a retransmission
+ * tm absorbed, or a 5xx), -1 on error. */
 static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *fields[],
 		unsigned int slot)
 {
