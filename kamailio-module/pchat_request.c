@@ -176,12 +176,13 @@ static int link_of_msg(struct sip_msg *msg)
 	return 0;
 }
 
-/* Checks that make a new session or an INFO fail at once, before any transaction. */
-static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind)
+/* Checks that make a new session or an INFO fail at once, before any transaction;
+ * link: the request's link process. */
+static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind, int link)
 {
 	if(kind != PCHAT_EV_INVITE && kind != PCHAT_EV_INFO)
 		return 0; /* UPDATE and BYE keep sessions alive or end them: always served */
-	if(!pchat_shared->link[link_of_msg(msg)].backend_up) {
+	if(!pchat_shared->link[link].backend_up) {
 		LM_INFO("backend link down: 503 to %.*s\n", msg->first_line.u.request.method.len,
 				msg->first_line.u.request.method.s);
 		return reply_busy(msg, NULL) < 0 ? -1 : 1;
@@ -191,16 +192,16 @@ static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind)
 	return 0;
 }
 
-/* Takes an INFO's places in the bounds of pchat_limits.h, reading only the two headers
- * that name its dialog; 1 and an answer (503, or 400 without them) if it is refused. */
-static int admit_info(struct sip_msg *msg, int *link, unsigned int *slot)
+/* Takes an INFO's places in the bounds of pchat_limits.h on link process link, reading
+ * only the two headers that name its dialog; 1 and an answer (503, or 400 without them)
+ * if it is refused. */
+static int admit_info(struct sip_msg *msg, int link, unsigned int *slot)
 {
 	if(parse_headers(msg, HDR_CALLID_F | HDR_FROM_F, 0) < 0 || msg->callid == NULL ||
 			parse_from_header(msg) < 0)
 		return pchat_reply(msg, 400, "Bad Request", NULL) < 0 ? -1 : 1;
-	*link = pchat_link_of_call_id(&msg->callid->body);
 	*slot = pchat_dialog_slot(&msg->callid->body, &get_from(msg)->tag_value);
-	switch(pchat_info_admit(*link, *slot)) {
+	switch(pchat_info_admit(link, *slot)) {
 		case PCHAT_ADMITTED: return 0;
 		case PCHAT_REFUSED_DIALOG:
 		case PCHAT_REFUSED_THROTTLED:
@@ -250,15 +251,15 @@ static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *f
 
 /* An INFO is admitted before the rest of it is read, so that the refusals of a flood
  * cost as little as possible; its places are given back if it is answered here. */
-static int handle_info(struct sip_msg *msg)
+static int handle_info(struct sip_msg *msg, int link)
 {
 	str storage[PCHAT_FLD_COUNT];
 	const str *fields[PCHAT_FLD_COUNT];
 	unsigned int slot = 0;
-	int link = 0, r;
+	int r;
 
 	update_stat(pchat_stat_infos_in, 1);
-	r = admit_info(msg, &link, &slot);
+	r = admit_info(msg, link, &slot);
 	if(r != 0)
 		return r < 0 ? -1 : 0;
 	memset(storage, 0, sizeof(storage));
@@ -279,7 +280,7 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 	str storage[PCHAT_FLD_COUNT];
 	const str *fields[PCHAT_FLD_COUNT];
 	char contact_buf[256];
-	int r;
+	int link, r;
 
 	if(msg->first_line.type != SIP_REQUEST)
 		return -1;
@@ -291,11 +292,12 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 				? -1
 				: 0;
 	}
-	r = refuse_early(msg, kind);
+	link = link_of_msg(msg);
+	r = refuse_early(msg, kind, link);
 	if(r != 0)
 		return r < 0 ? -1 : 0;
 	if(kind == PCHAT_EV_INFO)
-		return handle_info(msg);
+		return handle_info(msg, link);
 	memset(storage, 0, sizeof(storage));
 	if(collect_fields(msg, kind, identity, storage, fields, contact_buf, sizeof(contact_buf)) <
 			0)

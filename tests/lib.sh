@@ -1,5 +1,5 @@
-# tests/lib.sh: shell code shared by tests/e2e/run.sh and tests/sipe/run.sh, which source
-# it after setting top (the source tree) and var (the stack's private directory).
+# tests/lib.sh: shell code shared by the suites under tests/ (e2e, sipe, web, fault, ...),
+# which source it after setting top (the source tree) and var (the stack's directory).
 
 # free_port FALLBACK: a loopback port free for both TCP and UDP (Kamailio listens on
 # both), or FALLBACK if python3 cannot tell.
@@ -31,4 +31,14 @@ tail_logs() {
     echo "---- last lines of $var/$f.log"
     tail -n "$n" "$var/$f.log" 2>/dev/null || true
   done
+}
+
+# sanitizer_report WHO LOG: if pchatd's LOG holds an AddressSanitizer, LeakSanitizer or
+# UBSan report (pchatd runs sanitized under make test; the reports appear when it
+# exits), prints "WHO: sanitizer report in LOG:" and the first lines, and succeeds.
+sanitizer_report() {
+  local re="ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:"
+  grep -qE "$re" "$2" 2>/dev/null || return 1
+  echo "$1: sanitizer report in $2:"
+  grep -E -A 20 "$re" "$2" | head -60
 }

@@ -14,6 +14,7 @@ dir="$var/peer"
 rm -rf "$dir"
 mkdir -p "$dir"
 fails=0
+. "$top/tests/lib.sh"
 pass() { echo "peer: ok   $*"; }
 fail() { echo "peer: FAIL $*"; fails=$((fails + 1)); }
 
@@ -74,9 +75,7 @@ else
   fail "connection to a pchatd of --module-uid $other: $got"; cat "$dir/pchatd.log"
 fi
 kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$dir/pchatd.log"; then
-  fail "sanitizer report in $dir/pchatd.log"
-fi
+if sanitizer_report peer "$dir/pchatd.log"; then fail "sanitizer report in $dir/pchatd.log"; fi
 
 # A directory others may write: pchatd does not start.
 mkdir -p "$dir/open" && chmod 1777 "$dir/open"

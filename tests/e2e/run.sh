@@ -37,11 +37,7 @@ timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stac
 # reports, leaks included, appear when it exits, so stop the stack before looking.
 "${stack[@]}" stop >/dev/null 2>&1 || true
 san_status=0
-if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log"; then
-  echo "e2e: sanitizer report in $var/backend.log:"
-  grep -E -A 20 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log" | head -60
-  san_status=1
-fi
+if sanitizer_report e2e "$var/backend.log"; then san_status=1; fi
 [ "$peer_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] &&
   [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
 show_logs

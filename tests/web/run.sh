@@ -474,11 +474,7 @@ db_down_checks
 
 # pchatd may run under AddressSanitizer/UBSan; its reports appear when it exits.
 "${stack[@]}" stop >/dev/null 2>&1 || true
-if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log"; then
-  echo "web: FAIL sanitizer report in $var/backend.log:"
-  grep -E -A 20 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$var/backend.log" | head -60
-  failures=$((failures + 1))
-fi
+if sanitizer_report "web: FAIL" "$var/backend.log"; then failures=$((failures + 1)); fi
 if [ "$failures" -ne 0 ]; then
   tail_logs 30 backend
   echo "web: $failures check(s) failed (screenshots and logs in $var)"
