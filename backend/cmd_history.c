@@ -71,8 +71,8 @@ static enum run_result query_history(struct cmd *c)
 	uint64_t before = c->req.bcq_before > 0 ? (uint64_t)c->req.bcq_before : 0;
 	if(code)
 		return cmd_refuse(c, code);
-	db_submit(db_history(c->room->id, history_limit(c->room, c->u.history.limit), before,
-			on_history, c));
+	db_submit(db_history(c->sess->user, c->room->id, history_limit(c->room, c->u.history.limit),
+			before, on_history, c));
 	return RUN_WAIT;
 }
 

@@ -140,7 +140,7 @@ static enum run_result push_history(struct cmd *c, struct room **rooms, size_t n
 		struct push *p = xmalloc(sizeof(*p));
 		*p = (struct push){c, rooms[i]};
 		c->u.join.pushes++;
-		db_submit(db_history(rooms[i]->id,
+		db_submit(db_history(c->sess->user, rooms[i]->id,
 				history_limit(rooms[i], cfg.default_chat_history), 0,
 				on_pushed_history, p));
 	}

@@ -142,7 +142,8 @@ struct db_job {
 			uint64_t msg_id;
 			int duplicate; /* sent again: msg_id is the post stored before */
 		} post;
-		struct { /* HISTORY */
+		struct {	      /* HISTORY */
+			char *reader; /* who asked: a BACKCHAT compliance event */
 			uint64_t room_id;
 			uint64_t before_id; /* only messages with a smaller id; 0 = the newest */
 			unsigned limit;
@@ -204,8 +205,10 @@ struct db_job *db_load_room(const char *domain, const char *chan_id, db_done_fn 
 struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, size_t body_len,
 		const struct timespec *posted_at, const char *client_ref, db_done_fn done,
 		void *arg);
-struct db_job *db_history(
-		uint64_t room_id, unsigned limit, uint64_t before_id, db_done_fn done, void *arg);
+/* reader: the user the messages are for; while compliance is on, the job records
+ * their BACKCHAT event in the transaction that reads the messages. */
+struct db_job *db_history(const char *reader, uint64_t room_id, unsigned limit, uint64_t before_id,
+		db_done_fn done, void *arg);
 struct db_job *db_search(const char *criteria, unsigned limit, db_done_fn done, void *arg);
 struct db_job *db_follow(const char *user, uint64_t room_id);
 struct db_job *db_unfollow(const char *user, const char *domain, const char *chan_id);

@@ -5,6 +5,8 @@
 #include "dbkind.h"
 #include "util.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,17 +106,18 @@ const struct db_kind dbk_insert_msg = {"insert message",
 
 /* ---- DB_HISTORY: the newest messages of a room, or those before a msgid ---- */
 
-struct db_job *db_history(
-		uint64_t room_id, unsigned limit, uint64_t before_id, db_done_fn done, void *arg)
+struct db_job *db_history(const char *reader, uint64_t room_id, unsigned limit, uint64_t before_id,
+		db_done_fn done, void *arg)
 {
 	struct db_job *job = db_job_alloc(DB_HISTORY, done, arg);
+	job->u.history.reader = xstrdup(reader);
 	job->u.history.room_id = room_id;
 	job->u.history.limit = limit;
 	job->u.history.before_id = before_id;
 	return job;
 }
 
-enum { HISTORY_NEWEST, HISTORY_BEFORE }; /* its statements */
+enum { HISTORY_NEWEST, HISTORY_BEFORE, HISTORY_EVENT }; /* its statements */
 
 struct msg_rows {
 	struct db_col author, body;
@@ -134,6 +137,20 @@ static void msg_row(MYSQL_STMT *st, void *ctx)
 	m->author = db_col_str(st, &b->author, 1, NULL);
 	m->body = db_col_str(st, &b->body, 3, &m->body_len);
 	db_time_to_ts(&b->posted, m->ts);
+}
+
+/* The BACKCHAT compliance event of a history read, committed with it (the statement
+ * records nothing while compliance is off: migration 008): the reader, the newest
+ * message pushed and the range "<first id>-<last id>" ('' when none). */
+static enum dbsql_result record_backchat(struct dbsql *d, struct db_job *job)
+{
+	const struct db_msg *m = job->u.history.msgs;
+	size_t n = job->u.history.nmsgs;
+	char range[48] = "";
+	if(n > 0)
+		snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, m[0].id, m[n - 1].id);
+	return db_exec(d, job, HISTORY_EVENT, "susu", job->u.history.reader,
+			n > 0 ? m[n - 1].id : 0, range, job->u.history.room_id);
 }
 
 static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
@@ -156,7 +173,10 @@ static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 	db_bind_col(&res[1], &b.author);
 	db_bind_time(&res[2], &b.posted);
 	db_bind_col(&res[3], &b.body);
-	return db_fetch(d, job, st, res, msg_row, &b);
+	rc = db_fetch(d, job, st, res, msg_row, &b);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	return record_backchat(d, job);
 }
 
 static void history_clear(struct db_job *job)
@@ -173,7 +193,7 @@ static void history_clear(struct db_job *job)
 
 static void history_free(struct db_job *job)
 {
-	(void)job;
+	free(job->u.history.reader);
 }
 
 /* Both return the `limit` messages oldest first. */
@@ -186,5 +206,12 @@ const struct db_kind dbk_history = {"history",
 						"SELECT id, author, posted_at, body FROM"
 						" (SELECT id, author, posted_at, body FROM messages"
 						"  WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?)"
-						" AS older ORDER BY id"},
+						" AS older ORDER BY id",
+				[HISTORY_EVENT] =
+						"INSERT INTO compliance_events (event_type, event_time,"
+						" room_id, room_uri, room_name, user_uri, msg_id, content)"
+						" SELECT 'BACKCHAT', NOW(3), r.id,"
+						" CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name, ?,"
+						" NULLIF(?, 0), ? FROM rooms r"
+						" WHERE r.id = ? AND pchat_compliance_on()"},
 		run_history, history_clear, history_free, 0};

@@ -103,6 +103,7 @@ static struct {
 	char run[32];
 	int user_base;
 	char db_socket[256];
+	char acked_file[256]; /* the texts of the posts answered 200, one a line */
 	char on_ready[1024];
 	enum qkind query;
 	int queries;
@@ -1199,6 +1200,21 @@ static void db_check(void)
 	free(rows);
 }
 
+/* --acked-file: what a client was told is stored, for checks made elsewhere. */
+static void write_acked(void)
+{
+	FILE *f = fopen(opt.acked_file, "w");
+	if(f == NULL) {
+		fprintf(stderr, "cannot write %s\n", opt.acked_file);
+		return;
+	}
+	for(uint32_t k = 0; k < nposts; k++)
+		if(posts[k].acked == 1)
+			fprintf(f, "B%s:%u\n", opt.run, k);
+	if(fclose(f) != 0)
+		fprintf(stderr, "cannot write %s\n", opt.acked_file);
+}
+
 static void finish(void)
 {
 	double win = (double)(t_post_end - t_window_start) / 1e6;
@@ -1234,6 +1250,8 @@ static void finish(void)
 	}
 	if(opt.mode == M_PCHAT && opt.db_socket[0] && opt.query == Q_NONE && nposts)
 		db_check();
+	if(opt.acked_file[0])
+		write_acked();
 	for(uint32_t k = 0, shown = 0; k < nposts && shown < 20; k++)
 		if(posts[k].acked == 0 && ++shown)
 			fprintf(stderr, "post %u (sent at %.3f s, room %u) unanswered\n", k,
@@ -1363,6 +1381,8 @@ static void usage(void)
 			"  --user-base N         first user number (sip:bench<N>@example.com)\n"
 			"  --run ID              run token put in every post text\n"
 			"  --db-socket PATH      MariaDB socket: count stored posts afterwards\n"
+			"  --acked-file PATH     write the text of every post answered 200 there,\n"
+			"                        one a line (the compliance suite counts them)\n"
 			"  --on-ready CMD        run CMD (sh) once every session is signed in\n"
 			"  --resend-503 S        send a post answered 503 again after S s, the same\n"
 			"                        envelope (--resend-max N times, 5); off by default\n"
@@ -1389,7 +1409,7 @@ int main(int argc, char **argv)
 			{"qconc", 1, 0, 'C'}, {"qrooms", 1, 0, 'K'}, {"qprefix", 1, 0, 'X'},
 			{"resend-503", 1, 0, 'y'}, {"resend-max", 1, 0, 'Y'}, {"flood", 1, 0, 'F'},
 			{"flood-at", 1, 0, 'T'}, {"reconnect", 1, 0, 'E'}, {"vanish-at", 1, 0, 'V'},
-			{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+			{"acked-file", 1, 0, 'A'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	int ch;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
@@ -1436,6 +1456,9 @@ int main(int argc, char **argv)
 			case 'T': opt.flood_at = atof(optarg); break;
 			case 'E': opt.reconnect = atof(optarg); break;
 			case 'V': opt.vanish_at = atof(optarg); break;
+			case 'A':
+				snprintf(opt.acked_file, sizeof opt.acked_file, "%s", optarg);
+				break;
 			case 'X': snprintf(opt.qprefix, sizeof opt.qprefix, "%s", optarg); break;
 			default: usage();
 		}

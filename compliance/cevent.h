@@ -32,8 +32,8 @@ int ce_type_parse(const char *s);
 struct ce_user {
 	const char *uri; /* "sip:alice@example.com", the authenticated identity */
 	int details;
-	uint64_t id;	  /* subscriber.id; 0 for a user this server does not serve */
-	const char *name; /* UserName: the subscriber's user name, else the URI's user part */
+	uint64_t id;	   /* subscriber.id; 0 for a user this server does not serve */
+	const char *name;  /* UserName: the subscriber's user name, else the URI's user part */
 	const char *email; /* user@domain */
 	int internal;	   /* served here (in subscriber); 0 = federated */
 };
