@@ -1,6 +1,7 @@
 /*
  * cli_output.c - human-readable output of results (see cli_output.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,22 +35,46 @@ static void print_value(FILE *out, const json_t *v)
 	}
 }
 
-static void print_object(FILE *out, const json_t *obj)
+/* The width of obj's keys, those of nested objects counted as "key.sub" after
+ * prefix characters. */
+static int key_width(const json_t *obj, int prefix)
 {
 	const char *key;
 	json_t *v;
 	int width = 0;
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		if((int)strlen(key) > width)
-			width = (int)strlen(key);
+		int w = prefix + (int)strlen(key);
+		if(json_is_object(v) && json_object_size(v) > 0)
+			w = key_width(v, w + 1);
+		if(w > width)
+			width = w;
 	}
+	return width;
+}
+
+/* One "key: value" line per member; a nested object's members as "key.sub: value". */
+static void print_members(FILE *out, const json_t *obj, const char *prefix, int width)
+{
+	const char *key;
+	json_t *v;
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		fprintf(out, "%s:%*s ", key, width - (int)strlen(key), "");
+		char name[256];
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+		if(json_is_object(v) && json_object_size(v) > 0) {
+			print_members(out, v, name, width);
+			continue;
+		}
+		fprintf(out, "%s:%*s ", name, width - (int)strlen(name), "");
 		print_value(out, v);
 		fputc('\n', out);
 	}
+}
+
+static void print_object(FILE *out, const json_t *obj)
+{
+	print_members(out, obj, "", key_width(obj, 0));
 }
 
 void cli_print(FILE *out, const json_t *result)

@@ -8,8 +8,9 @@
 
 #include <jansson.h>
 
-/* Prints result: an object as aligned "key: value" lines, an array of objects as
- * such blocks separated by blank lines ("(none)" when empty). */
+/* Prints result: an object as aligned "key: value" lines (a nested object's members
+ * as "key.member: value"), an array of objects as such blocks separated by blank
+ * lines ("(none)" when empty). */
 void cli_print(FILE *out, const json_t *result);
 
 #endif

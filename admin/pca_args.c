@@ -92,7 +92,8 @@ int pca_enum(struct pca_ctx *c, const json_t *args, const char *key, const char 
 	char list[128] = "";
 	for(int i = 0; names[i]; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-				i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
+				i ? (names[i + 1] ? ", " : " or ") : "",
+				*names[i] ? names[i] : "\"\"");
 	return pca_fail(c, 400, "\"%s\" must be %s", key, list);
 }
 

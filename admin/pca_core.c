@@ -11,11 +11,16 @@
 
 #include "pca_int.h"
 
+/* Changes something with autocommit on, each statement committing by itself:
+ * compliance.run commits its request, then waits for pchat-compliance to see it. */
+#define SELF_COMMIT 2
+
 struct verb {
 	const char *name;
 	pca_handler fn;
 	int admin_only; /* users (the web service) may not run it */
-	int mutates;	/* runs in a transaction and bumps the revision */
+	int mutates;	/* 0 reads; 1 runs in a transaction and bumps the revision;
+			   or SELF_COMMIT */
 };
 
 static const struct verb verbs[] = {
@@ -42,6 +47,10 @@ static const struct verb verbs[] = {
 		{"addin.set", pca_addin_set, 1, 1},
 		{"addin.get", pca_addin_get, 1, 0},
 		{"addin.remove", pca_addin_remove, 1, 1},
+		{"compliance.get", pca_compliance_get, 1, 0},
+		{"compliance.set", pca_compliance_set, 1, 1},
+		{"compliance.status", pca_compliance_status, 1, 0},
+		{"compliance.run", pca_compliance_run, 1, SELF_COMMIT},
 		{"auth.check", pca_auth_check, 0, 0},
 		{"reload", pca_reload, 1, 1},
 };
@@ -57,7 +66,7 @@ static const struct verb *verb_find(const char *name)
 int pca_verb_mutates(const char *verb)
 {
 	const struct verb *v = verb_find(verb);
-	return v ? v->mutates : -1;
+	return v ? v->mutates != 0 : -1;
 }
 
 int pca_fail(struct pca_ctx *c, int status, const char *fmt, ...)
@@ -180,8 +189,13 @@ int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *
 		return pca_fail(&c, 400, "the arguments of %s must be an object", v->name);
 	json_t *empty = args ? NULL : json_object();
 	json_t *res = NULL;
-	int rc = v->mutates ? run_change(&c, v, args ? args : empty, &res)
-			    : v->fn(&c, args ? args : empty, &res);
+	int rc;
+	if(v->mutates == 1)
+		rc = run_change(&c, v, args ? args : empty, &res);
+	else if(v->mutates == SELF_COMMIT && mysql_autocommit(c.db, 1))
+		rc = pca_db_fail(&c, mysql_errno(c.db), mysql_error(c.db));
+	else
+		rc = v->fn(&c, args ? args : empty, &res);
 	json_decref(empty);
 	if(rc != 0) {
 		json_decref(res);

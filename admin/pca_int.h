@@ -83,7 +83,8 @@ int pca_bool(struct pca_ctx *c, const json_t *args, const char *key, int *out);
 /* args[key] as an integer in min..max: 1, 0 if absent, -1 if bad. */
 int pca_int(struct pca_ctx *c, const json_t *args, const char *key, long long min, long long max,
 		long long *out);
-/* args[key] as one of names (NULL-terminated): 1 and *out = its index, 0, -1. */
+/* args[key] as one of names (NULL-terminated; "" may be one): 1 and *out = its
+ * index, 0, -1. */
 int pca_enum(struct pca_ctx *c, const json_t *args, const char *key, const char *const *names,
 		int *out);
 #define PCA_TIME_LEN 80
@@ -206,6 +207,10 @@ int pca_addin_new(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_get(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_compliance_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_compliance_set(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_compliance_status(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_compliance_run(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_auth_check(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
 

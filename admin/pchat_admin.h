@@ -10,7 +10,8 @@
  * JSON results (jansson), so both front ends are thin and cannot drift apart.
  *
  * Every change runs in one transaction with prepared statements only, and bumps
- * server_config.revision so that pchatd reloads its caches.  The access rules for
+ * server_config.revision so that pchatd reloads its caches (compliance.run alone
+ * commits its request by itself, before it waits).  The access rules for
  * users are those of common/pchat_acl.h.
  *
  * Verbs (arguments; result).  "room" arguments accept a room's name, its chan id or
@@ -53,6 +54,25 @@
  *                 (message.remove/replace need at least one filter)
  *   addin.new     {name, url} -> addin      addin.set {addin, name?, url?} -> addin
  *   addin.get     {addin?} -> [addin...]    addin.remove {addin} -> {removed: 1}
+ *   compliance.get {} -> {Enabled, AdapterType, AdapterName, AdapterOutputDirectory,
+ *                  RunInterval (s), OneChatRoomPerOutputFile, AddChatRoomDetails,
+ *                  AddUserDetails, CreateFileAttachmentsManifest, CustomConfiguration}
+ *                 (Set-CsPersistentChatComplianceConfiguration; Enabled: AdapterType
+ *                 is not "")
+ *   compliance.set {any of those but Enabled} -> the same  (AdapterType "" (off),
+ *                  "XML" or "Actiance"; paths "" or absolute; RunInterval 60..2592000;
+ *                  an AdapterType needs an AdapterOutputDirectory).  Takes effect at
+ *                  its commit: the capture triggers and pchat-compliance read it.
+ *   compliance.status {} -> {enabled, lease: {node, expires, held}, last_run: {at,
+ *                  events, files, ms} | null, backlog, pending_batch | null,
+ *                  last_event_id, last_error: {message, at} | null, run_requested}
+ *   compliance.run {wait?=60 (s, 0..3600; 0: do not wait)} -> status
+ *                 asks the pchat-compliance holding the lease to output its events
+ *                 now (503 if none holds it, 409 if compliance is off), then polls
+ *                 until it has (504 after wait seconds).  It blocks its caller for up
+ *                 to wait seconds: administrator only, which the web service (always
+ *                 acting as a user) can never be, so pchatd's admin worker never
+ *                 runs it.
  *   auth.check    {user, password} -> {user: "sip:u@d"}  (SIP credentials: the
  *                  password's HA1 against the subscriber table's ha1; 403 when
  *                  wrong, or when the user's chat policy disables persistent chat)
@@ -83,7 +103,8 @@ struct pca_actor {
 };
 
 /* Why an operation failed: status is HTTP-like (400 bad arguments, 403 not allowed,
- * 404 no such thing, 409 conflict, 503 database unavailable, 500 other database
+ * 404 no such thing, 409 conflict, 503 database unavailable (or, compliance.run, no
+ * pchat-compliance running), 504 compliance.run's wait ran out, 500 other database
  * error) and msg says it in words for a person. */
 struct pca_error {
 	int status;
@@ -92,7 +113,8 @@ struct pca_error {
 
 /* Runs verb with args (not consumed; NULL = {}) as actor on db.  Returns 0 and sets
  * *result (owned by the caller), or -1 and fills err.  A connection error leaves
- * status 503 and nothing changed; the caller may reconnect and run it again. */
+ * status 503 and nothing changed (compliance.run: its request may stand, which
+ * running it again only renews); the caller may reconnect and run it again. */
 int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *args,
 		json_t **result, struct pca_error *err);
 

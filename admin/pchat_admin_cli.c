@@ -8,6 +8,7 @@
  * Exit status: 0 done, 1 refused or failed (the library's or the database's error
  * on stderr), 2 usage error.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,13 +22,14 @@
 #define PROG "pchat-admin"
 
 enum okind {
-	O_STR,	  /* a string */
-	O_BOOL,	  /* yes|no */
-	O_INT,	  /* an integer */
-	O_LIST,	  /* P,...: replaces the list */
-	O_ADD,	  /* P,...: {"add": [...]} */
-	O_REMOVE, /* P,...: {"remove": [...]} */
-	O_POLICY, /* a policy, or "none" (null) */
+	O_STR,	   /* a string */
+	O_BOOL,	   /* yes|no */
+	O_INT,	   /* an integer */
+	O_LIST,	   /* P,...: replaces the list */
+	O_ADD,	   /* P,...: {"add": [...]} */
+	O_REMOVE,  /* P,...: {"remove": [...]} */
+	O_POLICY,  /* a policy, or "none" (null) */
+	O_SECONDS, /* a duration: seconds, Ns|Nm|Nh|Nd, or a TimeSpan [d.]hh:mm[:ss] */
 };
 
 struct opt {
@@ -92,11 +94,13 @@ struct opt {
 	{                                                                           \
 		"until", "until", O_STR, "TIME"                                     \
 	}
-#define CONFIG(k, alias)             \
-	{k, k, O_INT, "N"},          \
-	{                            \
-		alias, k, O_INT, "N" \
+/* A setting named as the reference does (-SomeThing) and by a lower-case alias. */
+#define BOTH(k, alias, kind, arg)   \
+	{k, k, kind, arg},          \
+	{                           \
+		alias, k, kind, arg \
 	}
+#define CONFIG(k, alias) BOTH(k, alias, O_INT, "N")
 #define ADDIN                                    \
 	{                                        \
 		"addin", "addin", O_STR, "ADDIN" \
@@ -130,6 +134,18 @@ static const struct opt msg_replace[] = {
 static const struct opt addin_new[] = {NAME, {"url", "url", O_STR, "URL"}, END};
 static const struct opt addin_set[] = {ADDIN, NAME, {"url", "url", O_STR, "URL"}, END};
 static const struct opt addin_only[] = {ADDIN, END};
+static const struct opt compliance_set[] = {
+		BOTH("AdapterType", "adapter-type", O_STR, "XML|Actiance|\"\""),
+		BOTH("AdapterName", "adapter-name", O_STR, "NAME"),
+		BOTH("AdapterOutputDirectory", "output-directory", O_STR, "DIR"),
+		BOTH("RunInterval", "run-interval", O_SECONDS, "DURATION"),
+		BOTH("OneChatRoomPerOutputFile", "one-chat-room-per-output-file", O_BOOL, "yes|no"),
+		BOTH("AddChatRoomDetails", "add-chat-room-details", O_BOOL, "yes|no"),
+		BOTH("AddUserDetails", "add-user-details", O_BOOL, "yes|no"),
+		BOTH("CreateFileAttachmentsManifest", "create-file-attachments-manifest", O_BOOL,
+				"yes|no"),
+		BOTH("CustomConfiguration", "custom-configuration", O_STR, "XSLT-FILE"), END};
+static const struct opt compliance_run[] = {{"wait", "wait", O_SECONDS, "DURATION"}, END};
 
 struct cmd {
 	const char *noun, *verb; /* verb NULL: the noun alone */
@@ -175,6 +191,16 @@ static const struct cmd cmds[] = {
 		{"addin", "get", "addin.get", addin_only, "Get-CsPersistentChatAddin", ""},
 		{"addin", "remove", "addin.remove", addin_only, "Remove-CsPersistentChatAddin",
 				"addin"},
+		{"compliance", "get", "compliance.get", none,
+				"Get-CsPersistentChatComplianceConfiguration", ""},
+		{"compliance", "set", "compliance.set", compliance_set,
+				"Set-CsPersistentChatComplianceConfiguration", ""},
+		{"compliance", "status", "compliance.status", none,
+				"pchat-compliance's lease, last run, backlog and last error", ""},
+		{"compliance", "run", "compliance.run", compliance_run,
+				"have pchat-compliance output its events now and wait for it "
+				"(default 60 s; --wait 0: do not wait)",
+				""},
 		{"reload", NULL, "reload", none, "make pchatd reload rooms and configuration", ""},
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -195,7 +221,8 @@ static const char global_usage[] =
 		"  --json            print the result as JSON\n"
 		"  --as USER         act as that user instead of the administrator (to check rights)\n"
 		"lists (P,...) are users (alice@example.com) or domains (example.com), comma-separated;\n"
-		"TIME is UTC: 2024-05-01 or 2024-05-01T12:00:00Z\n";
+		"TIME is UTC: 2024-05-01 or 2024-05-01T12:00:00Z;\n"
+		"DURATION is seconds (900), 15m, 2h, 1d, or hh:mm:ss or d.hh:mm:ss (00:15:00)\n";
 
 /* "pchat-admin: <message>" on stderr; returns status. */
 static int complain(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -287,6 +314,52 @@ static int parse_bool(const char *v, int *out)
 	return -1;
 }
 
+/* Reads 1 to max digits at *s into *v; advances *s. */
+static int digits(const char **s, int max, long long *v)
+{
+	int n = 0;
+	for(*v = 0; n < max && isdigit((unsigned char)**s); n++, (*s)++)
+		*v = *v * 10 + (**s - '0');
+	return n > 0 ? 0 : -1;
+}
+
+/* The reference's TimeSpan: [d.]hh:mm[:ss], in seconds. */
+static int parse_timespan(const char *s, long long *out)
+{
+	long long d = 0, h, m, sec = 0;
+	const char *dot = strchr(s, '.');
+	if(dot && dot < strchr(s, ':') && (digits(&s, 8, &d) < 0 || *s++ != '.'))
+		return -1;
+	if(digits(&s, 2, &h) < 0 || *s++ != ':' || digits(&s, 2, &m) < 0)
+		return -1;
+	if(*s == ':' && (s++, digits(&s, 2, &sec) < 0))
+		return -1;
+	if(*s || h > 23 || m > 59 || sec > 59)
+		return -1;
+	*out = ((d * 24 + h) * 60 + m) * 60 + sec;
+	return 0;
+}
+
+/* A duration in seconds: N (seconds), Ns, Nm, Nh, Nd, or a TimeSpan. */
+static int parse_seconds(const char *s, long long *out)
+{
+	static const struct {
+		char unit;
+		long long sec;
+	} units[] = {{'\0', 1}, {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	long long n;
+	if(strchr(s, ':'))
+		return parse_timespan(s, out);
+	if(digits(&s, 12, &n) < 0)
+		return -1;
+	for(size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if(s[0] == units[i].unit && (!s[0] || !s[1])) {
+			*out = n * units[i].sec;
+			return 0;
+		}
+	return -1;
+}
+
 /* Adds to the list argument key: the whole list (O_LIST) or an add/remove edit. */
 static int add_list(json_t *args, const struct opt *o, const char *v)
 {
@@ -331,6 +404,14 @@ static int set_arg(json_t *args, const struct opt *o, const char *v)
 			n = strtoll(v, &end, 10);
 			if(!*v || *end || errno)
 				return usage_error("--%s takes a number, not \"%s\"", o->name, v);
+			json_object_set_new(args, o->key, json_integer(n));
+			return 0;
+		case O_SECONDS:
+			if(parse_seconds(v, &n) < 0)
+				return usage_error(
+						"--%s takes a duration (900, 15m, 2h, 1d, 00:15:00, "
+						"1.00:00:00), not \"%s\"",
+						o->name, v);
 			json_object_set_new(args, o->key, json_integer(n));
 			return 0;
 		case O_POLICY:

@@ -88,6 +88,8 @@ revision() { sql "SELECT value FROM server_config WHERE name = 'revision'"; }
 
 # shellcheck source=tests/cli/checks.sh
 . "$top/tests/cli/checks.sh"
+# shellcheck source=tests/cli/compliance.sh
+. "$top/tests/cli/compliance.sh"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -131,6 +131,23 @@ Test(fields, types_and_ranges)
 	json_decref(a);
 }
 
+/* compliance_config.adapter_type: "" is off, and the message says it may be given. */
+Test(fields, enum_with_an_empty_name)
+{
+	static const char *const types[] = {"", "XML", "Actiance", NULL};
+	json_t *a = args("{\"off\":\"\",\"x\":\"xml\",\"a\":\"ACTIANCE\",\"c\":\"CSV\"}");
+	int e = -1;
+	cr_assert_eq(pca_enum(&ctx, a, "off", types, &e), 1);
+	cr_assert_eq(e, 0);
+	cr_assert_eq(pca_enum(&ctx, a, "x", types, &e), 1);
+	cr_assert_eq(e, 1);
+	cr_assert_eq(pca_enum(&ctx, a, "a", types, &e), 1);
+	cr_assert_eq(e, 2);
+	cr_assert_eq(pca_enum(&ctx, a, "c", types, &e), -1);
+	cr_assert_str_eq(err.msg, "\"c\" must be \"\", XML or Actiance");
+	json_decref(a);
+}
+
 Test(verbs, mutating_and_unknown)
 {
 	cr_assert_eq(pca_verb_mutates("room.new"), 1);
@@ -138,6 +155,10 @@ Test(verbs, mutating_and_unknown)
 	cr_assert_eq(pca_verb_mutates("auth.check"), 0);
 	cr_assert_eq(pca_verb_mutates("reload"), 1);
 	cr_assert_eq(pca_verb_mutates("room.frob"), -1);
+	cr_assert_eq(pca_verb_mutates("compliance.get"), 0);
+	cr_assert_eq(pca_verb_mutates("compliance.status"), 0);
+	cr_assert_eq(pca_verb_mutates("compliance.set"), 1);
+	cr_assert_eq(pca_verb_mutates("compliance.run"), 1, "it commits its request");
 }
 
 Test(verbs, users_refused_admin_verbs_without_database)
@@ -147,6 +168,9 @@ Test(verbs, users_refused_admin_verbs_without_database)
 	cr_assert_eq(pca_run(NULL, &alice, "config.set", NULL, &res, &err), -1);
 	cr_assert_eq(err.status, 403);
 	cr_assert_null(res);
+	/* compliance.run blocks: no user (the web service) may reach it */
+	cr_assert_eq(pca_run(NULL, &alice, "compliance.run", NULL, &res, &err), -1);
+	cr_assert_eq(err.status, 403);
 	cr_assert_eq(pca_run(NULL, NULL, "nope", NULL, &res, &err), -1);
 	cr_assert_eq(err.status, 400);
 }
