@@ -210,7 +210,7 @@ const struct db_kind dbk_history = {"history",
 				[HISTORY_EVENT] =
 						"INSERT INTO compliance_events (event_type, event_time,"
 						" room_id, room_uri, room_name, user_uri, msg_id, content)"
-						" SELECT 'BACKCHAT', NOW(3), r.id,"
+						" SELECT 'BACKCHAT', UTC_TIMESTAMP(3), r.id,"
 						" CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name, ?,"
 						" NULLIF(?, 0), ? FROM rooms r"
 						" WHERE r.id = ? AND pchat_compliance_on()"},

@@ -40,6 +40,7 @@ INSERT INTO compliance_config (id) VALUES (1);
 
 -- One event.  The room's URI and name are copied in: the room may be gone by the time
 -- the event is output.  user_uri is the authenticated SIP identity (a post's author).
+-- event_time is UTC (UTC_TIMESTAMP, like messages.posted_at, whatever MariaDB's time zone).
 --   msg_id   CHAT, REPLACE, PURGE: the post; BACKCHAT: the newest post pushed
 --   content  CHAT: the text; REPLACE: the new text; BACKCHAT: "<first id>-<last id>"
 --            pushed ('' when none); FILEUPLOAD/FILEDOWNLOAD: the stored file name
@@ -112,7 +113,7 @@ CREATE TRIGGER compliance_chat AFTER INSERT ON messages FOR EACH ROW
 CREATE TRIGGER compliance_replace AFTER UPDATE ON messages FOR EACH ROW
   INSERT INTO compliance_events
     (event_type, event_time, room_id, room_uri, room_name, user_uri, msg_id, content)
-  SELECT 'REPLACE', NOW(3), r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
+  SELECT 'REPLACE', UTC_TIMESTAMP(3), r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
          NEW.author, NEW.id, NEW.body
     FROM rooms r WHERE r.id = NEW.room_id AND NOT (NEW.body <=> OLD.body)
                    AND pchat_compliance_on();
@@ -120,21 +121,21 @@ CREATE TRIGGER compliance_replace AFTER UPDATE ON messages FOR EACH ROW
 CREATE TRIGGER compliance_purge AFTER DELETE ON messages FOR EACH ROW
   INSERT INTO compliance_events
     (event_type, event_time, room_id, room_uri, room_name, user_uri, msg_id, content)
-  SELECT 'PURGE', NOW(3), r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
+  SELECT 'PURGE', UTC_TIMESTAMP(3), r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
          OLD.author, OLD.id, NULL
     FROM rooms r WHERE r.id = OLD.room_id AND pchat_compliance_on();
 
 CREATE TRIGGER compliance_join AFTER INSERT ON session_rooms FOR EACH ROW
   INSERT INTO compliance_events
     (event_type, event_time, room_id, room_uri, room_name, user_uri)
-  SELECT 'JOIN', NEW.joined_at, r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
+  SELECT 'JOIN', UTC_TIMESTAMP(3), r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
          NEW.user_uri
     FROM rooms r WHERE r.id = NEW.room_id AND pchat_compliance_on();
 
 CREATE TRIGGER compliance_part AFTER DELETE ON session_rooms FOR EACH ROW
   INSERT INTO compliance_events
     (event_type, event_time, room_id, room_uri, room_name, user_uri)
-  SELECT 'PART', NOW(3), r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
+  SELECT 'PART', UTC_TIMESTAMP(3), r.id, CONCAT('ma-chan://', r.domain, '/', r.chan_id), r.name,
          OLD.user_uri
     FROM rooms r WHERE r.id = OLD.room_id AND pchat_compliance_on();
 
@@ -143,7 +144,7 @@ CREATE TRIGGER compliance_part AFTER DELETE ON session_rooms FOR EACH ROW
 CREATE TRIGGER compliance_room_delete BEFORE DELETE ON rooms FOR EACH ROW
   INSERT INTO compliance_events
     (event_type, event_time, room_id, room_uri, room_name, user_uri, msg_id)
-  SELECT x.event_type, NOW(3), OLD.id, CONCAT('ma-chan://', OLD.domain, '/', OLD.chan_id),
+  SELECT x.event_type, UTC_TIMESTAMP(3), OLD.id, CONCAT('ma-chan://', OLD.domain, '/', OLD.chan_id),
          OLD.name, x.user_uri, x.msg_id
     FROM (SELECT 'PURGE' AS event_type, author AS user_uri, id AS msg_id, 1 AS k
             FROM messages WHERE room_id = OLD.id
