@@ -11,8 +11,9 @@
 
 /* Each defined in its own file (adapter_<name>.c). */
 extern const struct adapter xml_adapter;
+extern const struct adapter actiance_adapter;
 
-static const struct adapter *const adapters[] = {&xml_adapter};
+static const struct adapter *const adapters[] = {&xml_adapter, &actiance_adapter};
 
 #define N_ADAPTERS (sizeof(adapters) / sizeof(adapters[0]))
 

@@ -177,6 +177,35 @@ static char *xp(xmlDocPtr doc, const char *expr)
 	return ret;
 }
 
+/* The names of the elements expr selects, space-separated. */
+static char *names(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	xmlBufferPtr buf = xmlBufferCreate();
+	char *ret;
+	int i;
+
+	cr_assert(o != NULL && o->type == XPATH_NODESET, "bad XPath %s", expr);
+	for(i = 0; o->nodesetval != NULL && i < o->nodesetval->nodeNr; i++) {
+		if(i > 0)
+			xmlBufferCCat(buf, " ");
+		xmlBufferCat(buf, o->nodesetval->nodeTab[i]->name);
+	}
+	ret = strdup((const char *)xmlBufferContent(buf));
+	xmlBufferFree(buf);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	return ret;
+}
+
+#define names_eq(doc, expr, want)                                                       \
+	do {                                                                            \
+		char *got_ = names(doc, expr);                                          \
+		cr_assert_str_eq(got_, want, "%s:\n'%s', not\n'%s'", expr, got_, want); \
+		free(got_);                                                             \
+	} while(0)
+
 #define xp_eq(doc, expr, want)                                                        \
 	do {                                                                          \
 		char *got_ = xp(doc, expr);                                           \
@@ -250,8 +279,9 @@ Test(compliance, adapter_table)
 	cr_assert_null(adapter_find("ATTACH"), "the manifest is not an AdapterType");
 	cr_assert_null(adapter_find(""));
 	cr_assert_null(adapter_find(NULL));
-	cr_assert_str_eq(adapter_names(), "XML");
-	cr_assert_str_eq(adapter_names(), "XML", "built once");
+	cr_assert_str_eq(adapter_find("actiance")->type, "Actiance");
+	cr_assert_str_eq(adapter_names(), "XML, Actiance");
+	cr_assert_str_eq(adapter_names(), "XML, Actiance", "built once");
 }
 
 /* ---- the XML adapter ---------------------------------------------------------- */
@@ -401,6 +431,106 @@ Test(compliance, xml_unrepresentable_characters)
 			"e\xef\xbf\xbd"
 			"f\t\r\n\xf4\x8f\xbf\xbf\xef\xbf\xbd");
 	free(got);
+	free(out);
+	xmlFreeDoc(doc);
+}
+
+/* ---- the Actiance adapter ----------------------------------------------------- */
+
+Test(compliance, actiance_order)
+{
+	char *out = render(adapter_find("Actiance"), &all_details, batch, 2);
+	xmlDocPtr doc = parse(out);
+
+	xp_eq(doc, "count(/FileDump/Conversation)", "2");
+	/* present at the start, the events (no BACKCHAT, a file transfer as two
+	 * elements), present at the end */
+	names_eq(doc, "/FileDump/Conversation[1]/*",
+			"RoomID StartTimeUTC ParticipantEntered ParticipantEntered "
+			"ParticipantEntered Message FileTransferStarted FileTransferEnded "
+			"FileTransferStarted FileTransferEnded Message Message ParticipantLeft "
+			"ParticipantLeft ParticipantLeft EndTimeUTC");
+	/* nobody present at the end: the PART only */
+	names_eq(doc, "/FileDump/Conversation[2]/*",
+			"RoomID StartTimeUTC ParticipantEntered Message ParticipantLeft EndTimeUTC");
+	free(out);
+	xmlFreeDoc(doc);
+}
+
+Test(compliance, actiance_participants)
+{
+	char *out = render(adapter_find("Actiance"), &all_details, batch, 2);
+	xmlDocPtr doc = parse(out);
+
+#define C1 "/FileDump/Conversation[1]/"
+	xp_eq(doc, C1 "@Perspective", "Lobby & <friends>");
+	xp_eq(doc, C1 "RoomID", "ma-chan://example.com/lobby");
+	xp_eq(doc, C1 "StartTimeUTC", "1212610480953");
+	xp_eq(doc, C1 "EndTimeUTC", "1212610600953");
+	/* the users present at the start, at its time, known by URI only */
+	xp_eq(doc, C1 "ParticipantEntered[1]/LoginName", "bob@example.com");
+	xp_eq(doc, C1 "ParticipantEntered[2]/LoginName", "carol@partner.org");
+	xp_eq(doc, C1 "ParticipantEntered[2]/CorporateEmailID", "carol@partner.org");
+	xp_eq(doc, C1 "ParticipantEntered[2]/DateTimeUTC", "1212610480953");
+	xp_eq(doc, C1 "ParticipantEntered[2]/ConversationID", "ma-chan://example.com/lobby");
+	xp_eq(doc, "count(" C1 "ParticipantEntered[2]/InternalFlag)", "0");
+	/* a JOIN, with the user's details */
+	xp_eq(doc, C1 "ParticipantEntered[3]/LoginName", "alice@example.com");
+	xp_eq(doc, C1 "ParticipantEntered[3]/DateTimeUTC", "1212610540953");
+	xp_eq(doc, C1 "ParticipantEntered[3]/InternalFlag", "true");
+	/* the PART, then those present at the end, at its time */
+	xp_eq(doc, C1 "ParticipantLeft[1]/LoginName", "alice@example.com");
+	xp_eq(doc, C1 "ParticipantLeft[1]/DateTimeUTC", "1212610546953");
+	xp_eq(doc, C1 "ParticipantLeft[2]/LoginName", "bob@example.com");
+	xp_eq(doc, C1 "ParticipantLeft[3]/LoginName", "carol@partner.org");
+	xp_eq(doc, C1 "ParticipantLeft[3]/DateTimeUTC", "1212610600953");
+#undef C1
+	free(out);
+	xmlFreeDoc(doc);
+}
+
+Test(compliance, actiance_messages_and_files)
+{
+	char *out = render(adapter_find("Actiance"), &all_details, batch, 2);
+	xmlDocPtr doc = parse(out);
+
+#define C1 "/FileDump/Conversation[1]/"
+	names_eq(doc, C1 "Message[1]/*", "MessageId LoginName DateTimeUTC Content");
+	xp_eq(doc, C1 "Message[1]/MessageId", "101");
+	xp_eq(doc, C1 "Message[1]/LoginName", "alice@example.com");
+	xp_eq(doc, C1 "Message[1]/DateTimeUTC", "1212610541953");
+	xp_eq(doc, C1 "Message[1]/Content", TEXT);
+	/* the edit: the post's id, its new text */
+	names_eq(doc, C1 "Message[2]/*",
+			"MessageId LoginName DateTimeUTC UpdatedType UpdatedDateTimeUTC Content");
+	xp_eq(doc, C1 "Message[2]/MessageId", "101");
+	xp_eq(doc, C1 "Message[2]/UpdatedType", "EditedNewMsg");
+	xp_eq(doc, C1 "Message[2]/UpdatedDateTimeUTC", "1212610544453");
+	xp_eq(doc, C1 "Message[2]/Content", "edited");
+	/* the removal */
+	xp_eq(doc, C1 "Message[3]/MessageId", "101");
+	xp_eq(doc, C1 "Message[3]/UpdatedType", "Deleted");
+	xp_eq(doc, "count(" C1 "Message[3]/Content/node())", "0");
+	/* the upload, then the download */
+	names_eq(doc, C1 "FileTransferStarted[1]/*", "LoginName DateTimeUTC FileName");
+	names_eq(doc, C1 "FileTransferEnded[1]/*", "LoginName DateTimeUTC FileName Status");
+	xp_eq(doc, C1 "FileTransferStarted[1]/FileName", FILE_NAME);
+	xp_eq(doc, C1 "FileTransferEnded[1]/Status", "Completed");
+	xp_eq(doc, C1 "FileTransferEnded[2]/LoginName", "bob@example.com");
+#undef C1
+	xp_eq(doc, "/FileDump/Conversation[2]/Message/Content", "line 1\nline 2, \"quoted\"");
+	free(out);
+	xmlFreeDoc(doc);
+}
+
+Test(compliance, actiance_without_details)
+{
+	char *out = render(adapter_find("Actiance"), &no_details, batch, 2);
+	xmlDocPtr doc = parse(out);
+
+	xp_eq(doc, "count(//InternalFlag)", "0");
+	xp_eq(doc, "/FileDump/Conversation[1]/ParticipantEntered[3]/CorporateEmailID",
+			"alice@example.com");
 	free(out);
 	xmlFreeDoc(doc);
 }
