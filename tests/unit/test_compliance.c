@@ -19,6 +19,7 @@
 #include "adapter.h"
 #include "cetime.h"
 #include "cevent.h"
+#include "manifest.h"
 
 #define DOCS "../../docs/"
 #define TEXT "Hello <&>\"' w\xc3\xb6rld \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x99\x82"
@@ -531,6 +532,40 @@ Test(compliance, actiance_without_details)
 	xp_eq(doc, "count(//InternalFlag)", "0");
 	xp_eq(doc, "/FileDump/Conversation[1]/ParticipantEntered[3]/CorporateEmailID",
 			"alice@example.com");
+	free(out);
+	xmlFreeDoc(doc);
+}
+
+/* ---- the .ATTACH manifest ----------------------------------------------------- */
+
+Test(compliance, manifest_lists_the_files)
+{
+	char *out = render(&manifest_adapter, &all_details, batch, 2);
+	xmlDocPtr doc = parse(out);
+
+	cr_assert_eq(validate(doc, DOCS "compliance-attach.xsd"), 0, "invalid:\n%s", out);
+	xp_eq(doc, "count(/Attachments/File)", "2");
+	xp_eq(doc, "/Attachments/File[1]/@name", FILE_NAME);
+	xp_eq(doc, "/Attachments/File[1]/@room", "ma-chan://example.com/lobby");
+	xp_eq(doc, "/Attachments/File[1]/@event", "4");
+	xp_eq(doc, "/Attachments/File[1]/@type", "FILEUPLOAD");
+	xp_eq(doc, "/Attachments/File[1]/@user", "sip:alice@example.com");
+	xp_eq(doc, "/Attachments/File[1]/@time", "2008-06-04T20:15:43.9530000Z");
+	xp_eq(doc, "/Attachments/File[2]/@type", "FILEDOWNLOAD");
+	xp_eq(doc, "/Attachments/File[2]/@user", "sip:bob@example.com");
+	xp_eq(doc, "/Attachments/File[2]/@event", "5");
+	cr_assert_str_eq(manifest_adapter.extension, "ATTACH");
+	free(out);
+	xmlFreeDoc(doc);
+}
+
+Test(compliance, manifest_without_files)
+{
+	char *out = render(&manifest_adapter, &no_details, &batch[1], 1);
+	xmlDocPtr doc = parse(out);
+
+	cr_assert_eq(validate(doc, DOCS "compliance-attach.xsd"), 0, "invalid:\n%s", out);
+	xp_eq(doc, "count(/Attachments/*)", "0");
 	free(out);
 	xmlFreeDoc(doc);
 }
