@@ -9,6 +9,9 @@
  * it may read local files (document(), xsl:include) but not the network, and may not
  * write files, create directories or write to the network (xsl:document and the like
  * are refused).  EXSLT is not registered, so exsl:document does not exist either.
+ * These rules are libxslt's process-wide defaults from the first xslt_load on (its
+ * security preferences and document loader): they bind every libxslt use of the
+ * process, and that first call must not race another thread's.
  *
  * libxslt works on a tree: the whole input document is in memory while it is
  * transformed (several times its size in bytes), which is why the daemon bounds the
