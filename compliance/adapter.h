@@ -35,7 +35,10 @@ struct render {
 	void *state; /* the adapter's own, from file_begin to file_end */
 };
 
-/* Each returns 0, or -1 when writing failed (the run is abandoned and retried). */
+/* Each returns 0, or -1 when writing failed (the run is abandoned and retried).
+ * After a file_begin that returned 0, the run calls file_end exactly once, also when it
+ * abandons the file (ignoring its result): that is where an adapter frees r->state.
+ * A file_begin that fails has freed what it allocated. */
 struct adapter {
 	const char *type;      /* as configured in AdapterType: "XML", "Actiance" */
 	const char *extension; /* of its output files, without the dot: "xml" */
