@@ -33,7 +33,8 @@ struct output {
 	const struct adapter *a;
 	struct render r;
 	struct outfile f;
-	int open;
+	int open;  /* f is open */
+	int begun; /* file_begin succeeded: file_end is due, even to abandon the file */
 	char xslt_to[NAME_MAX_LEN]; /* the XSLT's output name, when f is its input */
 };
 
@@ -91,6 +92,7 @@ static int output_begin(
 				out->f.tmp);
 		return -1;
 	}
+	out->begun = 1;
 	return 0;
 }
 
@@ -165,6 +167,7 @@ static int files_end(struct batch *b)
 	size_t i;
 	for(i = 0; i < b->n_out; i++) {
 		struct output *out = &b->out[i];
+		out->begun = 0;
 		if(out->a->file_end(&out->r) < 0)
 			return adapter_failed(b, out, "end of file");
 		out->r.w = NULL; /* freed by outfile_close */
@@ -175,16 +178,20 @@ static int files_end(struct batch *b)
 	return 0;
 }
 
-/* A failed batch: every temporary file removed. */
+/* A failed batch: the adapters' files ended (adapter.h: they free their state
+ * there), every temporary file removed. */
 static void files_discard(struct batch *b)
 {
 	size_t i;
 	for(i = 0; i < b->n_out; i++) {
-		if(b->out[i].open) {
-			b->out[i].f.w = b->out[i].r.w;
-			outfile_discard(&b->out[i].f);
-			outfile_free(&b->out[i].f);
-			b->out[i].open = 0;
+		struct output *out = &b->out[i];
+		if(out->begun)
+			(void)out->a->file_end(&out->r);
+		out->begun = 0;
+		if(out->open) {
+			outfile_discard(&out->f);
+			outfile_free(&out->f);
+			out->open = 0;
 		}
 	}
 	b->n_out = 0;
