@@ -18,7 +18,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +330,25 @@ static int read_config(struct cdb *db, struct cconfig_row *row)
 	return -1;
 }
 
+/* libxml2's own messages ("I/O error : write error"), in pieces: the failure they
+ * come with is reported with its cause by the code that met it, so they are only
+ * debugging detail. */
+static void libxml_message(void *ctx, const char *fmt, ...)
+{
+	char piece[512];
+	va_list ap;
+
+	(void)ctx;
+	if(clog_threshold < CLOG_DEBUG)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(piece, sizeof(piece), fmt, ap);
+	va_end(ap);
+	piece[strcspn(piece, "\n")] = '\0';
+	if(piece[0] != '\0')
+		clog_debug("libxml2: %s", piece);
+}
+
 /* ---- the loop ---- */
 
 struct daemon {
@@ -517,6 +538,7 @@ int main(int argc, char **argv)
 	}
 	signals();
 	xmlInitParser();
+	xmlSetGenericErrorFunc(NULL, libxml_message);
 	memset(&d, 0, sizeof(d));
 	d.o = &o;
 	cdb_init(&d.db, &o.db);

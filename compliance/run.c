@@ -471,8 +471,9 @@ static enum run_status batches(struct cdb *db, const struct cconfig *cfg, const 
 				return RUN_LOST;
 			case STORE_ERROR: snprintf(err, errlen, "%s", db->err); return RUN_FAILED;
 			case STORE_PENDING:
-				clog_warn("batch %" PRIu64 " was claimed but not recorded as done "
-					  "(its node stopped): output again",
+				clog_warn("batch %" PRIu64
+					  " was claimed but never recorded as done: "
+					  "output again",
 						id);
 				break;
 			case STORE_CLAIMED: break;
