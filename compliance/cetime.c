@@ -22,7 +22,6 @@ int ce_time_format(int64_t ms, struct ce_time *t)
 	struct tm tm;
 	/* as wide as the compiler reckons %d can be; the range check makes it 28 */
 	char iso[96];
-
 	int n;
 
 	if(ms < MS_MIN || ms > MS_MAX || gmtime_r(&tt, &tm) == NULL)

@@ -7,6 +7,9 @@
  * runs.  With COMPLIANCE_DUMP=1 in the environment, render() prints what it renders.
  */
 #include <criterion/criterion.h>
+#ifndef TestSuite /* cppcheck, which does not read criterion.h */
+#define TestSuite(...)
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "cetime.h"
 #include "cevent.h"
 #include "manifest.h"
+#include "xslt.h"
 
 #define DOCS "../../docs/"
 #define TEXT "Hello <&>\"' w\xc3\xb6rld \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x99\x82"
@@ -44,47 +48,49 @@ static const struct ce_room lobby = {
 static const struct ce_room board = {
 		.id = 2, .uri = "ma-chan://example.com/board", .name = "Board"};
 
-#define ALICE                                                                           \
+#define USER_alice                                                                      \
 	{                                                                               \
 		.uri = "sip:alice@example.com", .details = 1, .id = 3, .name = "alice", \
 		.email = "alice@example.com", .internal = 1                             \
 	}
-#define BOB                                                                         \
+#define USER_bob                                                                    \
 	{                                                                           \
 		.uri = "sip:bob@example.com", .details = 1, .id = 4, .name = "bob", \
 		.email = "bob@example.com", .internal = 1                           \
 	}
-#define CAROL                                                                           \
+#define USER_carol                                                                      \
 	{                                                                               \
 		.uri = "sip:carol@partner.org", .details = 1, .id = 0, .name = "carol", \
 		.email = "carol@partner.org", .internal = 0                             \
 	}
-/* an event without content, and one with a string literal as content */
-#define EV(i, t, ms, r, u, m)                                                        \
-	{                                                                            \
-		.id = i, .type = t, .time_ms = ms, .room = r, .user = u, .msg_id = m \
+/* an event without content, and one with a string literal as content; u: alice, bob or
+ * carol */
+#define EV(i, t, ms, r, u, m)                                                           \
+	{                                                                               \
+		.id = (i), .type = (t), .time_ms = (ms), .room = (r), .user = USER_##u, \
+		.msg_id = (m)                                                           \
 	}
-#define EVC(i, t, ms, r, u, m, c)                                                     \
-	{                                                                             \
-		.id = i, .type = t, .time_ms = ms, .room = r, .user = u, .msg_id = m, \
-		.content = c, .content_len = sizeof(c) - 1                            \
+#define EVC(i, t, ms, r, u, m, c)                                                       \
+	{                                                                               \
+		.id = (i), .type = (t), .time_ms = (ms), .room = (r), .user = USER_##u, \
+		.msg_id = (m), .content = (c), .content_len = sizeof(c) - 1             \
 	}
 
 static const struct ce_event lobby_events[] = {
-		EV(1, CE_JOIN, T0, &lobby, ALICE, 0),
-		EVC(2, CE_CHAT, T0 + 1000, &lobby, ALICE, 101, TEXT),
-		EVC(3, CE_BACKCHAT, T0 + 2000, &lobby, BOB, 101, "90-101"),
-		EVC(4, CE_FILEUPLOAD, T0 + 3000, &lobby, ALICE, 0, FILE_NAME),
-		EVC(5, CE_FILEDOWNLOAD, T0 + 4000, &lobby, BOB, 0, FILE_NAME),
+		EV(1, CE_JOIN, T0, &lobby, alice, 0),
+		EVC(2, CE_CHAT, T0 + 1000, &lobby, alice, 101, TEXT),
+		EVC(3, CE_BACKCHAT, T0 + 2000, &lobby, bob, 101, "90-101"),
+		EVC(4, CE_FILEUPLOAD, T0 + 3000, &lobby, alice, 0, FILE_NAME),
+		EVC(5, CE_FILEDOWNLOAD, T0 + 4000, &lobby, bob, 0, FILE_NAME),
 		/* stamped earlier than the previous one: StartTime/EndTime are min/max */
-		EVC(6, CE_REPLACE, T0 + 3500, &lobby, ALICE, 101, "edited"),
-		EV(7, CE_PURGE, T0 + 5000, &lobby, ALICE, 101),
-		EV(8, CE_PART, T0 + 6000, &lobby, ALICE, 0),
+		EVC(6, CE_REPLACE, T0 + 3500, &lobby, alice, 101, "edited"),
+		EV(7, CE_PURGE, T0 + 5000, &lobby, alice, 101),
+		EV(8, CE_PART, T0 + 6000, &lobby, alice, 0),
 };
 
 static const struct ce_event board_events[] = {
-		EVC(9, CE_CHAT, T0 + 7000, &board, CAROL, 201, "line 1\nline 2, \"quoted\""),
-		EV(10, CE_PART, T0 + 8000, &board, BOB, 0),
+		EVC(9, CE_CHAT, T0 + 7000, &board, carol, 201, "line 1\nline 2, \"quoted\""),
+		EV(10, CE_PART, T0 + 8000, &board, bob, 0),
 };
 
 static const char *const lobby_present[] = {"sip:bob@example.com", "sip:carol@partner.org"};
@@ -108,15 +114,12 @@ static const struct adapter_opts all_details = {1, 1}, no_details = {0, 0};
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* Streams convs through a to memory, as the run does; the output, NUL-ended. */
-static char *render(const struct adapter *a, const struct adapter_opts *opts,
+/* Streams convs through a into w, as the run does, and frees w. */
+static void stream(xmlTextWriterPtr w, const struct adapter *a, const struct adapter_opts *opts,
 		const struct conv *convs, size_t n)
 {
-	xmlBufferPtr buf = xmlBufferCreate();
-	xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
 	struct render r = {.w = w, .opts = opts};
 	size_t i, j;
-	char *out;
 
 	cr_assert_not_null(w);
 	cr_assert_eq(a->file_begin(&r), 0);
@@ -129,6 +132,16 @@ static char *render(const struct adapter *a, const struct adapter_opts *opts,
 	cr_assert_eq(a->file_end(&r), 0);
 	cr_assert_null(r.state, "file_end frees the state");
 	xmlFreeTextWriter(w);
+}
+
+/* What a renders from convs, NUL-ended. */
+static char *render(const struct adapter *a, const struct adapter_opts *opts,
+		const struct conv *convs, size_t n)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	char *out;
+
+	stream(xmlNewTextWriterMemory(buf, 0), a, opts, convs, n);
 	out = strdup((const char *)xmlBufferContent(buf));
 	if(getenv("COMPLIANCE_DUMP") != NULL)
 		fputs(out, stderr);
@@ -414,7 +427,7 @@ Test(compliance, xml_unrepresentable_characters)
 				  "d\xed\xa0\x80"
 				  "e\xef\xbf\xbe"
 				  "f\t\r\n\xf4\x8f\xbf\xbf";
-	struct ce_event ev = EV(1, CE_CHAT, T0, &board, CAROL, 7);
+	struct ce_event ev = EV(1, CE_CHAT, T0, &board, carol, 7);
 	struct conv c = {&board, {NULL, 0, T0}, {NULL, 0, T0}, &ev, 1};
 	char *out, *got;
 	xmlDocPtr doc;
@@ -568,4 +581,327 @@ Test(compliance, manifest_without_files)
 	xp_eq(doc, "count(/Attachments/*)", "0");
 	free(out);
 	xmlFreeDoc(doc);
+}
+
+/* ---- write errors ------------------------------------------------------------- */
+
+static int refuse_write(void *ctx, const char *buf, int len)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	return -1;
+}
+
+static void quiet(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+/* An output that cannot be written fails the adapter (at the latest when file_end
+ * flushes), and file_end still frees its state. */
+Test(compliance, write_errors_are_returned)
+{
+	const struct adapter *adapters[] = {
+			adapter_find("XML"), adapter_find("Actiance"), &manifest_adapter};
+	size_t a, i, j;
+
+	xmlSetStructuredErrorFunc(NULL, quiet); /* libxml2's "I/O error" lines */
+	for(a = 0; a < sizeof(adapters) / sizeof(adapters[0]); a++) {
+		xmlTextWriterPtr w = xmlNewTextWriter(
+				xmlOutputBufferCreateIO(refuse_write, NULL, NULL, NULL));
+		struct render r = {.w = w, .opts = &all_details};
+		const struct adapter *ad = adapters[a];
+		int rc;
+
+		cr_assert_not_null(w);
+		cr_assert_eq(ad->file_begin(&r), 0, "buffered");
+		rc = 0;
+		for(i = 0; i < 2 && rc == 0; i++) {
+			rc = ad->room_begin(&r, batch[i].room, &batch[i].start);
+			for(j = 0; j < batch[i].n && rc == 0; j++)
+				rc = ad->event(&r, &batch[i].events[j]);
+			if(rc == 0)
+				rc = ad->room_end(&r, batch[i].room, &batch[i].end);
+		}
+		if(ad->file_end(&r) < 0)
+			rc = -1;
+		cr_assert_eq(rc, -1, "%s did not fail", ad->type);
+		cr_assert_null(r.state);
+		xmlFreeTextWriter(w);
+	}
+	xmlSetStructuredErrorFunc(NULL, NULL);
+}
+
+/* ---- XSLT (CustomConfiguration) ----------------------------------------------- */
+
+/* A directory of its own for each test's files, removed with them afterwards. */
+static char dir[64];
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/pchat-compliance-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* dir/name */
+static const char *in_dir(const char *name)
+{
+	static char path[2][128];
+	static int k;
+
+	k ^= 1;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", dir, name);
+	return path[k];
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fputs(text, f) >= 0 && fclose(f) == 0, 1);
+}
+
+/* Loads the stylesheet text (or, with text NULL, the file path), asserting success. */
+static struct xslt *load(const char *path, const char *text)
+{
+	char err[512];
+	struct xslt *x;
+
+	if(text != NULL)
+		write_file(path, text);
+	x = xslt_load(path, err, sizeof(err));
+	cr_assert_not_null(x, "%s: %s", path, err);
+	return x;
+}
+
+/* Applies x to the XML file at xml; the result (NUL-ended) or NULL with err set. */
+static char *apply(struct xslt *x, const char *xml, char *err, size_t errlen)
+{
+	FILE *f = tmpfile();
+	char *out = NULL;
+
+	cr_assert_not_null(f);
+	if(xslt_apply(x, xml, f, err, errlen) == 0) {
+		long size = ftell(f);
+
+		cr_assert(size >= 0);
+		out = calloc(1, (size_t)size + 1);
+		rewind(f);
+		cr_assert_eq(fread(out, 1, (size_t)size, f), (size_t)size);
+	}
+	fclose(f);
+	return out;
+}
+
+/* The batch rendered by the XML adapter into dir/out.xml. */
+static const char *xml_file(void)
+{
+	const char *path = in_dir("out.xml");
+
+	stream(xmlNewTextWriterFilename(path, 0), adapter_find("XML"), &all_details, batch, 2);
+	return path;
+}
+
+TestSuite(compliance_xslt, .init = make_dir, .fini = remove_dir);
+
+#define SHEET(body)                                                                          \
+	"<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"" \
+	" xmlns:exsl=\"http://exslt.org/common\" extension-element-prefixes=\"exsl\">" body  \
+	"</xsl:stylesheet>"
+
+Test(compliance_xslt, csv_example)
+{
+	static const char want[] =
+			"time,room,type,sender,content,id\n"
+			"\"2008-06-04T20:15:40.9530000Z\",\"ma-chan://example.com/lobby\",\"JOIN\",\"sip:alice@example.com\",\"\",\"\"\n"
+			"\"2008-06-04T20:15:41.9530000Z\",\"ma-chan://example.com/lobby\",\"CHAT\",\"sip:alice@example.com\",\"Hello <&>\"\"' w\xc3\xb6rld \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x99\x82\",\"101\"\n"
+			"\"2008-06-04T20:15:42.9530000Z\",\"ma-chan://example.com/lobby\",\"BACKCHAT\",\"sip:bob@example.com\",\"90-101\",\"\"\n"
+			"\"2008-06-04T20:15:43.9530000Z\",\"ma-chan://example.com/lobby\",\"FILEUPLOAD\",\"sip:alice@example.com\",\"" FILE_NAME
+			"\",\"\"\n"
+			"\"2008-06-04T20:15:44.9530000Z\",\"ma-chan://example.com/lobby\",\"FILEDOWNLOAD\",\"sip:bob@example.com\",\"" FILE_NAME
+			"\",\"\"\n"
+			"\"2008-06-04T20:15:44.4530000Z\",\"ma-chan://example.com/lobby\",\"REPLACE\",\"sip:alice@example.com\",\"edited\",\"101\"\n"
+			"\"2008-06-04T20:15:45.9530000Z\",\"ma-chan://example.com/lobby\",\"PURGE\",\"sip:alice@example.com\",\"\",\"101\"\n"
+			"\"2008-06-04T20:15:46.9530000Z\",\"ma-chan://example.com/lobby\",\"PART\",\"sip:alice@example.com\",\"\",\"\"\n"
+			"\"2008-06-04T20:15:47.9530000Z\",\"ma-chan://example.com/board\",\"CHAT\",\"sip:carol@partner.org\",\"line 1\nline 2, \"\"quoted\"\"\",\"201\"\n"
+			"\"2008-06-04T20:15:48.9530000Z\",\"ma-chan://example.com/board\",\"PART\",\"sip:bob@example.com\",\"\",\"\"\n";
+	struct xslt *x = load(DOCS "compliance-csv.xsl", NULL);
+	char err[512], *out;
+
+	cr_assert_str_eq(xslt_extension(x), "csv");
+	out = apply(x, xml_file(), err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_str_eq(out, want);
+	free(out);
+	xslt_free(x);
+}
+
+/* However many quotes a post holds, the example does not recurse too deep. */
+Test(compliance_xslt, csv_many_quotes)
+{
+	/* the field: each quote doubled, and quoted */
+	enum { QUOTES = 10000, FIELD = 2 * QUOTES + 2 };
+	char *text = malloc(QUOTES + 1), *want = malloc(FIELD + 8), *out, err[512];
+	struct ce_event ev = EV(1, CE_CHAT, T0, &board, carol, 7);
+	struct conv c = {&board, {NULL, 0, T0}, {NULL, 0, T0}, &ev, 1};
+	const char *xml = in_dir("quotes.xml");
+	struct xslt *x = load(DOCS "compliance-csv.xsl", NULL);
+
+	memset(text, '"', QUOTES);
+	text[QUOTES] = '\0';
+	ev.content = text;
+	ev.content_len = QUOTES;
+	stream(xmlNewTextWriterFilename(xml, 0), adapter_find("XML"), &no_details, &c, 1);
+	want[0] = ',';
+	memset(want + 1, '"', FIELD);
+	strcpy(want + 1 + FIELD, ",\"7\"\n");
+	out = apply(x, xml, err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_not_null(strstr(out, want));
+	free(out);
+	free(want);
+	free(text);
+	xslt_free(x);
+}
+
+Test(compliance_xslt, extensions)
+{
+	static const struct {
+		const char *output, *ext;
+	} cases[] = {
+			{"<xsl:output method=\"text\" media-type=\"application/json\"/>", "json"},
+			{"<xsl:output method=\"text\" media-type=\"text/csv; charset=UTF-8\"/>",
+					"csv"},
+			{"<xsl:output method=\"text\" media-type=\"application/x-unknown\"/>",
+					"txt"},
+			{"<xsl:output method=\"text\"/>", "txt"},
+			{"<xsl:output method=\"html\"/>", "html"},
+			{"<xsl:output method=\"xml\"/>", "xml"},
+			{"", "xml"},
+	};
+	size_t i;
+
+	for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		struct xslt *x;
+
+		snprintf(text, sizeof(text), SHEET("%s<xsl:template match=\"/\"/>"),
+				cases[i].output);
+		x = load(in_dir("s.xsl"), text);
+		cr_assert_str_eq(xslt_extension(x), cases[i].ext, "%s", cases[i].output);
+		xslt_free(x);
+	}
+}
+
+/* A clear error, on one line, and libxml2's handlers as they were. */
+Test(compliance_xslt, not_well_formed)
+{
+	const char *path = in_dir("broken.xsl");
+	xmlGenericErrorFunc generic = xmlGenericError;
+	xmlStructuredErrorFunc structured = xmlStructuredError;
+	char err[512];
+
+	write_file(path, SHEET("<xsl:template match=\"/\">\n<oops></xsl:template>"));
+	cr_assert_null(xslt_load(path, err, sizeof(err)));
+	cr_assert(strstr(err, path) == err, "names the file first: %s", err);
+	cr_assert_not_null(strstr(err, "not a well-formed XML file: "), "%s", err);
+	cr_assert_not_null(strstr(err, "broken.xsl:2: "), "with the line: %s", err);
+	cr_assert_null(strchr(err, '\n'), "one line: %s", err);
+	cr_assert_null(xslt_load(in_dir("missing.xsl"), err, sizeof(err)));
+	cr_assert_not_null(strstr(err, "missing.xsl"), "%s", err);
+	cr_assert_eq(xmlGenericError, generic);
+	cr_assert_eq(xmlStructuredError, structured);
+}
+
+Test(compliance_xslt, not_a_stylesheet)
+{
+	const char *path = in_dir("bad.xsl");
+	char err[512];
+
+	write_file(path,
+			SHEET("<xsl:template match=\"/\"><xsl:value-of select=\"1 +\"/>"
+			      "</xsl:template>"));
+	cr_assert_null(xslt_load(path, err, sizeof(err)));
+	cr_assert_not_null(strstr(err, "not a valid XSLT 1.0 stylesheet: "), "%s", err);
+	cr_assert_not_null(strstr(err, "could not compile select expression '1 +'"), "%s", err);
+}
+
+Test(compliance_xslt, no_network_read)
+{
+	struct xslt *x = load(in_dir("net.xsl"),
+			SHEET("<xsl:template match=\"/\"><xsl:copy-of "
+			      "select=\"document('http://127.0.0.1:9/x.xml')\"/></xsl:template>"));
+	char err[512], *out = apply(x, xml_file(), err, sizeof(err));
+
+	cr_assert_null(out, "read the network: %s", out);
+	cr_assert_not_null(strstr(err, "the transformation failed: "), "%s", err);
+	cr_assert_not_null(strstr(err, "read for http://127.0.0.1:9/x.xml refused"), "%s", err);
+	xslt_free(x);
+}
+
+Test(compliance_xslt, no_network_include)
+{
+	const char *path = in_dir("inc.xsl");
+	char err[512];
+
+	write_file(path, SHEET("<xsl:include href=\"http://127.0.0.1:9/x.xsl\"/>"));
+	cr_assert_null(xslt_load(path, err, sizeof(err)));
+	cr_assert_not_null(strstr(err, "read for http://127.0.0.1:9/x.xsl refused"), "%s", err);
+}
+
+/* xsl:document (libxslt's own) is refused; exsl:document does not exist (EXSLT is
+ * not registered). */
+Test(compliance_xslt, no_file_writing)
+{
+	static const char *const writers[] = {"xsl:document", "exsl:document"};
+	static const char *const why[] = {"write rights for", "failed to find extension document"};
+	size_t i;
+
+	for(i = 0; i < 2; i++) {
+		char text[512], err[512], *out;
+		struct xslt *x;
+
+		snprintf(text, sizeof(text),
+				SHEET("<xsl:template match=\"/\"><%s href=\"%s\">pwned</%s>"
+				      "</xsl:template>"),
+				writers[i], in_dir("pwned.txt"), writers[i]);
+		write_file(in_dir("w.xsl"), text);
+		x = load(in_dir("w.xsl"), NULL);
+		out = apply(x, xml_file(), err, sizeof(err));
+		cr_assert_null(out, "%s ran", writers[i]);
+		cr_assert_not_null(strstr(err, why[i]), "%s", err);
+		xslt_free(x);
+		cr_assert_neq(access(in_dir("pwned.txt"), F_OK), 0, "%s wrote a file", writers[i]);
+	}
+}
+
+/* Entities are not expanded: an external one cannot pull a file into the output. */
+Test(compliance_xslt, no_entities)
+{
+	char text[512], err[512], *out;
+	struct xslt *x;
+
+	write_file(in_dir("secret"), "SECRET");
+	snprintf(text, sizeof(text),
+			"<!DOCTYPE xsl:stylesheet [<!ENTITY s SYSTEM \"%s\">]>" SHEET(
+					"<xsl:output method=\"text\"/><xsl:template "
+					"match=\"/\">[&s;]</xsl:template>"),
+			in_dir("secret"));
+	x = load(in_dir("e.xsl"), text);
+	out = apply(x, xml_file(), err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_str_eq(out, "[]");
+	free(out);
+	xslt_free(x);
 }
