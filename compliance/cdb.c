@@ -48,13 +48,11 @@ static void stmt_failed(struct cdb *db, MYSQL_STMT *st, const char *what)
 	failed(db, what, mysql_stmt_errno(st), mysql_stmt_error(st));
 }
 
-/* The session settings of cdb.h, as prepared statements like everything else. */
+/* The session settings of cdb.h, as a prepared statement like everything else. */
 static int set_up_session(struct cdb *db)
 {
-	if(cdb_exec(db, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", "") < 0 ||
-			cdb_exec(db, "SET SESSION time_zone = '+00:00'", "") < 0)
-		return -1;
-	return 0;
+	static const char sql[] = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+	return cdb_exec(db, sql, "") < 0 ? -1 : 0;
 }
 
 int cdb_connect(struct cdb *db)

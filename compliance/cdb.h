@@ -14,9 +14,12 @@
  *
  * The session: autocommit off (every step ends with cdb_commit or cdb_rollback),
  * READ COMMITTED (a claim or a delete locks only the rows it takes, never the gap
- * where pchatd's triggers insert new events: chat is not held up), time zone UTC,
- * and CLIENT_FOUND_ROWS (an UPDATE counts the rows it matched, so renewing a lease
- * that changes nothing still says "held").
+ * where pchatd's triggers insert new events: under REPEATABLE READ a claim that takes
+ * every unclaimed event holds up each chat post until it commits), and
+ * CLIENT_FOUND_ROWS (an UPDATE counts the rows it matched, so renewing a lease that
+ * changes nothing still says "held").  The session's time zone is left alone: the
+ * lease and the run times use the server's NOW(3), the clock pchat-admin reads them
+ * with; the stored times (DATETIME, as pchatd writes them) are taken as UTC.
  */
 #ifndef PCHAT_CDB_H
 #define PCHAT_CDB_H

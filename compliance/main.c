@@ -506,7 +506,7 @@ static int once(struct daemon *d)
 	if(d->cfg.adapter == NULL)
 		return 0; /* off: nothing to output (describe() said so) */
 	int held = lease_hold(&d->db, d->o->node, d->o->lease_seconds);
-	if(held < 0 || store_state(&d->db, 60, &s) < 0) {
+	if(held < 0 || store_state(&d->db, (unsigned)d->cfg.row.run_interval_sec, &s) < 0) {
 		clog_error("%s", d->db.err);
 		return 1;
 	}
