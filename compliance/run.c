@@ -416,8 +416,12 @@ static enum run_status output_batch(struct cdb *db, const struct cconfig *cfg,
 		st = rc < 0 ? RUN_FAILED : RUN_LOST;
 		goto out;
 	}
-	if(rename_all(&b) < 0)
-		goto out; /* the batch stays claimed: output again, to the same names */
+	/* a rename that fails leaves the batch claimed: it is output again to the same
+	 * names, replacing those renamed already */
+	if(rename_all(&b) < 0) {
+		files_discard(&b);
+		goto out;
+	}
 	crash_point(o, RUN_CRASH_AFTER_RENAME, first_batch);
 	rc = store_commit(db, o->node, id, b.last_id, &b.presence);
 	if(rc <= 0) {
@@ -429,7 +433,7 @@ static enum run_status output_batch(struct cdb *db, const struct cconfig *cfg,
 	clog_debug("batch %" PRIu64 ": %" PRIu64 " events (%" PRIu64 "-%" PRIu64 "), %zu files", id,
 			b.events, b.first_id, b.last_id, b.n_done);
 	if(b.n_rooms > 0) {
-		if(t->batches == 0 || b.first_id < t->first_id)
+		if(t->first_id == 0 || b.first_id < t->first_id)
 			t->first_id = b.first_id;
 		if(b.last_id > t->last_id)
 			t->last_id = b.last_id;
