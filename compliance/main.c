@@ -385,9 +385,12 @@ static void take_config(struct daemon *d, const struct cconfig_row *row)
 
 	d->seen = *row;
 	if(cconfig_load(row, &next, err, sizeof(err)) < 0) {
+		char recorded[1024 + 300];
 		cconfig_free(&next);
 		clog_error("configuration not used: %s", err);
-		if(store_run_failed(&d->db, err) < 0)
+		/* which node: the directory is checked on each node's own file system */
+		snprintf(recorded, sizeof(recorded), "node %s: %s", d->o->node, err);
+		if(store_run_failed(&d->db, recorded) < 0)
 			clog_warn("cannot record the error: %s", d->db.err);
 		if(d->valid)
 			cconfig_free(&d->cfg);
