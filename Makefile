@@ -23,7 +23,8 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin run test unit e2e sipe web cli fault chaos \
+.PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web cli \
+	fault chaos \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
 
@@ -61,7 +62,11 @@ client: setup
 admin: libs
 	@$(MAKE) -s -C admin SANITIZE=$(SANITIZE)
 
-build: module backend client admin
+# the compliance service pchat-compliance (compliance/, docs/COMPLIANCE.md)
+compliance: libs
+	@$(MAKE) -s -C compliance SANITIZE=$(SANITIZE)
+
+build: module backend client admin compliance
 	@$(MAKE) -s -C tests/e2e SANITIZE=$(SANITIZE)
 	@$(MAKE) -s -C tests/sipe
 
@@ -146,16 +151,16 @@ lint: build format-check
 	@bash scripts/check-layers.sh --self-test
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
-	  -I common -I admin kamailio-module backend client common admin bench tests/unit tests/e2e \
-	  tests/sipe tests/fuzz
+	  -I common -I admin kamailio-module backend client common admin compliance bench tests/unit \
+	  tests/e2e tests/sipe tests/fuzz
 	@rm -rf $(TIDY_DB) && mkdir -p $(TIDY_DB)
 	@cd $(TIDY_DB) && bear -- $(MAKE) -B -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common >/dev/null
-	@cd $(TIDY_DB) && for d in common admin backend client bench tests/unit tests/e2e tests/sipe; do \
+	@cd $(TIDY_DB) && for d in common admin backend client compliance bench tests/unit tests/e2e tests/sipe; do \
 	  bear --append -- $(MAKE) -B -s -C $(TOP)/$$d >/dev/null || exit 1; done
 	@# one file per run: clang-tidy 14 resolves relative -I paths against the wrong
 	@# directory when one run spans folders
-	@rc=0; for f in $(MODDIR)/*.c common/*.c admin/*.c backend/*.c client/*.c bench/*.c \
-	  tests/unit/*.c tests/e2e/*.c tests/sipe/*.c; do \
+	@rc=0; for f in $(MODDIR)/*.c common/*.c admin/*.c backend/*.c client/*.c compliance/*.c \
+	  bench/*.c tests/unit/*.c tests/e2e/*.c tests/sipe/*.c; do \
 	  clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc
@@ -188,6 +193,7 @@ clean:
 	-$(MAKE) -s -C common clean
 	-$(MAKE) -s -C backend clean
 	-$(MAKE) -s -C client clean
+	-$(MAKE) -s -C compliance clean
 	-$(MAKE) -s -C tests/unit clean
 	-$(MAKE) -s -C tests/cli clean
 	-$(MAKE) -s -C tests/e2e clean

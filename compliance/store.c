@@ -1,0 +1,427 @@
+/*
+ * store.c - see store.h.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the state row ---- */
+
+static const char state_sql[] = "SELECT claimed_batch, done_batch, run_requested, "
+				"last_run_at IS NULL OR last_run_at <= NOW(3) - INTERVAL ? SECOND "
+				"FROM compliance_state WHERE id = 1";
+
+int store_state(struct cdb *db, unsigned interval_sec, struct store_state *s)
+{
+	int rc = cdb_row(db, state_sql, "d", "uutd", (int)interval_sec, &s->claimed_batch,
+			&s->done_batch, &s->run_requested_ms, &s->due);
+	if(rc == 0)
+		snprintf(db->err, sizeof(db->err), "compliance_state has no row (id 1)");
+	if(rc <= 0) {
+		cdb_rollback(db);
+		return -1;
+	}
+	return cdb_commit(db);
+}
+
+/* Locks the state row for the rest of the transaction: 1 when node holds a live
+ * lease, 0 when not, -1 on error.  *claimed, *done: the batches. */
+static const char lock_sql[] =
+		"SELECT active_node <=> ? AND lease_expires >= NOW(3), claimed_batch, done_batch "
+		"FROM compliance_state WHERE id = 1 FOR UPDATE";
+
+static int lock_state(struct cdb *db, const char *node, uint64_t *claimed, uint64_t *done)
+{
+	int held = 0;
+	int rc = cdb_row(db, lock_sql, "s", "duu", node, &held, claimed, done);
+	if(rc == 0)
+		snprintf(db->err, sizeof(db->err), "compliance_state has no row (id 1)");
+	return rc <= 0 ? -1 : held != 0;
+}
+
+/* ---- claiming ---- */
+
+static const char claim_events_sql[] =
+		"UPDATE compliance_events SET batch_id = ? WHERE batch_id IS NULL ORDER BY id "
+		"LIMIT ?";
+static const char claim_state_sql[] = "UPDATE compliance_state SET claimed_batch = ? WHERE id = 1";
+
+enum store_claim store_claim(struct cdb *db, const char *node, uint64_t limit, uint64_t *batch)
+{
+	uint64_t claimed, done;
+	int held = lock_state(db, node, &claimed, &done);
+	long long n;
+
+	if(held <= 0) {
+		cdb_rollback(db);
+		return held < 0 ? STORE_ERROR : STORE_LOST;
+	}
+	if(claimed > done) {
+		*batch = claimed;
+		cdb_rollback(db);
+		return STORE_PENDING;
+	}
+	*batch = claimed + 1;
+	n = cdb_exec(db, claim_events_sql, "uu", *batch, limit);
+	if(n <= 0) {
+		cdb_rollback(db);
+		return n < 0 ? STORE_ERROR : STORE_NONE;
+	}
+	if(cdb_exec(db, claim_state_sql, "u", *batch) < 0 || cdb_commit(db) < 0) {
+		cdb_rollback(db);
+		return STORE_ERROR;
+	}
+	return STORE_CLAIMED;
+}
+
+/* ---- reading a batch ---- */
+
+static const char rooms_sql[] = "SELECT room_id, MIN(id), MAX(id), COUNT(*) FROM compliance_events "
+				"WHERE batch_id = ? GROUP BY room_id ORDER BY room_id";
+
+int store_rooms(struct cdb *db, uint64_t batch, struct store_room **rooms, size_t *n)
+{
+	struct cdb_res r;
+	struct store_room row;
+	size_t cap = 0;
+	int rc;
+
+	*rooms = NULL;
+	*n = 0;
+	if(cdb_query(db, &r, rooms_sql, "u", "uuuu", batch, &row.id, &row.first_id, &row.last_id,
+			   &row.events) < 0)
+		return -1;
+	while((rc = cdb_fetch(&r)) > 0) {
+		if(*n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct store_room *p = realloc(*rooms, c * sizeof(*p));
+			if(p == NULL) {
+				snprintf(db->err, sizeof(db->err), "out of memory");
+				rc = -1;
+				break;
+			}
+			*rooms = p;
+			cap = c;
+		}
+		(*rooms)[(*n)++] = row;
+	}
+	cdb_end(&r);
+	if(rc < 0) {
+		free(*rooms);
+		*rooms = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+static const char participants_sql[] =
+		"SELECT p.room_id, p.user_uri, p.sessions, p.since FROM compliance_participants p "
+		"JOIN (SELECT DISTINCT room_id FROM compliance_events WHERE batch_id = ?) b "
+		"ON b.room_id = p.room_id WHERE p.sessions > 0";
+
+int store_participants(struct cdb *db, uint64_t batch, struct cpresence *p)
+{
+	struct cdb_res r;
+	uint64_t room_id;
+	char uri[255 * 4 + 1];
+	int sessions, rc;
+	int64_t since;
+
+	if(cdb_query(db, &r, participants_sql, "u", "usdt", batch, &room_id, uri, sizeof(uri),
+			   &sessions, &since) < 0)
+		return -1;
+	while((rc = cdb_fetch(&r)) > 0) {
+		struct cp_room *room = cp_room(p, room_id);
+		if(room != NULL && cp_set(room, uri, (unsigned)sessions, since) < 0) {
+			snprintf(db->err, sizeof(db->err), "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	cdb_end(&r);
+	return rc;
+}
+
+/*
+ * The stream's query, in four forms: with or without the user's details
+ * (AddUserDetails: the subscriber row of the URI's user@domain) and the room's
+ * (AddChatRoomDetails: the room and its category, while the room exists), so that a
+ * batch without them joins nothing.  Its columns are the same in every form.
+ */
+#define ADDR "IF(e.user_uri LIKE 'sip:%', SUBSTRING(e.user_uri, 5), e.user_uri)"
+
+static const char *stream_sql(int user_details, int room_details)
+{
+	static char sql[4][1536];
+	char *s = sql[(user_details ? 2 : 0) + (room_details ? 1 : 0)];
+
+	if(s[0] != '\0')
+		return s;
+	snprintf(s, sizeof(sql[0]),
+			"SELECT e.id, e.event_type, e.event_time, e.room_id, e.room_uri, "
+			"e.room_name, e.user_uri, e.msg_id, e.content, %s, %s "
+			"FROM compliance_events e %s %s WHERE e.batch_id = ? "
+			"ORDER BY e.room_id, e.id",
+			user_details ? "s.id, COALESCE(s.username, SUBSTRING_INDEX(" ADDR
+				       ", '@', 1)), " ADDR
+				     : "NULL, NULL, NULL",
+			room_details ? "r.id IS NOT NULL, r.description, r.topic, r.privacy, "
+				       "CONCAT('ma-cat://', c.domain, '/', c.cat_id), c.chat_history"
+				     : "0, NULL, NULL, NULL, NULL, NULL",
+			user_details ? "LEFT JOIN subscriber s ON s.username = SUBSTRING_INDEX(" ADDR
+				       ", '@', 1) AND s.domain = SUBSTRING_INDEX(" ADDR ", '@', -1)"
+				     : "",
+			room_details ? "LEFT JOIN rooms r ON r.id = e.room_id "
+				       "LEFT JOIN categories c ON c.id = r.category_id"
+				     : "");
+	return s;
+}
+
+/* The text columns of a streamed row: buffers grown to fit, reused row after row. */
+enum {
+	T_ROOM_URI,
+	T_ROOM_NAME,
+	T_USER_URI,
+	T_CONTENT,
+	T_USER_NAME,
+	T_EMAIL,
+	T_DESC,
+	T_TOPIC,
+	T_CAT_URI,
+	T_N
+};
+
+struct row {
+	uint64_t id, room_id, msg_id, user_id;
+	char type[16], privacy[16];
+	int64_t time_ms;
+	int room_exists, logged;
+	char *text[T_N];
+	size_t cap[T_N];
+};
+
+/* The room being streamed: its strings copied from its first row, because the row
+ * buffers change with the next row and the room outlives it (room_end). */
+struct room_copy {
+	struct ce_room room;
+	char *s[6];
+};
+
+static void room_copy_free(struct room_copy *c)
+{
+	size_t i;
+	for(i = 0; i < sizeof(c->s) / sizeof(c->s[0]); i++)
+		free(c->s[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+static int room_copy_set(struct room_copy *c, const struct row *w, const struct adapter_opts *o)
+{
+	const char *from[6] = {w->text[T_ROOM_URI], w->text[T_ROOM_NAME], w->text[T_DESC],
+			w->text[T_TOPIC], w->privacy, w->text[T_CAT_URI]};
+	size_t i;
+
+	room_copy_free(c);
+	for(i = 0; i < 6; i++)
+		if((c->s[i] = strdup(from[i])) == NULL)
+			return -1;
+	c->room = (struct ce_room){.id = w->room_id,
+			.uri = c->s[0],
+			.name = c->s[1],
+			.details = o->room_details && w->room_exists,
+			.description = c->s[2],
+			.topic = c->s[3],
+			.privacy = c->s[4],
+			.category_uri = c->s[5],
+			.logged = w->logged != 0};
+	return 0;
+}
+
+/* The event of the row just fetched. */
+static int make_event(struct cdb *db, const struct cdb_res *r, const struct row *w,
+		const struct adapter_opts *o, struct ce_event *ev)
+{
+	int type = ce_type_parse(w->type);
+	if(type < 0) {
+		snprintf(db->err, sizeof(db->err), "event %llu has an unknown type '%s'",
+				(unsigned long long)w->id, w->type);
+		return -1;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->id = w->id;
+	ev->type = (enum ce_type)type;
+	ev->time_ms = w->time_ms;
+	ev->user.uri = w->text[T_USER_URI];
+	if(o->user_details) {
+		ev->user.details = 1;
+		ev->user.id = w->user_id;
+		ev->user.name = w->text[T_USER_NAME];
+		ev->user.email = w->text[T_EMAIL];
+		ev->user.internal = !cdb_null(r, 9);
+	}
+	ev->msg_id = w->msg_id;
+	if(!cdb_null(r, 8)) {
+		ev->content = w->text[T_CONTENT];
+		ev->content_len = cdb_len(r, 8);
+	}
+	return 0;
+}
+
+/* Hands the rows to the sink, grouping them by room: 0, -1 (database), -2 (sink). */
+static int pump(struct cdb *db, struct cdb_res *r, struct row *w, const struct adapter_opts *o,
+		const struct store_sink *sink)
+{
+	struct room_copy cur;
+	struct ce_event ev;
+	int rc, in_room = 0;
+
+	memset(&cur, 0, sizeof(cur));
+	while((rc = cdb_fetch(r)) > 0) {
+		if(make_event(db, r, w, o, &ev) < 0) {
+			rc = -1;
+			break;
+		}
+		if(!in_room || w->room_id != cur.room.id) {
+			if(in_room && sink->room_end(sink->arg, &cur.room) < 0) {
+				rc = -2;
+				break;
+			}
+			in_room = 0;
+			if(room_copy_set(&cur, w, o) < 0) {
+				snprintf(db->err, sizeof(db->err), "out of memory");
+				rc = -1;
+				break;
+			}
+			ev.room = &cur.room;
+			if(sink->room_begin(sink->arg, &cur.room, &ev) < 0) {
+				rc = -2;
+				break;
+			}
+			in_room = 1;
+		}
+		ev.room = &cur.room;
+		if(sink->event(sink->arg, &ev) < 0) {
+			rc = -2;
+			break;
+		}
+	}
+	if(rc == 0 && in_room && sink->room_end(sink->arg, &cur.room) < 0)
+		rc = -2;
+	room_copy_free(&cur);
+	return rc;
+}
+
+int store_stream(struct cdb *db, uint64_t batch, const struct adapter_opts *opts,
+		const struct store_sink *sink)
+{
+	struct row w;
+	struct cdb_res r;
+	size_t i;
+	int rc = -1;
+
+	memset(&w, 0, sizeof(w));
+	if(cdb_query(db, &r, stream_sql(opts->user_details, opts->room_details), "u",
+			   "ustuSSSuSuSSdSSsSd", batch, &w.id, w.type, sizeof(w.type), &w.time_ms,
+			   &w.room_id, &w.text[T_ROOM_URI], &w.cap[T_ROOM_URI],
+			   &w.text[T_ROOM_NAME], &w.cap[T_ROOM_NAME], &w.text[T_USER_URI],
+			   &w.cap[T_USER_URI], &w.msg_id, &w.text[T_CONTENT], &w.cap[T_CONTENT],
+			   &w.user_id, &w.text[T_USER_NAME], &w.cap[T_USER_NAME], &w.text[T_EMAIL],
+			   &w.cap[T_EMAIL], &w.room_exists, &w.text[T_DESC], &w.cap[T_DESC],
+			   &w.text[T_TOPIC], &w.cap[T_TOPIC], w.privacy, sizeof(w.privacy),
+			   &w.text[T_CAT_URI], &w.cap[T_CAT_URI], &w.logged) == 0) {
+		rc = pump(db, &r, &w, opts, sink);
+		cdb_end(&r);
+	}
+	for(i = 0; i < T_N; i++)
+		free(w.text[i]);
+	/* a read ends its transaction too: nothing stays open between steps */
+	if(cdb_up(db))
+		cdb_rollback(db);
+	return rc;
+}
+
+/* ---- recording a batch as done ---- */
+
+static const char upsert_sql[] =
+		"INSERT INTO compliance_participants (room_id, user_uri, sessions, since) "
+		"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE sessions = VALUES(sessions), "
+		"since = VALUES(since)";
+static const char gone_sql[] =
+		"DELETE FROM compliance_participants WHERE room_id = ? AND user_uri = ?";
+static const char delete_events_sql[] = "DELETE FROM compliance_events WHERE batch_id = ?";
+static const char done_sql[] = "UPDATE compliance_state SET done_batch = ?, "
+			       "last_event_id = GREATEST(last_event_id, ?) WHERE id = 1";
+
+/* Writes the participants that changed during the batch (only those: the rows of
+ * everyone else present stay as they are). */
+static int write_participants(struct cdb *db, const struct cpresence *p)
+{
+	size_t i, j;
+	for(i = 0; i < p->n; i++) {
+		const struct cp_room *room = &p->rooms[i];
+		for(j = 0; j < room->n; j++) {
+			const struct cp_user *u = &room->users[j];
+			long long rc = 0;
+			if(u->sessions == u->recorded)
+				continue;
+			if(u->sessions > 0)
+				rc = cdb_exec(db, upsert_sql, "usdt", room->id, u->uri,
+						(int)u->sessions, u->since_ms);
+			else
+				rc = cdb_exec(db, gone_sql, "us", room->id, u->uri);
+			if(rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int store_commit(struct cdb *db, const char *node, uint64_t batch, uint64_t max_id,
+		const struct cpresence *p)
+{
+	uint64_t claimed = 0, done = 0;
+	int held = lock_state(db, node, &claimed, &done);
+
+	if(held <= 0 || claimed != batch || done >= batch) {
+		cdb_rollback(db);
+		return held < 0 ? -1 : 0;
+	}
+	if(write_participants(db, p) < 0 || cdb_exec(db, delete_events_sql, "u", batch) < 0 ||
+			cdb_exec(db, done_sql, "uu", batch, max_id) < 0 || cdb_commit(db) < 0) {
+		cdb_rollback(db);
+		return -1;
+	}
+	return 1;
+}
+
+/* ---- the run's record ---- */
+
+static const char run_done_sql[] =
+		"UPDATE compliance_state SET last_run_at = NOW(3), last_run_events = ?, "
+		"last_run_files = ?, last_run_ms = ?, last_error = '', "
+		"run_requested = IF(run_requested <=> ?, NULL, run_requested) WHERE id = 1";
+static const char run_failed_sql[] =
+		"UPDATE compliance_state SET last_error = ?, last_error_at = NOW(3) WHERE id = 1";
+
+static int exec_commit(struct cdb *db, long long rc)
+{
+	if(rc < 0 || cdb_commit(db) < 0) {
+		cdb_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int store_run_done(struct cdb *db, const struct store_run *run)
+{
+	return exec_commit(db,
+			cdb_exec(db, run_done_sql, "uddt", run->events, (int)run->files,
+					(int)run->ms, run->requested_ms));
+}
+
+int store_run_failed(struct cdb *db, const char *error)
+{
+	return exec_commit(db, cdb_exec(db, run_failed_sql, "s", error));
+}
