@@ -9,6 +9,9 @@
 #   make deb-test  install them into a clean Debian 12 root and run them (tests/deb)
 #   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
 #               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
+#   make compliance-test  the compliance service end to end: real SIP chats archived,
+#               kill -9 of pchat-compliance, pchatd and MariaDB, two daemons at once
+#               (tests/compliance, docs/COMPLIANCE.md)
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
 #               (tests/fuzz, docs/RELIABILITY.md)
 #   make build  set up and build everything
@@ -24,7 +27,7 @@ KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
 .PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web cli \
-	fault chaos \
+	fault chaos compliance-test \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
 
@@ -105,6 +108,14 @@ fault: build
 	@$(MAKE) -s -C bench SANITIZE=
 	@bash tests/fault/run.sh
 
+# pchat-compliance over real SIP chats (tests/compliance, docs/COMPLIANCE.md): every
+# case's output checked against docs/compliance.xsd, every acknowledged post counted
+# exactly once across the output files after kill -9 of the daemon (at its two crash
+# points), of pchatd and of MariaDB, and with two daemons at once.  About 1 minute.
+compliance-test: build
+	@$(MAKE) -s -C bench SANITIZE=
+	@bash tests/compliance/run.sh
+
 chaos: build
 	@$(MAKE) -s -C bench SANITIZE=
 	@FAULT_DURATION=60 FAULT_ROUNDS=3 bash tests/fault/run.sh
@@ -124,7 +135,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fault supervise deb-test fuzz-short
+test: unit e2e sipe web cli fault compliance-test supervise deb-test fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.

@@ -124,3 +124,26 @@ if fl:
             print(f"\nOthers' p99 ({what}) with the flood / without it (medians of the runs): "
                   f"{x:.2f} / {b:.2f} ms = {x / b:.2f}x")
     print()
+
+g = [r for r in rows if r.get("scenario") == "g"]
+gl = [r for r in g if r.get("label", "").startswith("compliance ")]
+if gl:
+    print("## (g) what compliance costs\n")
+    print("| run | posts ok/s | deliveries/s | p50 ms | p99 ms | 503s | acked not stored |")
+    print("|---|---|---|---|---|---|---|")
+    for r in gl:
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} "
+              f"| {f(r.get('acked_not_stored'))} |")
+    for key, what in (("deliveries_per_s", "deliveries/s"), ("lat_p99_ms", "p99")):
+        off = [r[key] for r in gl if r["label"] == "compliance off" and r.get(key)]
+        on = [r[key] for r in gl if r["label"] == "compliance on" and r.get(key)]
+        if off and on:
+            b, x = statistics.median(off), statistics.median(on)
+            print(f"\nCompliance on / off, {what} (medians of the runs): {x:.2f} / {b:.2f} = {x / b:.2f}x")
+    print()
+for r in [r for r in g if r.get("label") == "backlog"]:
+    print("| backlog events | seconds | events/s | peak RSS (KiB) | output files | output MiB | events left | exit |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {r['events']} | {r['seconds']} | {r['events_per_s']} | {r['peak_rss_kb']} | {r['files']} "
+          f"| {r['output_bytes'] / 1048576:.1f} | {r['events_left']} | {r['exit']} |\n")

@@ -10,8 +10,9 @@
 #   scenarios: a (capacity model), b (highest sustained deliveries/s), c (one
 #   16,000-member room), d (bccontext/chansrch on a large history), e (memory per
 #   session), f (what one flooding session costs the others: their post->delivery p99
-#   with and without it, alternating).  Default: all, quick profile; --full (make
-#   bench FULL=1): the full one.
+#   with and without it, alternating), g (compliance: (b)'s load with compliance on and
+#   off, alternating, and pchat-compliance's output of a 1,000,000-event backlog).
+#   Default: all, quick profile; --full (make bench FULL=1): the full one.
 # Environment: BENCH_KAMAILIO_ARGS (default "-m 2048 -M 64 -x tlsf -X tlsf"), given to
 # both Kamailio instances alike; BENCH_IMC_TRANSPORT (tcp) for imc's MESSAGEs to itself
 # (its outbound proxy: over udp, loopback drops and tm retransmissions dominate).
@@ -22,11 +23,11 @@ scen=()
 for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
-    a|b|c|d|e|f) scen+=("$a") ;;
-    *) echo "usage: $0 [--full] [a|b|c|d|e|f ...]"; exit 2 ;;
+    a|b|c|d|e|f|g) scen+=("$a") ;;
+    *) echo "usage: $0 [--full] [a|b|c|d|e|f|g ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g)
 
 out="$top/build/bench"
 var="$out/var"
@@ -311,6 +312,79 @@ PY
         fi
       done
     done
+    ;;
+  g)
+    # What compliance costs chat: (b)'s 150x4 rooms at 70 posts/s with compliance off and
+    # on, alternating (on: every post's CHAT event written by the trigger in the post's
+    # transaction, and pchat-compliance outputting a run 5 s into the stream).  Then
+    # the daemon alone on a backlog of 1,000,000 events (bulk-loaded; 100 rooms, 1,000
+    # users, 60-byte texts): events/s into XML files and its peak memory (VmHWM).
+    if [ $full = 1 ]; then reps=3; else reps=2; fi
+    cdir="$out/compliance"
+    rm -rf "$cdir"
+    mkdir -p "$cdir"
+    pchat_rooms comp- "150x4"
+    cdaemon=("$top/compliance/pchat-compliance" --db-socket "$SOCK" --db-name pchat --db-user pchat
+      --db-password-file "$var/db-password" --node bench)
+    "${stack[@]}" compliance-stop >/dev/null
+    for ((k = 0; k < reps; k++)); do
+      for on in 0 1; do
+        "${MYSQL[@]}" pchat -e "DELETE FROM compliance_events;
+          UPDATE compliance_config SET adapter_type = IF($on, 'XML', ''),
+          output_directory = '$cdir', run_interval_sec = 3600 WHERE id = 1"
+        restart_servers
+        dpid=
+        if [ $on = 1 ]; then
+          "${cdaemon[@]}" >>"$out/compliance.log" 2>&1 &
+          dpid=$!
+        fi
+        gen g "compliance $([ $on = 1 ] && echo on || echo off)" pchat --sessions 600 \
+          --rooms 150x4 --room-prefix comp- --user-base 200000 --rate 70 --duration 10 \
+          --warmup 2 --conns 8 --on-ready "sleep 7; ${MYSQL[*]} pchat -e \"UPDATE compliance_state SET run_requested = NOW(3)\""
+        if [ -n "$dpid" ]; then kill -TERM "$dpid"; wait "$dpid" || true; fi
+      done
+    done
+    # the backlog: 1,000,000 events as the triggers write them
+    nev=${BENCH_COMPLIANCE_EVENTS:-1000000}
+    rm -rf "$cdir" && mkdir -p "$cdir"
+    "${MYSQL[@]}" pchat -e "DELETE FROM compliance_events;
+      UPDATE compliance_config SET adapter_type = 'XML', output_directory = '$cdir' WHERE id = 1;
+      INSERT INTO compliance_events (event_type, event_time, room_id, room_uri, room_name,
+        user_uri, msg_id, content)
+      SELECT IF(seq MOD 20 = 0, 'JOIN', 'CHAT'), NOW(3) - INTERVAL ($nev - seq) SECOND / 10,
+             1 + seq MOD 100, CONCAT('ma-chan://example.com/bench-room-', seq MOD 100),
+             CONCAT('Bench room ', seq MOD 100), CONCAT('sip:user', seq MOD 1000, '@example.com'),
+             IF(seq MOD 20 = 0, NULL, seq),
+             IF(seq MOD 20 = 0, NULL, CONCAT('compliance bench message ', seq, ' lorem ipsum dolor sit'))
+      FROM seq_1_to_$nev;"
+    log "[g] pchat-compliance --once on $nev events"
+    load0=$(cut -d' ' -f1 /proc/loadavg)
+    t0=$(date +%s.%N)
+    "${cdaemon[@]}" --once >>"$out/compliance.log" 2>&1 &
+    dpid=$!
+    hwm=0
+    while kill -0 "$dpid" 2>/dev/null; do
+      h=$(awk '/VmHWM/ {print $2}' "/proc/$dpid/status" 2>/dev/null || echo 0)
+      [ "${h:-0}" -gt "$hwm" ] && hwm=$h
+      sleep 0.2
+    done
+    wait "$dpid" && drc=0 || drc=$?
+    t1=$(date +%s.%N)
+    left=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM compliance_events")
+    bytes=$(du -sb "$cdir" | cut -f1)
+    files=$(ls "$cdir" | wc -l)
+    python3 - "$nev" "$t0" "$t1" "$hwm" "$drc" "$left" "$bytes" "$files" "$load0" >>"$results" <<'PY'
+import json, sys
+n, t0, t1, hwm, rc, left, size, files, load0 = sys.argv[1:]
+secs = float(t1) - float(t0)
+print(json.dumps({"scenario": "g", "label": "backlog", "events": int(n), "seconds": round(secs, 2),
+                  "events_per_s": round(int(n) / secs), "peak_rss_kb": int(hwm), "exit": int(rc),
+                  "events_left": int(left), "output_bytes": int(size), "files": int(files),
+                  "loadavg_before": float(load0),
+                  "loadavg_after": float(open("/proc/loadavg").read().split()[0])}))
+PY
+    tail -1 "$results" >&2
+    "${MYSQL[@]}" pchat -e "UPDATE compliance_config SET adapter_type = '' WHERE id = 1"
     ;;
   esac
 done

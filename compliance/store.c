@@ -398,9 +398,12 @@ int store_commit(struct cdb *db, const char *node, uint64_t batch, uint64_t max_
 
 /* ---- the run's record ---- */
 
+/* last_run_at is when the run started (now less its time): `pchat-admin compliance run`
+ * waits for a run at or after its request, which must then hold every event committed
+ * before the request. */
 static const char run_done_sql[] =
-		"UPDATE compliance_state SET last_run_at = NOW(3), last_run_events = ?, "
-		"last_run_files = ?, last_run_ms = ?, last_error = '', "
+		"UPDATE compliance_state SET last_run_at = NOW(3) - INTERVAL ? * 1000 MICROSECOND,"
+		" last_run_events = ?, last_run_files = ?, last_run_ms = ?, last_error = '', "
 		"run_requested = IF(run_requested <=> ?, NULL, run_requested) WHERE id = 1";
 static const char run_failed_sql[] =
 		"UPDATE compliance_state SET last_error = ?, last_error_at = NOW(3) WHERE id = 1";
@@ -417,8 +420,8 @@ static int exec_commit(struct cdb *db, long long rc)
 int store_run_done(struct cdb *db, const struct store_run *run)
 {
 	return exec_commit(db,
-			cdb_exec(db, run_done_sql, "uddt", run->events, (int)run->files,
-					(int)run->ms, run->requested_ms));
+			cdb_exec(db, run_done_sql, "duddt", (int)run->ms, run->events,
+					(int)run->files, (int)run->ms, run->requested_ms));
 }
 
 int store_run_failed(struct cdb *db, const char *error)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops the whole stack on loopback: a private MariaDB (data directory and
-# socket under VAR), the schema and demo data, the backend (pchatd) and Kamailio with
-# kamailio-cfg/ and our module.  Nothing here touches the system services.
+# socket under VAR), the schema and demo data, the backend (pchatd), Kamailio with
+# kamailio-cfg/ and our module, and the compliance service (pchat-compliance; it
+# archives nothing until compliance is configured: `run` configures the XML adapter
+# writing to VAR/compliance every minute).  Nothing here touches the system services.
 # VAR is made 0700: the database socket, the application user's password
 # (VAR/db-password, 0600) and the module socket are for this user only.  MariaDB's
 # root is authenticated by unix_socket only (the OS user root); pchatd and Kamailio
@@ -12,6 +14,7 @@
 #                  (with a growing delay, 1 s to 30 s), stop it all on Ctrl-C/SIGTERM
 #   start | stop   start or stop everything in the background
 #   backend-start | backend-stop | db-start | db-stop | kamailio-start | kamailio-stop
+#   compliance-start | compliance-stop
 #   status
 # Defaults: --var <checkout>/var, --port 5060 (SIP, UDP and TCP on 127.0.0.1).
 # Environment: PCHATD_ARGS adds options to pchatd (e.g. "--queue-limit 2");
@@ -33,7 +36,7 @@ while [ $# -gt 0 ]; do
     --var) VAR="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
     --http-port) HTTP_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -151,17 +154,38 @@ kamailio_start() {
   wait_for "Kamailio TCP port $PORT" 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
 }
 
-start_all() { db_start; backend_start; kamailio_start; }
+# pchat-compliance (docs/COMPLIANCE.md): its own process and database connection.
+compliance_start() {
+  pid_alive compliance && return 0
+  setsid "$top/compliance/pchat-compliance" --db-socket "$DB_SOCK" --db-name pchat --db-user pchat \
+    --db-password-file "$DB_PW_FILE" --node "stack-$PORT" ${PCHAT_COMPLIANCE_ARGS:-} \
+    >>"$VAR/compliance.log" 2>&1 &
+  echo $! > "$VAR/compliance.pid"
+}
+
+# make run's compliance: the XML adapter writing to VAR/compliance every minute (only
+# where no adapter is configured yet: an operator's own settings stay)
+compliance_demo() {
+  mkdir -p "$VAR/compliance"
+  "${MYSQL[@]}" pchat -e "UPDATE compliance_config SET adapter_type = 'XML',
+    output_directory = '$VAR/compliance', run_interval_sec = 60
+    WHERE id = 1 AND adapter_type = ''"
+}
+
+start_all() { db_start; backend_start; kamailio_start; compliance_start; }
 # pchatd drains accepted work for up to --shutdown-timeout (10 s) on SIGTERM: give it
 # that and a margin before SIGKILL, so a clean stop is never cut short.
 BACKEND_STOP_WAIT=15
-stop_all() { stop_pid kamailio; stop_pid backend "$BACKEND_STOP_WAIT"; stop_pid mariadb; }
+stop_all() {
+  stop_pid compliance; stop_pid kamailio; stop_pid backend "$BACKEND_STOP_WAIT"; stop_pid mariadb
+}
 
 # run's supervisor: every second, a part whose process is gone (or a zombie) is
 # started again, after a delay that doubles with each exit in a row (1, 2, 4, ... 30 s)
 # and starts over once the part has stayed up for 60 s.  What is left of the dead
 # part's session (Kamailio's children) is killed first, so that its ports are free.
 # Only Ctrl-C or SIGTERM (the trap) stops everything.
+PARTS="mariadb backend kamailio compliance"
 RESTART_MAX_DELAY=30
 RESTART_RESET_AFTER=60
 declare -A restarts=() up_since=() retry_at=()
@@ -170,13 +194,14 @@ part_start() {
     mariadb) db_start ;;
     backend) backend_start ;;
     kamailio) kamailio_start ;;
+    compliance) compliance_start ;;
   esac
 }
 supervise() {
   local n pid delay
-  for n in mariadb backend kamailio; do restarts[$n]=0; up_since[$n]=$SECONDS; retry_at[$n]=0; done
+  for n in $PARTS; do restarts[$n]=0; up_since[$n]=$SECONDS; retry_at[$n]=0; done
   while true; do
-    for n in mariadb backend kamailio; do
+    for n in $PARTS; do
       if pid_alive $n && ! grep -qs '^State:[[:space:]]*Z' "/proc/$(cat "$VAR/$n.pid")/status"; then
         if ((restarts[$n] > 0 && SECONDS - up_since[$n] >= RESTART_RESET_AFTER)); then restarts[$n]=0; fi
         continue
@@ -217,13 +242,15 @@ case "$cmd" in
   backend-resume) [ -f "$VAR/backend.pid" ] && kill -CONT "$(cat "$VAR/backend.pid")" ;;
   kamailio-start) kamailio_start ;;
   kamailio-stop) stop_pid kamailio ;;
+  compliance-start) compliance_start ;;
+  compliance-stop) stop_pid compliance ;;
   status)
-    for n in mariadb backend kamailio; do
+    for n in $PARTS; do
       if pid_alive $n; then echo "$n: running (pid $(cat "$VAR/$n.pid"))"; else echo "$n: stopped"; fi
     done ;;
   run)
     trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
-    start_all
+    db_start; compliance_demo; start_all
     cat <<INFO
 
 Persistent chat server running on loopback:
@@ -233,7 +260,9 @@ Persistent chat server running on loopback:
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
   MariaDB                        $DB_SOCK  (database pchat; root by unix_socket,
                                  user pchat's password in $DB_PW_FILE)
-  logs                           $VAR/{kamailio,backend,mariadb}.log
+  compliance archive (XML)       $VAR/compliance/  (every minute: pchat-admin
+                                 --db-socket $DB_SOCK --db-user root compliance status)
+  logs                           $VAR/{kamailio,backend,mariadb,compliance}.log
 Demo users alice, bob, carol @example.com (password = name); rooms Lobby, Build Team,
 Ops, Announcements (auditorium: bob presents) and Board (secret: carol's).
 Administer with: admin/pchat-admin --db-socket $VAR/mysql.sock --db-user root room get
