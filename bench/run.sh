@@ -351,7 +351,7 @@ PY
       UPDATE compliance_config SET adapter_type = 'XML', output_directory = '$cdir' WHERE id = 1;
       INSERT INTO compliance_events (event_type, event_time, room_id, room_uri, room_name,
         user_uri, msg_id, content)
-      SELECT IF(seq MOD 20 = 0, 'JOIN', 'CHAT'), NOW(3) - INTERVAL ($nev - seq) SECOND / 10,
+      SELECT IF(seq MOD 20 = 0, 'JOIN', 'CHAT'), UTC_TIMESTAMP(3) - INTERVAL (($nev - seq) * 100000) MICROSECOND,
              1 + seq MOD 100, CONCAT('ma-chan://example.com/bench-room-', seq MOD 100),
              CONCAT('Bench room ', seq MOD 100), CONCAT('sip:user', seq MOD 1000, '@example.com'),
              IF(seq MOD 20 = 0, NULL, seq),
