@@ -9,7 +9,10 @@
 #   3. kill -9 Kamailio (its main process; the supervisor kills what is left of it):
 #      the same;
 #   4. kill -9 MariaDB: the same;
-#   5. SIGTERM to stack.sh: it must exit 0 within 60 s and leave no process of the
+#   5. the compliance archive make run configures: a post is in var/compliance's XML
+#      after `pchat-admin compliance run` (what the daemon does every minute anyway);
+#      kill -9 pchat-compliance: it comes back, and the next post is archived too;
+#   6. SIGTERM to stack.sh: it must exit 0 within 60 s and leave no process of the
 #      stack behind.
 # Ends with `N passed, M failed`.  About 1 minute.
 set -euo pipefail
@@ -120,9 +123,28 @@ else bad "no post after the second kill of pchatd"; fi
 kill_and_check kamailio Kamailio
 kill_and_check mariadb MariaDB
 
+# make run's compliance archive (docs/COMPLIANCE.md): a post is written to
+# $var/compliance by pchat-compliance, on request (else within the minute)
+ADMIN=("$top/admin/pchat-admin" --db-socket "$var/mysql.sock" --db-user root)
+archived() { # archived TEXT: TEXT is in an XML file of $var/compliance after a run
+  local text=$1
+  "${ADMIN[@]}" compliance run --wait 30 >>"$var/compliance-run.log" 2>&1 || return 1
+  grep -qs "content=\"$text\"" "$var"/compliance/*.xml
+}
+text="archive-$$-a"
+if post_once "$text" && archived "$text"; then ok "a post archived in $var/compliance by make run's pchat-compliance"
+else bad "the post was not archived: $(ls "$var/compliance" 2>&1 | head -3); $(tail -3 "$var/compliance.log")"; fi
+old=$(pid_of compliance)
+kill9 compliance
+if back compliance "$old"; then ok "pchat-compliance restarted (pid $old -> $(pid_of compliance))"
+else bad "pchat-compliance not restarted within $RESTART_BOUND s"; fi
+text="archive-$$-b"
+if post_once "$text" && archived "$text"; then ok "a post archived after kill -9 of pchat-compliance"
+else bad "no post archived after kill -9 of pchat-compliance: $(tail -3 "$var/compliance.log")"; fi
+
 # the supervisor logs each exit and restart
 n=$(grep -c "restarted (pid" "$runlog" || true)
-if [ "$n" -eq 4 ]; then ok "4 restarts logged"; else bad "$n restarts logged, expected 4"; grep stack: "$runlog"; fi
+if [ "$n" -eq 5 ]; then ok "5 restarts logged"; else bad "$n restarts logged, expected 5"; grep stack: "$runlog"; fi
 
 # SIGTERM stops everything, and only then
 kill -TERM "$runpid" 2>/dev/null || true
