@@ -19,7 +19,9 @@
 #     our drop-in and the example configuration as /etc/kamailio/pchat.cfg) and reports:
 #     both active as user pchat, /run/pchat 0700, the sandbox in force (no new
 #     privileges, no capabilities, seccomp), Kamailio connected, pchatd back with a new
-#     pid after kill -9 and Kamailio reconnected, a clean systemctl stop.
+#     pid after kill -9 and Kamailio reconnected, a clean systemctl stop; pchat-compliance
+#     (the unit, as pchat) archiving a chat post into /var/lib/pchat/compliance, active
+#     under systemd and back after kill -9.
 # Ends with `N passed, M failed`.  Needs root (chroot, mount).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -127,6 +129,7 @@ for f in /usr/sbin/pchatd /usr/sbin/pchat-db-migrate /usr/bin/pchat-admin \
   /usr/lib/x86_64-linux-gnu/kamailio/modules/pchat.so /usr/share/pchat/web/index.html \
   /usr/share/pchat/web/app.js /usr/share/pchat/sql/migrations/001_initial.sql \
   /usr/share/pchat/sql/demo.sql /lib/systemd/system/pchatd.service /etc/default/pchatd \
+  /usr/sbin/pchat-compliance /lib/systemd/system/pchat-compliance.service /etc/default/pchat-compliance \
   /usr/share/kamailio-pchat-module/kamailio.cfg \
   /usr/share/kamailio-pchat-module/kamailio.service.d/pchat.conf \
   /usr/share/doc/pchatd/README.Debian; do
@@ -135,6 +138,8 @@ done
 check "/etc/default/pchatd is a conffile" grep -q "^ /etc/default/pchatd " <(in_root dpkg-query -W -f='${Conffiles}\n' pchatd)
 v=$(in_root pchatd --version 2>&1 || true)
 if [ "$v" = "pchatd $version" ]; then ok "pchatd --version: $v"; else bad "pchatd --version: '$v'"; fi
+check "pchat-compliance --help" bash -c "chroot '$root' pchat-compliance --help 2>&1 | grep -q -- --keep-days"
+check "postinst made /var/lib/pchat/compliance (pchat's)" test "$(stat -c %U "$root/var/lib/pchat/compliance")" = pchat
 check "pchatd --help" bash -c "chroot '$root' pchatd --help | grep -q -- --db-password-file"
 check "pchat-admin --help" bash -c "chroot '$root' pchat-admin --help 2>&1 | grep -q -- --db-socket"
 check "pchatd's web root is /usr/share/pchat/web" bash -c "chroot '$root' pchatd --help | grep -q /usr/share/pchat/web"
@@ -149,8 +154,8 @@ check "postinst made the group pchat" test "$(in_root getent group pchat | cut -
 # the units, in the root: pchatd.service, and kamailio.service with our drop-in
 mkdir -p "$root/etc/systemd/system/kamailio.service.d"
 cp "$root/usr/share/kamailio-pchat-module/kamailio.service.d/pchat.conf" "$root/etc/systemd/system/kamailio.service.d/"
-if out=$(systemd-analyze verify --root="$root" pchatd.service kamailio.service 2>&1) && [ -z "$out" ]; then
-  ok "systemd-analyze verify: pchatd.service, kamailio.service + drop-in"
+if out=$(systemd-analyze verify --root="$root" pchatd.service pchat-compliance.service kamailio.service 2>&1) && [ -z "$out" ]; then
+  ok "systemd-analyze verify: pchatd.service, pchat-compliance.service, kamailio.service + drop-in"
 else bad "systemd-analyze verify: $out"; fi
 
 # MariaDB in the root, socket only (the machine's port 3306 is not ours)
@@ -206,6 +211,9 @@ if grep -q "module connected" "$cache/pchatd.log"; then
   ok "Kamailio (as pchat, the package's kamailio.cfg) loaded pchat.so and connected to pchatd"
 else bad "Kamailio did not connect: $(tail -5 "$cache/kamailio.log")"; fi
 
+# compliance on, as docs/COMPLIANCE.md and README.Debian say (the package's directory)
+in_root mysql pchat -e "UPDATE compliance_config SET adapter_type = 'XML',
+  output_directory = '/var/lib/pchat/compliance', run_interval_sec = 60 WHERE id = 1"
 text="deb-test-$$-$RANDOM"
 out=$(printf '/join Lobby\n%s\n/quit\n' "$text" |
   timeout 20 "$top/client/pchat" --user alice --server "127.0.0.1:$port" --linger 1 2>&1) || true
@@ -213,6 +221,14 @@ stored=$(in_root mysql -N -B pchat -e "SELECT COUNT(*) FROM messages WHERE body 
 if grep -q "alice@example.com: $text" <<<"$out" && [ "$stored" = 1 ]; then
   ok "a chat post over SIP through the installed packages was delivered and stored"
 else bad "chat post: stored=$stored; client: $(tail -3 <<<"$out")"; tail_logs 10 kamailio pchatd; fi
+
+# the post archived by the installed pchat-compliance, as user pchat, with the unit's options
+rc=0
+cout=$(timeout 30 chroot --userspec=pchat:pchat "$root" pchat-compliance --db-user pchat \
+  --db-socket=/run/mysqld/mysqld.sock --node deb-test --once 2>&1) || rc=$?
+if [ $rc -eq 0 ] && grep -qs "content=\"$text\"" "$root"/var/lib/pchat/compliance/*.xml; then
+  ok "pchat-compliance (as pchat) archived the post into /var/lib/pchat/compliance"
+else bad "pchat-compliance --once: exit $rc: $(tail -3 <<<"$cout")"; fi
 
 # SIGTERM, in the order systemd would stop them: pchatd exits 0
 for name in kamailio pchatd; do
@@ -251,6 +267,16 @@ journalctl -u pchatd | grep -q "module connected" && echo "module-connected yes"
 echo "no-new-privs $(grep NoNewPrivs /proc/$pid/status | tr -d '\t')"
 echo "capeff $(grep CapEff /proc/$pid/status | tr -d '\t')"
 echo "seccomp $(grep '^Seccomp:' /proc/$pid/status | tr -d '\t')"
+cpid=$(systemctl show pchat-compliance -p MainPID --value)
+st compliance-active pchat-compliance ActiveState
+echo "compliance-user $(stat -c %U "/proc/$cpid")"
+kill -9 "$cpid"
+for i in $(seq 60); do
+  n=$(systemctl show pchat-compliance -p MainPID --value)
+  [ "$n" != 0 ] && [ "$n" != "$cpid" ] && [ "$(systemctl show pchat-compliance -p ActiveState --value)" = active ] && break
+  sleep 0.2
+done
+st compliance-restarted pchat-compliance ActiveState
 before=$(journalctl -u pchatd | grep -c 'module connected')
 kill -9 "$pid"
 for i in $(seq 50); do
@@ -310,6 +336,9 @@ else
   expect new-pid yes "with a new pid"
   expect reconnected yes "Kamailio reconnected to the new pchatd"
   expect stopped success "systemctl stop pchatd: a clean stop"
+  expect compliance-active active "pchat-compliance.service active"
+  expect compliance-user pchat "pchat-compliance runs as pchat"
+  expect compliance-restarted active "pchat-compliance back after kill -9 (Restart=always)"
   if [ "$fail" -ne 0 ]; then grep '^journal:' "$root/root/result"; fi
 fi
 
