@@ -7,6 +7,9 @@
                                       event ids (their names: <prefix>-<first>-<last>...)
   check.py events DIR ROOM_URI        the events of ROOM_URI, in file order, one a line:
                                       "TYPE sender-uri content"
+  check.py times DIR ROOM_URI FROM TO  the events of ROOM_URI have times (since1970, ms)
+                                      within FROM..TO, in order, and their three time
+                                      attributes agree with each other
   check.py ranges DIR                 the event id range of each file, one a line
 
 Only final files count: a name starting with "." is a temporary file of a run.
@@ -87,11 +90,41 @@ def cmd_events(d, room):
     return 0
 
 
+def cmd_times(d, room, lo, hi):
+    """Times in the window, never going back, string and long consistent with since1970."""
+    import datetime
+    bad, last, n = [], None, 0
+    for f in outputs(d):
+        for uri, _, m in messages(f):
+            if uri != room:
+                continue
+            t = m.find("DateTimeUTC")
+            ms = int(t.get("since1970"))
+            iso = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+            want_s = iso.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d0000Z" % (ms % 1000)
+            if t.get("string") != want_s:
+                bad.append("string %s for %d (want %s)" % (t.get("string"), ms, want_s))
+            if int(t.get("long")) != ms * 10000 + 621355968000000000:
+                bad.append("long %s for %d" % (t.get("long"), ms))
+            if not lo <= ms <= hi:
+                bad.append("%s at %d, outside %d..%d" % (m.get("type"), ms, lo, hi))
+            if last is not None and ms < last:
+                bad.append("%s at %d before the previous event (%d)" % (m.get("type"), ms, last))
+            last, n = ms, n + 1
+    if n == 0:
+        bad.append("no events")
+    for b in bad[:10]:
+        print(b)
+    return 1 if bad else 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "count" and len(argv) == 5:
         return cmd_count(argv[2], argv[3], argv[4])
     if len(argv) == 4 and argv[1] == "events":
         return cmd_events(argv[2], argv[3])
+    if len(argv) == 6 and argv[1] == "times":
+        return cmd_times(argv[2], argv[3], int(argv[4]), int(argv[5]))
     if len(argv) == 3 and argv[1] == "ranges":
         for first, last, f in ranges(argv[2]):
             print(first, last, f)

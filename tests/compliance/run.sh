@@ -136,9 +136,12 @@ case_off() {
 case_chat() {
   local dir="$OUT/chat" want got
   configure "$dir" "add_user_details = 1, add_room_details = 1"
+  local t0 t1
+  t0=$(date +%s%3N)
   chat alice "/join Lobby" "hello from alice $tok"
   chat bob "/join Lobby" "hi alice <&> $tok" "/history 5" "/part"
   chat carol "/join Ops" "carol in ops $tok"
+  t1=$(date +%s%3N)
   daemon "$var/daemon-chat.log" --once --node t1 || { bad "chat: pchat-compliance --once failed"; return; }
   if [ "$(backlog)" = 0 ]; then ok "chat: the run left no event behind"
   else bad "chat: $(backlog) events left after the run"; fi
@@ -162,6 +165,9 @@ PART sip:bob@example.com"
 $want
 got:
 $got"; fi
+  if "${CHECK[@]}" times "$dir" "$lobby" "$t0" "$t1" >"$var/times.txt"; then
+    ok "chat: the Lobby's event times within the chat, in order, their three forms agreeing"
+  else bad "chat: event times: $(head -3 "$var/times.txt")"; fi
   if grep -q "carol in ops $tok" "$dir"/*.xml; then ok "chat: carol's post in Ops archived"
   else bad "chat: carol's post in Ops missing"; fi
 }
