@@ -264,7 +264,8 @@ static int bind_columns(struct cdb_res *r, const char *cols, va_list *ap)
 	return 0;
 }
 
-/* Points column S's binding at its (possibly regrown) buffer. */
+/* Points column S's binding at its (possibly regrown) buffer; a binding that
+ * changed is to be handed to the statement again (r->bound). */
 static int ready_growable(struct cdb_res *r, struct cdb_col *c, MYSQL_BIND *b, size_t need)
 {
 	char **buf = c->dst;
@@ -278,6 +279,8 @@ static int ready_growable(struct cdb_res *r, struct cdb_col *c, MYSQL_BIND *b, s
 		*buf = p;
 		*c->cap = cap;
 	}
+	if(b->buffer != *buf || b->buffer_length != *c->cap - 1)
+		r->bound = 0;
 	b->buffer = *buf;
 	b->buffer_length = *c->cap - 1;
 	return 0;
@@ -346,11 +349,12 @@ int cdb_fetch(struct cdb_res *r)
 	for(i = 0; i < r->n; i++)
 		if(r->col[i].type == 'S' && ready_growable(r, &r->col[i], &r->bind[i], 0) < 0)
 			return -1;
-	/* bound again each time: an S buffer may have moved */
-	if(mysql_stmt_bind_result(r->st, r->bind) != 0) {
+	/* bound again when an S buffer moved or grew */
+	if(!r->bound && mysql_stmt_bind_result(r->st, r->bind) != 0) {
 		stmt_failed(r->db, r->st, "bind result");
 		return -1;
 	}
+	r->bound = 1;
 	int rc = mysql_stmt_fetch(r->st);
 	if(rc == MYSQL_NO_DATA)
 		return 0;

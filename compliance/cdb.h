@@ -30,7 +30,7 @@
 
 #include "pchat_dbopts.h"
 
-#define CDB_STMTS 32
+#define CDB_STMTS 48
 #define CDB_COLS 20
 
 struct cdb {
@@ -50,6 +50,7 @@ struct cdb_res {
 	struct cdb *db;
 	MYSQL_STMT *st;
 	unsigned n;
+	int bound; /* bind[] handed to the statement as it is */
 	MYSQL_BIND bind[CDB_COLS];
 	struct cdb_col {
 		char type;

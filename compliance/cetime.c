@@ -1,10 +1,7 @@
 /*
  * cetime.c - the reference's time attributes (cetime.h).
  */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cetime.h"
 #include "cxml.h"
@@ -13,26 +10,69 @@
 #define MS_MIN INT64_C(-62135596800000)
 #define MS_MAX INT64_C(253402300799999)
 
+/* The date of a day counted from 1970-01-01, proleptic Gregorian (H. Hinnant's
+ * civil_from_days): gmtime_r without its time zone lock, event after event. */
+static void civil(int64_t days, int64_t *year, unsigned *month, unsigned *day)
+{
+	int64_t z = days + 719468; /* from 0000-03-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);			      /* 0..146096 */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		      /* 0..365 */
+	unsigned mp = (5 * doy + 2) / 153;				      /* from March */
+
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (int64_t)yoe + era * 400 + (*month <= 2);
+}
+
+/* v in width digits, zero-padded, at p: the end. */
+static char *digits(char *p, unsigned v, int width)
+{
+	int i;
+	for(i = width - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + width;
+}
+
+/* v in decimal into dst. */
+static void decimal(char dst[CX_NUM], int64_t v)
+{
+	char buf[CX_NUM];
+	const char *p = cx_i64(buf, v);
+	memcpy(dst, p, (size_t)(buf + CX_NUM - p));
+}
+
 int ce_time_format(int64_t ms, struct ce_time *t)
 {
 	/* floor division: a time before 1970 still has a fraction in 0..999 */
 	int64_t sec = ms / 1000 - (ms % 1000 < 0);
-	int frac = (int)(ms - sec * 1000);
-	time_t tt = (time_t)sec;
-	struct tm tm;
-	/* as wide as the compiler reckons %d can be; the range check makes it 28 */
-	char iso[96];
-	int n;
+	int64_t days = sec / 86400 - (sec % 86400 < 0);
+	unsigned s = (unsigned)(sec - days * 86400), month, day;
+	int64_t year;
+	char iso[sizeof(t->string)], *p = iso;
 
-	if(ms < MS_MIN || ms > MS_MAX || gmtime_r(&tt, &tm) == NULL)
+	if(ms < MS_MIN || ms > MS_MAX)
 		return -1;
-	n = snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d.%03d0000Z", tm.tm_year + 1900,
-			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-	if(n < 0 || n >= (int)sizeof(t->string))
-		return -1;
-	memcpy(t->string, iso, (size_t)n + 1);
-	snprintf(t->since1970, sizeof(t->since1970), "%" PRId64, ms);
-	snprintf(t->ticks, sizeof(t->ticks), "%" PRId64, ms * 10000 + CE_TICKS_AT_EPOCH);
+	civil(days, &year, &month, &day);
+	/* YYYY-MM-DDThh:mm:ss.fff0000Z */
+	p = digits(p, (unsigned)year, 4);
+	*p++ = '-';
+	p = digits(p, month, 2);
+	*p++ = '-';
+	p = digits(p, day, 2);
+	*p++ = 'T';
+	p = digits(p, s / 3600, 2);
+	*p++ = ':';
+	p = digits(p, s / 60 % 60, 2);
+	*p++ = ':';
+	p = digits(p, s % 60, 2);
+	*p++ = '.';
+	p = digits(p, (unsigned)(ms - sec * 1000), 3);
+	memcpy(p, "0000Z", 6);
+	memcpy(t->string, iso, sizeof(iso));
+	decimal(t->since1970, ms);
+	decimal(t->ticks, ms * 10000 + CE_TICKS_AT_EPOCH);
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 #define CE_TICKS_AT_EPOCH INT64_C(621355968000000000)
 
 struct ce_time {
-	char since1970[24];
+	char since1970[24]; /* CX_NUM */
 	char string[32];
 	char ticks[24];
 };

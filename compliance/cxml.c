@@ -1,8 +1,6 @@
 /*
  * cxml.c - the xmlTextWriter calls the compliance adapters share (cxml.h).
  */
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,37 +10,65 @@
 
 #define X(s) ((const xmlChar *)(s))
 
-/* Copies s[0..len) to out with each character XML 1.0 cannot carry (an ill-formed
- * sequence counting as pchat_text_next says) replaced by U+FFFD; with out NULL only
- * counts.  Returns the output's length. */
+/* The most a filtered text can take: each byte of s may become U+FFFD. */
+#define FILTERED_MAX(len) ((len) * (sizeof(PCHAT_TEXT_REPLACEMENT) - 1) + 1)
+
+/* An ASCII byte XML 1.0 carries as it is: most text is only these, which skip
+ * pchat_text_next (the hot path of the output, event after event). */
+static int plain(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Copies s[0..len) to out (FILTERED_MAX(len) bytes) with each character XML 1.0
+ * cannot carry (an ill-formed sequence counting as pchat_text_next says) replaced by
+ * U+FFFD, and a NUL after.  Returns the output's length. */
 static size_t filter(const char *s, size_t len, char *out)
 {
 	static const size_t rep_len = sizeof(PCHAT_TEXT_REPLACEMENT) - 1;
 	size_t i = 0, o = 0;
 
 	while(i < len) {
+		size_t start = i;
 		int ok;
+
+		while(i < len && plain((unsigned char)s[i]))
+			i++;
+		if(i > start) {
+			memcpy(out + o, s + start, i - start);
+			o += i - start;
+			continue;
+		}
 		size_t n = pchat_text_next(s + i, len - i, &ok);
 		size_t m = ok ? n : rep_len;
-
-		if(out != NULL)
-			memcpy(out + o, ok ? s + i : PCHAT_TEXT_REPLACEMENT, m);
+		memcpy(out + o, ok ? s + i : PCHAT_TEXT_REPLACEMENT, m);
 		o += m;
 		i += n;
 	}
+	out[o] = '\0';
 	return o;
 }
 
 char *cx_clean(const char *s, size_t len)
 {
-	size_t n = filter(s, len, NULL);
-	char *out = malloc(n + 1);
+	char *out = malloc(FILTERED_MAX(len));
 
-	if(out == NULL)
-		return NULL;
-	filter(s, len, out);
-	out[n] = '\0';
+	if(out != NULL)
+		filter(s, len, out);
 	return out;
+}
+
+/* A filtered copy of s[0..len): in small (the usual short text, no allocation), else
+ * malloc'd into *big (free it).  NULL when out of memory. */
+#define SMALL 4096
+static const char *filtered(const char *s, size_t len, char small[SMALL], char **big)
+{
+	*big = NULL;
+	if(FILTERED_MAX(len) <= SMALL) {
+		filter(s, len, small);
+		return small;
+	}
+	return *big = cx_clean(s, len);
 }
 
 /* libxml2 returns a byte count or -1 */
@@ -76,15 +102,16 @@ int cx_end(xmlTextWriterPtr w)
 
 int cx_attr_len(xmlTextWriterPtr w, const char *name, const char *s, size_t len)
 {
-	char *v;
+	char small[SMALL], *big;
+	const char *v;
 	int rc;
 
 	if(s == NULL)
 		return 0;
-	if((v = cx_clean(s, len)) == NULL)
+	if((v = filtered(s, len, small, &big)) == NULL)
 		return -1;
 	rc = xmlTextWriterWriteAttribute(w, X(name), X(v));
-	free(v);
+	free(big);
 	return status(rc);
 }
 
@@ -93,12 +120,32 @@ int cx_attr(xmlTextWriterPtr w, const char *name, const char *s)
 	return s == NULL ? 0 : cx_attr_len(w, name, s, strlen(s));
 }
 
+char *cx_u64(char buf[CX_NUM], uint64_t v)
+{
+	char *p = &buf[CX_NUM - 1];
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while((v /= 10) != 0);
+	return p;
+}
+
+char *cx_i64(char buf[CX_NUM], int64_t v)
+{
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	char *p = cx_u64(buf, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+
+	if(v < 0)
+		*--p = '-';
+	return p;
+}
+
 int cx_attr_u64(xmlTextWriterPtr w, const char *name, uint64_t v)
 {
-	char buf[24];
+	char buf[CX_NUM];
 
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return cx_attr(w, name, buf);
+	return status(xmlTextWriterWriteAttribute(w, X(name), X(cx_u64(buf, v))));
 }
 
 int cx_attr_bool(xmlTextWriterPtr w, const char *name, int v)
@@ -108,15 +155,16 @@ int cx_attr_bool(xmlTextWriterPtr w, const char *name, int v)
 
 int cx_elem_len(xmlTextWriterPtr w, const char *element, const char *s, size_t len)
 {
-	char *v;
+	char small[SMALL], *big;
+	const char *v;
 	int rc;
 
 	if(s == NULL)
 		return status(xmlTextWriterWriteElement(w, X(element), NULL));
-	if((v = cx_clean(s, len)) == NULL)
+	if((v = filtered(s, len, small, &big)) == NULL)
 		return -1;
 	rc = xmlTextWriterWriteElement(w, X(element), X(v));
-	free(v);
+	free(big);
 	return status(rc);
 }
 
@@ -127,18 +175,16 @@ int cx_elem(xmlTextWriterPtr w, const char *element, const char *s)
 
 int cx_elem_i64(xmlTextWriterPtr w, const char *element, int64_t v)
 {
-	char buf[24];
+	char buf[CX_NUM];
 
-	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	return cx_elem(w, element, buf);
+	return status(xmlTextWriterWriteElement(w, X(element), X(cx_i64(buf, v))));
 }
 
 int cx_elem_u64(xmlTextWriterPtr w, const char *element, uint64_t v)
 {
-	char buf[24];
+	char buf[CX_NUM];
 
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return cx_elem(w, element, buf);
+	return status(xmlTextWriterWriteElement(w, X(element), X(cx_u64(buf, v))));
 }
 
 int cx_elem_bool(xmlTextWriterPtr w, const char *element, int v)

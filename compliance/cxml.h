@@ -53,6 +53,12 @@ int cx_elem_i64(xmlTextWriterPtr w, const char *element, int64_t v);
 int cx_elem_u64(xmlTextWriterPtr w, const char *element, uint64_t v);
 int cx_elem_bool(xmlTextWriterPtr w, const char *element, int v);
 
+/* v in decimal, at the end of buf: returns where it starts (no snprintf: numbers are
+ * written several times per event). */
+#define CX_NUM 24
+char *cx_u64(char buf[CX_NUM], uint64_t v);
+char *cx_i64(char buf[CX_NUM], int64_t v);
+
 /* A SIP URI without its scheme: "alice@example.com" for "sip:alice@example.com". */
 const char *cx_login(const char *uri);
 
