@@ -6,7 +6,7 @@
  *      written is transformed into the final file afterwards, outside the stream);
  *   3. the lease renewed: a node that lost it stops here, renaming nothing;
  *   4. the files renamed to their final names, the directory fsynced;
- *   5. the batch recorded as done (store_commit).
+ *   5. the batch recorded as done (store_commit), its events deleted or kept.
  * A crash anywhere before 5 leaves the batch claimed, and the next run outputs it
  * again to the same names.
  */
@@ -47,7 +47,7 @@ struct written {
 struct batch {
 	struct cdb *db;
 	const struct cconfig *cfg;
-	uint64_t id;
+	struct store_batch src;
 	struct store_room *rooms; /* by id, as the stream comes */
 	size_t n_rooms, next_room;
 	uint64_t first_id, last_id;
@@ -273,7 +273,7 @@ static int sink_room_begin(void *arg, const struct ce_room *room, const struct c
 	/* the stream comes by room id, as the rooms were listed */
 	if(b->next_room >= b->n_rooms || b->rooms[b->next_room].id != room->id) {
 		snprintf(b->err, sizeof(b->err), "batch %" PRIu64 ": room %" PRIu64 " unexpected",
-				b->id, room->id);
+				b->src.id, room->id);
 		return -1;
 	}
 	sr = &b->rooms[b->next_room++];
@@ -320,7 +320,7 @@ static int sink_room_end(void *arg, const struct ce_room *room)
 static int load(struct batch *b)
 {
 	size_t i;
-	if(store_rooms(b->db, b->id, &b->rooms, &b->n_rooms) < 0)
+	if(store_rooms(b->db, &b->src, &b->rooms, &b->n_rooms) < 0)
 		return -1;
 	b->first_id = UINT64_MAX;
 	for(i = 0; i < b->n_rooms; i++) {
@@ -333,7 +333,7 @@ static int load(struct batch *b)
 		if(b->rooms[i].last_id > b->last_id)
 			b->last_id = b->rooms[i].last_id;
 	}
-	return store_participants(b->db, b->id, &b->presence);
+	return store_participants(b->db, &b->src, &b->presence);
 }
 
 /* Steps 1 and 2 (run.c's head comment): 0 or -1 (b->err). */
@@ -350,7 +350,7 @@ static int write_files(struct batch *b)
 		return 0; /* nothing to write (the events are gone) */
 	if(!b->cfg->row.one_room_per_file && files_begin(b, b->first_id, b->last_id, 0) < 0)
 		return -1;
-	rc = store_stream(b->db, b->id, &b->cfg->opts, &sink);
+	rc = store_stream(b->db, &b->src, &b->cfg->opts, &sink);
 	if(rc == -1)
 		snprintf(b->err, sizeof(b->err), "%s", b->db->err);
 	if(rc < 0)
@@ -387,20 +387,28 @@ struct totals {
 	unsigned files, batches;
 };
 
-/* Outputs batch id: RUN_OK when recorded as done. */
+static void batch_init(struct batch *b, struct cdb *db, const struct cconfig *cfg,
+		const struct store_batch *src)
+{
+	memset(b, 0, sizeof(*b));
+	b->db = db;
+	b->cfg = cfg;
+	b->src = *src;
+}
+
+/* Outputs the batch claimed: RUN_OK when recorded as done. */
 static enum run_status output_batch(struct cdb *db, const struct cconfig *cfg,
-		const struct run_opts *o, uint64_t id, struct totals *t, char *err, size_t errlen)
+		const struct run_opts *o, const struct store_batch *src, struct totals *t,
+		char *err, size_t errlen)
 {
 	static int batches_seen;
 	int first_batch = batches_seen++ == 0;
+	uint64_t id = src->id;
 	struct batch b;
 	enum run_status st = RUN_FAILED;
 	int rc;
 
-	memset(&b, 0, sizeof(b));
-	b.db = db;
-	b.cfg = cfg;
-	b.id = id;
+	batch_init(&b, db, cfg, src);
 	if(write_files(&b) < 0) {
 		files_discard(&b);
 		goto out;
@@ -423,15 +431,16 @@ static enum run_status output_batch(struct cdb *db, const struct cconfig *cfg,
 		goto out;
 	}
 	crash_point(o, RUN_CRASH_AFTER_RENAME, first_batch);
-	rc = store_commit(db, o->node, id, b.last_id, &b.presence);
+	rc = store_commit(db, o->node, src, b.last_id, 0, &b.presence);
 	if(rc <= 0) {
 		snprintf(b.err, sizeof(b.err), "batch %" PRIu64 " not recorded as done: %s", id,
 				rc < 0 ? db->err : "another node took it over");
 		st = rc < 0 ? RUN_FAILED : RUN_LOST;
 		goto out;
 	}
-	clog_debug("batch %" PRIu64 ": %" PRIu64 " events (%" PRIu64 "-%" PRIu64 "), %zu files", id,
-			b.events, b.first_id, b.last_id, b.n_done);
+	clog_debug("batch %" PRIu64 ": %" PRIu64 " events (%" PRIu64 "-%" PRIu64
+		   " of the range %" PRIu64 "-%" PRIu64 "), %zu files",
+			id, b.events, b.first_id, b.last_id, src->lo, src->hi, b.n_done);
 	if(b.n_rooms > 0) {
 		if(t->first_id == 0 || b.first_id < t->first_id)
 			t->first_id = b.first_id;
@@ -463,12 +472,12 @@ static enum run_status batches(struct cdb *db, const struct cconfig *cfg, const 
 		struct totals *t, char *err, size_t errlen)
 {
 	enum run_status st = RUN_OK;
-	uint64_t id;
+	struct store_batch batch;
 
 	if(cconfig_check_dir(cfg->row.output_directory, err, errlen) < 0)
 		return RUN_FAILED;
 	while(st == RUN_OK && !*o->stop) {
-		switch(store_claim(db, o->node, o->batch_events, &id)) {
+		switch(store_claim(db, o->node, o->batch_events, &batch)) {
 			case STORE_NONE: return RUN_OK;
 			case STORE_LOST:
 				snprintf(err, errlen, "the lease went to another node");
@@ -478,11 +487,11 @@ static enum run_status batches(struct cdb *db, const struct cconfig *cfg, const 
 				clog_warn("batch %" PRIu64
 					  " was claimed but never recorded as done: "
 					  "output again",
-						id);
+						batch.id);
 				break;
 			case STORE_CLAIMED: break;
 		}
-		st = output_batch(db, cfg, o, id, t, err, errlen);
+		st = output_batch(db, cfg, o, &batch, t, err, errlen);
 	}
 	return st;
 }

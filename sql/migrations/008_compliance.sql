@@ -16,8 +16,9 @@
 -- recorded, as in the reference.
 --
 -- pchat-compliance (compliance/) reads the events: it claims a batch (batch_id), writes
--- the output file, and only then, in one transaction, deletes the batch's events and
--- records it as done (compliance_state).  Events are never updated otherwise.
+-- the output file, and only then, in one transaction, deletes the batch's events (or
+-- moves them to compliance_kept, --keep-days) and records it as done
+-- (compliance_state).  Events are never updated otherwise.
 
 -- The reference's parameters (Set-CsPersistentChatComplianceConfiguration), one row.
 -- pchat-admin compliance get|set names them as the reference does (AdapterType, ...).
@@ -44,7 +45,12 @@ INSERT INTO compliance_config (id) VALUES (1);
 --   msg_id   CHAT, REPLACE, PURGE: the post; BACKCHAT: the newest post pushed
 --   content  CHAT: the text; REPLACE: the new text; BACKCHAT: "<first id>-<last id>"
 --            pushed ('' when none); FILEUPLOAD/FILEDOWNLOAD: the stored file name
---   batch_id NULL until pchat-compliance claims the event for an output run
+--   batch_id 0 until pchat-compliance claims the event for an output run, then the batch
+-- Only the primary key, on purpose: the triggers' INSERTs (on the chat path) append to
+-- it and nothing else, and a claim changes batch_id in place, with no index entry to
+-- move and the same record size (NOT NULL).  pchat-compliance finds a batch by its id
+-- range (compliance_state.claimed_lo .. claimed_hi): every statement on a batch is a
+-- primary key range scan.
 CREATE TABLE compliance_events (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   event_type ENUM('JOIN','PART','CHAT','BACKCHAT','FILEUPLOAD','FILEDOWNLOAD',
@@ -56,15 +62,27 @@ CREATE TABLE compliance_events (
   user_uri   VARCHAR(255) NOT NULL,
   msg_id     BIGINT UNSIGNED NULL,
   content    MEDIUMTEXT NULL,
-  batch_id   BIGINT UNSIGNED NULL,
-  KEY compliance_events_batch (batch_id, id)
+  batch_id   BIGINT UNSIGNED NOT NULL DEFAULT 0
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- Events already output, kept for pchat-compliance --keep-days N (0, the default: none
+-- kept) so that a lost output file can be written again (--replay FIRST-LAST).  The
+-- batch's rows are moved here from compliance_events in the transaction that records
+-- the batch as done, with their id and batch_id; each run deletes those older than N
+-- days (by event_time, hence its index).
+CREATE TABLE compliance_kept LIKE compliance_events;
+ALTER TABLE compliance_kept MODIFY id BIGINT UNSIGNED NOT NULL,
+  ADD KEY compliance_kept_time (event_time);
 
 -- The pool's one row of output state.
 --   last_event_id   the highest event id output so far
 --   claimed_batch   the batch being output; = done_batch when none is pending.  A
 --                   daemon that finds claimed_batch > done_batch (its holder crashed)
 --                   outputs that batch again, to the same file names
+--   claimed_lo, claimed_hi  the id range of claimed_batch's events: its events are
+--                   those of the range with batch_id = claimed_batch (an event
+--                   committed late with an id in the range keeps batch_id 0 and goes
+--                   to a later batch)
 --   active_node, lease_expires  the lease: only its holder claims and outputs
 --   run_requested   set by `pchat-admin compliance run`: the holder runs at once
 --   last_*          what `pchat-admin compliance status` reports
@@ -73,6 +91,8 @@ CREATE TABLE compliance_state (
   last_event_id   BIGINT UNSIGNED NOT NULL DEFAULT 0,
   claimed_batch   BIGINT UNSIGNED NOT NULL DEFAULT 0,
   done_batch      BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  claimed_lo      BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  claimed_hi      BIGINT UNSIGNED NOT NULL DEFAULT 0,
   active_node     VARCHAR(255) NULL,
   lease_expires   DATETIME(3) NULL,
   run_requested   DATETIME(3) NULL,
