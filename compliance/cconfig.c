@@ -32,33 +32,37 @@ int cconfig_read(struct cdb *db, struct cconfig_row *row)
 	return cdb_commit(db);
 }
 
-int cconfig_check_dir(const char *dir, char *err, size_t errlen)
+int cconfig_check_dir_as(const char *what, const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
 	if(dir[0] == '\0') {
-		snprintf(err, errlen, "AdapterOutputDirectory is not set");
+		snprintf(err, errlen, "%s is not set", what);
 		return -1;
 	}
 	if(dir[0] != '/') {
-		snprintf(err, errlen, "AdapterOutputDirectory '%s' is not an absolute path", dir);
+		snprintf(err, errlen, "%s '%s' is not an absolute path", what, dir);
 		return -1;
 	}
 	if(stat(dir, &st) != 0) {
-		snprintf(err, errlen, "AdapterOutputDirectory '%s': %s", dir, strerror(errno));
+		snprintf(err, errlen, "%s '%s': %s", what, dir, strerror(errno));
 		return -1;
 	}
 	if(!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "AdapterOutputDirectory '%s' is not a directory", dir);
+		snprintf(err, errlen, "%s '%s' is not a directory", what, dir);
 		return -1;
 	}
 	/* access() also says EROFS for a read-only mount (systemd's ProtectSystem) */
 	if(access(dir, W_OK | X_OK) != 0) {
-		snprintf(err, errlen, "AdapterOutputDirectory '%s' is not writable: %s", dir,
-				strerror(errno));
+		snprintf(err, errlen, "%s '%s' is not writable: %s", what, dir, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+int cconfig_check_dir(const char *dir, char *err, size_t errlen)
+{
+	return cconfig_check_dir_as("AdapterOutputDirectory", dir, err, errlen);
 }
 
 /* AdapterName as a file name prefix: other bytes become '_', and so does a leading

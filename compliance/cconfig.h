@@ -48,6 +48,8 @@ int cconfig_load(const struct cconfig_row *row, struct cconfig *c, char *err, si
 
 /* The output directory still usable (checked again before each run): 0 or -1, err. */
 int cconfig_check_dir(const char *dir, char *err, size_t errlen);
+/* The same for a directory named by what in err (an option: "--output-dir"). */
+int cconfig_check_dir_as(const char *what, const char *dir, char *err, size_t errlen);
 
 void cconfig_free(struct cconfig *c);
 

@@ -5,8 +5,11 @@
  * the configuration (changes take effect without a restart), holds or takes the
  * lease, and runs an output (run.c) when one is due.
  *
- * Exit status: 0 stopped (SIGTERM, SIGINT) or --once done; 1 --once failed;
- * 2 bad options or configuration; 3 --once while another node holds the lease.
+ * --replay writes kept events again (run_replay) and exits.
+ *
+ * Exit status: 0 stopped (SIGTERM, SIGINT) or --once or --replay done; 1 --once
+ * failed, or --replay failed or found nothing; 2 bad options or configuration; 3
+ * --once while another node holds the lease.
  */
 #include "cconfig.h"
 #include "cdb.h"
@@ -17,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <signal.h>
@@ -42,7 +46,11 @@ struct opts {
 	char node[256];
 	unsigned lease_seconds, poll_ms;
 	uint64_t batch_events;
+	unsigned keep_days;
 	int once;
+	int replay; /* --replay first-last */
+	uint64_t replay_first, replay_last;
+	const char *output_dir; /* --output-dir */
 	enum run_crash crash_at;
 	struct pchat_dbopts db;
 };
@@ -66,8 +74,17 @@ static void usage(FILE *out, const char *node)
 	      "  --poll-ms MS             how often the configuration is read and the lease\n"
 	      "                           renewed (1000)\n"
 	      "  --batch-events N         the most events in one batch, one output file (100000)\n"
+	      "  --keep-days N            keep the events output N days (0 to 3650) in\n"
+	      "                           compliance_kept, for --replay; 0, the default: keep\n"
+	      "                           none (and delete those kept before)\n"
 	      "  --once                   one output run now, then exit: 0 done, 1 failed,\n"
 	      "                           3 another node holds the lease\n"
+	      "  --replay FIRST-LAST --output-dir DIR\n"
+	      "                           write the kept events FIRST..LAST (the ids in a lost\n"
+	      "                           file's name) again, with the current adapter settings,\n"
+	      "                           under the same name, into DIR (absolute, existing),\n"
+	      "                           then exit: 0 done, 1 failed or no such event kept;\n"
+	      "                           neither the lease nor the state is touched\n"
 	      "  --log-level LEVEL        error, warn, info or debug (info)\n" PCHAT_DBOPTS_HELP(
 			      "pchat",
 			      "pchat") "  --test-crash-at POINT    FOR TESTS ONLY: SIGKILL itself in "
@@ -124,7 +141,10 @@ enum {
 	OPT_LEASE,
 	OPT_POLL,
 	OPT_BATCH,
+	OPT_KEEP,
 	OPT_ONCE,
+	OPT_REPLAY,
+	OPT_OUTPUT_DIR,
 	OPT_LOG,
 	OPT_CRASH,
 	OPT_DB,
@@ -137,7 +157,10 @@ static const struct option long_options[] = {
 		{"lease-seconds", required_argument, NULL, OPT_LEASE},
 		{"poll-ms", required_argument, NULL, OPT_POLL},
 		{"batch-events", required_argument, NULL, OPT_BATCH},
+		{"keep-days", required_argument, NULL, OPT_KEEP},
 		{"once", no_argument, NULL, OPT_ONCE},
+		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
 		{"log-level", required_argument, NULL, OPT_LOG},
 		{"test-crash-at", required_argument, NULL, OPT_CRASH},
 		{"db-socket", required_argument, NULL, OPT_DB},
@@ -161,6 +184,29 @@ static int crash_point(struct opts *o, const char *arg)
 	else
 		return complain("--test-crash-at wants after-write or after-rename, not '%s'", arg);
 	return 0;
+}
+
+/* --replay FIRST-LAST: 0, -1 (said why). */
+static int replay_range(struct opts *o, const char *arg)
+{
+	char *end;
+	const char *p = arg;
+
+	errno = 0;
+	if(*p >= '0' && *p <= '9') {
+		o->replay_first = strtoull(p, &end, 10);
+		if(errno == 0 && *end == '-' && end[1] >= '0' && end[1] <= '9') {
+			o->replay_last = strtoull(end + 1, &end, 10);
+			if(errno == 0 && *end == '\0' && o->replay_first >= 1 &&
+					o->replay_first <= o->replay_last) {
+				o->replay = 1;
+				return 0;
+			}
+		}
+	}
+	return complain("--replay wants FIRST-LAST, two event ids with 1 <= FIRST <= LAST "
+			"(as in an output file's name), not '%s'",
+			arg);
 }
 
 /* One option: 0, -1 (said why). */
@@ -191,7 +237,14 @@ static int apply(struct opts *o, int opt, int index, const char *arg)
 				return -1;
 			o->batch_events = v;
 			return 0;
+		case OPT_KEEP:
+			if(number("keep-days", arg, 0, 3650, &v) < 0)
+				return -1;
+			o->keep_days = (unsigned)v;
+			return 0;
 		case OPT_ONCE: o->once = 1; return 0;
+		case OPT_REPLAY: return replay_range(o, arg);
+		case OPT_OUTPUT_DIR: o->output_dir = arg; return 0;
 		case OPT_LOG:
 			if(clog_parse_level(arg, &clog_threshold) < 0)
 				return complain("--log-level wants error, warn, info or debug, not '%s'",
@@ -240,6 +293,12 @@ static int parse(struct opts *o, int argc, char **argv)
 	if(optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if(pchat_dbopts_check(&o->db, err, sizeof(err)) < 0)
+		return bad("%s", err);
+	if(o->replay != (o->output_dir != NULL))
+		return bad("%s", "--replay and --output-dir go together");
+	if(o->replay && o->once)
+		return bad("%s", "--replay and --once do not go together");
+	if(o->replay && cconfig_check_dir_as("--output-dir", o->output_dir, err, sizeof(err)) < 0)
 		return bad("%s", err);
 	/* a lease renewed less often than it lasts would lapse between renewals */
 	if((unsigned long long)o->poll_ms * 3 > (unsigned long long)o->lease_seconds * 1000)
@@ -437,8 +496,8 @@ static int hold(struct daemon *d)
 /* An output run; after a failure the next waits (1 s, 2 s, ... 30 s). */
 static enum run_status run(struct daemon *d, int64_t requested_ms)
 {
-	const struct run_opts ro = {
-			d->o->node, d->o->lease_seconds, d->o->batch_events, d->o->crash_at, &stop};
+	const struct run_opts ro = {d->o->node, d->o->lease_seconds, d->o->batch_events,
+			d->o->keep_days, d->o->crash_at, &stop};
 	char err[1024];
 	enum run_status st = run_output(&d->db, &d->cfg, &ro, requested_ms, err, sizeof(err));
 
@@ -528,6 +587,45 @@ static int once(struct daemon *d)
 	return st == RUN_OK ? 0 : 1;
 }
 
+/* --replay: 0 written, 1 failed or nothing kept in the range. */
+static int replay(struct daemon *d)
+{
+	const struct opts *o = d->o;
+	uint64_t first = 0, last = 0;
+	unsigned days = 0;
+	char err[1024];
+	long long n = run_replay(
+			&d->db, &d->cfg, o->replay_first, o->replay_last, err, sizeof(err));
+
+	if(n > 0) {
+		clog_info("replay: %lld events of %" PRIu64 "-%" PRIu64 " written to %s", n,
+				o->replay_first, o->replay_last, o->output_dir);
+		return 0;
+	}
+	if(n < 0) {
+		clog_error("replay failed: %s", err);
+		return 1;
+	}
+	if(store_kept(&d->db, &first, &last, &days) < 0) {
+		clog_error("replay: no event %" PRIu64 "-%" PRIu64 " kept (%s)", o->replay_first,
+				o->replay_last, d->db.err);
+		return 1;
+	}
+	if(days == 0)
+		snprintf(err, sizeof(err),
+				"the last run had --keep-days 0: events output are not kept");
+	else
+		snprintf(err, sizeof(err), "the last run had --keep-days %u", days);
+	if(first == 0)
+		clog_error("replay: no event %" PRIu64 "-%" PRIu64 " kept: none is (%s)",
+				o->replay_first, o->replay_last, err);
+	else
+		clog_error("replay: no event %" PRIu64 "-%" PRIu64 " kept: those kept are within "
+			   "%" PRIu64 "-%" PRIu64 " (%s)",
+				o->replay_first, o->replay_last, first, last, err);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -550,13 +648,22 @@ int main(int argc, char **argv)
 	if(read_config(&d.db, &row) == 0) {
 		char err[1024];
 		d.seen = row;
+		/* a replay writes into its own directory, whatever the configured one */
+		if(o.replay)
+			snprintf(row.output_directory, sizeof(row.output_directory), "%s",
+					o.output_dir);
 		if(cconfig_load(&row, &d.cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "pchat-compliance: bad configuration: %s\n", err);
+			rc = EXIT_BAD_CONFIG;
+		} else if(o.replay && d.cfg.adapter == NULL) {
+			fprintf(stderr,
+					"pchat-compliance: --replay: compliance is off (AdapterType "
+					"''): no adapter to write with\n");
 			rc = EXIT_BAD_CONFIG;
 		} else {
 			d.valid = 1;
 			describe(&d.cfg);
-			rc = o.once ? once(&d) : loop(&d);
+			rc = o.replay ? replay(&d) : o.once ? once(&d) : loop(&d);
 		}
 	}
 	cconfig_free(&d.cfg);

@@ -8,7 +8,7 @@
  *   4. the files renamed to their final names, the directory fsynced;
  *   5. the batch recorded as done (store_commit), its events deleted or kept.
  * A crash anywhere before 5 leaves the batch claimed, and the next run outputs it
- * again to the same names.
+ * again to the same names.  A replay (run_replay) is steps 1, 2 and 4 on kept events.
  */
 #include "run.h"
 #include "clog.h"
@@ -431,7 +431,7 @@ static enum run_status output_batch(struct cdb *db, const struct cconfig *cfg,
 		goto out;
 	}
 	crash_point(o, RUN_CRASH_AFTER_RENAME, first_batch);
-	rc = store_commit(db, o->node, src, b.last_id, 0, &b.presence);
+	rc = store_commit(db, o->node, src, b.last_id, o->keep_days > 0, &b.presence);
 	if(rc <= 0) {
 		snprintf(b.err, sizeof(b.err), "batch %" PRIu64 " not recorded as done: %s", id,
 				rc < 0 ? db->err : "another node took it over");
@@ -506,11 +506,18 @@ enum run_status run_output(struct cdb *db, const struct cconfig *cfg, const stru
 	memset(&t, 0, sizeof(t));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st = batches(db, cfg, o, &t, err, errlen);
-	struct store_run run = {t.events, t.files, ms_since(&t0),
+	struct store_run run = {t.events, t.files, ms_since(&t0), o->keep_days,
 			/* a run cut short by a stop did not do what was requested */
 			*o->stop ? -1 : requested_ms};
 
 	if(st == RUN_OK) {
+		long long purged = store_purge(db, o->keep_days, o->stop);
+		if(purged < 0)
+			clog_warn("run: cannot delete the kept events (--keep-days %u): %s",
+					o->keep_days, db->err);
+		else if(purged > 0)
+			clog_info("run: %lld kept events deleted (--keep-days %u)", purged,
+					o->keep_days);
 		if(t.events > 0)
 			clog_info("run: %" PRIu64 " events in %u files (%u batches), %u ms, "
 				  "events %" PRIu64 "-%" PRIu64,
@@ -529,4 +536,26 @@ enum run_status run_output(struct cdb *db, const struct cconfig *cfg, const stru
 			clog_warn("run: cannot record the failure: %s", db->err);
 	}
 	return st;
+}
+
+/* ---- a replay ---- */
+
+long long run_replay(struct cdb *db, const struct cconfig *cfg, uint64_t first, uint64_t last,
+		char *err, size_t errlen)
+{
+	const struct store_batch src = {STORE_KEPT, 0, first, last};
+	struct batch b;
+	long long rc = -1;
+
+	batch_init(&b, db, cfg, &src);
+	if(write_files(&b) < 0 || rename_all(&b) < 0) {
+		files_discard(&b);
+		snprintf(err, errlen, "%s", b.err);
+	} else {
+		for(size_t i = 0; i < b.n_done; i++)
+			clog_info("replay: %s written", b.done[i].f.name);
+		rc = (long long)b.events;
+	}
+	batch_free(&b);
+	return rc;
 }

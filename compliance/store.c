@@ -553,6 +553,24 @@ long long store_purge(struct cdb *db, unsigned days, const volatile sig_atomic_t
 	return total;
 }
 
+static const char kept_sql[] = "SELECT (SELECT MIN(id) FROM " TABLE_KEPT
+			       "), (SELECT MAX(id) FROM " TABLE_KEPT
+			       "), last_run_keep_days FROM compliance_state WHERE id = 1";
+
+int store_kept(struct cdb *db, uint64_t *first, uint64_t *last, unsigned *keep_days)
+{
+	int days = 0;
+	int rc = cdb_row(db, kept_sql, "", "uud", first, last, &days);
+	if(rc == 0)
+		snprintf(db->err, sizeof(db->err), "compliance_state has no row (id 1)");
+	if(rc <= 0) {
+		cdb_rollback(db);
+		return -1;
+	}
+	*keep_days = (unsigned)days;
+	return cdb_commit(db);
+}
+
 /* ---- the run's record ---- */
 
 /* last_run_at is when the run started (now less its time): `pchat-admin compliance run`
@@ -560,7 +578,7 @@ long long store_purge(struct cdb *db, unsigned days, const volatile sig_atomic_t
  * before the request. */
 static const char run_done_sql[] =
 		"UPDATE compliance_state SET last_run_at = NOW(3) - INTERVAL ? * 1000 MICROSECOND,"
-		" last_run_events = ?, last_run_files = ?, last_run_ms = ?,"
+		" last_run_events = ?, last_run_files = ?, last_run_ms = ?, last_run_keep_days = ?,"
 		" last_error = '', "
 		"run_requested = IF(run_requested <=> ?, NULL, run_requested) WHERE id = 1";
 static const char run_failed_sql[] =
@@ -578,8 +596,9 @@ static int exec_commit(struct cdb *db, long long rc)
 int store_run_done(struct cdb *db, const struct store_run *run)
 {
 	return exec_commit(db,
-			cdb_exec(db, run_done_sql, "duddt", (int)run->ms, run->events,
-					(int)run->files, (int)run->ms, run->requested_ms));
+			cdb_exec(db, run_done_sql, "dudddt", (int)run->ms, run->events,
+					(int)run->files, (int)run->ms, (int)run->keep_days,
+					run->requested_ms));
 }
 
 int store_run_failed(struct cdb *db, const char *error)

@@ -106,11 +106,16 @@ int store_commit(struct cdb *db, const char *node, const struct store_batch *bat
  * until none is left or stop is set: how many, or -1. */
 long long store_purge(struct cdb *db, unsigned days, const volatile sig_atomic_t *stop);
 
+/* What is kept: the lowest and highest id in compliance_kept (0, 0 when empty) and
+ * the last run's --keep-days.  0 or -1. */
+int store_kept(struct cdb *db, uint64_t *first, uint64_t *last, unsigned *keep_days);
+
 /* What one output run did (compliance_state's last_run_*). */
 struct store_run {
 	uint64_t events;
 	unsigned files;
 	unsigned ms;
+	unsigned keep_days;   /* --keep-days */
 	int64_t requested_ms; /* run_requested when it started (-1: none): cleared only
 				 if unchanged, so that a request made during the run
 				 gets a run of its own */

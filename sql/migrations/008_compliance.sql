@@ -83,6 +83,8 @@ ALTER TABLE compliance_kept MODIFY id BIGINT UNSIGNED NOT NULL,
 --                   those of the range with batch_id = claimed_batch (an event
 --                   committed late with an id in the range keeps batch_id 0 and goes
 --                   to a later batch)
+--   last_run_keep_days  the --keep-days of the last run (what --replay reports when
+--                   it finds nothing kept)
 --   active_node, lease_expires  the lease: only its holder claims and outputs
 --   run_requested   set by `pchat-admin compliance run`: the holder runs at once
 --   last_*          what `pchat-admin compliance status` reports
@@ -100,6 +102,7 @@ CREATE TABLE compliance_state (
   last_run_events BIGINT UNSIGNED NOT NULL DEFAULT 0,
   last_run_files  INT UNSIGNED NOT NULL DEFAULT 0,
   last_run_ms     INT UNSIGNED NOT NULL DEFAULT 0,
+  last_run_keep_days INT UNSIGNED NOT NULL DEFAULT 0,
   last_error      VARCHAR(1024) NOT NULL DEFAULT '',
   last_error_at   DATETIME(3) NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

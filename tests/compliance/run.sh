@@ -20,6 +20,9 @@
 #              post answered 200 is archived exactly once
 #   pair       two daemons at once, runs requested every second, the lease holder killed
 #              -9 in the middle: the other takes over; no event is output twice
+#   replay     --keep-days keeps the events output; --replay FIRST-LAST writes a deleted
+#              file again, the same name and bytes, touching no state; a range with no
+#              kept event exits 1
 # usage: tests/compliance/run.sh [CASE...]
 set -euo pipefail
 unset PCHAT_AUTH
@@ -326,11 +329,39 @@ case_pair() {
   else bad "pair: node $holder output nothing before it was killed (the case tested no handover)"; fi
 }
 
+# A file lost after its run, written again from the events kept (docs/COMPLIANCE.md,
+# "Recovering a lost output file").
+case_replay() {
+  local dir="$OUT/replay" dir2="$OUT/replay-again" log="$var/daemon-replay.log" f name range
+  local state rc=0
+  configure "$dir"
+  mkdir -p "$dir2"
+  chat alice "/join Lobby" "replay one $tok" "replay <two> & $tok"
+  chat bob "/join Ops" "replay three $tok" "/part"
+  daemon "$log" --once --node t1 --keep-days 1 || { bad "replay: the run failed"; return; }
+  f=$(ls "$dir"/*.xml 2>/dev/null | head -1)
+  [ -n "$f" ] || { bad "replay: the run wrote no file"; return; }
+  name=$(basename "$f")
+  mv "$f" "$var/replay-lost.xml"
+  # <AdapterName>-<first id>-<last id>.xml: the ids as they are, zero-padded
+  range=$(sed -E 's/^.*-([0-9]+)-([0-9]+)\.xml$/\1-\2/' <<<"$name")
+  state=$("${SQL[@]}" -e "SELECT * FROM compliance_state")
+  daemon "$log" --replay "$range" --output-dir "$dir2" || { bad "replay: --replay $range failed: $(tail -1 "$log")"; return; }
+  if cmp -s "$var/replay-lost.xml" "$dir2/$name"; then ok "replay: $name written again, the same bytes"
+  else bad "replay: $name not written again as it was: $(ls "$dir2")"; fi
+  validate "$dir2" "$top/docs/compliance.xsd" || bad "replay: the file written again does not validate"
+  [ -z "$(ls "$dir")" ] || bad "replay: wrote into the configured directory: $(ls "$dir")"
+  [ "$("${SQL[@]}" -e "SELECT * FROM compliance_state")" = "$state" ] || bad "replay: compliance_state changed"
+  daemon "$log" --replay 900000000000-900000000009 --output-dir "$dir2" || rc=$?
+  if [ $rc -eq 1 ] && tail -1 "$log" | grep -q -- "--keep-days 1"; then ok "replay: a range with no kept event: exit 1, $(tail -1 "$log" | cut -d' ' -f4- | cut -c1-120)"
+  else bad "replay: exit $rc for a range with no kept event: $(tail -1 "$log")"; fi
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(off chat actiance xslt manifest badconfig crash pchatd-kill db-kill pair)
+[ ${#cases[@]} -gt 0 ] || cases=(off chat actiance xslt manifest replay badconfig crash pchatd-kill db-kill pair)
 for c in "${cases[@]}"; do
   case $c in
-    off|chat|actiance|xslt|manifest|badconfig|crash|pair) "case_$c" ;;
+    off|chat|actiance|xslt|manifest|badconfig|crash|pair|replay) "case_$c" ;;
     pchatd-kill) kill_during pchatd-kill pchatd_fault ;;
     db-kill) kill_during db-kill db_fault ;;
     *) echo "compliance: unknown case $c"; exit 2 ;;
