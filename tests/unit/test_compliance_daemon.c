@@ -191,7 +191,12 @@ Test(compliance_config, checked_before_use, .init = make_dir, .fini = remove_dir
 	r = row("", "", "");
 	cr_assert_eq(cconfig_load(&r, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_null(c.adapter, "off: no adapter, nothing else checked");
-	cr_assert_str_eq(c.prefix, "pchat-compliance");
+	cconfig_free(&c);
+
+	r = row("actiance", dir, ""); /* any case */
+	cr_assert_eq(cconfig_load(&r, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c.adapter->type, "Actiance");
+	cr_assert_str_eq(c.prefix, "pchat-compliance"); /* no AdapterName */
 	cconfig_free(&c);
 
 	r = row("Bogus", dir, "");
