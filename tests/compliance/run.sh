@@ -33,6 +33,8 @@ mkdir -p "$var"
 . "$top/tests/lib.sh"
 port=$(free_port 27060)
 stack_init "$port"
+# whatever happens, no daemon of this suite outlives it (then the stack stops)
+trap 'pkill -KILL -f "pchat-compliance --db-socket $var/" 2>/dev/null || true; stack_cleanup' EXIT
 SOCK="$var/mysql.sock"
 SQL=(mysql --no-defaults --socket="$SOCK" -uroot -N -B pchat)
 ADMIN=("$top/admin/pchat-admin" --db-socket "$SOCK" --db-user root)
