@@ -135,12 +135,19 @@ if gl:
         print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
               f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} "
               f"| {f(r.get('acked_not_stored'))} |")
-    for key, what in (("deliveries_per_s", "deliveries/s"), ("lat_p99_ms", "p99")):
-        off = [r[key] for r in gl if r["label"] == "compliance off" and r.get(key)]
-        on = [r[key] for r in gl if r["label"] == "compliance on" and r.get(key)]
-        if off and on:
-            b, x = statistics.median(off), statistics.median(on)
-            print(f"\nCompliance on / off, {what} (medians of the runs): {x:.2f} / {b:.2f} = {x / b:.2f}x")
+    rates = []
+    for r in gl:
+        rate = r["label"].split(" @ ")[-1]
+        if rate not in rates:
+            rates.append(rate)
+    for rate in rates:
+        for key, what in (("deliveries_per_s", "deliveries/s"), ("lat_p99_ms", "p99")):
+            off = [r[key] for r in gl if r["label"] == f"compliance off @ {rate}" and r.get(key)]
+            on = [r[key] for r in gl if r["label"] == f"compliance on @ {rate}" and r.get(key)]
+            if off and on:
+                b, x = statistics.median(off), statistics.median(on)
+                print(f"\nAt {rate}, compliance on / off, {what} (medians of the runs): "
+                      f"{x:.2f} / {b:.2f} = {x / b:.2f}x")
     print()
 for r in [r for r in g if r.get("label") == "backlog"]:
     print("| backlog events | seconds | events/s | peak RSS (KiB) | output files | output MiB | events left | exit |")

@@ -314,8 +314,8 @@ PY
     done
     ;;
   g)
-    # What compliance costs chat: (b)'s 150x4 rooms at 70 posts/s with compliance off and
-    # on, alternating (on: every post's CHAT event written by the trigger in the post's
+    # What compliance costs chat: (b)'s 150x4 rooms at 70 posts/s and at a rate past
+    # what the stack sustains (BENCH_COMPLIANCE_RATES), with compliance off and on, alternating (on: every post's CHAT event written by the trigger in the post's
     # transaction, and pchat-compliance outputting a run 5 s into the stream).  Then
     # the daemon alone on a backlog of 1,000,000 events (bulk-loaded; 100 rooms, 1,000
     # users, 60-byte texts): events/s into XML files and its peak memory (VmHWM).
@@ -327,6 +327,7 @@ PY
     cdaemon=("$top/compliance/pchat-compliance" --db-socket "$SOCK" --db-name pchat --db-user pchat
       --db-password-file "$var/db-password" --node bench)
     "${stack[@]}" compliance-stop >/dev/null
+    for rate in ${BENCH_COMPLIANCE_RATES:-70 160}; do
     for ((k = 0; k < reps; k++)); do
       for on in 0 1; do
         "${MYSQL[@]}" pchat -e "DELETE FROM compliance_events;
@@ -338,11 +339,12 @@ PY
           "${cdaemon[@]}" >>"$out/compliance.log" 2>&1 &
           dpid=$!
         fi
-        gen g "compliance $([ $on = 1 ] && echo on || echo off)" pchat --sessions 600 \
-          --rooms 150x4 --room-prefix comp- --user-base 200000 --rate 70 --duration 10 \
+        gen g "compliance $([ $on = 1 ] && echo on || echo off) @ $rate posts/s" pchat --sessions 600 \
+          --rooms 150x4 --room-prefix comp- --user-base 200000 --rate "$rate" --duration 10 \
           --warmup 2 --conns 8 --on-ready "sleep 7; ${MYSQL[*]} pchat -e \"UPDATE compliance_state SET run_requested = NOW(3)\""
         if [ -n "$dpid" ]; then kill -TERM "$dpid"; wait "$dpid" || true; fi
       done
+    done
     done
     # the backlog: 1,000,000 events as the triggers write them
     nev=${BENCH_COMPLIANCE_EVENTS:-1000000}
