@@ -139,7 +139,7 @@ check "/etc/default/pchatd is a conffile" grep -q "^ /etc/default/pchatd " <(in_
 v=$(in_root pchatd --version 2>&1 || true)
 if [ "$v" = "pchatd $version" ]; then ok "pchatd --version: $v"; else bad "pchatd --version: '$v'"; fi
 check "pchat-compliance --help" bash -c "chroot '$root' pchat-compliance --help 2>&1 | grep -q -- --keep-days"
-check "postinst made /var/lib/pchat/compliance (pchat's)" test "$(stat -c %U "$root/var/lib/pchat/compliance")" = pchat
+check "postinst made /var/lib/pchat/compliance (pchat's)" test "$(in_root stat -c %U /var/lib/pchat/compliance)" = pchat
 check "pchatd --help" bash -c "chroot '$root' pchatd --help | grep -q -- --db-password-file"
 check "pchat-admin --help" bash -c "chroot '$root' pchat-admin --help 2>&1 | grep -q -- --db-socket"
 check "pchatd's web root is /usr/share/pchat/web" bash -c "chroot '$root' pchatd --help | grep -q /usr/share/pchat/web"
