@@ -9,7 +9,7 @@
 #include "config.h"
 #include "dbsql.h"
 #include "list.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 #include "workq.h"
 

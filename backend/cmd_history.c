@@ -8,7 +8,7 @@
 #include "cmd_handlers.h"
 #include "config.h"
 #include "db.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "presence.h"
 #include "rooms.h"
 #include "sessions.h"

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "dict.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "presence.h"
 #include "rooms.h"
 #include "sessions.h"

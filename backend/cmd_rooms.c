@@ -12,7 +12,7 @@
 #include "presence.h"
 #include "rooms.h"
 #include "sessions.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 
 #include <limits.h>

@@ -7,7 +7,7 @@
 #include "cmd_handlers.h"
 #include "config.h"
 #include "db.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "sessions.h"
 #include "util.h"
 

@@ -4,7 +4,7 @@
 #include "cmdq.h"
 #include "config.h"
 #include "db.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "rooms.h"
 #include "sessions.h"
 #include "util.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "log.h"
+#include "pchat_log.h"
 #include "weblimit.h"
 
 /* Most --web-host options. */

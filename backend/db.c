@@ -24,7 +24,7 @@
 #include "config.h"
 #include "dbkind.h"
 #include "dbsql.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "workq.h"
 
 #include <mysql.h>

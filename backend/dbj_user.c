@@ -4,7 +4,7 @@
  * positions, preferences, server_config.
  */
 #include "dbkind.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include "dbsql.h"
 #include "config.h"
 #include "dbkind.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 
 #include <errmsg.h>

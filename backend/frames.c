@@ -6,7 +6,7 @@
 #include "cmdq.h"
 #include "config.h"
 #include "link.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "presence.h"
 #include "sessions.h"
 

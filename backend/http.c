@@ -4,7 +4,7 @@
  */
 #include "health.h"
 #include "http.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 #include "webparse.h"
 

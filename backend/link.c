@@ -5,7 +5,7 @@
 #define _GNU_SOURCE /* struct ucred, for pchat_peer.h */
 #include "link.h"
 #include "list.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "peer.h"
 #include "util.h"
 

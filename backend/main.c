@@ -19,7 +19,7 @@
 #include "frames.h"
 #include "http.h"
 #include "link.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "reload.h"
 #include "rooms.h"
 #include "webapi.h"

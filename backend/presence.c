@@ -5,7 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "dict.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include "reload.h"
 #include "config.h"
 #include "db.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "presence.h"
 #include "rooms.h"
 #include "pchat_settings.h"

@@ -4,7 +4,7 @@
 #include "rooms.h"
 #include "db.h"
 #include "dict.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 
 #include <ctype.h>

@@ -4,7 +4,7 @@
 #include "sessions.h"
 #include "dict.h"
 #include "link.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * util.c - see util.h.
  */
 #include "util.h"
-#include "log.h"
+#include "pchat_log.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #include "webapi.h"
 #include "adminq.h"
 #include "http.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "reload.h"
 #include "util.h"
 #include "weblimit.h"

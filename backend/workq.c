@@ -8,7 +8,7 @@
  * sleeping between retries (workq_sleep) when the queue stops.
  */
 #include "workq.h"
-#include "log.h"
+#include "pchat_log.h"
 
 #include <errno.h>
 #include <signal.h>

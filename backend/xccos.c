@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "xccos.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "util.h"
 #include "../common/pchat_text.h"
 

@@ -2,7 +2,7 @@
  * cdb.c - see cdb.h.
  */
 #include "cdb.h"
-#include "clog.h"
+#include "pchat_log.h"
 
 #include <errmsg.h>
 #include <mysqld_error.h>

@@ -13,7 +13,7 @@
  */
 #include "cconfig.h"
 #include "cdb.h"
-#include "clog.h"
+#include "pchat_log.h"
 #include "lease.h"
 #include "run.h"
 #include "store.h"
@@ -246,7 +246,7 @@ static int apply(struct opts *o, int opt, int index, const char *arg)
 		case OPT_REPLAY: return replay_range(o, arg);
 		case OPT_OUTPUT_DIR: o->output_dir = arg; return 0;
 		case OPT_LOG:
-			if(clog_parse_level(arg, &clog_threshold) < 0)
+			if(log_parse_level(arg, &log_threshold) < 0)
 				return complain("--log-level wants error, warn, info or debug, not '%s'",
 						arg);
 			return 0;
@@ -361,13 +361,13 @@ static int connect_wait(struct cdb *db)
 	unsigned failures = 0;
 	while(!stop) {
 		if(cdb_connect(db) == 0) {
-			clog_info("database: connected (%s)", mysql_get_host_info(db->my));
+			log_info("database: connected (%s)", mysql_get_host_info(db->my));
 			return 0;
 		}
 		unsigned ms = backoff_ms(++failures);
 		/* the first failure, then about once a minute */
 		if(failures == 1 || failures % 3 == 0)
-			clog_warn("%s (retrying in %u s)", db->err, ms / 1000);
+			log_warn("%s (retrying in %u s)", db->err, ms / 1000);
 		nap(ms);
 	}
 	return -1;
@@ -383,7 +383,7 @@ static int read_config(struct cdb *db, struct cconfig_row *row)
 		if(cconfig_read(db, row) == 0)
 			return 0;
 		if(++failures == 1 || failures % 3 == 0)
-			clog_warn("cannot read compliance_config: %s (retrying)", db->err);
+			log_warn("cannot read compliance_config: %s (retrying)", db->err);
 		nap(backoff_ms(failures));
 	}
 	return -1;
@@ -398,14 +398,14 @@ static void libxml_message(void *ctx, const char *fmt, ...)
 	va_list ap;
 
 	(void)ctx;
-	if(clog_threshold < CLOG_DEBUG)
+	if(log_threshold < LL_DEBUG)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(piece, sizeof(piece), fmt, ap);
 	va_end(ap);
 	piece[strcspn(piece, "\n")] = '\0';
 	if(piece[0] != '\0')
-		clog_debug("libxml2: %s", piece);
+		log_debug("libxml2: %s", piece);
 }
 
 /* ---- the loop ---- */
@@ -424,10 +424,10 @@ struct daemon {
 static void describe(const struct cconfig *c)
 {
 	if(c->adapter == NULL) {
-		clog_info("compliance is off (AdapterType ''): idle");
+		log_info("compliance is off (AdapterType ''): idle");
 		return;
 	}
-	clog_info("compliance: AdapterType %s, AdapterOutputDirectory %s, RunInterval %d s%s%s%s%s%s",
+	log_info("compliance: AdapterType %s, AdapterOutputDirectory %s, RunInterval %d s%s%s%s%s%s",
 			c->adapter->type, c->row.output_directory, c->row.run_interval_sec,
 			c->row.one_room_per_file ? ", OneChatRoomPerOutputFile" : "",
 			c->row.room_details ? ", AddChatRoomDetails" : "",
@@ -446,11 +446,11 @@ static void take_config(struct daemon *d, const struct cconfig_row *row)
 	if(cconfig_load(row, &next, err, sizeof(err)) < 0) {
 		char recorded[1024 + 300];
 		cconfig_free(&next);
-		clog_error("configuration not used: %s", err);
+		log_error("configuration not used: %s", err);
 		/* which node: the directory is checked on each node's own file system */
 		snprintf(recorded, sizeof(recorded), "node %s: %s", d->o->node, err);
 		if(store_run_failed(&d->db, recorded) < 0)
-			clog_warn("cannot record the error: %s", d->db.err);
+			log_warn("cannot record the error: %s", d->db.err);
 		if(d->valid)
 			cconfig_free(&d->cfg);
 		d->valid = 0;
@@ -472,7 +472,7 @@ static void idle(struct daemon *d)
 	if(!d->holding)
 		return;
 	if(lease_release(&d->db, d->o->node) == 0) {
-		clog_info("lease released");
+		log_info("lease released");
 		d->holding = 0;
 	}
 }
@@ -482,13 +482,13 @@ static int hold(struct daemon *d)
 {
 	int held = lease_hold(&d->db, d->o->node, d->o->lease_seconds);
 	if(held < 0) {
-		clog_warn("lease: %s", d->db.err);
+		log_warn("lease: %s", d->db.err);
 		return -1;
 	}
 	if(held && !d->holding)
-		clog_info("lease taken: node %s outputs", d->o->node);
+		log_info("lease taken: node %s outputs", d->o->node);
 	else if(!held && d->holding)
-		clog_warn("lease lost: another node outputs");
+		log_warn("lease lost: another node outputs");
 	d->holding = held;
 	return held;
 }
@@ -518,7 +518,7 @@ static void tick(struct daemon *d)
 	struct store_state s;
 
 	if(cconfig_read(&d->db, &row) < 0) {
-		clog_warn("cannot read compliance_config: %s", d->db.err);
+		log_warn("cannot read compliance_config: %s", d->db.err);
 		return;
 	}
 	if(memcmp(&row, &d->seen, sizeof(row)) != 0)
@@ -530,7 +530,7 @@ static void tick(struct daemon *d)
 	if(hold(d) <= 0)
 		return;
 	if(store_state(&d->db, (unsigned)d->cfg.row.run_interval_sec, &s) < 0) {
-		clog_warn("cannot read compliance_state: %s", d->db.err);
+		log_warn("cannot read compliance_state: %s", d->db.err);
 		return;
 	}
 	if(!s.due && s.run_requested_ms < 0 && s.claimed_batch <= s.done_batch)
@@ -546,7 +546,7 @@ static int loop(struct daemon *d)
 	while(!stop) {
 		if(!cdb_up(&d->db)) {
 			if(d->db.my != NULL)
-				clog_warn("database connection lost: %s", d->db.err);
+				log_warn("database connection lost: %s", d->db.err);
 			if(connect_wait(&d->db) < 0)
 				break;
 		}
@@ -556,7 +556,7 @@ static int loop(struct daemon *d)
 	}
 	if(d->holding && cdb_up(&d->db))
 		idle(d);
-	clog_info("stopped");
+	log_info("stopped");
 	return 0;
 }
 
@@ -569,7 +569,7 @@ static int once(struct daemon *d)
 		return 0; /* off: nothing to output (describe() said so) */
 	int held = lease_hold(&d->db, d->o->node, d->o->lease_seconds);
 	if(held < 0 || store_state(&d->db, (unsigned)d->cfg.row.run_interval_sec, &s) < 0) {
-		clog_error("%s", d->db.err);
+		log_error("%s", d->db.err);
 		return 1;
 	}
 	if(!held) {
@@ -598,16 +598,16 @@ static int replay(struct daemon *d)
 			&d->db, &d->cfg, o->replay_first, o->replay_last, err, sizeof(err));
 
 	if(n > 0) {
-		clog_info("replay: %lld events of %" PRIu64 "-%" PRIu64 " written to %s", n,
+		log_info("replay: %lld events of %" PRIu64 "-%" PRIu64 " written to %s", n,
 				o->replay_first, o->replay_last, o->output_dir);
 		return 0;
 	}
 	if(n < 0) {
-		clog_error("replay failed: %s", err);
+		log_error("replay failed: %s", err);
 		return 1;
 	}
 	if(store_kept(&d->db, &first, &last, &days) < 0) {
-		clog_error("replay: no event %" PRIu64 "-%" PRIu64 " kept (%s)", o->replay_first,
+		log_error("replay: no event %" PRIu64 "-%" PRIu64 " kept (%s)", o->replay_first,
 				o->replay_last, d->db.err);
 		return 1;
 	}
@@ -617,11 +617,11 @@ static int replay(struct daemon *d)
 	else
 		snprintf(err, sizeof(err), "the last run had --keep-days %u", days);
 	if(first == 0)
-		clog_error("replay: no event %" PRIu64 "-%" PRIu64 " kept: none is (%s)",
+		log_error("replay: no event %" PRIu64 "-%" PRIu64 " kept: none is (%s)",
 				o->replay_first, o->replay_last, err);
 	else
-		clog_error("replay: no event %" PRIu64 "-%" PRIu64 " kept: those kept are within "
-			   "%" PRIu64 "-%" PRIu64 " (%s)",
+		log_error("replay: no event %" PRIu64 "-%" PRIu64 " kept: those kept are within "
+			  "%" PRIu64 "-%" PRIu64 " (%s)",
 				o->replay_first, o->replay_last, first, last, err);
 	return 1;
 }
@@ -631,7 +631,10 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct daemon d;
 	struct cconfig_row row;
-	int rc = parse(&o, argc, argv);
+	int rc;
+
+	log_ident = "pchat-compliance";
+	rc = parse(&o, argc, argv);
 
 	if(rc >= 0) {
 		pchat_dbopts_free(&o.db);
@@ -643,7 +646,7 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.o = &o;
 	cdb_init(&d.db, &o.db);
-	clog_info("starting (version " PCHAT_VERSION ", node %s)", o.node);
+	log_info("starting (version " PCHAT_VERSION ", node %s)", o.node);
 	rc = 0;
 	if(read_config(&d.db, &row) == 0) {
 		char err[1024];

@@ -11,7 +11,7 @@
  * again to the same names.  A replay (run_replay) is steps 1, 2 and 4 on kept events.
  */
 #include "run.h"
-#include "clog.h"
+#include "pchat_log.h"
 #include "cpresence.h"
 #include "lease.h"
 #include "manifest.h"
@@ -376,7 +376,7 @@ static void batch_free(struct batch *b)
 static void crash_point(const struct run_opts *o, enum run_crash point, int first_batch)
 {
 	if(o->crash_at == point && first_batch) {
-		clog_warn("--test-crash-at: killing myself");
+		log_warn("--test-crash-at: killing myself");
 		kill(getpid(), SIGKILL);
 	}
 }
@@ -438,8 +438,8 @@ static enum run_status output_batch(struct cdb *db, const struct cconfig *cfg,
 		st = rc < 0 ? RUN_FAILED : RUN_LOST;
 		goto out;
 	}
-	clog_debug("batch %" PRIu64 ": %" PRIu64 " events (%" PRIu64 "-%" PRIu64
-		   " of the range %" PRIu64 "-%" PRIu64 "), %zu files",
+	log_debug("batch %" PRIu64 ": %" PRIu64 " events (%" PRIu64 "-%" PRIu64
+		  " of the range %" PRIu64 "-%" PRIu64 "), %zu files",
 			id, b.events, b.first_id, b.last_id, src->lo, src->hi, b.n_done);
 	if(b.n_rooms > 0) {
 		if(t->first_id == 0 || b.first_id < t->first_id)
@@ -484,9 +484,9 @@ static enum run_status batches(struct cdb *db, const struct cconfig *cfg, const 
 				return RUN_LOST;
 			case STORE_ERROR: snprintf(err, errlen, "%s", db->err); return RUN_FAILED;
 			case STORE_PENDING:
-				clog_warn("batch %" PRIu64
-					  " was claimed but never recorded as done: "
-					  "output again",
+				log_warn("batch %" PRIu64
+					 " was claimed but never recorded as done: "
+					 "output again",
 						batch.id);
 				break;
 			case STORE_CLAIMED: break;
@@ -513,27 +513,27 @@ enum run_status run_output(struct cdb *db, const struct cconfig *cfg, const stru
 	if(st == RUN_OK) {
 		long long purged = store_purge(db, o->keep_days, o->stop);
 		if(purged < 0)
-			clog_warn("run: cannot delete the kept events (--keep-days %u): %s",
+			log_warn("run: cannot delete the kept events (--keep-days %u): %s",
 					o->keep_days, db->err);
 		else if(purged > 0)
-			clog_info("run: %lld kept events deleted (--keep-days %u)", purged,
+			log_info("run: %lld kept events deleted (--keep-days %u)", purged,
 					o->keep_days);
 		if(t.events > 0)
-			clog_info("run: %" PRIu64 " events in %u files (%u batches), %u ms, "
-				  "events %" PRIu64 "-%" PRIu64,
+			log_info("run: %" PRIu64 " events in %u files (%u batches), %u ms, "
+				 "events %" PRIu64 "-%" PRIu64,
 					t.events, t.files, t.batches, run.ms, t.first_id,
 					t.last_id);
 		else
-			clog_info("run: no events, %u ms", run.ms);
+			log_info("run: no events, %u ms", run.ms);
 		if(store_run_done(db, &run) < 0)
-			clog_warn("run: cannot record it: %s", db->err);
+			log_warn("run: cannot record it: %s", db->err);
 	} else if(st == RUN_LOST) {
-		clog_warn("run: stopped after %" PRIu64 " events: %s", t.events, err);
+		log_warn("run: stopped after %" PRIu64 " events: %s", t.events, err);
 	} else {
-		clog_error("run failed after %" PRIu64 " events in %u files: %s", t.events, t.files,
+		log_error("run failed after %" PRIu64 " events in %u files: %s", t.events, t.files,
 				err);
 		if(cdb_up(db) && store_run_failed(db, err) < 0)
-			clog_warn("run: cannot record the failure: %s", db->err);
+			log_warn("run: cannot record the failure: %s", db->err);
 	}
 	return st;
 }
@@ -553,7 +553,7 @@ long long run_replay(struct cdb *db, const struct cconfig *cfg, uint64_t first, 
 		snprintf(err, errlen, "%s", b.err);
 	} else {
 		for(size_t i = 0; i < b.n_done; i++)
-			clog_info("replay: %s written", b.done[i].f.name);
+			log_info("replay: %s written", b.done[i].f.name);
 		rc = (long long)b.events;
 	}
 	batch_free(&b);

@@ -20,7 +20,7 @@
 
 #include <libxml/parser.h>
 
-#include "log.h"
+#include "pchat_log.h"
 #include "sbuf.h"
 #include "xccos.h"
 

@@ -17,7 +17,7 @@
 #include "cmdq.h"
 #include "config.h"
 #include "frames.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "reload.h"
 #include "rooms.h"
 #include "sessions.h"

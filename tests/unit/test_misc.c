@@ -15,7 +15,7 @@
 #include "config.h"
 #include "dict.h"
 #include "list.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "peer.h"
 #include "../../common/pchat_peer.h"
 #include "rooms.h"

@@ -14,7 +14,7 @@
 #include <libxml/tree.h>
 
 #include "../../common/pchat_text.h"
-#include "log.h"
+#include "pchat_log.h"
 #include "xccos.h"
 
 #define ENV(items) \

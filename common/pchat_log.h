@@ -1,5 +1,6 @@
 /*
- * log.h - leveled logging to stderr, one line per call, UTC timestamps.
+ * pchat_log.h - leveled logging to stderr, one line per call, UTC timestamps, for
+ * pchatd and pchat-compliance alike ("<time> <log_ident>[pid] <level>: <text>").
  *
  * Safe to call from the DB worker thread too: each line is formatted into a local
  * buffer and written with a single stdio call, which glibc serialises.
@@ -18,6 +19,8 @@ enum log_level {
 };
 
 extern enum log_level log_threshold;
+/* The program's name in each line; main() sets it ("pchatd" unless told). */
+extern const char *log_ident;
 
 /* Parses "error", "warn", "info" or "debug"; returns 0 or -1. */
 int log_parse_level(const char *name, enum log_level *out);

@@ -1,7 +1,7 @@
 /*
- * log.c - see log.h.
+ * pchat_log.c - see pchat_log.h.
  */
-#include "log.h"
+#include "pchat_log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 enum log_level log_threshold = LL_INFO;
+const char *log_ident = "pchatd";
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -40,7 +41,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	gmtime_r(&now.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	n += (size_t)snprintf(line + n, sizeof(line) - n,
-			".%03ldZ pchatd[%d] %s: ", now.tv_nsec / 1000000, (int)getpid(),
+			".%03ldZ %s[%d] %s: ", now.tv_nsec / 1000000, log_ident, (int)getpid(),
 			level_names[level]);
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
