@@ -23,13 +23,7 @@ int cconfig_read(struct cdb *db, struct cconfig_row *row)
 			row->output_directory, sizeof(row->output_directory), row->custom_xslt,
 			sizeof(row->custom_xslt), &row->run_interval_sec, &row->one_room_per_file,
 			&row->room_details, &row->user_details, &row->attachments_manifest);
-	if(rc == 0)
-		snprintf(db->err, sizeof(db->err), "compliance_config has no row (id 1)");
-	if(rc <= 0) {
-		cdb_rollback(db);
-		return -1;
-	}
-	return cdb_commit(db);
+	return cdb_single_row_end(db, rc, "compliance_config");
 }
 
 int cconfig_check_dir_as(const char *what, const char *dir, char *err, size_t errlen)

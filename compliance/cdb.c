@@ -452,3 +452,19 @@ void cdb_ms_time(int64_t ms, MYSQL_TIME *t)
 	t->second_part = (unsigned long)(ms % 1000) * 1000;
 	t->time_type = MYSQL_TIMESTAMP_DATETIME;
 }
+
+int cdb_single_row(struct cdb *db, int rc, const char *table)
+{
+	if(rc == 0)
+		snprintf(db->err, sizeof(db->err), "%s has no row (id 1)", table);
+	return rc <= 0 ? -1 : 1;
+}
+
+int cdb_single_row_end(struct cdb *db, int rc, const char *table)
+{
+	if(cdb_single_row(db, rc, table) < 0) {
+		cdb_rollback(db);
+		return -1;
+	}
+	return cdb_commit(db);
+}

@@ -87,6 +87,11 @@ size_t cdb_len(const struct cdb_res *r, unsigned i);
 void cdb_end(struct cdb_res *r);
 /* A query's first row: 1, 0 when there is none, -1 on error. */
 int cdb_row(struct cdb *db, const char *sql, const char *params, const char *cols, ...);
+/* After cdb_row on one of the tables that hold exactly one row (id 1): no row is an
+ * error too ("<table> has no row (id 1)" in db->err).  1, or -1. */
+int cdb_single_row(struct cdb *db, int rc, const char *table);
+/* The same, then ends the read transaction (commit; rollback after an error): 0 or -1. */
+int cdb_single_row_end(struct cdb *db, int rc, const char *table);
 
 /* 0 or -1.  A rollback that fails marks the connection lost (its state is unknown). */
 int cdb_commit(struct cdb *db);

@@ -20,13 +20,7 @@ int store_state(struct cdb *db, unsigned interval_sec, struct store_state *s)
 {
 	int rc = cdb_row(db, state_sql, "d", "uutd", (int)interval_sec, &s->claimed_batch,
 			&s->done_batch, &s->run_requested_ms, &s->due);
-	if(rc == 0)
-		snprintf(db->err, sizeof(db->err), "compliance_state has no row (id 1)");
-	if(rc <= 0) {
-		cdb_rollback(db);
-		return -1;
-	}
-	return cdb_commit(db);
+	return cdb_single_row_end(db, rc, "compliance_state");
 }
 
 /* Locks the state row for the rest of the transaction: 1 when node holds a live
@@ -41,10 +35,8 @@ static int lock_state(struct cdb *db, const char *node, struct store_batch *clai
 	int held = 0;
 	int rc = cdb_row(db, lock_sql, "s", "duuuu", node, &held, &claimed->id, &claimed->lo,
 			&claimed->hi, done);
-	if(rc == 0)
-		snprintf(db->err, sizeof(db->err), "compliance_state has no row (id 1)");
 	claimed->table = STORE_EVENTS;
-	return rc <= 0 ? -1 : held != 0;
+	return cdb_single_row(db, rc, "compliance_state") < 0 ? -1 : held != 0;
 }
 
 /* ---- claiming ---- */
@@ -561,14 +553,8 @@ int store_kept(struct cdb *db, uint64_t *first, uint64_t *last, unsigned *keep_d
 {
 	int days = 0;
 	int rc = cdb_row(db, kept_sql, "", "uud", first, last, &days);
-	if(rc == 0)
-		snprintf(db->err, sizeof(db->err), "compliance_state has no row (id 1)");
-	if(rc <= 0) {
-		cdb_rollback(db);
-		return -1;
-	}
 	*keep_days = (unsigned)days;
-	return cdb_commit(db);
+	return cdb_single_row_end(db, rc, "compliance_state");
 }
 
 /* ---- the run's record ---- */
