@@ -11,10 +11,11 @@
 #   4. kill -9 MariaDB: the same;
 #   5. the compliance archive make run configures: a post is in var/compliance's XML
 #      after `pchat-admin compliance run` (what the daemon does every minute anyway);
-#      kill -9 pchat-compliance: it comes back, and the next post is archived too;
+#      kill -9 pchat-compliance: it comes back, and the next post is archived too; a
+#      third post is archived with nobody asking, within the demo's RunInterval (60 s);
 #   6. SIGTERM to stack.sh: it must exit 0 within 60 s and leave no process of the
 #      stack behind.
-# Ends with `N passed, M failed`.  About 1 minute.
+# Ends with `N passed, M failed`.  About 2 minutes.
 set -euo pipefail
 unset PCHAT_AUTH
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -141,6 +142,15 @@ else bad "pchat-compliance not restarted within $RESTART_BOUND s"; fi
 text="archive-$$-b"
 if post_once "$text" && archived "$text"; then ok "a post archived after kill -9 of pchat-compliance"
 else bad "no post archived after kill -9 of pchat-compliance: $(tail -3 "$var/compliance.log")"; fi
+# the demo's own schedule: RunInterval 60 s, no request
+text="archive-$$-c"
+t0=$SECONDS
+if post_once "$text"; then
+  while ((SECONDS - t0 < 75)) && ! grep -qs "content=\"$text\"" "$var"/compliance/*.xml; do sleep 1; done
+fi
+if grep -qs "content=\"$text\"" "$var"/compliance/*.xml; then
+  ok "a post archived within the demo's RunInterval, unasked ($((SECONDS - t0)) s)"
+else bad "a post not archived within 75 s (RunInterval 60 s): $(tail -3 "$var/compliance.log")"; fi
 
 # the supervisor logs each exit and restart
 n=$(grep -c "restarted (pid" "$runlog" || true)
