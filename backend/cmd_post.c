@@ -12,6 +12,7 @@
 #include "cmd_handlers.h"
 #include "config.h"
 #include "db.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "presence.h"
 #include "ratelimit.h"
@@ -24,6 +25,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* pchatd_posts_refused_total{reason}. */
+static void count_refusal(const char *reason)
+{
+	metric_add(&m_posts_refused, reason, NULL, 1);
+}
+
+/* The reason label of a refusal's status line (check_post, post_refusal). */
+static const char *refusal_reason(const char *why)
+{
+	static const char *const reasons[][2] = {{"503 Too Many Posts", "rate_limit"},
+			{"403 Empty Message", "empty"}, {"403 Message Too Long", "too_long"},
+			{"403 Not In The Room", "not_joined"},
+			{"403 Room Disabled", "room_disabled"}};
+	size_t i;
+	for(i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if(strcmp(why, reasons[i][0]) == 0)
+			return reasons[i][1];
+	}
+	return "forbidden";
+}
+
 /* Sends the stored post to everyone present, the poster's own sessions included:
  * sipe shows a user's own line only when the server echoes it. */
 static void deliver(struct cmd *c, const struct db_job *job)
@@ -33,7 +55,7 @@ static void deliver(struct cmd *c, const struct db_job *job)
 	struct sbuf sb = SBUF_INIT;
 
 	xccos_build_grpchat(&sb, &m);
-	room_broadcast(c->room, sb.buf, sb.len, NULL);
+	metric_add(&m_deliveries, NULL, NULL, room_broadcast(c->room, sb.buf, sb.len, NULL));
 	room_note_delivery(c->room, job->u.post.msg_id);
 	sbuf_free(&sb);
 }
@@ -50,12 +72,16 @@ static void on_post_stored(struct db_job *job)
 		if(job->u.post.duplicate) /* sent again after a 503 or a lost 200 */
 			log_info("%s: message %" PRIu64 " by %s sent again: stored once",
 					c->room->uri, id, author);
-		else
+		else {
+			metric_inc(&m_posts_stored);
 			deliver(c, job);
+		}
 	} else if(job->status == DB_UNAVAILABLE) {
+		count_refusal("db_unavailable");
 		cmd_verdict(c, PCHAT_F_BUSY, NULL); /* 503 + Retry-After: try again later */
 		log_warn("%s: post by %s refused: database unavailable", c->room->uri, author);
 	} else {
+		count_refusal("db_error");
 		cmd_verdict(c, PCHAT_F_REJECT, "500 Not Stored");
 		log_warn("%s: post by %s refused: database error", c->room->uri, author);
 	}
@@ -100,6 +126,7 @@ static void store_post(struct cmd *c)
 	free(ref);
 	/* Answered (503) before the module gives up on it, and never stored after. */
 	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+	metric_inc(&m_posts_accepted);
 	db_submit(job);
 }
 
@@ -131,6 +158,7 @@ static enum run_result run_grpchat(struct cmd *c)
 	if(why) {
 		/* Queued behind its join, or the rights changed since: refused now. */
 		log_info(SESS_FMT ": post to %s refused: %s", SESS_ARGS(c->sess), c->uri, why + 4);
+		count_refusal(refusal_reason(why));
 		cmd_verdict(c, PCHAT_F_REJECT, why);
 		return RUN_DONE;
 	}
@@ -170,9 +198,11 @@ static const char *check_post(struct cmd *c)
 		if(why == NULL && !within_post_rate(s))
 			why = "503 Too Many Posts"; /* the module adds Retry-After */
 	}
-	if(why)
+	if(why) {
+		count_refusal(refusal_reason(why));
 		log_info(SESS_FMT ": post to %s rejected: %s (%zu bytes)", SESS_ARGS(s),
 				c->uri ? c->uri : "?", why + 4, c->req.text_len);
+	}
 	return why;
 }
 

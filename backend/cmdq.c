@@ -4,6 +4,7 @@
 #include "cmdq.h"
 #include "config.h"
 #include "db.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "rooms.h"
 #include "sessions.h"
@@ -181,6 +182,7 @@ enum cmdq_accept_result cmdq_accept(struct session *s, uint32_t token, const cha
 		if(c->def->check)
 			refusal = c->def->check(c);
 	}
+	metric_add(&m_commands, c->def->id, NULL, 1); /* ids of the command table: bounded */
 	if(refusal) {
 		snprintf(reject, rejectlen, "%s", refusal);
 		cmd_free(c);

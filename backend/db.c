@@ -24,6 +24,7 @@
 #include "config.h"
 #include "dbkind.h"
 #include "dbsql.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "workq.h"
 
@@ -67,7 +68,10 @@ size_t db_backlog(void)
 /* Runs a finished job's callback (in the loop thread) and frees it. */
 static void complete(struct list *link)
 {
+	static const char *const status[] = {"ok", "not_found", "failed", "unavailable"};
 	struct db_job *job = job_of(link);
+	metric_add(&m_db_jobs, db_job_name(job),
+			(unsigned)job->status < 4 ? status[job->status] : "?", 1);
 	if(job->done) /* NULL: fire and forget */
 		job->done(job);
 	db_job_free(job);
@@ -173,6 +177,22 @@ static int backoff_until(unsigned *ms, uint64_t deadline)
 	}
 }
 
+/* One transaction of the batch; a committed one's duration goes to the histogram
+ * (atomics: the loop reads it for /metrics). */
+static enum dbsql_result run_timed(struct dbsql *d, struct db_job **batch, size_t n)
+{
+	struct timespec t0, t1;
+	enum dbsql_result rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = dbsql_run_batch(d, batch, n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if(rc == DBSQL_OK)
+		metric_observe(&m_db_commit,
+				(double)(t1.tv_sec - t0.tv_sec) +
+						(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return rc;
+}
+
 /* Runs a batch until it is done, reconnecting as often as it takes (but not
  * at all once asked to stop: what is left then fails at once), or until its
  * deadline passes. */
@@ -194,7 +214,7 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 				break;
 			continue;
 		}
-		rc = dbsql_run_batch(d, batch, n);
+		rc = run_timed(d, batch, n);
 		set_reachable(rc == DBSQL_OK);
 		if(rc == DBSQL_OK)
 			return;

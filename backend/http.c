@@ -3,6 +3,7 @@
  * so the web service needs no new library and shares the event loop.
  */
 #include "health.h"
+#include "metrics_http.h"
 #include "http.h"
 #include "pchat_log.h"
 #include "util.h"
@@ -232,7 +233,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		api_handler(req, raw + 4);
 		return;
 	}
-	if(health_handle(req, raw))
+	if(health_handle(req, raw) || metrics_handle(req, raw))
 		return;
 	path = evhttp_uridecode(raw, 0, &len);
 	if(path == NULL || strlen(path) != len) /* a %00 in the path */

@@ -19,6 +19,7 @@
 #include "frames.h"
 #include "http.h"
 #include "link.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "reload.h"
 #include "rooms.h"
@@ -182,6 +183,7 @@ int main(int argc, char **argv)
 	/* A module that goes away mid-write must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	event_set_log_callback(on_libevent_log);
+	metrics_mark_start();
 	xccos_init();
 	if(mysql_library_init(0, NULL, NULL) != 0) {
 		log_error("cannot initialise the MariaDB client library");

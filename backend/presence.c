@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "dict.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "util.h"
 
@@ -81,6 +82,14 @@ static void user_put(struct room *r, struct room_user *u)
 	free(u);
 }
 
+/* Sessions present in a room, summed over the rooms (metrics). */
+static size_t presences;
+
+size_t room_presences(void)
+{
+	return presences;
+}
+
 enum room_enter_result room_enter(struct room *r, struct session *s)
 {
 	struct member *m;
@@ -93,6 +102,8 @@ enum room_enter_result room_enter(struct room *r, struct session *s)
 	m->user->nsessions++;
 	list_add_tail(&r->members, &m->room_link);
 	list_add_tail(&s->rooms, &m->sess_link);
+	presences++;
+	metric_inc(&m_joins);
 	log_info(SESS_FMT " joined %s", SESS_ARGS(s), r->uri);
 	return m->user->nsessions == 1 ? ROOM_FIRST_SESSION : ROOM_MORE_SESSIONS;
 }
@@ -125,6 +136,8 @@ void room_leave(struct room *r, struct session *s)
 	last = m->user->nsessions == 1;
 	user_put(r, m->user);
 	free(m);
+	presences--;
+	metric_inc(&m_parts);
 	log_info(SESS_FMT " left %s", SESS_ARGS(s), r->uri);
 	if(last && r->nusers + 1 <= cfg.participant_update_limit) {
 		/* Everyone still present is another user: s is out of the list already. */
@@ -169,14 +182,18 @@ again:
 	}
 }
 
-void room_broadcast(struct room *r, const char *items, size_t len, const struct session *except)
+size_t room_broadcast(struct room *r, const char *items, size_t len, const struct session *except)
 {
 	const struct list *pos;
+	size_t n = 0;
 	list_for_each(pos, &r->members) {
 		const struct member *m = list_entry(pos, struct member, room_link);
-		if(m->sess != except)
+		if(m->sess != except) {
 			session_send(m->sess, items, len);
+			n++;
+		}
 	}
+	return n;
 }
 
 size_t room_users(const struct room *r, const char **users, size_t max)

@@ -45,6 +45,8 @@ void room_announce_join(struct room *r, struct session *s, const char *ntc);
  * (unless the room is roster-quiet, counting s's user). */
 void room_leave(struct room *r, struct session *s);
 void rooms_leave_all(struct session *s);
+/* Sessions present in a room, over every room (a session in two rooms counts twice). */
+size_t room_presences(void);
 /* Puts out of r every present session whose user may no longer join it (after a
  * reload: ntc:part to the others, its session_rooms row deleted). */
 void room_evict_unauthorized(struct room *r);
@@ -56,7 +58,8 @@ void room_note_delivery(struct room *r, uint64_t msgid);
 void room_note_read(struct room *r, const char *user, uint64_t msgid);
 
 /* Sends items to every session in the room except `except` (may be NULL). */
-void room_broadcast(struct room *r, const char *items, size_t len, const struct session *except);
+/* Returns to how many sessions it was sent. */
+size_t room_broadcast(struct room *r, const char *items, size_t len, const struct session *except);
 /* Fills users[0..max) with the present users' URIs in arrival order; returns the count. */
 size_t room_users(const struct room *r, const char **users, size_t max);
 

@@ -4,6 +4,7 @@
 #include "reload.h"
 #include "config.h"
 #include "db.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "presence.h"
 #include "rooms.h"
@@ -77,9 +78,11 @@ static void submit_rooms(void);
 static void on_rooms(struct db_job *job)
 {
 	rooms_inflight = 0;
-	if(job->status == DB_OK)
+	if(job->status == DB_OK) {
 		rooms_refresh(job->u.rooms_all.out.v, job->u.rooms_all.out.n,
 				room_evict_unauthorized);
+		metric_inc(&m_reloads);
+	}
 	if(rooms_again) {
 		rooms_again = 0;
 		submit_rooms();

@@ -233,6 +233,11 @@ void rooms_free_all(void)
 	room_cache = NULL;
 }
 
+size_t rooms_count(void)
+{
+	return room_cache ? dict_count(room_cache) : 0;
+}
+
 /* ---- refresh (reload.c) ---- */
 
 void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct room *r))

@@ -91,5 +91,7 @@ void room_info(const struct room *r, struct xccos_room_info *info);
 void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct room *r));
 
 void rooms_free_all(void);
+/* Rooms in the cache. */
+size_t rooms_count(void);
 
 #endif

@@ -1,0 +1,193 @@
+/*
+ * metrics.c - see metrics.h: the registry and its text rendering.
+ */
+#include "metrics.h"
+#include "pchat_log.h"
+#include "sbuf.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+const double metric_bounds[METRIC_BUCKETS] = {
+		.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5};
+
+#define FAMILY(var, nm, hp, l0, l1) \
+	struct metric_family var = {.name = nm, .help = hp, .ln = {l0, l1}}
+
+FAMILY(m_joins, "pchatd_joins_total", "Sessions that entered a room.", NULL, NULL);
+FAMILY(m_parts, "pchatd_parts_total", "Sessions that left a room.", NULL, NULL);
+FAMILY(m_posts_accepted, "pchatd_posts_accepted_total", "Posts accepted for storage.", NULL, NULL);
+FAMILY(m_posts_stored, "pchatd_posts_stored_total", "Posts committed to the database.", NULL, NULL);
+FAMILY(m_posts_refused, "pchatd_posts_refused_total", "Posts refused, by reason.", "reason", NULL);
+FAMILY(m_deliveries, "pchatd_deliveries_total",
+		"Stored posts sent to a session present in the room (grpchat deliveries).", NULL,
+		NULL);
+FAMILY(m_commands, "pchatd_commands_total", "XCCOS commands received, by command id.", "command",
+		NULL);
+FAMILY(m_db_jobs, "pchatd_db_jobs_total", "Database jobs completed, by kind and status.", "kind",
+		"status");
+FAMILY(m_reloads, "pchatd_reloads_total", "Room cache reloads.", NULL, NULL);
+
+struct metric_hist m_db_commit = {.name = "pchatd_db_commit_seconds",
+		.help = "Duration of the database worker's committed transactions."};
+
+static struct metric_family *const families[] = {&m_joins, &m_parts, &m_posts_accepted,
+		&m_posts_stored, &m_posts_refused, &m_deliveries, &m_commands, &m_db_jobs,
+		&m_reloads};
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
+
+static int same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static struct metric_series *series(const struct metric_family *f, const char *l0, const char *l1)
+{
+	size_t i;
+	for(i = 0; i < f->n; i++) {
+		const struct metric_series *s = &f->s[i];
+		if(same(s->lv[0], l0) && same(s->lv[1], l1))
+			return (struct metric_series *)s;
+	}
+	return NULL;
+}
+
+void metric_add(struct metric_family *f, const char *l0, const char *l1, uint64_t d)
+{
+	struct metric_series *s = series(f, l0, l1);
+	if(s == NULL && f->n == METRIC_SERIES_MAX) {
+		if(!f->full)
+			log_warn("metrics: %s has too many series: some are dropped", f->name);
+		f->full = 1;
+		return;
+	}
+	if(s == NULL) {
+		s = &f->s[f->n++];
+		s->lv[0] = l0;
+		s->lv[1] = l1;
+	}
+	__atomic_fetch_add(&s->v, d, __ATOMIC_RELAXED);
+}
+
+uint64_t metric_get(const struct metric_family *f, const char *l0, const char *l1)
+{
+	const struct metric_series *s = series(f, l0, l1);
+	return s ? __atomic_load_n(&s->v, __ATOMIC_RELAXED) : 0;
+}
+
+void metric_observe(struct metric_hist *h, double seconds)
+{
+	size_t i = 0;
+	while(i < METRIC_BUCKETS && seconds > metric_bounds[i])
+		i++;
+	if(i < METRIC_BUCKETS)
+		__atomic_fetch_add(&h->bucket[i], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->sum_ns, (uint64_t)(seconds * 1e9), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->count, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- rendering ---- */
+
+void metric_escape(struct sbuf *sb, const char *v)
+{
+	for(; *v; v++) {
+		if(*v == '\\' || *v == '"')
+			sbuf_addc(sb, '\\');
+		if(*v == '\n')
+			sbuf_adds(sb, "\\n");
+		else
+			sbuf_addc(sb, *v);
+	}
+}
+
+static void header(struct sbuf *sb, const char *name, const char *help, const char *type)
+{
+	sbuf_printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{a="x",b="y"}: the labels given (names and values, n of them). */
+static void sample_name(struct sbuf *sb, const char *name, const char *const *ln,
+		const char *const *lv, size_t n)
+{
+	size_t i, first = 1;
+	sbuf_adds(sb, name);
+	for(i = 0; i < n; i++) {
+		if(ln[i] == NULL)
+			continue;
+		sbuf_printf(sb, "%s%s=\"", first ? "{" : ",", ln[i]);
+		metric_escape(sb, lv[i] ? lv[i] : "");
+		sbuf_addc(sb, '"');
+		first = 0;
+	}
+	if(!first)
+		sbuf_addc(sb, '}');
+}
+
+void metric_render_family(struct sbuf *sb, const struct metric_family *f)
+{
+	size_t i, n = f->n;
+	header(sb, f->name, f->help, "counter");
+	if(n == 0 && f->ln[0] == NULL)
+		sbuf_printf(sb, "%s 0\n", f->name);
+	for(i = 0; i < n; i++) {
+		sample_name(sb, f->name, f->ln, f->s[i].lv, METRIC_LABELS);
+		sbuf_printf(sb, " %" PRIu64 "\n", __atomic_load_n(&f->s[i].v, __ATOMIC_RELAXED));
+	}
+}
+
+void metric_render_hist(struct sbuf *sb, const struct metric_hist *h)
+{
+	uint64_t cum = 0, count = __atomic_load_n(&h->count, __ATOMIC_RELAXED);
+	size_t i;
+	header(sb, h->name, h->help, "histogram");
+	for(i = 0; i < METRIC_BUCKETS; i++) {
+		cum += __atomic_load_n(&h->bucket[i], __ATOMIC_RELAXED);
+		sbuf_printf(sb, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", h->name, metric_bounds[i],
+				cum);
+	}
+	/* count is added last by metric_observe: never below the buckets read before */
+	sbuf_printf(sb, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", h->name, count < cum ? cum : count);
+	sbuf_printf(sb, "%s_sum %.9f\n%s_count %" PRIu64 "\n", h->name,
+			(double)__atomic_load_n(&h->sum_ns, __ATOMIC_RELAXED) / 1e9, h->name,
+			count < cum ? cum : count);
+}
+
+void metric_render_gauge(struct sbuf *sb, const char *name, const char *help, const char *label,
+		const char *value, double v)
+{
+	header(sb, name, help, "gauge");
+	sample_name(sb, name, &label, &value, 1);
+	sbuf_printf(sb, " %.17g\n", v);
+}
+
+void metrics_render_all(struct sbuf *sb)
+{
+	size_t i;
+	for(i = 0; i < NFAMILIES; i++)
+		metric_render_family(sb, families[i]);
+	metric_render_hist(sb, &m_db_commit);
+}
+
+void metrics_reset(void)
+{
+	size_t i;
+	for(i = 0; i < NFAMILIES; i++)
+		families[i]->n = 0, families[i]->full = 0;
+	memset(m_db_commit.bucket, 0, sizeof(m_db_commit.bucket));
+	m_db_commit.count = m_db_commit.sum_ns = 0;
+}
+
+static double start_time;
+
+void metrics_mark_start(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double metrics_start_time(void)
+{
+	return start_time;
+}

@@ -1,0 +1,79 @@
+/*
+ * metrics.h - pchatd's own metrics registry (Prometheus, docs/WEB.md "Metrics").
+ *
+ * In the base layer, so every layer counts where its events happen without calling
+ * up; the http layer (metrics_http.c) renders them for GET /metrics.  Counter
+ * families and the histogram are static; their updates are relaxed atomic adds (the
+ * DB worker observes commit latencies from its thread), no locks.  A family's series
+ * are found by their label values, which must be static strings (bounded sets: the
+ * command table's ids, the job kinds' names, the refusal reasons).
+ */
+#ifndef PCHAT_METRICS_H
+#define PCHAT_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sbuf;
+
+#define METRIC_LABELS 2	     /* label names per family, at most */
+#define METRIC_SERIES_MAX 96 /* series per family; more are dropped (logged once) */
+#define METRIC_BUCKETS 12
+
+struct metric_series {
+	const char *lv[METRIC_LABELS];
+	uint64_t v;
+};
+
+/* A counter family: name (ends in _total), help, label names (NULL: fewer). */
+struct metric_family {
+	const char *name, *help;
+	const char *ln[METRIC_LABELS];
+	size_t n; /* series in use (loop thread) */
+	int full; /* a series was dropped (logged once) */
+	struct metric_series s[METRIC_SERIES_MAX];
+};
+
+/* A histogram (seconds) with the buckets of metric_bounds. */
+struct metric_hist {
+	const char *name, *help;
+	uint64_t bucket[METRIC_BUCKETS]; /* not cumulative: rendering sums them */
+	uint64_t count;
+	uint64_t sum_ns;
+};
+
+extern const double metric_bounds[METRIC_BUCKETS];
+
+/* The families pchatd counts. */
+extern struct metric_family m_joins, m_parts, m_posts_accepted, m_posts_stored, m_posts_refused,
+		m_deliveries, m_commands, m_db_jobs, m_reloads;
+extern struct metric_hist m_db_commit;
+
+/* Loop thread: adds d to the series of f with those label values (as many as f has
+ * label names; NULL for the others). */
+void metric_add(struct metric_family *f, const char *l0, const char *l1, uint64_t d);
+#define metric_inc(f) metric_add((f), NULL, NULL, 1)
+/* f's value for those labels (0 if never counted). */
+uint64_t metric_get(const struct metric_family *f, const char *l0, const char *l1);
+
+/* Any thread: one observation of seconds. */
+void metric_observe(struct metric_hist *h, double seconds);
+
+/* ---- the text exposition format 0.0.4 ---- */
+
+/* A label value with \, " and newline escaped. */
+void metric_escape(struct sbuf *sb, const char *v);
+void metric_render_family(struct sbuf *sb, const struct metric_family *f);
+void metric_render_hist(struct sbuf *sb, const struct metric_hist *h);
+/* A gauge without labels, or with one (label NULL: none). */
+void metric_render_gauge(struct sbuf *sb, const char *name, const char *help, const char *label,
+		const char *value, double v);
+/* Every family and the histogram above. */
+void metrics_render_all(struct sbuf *sb);
+/* Notes the process's start time (main, at start-up); the time noted. */
+void metrics_mark_start(void);
+double metrics_start_time(void);
+/* Resets every value (unit tests). */
+void metrics_reset(void);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * metrics_http.c - see metrics_http.h.
+ */
+#include "metrics_http.h"
+#include "db.h"
+#include "http.h"
+#include "link.h"
+#include "metrics.h"
+#include "presence.h"
+#include "rooms.h"
+#include "sbuf.h"
+#include "sessions.h"
+
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#ifndef PCHAT_VERSION
+#define PCHAT_VERSION "unknown"
+#endif
+
+/* The gauges: what the loop holds now. */
+static void render_gauges(struct sbuf *sb)
+{
+	metric_render_gauge(sb, "pchatd_sessions", "Client sessions open.", NULL, NULL,
+			(double)sessions_count());
+	metric_render_gauge(sb, "pchatd_module_links", "Kamailio module links connected.", NULL,
+			NULL, (double)link_count());
+	metric_render_gauge(sb, "pchatd_rooms_cached", "Rooms in the cache.", NULL, NULL,
+			(double)rooms_count());
+	metric_render_gauge(sb, "pchatd_room_presences", "Sessions present in a room, summed.",
+			NULL, NULL, (double)room_presences());
+	metric_render_gauge(sb, "pchatd_db_queue_depth",
+			"Database jobs submitted whose completion has not run.", NULL, NULL,
+			(double)db_backlog());
+	metric_render_gauge(sb, "pchatd_db_reachable",
+			"Whether the database answered the last attempt (1) or not (0).", NULL,
+			NULL, db_reachable() ? 1 : 0);
+	metric_render_gauge(sb, "pchatd_start_time_seconds",
+			"Start time of the process since the Unix epoch in seconds.", NULL, NULL,
+			metrics_start_time());
+	metric_render_gauge(sb, "pchatd_build_info", "pchatd's release (value 1).", "version",
+			PCHAT_VERSION, 1);
+}
+
+static void send_metrics(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evbuffer_new();
+	struct sbuf sb = SBUF_INIT;
+
+	render_gauges(&sb);
+	metrics_render_all(&sb);
+	evhttp_add_header(h, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evbuffer_add(buf, sb.buf, sb.len);
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+	sbuf_free(&sb);
+}
+
+int metrics_handle(struct evhttp_request *req, const char *path)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	if(strcmp(path, "/metrics") != 0)
+		return 0;
+	if(cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
+		http_send_error(req, 405, "use GET");
+	else
+		send_metrics(req);
+	return 1;
+}
