@@ -441,6 +441,49 @@ health_checks() {
   check "POST /readyz is 405" is 405
 }
 
+# GET /metrics (backend/metrics_http.c): Prometheus text, parsed by tests/web/promtext.py;
+# a chat through real SIP (client/pchat) moves the counters by what it did.
+scrape() { # scrape FILE: GET /metrics into FILE
+  req "$nojar" GET /metrics && is 200 && cp "$var/resp.body" "$1"
+}
+prom() { python3 "$top/tests/web/promtext.py" "$@"; }
+grew() { # grew NAME [L=V...] MIN: the samples moved by at least MIN between the scrapes
+  local min="${*: -1}" before after
+  before=$(prom get "$var/metrics.0" "${@:1:$#-1}")
+  after=$(prom get "$var/metrics.1" "${@:1:$#-1}")
+  python3 -c "import sys; sys.exit(not $after - $before >= $min)" ||
+    { echo "  $1 ${*:2:$#-2}: $before -> $after (want +$min)" >&2; return 1; }
+}
+moved_by() { # moved_by NAME [L=V...] N: exactly N more
+  grew "$@" && ! grew "${@:1:$#-1}" $((${*: -1} + 1)) 2>/dev/null
+}
+metrics_checks() {
+  check "GET /metrics is 200" scrape "$var/metrics.0"
+  check "  as text/plain version 0.0.4" header_has Content-Type 'text/plain; version=0.0.4'
+  check "  which parses as Prometheus text" prom check "$var/metrics.0"
+  check "  with pchatd_build_info{version}" eval \
+    '[ "$(prom get "$var/metrics.0" pchatd_build_info version="$(cat "$top/VERSION")")" = 1 ]'
+  check "  and a module link connected" eval '[ "$(prom get "$var/metrics.0" pchatd_module_links)" -ge 1 ]'
+  printf '/join Lobby\nhello from the metrics test\n/quit\n' |
+    timeout 20 "$top/client/pchat" --user alice --server "127.0.0.1:$port" --linger 1 \
+      >"$var/pchat-metrics.log" 2>&1 || true
+  check "a chat through SIP: alice's post is stored" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM messages WHERE body = '"'hello from the metrics test'"'")" = 1 ]'
+  check "GET /metrics again" scrape "$var/metrics.1"
+  check "  parses" prom check "$var/metrics.1"
+  check "  posts stored +1" moved_by pchatd_posts_stored_total 1
+  check "  posts accepted +1" moved_by pchatd_posts_accepted_total 1
+  check "  joins +1" moved_by pchatd_joins_total 1
+  check "  parts +1" moved_by pchatd_parts_total 1
+  check "  deliveries +1 at least (her own echo)" grew pchatd_deliveries_total 1
+  check "  grpchat commands +1" moved_by pchatd_commands_total command=grpchat 1
+  check "  commits observed in the histogram" grew pchatd_db_commit_seconds_count 1
+  check "  a stored post among the database jobs" grew pchatd_db_jobs_total status=ok 1
+  check "  the database reachable" eval '[ "$(prom get "$var/metrics.1" pchatd_db_reachable)" = 1 ]'
+  req "$nojar" POST /metrics '{}'
+  check "POST /metrics is 405" is 405
+}
+
 db_down_checks() {
   "${stack[@]}" db-stop >/dev/null 2>&1
   req "$alice" GET /api/rooms
@@ -470,6 +513,7 @@ login_limit_checks
 policy_and_hash_checks
 browser_checks
 health_checks
+metrics_checks
 db_down_checks
 
 # pchatd may run under AddressSanitizer/UBSan; its reports appear when it exits.

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""promtext.py - a small reader of the Prometheus text format 0.0.4 for tests/web/run.sh
+(promtool is not at hand).
+
+  promtext.py check FILE               exits 1 (saying why) unless FILE parses: every
+                                       sample of a family announced by # HELP and # TYPE,
+                                       names and labels well formed, counters ending in
+                                       _total, histogram buckets cumulative up to +Inf =
+                                       _count, no sample twice
+  promtext.py get FILE NAME [L=V ...]  prints the sum of the samples NAME whose labels
+                                       include those (0 if none)
+"""
+import math
+import re
+import sys
+
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABEL = r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"'
+SAMPLE = re.compile(r"^(%s)(?:\{((?:%s)(?:,%s)*)\})? (\S+)$" % (NAME, LABEL, LABEL))
+TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
+
+
+def unescape(v):
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), v)
+
+
+def family_of(name, types):
+    for suffix in ("_bucket", "_sum", "_count"):
+        base = name[: -len(suffix)]
+        if name.endswith(suffix) and types.get(base) == "histogram":
+            return base
+    return name
+
+
+def parse(path):
+    """Returns [(name, {label: value}, float)]; raises ValueError on a bad line."""
+    types, helps, samples, seen = {}, set(), [], set()
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        line = line.rstrip("\n")
+        m = re.match(r"^# (HELP|TYPE) (%s) (.*)$" % NAME, line)
+        if m:
+            kind, name, rest = m.groups()
+            if kind == "HELP":
+                helps.add(name)
+            elif rest not in TYPES or name in types:
+                raise ValueError("line %d: bad or second # TYPE: %s" % (n, line))
+            else:
+                types[name] = rest
+            continue
+        m = SAMPLE.match(line)
+        if not m:
+            raise ValueError("line %d: not a sample: %r" % (n, line))
+        name, value = m.group(1), float(m.group(m.lastindex))
+        labels = {k: unescape(v) for k, v in re.findall(LABEL, m.group(2) or "")}
+        fam = family_of(name, types)
+        if fam not in types or fam not in helps:
+            raise ValueError("line %d: %s without # HELP and # TYPE before it" % (n, name))
+        if types[fam] == "counter" and not fam.endswith("_total"):
+            raise ValueError("line %d: counter %s does not end in _total" % (n, fam))
+        key = (name, tuple(sorted(labels.items())))
+        if key in seen:
+            raise ValueError("line %d: sample twice: %s" % (n, line))
+        seen.add(key)
+        samples.append((name, labels, value))
+    check_histograms(types, samples)
+    return samples
+
+
+def check_histograms(types, samples):
+    for fam in (f for f, t in types.items() if t == "histogram"):
+        buckets = [(float(l["le"]), v) for n, l, v in samples if n == fam + "_bucket"]
+        count = [v for n, _, v in samples if n == fam + "_count"]
+        les = [le for le, _ in buckets]
+        values = [v for _, v in buckets]
+        if not buckets or les != sorted(les) or les[-1] != math.inf:
+            raise ValueError("%s: buckets not in order up to +Inf" % fam)
+        if values != sorted(values) or count != [values[-1]]:
+            raise ValueError("%s: buckets not cumulative, or +Inf != _count" % fam)
+
+
+def main(argv):
+    try:
+        samples = parse(argv[2])
+    except (ValueError, OSError) as e:
+        print("promtext: %s: %s" % (argv[2], e), file=sys.stderr)
+        return 1
+    if argv[1] == "get":
+        want = dict(a.split("=", 1) for a in argv[4:])
+        total = sum(v for n, l, v in samples
+                    if n == argv[3] and all(l.get(k) == w for k, w in want.items()))
+        print("%g" % total)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
