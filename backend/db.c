@@ -70,8 +70,9 @@ static void complete(struct list *link)
 {
 	static const char *const status[] = {"ok", "not_found", "failed", "unavailable"};
 	struct db_job *job = job_of(link);
+	unsigned st = (unsigned)job->status;
 	metric_add(&m_db_jobs, db_job_name(job),
-			(unsigned)job->status < 4 ? status[job->status] : "?", 1);
+			st < sizeof(status) / sizeof(status[0]) ? status[st] : "?", 1);
 	if(job->done) /* NULL: fire and forget */
 		job->done(job);
 	db_job_free(job);

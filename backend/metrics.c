@@ -25,6 +25,8 @@ FAMILY(m_deliveries, "pchatd_deliveries_total",
 		NULL);
 FAMILY(m_commands, "pchatd_commands_total", "XCCOS commands received, by command id.", "command",
 		NULL);
+FAMILY(m_xccos_errors, "pchatd_xccos_errors_total",
+		"XCCOS replies with an error response, by response code token.", "code", NULL);
 FAMILY(m_db_jobs, "pchatd_db_jobs_total", "Database jobs completed, by kind and status.", "kind",
 		"status");
 FAMILY(m_reloads, "pchatd_reloads_total", "Room cache reloads.", NULL, NULL);
@@ -33,8 +35,8 @@ struct metric_hist m_db_commit = {.name = "pchatd_db_commit_seconds",
 		.help = "Duration of the database worker's committed transactions."};
 
 static struct metric_family *const families[] = {&m_joins, &m_parts, &m_posts_accepted,
-		&m_posts_stored, &m_posts_refused, &m_deliveries, &m_commands, &m_db_jobs,
-		&m_reloads};
+		&m_posts_stored, &m_posts_refused, &m_deliveries, &m_commands, &m_xccos_errors,
+		&m_db_jobs, &m_reloads};
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
 static int same(const char *a, const char *b)

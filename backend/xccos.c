@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "xccos.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "util.h"
 #include "../common/pchat_text.h"
@@ -519,6 +520,8 @@ void xccos_rpl_begin(struct sbuf *sb, const char *name, const char *seqid, const
 	xccos_attr(sb, "seqid", seqid);
 	xccos_attr(sb, "envid", cmd_envid);
 	sbuf_printf(sb, "/><resp code=\"%d\">%s</resp>", code, xccos_resp_token(code));
+	if(code != XC_OK) /* the tokens are the table's: a bounded set */
+		metric_add(&m_xccos_errors, xccos_resp_token(code), NULL, 1);
 }
 
 void xccos_rpl_end(struct sbuf *sb)
