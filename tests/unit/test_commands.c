@@ -17,6 +17,7 @@
 #include "cmdq.h"
 #include "config.h"
 #include "frames.h"
+#include "metrics.h"
 #include "pchat_log.h"
 #include "reload.h"
 #include "rooms.h"
@@ -190,6 +191,39 @@ Test(link, posts_that_are_refused)
 	fake_db_run_all();
 	cr_assert_eq(fake_db_messages(), 1);
 	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
+}
+
+/* The metrics (metrics.h) move where the events happen: joins and parts, posts
+ * accepted, stored, refused by reason, deliveries, commands by id. */
+Test(link, chat_moves_the_metrics)
+{
+	uint32_t token;
+	metrics_reset();
+	open_session(1, "sip:alice@example.com");
+	open_session(2, "sip:bob@example.com");
+	cr_assert_eq(xccos(1, POST(LOBBY, "not joined"))->type, PCHAT_F_REJECT);
+	join_lobby(1);
+	join_lobby(2);
+	cr_assert_eq(xccos(1, POST(LOBBY, ""))->type, PCHAT_F_REJECT);
+	token = posted(1, POST(LOBBY, "hello"));
+	fake_db_run_all();
+	cr_assert_eq(verdict(token)->type, PCHAT_F_ACCEPT);
+	fake_db_fail_next();
+	token = posted(2, POST(LOBBY, "lost"));
+	fake_db_run_all();
+	cr_assert_eq(verdict(token)->type, PCHAT_F_REJECT);
+	xccos(2, PART(LOBBY));
+	cr_assert_eq(metric_get(&m_joins, NULL, NULL), 2);
+	cr_assert_eq(metric_get(&m_parts, NULL, NULL), 1);
+	cr_assert_eq(metric_get(&m_posts_accepted, NULL, NULL), 2);
+	cr_assert_eq(metric_get(&m_posts_stored, NULL, NULL), 1);
+	cr_assert_eq(metric_get(&m_deliveries, NULL, NULL), 2, "alice's echo and bob's copy");
+	cr_assert_eq(metric_get(&m_posts_refused, "not_joined", NULL), 1);
+	cr_assert_eq(metric_get(&m_posts_refused, "empty", NULL), 1);
+	cr_assert_eq(metric_get(&m_posts_refused, "db_error", NULL), 1);
+	cr_assert_eq(metric_get(&m_commands, "grpchat", NULL), 4);
+	cr_assert_eq(metric_get(&m_commands, "cmd:join", NULL), 2);
+	cr_assert_eq(metric_get(&m_commands, "cmd:part", NULL), 1);
 }
 
 /* --post-rate/--post-burst: per user, over all of the user's sessions; a post over the
