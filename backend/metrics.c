@@ -13,7 +13,7 @@ const double metric_bounds[METRIC_BUCKETS] = {
 		.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5};
 
 #define FAMILY(var, nm, hp, l0, l1) \
-	struct metric_family var = {.name = nm, .help = hp, .ln = {l0, l1}}
+	struct metric_family var = {.name = (nm), .help = (hp), .ln = {(l0), (l1)}}
 
 FAMILY(m_joins, "pchatd_joins_total", "Sessions that entered a room.", NULL, NULL);
 FAMILY(m_parts, "pchatd_parts_total", "Sessions that left a room.", NULL, NULL);
