@@ -156,6 +156,8 @@ static char *item_uri(const struct xccos_req *req)
 		return room_uri_make(req->chanids[0].domain, req->chanids[0].value);
 	if(req->chanib_uri)
 		return xstrdup(req->chanib_uri);
+	if(req->ftdb_chan_uri)
+		return xstrdup(req->ftdb_chan_uri);
 	return NULL;
 }
 
@@ -203,7 +205,7 @@ void cmd_verdict(struct cmd *c, uint8_t type, const char *text)
 
 const char *cmd_name(const struct cmd *c)
 {
-	return c->req.id + 4;
+	return c->def->rpl ? c->def->rpl : c->req.id + 4;
 }
 
 void cmd_send(struct cmd *c, struct sbuf *sb)

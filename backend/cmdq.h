@@ -71,6 +71,9 @@ struct cmd_def {
 	int is_post;
 	/* Non-NULL: log the envelope when accepted, with this label (shapes to learn). */
 	const char *log_as;
+	/* Non-NULL: its replies' name when it is not the command's (cmd:getfutok is
+	 * answered by rpl:getftok); every reply helper below uses it. */
+	const char *rpl;
 };
 
 struct cmd {
@@ -148,7 +151,7 @@ void cmdq_finish(struct cmd *c);
  * PCHAT_F_BUSY or PCHAT_F_REJECT with the SIP status line in text.  Nothing is sent
  * if the session is gone (the module then answers the INFO itself). */
 void cmd_verdict(struct cmd *c, uint8_t type, const char *text);
-/* The command's name without "cmd:", for rpl ids. */
+/* The name of the command's replies: its def's rpl, else its own without "cmd:". */
 const char *cmd_name(const struct cmd *c);
 /* Sends sb (then freed) to the command's session. */
 void cmd_send(struct cmd *c, struct sbuf *sb);
