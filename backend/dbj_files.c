@@ -35,7 +35,7 @@ static enum dbsql_result run_file_token(struct dbsql *d, struct db_job *job)
 	const struct timespec *iat = &job->u.ftok.issued_at, *exp = &job->u.ftok.expires_at;
 	enum dbsql_result rc;
 	if(job->u.ftok.upload)
-		return db_exec(d, job, FTOK_UPLOAD, "ssusts", job->u.ftok.token, job->u.ftok.user,
+		return db_exec(d, job, FTOK_UPLOAD, "ssustt", job->u.ftok.token, job->u.ftok.user,
 				job->u.ftok.room_id, job->u.ftok.file_name, iat, exp);
 	rc = db_exec(d, job, FTOK_DOWNLOAD, "sssttus", job->u.ftok.token, job->u.ftok.user,
 			job->u.ftok.file_name, iat, exp, job->u.ftok.room_id,
