@@ -272,7 +272,7 @@ static void check_upload_token(void)
 	}
 	if(!guid_form(e->token))
 		fail(T, "token \"%s\" is not a lower-case GUID with dashes", e->token);
-	if(!e->serveruri || strcmp(e->serveruri, opt.serveruri) != 0)
+	if(!e->serveruri || !opt.serveruri || strcmp(e->serveruri, opt.serveruri) != 0)
 		fail(T, "serveruri \"%s\", want \"%s\"", e->serveruri ? e->serveruri : "(none)",
 				opt.serveruri);
 	/* The reply came after the commit: the row is there at once. */
@@ -383,7 +383,7 @@ static int filepost(const char *T)
 	if(!e || e->resp_code != 200)
 		fail(T, "chansrch: %d", e ? e->resp_code : -1);
 	for(size_t i = 0; e && i < e->nrooms; i++)
-		if(strcmp(e->rooms[i].uri, open_uri) == 0)
+		if(e->rooms[i].uri && strcmp(e->rooms[i].uri, open_uri) == 0)
 			v = e->rooms[i].filepost;
 	xv_free(e);
 	return v;

@@ -254,7 +254,7 @@ Test(files, an_upload_token_is_stored_then_sent)
 	cr_assert_str_eq(t->user, ALICE, "the session's identity, whatever the XML says");
 	cr_assert_eq(t->room_id, 1);
 	cr_assert_str_eq(t->file_name, "report.txt");
-	cr_assert_eq(t->expires_at.tv_sec - t->issued_at.tv_sec, 30 * 60);
+	cr_assert_eq(t->expires_at.tv_sec - t->issued_at.tv_sec, (time_t)30 * 60);
 	cr_assert_eq(t->expires_at.tv_nsec, t->issued_at.tv_nsec);
 }
 
