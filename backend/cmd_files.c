@@ -28,15 +28,6 @@ static int is_upload(const struct cmd *c)
 	return c->def == &cmd_getfutok;
 }
 
-/* A refusal that says why: rpl:getftok with <error reason>. */
-static enum run_result refuse(struct cmd *c, int code, const char *reason)
-{
-	struct sbuf sb = SBUF_INIT;
-	xccos_build_rpl_reason(&sb, cmd_name(c), c->req.seqid, c->req.envid, code, reason);
-	cmd_send(c, &sb);
-	return RUN_DONE;
-}
-
 static void send_token(struct cmd *c, const struct db_job *job)
 {
 	struct sbuf sb = SBUF_INIT;
@@ -50,7 +41,7 @@ static void on_token(struct db_job *job)
 {
 	struct cmd *c = job->arg;
 	if(job->status == DB_NOT_FOUND && !c->sess->closed) {
-		refuse(c, XC_NOT_FOUND, "no stored file of that name in this room");
+		cmd_reply_reason(c, XC_NOT_FOUND, "no stored file of that name in this room");
 		cmdq_finish(c);
 		return;
 	}
@@ -68,11 +59,12 @@ static enum run_result issue_token(struct cmd *c)
 
 	/* In an auditorium whoever may enter may read, but only presenters post. */
 	if(code == XC_ACCESS_DENIED && (room_rights(c->room, c->sess->user) & ACL_JOIN))
-		return refuse(c, code, "only presenters may post in this room");
+		return cmd_reply_reason(c, code, "only presenters may post in this room");
 	if(code)
 		return cmd_refuse(c, code);
 	if(upload && !c->room->file_upload)
-		return refuse(c, XC_ACCESS_DENIED, "file upload is off in this room's category");
+		return cmd_reply_reason(
+				c, XC_ACCESS_DENIED, "file upload is off in this room's category");
 	if(ftok_guid(token) < 0) {
 		log_error("file token: no random bytes from the kernel");
 		return cmd_reply(c, XC_INTERNAL);
@@ -89,12 +81,13 @@ static enum run_result run_ftok(struct cmd *c)
 {
 	const char *problem;
 	if(cfg.file_service_url == NULL)
-		return refuse(c, XC_NOT_IMPLEMENTED, "this server has no file service");
+		return cmd_reply_reason(c, XC_NOT_IMPLEMENTED, "this server has no file service");
 	if(!c->req.has_ftdb || c->req.ftdb_chan_uri == NULL || c->req.ftdb_file_url == NULL)
-		return refuse(c, XC_BAD_REQUEST, "ftdb with channelUri and fileUrl is missing");
+		return cmd_reply_reason(
+				c, XC_BAD_REQUEST, "ftdb with channelUri and fileUrl is missing");
 	/* A download names a stored file; one this rule refuses cannot exist. */
 	if((problem = ftok_name_problem(c->req.ftdb_file_url)) != NULL)
-		return refuse(c, XC_BAD_REQUEST, problem);
+		return cmd_reply_reason(c, XC_BAD_REQUEST, problem);
 	return cmd_with_room(c, issue_token);
 }
 

@@ -243,15 +243,19 @@ static const char *access_reason(int code)
 	}
 }
 
-enum run_result cmd_refuse(struct cmd *c, int code)
+enum run_result cmd_reply_reason(struct cmd *c, int code, const char *reason)
 {
 	struct sbuf sb = SBUF_INIT;
-	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
-		return cmd_reply(c, code); /* the same as for an unknown room */
-	xccos_build_rpl_reason(
-			&sb, cmd_name(c), c->req.seqid, c->req.envid, code, access_reason(code));
+	xccos_build_rpl_reason(&sb, cmd_name(c), c->req.seqid, c->req.envid, code, reason);
 	cmd_send(c, &sb);
 	return RUN_DONE;
+}
+
+enum run_result cmd_refuse(struct cmd *c, int code)
+{
+	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
+		return cmd_reply(c, code); /* the same as for an unknown room */
+	return cmd_reply_reason(c, code, access_reason(code));
 }
 
 /* ---- rooms that must be loaded first ---- */

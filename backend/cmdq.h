@@ -161,6 +161,8 @@ enum run_result cmd_reply(struct cmd *c, int code);
  * XC_NOT_FOUND when the user may not even see the room (answered exactly like a
  * room that does not exist), XC_ROOM_DISABLED or XC_ACCESS_DENIED. */
 int cmd_access_code(const struct room *r, const char *user, unsigned need);
+/* An rpl with this code that says why: <data><error reason="..."/></data>; RUN_DONE. */
+enum run_result cmd_reply_reason(struct cmd *c, int code, const char *reason);
 /* Refuses a command about a room with the code cmd_access_code chose; RUN_DONE. */
 enum run_result cmd_refuse(struct cmd *c, int code);
 /* Runs then(c) with c->room set, loading the room c->uri from the database first
