@@ -119,6 +119,54 @@ Test(guid, the_form_is_checked)
 	cr_assert_not(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5g"), "not hex");
 }
 
+/* ---- --file-service-url ---- */
+
+/* The file service URL after parsing pchatd's options args (NULL-terminated), or
+ * "error" if they do not parse. */
+static const char *service_url(const char *const *args)
+{
+	static struct config c;
+	char *argv[8];
+	int argc = 0;
+	FILE *null = fopen("/dev/null", "w");
+	enum config_result r;
+	argv[argc++] = (char *)"pchatd";
+	argv[argc++] = (char *)"--socket";
+	argv[argc++] = (char *)"/tmp/x.sock";
+	while(*args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	config_defaults(&c);
+	r = config_parse(&c, argc, argv, null, null);
+	fclose(null);
+	return r != CONFIG_OK ? "error" : c.file_service_url;
+}
+
+#define SERVICE_URL(...) service_url((const char *const[]){__VA_ARGS__, NULL})
+#define PATH CONFIG_FILE_SERVICE_PATH
+
+Test(file_service_url, given_or_the_port_after_http)
+{
+	cr_assert_null(service_url((const char *const[]){NULL}), "no --http: no file service");
+	cr_assert_str_eq(SERVICE_URL("--file-service-url", URL), URL);
+	cr_assert_str_eq(SERVICE_URL("--http", "127.0.0.1:8080", "--file-service-url", URL), URL);
+	cr_assert_str_eq(SERVICE_URL("--http", "127.0.0.1:8080"), "http://127.0.0.1:8081" PATH);
+	cr_assert_str_eq(SERVICE_URL("--http", "[::1]:8080"), "http://[::1]:8081" PATH);
+	cr_assert_str_eq(SERVICE_URL("--http", "::1:8080"), "http://[::1]:8081" PATH);
+	cr_assert_null(SERVICE_URL("--http", "127.0.0.1:65535"), "no port after the last");
+}
+
+Test(file_service_url, what_is_not_a_url_is_refused)
+{
+	static const char *const bad[] = {"", "files.example.com", "ftp://files.example.com/x",
+			"http://", "https:///PersistentChat", "https://a b/x", "https://a\tb/x"};
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_str_eq(
+				SERVICE_URL("--file-service-url", bad[i]), "error", "'%s'", bad[i]);
+	cr_assert_str_eq(SERVICE_URL("--file-service-url", "HTTP://files.example.com"),
+			"HTTP://files.example.com");
+}
+
 /* ---- the XML ---- */
 
 TestSuite(ftok_xml, .init = xccos_init, .fini = xccos_cleanup);
