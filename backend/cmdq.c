@@ -156,6 +156,8 @@ static char *item_uri(const struct xccos_req *req)
 		return room_uri_make(req->chanids[0].domain, req->chanids[0].value);
 	if(req->chanib_uri)
 		return xstrdup(req->chanib_uri);
+	if(req->ftdb_chan_uri)
+		return xstrdup(req->ftdb_chan_uri);
 	return NULL;
 }
 
@@ -203,7 +205,7 @@ void cmd_verdict(struct cmd *c, uint8_t type, const char *text)
 
 const char *cmd_name(const struct cmd *c)
 {
-	return c->req.id + 4;
+	return c->def->rpl ? c->def->rpl : c->req.id + 4;
 }
 
 void cmd_send(struct cmd *c, struct sbuf *sb)
@@ -241,15 +243,19 @@ static const char *access_reason(int code)
 	}
 }
 
-enum run_result cmd_refuse(struct cmd *c, int code)
+enum run_result cmd_reply_reason(struct cmd *c, int code, const char *reason)
 {
 	struct sbuf sb = SBUF_INIT;
-	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
-		return cmd_reply(c, code); /* the same as for an unknown room */
-	xccos_build_rpl_reason(
-			&sb, cmd_name(c), c->req.seqid, c->req.envid, code, access_reason(code));
+	xccos_build_rpl_reason(&sb, cmd_name(c), c->req.seqid, c->req.envid, code, reason);
 	cmd_send(c, &sb);
 	return RUN_DONE;
+}
+
+enum run_result cmd_refuse(struct cmd *c, int code)
+{
+	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
+		return cmd_reply(c, code); /* the same as for an unknown room */
+	return cmd_reply_reason(c, code, access_reason(code));
 }
 
 /* ---- rooms that must be loaded first ---- */

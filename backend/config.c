@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* Where the web page is when --web-root is not given (backend/Makefile sets it). */
@@ -96,6 +97,11 @@ static void usage(FILE *out)
 	      "  --web-login-backoff SEC  the first refusal; each further failure doubles it (30)\n"
 	      "  --web-login-backoff-max SEC  the longest refusal (900)\n"
 	      "  --web-login-slots N      user names, and addresses, remembered at most (4096)\n"
+	      "  --file-service-url URL   the file service's SOAP endpoint as clients reach it,\n"
+	      "                           sent with file-transfer tokens; default with --http\n"
+	      "                           ADDR:PORT: http://ADDR:PORT+1" CONFIG_FILE_SERVICE_PATH
+	      "\n"
+	      "                           (with neither, token requests are answered 501)\n"
 	      "  --version                print the version\n"
 	      "  --help                   show this help\n",
 			out);
@@ -131,6 +137,7 @@ enum {
 	OPT_LOGIN_BACKOFF,
 	OPT_LOGIN_BACKOFF_MAX,
 	OPT_LOGIN_SLOTS,
+	OPT_FILE_SERVICE_URL,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -165,6 +172,7 @@ static const struct option long_options[] = {
 		{"web-login-backoff", required_argument, NULL, OPT_LOGIN_BACKOFF},
 		{"web-login-backoff-max", required_argument, NULL, OPT_LOGIN_BACKOFF_MAX},
 		{"web-login-slots", required_argument, NULL, OPT_LOGIN_SLOTS},
+		{"file-service-url", required_argument, NULL, OPT_FILE_SERVICE_URL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -208,6 +216,48 @@ static int http_address(const char *arg, const char **out, FILE *err)
 		return -1;
 	*out = arg;
 	return 0;
+}
+
+/* --file-service-url URL: an http or https URL with a host, nothing XML would
+ * have to escape oddly in it (no blanks or control characters). */
+static int file_service_url(const char *arg, const char **out, FILE *err)
+{
+	size_t i,
+			skip = strncasecmp(arg, "https://", 8) == 0 ? 8
+			: strncasecmp(arg, "http://", 7) == 0	    ? 7
+								    : 0;
+	for(i = 0; skip && arg[i]; i++) {
+		if((unsigned char)arg[i] <= ' ' || arg[i] == 0x7f)
+			skip = 0;
+	}
+	if(skip == 0 || arg[skip] == '\0' || arg[skip] == '/') {
+		fprintf(err,
+				"pchatd: --file-service-url wants an http:// or https:// URL with a "
+				"host and no blanks, e.g. https://chat.example.com" CONFIG_FILE_SERVICE_PATH
+				", not '%s'\n",
+				arg);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
+/* The default of --file-service-url: --http's address, the next port, the
+ * reference's path; NULL if there is none (no --http, or its port is the last). */
+static const char *default_file_service_url(const char *http_addr)
+{
+	static char url[320];
+	const char *colon = http_addr ? strrchr(http_addr, ':') : NULL;
+	unsigned long long port;
+	int hlen, v6, n;
+	if(colon == NULL || parse_uint(colon + 1, 65534, &port) < 0)
+		return NULL;
+	hlen = (int)(colon - http_addr);
+	/* a bare IPv6 address ("::1:8080") needs its brackets in a URL */
+	v6 = http_addr[0] != '[' && memchr(http_addr, ':', (size_t)hlen) != NULL;
+	n = snprintf(url, sizeof(url), "http://%s%.*s%s:%llu" CONFIG_FILE_SERVICE_PATH,
+			v6 ? "[" : "", hlen, http_addr, v6 ? "]" : "", port + 1);
+	return n > 0 && (size_t)n < sizeof(url) ? url : NULL;
 }
 
 /* --web-host NAME: a host name, optionally with ":PORT"; no spaces, slashes or '@'
@@ -346,6 +396,7 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_LOGIN_BACKOFF:
 		case OPT_LOGIN_BACKOFF_MAX:
 		case OPT_LOGIN_SLOTS: return login_option(c, opt, arg, err);
+		case OPT_FILE_SERVICE_URL: return file_service_url(arg, &c->file_service_url, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
 				return 0;
@@ -397,5 +448,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		fputs("pchatd: give --db-socket or --db-host, not both\n", err);
 		return CONFIG_ERROR;
 	}
+	if(c->file_service_url == NULL)
+		c->file_service_url = default_file_service_url(c->http_addr);
 	return CONFIG_OK;
 }

@@ -50,8 +50,16 @@ struct config {
 	/* --web-login-*: failed sign-ins per user name and per client address (the
 	 * two differ only in failures; weblimit.h) */
 	struct weblimit_opts web_login_user, web_login_addr;
+	/* --file-service-url URL: the file service's SOAP endpoint as clients see it,
+	 * sent with every file-transfer token (rpl:getftok serveruri); by default
+	 * http://ADDR:PORT+1 with ADDR:PORT of --http and CONFIG_FILE_SERVICE_PATH.
+	 * NULL (no --http either): no file service, token requests are answered 501. */
+	const char *file_service_url;
 	enum log_level log_level;
 };
+
+/* Where the file service answers SOAP (the reference's path). */
+#define CONFIG_FILE_SERVICE_PATH "/PersistentChat/MGCWebService.asmx"
 
 extern struct config cfg;
 

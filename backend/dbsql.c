@@ -333,7 +333,7 @@ void *db_grow(void *v, size_t *n, size_t *cap, size_t sz, void **out)
 
 /* ---- room rows ---- */
 
-enum { ROOM_NCOLS = 15 }; /* DB_ROOM_COLS */
+enum { ROOM_NCOLS = 16 }; /* DB_ROOM_COLS */
 
 /* One row's result buffers, and where the rows go. */
 struct room_rows {
@@ -367,11 +367,14 @@ static void room_row(MYSQL_STMT *st, void *ctx)
 	v = db_col_str(st, &b->cols[8], 9, NULL);
 	r->chat_history = atoi(v) != 0;
 	free(v);
-	r->members = db_col_str(st, &b->cols[9], 10, NULL);
-	r->managers = db_col_str(st, &b->cols[10], 11, NULL);
-	r->presenters = db_col_str(st, &b->cols[11], 12, NULL);
-	r->allowed = db_col_str(st, &b->cols[12], 13, NULL);
-	r->denied = db_col_str(st, &b->cols[13], 14, NULL);
+	v = db_col_str(st, &b->cols[9], 10, NULL);
+	r->file_upload = atoi(v) != 0;
+	free(v);
+	r->members = db_col_str(st, &b->cols[10], 11, NULL);
+	r->managers = db_col_str(st, &b->cols[11], 12, NULL);
+	r->presenters = db_col_str(st, &b->cols[12], 13, NULL);
+	r->allowed = db_col_str(st, &b->cols[13], 14, NULL);
+	r->denied = db_col_str(st, &b->cols[14], 15, NULL);
 	if(b->kind == DB_EXTRA_UNREAD)
 		r->unread = b->extra;
 	if(b->kind == DB_EXTRA_INV) {

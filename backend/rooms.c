@@ -196,6 +196,7 @@ struct room *room_add(const struct db_room *row)
 	r->type = acl_type_parse(row->type) == ACL_NORMAL ? ACL_NORMAL : ACL_AUDITORIUM;
 	r->disabled = row->disabled;
 	r->chat_history = row->chat_history;
+	r->file_upload = row->file_upload;
 	r->gone = 0;
 	r->seen = 1;
 	if(++r->acl_gen == 0)
@@ -278,4 +279,5 @@ void room_info(const struct room *r, struct xccos_room_info *info)
 	info->description = r->description;
 	info->ucnt = r->nusers;
 	info->is_private = r->privacy != ROOM_OPEN;
+	info->filepost = r->file_upload;
 }

@@ -52,6 +52,7 @@ struct room {
 	enum acl_type type;
 	int disabled;
 	int chat_history; /* 0: its category serves no history (bccontext answers empty) */
+	int file_upload;  /* 0: its category takes no files (cmd:getfutok refused) */
 	int gone;	  /* its row was deleted: room_find no longer finds it */
 	unsigned acl_gen; /* bumped whenever its settings or principal lists are read */
 	int seen;	  /* refresh bookkeeping */

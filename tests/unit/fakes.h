@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct link_conn;
 
@@ -37,6 +38,7 @@ struct fake_acl {
 	const char *members, *managers, *presenters; /* space-separated principals */
 	const char *allowed, *denied;
 	int no_history; /* the category has chat history switched off */
+	int no_files;	/* the category has file upload switched off */
 };
 void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl);
 /* The room's row is deleted. */
@@ -68,5 +70,21 @@ void fake_db_run_late(void);
 /* The next job run fails (DB_FAILED). */
 void fake_db_fail_next(void);
 void fake_db_reset(void);
+
+/* The file store (fake_files.c): files and the tokens DB_FILE_TOKEN issued. */
+struct fake_ftok {
+	char *token, *user, *file_name;
+	int upload;
+	uint64_t room_id;
+	struct timespec issued_at, expires_at;
+};
+/* A stored file of a room, posted (message_id set) or not. */
+void fake_db_add_file(uint64_t room_id, const char *stored_name, int posted);
+size_t fake_db_file_tokens(void);
+const struct fake_ftok *fake_db_file_token(size_t i);
+/* For fake_db.c: runs a DB_FILE_TOKEN job; forgets every file and token. */
+struct db_job;
+void fake_files_run_token(struct db_job *job);
+void fake_files_reset(void);
 
 #endif
