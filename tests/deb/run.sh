@@ -202,14 +202,20 @@ else bad "pchatd did not start: $(tail -3 "$cache/pchatd.log")"; fi
 # Kamailio as pchat with the package's example configuration (the drop-in's user)
 mkdir -p "$root/run/kamailio" && in_root chown pchat:pchat /run/kamailio # its unit's RuntimeDirectory
 port=$(free_port 27260)
+mport=$(free_port 27261)
 setsid chroot --userspec=pchat:pchat "$root" kamailio -DD -E -m 128 \
-  -f /usr/share/kamailio-pchat-module/kamailio.cfg -A "SIP_PORT=$port" >"$cache/kamailio.log" 2>&1 &
+  -f /usr/share/kamailio-pchat-module/kamailio.cfg -A "SIP_PORT=$port" -A "METRICS_PORT=$mport" \
+  >"$cache/kamailio.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 150); do bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break; sleep 0.1; done
 for _ in $(seq 50); do grep -q "module connected" "$cache/pchatd.log" && break; sleep 0.1; done
 if grep -q "module connected" "$cache/pchatd.log"; then
   ok "Kamailio (as pchat, the package's kamailio.cfg) loaded pchat.so and connected to pchatd"
 else bad "Kamailio did not connect: $(tail -5 "$cache/kamailio.log")"; fi
+# its Prometheus metrics (xhttp_prom, Debian's kamailio package)
+if curl -s --max-time 10 "http://127.0.0.1:$mport/metrics" | grep -q '^kamailio_pchat_backend_up 1 '; then
+  ok "Kamailio serves /metrics on 127.0.0.1:METRICS_PORT (kamailio_pchat_backend_up 1)"
+else bad "Kamailio's /metrics on port $mport: no kamailio_pchat_backend_up 1"; fi
 
 # compliance on, as docs/COMPLIANCE.md and README.Debian say (the package's directory)
 in_root mysql pchat -e "UPDATE compliance_config SET adapter_type = 'XML',
