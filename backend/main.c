@@ -15,6 +15,7 @@
 #include "cmd_table.h"
 #include "cmdq.h"
 #include "config.h"
+#include "cstatus.h"
 #include "db.h"
 #include "frames.h"
 #include "http.h"
@@ -154,6 +155,7 @@ static void cleanup(void)
 	frames_close_all();
 	reload_stop();
 	db_stop(1);    /* runs every callback still due */
+	cstatus_stop();
 	adminq_stop(); /* answers the web requests still waiting, before... */
 	http_stop();   /* ...their connections go */
 	webapi_stop();
@@ -201,7 +203,7 @@ int main(int argc, char **argv)
 	/* The web service (--http): off unless asked for. */
 	if(cfg.http_addr) {
 		webapi_start(&cfg.web_login_user, &cfg.web_login_addr);
-		if(adminq_start(base, &cfg) < 0 ||
+		if(adminq_start(base, &cfg) < 0 || cstatus_start(base) < 0 ||
 				http_start(base, cfg.http_addr, cfg.web_root, cfg.web_hosts,
 						cfg.web_host_count, webapi_handle) < 0)
 			return 1;

@@ -12,5 +12,5 @@ PCHATD_IO_OBJS = link.o db.o
 
 # The room management web service (docs/WEB.md), which runs the admin library
 # (admin/libpchatadmin.a): pchatd only, the unit tests leave them out.
-PCHATD_WEB_OBJS = health.o metrics_http.o http.o webapi.o websess.o adminq.o
+PCHATD_WEB_OBJS = health.o metrics_http.o http.o webapi.o websess.o adminq.o cstatus.o
 PCHATD_WEB_PKGS = jansson libcrypto

@@ -98,7 +98,7 @@ def main(argv):
         want = dict(a.split("=", 1) for a in argv[4:])
         total = sum(v for n, l, v in samples
                     if n == argv[3] and all(l.get(k) == w for k, w in want.items()))
-        print("%g" % total)
+        print("%.17g" % total)
     return 0
 
 

@@ -587,6 +587,52 @@ kamailio_metrics_checks() {
   check "  SIP to the metrics port is refused: 403" eval '[[ "$(sip_on_metrics_port)" == "SIP/2.0 403"* ]]'
 }
 
+# pchatd's compliance gauges (backend/cstatus.c, read every 10 s through the admin
+# worker): with an adapter on and pchat-compliance stopped, posts pile up in the backlog;
+# a run (pchat-compliance --once, as the stack's node) empties it and moves the last run.
+pchatd_gauge() { # pchatd_gauge NAME: its value in a fresh scrape of pchatd's /metrics
+  scrape "$var/metrics.c" >/dev/null 2>&1 && prom get "$var/metrics.c" "$1"
+}
+gauge_at_least() { local v; v=$(pchatd_gauge "$1") && python3 -c "import sys; sys.exit(not $v >= $2)"; }
+gauge_is() { [ "$(pchatd_gauge "$1")" = "$2" ]; }
+compliance_metrics_checks() {
+  local n=5 i before_run lines=
+  check "compliance gauges on /metrics (adapter off): enabled 0" wd_until 25 "the first read" \
+    gauge_is pchatd_compliance_enabled 0
+  before_run=$(pchatd_gauge pchatd_compliance_last_run_timestamp_seconds)
+  "${stack[@]}" compliance-stop >/dev/null 2>&1
+  mkdir -p "$var/compliance-out"
+  sql "UPDATE compliance_config SET adapter_type = 'XML', output_directory = '$var/compliance-out',
+       run_interval_sec = 60 WHERE id = 1"
+  check "  the adapter on: enabled 1 (within 25 s)" wd_until 25 "enabled" gauge_is pchatd_compliance_enabled 1
+  check "  pchat-compliance stopped: no lease held" gauge_is pchatd_compliance_lease_held 0
+  for i in $(seq $n); do lines+="compliance metrics post $i"$'\n'; done
+  printf '/join Lobby\n%s/quit\n' "$lines" |
+    timeout 30 "$top/client/pchat" --user alice --server "127.0.0.1:$port" --linger 1 \
+      >"$var/pchat-compliance.log" 2>&1 || true
+  check "alice posts $n messages over SIP" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM messages WHERE body LIKE '"'compliance metrics post %'"'")" = '$n' ]'
+  check "  the backlog gauge reaches $n (pchat-compliance stopped; within 25 s)" wd_until 25 "the backlog" \
+    gauge_at_least pchatd_compliance_backlog_events $n
+  check "  and agrees with the table" eval \
+    '[ "$(pchatd_gauge pchatd_compliance_backlog_events)" = "$(sql "SELECT COUNT(*) FROM compliance_events")" ]'
+  check "one run of pchat-compliance (--once) writes them" "$top/compliance/pchat-compliance" \
+    --db-socket "$var/mysql.sock" --db-name pchat --db-user pchat --db-password-file "$var/db-password" \
+    --node "stack-$port" --once
+  check "  the backlog gauge drops to 0 (within 25 s)" wd_until 25 "the backlog" \
+    gauge_is pchatd_compliance_backlog_events 0
+  check "  the last run's time moved" eval \
+    'python3 -c "import sys; sys.exit(not $(pchatd_gauge pchatd_compliance_last_run_timestamp_seconds) > $before_run)"'
+  check "  it wrote at least $n events" gauge_at_least pchatd_compliance_last_run_events $n
+  check "  into at least one file" gauge_at_least pchatd_compliance_last_run_files 1
+  check "  and did not fail" gauge_is pchatd_compliance_last_run_failed 0
+  check "  the figures are fresh (read within 15 s)" eval \
+    'python3 -c "import sys, time; sys.exit(not time.time() - $(pchatd_gauge pchatd_compliance_status_timestamp_seconds) < 15)"'
+  check "  and the scrape still parses" prom check "$var/metrics.c"
+  sql "UPDATE compliance_config SET adapter_type = '' WHERE id = 1"
+  "${stack[@]}" compliance-start >/dev/null 2>&1
+}
+
 db_down_checks() {
   "${stack[@]}" db-stop >/dev/null 2>&1
   req "$alice" GET /api/rooms
@@ -618,6 +664,7 @@ browser_checks
 health_checks
 metrics_checks
 kamailio_metrics_checks
+compliance_metrics_checks
 db_down_checks
 
 # pchatd may run under AddressSanitizer/UBSan; its reports appear when it exits.
