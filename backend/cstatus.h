@@ -19,12 +19,12 @@ struct event_base;
 #define CSTATUS_PERIOD_SEC 10
 
 struct cstatus {
-	int known;		 /* 0 until compliance.status answered once */
-	time_t read_at;		 /* when it last answered (Unix time) */
-	int enabled;		 /* an adapter is configured */
-	int lease_held;		 /* a pchat-compliance holds the lease */
-	long long backlog;	 /* rows in compliance_events (not yet written) */
-	double last_run_at;	 /* Unix time the last successful run started; 0: none */
+	int known;	    /* 0 until compliance.status answered once */
+	time_t read_at;	    /* when it last answered (Unix time) */
+	int enabled;	    /* an adapter is configured */
+	int lease_held;	    /* a pchat-compliance holds the lease */
+	long long backlog;  /* rows in compliance_events (not yet written) */
+	double last_run_at; /* Unix time the last successful run started; 0: none */
 	long long last_run_events, last_run_files;
 	double last_run_seconds; /* how long it took */
 	int last_run_failed;	 /* the last attempt failed (last_error is set) */

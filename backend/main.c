@@ -22,6 +22,7 @@
 #include "link.h"
 #include "metrics.h"
 #include "pchat_log.h"
+#include "ready.h"
 #include "reload.h"
 #include "rooms.h"
 #include "webapi.h"
@@ -97,6 +98,7 @@ static void begin_shutdown(void)
 
 	shutting_down = 1;
 	frames_set_stopping(1);
+	ready_stopping();
 	reload_stop();
 	link_stop_listening();
 	log_info("shutting down: %u accepted command(s) to finish", cmdq_outstanding());
@@ -154,7 +156,7 @@ static void cleanup(void)
 	link_free_all();
 	frames_close_all();
 	reload_stop();
-	db_stop(1);    /* runs every callback still due */
+	db_stop(1); /* runs every callback still due */
 	cstatus_stop();
 	adminq_stop(); /* answers the web requests still waiting, before... */
 	http_stop();   /* ...their connections go */
@@ -165,6 +167,7 @@ static void cleanup(void)
 	link_stop_listening();
 	if(drain_timer)
 		event_free(drain_timer);
+	ready_free();
 	for(i = 0; i < 2; i++)
 		event_free(sig_events[i]); /* restores the default action... */
 	ignore_signals();		   /* ...which we do not want now */
@@ -199,6 +202,8 @@ int main(int argc, char **argv)
 	if(db_start(base, &cfg) < 0)
 		return 1;
 	if(reload_start(base) < 0) /* server_config and room changes */
+		return 1;
+	if(ready_watch(base) < 0) /* systemd's READY=1 once the database answers */
 		return 1;
 	/* The web service (--http): off unless asked for. */
 	if(cfg.http_addr) {

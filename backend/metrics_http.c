@@ -59,8 +59,8 @@ static void render_compliance(struct sbuf *sb)
 			"Chat events captured for compliance and not yet written by pchat-compliance.",
 			NULL, NULL, (double)c->backlog);
 	metric_render_gauge(sb, "pchatd_compliance_lease_held",
-			"Whether a pchat-compliance holds the lease (is running) (1) or not (0).", NULL,
-			NULL, c->lease_held);
+			"Whether a pchat-compliance holds the lease (is running) (1) or not (0).",
+			NULL, NULL, c->lease_held);
 	metric_render_gauge(sb, "pchatd_compliance_last_run_timestamp_seconds",
 			"Start of the last successful compliance run since the Unix epoch (0: none).",
 			NULL, NULL, c->last_run_at);
@@ -81,8 +81,8 @@ static void render_compliance(struct sbuf *sb)
 			"Time of that failure since the Unix epoch (0: none).", NULL, NULL,
 			c->last_error_at);
 	metric_render_gauge(sb, "pchatd_compliance_status_timestamp_seconds",
-			"When pchatd last read these compliance figures, since the Unix epoch.", NULL,
-			NULL, (double)c->read_at);
+			"When pchatd last read these compliance figures, since the Unix epoch.",
+			NULL, NULL, (double)c->read_at);
 }
 
 static void send_metrics(struct evhttp_request *req)
