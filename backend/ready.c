@@ -11,7 +11,7 @@
 
 /* How often the watch looks; the database worker notices a connection at once, so
  * this bounds how late systemd hears of it. */
-#define READY_TICK_MS 100
+#define READY_TICK_US 100000
 
 static struct event *watch;
 
@@ -34,7 +34,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 int ready_watch(struct event_base *base)
 {
-	struct timeval tick = {0, READY_TICK_MS * 1000};
+	struct timeval tick = {0, READY_TICK_US};
 	watch = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	if(watch == NULL || event_add(watch, &tick) < 0) {
 		log_error("ready: cannot start the readiness watch");
