@@ -65,7 +65,7 @@ static void on_status(void *arg, json_t *result, const struct pca_error *err)
 	(void)arg;
 	inflight = 0;
 	if(result == NULL) {
-		if(!warned)
+		if(!warned && timer) /* (at shutdown adminq_stop fails the read: no news) */
 			log_warn("cstatus: compliance.status failed (%d %s); /metrics keeps the "
 				 "figures of the last read",
 					err->status, err->msg);
