@@ -77,7 +77,6 @@ static void reply_ident(unsigned int hash_index, unsigned int label, int code, c
 	str r = {(char *)reason, (int)strlen(reason)};
 	str h = {(char *)hdrs, hdrs ? (int)strlen(hdrs) : 0};
 	str b = {(char *)body, body ? (int)strlen(body) : 0};
-
 	int info;
 
 	if(pchat_tmb.t_lookup_ident(&t, hash_index, label) < 0) {
