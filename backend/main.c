@@ -15,12 +15,14 @@
 #include "cmd_table.h"
 #include "cmdq.h"
 #include "config.h"
+#include "cstatus.h"
 #include "db.h"
 #include "frames.h"
 #include "http.h"
 #include "link.h"
 #include "metrics.h"
 #include "pchat_log.h"
+#include "ready.h"
 #include "reload.h"
 #include "rooms.h"
 #include "webapi.h"
@@ -96,6 +98,7 @@ static void begin_shutdown(void)
 
 	shutting_down = 1;
 	frames_set_stopping(1);
+	ready_stopping();
 	reload_stop();
 	link_stop_listening();
 	log_info("shutting down: %u accepted command(s) to finish", cmdq_outstanding());
@@ -153,7 +156,8 @@ static void cleanup(void)
 	link_free_all();
 	frames_close_all();
 	reload_stop();
-	db_stop(1);    /* runs every callback still due */
+	db_stop(1); /* runs every callback still due */
+	cstatus_stop();
 	adminq_stop(); /* answers the web requests still waiting, before... */
 	http_stop();   /* ...their connections go */
 	webapi_stop();
@@ -163,6 +167,7 @@ static void cleanup(void)
 	link_stop_listening();
 	if(drain_timer)
 		event_free(drain_timer);
+	ready_free();
 	for(i = 0; i < 2; i++)
 		event_free(sig_events[i]); /* restores the default action... */
 	ignore_signals();		   /* ...which we do not want now */
@@ -198,10 +203,12 @@ int main(int argc, char **argv)
 		return 1;
 	if(reload_start(base) < 0) /* server_config and room changes */
 		return 1;
+	if(ready_watch(base) < 0) /* systemd's READY=1 once the database answers */
+		return 1;
 	/* The web service (--http): off unless asked for. */
 	if(cfg.http_addr) {
 		webapi_start(&cfg.web_login_user, &cfg.web_login_addr);
-		if(adminq_start(base, &cfg) < 0 ||
+		if(adminq_start(base, &cfg) < 0 || cstatus_start(base) < 0 ||
 				http_start(base, cfg.http_addr, cfg.web_root, cfg.web_hosts,
 						cfg.web_host_count, webapi_handle) < 0)
 			return 1;

@@ -6,12 +6,15 @@
 PCHATD_OBJS = util.o metrics.o peer.o sbuf.o dict.o ratelimit.o config.o xccos.o sessions.o plist.o rooms.o presence.o webparse.o weblimit.o \
 	cmdq.o cmd_join.o cmd_history.o cmd_rooms.o cmd_post.o cmd_server.o cmd_files.o cmd_table.o frames.o link.o \
 	dbjob.o dbkinds.o dbj_rooms.o dbj_messages.o dbj_user.o dbj_presence.o dbj_files.o db.o dbsql.o workq.o reload.o \
-	filetok.o
+	filetok.o sdnotify.o
 PCHATD_PKGS = libevent libxml-2.0 libmariadb
 # Objects the unit tests replace with fakes (tests/unit/fake_*.c).
 PCHATD_IO_OBJS = link.o db.o
 
 # The room management web service (docs/WEB.md), which runs the admin library
 # (admin/libpchatadmin.a): pchatd only, the unit tests leave them out.
-PCHATD_WEB_OBJS = health.o metrics_http.o http.o webapi.o websess.o adminq.o
+PCHATD_WEB_OBJS = health.o metrics_http.o http.o webapi.o websess.o adminq.o cstatus.o
 PCHATD_WEB_PKGS = jansson libcrypto
+
+# pchatd only as well: systemd's readiness watch, which reads the real database worker.
+PCHATD_DAEMON_OBJS = ready.o

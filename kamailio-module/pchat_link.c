@@ -77,15 +77,20 @@ static void reply_ident(unsigned int hash_index, unsigned int label, int code, c
 	str r = {(char *)reason, (int)strlen(reason)};
 	str h = {(char *)hdrs, hdrs ? (int)strlen(hdrs) : 0};
 	str b = {(char *)body, body ? (int)strlen(body) : 0};
+	int info;
 
 	if(pchat_tmb.t_lookup_ident(&t, hash_index, label) < 0) {
 		/* tm's fr timer already answered it (408), or the client cancelled */
 		LM_DBG("transaction %u:%u is gone\n", hash_index, label);
 		return;
 	}
+	/* read before the reply: t may be freed once it is sent */
+	info = t->method.len == 4 && strncmp(t->method.s, "INFO", 4) == 0;
 	/* t_reply_with_body releases the reference t_lookup_ident took */
 	if(pchat_tmb.t_reply_with_body(t, code, &r, &b, &h, (str *)to_tag) < 0)
 		LM_ERR("cannot send %d for transaction %u:%u\n", code, hash_index, label);
+	else if(info)
+		pchat_count_info_reply(code);
 	pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
 }
 

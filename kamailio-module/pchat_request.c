@@ -37,7 +37,22 @@ int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
 		return 0;
 	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0)
 		LM_ERR("cannot add header to the %d reply\n", code);
-	return pchat_slb.zreply(msg, code, reason) < 0 ? -1 : 0;
+	if(pchat_slb.zreply(msg, code, reason) < 0)
+		return -1;
+	if(msg->REQ_METHOD == METHOD_INFO)
+		pchat_count_info_reply(code);
+	return 0;
+}
+
+/* Answers through the request's transaction (tm then answers its retransmissions);
+ * 1, or -1 if it could not. */
+static int answer_in_transaction(struct sip_msg *msg, int code, char *reason)
+{
+	if(pchat_tmb.t_reply(msg, code, reason) < 0)
+		return -1;
+	if(msg->REQ_METHOD == METHOD_INFO)
+		pchat_count_info_reply(code);
+	return 1;
 }
 
 /* 503 + Retry-After, counted in busy_replies and in the statistic of its cause. */
@@ -229,11 +244,11 @@ static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *f
 	}
 	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
 		LM_ERR("cannot suspend transaction\n");
-		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 1;
+		return answer_in_transaction(msg, 500, "Server Internal Error");
 	}
 	ev = pchat_event_new(kind, fields, PCHAT_FLD_COUNT);
 	if(ev == NULL)
-		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 1;
+		return answer_in_transaction(msg, 500, "Server Internal Error");
 	ev->hash_index = hash_index;
 	ev->label = label;
 	ev->dialog_slot = slot;
@@ -244,7 +259,7 @@ static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *f
 		if(add_lump_rpl(msg, pchat_retry_after_hdr, strlen(pchat_retry_after_hdr),
 				   LUMP_RPL_HDR) == 0)
 			LM_ERR("cannot add Retry-After to the 503\n");
-		return pchat_tmb.t_reply(msg, 503, "Service Unavailable") < 0 ? -1 : 1;
+		return answer_in_transaction(msg, 503, "Service Unavailable");
 	}
 	return 0;
 }

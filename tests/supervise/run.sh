@@ -30,6 +30,7 @@ rm -rf "$var"
 mkdir -p "$var"
 port=$(free_port 27160)
 http=$(free_port 27161)
+metrics=$(free_port 27162)
 stack_init "$port"
 runlog="$var/run.log"
 MYSQL=(mysql --no-defaults --socket="$var/mysql.sock" -uroot -N -B pchat)
@@ -39,7 +40,7 @@ ok() { echo "supervise: ok   $*"; pass=$((pass + 1)); }
 bad() { echo "supervise: FAIL $*"; fail=$((fail + 1)); }
 
 # stack.sh run, in a process group of its own so that the end can check it whole
-setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" run \
+setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" --metrics-port "$metrics" run \
   >"$runlog" 2>&1 </dev/null &
 runpid=$!
 finish() {
