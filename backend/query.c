@@ -198,14 +198,19 @@ static int by_user_then_id(const void *a, const void *b)
 	return x->sid < y->sid ? -1 : x->sid > y->sid;
 }
 
-/* "alice@example.com" and "sip:alice@example.com" name the same user. */
+/* "alice@example.com" and "sip:alice@example.com" name the same user; "alice" names
+ * alice of any domain. */
 static int same_user(const char *user, const char *wanted)
 {
+	const char *at;
 	if(strncasecmp(wanted, "sip:", 4) == 0)
 		wanted += 4;
 	if(strncasecmp(user, "sip:", 4) == 0)
 		user += 4;
-	return strcasecmp(user, wanted) == 0;
+	if(strchr(wanted, '@') != NULL || (at = strchr(user, '@')) == NULL)
+		return strcasecmp(user, wanted) == 0;
+	return strlen(wanted) == (size_t)(at - user) &&
+			strncasecmp(user, wanted, strlen(wanted)) == 0;
 }
 
 static void q_sessions(struct query *q, const char *const *argv, int argc)

@@ -200,6 +200,12 @@ Test(query, sessions_of_one_user)
 	list = ASK_JSON("sessions", "SIP:Alice@Example.com");
 	cr_assert_eq(json_array_size(list), 2);
 	json_decref(list);
+	list = ASK_JSON("sessions", "bob");
+	cr_assert_eq(json_array_size(list), 1, "a user name alone: any domain");
+	json_decref(list);
+	list = ASK_JSON("sessions", "bo");
+	cr_assert_eq(json_array_size(list), 0);
+	json_decref(list);
 	list = ASK_JSON("sessions", "carol@example.com");
 	cr_assert_eq(json_array_size(list), 0);
 	json_decref(list);
