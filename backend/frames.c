@@ -156,12 +156,12 @@ static void on_hello(struct link_conn *c, const struct pchat_frame *f)
 {
 	const char *nul = memchr(f->payload, '\0', f->payload_len);
 	size_t name_len = nul ? (size_t)(nul - f->payload) : f->payload_len;
-	char name[256], index[16];
+	char name[256];
 	long link_index = -1;
 
 	log_safe(name, sizeof(name), f->payload, name_len);
 	if(nul != NULL) {
-		char *end;
+		char index[16], *end;
 		log_safe(index, sizeof(index), nul + 1, f->payload_len - name_len - 1);
 		link_index = strtol(index, &end, 10);
 		if(end == index || *end != '\0' || link_index < 0 || link_index > 65535)

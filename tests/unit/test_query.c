@@ -71,8 +71,8 @@ static const char *ask(int *status, const char *const *fields, int n)
 {
 	uint32_t token = ask_token(fields, n);
 	const struct sent_frame *f;
-	const char *text;
-	uint32_t tlen;
+	const char *text = "";
+	uint32_t tlen = 0;
 	fake_db_run_all();
 	f = result(token);
 	cr_assert_not_null(f, "no RESULT for %s", fields[0]);
