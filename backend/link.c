@@ -39,7 +39,7 @@ struct link_conn {
 	struct bufferevent *bev;
 	struct event *close_ev; /* deferred close, see close_later() */
 	int closing;		/* no more frames in or out */
-	int queried;		/* a query connection's one QUERY was read */
+	int queried;		/* a query connection's one QUERY was read: nothing more is */
 	char *node;		/* the module's node name (HELLO), or NULL */
 	int link_index;		/* its link process index (HELLO), or -1 */
 	pid_t pid;		/* the peer's (SO_PEERCRED), for the log */
@@ -141,12 +141,12 @@ static void close_later(struct link_conn *c)
 /* ---- reading ---- */
 
 /*
- * Whether the frame whose first bytes are hdr (hl of them, at least 6) may be read on
- * c, deciding c's kind on its first frame.  A query connection carries one QUERY of
- * at most PCHAT_QUERY_MAX_PAYLOAD bytes (checked before the payload is buffered);
- * anything else on it is refused, and so is a QUERY on a module link.
+ * Why the frame whose first 8 bytes are hdr may not be read on c (NULL: it may),
+ * deciding c's kind on its first frame.  A query connection's QUERY may have at most
+ * PCHAT_QUERY_MAX_PAYLOAD bytes (checked before the payload is buffered); a QUERY on
+ * a module link is refused.
  */
-static int frame_allowed(struct link_conn *c, const unsigned char *hdr)
+static const char *frame_refusal(struct link_conn *c, const unsigned char *hdr)
 {
 	uint8_t type = hdr[5];
 	if(c->kind == CONN_NEW) {
@@ -159,10 +159,9 @@ static int frame_allowed(struct link_conn *c, const unsigned char *hdr)
 		}
 	}
 	if(c->kind == CONN_LINK)
-		return type != PCHAT_F_QUERY;
-	if(type != PCHAT_F_QUERY || c->queried)
-		return 0;
-	return pchat_get_u32(hdr) - 16 <= PCHAT_QUERY_MAX_PAYLOAD;
+		return type == PCHAT_F_QUERY ? "a QUERY on a module link" : NULL;
+	return pchat_get_u32(hdr) - 16 > PCHAT_QUERY_MAX_PAYLOAD ? "a QUERY over the size limit"
+								 : NULL;
 }
 
 /* Decodes and dispatches every complete frame in the input buffer. */
@@ -171,11 +170,12 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct link_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	while(!c->closing) {
+	while(!c->closing && !c->queried) {
 		size_t avail = evbuffer_get_length(in), need, used, hl;
 		unsigned char hdr[8];
 		struct pchat_frame f;
 		unsigned char *p;
+		const char *why;
 
 		if(avail < 4)
 			return;
@@ -186,10 +186,9 @@ static void on_read(struct bufferevent *bev, void *arg)
 			break;
 		if(hl < sizeof(hdr))
 			return;
-		if(!frame_allowed(c, hdr)) {
-			log_error("link %u: a frame of type %u is not allowed on a %s connection; "
-				  "closing it",
-					c->id, hdr[5], c->kind == CONN_QUERY ? "query" : "module");
+		why = frame_refusal(c, hdr);
+		if(why != NULL) {
+			log_error("link %u: %s; closing the connection", c->id, why);
 			close_now(c);
 			return;
 		}
@@ -209,7 +208,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		}
 		evbuffer_drain(in, used);
 	}
-	if(!c->closing) {
+	if(!c->closing && !c->queried) {
 		log_error("link %u: malformed frame; closing the connection", c->id);
 		close_now(c);
 	}

@@ -9,9 +9,9 @@
  *
  * A connection's first frame decides what it is: QUERY makes it a query connection
  * (an operator's RPC, common/pchat_frame.h): its one QUERY (at most
- * PCHAT_QUERY_MAX_PAYLOAD bytes) goes to on_query, nothing more is read from it, it
- * is no module link (link_count, on_close) and any other frame on it closes it.
- * Any other first frame makes it a module link, on which QUERY is refused.
+ * PCHAT_QUERY_MAX_PAYLOAD bytes, else it is closed) goes to on_query, nothing more is
+ * read from it, and it is no module link (link_count, on_close).  Any other first
+ * frame makes it a module link, which a QUERY closes.
  */
 #ifndef PCHAT_LINK_H
 #define PCHAT_LINK_H

@@ -9,7 +9,8 @@
 #   URI (and an empty room); unknown rooms and sessions are 404; pchat.session_drop
 #   ends A2 (gone from pchat.sessions, its next post answered 481, alice still in Lobby
 #   through A1); pchat.reload answers the revision a pchat-admin change made; pchatd's
-#   module links are not counted up by the queries (GET /metrics); with pchatd paused
+#   module links are not counted up by the queries (GET /metrics), and it bounds a
+#   query connection (one QUERY of at most 4 KiB, none on a module link); with pchatd paused
 #   an RPC answers 504 within backend_timeout, with pchatd stopped 503 at once.
 # Ends with "rpc: N passed, M failed".  About 30 s.
 set -euo pipefail
@@ -179,6 +180,14 @@ rev_db=$("${SQL[@]}" -e "SELECT value FROM server_config WHERE name = 'revision'
 rev1=$(rpc_jq '.[0].revision' pchat.reload)
 check "pchat.reload answers the new revision ($rev0 -> $rev1, the database's $rev_db)" \
   test "$rev1" = "$rev_db" -a "$rev1" -gt "$rev0"
+
+# ---- pchatd bounds what a query connection may send (rawquery.py speaks the frames) ----
+raw() { python3 "$top/tests/rpc/rawquery.py" "$var/run/backend.sock" "$1"; }
+check "a raw QUERY: one RESULT 200, then pchatd closes" test "$(raw ok)" = "RESULT 200 closed"
+check "a QUERY over 4 KiB: closed without an answer" test "$(raw big)" = "closed"
+check "two QUERY frames on one connection: one answer only" test "$(raw two)" = "RESULT 200 closed"
+check "QUERY on a module link (after HELLO): the link is closed" test "$(raw after-hello)" = "closed"
+check "pchatd logged why" grep -q "a QUERY on a module link; closing the connection" "$var/backend.log"
 
 # ---- query connections are no module links ----
 links=$(curl -s "http://127.0.0.1:$PCHAT_HTTP_PORT/metrics" | awk '$1 == "pchatd_module_links" {print $2}')
