@@ -11,8 +11,9 @@
  * few that need the database (pchat.reload, a room nobody is in) answer from their
  * job's callback, looking the connection up again by id (it may have gone).
  *
- * Adding a query: a handler and one line in the table of query.c, the RPC's line in
- * kamailio-module/pchat_rpc.c, a unit test in tests/unit/test_query.c.
+ * Adding a query: a handler and one line in the table of query.c, the RPC's entry in
+ * kamailio-module/pchat_rpc.c (no change to the module's link or the frames), a unit
+ * test in tests/unit/test_query.c.
  */
 #ifndef PCHAT_QUERY_H
 #define PCHAT_QUERY_H

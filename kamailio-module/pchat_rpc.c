@@ -15,6 +15,7 @@
  * (and its handler in pchatd's backend/query.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,7 +270,8 @@ static int put_json(const struct place *p, srjson_t *v, int depth)
 		case srjson_NULL: return put_str(p, "");
 		case srjson_Number:
 			/* integral numbers in int range are ints; others stay doubles */
-			if(v->valuedouble == (double)(int)v->valuedouble)
+			if(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX &&
+					v->valuedouble == (double)(int)v->valuedouble)
 				return put_int(p, (int)v->valuedouble);
 			return put_double(p, v->valuedouble);
 		case srjson_String: return put_str(p, v->valuestring);
