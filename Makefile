@@ -3,6 +3,8 @@
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests,
 #               the fault suite and a short fuzzing run)
+#   make rpc    the module's RPC commands (kamcmd pchat.*) over real chat sessions, with
+#               pchatd paused and stopped (tests/rpc)
 #   make supervise  make run's supervision: kill -9 each part of a running
 #               `scripts/stack.sh run`, each must come back (tests/supervise)
 #   make deb    Debian packages into build/deb/ (debian/, scripts/make-deb.sh), lintian
@@ -26,7 +28,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web cli \
+.PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web cli rpc \
 	fault chaos compliance-test \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
@@ -85,6 +87,10 @@ unit: libs
 e2e: build
 	@bash tests/e2e/run.sh
 
+# the module's RPC commands through kamcmd (tests/rpc, docs/OPERATIONS.md "RPC commands")
+rpc: build
+	@bash tests/rpc/run.sh
+
 # the real pidgin-sipe client, headless (tests/sipe, docs/SIPE-TEST.md)
 sipe: build
 	@bash tests/sipe/run.sh
@@ -135,7 +141,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fault compliance-test supervise deb-test fuzz-short
+test: unit e2e rpc sipe web cli fault compliance-test supervise deb-test fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.

@@ -134,6 +134,15 @@ static void on_close(struct link_conn *c, const struct pchat_frame *f)
 	close_session(s, why[0] ? why : "closed by the module", 1);
 }
 
+void frames_drop_session(struct session *s, const char *why)
+{
+	if(s->closed)
+		return;
+	/* The module forgets the dialog (its next request is answered 481). */
+	link_send(s->conn, PCHAT_F_DROP, 0, s->sid, NULL, 0);
+	close_session(s, why, 1);
+}
+
 void frames_on_close(struct link_conn *c)
 {
 	/* While stopping, the stored rooms are what the restart restores. */
@@ -142,11 +151,25 @@ void frames_on_close(struct link_conn *c)
 
 /* ---- XCCOS ---- */
 
+/* HELLO: node name, then (newer modules) NUL and the link process index. */
 static void on_hello(struct link_conn *c, const struct pchat_frame *f)
 {
+	const char *nul = memchr(f->payload, '\0', f->payload_len);
+	size_t name_len = nul ? (size_t)(nul - f->payload) : f->payload_len;
 	char name[256];
-	log_info("link %u: hello from node '%s'", link_conn_id(c),
-			log_safe(name, sizeof(name), f->payload, f->payload_len));
+	long link_index = -1;
+
+	log_safe(name, sizeof(name), f->payload, name_len);
+	if(nul != NULL) {
+		char index[16], *end;
+		log_safe(index, sizeof(index), nul + 1, f->payload_len - name_len - 1);
+		link_index = strtol(index, &end, 10);
+		if(end == index || *end != '\0' || link_index < 0 || link_index > 65535)
+			link_index = -1;
+	}
+	link_set_peer(c, name, (int)link_index);
+	log_info("link %u: hello from node '%s', link process %ld", link_conn_id(c), name,
+			link_index);
 }
 
 /* Overload is worth a warning, but not one per frame. */
@@ -214,10 +237,4 @@ void frames_on_frame(struct link_conn *c, const struct pchat_frame *f)
 			log_warn("link %u: ignoring frame of type %u", link_conn_id(c), f->type);
 			break;
 	}
-}
-
-const struct link_handlers *frames_link_handlers(void)
-{
-	static const struct link_handlers h = {frames_on_frame, frames_on_close};
-	return &h;
 }

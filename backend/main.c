@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "pchat_log.h"
 #include "ready.h"
+#include "query.h"
 #include "reload.h"
 #include "rooms.h"
 #include "webapi.h"
@@ -45,6 +46,12 @@ static int shutting_down;
 static int flushing; /* all commands done; waiting for output to be written */
 static int exit_code;
 static struct timespec deadline;
+
+/* What arrives on the module socket: a module link's frames go to the frames layer,
+ * a query connection's QUERY to the query layer. */
+static const struct link_handlers link_handlers = {.on_frame = frames_on_frame,
+		.on_close = frames_on_close,
+		.on_query = query_on_frame};
 
 static void on_libevent_log(int severity, const char *msg)
 {
@@ -197,7 +204,7 @@ int main(int argc, char **argv)
 	if(setup() < 0)
 		return 1;
 	frames_init();
-	if(link_listen(base, cfg.socket_path, cfg.module_uid, frames_link_handlers()) < 0)
+	if(link_listen(base, cfg.socket_path, cfg.module_uid, &link_handlers) < 0)
 		return 1;
 	if(db_start(base, &cfg) < 0)
 		return 1;

@@ -239,6 +239,25 @@ size_t rooms_count(void)
 	return room_cache ? dict_count(room_cache) : 0;
 }
 
+size_t rooms_collect(struct room ***out)
+{
+	struct dict_iter it;
+	size_t n = 0;
+	void *v;
+
+	*out = NULL;
+	if(room_cache == NULL || dict_count(room_cache) == 0)
+		return 0;
+	*out = xmalloc(dict_count(room_cache) * sizeof(**out));
+	dict_iter_init(&it, room_cache);
+	while(dict_next(&it, &v, NULL, NULL)) {
+		struct room *r = v;
+		if(!r->gone)
+			(*out)[n++] = r;
+	}
+	return n;
+}
+
 /* ---- refresh (reload.c) ---- */
 
 void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct room *r))

@@ -91,6 +91,10 @@ void room_info(const struct room *r, struct xccos_room_info *info);
  * without a row gone, then calls each(r) for every cached room. */
 void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct room *r));
 
+/* The cached rooms that are not gone, in a new array (*out, to free; NULL if none);
+ * returns their count. */
+size_t rooms_collect(struct room ***out);
+
 void rooms_free_all(void);
 /* Rooms in the cache. */
 size_t rooms_count(void);

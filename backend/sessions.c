@@ -54,6 +54,7 @@ struct session *session_add(struct link_conn *conn, uint64_t sid, const char *us
 	s->conn_id = link_conn_id(conn);
 	s->sid = sid;
 	s->user = xstrdup(user);
+	s->opened = time(NULL);
 	/* Random-ish start, well inside 64 bits, so envids of a new session do not
 	 * repeat those of a previous one on the same dialog. */
 	s->next_envid = 1000000000ULL + random_u64() % 1000000000000ULL;

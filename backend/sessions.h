@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../common/pchat_frame.h"
 #include "list.h"
@@ -30,6 +31,7 @@ struct session {
 	char *local;  /* the URI the client invited */
 	char *epid;
 	char *ua;
+	time_t opened;	     /* when pchatd learned of it (OPEN) */
 	uint64_t next_envid; /* our envelope counter */
 	struct list rooms;   /* rooms joined (member.sess_link, presence.c) */
 	/* its command queue (cmdq.c) */

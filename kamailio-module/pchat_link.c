@@ -392,8 +392,11 @@ static void handle_frame(const struct pchat_frame *f)
 			break;
 		case PCHAT_F_DROP:
 			s = pchat_session_by_id(f->session);
-			if(s)
+			if(s) {
+				LM_INFO("session %llu dropped by the backend\n",
+						(unsigned long long)s->id);
 				pchat_session_destroy(s);
+			}
 			break;
 		default: LM_WARN("ignoring frame type %u from the backend\n", f->type);
 	}
@@ -558,12 +561,22 @@ static void on_backend_event(struct bufferevent *bev, short what, void *arg)
 		backend_lost();
 }
 
+/* HELLO: the node name, NUL, this link process's index (common/pchat_frame.h). */
+static void send_hello(void)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "%.*s%c%d", pchat_node_name.len, pchat_node_name.s, 0,
+			pchat_link_index);
+	if(n > 0 && n < (int)sizeof(buf))
+		send_frame(PCHAT_F_HELLO, 0, 0, buf, (size_t)n);
+}
+
 static void backend_connected_now(void)
 {
 	backend_connected = 1;
 	PCHAT_MY_LINK->backend_up = 1;
 	LM_INFO("connected to backend %s\n", pchat_backend_socket);
-	send_frame(PCHAT_F_HELLO, 0, 0, pchat_node_name.s, (size_t)pchat_node_name.len);
+	send_hello();
 	/* a restarted backend learns the sessions that are still up */
 	pchat_sessions_foreach(send_open, NULL);
 }
@@ -601,15 +614,11 @@ static int backend_is_ours(int fd)
 	return 0;
 }
 
-/* A Unix-socket connect completes (or fails) at once, so it is done directly and
- * retried by a timer; only the established stream goes to a bufferevent. */
-static void connect_backend(evutil_socket_t unused, short what, void *arg)
+/* A Unix-socket connect completes (or fails) at once, so it is done directly. */
+int pchat_backend_dial(void)
 {
 	struct sockaddr_un sun;
 	int fd;
-	(void)unused;
-	(void)what;
-	(void)arg;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", pchat_backend_socket);
@@ -618,11 +627,24 @@ static void connect_backend(evutil_socket_t unused, short what, void *arg)
 		LM_DBG("backend %s not reachable: %s\n", pchat_backend_socket, strerror(errno));
 		if(fd >= 0)
 			close(fd);
-		schedule_reconnect();
-		return;
+		return -1;
 	}
 	if(!backend_is_ours(fd)) {
 		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Retried by a timer; only the established stream goes to a bufferevent. */
+static void connect_backend(evutil_socket_t unused, short what, void *arg)
+{
+	int fd;
+	(void)unused;
+	(void)what;
+	(void)arg;
+	fd = pchat_backend_dial();
+	if(fd < 0) {
 		schedule_reconnect();
 		return;
 	}

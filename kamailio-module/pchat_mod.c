@@ -1,6 +1,6 @@
 /*
  * pchat_mod.c - the pchat Kamailio module: parameters, script and KEMI functions,
- * RPC commands, statistics and process set-up.
+ * statistics and process set-up (the RPC commands: pchat_rpc.c).
  *
  * Processes: SIP workers run pchat_handle() (pchat_request.c) and never block;
  * link_processes extra "pchat link" processes (pchat_link.c) own the chat sessions,
@@ -15,8 +15,6 @@
 #include "../../core/dprint.h"
 #include "../../core/mod_fix.h"
 #include "../../core/pt.h"
-#include "../../core/rpc.h"
-#include "../../core/rpc_lookup.h"
 #include "../../core/cfg/cfg_struct.h"
 #include "../../core/kemi.h"
 #include "../../core/mem/shm_mem.h"
@@ -24,6 +22,7 @@
 #include "pchat_link.h"
 #include "pchat_mod.h"
 #include "pchat_request.h"
+#include "pchat_rpc.h"
 
 MODULE_VERSION
 
@@ -131,8 +130,7 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"node_name", PARAM_STR, &pchat_node_name},
 		{"link_processes", INT_PARAM, &pchat_link_processes}, {0, 0, 0}};
 
-/* Sums of the link processes' states. */
-static struct pchat_link_state links_total(void)
+struct pchat_link_state pchat_links_total(void)
 {
 	struct pchat_link_state t = {0, 0, 0, 0};
 	int i;
@@ -147,18 +145,18 @@ static struct pchat_link_state links_total(void)
 
 static unsigned long stat_sessions(void)
 {
-	return (unsigned long)links_total().sessions;
+	return (unsigned long)pchat_links_total().sessions;
 }
 
 static unsigned long stat_pending(void)
 {
-	return (unsigned long)links_total().pending;
+	return (unsigned long)pchat_links_total().pending;
 }
 
 /* 1 only while every link process is connected. */
 static unsigned long stat_backend_up(void)
 {
-	return links_total().backend_up == pchat_link_processes;
+	return pchat_links_total().backend_up == pchat_link_processes;
 }
 
 /* STAT_IS_FUNC entries carry a function in the stat_var slot: Kamailio's idiom. */
@@ -248,28 +246,6 @@ static int register_link_stats(void)
 	return 0;
 }
 
-static const char *rpc_status_doc[] = {
-		"Link state: backend_up (every link process connected), sessions, pending INFOs "
-		"(at the backend), inflight INFOs (admitted, not answered), link processes "
-		"connected of all, backend socket, free shared memory and the reserve below "
-		"which chat requests are refused (bytes).",
-		0};
-
-static void rpc_status(rpc_t *rpc, void *ctx)
-{
-	void *h;
-	struct pchat_link_state t = links_total();
-	if(rpc->add(ctx, "{", &h) < 0)
-		return;
-	rpc->struct_add(h, "ddddddsjj", "backend_up", t.backend_up == pchat_link_processes,
-			"sessions", t.sessions, "pending", t.pending, "inflight", t.inflight,
-			"links_up", t.backend_up, "link_processes", pchat_link_processes,
-			"backend_socket", pchat_backend_socket, "shm_free", pchat_shm_free(),
-			"shm_reserve", pchat_shm_reserve_bytes());
-}
-
-static rpc_export_t rpc_cmds[] = {{"pchat.status", rpc_status, rpc_status_doc, 0}, {0, 0, 0, 0}};
-
 static int mod_init(void)
 {
 	if(pchat_pool_uri_count == 0) {
@@ -312,7 +288,7 @@ static int mod_init(void)
 	}
 	memset(pchat_shared, 0, sizeof(*pchat_shared));
 	if(register_module_stats("pchat", mod_stats) != 0 || register_link_stats() < 0 ||
-			rpc_register_array(rpc_cmds) != 0) {
+			pchat_rpc_register() != 0) {
 		LM_ERR("cannot register statistics or RPC commands\n");
 		return -1;
 	}
@@ -328,6 +304,7 @@ static int mod_init(void)
 static int child_init(int rank)
 {
 	int i;
+	pchat_rpc_child_init(rank);
 	if(rank != PROC_MAIN)
 		return 0;
 	for(i = 0; i < pchat_link_processes; i++) {

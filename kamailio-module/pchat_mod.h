@@ -53,6 +53,8 @@ extern struct pchat_shared *pchat_shared;
  * one this process is (-1 outside them). */
 extern int pchat_link_processes;
 extern int pchat_link_index;
+/* Sums of the link processes' states. */
+struct pchat_link_state pchat_links_total(void);
 /* This link process's shared state. */
 #define PCHAT_MY_LINK (&pchat_shared->link[pchat_link_index])
 

@@ -21,7 +21,10 @@ struct sent_frame {
 	size_t len;
 };
 
+/* A fresh fake connection with that id (ids share 8 slots: id % 8). */
 struct link_conn *fake_conn(uint32_t id);
+/* Whether link_close_after_send() was called on connection id. */
+int fake_conn_closed(uint32_t id);
 size_t fake_sent_count(void);
 const struct sent_frame *fake_sent(size_t i);
 /* Frames sent to one session since the last clear, in order. */
