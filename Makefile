@@ -148,7 +148,7 @@ test: doc-test unit e2e sipe web cli fault compliance-test supervise deb-test fu
 module-doc: setup
 	@bash scripts/module-doc.sh
 
-# The documentation against the code (tests/doc, about 2 s): the README built and equal
+# The documentation against the code (tests/doc, about 3 s): the README built and equal
 # to the committed one; every modparam, script and KEMI function, RPC and statistic of
 # kamailio-module/*.c documented (type and default too), nothing documented that the code
 # lacks; and altered copies of the XML must fail those checks.

@@ -7,8 +7,9 @@
 #      and statistic of kamailio-module/*.c has its section, with the parameter's type
 #      and default, and the documentation names nothing the code lacks;
 #   3. the checks can fail: on altered copies of the XML (a parameter's section removed,
-#      a statistic the code does not have, a wrong default, an element DocBook does not
-#      allow) each must fail, saying what is wrong.
+#      also no longer matching the committed README; a statistic the code does not
+#      have; a wrong default; an element DocBook does not allow) each must fail,
+#      saying what is wrong.
 # Every step runs; the exit status is 1 if any failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,6 +68,14 @@ expect_failure() {
 mutant no-param '/<section id="pchat.p.max_body">/,/<\/section>/d'
 expect_failure "a modparam without its section" "undocumented modparam max_body" \
   "${check[@]}" "$work/no-param"
+
+# the README of an edited XML is not the committed one (what step 1 would report)
+if "$top/scripts/module-doc.sh" "$work/no-param" "$work/no-param/README" 2>/dev/null &&
+  ! cmp -s "$work/no-param/README" "$top/kamailio-module/README"; then
+  ok "an XML edit not carried into the README: caught (the README differs)"
+else
+  fail "the README built from the edited XML should differ from the committed one"
+fi
 
 mutant stale-stat 's|<section id="pchat.s.pending">|<section id="pchat.s.gone"><title>gone</title></section>\n&|'
 expect_failure "a statistic the code lacks" "stale documentation: statistic gone" \
