@@ -14,6 +14,10 @@
 #   make compliance-test  the compliance service end to end: real SIP chats archived,
 #               kill -9 of pchat-compliance, pchatd and MariaDB, two daemons at once
 #               (tests/compliance, docs/COMPLIANCE.md)
+#   make module-doc  kamailio-module/README from the module's DocBook documentation
+#               (kamailio-module/doc), the way Kamailio builds its modules' READMEs
+#   make doc-test  that documentation against the module's code and the committed README
+#               (tests/doc; part of make test)
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
 #               (tests/fuzz, docs/RELIABILITY.md)
 #   make build  set up and build everything
@@ -28,7 +32,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web cli rpc \
+.PHONY: all build setup module module-doc doc-test libs backend client admin compliance run test unit e2e sipe web cli rpc \
 	fault chaos compliance-test \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
@@ -141,7 +145,21 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e rpc sipe web cli fault compliance-test supervise deb-test fuzz-short
+test: doc-test unit e2e rpc sipe web cli fault compliance-test supervise deb-test fuzz-short
+
+# The module's documentation: kamailio-module/doc/*.xml (DocBook, as Kamailio's modules
+# have it) to kamailio-module/README with Kamailio's own doc/docbook/Makefile.module
+# (xmllint validation, xsltproc, lynx; scripts/module-doc.sh).  Commit the README with
+# the XML: make doc-test fails while they differ.
+module-doc: setup
+	@bash scripts/module-doc.sh
+
+# The documentation against the code (tests/doc, about 3 s): the README built and equal
+# to the committed one; every modparam, script and KEMI function, RPC and statistic of
+# kamailio-module/*.c documented (type and default too), nothing documented that the code
+# lacks; and altered copies of the XML must fail those checks.
+doc-test: setup
+	@bash tests/doc/run.sh
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.
