@@ -36,6 +36,7 @@ ARRAY = re.compile(
     r"\s+\w+\s*\[\s*\]\s*=\s*\{(.*?)\};",
     re.S,
 )
+PER_LINK = re.compile(r"\bper_link\s*\[\s*\]\s*=\s*\{(.*?)\};", re.S)
 ENTRY = re.compile(r'\{\s*"([^"]+)"\s*,([^{}]*)\}')
 KEMI_ENTRY = re.compile(r'str_init\("pchat"\)\s*,\s*str_init\("([^"]+)"\)')
 SECTION = re.compile(r'<section\s+id="pchat\.(\w)\.([^"]+)"\s*>(.*?)</section>', re.S)
@@ -90,6 +91,13 @@ def code_exports(module_dir):
                         name, None, None)
                 else:
                     found[("f" if kind == "cmd_export_t" else "s", key)] = (name, None, None)
+    # Per-link statistics (pchat_mod.c register_link_stats): "link%ld_%s" over the
+    # names of its per_link[] table, documented once each as linkN_<name>.
+    for name, src in sources.items():
+        table = PER_LINK.search(src)
+        if table and '"link%ld_%s"' in src:
+            for m in ENTRY.finditer(table.group(1)):
+                found[("s", "linkN_" + m.group(1))] = (name, None, None)
     return found
 
 
