@@ -14,6 +14,9 @@
 #               (tests/compliance, docs/COMPLIANCE.md)
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
 #               (tests/fuzz, docs/RELIABILITY.md)
+#   make bench  the benchmarks' quick profile (FULL=1: the full one), tables and pictures
+#               in build/bench/ (docs/BENCHMARKS.md); make bench-plots redraws the pictures
+#               from its results; make bench-test checks the picture tooling (in make test)
 #   make build  set up and build everything
 #   make format clang-format (.clang-format) every tracked .c/.h file in place
 #   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
@@ -135,7 +138,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fault compliance-test supervise deb-test fuzz-short
+test: unit e2e sipe web cli fault compliance-test supervise deb-test fuzz-short bench-test
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.
@@ -192,11 +195,22 @@ deb-test: deb build
 	@bash tests/deb/run.sh
 
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
-# results in build/bench/results.md and results.jsonl.  Not part of make test.
-.PHONY: bench
+# results in build/bench/results.md and results.jsonl, pictures (gnuplot SVG) beside
+# them.  Not part of make test.
+.PHONY: bench bench-plots bench-test
 bench: build
 	@$(MAKE) -s -C bench
 	@bash bench/run.sh $(if $(filter 1,$(FULL)),--full)
+
+# The pictures again from build/bench/results.jsonl (and the scrapes of scenario h)
+# without running anything: bench/plot.py.
+bench-plots:
+	@python3 bench/plot.py build/bench/results.jsonl build/bench
+
+# The pictures' tooling on made-up results: the dashboard's PromQL subset against
+# values computed by hand, every query of docs/grafana/pchat.json, every figure drawn.
+bench-test: setup
+	@python3 bench/test_plots.py
 
 clean:
 	-$(MAKE) -s -C bench clean
