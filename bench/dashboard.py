@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.parse
 
 # ------------------------------------------------------------------ scrapes
 
@@ -45,14 +46,16 @@ def load_scrapes(path):
     """Returns (rounds, series, announced): rounds are the evaluation times, one per
     round of scrapes over every URL (just after its last request: every sample of the
     round is at or before it); series maps (name, labels as a sorted tuple) to ([t],
-    [value]) in time order, t being the time of the request that fetched the sample;
+    [value]) in time order, t being the time of the request that fetched the sample, and
+    each sample labelled instance="host:port" of its URL as Prometheus labels a target's;
     announced: the names of # HELP and # TYPE lines (a family with no series yet)."""
-    series, rounds, first_url, t, announced = {}, [], None, None, set()
+    series, rounds, first_url, t, announced, instance = {}, [], None, None, set(), ""
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             m = HEAD.match(line)
             if m:
                 t, url = float(m.group(1)), m.group(2)
+                instance = urllib.parse.urlsplit(url).netloc
                 first_url = first_url or url
                 if url == first_url:
                     rounds.append(t + 1e-3)  # a new round
@@ -67,7 +70,9 @@ def load_scrapes(path):
             m = SAMPLE.match(line)
             if not m:
                 continue
-            labels = tuple(sorted((k, re.sub(r"\\(.)", r"\1", v)) for k, v in LABEL.findall(m.group(2) or "")))
+            labels = {k: re.sub(r"\\(.)", r"\1", v) for k, v in LABEL.findall(m.group(2) or "")}
+            labels.setdefault("instance", instance)
+            labels = tuple(sorted(labels.items()))
             ts, vs = series.setdefault((m.group(1), labels), ([], []))
             ts.append(t)
             vs.append(parse_value(m.group(3)))
@@ -348,9 +353,15 @@ def panel_series(panel, ev, rounds):
 
 # ------------------------------------------------------------------ drawing
 
-# Grafana's units: the tick format (gnuplot: %s%c is mantissa and SI prefix) and axis label
-UNIT_FORMAT = {"s": ('"%.0s %cs"', "seconds"), "ops": ('"%.0s%c"', "per second"),
-               "bytes": ('"%.0s %cB"', "bytes"), "short": ('"%g"', "")}
+def axis(unit, series):
+    """Grafana's unit as gnuplot's y axis: (scale of the values, tick format, label).
+    Seconds below 1 are drawn in ms; thousands and more with an SI prefix (%s%c)."""
+    top = max([abs(v) for _, pts in series for _, v in pts if not math.isnan(v)] or [0])
+    if unit == "s":
+        return (1000, '"%g"', "milliseconds") if top < 1 else (1, '"%g"', "seconds")
+    if unit == "bytes":
+        return 1, '"%.1s %cB"', "bytes"
+    return 1, '"%.1s%c"' if top >= 1000 else '"%g"', "per second" if unit == "ops" else ""
 
 
 def gq(s):
@@ -383,7 +394,7 @@ def gnuplot_script(dash, drawn, t0, span, seen, rows_px=30, width=1600):
     for p, series, dat in drawn:
         g = p["gridPos"]
         unit = p.get("fieldConfig", {}).get("defaults", {}).get("unit", "short")
-        fmt, ylabel = UNIT_FORMAT.get(unit, UNIT_FORMAT["short"])
+        scale, fmt, ylabel = axis(unit, series)
         lines += [f"set origin {g['x'] / 24:.4f}, {sy(g['y'] + g['h']):.4f}",
                   f"set size {g['w'] / 24:.4f}, {g['h'] * rows_px / height:.4f}",
                   f"set title {gq(p.get('title', ''))}", f"set format y {fmt}",
@@ -391,7 +402,7 @@ def gnuplot_script(dash, drawn, t0, span, seen, rows_px=30, width=1600):
                   "set yrange [0:*]", "set offsets 0, 0, graph 0.1, 0", "set grid",
                   "set key below left horizontal font ',9'"]
         if series:
-            parts = [f"{gq(dat)} index {k} using ($1-{t0:.3f}):2 with lines lw 1.5 title {gq(name)}"
+            parts = [f"{gq(dat)} index {k} using ($1-{t0:.3f}):($2*{scale}) with lines lw 1.5 title {gq(name)}"
                      for k, (name, _) in enumerate(series)]
             lines.append("plot " + ", \\\n     ".join(parts))
         else:

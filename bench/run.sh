@@ -200,6 +200,7 @@ log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Ka
 imc_db_init
 
 for s in "${scen[@]}"; do
+  t_scen=$(date +%s)
   case "$s" in
   a)
     # The reference's capacity model (24 posts/s + 10 joins/s over rooms of 30, 150
@@ -454,6 +455,7 @@ PY
     done
     ;;
   esac
+  log "[$s] took $(( $(date +%s) - t_scen )) s"
 done
 
 python3 "$top/bench/report.py" "$results" "$profile" "$KARGS" > "$out/results.md"

@@ -126,6 +126,10 @@ class PromQL(unittest.TestCase):
             with self.assertRaises(dashboard.QueryError, msg=q):
                 dashboard.parse_query(q)
 
+    def test_instance_label_of_the_url(self):
+        v = self.at("sum by (instance) (kamailio_pchat_sessions)", 2)
+        self.assertEqual(v, {(("instance", "b"),): 7.0})
+
     def test_legend(self):
         self.assertEqual(dashboard.legend("refused: {{reason}}", (("reason", "empty"),), "q"), "refused: empty")
 
