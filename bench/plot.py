@@ -2,7 +2,7 @@
 """bench/plot.py - the pictures of a bench/run.sh run, drawn with gnuplot (bench/plots.gp):
 
   OUTDIR/b-load.svg     (b) deliveries/s and p50/p99 post->delivery latency against
-                        offered load, ours and imc
+                        offered load, ours, imc and the floor (bench/floor.c)
   OUTDIR/c-room-size.svg  (c) full delivery (max and p50 over the posts) against room size
   OUTDIR/e-memory.svg   (e) bytes per signed-in session against sessions (pchatd, the
                         pchat link processes, Kamailio's shared memory)
@@ -23,7 +23,8 @@ import sys
 import dashboard
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODE_TITLES = {"pchat": "ours", "imc": "Kamailio imc"}
+MODE_TITLES = {"pchat": "ours", "imc": "Kamailio imc", "floor": "floor (answer and fan out only)"}
+MODE_ORDER = ["pchat", "imc", "floor"]
 
 
 def say(msg):
@@ -64,7 +65,7 @@ def per_mode(rows, scenario, fig, xkey, ykeys, titles, ddir):
     """Writes <fig>-<mode>.dat for each target with data; returns the modes written."""
     modes = []
     for mode in sorted({r.get("mode") for r in rows if r.get("scenario") == scenario and r.get("mode")},
-                       key=lambda m: (m != "pchat", m)):
+                       key=lambda m: (MODE_ORDER.index(m) if m in MODE_ORDER else len(MODE_ORDER), m)):
         pts = medians([r for r in rows if r.get("scenario") == scenario and r.get("mode") == mode], xkey, ykeys)
         if pts:
             name = MODE_TITLES.get(mode, mode)

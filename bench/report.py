@@ -64,7 +64,8 @@ for sc in ("a", "b", "c"):
     for lab in labels:
         ours = next((r for r in rs if r["label"] == lab and r.get("mode") == "pchat"), {})
         imc = next((r for r in rs if r["label"] == lab and r.get("mode") == "imc"), {})
-        for name, r in (("ours", ours), ("imc", imc)):
+        floor = next((r for r in rs if r["label"] == lab and r.get("mode") == "floor"), None)
+        for name, r in (("ours", ours), ("imc", imc)) + ((("floor", floor),) if floor else ()):
             print(f"| {lab} | {name} | {f(r.get('sessions'))} | {f(r.get('signin_per_s'), 0)} "
                   f"| {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
                   f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('lat_max_ms'))} "

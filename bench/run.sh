@@ -7,7 +7,8 @@
 # object per measurement) and build/bench/results.md (the tables).
 #
 # usage: bench/run.sh [--full] [SCENARIO...]
-#   scenarios: a (capacity model), b (deliveries/s and latency against offered load),
+#   scenarios: a (capacity model), b (deliveries/s and latency against offered load,
+#   ours, imc and the physical floor: bench/floor.c),
 #   c (full delivery against room size, up to one 16,000-member room), d
 #   (bccontext/chansrch on a large history), e (memory per session against sessions), f
 #   (what one flooding session costs the others: their post->delivery p99 with and
@@ -45,6 +46,8 @@ gen="$top/bench/pchat-bench"
 port=$(free_port 27060)
 iport=$(free_port 27070)
 [ "$iport" != "$port" ] || iport=$((port + 7))
+# pchat-floor (bench/floor.c), the physical floor of scenario b
+fport=$(free_port 27090)
 # pchatd's HTTP server (GET /metrics for scenario h; idle otherwise)
 hport=$(free_port 27080)
 [ "$hport" != "$port" ] && [ "$hport" != "$iport" ] || hport=$((port + 9))
@@ -146,6 +149,7 @@ gen() {
   local sc=$1 label=$2 target=$3; shift 3
   local proxy="127.0.0.1:$port" line
   [ "$target" = imc ] && proxy="127.0.0.1:$iport"
+  [ "$target" = floor ] && proxy="127.0.0.1:$fport"
   log "[$sc] $label ($target): $*"
   load0=$(cut -d' ' -f1 /proc/loadavg)
   if ! line=$("$gen" --mode "$target" --proxy "$proxy" --db-socket "$SOCK" "$@" 2>>"$out/gen.log"); then
@@ -172,6 +176,18 @@ pair() {
   gen "$sc" "$label" imc --sessions "$n" --rooms "$spec" --room-prefix "$prefix" \
     --user-base "$ubase" "$@"
   imc_stop
+}
+
+# floor_run SCENARIO LABEL ARGS...: the same load (pchat-bench's pchat protocol) against
+# pchat-floor, which only answers and fans out: the physical floor of this machine and
+# this generator.
+floor_run() {
+  local sc=$1 label=$2 fpid; shift 2
+  "$top/bench/pchat-floor" --listen "127.0.0.1:$fport" 2>>"$out/gen.log" &
+  fpid=$!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$fport") 2>/dev/null && break; sleep 0.1; done
+  gen "$sc" "$label" floor "$@"
+  kill "$fpid"; wait "$fpid" 2>/dev/null || true
 }
 
 # merge_last JSONFILE [PREFIX [EXCLUDE]]: adds JSONFILE's keys (those starting with
@@ -212,11 +228,14 @@ for s in "${scen[@]}"; do
     ;;
   b)
     # Deliveries/s and latency against offered load (the highest sustained rate):
-    # 150-member rooms, rising post rates (offered deliveries/s: 150 per post).
-    if [ $full = 1 ]; then rates="10 40 70 100 130 160 200"; dur=20; else rates="${BENCH_RATES:-10 40 70}"; dur=10; fi
+    # 150-member rooms, rising post rates (offered deliveries/s: 150 per post), on our
+    # stack, on imc and on the floor (pchat-floor).
+    if [ $full = 1 ]; then rates="10 40 70 100 130 160 200 300"; dur=20; else rates="${BENCH_RATES:-10 40 70}"; dur=10; fi
     for r in $rates; do
       pair b "150x4 @ ${r} posts/s" "sus$r-" "150x4" 200000 --rate "$r" --duration $dur \
         --warmup 2 --conns 8
+      floor_run b "150x4 @ ${r} posts/s" --sessions 600 --rooms 150x4 --room-prefix "sus$r-" \
+        --user-base 200000 --rate "$r" --duration $dur --warmup 2 --conns 8
     done
     ;;
   c)

@@ -166,7 +166,7 @@ class Curves(unittest.TestCase):
     def test_plot_draws_every_figure(self):
         tmp = tempdir(self)
         rows = []
-        for mode in ("pchat", "imc"):
+        for mode in ("pchat", "imc", "floor"):
             for rate in (10, 40, 40):
                 rows.append({"scenario": "b", "mode": mode, "rate_target": rate, "room_spec": "150x4",
                              "deliveries_per_s": rate * 150, "lat_p50_ms": 5, "lat_p99_ms": 20, "label": "x"})
@@ -186,6 +186,7 @@ class Curves(unittest.TestCase):
             self.assertGreater(os.path.getsize(os.path.join(tmp, f)), 1000, f)
         # two runs at 40 posts/s: one point, their median, with runs = 2
         self.assertIn("6000 6000 5 20 2", read(os.path.join(tmp, "plots", "b-pchat.dat")))
+        self.assertIn('"floor (answer and fan out only)"', read(os.path.join(tmp, "plots", "b-floor.dat")))
 
     def test_missing_results_say_so(self):
         r = subprocess.run([sys.executable, os.path.join(HERE, "plot.py"), "/nonexistent/results.jsonl"],
