@@ -1114,9 +1114,8 @@ static void finish(void)
 				"WHERE r.chan_id LIKE '%s%%' AND m.body LIKE 'B%s:%%'",
 				opt.room_prefix, opt.run);
 		stored = db_count(sql);
-	}
-	if(db)
 		db_check();
+	}
 	if(opt.acked_file[0])
 		write_acked();
 	for(uint32_t k = 0, shown = 0; k < nposts && shown < 20; k++)
