@@ -5,11 +5,11 @@
 #   out    the SVG to write
 #   fig    which figure: b (offered load), c (room size) or e (memory per session)
 #   modes  b and c: the targets that have data, words ("pchat imc"); file <fig>-<mode>.dat
-set terminal svg size 1200,480 font "sans,12" noenhanced background "white"
+set terminal svg size 1200,560 font "sans,12" noenhanced background "white"
 set output out
 set encoding utf8
 set grid
-set key top left
+set key below left Left reverse maxrows 3
 set pointsize 0.8
 set format y "%.1s%c"
 set format x "%.1s%c"
@@ -24,7 +24,6 @@ if (fig eq 'b') {
   set logscale y
   set format y "%g"
   set ylabel "post -> delivery latency (ms, log)"
-  set key top left
   plot for [i = 1:words(modes)] dir.'/b-'.word(modes, i).'.dat' using 1:4 with linespoints lc i pt 7 title columnheader(4), \
        for [i = 1:words(modes)] dir.'/b-'.word(modes, i).'.dat' using 1:3 with linespoints lc i dt 2 pt 6 title columnheader(3)
   unset multiplot
@@ -49,6 +48,7 @@ if (fig eq 'e') {
   set title "(e) memory per signed-in session against sessions"
   set xlabel "signed-in sessions"
   set ylabel "bytes per session"
+  set xrange [0:*]
   set yrange [0:*]
   set format y "%g"
   plot for [c = 2:4] dir.'/e.dat' using 1:c with linespoints lc (c - 1) pt 7 title columnheader(c)
