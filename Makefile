@@ -20,6 +20,9 @@
 #               (tests/doc; part of make test)
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
 #               (tests/fuzz, docs/RELIABILITY.md)
+#   make bench  the benchmarks' quick profile (FULL=1: the full one), tables and pictures
+#               in build/bench/ (docs/BENCHMARKS.md); make bench-plots redraws the pictures
+#               from its results; make bench-test checks the picture tooling (in make test)
 #   make build  set up and build everything
 #   make format clang-format (.clang-format) every tracked .c/.h file in place
 #   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
@@ -145,7 +148,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: doc-test unit e2e rpc sipe web cli fault compliance-test supervise deb-test fuzz-short
+test: doc-test unit e2e rpc sipe web cli fault compliance-test supervise deb-test fuzz-short bench-test
 
 # The module's documentation: kamailio-module/doc/*.xml (DocBook, as Kamailio's modules
 # have it) to kamailio-module/README with Kamailio's own doc/docbook/Makefile.module
@@ -216,11 +219,22 @@ deb-test: deb build
 	@bash tests/deb/run.sh
 
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
-# results in build/bench/results.md and results.jsonl.  Not part of make test.
-.PHONY: bench
+# results in build/bench/results.md and results.jsonl, pictures (gnuplot SVG) beside
+# them.  Not part of make test.
+.PHONY: bench bench-plots bench-test
 bench: build
 	@$(MAKE) -s -C bench
 	@bash bench/run.sh $(if $(filter 1,$(FULL)),--full)
+
+# The pictures again from build/bench/results.jsonl (and the scrapes of scenario h)
+# without running anything: bench/plot.py.
+bench-plots:
+	@python3 bench/plot.py build/bench/results.jsonl build/bench
+
+# The pictures' tooling on made-up results: the dashboard's PromQL subset against
+# values computed by hand, every query of docs/grafana/pchat.json, every figure drawn.
+bench-test: setup
+	@python3 bench/test_plots.py
 
 clean:
 	-$(MAKE) -s -C bench clean

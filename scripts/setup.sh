@@ -24,7 +24,8 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           chromium chromium-driver  # the web page's browser test (tests/web)
           jq curl                   # the browser test drives ChromeDriver's HTTP API
           clang-14                  # the libFuzzer harnesses (tests/fuzz), and
-          libclang-rt-14-dev)       # libFuzzer's runtime, which clang-14 only recommends
+          libclang-rt-14-dev        # libFuzzer's runtime, which clang-14 only recommends
+          gnuplot-nox)              # the benchmark curves and dashboard picture (bench/plot.py)
 
 missing=()
 for p in "${packages[@]}"; do
