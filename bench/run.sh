@@ -51,12 +51,14 @@ fport=$(free_port 27090)
 # pchatd's HTTP server (GET /metrics for scenario h; idle otherwise)
 hport=$(free_port 27080)
 [ "$hport" != "$port" ] && [ "$hport" != "$iport" ] || hport=$((port + 9))
+# Kamailio's own /metrics (xhttp_prom, kamailio.cfg's METRICS_PORT)
+mport=$(free_port 27085)
+[ "$mport" != "$hport" ] || mport=$((hport + 3))
 # What scenario h scrapes every BENCH_SCRAPE_INTERVAL s, in turn: one URL a word.
-# Kamailio's own /metrics (xhttp_prom) is added here once kamailio.cfg serves it.
-SCRAPE_URLS=(http://127.0.0.1:$hport/metrics)
+SCRAPE_URLS=(http://127.0.0.1:$hport/metrics http://127.0.0.1:$mport/metrics)
 KARGS=${BENCH_KAMAILIO_ARGS:--m 2048 -M 64 -x tlsf -X tlsf}
 export KAMAILIO_ARGS="$KARGS"
-stack=("$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$hport")
+stack=("$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$hport" --metrics-port "$mport")
 SOCK="$var/mysql.sock"
 MYSQL=(mysql --no-defaults --socket="$SOCK" -uroot)
 results="$out/results.jsonl"
