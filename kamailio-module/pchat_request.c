@@ -119,13 +119,14 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 		fields[i] = NULL;
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL ||
 			parse_from_header(msg) < 0 || msg->to == NULL) {
-		LM_ERR("request lacks Call-ID, From or To\n");
+		LM_INFO("request not handled: no Call-ID, From or To\n");
 		return -1;
 	}
 	from = get_from(msg);
 	to = get_to(msg);
 	if(from->tag_value.len == 0) {
-		LM_ERR("request without From tag\n");
+		LM_INFO("request not handled: no From tag call-id=%.*s\n", msg->callid->body.len,
+				msg->callid->body.s);
 		return -1;
 	}
 	if(get_src_uri(msg, 1, &storage[PCHAT_FLD_SRC_URI]) < 0)
@@ -138,7 +139,8 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 	fields[PCHAT_FLD_TO_URI] = &to->uri;
 	if(kind == PCHAT_EV_INVITE) {
 		if(get_contact_uri(msg, &storage[PCHAT_FLD_CONTACT]) < 0) {
-			LM_ERR("INVITE without a usable Contact\n");
+			LM_INFO("INVITE not handled: no usable Contact call-id=%.*s\n",
+					msg->callid->body.len, msg->callid->body.s);
 			return -1;
 		}
 		fields[PCHAT_FLD_CONTACT] = &storage[PCHAT_FLD_CONTACT];
@@ -183,8 +185,9 @@ static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind, int lin
 	if(kind != PCHAT_EV_INVITE && kind != PCHAT_EV_INFO)
 		return 0; /* UPDATE and BYE keep sessions alive or end them: always served */
 	if(!pchat_shared->link[link].backend_up) {
-		LM_INFO("backend link down: 503 to %.*s\n", msg->first_line.u.request.method.len,
-				msg->first_line.u.request.method.s);
+		/* debug: one per request while it lasts; the link process logs the event */
+		LM_DBG("backend link down, 503 sent method=%.*s\n",
+				msg->first_line.u.request.method.len, msg->first_line.u.request.method.s);
 		return reply_busy(msg, NULL) < 0 ? -1 : 1;
 	}
 	if(pchat_shm_low())
@@ -224,7 +227,7 @@ static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *f
 	if(r < 0) {
 		/* tm could not create it (shared memory exhausted): nothing was handed to
 		 * the backend, so "not stored, try again later" is exact */
-		LM_ERR("cannot create a transaction: stateless 503\n");
+		LM_WARN("cannot create a transaction, stateless 503 sent\n");
 		return reply_busy(msg, pchat_stat_low_memory) < 0 ? -1 : 1;
 	}
 	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
