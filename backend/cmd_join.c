@@ -112,8 +112,8 @@ static void send_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 		build_join_reply(c, rooms, nrooms, fails, nfails, cap, &sb);
 	}
 	if(cap < cfg.participant_update_limit)
-		log_warn("roster cut to fit a frame " SESS_FMT " cmd=%s max_listed=%zu", SESS_ARGS(c->sess),
-				cmd_name(c), cap);
+		log_warn("roster cut to fit a frame " SESS_FMT " cmd=%s max_listed=%zu",
+				SESS_ARGS(c->sess), cmd_name(c), cap);
 	cmd_send(c, &sb);
 }
 

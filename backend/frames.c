@@ -112,7 +112,8 @@ static void on_open(struct link_conn *c, const struct pchat_frame *f)
 	}
 	user = fields[PCHAT_OPEN_USER];
 	if(user[0] == '\0') {
-		log_warn("OPEN without a user ignored link=%u session=%" PRIu64, conn_id, f->session);
+		log_warn("OPEN without a user ignored link=%u session=%" PRIu64, conn_id,
+				f->session);
 		return;
 	}
 	s = session_find(conn_id, f->session);
@@ -220,8 +221,8 @@ void frames_on_frame(struct link_conn *c, const struct pchat_frame *f)
 		case PCHAT_F_CLOSE: on_close(c, f); break;
 		default:
 			/* Newer modules may send more; ignoring keeps the link up. */
-			log_warn("frame of an unknown type ignored link=%u type=%u", link_conn_id(c),
-					f->type);
+			log_warn("frame of an unknown type ignored link=%u type=%u",
+					link_conn_id(c), f->type);
 			break;
 	}
 }

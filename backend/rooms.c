@@ -186,7 +186,8 @@ struct room *room_add(const struct db_room *row)
 		if(log_enabled(LL_DEBUG)) {
 			char name[300];
 			log_debug("room cached room=%s name=%s", r->uri,
-					log_value(name, sizeof(name), row->name, strlen(row->name)));
+					log_value(name, sizeof(name), row->name,
+							strlen(row->name)));
 		}
 	} else {
 		free(uri);

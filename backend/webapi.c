@@ -125,8 +125,8 @@ static int login_refused(struct evhttp_request *req, const struct call *c)
 	snprintf(msg, sizeof(msg), "too many failed sign-ins %s; try again in %u s",
 			by_user >= by_addr ? "for this user" : "from this address", wait);
 	log_info("web: sign-in refused, too many failures user=%s addr=%s wait=%u",
-			log_value(who, sizeof(who), c->login_user, strlen(c->login_user)), c->login_addr,
-			wait);
+			log_value(who, sizeof(who), c->login_user, strlen(c->login_user)),
+			c->login_addr, wait);
 	http_send_error(req, 429, msg);
 	return 1;
 }
@@ -318,7 +318,7 @@ static void answer_locally(struct evhttp_request *req, const struct route *r, co
 		return;
 	}
 	log_info("web: signed out user=%s", user); /* before: user is the session's */
-	websess_remove(token);		      /* R_SIGNOUT */
+	websess_remove(token);			   /* R_SIGNOUT */
 	set_cookie(req, "", 0);
 	http_send_json(req, 200, json_pack("{s:b}", "signed_out", 1));
 }

@@ -51,8 +51,9 @@ __attribute__((format(printf, 2, 0))) static void write_line(
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ldZ %s[%d] %s: ",
-			now.tv_nsec / 1000000, log_ident, (int)getpid(), level_names[level]);
+	n += (size_t)snprintf(line + n, sizeof(line) - n,
+			".%03ldZ %s[%d] %s: ", now.tv_nsec / 1000000, log_ident, (int)getpid(),
+			level_names[level]);
 	/* The text holds what clients sent (names, user agents, parse errors): escaped
 	 * here, once for every caller, so that it stays on this line. */
 	log_safe(line + n, sizeof(line) - n - 1, text, len);
@@ -102,6 +103,18 @@ enum log_level log_step(int delta, const char *cause)
 	return (enum log_level)to;
 }
 
+/* The letter that follows a '\' for ch, or '\0' if ch is not escaped that way. */
+static char escape_of(unsigned char ch, int quoted)
+{
+	switch(ch) {
+		case '\n': return 'n';
+		case '\r': return 'r';
+		case '"':
+		case '\\': return quoted ? (char)ch : '\0';
+		default: return '\0';
+	}
+}
+
 /* log_safe() and log_value(): quoted adds the quotes and escapes '"' and '\'. */
 static char *escape(char *dst, size_t dstlen, const char *src, size_t len, int quoted)
 {
@@ -118,10 +131,7 @@ static char *escape(char *dst, size_t dstlen, const char *src, size_t len, int q
 		dst[o++] = '"';
 	for(i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)src[i];
-		char esc = ch == '\n'			      ? 'n'
-				: ch == '\r'		      ? 'r'
-				: quoted && (ch == '"' || ch == '\\') ? (char)ch
-								      : '\0';
+		char esc = escape_of(ch, quoted);
 		if(o + (esc ? 2 : 1) > dstlen - tail)
 			break;
 		if(esc) {

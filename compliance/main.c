@@ -508,7 +508,7 @@ static void idle(struct daemon *d)
 	if(!d->holding)
 		return;
 	if(lease_release(&d->db, d->o->node) == 0) {
-		log_info("lease released");
+		log_info("lease released node=%s", d->o->node);
 		d->holding = 0;
 	}
 }
@@ -522,9 +522,9 @@ static int hold(struct daemon *d)
 		return -1;
 	}
 	if(held && !d->holding)
-		log_info("lease taken: node %s outputs", d->o->node);
+		log_info("lease taken, this node outputs node=%s", d->o->node);
 	else if(!held && d->holding)
-		log_warn("lease lost: another node outputs");
+		log_warn("lease lost, another node outputs node=%s", d->o->node);
 	d->holding = held;
 	return held;
 }

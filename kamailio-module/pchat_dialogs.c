@@ -202,8 +202,8 @@ static void info_completed(struct cell *t, int type, struct tmcb_params *ps)
 	if(ps->code != 481 && ps->code != 487 && ps->code != 408)
 		return;
 	/* debug: several INFOs in flight may fail alike; the link process logs the close */
-	LM_DBG("our INFO failed, ending the session session=%llu code=%d\n",
-			(unsigned long long)id, ps->code);
+	LM_DBG("our INFO failed, ending the session session=%llu code=%d\n", (unsigned long long)id,
+			ps->code);
 	ev = pchat_event_new(PCHAT_EV_DEAD, NULL, 0);
 	if(ev == NULL)
 		return;

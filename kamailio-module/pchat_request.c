@@ -108,6 +108,19 @@ static enum pchat_event_kind event_kind(struct sip_msg *msg)
 	}
 }
 
+/* Is s free of spaces and control characters?  The grammar allows none in a Call-ID
+ * or a URI (folded header lines could bring them), and the session's Call-ID and
+ * identity are written into log lines (docs/OPERATIONS.md, Logs): a client must not
+ * start a line of its own there. */
+static int one_word(const str *s)
+{
+	int i;
+	for(i = 0; i < s->len; i++)
+		if((unsigned char)s->s[i] <= ' ' || s->s[i] == 0x7f)
+			return 0;
+	return s->len > 0;
+}
+
 /* Reads what the link process needs from the request into fields[]. */
 static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *identity,
 		str *storage, const str *fields[], char *contact_buf, int contact_size)
@@ -119,14 +132,13 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 		fields[i] = NULL;
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL ||
 			parse_from_header(msg) < 0 || msg->to == NULL) {
-		LM_INFO("request not handled: no Call-ID, From or To\n");
+		LM_INFO("request refused (400): no Call-ID, From or To\n");
 		return -1;
 	}
 	from = get_from(msg);
 	to = get_to(msg);
 	if(from->tag_value.len == 0) {
-		LM_INFO("request not handled: no From tag call-id=%.*s\n", msg->callid->body.len,
-				msg->callid->body.s);
+		LM_INFO("request refused (400): no From tag\n");
 		return -1;
 	}
 	if(get_src_uri(msg, 1, &storage[PCHAT_FLD_SRC_URI]) < 0)
@@ -139,8 +151,7 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 	fields[PCHAT_FLD_TO_URI] = &to->uri;
 	if(kind == PCHAT_EV_INVITE) {
 		if(get_contact_uri(msg, &storage[PCHAT_FLD_CONTACT]) < 0) {
-			LM_INFO("INVITE not handled: no usable Contact call-id=%.*s\n",
-					msg->callid->body.len, msg->callid->body.s);
+			LM_INFO("INVITE refused (400): no usable Contact\n");
 			return -1;
 		}
 		fields[PCHAT_FLD_CONTACT] = &storage[PCHAT_FLD_CONTACT];
@@ -148,6 +159,11 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 		 * argument; only acceptable behind a proxy that authenticated it) */
 		fields[PCHAT_FLD_IDENTITY] = (identity && identity->len > 0) ? identity
 									     : &from->uri;
+		if(!one_word(fields[PCHAT_FLD_IDENTITY]) || !one_word(&msg->callid->body)) {
+			LM_INFO("INVITE refused (400): a space or control character in the "
+				"Call-ID or the identity\n");
+			return -1;
+		}
 		find_from_param(from, "epid", &storage[PCHAT_FLD_EPID]);
 		fields[PCHAT_FLD_EPID] = &storage[PCHAT_FLD_EPID];
 		if(msg->user_agent)
@@ -187,7 +203,8 @@ static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind, int lin
 	if(!pchat_shared->link[link].backend_up) {
 		/* debug: one per request while it lasts; the link process logs the event */
 		LM_DBG("backend link down, 503 sent method=%.*s\n",
-				msg->first_line.u.request.method.len, msg->first_line.u.request.method.s);
+				msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s);
 		return reply_busy(msg, NULL) < 0 ? -1 : 1;
 	}
 	if(pchat_shm_low())

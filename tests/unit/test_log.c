@@ -70,11 +70,14 @@ Test(log, levels)
 Test(log, msg_escapes_what_it_formats)
 {
 	capture();
-	log_warn("session opened session=1 user=%s", "sip:a@b\n2030-01-01T00:00:00.000Z test[1] "
-						      "error: forged\r\x01");
+	log_warn("session opened session=1 user=%s",
+			"sip:a@b\n2030-01-01T00:00:00.000Z test[1] "
+			"error: forged\r\x01");
 	const char *out = logged();
 	cr_assert_eq(count_lines(out), 1, "%s", out);
-	cr_assert_not_null(strstr(out, "] warn: session opened session=1 user=sip:a@b\\n2030-01-01T"
+	cr_assert_not_null(
+			strstr(out,
+					"] warn: session opened session=1 user=sip:a@b\\n2030-01-01T"
 					"00:00:00.000Z test[1] error: forged\\r?\n"),
 			"%s", out);
 	cr_assert_not_null(strstr(out, " test["), "%s", out);
@@ -118,9 +121,12 @@ Test(log, step_changes_the_level_and_says_so)
 	cr_assert_eq(log_step(1, "SIGUSR1"), LL_DEBUG);
 	const char *out = logged();
 	/* written even while the level hid info lines */
-	cr_assert_not_null(strstr(out, "info: log level now error (was error, SIGUSR2)\n"), "%s", out);
-	cr_assert_not_null(strstr(out, "info: log level now warn (was error, SIGUSR1)\n"), "%s", out);
-	cr_assert_not_null(strstr(out, "info: log level now debug (was info, SIGUSR1)\n"), "%s", out);
+	cr_assert_not_null(
+			strstr(out, "info: log level now error (was error, SIGUSR2)\n"), "%s", out);
+	cr_assert_not_null(
+			strstr(out, "info: log level now warn (was error, SIGUSR1)\n"), "%s", out);
+	cr_assert_not_null(
+			strstr(out, "info: log level now debug (was info, SIGUSR1)\n"), "%s", out);
 	cr_assert_not_null(strstr(out, "debug: now shown\n"), "%s", out);
 	cr_assert_null(strstr(out, "still hidden"), "%s", out);
 	cr_assert_eq(count_lines(out), 6, "%s", out);
