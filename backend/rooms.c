@@ -185,7 +185,7 @@ struct room *room_add(const struct db_room *row)
 		dict_puts(room_cache, key, r);
 		if(log_enabled(LL_DEBUG)) {
 			char name[300];
-			log_debug("room cached room=%s name=%s", r->uri,
+			log_msg(LL_DEBUG, "room cached room=%s name=%s", r->uri,
 					log_value(name, sizeof(name), row->name,
 							strlen(row->name)));
 		}

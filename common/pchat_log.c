@@ -46,7 +46,7 @@ __attribute__((format(printf, 2, 0))) static void write_line(
 	if(len >= sizeof(text)) {
 		/* Mark the cut so that a truncated line is not mistaken for the whole. */
 		len = sizeof(text) - 1;
-		memcpy(text + len - 3, "...", 3);
+		memcpy(text + len - 3, "...", 4); /* with the NUL, at text[len] */
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
