@@ -91,7 +91,8 @@ static void usage(FILE *out, const char *node)
 	      "                           under the same name, into DIR (absolute, existing),\n"
 	      "                           then exit: 0 done, 1 failed or no such event kept;\n"
 	      "                           neither the lease nor the state is touched\n"
-	      "  --log-level LEVEL        error, warn, info or debug (info)\n" PCHAT_DBOPTS_HELP(
+	      "  --log-level LEVEL        error, warn, info or debug (info); at run time SIGUSR1\n"
+	      "                           raises it one level, SIGUSR2 lowers it\n" PCHAT_DBOPTS_HELP(
 			      "pchat",
 			      "pchat") "  --test-crash-at POINT    FOR TESTS ONLY: SIGKILL itself in "
 				       "the first batch at\n"
