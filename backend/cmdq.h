@@ -69,7 +69,8 @@ struct cmd_def {
 	/* Posts: run at once behind other posts, stored even if the session closes,
 	 * and answered (ACCEPT, REJECT) only once stored (or refused): cmd_verdict(). */
 	int is_post;
-	/* Non-NULL: log the envelope when accepted, with this label (shapes to learn). */
+	/* Non-NULL: log the command when accepted, with this label (shapes to learn; the
+	 * envelope itself is logged at debug level only, as every envelope is). */
 	const char *log_as;
 	/* Non-NULL: its replies' name when it is not the command's (cmd:getfutok is
 	 * answered by rpl:getftok); every reply helper below uses it. */

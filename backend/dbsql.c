@@ -149,7 +149,10 @@ static enum dbsql_result stmt_failed(MYSQL_STMT *st, const char *what, struct db
 		log_warn("db: %s: %s (will retry)", what, mysql_stmt_error(st));
 		return DBSQL_RETRY;
 	}
-	log_error("db: %s: %s", what, mysql_stmt_error(st));
+	/* A row it refers to was deleted meanwhile (a read position or a post for a room
+	 * just deleted): the job's caller handles DB_FAILED, nothing to fix. */
+	log_msg(err == ER_NO_REFERENCED_ROW_2 ? LL_WARN : LL_ERROR, "db: %s: %s", what,
+			mysql_stmt_error(st));
 	job->status = DB_FAILED;
 	return DBSQL_OK;
 }

@@ -13,6 +13,7 @@
 #include "../common/pchat_peer.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,9 +110,9 @@ static void close_now(struct link_conn *c)
 	bufferevent_free(c->bev);
 	event_free(c->close_ev);
 	if(c->kind == CONN_QUERY)
-		log_debug("link %u: query connection closed", c->id);
+		log_debug("link: query connection closed link=%u", c->id);
 	else
-		log_info("link %u: closed", c->id);
+		log_info("link: module connection closed link=%u", c->id);
 	free(c->node);
 	free(c);
 	if(all_closed && list_empty(&conns)) {
@@ -153,9 +154,9 @@ static const char *frame_refusal(struct link_conn *c, const unsigned char *hdr)
 		c->kind = type == PCHAT_F_QUERY ? CONN_QUERY : CONN_LINK;
 		if(c->kind == CONN_LINK) {
 			nlinks++;
-			log_info("link %u: module connected (pid %ld)", c->id, (long)c->pid);
+			log_info("link: module connected link=%u pid=%ld", c->id, (long)c->pid);
 		} else {
-			log_debug("link %u: query connection (pid %ld)", c->id, (long)c->pid);
+			log_debug("link: query connection link=%u pid=%ld", c->id, (long)c->pid);
 		}
 	}
 	if(c->kind == CONN_LINK)
@@ -188,7 +189,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 			return;
 		why = frame_refusal(c, hdr);
 		if(why != NULL) {
-			log_error("link %u: %s; closing the connection", c->id, why);
+			log_error("link: %s, connection closed link=%u", why, c->id);
 			close_now(c);
 			return;
 		}
@@ -209,7 +210,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, used);
 	}
 	if(!c->closing && !c->queried) {
-		log_error("link %u: malformed frame; closing the connection", c->id);
+		log_error("link: malformed frame, connection closed link=%u", c->id);
 		close_now(c);
 	}
 }
@@ -219,8 +220,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct link_conn *c = arg;
 	(void)bev;
 	if(what & BEV_EVENT_ERROR)
-		log_warn("link %u: %s", c->id,
-				evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		log_warn("link: connection error (%s) link=%u",
+				evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()), c->id);
 	if(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		close_now(c);
 }
@@ -240,13 +241,14 @@ int link_sendv(struct link_conn *c, uint8_t type, uint32_t token, uint64_t sessi
 	for(i = 0; i < n; i++)
 		total += iov[i].iov_len;
 	if(total > PCHAT_FRAME_MAX_PAYLOAD) {
-		log_error("link %u: frame payload of %zu bytes over the limit; not sent", c->id,
-				total);
+		log_error("link: frame over the payload limit, not sent link=%u session=%" PRIu64
+			  " bytes=%zu",
+				c->id, session, total);
 		return -1;
 	}
 	out = bufferevent_get_output(c->bev);
 	if(evbuffer_get_length(out) > LINK_MAX_OUTPUT) {
-		log_error("link %u: module is not reading (%zu bytes queued); closing", c->id,
+		log_error("link: module not reading, connection closed link=%u queued=%zu", c->id,
 				evbuffer_get_length(out));
 		close_later(c);
 		return -1;
@@ -285,10 +287,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	why = peer_refusal(have, uid, module_uid);
 	if(why != NULL) {
 		if(have)
-			log_warn("link: refused a connection from pid %ld uid %lu: %s", (long)pid,
-					(unsigned long)uid, why);
+			log_warn("link: connection refused (%s) pid=%ld uid=%lu", why, (long)pid,
+					(unsigned long)uid);
 		else
-			log_warn("link: refused a connection: %s (%s)", why, strerror(errno));
+			log_warn("link: connection refused (%s: %s)", why, strerror(errno));
 		evutil_closesocket(fd);
 		return;
 	}

@@ -10,6 +10,11 @@
  * sent), flush the output to the modules, exit 0.  If that takes longer than
  * --shutdown-timeout (database down), exit 1 saying how much was not done.
  * A second signal exits at once.
+ *
+ * SIGUSR1 raises the log level by one (info -> debug), SIGUSR2 lowers it (info ->
+ * warn -> error), without a restart (docs/OPERATIONS.md, Logs).  Like the others,
+ * they are libevent signal events: handled in the loop, not in a signal handler,
+ * and the worker threads block every signal (workq.c).
  */
 #include "adminq.h"
 #include "cmd_table.h"
@@ -40,7 +45,9 @@
 #include <mysql.h>
 
 static struct event_base *base;
-static struct event *sig_events[2];
+/* SIGINT, SIGTERM (shutdown), SIGUSR1, SIGUSR2 (log level) */
+#define NSIGS 4
+static struct event *sig_events[NSIGS];
 static struct event *drain_timer;
 static int shutting_down;
 static int flushing; /* all commands done; waiting for output to be written */
@@ -130,9 +137,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	begin_shutdown();
 }
 
+static void on_level_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	log_step(sig == SIGUSR1 ? 1 : -1, sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+}
+
 static int setup(void)
 {
-	const int sigs[2] = {SIGINT, SIGTERM};
+	const int sigs[NSIGS] = {SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 	int i;
 
 	base = event_base_new();
@@ -140,19 +154,23 @@ static int setup(void)
 		log_error("cannot create the event base");
 		return -1;
 	}
-	for(i = 0; i < 2; i++) {
-		sig_events[i] = evsignal_new(base, sigs[i], on_signal, NULL);
+	for(i = 0; i < NSIGS; i++) {
+		sig_events[i] = evsignal_new(
+				base, sigs[i], i < 2 ? on_signal : on_level_signal, NULL);
 		if(sig_events[i] == NULL || event_add(sig_events[i], NULL) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Done: a late duplicate signal must not turn a finished run into a kill. */
+/* Done: a late duplicate signal must not turn a finished run into a kill (nor a
+ * SIGUSR1, whose default action is to terminate). */
 static void ignore_signals(void)
 {
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 }
 
 /* A clean exit frees everything, so that leak checkers see real leaks only. */
@@ -175,7 +193,7 @@ static void cleanup(void)
 	if(drain_timer)
 		event_free(drain_timer);
 	ready_free();
-	for(i = 0; i < 2; i++)
+	for(i = 0; i < NSIGS; i++)
 		event_free(sig_events[i]); /* restores the default action... */
 	ignore_signals();		   /* ...which we do not want now */
 	event_base_free(base);

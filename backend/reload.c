@@ -184,7 +184,8 @@ static void apply_config(struct db_job *job, int force)
 	if(!force && conf[DB_CONF_REVISION] == revision)
 		return;
 	if(revision >= 0 || force)
-		log_info("reloading rooms (revision %lld)", conf[DB_CONF_REVISION]);
+		log_info("config reload: reading the rooms again revision=%lld",
+				conf[DB_CONF_REVISION]);
 	revision = conf[DB_CONF_REVISION];
 	submit_rooms();
 	config_done(seq, 1);

@@ -167,7 +167,7 @@ struct room *room_add(const struct db_room *row)
 
 	if(uri == NULL || cache_key(uri, key, sizeof(key)) < 0) {
 		/* The schema allows values our URI rules do not; such a room is unusable. */
-		log_warn("room %" PRIu64 " has an invalid domain/chan_id; ignored", row->id);
+		log_warn("room ignored: invalid domain or chan_id room_id=%" PRIu64, row->id);
 		free(uri);
 		return NULL;
 	}
@@ -183,7 +183,12 @@ struct room *room_add(const struct db_room *row)
 		list_init(&r->users);
 		r->user_index = dict_new();
 		dict_puts(room_cache, key, r);
-		log_info("room %s (%s) loaded", r->uri, row->name);
+		if(log_enabled(LL_DEBUG)) {
+			char name[300];
+			log_msg(LL_DEBUG, "room cached room=%s name=%s", r->uri,
+					log_value(name, sizeof(name), row->name,
+							strlen(row->name)));
+		}
 	} else {
 		free(uri);
 	}
@@ -284,7 +289,7 @@ void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct roo
 		struct room *r = v;
 		if(!r->seen && !r->gone) {
 			r->gone = 1;
-			log_info("room %s removed", r->uri);
+			log_info("room removed room=%s", r->uri);
 		}
 		each(r);
 	}

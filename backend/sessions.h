@@ -42,8 +42,9 @@ struct session {
 	int closed;
 };
 
-/* For log lines: "link 3 session 17 (sip:alice@example.com)". */
-#define SESS_FMT "link %u session %" PRIu64 " (%s)"
+/* The keys of a session in a log line (docs/OPERATIONS.md, Logs):
+ * "link=3 session=17 user=sip:alice@example.com". */
+#define SESS_FMT "link=%u session=%" PRIu64 " user=%s"
 #define SESS_ARGS(s) (s)->conn_id, (s)->sid, (s)->user
 
 /* Largest item block a session_send can carry in one SEND frame. */

@@ -481,12 +481,12 @@ void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr)
 	 * element text is a message body, which stays out of the log. */
 	if(in_attr) {
 		char shown[48];
-		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
-			 "the attribute value \"%s\"",
-				bad, log_safe(shown, sizeof(shown), s, len));
+		log_warn("xccos: characters XML 1.0 cannot carry replaced with U+FFFD count=%zu "
+			 "value=%s",
+				bad, log_value(shown, sizeof(shown), s, len));
 	} else {
-		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
-			 "a text of %zu bytes",
+		log_warn("xccos: characters XML 1.0 cannot carry replaced with U+FFFD count=%zu "
+			 "bytes=%zu",
 				bad, len);
 	}
 }

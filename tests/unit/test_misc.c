@@ -1,5 +1,5 @@
 /*
- * test_misc.c - the small pieces: dict, list, sbuf, log_safe, timestamps,
+ * test_misc.c - the small pieces: dict, list, sbuf, timestamps,
  * room URIs, option parsing, the module socket's peer and directory checks, systemd's
  * readiness datagram.
  */
@@ -147,26 +147,6 @@ Test(sbuf, grows_and_formats)
 	sbuf_addc(&sb, 'x');
 	cr_assert_str_eq(sb.buf, "x");
 	sbuf_free(&sb);
-}
-
-Test(log, safe_copies_one_line)
-{
-	char buf[16];
-	cr_assert_str_eq(log_safe(buf, sizeof(buf), "a\nb\r\x01", 5), "a\\nb\\r?");
-	cr_assert_str_eq(log_safe(buf, sizeof(buf), "0123456789abcdefghij", 20), "0123456789ab...");
-	cr_assert_eq(strlen(buf), sizeof(buf) - 1);
-	cr_assert_str_eq(
-			log_safe(buf, sizeof(buf), "\n\n\n\n\n\n\n\n", 8), "\\n\\n\\n\\n\\n\\n...");
-}
-
-Test(log, levels)
-{
-	enum log_level l;
-	cr_assert_eq(log_parse_level("debug", &l), 0);
-	cr_assert_eq(l, LL_DEBUG);
-	cr_assert_eq(log_parse_level("WARN", &l), 0);
-	cr_assert_eq(l, LL_WARN);
-	cr_assert_eq(log_parse_level("verbose", &l), -1);
 }
 
 Test(util, timestamps_are_utc_with_ms)
