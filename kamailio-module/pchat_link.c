@@ -404,8 +404,8 @@ static void handle_frame(const struct pchat_frame *f)
 		case PCHAT_F_DROP:
 			s = pchat_session_by_id(f->session);
 			if(s) {
-				LM_INFO("session %llu dropped by the backend\n",
-						(unsigned long long)s->id);
+				LM_INFO("session closed session=%llu user=%s reason=dropped-by-backend\n",
+						(unsigned long long)s->id, s->identity.s);
 				pchat_session_destroy(s);
 			}
 			break;

@@ -115,7 +115,7 @@ check "pchat.sessions: alice's first session has joined Lobby and Ops" \
 A2_ID=$(jq -r '.[] | select(.user == "sip:alice@example.com" and .rooms == "1") | .id' "$var/sessions.json")
 B_ID=$(jq -r '.[] | select(.user == "sip:bob@example.com") | .id' "$var/sessions.json")
 check "pchat.sessions: the session ids are the module's (its log names them)" \
-  grep -q "session $A2_ID opened for sip:alice@example.com" "$var/kamailio.log"
+  grep -q "session opened session=$A2_ID user=sip:alice@example.com" "$var/kamailio.log"
 check "pchat.sessions alice@example.com: 2 sessions" \
   test "$(rpc_jq 'length' pchat.sessions alice@example.com)" = 2
 check "pchat.sessions sip:bob@example.com: bob's session" \
@@ -164,7 +164,7 @@ check "pchat.sessions still lists 2 sessions" test "$(rpc_jq length pchat.sessio
 say A2 "after the drop"
 check "A2's next post is answered 481 (the client says the session is gone)" \
   wait_out A2 "session is gone \(SIP 481\)"
-check "the module logged the drop" grep -q "session $A2_ID dropped by the backend" "$var/kamailio.log"
+check "the module logged the drop" grep -q "session closed session=$A2_ID user=sip:alice@example.com reason=dropped-by-backend" "$var/kamailio.log"
 check "pchat.rooms: Lobby still has alice (A1) and bob, in 2 sessions" \
   test "$(rpc_jq '.[] | select(.name == "Lobby") | "\(.participants)/\(.sessions)"' pchat.rooms)" = 2/2
 say B "bob is still here"
@@ -187,7 +187,7 @@ check "a raw QUERY: one RESULT 200, then pchatd closes" test "$(raw ok)" = "RESU
 check "a QUERY over 4 KiB: closed without an answer" test "$(raw big)" = "closed"
 check "two QUERY frames on one connection: one answer only" test "$(raw two)" = "RESULT 200 closed"
 check "QUERY on a module link (after HELLO): the link is closed" test "$(raw after-hello)" = "closed"
-check "pchatd logged why" grep -q "a QUERY on a module link; closing the connection" "$var/backend.log"
+check "pchatd logged why" grep -q "a QUERY on a module link, connection closed" "$var/backend.log"
 
 # ---- query connections are no module links ----
 links=$(curl -s "http://127.0.0.1:$PCHAT_HTTP_PORT/metrics" | awk '$1 == "pchatd_module_links" {print $2}')
