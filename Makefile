@@ -7,6 +7,7 @@
 #               `scripts/stack.sh run`, each must come back (tests/supervise)
 #   make deb    Debian packages into build/deb/ (debian/, scripts/make-deb.sh), lintian
 #   make deb-test  install them into a clean Debian 12 root and run them (tests/deb)
+#   make files  the file service (tests/files, docs/FILES.md)
 #   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
 #               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
 #   make compliance-test  the compliance service end to end: real SIP chats archived,
@@ -26,7 +27,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web cli \
+.PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web files cli \
 	fault chaos compliance-test \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
@@ -93,6 +94,11 @@ sipe: build
 web: build
 	@bash tests/web/run.sh
 
+# the file service over real HTTP: both APIs, bad input, the sweeper (tests/files,
+# docs/FILES.md)
+files: build
+	@bash tests/files/run.sh
+
 # pchat-admin against a private MariaDB (tests/cli)
 cli: admin
 	@$(MAKE) -s -C tests/cli run SANITIZE=$(SANITIZE)
@@ -135,7 +141,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web cli fault compliance-test supervise deb-test fuzz-short
+test: unit e2e sipe web files cli fault compliance-test supervise deb-test fuzz-short
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.

@@ -126,7 +126,8 @@ static const struct opt config_set[] = {CONFIG("DefaultChatHistory", "default-ch
 		CONFIG("MaxFileSizeKB", "max-file-size-kb"),
 		CONFIG("ParticipantUpdateLimit", "participant-update-limit"),
 		CONFIG("MessageSizeLimit", "message-size-limit"),
-		CONFIG("SearchLimit", "search-limit"), END};
+		CONFIG("SearchLimit", "search-limit"),
+		CONFIG("FileDailyQuotaKB", "file-daily-quota-kb"), END};
 static const struct opt msg_get[] = {FILTERS, {"limit", "limit", O_INT, "N"}, END};
 static const struct opt msg_remove[] = {FILTERS, END};
 static const struct opt msg_replace[] = {

@@ -48,6 +48,10 @@ void config_defaults(struct config *c)
 	/* many people may share an address (a NAT, a proxy): more failures there */
 	c->web_login_addr = c->web_login_user;
 	c->web_login_addr.failures = 20;
+	c->file_prefix = "/PersistentChat";
+	c->file_threads = 4;
+	c->file_soap_max_kb = 512;
+	c->file_sweep_interval = 60;
 }
 
 static void usage(FILE *out)
@@ -96,6 +100,19 @@ static void usage(FILE *out)
 	      "  --web-login-backoff SEC  the first refusal; each further failure doubles it (30)\n"
 	      "  --web-login-backoff-max SEC  the longest refusal (900)\n"
 	      "  --web-login-slots N      user names, and addresses, remembered at most (4096)\n"
+	      "  --file-listen ADDR:PORT  serve file uploads and downloads there (default: off;\n"
+	      "                           docs/FILES.md), e.g. 127.0.0.1:8081\n"
+	      "  --file-store DIR         where files are stored (required with --file-listen)\n"
+	      "  --file-path-prefix PATH  the service's path (/PersistentChat)\n"
+	      "  --file-public-url URL    the service's URL as clients reach it, prefix included\n"
+	      "                           (default http://ADDR:PORT of --file-listen + prefix)\n"
+	      "  --file-threads N         threads serving transfers, each with its own database\n"
+	      "                           connection (4)\n"
+	      "  --file-soap-max-kb N     largest SOAP request, GetMaxRequestContentInKB (512)\n"
+	      "  --file-sweep-interval SEC  how often stored files without a post and uploads\n"
+	      "                           never completed are deleted (60)\n"
+	      "  --test-store-limit BYTES  tests only: a file's writes past BYTES fail as on a\n"
+	      "                           full disk\n"
 	      "  --version                print the version\n"
 	      "  --help                   show this help\n",
 			out);
@@ -131,6 +148,14 @@ enum {
 	OPT_LOGIN_BACKOFF,
 	OPT_LOGIN_BACKOFF_MAX,
 	OPT_LOGIN_SLOTS,
+	OPT_FILE_LISTEN,
+	OPT_FILE_STORE,
+	OPT_FILE_PREFIX,
+	OPT_FILE_PUBLIC_URL,
+	OPT_FILE_THREADS,
+	OPT_FILE_SOAP_MAX,
+	OPT_FILE_SWEEP,
+	OPT_TEST_STORE_LIMIT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -165,6 +190,14 @@ static const struct option long_options[] = {
 		{"web-login-backoff", required_argument, NULL, OPT_LOGIN_BACKOFF},
 		{"web-login-backoff-max", required_argument, NULL, OPT_LOGIN_BACKOFF_MAX},
 		{"web-login-slots", required_argument, NULL, OPT_LOGIN_SLOTS},
+		{"file-listen", required_argument, NULL, OPT_FILE_LISTEN},
+		{"file-store", required_argument, NULL, OPT_FILE_STORE},
+		{"file-path-prefix", required_argument, NULL, OPT_FILE_PREFIX},
+		{"file-public-url", required_argument, NULL, OPT_FILE_PUBLIC_URL},
+		{"file-threads", required_argument, NULL, OPT_FILE_THREADS},
+		{"file-soap-max-kb", required_argument, NULL, OPT_FILE_SOAP_MAX},
+		{"file-sweep-interval", required_argument, NULL, OPT_FILE_SWEEP},
+		{"test-store-limit", required_argument, NULL, OPT_TEST_STORE_LIMIT},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -194,20 +227,90 @@ static int nonempty(const char *name, const char *arg, const char **out, FILE *e
 	return 0;
 }
 
-/* --http ADDR:PORT: checked here so that a typo fails at start-up, not later. */
-static int http_address(const char *arg, const char **out, FILE *err)
+/* --http / --file-listen ADDR:PORT: checked here so that a typo fails at start-up,
+ * not later. */
+static int http_address(const char *name, const char *arg, const char **out, FILE *err)
 {
 	const char *colon = strrchr(arg, ':');
+	char what[32];
 	unsigned port;
 	if(colon == NULL || colon == arg) {
-		fprintf(err, "pchatd: --http wants ADDR:PORT (e.g. 127.0.0.1:8080), not '%s'\n",
+		fprintf(err, "pchatd: --%s wants ADDR:PORT (e.g. 127.0.0.1:8080), not '%s'\n", name,
 				arg);
 		return -1;
 	}
-	if(number("http port", colon + 1, 1, 65535, &port, err) < 0)
+	snprintf(what, sizeof(what), "%s port", name);
+	if(number(what, colon + 1, 1, 65535, &port, err) < 0)
 		return -1;
 	*out = arg;
 	return 0;
+}
+
+/* --file-path-prefix: "" or "/seg/seg" of URL-safe segments (it goes into URLs and
+ * file posts as it is); a trailing '/' is dropped. */
+static int path_prefix(const char *arg, const char **out, FILE *err)
+{
+	static char buf[256];
+	size_t n = strlen(arg);
+	while(n > 0 && arg[n - 1] == '/')
+		n--;
+	if(n >= sizeof(buf) || (n > 0 && arg[0] != '/') ||
+			strspn(arg, "/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") <
+					n ||
+			strstr(arg, "//") != NULL || strstr(arg, "/.") != NULL) {
+		fprintf(err, "pchatd: --file-path-prefix wants a path like /PersistentChat, not '%s'\n",
+				arg);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)n, arg);
+	*out = buf;
+	return 0;
+}
+
+/* --file-public-url: http(s)://, printable, no query or fragment. */
+static int public_url(const char *arg, const char **out, FILE *err)
+{
+	size_t i;
+	int ok = strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0;
+	for(i = 0; ok && arg[i]; i++)
+		ok = (unsigned char)arg[i] > ' ' && (unsigned char)arg[i] < 0x7f && arg[i] != '?' &&
+				arg[i] != '#';
+	if(!ok || i > 900) {
+		fprintf(err,
+				"pchatd: --file-public-url wants an http:// or https:// URL, e.g. "
+				"https://chat.example.com/PersistentChat, not '%s'\n",
+				arg);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
+/* The --file-* options. */
+static int file_option(struct config *c, int opt, const char *arg, FILE *err)
+{
+	unsigned long long v;
+	switch(opt) {
+		case OPT_FILE_LISTEN: return http_address("file-listen", arg, &c->file_listen, err);
+		case OPT_FILE_STORE: return nonempty("file-store", arg, &c->file_store, err);
+		case OPT_FILE_PREFIX: return path_prefix(arg, &c->file_prefix, err);
+		case OPT_FILE_PUBLIC_URL: return public_url(arg, &c->file_public_url, err);
+		case OPT_FILE_THREADS:
+			return number("file-threads", arg, 1, 256, &c->file_threads, err);
+		case OPT_FILE_SOAP_MAX:
+			return number("file-soap-max-kb", arg, 4, 65536, &c->file_soap_max_kb, err);
+		case OPT_FILE_SWEEP:
+			return number("file-sweep-interval", arg, 1, 86400, &c->file_sweep_interval,
+					err);
+		default: /* OPT_TEST_STORE_LIMIT */
+			if(parse_uint(arg, 1ULL << 62, &v) < 0 || v == 0) {
+				fprintf(err, "pchatd: --test-store-limit wants a number of bytes, not '%s'\n",
+						arg);
+				return -1;
+			}
+			c->test_store_limit = v;
+			return 0;
+	}
 }
 
 /* --web-host NAME: a host name, optionally with ":PORT"; no spaces, slashes or '@'
@@ -333,7 +436,7 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_POST_RATE: return number("post-rate", arg, 0, 1000000, &c->post_rate, err);
 		case OPT_POST_BURST:
 			return number("post-burst", arg, 1, 1000000, &c->post_burst, err);
-		case OPT_HTTP: return http_address(arg, &c->http_addr, err);
+		case OPT_HTTP: return http_address("http", arg, &c->http_addr, err);
 		case OPT_WEB_ROOT: return nonempty("web-root", arg, &c->web_root, err);
 		case OPT_WEB_HOST: return web_host(c, arg, err);
 		case OPT_LOGIN_USER_FAILURES:
@@ -346,6 +449,14 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_LOGIN_BACKOFF:
 		case OPT_LOGIN_BACKOFF_MAX:
 		case OPT_LOGIN_SLOTS: return login_option(c, opt, arg, err);
+		case OPT_FILE_LISTEN:
+		case OPT_FILE_STORE:
+		case OPT_FILE_PREFIX:
+		case OPT_FILE_PUBLIC_URL:
+		case OPT_FILE_THREADS:
+		case OPT_FILE_SOAP_MAX:
+		case OPT_FILE_SWEEP:
+		case OPT_TEST_STORE_LIMIT: return file_option(c, opt, arg, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
 				return 0;
@@ -391,6 +502,10 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	if(c->web_login_user.backoff_max_sec < c->web_login_user.backoff_sec) {
 		fputs("pchatd: --web-login-backoff-max must be at least --web-login-backoff\n",
 				err);
+		return CONFIG_ERROR;
+	}
+	if(c->file_listen && c->file_store == NULL) {
+		fputs("pchatd: --file-listen needs --file-store DIR\n", err);
 		return CONFIG_ERROR;
 	}
 	if(c->db_socket && c->db_host) {

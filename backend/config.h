@@ -50,6 +50,15 @@ struct config {
 	/* --web-login-*: failed sign-ins per user name and per client address (the
 	 * two differ only in failures; weblimit.h) */
 	struct weblimit_opts web_login_user, web_login_addr;
+	/* the file service (filesvc.h, docs/FILES.md) */
+	const char *file_listen;	     /* --file-listen ADDR:PORT; NULL: off */
+	const char *file_store;		     /* --file-store DIR (required with it) */
+	const char *file_prefix;	     /* --file-path-prefix, "/PersistentChat" */
+	const char *file_public_url;	     /* --file-public-url; NULL: from --file-listen */
+	unsigned file_threads;		     /* --file-threads (4) */
+	unsigned file_soap_max_kb;	     /* --file-soap-max-kb (512) */
+	unsigned file_sweep_interval;	     /* --file-sweep-interval SEC (60) */
+	unsigned long long test_store_limit; /* --test-store-limit BYTES (0: none) */
 	enum log_level log_level;
 };
 

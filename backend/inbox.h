@@ -38,8 +38,8 @@ struct inbox {
 	struct event *ev;
 };
 
-#define INBOX_INIT(ib)                                                                        \
-	{                                                                                     \
+#define INBOX_INIT(ib)                                                                    \
+	{                                                                                 \
 		.mu = PTHREAD_MUTEX_INITIALIZER, .items = LIST_INIT((ib).items), .fd = -1 \
 	}
 

@@ -56,7 +56,7 @@ struct workq {
 	struct list todo;  /* guarded by mu: submitted, not started */
 	struct inbox done; /* run, completion not run (its own lock) */
 	int stopping;	   /* guarded by mu */
-	int drain;	  /* guarded by mu: on stop, run what todo holds first */
+	int drain;	   /* guarded by mu: on stop, run what todo holds first */
 	const struct workq_ops *ops;
 	const char *name; /* in log messages */
 	void *arg;
