@@ -16,7 +16,6 @@
 #include <microhttpd.h>
 
 #include "fileup.h"
-#include "sbuf.h"
 
 struct filereq;
 
@@ -38,8 +37,8 @@ struct filereq {
 	struct fileup up; /* PUT: the upload (up.fd >= 0 while it runs) */
 	int failed;	  /* PUT: an error met in the body, answered once it is read */
 	struct pca_error err;
-	struct sbuf body; /* SOAP: the request body */
-	size_t body_max;
+	char *body; /* SOAP: the request body (no more than body_max) */
+	size_t body_len, body_cap, body_max;
 	int too_large;	 /* SOAP: more body than body_max; the rest is dropped */
 	uint64_t sent;	 /* a download's bytes, counted once it was sent completely */
 	const char *api; /* a download's metrics label */

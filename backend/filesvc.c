@@ -148,7 +148,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
 		return;
 	if(r->ops)
 		r->ops->done(r, why == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-	sbuf_free(&r->body);
+	free(r->body);
 	free(r);
 	*ctx = NULL;
 }

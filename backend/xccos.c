@@ -53,36 +53,11 @@ const char *xccos_resp_token(int code)
 
 /* ---- libxml2 set-up ---- */
 
-static void xml_structured_error(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	if(err && err->message)
-		log_debug("libxml2: line %d: %.*s", err->line, (int)strcspn(err->message, "\n"),
-				err->message);
-}
-
-/* libxml2 may still use the printf-style channel for a few messages. */
-static void xml_generic_error(void *ctx, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	(void)ctx;
-	if(!log_enabled(LL_DEBUG))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	if(buf[0])
-		log_debug("libxml2: %s", buf);
-}
-
 void xccos_init(void)
 {
 	LIBXML_TEST_VERSION;
 	xmlInitParser();
-	xmlSetGenericErrorFunc(NULL, xml_generic_error);
-	xmlSetStructuredErrorFunc(NULL, xml_structured_error);
+	xmlsafe_log_errors();
 }
 
 void xccos_cleanup(void)

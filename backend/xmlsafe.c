@@ -3,12 +3,44 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "xmlsafe.h"
+#include "pchat_log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+
+static void xml_structured_error(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	if(err && err->message)
+		log_debug("libxml2: line %d: %.*s", err->line, (int)strcspn(err->message, "\n"),
+				err->message);
+}
+
+/* libxml2 may still use the printf-style channel for a few messages. */
+static void xml_generic_error(void *ctx, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	(void)ctx;
+	if(!log_enabled(LL_DEBUG))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	if(buf[0])
+		log_debug("libxml2: %s", buf);
+}
+
+void xmlsafe_log_errors(void)
+{
+	xmlSetGenericErrorFunc(NULL, xml_generic_error);
+	xmlSetStructuredErrorFunc(NULL, xml_structured_error);
+}
 
 static xmlDoc *read_doc(const char *buf, size_t len, char *why, size_t whylen)
 {
@@ -40,6 +72,7 @@ xmlDoc *xmlsafe_read(const char *buf, size_t len, size_t max_bytes, const char *
 {
 	xmlDoc *doc;
 
+	xmlsafe_log_errors(); /* the calling thread's (libxml2 keeps them per thread) */
 	if(len > max_bytes) {
 		snprintf(why, whylen, "%s too large (%zu bytes, limit %zu)", what, len, max_bytes);
 		return NULL;

@@ -16,6 +16,10 @@
 
 #include <libxml/tree.h>
 
+/* Sends the calling thread's libxml2 messages to our log (debug) rather than to
+ * stderr; libxml2 keeps the handlers per thread.  xmlsafe_read() calls it. */
+void xmlsafe_log_errors(void);
+
 /* The document in buf[0..len), or NULL with the reason in why: "<what> too large
  * (N bytes, limit M)", "empty body", "DOCTYPE is not allowed", "malformed XML: ...".
  * Free it with xmlFreeDoc(). */

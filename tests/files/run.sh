@@ -79,6 +79,8 @@ error_is() { is "$1" && json_has ".error == \"$2\" and (.message | length > 0)";
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 same_bytes() { [ "$(sha "$1")" = "$(sha "$2")" ] || { echo "  $1 and $2 differ" >&2; return 1; }; }
 mkfile() { head -c "$2" /dev/urandom >"$work/$1"; echo "$work/$1"; }
+# slice FILE OFFSET LENGTH: those bytes of FILE
+slice() { dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=65536 status=none; }
 
 # The store holds no part file and the database no upload under way.
 no_partial() {
@@ -132,6 +134,15 @@ print(data.split(b"\r\n")[0].decode(errors="replace"))
 PY
 }
 
+metric() { # metric NAME{LABELS}: its value in /metrics
+  curl -s "http://127.0.0.1:$http_port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+# metric_is NAME{LABELS} OP VALUE: the metric compared (test's -eq, -ge, ...)
+metric_is() {
+  local v
+  v=$(metric "$1")
+  [ "${v:-none}" "$2" "$3" ] 2>/dev/null || { echo "  $1 = ${v:-none}, want $2 $3" >&2; return 1; }
+}
 # ---- uploads and downloads through the plain API ----
 
 put_checks() {
@@ -169,7 +180,7 @@ put_checks() {
   http GET "$B/files/$LOBBY/$stored" -H "Authorization: Bearer $d" -H 'Range: bytes=1000-1999'
   check "the token serves the file again, a range with Bearer: 206" is 206
   check "  Content-Range bytes 1000-1999/300000" header_has Content-Range "bytes 1000-1999/300000"
-  check "  the right 1000 bytes" eval '[ "$(tail -c +1001 "$f" | head -c 1000 | sha256sum)" = "$(sha256sum <"$work/resp.body")" ]'
+  check "  the right 1000 bytes" eval '[ "$(slice "$f" 1000 1000 | sha256sum)" = "$(sha256sum <"$work/resp.body")" ]'
   http GET "$B/files/$LOBBY/$stored?token=$d" -H 'Range: bytes=-100'
   check "a suffix range: the last 100 bytes, 206" eval 'is 206 && header_has Content-Range "bytes 299900-299999/300000"'
   http GET "$B/files/$LOBBY/$stored?token=$d" -H 'Range: bytes=300000-'
@@ -326,6 +337,152 @@ sys.exit(0 if name == want else 1)' "$(sql "SELECT body FROM messages WHERE id =
   check "no part file is left" no_partial
 }
 
+# ---- the SOAP service ----
+
+# soap OP PARAMS-XML [CURL ARGS...]: POSTs the operation to MGCWebService.asmx.
+soap() {
+  local op=$1 params=$2
+  shift 2
+  printf '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><%s xmlns="http://www.microsoft.com">%s</%s></soap:Body></soap:Envelope>' \
+    "$op" "$params" "$op" >"$work/soap.xml"
+  http POST "$B/MGCWebService.asmx" -H "SOAPAction: \"www.microsoft.com/$op\"" \
+    -H 'Content-Type: text/xml; charset=utf-8' --data-binary "@$work/soap.xml" "$@"
+}
+xpath() { xmllint --xpath "string($1)" "$work/resp.body" 2>/dev/null; }
+result() { xpath "//*[local-name()='$1Result']"; }
+# result_is OP VALUE: a 200 answer of OP whose result is VALUE
+result_is() {
+  [ "$code" = 200 ] && [ "$(result "$1")" = "$2" ] || { echo "  got $code: $(head -c 600 <<<"$body")" >&2; return 1; }
+}
+# fault_is STATUS [TEXT]: a SOAP fault (HTTP 500) with our status (and its sentence has TEXT)
+fault_is() {
+  [ "$code" = 500 ] && [ "$(xpath '//*[local-name()="Fault"]/detail/error/@status')" = "$1" ] &&
+    [[ "$(xpath '//*[local-name()="faultstring"]')" == *"${2:-}"* ]] ||
+    { echo "  got $code: $(head -c 600 <<<"$body")" >&2; return 1; }
+}
+# chunk TOKEN CHANNEL NAME FILE OFFSET LENGTH FILELENGTH: AppendChunk of FILE's bytes
+chunk() {
+  local b64
+  b64=$(slice "$4" "$5" "$6" | base64 -w0)
+  soap AppendChunk "<token>$1</token><channelId>$2</channelId><uniqueFilename>$3</uniqueFilename><fileChunk>$b64</fileChunk><offset>$5</offset><fileLength>$7</fileLength>"
+}
+
+soap_checks() {
+  local f t d name chan stored i out
+  soap GetMaxFileSizeInKB ""
+  check "SOAP GetMaxFileSizeInKB: MaxFileSizeKB (20000)" result_is GetMaxFileSizeInKB 20000
+  soap GetMaxRequestContentInKB ""
+  check "SOAP GetMaxRequestContentInKB: 512" result_is GetMaxRequestContentInKB 512
+  check "  as text/xml" header_has Content-Type "text/xml"
+
+  f=$(mkfile soap.docx 300000)
+  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'Plan Q4.docx')")
+  chan=$(sql "SELECT chan_id FROM rooms WHERE id = $LOBBY")
+  soap RequestUniqueFilenameWithExtension "<token>$t</token><channelId>$chan</channelId>"
+  name=$(result RequestUniqueFilenameWithExtension)
+  check "RequestUniqueFilenameWithExtension: a <GUID>.docx ($name)" eval '[ "$code" = 200 ] && [[ "$name" =~ ^[0-9a-f-]{36}\.docx$ ]]'
+  chunk "$t" "$chan" "$name" "$f" 0 100000 300000
+  check "AppendChunk at 0 (channelId: the room's chan id): 100000 stored" result_is AppendChunk 100000
+  check "  the part file is there meanwhile, no file yet" eval '[ -f "$store/$LOBBY/.$name.part" ] && [ ! -e "$store/$LOBBY/$name" ]'
+  chunk "$t" "$chan" "$name" "$f" 50000 100000 300000
+  check "a chunk at a wrong offset: fault 409 naming the offset expected" fault_is 409 "100000 bytes stored"
+  chunk "$t" "$LOBBY" "$name" "$f" 100000 100000 300000
+  check "AppendChunk at 100000 (channelId: the room's id): 200000" result_is AppendChunk 200000
+  chunk "$t" "ma-chan://example.com/$chan" "$name" "$(mkfile more.bin 300001)" 200000 100001 300000
+  check "a chunk past fileLength: fault 413, nothing written" eval 'fault_is 413 "more bytes" && [ "$(stat -c %s "$store/$LOBBY/.$name.part")" = 200000 ]'
+  soap AppendChunk "<token>$t</token><channelId>$LOBBY</channelId><uniqueFilename>$name</uniqueFilename><fileChunk>not*base64</fileChunk><offset>200000</offset><fileLength>300000</fileLength>"
+  check "a chunk that is not base64: fault 400" fault_is 400 "base64"
+  chunk "$t" "$OPS" "$name" "$f" 200000 100000 300000
+  check "a chunk naming another room: fault 403" fault_is 403 "another room"
+  chunk "$t" "ma-chan://example.com/$chan" "$name" "$f" 200000 100000 300000
+  check "the last chunk (channelId: the room's URI) completes the upload: 300000" result_is AppendChunk 300000
+  check "  the exact bytes on disk (sha256)" same_bytes "$f" "$store/$LOBBY/$name"
+  check "  its row stored, its post in the history with the link" eval '[ "$(sql "SELECT f.state, m.body FROM files f JOIN messages m ON m.id = f.message_id WHERE f.stored_name = '"'$name'"'")" = "$(printf "stored\tma-filelink:%s/files/%s/%s?name=Plan%%20Q4.docx&size=300000" "$B" "$LOBBY" "$name")" ]'
+  check "  the upload counted as soap" metric_is 'pchatd_file_uploads_total{api="soap"}' -eq 1
+  chunk "$t" "$LOBBY" "$name" "$f" 0 100000 300000
+  check "AppendChunk with the used token: fault 403" fault_is 403 "used already"
+
+  d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$name")")
+  soap GetFileSize "<token>$d</token><channelId>$LOBBY</channelId><reposFileName>$name</reposFileName>"
+  check "GetFileSize: 300000" result_is GetFileSize 300000
+  : >"$work/soap.out"
+  for i in 0 200000; do
+    soap DownloadChunk "<token>$d</token><channelId>$chan</channelId><reposFileName>$name</reposFileName><offset>$i</offset><bufferSize>200000</bufferSize>"
+    result DownloadChunk | base64 -d >>"$work/soap.out"
+  done
+  check "DownloadChunk twice: the exact bytes (sha256)" same_bytes "$f" "$work/soap.out"
+  soap DownloadChunk "<token>$d</token><channelId>$LOBBY</channelId><reposFileName>$name</reposFileName><offset>300001</offset><bufferSize>10</bufferSize>"
+  check "DownloadChunk past the end: fault 416" fault_is 416 "past the end"
+  soap DownloadChunk "<token>$t</token><channelId>$LOBBY</channelId><reposFileName>$name</reposFileName><offset>0</offset><bufferSize>10</bufferSize>"
+  check "DownloadChunk with an upload token: fault 403" fault_is 403 "upload token"
+  soap GetFileSize "<token>$d</token><channelId>$OPS</channelId><reposFileName>$name</reposFileName>"
+  check "GetFileSize naming another room: fault 403" fault_is 403 "another room"
+
+  # bad tokens and names
+  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'x.txt')")
+  chunk "$(python3 -c 'import uuid; print(uuid.uuid4())')" "$LOBBY" "$name" "$f" 0 10 10
+  check "AppendChunk with a forged token: fault 403" fault_is 403
+  chunk "$t" "$LOBBY" "0d0d0d0d-0000-4000-8000-00000000000a.pdf" "$f" 0 10 10
+  check "a uniqueFilename this server did not give the token's file: fault 400" fault_is 400 "not a name"
+  chunk "$t" "$LOBBY" "../../x.txt" "$f" 0 10 10
+  check "a uniqueFilename with separators: fault 400" fault_is 400
+  chunk "$t" "$LOBBY" "0d0d0d0d-0000-4000-8000-00000000000a.txt" "$f" 0 10 30000000
+  check "a fileLength over MaxFileSizeKB: fault 413" fault_is 413 "MaxFileSizeKB"
+  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'x.txt')" 'UTC_TIMESTAMP(3) - INTERVAL 1 SECOND')
+  soap RequestUniqueFilenameWithExtension "<token>$t</token><channelId>$LOBBY</channelId>"
+  check "RequestUniqueFilenameWithExtension with an expired token: fault 403" fault_is 403 "expired"
+  soap GetFileSize "<channelId>$LOBBY</channelId>"
+  check "an operation without its token: fault 400" fault_is 400 "needs <token>"
+  soap NoSuchOperation ""
+  check "an unknown operation: fault 400" fault_is 400 "no operation"
+
+  # malformed SOAP
+  http POST "$B/MGCWebService.asmx" --data-binary 'this is not XML'
+  check "a body that is not XML: SOAP fault, HTTP 500, soap:Client" eval 'fault_is 400 "malformed XML" && [ "$(xpath "//*[local-name()=\"faultcode\"]")" = soap:Client ]'
+  printf '<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x "y">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetFileSize xmlns="http://www.microsoft.com"><token>&x;</token></GetFileSize></soap:Body></soap:Envelope>' >"$work/ent.xml"
+  http POST "$B/MGCWebService.asmx" --data-binary "@$work/ent.xml"
+  check "an entity declaration: SOAP fault (DOCTYPE)" fault_is 400 "DOCTYPE"
+  printf '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><GetMaxFileSizeInKB xmlns="http://www.microsoft.com"/></soap:Body></soap:Envelope>' >"$work/s12.xml"
+  http POST "$B/MGCWebService.asmx" --data-binary "@$work/s12.xml"
+  check "a SOAP 1.2 envelope: fault" fault_is 400 "SOAP 1.1"
+  http POST "$B/MGCWebService.asmx" -H 'SOAPAction: "www.microsoft.com/DownloadChunk"' \
+    --data-binary "@$work/s12.xml"
+  sed -i 's|http://www.w3.org/2003/05/soap-envelope|http://schemas.xmlsoap.org/soap/envelope/|' "$work/s12.xml"
+  http POST "$B/MGCWebService.asmx" -H 'SOAPAction: "www.microsoft.com/DownloadChunk"' \
+    --data-binary "@$work/s12.xml"
+  check "a SOAPAction naming another operation: fault" fault_is 400 "does not name"
+  head -c 600000 /dev/zero | tr '\0' a >"$work/big.xml"
+  http POST "$B/MGCWebService.asmx" --data-binary "@$work/big.xml"
+  check "a request over GetMaxRequestContentInKB: fault 413" fault_is 413 "GetMaxRequestContentInKB"
+  http POST "$B/MGCWebService.asmx" -H 'Transfer-Encoding: chunked' --data-binary "@$work/big.xml"
+  check "  also sent chunked (no Content-Length)" fault_is 413 "GetMaxRequestContentInKB"
+  http GET "$B/MGCWebService.asmx"
+  check "GET on the SOAP service: 405" error_is 405 method_not_allowed
+
+  # a full disk mid-upload: the upload is given up, nothing left
+  f=$(mkfile soapfull.bin 2400000)
+  t=$(tok upload "$LOBBY" sip:carol@example.com "$(q 'soapfull.bin')")
+  soap RequestUniqueFilenameWithExtension "<token>$t</token><channelId>$LOBBY</channelId>"
+  name=$(result RequestUniqueFilenameWithExtension)
+  out=ok
+  for i in 0 300000 600000 900000 1200000 1500000 1800000 2100000; do
+    chunk "$t" "$LOBBY" "$name" "$f" $i 300000 2400000
+    [ "$code" = 200 ] || break
+  done
+  check "a full disk during SOAP chunks: fault 507 at the chunk past $STORE_LIMIT bytes ($i)" eval 'fault_is 507 "full" && [ "$i" = 1800000 ]'
+  check "  the upload given up: no part file, no row" no_partial
+
+  # an upload left half done: swept once its token expired
+  f=$(mkfile half.bin 20000)
+  t=$(tok upload "$LOBBY" sip:carol@example.com "$(q 'half.bin')" 'UTC_TIMESTAMP(3) + INTERVAL 3 SECOND')
+  soap RequestUniqueFilenameWithExtension "<token>$t</token><channelId>$LOBBY</channelId>"
+  name=$(result RequestUniqueFilenameWithExtension)
+  chunk "$t" "$LOBBY" "$name" "$f" 0 10000 20000
+  check "half a SOAP upload is kept while its token lasts" eval 'result_is AppendChunk 10000 && [ -f "$store/$LOBBY/.$name.part" ]'
+  check "  and swept after it expired: no part file, no row" eventually 10 no_partial
+  check "the store matches the database" store_consistent
+}
+
 # ---- nothing orphaned: the sweeper ----
 
 upload() { # upload ROOM_ID NAME: uploads a small file as alice; prints its stored name
@@ -376,24 +533,15 @@ sweep_checks() {
 
 # ---- metrics ----
 
-metric() { # metric NAME{LABELS}: its value in /metrics
-  curl -s "http://127.0.0.1:$http_port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
-# metric_is NAME{LABELS} OP VALUE: the metric compared (test's -eq, -ge, ...)
-metric_is() {
-  local v
-  v=$(metric "$1")
-  [ "${v:-none}" "$2" "$3" ] 2>/dev/null || { echo "  $1 = ${v:-none}, want $2 $3" >&2; return 1; }
-}
 metrics_checks() {
   local puts
-  puts=$(grep -c "files: sip:.* stored " "$var/backend.log")
+  puts=$(($(grep -c "files: sip:.* stored " "$var/backend.log") - 1)) # one by SOAP
   check "pchatd_file_uploads_total{api=\"put\"} counts the uploads ($puts)" \
     metric_is 'pchatd_file_uploads_total{api="put"}' -eq "$puts"
   check "  refusals by reason: too_large" metric_is 'pchatd_file_uploads_refused_total{reason="too_large"}' -ge 2
   check "  forbidden" metric_is 'pchatd_file_uploads_refused_total{reason="forbidden"}' -ge 5
   check "  truncated" metric_is 'pchatd_file_uploads_refused_total{reason="truncated"}' -eq 1
-  check "  insufficient_storage" metric_is 'pchatd_file_uploads_refused_total{reason="insufficient_storage"}' -eq 1
+  check "  insufficient_storage (PUT and SOAP)" metric_is 'pchatd_file_uploads_refused_total{reason="insufficient_storage"}' -eq 2
   check "  length_required" metric_is 'pchatd_file_uploads_refused_total{reason="length_required"}' -eq 1
   check "  quota_exceeded" metric_is 'pchatd_file_uploads_refused_total{reason="quota_exceeded"}' -eq 1
   check "bytes uploaded" metric_is 'pchatd_file_bytes_total{direction="uploaded"}' -gt 300000
@@ -409,6 +557,7 @@ put_checks
 token_checks
 size_checks
 name_checks
+soap_checks
 sweep_checks
 metrics_checks
 
