@@ -81,10 +81,12 @@ static int ffilter_parse(struct pca_ctx *c, const json_t *args, struct ffilter *
 
 static int file_row_out(struct pca_ctx *c, const json_t *row, json_t *out, void *arg)
 {
+	json_t *msg = json_array_get(row, 11);
 	(void)c;
 	(void)arg;
+	msg = json_is_null(msg) ? json_null() : json_integer(pca_col_int(row, 11));
 	return json_array_append_new(out,
-			json_pack("{s:I,s:I,s:O,s:O,s:O,s:I,s:O,s:O,s:O,s:O,s:O,s:O}", "id",
+			json_pack("{s:I,s:I,s:O,s:O,s:O,s:I,s:O,s:O,s:O,s:O,s:O,s:o}", "id",
 					(json_int_t)pca_col_int(row, 0), "room_id",
 					(json_int_t)pca_col_int(row, 1), "room",
 					json_array_get(row, 2), "file", json_array_get(row, 3),
@@ -93,7 +95,7 @@ static int file_row_out(struct pca_ctx *c, const json_t *row, json_t *out, void 
 					json_array_get(row, 6), "uploader", json_array_get(row, 7),
 					"state", json_array_get(row, 8), "created",
 					json_array_get(row, 9), "stored", json_array_get(row, 10),
-					"message_id", json_array_get(row, 11)));
+					"message_id", msg));
 }
 
 int pca_file_get(struct pca_ctx *c, json_t *args, json_t **result)

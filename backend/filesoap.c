@@ -86,8 +86,8 @@ static const char *need(const struct soap_req *q, const char *name, struct pca_e
 	return v && *v ? v : NULL;
 }
 
-static int need_number(const struct soap_req *q, const char *name, uint64_t *out,
-		struct pca_error *err)
+static int need_number(
+		const struct soap_req *q, const char *name, uint64_t *out, struct pca_error *err)
 {
 	const char *v = need(q, name, err);
 	unsigned long long n;
@@ -104,8 +104,8 @@ static int need_number(const struct soap_req *q, const char *name, uint64_t *out
 
 /* ---- the operations ---- */
 
-typedef enum MHD_Result (*op_fn)(struct MHD_Connection *c, const struct soap_req *q,
-		struct pca_error *err);
+typedef enum MHD_Result (*op_fn)(
+		struct MHD_Connection *c, const struct soap_req *q, struct pca_error *err);
 
 static enum MHD_Result max_file_size(
 		struct MHD_Connection *c, const struct soap_req *q, struct pca_error *err)
@@ -152,8 +152,8 @@ static enum MHD_Result unique_name(
 }
 
 /* The chunk at offset, into the upload; the last one completes it. */
-static int append(struct fileup *u, const struct soap_req *q, uint64_t offset,
-		struct pca_error *err)
+static int append(
+		struct fileup *u, const struct soap_req *q, uint64_t offset, struct pca_error *err)
 {
 	const char *chunk = soap_param(q, "fileChunk");
 	size_t clen = chunk ? strlen(chunk) : 0;
@@ -169,8 +169,8 @@ static int append(struct fileup *u, const struct soap_req *q, uint64_t offset,
 	} else if(offset != u->received) {
 		err->status = 409;
 		snprintf(err->msg, sizeof(err->msg),
-				"<offset> %" PRIu64 " is not the %" PRIu64 " bytes stored so far", offset,
-				u->received);
+				"<offset> %" PRIu64 " is not the %" PRIu64 " bytes stored so far",
+				offset, u->received);
 		rc = -1;
 	} else if(fileup_write(u, bytes, (size_t)n, err) < 0) {
 		rc = err->status == 413 ? -1 : -2; /* -2: the upload cannot go on */
@@ -209,7 +209,8 @@ static enum MHD_Result append_chunk(
 /* The download the token grants: the file's row, or a fault's err. */
 static json_t *download(const struct soap_req *q, struct pca_error *err)
 {
-	const char *token = need(q, "token", err), *channel = token ? need(q, "channelId", err) : NULL;
+	const char *token = need(q, "token", err),
+		   *channel = token ? need(q, "channelId", err) : NULL;
 	const char *name = channel ? need(q, "reposFileName", err) : NULL;
 	json_t *f = NULL;
 	if(name == NULL)
@@ -254,7 +255,8 @@ static long read_chunk(const json_t *f, uint64_t offset, uint64_t want, unsigned
 		close(fd);
 		err->status = 416;
 		snprintf(err->msg, sizeof(err->msg),
-				"<offset> %" PRIu64 " is past the end of the file (%" PRIu64 " bytes)",
+				"<offset> %" PRIu64 " is past the end of the file (%" PRIu64
+				" bytes)",
 				offset, size);
 		return -1;
 	}
@@ -283,10 +285,13 @@ static enum MHD_Result download_chunk(
 	long n;
 
 	if(need_number(q, "offset", &offset, err) < 0 ||
-			need_number(q, "bufferSize", &want, err) < 0 || (f = download(q, err)) == NULL)
+			need_number(q, "bufferSize", &want, err) < 0 ||
+			(f = download(q, err)) == NULL)
 		return fault(c, err->status, err->msg);
 	n = read_chunk(f, offset, want < cap ? want : cap, &bytes, err);
-	if(n >= 0 && offset + (uint64_t)n == (uint64_t)json_integer_value(json_object_get(f, "size")))
+	if(n >= 0 &&
+			offset + (uint64_t)n ==
+					(uint64_t)json_integer_value(json_object_get(f, "size")))
 		metric_add(&m_file_downloads, "soap", NULL, 1); /* the last chunk */
 	json_decref(f);
 	if(n < 0)
@@ -369,7 +374,7 @@ static enum MHD_Result soap_body(
 		}
 		if(r->body_len + n > r->body_cap) { /* chunked */
 			r->body_cap = r->body_len + n > r->body_cap * 2 ? r->body_len + n
-									 : r->body_cap * 2;
+									: r->body_cap * 2;
 			if(r->body_cap > r->body_max)
 				r->body_cap = r->body_max;
 			r->body = xrealloc(r->body, r->body_cap + 1);
@@ -389,4 +394,5 @@ static void soap_done(struct filereq *r, int ok)
 	(void)ok;
 }
 
-const struct filereq_ops filesoap_post = {.start = soap_start, .body = soap_body, .done = soap_done};
+const struct filereq_ops filesoap_post = {
+		.start = soap_start, .body = soap_body, .done = soap_done};

@@ -76,7 +76,8 @@ static int take_params(xmlNode *op, struct soap_req *req, char *why, size_t whyl
 			snprintf(why, whylen, "parameter <%.40s> is in another namespace", n->name);
 			return -1;
 		}
-		if(strlen((const char *)n->name) >= SOAP_OP_MAX || soap_param(req, (const char *)n->name)) {
+		if(strlen((const char *)n->name) >= SOAP_OP_MAX ||
+				soap_param(req, (const char *)n->name)) {
 			snprintf(why, whylen, "parameter <%.40s> is repeated or too long", n->name);
 			return -1;
 		}
@@ -90,8 +91,8 @@ static int take_params(xmlNode *op, struct soap_req *req, char *why, size_t whyl
 	return 0;
 }
 
-static int read_request(xmlDoc *doc, const char *action, struct soap_req *req, char *why,
-		size_t whylen)
+static int read_request(
+		xmlDoc *doc, const char *action, struct soap_req *req, char *why, size_t whylen)
 {
 	xmlNode *body = body_of(xmlDocGetRootElement(doc), why, whylen), *op;
 	if(body == NULL)
@@ -148,8 +149,9 @@ void soap_req_free(struct soap_req *req)
 
 static void envelope_begin(struct sbuf *sb)
 {
-	sbuf_adds(sb, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
-		      "<soap:Envelope xmlns:soap=\"" SOAP_ENV_NS "\"><soap:Body>");
+	sbuf_adds(sb,
+			"<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+			"<soap:Envelope xmlns:soap=\"" SOAP_ENV_NS "\"><soap:Body>");
 }
 
 static void envelope_end(struct sbuf *sb)

@@ -509,6 +509,15 @@ sweep_checks() {
   admin room remove --room "Files Room" >/dev/null
   check "pchat-admin room remove: the file is swept" eventually 10 gone "$room/$c"
   check "  and the room's empty directory" eventually 10 test ! -e "$store/$room"
+  local d
+  d=$(upload "$LOBBY" swept-d.txt)
+  body=$(admin --json file get --file "$d")
+  check "pchat-admin file get --file: the file, stored, with its post" \
+    json_has '.[0].state == "stored" and .[0].name == "swept-d.txt" and .[0].message_id != null'
+  check "pchat-admin file usage: the Lobby's bytes are its stored files'" eval '[ "$(admin --json file usage --room Lobby | jq ".[0].bytes")" = "$(sql "SELECT SUM(size) FROM files WHERE room_id = $LOBBY AND state = '"'stored'"'")" ]'
+  admin file remove --file "$d" >/dev/null
+  check "pchat-admin file remove: the post goes, the sweeper deletes the file" eventually 10 gone "$LOBBY/$d"
+  check "  file remove without a filter is refused" eval '! admin file remove 2>/dev/null' 
   # an upload that never completed, its token expired (as after a crash mid-upload)
   local t
   t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'crashed.bin')" 'UTC_TIMESTAMP(3) + INTERVAL 2 SECOND')
@@ -529,6 +538,42 @@ sweep_checks() {
   check "  a new one is not (an upload commits right after its rename)" test -e "$store/$LOBBY/0d0d0d0d-0000-4000-8000-000000000004.bin"
   rm -f "$store/$LOBBY/0d0d0d0d-0000-4000-8000-000000000004.bin"
   check "the store matches the database" eventually 5 store_consistent
+}
+
+# ---- memory: an upload costs pchatd less than 2 MB ----
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$var/backend.pid")/status"; }
+# N uploads of SIZE bytes at once, each sent slowly (--limit-rate) so that they overlap;
+# prints pchatd's highest resident size meanwhile (kB)
+concurrent_uploads() {
+  local n=$1 size=$2 i peak=0 r f
+  f=$(mkfile conc.bin "$size")
+  for ((i = 0; i < n; i++)); do
+    curl -s -o /dev/null --limit-rate 600k -X PUT --data-binary "@$f" \
+      "$B/files/$(tok upload "$LOBBY" sip:carol@example.com "$(q "conc$i.bin")")" &
+  done
+  while [ -n "$(jobs -rp)" ]; do
+    r=$(rss_kb)
+    [ "$r" -gt "$peak" ] && peak=$r
+    sleep 0.1
+  done
+  wait
+  echo "$peak"
+}
+memory_checks() {
+  local base peak n=8
+  if nm -u "$top/backend/pchatd" 2>/dev/null | grep -q __asan_init; then
+    echo "files: skip memory per upload (a sanitized pchatd keeps freed memory in quarantine)"
+    return
+  fi
+  concurrent_uploads $n 1500000 >/dev/null # every thread's connection and buffers made
+  base=$(rss_kb)
+  peak=$(concurrent_uploads $n 1500000)
+  echo "files: $n concurrent uploads of 1.5 MB: pchatd's resident size $base kB -> at most $peak kB"
+  check "$n concurrent uploads grow pchatd by less than 2 MB each" [ $((peak - base)) -lt $((n * 2048)) ]
+  check "  and less than the files themselves ($((n * 1500)) kB)" [ $((peak - base)) -lt $((n * 1465)) ]
+  check "  all stored" eval '[ "$(sql "SELECT COUNT(*) FROM files WHERE file_name LIKE '"'conc%'"' AND state = '"'stored'"'")" = $((2 * n)) ]'
+  check "  no part file left" no_partial
 }
 
 # ---- metrics ----
@@ -558,6 +603,7 @@ token_checks
 size_checks
 name_checks
 soap_checks
+memory_checks
 sweep_checks
 metrics_checks
 

@@ -26,7 +26,7 @@ static void teardown(void)
 
 TestSuite(soap, .init = setup, .fini = teardown);
 
-#define ENV_BEGIN                                                                   \
+#define ENV_BEGIN                                                                \
 	"<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"" \
 	"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
 #define ENV_END "</soap:Body></soap:Envelope>"
@@ -65,9 +65,10 @@ Test(soap, an_operation_without_parameters_and_a_header)
 {
 	struct soap_req q;
 	char why[256];
-	const char *body = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-			   "<s:Header/><s:Body><m:GetMaxFileSizeInKB xmlns:m=\"http://www.microsoft.com\"/>"
-			   "</s:Body></s:Envelope>";
+	const char *body =
+			"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+			"<s:Header/><s:Body><m:GetMaxFileSizeInKB xmlns:m=\"http://www.microsoft.com\"/>"
+			"</s:Body></s:Envelope>";
 	cr_assert_eq(parse(body, NULL, &q, why), 0, "%s", why);
 	cr_assert_str_eq(q.op, "GetMaxFileSizeInKB");
 	cr_assert_eq(q.n, 0);
@@ -129,16 +130,19 @@ Test(soap, answers_and_faults)
 {
 	struct sbuf sb = SBUF_INIT;
 	soap_response(&sb, "RequestUniqueFilenameWithExtension", "a<b>.txt");
-	cr_assert(strstr(sb.buf, "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-				 "<soap:Body><RequestUniqueFilenameWithExtensionResponse "
-				 "xmlns=\"http://www.microsoft.com\"><RequestUniqueFilenameWithExtensionResult>"
-				 "a&lt;b&gt;.txt</RequestUniqueFilenameWithExtensionResult>") != NULL,
+	cr_assert(strstr(sb.buf,
+				  "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+				  "<soap:Body><RequestUniqueFilenameWithExtensionResponse "
+				  "xmlns=\"http://www.microsoft.com\"><RequestUniqueFilenameWithExtensionResult>"
+				  "a&lt;b&gt;.txt</RequestUniqueFilenameWithExtensionResult>") !=
+					NULL,
 			"%s", sb.buf);
 	sbuf_reset(&sb);
 	soap_fault(&sb, 1, 403, "forbidden", "the token expired & is <gone>");
-	cr_assert(strstr(sb.buf, "<soap:Fault><faultcode>soap:Client</faultcode><faultstring>the "
-				 "token expired &amp; is &lt;gone&gt;</faultstring><detail><error "
-				 "status=\"403\">forbidden</error></detail></soap:Fault>") != NULL,
+	cr_assert(strstr(sb.buf,
+				  "<soap:Fault><faultcode>soap:Client</faultcode><faultstring>the "
+				  "token expired &amp; is &lt;gone&gt;</faultstring><detail><error "
+				  "status=\"403\">forbidden</error></detail></soap:Fault>") != NULL,
 			"%s", sb.buf);
 	sbuf_reset(&sb);
 	soap_fault(&sb, 0, 503, "unavailable", "down");
