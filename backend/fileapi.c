@@ -211,7 +211,6 @@ static enum MHD_Result send_file(struct MHD_Connection *c, struct filereq *r, in
 {
 	const char *ctype = json_string_value(json_object_get(f, "content_type"));
 	char *disp = disposition(json_string_value(json_object_get(f, "file_name")), ctype);
-	char crange[80];
 	struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(rg->len, fd, rg->off);
 	enum MHD_Result rc;
 
@@ -226,6 +225,7 @@ static enum MHD_Result send_file(struct MHD_Connection *c, struct filereq *r, in
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
 	filehttp_common_headers(resp);
 	if(rg->partial) {
+		char crange[80];
 		snprintf(crange, sizeof(crange), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, rg->off,
 				rg->off + rg->len - 1, size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);

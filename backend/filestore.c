@@ -72,7 +72,7 @@ int filestore_part_open(int rfd, const char *stored, int create, uint64_t *size)
 {
 	char part[80];
 	struct stat st;
-	int fd, e;
+	int fd;
 
 	filestore_part_name(stored, part, sizeof(part));
 	fd = openat(rfd, part, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0),
@@ -80,7 +80,7 @@ int filestore_part_open(int rfd, const char *stored, int create, uint64_t *size)
 	if(fd < 0)
 		return -1;
 	if(flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0) {
-		e = errno;
+		int e = errno;
 		close(fd);
 		errno = e;
 		return -1;

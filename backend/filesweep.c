@@ -204,7 +204,7 @@ static void scan_store(void)
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 	int64_t bytes = 0;
-	int complete = dir != NULL;
+	int whole = dir != NULL; /* every room was read: the size is the store's */
 
 	if(dir == NULL && fd >= 0)
 		close(fd);
@@ -213,11 +213,11 @@ static void scan_store(void)
 		if(parse_uint(e->d_name, UINT64_MAX, &room) < 0 || room == 0)
 			continue; /* not a room's directory */
 		if(scan_room(room, e->d_name, &bytes) < 0)
-			complete = 0;
+			whole = 0;
 	}
 	if(dir)
 		closedir(dir);
-	if(complete)
+	if(whole)
 		__atomic_store_n(&store_bytes, bytes, __ATOMIC_RELAXED);
 }
 

@@ -139,11 +139,14 @@ static int param(struct pchat_filelink *l, const char *p, size_t len, int *have_
 int pchat_filelink_parse(const char *text, size_t len, struct pchat_filelink *out)
 {
 	const size_t plen = sizeof(PCHAT_FILELINK_SCHEME) - 1;
-	const char *q, *end = text + len, *p;
+	const char *q, *end, *p;
 	int have_size = 0;
 
 	memset(out, 0, sizeof(*out));
-	if(text == NULL || len <= plen || strncasecmp(text, PCHAT_FILELINK_SCHEME, plen) != 0 ||
+	if(text == NULL)
+		return -1;
+	end = text + len;
+	if(len <= plen || strncasecmp(text, PCHAT_FILELINK_SCHEME, plen) != 0 ||
 			memchr(text, '\0', len) != NULL)
 		return -1;
 	q = memchr(text + plen, '?', len - plen);

@@ -212,6 +212,26 @@ put_checks() {
   check "the store matches the database" store_consistent
 }
 
+# ---- compliance: FILEUPLOAD and FILEDOWNLOAD in the transfer's own transaction ----
+
+compliance_checks() {
+  local f t d stored
+  "${stack[@]}" compliance-stop >/dev/null # the events stay in the table to be counted
+  mkdir -p "$var/compliance"
+  sql "UPDATE compliance_config SET adapter_type = 'XML', output_directory = '$var/compliance'
+    WHERE id = 1"
+  f=$(mkfile audit.txt 100)
+  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'audit.txt')")
+  put "$t" "$f"
+  stored=$(jq -r .file <<<"$body")
+  d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$stored")")
+  http GET "$B/files/$LOBBY/$stored?token=$d"
+  http GET "$B/files/$LOBBY/$stored?token=$d"
+  check "compliance: FILEUPLOAD by alice, the stored name as content, with the post's id" eval '[ "$(sql "SELECT COUNT(*) FROM compliance_events e JOIN files f ON f.message_id = e.msg_id WHERE e.event_type = '"'FILEUPLOAD'"' AND e.content = '"'$stored'"' AND e.user_uri = '"'sip:alice@example.com'"'")" = 1 ]'
+  check "  FILEDOWNLOAD by bob, once for the token's two downloads" eval '[ "$(sql "SELECT COUNT(*) FROM compliance_events WHERE event_type = '"'FILEDOWNLOAD'"' AND content = '"'$stored'"' AND user_uri = '"'sip:bob@example.com'"'")" = 1 ]'
+  sql "UPDATE compliance_config SET adapter_type = '' WHERE id = 1"
+}
+
 # ---- bad tokens ----
 
 token_checks() {
@@ -599,6 +619,7 @@ metrics_checks() {
 }
 
 put_checks
+compliance_checks
 token_checks
 size_checks
 name_checks
