@@ -87,11 +87,13 @@ static void check_fault(const char *msg)
 static void check_base64(const char *text)
 {
 	size_t len = strlen(text);
-	unsigned char *bytes = malloc(len / 4 * 3 + 3), *again;
-	long n = soap_base64_decode(text, len, bytes), m;
+	unsigned char *bytes = malloc(len / 4 * 3 + 3);
+	long n = soap_base64_decode(text, len, bytes);
 	struct sbuf sb = SBUF_INIT;
 
 	if(n >= 0) {
+		unsigned char *again;
+		long m;
 		soap_base64_encode(&sb, bytes, (size_t)n);
 		again = malloc(sb.len / 4 * 3 + 3);
 		m = soap_base64_decode(sbuf_str(&sb), sb.len, again);
