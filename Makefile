@@ -3,6 +3,8 @@
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests,
 #               the fault suite and a short fuzzing run)
+#   make rpc    the module's RPC commands (kamcmd pchat.*) over real chat sessions, with
+#               pchatd paused and stopped (tests/rpc)
 #   make supervise  make run's supervision: kill -9 each part of a running
 #               `scripts/stack.sh run`, each must come back (tests/supervise)
 #   make deb    Debian packages into build/deb/ (debian/, scripts/make-deb.sh), lintian
@@ -13,8 +15,15 @@
 #   make compliance-test  the compliance service end to end: real SIP chats archived,
 #               kill -9 of pchat-compliance, pchatd and MariaDB, two daemons at once
 #               (tests/compliance, docs/COMPLIANCE.md)
+#   make module-doc  kamailio-module/README from the module's DocBook documentation
+#               (kamailio-module/doc), the way Kamailio builds its modules' READMEs
+#   make doc-test  that documentation against the module's code and the committed README
+#               (tests/doc; part of make test)
 #   make fuzz   fuzz the parsers of untrusted input, FUZZ_SECONDS (600) per harness
 #               (tests/fuzz, docs/RELIABILITY.md)
+#   make bench  the benchmarks' quick profile (FULL=1: the full one), tables and pictures
+#               in build/bench/ (docs/BENCHMARKS.md); make bench-plots redraws the pictures
+#               from its results; make bench-test checks the picture tooling (in make test)
 #   make build  set up and build everything
 #   make format clang-format (.clang-format) every tracked .c/.h file in place
 #   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
@@ -27,7 +36,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module libs backend client admin compliance run test unit e2e sipe web files cli \
+.PHONY: all build setup module module-doc doc-test libs backend client admin compliance run test unit e2e sipe web files cli rpc \
 	fault chaos compliance-test \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
@@ -86,6 +95,10 @@ unit: libs
 e2e: build
 	@bash tests/e2e/run.sh
 
+# the module's RPC commands through kamcmd (tests/rpc, docs/OPERATIONS.md "RPC commands")
+rpc: build
+	@bash tests/rpc/run.sh
+
 # the real pidgin-sipe client, headless (tests/sipe, docs/SIPE-TEST.md)
 sipe: build
 	@bash tests/sipe/run.sh
@@ -141,7 +154,21 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: unit e2e sipe web files cli fault compliance-test supervise deb-test fuzz-short
+test: doc-test unit e2e rpc sipe web files cli fault compliance-test supervise deb-test fuzz-short bench-test
+
+# The module's documentation: kamailio-module/doc/*.xml (DocBook, as Kamailio's modules
+# have it) to kamailio-module/README with Kamailio's own doc/docbook/Makefile.module
+# (xmllint validation, xsltproc, lynx; scripts/module-doc.sh).  Commit the README with
+# the XML: make doc-test fails while they differ.
+module-doc: setup
+	@bash scripts/module-doc.sh
+
+# The documentation against the code (tests/doc, about 3 s): the README built and equal
+# to the committed one; every modparam, script and KEMI function, RPC and statistic of
+# kamailio-module/*.c documented (type and default too), nothing documented that the code
+# lacks; and altered copies of the XML must fail those checks.
+doc-test: setup
+	@bash tests/doc/run.sh
 
 # One style for all our C (.clang-format; the installed clang-format 14 is the reference).
 # make format rewrites the files; format-check (part of make lint) lists those that differ.
@@ -198,11 +225,22 @@ deb-test: deb build
 	@bash tests/deb/run.sh
 
 # Benchmarks (bench/, docs/BENCHMARKS.md): the quick profile, or the full one with FULL=1;
-# results in build/bench/results.md and results.jsonl.  Not part of make test.
-.PHONY: bench
+# results in build/bench/results.md and results.jsonl, pictures (gnuplot SVG) beside
+# them.  Not part of make test.
+.PHONY: bench bench-plots bench-test
 bench: build
 	@$(MAKE) -s -C bench
 	@bash bench/run.sh $(if $(filter 1,$(FULL)),--full)
+
+# The pictures again from build/bench/results.jsonl (and the scrapes of scenario h)
+# without running anything: bench/plot.py.
+bench-plots:
+	@python3 bench/plot.py build/bench/results.jsonl build/bench
+
+# The pictures' tooling on made-up results: the dashboard's PromQL subset against
+# values computed by hand, every query of docs/grafana/pchat.json, every figure drawn.
+bench-test: setup
+	@python3 bench/test_plots.py
 
 clean:
 	-$(MAKE) -s -C bench clean

@@ -29,6 +29,9 @@ extern const struct cmd_def cmd_chansrch, cmd_getassociations, cmd_getinv, cmd_n
 /* cmd_post.c: grpchat */
 extern const struct cmd_def cmd_grpchat;
 
+/* cmd_files.c: file-transfer tokens (rpl:getftok) */
+extern const struct cmd_def cmd_getfutok, cmd_getfdtok;
+
 /* cmd_server.c: server info, preferences, and what is not a command we know */
 extern const struct cmd_def cmd_requri, cmd_getserverinfo, cmd_getpref, cmd_setpref, cmd_unknown,
 		cmd_error;

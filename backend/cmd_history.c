@@ -43,8 +43,8 @@ void history_send(struct cmd *c, struct room *room, const struct db_job *job)
 		total += sb.len;
 	}
 	if(start > 0)
-		log_warn("%s: bccontext returns %zu of %zu messages (frame size)", room->uri,
-				nmsgs - start, nmsgs);
+		log_warn("history cut to fit a frame " SESS_FMT " room=%s sent=%zu found=%zu",
+				SESS_ARGS(c->sess), room->uri, nmsgs - start, nmsgs);
 	sbuf_reset(&sb);
 	xccos_build_bccontext(
 			&sb, c->req.seqid, c->req.envid, room->uri, msgs + start, nmsgs - start);

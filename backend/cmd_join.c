@@ -79,7 +79,9 @@ static void build_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 				ids[i][k++] = user_id(index, users, &nusers, present[j]);
 		}
 		if(k < rooms[i]->nusers)
-			log_info("%s: rpl:%s lists %zu of %u users", rooms[i]->uri, cmd_name(c), k,
+			log_debug("roster cut to the limit " SESS_FMT " room=%s cmd=%s listed=%zu "
+				  "present=%u",
+					SESS_ARGS(c->sess), rooms[i]->uri, cmd_name(c), k,
 					rooms[i]->nusers);
 		room_info(rooms[i], &infos[i]);
 		jr[i] = (struct xccos_join_room){&infos[i], ids[i], k};
@@ -108,9 +110,10 @@ static void send_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 		cap = cap * 3 / 4;
 		sbuf_reset(&sb);
 		build_join_reply(c, rooms, nrooms, fails, nfails, cap, &sb);
-		log_warn(SESS_FMT ": rpl:%s lists at most %zu users per room (frame size)",
-				SESS_ARGS(c->sess), cmd_name(c), cap);
 	}
+	if(cap < cfg.participant_update_limit)
+		log_warn("roster cut to fit a frame " SESS_FMT " cmd=%s max_listed=%zu",
+				SESS_ARGS(c->sess), cmd_name(c), cap);
 	cmd_send(c, &sb);
 }
 
@@ -166,7 +169,7 @@ static void enter_rooms(struct cmd *c, struct room **rooms, size_t n, enum room_
 {
 	size_t i;
 	for(i = 0; i < n; i++) {
-		how[i] = room_enter(rooms[i], c->sess);
+		how[i] = room_enter(rooms[i], c->sess, cmd_name(c));
 		if(how[i] != ROOM_ALREADY_IN) {
 			/* Joining a room follows it (part unfollows it). */
 			db_submit(db_follow(c->sess->user, rooms[i]->id));
@@ -328,7 +331,7 @@ static enum run_result run_part(struct cmd *c)
 	cmd_send(c, &sb);
 	r = room_find(c->req.chanib_uri);
 	if(r && room_member(r, c->sess)) {
-		room_leave(r, c->sess);
+		room_leave(r, c->sess, "part");
 		presence_store(c->sess, r, 0);
 	}
 	/* Parting a room stops following it (joining follows it again). */
@@ -355,14 +358,13 @@ static void on_restore_loaded(struct db_job *job)
 		if(r == NULL || c->sess->closed)
 			continue;
 		if(!(room_rights(r, c->sess->user) & ACL_JOIN)) {
-			log_info(SESS_FMT ": presence in %s not restored: no longer allowed in",
+			log_info("room not restored " SESS_FMT " room=%s reason=not-allowed",
 					SESS_ARGS(c->sess), r->uri);
 			presence_store(c->sess, r, 0);
 			continue;
 		}
 		/* Quietly: the client believes it never left, and so do the others. */
-		if(room_enter(r, c->sess) != ROOM_ALREADY_IN)
-			log_info(SESS_FMT ": presence in %s restored", SESS_ARGS(c->sess), r->uri);
+		room_enter(r, c->sess, "restore");
 	}
 	cmdq_finish(c);
 }

@@ -47,6 +47,16 @@ static const char *refusal_reason(const char *why)
 	return "forbidden";
 }
 
+/* A post refused for a rule (not the database): its size, never its text.  The room
+ * URI is the client's: quoted. */
+static void log_refusal(const struct cmd *c, const char *why)
+{
+	char room[300];
+	const char *uri = c->uri ? c->uri : "";
+	log_info("post refused " SESS_FMT " room=%s reply=\"%s\" bytes=%zu", SESS_ARGS(c->sess),
+			log_value(room, sizeof(room), uri, strlen(uri)), why, c->req.text_len);
+}
+
 /* Sends the stored post to everyone present (roompost.h). */
 static void deliver(struct cmd *c, const struct db_job *job)
 {
@@ -58,15 +68,14 @@ static void deliver(struct cmd *c, const struct db_job *job)
 static void on_post_stored(struct db_job *job)
 {
 	struct cmd *c = job->arg;
-	const char *author = job->u.post.author;
 	uint64_t id = job->u.post.msg_id;
 
 	if(job->status == DB_OK) {
 		/* The 200 first: the INFO is answered before its echo. */
 		cmd_verdict(c, PCHAT_F_ACCEPT, NULL);
 		if(job->u.post.duplicate) /* sent again after a 503 or a lost 200 */
-			log_info("%s: message %" PRIu64 " by %s sent again: stored once",
-					c->room->uri, id, author);
+			log_info("post sent again, stored once " SESS_FMT " room=%s msg=%" PRIu64,
+					SESS_ARGS(c->sess), c->room->uri, id);
 		else {
 			metric_inc(&m_posts_stored);
 			deliver(c, job);
@@ -74,11 +83,13 @@ static void on_post_stored(struct db_job *job)
 	} else if(job->status == DB_UNAVAILABLE) {
 		count_refusal("db_unavailable");
 		cmd_verdict(c, PCHAT_F_BUSY, NULL); /* 503 + Retry-After: try again later */
-		log_warn("%s: post by %s refused: database unavailable", c->room->uri, author);
+		log_warn("post refused: database unavailable " SESS_FMT " room=%s reply=503",
+				SESS_ARGS(c->sess), c->room->uri);
 	} else {
 		count_refusal("db_error");
 		cmd_verdict(c, PCHAT_F_REJECT, "500 Not Stored");
-		log_warn("%s: post by %s refused: database error", c->room->uri, author);
+		log_error("post not stored: database error " SESS_FMT " room=%s reply=500",
+				SESS_ARGS(c->sess), c->room->uri);
 	}
 	cmdq_finish(c);
 }
@@ -152,7 +163,7 @@ static enum run_result run_grpchat(struct cmd *c)
 	why = post_refusal(c->room, c->sess, 0);
 	if(why) {
 		/* Queued behind its join, or the rights changed since: refused now. */
-		log_info(SESS_FMT ": post to %s refused: %s", SESS_ARGS(c->sess), c->uri, why + 4);
+		log_refusal(c, why);
 		count_refusal(refusal_reason(why));
 		cmd_verdict(c, PCHAT_F_REJECT, why);
 		return RUN_DONE;
@@ -195,8 +206,7 @@ static const char *check_post(struct cmd *c)
 	}
 	if(why) {
 		count_refusal(refusal_reason(why));
-		log_info(SESS_FMT ": post to %s rejected: %s (%zu bytes)", SESS_ARGS(s),
-				c->uri ? c->uri : "?", why + 4, c->req.text_len);
+		log_refusal(c, why);
 	}
 	return why;
 }

@@ -73,7 +73,8 @@ static void send_rooms(struct cmd *c, const struct db_job *job)
 		xccos_build_room_list(&sb, cmd_name(c), c->req.seqid, c->req.envid, rooms, n);
 	}
 	if(n < all)
-		log_warn("%s returns %zu of %zu rooms (frame size)", cmd_name(c), n, all);
+		log_warn("room list cut to fit a frame " SESS_FMT " cmd=%s sent=%zu found=%zu",
+				SESS_ARGS(c->sess), cmd_name(c), n, all);
 	cmd_send(c, &sb);
 	free(rooms);
 }
@@ -108,10 +109,11 @@ static enum run_result run_getassociations(struct cmd *c)
 }
 
 const struct cmd_def cmd_chansrch = {.id = "cmd:chansrch", .run = run_chansrch};
-/* Its real shape is unknown: logged so that it can be learned. */
+/* Its real shape is unknown: logged (the envelope at debug level) so that it can be
+ * learned. */
 const struct cmd_def cmd_getassociations = {.id = "cmd:getassociations",
 		.run = run_getassociations,
-		.log_as = "learning the shape of"};
+		.log_as = "command of unknown shape"};
 
 /* ---- cmd:getinv ---- */
 

@@ -20,6 +20,8 @@ static const struct cmd_def *const client_commands[] = {
 		&cmd_nodespermcreatechild,
 		&cmd_getpref,
 		&cmd_setpref,
+		&cmd_getfutok,
+		&cmd_getfdtok,
 };
 
 static const struct cmd_def *find(const char *id)

@@ -156,7 +156,18 @@ static char *item_uri(const struct xccos_req *req)
 		return room_uri_make(req->chanids[0].domain, req->chanids[0].value);
 	if(req->chanib_uri)
 		return xstrdup(req->chanib_uri);
+	if(req->ftdb_chan_uri)
+		return xstrdup(req->ftdb_chan_uri);
 	return NULL;
+}
+
+/* What the client sent is quoted: its spaces cannot pass for more keys. */
+static void log_bad_envelope(const struct session *s, const char *envid, const char *why)
+{
+	char id[100], err[300];
+	log_info("bad envelope refused " SESS_FMT " envid=%s error=%s", SESS_ARGS(s),
+			log_value(id, sizeof(id), envid, strlen(envid)),
+			log_value(err, sizeof(err), why, strlen(why)));
 }
 
 enum cmdq_accept_result cmdq_accept(struct session *s, uint32_t token, const char *payload,
@@ -168,16 +179,17 @@ enum cmdq_accept_result cmdq_accept(struct session *s, uint32_t token, const cha
 	char why[256];
 
 	if(xccos_parse(payload, len, cfg.xml_max_bytes, &c->req, why, sizeof(why)) < 0) {
-		log_info(SESS_FMT ": bad envelope (envid %s): %s", SESS_ARGS(s), c->req.envid, why);
+		log_bad_envelope(s, c->req.envid, why);
 		c->def = table->error;
 		c->error = xstrdup(why);
 	} else {
 		c->def = c->req.kind == XCCOS_GRPCHAT ? table->post : table->find(c->req.id);
 		c->uri = item_uri(&c->req);
 		if(c->def->log_as) {
-			char buf[3000];
-			log_info(SESS_FMT ": %s %s: %s", SESS_ARGS(s), c->def->log_as, c->req.id,
-					log_safe(buf, sizeof(buf), payload, len));
+			/* Not the envelope: it may hold what users wrote (debug level has it). */
+			char id[100];
+			log_info("%s " SESS_FMT " cmd=%s", c->def->log_as, SESS_ARGS(s),
+					log_value(id, sizeof(id), c->req.id, strlen(c->req.id)));
 		}
 		if(c->def->check)
 			refusal = c->def->check(c);
@@ -203,7 +215,7 @@ void cmd_verdict(struct cmd *c, uint8_t type, const char *text)
 
 const char *cmd_name(const struct cmd *c)
 {
-	return c->req.id + 4;
+	return c->def->rpl ? c->def->rpl : c->req.id + 4;
 }
 
 void cmd_send(struct cmd *c, struct sbuf *sb)
@@ -241,15 +253,19 @@ static const char *access_reason(int code)
 	}
 }
 
-enum run_result cmd_refuse(struct cmd *c, int code)
+enum run_result cmd_reply_reason(struct cmd *c, int code, const char *reason)
 {
 	struct sbuf sb = SBUF_INIT;
-	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
-		return cmd_reply(c, code); /* the same as for an unknown room */
-	xccos_build_rpl_reason(
-			&sb, cmd_name(c), c->req.seqid, c->req.envid, code, access_reason(code));
+	xccos_build_rpl_reason(&sb, cmd_name(c), c->req.seqid, c->req.envid, code, reason);
 	cmd_send(c, &sb);
 	return RUN_DONE;
+}
+
+enum run_result cmd_refuse(struct cmd *c, int code)
+{
+	if(code == XC_NOT_FOUND || code == XC_INTERNAL)
+		return cmd_reply(c, code); /* the same as for an unknown room */
+	return cmd_reply_reason(c, code, access_reason(code));
 }
 
 /* ---- rooms that must be loaded first ---- */

@@ -69,8 +69,12 @@ struct cmd_def {
 	/* Posts: run at once behind other posts, stored even if the session closes,
 	 * and answered (ACCEPT, REJECT) only once stored (or refused): cmd_verdict(). */
 	int is_post;
-	/* Non-NULL: log the envelope when accepted, with this label (shapes to learn). */
+	/* Non-NULL: log the command when accepted, with this label (shapes to learn; the
+	 * envelope itself is logged at debug level only, as every envelope is). */
 	const char *log_as;
+	/* Non-NULL: its replies' name when it is not the command's (cmd:getfutok is
+	 * answered by rpl:getftok); every reply helper below uses it. */
+	const char *rpl;
 };
 
 struct cmd {
@@ -148,7 +152,7 @@ void cmdq_finish(struct cmd *c);
  * PCHAT_F_BUSY or PCHAT_F_REJECT with the SIP status line in text.  Nothing is sent
  * if the session is gone (the module then answers the INFO itself). */
 void cmd_verdict(struct cmd *c, uint8_t type, const char *text);
-/* The command's name without "cmd:", for rpl ids. */
+/* The name of the command's replies: its def's rpl, else its own without "cmd:". */
 const char *cmd_name(const struct cmd *c);
 /* Sends sb (then freed) to the command's session. */
 void cmd_send(struct cmd *c, struct sbuf *sb);
@@ -158,6 +162,8 @@ enum run_result cmd_reply(struct cmd *c, int code);
  * XC_NOT_FOUND when the user may not even see the room (answered exactly like a
  * room that does not exist), XC_ROOM_DISABLED or XC_ACCESS_DENIED. */
 int cmd_access_code(const struct room *r, const char *user, unsigned need);
+/* An rpl with this code that says why: <data><error reason="..."/></data>; RUN_DONE. */
+enum run_result cmd_reply_reason(struct cmd *c, int code, const char *reason);
 /* Refuses a command about a room with the code cmd_access_code chose; RUN_DONE. */
 enum run_result cmd_refuse(struct cmd *c, int code);
 /* Runs then(c) with c->room set, loading the room c->uri from the database first

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* Where the web page is when --web-root is not given (backend/Makefile sets it). */
@@ -48,7 +49,7 @@ void config_defaults(struct config *c)
 	/* many people may share an address (a NAT, a proxy): more failures there */
 	c->web_login_addr = c->web_login_user;
 	c->web_login_addr.failures = 20;
-	c->file_prefix = "/PersistentChat";
+	c->file_prefix = CONFIG_FILE_PREFIX;
 	c->file_threads = 4;
 	c->file_soap_max_kb = 512;
 	c->file_sweep_interval = 60;
@@ -86,7 +87,8 @@ static void usage(FILE *out)
 	      "  --post-rate N            posts per second one user may send on average; more\n"
 	      "                           are refused with 503 + Retry-After (10; 0: no limit)\n"
 	      "  --post-burst N           posts one user may send at once (30)\n"
-	      "  --log-level LEVEL        error, warn, info or debug (info)\n"
+	      "  --log-level LEVEL        error, warn, info or debug (info); at run time SIGUSR1\n"
+	      "                           raises it one level, SIGUSR2 lowers it\n"
 	      "  --http ADDR:PORT         serve the room management web page and its JSON\n"
 	      "                           API there (default: off), e.g. 127.0.0.1:8080\n"
 	      "  --web-root DIR           the web page's files (default " PCHAT_WEB_ROOT ")\n"
@@ -104,8 +106,6 @@ static void usage(FILE *out)
 	      "                           docs/FILES.md), e.g. 127.0.0.1:8081\n"
 	      "  --file-store DIR         where files are stored (required with --file-listen)\n"
 	      "  --file-path-prefix PATH  the service's path (/PersistentChat)\n"
-	      "  --file-public-url URL    the service's URL as clients reach it, prefix included\n"
-	      "                           (default http://ADDR:PORT of --file-listen + prefix)\n"
 	      "  --file-threads N         threads serving transfers, each with its own database\n"
 	      "                           connection (4)\n"
 	      "  --file-soap-max-kb N     largest SOAP request, GetMaxRequestContentInKB (512)\n"
@@ -113,6 +113,14 @@ static void usage(FILE *out)
 	      "                           never completed are deleted (60)\n"
 	      "  --test-store-limit BYTES  tests only: a file's writes past BYTES fail as on a\n"
 	      "                           full disk\n"
+	      "  --file-service-url URL   the file service's SOAP endpoint as clients reach it,\n"
+	      "                           sent with file-transfer tokens; the links of file\n"
+	      "                           posts are this URL without /MGCWebService.asmx;\n"
+	      "                           default with --file-listen ADDR:PORT:\n"
+	      "                           http://ADDR:PORT<prefix>/MGCWebService.asmx, else with\n"
+	      "                           --http ADDR:PORT: http://ADDR:PORT+1" CONFIG_FILE_SERVICE_PATH
+	      "\n"
+	      "                           (with neither, token requests are answered 501)\n"
 	      "  --version                print the version\n"
 	      "  --help                   show this help\n",
 			out);
@@ -151,11 +159,11 @@ enum {
 	OPT_FILE_LISTEN,
 	OPT_FILE_STORE,
 	OPT_FILE_PREFIX,
-	OPT_FILE_PUBLIC_URL,
 	OPT_FILE_THREADS,
 	OPT_FILE_SOAP_MAX,
 	OPT_FILE_SWEEP,
 	OPT_TEST_STORE_LIMIT,
+	OPT_FILE_SERVICE_URL,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -193,11 +201,11 @@ static const struct option long_options[] = {
 		{"file-listen", required_argument, NULL, OPT_FILE_LISTEN},
 		{"file-store", required_argument, NULL, OPT_FILE_STORE},
 		{"file-path-prefix", required_argument, NULL, OPT_FILE_PREFIX},
-		{"file-public-url", required_argument, NULL, OPT_FILE_PUBLIC_URL},
 		{"file-threads", required_argument, NULL, OPT_FILE_THREADS},
 		{"file-soap-max-kb", required_argument, NULL, OPT_FILE_SOAP_MAX},
 		{"file-sweep-interval", required_argument, NULL, OPT_FILE_SWEEP},
 		{"test-store-limit", required_argument, NULL, OPT_TEST_STORE_LIMIT},
+		{"file-service-url", required_argument, NULL, OPT_FILE_SERVICE_URL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -267,18 +275,23 @@ static int path_prefix(const char *arg, const char **out, FILE *err)
 	return 0;
 }
 
-/* --file-public-url: http(s)://, printable, no query or fragment. */
-static int public_url(const char *arg, const char **out, FILE *err)
+/* --file-service-url URL: an http or https URL with a host, nothing XML would
+ * have to escape oddly in it (no blanks or control characters). */
+static int file_service_url(const char *arg, const char **out, FILE *err)
 {
-	size_t i;
-	int ok = strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0;
-	for(i = 0; ok && arg[i]; i++)
-		ok = (unsigned char)arg[i] > ' ' && (unsigned char)arg[i] < 0x7f && arg[i] != '?' &&
-				arg[i] != '#';
-	if(!ok || i > 900) {
+	size_t i,
+			skip = strncasecmp(arg, "https://", 8) == 0 ? 8
+			: strncasecmp(arg, "http://", 7) == 0	    ? 7
+								    : 0;
+	for(i = 0; skip && arg[i]; i++) {
+		if((unsigned char)arg[i] <= ' ' || arg[i] == 0x7f)
+			skip = 0;
+	}
+	if(skip == 0 || arg[skip] == '\0' || arg[skip] == '/') {
 		fprintf(err,
-				"pchatd: --file-public-url wants an http:// or https:// URL, e.g. "
-				"https://chat.example.com/PersistentChat, not '%s'\n",
+				"pchatd: --file-service-url wants an http:// or https:// URL with a "
+				"host and no blanks, e.g. https://chat.example.com" CONFIG_FILE_SERVICE_PATH
+				", not '%s'\n",
 				arg);
 		return -1;
 	}
@@ -294,7 +307,6 @@ static int file_option(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_FILE_LISTEN: return http_address("file-listen", arg, &c->file_listen, err);
 		case OPT_FILE_STORE: return nonempty("file-store", arg, &c->file_store, err);
 		case OPT_FILE_PREFIX: return path_prefix(arg, &c->file_prefix, err);
-		case OPT_FILE_PUBLIC_URL: return public_url(arg, &c->file_public_url, err);
 		case OPT_FILE_THREADS:
 			return number("file-threads", arg, 1, 256, &c->file_threads, err);
 		case OPT_FILE_SOAP_MAX:
@@ -311,6 +323,48 @@ static int file_option(struct config *c, int opt, const char *arg, FILE *err)
 			c->test_store_limit = v;
 			return 0;
 	}
+}
+
+/* http://ADDR:PORT+delta<prefix>/MGCWebService.asmx for a listener's ADDR:PORT; NULL if
+ * there is none (no address, or no port after it). */
+static const char *service_url_of(const char *addr, unsigned delta, const char *prefix)
+{
+	static char url[512];
+	const char *colon = addr ? strrchr(addr, ':') : NULL;
+	unsigned long long port;
+	int hlen, v6, n;
+	if(colon == NULL || parse_uint(colon + 1, 65535 - delta, &port) < 0)
+		return NULL;
+	hlen = (int)(colon - addr);
+	/* a bare IPv6 address ("::1:8080") needs its brackets in a URL */
+	v6 = addr[0] != '[' && memchr(addr, ':', (size_t)hlen) != NULL;
+	n = snprintf(url, sizeof(url), "http://%s%.*s%s:%llu%s" CONFIG_SOAP_PATH, v6 ? "[" : "",
+			hlen, addr, v6 ? "]" : "", port + delta, prefix);
+	return n > 0 && (size_t)n < sizeof(url) ? url : NULL;
+}
+
+/* The default of --file-service-url: the file service's own address (--file-listen),
+ * else --http's address, the next port, the reference's path; NULL if neither. */
+static const char *default_file_service_url(const struct config *c)
+{
+	if(c->file_listen)
+		return service_url_of(c->file_listen, 0, c->file_prefix);
+	return service_url_of(c->http_addr, 1, CONFIG_FILE_PREFIX);
+}
+
+/* With --file-listen, the links of file posts are --file-service-url without its
+ * SOAP endpoint's name: it must end with it, and hold no query or fragment. */
+static int file_links_base_ok(const char *url, FILE *err)
+{
+	size_t n = strlen(url), e = sizeof(CONFIG_SOAP_PATH) - 1;
+	if(n > e && strcasecmp(url + n - e, CONFIG_SOAP_PATH) == 0 && !strpbrk(url, "?#"))
+		return 1;
+	fprintf(err,
+			"pchatd: with --file-listen, --file-service-url must be the SOAP endpoint, "
+			"ending with " CONFIG_SOAP_PATH
+			" (e.g. https://chat.example.com" CONFIG_FILE_SERVICE_PATH "), not '%s'\n",
+			url);
+	return 0;
 }
 
 /* --web-host NAME: a host name, optionally with ":PORT"; no spaces, slashes or '@'
@@ -452,11 +506,11 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_FILE_LISTEN:
 		case OPT_FILE_STORE:
 		case OPT_FILE_PREFIX:
-		case OPT_FILE_PUBLIC_URL:
 		case OPT_FILE_THREADS:
 		case OPT_FILE_SOAP_MAX:
 		case OPT_FILE_SWEEP:
 		case OPT_TEST_STORE_LIMIT: return file_option(c, opt, arg, err);
+		case OPT_FILE_SERVICE_URL: return file_service_url(arg, &c->file_service_url, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
 				return 0;
@@ -512,5 +566,9 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		fputs("pchatd: give --db-socket or --db-host, not both\n", err);
 		return CONFIG_ERROR;
 	}
+	if(c->file_service_url == NULL)
+		c->file_service_url = default_file_service_url(c);
+	if(c->file_listen && !file_links_base_ok(c->file_service_url, err))
+		return CONFIG_ERROR;
 	return CONFIG_OK;
 }

@@ -47,6 +47,8 @@ enum db_job_type {
 	DB_ROOMS_ALL,	     /* every room -> u.rooms_all.out (the cache's reload) */
 	DB_GET_INV,    /* user's invitations -> u.user_rooms.out (with inv_id, inviter, inv_ts) */
 	DB_CATEGORIES, /* every category with its principal lists -> u.categories */
+	DB_FILE_TOKEN, /* a file-transfer token (file_tokens); download: NOT_FOUND without
+			* a stored file of that name in the room */
 	DB_JOB_TYPES
 };
 
@@ -81,6 +83,7 @@ struct db_room {
 	char type[12];	 /* "normal" or "auditorium" */
 	int disabled;
 	int chat_history; /* its category keeps history for clients (categories.chat_history) */
+	int file_upload;  /* its category lets files be posted (categories.file_upload) */
 	/* Principal lists (sql/migrations/005_rooms_admin.sql), each a space-separated
 	 * string ("" if empty): the room's and its category's. */
 	char *members, *managers, *presenters, *allowed, *denied;
@@ -191,6 +194,13 @@ struct db_job {
 			struct db_category *v;
 			size_t n;
 		} categories;
+		struct { /* FILE_TOKEN */
+			char *token, *user;
+			int upload; /* else a download */
+			uint64_t room_id;
+			char *file_name; /* upload: the user's name; download: the stored name */
+			struct timespec issued_at, expires_at; /* UTC, whole ms */
+		} ftok;
 	} u;
 
 	struct list link; /* in the worker's queues */
@@ -225,6 +235,11 @@ struct db_job *db_session_rooms(uint64_t session_id, const char *user, db_done_f
 struct db_job *db_rooms_all(db_done_fn done, void *arg);
 struct db_job *db_invitations(const char *user, db_done_fn done, void *arg);
 struct db_job *db_categories(db_done_fn done, void *arg);
+/* Stores a one-time token of user for room_id, valid ttl_sec from issued_at; for a
+ * download, only if the room has a stored file named file_name (else NOT_FOUND). */
+struct db_job *db_file_token(const char *token, int upload, const char *user, uint64_t room_id,
+		const char *file_name, const struct timespec *issued_at, unsigned ttl_sec,
+		db_done_fn done, void *arg);
 
 /* The job's kind, for log lines ("load room"). */
 const char *db_job_name(const struct db_job *job);

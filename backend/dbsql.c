@@ -149,7 +149,10 @@ static enum dbsql_result stmt_failed(MYSQL_STMT *st, const char *what, struct db
 		log_warn("db: %s: %s (will retry)", what, mysql_stmt_error(st));
 		return DBSQL_RETRY;
 	}
-	log_error("db: %s: %s", what, mysql_stmt_error(st));
+	/* A row it refers to was deleted meanwhile (a read position or a post for a room
+	 * just deleted): the job's caller handles DB_FAILED, nothing to fix. */
+	log_msg(err == ER_NO_REFERENCED_ROW_2 ? LL_WARN : LL_ERROR, "db: %s: %s", what,
+			mysql_stmt_error(st));
 	job->status = DB_FAILED;
 	return DBSQL_OK;
 }
@@ -333,7 +336,7 @@ void *db_grow(void *v, size_t *n, size_t *cap, size_t sz, void **out)
 
 /* ---- room rows ---- */
 
-enum { ROOM_NCOLS = 15 }; /* DB_ROOM_COLS */
+enum { ROOM_NCOLS = 16 }; /* DB_ROOM_COLS */
 
 /* One row's result buffers, and where the rows go. */
 struct room_rows {
@@ -367,11 +370,14 @@ static void room_row(MYSQL_STMT *st, void *ctx)
 	v = db_col_str(st, &b->cols[8], 9, NULL);
 	r->chat_history = atoi(v) != 0;
 	free(v);
-	r->members = db_col_str(st, &b->cols[9], 10, NULL);
-	r->managers = db_col_str(st, &b->cols[10], 11, NULL);
-	r->presenters = db_col_str(st, &b->cols[11], 12, NULL);
-	r->allowed = db_col_str(st, &b->cols[12], 13, NULL);
-	r->denied = db_col_str(st, &b->cols[13], 14, NULL);
+	v = db_col_str(st, &b->cols[9], 10, NULL);
+	r->file_upload = atoi(v) != 0;
+	free(v);
+	r->members = db_col_str(st, &b->cols[10], 11, NULL);
+	r->managers = db_col_str(st, &b->cols[11], 12, NULL);
+	r->presenters = db_col_str(st, &b->cols[12], 13, NULL);
+	r->allowed = db_col_str(st, &b->cols[13], 14, NULL);
+	r->denied = db_col_str(st, &b->cols[14], 15, NULL);
 	if(b->kind == DB_EXTRA_UNREAD)
 		r->unread = b->extra;
 	if(b->kind == DB_EXTRA_INV) {

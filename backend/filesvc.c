@@ -85,7 +85,7 @@ static const struct filereq_ops *route(const char *method, const char *path, con
 {
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	*status = 405;
-	if(strcasecmp(path, "MGCWebService.asmx") == 0) {
+	if(strcasecmp(path, CONFIG_SOAP_PATH + 1) == 0) {
 		*why = "the SOAP service takes POST";
 		return strcmp(method, "POST") == 0 ? &filesoap_post : NULL;
 	}
@@ -211,14 +211,11 @@ static struct MHD_Daemon *start_daemon(const struct config *c, const struct addr
 	return d;
 }
 
+/* --file-service-url without its SOAP endpoint's name (config.c checked it has it). */
 static void set_base_url(const struct config *c)
 {
-	if(c->file_public_url)
-		snprintf(base_url, sizeof(base_url), "%s", c->file_public_url);
-	else
-		snprintf(base_url, sizeof(base_url), "http://%s%s", c->file_listen, c->file_prefix);
-	while(base_url[0] && base_url[strlen(base_url) - 1] == '/')
-		base_url[strlen(base_url) - 1] = '\0';
+	size_t n = strlen(c->file_service_url) - (sizeof(CONFIG_SOAP_PATH) - 1);
+	snprintf(base_url, sizeof(base_url), "%.*s", (int)n, c->file_service_url);
 }
 
 int filesvc_start(struct event_base *base, const struct config *c, filesvc_deliver_fn fn)

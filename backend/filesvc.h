@@ -49,7 +49,7 @@ void filesvc_quiesce(void);
 void filesvc_stop(void);
 
 /* The public URL of the service: <scheme>://<host>[:port]<prefix> (the links of
- * file posts; --file-public-url, else from --file-listen). */
+ * file posts: --file-service-url without its /MGCWebService.asmx). */
 const char *filesvc_base_url(void);
 
 #endif

@@ -39,13 +39,14 @@ static void reply(struct link_conn *c, const struct pchat_frame *f, uint8_t type
 
 /* ---- the life of a session ---- */
 
-/* The close cascade.  forget: the session ended for good (not a shutdown of
- * pchatd), so the rooms stored for a restart go too. */
+/* The close cascade.  why: one word for the log's reason= (docs/OPERATIONS.md, Logs).
+ * forget: the session ended for good (not a shutdown of pchatd), so the rooms stored
+ * for a restart go too. */
 static void close_session(struct session *s, const char *why, int forget)
 {
 	if(s->closed)
 		return;
-	log_info(SESS_FMT " closed: %s", SESS_ARGS(s), why);
+	log_info("session closed " SESS_FMT " reason=%s", SESS_ARGS(s), why);
 	if(forget)
 		presence_forget(s);
 	session_unlink(s);
@@ -83,8 +84,18 @@ static void close_matching(int (*match)(const struct session *, uint32_t), uint3
 
 void frames_close_all(void)
 {
-	close_matching(any, 0, "shutting down", 0);
+	close_matching(any, 0, "shutdown", 0);
 	sessions_free_table();
+}
+
+/* Names and user agents are the client's: quoted, so that their spaces cannot pass
+ * for more keys. */
+static void log_open(const struct session *s)
+{
+	char epid[160], ua[260];
+	log_info("session opened " SESS_FMT " local=%s epid=%s ua=%s", SESS_ARGS(s), s->local,
+			log_value(epid, sizeof(epid), s->epid, strlen(s->epid)),
+			log_value(ua, sizeof(ua), s->ua, strlen(s->ua)));
 }
 
 static void on_open(struct link_conn *c, const struct pchat_frame *f)
@@ -95,28 +106,27 @@ static void on_open(struct link_conn *c, const struct pchat_frame *f)
 	int fresh;
 
 	if(pchat_open_split(f->payload, f->payload_len, fields) < 0) {
-		log_warn("link %u session %" PRIu64 ": OPEN with missing fields; ignored", conn_id,
+		log_warn("OPEN with missing fields ignored link=%u session=%" PRIu64, conn_id,
 				f->session);
 		return;
 	}
 	user = fields[PCHAT_OPEN_USER];
 	if(user[0] == '\0') {
-		log_warn("link %u session %" PRIu64 ": OPEN without a user; ignored", conn_id,
+		log_warn("OPEN without a user ignored link=%u session=%" PRIu64, conn_id,
 				f->session);
 		return;
 	}
 	s = session_find(conn_id, f->session);
 	if(s && strcmp(s->user, user) != 0) {
 		/* Another identity on the same session id: nothing carries over. */
-		close_session(s, "reopened for another user", 1);
+		close_session(s, "other-user", 1);
 		s = NULL;
 	}
 	fresh = s == NULL;
 	if(fresh)
 		s = session_add(c, f->session, user);
 	session_set_fields(s, fields);
-	log_info(SESS_FMT " open: local %s, epid '%s', user agent '%s'", SESS_ARGS(s), s->local,
-			s->epid, s->ua);
+	log_open(s);
 	if(fresh)
 		cmdq_restore(s); /* after a restart of pchatd: back into its rooms */
 }
@@ -126,27 +136,50 @@ static void on_close(struct link_conn *c, const struct pchat_frame *f)
 	struct session *s = session_find(link_conn_id(c), f->session);
 	char why[128];
 	if(s == NULL) {
-		log_debug("link %u session %" PRIu64 ": CLOSE for an unknown session",
-				link_conn_id(c), f->session);
+		log_debug("CLOSE for an unknown session link=%u session=%" PRIu64, link_conn_id(c),
+				f->session);
 		return;
 	}
 	log_safe(why, sizeof(why), f->payload, f->payload_len);
-	close_session(s, why[0] ? why : "closed by the module", 1);
+	close_session(s, why[0] ? why : "module", 1);
+}
+
+void frames_drop_session(struct session *s, const char *why)
+{
+	if(s->closed)
+		return;
+	/* The module forgets the dialog (its next request is answered 481). */
+	link_send(s->conn, PCHAT_F_DROP, 0, s->sid, NULL, 0);
+	close_session(s, why, 1);
 }
 
 void frames_on_close(struct link_conn *c)
 {
 	/* While stopping, the stored rooms are what the restart restores. */
-	close_matching(on_conn, link_conn_id(c), "module connection closed", !stopping);
+	close_matching(on_conn, link_conn_id(c), "link-closed", !stopping);
 }
 
 /* ---- XCCOS ---- */
 
+/* HELLO: node name, then (newer modules) NUL and the link process index. */
 static void on_hello(struct link_conn *c, const struct pchat_frame *f)
 {
-	char name[256];
-	log_info("link %u: hello from node '%s'", link_conn_id(c),
-			log_safe(name, sizeof(name), f->payload, f->payload_len));
+	const char *nul = memchr(f->payload, '\0', f->payload_len);
+	size_t name_len = nul ? (size_t)(nul - f->payload) : f->payload_len;
+	char name[256], shown[300];
+	long link_index = -1;
+
+	log_safe(name, sizeof(name), f->payload, name_len);
+	if(nul != NULL) {
+		char index[16], *end;
+		log_safe(index, sizeof(index), nul + 1, f->payload_len - name_len - 1);
+		link_index = strtol(index, &end, 10);
+		if(end == index || *end != '\0' || link_index < 0 || link_index > 65535)
+			link_index = -1;
+	}
+	link_set_peer(c, name, (int)link_index);
+	log_info("module hello link=%u node=%s process=%ld", link_conn_id(c),
+			log_value(shown, sizeof(shown), f->payload, name_len), link_index);
 }
 
 /* Overload is worth a warning, but not one per frame. */
@@ -181,14 +214,14 @@ static void on_xccos(struct link_conn *c, const struct pchat_frame *f)
 	}
 	s = session_find(link_conn_id(c), f->session);
 	if(s == NULL) {
-		log_info("link %u session %" PRIu64 ": XCCOS for an unknown session",
+		log_info("XCCOS for an unknown session refused link=%u session=%" PRIu64,
 				link_conn_id(c), f->session);
 		reply(c, f, PCHAT_F_REJECT, "481 Call/Transaction Does Not Exist");
 		return;
 	}
 	if(log_enabled(LL_DEBUG)) {
 		char buf[2048];
-		log_msg(LL_DEBUG, SESS_FMT " -> %s", SESS_ARGS(s),
+		log_msg(LL_DEBUG, "xccos in " SESS_FMT " body=%s", SESS_ARGS(s),
 				log_safe(buf, sizeof(buf), f->payload, f->payload_len));
 	}
 	switch(cmdq_accept(s, f->token, f->payload, f->payload_len, reject, sizeof(reject))) {
@@ -211,13 +244,8 @@ void frames_on_frame(struct link_conn *c, const struct pchat_frame *f)
 		case PCHAT_F_CLOSE: on_close(c, f); break;
 		default:
 			/* Newer modules may send more; ignoring keeps the link up. */
-			log_warn("link %u: ignoring frame of type %u", link_conn_id(c), f->type);
+			log_warn("frame of an unknown type ignored link=%u type=%u",
+					link_conn_id(c), f->type);
 			break;
 	}
-}
-
-const struct link_handlers *frames_link_handlers(void)
-{
-	static const struct link_handlers h = {frames_on_frame, frames_on_close};
-	return &h;
 }

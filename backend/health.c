@@ -7,6 +7,7 @@
 #include "frames.h"
 #include "http.h"
 #include "link.h"
+#include "ready.h"
 
 #include <string.h>
 
@@ -17,7 +18,7 @@ static void send_ready(struct evhttp_request *req)
 	int db_up = db_reachable();
 	size_t links = link_count();
 	int draining = frames_stopping();
-	int ready = db_up && links > 0 && !draining;
+	int ready = ready_serving() && links > 0;
 	json_t *body = json_pack("{s:b, s:s, s:I, s:b}", "ready", ready, "database",
 			db_up ? "up" : "down", "module_links", (json_int_t)links, "draining",
 			draining);

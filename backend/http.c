@@ -204,13 +204,16 @@ static void serve_static(struct evhttp_request *req, const char *path)
 static int host_refused(struct evhttp_request *req)
 {
 	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	char shown[120];
 	if(host == NULL) {
 		http_send_error(req, 400, "a Host header is required");
 		return 1;
 	}
 	if(web_host_allowed(host, (const char *const *)host_names, host_count))
 		return 0;
-	log_info("http: Host \"%.100s\" refused (add it with --web-host if it is ours)", host);
+	log_info("http: request refused, unknown Host (add it with --web-host if it is ours) "
+		 "host=%s",
+			log_value(shown, sizeof(shown), host, strlen(host)));
 	http_send_error(req, 421, "this server does not answer for that host name");
 	return 1;
 }

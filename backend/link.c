@@ -13,6 +13,7 @@
 #include "../common/pchat_peer.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,20 +27,32 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+/* What a connection is, decided by its first frame. */
+enum conn_kind {
+	CONN_NEW,   /* nothing read yet */
+	CONN_LINK,  /* a module link process: HELLO, OPEN, XCCOS, ... */
+	CONN_QUERY, /* one operator query (QUERY first), then closed */
+};
+
 struct link_conn {
 	uint32_t id;
+	enum conn_kind kind;
 	struct bufferevent *bev;
 	struct event *close_ev; /* deferred close, see close_later() */
 	int closing;		/* no more frames in or out */
+	int queried;		/* a query connection's one QUERY was read: nothing more is */
+	char *node;		/* the module's node name (HELLO), or NULL */
+	int link_index;		/* its link process index (HELLO), or -1 */
+	pid_t pid;		/* the peer's (SO_PEERCRED), for the log */
 	struct list link;	/* conns */
 };
 
 static struct event_base *base;
 static struct evconnlistener *listener;
 static char *socket_path;
-static uid_t module_uid; /* the only peer uid accepted (--module-uid) */
-static struct list conns = LIST_INIT(conns);
-static size_t nconns;
+static uid_t module_uid;		     /* the only peer uid accepted (--module-uid) */
+static struct list conns = LIST_INIT(conns); /* every connection, of any kind */
+static size_t nlinks;			     /* of kind CONN_LINK */
 static uint32_t next_id = 1;
 static void (*all_closed)(void);
 static const struct link_handlers *handlers;
@@ -51,7 +64,35 @@ uint32_t link_conn_id(const struct link_conn *c)
 
 size_t link_count(void)
 {
-	return nconns;
+	return nlinks;
+}
+
+struct link_conn *link_conn_find(uint32_t id)
+{
+	struct list *pos;
+	list_for_each(pos, &conns) {
+		struct link_conn *c = list_entry(pos, struct link_conn, link);
+		if(c->id == id && !c->closing)
+			return c;
+	}
+	return NULL;
+}
+
+void link_set_peer(struct link_conn *c, const char *node, int link_index)
+{
+	free(c->node);
+	c->node = xstrdup(node);
+	c->link_index = link_index;
+}
+
+const char *link_peer_node(const struct link_conn *c)
+{
+	return c->node;
+}
+
+int link_peer_index(const struct link_conn *c)
+{
+	return c->link_index;
 }
 
 /* ---- closing ---- */
@@ -60,14 +101,21 @@ static void close_now(struct link_conn *c)
 {
 	c->closing = 1;
 	list_del(&c->link);
-	nconns--;
-	/* Sessions of this connection end here; the frames layer parts their rooms. */
-	handlers->on_close(c);
+	if(c->kind == CONN_LINK)
+		nlinks--;
+	/* Sessions of this connection end here; the frames layer parts their rooms.  A
+	 * query connection has none. */
+	if(c->kind != CONN_QUERY)
+		handlers->on_close(c);
 	bufferevent_free(c->bev);
 	event_free(c->close_ev);
-	log_info("link %u: closed", c->id);
+	if(c->kind == CONN_QUERY)
+		log_debug("link: query connection closed link=%u", c->id);
+	else
+		log_info("link: module connection closed link=%u", c->id);
+	free(c->node);
 	free(c);
-	if(all_closed && nconns == 0) {
+	if(all_closed && list_empty(&conns)) {
 		void (*cb)(void) = all_closed;
 		all_closed = NULL;
 		cb();
@@ -93,17 +141,42 @@ static void close_later(struct link_conn *c)
 
 /* ---- reading ---- */
 
+/*
+ * Why the frame whose first 8 bytes are hdr may not be read on c (NULL: it may),
+ * deciding c's kind on its first frame.  A query connection's QUERY may have at most
+ * PCHAT_QUERY_MAX_PAYLOAD bytes (checked before the payload is buffered); a QUERY on
+ * a module link is refused.
+ */
+static const char *frame_refusal(struct link_conn *c, const unsigned char *hdr)
+{
+	uint8_t type = hdr[5];
+	if(c->kind == CONN_NEW) {
+		c->kind = type == PCHAT_F_QUERY ? CONN_QUERY : CONN_LINK;
+		if(c->kind == CONN_LINK) {
+			nlinks++;
+			log_info("link: module connected link=%u pid=%ld", c->id, (long)c->pid);
+		} else {
+			log_debug("link: query connection link=%u pid=%ld", c->id, (long)c->pid);
+		}
+	}
+	if(c->kind == CONN_LINK)
+		return type == PCHAT_F_QUERY ? "a QUERY on a module link" : NULL;
+	return pchat_get_u32(hdr) - 16 > PCHAT_QUERY_MAX_PAYLOAD ? "a QUERY over the size limit"
+								 : NULL;
+}
+
 /* Decodes and dispatches every complete frame in the input buffer. */
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct link_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	while(!c->closing) {
+	while(!c->closing && !c->queried) {
 		size_t avail = evbuffer_get_length(in), need, used, hl;
 		unsigned char hdr[8];
 		struct pchat_frame f;
 		unsigned char *p;
+		const char *why;
 
 		if(avail < 4)
 			return;
@@ -112,17 +185,32 @@ static void on_read(struct bufferevent *bev, void *arg)
 		evbuffer_copyout(in, hdr, hl);
 		if(pchat_frame_decode(hdr, hl, &f, &used) == PCHAT_FRAME_BAD)
 			break;
+		if(hl < sizeof(hdr))
+			return;
+		why = frame_refusal(c, hdr);
+		if(why != NULL) {
+			log_error("link: %s, connection closed link=%u", why, c->id);
+			close_now(c);
+			return;
+		}
 		need = 4 + (size_t)pchat_get_u32(hdr);
 		if(avail < need)
 			return;
 		p = evbuffer_pullup(in, (ev_ssize_t)need);
 		if(p == NULL || pchat_frame_decode(p, need, &f, &used) != PCHAT_FRAME_OK)
 			break;
-		handlers->on_frame(c, &f);
+		if(c->kind == CONN_QUERY) {
+			c->queried = 1;
+			/* nothing more is read: the answer closes the connection */
+			bufferevent_disable(c->bev, EV_READ);
+			handlers->on_query(c, &f);
+		} else {
+			handlers->on_frame(c, &f);
+		}
 		evbuffer_drain(in, used);
 	}
-	if(!c->closing) {
-		log_error("link %u: malformed frame; closing the connection", c->id);
+	if(!c->closing && !c->queried) {
+		log_error("link: malformed frame, connection closed link=%u", c->id);
 		close_now(c);
 	}
 }
@@ -132,8 +220,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct link_conn *c = arg;
 	(void)bev;
 	if(what & BEV_EVENT_ERROR)
-		log_warn("link %u: %s", c->id,
-				evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		log_warn("link: connection error (%s) link=%u",
+				evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()), c->id);
 	if(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		close_now(c);
 }
@@ -153,13 +241,14 @@ int link_sendv(struct link_conn *c, uint8_t type, uint32_t token, uint64_t sessi
 	for(i = 0; i < n; i++)
 		total += iov[i].iov_len;
 	if(total > PCHAT_FRAME_MAX_PAYLOAD) {
-		log_error("link %u: frame payload of %zu bytes over the limit; not sent", c->id,
-				total);
+		log_error("link: frame over the payload limit, not sent link=%u session=%" PRIu64
+			  " bytes=%zu",
+				c->id, session, total);
 		return -1;
 	}
 	out = bufferevent_get_output(c->bev);
 	if(evbuffer_get_length(out) > LINK_MAX_OUTPUT) {
-		log_error("link %u: module is not reading (%zu bytes queued); closing", c->id,
+		log_error("link: module not reading, connection closed link=%u queued=%zu", c->id,
 				evbuffer_get_length(out));
 		close_later(c);
 		return -1;
@@ -198,15 +287,17 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	why = peer_refusal(have, uid, module_uid);
 	if(why != NULL) {
 		if(have)
-			log_warn("link: refused a connection from pid %ld uid %lu: %s", (long)pid,
-					(unsigned long)uid, why);
+			log_warn("link: connection refused (%s) pid=%ld uid=%lu", why, (long)pid,
+					(unsigned long)uid);
 		else
-			log_warn("link: refused a connection: %s (%s)", why, strerror(errno));
+			log_warn("link: connection refused (%s: %s)", why, strerror(errno));
 		evutil_closesocket(fd);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->id = next_id++;
+	c->link_index = -1;
+	c->pid = pid;
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->close_ev = event_new(base, -1, 0, on_close_ev, c);
 	if(c->bev == NULL || c->close_ev == NULL) {
@@ -223,8 +314,6 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	list_add_tail(&conns, &c->link);
-	nconns++;
-	log_info("link %u: module connected (pid %ld)", c->id, (long)pid);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -376,12 +465,28 @@ static void on_drained(struct bufferevent *bev, void *arg)
 	close_now(arg);
 }
 
+/* Closes c once its queued output is written (or at once if there is none). */
+static void close_when_sent(struct link_conn *c)
+{
+	bufferevent_disable(c->bev, EV_READ);
+	if(evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		close_later(c);
+	else
+		bufferevent_setcb(c->bev, NULL, on_drained, on_event, c);
+}
+
+void link_close_after_send(struct link_conn *c)
+{
+	if(c != NULL && !c->closing)
+		close_when_sent(c);
+}
+
 void link_close_all(void (*done)(void))
 {
 	struct list *pos, *tmp;
 
 	all_closed = done;
-	if(nconns == 0) {
+	if(list_empty(&conns)) {
 		all_closed = NULL;
 		done();
 		return;

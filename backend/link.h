@@ -4,7 +4,14 @@
  * Several module connections may be up at once (one per link process of each
  * Kamailio node).  link.c only moves frames: every complete frame read, and the
  * end of a connection, go to the handlers given to link_listen() (the frames
- * layer's, frames.h), so this lowest layer names nothing above it.
+ * layer's, frames.h; queries to query.h's), so this lowest layer names nothing
+ * above it.
+ *
+ * A connection's first frame decides what it is: QUERY makes it a query connection
+ * (an operator's RPC, common/pchat_frame.h): its one QUERY (at most
+ * PCHAT_QUERY_MAX_PAYLOAD bytes, else it is closed) goes to on_query, nothing more is
+ * read from it, and it is no module link (link_count, on_close).  Any other first
+ * frame makes it a module link, which a QUERY closes.
  */
 #ifndef PCHAT_LINK_H
 #define PCHAT_LINK_H
@@ -23,6 +30,8 @@ struct link_handlers {
 	void (*on_frame)(struct link_conn *c, const struct pchat_frame *f);
 	/* The connection is gone (its sessions end); called before it is freed. */
 	void (*on_close)(struct link_conn *c);
+	/* The QUERY of a query connection: answer it, then link_close_after_send(). */
+	void (*on_query)(struct link_conn *c, const struct pchat_frame *f);
 };
 
 /* Output queued for one connection beyond which we consider the module stuck. */
@@ -39,6 +48,16 @@ int link_listen(struct event_base *base, const char *path, uid_t uid,
 void link_stop_listening(void);
 
 uint32_t link_conn_id(const struct link_conn *c);
+/* The open connection with that id, or NULL (an answer that comes later looks its
+ * connection up by id: it may have closed meanwhile). */
+struct link_conn *link_conn_find(uint32_t id);
+/* Who is at the other end, as its HELLO says: node name and link process index
+ * (-1: not said).  link_peer_node() is NULL before a HELLO. */
+void link_set_peer(struct link_conn *c, const char *node, int link_index);
+const char *link_peer_node(const struct link_conn *c);
+int link_peer_index(const struct link_conn *c);
+/* Closes c once what is queued for it is written (a query connection's answer). */
+void link_close_after_send(struct link_conn *c);
 
 /* Queues one frame whose payload is the concatenation of iov[0..n).  Never blocks.
  * Returns 0, or -1 if the connection is closing or the payload is too large. */
@@ -47,6 +66,7 @@ int link_sendv(struct link_conn *c, uint8_t type, uint32_t token, uint64_t sessi
 int link_send(struct link_conn *c, uint8_t type, uint32_t token, uint64_t session,
 		const void *payload, size_t len);
 
+/* Module links connected (query connections are not counted). */
 size_t link_count(void);
 /* Closes every connection once its queued output is written; then calls done. */
 void link_close_all(void (*done)(void));

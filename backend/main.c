@@ -12,11 +12,17 @@
  * sent), flush the output to the modules, exit 0.  If that takes longer than
  * --shutdown-timeout (database down), exit 1 saying how much was not done.
  * A second signal exits at once.
+ *
+ * SIGUSR1 raises the log level by one (info -> debug), SIGUSR2 lowers it (info ->
+ * warn -> error), without a restart (docs/OPERATIONS.md, Logs).  Like the others,
+ * they are libevent signal events: handled in the loop, not in a signal handler,
+ * and the worker threads block every signal (workq.c).
  */
 #include "adminq.h"
 #include "cmd_table.h"
 #include "cmdq.h"
 #include "config.h"
+#include "cstatus.h"
 #include "db.h"
 #include "filesvc.h"
 #include "frames.h"
@@ -24,6 +30,8 @@
 #include "link.h"
 #include "metrics.h"
 #include "pchat_log.h"
+#include "ready.h"
+#include "query.h"
 #include "reload.h"
 #include "roompost.h"
 #include "rooms.h"
@@ -41,12 +49,20 @@
 #include <mysql.h>
 
 static struct event_base *base;
-static struct event *sig_events[2];
+/* SIGINT, SIGTERM (shutdown), SIGUSR1, SIGUSR2 (log level) */
+#define NSIGS 4
+static struct event *sig_events[NSIGS];
 static struct event *drain_timer;
 static int shutting_down;
 static int flushing; /* all commands done; waiting for output to be written */
 static int exit_code;
 static struct timespec deadline;
+
+/* What arrives on the module socket: a module link's frames go to the frames layer,
+ * a query connection's QUERY to the query layer. */
+static const struct link_handlers link_handlers = {.on_frame = frames_on_frame,
+		.on_close = frames_on_close,
+		.on_query = query_on_frame};
 
 static void on_libevent_log(int severity, const char *msg)
 {
@@ -100,6 +116,7 @@ static void begin_shutdown(void)
 
 	shutting_down = 1;
 	frames_set_stopping(1);
+	ready_stopping();
 	filesvc_quiesce(); /* uploads under way may finish */
 	reload_stop();
 	link_stop_listening();
@@ -136,9 +153,16 @@ static void deliver_file_post(const struct filesvc_post *p)
 	}
 }
 
+static void on_level_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	log_step(sig == SIGUSR1 ? 1 : -1, sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+}
+
 static int setup(void)
 {
-	const int sigs[2] = {SIGINT, SIGTERM};
+	const int sigs[NSIGS] = {SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 	int i;
 
 	base = event_base_new();
@@ -146,19 +170,23 @@ static int setup(void)
 		log_error("cannot create the event base");
 		return -1;
 	}
-	for(i = 0; i < 2; i++) {
-		sig_events[i] = evsignal_new(base, sigs[i], on_signal, NULL);
+	for(i = 0; i < NSIGS; i++) {
+		sig_events[i] = evsignal_new(
+				base, sigs[i], i < 2 ? on_signal : on_level_signal, NULL);
 		if(sig_events[i] == NULL || event_add(sig_events[i], NULL) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Done: a late duplicate signal must not turn a finished run into a kill. */
+/* Done: a late duplicate signal must not turn a finished run into a kill (nor a
+ * SIGUSR1, whose default action is to terminate). */
 static void ignore_signals(void)
 {
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 }
 
 /* A clean exit frees everything, so that leak checkers see real leaks only. */
@@ -171,7 +199,8 @@ static void cleanup(void)
 	link_free_all();
 	frames_close_all();
 	reload_stop();
-	db_stop(1);    /* runs every callback still due */
+	db_stop(1); /* runs every callback still due */
+	cstatus_stop();
 	adminq_stop(); /* answers the web requests still waiting, before... */
 	http_stop();   /* ...their connections go */
 	webapi_stop();
@@ -181,7 +210,8 @@ static void cleanup(void)
 	link_stop_listening();
 	if(drain_timer)
 		event_free(drain_timer);
-	for(i = 0; i < 2; i++)
+	ready_free();
+	for(i = 0; i < NSIGS; i++)
 		event_free(sig_events[i]); /* restores the default action... */
 	ignore_signals();		   /* ...which we do not want now */
 	event_base_free(base);
@@ -210,16 +240,18 @@ int main(int argc, char **argv)
 	if(setup() < 0)
 		return 1;
 	frames_init();
-	if(link_listen(base, cfg.socket_path, cfg.module_uid, frames_link_handlers()) < 0)
+	if(link_listen(base, cfg.socket_path, cfg.module_uid, &link_handlers) < 0)
 		return 1;
 	if(db_start(base, &cfg) < 0)
 		return 1;
 	if(reload_start(base) < 0) /* server_config and room changes */
 		return 1;
+	if(ready_watch(base) < 0) /* systemd's READY=1 once the database answers */
+		return 1;
 	/* The web service (--http): off unless asked for. */
 	if(cfg.http_addr) {
 		webapi_start(&cfg.web_login_user, &cfg.web_login_addr);
-		if(adminq_start(base, &cfg) < 0 ||
+		if(adminq_start(base, &cfg) < 0 || cstatus_start(base) < 0 ||
 				http_start(base, cfg.http_addr, cfg.web_root, cfg.web_hosts,
 						cfg.web_host_count, webapi_handle) < 0)
 			return 1;

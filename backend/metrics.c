@@ -30,6 +30,9 @@ FAMILY(m_xccos_errors, "pchatd_xccos_errors_total",
 FAMILY(m_db_jobs, "pchatd_db_jobs_total", "Database jobs completed, by kind and status.", "kind",
 		"status");
 FAMILY(m_reloads, "pchatd_reloads_total", "Room cache reloads.", NULL, NULL);
+FAMILY(m_queries, "pchatd_queries_total",
+		"Operators' queries (the module's RPC commands), by command and status.", "command",
+		"status");
 /* the file service (docs/FILES.md): every series is made at start-up (fileup.c),
  * since its threads count too */
 FAMILY(m_file_uploads, "pchatd_file_uploads_total",
@@ -50,8 +53,8 @@ struct metric_hist m_db_commit = {.name = "pchatd_db_commit_seconds",
 
 static struct metric_family *const families[] = {&m_joins, &m_parts, &m_posts_accepted,
 		&m_posts_stored, &m_posts_refused, &m_deliveries, &m_commands, &m_xccos_errors,
-		&m_db_jobs, &m_reloads, &m_file_uploads, &m_file_refused, &m_file_downloads,
-		&m_file_bytes, &m_file_swept};
+		&m_db_jobs, &m_reloads, &m_queries, &m_file_uploads, &m_file_refused,
+		&m_file_downloads, &m_file_bytes, &m_file_swept};
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
 static int same(const char *a, const char *b)

@@ -46,8 +46,8 @@ extern const double metric_bounds[METRIC_BUCKETS];
 
 /* The families pchatd counts. */
 extern struct metric_family m_joins, m_parts, m_posts_accepted, m_posts_stored, m_posts_refused,
-		m_deliveries, m_commands, m_xccos_errors, m_db_jobs, m_reloads, m_file_uploads,
-		m_file_refused, m_file_downloads, m_file_bytes, m_file_swept;
+		m_deliveries, m_commands, m_xccos_errors, m_db_jobs, m_reloads, m_queries,
+		m_file_uploads, m_file_refused, m_file_downloads, m_file_bytes, m_file_swept;
 extern struct metric_hist m_db_commit;
 
 /* Loop thread: adds d to the series of f with those label values (as many as f has

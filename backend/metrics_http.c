@@ -2,6 +2,7 @@
  * metrics_http.c - see metrics_http.h.
  */
 #include "metrics_http.h"
+#include "cstatus.h"
 #include "db.h"
 #include "filesweep.h"
 #include "http.h"
@@ -49,6 +50,46 @@ static void render_gauges(struct sbuf *sb)
 				filesweep_store_bytes());
 }
 
+/* The compliance figures (cstatus.c): as of the last read, every CSTATUS_PERIOD_SEC;
+ * none before the first one answered. */
+static void render_compliance(struct sbuf *sb)
+{
+	const struct cstatus *c = cstatus_get();
+	if(!c->known)
+		return;
+	metric_render_gauge(sb, "pchatd_compliance_enabled",
+			"Whether a compliance adapter is configured (1) or not (0).", NULL, NULL,
+			c->enabled);
+	metric_render_gauge(sb, "pchatd_compliance_backlog_events",
+			"Chat events captured for compliance and not yet written by pchat-compliance.",
+			NULL, NULL, (double)c->backlog);
+	metric_render_gauge(sb, "pchatd_compliance_lease_held",
+			"Whether a pchat-compliance holds the lease (is running) (1) or not (0).",
+			NULL, NULL, c->lease_held);
+	metric_render_gauge(sb, "pchatd_compliance_last_run_timestamp_seconds",
+			"Start of the last successful compliance run since the Unix epoch (0: none).",
+			NULL, NULL, c->last_run_at);
+	metric_render_gauge(sb, "pchatd_compliance_last_run_events",
+			"Events the last successful compliance run wrote.", NULL, NULL,
+			(double)c->last_run_events);
+	metric_render_gauge(sb, "pchatd_compliance_last_run_files",
+			"Files the last successful compliance run wrote.", NULL, NULL,
+			(double)c->last_run_files);
+	metric_render_gauge(sb, "pchatd_compliance_last_run_duration_seconds",
+			"How long the last successful compliance run took.", NULL, NULL,
+			c->last_run_seconds);
+	metric_render_gauge(sb, "pchatd_compliance_last_run_failed",
+			"Whether the last compliance run failed (1; pchat-admin compliance status says "
+			"why) or not (0).",
+			NULL, NULL, c->last_run_failed);
+	metric_render_gauge(sb, "pchatd_compliance_last_error_timestamp_seconds",
+			"Time of that failure since the Unix epoch (0: none).", NULL, NULL,
+			c->last_error_at);
+	metric_render_gauge(sb, "pchatd_compliance_status_timestamp_seconds",
+			"When pchatd last read these compliance figures, since the Unix epoch.",
+			NULL, NULL, (double)c->read_at);
+}
+
 static void send_metrics(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -56,6 +97,7 @@ static void send_metrics(struct evhttp_request *req)
 	struct sbuf sb = SBUF_INIT;
 
 	render_gauges(&sb);
+	render_compliance(&sb);
 	metrics_render_all(&sb);
 	evhttp_add_header(h, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_add_header(h, "Cache-Control", "no-store");

@@ -90,7 +90,7 @@ size_t room_presences(void)
 	return presences;
 }
 
-enum room_enter_result room_enter(struct room *r, struct session *s)
+enum room_enter_result room_enter(struct room *r, struct session *s, const char *how)
 {
 	struct member *m;
 	if(room_member(r, s))
@@ -104,7 +104,7 @@ enum room_enter_result room_enter(struct room *r, struct session *s)
 	list_add_tail(&s->rooms, &m->sess_link);
 	presences++;
 	metric_inc(&m_joins);
-	log_info(SESS_FMT " joined %s", SESS_ARGS(s), r->uri);
+	log_info("room joined " SESS_FMT " room=%s how=%s", SESS_ARGS(s), r->uri, how);
 	return m->user->nsessions == 1 ? ROOM_FIRST_SESSION : ROOM_MORE_SESSIONS;
 }
 
@@ -125,7 +125,7 @@ void room_announce_join(struct room *r, struct session *s, const char *ntc)
 	sbuf_free(&items);
 }
 
-void room_leave(struct room *r, struct session *s)
+void room_leave(struct room *r, struct session *s, const char *why)
 {
 	struct member *m = room_member(r, s);
 	int last;
@@ -138,7 +138,7 @@ void room_leave(struct room *r, struct session *s)
 	free(m);
 	presences--;
 	metric_inc(&m_parts);
-	log_info(SESS_FMT " left %s", SESS_ARGS(s), r->uri);
+	log_info("room left " SESS_FMT " room=%s reason=%s", SESS_ARGS(s), r->uri, why);
 	if(last && r->nusers + 1 <= cfg.participant_update_limit) {
 		/* Everyone still present is another user: s is out of the list already. */
 		struct sbuf items = SBUF_INIT;
@@ -152,7 +152,7 @@ void rooms_leave_all(struct session *s)
 {
 	struct list *first;
 	while((first = list_first(&s->rooms)) != NULL)
-		room_leave(list_entry(first, struct member, sess_link)->room, s);
+		room_leave(list_entry(first, struct member, sess_link)->room, s, "closed");
 }
 
 void presence_store(const struct session *s, const struct room *r, int in)
@@ -174,10 +174,9 @@ again:
 		struct session *s = m->sess;
 		if(room_rights(r, s->user) & ACL_JOIN)
 			continue;
-		log_info(SESS_FMT " put out of %s: %s", SESS_ARGS(s), r->uri,
-				r->gone ? "the room was removed" : "no longer allowed in");
 		presence_store(s, r, 0);
-		room_leave(r, s); /* changes the list: start over */
+		/* changes the list: start over */
+		room_leave(r, s, r->gone ? "removed" : "not-allowed");
 		goto again;
 	}
 }

@@ -37,13 +37,15 @@ enum room_enter_result {
 	ROOM_FIRST_SESSION,  /* the user was not present before: announce */
 	ROOM_MORE_SESSIONS,  /* the user was present through another session */
 };
-enum room_enter_result room_enter(struct room *r, struct session *s);
+/* how: one word for the log's how= (join, bjoin, restore). */
+enum room_enter_result room_enter(struct room *r, struct session *s, const char *how);
 /* Sends ntc (ntc:join or ntc:bjoin) about s's user to every other session in the
  * room, unless the room is roster-quiet. */
 void room_announce_join(struct room *r, struct session *s, const char *ntc);
 /* Removes s from r; if that was its user's last session, ntc:part to the others
- * (unless the room is roster-quiet, counting s's user). */
-void room_leave(struct room *r, struct session *s);
+ * (unless the room is roster-quiet, counting s's user).  why: one word for the log's
+ * reason= (part, closed, not-allowed, removed). */
+void room_leave(struct room *r, struct session *s, const char *why);
 void rooms_leave_all(struct session *s);
 /* Sessions present in a room, over every room (a session in two rooms counts twice). */
 size_t room_presences(void);

@@ -8,10 +8,13 @@
 #include "pchat_log.h"
 #include "presence.h"
 #include "rooms.h"
+#include "util.h"
 #include "pchat_settings.h"
 
 #include <event2/event.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 /* The options' values, used while server_config has no usable row. */
 static struct {
@@ -24,6 +27,66 @@ static int poll_inflight;	/* a server_config read is queued */
 static long long revision = -1; /* the last one the cache was reloaded for */
 static int rooms_inflight;	/* a DB_ROOMS_ALL is queued */
 static int rooms_again;		/* and another one is wanted after it */
+/* Jobs are numbered (passed as their arg) so that reload_now() knows which ones
+ * bring in what was in the database when it was called. */
+static unsigned config_seq, rooms_seq; /* the last submitted */
+
+/* A reload_now() caller: answered once its configuration read is done and then the
+ * rooms read that follows it (rooms_seq, 0 until that read is known). */
+struct waiter {
+	reload_done_fn fn;
+	void *arg;
+	unsigned config_seq, rooms_seq;
+	struct waiter *next;
+};
+static struct waiter *waiters;
+
+/* Answers (and forgets) the waiters for which ready() is true. */
+static void fire(int (*ready)(const struct waiter *, unsigned), unsigned seq, int ok)
+{
+	struct waiter **pp = &waiters;
+	while(*pp) {
+		struct waiter *w = *pp;
+		if(!ready(w, seq)) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->fn(w->arg, ok);
+		free(w);
+	}
+}
+
+static int config_read(const struct waiter *w, unsigned seq)
+{
+	return w->rooms_seq == 0 && w->config_seq <= seq;
+}
+
+static int rooms_read(const struct waiter *w, unsigned seq)
+{
+	return w->rooms_seq != 0 && w->rooms_seq <= seq;
+}
+
+static int any_waiter(const struct waiter *w, unsigned seq)
+{
+	(void)w;
+	(void)seq;
+	return 1;
+}
+
+/* The configuration read seq is done (ok): its waiters now wait for the rooms read
+ * just asked for (the one queued after the running one, if one is running). */
+static void config_done(unsigned seq, int ok)
+{
+	struct waiter *w;
+	if(!ok) {
+		fire(config_read, seq, 0);
+		return;
+	}
+	for(w = waiters; w; w = w->next)
+		if(config_read(w, seq))
+			w->rooms_seq = rooms_again ? rooms_seq + 1 : rooms_seq;
+}
 
 /* One limit: the row's value if within the setting's range (common/pchat_settings.h)
  * and hi, else the option's (logged once per value, as the row is read every second). */
@@ -68,9 +131,16 @@ void reload_apply_config(struct config *c, const long long *conf)
 
 void reload_reset(void)
 {
+	fire(any_waiter, 0, 0);
 	opt.saved = 0;
 	revision = -1;
 	rooms_inflight = rooms_again = poll_inflight = 0;
+	config_seq = rooms_seq = 0;
+}
+
+long long reload_revision(void)
+{
+	return revision;
 }
 
 static void submit_rooms(void);
@@ -83,6 +153,7 @@ static void on_rooms(struct db_job *job)
 				room_evict_unauthorized);
 		metric_inc(&m_reloads);
 	}
+	fire(rooms_read, (unsigned)(uintptr_t)job->arg, job->status == DB_OK);
 	if(rooms_again) {
 		rooms_again = 0;
 		submit_rooms();
@@ -96,23 +167,28 @@ static void submit_rooms(void)
 		return;
 	}
 	rooms_inflight = 1;
-	db_submit(db_rooms_all(on_rooms, NULL));
+	db_submit(db_rooms_all(on_rooms, (void *)(uintptr_t)++rooms_seq));
 }
 
 /* force: reload the rooms even if the revision did not change. */
 static void apply_config(struct db_job *job, int force)
 {
 	const long long *conf = job->u.config.conf;
+	unsigned seq = (unsigned)(uintptr_t)job->arg;
 	poll_inflight = 0;
-	if(job->status != DB_OK)
+	if(job->status != DB_OK) {
+		config_done(seq, 0);
 		return;
+	}
 	reload_apply_config(&cfg, conf);
 	if(!force && conf[DB_CONF_REVISION] == revision)
 		return;
 	if(revision >= 0 || force)
-		log_info("reloading rooms (revision %lld)", conf[DB_CONF_REVISION]);
+		log_info("config reload: reading the rooms again revision=%lld",
+				conf[DB_CONF_REVISION]);
 	revision = conf[DB_CONF_REVISION];
 	submit_rooms();
+	config_done(seq, 1);
 }
 
 static void on_config(struct db_job *job)
@@ -125,15 +201,28 @@ static void on_config_forced(struct db_job *job)
 	apply_config(job, 1);
 }
 
-static void submit_config(int force)
+/* Returns the job's sequence number. */
+static unsigned submit_config(int force)
 {
 	poll_inflight = 1;
-	db_submit(db_server_config(force ? on_config_forced : on_config, NULL));
+	db_submit(db_server_config(
+			force ? on_config_forced : on_config, (void *)(uintptr_t)++config_seq));
+	return config_seq;
 }
 
 void rooms_reload_all(void)
 {
 	submit_config(1);
+}
+
+void reload_now(reload_done_fn fn, void *arg)
+{
+	struct waiter *w = xcalloc(1, sizeof(*w));
+	w->fn = fn;
+	w->arg = arg;
+	w->config_seq = submit_config(1);
+	w->next = waiters;
+	waiters = w;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -161,4 +250,5 @@ void reload_stop(void)
 	if(poll_timer)
 		event_free(poll_timer);
 	poll_timer = NULL;
+	fire(any_waiter, 0, 0); /* shutting down: nobody waits for a reload */
 }

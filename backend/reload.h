@@ -32,7 +32,16 @@ void reload_apply_config(struct config *c, const long long *conf);
  * web service calls it after a change; the poll does the same by itself within a
  * second of a server_config.revision bump).  Call it in the event loop's thread. */
 void rooms_reload_all(void);
-/* Forgets the saved option values and the revision seen (tests). */
+/* Called by reload_now() when done: ok is 0 if the database could not be read (or
+ * pchatd is stopping). */
+typedef void (*reload_done_fn)(void *arg, int ok);
+/* Like rooms_reload_all(), then fn(arg, ok) once the configuration and the rooms
+ * have been read and applied (pchat.reload).  Call it in the event loop's thread. */
+void reload_now(reload_done_fn fn, void *arg);
+/* The server_config.revision in force (-1 before the first read). */
+long long reload_revision(void);
+/* Forgets the saved option values, the revision seen and (answering them with
+ * ok = 0) the reload_now() callers (tests). */
 void reload_reset(void);
 
 #endif

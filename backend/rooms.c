@@ -167,7 +167,7 @@ struct room *room_add(const struct db_room *row)
 
 	if(uri == NULL || cache_key(uri, key, sizeof(key)) < 0) {
 		/* The schema allows values our URI rules do not; such a room is unusable. */
-		log_warn("room %" PRIu64 " has an invalid domain/chan_id; ignored", row->id);
+		log_warn("room ignored: invalid domain or chan_id room_id=%" PRIu64, row->id);
 		free(uri);
 		return NULL;
 	}
@@ -183,7 +183,12 @@ struct room *room_add(const struct db_room *row)
 		list_init(&r->users);
 		r->user_index = dict_new();
 		dict_puts(room_cache, key, r);
-		log_info("room %s (%s) loaded", r->uri, row->name);
+		if(log_enabled(LL_DEBUG)) {
+			char name[300];
+			log_msg(LL_DEBUG, "room cached room=%s name=%s", r->uri,
+					log_value(name, sizeof(name), row->name,
+							strlen(row->name)));
+		}
 	} else {
 		free(uri);
 	}
@@ -196,6 +201,7 @@ struct room *room_add(const struct db_room *row)
 	r->type = acl_type_parse(row->type) == ACL_NORMAL ? ACL_NORMAL : ACL_AUDITORIUM;
 	r->disabled = row->disabled;
 	r->chat_history = row->chat_history;
+	r->file_upload = row->file_upload;
 	r->gone = 0;
 	r->seen = 1;
 	if(++r->acl_gen == 0)
@@ -238,6 +244,25 @@ size_t rooms_count(void)
 	return room_cache ? dict_count(room_cache) : 0;
 }
 
+size_t rooms_collect(struct room ***out)
+{
+	struct dict_iter it;
+	size_t n = 0;
+	void *v;
+
+	*out = NULL;
+	if(room_cache == NULL || dict_count(room_cache) == 0)
+		return 0;
+	*out = xmalloc(dict_count(room_cache) * sizeof(**out));
+	dict_iter_init(&it, room_cache);
+	while(dict_next(&it, &v, NULL, NULL)) {
+		struct room *r = v;
+		if(!r->gone)
+			(*out)[n++] = r;
+	}
+	return n;
+}
+
 /* ---- refresh (reload.c) ---- */
 
 void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct room *r))
@@ -264,7 +289,7 @@ void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct roo
 		struct room *r = v;
 		if(!r->seen && !r->gone) {
 			r->gone = 1;
-			log_info("room %s removed", r->uri);
+			log_info("room removed room=%s", r->uri);
 		}
 		each(r);
 	}
@@ -278,4 +303,5 @@ void room_info(const struct room *r, struct xccos_room_info *info)
 	info->description = r->description;
 	info->ucnt = r->nusers;
 	info->is_private = r->privacy != ROOM_OPEN;
+	info->filepost = r->file_upload;
 }

@@ -52,6 +52,7 @@ struct room {
 	enum acl_type type;
 	int disabled;
 	int chat_history; /* 0: its category serves no history (bccontext answers empty) */
+	int file_upload;  /* 0: its category takes no files (cmd:getfutok refused) */
 	int gone;	  /* its row was deleted: room_find no longer finds it */
 	unsigned acl_gen; /* bumped whenever its settings or principal lists are read */
 	int seen;	  /* refresh bookkeeping */
@@ -89,6 +90,10 @@ void room_info(const struct room *r, struct xccos_room_info *info);
  * (rooms not cached stay out: they are read when first used), marks those
  * without a row gone, then calls each(r) for every cached room. */
 void rooms_refresh(const struct db_room *rows, size_t n, void (*each)(struct room *r));
+
+/* The cached rooms that are not gone, in a new array (*out, to free; NULL if none);
+ * returns their count. */
+size_t rooms_collect(struct room ***out);
 
 void rooms_free_all(void);
 /* Rooms in the cache. */

@@ -54,6 +54,7 @@ struct session *session_add(struct link_conn *conn, uint64_t sid, const char *us
 	s->conn_id = link_conn_id(conn);
 	s->sid = sid;
 	s->user = xstrdup(user);
+	s->opened = time(NULL);
 	/* Random-ish start, well inside 64 bits, so envids of a new session do not
 	 * repeat those of a previous one on the same dialog. */
 	s->next_envid = 1000000000ULL + random_u64() % 1000000000000ULL;
@@ -137,7 +138,7 @@ int session_send(struct session *s, const char *items, size_t len)
 	if(s->closed || s->conn == NULL)
 		return -1;
 	if(len > SESSION_ITEMS_MAX) {
-		log_error(SESS_FMT ": reply of %zu bytes does not fit in a frame; not sent",
+		log_error("reply too large for a frame, not sent " SESS_FMT " bytes=%zu",
 				SESS_ARGS(s), len);
 		return -1;
 	}
@@ -149,8 +150,8 @@ int session_send(struct session *s, const char *items, size_t len)
 	iov[2].iov_len = sizeof(XCCOS_ENVELOPE_TAIL) - 1;
 	if(log_enabled(LL_DEBUG)) {
 		char buf[2048];
-		log_msg(LL_DEBUG, SESS_FMT " <- %s%s" XCCOS_ENVELOPE_TAIL, SESS_ARGS(s), head,
-				log_safe(buf, sizeof(buf), items, len));
+		log_msg(LL_DEBUG, "xccos out " SESS_FMT " body=%s%s" XCCOS_ENVELOPE_TAIL,
+				SESS_ARGS(s), head, log_safe(buf, sizeof(buf), items, len));
 	}
 	return link_sendv(s->conn, PCHAT_F_SEND, 0, s->sid, iov, 3);
 }

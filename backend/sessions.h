@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../common/pchat_frame.h"
 #include "list.h"
@@ -30,6 +31,7 @@ struct session {
 	char *local;  /* the URI the client invited */
 	char *epid;
 	char *ua;
+	time_t opened;	     /* when pchatd learned of it (OPEN) */
 	uint64_t next_envid; /* our envelope counter */
 	struct list rooms;   /* rooms joined (member.sess_link, presence.c) */
 	/* its command queue (cmdq.c) */
@@ -40,8 +42,9 @@ struct session {
 	int closed;
 };
 
-/* For log lines: "link 3 session 17 (sip:alice@example.com)". */
-#define SESS_FMT "link %u session %" PRIu64 " (%s)"
+/* The keys of a session in a log line (docs/OPERATIONS.md, Logs):
+ * "link=3 session=17 user=sip:alice@example.com". */
+#define SESS_FMT "link=%u session=%" PRIu64 " user=%s"
 #define SESS_ARGS(s) (s)->conn_id, (s)->sid, (s)->user
 
 /* Largest item block a session_send can carry in one SEND frame. */

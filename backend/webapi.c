@@ -116,7 +116,7 @@ static int login_refused(struct evhttp_request *req, const struct call *c)
 	unsigned by_user = weblimit_wait(login_by_user, c->login_user, now);
 	unsigned by_addr = weblimit_wait(login_by_addr, c->login_addr, now);
 	unsigned wait = by_user > by_addr ? by_user : by_addr;
-	char secs[16], msg[128];
+	char secs[16], msg[128], who[300];
 
 	if(wait == 0)
 		return 0;
@@ -124,7 +124,8 @@ static int login_refused(struct evhttp_request *req, const struct call *c)
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", secs);
 	snprintf(msg, sizeof(msg), "too many failed sign-ins %s; try again in %u s",
 			by_user >= by_addr ? "for this user" : "from this address", wait);
-	log_info("web: sign-in of %s from %s refused for %u s (too many failures)", c->login_user,
+	log_info("web: sign-in refused, too many failures user=%s addr=%s wait=%u",
+			log_value(who, sizeof(who), c->login_user, strlen(c->login_user)),
 			c->login_addr, wait);
 	http_send_error(req, 429, msg);
 	return 1;
@@ -173,7 +174,7 @@ static void signed_in(struct evhttp_request *req, json_t *result)
 		http_send_error(req, 500, "cannot start a session");
 		return;
 	}
-	log_info("web: %s signed in", user);
+	log_info("web: signed in user=%s", user);
 	set_cookie(req, token, WEBSESS_MAX_SEC);
 	http_send_json(req, 200, json_pack("{s:s}", "user", user));
 	json_decref(result);
@@ -198,6 +199,16 @@ static void send_result(struct evhttp_request *req, const struct route *r, json_
 	}
 }
 
+/* A verb that failed: the caller's fault (4xx) is an event, ours (5xx) a degradation. */
+static void log_failure(const struct call *c, const struct pca_error *err)
+{
+	char msg[300];
+	log_msg(err->status >= 500 ? LL_WARN : LL_INFO,
+			"web: request failed user=%s verb=%s status=%d error=%s",
+			c->user ? c->user : "-", c->route->verb, err->status,
+			log_value(msg, sizeof(msg), err->msg, strlen(err->msg)));
+}
+
 static void on_done(void *arg, json_t *result, const struct pca_error *err)
 {
 	struct call *c = arg;
@@ -206,13 +217,12 @@ static void on_done(void *arg, json_t *result, const struct pca_error *err)
 		login_count(c, err);
 	if(err) {
 		if(c->route->reply != R_SIGNIN || err->status != 403)
-			log_info("web: %s %s: %d %s", c->user ? c->user : "-", c->route->verb,
-					err->status, err->msg);
+			log_failure(c, err);
 		send_failure(c->req, err);
 	} else {
 		/* Chat clients see the change at once, not at the next revision poll. */
 		if(pca_verb_mutates(c->route->verb) == 1) {
-			log_info("web: %s %s done", c->user, c->route->verb);
+			log_info("web: change made user=%s verb=%s", c->user, c->route->verb);
 			rooms_reload_all();
 		}
 		send_result(c->req, c->route, result);
@@ -307,8 +317,8 @@ static void answer_locally(struct evhttp_request *req, const struct route *r, co
 		http_send_json(req, 200, json_pack("{s:s}", "user", user));
 		return;
 	}
-	log_info("web: %s signed out", user); /* before: user is the session's */
-	websess_remove(token);		      /* R_SIGNOUT */
+	log_info("web: signed out user=%s", user); /* before: user is the session's */
+	websess_remove(token);			   /* R_SIGNOUT */
 	set_cookie(req, "", 0);
 	http_send_json(req, 200, json_pack("{s:b}", "signed_out", 1));
 }

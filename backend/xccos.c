@@ -201,6 +201,11 @@ static void parse_cmd_data(struct xccos_req *req, xmlNode *data)
 			req->sib_domain = attr_dup(n, "domain");
 		} else if(is_elem(n, "pref") && !req->has_pref)
 			parse_pref(req, n);
+		else if(is_elem(n, "ftdb") && !req->has_ftdb) {
+			req->has_ftdb = 1;
+			req->ftdb_chan_uri = attr_dup(n, "channelUri");
+			req->ftdb_file_url = attr_dup(n, "fileUrl");
+		}
 	}
 	req->mentions_manager = mentions_manager(data->children);
 }
@@ -359,6 +364,8 @@ void xccos_req_free(struct xccos_req *req)
 	free(req->sib_domain);
 	free(req->pref_label);
 	free(req->pref_content);
+	free(req->ftdb_chan_uri);
+	free(req->ftdb_file_url);
 	free(req->chan_uri);
 	free(req->author);
 	free(req->ts);
@@ -406,12 +413,12 @@ void xccos_escape(struct sbuf *sb, const char *s, size_t len, int in_attr)
 	 * element text is a message body, which stays out of the log. */
 	if(in_attr) {
 		char shown[48];
-		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
-			 "the attribute value \"%s\"",
-				bad, log_safe(shown, sizeof(shown), s, len));
+		log_warn("xccos: characters XML 1.0 cannot carry replaced with U+FFFD count=%zu "
+			 "value=%s",
+				bad, log_value(shown, sizeof(shown), s, len));
 	} else {
-		log_warn("xccos: replaced %zu character(s) XML 1.0 cannot carry with U+FFFD in "
-			 "a text of %zu bytes",
+		log_warn("xccos: characters XML 1.0 cannot carry replaced with U+FFFD count=%zu "
+			 "bytes=%zu",
 				bad, len);
 	}
 }
@@ -607,10 +614,11 @@ static void chansrch_room(struct sbuf *sb, const struct xccos_room_info *r)
 	/* "visibilty" (sic): the spelling sipe matches. */
 	sbuf_printf(sb, "<info id=\"urn:parlano:ma:info:visibilty\">%s</info>",
 			r->is_private ? "private" : "public");
-	sbuf_adds(sb,
+	sbuf_printf(sb,
 			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
 			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
-			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>");
+			"<prop id=\"urn:parlano:ma:prop:filepost\">%s</prop></chanib>",
+			r->filepost ? "true" : "false");
 }
 
 void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
@@ -656,6 +664,17 @@ void xccos_build_pref(struct sbuf *sb, const char *name, const char *seqid, cons
 	sbuf_printf(sb, " seqid=\"%llu\"", pref_seqid);
 	if(content)
 		xccos_attr(sb, "content", content);
+	sbuf_adds(sb, "/></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_ftok(struct sbuf *sb, const char *seqid, const char *cmd_envid, const char *token,
+		const char *serveruri)
+{
+	xccos_rpl_begin(sb, XCCOS_FTOK_RPL, seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data><token");
+	xccos_attr(sb, "token", token);
+	xccos_attr(sb, "serveruri", serveruri);
 	sbuf_adds(sb, "/></data>");
 	xccos_rpl_end(sb);
 }

@@ -74,6 +74,9 @@ struct xccos_req {
 	char *pref_content;	/* data/pref@content (setpref), NULL if missing */
 	int pref_createdefault; /* data/pref@createdefault="true" */
 	int mentions_manager;	/* some attribute under data contains "manager" */
+	int has_ftdb;		/* a data/ftdb element was present (getfutok/getfdtok) */
+	char *ftdb_chan_uri;	/* data/ftdb@channelUri */
+	char *ftdb_file_url;	/* data/ftdb@fileUrl: a file name, not a URL */
 
 	/* grpchat */
 	char *chan_uri; /* @chanUri */
@@ -138,6 +141,7 @@ struct xccos_room_info {
 	int is_private; /* visibilty private rather than public */
 	int has_unread; /* getassociations: add info urn:parlano:ma:info:unread */
 	unsigned unread;
+	int filepost; /* prop filepost: its category lets files be posted */
 };
 /* One joined room of rpl:join / rpl:bjoin: ids (indexes into the shared uib list)
  * of the users present, listed in <aib key="3984">. */
@@ -185,6 +189,12 @@ void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_en
 /* The same room list under another reply name (rpl:getassociations). */
 void xccos_build_room_list(struct sbuf *sb, const char *name, const char *seqid,
 		const char *cmd_envid, const struct xccos_room_info *rooms, size_t n);
+
+/* The reply to both cmd:getfutok and cmd:getfdtok (the reference answers both so). */
+#define XCCOS_FTOK_RPL "getftok"
+/* rpl:getftok 200: <data><token token="GUID" serveruri="URL"/></data>. */
+void xccos_build_ftok(struct sbuf *sb, const char *seqid, const char *cmd_envid, const char *token,
+		const char *serveruri);
 
 /* rpl:getinv: one <inv inviteId chanUri name inviter ts/> per invitation. */
 struct xccos_invitation {

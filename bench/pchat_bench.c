@@ -2,7 +2,7 @@
  * pchat-bench - load generator for the persistent chat stack and for Kamailio's imc.
  *
  * One libevent loop, a hand-written SIP builder/parser for exactly what it needs, many
- * sessions multiplexed over few TCP connections.  Two targets:
+ * sessions multiplexed over few TCP connections.  Three targets:
  *
  *   --mode pchat  our stack: per session INVITE sip:pchat@example.com (trusted mode: the
  *                 From URI is the identity), ACK, INFO cmd:join of its room, then INFO
@@ -10,6 +10,8 @@
  *   --mode imc    Kamailio's imc module: per session REGISTER; room membership is
  *                 loaded by imc from its tables (bench/run.sh fills them); posts are
  *                 MESSAGEs to sip:<room>@conf.example.com; imc's MESSAGEs are answered 200.
+ *   --mode floor  pchat-floor (floor.c): --mode pchat's requests to a server that only
+ *                 answers and fans out, the physical floor; nothing stored or checked.
  *
  * Post text is "B<run>:<seq>"; deliveries are matched to the post by seq, which gives
  * post->delivery latency (send time of the post to arrival of each delivery) and the
@@ -41,6 +43,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+
+#include "sipmsg.h"
 
 #define DOMAIN "example.com"
 #define IMC_DOMAIN "conf.example.com"
@@ -89,6 +93,7 @@ struct post {
 
 static struct {
 	enum mode mode;
+	int floor; /* --mode floor: the pchat protocol against pchat-floor (nothing stored) */
 	char host[64];
 	int port;
 	uint32_t nsess;
@@ -341,104 +346,6 @@ static void send_query(uint32_t i)
 }
 
 /* ------------------------------------------------------------------ parsing */
-
-struct hv {
-	const char *s;
-	size_t n;
-};
-
-struct sipmsg {
-	int status;	  /* 0: request */
-	struct hv method; /* request method */
-	struct hv via[8];
-	int nvia;
-	struct hv from, to, callid, cseq, contact;
-	int retry_after; /* has a Retry-After header */
-	const char *body;
-	size_t blen;
-};
-
-static int hname_is(const char *s, size_t n, const char *full, char compact)
-{
-	if(n == 1 && compact && tolower((unsigned char)s[0]) == compact)
-		return 1;
-	return strlen(full) == n && strncasecmp(s, full, n) == 0;
-}
-
-/* Parses headers of a message of total length len whose header block ends at hdr_end. */
-static int parse_msg(const char *m, size_t hlen, struct sipmsg *p)
-{
-	const char *end = m + hlen, *line = m, *eol;
-	memset(p, 0, sizeof *p);
-	eol = memmem(line, (size_t)(end - line), "\r\n", 2);
-	if(eol == NULL)
-		return -1;
-	if((size_t)(eol - line) > 8 && memcmp(line, "SIP/2.0 ", 8) == 0) {
-		p->status = atoi(line + 8);
-	} else {
-		const char *sp = memchr(line, ' ', (size_t)(eol - line));
-		if(sp == NULL)
-			return -1;
-		p->method.s = line;
-		p->method.n = (size_t)(sp - line);
-	}
-	for(line = eol + 2; line < end; line = eol + 2) {
-		const char *colon, *v;
-		size_t nl;
-		eol = memmem(line, (size_t)(end - line), "\r\n", 2);
-		if(eol == NULL)
-			eol = end;
-		if(eol == line)
-			break;
-		colon = memchr(line, ':', (size_t)(eol - line));
-		if(colon == NULL)
-			continue;
-		nl = (size_t)(colon - line);
-		while(nl && (line[nl - 1] == ' ' || line[nl - 1] == '\t'))
-			nl--;
-		v = colon + 1;
-		while(v < eol && (*v == ' ' || *v == '\t'))
-			v++;
-		struct hv h = {v, (size_t)(eol - v)};
-		if(hname_is(line, nl, "Via", 'v')) {
-			if(p->nvia < 8)
-				p->via[p->nvia++] = (struct hv){line, (size_t)(eol - line)};
-		} else if(hname_is(line, nl, "From", 'f'))
-			p->from = h;
-		else if(hname_is(line, nl, "To", 't'))
-			p->to = h;
-		else if(hname_is(line, nl, "Call-ID", 'i'))
-			p->callid = h;
-		else if(hname_is(line, nl, "CSeq", 0))
-			p->cseq = h;
-		else if(hname_is(line, nl, "Contact", 'm'))
-			p->contact = h;
-		else if(hname_is(line, nl, "Retry-After", 0))
-			p->retry_after = 1;
-	}
-	return 0;
-}
-
-/* Value of ;name= in a header value (up to ; , > or end). */
-static int hparam(struct hv h, const char *name, char *out, size_t outsz)
-{
-	size_t nl = strlen(name);
-	for(size_t k = 0; k + nl + 1 < h.n; k++) {
-		if(h.s[k] == ';' && strncasecmp(h.s + k + 1, name, nl) == 0 &&
-				h.s[k + 1 + nl] == '=') {
-			size_t a = k + 2 + nl, b = a;
-			while(b < h.n && h.s[b] != ';' && h.s[b] != ',' && h.s[b] != '>' &&
-					h.s[b] != ' ')
-				b++;
-			if(b - a >= outsz)
-				b = a + outsz - 1;
-			memcpy(out, h.s + a, b - a);
-			out[b - a] = '\0';
-			return 1;
-		}
-	}
-	return 0;
-}
 
 /* Session index from our Call-ID "i.attempt.run", or -1. */
 static long callid_sess(struct hv h)
@@ -767,23 +674,8 @@ static void on_delivery(long seq, uint64_t t)
 static void on_request(struct conn *c, struct sipmsg *m)
 {
 	uint64_t t = now_us();
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	st.server_reqs++;
-	/* answer 200 first */
-	evbuffer_add(out, "SIP/2.0 200 OK\r\n", 16);
-	for(int k = 0; k < m->nvia; k++) {
-		evbuffer_add(out, m->via[k].s, m->via[k].n);
-		evbuffer_add(out, "\r\n", 2);
-	}
-	int has_tag = 0;
-	char tag[8];
-	has_tag = hparam(m->to, "tag", tag, sizeof tag);
-	evbuffer_add_printf(out,
-			"From: %.*s\r\nTo: %.*s%s\r\nCall-ID: %.*s\r\nCSeq: %.*s\r\n"
-			"Content-Length: 0\r\n\r\n",
-			(int)m->from.n, m->from.s, (int)m->to.n, m->to.s,
-			has_tag ? "" : ";tag=bench", (int)m->callid.n, m->callid.s, (int)m->cseq.n,
-			m->cseq.s);
+	sip_reply_200(bufferevent_get_output(c->bev), m, "bench", NULL); /* answer first */
 
 	if(m->method.n == 3 && memcmp(m->method.s, "BYE", 3) == 0) {
 		long i = callid_sess(m->callid);
@@ -840,44 +732,17 @@ static void on_request(struct conn *c, struct sipmsg *m)
 	st.other_info++;
 }
 
+static void on_msg(struct sipmsg *m, void *arg)
+{
+	if(m->status)
+		on_response(m);
+	else
+		on_request(arg, m);
+}
+
 static void read_cb(struct bufferevent *bev, void *arg)
 {
-	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	for(;;) {
-		struct evbuffer_ptr p = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-		if(p.pos < 0)
-			return;
-		size_t hlen = (size_t)p.pos + 4;
-		char *h = (char *)evbuffer_pullup(in, (ev_ssize_t)hlen);
-		/* Content-Length (or l:) */
-		size_t clen = 0;
-		const char *q = h;
-		while((q = memmem(q, (size_t)(h + hlen - q), "\r\n", 2)) != NULL) {
-			q += 2;
-			if(strncasecmp(q, "Content-Length:", 15) == 0) {
-				clen = strtoul(q + 15, NULL, 10);
-				break;
-			}
-			if(strncasecmp(q, "l:", 2) == 0) {
-				clen = strtoul(q + 2, NULL, 10);
-				break;
-			}
-		}
-		if(evbuffer_get_length(in) < hlen + clen)
-			return;
-		char *msg = (char *)evbuffer_pullup(in, (ev_ssize_t)(hlen + clen));
-		struct sipmsg m;
-		if(parse_msg(msg, hlen, &m) == 0) {
-			m.body = msg + hlen;
-			m.blen = clen;
-			if(m.status)
-				on_response(&m);
-			else
-				on_request(c, &m);
-		}
-		evbuffer_drain(in, hlen + clen);
-	}
+	sip_read(bufferevent_get_input(bev), on_msg, arg);
 }
 
 static void conn_open(struct conn *c);
@@ -1240,16 +1105,17 @@ static void finish(void)
 		}
 	}
 	long long stored = -1;
-	if(opt.mode == M_PCHAT && opt.db_socket[0] && opt.query == Q_NONE && nposts) {
+	int db = opt.mode == M_PCHAT && !opt.floor && opt.db_socket[0] && opt.query == Q_NONE &&
+			nposts;
+	if(db) {
 		char sql[512];
 		snprintf(sql, sizeof sql,
 				"SELECT COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id "
 				"WHERE r.chan_id LIKE '%s%%' AND m.body LIKE 'B%s:%%'",
 				opt.room_prefix, opt.run);
 		stored = db_count(sql);
-	}
-	if(opt.mode == M_PCHAT && opt.db_socket[0] && opt.query == Q_NONE && nposts)
 		db_check();
+	}
 	if(opt.acked_file[0])
 		write_acked();
 	for(uint32_t k = 0, shown = 0; k < nposts && shown < 20; k++)
@@ -1298,8 +1164,11 @@ static void finish(void)
 	       ",\"query\":\"%s\",\"queries\":%" PRIu64 ","
 	       "\"queries_bad\":%" PRIu64 ",\"q_p50_ms\":%.2f,\"q_p99_ms\":%.2f,\"q_max_ms\":%.2f,"
 	       "\"q_per_s\":%.1f}\n",
-			opt.mode == M_PCHAT ? "pchat" : "imc", opt.run, opt.nsess, nrooms,
-			opt.room_spec, opt.nconns, (double)(t_signed_in - t_start) / 1e6,
+			opt.floor			      ? "floor"
+					: opt.mode == M_PCHAT ? "pchat"
+							      : "imc",
+			opt.run, opt.nsess, nrooms, opt.room_spec, opt.nconns,
+			(double)(t_signed_in - t_start) / 1e6,
 			opt.nsess / ((double)(t_signed_in - t_start) / 1e6 + 1e-9), st.invite_503,
 			st.join_503, opt.rate, postdur, win, st.posts_sent, st.posts_ok,
 			st.posts_503, st.posts_other,
@@ -1368,7 +1237,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 			"usage: pchat-bench [options]\n"
-			"  --mode pchat|imc      target (default pchat)\n"
+			"  --mode pchat|imc|floor  target (default pchat; floor: pchat's protocol\n"
+			"                        against pchat-floor, nothing stored)\n"
 			"  --proxy HOST:PORT     Kamailio address (TCP)\n"
 			"  --sessions N          signed-in sessions\n"
 			"  --conns N             TCP connections (default sessions/500, at least 1)\n"
@@ -1413,7 +1283,10 @@ int main(int argc, char **argv)
 	int ch;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
-			case 'm': opt.mode = strcmp(optarg, "imc") == 0 ? M_IMC : M_PCHAT; break;
+			case 'm':
+				opt.mode = strcmp(optarg, "imc") == 0 ? M_IMC : M_PCHAT;
+				opt.floor = strcmp(optarg, "floor") == 0;
+				break;
 			case 'p': {
 				char *colon = strrchr(optarg, ':');
 				if(!colon)

@@ -47,8 +47,8 @@ def ratio(a, b):
 
 
 load = [r for r in rows if r.get("scenario") in ("a", "b", "c")]
-names = {"a": "(a) capacity model, scaled", "b": "(b) highest sustained deliveries/s",
-         "c": "(c) one 16,000-member room"}
+names = {"a": "(a) capacity model, scaled", "b": "(b) deliveries/s and latency against offered load",
+         "c": "(c) full delivery against room size"}
 for sc in ("a", "b", "c"):
     rs = [r for r in load if r["scenario"] == sc]
     if not rs:
@@ -64,7 +64,8 @@ for sc in ("a", "b", "c"):
     for lab in labels:
         ours = next((r for r in rs if r["label"] == lab and r.get("mode") == "pchat"), {})
         imc = next((r for r in rs if r["label"] == lab and r.get("mode") == "imc"), {})
-        for name, r in (("ours", ours), ("imc", imc)):
+        floor = next((r for r in rs if r["label"] == lab and r.get("mode") == "floor"), None)
+        for name, r in (("ours", ours), ("imc", imc)) + ((("floor", floor),) if floor else ()):
             print(f"| {lab} | {name} | {f(r.get('sessions'))} | {f(r.get('signin_per_s'), 0)} "
                   f"| {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
                   f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('lat_max_ms'))} "
@@ -125,6 +126,32 @@ if fl:
                   f"{x:.2f} / {b:.2f} ms = {x / b:.2f}x")
     print()
 
+
+def rates_of(rs):
+    """The " @ <rate>" label tails of on/off runs, in order of first appearance."""
+    rates = []
+    for r in rs:
+        rate = r["label"].split(" @ ")[-1]
+        if rate not in rates:
+            rates.append(rate)
+    return rates
+
+
+def onoff(rs, what):
+    """Medians of the runs labelled "<what> on @ <rate>" over "<what> off @ <rate>", per
+    rate: deliveries/s and p99. Returns [(rate, key, on median, off median)]."""
+    out = []
+    for rate in rates_of(rs):
+        for key in ("deliveries_per_s", "lat_p99_ms"):
+            off = [r[key] for r in rs if r["label"] == f"{what} off @ {rate}" and r.get(key)]
+            on = [r[key] for r in rs if r["label"] == f"{what} on @ {rate}" and r.get(key)]
+            if off and on:
+                out.append((rate, key, statistics.median(on), statistics.median(off)))
+    return out
+
+
+KEYNAME = {"deliveries_per_s": "deliveries/s", "lat_p99_ms": "p99"}
+
 g = [r for r in rows if r.get("scenario") == "g"]
 gl = [r for r in g if r.get("label", "").startswith("compliance ")]
 if gl:
@@ -135,22 +162,30 @@ if gl:
         print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
               f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} "
               f"| {f(r.get('acked_not_stored'))} |")
-    rates = []
-    for r in gl:
-        rate = r["label"].split(" @ ")[-1]
-        if rate not in rates:
-            rates.append(rate)
-    for rate in rates:
-        for key, what in (("deliveries_per_s", "deliveries/s"), ("lat_p99_ms", "p99")):
-            off = [r[key] for r in gl if r["label"] == f"compliance off @ {rate}" and r.get(key)]
-            on = [r[key] for r in gl if r["label"] == f"compliance on @ {rate}" and r.get(key)]
-            if off and on:
-                b, x = statistics.median(off), statistics.median(on)
-                print(f"\nAt {rate}, compliance on / off, {what} (medians of the runs): "
-                      f"{x:.2f} / {b:.2f} = {x / b:.2f}x")
+    for rate, key, x, b in onoff(gl, "compliance"):
+        print(f"\nAt {rate}, compliance on / off, {KEYNAME[key]} (medians of the runs): "
+              f"{x:.2f} / {b:.2f} = {x / b:.2f}x")
     print()
 for r in [r for r in g if r.get("label") == "backlog"]:
     print("| backlog events | seconds | events/s | peak RSS (KiB) | output files | output MiB | events left | exit |")
     print("|---|---|---|---|---|---|---|---|")
     print(f"| {r['events']} | {r['seconds']} | {r['events_per_s']} | {r['peak_rss_kb']} | {r['files']} "
           f"| {r['output_bytes'] / 1048576:.1f} | {r['events_left']} | {r['exit']} |\n")
+
+h = [r for r in rows if r.get("scenario") == "h"]
+if h:
+    print("## (h) what a scrape of /metrics every second costs\n")
+    print("| run | posts ok/s | deliveries/s | p50 ms | p99 ms | 503s | scrapes (failed) | scrape p50 / max ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in h:
+        sc = f"{f(r.get('scrapes'))} ({f(r.get('scrape_failures'))})" if "scrapes" in r else "-"
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} "
+              f"| {sc} | {f(r.get('scrape_p50_ms'), 2)} / {f(r.get('scrape_max_ms'), 2)} |")
+    for rate, key, x, b in onoff(h, "scrape"):
+        verdict = ""
+        if key == "deliveries_per_s":
+            verdict = " (target >= 0.98x: " + ("met" if x / b >= 0.98 else "**not met**") + ")"
+        print(f"\nAt {rate}, scrape on / off, {KEYNAME[key]} (medians of the runs): "
+              f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
+    print()

@@ -7,15 +7,23 @@
 # object per measurement) and build/bench/results.md (the tables).
 #
 # usage: bench/run.sh [--full] [SCENARIO...]
-#   scenarios: a (capacity model), b (highest sustained deliveries/s), c (one
-#   16,000-member room), d (bccontext/chansrch on a large history), e (memory per
-#   session), f (what one flooding session costs the others: their post->delivery p99
-#   with and without it, alternating), g (compliance: (b)'s load with compliance on and
-#   off, alternating, and pchat-compliance's output of a 1,000,000-event backlog).
+#   scenarios: a (capacity model), b (deliveries/s and latency against offered load,
+#   ours, imc and the physical floor: bench/floor.c),
+#   c (full delivery against room size, up to one 16,000-member room), d
+#   (bccontext/chansrch on a large history), e (memory per session against sessions), f
+#   (what one flooding session costs the others: their post->delivery p99 with and
+#   without it, alternating), g (compliance: (b)'s load with compliance on and off,
+#   alternating, and pchat-compliance's output of a 1,000,000-event backlog), h (what a
+#   1 s scrape of the /metrics endpoints costs (b)'s load, alternating; its scrapes are
+#   kept for the dashboard picture).
 #   Default: all, quick profile; --full (make bench FULL=1): the full one.
+# At the end bench/plot.py draws the curves and the dashboard (SVG, gnuplot) into
+# build/bench/ (make bench-plots draws them again from an existing results.jsonl).
 # Environment: BENCH_KAMAILIO_ARGS (default "-m 2048 -M 64 -x tlsf -X tlsf"), given to
 # both Kamailio instances alike; BENCH_IMC_TRANSPORT (tcp) for imc's MESSAGEs to itself
-# (its outbound proxy: over udp, loopback drops and tm retransmissions dominate).
+# (its outbound proxy: over udp, loopback drops and tm retransmissions dominate);
+# BENCH_RATES, BENCH_ROOM_SIZES, BENCH_SESSIONS: the sweeps of b, c and e (quick profile);
+# BENCH_SCRAPE_RATES, BENCH_SCRAPE_REPS, BENCH_SCRAPE_INTERVAL: scenario h.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 full=0
@@ -23,11 +31,11 @@ scen=()
 for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
-    a|b|c|d|e|f|g) scen+=("$a") ;;
-    *) echo "usage: $0 [--full] [a|b|c|d|e|f|g ...]"; exit 2 ;;
+    a|b|c|d|e|f|g|h) scen+=("$a") ;;
+    *) echo "usage: $0 [--full] [a|b|c|d|e|f|g|h ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h)
 
 out="$top/build/bench"
 var="$out/var"
@@ -38,9 +46,19 @@ gen="$top/bench/pchat-bench"
 port=$(free_port 27060)
 iport=$(free_port 27070)
 [ "$iport" != "$port" ] || iport=$((port + 7))
+# pchat-floor (bench/floor.c), the physical floor of scenario b
+fport=$(free_port 27090)
+# pchatd's HTTP server (GET /metrics for scenario h; idle otherwise)
+hport=$(free_port 27080)
+[ "$hport" != "$port" ] && [ "$hport" != "$iport" ] || hport=$((port + 9))
+# Kamailio's own /metrics (xhttp_prom, kamailio.cfg's METRICS_PORT)
+mport=$(free_port 27085)
+[ "$mport" != "$hport" ] || mport=$((hport + 3))
+# What scenario h scrapes every BENCH_SCRAPE_INTERVAL s, in turn: one URL a word.
+SCRAPE_URLS=(http://127.0.0.1:$hport/metrics http://127.0.0.1:$mport/metrics)
 KARGS=${BENCH_KAMAILIO_ARGS:--m 2048 -M 64 -x tlsf -X tlsf}
 export KAMAILIO_ARGS="$KARGS"
-stack=("$top/scripts/stack.sh" --var "$var" --port "$port")
+stack=("$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$hport" --metrics-port "$mport")
 SOCK="$var/mysql.sock"
 MYSQL=(mysql --no-defaults --socket="$SOCK" -uroot)
 results="$out/results.jsonl"
@@ -133,6 +151,7 @@ gen() {
   local sc=$1 label=$2 target=$3; shift 3
   local proxy="127.0.0.1:$port" line
   [ "$target" = imc ] && proxy="127.0.0.1:$iport"
+  [ "$target" = floor ] && proxy="127.0.0.1:$fport"
   log "[$sc] $label ($target): $*"
   load0=$(cut -d' ' -f1 /proc/loadavg)
   if ! line=$("$gen" --mode "$target" --proxy "$proxy" --db-socket "$SOCK" "$@" 2>>"$out/gen.log"); then
@@ -161,11 +180,45 @@ pair() {
   imc_stop
 }
 
+# floor_run SCENARIO LABEL ARGS...: the same load (pchat-bench's pchat protocol) against
+# pchat-floor, which only answers and fans out: the physical floor of this machine and
+# this generator.
+floor_run() {
+  local sc=$1 label=$2 fpid; shift 2
+  "$top/bench/pchat-floor" --listen "127.0.0.1:$fport" 2>>"$out/gen.log" &
+  fpid=$!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$fport") 2>/dev/null && break; sleep 0.1; done
+  gen "$sc" "$label" floor "$@"
+  kill "$fpid"; wait "$fpid" 2>/dev/null || true
+}
+
+# merge_last JSONFILE [PREFIX [EXCLUDE]]: adds JSONFILE's keys (those starting with
+# PREFIX, without EXCLUDE in them) to the last line of results.jsonl (the run they
+# belong to); a missing or unreadable file adds "<PREFIX>missing": true.
+merge_last() {
+  python3 - "$results" "$@" <<'PY'
+import json, sys
+path, src = sys.argv[1], sys.argv[2]
+prefix = sys.argv[3] if len(sys.argv) > 3 else ""
+exclude = sys.argv[4] if len(sys.argv) > 4 else None
+lines = open(path).read().splitlines()
+try:
+    f = json.load(open(src))
+except (OSError, ValueError):
+    f = {prefix + "missing": True}
+d = json.loads(lines[-1])
+d.update({k: v for k, v in f.items() if k.startswith(prefix) and (not exclude or exclude not in k)})
+lines[-1] = json.dumps(d)
+open(path, "w").write("\n".join(lines) + "\n")
+PY
+}
+
 log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Kamailio: $KARGS"
 "${stack[@]}" start >/dev/null
 imc_db_init
 
 for s in "${scen[@]}"; do
+  t_scen=$(date +%s)
   case "$s" in
   a)
     # The reference's capacity model (24 posts/s + 10 joins/s over rooms of 30, 150
@@ -176,18 +229,27 @@ for s in "${scen[@]}"; do
       --warmup 2 --conns 32
     ;;
   b)
-    # Highest sustained deliveries/s: 150-member rooms, rising post rates.
-    if [ $full = 1 ]; then rates="10 40 60 70 80 100"; dur=20; else rates="${BENCH_RATES:-10 40 70}"; dur=10; fi
+    # Deliveries/s and latency against offered load (the highest sustained rate):
+    # 150-member rooms, rising post rates (offered deliveries/s: 150 per post), on our
+    # stack, on imc and on the floor (pchat-floor).
+    if [ $full = 1 ]; then rates="10 40 70 100 130 160 200 300"; dur=20; else rates="${BENCH_RATES:-10 40 70}"; dur=10; fi
     for r in $rates; do
       pair b "150x4 @ ${r} posts/s" "sus$r-" "150x4" 200000 --rate "$r" --duration $dur \
         --warmup 2 --conns 8
+      floor_run b "150x4 @ ${r} posts/s" --sessions 600 --rooms 150x4 --room-prefix "sus$r-" \
+        --user-base 200000 --rate "$r" --duration $dur --warmup 2 --conns 8
     done
     ;;
   c)
-    # One 16,000-member room: a post every 2 s, each must reach every member.
-    if [ $full = 1 ]; then posts=10; else posts=3; fi
-    pair c "16000x1, $posts posts" big- "16000x1" 300000 --rate 0.5 \
-      --duration $((posts * 2)) --conns 32 --drain 60
+    # Full delivery against room size, up to one 16,000-member room (the reference's
+    # largest): one room, a post every 2 s, each must reach every member; 500 sessions
+    # per connection.
+    if [ $full = 1 ]; then posts=10; sizes="1000 2000 4000 8000 16000"
+    else posts=3; sizes="${BENCH_ROOM_SIZES:-1000 4000 16000}"; fi
+    for n in $sizes; do
+      pair c "${n}x1, $posts posts" "big$n-" "${n}x1" 300000 --rate 0.5 \
+        --duration $((posts * 2)) --conns $(( (n + 499) / 500 )) --drain 60
+    done
     ;;
   d)
     # History queries on 33,077 rooms and many stored messages (bulk-loaded with the
@@ -226,11 +288,12 @@ for s in "${scen[@]}"; do
       --qconc 1 --qrooms 33077
     ;;
   e)
-    # Memory per signed-in session (measured 12 s after the last sign-in, once tm has
-    # freed the INVITE transactions): pchatd VmRSS, the VmRSS and RssAnon of the pchat
-    # link processes (link_processes of them, summed: sessions are sharded over them)
-    # and Kamailio's shared memory, before and after N sessions sign in.
-    if [ $full = 1 ]; then sizes="20000 80000"; else sizes="20000"; fi
+    # Memory per signed-in session against sessions (measured 12 s after the last
+    # sign-in, once tm has freed the INVITE transactions): pchatd VmRSS, the VmRSS and
+    # RssAnon of the pchat link processes (link_processes of them, summed: sessions are
+    # sharded over them) and Kamailio's shared memory, before and after N sessions sign in.
+    if [ $full = 1 ]; then sizes="5000 10000 20000 40000 80000"
+    else sizes="${BENCH_SESSIONS:-5000 10000 20000}"; fi
     for n in $sizes; do
       restart_servers
       bpid=$(cat "$var/backend.pid")
@@ -298,17 +361,7 @@ PY
           --warmup 2 --conns 8 --drain 20 "${extra[@]}"
         if [ $fl -gt 0 ]; then
           for _ in $(seq 100); do [ -s "$out/flooder.json" ] && break; sleep 0.2; done
-          python3 - "$results" "$out/flooder.json" <<'PY'
-import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-try:
-    f = json.load(open(sys.argv[2]))
-except (OSError, ValueError):
-    f = {"flood_sent": -1}
-d = json.loads(lines[-1]); d.update({k: v for k, v in f.items() if k.startswith("flood_") and "window" not in k})
-lines[-1] = json.dumps(d)
-open(sys.argv[1], "w").write("\n".join(lines) + "\n")
-PY
+          merge_last "$out/flooder.json" flood_ window
         fi
       done
     done
@@ -388,9 +441,45 @@ PY
     tail -1 "$results" >&2
     "${MYSQL[@]}" pchat -e "UPDATE compliance_config SET adapter_type = '' WHERE id = 1"
     ;;
+  h)
+    # What scraping costs chat: (b)'s 150x4 rooms at BENCH_SCRAPE_RATES posts/s, with
+    # and without every URL of SCRAPE_URLS fetched every BENCH_SCRAPE_INTERVAL (1) s
+    # from before sign-in to the end, alternating (the order flips each round, so a
+    # drift over the runs favours neither).  Each scraped run's scrapes, timestamped,
+    # stay in scrapes/ for bench/dashboard.py.
+    if [ $full = 1 ]; then reps=5; srates="70 160"; else reps=2; srates=160; fi
+    reps=${BENCH_SCRAPE_REPS:-$reps}
+    sdir="$out/scrapes"
+    rm -rf "$sdir" && mkdir -p "$sdir"
+    pchat_rooms scr- "150x4"
+    for rate in ${BENCH_SCRAPE_RATES:-$srates}; do
+    for ((k = 0; k < reps; k++)); do
+      for on in $([ $((k % 2)) = 0 ] && echo "0 1" || echo "1 0"); do
+        restart_servers
+        spid=
+        if [ $on = 1 ]; then
+          sfile="$sdir/h-$rate-$k.prom"
+          rm -f "$sdir/summary.json"
+          python3 "$top/bench/scrape.py" --interval "${BENCH_SCRAPE_INTERVAL:-1}" --out "$sfile" \
+            --summary "$sdir/summary.json" "${SCRAPE_URLS[@]}" &
+          spid=$!
+        fi
+        gen h "scrape $([ $on = 1 ] && echo on || echo off) @ $rate posts/s" pchat --sessions 600 \
+          --rooms 150x4 --room-prefix scr- --user-base 200000 --rate "$rate" --duration 10 \
+          --warmup 2 --conns 8
+        if [ -n "$spid" ]; then
+          kill -TERM "$spid"; wait "$spid" || true
+          merge_last "$sdir/summary.json" scrape
+        fi
+      done
+    done
+    done
+    ;;
   esac
+  log "[$s] took $(( $(date +%s) - t_scen )) s"
 done
 
 python3 "$top/bench/report.py" "$results" "$profile" "$KARGS" > "$out/results.md"
 log "results: $out/results.md and $results"
+python3 "$top/bench/plot.py" "$results" "$out" || log "the pictures failed (above); the results stand"
 cat "$out/results.md"

@@ -63,6 +63,10 @@ static void usage(FILE *f)
 			"  /join NAME|URI      join a room (by name or ma-chan:// URI) and show its history\n"
 			"  /history [N]        last N messages of the current room (default 25)\n"
 			"  /part               leave the current room\n"
+			"  /filetoken up NAME  ask for a token to upload a file named NAME to the current\n"
+			"                      room; prints token=... serveruri=...\n"
+			"  /filetoken down STORED  the same to download the file stored as STORED\n"
+			"                      (<GUID>.<ext>) from the current room\n"
 			"  /quit               end the session\n"
 			"  anything else       post to the current room\n");
 }
@@ -258,8 +262,9 @@ static xv_envelope *command(char *items, const char *rpl_id, const char *what)
 		return NULL;
 	}
 	if(e->resp_code != 200) {
-		print_error("%s failed: %d %s", what, e->resp_code,
-				e->resp_text ? e->resp_text : "");
+		print_error("%s failed: %d %s%s%s%s", what, e->resp_code,
+				e->resp_text ? e->resp_text : "", e->error_reason ? " (" : "",
+				e->error_reason ? e->error_reason : "", e->error_reason ? ")" : "");
 		xv_free(e);
 		return NULL;
 	}
@@ -276,8 +281,9 @@ static int cmd_rooms(int print)
 	for(size_t i = 0; i < e->nrooms; i++) {
 		remember_room(e->rooms[i].uri, e->rooms[i].name);
 		if(print)
-			printf("  %-20s %s%s%s\n", e->rooms[i].name ? e->rooms[i].name : "?",
+			printf("  %-20s %s%s%s%s\n", e->rooms[i].name ? e->rooms[i].name : "?",
 					e->rooms[i].uri,
+					e->rooms[i].filepost == 1 ? "  [files]" : "",
 					e->rooms[i].description && *e->rooms[i].description
 							? "  -- "
 							: "",
@@ -360,6 +366,30 @@ static void cmd_part(void)
 	xv_free(e);
 }
 
+/* /filetoken up NAME | /filetoken down STORED: a file-transfer token for the current
+ * room, printed as "token=T serveruri=U" (the later transfer uses both). */
+static void cmd_filetoken(char *arg)
+{
+	char *dir = strsep(&arg, " \t");
+	int upload = strcmp(dir, "up") == 0;
+	if((!upload && strcmp(dir, "down") != 0) || !arg || !*arg) {
+		print_error("usage: /filetoken up NAME | /filetoken down STORED-NAME");
+		return;
+	}
+	if(!S.cur_uri) {
+		print_error("not in a room; /join one first");
+		return;
+	}
+	xv_envelope *e = command(xv_item_ftdb(upload, S.cur_uri, arg), "rpl:getftok", "filetoken");
+	if(!e)
+		return;
+	if(e->token && e->serveruri)
+		printf("token=%s serveruri=%s\n", e->token, e->serveruri);
+	else
+		print_error("filetoken: the reply has no token");
+	xv_free(e);
+}
+
 static void post(const char *text)
 {
 	if(!S.cur_uri) {
@@ -409,6 +439,8 @@ static int handle_line(char *line)
 		cmd_history(k > 0 ? k : 25);
 	} else if(!strcmp(cmd, "part"))
 		cmd_part();
+	else if(!strcmp(cmd, "filetoken"))
+		cmd_filetoken(arg);
 	else if(!strcmp(cmd, "help"))
 		usage(stdout);
 	else if(cmd[0] == '/') /* "//text" posts "/text" */

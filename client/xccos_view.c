@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libxml/parser.h>
@@ -63,6 +64,24 @@ static void msg_free(xv_msg *m)
 	free(m->text);
 }
 
+/* The chanib's <prop id="ID">true|false</prop>: 1, 0, or -1 if absent. */
+static int prop_bool(xmlNodePtr chanib, const char *id)
+{
+	int v = -1;
+	for(xmlNodePtr p = chanib->children; p && v < 0; p = p->next) {
+		if(!is_elem(p, "prop"))
+			continue;
+		char *pid = attr(p, "id");
+		if(pid && strcasecmp(pid, id) == 0) {
+			char *t = text_of(p);
+			v = t && strcasecmp(t, "true") == 0;
+			free(t);
+		}
+		free(pid);
+	}
+	return v;
+}
+
 static int push_room(xv_envelope *e, char *uri, xmlNodePtr chanib)
 {
 	xv_room *r = realloc(e->rooms, (e->nrooms + 1) * sizeof *r);
@@ -74,10 +93,12 @@ static int push_room(xv_envelope *e, char *uri, xmlNodePtr chanib)
 	r = &e->rooms[e->nrooms++];
 	memset(r, 0, sizeof *r);
 	r->uri = uri;
+	r->filepost = -1;
 	if(chanib) {
 		r->name = attr(chanib, "name");
 		r->description = attr(chanib, "description");
 		r->topic = attr(chanib, "topic");
+		r->filepost = prop_bool(chanib, "urn:parlano:ma:prop:filepost");
 	}
 	return 0;
 }
@@ -138,6 +159,11 @@ static void read_data(xv_envelope *e, xmlNodePtr item)
 				free(d);
 				free(v);
 			}
+		} else if(is_elem(c, "error") && !e->error_reason) {
+			e->error_reason = attr(c, "reason");
+		} else if(is_elem(c, "token") && !e->token) {
+			e->token = attr(c, "token");
+			e->serveruri = attr(c, "serveruri");
 		} else if(is_elem(c, "chanib")) {
 			push_room(e, attr(c, "uri"), c);
 			if(first_chanib) {
@@ -229,6 +255,9 @@ void xv_free(xv_envelope *e)
 	free(e->resp_text);
 	free(e->cmd_seqid);
 	free(e->cmd_envid);
+	free(e->error_reason);
+	free(e->token);
+	free(e->serveruri);
 	msg_free(&e->chat);
 	for(size_t i = 0; i < e->nrooms; i++) {
 		free(e->rooms[i].uri);
@@ -263,6 +292,9 @@ char *xv_escape(const char *s)
 			case '>': n += 4; break;
 			case '"':
 			case '\'': n += 6; break;
+			case '\t':
+			case '\n':
+			case '\r': n += 5; break;
 			default: n += 1;
 		}
 	}
@@ -277,6 +309,9 @@ char *xv_escape(const char *s)
 			case '>': rep = "&gt;"; break;
 			case '"': rep = "&quot;"; break;
 			case '\'': rep = "&apos;"; break;
+			case '\t': rep = "&#9;"; break;
+			case '\n': rep = "&#10;"; break;
+			case '\r': rep = "&#13;"; break;
 			default: *o++ = *p; continue;
 		}
 		size_t l = strlen(rep);
@@ -410,6 +445,18 @@ char *xv_item_grpchat(const char *chan_uri, const char *author, const char *ts, 
 	free(a);
 	free(t);
 	free(x);
+	return r;
+}
+
+char *xv_item_ftdb(int upload, const char *chan_uri, const char *file_name)
+{
+	char *u = xv_escape(chan_uri), *f = xv_escape(file_name);
+	char *r = u && f ? fmt("<cmd id=\"cmd:%s\" seqid=\"1\"><data><ftdb channelUri=\"%s\" "
+			       "fileUrl=\"%s\"/></data></cmd>",
+					   upload ? "getfutok" : "getfdtok", u, f)
+			 : NULL;
+	free(u);
+	free(f);
 	return r;
 }
 

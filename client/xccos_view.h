@@ -26,6 +26,7 @@ typedef struct {
 	char *name;	   /* chanib@name (may be NULL) */
 	char *description; /* chanib@description (may be NULL) */
 	char *topic;	   /* chanib@topic (may be NULL) */
+	int filepost;	   /* prop urn:parlano:ma:prop:filepost: 1 true, 0 false, -1 absent */
 } xv_room;
 
 typedef struct {
@@ -53,7 +54,10 @@ typedef struct {
 	size_t nusers;
 	xv_msg *msgs; /* rpl:bccontext: msg[@id="grpchat"] of the first chanib */
 	size_t nmsgs;
-	size_t nitems; /* number of item elements in the envelope */
+	size_t nitems;	    /* number of item elements in the envelope */
+	char *error_reason; /* data/error@reason: why a command was refused (may be NULL) */
+	char *token;	    /* rpl:getftok: data/token@token (may be NULL) */
+	char *serveruri;    /* rpl:getftok: data/token@serveruri (may be NULL) */
 } xv_envelope;
 
 /* Parse one envelope. Returns NULL if the body is not well-formed XML or its root is not
@@ -64,7 +68,9 @@ void xv_free(xv_envelope *e);
 /* Kind/id convenience: 1 if e is non-NULL and its first item has this id. */
 int xv_is(const xv_envelope *e, const char *id);
 
-/* XML-escape text for an element or a double-quoted attribute (& < > " '). malloc'd. */
+/* XML-escape text for an element or a double-quoted attribute (& < > " ', and TAB, LF
+ * and CR as character references, which an attribute would otherwise normalise to
+ * blanks). malloc'd. */
 char *xv_escape(const char *s);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" for now (UTC) into buf (at least 21 bytes). */
@@ -82,6 +88,10 @@ char *xv_item_part(const char *chan_uri);
 char *xv_item_bccontext(const char *chan_uri, int last);
 /* author may be NULL (then omitted); ts may be NULL (then now). */
 char *xv_item_grpchat(const char *chan_uri, const char *author, const char *ts, const char *text);
+/* A file-transfer token request: cmd:getfutok (upload, file_name = the name to give the
+ * file) or cmd:getfdtok (download, file_name = its stored name <GUID>.<ext>) for the room
+ * chan_uri; the reply is rpl:getftok (token, serveruri). */
+char *xv_item_ftdb(int upload, const char *chan_uri, const char *file_name);
 /* <cmd id="cmd:NAME" seqid="1"><data/></cmd>, for commands without arguments. */
 char *xv_item_cmd(const char *name);
 

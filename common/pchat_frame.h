@@ -33,13 +33,20 @@ enum pchat_frame_type {
 	PCHAT_F_OPEN = 2,  /* payload: NUL-separated fields, see pchat_open_fields */
 	PCHAT_F_XCCOS = 3, /* payload: the XCCOS body of a client INFO; token set */
 	PCHAT_F_CLOSE = 4, /* payload: reason text */
+	PCHAT_F_QUERY = 5, /* an operator's question (RPC); token set; payload: see below */
 	/* backend -> module */
 	PCHAT_F_ACCEPT = 16, /* token: the XCCOS frame was queued; answer the INFO 200 */
 	PCHAT_F_BUSY = 17,   /* token: the queue is full; answer 503 + Retry-After */
 	PCHAT_F_REJECT = 18, /* token: refused (payload: 3-digit SIP code + reason) */
 	PCHAT_F_SEND = 19,   /* payload: XCCOS body to send in an INFO on the session */
 	PCHAT_F_DROP = 20,   /* the backend ends the session (module answers 481 later) */
+	PCHAT_F_RESULT = 21, /* token: the answer to a QUERY (payload: see below) */
 };
+
+/* Fields of a HELLO payload, each but the last terminated by a NUL byte: the node
+ * name, then the sending link process's index in decimal.  A payload without a NUL
+ * is a node name alone (an older module): the index is unknown. */
+enum pchat_hello_fields { PCHAT_HELLO_NODE, PCHAT_HELLO_LINK, PCHAT_HELLO_NFIELDS };
 
 /* Fields of an OPEN payload, in order, each terminated by a NUL byte. */
 enum pchat_open_fields {
@@ -49,6 +56,20 @@ enum pchat_open_fields {
 	PCHAT_OPEN_USER_AGENT, /* the INVITE's User-Agent, may be empty */
 	PCHAT_OPEN_NFIELDS
 };
+
+/*
+ * Queries: the module's RPC commands (kamailio-module/pchat_rpc.c) ask pchatd, which
+ * owns the sessions and rooms, over a connection of their own whose first frame is
+ * QUERY (no HELLO): pchatd answers it with one RESULT of the same token and closes
+ * the connection.  Such a connection is never a module link (it has no sessions).
+ *
+ * QUERY payload: the command, then its arguments, each terminated by a NUL byte;
+ * at most PCHAT_QUERY_MAX_PAYLOAD bytes and PCHAT_QUERY_MAX_ARGS arguments.
+ * RESULT payload: a 3-digit status, a space, then for 200 a JSON document (the
+ * answer), else one line saying what is wrong ("404 no such room").
+ */
+#define PCHAT_QUERY_MAX_PAYLOAD 4096
+#define PCHAT_QUERY_MAX_ARGS 4
 
 struct pchat_frame {
 	uint8_t type;
@@ -134,6 +155,50 @@ static inline int pchat_open_split(
 		fields[i] = payload + pos;
 		pos = (uint32_t)(nul - payload) + 1;
 	}
+	return 0;
+}
+
+/*
+ * Splits payload[0..len) into its NUL-terminated fields: at most max of them go to
+ * fields[] (pointing into payload).  Returns how many, or -1 if the payload does not
+ * end with a NUL or has more than max fields.  Used for QUERY payloads.
+ */
+static inline int pchat_fields_split(
+		const char *payload, uint32_t len, const char **fields, int max)
+{
+	uint32_t pos = 0;
+	int n = 0;
+	if(len > 0 && payload[len - 1] != '\0')
+		return -1;
+	while(pos < len) {
+		const char *nul = memchr(payload + pos, '\0', len - pos);
+		if(n == max)
+			return -1;
+		fields[n++] = payload + pos;
+		pos = (uint32_t)(nul - payload) + 1;
+	}
+	return n;
+}
+
+/*
+ * Reads a RESULT payload: *status (100..999) and the text after the space (not
+ * NUL-terminated, *text_len bytes).  Returns 0, or -1 if it does not start with
+ * three digits and a space.
+ */
+static inline int pchat_result_split(const char *payload, uint32_t len, int *status,
+		const char **text, uint32_t *text_len)
+{
+	int i;
+	if(len < 4 || payload[3] != ' ')
+		return -1;
+	for(i = 0; i < 3; i++)
+		if(payload[i] < '0' || payload[i] > '9')
+			return -1;
+	*status = (payload[0] - '0') * 100 + (payload[1] - '0') * 10 + (payload[2] - '0');
+	if(*status < 100)
+		return -1;
+	*text = payload + 4;
+	*text_len = len - 4;
 	return 0;
 }
 

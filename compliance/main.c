@@ -7,6 +7,10 @@
  *
  * --replay writes kept events again (run_replay) and exits.
  *
+ * SIGUSR1 raises the log level by one (info -> debug), SIGUSR2 lowers it, without a
+ * restart (docs/OPERATIONS.md, Logs); the change is made, and logged, at the next
+ * wait of the loop (within --poll-ms), not in the signal handler.
+ *
  * Exit status: 0 stopped (SIGTERM, SIGINT) or --once or --replay done; 1 --once
  * failed, or --replay failed or found nothing; 2 bad options or configuration; 3
  * --once while another node holds the lease.
@@ -41,6 +45,8 @@
 #define BACKOFF_MAX_MS 30000
 
 static volatile sig_atomic_t stop;
+/* SIGUSR1 and SIGUSR2 received; only the handler writes them (apply_level_signals). */
+static volatile sig_atomic_t level_ups, level_downs;
 
 struct opts {
 	char node[256];
@@ -85,7 +91,8 @@ static void usage(FILE *out, const char *node)
 	      "                           under the same name, into DIR (absolute, existing),\n"
 	      "                           then exit: 0 done, 1 failed or no such event kept;\n"
 	      "                           neither the lease nor the state is touched\n"
-	      "  --log-level LEVEL        error, warn, info or debug (info)\n" PCHAT_DBOPTS_HELP(
+	      "  --log-level LEVEL        error, warn, info or debug (info); at run time SIGUSR1\n"
+	      "                           raises it one level, SIGUSR2 lowers it\n" PCHAT_DBOPTS_HELP(
 			      "pchat",
 			      "pchat") "  --test-crash-at POINT    FOR TESTS ONLY: SIGKILL itself in "
 				       "the first batch at\n"
@@ -245,11 +252,14 @@ static int apply(struct opts *o, int opt, int index, const char *arg)
 		case OPT_ONCE: o->once = 1; return 0;
 		case OPT_REPLAY: return replay_range(o, arg);
 		case OPT_OUTPUT_DIR: o->output_dir = arg; return 0;
-		case OPT_LOG:
-			if(log_parse_level(arg, &log_threshold) < 0)
+		case OPT_LOG: {
+			enum log_level level;
+			if(log_parse_level(arg, &level) < 0)
 				return complain("--log-level wants error, warn, info or debug, not '%s'",
 						arg);
+			log_threshold = level;
 			return 0;
+		}
 		case OPT_CRASH: return crash_point(o, arg);
 		case OPT_DB:
 			if(pchat_dbopts_set(&o->db, long_options[index].name, arg, err,
@@ -314,6 +324,29 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static void on_level_signal(int sig)
+{
+	if(sig == SIGUSR1)
+		level_ups++;
+	else
+		level_downs++;
+}
+
+/* The level changes asked for since the last call, in the loop: logging is not
+ * async-signal-safe. */
+static void apply_level_signals(void)
+{
+	static sig_atomic_t ups_seen, downs_seen;
+	while(ups_seen != level_ups) {
+		ups_seen++;
+		log_step(1, "SIGUSR1");
+	}
+	while(downs_seen != level_downs) {
+		downs_seen++;
+		log_step(-1, "SIGUSR2");
+	}
+}
+
 /* SA_RESTART: a signal does not break a database call in the middle of a step (the
  * step finishes, then the loop sees stop); the sleeps below still wake up. */
 static void signals(void)
@@ -325,17 +358,21 @@ static void signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_level_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* Sleeps ms, or less when a signal asks to stop. */
+/* Sleeps ms, or less when a signal asks to stop; applies the log level signals. */
 static void nap(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	apply_level_signals();
 	while(!stop && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+		apply_level_signals();
 }
 
 static int64_t now_ms(void)
@@ -472,7 +509,7 @@ static void idle(struct daemon *d)
 	if(!d->holding)
 		return;
 	if(lease_release(&d->db, d->o->node) == 0) {
-		log_info("lease released");
+		log_info("lease released node=%s", d->o->node);
 		d->holding = 0;
 	}
 }
@@ -486,9 +523,9 @@ static int hold(struct daemon *d)
 		return -1;
 	}
 	if(held && !d->holding)
-		log_info("lease taken: node %s outputs", d->o->node);
+		log_info("lease taken, this node outputs node=%s", d->o->node);
 	else if(!held && d->holding)
-		log_warn("lease lost: another node outputs");
+		log_warn("lease lost, another node outputs node=%s", d->o->node);
 	d->holding = held;
 	return held;
 }

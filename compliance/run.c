@@ -438,8 +438,8 @@ static enum run_status output_batch(struct cdb *db, const struct cconfig *cfg,
 		st = rc < 0 ? RUN_FAILED : RUN_LOST;
 		goto out;
 	}
-	log_debug("batch %" PRIu64 ": %" PRIu64 " events (%" PRIu64 "-%" PRIu64
-		  " of the range %" PRIu64 "-%" PRIu64 "), %zu files",
+	log_debug("batch output batch=%" PRIu64 " events=%" PRIu64 " first=%" PRIu64
+		  " last=%" PRIu64 " range=%" PRIu64 "-%" PRIu64 " files=%zu",
 			id, b.events, b.first_id, b.last_id, src->lo, src->hi, b.n_done);
 	if(b.n_rooms > 0) {
 		if(t->first_id == 0 || b.first_id < t->first_id)
@@ -484,9 +484,8 @@ static enum run_status batches(struct cdb *db, const struct cconfig *cfg, const 
 				return RUN_LOST;
 			case STORE_ERROR: snprintf(err, errlen, "%s", db->err); return RUN_FAILED;
 			case STORE_PENDING:
-				log_warn("batch %" PRIu64
-					 " was claimed but never recorded as done: "
-					 "output again",
+				log_warn("batch claimed but never recorded as done, output again "
+					 "batch=%" PRIu64,
 						batch.id);
 				break;
 			case STORE_CLAIMED: break;
@@ -523,8 +522,8 @@ enum run_status run_output(struct cdb *db, const struct cconfig *cfg, const stru
 				 "events %" PRIu64 "-%" PRIu64,
 					t.events, t.files, t.batches, run.ms, t.first_id,
 					t.last_id);
-		else
-			log_info("run: no events, %u ms", run.ms);
+		else /* every RunInterval: not worth a line each time */
+			log_debug("run: no events, %u ms", run.ms);
 		if(store_run_done(db, &run) < 0)
 			log_warn("run: cannot record it: %s", db->err);
 	} else if(st == RUN_LOST) {

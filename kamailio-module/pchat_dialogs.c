@@ -201,7 +201,8 @@ static void info_completed(struct cell *t, int type, struct tmcb_params *ps)
 	(void)type;
 	if(ps->code != 481 && ps->code != 487 && ps->code != 408)
 		return;
-	LM_INFO("session %llu answered our INFO with %d: ending it\n", (unsigned long long)id,
+	/* debug: several INFOs in flight may fail alike; the link process logs the close */
+	LM_DBG("our INFO failed, ending the session session=%llu code=%d\n", (unsigned long long)id,
 			ps->code);
 	ev = pchat_event_new(PCHAT_EV_DEAD, NULL, 0);
 	if(ev == NULL)
@@ -234,7 +235,8 @@ int pchat_session_send_info(struct pchat_session *s, const char *body, int len)
 	set_uac_req(&uac_r, &method, &headers, &b, &dlg, TMCB_LOCAL_COMPLETED, info_completed,
 			(void *)(uintptr_t)s->id);
 	if(pchat_tmb.t_request_within(&uac_r) < 0) {
-		LM_ERR("cannot send INFO to session %llu\n", (unsigned long long)s->id);
+		LM_ERR("cannot send INFO, delivery lost session=%llu user=%s\n",
+				(unsigned long long)s->id, s->identity.s);
 		return -1;
 	}
 	update_stat(pchat_stat_infos_out, 1);

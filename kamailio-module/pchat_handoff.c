@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../core/dprint.h"
@@ -117,8 +118,20 @@ int pchat_handoff_send(struct pchat_event *ev)
 		n = write(handoff_pipe[link_of_event(ev)][1], &word, sizeof(word));
 	} while(n < 0 && errno == EINTR);
 	if(n != (ssize_t)sizeof(word)) {
-		LM_WARN("handoff pipe full or broken (%s): answering 503\n",
-				n < 0 ? strerror(errno) : "short write");
+		/* overload: a line every 10 s per process, not one per request (the busy
+		 * statistic counts them all) */
+		static time_t last;
+		static unsigned more;
+		time_t now = time(NULL);
+		if(now - last >= 10) {
+			LM_WARN("handoff pipe full or broken (%s), 503 sent; more since the last "
+				"line: %u\n",
+					n < 0 ? strerror(errno) : "short write", more);
+			last = now;
+			more = 0;
+		} else {
+			more++;
+		}
 		return -1;
 	}
 	return 0;

@@ -77,15 +77,22 @@ static void reply_ident(unsigned int hash_index, unsigned int label, int code, c
 	str r = {(char *)reason, (int)strlen(reason)};
 	str h = {(char *)hdrs, hdrs ? (int)strlen(hdrs) : 0};
 	str b = {(char *)body, body ? (int)strlen(body) : 0};
+	int info;
 
 	if(pchat_tmb.t_lookup_ident(&t, hash_index, label) < 0) {
 		/* tm's fr timer already answered it (408), or the client cancelled */
-		LM_DBG("transaction %u:%u is gone\n", hash_index, label);
+		LM_DBG("transaction gone, not answered transaction=%u:%u code=%d\n", hash_index,
+				label, code);
 		return;
 	}
+	/* read before the reply: t may be freed once it is sent */
+	info = t->method.len == 4 && strncmp(t->method.s, "INFO", 4) == 0;
 	/* t_reply_with_body releases the reference t_lookup_ident took */
 	if(pchat_tmb.t_reply_with_body(t, code, &r, &b, &h, (str *)to_tag) < 0)
-		LM_ERR("cannot send %d for transaction %u:%u\n", code, hash_index, label);
+		LM_ERR("cannot send the answer transaction=%u:%u code=%d\n", hash_index, label,
+				code);
+	else if(info)
+		pchat_count_info_reply(code);
 	pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
 }
 
@@ -145,6 +152,7 @@ static void pending_expire(int all)
 	uint64_t now = now_ms();
 	uint64_t grace = 0;
 	uint32_t tok;
+	unsigned n = 0;
 	if(!all && oldest_token != next_token && backend_backlog())
 		grace = 3 * (uint64_t)pchat_backend_timeout_ms;
 	for(tok = oldest_token; tok != next_token; tok++) {
@@ -153,10 +161,14 @@ static void pending_expire(int all)
 			continue;
 		if(!all && p->deadline_ms + grace > now)
 			break; /* deadlines grow with tokens */
-		LM_WARN("backend did not answer INFO token %u: 503\n", tok);
 		reply_busy(p->hash_index, p->label);
 		pending_done(p);
+		n++;
 	}
+	/* one line for them all: a lost link can leave thousands */
+	if(n > 0)
+		LM_WARN("INFOs answered 503: %s count=%u\n",
+				all ? "backend link lost" : "backend did not answer in time", n);
 }
 
 /* ---- frames to the backend ------------------------------------------------------ */
@@ -182,7 +194,8 @@ static void send_open(struct pchat_session *s, void *arg)
 	n = snprintf(buf, sizeof(buf), "%s%c%s%c%s%c%s%c", s->identity.s, 0, s->local_uri.s, 0,
 			s->epid.s, 0, s->user_agent.s, 0);
 	if(n <= 0 || n >= (int)sizeof(buf)) {
-		LM_ERR("session %llu: OPEN fields too long\n", (unsigned long long)s->id);
+		LM_ERR("OPEN fields too long, session unknown to the backend session=%llu\n",
+				(unsigned long long)s->id);
 		return;
 	}
 	send_frame(PCHAT_F_OPEN, 0, s->id, buf, (size_t)n);
@@ -253,7 +266,7 @@ static void on_invite(struct pchat_event *ev)
 	}
 	reply_invite_ok(ev, s);
 	update_stat(pchat_stat_sessions_opened, 1);
-	LM_INFO("session %llu opened for %s (call-id %s)\n", (unsigned long long)s->id,
+	LM_INFO("session opened session=%llu user=%s call-id=%s\n", (unsigned long long)s->id,
 			s->identity.s, s->call_id.s);
 	send_open(s, NULL);
 }
@@ -294,7 +307,8 @@ static void on_in_dialog(struct pchat_event *ev)
 			return;
 		case PCHAT_EV_BYE:
 			reply_ident(ev->hash_index, ev->label, 200, "OK", NULL, NULL, NULL);
-			LM_INFO("session %llu closed by BYE\n", (unsigned long long)s->id);
+			LM_INFO("session closed session=%llu user=%s reason=bye\n",
+					(unsigned long long)s->id, s->identity.s);
 			send_close(s, "bye");
 			pchat_session_destroy(s);
 			return;
@@ -307,6 +321,8 @@ static void on_dead(struct pchat_event *ev)
 	struct pchat_session *s = pchat_session_by_id(ev->session);
 	if(s == NULL)
 		return;
+	LM_INFO("session closed session=%llu user=%s reason=unreachable\n",
+			(unsigned long long)s->id, s->identity.s);
 	send_close(s, "unreachable");
 	pchat_session_destroy(s);
 }
@@ -342,7 +358,7 @@ static void on_verdict(const struct pchat_frame *f)
 	int code;
 
 	if(!p->in_use || p->token != f->token) {
-		LM_DBG("verdict for unknown/expired token %u\n", f->token);
+		LM_DBG("verdict for an unknown or expired INFO token=%u\n", f->token);
 		return;
 	}
 	if(f->type == PCHAT_F_ACCEPT) {
@@ -379,7 +395,7 @@ static void handle_frame(const struct pchat_frame *f)
 		case PCHAT_F_SEND:
 			s = pchat_session_by_id(f->session);
 			if(s == NULL) {
-				LM_DBG("SEND for unknown session %llu\n",
+				LM_DBG("SEND for an unknown session session=%llu\n",
 						(unsigned long long)f->session);
 				break;
 			}
@@ -387,10 +403,13 @@ static void handle_frame(const struct pchat_frame *f)
 			break;
 		case PCHAT_F_DROP:
 			s = pchat_session_by_id(f->session);
-			if(s)
+			if(s) {
+				LM_INFO("session %llu dropped by the backend\n",
+						(unsigned long long)s->id);
 				pchat_session_destroy(s);
+			}
 			break;
-		default: LM_WARN("ignoring frame type %u from the backend\n", f->type);
+		default: LM_WARN("frame of an unknown type ignored type=%u\n", f->type);
 	}
 }
 
@@ -444,12 +463,12 @@ static void hold_delivery(struct evbuffer *in, size_t used)
 {
 	if(evbuffer_get_length(held) == 0) {
 		update_stat(pchat_stat_deliveries_paused, 1);
-		LM_WARN("shared memory low (%lu bytes free): deliveries wait\n", pchat_shm_free());
+		LM_WARN("shared memory low, deliveries wait free=%lu\n", pchat_shm_free());
 		held_retry_later();
 	}
 	evbuffer_remove_buffer(in, held, used);
 	if(!reading_paused && evbuffer_get_length(held) > HOLD_MAX_BYTES) {
-		LM_WARN("%zu bytes of deliveries held: reading from the backend paused\n",
+		LM_WARN("deliveries held, reading from the backend paused held=%zu\n",
 				evbuffer_get_length(held));
 		reading_paused = 1;
 		bufferevent_disable(backend, EV_READ);
@@ -473,8 +492,7 @@ static void on_held_timer(evutil_socket_t fd, short what, void *arg)
 	if(evbuffer_get_length(held) > 0)
 		held_retry_later();
 	else
-		LM_INFO("shared memory back (%lu bytes free): deliveries resume\n",
-				pchat_shm_free());
+		LM_INFO("shared memory back, deliveries resume free=%lu\n", pchat_shm_free());
 	if(reading_paused && backend && evbuffer_get_length(held) <= HOLD_MAX_BYTES / 2) {
 		reading_paused = 0;
 		bufferevent_enable(backend, EV_READ);
@@ -504,7 +522,8 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 	cfg_update();
 	while(!reading_paused && (r = next_frame(in, &f, &used)) != 0) {
 		if(r < 0) {
-			LM_ERR("bad frame from backend: dropping the link\n");
+			LM_ERR("bad frame from the backend, link dropped backend=%s\n",
+					pchat_backend_socket);
 			backend_lost();
 			return;
 		}
@@ -536,7 +555,7 @@ static void backend_lost(void)
 		backend = NULL;
 	}
 	if(backend_connected)
-		LM_WARN("link to backend %s lost\n", pchat_backend_socket);
+		LM_WARN("backend link down backend=%s\n", pchat_backend_socket);
 	backend_connected = 0;
 	reading_paused = 0;
 	PCHAT_MY_LINK->backend_up = 0;
@@ -553,12 +572,22 @@ static void on_backend_event(struct bufferevent *bev, short what, void *arg)
 		backend_lost();
 }
 
+/* HELLO: the node name, NUL, this link process's index (common/pchat_frame.h). */
+static void send_hello(void)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "%.*s%c%d", pchat_node_name.len, pchat_node_name.s, 0,
+			pchat_link_index);
+	if(n > 0 && n < (int)sizeof(buf))
+		send_frame(PCHAT_F_HELLO, 0, 0, buf, (size_t)n);
+}
+
 static void backend_connected_now(void)
 {
 	backend_connected = 1;
 	PCHAT_MY_LINK->backend_up = 1;
-	LM_INFO("connected to backend %s\n", pchat_backend_socket);
-	send_frame(PCHAT_F_HELLO, 0, 0, pchat_node_name.s, (size_t)pchat_node_name.len);
+	LM_INFO("backend link up backend=%s\n", pchat_backend_socket);
+	send_hello();
 	/* a restarted backend learns the sessions that are still up */
 	pchat_sessions_foreach(send_open, NULL);
 }
@@ -596,28 +625,38 @@ static int backend_is_ours(int fd)
 	return 0;
 }
 
-/* A Unix-socket connect completes (or fails) at once, so it is done directly and
- * retried by a timer; only the established stream goes to a bufferevent. */
-static void connect_backend(evutil_socket_t unused, short what, void *arg)
+/* A Unix-socket connect completes (or fails) at once, so it is done directly. */
+int pchat_backend_dial(void)
 {
 	struct sockaddr_un sun;
 	int fd;
-	(void)unused;
-	(void)what;
-	(void)arg;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", pchat_backend_socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if(fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		LM_DBG("backend %s not reachable: %s\n", pchat_backend_socket, strerror(errno));
+		LM_DBG("backend not reachable (%s) backend=%s\n", strerror(errno),
+				pchat_backend_socket);
 		if(fd >= 0)
 			close(fd);
-		schedule_reconnect();
-		return;
+		return -1;
 	}
 	if(!backend_is_ours(fd)) {
 		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Retried by a timer; only the established stream goes to a bufferevent. */
+static void connect_backend(evutil_socket_t unused, short what, void *arg)
+{
+	int fd;
+	(void)unused;
+	(void)what;
+	(void)arg;
+	fd = pchat_backend_dial();
+	if(fd < 0) {
 		schedule_reconnect();
 		return;
 	}
@@ -639,8 +678,8 @@ static void expire_session(struct pchat_session *s, void *arg)
 	time_t now = *(time_t *)arg;
 	if(now - s->last_seen <= pchat_session_expires)
 		return;
-	LM_INFO("session %llu expired (no request for %d s)\n", (unsigned long long)s->id,
-			pchat_session_expires);
+	LM_INFO("session closed session=%llu user=%s reason=expired idle=%d\n",
+			(unsigned long long)s->id, s->identity.s, pchat_session_expires);
 	send_close(s, "expired");
 	pchat_session_destroy(s);
 }

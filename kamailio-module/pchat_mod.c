@@ -1,6 +1,6 @@
 /*
  * pchat_mod.c - the pchat Kamailio module: parameters, script and KEMI functions,
- * RPC commands, statistics and process set-up.
+ * statistics and process set-up (the RPC commands: pchat_rpc.c).
  *
  * Processes: SIP workers run pchat_handle() (pchat_request.c) and never block;
  * link_processes extra "pchat link" processes (pchat_link.c) own the chat sessions,
@@ -15,8 +15,6 @@
 #include "../../core/dprint.h"
 #include "../../core/mod_fix.h"
 #include "../../core/pt.h"
-#include "../../core/rpc.h"
-#include "../../core/rpc_lookup.h"
 #include "../../core/cfg/cfg_struct.h"
 #include "../../core/kemi.h"
 #include "../../core/mem/shm_mem.h"
@@ -24,6 +22,7 @@
 #include "pchat_link.h"
 #include "pchat_mod.h"
 #include "pchat_request.h"
+#include "pchat_rpc.h"
 
 MODULE_VERSION
 
@@ -55,6 +54,10 @@ stat_var *pchat_stat_sessions_opened;
 stat_var *pchat_stat_dialog_limit;
 stat_var *pchat_stat_low_memory;
 stat_var *pchat_stat_deliveries_paused;
+stat_var *pchat_stat_info_2xx;
+stat_var *pchat_stat_info_4xx;
+stat_var *pchat_stat_info_5xx;
+stat_var *pchat_stat_info_other;
 
 static int add_pool_uri(modparam_t type, void *val)
 {
@@ -127,8 +130,7 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"node_name", PARAM_STR, &pchat_node_name},
 		{"link_processes", INT_PARAM, &pchat_link_processes}, {0, 0, 0}};
 
-/* Sums of the link processes' states. */
-static struct pchat_link_state links_total(void)
+struct pchat_link_state pchat_links_total(void)
 {
 	struct pchat_link_state t = {0, 0, 0, 0};
 	int i;
@@ -143,18 +145,18 @@ static struct pchat_link_state links_total(void)
 
 static unsigned long stat_sessions(void)
 {
-	return (unsigned long)links_total().sessions;
+	return (unsigned long)pchat_links_total().sessions;
 }
 
 static unsigned long stat_pending(void)
 {
-	return (unsigned long)links_total().pending;
+	return (unsigned long)pchat_links_total().pending;
 }
 
 /* 1 only while every link process is connected. */
 static unsigned long stat_backend_up(void)
 {
-	return links_total().backend_up == pchat_link_processes;
+	return pchat_links_total().backend_up == pchat_link_processes;
 }
 
 /* STAT_IS_FUNC entries carry a function in the stat_var slot: Kamailio's idiom. */
@@ -165,32 +167,84 @@ static stat_export_t mod_stats[] = {{"infos_received", 0, &pchat_stat_infos_in},
 		{"dialog_limit_replies", 0, &pchat_stat_dialog_limit},
 		{"low_memory_replies", 0, &pchat_stat_low_memory},
 		{"deliveries_paused", 0, &pchat_stat_deliveries_paused},
+		{"info_replies_2xx", 0, &pchat_stat_info_2xx},
+		{"info_replies_4xx", 0, &pchat_stat_info_4xx},
+		{"info_replies_5xx", 0, &pchat_stat_info_5xx},
+		{"info_replies_other", 0, &pchat_stat_info_other},
 		{"sessions", STAT_IS_FUNC, (stat_var **)stat_sessions},
 		{"pending", STAT_IS_FUNC, (stat_var **)stat_pending},
 		{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up}, {0, 0, 0}};
 /* NOLINTEND(clang-diagnostic-cast-align) */
 
-static const char *rpc_status_doc[] = {
-		"Link state: backend_up (every link process connected), sessions, pending INFOs "
-		"(at the backend), inflight INFOs (admitted, not answered), link processes "
-		"connected of all, backend socket, free shared memory and the reserve below "
-		"which chat requests are refused (bytes).",
-		0};
-
-static void rpc_status(rpc_t *rpc, void *ctx)
+void pchat_count_info_reply(int code)
 {
-	void *h;
-	struct pchat_link_state t = links_total();
-	if(rpc->add(ctx, "{", &h) < 0)
-		return;
-	rpc->struct_add(h, "ddddddsjj", "backend_up", t.backend_up == pchat_link_processes,
-			"sessions", t.sessions, "pending", t.pending, "inflight", t.inflight,
-			"links_up", t.backend_up, "link_processes", pchat_link_processes,
-			"backend_socket", pchat_backend_socket, "shm_free", pchat_shm_free(),
-			"shm_reserve", pchat_shm_reserve_bytes());
+	if(code >= 200 && code < 300)
+		update_stat(pchat_stat_info_2xx, 1);
+	else if(code >= 400 && code < 500)
+		update_stat(pchat_stat_info_4xx, 1);
+	else if(code >= 500 && code < 600)
+		update_stat(pchat_stat_info_5xx, 1);
+	else
+		update_stat(pchat_stat_info_other, 1);
 }
 
-static rpc_export_t rpc_cmds[] = {{"pchat.status", rpc_status, rpc_status_doc, 0}, {0, 0, 0, 0}};
+/*
+ * Per link process: pchat:linkN_sessions, linkN_pending, linkN_inflight, linkN_up, so
+ * that an operator sees one link disconnected or holding more than its share.  They
+ * are statistics (counters read through a callback with the link's index), not
+ * xhttp_prom's labelled gauges: a statistic is read live, at each read, by every
+ * reader (kamcmd stats.get_statistics, xhttp_prom's /metrics, SNMP) with no cfg code,
+ * whereas a gauge holds what the cfg last copied into it, and the cfg cannot read
+ * this per-link state.  Their number is fixed at start-up (link_processes).
+ */
+static long link_sessions(counter_handle_t h, void *i)
+{
+	(void)h;
+	return pchat_shared->link[(long)i].sessions;
+}
+
+static long link_pending(counter_handle_t h, void *i)
+{
+	(void)h;
+	return pchat_shared->link[(long)i].pending;
+}
+
+static long link_inflight(counter_handle_t h, void *i)
+{
+	(void)h;
+	return pchat_info_inflight((int)(long)i);
+}
+
+static long link_up(counter_handle_t h, void *i)
+{
+	(void)h;
+	return pchat_shared->link[(long)i].backend_up;
+}
+
+static int register_link_stats(void)
+{
+	static const struct {
+		const char *name, *doc;
+		counter_cbk_f read;
+	} per_link[] = {{"sessions", "chat sessions held by link process N", link_sessions},
+			{"pending", "INFOs link process N handed to the backend, not answered",
+					link_pending},
+			{"inflight", "INFOs admitted for link process N, not answered",
+					link_inflight},
+			{"up", "1 while link process N is connected to the backend", link_up}};
+	char name[32];
+	counter_handle_t h;
+	long i;
+	size_t k;
+	for(i = 0; i < pchat_link_processes; i++)
+		for(k = 0; k < sizeof(per_link) / sizeof(per_link[0]); k++) {
+			snprintf(name, sizeof(name), "link%ld_%s", i, per_link[k].name);
+			if(counter_register(&h, "pchat", name, CNT_F_NO_RESET, per_link[k].read,
+					   (void *)i, per_link[k].doc, 0) < 0)
+				return -1;
+		}
+	return 0;
+}
 
 static int mod_init(void)
 {
@@ -233,7 +287,8 @@ static int mod_init(void)
 		return -1;
 	}
 	memset(pchat_shared, 0, sizeof(*pchat_shared));
-	if(register_module_stats("pchat", mod_stats) != 0 || rpc_register_array(rpc_cmds) != 0) {
+	if(register_module_stats("pchat", mod_stats) != 0 || register_link_stats() < 0 ||
+			pchat_rpc_register() != 0) {
 		LM_ERR("cannot register statistics or RPC commands\n");
 		return -1;
 	}
@@ -249,6 +304,7 @@ static int mod_init(void)
 static int child_init(int rank)
 {
 	int i;
+	pchat_rpc_child_init(rank);
 	if(rank != PROC_MAIN)
 		return 0;
 	for(i = 0; i < pchat_link_processes; i++) {

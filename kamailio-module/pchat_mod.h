@@ -53,6 +53,8 @@ extern struct pchat_shared *pchat_shared;
  * one this process is (-1 outside them). */
 extern int pchat_link_processes;
 extern int pchat_link_index;
+/* Sums of the link processes' states. */
+struct pchat_link_state pchat_links_total(void);
 /* This link process's shared state. */
 #define PCHAT_MY_LINK (&pchat_shared->link[pchat_link_index])
 
@@ -64,6 +66,9 @@ extern stat_var *pchat_stat_sessions_opened;
 extern stat_var *pchat_stat_dialog_limit;      /* 503s: a session's max_session_pending */
 extern stat_var *pchat_stat_low_memory;	       /* 503s: shared memory below shm_reserve */
 extern stat_var *pchat_stat_deliveries_paused; /* times deliveries waited for memory */
+/* Counts one final answer to a chat INFO by its class (info_replies_2xx, _4xx, _5xx,
+ * _other): the module's own answers only, wherever it sends them. */
+void pchat_count_info_reply(int code);
 
 /* "Retry-After: N\r\n" for every 503 the module sends (built once in mod_init). */
 extern char pchat_retry_after_hdr[];

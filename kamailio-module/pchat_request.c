@@ -37,7 +37,22 @@ int pchat_reply(struct sip_msg *msg, int code, char *reason, const char *hdr)
 		return 0;
 	if(hdr && add_lump_rpl(msg, (char *)hdr, strlen(hdr), LUMP_RPL_HDR) == 0)
 		LM_ERR("cannot add header to the %d reply\n", code);
-	return pchat_slb.zreply(msg, code, reason) < 0 ? -1 : 0;
+	if(pchat_slb.zreply(msg, code, reason) < 0)
+		return -1;
+	if(msg->REQ_METHOD == METHOD_INFO)
+		pchat_count_info_reply(code);
+	return 0;
+}
+
+/* Answers through the request's transaction (tm then answers its retransmissions);
+ * 1, or -1 if it could not. */
+static int answer_in_transaction(struct sip_msg *msg, int code, char *reason)
+{
+	if(pchat_tmb.t_reply(msg, code, reason) < 0)
+		return -1;
+	if(msg->REQ_METHOD == METHOD_INFO)
+		pchat_count_info_reply(code);
+	return 1;
 }
 
 /* 503 + Retry-After, counted in busy_replies and in the statistic of its cause. */
@@ -108,6 +123,19 @@ static enum pchat_event_kind event_kind(struct sip_msg *msg)
 	}
 }
 
+/* Is s free of spaces and control characters?  The grammar allows none in a Call-ID
+ * or a URI (folded header lines could bring them), and the session's Call-ID and
+ * identity are written into log lines (docs/OPERATIONS.md, Logs): a client must not
+ * start a line of its own there. */
+static int one_word(const str *s)
+{
+	int i;
+	for(i = 0; i < s->len; i++)
+		if((unsigned char)s->s[i] <= ' ' || s->s[i] == 0x7f)
+			return 0;
+	return s->len > 0;
+}
+
 /* Reads what the link process needs from the request into fields[]. */
 static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *identity,
 		str *storage, const str *fields[], char *contact_buf, int contact_size)
@@ -119,13 +147,13 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 		fields[i] = NULL;
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL ||
 			parse_from_header(msg) < 0 || msg->to == NULL) {
-		LM_ERR("request lacks Call-ID, From or To\n");
+		LM_INFO("request refused (400): no Call-ID, From or To\n");
 		return -1;
 	}
 	from = get_from(msg);
 	to = get_to(msg);
 	if(from->tag_value.len == 0) {
-		LM_ERR("request without From tag\n");
+		LM_INFO("request refused (400): no From tag\n");
 		return -1;
 	}
 	if(get_src_uri(msg, 1, &storage[PCHAT_FLD_SRC_URI]) < 0)
@@ -138,7 +166,7 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 	fields[PCHAT_FLD_TO_URI] = &to->uri;
 	if(kind == PCHAT_EV_INVITE) {
 		if(get_contact_uri(msg, &storage[PCHAT_FLD_CONTACT]) < 0) {
-			LM_ERR("INVITE without a usable Contact\n");
+			LM_INFO("INVITE refused (400): no usable Contact\n");
 			return -1;
 		}
 		fields[PCHAT_FLD_CONTACT] = &storage[PCHAT_FLD_CONTACT];
@@ -146,6 +174,11 @@ static int collect_fields(struct sip_msg *msg, enum pchat_event_kind kind, str *
 		 * argument; only acceptable behind a proxy that authenticated it) */
 		fields[PCHAT_FLD_IDENTITY] = (identity && identity->len > 0) ? identity
 									     : &from->uri;
+		if(!one_word(fields[PCHAT_FLD_IDENTITY]) || !one_word(&msg->callid->body)) {
+			LM_INFO("INVITE refused (400): a space or control character in the "
+				"Call-ID or the identity\n");
+			return -1;
+		}
 		find_from_param(from, "epid", &storage[PCHAT_FLD_EPID]);
 		fields[PCHAT_FLD_EPID] = &storage[PCHAT_FLD_EPID];
 		if(msg->user_agent)
@@ -183,7 +216,9 @@ static int refuse_early(struct sip_msg *msg, enum pchat_event_kind kind, int lin
 	if(kind != PCHAT_EV_INVITE && kind != PCHAT_EV_INFO)
 		return 0; /* UPDATE and BYE keep sessions alive or end them: always served */
 	if(!pchat_shared->link[link].backend_up) {
-		LM_INFO("backend link down: 503 to %.*s\n", msg->first_line.u.request.method.len,
+		/* debug: one per request while it lasts; the link process logs the event */
+		LM_DBG("backend link down, 503 sent method=%.*s\n",
+				msg->first_line.u.request.method.len,
 				msg->first_line.u.request.method.s);
 		return reply_busy(msg, NULL) < 0 ? -1 : 1;
 	}
@@ -224,16 +259,16 @@ static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *f
 	if(r < 0) {
 		/* tm could not create it (shared memory exhausted): nothing was handed to
 		 * the backend, so "not stored, try again later" is exact */
-		LM_ERR("cannot create a transaction: stateless 503\n");
+		LM_WARN("cannot create a transaction, stateless 503 sent\n");
 		return reply_busy(msg, pchat_stat_low_memory) < 0 ? -1 : 1;
 	}
 	if(pchat_tmb.t_suspend(msg, &hash_index, &label) < 0) {
 		LM_ERR("cannot suspend transaction\n");
-		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 1;
+		return answer_in_transaction(msg, 500, "Server Internal Error");
 	}
 	ev = pchat_event_new(kind, fields, PCHAT_FLD_COUNT);
 	if(ev == NULL)
-		return pchat_tmb.t_reply(msg, 500, "Server Internal Error") < 0 ? -1 : 1;
+		return answer_in_transaction(msg, 500, "Server Internal Error");
 	ev->hash_index = hash_index;
 	ev->label = label;
 	ev->dialog_slot = slot;
@@ -244,7 +279,7 @@ static int hand_on(struct sip_msg *msg, enum pchat_event_kind kind, const str *f
 		if(add_lump_rpl(msg, pchat_retry_after_hdr, strlen(pchat_retry_after_hdr),
 				   LUMP_RPL_HDR) == 0)
 			LM_ERR("cannot add Retry-After to the 503\n");
-		return pchat_tmb.t_reply(msg, 503, "Service Unavailable") < 0 ? -1 : 1;
+		return answer_in_transaction(msg, 503, "Service Unavailable");
 	}
 	return 0;
 }

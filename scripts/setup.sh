@@ -18,11 +18,15 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           libmicrohttpd-dev         # pchatd's file service (docs/FILES.md)
           libssl-dev                # libcrypto: MD5 for the SIP Digest HA1 of the web sign-in
           libxslt1-dev              # CustomConfiguration: XSLT on the compliance output
-          libxml2-utils             # xmllint: the compliance output checked against its schema
+          libxml2-utils             # xmllint: the compliance output checked against its schema,
+                                    # and the module's DocBook documentation validated
+          xsltproc docbook-xsl docbook-xml lynx  # kamailio-module/README from doc/*.xml,
+                                    # as Kamailio builds its modules' READMEs (make module-doc)
           chromium chromium-driver  # the web page's browser test (tests/web)
           jq curl                   # the browser test drives ChromeDriver's HTTP API
           clang-14                  # the libFuzzer harnesses (tests/fuzz), and
-          libclang-rt-14-dev)       # libFuzzer's runtime, which clang-14 only recommends
+          libclang-rt-14-dev        # libFuzzer's runtime, which clang-14 only recommends
+          gnuplot-nox)              # the benchmark curves and dashboard picture (bench/plot.py)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -24,6 +24,9 @@
 #              web page on 127.0.0.1:N (docs/WEB.md); default 8080 for run, off otherwise.
 #              PCHAT_FILE_PORT=N (or --file-port N): pchatd's file service on 127.0.0.1:N,
 #              the store in VAR/files (docs/FILES.md); default 8081 for run, off otherwise.
+#              PCHAT_METRICS_PORT=N (or --metrics-port N): Kamailio serves its Prometheus
+#              metrics on http://127.0.0.1:N/metrics; default 9060 for run, otherwise
+#              a free port (kept in VAR/kamailio/metrics-port, where tests read it).
 #              KAMAILIO_ARGS adds options to Kamailio (bench/run.sh: shared and private
 #              memory, "-m 2048 -M 64"); MARIADB_ARGS adds options to mariadbd.
 # Environment: PCHAT_AUTH=1 starts Kamailio in Digest authentication mode
@@ -34,19 +37,22 @@ VAR="$top/var"
 PORT=5060
 HTTP_PORT="${PCHAT_HTTP_PORT:-}"
 FILE_PORT="${PCHAT_FILE_PORT:-}"
+METRICS_PORT="${PCHAT_METRICS_PORT:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --var) VAR="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
     --http-port) HTTP_PORT="$2"; shift 2 ;;
     --file-port) FILE_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --metrics-port) METRICS_PORT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
 cmd="${1:-run}"
 if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 if [ "$cmd" = run ] && [ -z "$FILE_PORT" ]; then FILE_PORT=8081; fi
+if [ "$cmd" = run ] && [ -z "$METRICS_PORT" ]; then METRICS_PORT=9060; fi
 mkdir -p "$VAR"
 chmod 0700 "$VAR"
 VAR=$(cd "$VAR" && pwd)
@@ -139,9 +145,21 @@ backend_start() {
   fi
 }
 
+# The port of Kamailio's metrics listener: the one asked for, else the one this VAR's
+# Kamailio had (a restart keeps it), else a free one.
+metrics_port() {
+  local f="$VAR/kamailio/metrics-port"
+  if [ -z "$METRICS_PORT" ] && [ -s "$f" ]; then METRICS_PORT=$(cat "$f"); fi
+  if [ -z "$METRICS_PORT" ]; then
+    METRICS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  fi
+  echo "$METRICS_PORT" >"$f"
+}
+
 kamailio_start() {
   pid_alive kamailio && return 0
   mkdir -p "$VAR/kamailio"
+  metrics_port
   local mode=()
   # the provisioning document's PersistentChatWebManagerUriInt/Ext
   if [ -n "$HTTP_PORT" ]; then mode+=(-A "CHAT_WEB_URL=\"http://127.0.0.1:$HTTP_PORT/rooms\""); fi
@@ -157,10 +175,11 @@ kamailio_start() {
     -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
     -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
     -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://pchat@[pchat]/pchat\"" \
-    -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" \
+    -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" -A "METRICS_PORT=$METRICS_PORT" \
     "${mode[@]}" ${KAMAILIO_ARGS:-} >>"$VAR/kamailio.log" 2>&1 &
   echo $! > "$VAR/kamailio.pid"
   wait_for "Kamailio TCP port $PORT" 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
+  wait_for "Kamailio metrics port $METRICS_PORT" 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$METRICS_PORT"
 }
 
 # pchat-compliance (docs/COMPLIANCE.md): its own process and database connection.
@@ -269,6 +288,9 @@ Persistent chat server running on loopback:
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
   file service                   http://127.0.0.1:$FILE_PORT/PersistentChat/  (store
                                  $VAR/files; docs/FILES.md)
+  Prometheus metrics             http://127.0.0.1:$METRICS_PORT/metrics  (Kamailio)
+                                 http://127.0.0.1:$HTTP_PORT/metrics  (pchatd)
+  health (pchatd)                http://127.0.0.1:$HTTP_PORT/healthz, /readyz
   MariaDB                        $DB_SOCK  (database pchat; root by unix_socket,
                                  user pchat's password in $DB_PW_FILE)
   compliance archive (XML)       $VAR/compliance/  (every minute: pchat-admin

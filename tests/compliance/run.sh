@@ -324,7 +324,7 @@ case_pair() {
   # the survivor took the lease and output events (a run line with events)
   local other; other=$([ "$holder" = A ] && echo B || echo A)
   local olog="$var/daemon-${other,,}.log"
-  if grep -q "lease taken: node $other" "$olog" && grep -Eq "run: [0-9]+ events in" "$olog"; then
+  if grep -q "lease taken, this node outputs node=$other$" "$olog" && grep -Eq "run: [0-9]+ events in" "$olog"; then
     ok "pair: node $other took over after $holder was killed: $(grep -E "run: [0-9]+ events in" "$olog" | tail -1 | cut -d' ' -f4-)"
   else bad "pair: node $other never took over after $holder was killed"; fi
   if grep -Eq "run: [0-9]+ events in" "$var/daemon-${holder,,}.log"; then :

@@ -14,12 +14,15 @@
 #     socket directory others may write; Kamailio from the package's example
 #     configuration, as user pchat, loading the packaged pchat.so; then a real chat post
 #     from client/pchat over SIP (the root shares the machine's loopback), stored;
+#     Kamailio's /metrics (xhttp_prom) on the cfg's metrics listener;
 #   - the units run by systemd: the root booted with systemd-nspawn (private network),
 #     where a check service restarts pchatd.service and kamailio.service (Debian's, with
 #     our drop-in and the example configuration as /etc/kamailio/pchat.cfg) and reports:
 #     both active as user pchat, /run/pchat 0700, the sandbox in force (no new
 #     privileges, no capabilities, seccomp), Kamailio connected, pchatd back with a new
-#     pid after kill -9 and Kamailio reconnected, a clean systemctl stop; pchat-compliance
+#     pid after kill -9 and Kamailio reconnected, a clean systemctl stop; pchatd's
+#     readiness (Type=notify: "activating" while MariaDB is down, "active" once it
+#     answers, READY=1 sent); pchat-compliance
 #     (the unit, as pchat) archiving a chat post into /var/lib/pchat/compliance, active
 #     under systemd and back after kill -9.
 # Ends with `N passed, M failed`.  Needs root (chroot, mount).
@@ -202,14 +205,20 @@ else bad "pchatd did not start: $(tail -3 "$cache/pchatd.log")"; fi
 # Kamailio as pchat with the package's example configuration (the drop-in's user)
 mkdir -p "$root/run/kamailio" && in_root chown pchat:pchat /run/kamailio # its unit's RuntimeDirectory
 port=$(free_port 27260)
+mport=$(free_port 27261)
 setsid chroot --userspec=pchat:pchat "$root" kamailio -DD -E -m 128 \
-  -f /usr/share/kamailio-pchat-module/kamailio.cfg -A "SIP_PORT=$port" >"$cache/kamailio.log" 2>&1 &
+  -f /usr/share/kamailio-pchat-module/kamailio.cfg -A "SIP_PORT=$port" -A "METRICS_PORT=$mport" \
+  >"$cache/kamailio.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 150); do bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break; sleep 0.1; done
 for _ in $(seq 50); do grep -q "module connected" "$cache/pchatd.log" && break; sleep 0.1; done
 if grep -q "module connected" "$cache/pchatd.log"; then
   ok "Kamailio (as pchat, the package's kamailio.cfg) loaded pchat.so and connected to pchatd"
 else bad "Kamailio did not connect: $(tail -5 "$cache/kamailio.log")"; fi
+# its Prometheus metrics (xhttp_prom, Debian's kamailio package)
+if curl -s --max-time 10 "http://127.0.0.1:$mport/metrics" | grep -q '^kamailio_pchat_backend_up 1 '; then
+  ok "Kamailio serves /metrics on 127.0.0.1:METRICS_PORT (kamailio_pchat_backend_up 1)"
+else bad "Kamailio's /metrics on port $mport: no kamailio_pchat_backend_up 1"; fi
 
 # compliance on, as docs/COMPLIANCE.md and README.Debian say (the package's directory)
 in_root mysql pchat -e "UPDATE compliance_config SET adapter_type = 'XML',
@@ -291,6 +300,20 @@ for i in $(seq 50); do [ "$(journalctl -u pchatd | grep -c 'module connected')" 
 echo "reconnected $( [ "$(journalctl -u pchatd | grep -c 'module connected')" -gt "$before" ] && echo yes)"
 systemctl stop pchatd
 st stopped pchatd Result
+# readiness (Type=notify): without its database pchatd stays "activating"; it becomes
+# "active" only when MariaDB answers (masked meanwhile, so that pchatd's Wants= does
+# not start it)
+st unit-type pchatd Type
+systemctl stop mariadb
+systemctl mask --runtime mariadb
+systemctl start --no-block pchatd
+sleep 3
+st without-db pchatd ActiveState
+systemctl unmask --runtime mariadb
+systemctl start mariadb
+for i in $(seq 100); do [ "$(systemctl show pchatd -p ActiveState --value)" = active ] && break; sleep 0.2; done
+st with-db pchatd ActiveState
+journalctl -u pchatd | grep -q "told systemd (READY=1)" && echo "ready-logged yes"
 journalctl -u pchatd -u kamailio | tail -n 15 | sed 's/^/journal: /'
 mv /root/result.tmp /root/result
 systemctl poweroff
@@ -336,6 +359,10 @@ else
   expect new-pid yes "with a new pid"
   expect reconnected yes "Kamailio reconnected to the new pchatd"
   expect stopped success "systemctl stop pchatd: a clean stop"
+  expect unit-type notify "pchatd.service is Type=notify"
+  expect without-db activating "  without its database pchatd is not started (activating)"
+  expect with-db active "  started once MariaDB answers"
+  expect ready-logged yes "  pchatd sent READY=1"
   expect compliance-active active "pchat-compliance.service active"
   expect compliance-user pchat "pchat-compliance runs as pchat"
   expect compliance-restarted active "pchat-compliance back after kill -9 (Restart=always)"

@@ -1,5 +1,5 @@
-/* e2e_common: reporting, clock, run token and control command shared by e2e-chat and
- * e2e-sip (see e2e_common.h). */
+/* e2e_common: reporting, clock, run token, control command, command lines and SQL shared
+ * by the e2e programs (see e2e_common.h). */
 #define _GNU_SOURCE
 #include "e2e_common.h"
 
@@ -122,4 +122,79 @@ int e2e_parse_args(int argc, char **argv, const struct e2e_opt *opts, const char
 		return 2;
 	}
 	return -1;
+}
+
+MYSQL *e2e_db_connect(const char *socket, const char *user, const char *password, const char *name,
+		char *why, size_t wn)
+{
+	unsigned timeout = 5;
+	MYSQL *db = mysql_init(NULL);
+	if(!db) {
+		snprintf(why, wn, "mysql_init failed");
+		return NULL;
+	}
+	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	if(!mysql_real_connect(db, NULL, user, password, name, 0, socket, 0)) {
+		snprintf(why, wn, "cannot connect to MariaDB at %s: %s", socket, mysql_error(db));
+		mysql_close(db);
+		return NULL;
+	}
+	mysql_set_character_set(db, "utf8mb4");
+	mysql_autocommit(db, 1);
+	return db;
+}
+
+/* Fetches the first row of st (executed) into out[0..nout); returns the rows found. */
+static long long fetch_first(MYSQL_STMT *st, char **out, size_t nout)
+{
+	static char buf[E2E_SQL_MAX][1024];
+	unsigned long len[E2E_SQL_MAX] = {0};
+	my_bool null[E2E_SQL_MAX] = {0};
+	MYSQL_BIND r[E2E_SQL_MAX];
+	memset(r, 0, sizeof r);
+	for(size_t i = 0; i < nout; i++) {
+		out[i] = NULL;
+		r[i].buffer_type = MYSQL_TYPE_STRING;
+		r[i].buffer = buf[i];
+		r[i].buffer_length = sizeof buf[i] - 1;
+		r[i].length = &len[i];
+		r[i].is_null = &null[i];
+	}
+	if(mysql_stmt_bind_result(st, r) || mysql_stmt_store_result(st))
+		return -1;
+	long long rows = (long long)mysql_stmt_num_rows(st);
+	int rc = rows > 0 ? mysql_stmt_fetch(st) : MYSQL_NO_DATA;
+	for(size_t i = 0; (rc == 0 || rc == MYSQL_DATA_TRUNCATED) && i < nout; i++) {
+		size_t n = len[i] < sizeof buf[i] - 1 ? len[i] : sizeof buf[i] - 1;
+		out[i] = null[i] ? NULL : strndup(buf[i], n);
+	}
+	mysql_stmt_free_result(st);
+	return rows;
+}
+
+long long e2e_sql(MYSQL *db, const char *q, const char *const *in, char **out, size_t nout,
+		char *why, size_t wn)
+{
+	MYSQL_BIND p[E2E_SQL_MAX];
+	unsigned long plen[E2E_SQL_MAX];
+	size_t n = 0;
+	long long rows = -1;
+	memset(p, 0, sizeof p);
+	for(; in && in[n] && n < E2E_SQL_MAX; n++) {
+		plen[n] = strlen(in[n]);
+		p[n].buffer_type = MYSQL_TYPE_STRING;
+		p[n].buffer = (void *)in[n];
+		p[n].buffer_length = plen[n];
+		p[n].length = &plen[n];
+	}
+	MYSQL_STMT *st = mysql_stmt_init(db);
+	if(st && !mysql_stmt_prepare(st, q, strlen(q)) && (!n || !mysql_stmt_bind_param(st, p)) &&
+			!mysql_stmt_execute(st))
+		rows = out ? fetch_first(st, out, nout < E2E_SQL_MAX ? nout : E2E_SQL_MAX)
+			   : (long long)mysql_stmt_affected_rows(st);
+	if(rows < 0)
+		snprintf(why, wn, "%.200s: %s", q, st ? mysql_stmt_error(st) : mysql_error(db));
+	if(st)
+		mysql_stmt_close(st);
+	return rows;
 }

@@ -817,6 +817,28 @@ static void test_dave_invite_403(void)
 	conn_close(&c);
 }
 
+/* A Call-ID folded over two lines (legal header folding, but no Call-ID has a space):
+ * refused 400, so that the module never writes it into a log line where its line break
+ * would start a line of the client's (docs/OPERATIONS.md, Logs). */
+static void test_folded_call_id_400(void)
+{
+	const char *T = "invite_with_folded_call_id_400";
+	conn c;
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
+		return;
+	}
+	dialog d;
+	new_dialog(&d, "alice");
+	snprintf(d.call_id, sizeof d.call_id, "%s\r\n 0: ERROR: forged", uniq("call-"));
+	int st = invite(&c, &d, NULL, NULL);
+	if(st != 400)
+		fail(T, "an INVITE with a folded Call-ID got %d, want 400", st);
+	else
+		pass(T);
+	conn_close(&c);
+}
+
 /* The sipe way: the INVITE (sipe creates the dialog first), its ACK, and in-dialog INFO
  * and BYE, all with a Via without branch (RFC 2543 transaction matching). */
 static void test_info_without_branch(void)
@@ -1209,6 +1231,7 @@ int main(int argc, char **argv)
 	test_provisioning("alice", "true");
 	test_provisioning("dave", "false");
 	test_dave_invite_403();
+	test_folded_call_id_400();
 	test_info_without_branch();
 	test_chansrch();
 	test_body_sizes();

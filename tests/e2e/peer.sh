@@ -68,7 +68,7 @@ for _ in $(seq 50); do [ -S "$dir/run/b.sock" ] && break; sleep 0.1; done
   fail "created socket directory mode $(stat -c %a "$dir/run" 2>/dev/null)"
 got=$(connect_hello "$dir/run/b.sock")
 sleep 0.2
-if [ "$got" = closed ] && grep -q "refused a connection from pid [0-9]* uid $(id -u):" "$dir/pchatd.log" &&
+if [ "$got" = closed ] && grep -q "connection refused (.*) pid=[0-9]* uid=$(id -u)$" "$dir/pchatd.log" &&
    ! grep -q "module connected" "$dir/pchatd.log"; then
   pass "a connection from uid $(id -u) is refused by a pchatd with --module-uid $other"
 else

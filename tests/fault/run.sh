@@ -81,13 +81,13 @@ fault_db_down_kill() {
 fault_kamailio_kill() { kill9 kamailio group; sleep 1; "${stack[@]}" kamailio-start >>"$var/stack.log" 2>&1; }
 # pchat-bench closes connection 0 itself (--vanish-at): the sessions i with i % 4 == 0
 # (users ubase + i).  The module must notice (its INFOs to them fail) and close them:
-# pchatd logs each as "closed: unreachable".
+# pchatd logs each as "session closed ... user=sip:benchN@example.com reason=unreachable".
 fault_vanish() { sleep 6; }
 vanish() {
   local base=$ubase i left=0
   run_scenario vanish fault_vanish --vanish-at $FAULT_AT
   for ((i = 0; i < NSESS; i += 4)); do
-    grep -q "(sip:bench$((base + i))@example.com) closed: unreachable" "$var/backend.log" ||
+    grep -q "^.* session closed .* user=sip:bench$((base + i))@example.com reason=unreachable$" "$var/backend.log" ||
       left=$((left + 1))
   done
   echo "       vanish        sessions of the vanished connection still open: $left of $((NSESS / 4))"
@@ -121,7 +121,7 @@ low_memory() {
   run_scenario low-memory fault_pause
   low=$(kstat low_memory_replies); paused=$(kstat deliveries_paused)
   # a delivery tm could not take is logged by pchat_session_send_info() and lost
-  dropped=$(tail -n +$((from + 1)) "$var/kamailio.log" | grep -c "cannot send INFO to session" || true)
+  dropped=$(tail -n +$((from + 1)) "$var/kamailio.log" | grep -c "cannot send INFO, delivery lost" || true)
   echo "       low-memory    shared-memory watch: $low requests answered 503, deliveries held back $paused times, dropped $dropped"
   if [ "${low:-0}" -eq 0 ] || [ "$dropped" -ne 0 ]; then
     echo "fault: low-memory: FAIL: $([ "${low:-0}" -eq 0 ] && echo "shared memory never ran low; the scenario tested nothing" || echo "$dropped deliveries dropped")" |

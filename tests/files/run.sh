@@ -5,9 +5,10 @@
 # plain HTTP API and SOAP with real HTTP (curl, and a python3 socket client where a
 # client must misbehave), checks the database, the store and a real SIP session that
 # receives the file post, and then each bad input with its expected answer and the
-# store left with no partial file.  Tokens are made with SQL, as cmd:getfutok and
-# cmd:getfdtok make them.  Prints every check and the counts; exits non-zero if any
-# failed.
+# store left with no partial file.  Tokens are asked for over real SIP (client/pchat's
+# /filetoken) where that is the point, and otherwise made with SQL as cmd:getfutok and
+# cmd:getfdtok make them (expired ones, odd names).  Prints every check and the counts;
+# exits non-zero if any failed.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/files-var"
@@ -210,6 +211,30 @@ put_checks() {
   put "$t" "$f" -H 'Content-Type: ../../etc; x'
   check "a Content-Type that is no media type: the extension's (text/plain)" eval 'is 201 && [ "$(sql "SELECT content_type FROM files WHERE stored_name = '"'$(jq -r .file <<<"$body")'"'")" = text/plain ]'
   check "the store matches the database" store_consistent
+}
+
+# ---- tokens over real SIP (client/pchat's /filetoken: cmd:getfutok, cmd:getfdtok) ----
+
+# sip_token USER DIRECTION NAME: a token asked for in the Lobby over SIP; prints
+# "TOKEN SERVERURI"
+sip_token() {
+  printf '/join Lobby\n/filetoken %s %s\n/quit\n' "$2" "$3" |
+    timeout 30 "$top/client/pchat" --user "$1" --server "127.0.0.1:$port" --linger 0.5 2>&1 |
+    sed -n 's/.*token=\([0-9a-f-]*\) serveruri=\([^ ]*\).*/\1 \2/p' | head -1
+}
+sip_token_checks() {
+  local up down f stored
+  read -r up url <<<"$(sip_token alice up "sip report.txt")"
+  check "an upload token over SIP (/filetoken up): a GUID" eval '[[ "$up" =~ ^[0-9a-f-]{36}$ ]]'
+  check "  its serveruri is this service's SOAP endpoint" [ "${url:-}" = "$B/MGCWebService.asmx" ]
+  f=$(mkfile sipreport.txt 4000)
+  put "$up" "$f" -H 'Content-Type: text/plain'
+  check "  PUT with it: 201" is 201
+  stored=$(jq -r .file <<<"$body")
+  read -r down url <<<"$(sip_token bob down "$stored")"
+  check "a download token over SIP (/filetoken down) for the posted file" eval '[[ "$down" =~ ^[0-9a-f-]{36}$ ]]'
+  http GET "$B/files/$LOBBY/$stored?token=$down"
+  check "  GET with it: the same bytes" eval 'is 200 && same_bytes "$f" "$work/resp.body"'
 }
 
 # ---- compliance: FILEUPLOAD and FILEDOWNLOAD in the transfer's own transaction ----
@@ -619,6 +644,7 @@ metrics_checks() {
 }
 
 put_checks
+sip_token_checks
 compliance_checks
 token_checks
 size_checks

@@ -185,6 +185,14 @@ static void check_cmd_roundtrip(const struct xccos_req *req)
 			sbuf_adds(&sb, " createdefault=\"true\"");
 		sbuf_adds(&sb, "/>");
 	}
+	if(req->has_ftdb) {
+		sbuf_adds(&sb, "<ftdb");
+		if(req->ftdb_chan_uri)
+			xccos_attr(&sb, "channelUri", req->ftdb_chan_uri);
+		if(req->ftdb_file_url)
+			xccos_attr(&sb, "fileUrl", req->ftdb_file_url);
+		sbuf_adds(&sb, "/>");
+	}
 	sbuf_adds(&sb, "</data></cmd>");
 	reparse(&sb, &back);
 
@@ -214,6 +222,11 @@ static void check_cmd_roundtrip(const struct xccos_req *req)
 			"pref changed in a round trip");
 	require_same(req->pref_label, back.pref_label, "pref label");
 	require_same(req->pref_content, back.pref_content, "pref content");
+	require(back.has_ftdb == req->has_ftdb && !back.ftdb_chan_uri == !req->ftdb_chan_uri &&
+					!back.ftdb_file_url == !req->ftdb_file_url,
+			"ftdb changed in a round trip");
+	require_same(req->ftdb_chan_uri, back.ftdb_chan_uri, "ftdb channelUri");
+	require_same(req->ftdb_file_url, back.ftdb_file_url, "ftdb fileUrl");
 	xccos_req_free(&back);
 	sbuf_free(&sb);
 }
@@ -224,7 +237,7 @@ static void check_cmd_replies(const struct xccos_req *req)
 	const char *name = req->id + 4; /* after "cmd:", as cmd_name() does */
 	const char *users[] = {"sip:fuzz@example.com", nz(req->pref_label)};
 	struct xccos_room_info info = {
-			req->chanib_uri, req->qtype, req->criteria, req->info_type, 3, 1, 1, 2};
+			req->chanib_uri, req->qtype, req->criteria, req->info_type, 3, 1, 1, 2, 1};
 	struct xccos_join_room room = {&info, (const size_t[]){0, 1}, 2};
 	struct xccos_join_fail *fails = calloc(req->nchanids + 1, sizeof(*fails));
 	struct xccos_server_info si = {nz(req->info_type), "2024-01-01T00:00:00Z", 999, 8192, 8192,
@@ -256,6 +269,7 @@ static void check_cmd_replies(const struct xccos_req *req)
 	xccos_build_categories(&sb, req->seqid, req->envid, &cat, 1);
 	xccos_build_serverinfo(&sb, req->seqid, req->envid, &si);
 	xccos_build_pref(&sb, name, req->seqid, req->envid, req->pref_label, 3, req->pref_content);
+	xccos_build_ftok(&sb, req->seqid, req->envid, req->ftdb_file_url, req->ftdb_chan_uri);
 	require_well_formed(&sb, "the replies to a cmd");
 	free(fails);
 	sbuf_free(&sb);

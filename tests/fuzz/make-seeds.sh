@@ -27,7 +27,9 @@ env '<cmd id="cmd:setpref" seqid="1"><data><pref label="e2e.x" seqid="1" created
 env '<cmd id="cmd:getinv" seqid="4"><data><inv inviteId="1" domain="example.com"/></data></cmd>' >$x/getinv
 env '<cmd id="cmd:nodespermcreatechild" seqid="5"><data/></cmd>' >$x/nodespermcreatechild
 env '<cmd id="cmd:getassociations" seqid="6"><data><assoc role="manager"/></data></cmd>' >$x/getassociations
-env '<cmd id="cmd:getfutok" seqid="2"><data/></cmd>' >$x/unknown-cmd
+env '<cmd id="cmd:nosuchthing" seqid="2"><data/></cmd>' >$x/unknown-cmd
+env "<cmd id=\"cmd:getfutok\" seqid=\"1\"><data><ftdb channelUri=\"$lobby\" fileUrl=\"report &amp; notes.txt\"/></data></cmd>" >$x/getfutok
+env "<cmd id=\"cmd:getfdtok\" seqid=\"1\"><data><ftdb channelUri=\"$lobby\" fileUrl=\"3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.txt\"/></data></cmd>" >$x/getfdtok
 # refused: malformed, wrong root or item, entities, DOCTYPE (the unit tests' list)
 printf '<xccos ver="1" envid="5"><cmd id="cmd:join"' >$x/bad-truncated
 printf '<xccos envid="1"><rpl id="rpl:join"/></xccos>' >$x/bad-item

@@ -3,6 +3,10 @@
 # that dies instead of stopping everything.  Starts `stack.sh run` in the background on
 # free loopback ports under build/supervise-var, then:
 #   1. a chat post through Kamailio and pchatd (client/pchat), stored in MariaDB;
+#      the log levels at run time (docs/OPERATIONS.md, Logs): SIGUSR1 to pchatd, then
+#      a post: its log says "log level now debug" and shows the post's envelope at
+#      debug level; SIGUSR2: back to info, a post logs no debug line; Kamailio's
+#      `kamcmd corex.debug 3` (and 2) the same for its debug lines;
 #   2. kill -9 pchatd: it must be running again (a new pid) and a post must get
 #      through within RESTART_BOUND seconds; killed again at once, the log must show
 #      the longer delay (the back-off);
@@ -11,7 +15,9 @@
 #   4. kill -9 MariaDB: the same;
 #   5. the compliance archive make run configures: a post is in var/compliance's XML
 #      after `pchat-admin compliance run` (what the daemon does every minute anyway);
-#      kill -9 pchat-compliance: it comes back, and the next post is archived too; a
+#      SIGUSR1 to pchat-compliance: its run logs its batches at debug level (SIGUSR2:
+#      back to info); kill -9 pchat-compliance: it comes back, and the next post is
+#      archived too; a
 #      third post is archived with nobody asking, within the demo's RunInterval (60 s);
 #   6. SIGTERM to stack.sh: it must exit 0 within 60 s and leave no process of the
 #      stack behind.
@@ -30,6 +36,7 @@ rm -rf "$var"
 mkdir -p "$var"
 port=$(free_port 27160)
 http=$(free_port 27161)
+metrics=$(free_port 27162)
 stack_init "$port"
 runlog="$var/run.log"
 MYSQL=(mysql --no-defaults --socket="$var/mysql.sock" -uroot -N -B pchat)
@@ -39,7 +46,7 @@ ok() { echo "supervise: ok   $*"; pass=$((pass + 1)); }
 bad() { echo "supervise: FAIL $*"; fail=$((fail + 1)); }
 
 # stack.sh run, in a process group of its own so that the end can check it whole
-setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" run \
+setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" --metrics-port "$metrics" run \
   >"$runlog" 2>&1 </dev/null &
 runpid=$!
 finish() {
@@ -99,6 +106,53 @@ back() {
 
 if t=$(post_within 20); then ok "a post before any fault (${t} s)"; else bad "no post got through before any fault"; fi
 
+# lines_of NAME: how many lines $var/NAME.log has (a mark for logged_after)
+lines_of() { wc -l <"$var/$1.log"; }
+# logged_after NAME MARK PATTERN [SECONDS]: PATTERN (grep -E) shows up in $var/NAME.log
+# after line MARK within SECONDS (default 10)
+logged_after() {
+  local t0=$SECONDS
+  while ((SECONDS - t0 < ${4:-10})); do
+    tail -n +$(($2 + 1)) "$var/$1.log" | grep -Eq -- "$3" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+# not_logged_after NAME MARK PATTERN: PATTERN is not in $var/NAME.log after line MARK
+not_logged_after() { ! tail -n +$(($2 + 1)) "$var/$1.log" | grep -Eq -- "$3"; }
+
+# Log levels at run time.  pchatd: SIGUSR1 raises the level to debug (every envelope
+# in and out), SIGUSR2 lowers it back to info.
+mark=$(lines_of backend)
+kill -USR1 "$(pid_of backend)"
+if logged_after backend "$mark" "info: log level now debug \(was info, SIGUSR1\)$"; then
+  ok "SIGUSR1: pchatd says its log level is now debug"
+else bad "SIGUSR1: no 'log level now debug' line in backend.log: $(tail -n +$((mark + 1)) "$var/backend.log" | head -3)"; fi
+post_once "level-debug-$$" || true
+if logged_after backend "$mark" "debug: xccos in link=[0-9]+ session=[0-9]+ user=sip:alice@example.com body=.*level-debug-$$" 5; then
+  ok "at debug level pchatd logs the post's envelope"
+else bad "no debug line for a post after SIGUSR1"; fi
+mark=$(lines_of backend)
+kill -USR2 "$(pid_of backend)"
+if logged_after backend "$mark" "info: log level now info \(was debug, SIGUSR2\)$"; then
+  mark=$(lines_of backend)
+  if post_once "level-info-$$" && sleep 0.5 && not_logged_after backend "$mark" " debug: "; then ok "SIGUSR2: back to info, a post logs no debug line"
+  else bad "debug lines after SIGUSR2: $(tail -n +$((mark + 1)) "$var/backend.log" | grep -m 2 ' debug: ')"; fi
+else bad "SIGUSR2: no 'log level now info' line in backend.log"; fi
+# Kamailio: corex.debug through the control socket (the configuration's debug=2)
+KAMCMD=(kamcmd -s "unix:$var/kamailio/ctl")
+policy_line="chat policy user=sip:alice@example.com enabled=1"
+mark=$(lines_of kamailio)
+if "${KAMCMD[@]}" corex.debug 3 >/dev/null && post_once "kam-debug-$$" &&
+   logged_after kamailio "$mark" "$policy_line" 5; then
+  ok "kamcmd corex.debug 3: Kamailio logs the configuration's debug lines"
+else bad "no '$policy_line' in kamailio.log after corex.debug 3"; fi
+"${KAMCMD[@]}" corex.debug 2 >/dev/null || true
+sleep 0.5
+mark=$(lines_of kamailio)
+if post_once "kam-info-$$" && sleep 0.5 && not_logged_after kamailio "$mark" "$policy_line"; then ok "kamcmd corex.debug 2: back to info"
+else bad "Kamailio still logs debug lines after corex.debug 2"; fi
+
 # kill_and_check NAME LABEL: kill -9, restarted with a new pid, a post stored again
 kill_and_check() {
   local name=$1 label=$2 old t
@@ -135,6 +189,19 @@ archived() { # archived TEXT: TEXT is in an XML file of $var/compliance after a 
 text="archive-$$-a"
 if post_once "$text" && archived "$text"; then ok "a post archived in $var/compliance by make run's pchat-compliance"
 else bad "the post was not archived: $(ls "$var/compliance" 2>&1 | head -3); $(tail -3 "$var/compliance.log")"; fi
+# its log level at run time: its batches at debug level, then back to info
+mark=$(lines_of compliance)
+kill -USR1 "$(pid_of compliance)"
+text="archive-$$-debug"
+if logged_after compliance "$mark" "info: log level now debug \(was info, SIGUSR1\)$" &&
+   post_once "$text" && archived "$text" &&
+   logged_after compliance "$mark" "debug: batch output batch=[0-9]+ events=[0-9]+" 5; then
+  ok "SIGUSR1: pchat-compliance logs its batches at debug level"
+else bad "pchat-compliance after SIGUSR1: $(tail -n +$((mark + 1)) "$var/compliance.log" | head -5)"; fi
+kill -USR2 "$(pid_of compliance)"
+if logged_after compliance "$mark" "info: log level now info \(was debug, SIGUSR2\)$"; then
+  ok "SIGUSR2: pchat-compliance back to info"
+else bad "SIGUSR2: no 'log level now info' line in compliance.log"; fi
 old=$(pid_of compliance)
 kill9 compliance
 if back compliance "$old"; then ok "pchat-compliance restarted (pid $old -> $(pid_of compliance))"

@@ -70,6 +70,7 @@ void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, cons
 	strcpy(r->privacy, privacy);
 	strcpy(r->type, "normal");
 	r->chat_history = 1;
+	r->file_upload = 1;
 	r->members = xstrdup("");
 	r->managers = xstrdup("");
 	r->presenters = xstrdup("");
@@ -99,6 +100,7 @@ void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl)
 	snprintf(r->type, sizeof(r->type), "%s", acl->type ? acl->type : "normal");
 	r->disabled = acl->disabled;
 	r->chat_history = !acl->no_history;
+	r->file_upload = !acl->no_files;
 	set_str(&r->members, acl->members);
 	set_str(&r->managers, acl->managers);
 	set_str(&r->presenters, acl->presenters);
@@ -542,6 +544,7 @@ void fake_db_run_all(void)
 			case DB_ROOMS_ALL: run_rooms_all(job); break;
 			case DB_GET_INV: run_get_inv(job); break;
 			case DB_CATEGORIES: run_categories(job); break;
+			case DB_FILE_TOKEN: fake_files_run_token(job); break;
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
@@ -625,4 +628,5 @@ void fake_db_reset(void)
 	nsrooms = 0;
 	nread_writes = 0;
 	fail_next = 0;
+	fake_files_reset();
 }

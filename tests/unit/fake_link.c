@@ -6,11 +6,15 @@
 #include "link.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct link_conn {
 	uint32_t id;
+	char node[32];
+	int link_index;
+	int closed; /* link_close_after_send() was called */
 };
 
 static struct link_conn conns[8];
@@ -19,13 +23,48 @@ static size_t nsent, capsent;
 
 struct link_conn *fake_conn(uint32_t id)
 {
-	conns[id % 8].id = id;
-	return &conns[id % 8];
+	struct link_conn *c = &conns[id % 8];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->link_index = -1;
+	return c;
 }
 
 uint32_t link_conn_id(const struct link_conn *c)
 {
 	return c->id;
+}
+
+struct link_conn *link_conn_find(uint32_t id)
+{
+	struct link_conn *c = &conns[id % 8];
+	return c->id == id && !c->closed ? c : NULL;
+}
+
+void link_set_peer(struct link_conn *c, const char *node, int link_index)
+{
+	snprintf(c->node, sizeof(c->node), "%s", node);
+	c->link_index = link_index;
+}
+
+const char *link_peer_node(const struct link_conn *c)
+{
+	return c->node[0] ? c->node : NULL;
+}
+
+int link_peer_index(const struct link_conn *c)
+{
+	return c->link_index;
+}
+
+void link_close_after_send(struct link_conn *c)
+{
+	c->closed = 1;
+}
+
+int fake_conn_closed(uint32_t id)
+{
+	return conns[id % 8].id == id && conns[id % 8].closed;
 }
 
 int link_sendv(struct link_conn *c, uint8_t type, uint32_t token, uint64_t session,

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct link_conn;
 
@@ -20,7 +21,10 @@ struct sent_frame {
 	size_t len;
 };
 
+/* A fresh fake connection with that id (ids share 8 slots: id % 8). */
 struct link_conn *fake_conn(uint32_t id);
+/* Whether link_close_after_send() was called on connection id. */
+int fake_conn_closed(uint32_t id);
 size_t fake_sent_count(void);
 const struct sent_frame *fake_sent(size_t i);
 /* Frames sent to one session since the last clear, in order. */
@@ -37,6 +41,7 @@ struct fake_acl {
 	const char *members, *managers, *presenters; /* space-separated principals */
 	const char *allowed, *denied;
 	int no_history; /* the category has chat history switched off */
+	int no_files;	/* the category has file upload switched off */
 };
 void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl);
 /* The room's row is deleted. */
@@ -68,5 +73,21 @@ void fake_db_run_late(void);
 /* The next job run fails (DB_FAILED). */
 void fake_db_fail_next(void);
 void fake_db_reset(void);
+
+/* The file store (fake_files.c): files and the tokens DB_FILE_TOKEN issued. */
+struct fake_ftok {
+	char *token, *user, *file_name;
+	int upload;
+	uint64_t room_id;
+	struct timespec issued_at, expires_at;
+};
+/* A stored file of a room, posted (message_id set) or not. */
+void fake_db_add_file(uint64_t room_id, const char *stored_name, int posted);
+size_t fake_db_file_tokens(void);
+const struct fake_ftok *fake_db_file_token(size_t i);
+/* For fake_db.c: runs a DB_FILE_TOKEN job; forgets every file and token. */
+struct db_job;
+void fake_files_run_token(struct db_job *job);
+void fake_files_reset(void);
 
 #endif

@@ -361,9 +361,9 @@ Test(link, malformed_envelope_gets_rpl_error)
 Test(link, unknown_command_is_501)
 {
 	open_session(1, "sip:alice@example.com");
-	accepted(1, ENV("<cmd id=\"cmd:getfutok\" seqid=\"4\"><data/></cmd>"));
+	accepted(1, ENV("<cmd id=\"cmd:nosuchthing\" seqid=\"4\"><data/></cmd>"));
 	has(only_send_to(1),
-			"<rpl id=\"rpl:getfutok\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
+			"<rpl id=\"rpl:nosuchthing\" seqid=\"4\"><commandid seqid=\"4\" envid=\"900\"/>"
 			"<resp code=\"501\">ERR_NOT_IMPLEMENTED</resp><data/></rpl>");
 }
 

@@ -1,141 +1,476 @@
 /*
- * test_files.c - the file store's naming rules (common/pchat_filename.c) and the
- * file post's link (common/pchat_filelink.c): what a user typed never reaches a
- * path, and a link reads back as it was written.
+ * test_files.c - file-transfer tokens (cmd:getfutok, cmd:getfdtok -> rpl:getftok):
+ * the file name rule and the GUID (backend/filetok.c), the request and reply XML
+ * (backend/xccos.c, the reply parsed back with libxml2), and the handler
+ * (backend/cmd_files.c) against the fake link and database: who gets a token, the
+ * token row, every refusal, and the room list's filepost following the category.
  */
 #include <criterion/criterion.h>
+#ifndef TestSuite /* cppcheck, which does not read criterion.h */
+#define TestSuite(...)
+#endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/pchat_filelink.h"
-#include "../../common/pchat_filename.h"
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
-Test(filename, guid_is_random_v4_lower_case)
+#include "config.h"
+#include "filetok.h"
+#include "frames.h"
+#include "reload.h"
+#include "rooms.h"
+#include "sbuf.h"
+#include "xccos.h"
+
+#include "harness.h"
+
+#define ALICE "sip:alice@example.com"
+#define CAROL "sip:carol@example.com"
+#define URL "https://chat.example.com/PersistentChat/MGCWebService.asmx"
+#define FTOK(cmd, uri, name)                                                    \
+	ENV("<cmd id=\"cmd:" cmd "\" seqid=\"7\"><data><ftdb channelUri=\"" uri \
+	    "\" fileUrl=\"" name "\"/></data></cmd>")
+#define UP(uri, name) FTOK("getfutok", uri, name)
+#define DOWN(uri, name) FTOK("getfdtok", uri, name)
+#define STORED "3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.txt"
+
+/* ---- the file name rule ---- */
+
+Test(filename, ordinary_names_pass)
 {
-	char a[PCHAT_GUID_LEN + 1], b[PCHAT_GUID_LEN + 1];
-	cr_assert_eq(pchat_guid(a), 0);
-	cr_assert_eq(pchat_guid(b), 0);
-	cr_assert(pchat_guid_valid(a));
-	cr_assert_str_neq(a, b);
-	cr_assert_eq(a[14], '4', "version 4");
-	cr_assert(!pchat_guid_valid("3E0F6A52-77B1-4C2E-9D55-0A1B2C3D4E5F"), "upper case");
-	cr_assert(!pchat_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5"), "short");
-	cr_assert(!pchat_guid_valid("3e0f6a52x77b1-4c2e-9d55-0a1b2c3d4e5f"), "no dash");
-	cr_assert(!pchat_guid_valid(NULL));
+	char longest[FTOK_NAME_MAX + 1];
+	memset(longest, 'a', FTOK_NAME_MAX);
+	longest[FTOK_NAME_MAX] = '\0';
+	cr_assert_null(ftok_name_problem("report.txt"));
+	cr_assert_null(ftok_name_problem("Überblick 2024 (final).pdf"));
+	cr_assert_null(ftok_name_problem(".profile"));
+	cr_assert_null(ftok_name_problem("..."), "only . and .. are special");
+	cr_assert_null(ftok_name_problem(STORED));
+	cr_assert_null(ftok_name_problem(longest), "255 bytes is the limit, not over it");
 }
 
-static const char *ext_of(const char *name)
+static void refused(const char *name, const char *why)
 {
-	static char out[PCHAT_EXT_MAX + 1];
-	pchat_file_ext(name, out);
-	return out;
+	const char *got = ftok_name_problem(name);
+	cr_assert_not_null(got, "'%s' passed", name ? name : "(null)");
+	cr_assert(strstr(got, why) != NULL, "'%s': %s", name ? name : "(null)", got);
 }
 
-Test(filename, extension_is_sanitised_and_short)
+Test(filename, bad_names_are_refused_saying_why)
 {
-	cr_assert_str_eq(ext_of("report Q3.PDF"), "pdf");
-	cr_assert_str_eq(ext_of("archive.tar.gz"), "gz");
-	cr_assert_str_eq(ext_of("README"), PCHAT_EXT_DEFAULT);
-	cr_assert_str_eq(ext_of(".bashrc"), PCHAT_EXT_DEFAULT, "a leading dot is no extension");
-	cr_assert_str_eq(ext_of("../../etc/passwd"), PCHAT_EXT_DEFAULT);
-	cr_assert_str_eq(ext_of("a.b/c"), PCHAT_EXT_DEFAULT, "a separator after the dot");
-	cr_assert_str_eq(ext_of("x.abcdefghijk"), PCHAT_EXT_DEFAULT, "11 characters");
-	cr_assert_str_eq(ext_of("x.abcdefghij"), "abcdefghij");
-	cr_assert_str_eq(ext_of("x.p\xc3\xa9"), PCHAT_EXT_DEFAULT, "not ASCII");
-	cr_assert_str_eq(ext_of("x."), PCHAT_EXT_DEFAULT);
-	cr_assert_str_eq(ext_of(NULL), PCHAT_EXT_DEFAULT);
+	char big[1001];
+	memset(big, 'x', 1000);
+	big[1000] = '\0';
+	refused(NULL, "empty");
+	refused("", "empty");
+	refused(big, "longer than 255 bytes");
+	big[256] = '\0';
+	refused(big, "longer than 255 bytes");
+	refused(".", "\".\" or \"..\"");
+	refused("..", "\".\" or \"..\"");
+	refused("../etc/passwd", "path separator");
+	refused("a/b.txt", "path separator");
+	refused("C:\\Users\\x\\report.txt", "path separator");
+	refused("a\tb", "control character");
+	refused("a\nb", "control character");
+	refused("a\rb", "control character");
+	refused("a\x01"
+		"b",
+			"control character");
+	refused("a\x7f", "control character");
+	refused("a\xc2\x85"
+		"b",
+			"control character"); /* U+0085, a C1 control */
+	refused("a\xff"
+		"b",
+			"not valid UTF-8");
+	refused("a\xef\xbf\xbe", "not valid UTF-8"); /* U+FFFE: XML cannot carry it */
 }
 
-Test(filename, stored_names)
+/* ---- the token ---- */
+
+Test(guid, random_version_4_lower_case_with_dashes)
 {
-	char s[PCHAT_STORED_NAME_SIZE];
-	pchat_stored_name("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f", "Plan.DOCX", s);
-	cr_assert_str_eq(s, "3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.docx");
-	cr_assert(pchat_stored_name_valid(s));
-	cr_assert(pchat_stored_name_fits(s, "other.docx"));
-	cr_assert(!pchat_stored_name_fits(s, "other.pdf"), "another extension");
-	cr_assert(!pchat_stored_name_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.DOCX"));
-	cr_assert(!pchat_stored_name_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f."));
-	cr_assert(!pchat_stored_name_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f"));
-	cr_assert(!pchat_stored_name_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.a/b"));
-	cr_assert(!pchat_stored_name_valid("../0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.txt"));
-	cr_assert(!pchat_stored_name_valid(".3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.txt.part"));
+	static char seen[200][FTOK_GUID_LEN + 1];
+	size_t i, j;
+	for(i = 0; i < 200; i++) {
+		char *g = seen[i];
+		cr_assert_eq(ftok_guid(g), 0);
+		cr_assert_eq(strlen(g), FTOK_GUID_LEN);
+		cr_assert(ftok_guid_valid(g), "%s", g);
+		cr_assert_eq(g[14], '4', "version 4: %s", g);
+		cr_assert(strchr("89ab", g[19]) != NULL, "RFC 4122 variant: %s", g);
+		for(j = 0; j < i; j++)
+			cr_assert_str_neq(g, seen[j], "a GUID came twice");
+	}
 }
 
-static const char *ctype(const char *declared, const char *ext)
+Test(guid, the_form_is_checked)
 {
-	static char out[PCHAT_CTYPE_MAX + 1];
-	pchat_content_type(declared, ext, out);
-	return out;
+	cr_assert(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f"));
+	cr_assert_not(ftok_guid_valid(NULL));
+	cr_assert_not(ftok_guid_valid(""));
+	cr_assert_not(ftok_guid_valid("3E0F6A52-77B1-4C2E-9D55-0A1B2C3D4E5F"), "lower case only");
+	cr_assert_not(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5"), "35 characters");
+	cr_assert_not(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f0"), "37 characters");
+	cr_assert_not(ftok_guid_valid("3e0f6a5277b1-4c2e-9d55-0a1b2c3d4e5f0"), "a dash missing");
+	cr_assert_not(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5g"), "not hex");
 }
 
-Test(filename, content_types)
+/* ---- --file-service-url ---- */
+
+/* The file service URL after parsing pchatd's options args (NULL-terminated), or
+ * "error" if they do not parse. */
+static const char *service_url(const char *const *args)
 {
-	cr_assert_str_eq(ctype("Image/PNG", "bin"), "image/png");
-	cr_assert_str_eq(ctype("text/plain; charset=utf-8", "bin"), "text/plain");
-	cr_assert_str_eq(ctype(NULL, "jpg"), "image/jpeg");
-	cr_assert_str_eq(ctype("../../etc; x", "txt"), "text/plain", "not a media type");
-	cr_assert_str_eq(ctype("text/plain\r\nX-Evil: 1", "bin"), PCHAT_CTYPE_DEFAULT);
-	cr_assert_str_eq(ctype("text/", "bin"), PCHAT_CTYPE_DEFAULT);
-	cr_assert_str_eq(ctype("", "zip"), "application/zip");
-	cr_assert(pchat_ctype_inline("image/png") && pchat_ctype_inline("text/plain"));
-	cr_assert(!pchat_ctype_inline("image/svg+xml"), "SVG runs scripts");
-	cr_assert(!pchat_ctype_inline("text/html") && !pchat_ctype_inline(NULL));
+	static struct config c;
+	char *argv[16];
+	int argc = 0;
+	FILE *null = fopen("/dev/null", "w");
+	enum config_result r;
+	argv[argc++] = (char *)"pchatd";
+	argv[argc++] = (char *)"--socket";
+	argv[argc++] = (char *)"/tmp/x.sock";
+	while(*args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	config_defaults(&c);
+	r = config_parse(&c, argc, argv, null, null);
+	fclose(null);
+	return r != CONFIG_OK ? "error" : c.file_service_url;
 }
 
-Test(filelink, round_trip)
+#define SERVICE_URL(...) service_url((const char *const[]){__VA_ARGS__, NULL})
+#define PATH CONFIG_FILE_SERVICE_PATH
+
+Test(file_service_url, given_or_the_port_after_http)
 {
-	const char *url = "https://chat.example.com/PersistentChat/files/12/"
-			  "3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.pdf";
-	const char *name = "Q3 report & notes/100%.pdf \xf0\x9f\x98\x80";
-	char *text = pchat_filelink_build(url, name, 123456);
-	struct pchat_filelink l;
-	cr_assert_not_null(text);
-	cr_assert_str_eq(text,
-			"ma-filelink:https://chat.example.com/PersistentChat/files/12/"
-			"3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.pdf?name=Q3%20report%20%26%20notes%2F100%25"
-			".pdf%20%F0%9F%98%80&size=123456");
-	cr_assert_eq(pchat_filelink_parse(text, strlen(text), &l), 0);
-	cr_assert_str_eq(l.url, url);
-	cr_assert_str_eq(l.name, name);
-	cr_assert_eq(l.size, 123456ULL);
-	pchat_filelink_free(&l);
-	free(text);
+	cr_assert_null(service_url((const char *const[]){NULL}), "no --http: no file service");
+	cr_assert_str_eq(SERVICE_URL("--file-service-url", URL), URL);
+	cr_assert_str_eq(SERVICE_URL("--http", "127.0.0.1:8080", "--file-service-url", URL), URL);
+	cr_assert_str_eq(SERVICE_URL("--http", "127.0.0.1:8080"), "http://127.0.0.1:8081" PATH);
+	cr_assert_str_eq(SERVICE_URL("--http", "[::1]:8080"), "http://[::1]:8081" PATH);
+	cr_assert_str_eq(SERVICE_URL("--http", "::1:8080"), "http://[::1]:8081" PATH);
+	cr_assert_null(SERVICE_URL("--http", "127.0.0.1:65535"), "no port after the last");
 }
 
-Test(filelink, later_parameters_are_ignored)
+/* With the file service here (--file-listen), the URL is its own address by default,
+ * and must be its SOAP endpoint: the links of file posts are that URL without it. */
+Test(file_service_url, the_file_listener_s_own)
 {
-	const char *t = "MA-FILELINK:http://h/f/1/x.txt?v=2&size=0&name=a&thumb=http%3A%2F%2Fh";
-	struct pchat_filelink l;
-	cr_assert_eq(pchat_filelink_parse(t, strlen(t), &l), 0);
-	cr_assert_str_eq(l.name, "a");
-	cr_assert_eq(l.size, 0ULL);
-	pchat_filelink_free(&l);
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090", "--file-store", "/tmp/s",
+					 "--http", "127.0.0.1:8080"),
+			"http://127.0.0.1:8090" PATH);
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "[::1]:8090", "--file-store", "/tmp/s",
+					 "--file-path-prefix", "/chat/files/"),
+			"http://[::1]:8090/chat/files/MGCWebService.asmx", "prefix, / dropped");
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090", "--file-store", "/tmp/s",
+					 "--file-service-url", URL),
+			URL);
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090", "--file-store", "/tmp/s",
+					 "--file-service-url", "https://files.example.com/upload"),
+			"error", "not the SOAP endpoint: no base for the links");
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090"), "error", "no store");
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "8090", "--file-store", "/tmp/s"), "error");
+	cr_assert_str_eq(SERVICE_URL("--file-path-prefix", "files"), "error", "not absolute");
+	cr_assert_str_eq(SERVICE_URL("--file-path-prefix", "/a/../b"), "error");
+	cr_assert_str_eq(SERVICE_URL("--file-path-prefix", "/a b"), "error");
 }
 
-static int parses(const char *t)
+Test(file_service_url, what_is_not_a_url_is_refused)
 {
-	struct pchat_filelink l;
-	int rc = pchat_filelink_parse(t, strlen(t), &l);
-	pchat_filelink_free(&l);
-	return rc == 0;
+	static const char *const bad[] = {"", "files.example.com", "ftp://files.example.com/x",
+			"http://", "https:///PersistentChat", "https://a b/x", "https://a\tb/x"};
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_str_eq(
+				SERVICE_URL("--file-service-url", bad[i]), "error", "'%s'", bad[i]);
+	cr_assert_str_eq(SERVICE_URL("--file-service-url", "HTTP://files.example.com"),
+			"HTTP://files.example.com");
 }
 
-Test(filelink, what_is_not_a_link)
+/* ---- the XML ---- */
+
+TestSuite(ftok_xml, .init = xccos_init, .fini = xccos_cleanup);
+
+Test(ftok_xml, the_request_is_parsed)
 {
-	cr_assert(!parses("hello"));
-	cr_assert(!parses("ma-filelink:"));
-	cr_assert(!parses("ma-filelink:http://h/x?name=a"), "no size");
-	cr_assert(!parses("ma-filelink:http://h/x?size=1"), "no name");
-	cr_assert(!parses("ma-filelink:http://h/x?name=&size=1"), "empty name");
-	cr_assert(!parses("ma-filelink:http://h/x?name=a%2&size=1"), "a cut escape");
-	cr_assert(!parses("ma-filelink:http://h/x?name=a%00b&size=1"), "a NUL");
-	cr_assert(!parses("ma-filelink:http://h/x?name=a&size=-1"));
-	cr_assert(!parses("ma-filelink:http://h/x?name=a&size=99999999999999999999999"));
-	cr_assert(!parses("ma-filelink:javascript:alert(1)?name=a&size=1"), "not http(s)");
-	cr_assert(!parses("ma-filelink:http://h/a b?name=a&size=1"), "a blank in the URL");
-	cr_assert(!parses("see ma-filelink:http://h/x?name=a&size=1"), "not the whole text");
-	cr_assert_null(pchat_filelink_build("ftp://h/x", "a", 1));
-	cr_assert_null(pchat_filelink_build("http://h/x?y", "a", 1));
-	cr_assert_null(pchat_filelink_build("http://h/x", "", 1));
+	struct xccos_req req;
+	char why[256] = "";
+	const char *env = UP(LOBBY, "a &amp; b.txt");
+	cr_assert_eq(xccos_parse(env, strlen(env), 65536, &req, why, sizeof(why)), 0, "%s", why);
+	cr_assert_str_eq(req.id, "cmd:getfutok");
+	cr_assert(req.has_ftdb);
+	cr_assert_str_eq(req.ftdb_chan_uri, LOBBY);
+	cr_assert_str_eq(req.ftdb_file_url, "a & b.txt");
+	xccos_req_free(&req);
+}
+
+static xmlNode *child(xmlNode *n, const char *name)
+{
+	for(n = n ? n->children : NULL; n; n = n->next) {
+		if(n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+			return n;
+	}
+	cr_assert_fail("no <%s>", name);
+	return NULL;
+}
+
+static void attr_is(xmlNode *n, const char *name, const char *want)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	cr_assert_not_null(v, "no %s", name);
+	cr_assert_str_eq((const char *)v, want);
+	xmlFree(v);
+}
+
+Test(ftok_xml, the_reply_parses_back)
+{
+	struct sbuf items = SBUF_INIT, env = SBUF_INIT;
+	const char *url = "https://files.example.com/PersistentChat/MGCWebService.asmx?a=1&b=\"2\"";
+	xmlDoc *doc;
+	xmlNode *rpl, *resp, *token;
+	xmlChar *code;
+
+	xccos_build_ftok(&items, "7", "139132352", "3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f", url);
+	xccos_envelope(&env, 42, items.buf, items.len);
+	doc = xmlReadMemory(env.buf, (int)env.len, NULL, "UTF-8", XML_PARSE_NONET);
+	cr_assert_not_null(doc, "not well-formed: %s", env.buf);
+	rpl = child(xmlDocGetRootElement(doc), "rpl");
+	attr_is(rpl, "id", "rpl:getftok");
+	attr_is(rpl, "seqid", "7");
+	attr_is(child(rpl, "commandid"), "envid", "139132352");
+	resp = child(rpl, "resp");
+	attr_is(resp, "code", "200");
+	code = xmlNodeGetContent(resp);
+	cr_assert_str_eq((const char *)code, "SUCCESS_OK");
+	xmlFree(code);
+	token = child(child(rpl, "data"), "token");
+	attr_is(token, "token", "3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f");
+	attr_is(token, "serveruri", url);
+	xmlFreeDoc(doc);
+	sbuf_free(&items);
+	sbuf_free(&env);
+}
+
+/* ---- the handler ---- */
+
+static void setup(void)
+{
+	harness_setup();
+	cfg.file_service_url = URL;
+	fake_db_add_room(4, "example.com", "a1", "Auditorium", "", "open");
+	fake_db_set_room_acl(4, &(struct fake_acl){.type = "auditorium", .presenters = ALICE});
+	fake_db_add_room(5, "example.com", "d1", "Disabled", "", "open");
+	fake_db_set_room_acl(5, &(struct fake_acl){.disabled = 1});
+	fake_db_add_room(6, "example.com", "n1", "No files", "", "open");
+	fake_db_set_room_acl(6, &(struct fake_acl){.no_files = 1});
+	fake_db_add_file(1, STORED, 1);
+	fake_db_add_file(4, STORED "x", 1);
+	fake_db_add_file(6, STORED "y", 1);
+	fake_db_add_file(1, "unposted.txt", 0);
+}
+
+TestSuite(files, .init = setup, .fini = harness_teardown);
+
+/* The reply (from <rpl on) to body, sent by sid, once the database has run. */
+static const char *reply_to(uint64_t sid, const char *body)
+{
+	static char buf[4096];
+	const struct sent_frame *f;
+	fake_sent_clear();
+	accepted(sid, body);
+	fake_db_run_all();
+	f = only_send_to(sid);
+	cr_assert_not_null(strstr(f->payload, "<rpl"));
+	snprintf(buf, sizeof(buf), "%s", strstr(f->payload, "<rpl"));
+	return buf;
+}
+
+#define HAS(s, text) cr_assert(strstr((s), (text)) != NULL, "no '%s' in %s", (text), (s))
+
+/* The reply is a refusal with this code and reason, and no token was stored. */
+static void refused_with(uint64_t sid, const char *body, const char *code, const char *reason)
+{
+	size_t before = fake_db_file_tokens();
+	const char *r = reply_to(sid, body);
+	HAS(r, "<rpl id=\"rpl:getftok\" seqid=\"7\">");
+	HAS(r, code);
+	HAS(r, reason);
+	cr_assert_eq(fake_db_file_tokens(), before, "a refused request stored a token");
+}
+
+Test(files, an_upload_token_is_stored_then_sent)
+{
+	const struct fake_ftok *t;
+	const char *r;
+	char want[256];
+	open_session(1, ALICE);
+	fake_sent_clear();
+	accepted(1, UP(LOBBY, "report.txt"));
+	cr_assert_eq(count_sends(1), 0, "the reply waits for the token's commit");
+	fake_db_run_all();
+	r = strstr(only_send_to(1)->payload, "<rpl");
+	HAS(r,
+			"<rpl id=\"rpl:getftok\" seqid=\"7\"><commandid seqid=\"7\" envid=\"900\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><token token=\"");
+	cr_assert_eq(fake_db_file_tokens(), 1);
+	t = fake_db_file_token(0);
+	snprintf(want, sizeof(want), "<token token=\"%s\" serveruri=\"" URL "\"/></data></rpl>",
+			t->token);
+	HAS(r, want);
+	cr_assert(ftok_guid_valid(t->token));
+	cr_assert(t->upload);
+	cr_assert_str_eq(t->user, ALICE, "the session's identity, whatever the XML says");
+	cr_assert_eq(t->room_id, 1);
+	cr_assert_str_eq(t->file_name, "report.txt");
+	cr_assert_eq(t->expires_at.tv_sec - t->issued_at.tv_sec, (time_t)30 * 60);
+	cr_assert_eq(t->expires_at.tv_nsec, t->issued_at.tv_nsec);
+}
+
+Test(files, a_download_token_needs_a_stored_posted_file_of_the_room)
+{
+	const char *r;
+	open_session(1, ALICE);
+	r = reply_to(1, DOWN(LOBBY, STORED));
+	HAS(r, "<resp code=\"200\">SUCCESS_OK</resp><data><token token=\"");
+	cr_assert_eq(fake_db_file_tokens(), 1);
+	cr_assert_not(fake_db_file_token(0)->upload);
+	cr_assert_str_eq(fake_db_file_token(0)->file_name, STORED);
+	refused_with(1, DOWN(LOBBY, "nothing-here.txt"), "<resp code=\"404\">ERR_NOT_FOUND</resp>",
+			"<error reason=\"no stored file of that name in this room\"/>");
+	refused_with(1, DOWN(LOBBY, "unposted.txt"), "ERR_NOT_FOUND", "no stored file");
+	refused_with(1, DOWN(LOBBY, STORED "x"), "ERR_NOT_FOUND", "no stored file");
+}
+
+Test(files, each_token_is_new)
+{
+	open_session(1, ALICE);
+	reply_to(1, UP(LOBBY, "a.txt"));
+	reply_to(1, UP(LOBBY, "a.txt"));
+	cr_assert_eq(fake_db_file_tokens(), 2);
+	cr_assert_str_neq(fake_db_file_token(0)->token, fake_db_file_token(1)->token);
+}
+
+Test(files, bad_names_are_400_before_any_database_work)
+{
+	open_session(1, ALICE);
+	fake_sent_clear();
+	accepted(1, UP(LOBBY, "../x"));
+	cr_assert_eq(fake_db_queued(), 0, "refused without loading the room");
+	fake_sent_clear();
+	refused_with(1, UP(LOBBY, "a/b"), "<resp code=\"400\">ERR_BAD_REQUEST</resp>",
+			"<error reason=\"the file name contains a path separator (/ or \\)\"/>");
+	refused_with(1, UP(LOBBY, "a&#9;b"), "ERR_BAD_REQUEST", "control character");
+	refused_with(1, UP(LOBBY, ""), "ERR_BAD_REQUEST", "the file name is empty");
+	refused_with(1, UP(LOBBY, ".."), "ERR_BAD_REQUEST", "may not be");
+	refused_with(1, DOWN(LOBBY, "x\\y"), "ERR_BAD_REQUEST", "path separator");
+	refused_with(1, ENV("<cmd id=\"cmd:getfutok\" seqid=\"7\"><data/></cmd>"),
+			"ERR_BAD_REQUEST", "ftdb with channelUri and fileUrl is missing");
+	refused_with(1,
+			ENV("<cmd id=\"cmd:getfdtok\" seqid=\"7\"><data><ftdb channelUri=\"" LOBBY
+			    "\"/></data></cmd>"),
+			"ERR_BAD_REQUEST", "ftdb");
+}
+
+Test(files, a_name_of_1000_bytes_is_400)
+{
+	char name[1001], body[2048];
+	memset(name, 'n', 1000);
+	name[1000] = '\0';
+	snprintf(body, sizeof(body), UP(LOBBY, "%s"), name);
+	open_session(1, ALICE);
+	refused_with(1, body, "ERR_BAD_REQUEST", "longer than 255 bytes");
+}
+
+Test(files, rooms_answer_as_join_and_post_do)
+{
+	char unknown[4096];
+	open_session(1, ALICE);
+	open_session(3, CAROL);
+	/* an unknown room, and a secret one carol is no member of: the same bytes */
+	snprintf(unknown, sizeof(unknown), "%s",
+			reply_to(3, DOWN("ma-chan://example.com/zzz", STORED)));
+	HAS(unknown, "<rpl id=\"rpl:getftok\" seqid=\"7\">");
+	HAS(unknown, "<resp code=\"404\">ERR_NOT_FOUND</resp><data/></rpl>");
+	cr_assert_str_eq(reply_to(3, DOWN(SECRET, STORED)), unknown);
+	cr_assert_str_eq(reply_to(3, UP(SECRET, "a.txt")), unknown);
+	refused_with(3, UP(CLOSED, "a.txt"), "<resp code=\"403\">ERR_ACCESS_DENIED</resp>",
+			"only members of this room may enter it");
+	refused_with(3, DOWN(CLOSED, STORED), "ERR_ACCESS_DENIED", "only members");
+	refused_with(3, UP("ma-chan://example.com/a1", "a.txt"), "ERR_ACCESS_DENIED",
+			"only presenters may post in this room");
+	HAS(reply_to(3, DOWN("ma-chan://example.com/a1", STORED "x")), "SUCCESS_OK");
+	HAS(reply_to(1, UP("ma-chan://example.com/a1", "a.txt")), "SUCCESS_OK");
+	refused_with(1, UP("ma-chan://example.com/d1", "a.txt"),
+			"<resp code=\"423\">ERR_ROOM_DISABLED</resp>", "the room is disabled");
+}
+
+Test(files, the_category_switch_stops_uploads_not_downloads)
+{
+	open_session(1, ALICE);
+	refused_with(1, UP("ma-chan://example.com/n1", "a.txt"),
+			"<resp code=\"403\">ERR_ACCESS_DENIED</resp>",
+			"<error reason=\"file upload is off in this room's category\"/>");
+	HAS(reply_to(1, DOWN("ma-chan://example.com/n1", STORED "y")), "SUCCESS_OK");
+	/* switched on (pchat-admin bumps the revision; pchatd reloads its rooms) */
+	fake_db_set_room_acl(6, &(struct fake_acl){0});
+	rooms_reload_all();
+	fake_db_run_all();
+	HAS(reply_to(1, UP("ma-chan://example.com/n1", "a.txt")), "SUCCESS_OK");
+}
+
+Test(files, without_a_file_service_501_and_on_database_failure_500)
+{
+	open_session(1, ALICE);
+	cfg.file_service_url = NULL;
+	refused_with(1, UP(LOBBY, "a.txt"), "<resp code=\"501\">ERR_NOT_IMPLEMENTED</resp>",
+			"this server has no file service");
+	cfg.file_service_url = URL;
+	reply_to(1, JOIN(LOBBY_ID)); /* the room is cached: the next job is the token's */
+	fake_sent_clear();
+	accepted(1, UP(LOBBY, "a.txt"));
+	fake_db_fail_next();
+	fake_db_run_all();
+	HAS(only_send_to(1)->payload,
+			"<rpl id=\"rpl:getftok\" seqid=\"7\"><commandid seqid=\"7\" envid=\"900\"/>"
+			"<resp code=\"500\">ERR_INTERNAL</resp><data/></rpl>");
+}
+
+Test(files, a_session_gone_meanwhile_gets_nothing)
+{
+	open_session(1, ALICE);
+	reply_to(1, JOIN(LOBBY_ID));
+	fake_sent_clear();
+	accepted(1, UP(LOBBY, "a.txt"));
+	frame_in(PCHAT_F_CLOSE, 0, 1, "bye", 3);
+	fake_db_run_all();
+	cr_assert_eq(count_sends(1), 0);
+	cr_assert_eq(fake_db_file_tokens(), 1, "stored all the same: it simply expires");
+}
+
+Test(files, chansrch_reports_filepost_from_the_category)
+{
+	const char *r;
+	open_session(1, ALICE);
+	r = reply_to(1, CHANSRCH);
+	HAS(r, "name=\"Lobby\"");
+	HAS(r,
+			"name=\"No files\" description=\"about \"><info id=\"urn:parlano:ma:info:ucnt\">0</info>"
+			"<info id=\"urn:parlano:ma:info:visibilty\">public</info>"
+			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>");
+	HAS(strstr(r, "name=\"Lobby\""), "<prop id=\"urn:parlano:ma:prop:filepost\">true</prop>");
+	fake_db_set_room_acl(6, &(struct fake_acl){0});
+	fake_db_set_room_acl(1, &(struct fake_acl){.no_files = 1});
+	rooms_reload_all();
+	fake_db_run_all();
+	cr_assert_not(room_find(LOBBY)->file_upload, "the reload carries the switch");
+	cr_assert(room_find("ma-chan://example.com/n1")->file_upload);
+	r = reply_to(1, CHANSRCH);
+	HAS(strstr(r, "name=\"Lobby\""), "<prop id=\"urn:parlano:ma:prop:filepost\">false</prop>");
+	HAS(strstr(r, "name=\"No files\""),
+			"<prop id=\"urn:parlano:ma:prop:filepost\">true</prop>");
 }

@@ -1,15 +1,18 @@
 /*
- * test_misc.c - the small pieces: dict, list, sbuf, log_safe, timestamps,
- * room URIs, option parsing, the module socket's peer and directory checks.
+ * test_misc.c - the small pieces: dict, list, sbuf, timestamps,
+ * room URIs, option parsing, the module socket's peer and directory checks, systemd's
+ * readiness datagram.
  */
 #define _GNU_SOURCE /* struct ucred, for pchat_peer.h */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -20,6 +23,7 @@
 #include "../../common/pchat_peer.h"
 #include "rooms.h"
 #include "sbuf.h"
+#include "sdnotify.h"
 #include "util.h"
 
 Test(dict, put_get_del_and_grow)
@@ -143,26 +147,6 @@ Test(sbuf, grows_and_formats)
 	sbuf_addc(&sb, 'x');
 	cr_assert_str_eq(sb.buf, "x");
 	sbuf_free(&sb);
-}
-
-Test(log, safe_copies_one_line)
-{
-	char buf[16];
-	cr_assert_str_eq(log_safe(buf, sizeof(buf), "a\nb\r\x01", 5), "a\\nb\\r?");
-	cr_assert_str_eq(log_safe(buf, sizeof(buf), "0123456789abcdefghij", 20), "0123456789ab...");
-	cr_assert_eq(strlen(buf), sizeof(buf) - 1);
-	cr_assert_str_eq(
-			log_safe(buf, sizeof(buf), "\n\n\n\n\n\n\n\n", 8), "\\n\\n\\n\\n\\n\\n...");
-}
-
-Test(log, levels)
-{
-	enum log_level l;
-	cr_assert_eq(log_parse_level("debug", &l), 0);
-	cr_assert_eq(l, LL_DEBUG);
-	cr_assert_eq(log_parse_level("WARN", &l), 0);
-	cr_assert_eq(l, LL_WARN);
-	cr_assert_eq(log_parse_level("verbose", &l), -1);
 }
 
 Test(util, timestamps_are_utc_with_ms)
@@ -388,4 +372,60 @@ Test(config, web_hosts_and_login_limits)
 	cr_assert_eq(c.web_login_addr.slots, 10);
 	cr_assert_eq(parse_args(&c, url), CONFIG_ERROR, "a URL is not a host name");
 	cr_assert_eq(parse_args(&c, backwards), CONFIG_ERROR);
+}
+
+/* A datagram socket where systemd would listen: a path, or "@name" (abstract). */
+static int notify_listener(const char *name)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	size_t n = strlen(name);
+	cr_assert(fd >= 0);
+	memcpy(sa.sun_path, name, n);
+	if(name[0] == '@')
+		sa.sun_path[0] = '\0';
+	cr_assert(bind(fd, (struct sockaddr *)&sa,
+				  (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) == 0);
+	return fd;
+}
+
+static void expect_datagram(int fd, const char *want)
+{
+	char buf[256];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	cr_assert(n > 0, "no datagram");
+	buf[n] = '\0';
+	cr_expect_str_eq(buf, want);
+}
+
+Test(sdnotify, sends_to_a_path_and_to_the_abstract_namespace)
+{
+	char path[64], abstract[64];
+	int fd;
+	snprintf(path, sizeof(path), "/tmp/pchat-notify-%d", (int)getpid());
+	unlink(path);
+	fd = notify_listener(path);
+	setenv("NOTIFY_SOCKET", path, 1);
+	cr_expect_eq(sdnotify("READY=1"), 1);
+	expect_datagram(fd, "READY=1");
+	close(fd);
+	unlink(path);
+
+	snprintf(abstract, sizeof(abstract), "@pchat-notify-%d", (int)getpid());
+	fd = notify_listener(abstract);
+	setenv("NOTIFY_SOCKET", abstract, 1);
+	cr_expect_eq(sdnotify("STOPPING=1"), 1);
+	expect_datagram(fd, "STOPPING=1");
+	close(fd);
+}
+
+Test(sdnotify, nothing_without_notify_socket_and_an_error_for_a_bad_one)
+{
+	unsetenv("NOTIFY_SOCKET");
+	cr_expect_eq(sdnotify("READY=1"), 0);
+	setenv("NOTIFY_SOCKET", "relative/path", 1);
+	cr_expect_eq(sdnotify("READY=1"), -1);
+	setenv("NOTIFY_SOCKET", "/nonexistent/pchat-notify", 1);
+	cr_expect_eq(sdnotify("READY=1"), -1);
+	unsetenv("NOTIFY_SOCKET");
 }

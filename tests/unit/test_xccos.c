@@ -501,7 +501,7 @@ Test(build, error)
 Test(build, join)
 {
 	const char *users[] = {"sip:alice@example.com", "sip:bob@example.com"};
-	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0, 0, 0};
+	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0, 0, 0, 0};
 	const size_t ids[] = {0, 1};
 	struct xccos_join_room jr = {&r, ids, 2};
 	xccos_build_join(&sb, "join", "1", "9", users, 2, &jr, 1, NULL, 0);
@@ -517,8 +517,8 @@ Test(build, bjoin_shares_one_user_list_and_reports_failures)
 {
 	const char *users[] = {
 			"sip:alice@example.com", "sip:bob@example.com", "sip:carol@example.com"};
-	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0};
-	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0};
+	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0, 0};
+	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0, 0};
 	const size_t ids1[] = {0, 1}, ids2[] = {0, 2};
 	struct xccos_join_room jr[] = {{&r1, ids1, 2}, {&r2, ids2, 2}};
 	struct xccos_join_fail f = {"ERR_NOT_FOUND", "d", "zz"};
@@ -557,7 +557,7 @@ Test(build, serverinfo_and_pref)
 
 Test(build, room_list_with_unread)
 {
-	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4};
+	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4, 0};
 	xccos_build_room_list(&sb, "getassociations", "1", "5", &r, 1);
 	cr_assert(strstr(sbuf_str(&sb), "<rpl id=\"rpl:getassociations\"") != NULL);
 	cr_assert(strstr(sbuf_str(&sb),
@@ -607,8 +607,8 @@ Test(build, grpchat_and_history)
 
 Test(build, chansrch)
 {
-	struct xccos_room_info r[] = {{"ma-chan://d/1", "A<B", "", "x&y", 12, 0, 0, 0},
-			{"ma-chan://d/2", "Ops", "", "", 0, 1, 0, 0}};
+	struct xccos_room_info r[] = {{"ma-chan://d/1", "A<B", "", "x&y", 12, 0, 0, 0, 1},
+			{"ma-chan://d/2", "Ops", "", "", 0, 1, 0, 0, 0}};
 	xccos_build_chansrch(&sb, "1", "5", r, 2);
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<rpl id=\"rpl:chansrch\" seqid=\"1\"><commandid seqid=\"1\" envid=\"5\"/>"
@@ -618,7 +618,7 @@ Test(build, chansrch)
 			"<info id=\"urn:parlano:ma:info:visibilty\">public</info>"
 			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
 			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
-			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>"
+			"<prop id=\"urn:parlano:ma:prop:filepost\">true</prop></chanib>"
 			"<chanib uri=\"ma-chan://d/2\" name=\"Ops\" description=\"\">"
 			"<info id=\"urn:parlano:ma:info:ucnt\">0</info>"
 			"<info id=\"urn:parlano:ma:info:visibilty\">private</info>"
@@ -716,8 +716,8 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 	xccos_init();
 	for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *n = names[i];
-		struct xccos_room_info r[] = {{"ma-chan://d/1", n, n, n, 1, 0, 1, 2},
-				{"ma-chan://d/2", "Fine", "", "", 0, 0, 0, 0}};
+		struct xccos_room_info r[] = {{"ma-chan://d/1", n, n, n, 1, 0, 1, 2, 0},
+				{"ma-chan://d/2", "Fine", "", "", 0, 0, 0, 0, 0}};
 		const size_t ids[] = {0};
 		struct xccos_join_room jr = {&r[0], ids, 1};
 		const char *users[] = {n};
@@ -758,7 +758,7 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 	}
 	sbuf_reset(&sb);
 	xccos_build_chansrch(&sb, "1", "5",
-			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0}, 1);
+			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0, 0}, 1);
 	cr_assert(strstr(sbuf_str(&sb), "name=\"A" U_FFFD "B\"") != NULL, "%s", sbuf_str(&sb));
 }
 

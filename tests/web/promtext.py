@@ -7,8 +7,13 @@
                                        names and labels well formed, counters ending in
                                        _total, histogram buckets cumulative up to +Inf =
                                        _count, no sample twice
+  promtext.py check-untyped FILE       the same, but a sample may come without # HELP
+                                       and # TYPE (untyped, as Prometheus takes it):
+                                       Kamailio's xhttp_prom writes no type
   promtext.py get FILE NAME [L=V ...]  prints the sum of the samples NAME whose labels
                                        include those (0 if none)
+Lines starting "#" that are not HELP or TYPE are comments, blank lines are skipped and
+a sample may end in a timestamp (milliseconds), as the format allows.
 """
 import math
 import re
@@ -16,7 +21,7 @@ import sys
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"'
-SAMPLE = re.compile(r"^(%s)(?:\{((?:%s)(?:,%s)*)\})? (\S+)$" % (NAME, LABEL, LABEL))
+SAMPLE = re.compile(r"^(%s)(?:\{((?:%s)(?:, ?%s)*)\})? (\S+)(?: -?[0-9]+)?$" % (NAME, LABEL, LABEL))
 TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
 
 
@@ -32,11 +37,13 @@ def family_of(name, types):
     return name
 
 
-def parse(path):
+def parse(path, untyped_ok=False):
     """Returns [(name, {label: value}, float)]; raises ValueError on a bad line."""
     types, helps, samples, seen = {}, set(), [], set()
     for n, line in enumerate(open(path, encoding="utf-8"), 1):
         line = line.rstrip("\n")
+        if not line.strip() or (line.startswith("#") and not re.match(r"^# (HELP|TYPE) ", line)):
+            continue
         m = re.match(r"^# (HELP|TYPE) (%s) (.*)$" % NAME, line)
         if m:
             kind, name, rest = m.groups()
@@ -53,6 +60,9 @@ def parse(path):
         name, value = m.group(1), float(m.group(m.lastindex))
         labels = {k: unescape(v) for k, v in re.findall(LABEL, m.group(2) or "")}
         fam = family_of(name, types)
+        if untyped_ok and fam not in types:
+            types[fam] = "untyped"
+            helps.add(fam)
         if fam not in types or fam not in helps:
             raise ValueError("line %d: %s without # HELP and # TYPE before it" % (n, name))
         if types[fam] == "counter" and not fam.endswith("_total"):
@@ -80,7 +90,7 @@ def check_histograms(types, samples):
 
 def main(argv):
     try:
-        samples = parse(argv[2])
+        samples = parse(argv[2], untyped_ok=argv[1] != "check")
     except (ValueError, OSError) as e:
         print("promtext: %s: %s" % (argv[2], e), file=sys.stderr)
         return 1
@@ -88,7 +98,7 @@ def main(argv):
         want = dict(a.split("=", 1) for a in argv[4:])
         total = sum(v for n, l, v in samples
                     if n == argv[3] and all(l.get(k) == w for k, w in want.items()))
-        print("%g" % total)
+        print("%.17g" % total)
     return 0
 
 

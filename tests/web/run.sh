@@ -484,6 +484,167 @@ metrics_checks() {
   check "POST /metrics is 405" is 405
 }
 
+# Kamailio's GET /metrics (xhttp_prom, kamailio-cfg/kamailio.cfg): two chat sessions
+# through real SIP, one post made while pchatd is stopped (SIGSTOP) and so answered 503,
+# move the module's statistics by exactly what the clients did (their --verbose logs
+# hold one ">>>" line per INFO sent, one "<<<" line per INFO received).
+kam_metrics_port=
+kam_get() { # kam_get PATH [CURL ARGS...]: on Kamailio's metrics listener; sets code
+  code=$(curl -s --max-time 10 -o "$var/kam.body" -w '%{http_code}' "${@:2}" \
+    "http://127.0.0.1:$kam_metrics_port$1") || code=000
+}
+kam_scrape() { kam_get /metrics && [ "$code" = 200 ] && cp "$var/kam.body" "$1"; }
+kam() { prom get "$var/kam.$1" "kamailio_pchat_$2"; }
+kam_moved() { # kam_moved STAT N: kamailio_pchat_STAT moved by exactly N from kam.0 to kam.1
+  local d=$(($(kam 1 "$1") - $(kam 0 "$1")))
+  [ "$d" = "$2" ] || { echo "  kamailio_pchat_$1 moved by $d, want $2" >&2; return 1; }
+}
+links_sum() { # links_sum SCRAPE STAT: kamailio_pchat_linkN_STAT summed over the links
+  local i=0 sum=0
+  while grep -q "^kamailio_pchat_link${i}_up " "$var/kam.$1"; do
+    sum=$((sum + $(kam "$1" "link${i}_$2"))); i=$((i + 1))
+  done
+  echo "$sum"
+}
+every_link_up() { # at least one link, each connected
+  local up; up=$(grep -c '^kamailio_pchat_link[0-9]*_up 1 ' "$var/kam.$1")
+  [ "$up" -ge 1 ] && [ "$up" = "$(grep -c '^kamailio_pchat_link[0-9]*_up ' "$var/kam.$1")" ]
+}
+client_start() { # client_start NAME: client/pchat as NAME, its input a FIFO on fd 7/8
+  mkfifo "$var/$1.in"
+  "$top/client/pchat" --user "$1" --server "127.0.0.1:$port" --verbose <"$var/$1.in" \
+    >"$var/$1.kam.log" 2>&1 &
+  eval "${1}_pid=$!"
+}
+logged() { grep -qF "$2" "$var/$1.kam.log"; }
+sessions_back() { kam_scrape "$var/kam.2" && [ "$(kam 2 sessions)" = "$(kam 0 sessions)" ]; }
+sip_on_metrics_port() { # a SIP OPTIONS over TCP to the metrics listener: its status line
+  python3 - "$kam_metrics_port" <<'PY'
+import socket, sys
+p = int(sys.argv[1])
+msg = ("OPTIONS sip:pchat@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-m1;rport\r\n"
+       "From: <sip:alice@example.com>;tag=1\r\nTo: <sip:pchat@example.com>\r\nCall-ID: m1\r\n"
+       "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+s = socket.create_connection(("127.0.0.1", p), timeout=5)
+s.sendall(msg.encode())
+print(s.recv(4096).decode(errors="replace").split("\r\n")[0])
+PY
+}
+kamailio_metrics_checks() {
+  kam_metrics_port=$(cat "$var/kamailio/metrics-port" 2>/dev/null || true)
+  check "Kamailio's metrics port is known" test -n "$kam_metrics_port"
+  check "Kamailio: GET /metrics is 200" kam_scrape "$var/kam.0"
+  check "  which parses as Prometheus text (untyped samples)" prom check-untyped "$var/kam.0"
+  local s
+  for s in sessions infos_received infos_sent busy_replies dialog_limit_replies \
+    low_memory_replies pending backend_up sessions_opened deliveries_paused \
+    info_replies_2xx info_replies_4xx info_replies_5xx link0_sessions link0_up; do
+    check "  with kamailio_pchat_$s" grep -q "^kamailio_pchat_$s " "$var/kam.0"
+  done
+  check "  and tmx's and sl's replies by class" eval \
+    'grep -q "^kamailio_tmx_5xx_transactions " "$var/kam.0" && grep -q "^kamailio_sl_4xx_replies " "$var/kam.0"'
+  check "  the backend is up, every link process connected" eval \
+    '[ "$(kam 0 backend_up)" = 1 ] && every_link_up 0'
+
+  client_start alice
+  client_start bob
+  exec 7>"$var/alice.in" 8>"$var/bob.in"
+  echo "/join Lobby" >&7
+  echo "/join Lobby" >&8
+  check "alice and bob join Lobby over SIP" wd_until 20 "both joined" eval \
+    'logged alice "joined <Lobby>" && logged bob "joined <Lobby>"'
+  echo "kamailio metrics from alice" >&7
+  check "  alice's post reaches bob" wd_until 10 "the post" logged bob "alice@example.com: kamailio metrics from alice"
+  check "Kamailio: GET /metrics during the chat" kam_scrape "$var/kam.mid"
+  check "  sessions +2" eval '[ "$(kam mid sessions)" = $(($(kam 0 sessions) + 2)) ]'
+  check "  the links' sessions add up to them" eval '[ "$(links_sum mid sessions)" = "$(kam mid sessions)" ]'
+  check "  every link process connected" every_link_up mid
+  echo "kamailio metrics from bob" >&8
+  check "  bob's post reaches alice" wd_until 10 "the post" logged alice "bob@example.com: kamailio metrics from bob"
+  # pchatd stopped (SIGSTOP) under a post: Kamailio shows it pending, then answers it 503
+  "${stack[@]}" backend-pause
+  echo "kamailio metrics while pchatd is paused" >&8
+  check "pchatd paused: bob's post shows as pending at Kamailio" wd_until 5 "pending 1" eval \
+    'kam_scrape "$var/kam.p" && [ "$(kam p pending)" = 1 ] && [ "$(links_sum p pending)" = 1 ]'
+  check "  and is answered 503 after backend_timeout" wd_until 15 "the 503" logged bob "SIP 503"
+  "${stack[@]}" backend-resume
+  echo "kamailio metrics after the pause" >&8
+  check "pchatd resumed: bob's next post reaches alice" wd_until 10 "the post" \
+    logged alice "bob@example.com: kamailio metrics after the pause"
+  echo "/quit" >&7
+  check "alice quits" wd_until 10 "alice's exit" eval '! kill -0 "$alice_pid"'
+  echo "/quit" >&8
+  check "bob quits" wd_until 10 "bob's exit" eval '! kill -0 "$bob_pid"'
+  exec 7>&- 8>&-
+  check "Kamailio: the sessions gauge is back where it was" wd_until 10 "sessions back" sessions_back
+  check "Kamailio: GET /metrics after the chat" kam_scrape "$var/kam.1"
+  check "  parses" prom check-untyped "$var/kam.1"
+  local sent received
+  sent=$(cat "$var/alice.kam.log" "$var/bob.kam.log" | grep -c '^>>> ')
+  received=$(cat "$var/alice.kam.log" "$var/bob.kam.log" | grep -c '^<<< ')
+  check "  sessions_opened +2" kam_moved sessions_opened 2
+  check "  infos_received +$sent (the clients' INFOs)" kam_moved infos_received "$sent"
+  check "  info_replies_2xx +$((sent - 1)) (all answered 200 but one)" kam_moved info_replies_2xx $((sent - 1))
+  check "  info_replies_5xx +1 (the post while pchatd was paused)" kam_moved info_replies_5xx 1
+  check "  busy_replies +1" kam_moved busy_replies 1
+  check "  info_replies_4xx +0" kam_moved info_replies_4xx 0
+  check "  infos_sent +$received (the INFOs the clients got)" kam_moved infos_sent "$received"
+  check "  nothing pending" eval '[ "$(kam 1 pending)" = 0 ] && [ "$(links_sum 1 inflight)" = 0 ]'
+  kam_get /nothing-here
+  check "Kamailio: an unknown path is 404" is 404
+  kam_get /metrics -X POST
+  check "  POST /metrics is 404" is 404
+  code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics") || code=000
+  check "  HTTP to the SIP port is 404" is 404
+  check "  SIP to the metrics port is refused: 403" eval '[[ "$(sip_on_metrics_port)" == "SIP/2.0 403"* ]]'
+}
+
+# pchatd's compliance gauges (backend/cstatus.c, read every 10 s through the admin
+# worker): with an adapter on and pchat-compliance stopped, posts pile up in the backlog;
+# a run (pchat-compliance --once, as the stack's node) empties it and moves the last run.
+pchatd_gauge() { # pchatd_gauge NAME: its value in a fresh scrape of pchatd's /metrics
+  scrape "$var/metrics.c" >/dev/null 2>&1 && prom get "$var/metrics.c" "$1"
+}
+gauge_at_least() { local v; v=$(pchatd_gauge "$1") && python3 -c "import sys; sys.exit(not $v >= $2)"; }
+gauge_is() { [ "$(pchatd_gauge "$1")" = "$2" ]; }
+compliance_metrics_checks() {
+  local n=5 i before_run lines=
+  check "compliance gauges on /metrics (adapter off): enabled 0" wd_until 25 "the first read" \
+    gauge_is pchatd_compliance_enabled 0
+  before_run=$(pchatd_gauge pchatd_compliance_last_run_timestamp_seconds)
+  "${stack[@]}" compliance-stop >/dev/null 2>&1
+  mkdir -p "$var/compliance-out"
+  sql "UPDATE compliance_config SET adapter_type = 'XML', output_directory = '$var/compliance-out',
+       run_interval_sec = 60 WHERE id = 1"
+  check "  the adapter on: enabled 1 (within 25 s)" wd_until 25 "enabled" gauge_is pchatd_compliance_enabled 1
+  check "  pchat-compliance stopped: no lease held" gauge_is pchatd_compliance_lease_held 0
+  for i in $(seq $n); do lines+="compliance metrics post $i"$'\n'; done
+  printf '/join Lobby\n%s/quit\n' "$lines" |
+    timeout 30 "$top/client/pchat" --user alice --server "127.0.0.1:$port" --linger 1 \
+      >"$var/pchat-compliance.log" 2>&1 || true
+  check "alice posts $n messages over SIP" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM messages WHERE body LIKE '"'compliance metrics post %'"'")" = '$n' ]'
+  check "  the backlog gauge reaches $n (pchat-compliance stopped; within 25 s)" wd_until 25 "the backlog" \
+    gauge_at_least pchatd_compliance_backlog_events $n
+  check "  and agrees with the table" eval \
+    '[ "$(pchatd_gauge pchatd_compliance_backlog_events)" = "$(sql "SELECT COUNT(*) FROM compliance_events")" ]'
+  check "one run of pchat-compliance (--once) writes them" "$top/compliance/pchat-compliance" \
+    --db-socket "$var/mysql.sock" --db-name pchat --db-user pchat --db-password-file "$var/db-password" \
+    --node "stack-$port" --once
+  check "  the backlog gauge drops to 0 (within 25 s)" wd_until 25 "the backlog" \
+    gauge_is pchatd_compliance_backlog_events 0
+  check "  the last run's time moved" eval \
+    'python3 -c "import sys; sys.exit(not $(pchatd_gauge pchatd_compliance_last_run_timestamp_seconds) > $before_run)"'
+  check "  it wrote at least $n events" gauge_at_least pchatd_compliance_last_run_events $n
+  check "  into at least one file" gauge_at_least pchatd_compliance_last_run_files 1
+  check "  and did not fail" gauge_is pchatd_compliance_last_run_failed 0
+  check "  the figures are fresh (read within 15 s)" eval \
+    'python3 -c "import sys, time; sys.exit(not time.time() - $(pchatd_gauge pchatd_compliance_status_timestamp_seconds) < 15)"'
+  check "  and the scrape still parses" prom check "$var/metrics.c"
+  sql "UPDATE compliance_config SET adapter_type = '' WHERE id = 1"
+  "${stack[@]}" compliance-start >/dev/null 2>&1
+}
+
 db_down_checks() {
   "${stack[@]}" db-stop >/dev/null 2>&1
   req "$alice" GET /api/rooms
@@ -514,6 +675,8 @@ policy_and_hash_checks
 browser_checks
 health_checks
 metrics_checks
+kamailio_metrics_checks
+compliance_metrics_checks
 db_down_checks
 
 # pchatd may run under AddressSanitizer/UBSan; its reports appear when it exits.

@@ -1,0 +1,71 @@
+/*
+ * filetok.c - see filetok.h.
+ */
+#include "filetok.h"
+#include "../common/pchat_text.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* C1 controls, U+0080-U+009F, are 0xC2 0x80-0x9F in UTF-8. */
+static int is_c1(const unsigned char *p, size_t n)
+{
+	return n == 2 && p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+}
+
+const char *ftok_name_problem(const char *name)
+{
+	size_t len = name ? strlen(name) : 0, i = 0;
+	if(len == 0)
+		return "the file name is empty";
+	if(len > FTOK_NAME_MAX)
+		return "the file name is longer than " STR(FTOK_NAME_MAX) " bytes";
+	if(strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return "the file name may not be \".\" or \"..\"";
+	if(strpbrk(name, "/\\") != NULL)
+		return "the file name contains a path separator (/ or \\)";
+	while(i < len) {
+		const unsigned char *p = (const unsigned char *)name + i;
+		int ok;
+		size_t n = pchat_text_next(name + i, len - i, &ok);
+		/* pchat_text_next accepts TAB, LF and CR (XML can carry them): not here. */
+		if(*p < 0x20 || *p == 0x7f || is_c1(p, n))
+			return "the file name contains a control character";
+		if(!ok)
+			return "the file name is not valid UTF-8 text";
+		i += n;
+	}
+	return NULL;
+}
+
+int ftok_guid(char out[FTOK_GUID_LEN + 1])
+{
+	unsigned char b[16];
+	if(getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -1;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4: random */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant 1 (RFC 4122) */
+	snprintf(out, FTOK_GUID_LEN + 1,
+			"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+			b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+int ftok_guid_valid(const char *s)
+{
+	size_t i;
+	if(s == NULL || strlen(s) != FTOK_GUID_LEN)
+		return 0;
+	for(i = 0; i < FTOK_GUID_LEN; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		int hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+		if(dash ? s[i] != '-' : !hex)
+			return 0;
+	}
+	return 1;
+}
