@@ -85,7 +85,7 @@ static const struct filereq_ops *route(const char *method, const char *path, con
 {
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	*status = 405;
-	if(strcasecmp(path, CONFIG_SOAP_PATH + 1) == 0) {
+	if(strcasecmp(path, &CONFIG_SOAP_PATH[1]) == 0) { /* without its "/" */
 		*why = "the SOAP service takes POST";
 		return strcmp(method, "POST") == 0 ? &filesoap_post : NULL;
 	}
