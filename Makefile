@@ -9,6 +9,7 @@
 #               `scripts/stack.sh run`, each must come back (tests/supervise)
 #   make deb    Debian packages into build/deb/ (debian/, scripts/make-deb.sh), lintian
 #   make deb-test  install them into a clean Debian 12 root and run them (tests/deb)
+#   make files  the file service (tests/files, docs/FILES.md)
 #   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
 #               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
 #   make compliance-test  the compliance service end to end: real SIP chats archived,
@@ -35,7 +36,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module module-doc doc-test libs backend client admin compliance run test unit e2e sipe web cli rpc \
+.PHONY: all build setup module module-doc doc-test libs backend client admin compliance run test unit e2e sipe web files cli rpc \
 	fault chaos compliance-test \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
@@ -106,6 +107,11 @@ sipe: build
 web: build
 	@bash tests/web/run.sh
 
+# the file service over real HTTP: both APIs, bad input, the sweeper (tests/files,
+# docs/FILES.md)
+files: build
+	@bash tests/files/run.sh
+
 # pchat-admin against a private MariaDB (tests/cli)
 cli: admin
 	@$(MAKE) -s -C tests/cli run SANITIZE=$(SANITIZE)
@@ -148,7 +154,7 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: doc-test unit e2e rpc sipe web cli fault compliance-test supervise deb-test fuzz-short bench-test
+test: doc-test unit e2e rpc sipe web files cli fault compliance-test supervise deb-test fuzz-short bench-test
 
 # The module's documentation: kamailio-module/doc/*.xml (DocBook, as Kamailio's modules
 # have it) to kamailio-module/README with Kamailio's own doc/docbook/Makefile.module

@@ -8,6 +8,20 @@
 #define settings pchat_settings
 #define N_SETTINGS PS_N
 
+int pca_setting(struct pca_ctx *c, int which, long long *out)
+{
+	const struct pchat_setting_def *s = &settings[which];
+	json_t *row = NULL;
+	int rc = pca_row(c, &row, "SELECT value FROM server_config WHERE name = ?", P(PS(s->name)));
+	if(rc < 0)
+		return -1;
+	*out = rc ? pca_col_int(row, 0) : s->dflt;
+	if(*out < s->min || *out > s->max) /* a hand edit out of range: pchatd's rule */
+		*out = s->dflt;
+	json_decref(row);
+	return 0;
+}
+
 int pca_config_get(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {NULL};
@@ -33,13 +47,15 @@ int pca_config_get(struct pca_ctx *c, json_t *args, json_t **result)
 int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"DefaultChatHistory", "MaxFileSizeKB",
-			"ParticipantUpdateLimit", "MessageSizeLimit", "SearchLimit", NULL};
+			"ParticipantUpdateLimit", "MessageSizeLimit", "SearchLimit",
+			"FileDailyQuotaKB", NULL};
 	if(pca_keys(c, args, keys) < 0)
 		return -1;
 	if(json_object_size(args) == 0)
 		return pca_fail(c, 400,
 				"nothing to set: give one of DefaultChatHistory, "
-				"MaxFileSizeKB, ParticipantUpdateLimit, MessageSizeLimit, SearchLimit");
+				"MaxFileSizeKB, ParticipantUpdateLimit, MessageSizeLimit, SearchLimit, "
+				"FileDailyQuotaKB");
 	for(size_t i = 0; i < N_SETTINGS; i++) {
 		long long v;
 		int rc = pca_int(c, args, settings[i].name, settings[i].min, settings[i].max, &v);

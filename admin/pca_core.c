@@ -14,13 +14,16 @@
 /* Changes something with autocommit on, each statement committing by itself:
  * compliance.run commits its request, then waits for pchat-compliance to see it. */
 #define SELF_COMMIT 2
+/* Changes something in one transaction, without bumping the revision: the file
+ * service's transfers change no room, and pchatd would reload every room at each. */
+#define NO_REVISION 3
 
 struct verb {
 	const char *name;
 	pca_handler fn;
 	int admin_only; /* users (the web service) may not run it */
 	int mutates;	/* 0 reads; 1 runs in a transaction and bumps the revision;
-			   or SELF_COMMIT */
+			   or SELF_COMMIT, NO_REVISION */
 };
 
 static const struct verb verbs[] = {
@@ -51,6 +54,16 @@ static const struct verb verbs[] = {
 		{"compliance.set", pca_compliance_set, 1, 1},
 		{"compliance.status", pca_compliance_status, 1, 0},
 		{"compliance.run", pca_compliance_run, 1, SELF_COMMIT},
+		{"file.get", pca_file_get, 1, 0},
+		{"file.remove", pca_file_remove, 1, 1},
+		{"file.usage", pca_file_usage, 1, 0},
+		{"file.token_check", pca_file_token_check, 1, 0},
+		{"file.upload_begin", pca_file_upload_begin, 1, NO_REVISION},
+		{"file.upload_complete", pca_file_upload_complete, 1, NO_REVISION},
+		{"file.upload_abort", pca_file_upload_abort, 1, NO_REVISION},
+		{"file.download_begin", pca_file_download_begin, 1, NO_REVISION},
+		{"file.sweep_list", pca_file_sweep_list, 1, 0},
+		{"file.sweep_done", pca_file_sweep_done, 1, NO_REVISION},
 		{"auth.check", pca_auth_check, 0, 0},
 		{"reload", pca_reload, 1, 1},
 };
@@ -157,12 +170,12 @@ int pca_reload(struct pca_ctx *c, json_t *args, json_t **result)
 	return 0;
 }
 
-/* The handler inside a transaction with the revision bumped. */
+/* The handler inside a transaction, with the revision bumped unless NO_REVISION. */
 static int run_change(struct pca_ctx *c, const struct verb *v, json_t *args, json_t **res)
 {
 	if(mysql_autocommit(c->db, 0))
 		return pca_db_fail(c, mysql_errno(c->db), mysql_error(c->db));
-	int rc = pca_bump_revision(c);
+	int rc = v->mutates == NO_REVISION ? 0 : pca_bump_revision(c);
 	if(rc == 0)
 		rc = v->fn(c, args, res);
 	if(rc == 0 && mysql_commit(c->db))
@@ -190,7 +203,7 @@ int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *
 	json_t *empty = args ? NULL : json_object();
 	json_t *res = NULL;
 	int rc;
-	if(v->mutates == 1)
+	if(v->mutates == 1 || v->mutates == NO_REVISION)
 		rc = run_change(&c, v, args ? args : empty, &res);
 	else if(v->mutates == SELF_COMMIT && mysql_autocommit(c.db, 1))
 		rc = pca_db_fail(&c, mysql_errno(c.db), mysql_error(c.db));

@@ -34,6 +34,10 @@ int pca_db_fail(struct pca_ctx *c, unsigned int errnum, const char *msg);
 /* Bumps server_config.revision; -1 on error. */
 int pca_bump_revision(struct pca_ctx *c);
 
+/* A server_config setting (common/pchat_settings.h's index) as pchatd reads it: the
+ * row's value if within its range, else the default (pca_config.c). */
+int pca_setting(struct pca_ctx *c, int which, long long *out);
+
 /* ---- prepared statements (pca_sql.c) ---- */
 
 enum pca_vt { PV_NULL, PV_STR, PV_INT };
@@ -211,6 +215,16 @@ int pca_compliance_get(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_compliance_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_compliance_status(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_compliance_run(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_usage(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_token_check(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_upload_begin(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_upload_complete(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_upload_abort(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_download_begin(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_sweep_list(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_sweep_done(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_auth_check(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
 

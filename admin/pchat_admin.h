@@ -46,7 +46,7 @@
  *   policy.remove {identity} -> {removed: 1}
  *   policy.grant  {policy ("tag:<name>" or null to revoke), user? | site?} -> {granted}
  *   config.get    {} -> {DefaultChatHistory, MaxFileSizeKB, ParticipantUpdateLimit,
- *                  MessageSizeLimit, SearchLimit}
+ *                  MessageSizeLimit, SearchLimit, FileDailyQuotaKB}
  *   config.set    {any of those} -> config   (DefaultChatHistory 1..500, ...)
  *   message.get   {room?, author?, text?, since?, until?, limit?=100} -> [message...]
  *   message.remove  {room?, author?, text?, since?, until?} -> {removed: N}
@@ -73,6 +73,28 @@
  *                 to wait seconds: administrator only, which the web service (always
  *                 acting as a user) can never be, so pchatd's admin worker never
  *                 runs it.
+ *   file.get      {room?, room_id?, user?, since?, until?, file?, state?, limit?=100}
+ *                 -> [file...]  (since/until: when the upload began)
+ *   file.remove   {the same filters but state, limit} -> {removed: N}  removes the
+ *                 posts of the matching stored files; pchatd's sweeper then deletes
+ *                 the files (as after message.remove or room.clear)
+ *   file.usage    {room?, room_id?} -> [{room_id, room, files, bytes}]  the store's
+ *                 size per room (stored files with a post)
+ *   file.token_check {token, direction, channel?} -> {room_id, room_uri, user,
+ *                  file_name}
+ *   file.upload_begin {token, size, channel?, stored_name?, content_type?,
+ *                  resume?=false} -> {file_id, room_id, stored_name, file_name,
+ *                  size, content_type, user, resumed}  (413 over MaxFileSizeKB, 429
+ *                  over FileDailyQuotaKB, 409 an upload of the token in progress)
+ *   file.upload_complete {token, file_id, base_url} -> {message_id, room_id,
+ *                  room_uri, author, ts, body, file, name, size, url, content_type}
+ *                  the files row stored, the file post, the token used: one
+ *                  transaction
+ *   file.upload_abort {file_id} -> {removed}
+ *   file.download_begin {token, channel, stored_name} -> the file as upload_begin
+ *   file.sweep_list {limit?} -> [{id, room_id, file, state}]   file.sweep_done {id}
+ *                 (the token and sweep verbs are pchatd's file service's; every token
+ *                 problem is 403, docs/FILES.md)
  *   auth.check    {user, password} -> {user: "sip:u@d"}  (SIP credentials: the
  *                  password's HA1 against the subscriber table's ha1; 403 when
  *                  wrong, or when the user's chat policy disables persistent chat)
@@ -89,6 +111,9 @@
  *   policy   {identity, enabled, description, grants: [principal...]}
  *   message  {id, room, author, ts, text, replaced}
  *   addin    {name, url}
+ *   file     {id, room_id, room (null once removed), file (<GUID>.<ext>), name, size,
+ *             content_type, uploader, state (uploading|stored), created, stored,
+ *             message_id (null: no post, the sweeper's)}
  */
 #ifndef PCHAT_ADMIN_H
 #define PCHAT_ADMIN_H

@@ -126,11 +126,22 @@ static const struct opt config_set[] = {CONFIG("DefaultChatHistory", "default-ch
 		CONFIG("MaxFileSizeKB", "max-file-size-kb"),
 		CONFIG("ParticipantUpdateLimit", "participant-update-limit"),
 		CONFIG("MessageSizeLimit", "message-size-limit"),
-		CONFIG("SearchLimit", "search-limit"), END};
+		CONFIG("SearchLimit", "search-limit"),
+		CONFIG("FileDailyQuotaKB", "file-daily-quota-kb"), END};
 static const struct opt msg_get[] = {FILTERS, {"limit", "limit", O_INT, "N"}, END};
 static const struct opt msg_remove[] = {FILTERS, END};
 static const struct opt msg_replace[] = {
 		FILTERS, {"replacement", "replacement", O_STR, "TEXT"}, END};
+#define FILE_FILTERS                                                                          \
+	ROOM, {"room-id", "room_id", O_INT, "N"}, {"user", "user", O_STR, "USER"},            \
+			{"since", "since", O_STR, "TIME"}, {"until", "until", O_STR, "TIME"}, \
+	{                                                                                     \
+		"file", "file", O_STR, "GUID.EXT"                                             \
+	}
+static const struct opt file_get[] = {FILE_FILTERS, {"state", "state", O_STR, "uploading|stored"},
+		{"limit", "limit", O_INT, "N"}, END};
+static const struct opt file_remove[] = {FILE_FILTERS, END};
+static const struct opt file_usage[] = {ROOM, {"room-id", "room_id", O_INT, "N"}, END};
 static const struct opt addin_new[] = {NAME, {"url", "url", O_STR, "URL"}, END};
 static const struct opt addin_set[] = {ADDIN, NAME, {"url", "url", O_STR, "URL"}, END};
 static const struct opt addin_only[] = {ADDIN, END};
@@ -186,6 +197,12 @@ static const struct cmd cmds[] = {
 				"Remove-CsPersistentChatMessage", ""},
 		{"message", "replace", "message.replace", msg_replace,
 				"Set-CsPersistentChatMessage", "replacement"},
+		{"file", "get", "file.get", file_get,
+				"the files posted (by room, uploader, time of upload, name)", ""},
+		{"file", "remove", "file.remove", file_remove,
+				"remove files with their posts (pchatd's sweeper deletes them)",
+				""},
+		{"file", "usage", "file.usage", file_usage, "the file store's size per room", ""},
 		{"addin", "new", "addin.new", addin_new, "New-CsPersistentChatAddin", "name url"},
 		{"addin", "set", "addin.set", addin_set, "Set-CsPersistentChatAddin", "addin"},
 		{"addin", "get", "addin.get", addin_only, "Get-CsPersistentChatAddin", ""},

@@ -16,6 +16,7 @@
 #include "pchat_log.h"
 #include "presence.h"
 #include "ratelimit.h"
+#include "roompost.h"
 #include "rooms.h"
 #include "sessions.h"
 #include "util.h"
@@ -56,18 +57,12 @@ static void log_refusal(const struct cmd *c, const char *why)
 			log_value(room, sizeof(room), uri, strlen(uri)), why, c->req.text_len);
 }
 
-/* Sends the stored post to everyone present, the poster's own sessions included:
- * sipe shows a user's own line only when the server echoes it. */
+/* Sends the stored post to everyone present (roompost.h). */
 static void deliver(struct cmd *c, const struct db_job *job)
 {
 	struct xccos_chat m = {c->room->uri, job->u.post.author, c->u.post.ts, job->u.post.msg_id,
 			job->u.post.body, job->u.post.body_len};
-	struct sbuf sb = SBUF_INIT;
-
-	xccos_build_grpchat(&sb, &m);
-	metric_add(&m_deliveries, NULL, NULL, room_broadcast(c->room, sb.buf, sb.len, NULL));
-	room_note_delivery(c->room, job->u.post.msg_id);
-	sbuf_free(&sb);
+	room_post_deliver(c->room, &m);
 }
 
 static void on_post_stored(struct db_job *job)

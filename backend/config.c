@@ -49,6 +49,10 @@ void config_defaults(struct config *c)
 	/* many people may share an address (a NAT, a proxy): more failures there */
 	c->web_login_addr = c->web_login_user;
 	c->web_login_addr.failures = 20;
+	c->file_prefix = CONFIG_FILE_PREFIX;
+	c->file_threads = 4;
+	c->file_soap_max_kb = 512;
+	c->file_sweep_interval = 60;
 }
 
 static void usage(FILE *out)
@@ -98,9 +102,23 @@ static void usage(FILE *out)
 	      "  --web-login-backoff SEC  the first refusal; each further failure doubles it (30)\n"
 	      "  --web-login-backoff-max SEC  the longest refusal (900)\n"
 	      "  --web-login-slots N      user names, and addresses, remembered at most (4096)\n"
+	      "  --file-listen ADDR:PORT  serve file uploads and downloads there (default: off;\n"
+	      "                           docs/FILES.md), e.g. 127.0.0.1:8081\n"
+	      "  --file-store DIR         where files are stored (required with --file-listen)\n"
+	      "  --file-path-prefix PATH  the service's path (/PersistentChat)\n"
+	      "  --file-threads N         threads serving transfers, each with its own database\n"
+	      "                           connection (4)\n"
+	      "  --file-soap-max-kb N     largest SOAP request, GetMaxRequestContentInKB (512)\n"
+	      "  --file-sweep-interval SEC  how often stored files without a post and uploads\n"
+	      "                           never completed are deleted (60)\n"
+	      "  --test-store-limit BYTES  tests only: a file's writes past BYTES fail as on a\n"
+	      "                           full disk\n"
 	      "  --file-service-url URL   the file service's SOAP endpoint as clients reach it,\n"
-	      "                           sent with file-transfer tokens; default with --http\n"
-	      "                           ADDR:PORT: http://ADDR:PORT+1" CONFIG_FILE_SERVICE_PATH
+	      "                           sent with file-transfer tokens; the links of file\n"
+	      "                           posts are this URL without /MGCWebService.asmx;\n"
+	      "                           default with --file-listen ADDR:PORT:\n"
+	      "                           http://ADDR:PORT<prefix>/MGCWebService.asmx, else with\n"
+	      "                           --http ADDR:PORT: http://ADDR:PORT+1" CONFIG_FILE_SERVICE_PATH
 	      "\n"
 	      "                           (with neither, token requests are answered 501)\n"
 	      "  --version                print the version\n"
@@ -138,6 +156,13 @@ enum {
 	OPT_LOGIN_BACKOFF,
 	OPT_LOGIN_BACKOFF_MAX,
 	OPT_LOGIN_SLOTS,
+	OPT_FILE_LISTEN,
+	OPT_FILE_STORE,
+	OPT_FILE_PREFIX,
+	OPT_FILE_THREADS,
+	OPT_FILE_SOAP_MAX,
+	OPT_FILE_SWEEP,
+	OPT_TEST_STORE_LIMIT,
 	OPT_FILE_SERVICE_URL,
 	OPT_HELP,
 	OPT_VERSION,
@@ -173,6 +198,13 @@ static const struct option long_options[] = {
 		{"web-login-backoff", required_argument, NULL, OPT_LOGIN_BACKOFF},
 		{"web-login-backoff-max", required_argument, NULL, OPT_LOGIN_BACKOFF_MAX},
 		{"web-login-slots", required_argument, NULL, OPT_LOGIN_SLOTS},
+		{"file-listen", required_argument, NULL, OPT_FILE_LISTEN},
+		{"file-store", required_argument, NULL, OPT_FILE_STORE},
+		{"file-path-prefix", required_argument, NULL, OPT_FILE_PREFIX},
+		{"file-threads", required_argument, NULL, OPT_FILE_THREADS},
+		{"file-soap-max-kb", required_argument, NULL, OPT_FILE_SOAP_MAX},
+		{"file-sweep-interval", required_argument, NULL, OPT_FILE_SWEEP},
+		{"test-store-limit", required_argument, NULL, OPT_TEST_STORE_LIMIT},
 		{"file-service-url", required_argument, NULL, OPT_FILE_SERVICE_URL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -203,19 +235,43 @@ static int nonempty(const char *name, const char *arg, const char **out, FILE *e
 	return 0;
 }
 
-/* --http ADDR:PORT: checked here so that a typo fails at start-up, not later. */
-static int http_address(const char *arg, const char **out, FILE *err)
+/* --http / --file-listen ADDR:PORT: checked here so that a typo fails at start-up,
+ * not later. */
+static int http_address(const char *name, const char *arg, const char **out, FILE *err)
 {
 	const char *colon = strrchr(arg, ':');
+	char what[32];
 	unsigned port;
 	if(colon == NULL || colon == arg) {
-		fprintf(err, "pchatd: --http wants ADDR:PORT (e.g. 127.0.0.1:8080), not '%s'\n",
+		fprintf(err, "pchatd: --%s wants ADDR:PORT (e.g. 127.0.0.1:8080), not '%s'\n", name,
 				arg);
 		return -1;
 	}
-	if(number("http port", colon + 1, 1, 65535, &port, err) < 0)
+	snprintf(what, sizeof(what), "%s port", name);
+	if(number(what, colon + 1, 1, 65535, &port, err) < 0)
 		return -1;
 	*out = arg;
+	return 0;
+}
+
+/* --file-path-prefix: "" or "/seg/seg" of URL-safe segments (it goes into URLs and
+ * file posts as it is); a trailing '/' is dropped. */
+static int path_prefix(const char *arg, const char **out, FILE *err)
+{
+	static char buf[256];
+	size_t n = strlen(arg);
+	while(n > 0 && arg[n - 1] == '/')
+		n--;
+	if(n >= sizeof(buf) || (n > 0 && arg[0] != '/') ||
+			strspn(arg, "/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") <
+					n ||
+			strstr(arg, "//") != NULL || strstr(arg, "/.") != NULL) {
+		fprintf(err, "pchatd: --file-path-prefix wants a path like /PersistentChat, not '%s'\n",
+				arg);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)n, arg);
+	*out = buf;
 	return 0;
 }
 
@@ -243,22 +299,72 @@ static int file_service_url(const char *arg, const char **out, FILE *err)
 	return 0;
 }
 
-/* The default of --file-service-url: --http's address, the next port, the
- * reference's path; NULL if there is none (no --http, or its port is the last). */
-static const char *default_file_service_url(const char *http_addr)
+/* The --file-* options. */
+static int file_option(struct config *c, int opt, const char *arg, FILE *err)
 {
-	static char url[320];
-	const char *colon = http_addr ? strrchr(http_addr, ':') : NULL;
+	unsigned long long v;
+	switch(opt) {
+		case OPT_FILE_LISTEN: return http_address("file-listen", arg, &c->file_listen, err);
+		case OPT_FILE_STORE: return nonempty("file-store", arg, &c->file_store, err);
+		case OPT_FILE_PREFIX: return path_prefix(arg, &c->file_prefix, err);
+		case OPT_FILE_THREADS:
+			return number("file-threads", arg, 1, 256, &c->file_threads, err);
+		case OPT_FILE_SOAP_MAX:
+			return number("file-soap-max-kb", arg, 4, 65536, &c->file_soap_max_kb, err);
+		case OPT_FILE_SWEEP:
+			return number("file-sweep-interval", arg, 1, 86400, &c->file_sweep_interval,
+					err);
+		default: /* OPT_TEST_STORE_LIMIT */
+			if(parse_uint(arg, 1ULL << 62, &v) < 0 || v == 0) {
+				fprintf(err, "pchatd: --test-store-limit wants a number of bytes, not '%s'\n",
+						arg);
+				return -1;
+			}
+			c->test_store_limit = v;
+			return 0;
+	}
+}
+
+/* http://ADDR:PORT+delta<prefix>/MGCWebService.asmx for a listener's ADDR:PORT; NULL if
+ * there is none (no address, or no port after it). */
+static const char *service_url_of(const char *addr, unsigned delta, const char *prefix)
+{
+	static char url[512];
+	const char *colon = addr ? strrchr(addr, ':') : NULL;
 	unsigned long long port;
 	int hlen, v6, n;
-	if(colon == NULL || parse_uint(colon + 1, 65534, &port) < 0)
+	if(colon == NULL || parse_uint(colon + 1, 65535 - delta, &port) < 0)
 		return NULL;
-	hlen = (int)(colon - http_addr);
+	hlen = (int)(colon - addr);
 	/* a bare IPv6 address ("::1:8080") needs its brackets in a URL */
-	v6 = http_addr[0] != '[' && memchr(http_addr, ':', (size_t)hlen) != NULL;
-	n = snprintf(url, sizeof(url), "http://%s%.*s%s:%llu" CONFIG_FILE_SERVICE_PATH,
-			v6 ? "[" : "", hlen, http_addr, v6 ? "]" : "", port + 1);
+	v6 = addr[0] != '[' && memchr(addr, ':', (size_t)hlen) != NULL;
+	n = snprintf(url, sizeof(url), "http://%s%.*s%s:%llu%s" CONFIG_SOAP_PATH, v6 ? "[" : "",
+			hlen, addr, v6 ? "]" : "", port + delta, prefix);
 	return n > 0 && (size_t)n < sizeof(url) ? url : NULL;
+}
+
+/* The default of --file-service-url: the file service's own address (--file-listen),
+ * else --http's address, the next port, the reference's path; NULL if neither. */
+static const char *default_file_service_url(const struct config *c)
+{
+	if(c->file_listen)
+		return service_url_of(c->file_listen, 0, c->file_prefix);
+	return service_url_of(c->http_addr, 1, CONFIG_FILE_PREFIX);
+}
+
+/* With --file-listen, the links of file posts are --file-service-url without its
+ * SOAP endpoint's name: it must end with it, and hold no query or fragment. */
+static int file_links_base_ok(const char *url, FILE *err)
+{
+	size_t n = strlen(url), e = sizeof(CONFIG_SOAP_PATH) - 1;
+	if(n > e && strcasecmp(url + n - e, CONFIG_SOAP_PATH) == 0 && !strpbrk(url, "?#"))
+		return 1;
+	fprintf(err,
+			"pchatd: with --file-listen, --file-service-url must be the SOAP endpoint, "
+			"ending with " CONFIG_SOAP_PATH
+			" (e.g. https://chat.example.com" CONFIG_FILE_SERVICE_PATH "), not '%s'\n",
+			url);
+	return 0;
 }
 
 /* --web-host NAME: a host name, optionally with ":PORT"; no spaces, slashes or '@'
@@ -384,7 +490,7 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_POST_RATE: return number("post-rate", arg, 0, 1000000, &c->post_rate, err);
 		case OPT_POST_BURST:
 			return number("post-burst", arg, 1, 1000000, &c->post_burst, err);
-		case OPT_HTTP: return http_address(arg, &c->http_addr, err);
+		case OPT_HTTP: return http_address("http", arg, &c->http_addr, err);
 		case OPT_WEB_ROOT: return nonempty("web-root", arg, &c->web_root, err);
 		case OPT_WEB_HOST: return web_host(c, arg, err);
 		case OPT_LOGIN_USER_FAILURES:
@@ -397,6 +503,13 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 		case OPT_LOGIN_BACKOFF:
 		case OPT_LOGIN_BACKOFF_MAX:
 		case OPT_LOGIN_SLOTS: return login_option(c, opt, arg, err);
+		case OPT_FILE_LISTEN:
+		case OPT_FILE_STORE:
+		case OPT_FILE_PREFIX:
+		case OPT_FILE_THREADS:
+		case OPT_FILE_SOAP_MAX:
+		case OPT_FILE_SWEEP:
+		case OPT_TEST_STORE_LIMIT: return file_option(c, opt, arg, err);
 		case OPT_FILE_SERVICE_URL: return file_service_url(arg, &c->file_service_url, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
@@ -445,11 +558,17 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 				err);
 		return CONFIG_ERROR;
 	}
+	if(c->file_listen && c->file_store == NULL) {
+		fputs("pchatd: --file-listen needs --file-store DIR\n", err);
+		return CONFIG_ERROR;
+	}
 	if(c->db_socket && c->db_host) {
 		fputs("pchatd: give --db-socket or --db-host, not both\n", err);
 		return CONFIG_ERROR;
 	}
 	if(c->file_service_url == NULL)
-		c->file_service_url = default_file_service_url(c->http_addr);
+		c->file_service_url = default_file_service_url(c);
+	if(c->file_listen && !file_links_base_ok(c->file_service_url, err))
+		return CONFIG_ERROR;
 	return CONFIG_OK;
 }

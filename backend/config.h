@@ -50,16 +50,28 @@ struct config {
 	/* --web-login-*: failed sign-ins per user name and per client address (the
 	 * two differ only in failures; weblimit.h) */
 	struct weblimit_opts web_login_user, web_login_addr;
+	/* the file service (filesvc.h, docs/FILES.md) */
+	const char *file_listen;	     /* --file-listen ADDR:PORT; NULL: off */
+	const char *file_store;		     /* --file-store DIR (required with it) */
+	const char *file_prefix;	     /* --file-path-prefix, "/PersistentChat" */
+	unsigned file_threads;		     /* --file-threads (4) */
+	unsigned file_soap_max_kb;	     /* --file-soap-max-kb (512) */
+	unsigned file_sweep_interval;	     /* --file-sweep-interval SEC (60) */
+	unsigned long long test_store_limit; /* --test-store-limit BYTES (0: none) */
 	/* --file-service-url URL: the file service's SOAP endpoint as clients see it,
-	 * sent with every file-transfer token (rpl:getftok serveruri); by default
-	 * http://ADDR:PORT+1 with ADDR:PORT of --http and CONFIG_FILE_SERVICE_PATH.
-	 * NULL (no --http either): no file service, token requests are answered 501. */
+	 * sent with every file-transfer token (rpl:getftok serveruri), and without its
+	 * CONFIG_SOAP_PATH the base of file posts' links; by default the --file-listen
+	 * address with --file-path-prefix, else http://ADDR:PORT+1 with ADDR:PORT of
+	 * --http and CONFIG_FILE_SERVICE_PATH.  NULL (neither): no file service, token
+	 * requests are answered 501. */
 	const char *file_service_url;
 	enum log_level log_level;
 };
 
 /* Where the file service answers SOAP (the reference's path). */
-#define CONFIG_FILE_SERVICE_PATH "/PersistentChat/MGCWebService.asmx"
+#define CONFIG_FILE_PREFIX "/PersistentChat" /* --file-path-prefix's default */
+#define CONFIG_SOAP_PATH "/MGCWebService.asmx"
+#define CONFIG_FILE_SERVICE_PATH CONFIG_FILE_PREFIX CONFIG_SOAP_PATH
 
 extern struct config cfg;
 

@@ -3,7 +3,9 @@
  *
  * One event loop thread does everything but SQL: the module link, sessions,
  * rooms, XCCOS, the web service's HTTP.  A second thread (db.c) talks to
- * MariaDB; with --http, a third (adminq.c) runs the web service's admin verbs.
+ * MariaDB; with --http, a third (adminq.c) runs the web service's admin verbs;
+ * with --file-listen, the file service (filesvc.h) runs its own threads and hands
+ * the loop the file posts it stored.
  *
  * Shutdown (SIGINT/SIGTERM): stop accepting module connections, answer new XCCOS
  * frames BUSY, let every accepted command finish (posts are committed and
@@ -22,6 +24,7 @@
 #include "config.h"
 #include "cstatus.h"
 #include "db.h"
+#include "filesvc.h"
 #include "frames.h"
 #include "http.h"
 #include "link.h"
@@ -30,6 +33,7 @@
 #include "ready.h"
 #include "query.h"
 #include "reload.h"
+#include "roompost.h"
 #include "rooms.h"
 #include "webapi.h"
 #include "websess.h"
@@ -113,6 +117,7 @@ static void begin_shutdown(void)
 	shutting_down = 1;
 	frames_set_stopping(1);
 	ready_stopping();
+	filesvc_quiesce(); /* uploads under way may finish */
 	reload_stop();
 	link_stop_listening();
 	log_info("shutting down: %u accepted command(s) to finish", cmdq_outstanding());
@@ -135,6 +140,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: shutting down", (int)sig);
 	begin_shutdown();
+}
+
+/* A file post the file service stored: to the room, like any grpchat.  A room not
+ * in the cache has nobody present. */
+static void deliver_file_post(const struct filesvc_post *p)
+{
+	struct room *r = room_find(p->room_uri);
+	if(r) {
+		struct xccos_chat m = {r->uri, p->author, p->ts, p->msg_id, p->body, p->body_len};
+		room_post_deliver(r, &m);
+	}
 }
 
 static void on_level_signal(evutil_socket_t sig, short what, void *arg)
@@ -177,6 +193,8 @@ static void ignore_signals(void)
 static void cleanup(void)
 {
 	int i;
+	/* The file service's threads first: they may still store a post. */
+	filesvc_stop();
 	/* Sessions first: closing one may still hand a post to the worker. */
 	link_free_all();
 	frames_close_all();
@@ -238,6 +256,9 @@ int main(int argc, char **argv)
 						cfg.web_host_count, webapi_handle) < 0)
 			return 1;
 	}
+	/* The file service (--file-listen): off unless asked for. */
+	if(cfg.file_listen && filesvc_start(base, &cfg, deliver_file_post) < 0)
+		return 1;
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);
 	event_base_dispatch(base);

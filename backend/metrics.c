@@ -33,13 +33,28 @@ FAMILY(m_reloads, "pchatd_reloads_total", "Room cache reloads.", NULL, NULL);
 FAMILY(m_queries, "pchatd_queries_total",
 		"Operators' queries (the module's RPC commands), by command and status.", "command",
 		"status");
+/* the file service (docs/FILES.md): every series is made at start-up (fileup.c),
+ * since its threads count too */
+FAMILY(m_file_uploads, "pchatd_file_uploads_total",
+		"Uploads completed (the file stored and its post committed), by API.", "api", NULL);
+FAMILY(m_file_refused, "pchatd_file_uploads_refused_total", "Uploads refused or failed, by reason.",
+		"reason", NULL);
+FAMILY(m_file_downloads, "pchatd_file_downloads_total", "Downloads served, by API.", "api", NULL);
+FAMILY(m_file_bytes, "pchatd_file_bytes_total",
+		"File bytes stored by uploads and sent by downloads, by direction.", "direction",
+		NULL);
+FAMILY(m_file_swept, "pchatd_file_swept_total",
+		"Files the sweeper deleted: stored (post removed), uploading (never completed),"
+		" part (a stray part file).",
+		"kind", NULL);
 
 struct metric_hist m_db_commit = {.name = "pchatd_db_commit_seconds",
 		.help = "Duration of the database worker's committed transactions."};
 
 static struct metric_family *const families[] = {&m_joins, &m_parts, &m_posts_accepted,
 		&m_posts_stored, &m_posts_refused, &m_deliveries, &m_commands, &m_xccos_errors,
-		&m_db_jobs, &m_reloads, &m_queries};
+		&m_db_jobs, &m_reloads, &m_queries, &m_file_uploads, &m_file_refused,
+		&m_file_downloads, &m_file_bytes, &m_file_swept};
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
 static int same(const char *a, const char *b)

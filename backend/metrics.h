@@ -46,11 +46,13 @@ extern const double metric_bounds[METRIC_BUCKETS];
 
 /* The families pchatd counts. */
 extern struct metric_family m_joins, m_parts, m_posts_accepted, m_posts_stored, m_posts_refused,
-		m_deliveries, m_commands, m_xccos_errors, m_db_jobs, m_reloads, m_queries;
+		m_deliveries, m_commands, m_xccos_errors, m_db_jobs, m_reloads, m_queries,
+		m_file_uploads, m_file_refused, m_file_downloads, m_file_bytes, m_file_swept;
 extern struct metric_hist m_db_commit;
 
 /* Loop thread: adds d to the series of f with those label values (as many as f has
- * label names; NULL for the others). */
+ * label names; NULL for the others).  Other threads may add to a series that exists
+ * already (made by the loop thread at start-up): the add is atomic. */
 void metric_add(struct metric_family *f, const char *l0, const char *l1, uint64_t d);
 #define metric_inc(f) metric_add((f), NULL, NULL, 1)
 /* f's value for those labels (0 if never counted). */

@@ -4,6 +4,7 @@
 #include "metrics_http.h"
 #include "cstatus.h"
 #include "db.h"
+#include "filesweep.h"
 #include "http.h"
 #include "link.h"
 #include "metrics.h"
@@ -43,6 +44,10 @@ static void render_gauges(struct sbuf *sb)
 			metrics_start_time());
 	metric_render_gauge(sb, "pchatd_build_info", "pchatd's release (value 1).", "version",
 			PCHAT_VERSION, 1);
+	if(filesweep_store_bytes() >= 0) /* the file service's last scan */
+		metric_render_gauge(sb, "pchatd_file_store_bytes",
+				"Bytes in the file store at the sweeper's last scan.", NULL, NULL,
+				filesweep_store_bytes());
 }
 
 /* The compliance figures (cstatus.c): as of the last read, every CSTATUS_PERIOD_SEC;

@@ -3,7 +3,7 @@
 # unit-test runner, leaving out those that need a live socket or database).
 # The access rules (common/) and the admin library (admin/pca_*.c) are not compiled
 # here: both link the libraries their own folders build (mk/libs.mk).
-PCHATD_OBJS = util.o metrics.o peer.o sbuf.o dict.o ratelimit.o config.o xccos.o sessions.o plist.o rooms.o presence.o webparse.o weblimit.o \
+PCHATD_OBJS = util.o inbox.o metrics.o peer.o sbuf.o dict.o ratelimit.o config.o xmlsafe.o xccos.o soap.o sessions.o plist.o rooms.o presence.o roompost.o webparse.o weblimit.o \
 	cmdq.o cmd_join.o cmd_history.o cmd_rooms.o cmd_post.o cmd_server.o cmd_files.o cmd_table.o frames.o query.o link.o \
 	dbjob.o dbkinds.o dbj_rooms.o dbj_messages.o dbj_user.o dbj_presence.o dbj_files.o db.o dbsql.o workq.o reload.o \
 	filetok.o sdnotify.o
@@ -18,3 +18,8 @@ PCHATD_WEB_PKGS = jansson libcrypto
 
 # pchatd only as well: systemd's readiness watch, which reads the real database worker.
 PCHATD_DAEMON_OBJS = ready.o
+# The file service (docs/FILES.md) on libmicrohttpd, which runs the admin library's
+# file verbs: pchatd only.
+PCHATD_FILE_OBJS = filedb.o filestore.o fileup.o filehttp.o fileapi.o filesoap.o filesweep.o \
+	filesvc.o
+PCHATD_FILE_PKGS = libmicrohttpd

@@ -2,10 +2,9 @@
  * workq.c - see workq.h.
  *
  * Hand-off: the loop appends to `todo` under the mutex and signals the condition;
- * the worker appends finished jobs to `done` and, when `done` was empty, adds one to
- * the eventfd (the loop takes the whole of `done` per wake-up, so one is enough; an
- * eventfd is a counter and never fills up).  The condition also wakes a worker
- * sleeping between retries (workq_sleep) when the queue stops.
+ * the worker puts finished jobs into the `done` inbox (inbox.h), whose eventfd wakes
+ * the loop.  The condition also wakes a worker sleeping between retries
+ * (workq_sleep) when the queue stops.
  */
 #include "workq.h"
 #include "pchat_log.h"
@@ -13,11 +12,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <event2/event.h>
 
 /* ---- worker side ---- */
 
@@ -43,14 +38,7 @@ static int take(struct workq *q, struct list *batch)
 
 static void hand_back(struct workq *q, struct list *batch)
 {
-	int was_empty;
-
-	pthread_mutex_lock(&q->mu);
-	was_empty = list_empty(&q->done);
-	list_splice_tail(&q->done, batch);
-	pthread_mutex_unlock(&q->mu);
-	if(was_empty && eventfd_write(q->wake_fd, 1) < 0)
-		log_error("%s: cannot wake the event loop: %s", q->name, strerror(errno));
+	inbox_put_all(&q->done, batch);
 }
 
 size_t workq_sweep(struct workq *q, int (*pick)(struct list *job, void *arg), void *arg)
@@ -128,25 +116,10 @@ static void complete(struct workq *q, struct list *job)
 	q->ops->complete(job);
 }
 
-/* Completes every job on `done`, in order. */
-static void complete_done(struct workq *q)
+/* The done inbox's callback: a finished job. */
+static void on_done(struct list *job, void *arg)
 {
-	struct list list = LIST_INIT(list), *first;
-
-	pthread_mutex_lock(&q->mu);
-	list_splice_tail(&list, &q->done);
-	pthread_mutex_unlock(&q->mu);
-	while((first = list_first(&list)) != NULL)
-		complete(q, first);
-}
-
-static void on_wake(evutil_socket_t fd, short what, void *arg)
-{
-	eventfd_t n;
-	(void)what;
-
-	(void)eventfd_read(fd, &n); /* resets the counter */
-	complete_done(arg);
+	complete(arg, job);
 }
 
 void workq_submit(struct workq *q, struct list *job)
@@ -173,16 +146,6 @@ int workq_running(const struct workq *q)
 	return q->running;
 }
 
-static void close_wake(struct workq *q)
-{
-	if(q->wake_ev)
-		event_free(q->wake_ev);
-	q->wake_ev = NULL;
-	if(q->wake_fd >= 0)
-		close(q->wake_fd);
-	q->wake_fd = -1;
-}
-
 /* The worker starts with every signal blocked: they are for the loop thread. */
 static int spawn(struct workq *q)
 {
@@ -204,16 +167,10 @@ int workq_start(struct workq *q, struct event_base *base, const struct workq_ops
 	q->ops = ops;
 	q->name = name;
 	q->arg = arg;
-	q->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if(q->wake_fd >= 0)
-		q->wake_ev = event_new(base, q->wake_fd, EV_READ | EV_PERSIST, on_wake, q);
-	if(q->wake_ev == NULL || event_add(q->wake_ev, NULL) < 0) {
-		log_error("%s: cannot set up the completion event: %s", name, strerror(errno));
-		close_wake(q);
+	if(inbox_open(&q->done, base, on_done, q, name) < 0)
 		return -1;
-	}
 	if(spawn(q) < 0) {
-		close_wake(q);
+		inbox_close(&q->done);
 		return -1;
 	}
 	q->running = 1;
@@ -247,8 +204,8 @@ void workq_join(struct workq *q)
 		q->running = 0;
 	}
 	if(q->ops) {
-		complete_done(q);
+		inbox_drain(&q->done);
 		cancel_todo(q);
 	}
-	close_wake(q);
+	inbox_close(&q->done);
 }

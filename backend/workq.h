@@ -4,8 +4,8 @@
  *
  * The loop submits jobs (any struct with a `struct list` link in it); the worker
  * takes them in submission order, runs them, and hands them back through an
- * eventfd watched by the loop, which runs each job's completion in the loop thread,
- * in submission order.  The worker thread blocks every signal: signals are the
+ * inbox (inbox.h) watched by the loop, which runs each job's completion in the loop
+ * thread, in submission order.  The worker thread blocks every signal: signals are the
  * loop's business.
  *
  * What a job is, how many jobs the worker takes at once, how it runs them (and
@@ -23,10 +23,10 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "inbox.h"
 #include "list.h"
 
 struct event_base;
-struct event;
 struct workq;
 
 struct workq_ops {
@@ -53,24 +53,22 @@ struct workq_ops {
 struct workq {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	struct list todo; /* guarded by mu: submitted, not started */
-	struct list done; /* guarded by mu: run, completion not run */
-	int stopping;	  /* guarded by mu */
-	int drain;	  /* guarded by mu: on stop, run what todo holds first */
+	struct list todo;  /* guarded by mu: submitted, not started */
+	struct inbox done; /* run, completion not run (its own lock) */
+	int stopping;	   /* guarded by mu */
+	int drain;	   /* guarded by mu: on stop, run what todo holds first */
 	const struct workq_ops *ops;
 	const char *name; /* in log messages */
 	void *arg;
 	pthread_t thread;
 	int running;
-	int wake_fd; /* an eventfd: the worker adds, the loop reads */
-	struct event *wake_ev;
 	size_t pending; /* loop thread only: submitted, completion not run */
 };
 
-#define WORKQ_INIT(q)                                                                   \
-	{                                                                               \
-		.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,      \
-		.todo = LIST_INIT((q).todo), .done = LIST_INIT((q).done), .wake_fd = -1 \
+#define WORKQ_INIT(q)                                                              \
+	{                                                                          \
+		.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, \
+		.todo = LIST_INIT((q).todo), .done = INBOX_INIT((q).done)          \
 	}
 
 /* Starts the worker; name is for log messages, arg for the ops (workq_arg()).

@@ -1,16 +1,14 @@
 /*
  * xccos.c - see xccos.h.
  *
- * Parsing safety: the body of a client INFO is untrusted.  We check its size
- * before libxml2 sees it, refuse any DOCTYPE (both by a byte scan before parsing
- * and by checking the parsed tree), and parse with XML_PARSE_NONET and without
- * XML_PARSE_NOENT / XML_PARSE_DTDLOAD, so no entity is ever expanded and nothing
- * is fetched.  The encoding is forced to UTF-8 (XCCOS bodies are UTF-8), which
- * also means a UTF-16 body cannot smuggle a DOCTYPE past the byte scan.
+ * Parsing safety: the body of a client INFO is untrusted; it is read by
+ * xmlsafe_read() (xmlsafe.h: size checked first, no DOCTYPE, no entity expansion,
+ * no network, UTF-8 forced).
  */
 #define _GNU_SOURCE /* memmem */
 #include "xccos.h"
 #include "metrics.h"
+#include "xmlsafe.h"
 #include "pchat_log.h"
 #include "util.h"
 #include "../common/pchat_text.h"
@@ -55,36 +53,11 @@ const char *xccos_resp_token(int code)
 
 /* ---- libxml2 set-up ---- */
 
-static void xml_structured_error(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	if(err && err->message)
-		log_debug("libxml2: line %d: %.*s", err->line, (int)strcspn(err->message, "\n"),
-				err->message);
-}
-
-/* libxml2 may still use the printf-style channel for a few messages. */
-static void xml_generic_error(void *ctx, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	(void)ctx;
-	if(!log_enabled(LL_DEBUG))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	if(buf[0])
-		log_debug("libxml2: %s", buf);
-}
-
 void xccos_init(void)
 {
 	LIBXML_TEST_VERSION;
 	xmlInitParser();
-	xmlSetGenericErrorFunc(NULL, xml_generic_error);
-	xmlSetStructuredErrorFunc(NULL, xml_structured_error);
+	xmlsafe_log_errors();
 }
 
 void xccos_cleanup(void)
@@ -293,40 +266,11 @@ static int check_root(xmlNode *root, char *why, size_t whylen)
 	return 0;
 }
 
-static xmlDoc *read_doc(const char *buf, size_t len, char *why, size_t whylen)
-{
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	xmlDoc *doc;
-	/* Deliberately absent: XML_PARSE_NOENT, XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR,
-	 * XML_PARSE_XINCLUDE, XML_PARSE_HUGE. */
-	const int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA;
-
-	if(ctxt == NULL) {
-		fail(why, whylen, "out of memory");
-		return NULL;
-	}
-	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, "UTF-8", opts);
-	if(doc == NULL) {
-		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
-		if(e && e->message)
-			fail(why, whylen, "malformed XML: line %d: %.*s", e->line,
-					(int)strcspn(e->message, "\n"), e->message);
-		else
-			fail(why, whylen, "malformed XML");
-	}
-	xmlFreeParserCtxt(ctxt);
-	return doc;
-}
-
 static int parse_doc(xmlDoc *doc, struct xccos_req *req, char *why, size_t whylen)
 {
 	xmlNode *root = xmlDocGetRootElement(doc), *item;
 	char *envid;
 
-	if(doc->intSubset || doc->extSubset) {
-		fail(why, whylen, "DOCTYPE is not allowed");
-		return -1;
-	}
 	if(check_root(root, why, whylen) < 0)
 		return -1;
 	envid = attr_dup(root, "envid");
@@ -381,19 +325,7 @@ static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req
 	req->envid = xstrdup("0");
 	req->bcq_last = -1;
 	req->bcq_before = -1;
-	if(len > max_bytes) {
-		fail(why, whylen, "envelope too large (%zu bytes, limit %zu)", len, max_bytes);
-		return -1;
-	}
-	if(len == 0) {
-		fail(why, whylen, "empty body");
-		return -1;
-	}
-	if(memmem(buf, len, "<!DOCTYPE", 9) != NULL) {
-		fail(why, whylen, "DOCTYPE is not allowed");
-		return -1;
-	}
-	doc = read_doc(buf, len, why, whylen);
+	doc = xmlsafe_read(buf, len, max_bytes, "envelope", why, whylen);
 	if(doc == NULL)
 		return -1;
 	rc = parse_doc(doc, req, why, whylen);

@@ -15,6 +15,7 @@ enum pchat_setting {
 	PS_PARTICIPANT_UPDATE_LIMIT, /* rooms with more present users: no roster notices */
 	PS_MESSAGE_SIZE_LIMIT,	     /* longest post, bytes of chat text */
 	PS_SEARCH_LIMIT,	     /* most rooms one chansrch returns */
+	PS_FILE_DAILY_QUOTA_KB,	     /* what one user may upload per UTC day (0: no limit) */
 	PS_N
 };
 
@@ -28,6 +29,8 @@ static const struct pchat_setting_def {
 		/* a post must fit in one XCCOS envelope (pchatd's --xml-max-bytes, 64 KiB) */
 		[PS_MESSAGE_SIZE_LIMIT] = {"MessageSizeLimit", 1, 32768, 8192},
 		[PS_SEARCH_LIMIT] = {"SearchLimit", 1, 10000, 100},
+		/* ours (migration 009): Prosody's default is ten times its largest file */
+		[PS_FILE_DAILY_QUOTA_KB] = {"FileDailyQuotaKB", 0, 1000000000, 200000},
 };
 
 #endif

@@ -22,6 +22,8 @@
 #              PCHAT_SESSION_EXPIRES=N sets the chat Session-Expires (tests use a few s).
 #              PCHAT_HTTP_PORT=N (or --http-port N): pchatd serves the room management
 #              web page on 127.0.0.1:N (docs/WEB.md); default 8080 for run, off otherwise.
+#              PCHAT_FILE_PORT=N (or --file-port N): pchatd's file service on 127.0.0.1:N,
+#              the store in VAR/files (docs/FILES.md); default 8081 for run, off otherwise.
 #              PCHAT_METRICS_PORT=N (or --metrics-port N): Kamailio serves its Prometheus
 #              metrics on http://127.0.0.1:N/metrics; default 9060 for run, otherwise
 #              a free port (kept in VAR/kamailio/metrics-port, where tests read it).
@@ -34,19 +36,22 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 VAR="$top/var"
 PORT=5060
 HTTP_PORT="${PCHAT_HTTP_PORT:-}"
+FILE_PORT="${PCHAT_FILE_PORT:-}"
 METRICS_PORT="${PCHAT_METRICS_PORT:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --var) VAR="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
     --http-port) HTTP_PORT="$2"; shift 2 ;;
+    --file-port) FILE_PORT="$2"; shift 2 ;;
     --metrics-port) METRICS_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
 cmd="${1:-run}"
 if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
+if [ "$cmd" = run ] && [ -z "$FILE_PORT" ]; then FILE_PORT=8081; fi
 if [ "$cmd" = run ] && [ -z "$METRICS_PORT" ]; then METRICS_PORT=9060; fi
 mkdir -p "$VAR"
 chmod 0700 "$VAR"
@@ -126,6 +131,7 @@ backend_start() {
   pid_alive backend && return 0
   local http=()
   if [ -n "$HTTP_PORT" ]; then http=(--http "127.0.0.1:$HTTP_PORT"); fi
+  if [ -n "$FILE_PORT" ]; then http+=(--file-listen "127.0.0.1:$FILE_PORT" --file-store "$VAR/files"); fi
   mkdir -p "$VAR/run" && chmod 0700 "$VAR/run"
   setsid "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
     --db-user pchat --db-password-file "$DB_PW_FILE" --channel-uri "$POOL_URI" "${http[@]}" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
@@ -133,6 +139,9 @@ backend_start() {
   wait_for "backend socket" 10 test -S "$BACKEND_SOCK"
   if [ -n "$HTTP_PORT" ]; then
     wait_for "web port $HTTP_PORT" 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$HTTP_PORT"
+  fi
+  if [ -n "$FILE_PORT" ]; then
+    wait_for "file service port $FILE_PORT" 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$FILE_PORT"
   fi
 }
 
@@ -277,6 +286,8 @@ Persistent chat server running on loopback:
   chat URI                       $POOL_URI
   backend (pchatd)               $BACKEND_SOCK
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
+  file service                   http://127.0.0.1:$FILE_PORT/PersistentChat/  (store
+                                 $VAR/files; docs/FILES.md)
   Prometheus metrics             http://127.0.0.1:$METRICS_PORT/metrics  (Kamailio)
                                  http://127.0.0.1:$HTTP_PORT/metrics  (pchatd)
   health (pchatd)                http://127.0.0.1:$HTTP_PORT/healthz, /readyz

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make-seeds.sh - writes the seed corpora corpus/{xccos,frame,web}/ (committed; rerun
+# make-seeds.sh - writes the seed corpora corpus/{xccos,frame,web,soap}/ (committed; rerun
 # after changing this file).  The XCCOS envelopes are those of tests/unit/harness.h's
 # macros, tests/e2e/e2e_chat.c and docs/XCCOS.md; the frames are built here with
 # printf, the byte layout of common/pchat_frame.h.  Inputs a harness found and that
@@ -56,6 +56,20 @@ frame 4 00000000 0000018f2b3c4d5e 'bye' >$f/close
   frame 3 00000001 0000000000000001 '<xccos/>'; frame 4 00000000 0000000000000001 'expired' | head -c 10 || :; } >$f/stream
 printf '\x00\x00\x00\x10\x02\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01' >$f/bad-version
 printf '\x00\x04\x00\x11\x01\x03\x00\x00' >$f/bad-too-long
+
+# ---- soap: a body to MGCWebService.asmx, optionally after a "SOAPAction: X" line ----
+s=soap
+mkdir -p $s
+soap() { printf '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><%s xmlns="http://www.microsoft.com">%s</%s></soap:Body></soap:Envelope>' "$1" "$2" "$1"; }
+tok='<token>3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f</token><channelId>12</channelId>'
+soap GetMaxFileSizeInKB '' >$s/max-file-size
+{ printf 'SOAPAction: "www.microsoft.com/AppendChunk"\n'
+  soap AppendChunk "$tok<uniqueFilename>0d0d0d0d-0000-4000-8000-000000000001.txt</uniqueFilename><fileChunk>aGVsbG8gd29ybGQ=</fileChunk><offset>0</offset><fileLength>11</fileLength>"; } >$s/append-chunk
+soap DownloadChunk "$tok<reposFileName>0d0d0d0d-0000-4000-8000-000000000001.txt</reposFileName><offset>0</offset><bufferSize>4096</bufferSize>" >$s/download-chunk
+soap RequestUniqueFilenameWithExtension "$tok" >$s/unique-name
+printf '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/><s:Body><m:GetFileSize xmlns:m="http://www.microsoft.com"><m:token>a &amp; &lt;b&gt;</m:token></m:GetFileSize></s:Body></s:Envelope>' >$s/prefixed
+printf '<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x "y">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetFileSize xmlns="http://www.microsoft.com"><token>&x;</token></GetFileSize></soap:Body></soap:Envelope>' >$s/bad-entity
+printf '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body/></soap:Envelope>' >$s/bad-soap12
 
 # ---- web: a request path, a newline, a Cookie header ----
 w=web

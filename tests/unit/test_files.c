@@ -126,7 +126,7 @@ Test(guid, the_form_is_checked)
 static const char *service_url(const char *const *args)
 {
 	static struct config c;
-	char *argv[8];
+	char *argv[16];
 	int argc = 0;
 	FILE *null = fopen("/dev/null", "w");
 	enum config_result r;
@@ -154,6 +154,29 @@ Test(file_service_url, given_or_the_port_after_http)
 	cr_assert_str_eq(SERVICE_URL("--http", "[::1]:8080"), "http://[::1]:8081" PATH);
 	cr_assert_str_eq(SERVICE_URL("--http", "::1:8080"), "http://[::1]:8081" PATH);
 	cr_assert_null(SERVICE_URL("--http", "127.0.0.1:65535"), "no port after the last");
+}
+
+/* With the file service here (--file-listen), the URL is its own address by default,
+ * and must be its SOAP endpoint: the links of file posts are that URL without it. */
+Test(file_service_url, the_file_listener_s_own)
+{
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090", "--file-store", "/tmp/s",
+					 "--http", "127.0.0.1:8080"),
+			"http://127.0.0.1:8090" PATH);
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "[::1]:8090", "--file-store", "/tmp/s",
+					 "--file-path-prefix", "/chat/files/"),
+			"http://[::1]:8090/chat/files/MGCWebService.asmx", "prefix, / dropped");
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090", "--file-store", "/tmp/s",
+					 "--file-service-url", URL),
+			URL);
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090", "--file-store", "/tmp/s",
+					 "--file-service-url", "https://files.example.com/upload"),
+			"error", "not the SOAP endpoint: no base for the links");
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "127.0.0.1:8090"), "error", "no store");
+	cr_assert_str_eq(SERVICE_URL("--file-listen", "8090", "--file-store", "/tmp/s"), "error");
+	cr_assert_str_eq(SERVICE_URL("--file-path-prefix", "files"), "error", "not absolute");
+	cr_assert_str_eq(SERVICE_URL("--file-path-prefix", "/a/../b"), "error");
+	cr_assert_str_eq(SERVICE_URL("--file-path-prefix", "/a b"), "error");
 }
 
 Test(file_service_url, what_is_not_a_url_is_refused)

@@ -1,0 +1,67 @@
+/*
+ * filehttp.c - see filehttp.h.
+ */
+#include "filehttp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct filesvc_conf filesvc_conf;
+
+void filehttp_common_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+enum MHD_Result filehttp_send(struct MHD_Connection *c, unsigned status, const char *ctype,
+		const char *body, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+			len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result rc;
+	if(resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	filehttp_common_headers(resp);
+	rc = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+enum MHD_Result filehttp_json(struct MHD_Connection *c, unsigned status, json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT);
+	enum MHD_Result rc;
+	json_decref(obj);
+	if(text == NULL)
+		return MHD_NO;
+	rc = filehttp_send(c, status, "application/json", text, strlen(text));
+	free(text);
+	return rc;
+}
+
+enum MHD_Result filehttp_error(struct MHD_Connection *c, int status, const char *msg)
+{
+	return filehttp_json(c, (unsigned)status,
+			json_pack("{s:s,s:s}", "error", fileup_code(status), "message", msg));
+}
+
+const char *filehttp_header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+int filehttp_content_length(struct MHD_Connection *c, uint64_t *out)
+{
+	const char *v = filehttp_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	if(v == NULL)
+		return 0;
+	if(*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno == 0 && *end == '\0' ? 1 : -1;
+}

@@ -1,0 +1,258 @@
+/*
+ * soap.c - see soap.h.
+ */
+#include "soap.h"
+#include "sbuf.h"
+#include "xccos.h"
+#include "xmlsafe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+/* ---- reading ---- */
+
+static int in_ns(const xmlNode *n, const char *ns)
+{
+	return n->ns && n->ns->href && strcmp((const char *)n->ns->href, ns) == 0;
+}
+
+static int named(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *first_element(xmlNode *n)
+{
+	while(n && n->type != XML_ELEMENT_NODE)
+		n = n->next;
+	return n;
+}
+
+/* <soap:Body> of the envelope, or NULL with why. */
+static xmlNode *body_of(xmlNode *root, char *why, size_t whylen)
+{
+	xmlNode *n;
+	if(root == NULL || !named(root, "Envelope") || !in_ns(root, SOAP_ENV_NS)) {
+		snprintf(why, whylen, "not a SOAP 1.1 envelope (%s)", SOAP_ENV_NS);
+		return NULL;
+	}
+	for(n = first_element(root->children); n; n = first_element(n->next)) {
+		if(named(n, "Body") && in_ns(n, SOAP_ENV_NS))
+			return n;
+	}
+	snprintf(why, whylen, "the envelope has no Body");
+	return NULL;
+}
+
+/* Does the SOAPAction header name op?  Its last path segment, quotes removed. */
+static int action_names(const char *action, const char *op)
+{
+	size_t n = strlen(action);
+	const char *slash;
+	char buf[256];
+
+	if(n >= 2 && action[0] == '"' && action[n - 1] == '"') {
+		action++;
+		n -= 2;
+	}
+	if(n == 0)
+		return 1; /* "": the intent is the Body's (SOAP 1.1, 6.1.1) */
+	if(n >= sizeof(buf))
+		return 0;
+	memcpy(buf, action, n);
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	return slash && strcmp(slash + 1, op) == 0 && strstr(buf, "www.microsoft.com/") != NULL;
+}
+
+static int take_params(xmlNode *op, struct soap_req *req, char *why, size_t whylen)
+{
+	xmlNode *n;
+	for(n = first_element(op->children); n; n = first_element(n->next)) {
+		if(n->ns && !in_ns(n, SOAP_SERVICE_NS)) {
+			snprintf(why, whylen, "parameter <%.40s> is in another namespace", n->name);
+			return -1;
+		}
+		if(strlen((const char *)n->name) >= SOAP_OP_MAX ||
+				soap_param(req, (const char *)n->name)) {
+			snprintf(why, whylen, "parameter <%.40s> is repeated or too long", n->name);
+			return -1;
+		}
+		if(req->n == SOAP_PARAMS_MAX) {
+			snprintf(why, whylen, "more than %d parameters", SOAP_PARAMS_MAX);
+			return -1;
+		}
+		snprintf(req->p[req->n].name, SOAP_OP_MAX, "%s", (const char *)n->name);
+		req->p[req->n++].value = (char *)xmlNodeGetContent(n);
+	}
+	return 0;
+}
+
+static int read_request(
+		xmlDoc *doc, const char *action, struct soap_req *req, char *why, size_t whylen)
+{
+	xmlNode *body = body_of(xmlDocGetRootElement(doc), why, whylen), *op;
+	if(body == NULL)
+		return -1;
+	op = first_element(body->children);
+	if(op == NULL || !in_ns(op, SOAP_SERVICE_NS) ||
+			strlen((const char *)op->name) >= SOAP_OP_MAX) {
+		snprintf(why, whylen, "the Body holds no operation of %s", SOAP_SERVICE_NS);
+		return -1;
+	}
+	snprintf(req->op, sizeof(req->op), "%s", (const char *)op->name);
+	if(action && !action_names(action, req->op)) {
+		snprintf(why, whylen, "SOAPAction %.80s does not name %s", action, req->op);
+		return -1;
+	}
+	return take_params(op, req, why, whylen);
+}
+
+int soap_parse(const char *buf, size_t len, size_t max_bytes, const char *soap_action,
+		struct soap_req *req, char *why, size_t whylen)
+{
+	xmlDoc *doc = xmlsafe_read(buf, len, max_bytes, "request", why, whylen);
+	int rc;
+
+	memset(req, 0, sizeof(*req));
+	if(doc == NULL)
+		return -1;
+	rc = read_request(doc, soap_action, req, why, whylen);
+	xmlFreeDoc(doc);
+	if(rc < 0)
+		soap_req_free(req);
+	return rc;
+}
+
+const char *soap_param(const struct soap_req *req, const char *name)
+{
+	size_t i;
+	for(i = 0; i < req->n; i++) {
+		if(strcmp(req->p[i].name, name) == 0)
+			return req->p[i].value ? req->p[i].value : "";
+	}
+	return NULL;
+}
+
+void soap_req_free(struct soap_req *req)
+{
+	size_t i;
+	for(i = 0; i < req->n; i++)
+		xmlFree(req->p[i].value);
+	memset(req, 0, sizeof(*req));
+}
+
+/* ---- writing ---- */
+
+static void envelope_begin(struct sbuf *sb)
+{
+	sbuf_adds(sb,
+			"<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+			"<soap:Envelope xmlns:soap=\"" SOAP_ENV_NS "\"><soap:Body>");
+}
+
+static void envelope_end(struct sbuf *sb)
+{
+	sbuf_adds(sb, "</soap:Body></soap:Envelope>");
+}
+
+void soap_response_begin(struct sbuf *sb, const char *op)
+{
+	envelope_begin(sb);
+	sbuf_printf(sb, "<%sResponse xmlns=\"" SOAP_SERVICE_NS "\"><%sResult>", op, op);
+}
+
+void soap_response_end(struct sbuf *sb, const char *op)
+{
+	sbuf_printf(sb, "</%sResult></%sResponse>", op, op);
+	envelope_end(sb);
+}
+
+void soap_response(struct sbuf *sb, const char *op, const char *result)
+{
+	soap_response_begin(sb, op);
+	xccos_escape(sb, result, strlen(result), 0);
+	soap_response_end(sb, op);
+}
+
+void soap_fault(struct sbuf *sb, int client, int status, const char *code, const char *msg)
+{
+	envelope_begin(sb);
+	sbuf_printf(sb, "<soap:Fault><faultcode>soap:%s</faultcode><faultstring>",
+			client ? "Client" : "Server");
+	xccos_escape(sb, msg, strlen(msg), 0);
+	sbuf_printf(sb, "</faultstring><detail><error status=\"%d\">", status);
+	xccos_escape(sb, code, strlen(code), 0);
+	sbuf_adds(sb, "</error></detail></soap:Fault>");
+	envelope_end(sb);
+}
+
+/* ---- base64 ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void soap_base64_encode(struct sbuf *sb, const unsigned char *p, size_t n)
+{
+	char out[4];
+	size_t i;
+	for(i = 0; i + 3 <= n; i += 3) {
+		out[0] = b64[p[i] >> 2];
+		out[1] = b64[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		out[2] = b64[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		out[3] = b64[p[i + 2] & 63];
+		sbuf_add(sb, out, 4);
+	}
+	if(n - i == 1) {
+		out[0] = b64[p[i] >> 2];
+		out[1] = b64[(p[i] & 3) << 4];
+		out[2] = out[3] = '=';
+		sbuf_add(sb, out, 4);
+	} else if(n - i == 2) {
+		out[0] = b64[p[i] >> 2];
+		out[1] = b64[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		out[2] = b64[(p[i + 1] & 15) << 2];
+		out[3] = '=';
+		sbuf_add(sb, out, 4);
+	}
+}
+
+static int b64_value(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+	return p ? (int)(p - b64) : -1;
+}
+
+long soap_base64_decode(const char *in, size_t len, unsigned char *out)
+{
+	unsigned acc = 0;
+	int bits = 0, pad = 0;
+	long n = 0;
+	size_t i;
+
+	for(i = 0; i < len; i++) {
+		char c = in[i];
+		int v;
+		if(c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if(c == '=') {
+			pad++;
+			continue;
+		}
+		v = b64_value(c);
+		if(v < 0 || pad)
+			return -1; /* not base64, or data after the padding */
+		acc = (acc << 6 | (unsigned)v) & 0xffffff;
+		bits += 6;
+		if(bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* whole groups of 4 only: 0, 2 or 3 characters in the last one with its padding */
+	if(pad > 2 || (bits == 6) || (pad && (bits / 2 != pad)) || (acc & ((1u << bits) - 1)))
+		return -1;
+	return n;
+}
