@@ -71,7 +71,7 @@ enum MHD_Result filehttp_error(struct MHD_Connection *c, int status, const char 
  * over FILEHTTP_DRAIN_MAX (the connection is then closed unread); otherwise once the
  * body has been read and dropped (filesvc.c), since closing on a client still sending
  * resets the connection, and the answer may be lost with it. */
-#define FILEHTTP_DRAIN_MAX (1024 * 1024)
+#define FILEHTTP_DRAIN_MAX ((uint64_t)1024 * 1024)
 enum MHD_Result filehttp_refuse(struct MHD_Connection *c, struct filereq *r, int status,
 		const char *msg, filehttp_answer_fn answer);
 /* Sets the headers every answer carries. */
