@@ -32,10 +32,12 @@
 
 /* ---- PUT ---- */
 
-static enum MHD_Result refuse(struct MHD_Connection *c, int status, const char *msg)
+/* A refused upload: counted, then answered (at its first call, see filehttp_refuse). */
+static enum MHD_Result refuse(
+		struct MHD_Connection *c, struct filereq *r, int status, const char *msg)
 {
 	fileup_count_refusal(status, NULL);
-	return filehttp_error(c, status, msg);
+	return filehttp_refuse(c, r, status, msg, filehttp_error);
 }
 
 static enum MHD_Result put_start(struct MHD_Connection *c, struct filereq *r, const char *token)
@@ -45,14 +47,14 @@ static enum MHD_Result put_start(struct MHD_Connection *c, struct filereq *r, co
 	int has = filehttp_content_length(c, &len);
 
 	if(filehttp_header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL || has == 0)
-		return refuse(c, 411,
+		return refuse(c, r, 411,
 				"an upload needs an exact Content-Length (no chunked encoding)");
 	if(has < 0)
-		return refuse(c, 400, "the Content-Length is not a number");
+		return refuse(c, r, 400, "the Content-Length is not a number");
 	if(!pchat_media_type(filehttp_header(c, MHD_HTTP_HEADER_CONTENT_TYPE), type))
 		type[0] = '\0'; /* none or not sane: the extension's */
 	if(fileup_begin(&r->up, token, NULL, len, NULL, type[0] ? type : NULL, 0, &r->err) < 0)
-		return refuse(c, r->err.status, r->err.msg);
+		return refuse(c, r, r->err.status, r->err.msg);
 	return MHD_YES;
 }
 
@@ -101,8 +103,10 @@ static enum MHD_Result put_body(
 	}
 	if(r->failed)
 		return filehttp_error(c, r->err.status, r->err.msg);
-	if(fileup_finish(&r->up, &post, &r->err) < 0)
-		return refuse(c, r->err.status, r->err.msg);
+	if(fileup_finish(&r->up, &post, &r->err) < 0) {
+		fileup_count_refusal(r->err.status, NULL);
+		return filehttp_error(c, r->err.status, r->err.msg);
+	}
 	rc = put_created(c, post);
 	json_decref(post);
 	return rc;

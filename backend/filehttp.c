@@ -4,8 +4,10 @@
 #include "filehttp.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct filesvc_conf filesvc_conf;
 
@@ -46,6 +48,22 @@ enum MHD_Result filehttp_error(struct MHD_Connection *c, int status, const char 
 {
 	return filehttp_json(c, (unsigned)status,
 			json_pack("{s:s,s:s}", "error", fileup_code(status), "message", msg));
+}
+
+enum MHD_Result filehttp_refuse(struct MHD_Connection *c, struct filereq *r, int status,
+		const char *msg, filehttp_answer_fn answer)
+{
+	const char *expect = filehttp_header(c, MHD_HTTP_HEADER_EXPECT);
+	uint64_t len = 0;
+	if((expect && strcasecmp(expect, "100-continue") == 0) ||
+			filehttp_header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL ||
+			filehttp_content_length(c, &len) <= 0 || len > FILEHTTP_DRAIN_MAX)
+		return answer(c, status, msg);
+	r->err.status = status;
+	if(msg != r->err.msg) /* often it is r->err's own */
+		snprintf(r->err.msg, sizeof(r->err.msg), "%s", msg);
+	r->deferred = answer;
+	return MHD_YES;
 }
 
 const char *filehttp_header(struct MHD_Connection *c, const char *name)

@@ -30,6 +30,10 @@ struct filereq_ops {
 	void (*done)(struct filereq *r, int ok);
 };
 
+/* How a kind of request answers an error: JSON (filehttp_error) or a SOAP fault. */
+typedef enum MHD_Result (*filehttp_answer_fn)(
+		struct MHD_Connection *c, int status, const char *msg);
+
 /* One request (libmicrohttpd's per-request pointer). */
 struct filereq {
 	const struct filereq_ops *ops;
@@ -42,6 +46,8 @@ struct filereq {
 	int too_large;	 /* SOAP: more body than body_max; the rest is dropped */
 	uint64_t sent;	 /* a download's bytes, counted once it was sent completely */
 	const char *api; /* a download's metrics label */
+	/* a refusal answered once the body has been read and dropped (filehttp_refuse) */
+	filehttp_answer_fn deferred;
 };
 
 extern const struct filereq_ops fileapi_put, fileapi_get, filesoap_post;
@@ -60,6 +66,14 @@ enum MHD_Result filehttp_send(struct MHD_Connection *c, unsigned status, const c
 enum MHD_Result filehttp_json(struct MHD_Connection *c, unsigned status, json_t *obj);
 /* Answers the JSON error of status with the sentence msg. */
 enum MHD_Result filehttp_error(struct MHD_Connection *c, int status, const char *msg);
+/* Refuses a request at its first call, with answer(c, status, msg): at once if the
+ * client waits for it (Expect: 100-continue) or sends no body, a chunked one or one
+ * over FILEHTTP_DRAIN_MAX (the connection is then closed unread); otherwise once the
+ * body has been read and dropped (filesvc.c), since closing on a client still sending
+ * resets the connection, and the answer may be lost with it. */
+#define FILEHTTP_DRAIN_MAX ((uint64_t)1024 * 1024)
+enum MHD_Result filehttp_refuse(struct MHD_Connection *c, struct filereq *r, int status,
+		const char *msg, filehttp_answer_fn answer);
 /* Sets the headers every answer carries. */
 void filehttp_common_headers(struct MHD_Response *resp);
 /* A header of the request, or NULL. */

@@ -327,7 +327,8 @@ static enum MHD_Result soap_start(struct MHD_Connection *c, struct filereq *r, c
 	r->body_max = (size_t)filesvc_conf.soap_max_kb * 1024;
 	if(filehttp_content_length(c, &len) > 0) {
 		if(len > r->body_max)
-			return fault(c, 413, "the request is over GetMaxRequestContentInKB");
+			return filehttp_refuse(c, r, 413,
+					"the request is over GetMaxRequestContentInKB", fault);
 		r->body_cap = (size_t)len;
 		r->body = xmalloc(r->body_cap + 1);
 	}

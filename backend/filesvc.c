@@ -113,7 +113,7 @@ static enum MHD_Result first_call(
 	if(strncmp(url, prefix, plen) == 0 && url[plen] == '/')
 		r->ops = route(method, url + plen + 1, &rest, &status, &why);
 	if(r->ops == NULL)
-		return filehttp_error(c, status, why);
+		return filehttp_refuse(c, r, status, why, filehttp_error);
 	return r->ops->start(c, r, rest);
 }
 
@@ -130,6 +130,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->method = method;
 		*ctx = r;
 		return first_call(c, r, url, method);
+	}
+	if(r->deferred) { /* refused at the first call: drop the body, then answer */
+		if(*size == 0)
+			return r->deferred(c, r->err.status, r->err.msg);
+		*size = 0;
+		return MHD_YES;
 	}
 	if(r->ops == NULL) { /* answered at the first call: drop the body */
 		*size = 0;

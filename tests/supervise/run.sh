@@ -37,6 +37,7 @@ mkdir -p "$var"
 port=$(free_port 27160)
 http=$(free_port 27161)
 metrics=$(free_port 27162)
+files=$(free_port 27163) # the file service (stack.sh run starts it)
 stack_init "$port"
 runlog="$var/run.log"
 MYSQL=(mysql --no-defaults --socket="$var/mysql.sock" -uroot -N -B pchat)
@@ -46,7 +47,8 @@ ok() { echo "supervise: ok   $*"; pass=$((pass + 1)); }
 bad() { echo "supervise: FAIL $*"; fail=$((fail + 1)); }
 
 # stack.sh run, in a process group of its own so that the end can check it whole
-setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" --metrics-port "$metrics" run \
+setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" --metrics-port "$metrics" \
+  --file-port "$files" run \
   >"$runlog" 2>&1 </dev/null &
 runpid=$!
 finish() {
@@ -236,6 +238,8 @@ left=$(ps -eo pid=,args= | grep -F -- "$var" | grep -v grep || true)
 if [ -z "$left" ]; then ok "no process of the stack left"; else bad "processes left: $left"; fi
 if bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then bad "SIP port $port still open"
 else ok "SIP port $port closed"; fi
+if bash -c "exec 3<>/dev/tcp/127.0.0.1/$files" 2>/dev/null; then bad "file service port $files still open"
+else ok "file service port $files closed"; fi
 
 if [ "$fail" -ne 0 ]; then
   echo "---- stack.sh run log"; cat "$runlog"; tail_logs 20 backend kamailio mariadb
