@@ -99,8 +99,8 @@ static int file_row_out(struct pca_ctx *c, const json_t *row, json_t *out, void 
 					"message_id", msg));
 }
 
-/* The file objects of the files matching f, in sql: FILE_SELECT, then what follows
- * FFILTER_SQL, ending with the LIMIT. */
+/* The files matching f, as file objects: sql is FILE_SELECT followed by any further
+ * condition, the order and "LIMIT ?" (limit). */
 #define FILE_SELECT                                                                          \
 	"SELECT f.id, f.room_id, r.name, f.stored_name, f.file_name, f.size,"                \
 	" f.content_type, f.uploader, f.state, " ISO("f.created_at") ", " ISO(               \
