@@ -326,6 +326,8 @@ token_row() { # token_row TOKEN: its row as direction|user|room|file|lifetime in
     TIMESTAMPDIFF(SECOND, issued_at, expires_at)) FROM file_tokens WHERE token = '$1'"
 }
 row_is() { [ "$(token_row "$1")" = "$2" ] || { echo "  token row: '$(token_row "$1")'" >&2; return 1; }; }
+# empty_jar: a cookie jar with no cookie (none.jar got one from the sign-in limit checks)
+empty_jar() { : >"$var/empty.jar" && echo "$var/empty.jar"; }
 tokens_of() { sql "SELECT COUNT(*) FROM file_tokens WHERE direction = 'download' AND user_uri = '$1'"; }
 
 file_list_checks() {
@@ -363,7 +365,7 @@ file_list_checks() {
   check "  while carol lists Board's (none)" body_has 'length == 0'
   req "$alice" GET /api/rooms/no-such-room/files
   check "an unknown room: 404" is_json_error 404
-  req "$nojar" GET "/api/rooms/$files_room/files"
+  req "$(empty_jar)" GET "/api/rooms/$files_room/files"
   check "signed out: 401" is_json_error 401
 }
 
@@ -405,7 +407,7 @@ file_download_checks() {
   check "an unknown room: 404" is_json_error 404
   req "$alice" POST "/api/rooms/$files_room/download" "{\"file\": \"$data\"}" text/plain
   check "not application/json: 415" is_json_error 415
-  req "$nojar" POST "/api/rooms/$files_room/download" "{\"file\": \"$data\"}"
+  req "$(empty_jar)" POST "/api/rooms/$files_room/download" "{\"file\": \"$data\"}"
   check "signed out: 401" is_json_error 401
   check "  the refusals issued no token (alice has the one)" eval '[ "$(tokens_of sip:alice@example.com)" = 1 ]'
 }
