@@ -79,8 +79,8 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 }
 
 /* The columns and joins of message.get's rows (message_out). */
-#define GET_SQL                                                                              \
-	"SELECT m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ'),"  \
+#define GET_SQL                                                                               \
+	"SELECT m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ'),"   \
 	" m.body, m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id" \
 	" WHERE"
 
@@ -93,7 +93,9 @@ static json_t *search_rows(struct pca_ctx *c, const char *text, struct filter *f
 		pca_fail(c, 400, "\"search\": %s", why);
 		return NULL;
 	}
-	return pca_rows(c, GET_SQL " " PCHAT_SEARCH_MATCH " AND" FILTER_SQL " ORDER BY m.id DESC LIMIT ?",
+	return pca_rows(c,
+			GET_SQL " " PCHAT_SEARCH_MATCH " AND" FILTER_SQL
+				" ORDER BY m.id DESC LIMIT ?",
 			P(PS(expr), FILTER_PARAMS(f), PI(limit)));
 }
 

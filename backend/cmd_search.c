@@ -169,7 +169,8 @@ static void on_rooms(struct db_job *job)
 		cmd_reply(c, XC_INTERNAL);
 	else {
 		for(size_t i = 0; i < all->n; i++) {
-			struct room *r = room_add(&all->v[i]); /* the row is as fresh as the cache */
+			struct room *r = room_add(
+					&all->v[i]); /* the row is as fresh as the cache */
 			if(r && history_readable(r, c->sess->user))
 				sbuf_printf(&ids, "%s%" PRIu64, ids.len ? "," : "", r->id);
 		}

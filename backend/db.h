@@ -204,10 +204,10 @@ struct db_job {
 			char *file_name; /* upload: the user's name; download: the stored name */
 			struct timespec issued_at, expires_at; /* UTC, whole ms */
 		} ftok;
-		struct {		   /* MSG_SEARCH */
-			char *expr;	   /* the engine's expression (pchat_search_expr) */
-			char *rooms;	   /* the ids of the rooms to search, "1,5,9" */
-			char *author;	   /* NULL: anyone's; else "sip:user@domain", lower case */
+		struct {	      /* MSG_SEARCH */
+			char *expr;   /* the engine's expression (pchat_search_expr) */
+			char *rooms;  /* the ids of the rooms to search, "1,5,9" */
+			char *author; /* NULL: anyone's; else "sip:user@domain", lower case */
 			char *since, *until; /* SQL times (pchat_time_parse); NULL: no bound */
 			uint64_t before_id;  /* only smaller ids; 0: the newest */
 			unsigned limit;

@@ -67,8 +67,9 @@ static enum dbsql_result run_msg_search(struct dbsql *d, struct db_job *job)
 	memset(&b, 0, sizeof(b));
 	b.job = job;
 	rc = db_exec(d, job, 0, "ssssssui", job->u.msg_search.expr, job->u.msg_search.rooms,
-			job->u.msg_search.author, job->u.msg_search.author, since ? since : SINCE_ANY,
-			until ? until : UNTIL_ANY, before, job->u.msg_search.limit);
+			job->u.msg_search.author, job->u.msg_search.author,
+			since ? since : SINCE_ANY, until ? until : UNTIL_ANY, before,
+			job->u.msg_search.limit);
 	if(!DB_GO_ON(rc, job))
 		return rc;
 	db_bind_u64(&res[0], &b.id);

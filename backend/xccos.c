@@ -625,7 +625,9 @@ void xccos_build_search(struct sbuf *sb, const char *seqid, const char *cmd_envi
 		const struct xccos_chat *msgs, size_t n, int more, uint64_t before)
 {
 	xccos_rpl_begin(sb, "search", seqid, cmd_envid, XC_OK);
-	sbuf_printf(sb, "<data><srchres xmlns=\"" XCCOS_SEARCH_NS "\" more=\"%s\" before=\"%" PRIu64 "\">",
+	sbuf_printf(sb,
+			"<data><srchres xmlns=\"" XCCOS_SEARCH_NS "\" more=\"%s\" before=\"%" PRIu64
+			"\">",
 			more ? "true" : "false", before);
 	for(size_t i = 0; i < n; i++) {
 		sbuf_adds(sb, "<msg id=\"grpchat\"");

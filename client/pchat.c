@@ -401,10 +401,12 @@ static void cmd_search(char *arg)
 		char when[64];
 		date_of(e->msgs[i].ts, when, sizeof when);
 		printf("[%s] <%s> %s: %s\n", when, room_name(e->msgs[i].chan_uri),
-				short_uri(e->msgs[i].author), e->msgs[i].text ? e->msgs[i].text : "");
+				short_uri(e->msgs[i].author),
+				e->msgs[i].text ? e->msgs[i].text : "");
 	}
 	if(e->search_more)
-		printf("--- more: add --before %s ---\n", e->search_before ? e->search_before : "?");
+		printf("--- more: add --before %s ---\n",
+				e->search_before ? e->search_before : "?");
 	else
 		printf("--- end of results ---\n");
 	xv_free(e);

@@ -495,11 +495,11 @@ char *xv_item_search(const xv_search *q)
 			add_attr(&a, "before", q->before) || add_attr(&a, "cnt", *cnt ? cnt : NULL))
 		return NULL;
 	char *u = q->room_uri ? xv_escape(q->room_uri) : NULL;
-	char *r = (u || !q->room_uri) ? fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s%s%s"
-					   "</data></cmd>",
-						 a, u ? "<chanib uri=\"" : "", u ? u : "",
-						 u ? "\"/>" : "")
-				      : NULL;
+	char *r = (u || !q->room_uri)
+			? fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s%s%s"
+			      "</data></cmd>",
+					  a, u ? "<chanib uri=\"" : "", u ? u : "", u ? "\"/>" : "")
+			: NULL;
 	free(a);
 	free(u);
 	return r;

@@ -54,10 +54,10 @@ typedef struct {
 	size_t nusers;
 	xv_msg *msgs; /* rpl:bccontext: msg[@id="grpchat"] of the first chanib */
 	size_t nmsgs;
-	size_t nitems;	    /* number of item elements in the envelope */
-	char *error_reason; /* data/error@reason: why a command was refused (may be NULL) */
-	char *token;	    /* rpl:getftok: data/token@token (may be NULL) */
-	char *serveruri;    /* rpl:getftok: data/token@serveruri (may be NULL) */
+	size_t nitems;	     /* number of item elements in the envelope */
+	char *error_reason;  /* data/error@reason: why a command was refused (may be NULL) */
+	char *token;	     /* rpl:getftok: data/token@token (may be NULL) */
+	char *serveruri;     /* rpl:getftok: data/token@serveruri (may be NULL) */
 	int search_more;     /* rpl:search: data/srchres@more is "true" (its msg are in msgs) */
 	char *search_before; /* rpl:search: data/srchres@before, the next page's (may be NULL) */
 } xv_envelope;

@@ -11,10 +11,10 @@
 
 /* InnoDB's default stopword list (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD):
  * a required term that is one of them makes InnoDB match nothing. */
-static const char *const stopwords[] = {"a", "about", "an", "are", "as", "at", "be", "by",
-		"com", "de", "en", "for", "from", "how", "i", "in", "is", "it", "la", "of", "on",
-		"or", "that", "the", "this", "to", "was", "what", "when", "where", "who", "will",
-		"with", "und", "www"};
+static const char *const stopwords[] = {"a", "about", "an", "are", "as", "at", "be", "by", "com",
+		"de", "en", "for", "from", "how", "i", "in", "is", "it", "la", "of", "on", "or",
+		"that", "the", "this", "to", "was", "what", "when", "where", "who", "will", "with",
+		"und", "www"};
 
 int pchat_search_stopword(const char *word, size_t len)
 {

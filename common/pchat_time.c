@@ -43,6 +43,7 @@ int pchat_time_parse(const char *s, char out[PCHAT_TIME_LEN])
 		s++;
 	if(*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;
-	snprintf(out, PCHAT_TIME_LEN, "%04d-%02d-%02d %02d:%02d:%02d.%03d", y, mo, d, h, mi, sec, ms);
+	snprintf(out, PCHAT_TIME_LEN, "%04d-%02d-%02d %02d:%02d:%02d.%03d", y, mo, d, h, mi, sec,
+			ms);
 	return 0;
 }

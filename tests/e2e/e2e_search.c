@@ -44,9 +44,8 @@ enum { OPEN, CLOSED, SECRET, DISABLED, NOHIST, NROOMS };
 enum { DENIED, FOREIGN, OUTSIDER, MEMBER, NROLES };
 static const char *const label[NROOMS] = {"open", "closed", "secret", "disabled", "nohist"};
 static const char *const role_name[NROLES] = {"denied", "foreign", "outsider", "member"};
-static const char *const users[NROLES] = {"sip:srch-denied@example.com",
-		"sip:srch-eve@other.org", "sip:srch-outsider@example.com",
-		"sip:srch-member@example.com"};
+static const char *const users[NROLES] = {"sip:srch-denied@example.com", "sip:srch-eve@other.org",
+		"sip:srch-outsider@example.com", "sip:srch-member@example.com"};
 /* Which rooms' messages each role finds (history readable: join right, history on). */
 static const int want_found[NROLES][NROOMS] = {
 		[DENIED] = {0, 0, 0, 0, 0},
@@ -245,17 +244,22 @@ static void check_one_room(void)
 		snprintf(T, sizeof T, "search_in_one_room_%s", role_name[u]);
 		int before = n_fail;
 		for(int r = 0; r < NROOMS; r++) {
-			xv_envelope *e = search(sess[u], &(xv_search){.text = word, .room_uri = uri[r]});
+			xv_envelope *e = search(
+					sess[u], &(xv_search){.text = word, .room_uri = uri[r]});
 			int code = e ? e->resp_code : -1;
 			if(code != want_code[u][r])
-				fail(T, "%s room: %d, expected %d", label[r], code, want_code[u][r]);
-			else if(code == 200 && (e->nmsgs != (size_t)want_found[u][r] ||
-							       (want_found[u][r] && !holds(e, r))))
+				fail(T, "%s room: %d, expected %d", label[r], code,
+						want_code[u][r]);
+			else if(code == 200 &&
+					(e->nmsgs != (size_t)want_found[u][r] ||
+							(want_found[u][r] && !holds(e, r))))
 				fail(T, "%s room: %zu results, expected %d", label[r], e->nmsgs,
 						want_found[u][r]);
-			else if(code == 404 && (!unknown || unknown->resp_code != 404 ||
-							       e->error_reason || unknown->error_reason))
-				fail(T, "%s room: the 404 differs from an unknown room's", label[r]);
+			else if(code == 404 &&
+					(!unknown || unknown->resp_code != 404 || e->error_reason ||
+							unknown->error_reason))
+				fail(T, "%s room: the 404 differs from an unknown room's",
+						label[r]);
 			xv_free(e);
 		}
 		if(n_fail == before)
@@ -265,16 +269,16 @@ static void check_one_room(void)
 }
 
 /* Checks a page's size and more flag; the next page's msgid into before. */
-static int page_ids(const char *T, xv_envelope *e, int want_n, int want_more, char *before,
-		size_t bsz)
+static int page_ids(
+		const char *T, xv_envelope *e, int want_n, int want_more, char *before, size_t bsz)
 {
 	if(!e || e->resp_code != 200) {
 		fail(T, "no 200 rpl:search");
 		return -1;
 	}
 	if((int)e->nmsgs != want_n || e->search_more != want_more) {
-		fail(T, "%zu results more=%d, expected %d more=%d", e->nmsgs, e->search_more, want_n,
-				want_more);
+		fail(T, "%zu results more=%d, expected %d more=%d", e->nmsgs, e->search_more,
+				want_n, want_more);
 		return -1;
 	}
 	snprintf(before, bsz, "%s", e->search_before ? e->search_before : "");
@@ -291,7 +295,9 @@ static void check_paging(void)
 	static const char *const first[] = {"page 5", "page 3", "page 1"};
 	for(; page < 3; page++) {
 		xv_envelope *e = search(sess[MEMBER],
-				&(xv_search){.text = pager, .cnt = 2, .before = page ? before : NULL});
+				&(xv_search){.text = pager,
+						.cnt = 2,
+						.before = page ? before : NULL});
 		if(page_ids(T, e, want_n[page], want_more[page], before, sizeof before) == 0) {
 			snprintf(text, sizeof text, "%s %s", pager, first[page]);
 			if(strcmp(e->msgs[0].text, text) != 0)
@@ -310,12 +316,15 @@ static void check_filters(void)
 {
 	const char *T = "search_author_and_time_filters";
 	int before = n_fail;
-	xv_envelope *e = search(sess[MEMBER], &(xv_search){.text = pager, .author = users[OUTSIDER]});
+	xv_envelope *e = search(
+			sess[MEMBER], &(xv_search){.text = pager, .author = users[OUTSIDER]});
 	if(!e || e->resp_code != 200 || e->nmsgs != 2)
 		fail(T, "author: %zu results, expected the outsider's 2", e ? e->nmsgs : 0);
 	xv_free(e);
-	e = search(sess[MEMBER], &(xv_search){.text = pager, .since = "2024-04-02T00:00:00Z",
-					 .until = "2024-04-04T00:00:00Z"});
+	e = search(sess[MEMBER],
+			&(xv_search){.text = pager,
+					.since = "2024-04-02T00:00:00Z",
+					.until = "2024-04-04T00:00:00Z"});
 	if(!e || e->resp_code != 200 || e->nmsgs != 2 || !strstr(e->msgs[0].text, "page 3") ||
 			!strstr(e->msgs[1].text, "page 2"))
 		fail(T, "since/until: %zu results, expected pages 3 and 2", e ? e->nmsgs : 0);
@@ -353,7 +362,8 @@ static void check_bad_input(void)
 	snprintf(text, sizeof text, "%s'; DROP TABLE messages; --", word);
 	e = search(sess[MEMBER], &(xv_search){.text = text});
 	if(!e || e->resp_code != 200 || e->nmsgs != 0)
-		fail(T, "SQL-looking text: %d, %zu results", e ? e->resp_code : -1, e ? e->nmsgs : 0);
+		fail(T, "SQL-looking text: %d, %zu results", e ? e->resp_code : -1,
+				e ? e->nmsgs : 0);
 	xv_free(e);
 	char *n = NULL;
 	if(e2e_sql(db, "SELECT COUNT(*) FROM messages WHERE body LIKE CONCAT('%', ?, '%')",
@@ -391,8 +401,8 @@ static void check_client(void)
 		if(!strstr(out, want))
 			fail(T, "%s: no line '%s'", role_name[u], want);
 		for(int r = 0; r < NROOMS; r++) {
-			snprintf(want, sizeof want, "> srch-member@example.com: the %s in %s\n", word,
-					label[r]);
+			snprintf(want, sizeof want, "> srch-member@example.com: the %s in %s\n",
+					word, label[r]);
 			if((strstr(out, want) != NULL) != want_found[u][r])
 				fail(T, "%s: the %s room's result %s", role_name[u], label[r],
 						want_found[u][r] ? "missing" : "leaked");
@@ -410,9 +420,10 @@ static void check_client(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: e2e-search --proxy HOST:PORT --db-socket PATH --pchat PCHAT\n"
-		   "                  [--db-name pchat] [--db-user root] [--db-password PW]"
-		   " [--chat-uri URI] [--verbose]\n");
+	fprintf(f,
+			"usage: e2e-search --proxy HOST:PORT --db-socket PATH --pchat PCHAT\n"
+			"                  [--db-name pchat] [--db-user root] [--db-password PW]"
+			" [--chat-uri URI] [--verbose]\n");
 }
 
 int main(int argc, char **argv)

@@ -237,7 +237,8 @@ static void run_msg_search(struct db_job *job)
 		const struct fake_msg *m = &msgs[i - 1];
 		const struct db_room *r = room_by_id(m->room_id);
 		if(r == NULL || !fake_in_list(job->u.msg_search.rooms, m->room_id) ||
-				(job->u.msg_search.before_id && m->id >= job->u.msg_search.before_id) ||
+				(job->u.msg_search.before_id &&
+						m->id >= job->u.msg_search.before_id) ||
 				!fake_match(job->u.msg_search.expr, m->body))
 			continue;
 		struct db_msg *d = &out[n++];

@@ -97,7 +97,7 @@ Test(search_expr, bad_input_gets_a_clear_error)
 	cr_assert(strstr(refused("bad \xff byte"), "character 5"), "%s", why);
 	cr_assert(strstr(refused("one two three four five six seven eight nine ten eleven twelve"
 				 " thirteen fourteen fifteen sixteen seventeen"),
-			"more than 16"),
+				  "more than 16"),
 			"%s", why);
 	cr_assert_eq(pchat_search_expr("word", out, 10, why, sizeof(why)), -1, "small buffer");
 }
@@ -116,7 +116,7 @@ Test(search_expr, times_are_utc_iso8601)
 
 #define ALICE "sip:alice@example.com"
 #define CAROL "sip:carol@example.com"
-#define SEARCH(attrs, extra)                                                              \
+#define SEARCH(attrs, extra)                                                                   \
 	ENV("<cmd id=\"cmd:search\" seqid=\"4\"><data><srch xmlns=\"urn:pchat:xml:ns:search\"" \
 	    " " attrs "/>" extra "</data></cmd>")
 
@@ -201,7 +201,8 @@ Test(search, pages_with_the_more_flag)
 	snprintf(attrs, sizeof(attrs), "text=\"apple\" before=\"%lu\"", strtoul(b + 8, NULL, 10));
 	char body[512];
 	snprintf(body, sizeof(body),
-			ENV("<cmd id=\"cmd:search\" seqid=\"4\"><data><srch %s/></data></cmd>"), attrs);
+			ENV("<cmd id=\"cmd:search\" seqid=\"4\"><data><srch %s/></data></cmd>"),
+			attrs);
 	r = reply(1, body);
 	cr_assert(strstr(r, "apple one") && strstr(r, "more=\"false\""), "%s", r);
 	cr_assert(!strstr(r, "apple four"), "%s", r);
