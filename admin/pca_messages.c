@@ -108,7 +108,7 @@ int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 	const char *search;
 	if(pca_keys(c, args, keys) < 0 || filter_parse(c, args, &f) < 0 ||
 			pca_int(c, args, "limit", 1, 100000, &limit) < 0 ||
-			pca_str(c, args, "search", 0, 64 * 1024, &search) < 0)
+			pca_str(c, args, "search", 0, 65536, &search) < 0)
 		return -1;
 	json_t *rows = search ? search_rows(c, search, &f, limit)
 			      : pca_rows(c, GET_SQL FILTER_SQL " ORDER BY m.id LIMIT ?",

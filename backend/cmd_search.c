@@ -55,9 +55,9 @@ static int author_parse(const char *in, char out[AUTHOR_MAX + 8])
 		if(ch <= ' ' || ch == 0x7f || strchr("<>\";,", ch))
 			return -1;
 	}
-	memcpy(out, "sip:", 4);
-	for(size_t i = 0; i <= n; i++)
-		out[4 + i] = (char)tolower((unsigned char)s[i]);
+	snprintf(out, AUTHOR_MAX + 8, "sip:%s", s);
+	for(char *p = out + 4; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 	return 0;
 }
 

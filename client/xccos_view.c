@@ -494,14 +494,21 @@ char *xv_item_search(const xv_search *q)
 			add_attr(&a, "since", q->since) || add_attr(&a, "until", q->until) ||
 			add_attr(&a, "before", q->before) || add_attr(&a, "cnt", *cnt ? cnt : NULL))
 		return NULL;
-	char *u = q->room_uri ? xv_escape(q->room_uri) : NULL;
-	char *r = (u || !q->room_uri)
-			? fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s%s%s"
-			      "</data></cmd>",
-					  a, u ? "<chanib uri=\"" : "", u ? u : "", u ? "\"/>" : "")
-			: NULL;
+	/* the room, if any, as a chanib (the element every room command carries) */
+	char *room = NULL;
+	if(q->room_uri) {
+		char *u = xv_escape(q->room_uri);
+		room = u ? fmt("<chanib uri=\"%s\"/>", u) : NULL;
+		free(u);
+		if(!room) {
+			free(a);
+			return NULL;
+		}
+	}
+	char *r = fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
+			room ? room : "");
+	free(room);
 	free(a);
-	free(u);
 	return r;
 }
 

@@ -294,10 +294,10 @@ static void check_paging(void)
 	static const int want_n[] = {2, 2, 1}, want_more[] = {1, 1, 0};
 	static const char *const first[] = {"page 5", "page 3", "page 1"};
 	for(; page < 3; page++) {
-		xv_envelope *e = search(sess[MEMBER],
-				&(xv_search){.text = pager,
-						.cnt = 2,
-						.before = page ? before : NULL});
+		xv_search q = {.text = pager, .cnt = 2};
+		if(page > 0)
+			q.before = before;
+		xv_envelope *e = search(sess[MEMBER], &q);
 		if(page_ids(T, e, want_n[page], want_more[page], before, sizeof before) == 0) {
 			snprintf(text, sizeof text, "%s %s", pager, first[page]);
 			if(strcmp(e->msgs[0].text, text) != 0)
