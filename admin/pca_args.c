@@ -7,6 +7,7 @@
 
 #include "pca_int.h"
 #include "pchat_text.h"
+#include "pchat_time.h"
 
 int pca_keys(struct pca_ctx *c, const json_t *args, const char *const *allowed)
 {
@@ -97,48 +98,6 @@ int pca_enum(struct pca_ctx *c, const json_t *args, const char *key, const char 
 	return pca_fail(c, 400, "\"%s\" must be %s", key, list);
 }
 
-/* Reads n digits of s into *v; advances s. */
-static int digits(const char **s, int n, int *v)
-{
-	*v = 0;
-	for(int i = 0; i < n; i++, (*s)++) {
-		if(!isdigit((unsigned char)**s))
-			return -1;
-		*v = *v * 10 + (**s - '0');
-	}
-	return 0;
-}
-
-/* YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z] -> "YYYY-MM-DD HH:MM:SS.fff" */
-static int parse_time(const char *s, char out[PCA_TIME_LEN])
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
-	if(digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' ||
-			digits(&s, 2, &d))
-		return -1;
-	if(*s == 'T' || *s == 't' || *s == ' ') {
-		s++;
-		if(digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
-			return -1;
-		if(*s == ':' && (s++, digits(&s, 2, &sec)))
-			return -1;
-		if(*s == '.') {
-			int n = 0;
-			for(s++; isdigit((unsigned char)*s); s++, n++)
-				if(n < 3)
-					ms = ms * 10 + (*s - '0');
-			for(; n < 3; n++)
-				ms *= 10;
-		}
-	}
-	if(*s == 'Z' || *s == 'z')
-		s++;
-	if(*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	snprintf(out, PCA_TIME_LEN, "%04d-%02d-%02d %02d:%02d:%02d.%03d", y, mo, d, h, mi, sec, ms);
-	return 0;
-}
-
 int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PCA_TIME_LEN])
 {
 	const char *s;
@@ -146,7 +105,7 @@ int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PC
 		return -1;
 	if(!s)
 		return 0;
-	if(parse_time(s, out) < 0)
+	if(pchat_time_parse(s, out) < 0)
 		return pca_fail(c, 400,
 				"\"%s\": \"%s\" is not a UTC time like 2024-05-01T12:00:00Z", key,
 				s);

@@ -12,6 +12,7 @@
 
 #include "pchat_admin.h"
 #include "pchat_acl.h"
+#include "pchat_time.h"
 
 /* One call of pca_run. */
 struct pca_ctx {
@@ -91,7 +92,7 @@ int pca_int(struct pca_ctx *c, const json_t *args, const char *key, long long mi
  * index, 0, -1. */
 int pca_enum(struct pca_ctx *c, const json_t *args, const char *key, const char *const *names,
 		int *out);
-#define PCA_TIME_LEN 80
+#define PCA_TIME_LEN PCHAT_TIME_LEN
 /* args[key] as an ISO-8601 UTC time, rewritten for SQL ("YYYY-MM-DD HH:MM:SS.fff")
  * into out: 1, 0 if absent, -1 if bad. */
 int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PCA_TIME_LEN]);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "pca_int.h"
+#include "pchat_search.h"
 
 /* The filters of a request as statement parameters. */
 struct filter {
@@ -77,21 +78,43 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 					json_array_get(row, 4), "replaced", pca_col_bool(row, 5)));
 }
 
+/* The columns and joins of message.get's rows (message_out). */
+#define GET_SQL                                                                               \
+	"SELECT m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ'),"   \
+	" m.body, m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id" \
+	" WHERE"
+
+/* "search": words and "phrases" through the search engine (common/pchat_search.h),
+ * newest first; the other filters apply as well. */
+static json_t *search_rows(struct pca_ctx *c, const char *text, struct filter *f, long long limit)
+{
+	char expr[PCHAT_SEARCH_EXPR_SIZE], why[300];
+	if(pchat_search_expr(text, expr, sizeof(expr), why, sizeof(why)) < 0) {
+		pca_fail(c, 400, "\"search\": %s", why);
+		return NULL;
+	}
+	return pca_rows(c,
+			GET_SQL " " PCHAT_SEARCH_MATCH " AND" FILTER_SQL
+				" ORDER BY m.id DESC LIMIT ?",
+			P(PS(expr), FILTER_PARAMS(f), PI(limit)));
+}
+
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {
-			"room", "author", "text", "since", "until", "limit", NULL};
+			"room", "author", "text", "since", "until", "limit", "search", NULL};
 	struct filter f;
 	long long limit = 100;
+	const char *search;
 	if(pca_keys(c, args, keys) < 0 || filter_parse(c, args, &f) < 0 ||
-			pca_int(c, args, "limit", 1, 100000, &limit) < 0)
+			pca_int(c, args, "limit", 1, 100000, &limit) < 0 ||
+			pca_str(c, args, "search", 0, 65536, &search) < 0)
 		return -1;
-	json_t *rows = pca_rows(c,
-			"SELECT m.id, r.name, m.author,"
-			" DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ'), m.body,"
-			" m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id"
-			" WHERE" FILTER_SQL " ORDER BY m.id LIMIT ?",
-			P(FILTER_PARAMS(&f), PI(limit)));
+	json_t *rows = search ? search_rows(c, search, &f, limit)
+			      : pca_rows(c, GET_SQL FILTER_SQL " ORDER BY m.id LIMIT ?",
+						P(FILTER_PARAMS(&f), PI(limit)));
+	if(rows == NULL)
+		return -1;
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
 

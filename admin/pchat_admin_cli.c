@@ -128,7 +128,8 @@ static const struct opt config_set[] = {CONFIG("DefaultChatHistory", "default-ch
 		CONFIG("MessageSizeLimit", "message-size-limit"),
 		CONFIG("SearchLimit", "search-limit"),
 		CONFIG("FileDailyQuotaKB", "file-daily-quota-kb"), END};
-static const struct opt msg_get[] = {FILTERS, {"limit", "limit", O_INT, "N"}, END};
+static const struct opt msg_get[] = {
+		FILTERS, {"limit", "limit", O_INT, "N"}, {"search", "search", O_STR, "WORDS"}, END};
 static const struct opt msg_remove[] = {FILTERS, END};
 static const struct opt msg_replace[] = {
 		FILTERS, {"replacement", "replacement", O_STR, "TEXT"}, END};

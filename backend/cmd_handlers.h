@@ -20,12 +20,17 @@ extern const struct cmd_def cmd_join, cmd_bjoin, cmd_part, cmd_restore;
 extern const struct cmd_def cmd_bccontext;
 /* How many of the newest messages of r a client gets when it asks for want. */
 unsigned history_limit(const struct room *r, unsigned want);
+/* May user read r's history, as bccontext serves it (join right, history kept for
+ * clients)?  What cmd:search searches. */
+int history_readable(const struct room *r, const char *user);
 /* Sends rpl:bccontext for c with the messages job read (DB_HISTORY). */
 void history_send(struct cmd *c, struct room *room, const struct db_job *job);
 
 /* cmd_rooms.c: room lists */
 extern const struct cmd_def cmd_chansrch, cmd_getassociations, cmd_getinv, cmd_nodespermcreatechild;
 
+/* cmd_search.c: message search (ours: docs/XCCOS.md) */
+extern const struct cmd_def cmd_search;
 /* cmd_post.c: grpchat */
 extern const struct cmd_def cmd_grpchat;
 

@@ -23,6 +23,11 @@ unsigned history_limit(const struct room *r, unsigned want)
 	return want < cfg.bccontext_max ? want : cfg.bccontext_max;
 }
 
+int history_readable(const struct room *r, const char *user)
+{
+	return history_limit(r, 1) > 0 && (room_rights(r, user) & ACL_JOIN);
+}
+
 /* Sends rpl:bccontext with the newest messages that fit in one frame. */
 void history_send(struct cmd *c, struct room *room, const struct db_job *job)
 {

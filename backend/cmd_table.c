@@ -22,6 +22,7 @@ static const struct cmd_def *const client_commands[] = {
 		&cmd_setpref,
 		&cmd_getfutok,
 		&cmd_getfdtok,
+		&cmd_search,
 };
 
 static const struct cmd_def *find(const char *id)

@@ -37,6 +37,7 @@ struct db_job;
 struct room;
 struct sbuf;
 struct session;
+struct search_query;
 
 enum cmd_state {
 	CMD_QUEUED,   /* accepted, waiting for its turn in its session's queue */
@@ -103,6 +104,7 @@ struct cmd {
 		struct {
 			char ts[TS_BUFSZ]; /* the server's timestamp */
 		} post;
+		struct search_query *search; /* cmd:search's checked arguments */
 	} u;
 };
 

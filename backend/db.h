@@ -49,6 +49,8 @@ enum db_job_type {
 	DB_CATEGORIES, /* every category with its principal lists -> u.categories */
 	DB_FILE_TOKEN, /* a file-transfer token (file_tokens); download: NOT_FOUND without
 			* a stored file of that name in the room */
+	DB_MSG_SEARCH, /* messages matching a search in the rooms given -> u.msg_search.msgs,
+			* newest first (dbj_search.c, common/pchat_search.h) */
 	DB_JOB_TYPES
 };
 
@@ -106,6 +108,7 @@ struct db_msg {
 	char *body;
 	size_t body_len;
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
+	char *chan_uri;	   /* MSG_SEARCH: its room's URI (NULL otherwise) */
 };
 
 /* Rows a room query returned. */
@@ -201,6 +204,16 @@ struct db_job {
 			char *file_name; /* upload: the user's name; download: the stored name */
 			struct timespec issued_at, expires_at; /* UTC, whole ms */
 		} ftok;
+		struct {	      /* MSG_SEARCH */
+			char *expr;   /* the engine's expression (pchat_search_expr) */
+			char *rooms;  /* the ids of the rooms to search, "1,5,9" */
+			char *author; /* NULL: anyone's; else "sip:user@domain", lower case */
+			char *since, *until; /* SQL times (pchat_time_parse); NULL: no bound */
+			uint64_t before_id;  /* only smaller ids; 0: the newest */
+			unsigned limit;
+			struct db_msg *msgs; /* newest first */
+			size_t nmsgs;
+		} msg_search;
 	} u;
 
 	struct list link; /* in the worker's queues */
@@ -241,6 +254,11 @@ struct db_job *db_file_token(const char *token, int upload, const char *user, ui
 		const char *file_name, const struct timespec *issued_at, unsigned ttl_sec,
 		db_done_fn done, void *arg);
 
+/* Searches the rooms (ids, comma-separated) for the messages matching expr (built by
+ * pchat_search_expr), at most limit, newest first; author, since, until may be NULL. */
+struct db_job *db_msg_search(const char *expr, const char *rooms, const char *author,
+		const char *since, const char *until, uint64_t before_id, unsigned limit,
+		db_done_fn done, void *arg);
 /* The job's kind, for log lines ("load room"). */
 const char *db_job_name(const struct db_job *job);
 

@@ -151,6 +151,18 @@ static void parse_bcq(struct xccos_req *req, xmlNode *bcq)
 	}
 }
 
+/* <srch xmlns="urn:pchat:xml:ns:search" text author since until before cnt/> (ours) */
+static void parse_srch(struct xccos_req *req, xmlNode *n)
+{
+	req->has_srch = 1;
+	req->srch_text = attr_dup(n, "text");
+	req->srch_author = attr_dup(n, "author");
+	req->srch_since = attr_dup(n, "since");
+	req->srch_until = attr_dup(n, "until");
+	req->srch_before = attr_positive(n, "before", (unsigned long long)INT64_MAX);
+	req->srch_cnt = attr_positive(n, "cnt", 1000000);
+}
+
 static void parse_pref(struct xccos_req *req, xmlNode *n)
 {
 	char *cd = attr_dup(n, "createdefault");
@@ -205,7 +217,8 @@ static void parse_cmd_data(struct xccos_req *req, xmlNode *data)
 			req->has_ftdb = 1;
 			req->ftdb_chan_uri = attr_dup(n, "channelUri");
 			req->ftdb_file_url = attr_dup(n, "fileUrl");
-		}
+		} else if(is_elem(n, "srch") && !req->has_srch)
+			parse_srch(req, n);
 	}
 	req->mentions_manager = mentions_manager(data->children);
 }
@@ -325,6 +338,8 @@ static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req
 	req->envid = xstrdup("0");
 	req->bcq_last = -1;
 	req->bcq_before = -1;
+	req->srch_before = -1;
+	req->srch_cnt = -1;
 	doc = xmlsafe_read(buf, len, max_bytes, "envelope", why, whylen);
 	if(doc == NULL)
 		return -1;
@@ -366,6 +381,10 @@ void xccos_req_free(struct xccos_req *req)
 	free(req->pref_content);
 	free(req->ftdb_chan_uri);
 	free(req->ftdb_file_url);
+	free(req->srch_text);
+	free(req->srch_author);
+	free(req->srch_since);
+	free(req->srch_until);
 	free(req->chan_uri);
 	free(req->author);
 	free(req->ts);
@@ -599,6 +618,23 @@ void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_e
 		sbuf_adds(sb, "</msg>");
 	}
 	sbuf_adds(sb, "</chanib></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_search(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_chat *msgs, size_t n, int more, uint64_t before)
+{
+	xccos_rpl_begin(sb, "search", seqid, cmd_envid, XC_OK);
+	sbuf_printf(sb,
+			"<data><srchres xmlns=\"" XCCOS_SEARCH_NS "\" more=\"%s\" before=\"%" PRIu64
+			"\">",
+			more ? "true" : "false", before);
+	for(size_t i = 0; i < n; i++) {
+		sbuf_adds(sb, "<msg id=\"grpchat\"");
+		chat_body(sb, &msgs[i]);
+		sbuf_adds(sb, "</msg>");
+	}
+	sbuf_adds(sb, "</srchres></data>");
 	xccos_rpl_end(sb);
 }
 

@@ -77,6 +77,13 @@ struct xccos_req {
 	int has_ftdb;		/* a data/ftdb element was present (getfutok/getfdtok) */
 	char *ftdb_chan_uri;	/* data/ftdb@channelUri */
 	char *ftdb_file_url;	/* data/ftdb@fileUrl: a file name, not a URL */
+	int has_srch;		/* a data/srch element was present (cmd:search, ours) */
+	char *srch_text;	/* data/srch@text: words and "phrases" */
+	char *srch_author;	/* data/srch@author */
+	char *srch_since;	/* data/srch@since, @until: ISO-8601 UTC */
+	char *srch_until;
+	long srch_before; /* data/srch@before: only older msgids; -1 if missing */
+	long srch_cnt;	  /* data/srch@cnt: results wanted; -1 if missing */
 
 	/* grpchat */
 	char *chan_uri; /* @chanUri */
@@ -183,6 +190,12 @@ void xccos_build_grpchat(struct sbuf *sb, const struct xccos_chat *m);
 /* rpl:bccontext: <data><chanib uri><msg id="grpchat" ...>... oldest first. */
 void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const char *chan_uri, const struct xccos_chat *msgs, size_t n);
+/* Our extension's namespace (cmd:search, docs/XCCOS.md). */
+#define XCCOS_SEARCH_NS "urn:pchat:xml:ns:search"
+/* rpl:search: <data><srchres xmlns more before><msg id="grpchat" chanUri ...>...
+ * newest first; before: the msgid to ask older results with (0: none). */
+void xccos_build_search(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_chat *msgs, size_t n, int more, uint64_t before);
 /* rpl:chansrch: one chanib per room with the info/prop children sipe reads. */
 void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const struct xccos_room_info *rooms, size_t n);

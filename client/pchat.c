@@ -63,6 +63,10 @@ static void usage(FILE *f)
 			"  /join NAME|URI      join a room (by name or ma-chan:// URI) and show its history\n"
 			"  /history [N]        last N messages of the current room (default 25)\n"
 			"  /part               leave the current room\n"
+			"  /search WORDS [--room NAME|URI] [--author USER] [--since TIME] [--until TIME]\n"
+			"          [--before MSGID] [--limit N]\n"
+			"                      search the rooms you may read, newest first (\"quotes\"\n"
+			"                      make a phrase; TIME is UTC, 2024-05-01T12:00:00Z)\n"
 			"  /filetoken up NAME  ask for a token to upload a file named NAME to the current\n"
 			"                      room; prints token=... serveruri=...\n"
 			"  /filetoken down STORED  the same to download the file stored as STORED\n"
@@ -312,6 +316,102 @@ static void cmd_history(int n)
 	xv_free(e);
 }
 
+/* "YYYY-MM-DD HH:MM:SS" local time of an ISO 8601 UTC timestamp (as is if unparsable). */
+static void date_of(const char *ts, char *out, size_t n)
+{
+	struct tm tm, lt;
+	memset(&tm, 0, sizeof tm);
+	if(!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(out, n, "%s", ts ? ts : "?");
+		return;
+	}
+	time_t t = timegm(&tm);
+	localtime_r(&t, &lt);
+	strftime(out, n, "%Y-%m-%d %H:%M:%S", &lt);
+}
+
+static int cmd_rooms(int print);
+
+/* A room's URI by name, asking for the room list if it is not known yet. */
+static const char *room_by_name(const char *name)
+{
+	const char *uri = find_room_by_name(name);
+	if(!uri && cmd_rooms(0))
+		uri = find_room_by_name(name);
+	return uri;
+}
+
+/* Splits "/search" arguments: the words up to the first " --option", then the options
+ * (each with one value: a room name with blanks is given by its URI). 0, or -1. */
+static int search_args(char *arg, xv_search *q)
+{
+	char *opt = strstr(arg, "--"), *save = NULL;
+	while(opt && opt != arg && opt[-1] != ' ')
+		opt = strstr(opt + 2, "--");
+	if(opt) {
+		char *end = opt;
+		while(end > arg && end[-1] == ' ')
+			end--;
+		*end = '\0'; /* arg now holds the words only */
+	}
+	q->text = arg;
+	for(char *k = opt ? strtok_r(opt, " ", &save) : NULL; k; k = strtok_r(NULL, " ", &save)) {
+		char *v = strtok_r(NULL, " ", &save);
+		if(!v)
+			return -1;
+		if(!strcmp(k, "--room"))
+			q->room_uri = strncmp(v, "ma-chan://", 10) ? room_by_name(v) : v;
+		else if(!strcmp(k, "--author"))
+			q->author = v;
+		else if(!strcmp(k, "--since"))
+			q->since = v;
+		else if(!strcmp(k, "--until"))
+			q->until = v;
+		else if(!strcmp(k, "--before"))
+			q->before = v;
+		else if(!strcmp(k, "--limit"))
+			q->cnt = atoi(v);
+		else
+			return -1;
+		if(!strcmp(k, "--room") && !q->room_uri) {
+			print_error("search: no room named %s (try /rooms)", v);
+			return -2;
+		}
+	}
+	return 0;
+}
+
+/* /search: cmd:search, then one line per result (local date, room, author, text). */
+static void cmd_search(char *arg)
+{
+	xv_search q = {0};
+	int rc = search_args(arg, &q);
+	if(rc == -1) {
+		print_error("usage: /search WORDS [--room NAME|URI] [--author USER] [--since TIME]"
+			    " [--until TIME] [--before MSGID] [--limit N]");
+		return;
+	}
+	if(rc < 0)
+		return;
+	xv_envelope *e = command(xv_item_search(&q), "rpl:search", "search");
+	if(!e)
+		return;
+	printf("--- search: %zu result%s, newest first ---\n", e->nmsgs, e->nmsgs == 1 ? "" : "s");
+	for(size_t i = 0; i < e->nmsgs; i++) {
+		char when[64];
+		date_of(e->msgs[i].ts, when, sizeof when);
+		printf("[%s] <%s> %s: %s\n", when, room_name(e->msgs[i].chan_uri),
+				short_uri(e->msgs[i].author),
+				e->msgs[i].text ? e->msgs[i].text : "");
+	}
+	if(e->search_more)
+		printf("--- more: add --before %s ---\n",
+				e->search_before ? e->search_before : "?");
+	else
+		printf("--- end of results ---\n");
+	xv_free(e);
+}
+
 static void cmd_join(const char *arg)
 {
 	if(!*arg) {
@@ -441,6 +541,8 @@ static int handle_line(char *line)
 		cmd_part();
 	else if(!strcmp(cmd, "filetoken"))
 		cmd_filetoken(arg);
+	else if(!strcmp(cmd, "search"))
+		cmd_search(arg);
 	else if(!strcmp(cmd, "help"))
 		usage(stdout);
 	else if(cmd[0] == '/') /* "//text" posts "/text" */

@@ -164,6 +164,15 @@ static void read_data(xv_envelope *e, xmlNodePtr item)
 		} else if(is_elem(c, "token") && !e->token) {
 			e->token = attr(c, "token");
 			e->serveruri = attr(c, "serveruri");
+		} else if(is_elem(c, "srchres")) {
+			char *more = attr(c, "more");
+			e->search_more = more && strcmp(more, "true") == 0;
+			free(more);
+			free(e->search_before);
+			e->search_before = attr(c, "before");
+			for(xmlNodePtr m = c->children; m; m = m->next)
+				if(is_elem(m, "msg"))
+					push_msg(e, m);
 		} else if(is_elem(c, "chanib")) {
 			push_room(e, attr(c, "uri"), c);
 			if(first_chanib) {
@@ -258,6 +267,7 @@ void xv_free(xv_envelope *e)
 	free(e->error_reason);
 	free(e->token);
 	free(e->serveruri);
+	free(e->search_before);
 	msg_free(&e->chat);
 	for(size_t i = 0; i < e->nrooms; i++) {
 		free(e->rooms[i].uri);
@@ -457,6 +467,48 @@ char *xv_item_ftdb(int upload, const char *chan_uri, const char *file_name)
 			 : NULL;
 	free(u);
 	free(f);
+	return r;
+}
+
+/* Appends ' name="escaped value"' to *acc when value is set; -1 on failure. */
+static int add_attr(char **acc, const char *name, const char *value)
+{
+	if(!*acc)
+		return -1;
+	if(!value)
+		return 0;
+	char *v = xv_escape(value), *r = v ? fmt("%s %s=\"%s\"", *acc, name, v) : NULL;
+	free(v);
+	free(*acc);
+	*acc = r;
+	return r ? 0 : -1;
+}
+
+char *xv_item_search(const xv_search *q)
+{
+	char cnt[16] = "";
+	if(q->cnt > 0)
+		snprintf(cnt, sizeof cnt, "%d", q->cnt);
+	char *a = strdup("<srch xmlns=\"urn:pchat:xml:ns:search\"");
+	if(add_attr(&a, "text", q->text ? q->text : "") || add_attr(&a, "author", q->author) ||
+			add_attr(&a, "since", q->since) || add_attr(&a, "until", q->until) ||
+			add_attr(&a, "before", q->before) || add_attr(&a, "cnt", *cnt ? cnt : NULL))
+		return NULL;
+	/* the room, if any, as a chanib (the element every room command carries) */
+	char *room = NULL;
+	if(q->room_uri) {
+		char *u = xv_escape(q->room_uri);
+		room = u ? fmt("<chanib uri=\"%s\"/>", u) : NULL;
+		free(u);
+		if(!room) {
+			free(a);
+			return NULL;
+		}
+	}
+	char *r = fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
+			room ? room : "");
+	free(room);
+	free(a);
 	return r;
 }
 

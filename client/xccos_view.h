@@ -54,10 +54,12 @@ typedef struct {
 	size_t nusers;
 	xv_msg *msgs; /* rpl:bccontext: msg[@id="grpchat"] of the first chanib */
 	size_t nmsgs;
-	size_t nitems;	    /* number of item elements in the envelope */
-	char *error_reason; /* data/error@reason: why a command was refused (may be NULL) */
-	char *token;	    /* rpl:getftok: data/token@token (may be NULL) */
-	char *serveruri;    /* rpl:getftok: data/token@serveruri (may be NULL) */
+	size_t nitems;	     /* number of item elements in the envelope */
+	char *error_reason;  /* data/error@reason: why a command was refused (may be NULL) */
+	char *token;	     /* rpl:getftok: data/token@token (may be NULL) */
+	char *serveruri;     /* rpl:getftok: data/token@serveruri (may be NULL) */
+	int search_more;     /* rpl:search: data/srchres@more is "true" (its msg are in msgs) */
+	char *search_before; /* rpl:search: data/srchres@before, the next page's (may be NULL) */
 } xv_envelope;
 
 /* Parse one envelope. Returns NULL if the body is not well-formed XML or its root is not
@@ -92,6 +94,13 @@ char *xv_item_grpchat(const char *chan_uri, const char *author, const char *ts, 
  * file) or cmd:getfdtok (download, file_name = its stored name <GUID>.<ext>) for the room
  * chan_uri; the reply is rpl:getftok (token, serveruri). */
 char *xv_item_ftdb(int upload, const char *chan_uri, const char *file_name);
+/* cmd:search, our extension (docs/XCCOS.md): text (words and "phrases"); the others
+ * may be NULL (any room, author, time; the newest), cnt 0 for the server's limit. */
+typedef struct {
+	const char *text, *room_uri, *author, *since, *until, *before;
+	int cnt;
+} xv_search;
+char *xv_item_search(const xv_search *q);
 /* <cmd id="cmd:NAME" seqid="1"><data/></cmd>, for commands without arguments. */
 char *xv_item_cmd(const char *name);
 

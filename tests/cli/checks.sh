@@ -225,6 +225,26 @@ json_is "message get time range result" '[.[].text] == ["the password is hunter2
 fails 1 "at least one filter" "message remove without a filter refused" message remove
 fails 1 "at least one filter" "message replace without a filter refused" message replace --replacement x
 fails 1 "not a UTC time" "bad time refused" message get --since yesterday
+# message get --search: the search engine (FULLTEXT, migration 010), words and phrases
+expect 0 "message get --search words" --json message get --search "hunter2 PASSWORD"
+json_is "  finds the one message with both" '[.[].text] == ["the password is hunter2"]'
+expect 0 "message get --search a phrase" --json message get --search '"secret plans"'
+json_is "  finds it" '[.[].text] == ["secret plans"]'
+expect 0 "message get --search the phrase in another order" --json message get --search '"plans secret"'
+json_is "  finds nothing" 'length == 0'
+expect 0 "message get --search with operators" --json message get --search '-world +hello* (x'
+json_is "  takes them as words" '[.[].text] == ["hello world"]'
+expect 0 "message get --search and --room" --json message get --search hunter2 --room Ops
+json_is "  filters by room too" 'length == 0'
+sql "INSERT INTO messages (room_id, author, posted_at, body) SELECT id, 'sip:dan@example.com',
+  '2024-01-06 10:00:00', CONCAT('zebra ', n) FROM rooms, (SELECT 1 n UNION SELECT 2) t WHERE name='Ops'"
+expect 0 "message get --search newest first" --json message get --search zebra --limit 1
+json_is "  the newest only" '[.[].text] == ["zebra 2"]'
+sql "DELETE FROM messages WHERE author = 'sip:dan@example.com'"
+fails 1 '"search": the search text is empty' "message get --search empty refused" message get --search ""
+fails 1 '"search": nothing to search for' "message get --search of short words refused" message get --search "to be or no"
+fails 1 '"search": the search text is longer than 1024 bytes' "message get --search of 10 KB refused" \
+  message get --search "$(head -c 10240 /dev/zero | tr '\0' 'a')"
 expect 0 "message replace by text" --json message replace --text hunter2 --replacement "[removed by admin]"
 json_is "one message replaced" '.replaced == 1'
 sql_is "replacement stored and marked" \

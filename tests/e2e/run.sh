@@ -2,7 +2,7 @@
 # End-to-end tests: starts the real stack (private MariaDB, backend, Kamailio with our
 # module) on a free loopback port under build/e2e-var, checks who may use the module
 # socket (peer.sh), runs the test programs over real SIP (e2e-chat; e2e-authz, the
-# authorization matrix; e2e-files, file-transfer tokens; then e2e-sip, which restarts
+# authorization matrix; e2e-files, file-transfer tokens; e2e-search, message search; then e2e-sip, which restarts
 # Kamailio in Digest mode with PCHAT_AUTH=1 for its auth cases and back), and stops
 # every process it started, whatever happens.  Exits non-zero if any program fails.
 set -euo pipefail
@@ -36,6 +36,9 @@ files_status=0
 timeout 120 "$top/tests/e2e/e2e-files" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
   --db-name pchat --admin "$top/admin/pchat-admin" --pchat "$top/client/pchat" \
   --serveruri "$file_url" || files_status=$?
+search_status=0
+timeout 60 "$top/tests/e2e/e2e-search" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
+  --db-name pchat --pchat "$top/client/pchat" || search_status=$?
 sip_status=0
 timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   || sip_status=$?
@@ -46,8 +49,8 @@ timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stac
 san_status=0
 if sanitizer_report e2e "$var/backend.log"; then san_status=1; fi
 [ "$peer_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] &&
-  [ "$files_status" -eq 0 ] && [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
+  [ "$files_status" -eq 0 ] && [ "$search_status" -eq 0 ] && [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
 show_logs
 echo "e2e: peer.sh exited $peer_status, e2e-chat exited $status, e2e-authz exited $authz_status," \
-  "e2e-files exited $files_status, e2e-sip exited $sip_status, sanitizer check $san_status"
+  "e2e-files exited $files_status, e2e-search exited $search_status, e2e-sip exited $sip_status, sanitizer check $san_status"
 exit 1

@@ -30,6 +30,7 @@ env '<cmd id="cmd:getassociations" seqid="6"><data><assoc role="manager"/></data
 env '<cmd id="cmd:nosuchthing" seqid="2"><data/></cmd>' >$x/unknown-cmd
 env "<cmd id=\"cmd:getfutok\" seqid=\"1\"><data><ftdb channelUri=\"$lobby\" fileUrl=\"report &amp; notes.txt\"/></data></cmd>" >$x/getfutok
 env "<cmd id=\"cmd:getfdtok\" seqid=\"1\"><data><ftdb channelUri=\"$lobby\" fileUrl=\"3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.txt\"/></data></cmd>" >$x/getfdtok
+env "<cmd id=\"cmd:search\" seqid=\"1\"><data><srch xmlns=\"urn:pchat:xml:ns:search\" text=\"release &quot;go live&quot; -x*\" author=\"sip:alice@example.com\" since=\"2024-05-01T00:00:00Z\" before=\"99\" cnt=\"5\"/><chanib uri=\"$lobby\"/></data></cmd>" >$x/search
 # refused: malformed, wrong root or item, entities, DOCTYPE (the unit tests' list)
 printf '<xccos ver="1" envid="5"><cmd id="cmd:join"' >$x/bad-truncated
 printf '<xccos envid="1"><rpl id="rpl:join"/></xccos>' >$x/bad-item

@@ -1,0 +1,18 @@
+-- 010_search: message search (issue 15, docs/ARCHITECTURE.md *Message search*).
+--
+-- A FULLTEXT index on the message text, queried IN BOOLEAN MODE by pchatd's cmd:search
+-- and pchat-admin message get --search, through common/pchat_search.c only (the one
+-- file that knows the engine: the user's text becomes required words and phrases,
+-- never raw boolean syntax).  InnoDB's parser splits on blanks and punctuation; it
+-- does not index words shorter than innodb_ft_min_token_size (3) nor its stopwords,
+-- and text without blanks between words (Chinese, Japanese) is one token
+-- (docs/OPERATIONS.md, *Message search*).
+--
+-- Who may find what is not in SQL: pchatd hands the query the rooms whose history
+-- the user may read (the access rules of common/pchat_acl.c and the category's
+-- chat_history switch, as for cmd:bccontext).
+--
+-- Building it reads every message once (InnoDB adds its FTS_DOC_ID column, which
+-- rebuilds the table the first time): on a large table, run the migration while chat
+-- is quiet.
+ALTER TABLE messages ADD FULLTEXT KEY messages_body_search (body);
