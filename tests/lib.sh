@@ -28,21 +28,22 @@ stack_cleanup() { "${stack[@]}" stop >/dev/null 2>&1 || true; }
 # loopback port, set in port (stack_init; PORT is the fallback), and each NAME set to
 # a free port of its own.  Exits 1 if free_port gave the same port twice.
 stack_fresh() {
-  local suite=$1 a p seen
+  # the locals' names are unlike any NAME: printf -v would set a local of the same name
+  local _sf_suite=$1 _sf_arg _sf_port _sf_seen
   rm -rf "$var"
   mkdir -p "$var"
   port=$(free_port "$2")
-  seen=" $port "
+  _sf_seen=" $port "
   shift 2
-  for a in "$@"; do
-    p=$(free_port "${a#*=}")
-    case $seen in *" $p "*)
-      echo "$suite: free_port gave the same port twice; try again"
+  for _sf_arg in "$@"; do
+    _sf_port=$(free_port "${_sf_arg#*=}")
+    case $_sf_seen in *" $_sf_port "*)
+      echo "$_sf_suite: free_port gave the same port twice; try again"
       exit 1
       ;;
     esac
-    seen="$seen$p "
-    printf -v "${a%%=*}" '%s' "$p"
+    _sf_seen="$_sf_seen$_sf_port "
+    printf -v "${_sf_arg%%=*}" '%s' "$_sf_port"
   done
   stack_init "$port"
 }

@@ -13,14 +13,14 @@
 #error "define FUZZ_NAME (the harness's name) before including fuzz_check.h"
 #endif
 
-#define require(cond, ...)                                           \
-	do {                                                         \
-		if(!(cond)) {                                        \
+#define require(cond, ...)                                             \
+	do {                                                           \
+		if(!(cond)) {                                          \
 			fprintf(stderr, FUZZ_NAME ": check failed: "); \
-			fprintf(stderr, __VA_ARGS__);                \
-			fputc('\n', stderr);                         \
-			abort();                                     \
-		}                                                    \
+			fprintf(stderr, __VA_ARGS__);                  \
+			fputc('\n', stderr);                           \
+			abort();                                       \
+		}                                                      \
 	} while(0)
 
 #endif
