@@ -72,8 +72,8 @@ MYSQL *dbsql_open(const struct config *c, unsigned io_timeout, char *err, size_t
 	mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
 	mysql_options(my, MYSQL_OPT_RECONNECT, &reconnect);
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if(mysql_real_connect(my, c->db_host, c->db_user, c->db_password, c->db_name, c->db_port,
-			   c->db_socket, 0) == NULL) {
+	if(mysql_real_connect(my, c->db.host, c->db.user, c->db.password ? c->db.password : "",
+			   c->db.name, c->db.port, c->db.socket, 0) == NULL) {
 		snprintf(err, errlen, "%s", mysql_error(my));
 		mysql_close(my);
 		return NULL;
