@@ -13,68 +13,47 @@
 
 #include "pca_int.h"
 
-/* The filters of file.get/remove as statement parameters. */
+/* The filters of file.get/remove as statement parameters: room, user (the
+ * uploader) and time (shared with message.*), the stored name and the state. */
 struct ffilter {
-	struct pca_val room, user, bare_user, since, until, file, state;
-	char user_buf[256], since_buf[PCA_TIME_LEN], until_buf[PCA_TIME_LEN];
+	struct pca_filter by;
+	struct pca_val file, state;
 	int any;
 };
 
-/* Fourteen parameters, in the order of FFILTER_SQL. */
-#define FFILTER_SQL                                                                    \
-	" (? IS NULL OR f.room_id = ?) AND (? IS NULL OR LOWER(f.uploader) IN (?, ?))" \
-	" AND (? IS NULL OR f.created_at >= ?) AND (? IS NULL OR f.created_at < ?)"    \
+/* Thirteen parameters, in the order of FFILTER_SQL. */
+#define FFILTER_SQL                                               \
+	PCA_FILTER_SQL("f.room_id", "f.uploader", "f.created_at") \
 	" AND (? IS NULL OR f.stored_name = ?) AND (? IS NULL OR f.state = ?)"
-#define FFILTER_PARAMS(f)                                                                   \
-	(f)->room, (f)->room, (f)->user, (f)->user, (f)->bare_user, (f)->since, (f)->since, \
-			(f)->until, (f)->until, (f)->file, (f)->file, (f)->state, (f)->state
+#define FFILTER_PARAMS(f) PCA_FILTER_PARAMS(&(f)->by), (f)->file, (f)->file, (f)->state, (f)->state
 
-/* room: a room's name, chan id or URI; room_id: its number (the store's directory
- * name, also of a room removed since). */
-static int ffilter_room(struct pca_ctx *c, const json_t *args, struct ffilter *f)
+/* The shared filters (room, user, since, until), and room_id: a room's number (the
+ * store's directory name, also of a room removed since), taken when room (a room's
+ * name, chan id or URI) is not given. */
+static int ffilter_by(struct pca_ctx *c, const json_t *args, struct pca_filter *by)
 {
-	const char *room;
 	long long id;
-	int has_id;
-	if(pca_str(c, args, "room", 0, 1024, &room) < 0 ||
-			(has_id = pca_int(c, args, "room_id", 1, (long long)1 << 62, &id)) < 0)
+	int has_id = pca_int(c, args, "room_id", 1, (long long)1 << 62, &id);
+	if(has_id < 0 || pca_filter_parse(c, args, "user", by) < 0)
 		return -1;
-	if(room) {
-		struct pca_room r;
-		if(pca_room_find(c, room, &r) <= 0)
-			return -1;
-		json_decref(r.obj);
-		f->room = PI(r.id);
-	} else if(has_id) {
-		f->room = PI(id);
-	}
-	f->any = room || has_id;
+	if(by->room.t == PV_NULL && has_id)
+		by->room = PI(id);
+	by->any = by->any || has_id;
 	return 0;
 }
 
 static int ffilter_parse(struct pca_ctx *c, const json_t *args, struct ffilter *f)
 {
 	static const char *const states[] = {"uploading", "stored", NULL};
-	const char *user, *file;
-	int has_since, has_until, state = 0, has_state;
-	f->room = f->user = f->bare_user = f->file = f->state = PS(NULL);
-	if(ffilter_room(c, args, f) < 0 || pca_str(c, args, "user", 0, 255, &user) < 0 ||
-			pca_str(c, args, "file", 0, 64, &file) < 0 ||
+	const char *file;
+	int state = 0, has_state;
+	if(pca_str(c, args, "file", 0, 64, &file) < 0 ||
 			(has_state = pca_enum(c, args, "state", states, &state)) < 0 ||
-			(has_since = pca_time(c, args, "since", f->since_buf)) < 0 ||
-			(has_until = pca_time(c, args, "until", f->until_buf)) < 0)
+			ffilter_by(c, args, &f->by) < 0)
 		return -1;
-	f->since = PS(has_since ? f->since_buf : NULL);
-	f->until = PS(has_until ? f->until_buf : NULL);
 	f->file = PS(file);
 	f->state = PS(has_state ? states[state] : NULL);
-	f->any = f->any || user || file || has_since || has_until;
-	if(user) {
-		if(pca_principal(c, user, 1, f->user_buf, sizeof(f->user_buf)) < 0)
-			return -1;
-		f->user = PS(f->user_buf);
-		f->bare_user = PS(f->user_buf + 4); /* without "sip:" */
-	}
+	f->any = f->by.any || file;
 	return 0;
 }
 
@@ -181,16 +160,15 @@ static int usage_out(struct pca_ctx *c, const json_t *row, json_t *out, void *ar
 int pca_file_usage(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"room", "room_id", NULL};
-	struct ffilter f = {0};
-	f.room = PS(NULL);
-	if(pca_keys(c, args, keys) < 0 || ffilter_room(c, args, &f) < 0)
+	struct pca_filter by;
+	if(pca_keys(c, args, keys) < 0 || ffilter_by(c, args, &by) < 0)
 		return -1;
 	json_t *rows = pca_rows(c,
 			"SELECT f.room_id, r.name, COUNT(*), SUM(f.size) FROM files f"
 			" LEFT JOIN rooms r ON r.id = f.room_id WHERE f.state = 'stored'"
 			" AND f.message_id IS NOT NULL AND (? IS NULL OR f.room_id = ?)"
 			" GROUP BY f.room_id, r.name ORDER BY f.room_id",
-			P(f.room, f.room));
+			P(by.room, by.room));
 	return pca_list(c, rows, usage_out, NULL, "room", NULL, result);
 }
 

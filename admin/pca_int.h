@@ -101,6 +101,28 @@ int pca_time(struct pca_ctx *c, const json_t *args, const char *key, char out[PC
  * added) into out; -1 (400) if it is neither.  user_only refuses domains. */
 int pca_principal(struct pca_ctx *c, const char *in, int user_only, char *out, size_t outsz);
 
+/* ---- filters by room, user and time (pca_filter.c) ---- */
+
+/* The filters message.* and file.* share, as statement parameters (SQL NULL: not
+ * given, matches every row): a room (its id), a user, a time range [since, until). */
+struct pca_filter {
+	struct pca_val room, user, bare_user, since, until;
+	char user_buf[256], since_buf[PCA_TIME_LEN], until_buf[PCA_TIME_LEN];
+	int any; /* was any of them given */
+};
+/* Their SQL, given the columns (a user column may hold 'sip:u@d' or 'u@d': both
+ * match); nine parameters, in the order of PCA_FILTER_PARAMS. */
+#define PCA_FILTER_SQL(room_col, user_col, time_col)                                        \
+	" (? IS NULL OR " room_col " = ?) AND (? IS NULL OR LOWER(" user_col ") IN (?, ?))" \
+	" AND (? IS NULL OR " time_col " >= ?) AND (? IS NULL OR " time_col " < ?)"
+#define PCA_FILTER_PARAMS(f)                                                                \
+	(f)->room, (f)->room, (f)->user, (f)->user, (f)->bare_user, (f)->since, (f)->since, \
+			(f)->until, (f)->until
+/* args' "room" (a room's name, chan id or URI: 404 if there is none), user_key (a
+ * user principal: "author", "user") and "since"/"until" (ISO-8601) into *f. */
+int pca_filter_parse(
+		struct pca_ctx *c, const json_t *args, const char *user_key, struct pca_filter *f);
+
 /* A list setting: an array (replace) or {"add": [...], "remove": [...]}, each an
  * array of principals in stored form (NULL when not given). */
 struct pca_listop {

@@ -7,50 +7,28 @@
 #include "pca_int.h"
 #include "pchat_search.h"
 
-/* The filters of a request as statement parameters. */
+/* The filters of a request as statement parameters: room, author and time (shared
+ * with file.*) and a text the body contains. */
 struct filter {
-	struct pca_val room, author, bare_author, text, since, until;
-	char author_buf[256], since_buf[PCA_TIME_LEN], until_buf[PCA_TIME_LEN];
+	struct pca_filter by;
+	struct pca_val text;
 	int any; /* was any filter given */
 };
 
-/* Ten parameters, in the order of FILTER_SQL. */
-#define FILTER_SQL                                                                     \
-	" (? IS NULL OR m.room_id = ?) AND (? IS NULL OR LOWER(m.author) IN (?, ?))"   \
-	" AND (? IS NULL OR INSTR(m.body, ?) > 0) AND (? IS NULL OR m.posted_at >= ?)" \
-	" AND (? IS NULL OR m.posted_at < ?)"
-#define FILTER_PARAMS(f)                                                                        \
-	(f)->room, (f)->room, (f)->author, (f)->author, (f)->bare_author, (f)->text, (f)->text, \
-			(f)->since, (f)->since, (f)->until, (f)->until
+/* Eleven parameters, in the order of FILTER_SQL. */
+#define FILTER_SQL                                             \
+	PCA_FILTER_SQL("m.room_id", "m.author", "m.posted_at") \
+	" AND (? IS NULL OR INSTR(m.body, ?) > 0)"
+#define FILTER_PARAMS(f) PCA_FILTER_PARAMS(&(f)->by), (f)->text, (f)->text
 
 static int filter_parse(struct pca_ctx *c, const json_t *args, struct filter *f)
 {
-	const char *room, *author, *text;
-	int has_since, has_until;
-	if(pca_str(c, args, "room", 0, 1024, &room) < 0 ||
-			pca_str(c, args, "author", 0, 255, &author) < 0 ||
-			pca_str(c, args, "text", 0, 1024, &text) < 0 ||
-			(has_since = pca_time(c, args, "since", f->since_buf)) < 0 ||
-			(has_until = pca_time(c, args, "until", f->until_buf)) < 0)
+	const char *text;
+	if(pca_str(c, args, "text", 0, 1024, &text) < 0 ||
+			pca_filter_parse(c, args, "author", &f->by) < 0)
 		return -1;
-	f->room = f->author = f->bare_author = PS(NULL);
 	f->text = PS(text && *text ? text : NULL);
-	f->since = PS(has_since ? f->since_buf : NULL);
-	f->until = PS(has_until ? f->until_buf : NULL);
-	f->any = room || author || (text && *text) || has_since || has_until;
-	if(room) {
-		struct pca_room r;
-		if(pca_room_find(c, room, &r) <= 0)
-			return -1;
-		json_decref(r.obj);
-		f->room = PI(r.id);
-	}
-	if(author) {
-		if(pca_principal(c, author, 1, f->author_buf, sizeof(f->author_buf)) < 0)
-			return -1;
-		f->author = PS(f->author_buf);
-		f->bare_author = PS(f->author_buf + 4); /* without "sip:" */
-	}
+	f->any = f->by.any || (text && *text);
 	return 0;
 }
 

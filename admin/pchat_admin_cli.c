@@ -18,6 +18,7 @@
 
 #include "cli_output.h"
 #include "pchat_admin.h"
+#include "pchat_dbopts.h"
 
 #define PROG "pchat-admin"
 
@@ -223,10 +224,11 @@ static const struct cmd cmds[] = {
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-/* The global options. */
+/* The global options.  db: common/pchat_dbopts.h's (no user by default: the option
+ * files' [client] and [pchat-admin] may name one; no name: "pchat"). */
 struct conn_opts {
-	const char *socket, *host, *user, *password_file, *name, *defaults_file, *as_user;
-	unsigned port;
+	struct pchat_dbopts db;
+	const char *defaults_file, *as_user;
 	int json;
 };
 
@@ -485,81 +487,69 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, json_t *args, 
 	return 0;
 }
 
+/* A global option of pchat-admin's own, not a database one: its slot, or NULL. */
+static const char **own_option(struct conn_opts *g, const char *opt)
+{
+	if(strcmp(opt, "db-defaults-file") == 0)
+		return &g->defaults_file;
+	return strcmp(opt, "as") == 0 ? &g->as_user : NULL;
+}
+
+/* A database option (pchat_dbopts_set); a password file that cannot be read fails
+ * like a connection (1), anything else is a usage error (2). */
+static int db_option(struct conn_opts *g, const char *opt, const char *arg)
+{
+	char err[512];
+	if(pchat_dbopts_set(&g->db, opt, arg, err, sizeof(err)) == 0)
+		return 0;
+	if(strcmp(opt, "db-password-file") == 0)
+		return complain(1, "%s", err);
+	return usage_error("%s%s", err, "");
+}
+
 /* The global options; *next = the index of the command. */
 static int parse_global(int argc, char **argv, struct conn_opts *g, int *next)
 {
-	static const char *const names[] = {"--db-socket", "--db-host", "--db-user",
-			"--db-password-file", "--db-name", "--db-defaults-file", "--as",
-			"--db-port"};
-	const char **slots[] = {&g->socket, &g->host, &g->user, &g->password_file, &g->name,
-			&g->defaults_file, &g->as_user};
+	char err[512];
 	int i = 1;
 	for(; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-		if(strcmp(argv[i], "--json") == 0) {
+		const char *opt = argv[i] + 2, **slot = own_option(g, opt);
+		if(strcmp(opt, "json") == 0) {
 			g->json = 1;
 			continue;
 		}
-		if(strcmp(argv[i], "--help") == 0)
+		if(strcmp(opt, "help") == 0)
 			return usage(stdout, NULL, 0) - 1;
-		size_t k = 0;
-		while(k < 8 && strcmp(argv[i], names[k]) != 0)
-			k++;
-		if(k == 8)
+		if(!slot && !pchat_dbopts_is(opt))
 			return usage_error("unknown option %s%s", argv[i], "");
 		if(i + 1 >= argc)
 			return usage_error("%s needs a value%s", argv[i], "");
-		if(k < 7) {
-			*slots[k] = argv[++i];
-		} else {
-			char *end;
-			unsigned long p = strtoul(argv[++i], &end, 10);
-			if(*end || p == 0 || p > 65535)
-				return usage_error("--db-port takes a port number, not \"%s\"%s",
-						argv[i], "");
-			g->port = (unsigned)p;
-		}
+		int rc = slot ? (*slot = argv[i + 1], 0) : db_option(g, opt, argv[i + 1]);
+		if(rc)
+			return rc;
+		i++;
 	}
+	if(pchat_dbopts_check(&g->db, err, sizeof(err)) < 0)
+		return usage_error("%s%s", err, "");
 	*next = i;
 	return 0;
-}
-
-/* The first line of file (the password), or NULL with a complaint. */
-static char *read_password(const char *file)
-{
-	FILE *f = fopen(file, "r");
-	char buf[512];
-	if(!f) {
-		complain(1, "cannot read %s: %s", file, strerror(errno));
-		return NULL;
-	}
-	if(!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return strdup(buf);
 }
 
 static MYSQL *db_connect(const struct conn_opts *g)
 {
 	MYSQL *db = mysql_init(NULL);
-	char *password = g->password_file ? read_password(g->password_file) : NULL;
-	if(!db || (g->password_file && !password)) {
-		free(password);
-		if(db)
-			mysql_close(db);
+	if(!db)
 		return NULL;
-	}
 	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, "pchat-admin");
 	if(g->defaults_file)
 		mysql_options(db, MYSQL_READ_DEFAULT_FILE, g->defaults_file);
 	mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if(!mysql_real_connect(db, g->host, g->user, password, g->name ? g->name : "pchat", g->port,
-			   g->socket, 0)) {
+	if(!mysql_real_connect(db, g->db.host, g->db.user, g->db.password,
+			   g->db.name ? g->db.name : "pchat", g->db.port, g->db.socket, 0)) {
 		complain(1, "cannot connect to the database: %s", mysql_error(db));
 		mysql_close(db);
 		db = NULL;
 	}
-	free(password);
 	return db;
 }
 
@@ -618,20 +608,17 @@ static int call(const struct conn_opts *g, int argc, char **argv)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* The command line after the global options: the exit status. */
+static int command(struct conn_opts *g, int argc, char **argv, int i)
 {
-	struct conn_opts g = {0};
-	int i = 1;
-	int rc = parse_global(argc, argv, &g, &i);
-	if(rc)
-		return rc < 0 ? 0 : rc;
+	int rc;
 	if(i >= argc)
 		return usage(stderr, NULL, 2);
 	const char *noun = argv[i++];
 	if(strcmp(noun, "help") == 0)
 		return usage(stdout, NULL, 0);
 	if(strcmp(noun, "call") == 0)
-		return call(&g, argc - i, argv + i);
+		return call(g, argc - i, argv + i);
 	if(!noun_known(noun))
 		return usage_error("unknown command \"%s\"%s", noun, "");
 	const char *verb = i < argc && strncmp(argv[i], "--", 2) != 0 ? argv[i++] : NULL;
@@ -643,11 +630,22 @@ int main(int argc, char **argv)
 	if(!c)
 		return usage_error("%s has no verb \"%s\"", noun, verb);
 	json_t *args = json_object();
-	rc = parse_opts(c, argc - i, argv + i, args, &g.json);
+	rc = parse_opts(c, argc - i, argv + i, args, &g->json);
 	if(rc == 0)
-		rc = run(&g, c->api, args);
+		rc = run(g, c->api, args);
 	else if(rc < 0)
 		rc = usage(stdout, noun, 0);
 	json_decref(args);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct conn_opts g = {0};
+	int i = 1;
+	int rc = parse_global(argc, argv, &g, &i);
+	if(rc == 0)
+		rc = command(&g, argc, argv, i);
+	pchat_dbopts_free(&g.db); /* the password, wiped */
+	return rc < 0 ? 0 : rc;
 }

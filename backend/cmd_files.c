@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "filetok.h"
+#include "pchat_filename.h"
 #include "pchat_filetoken.h"
 #include "pchat_log.h"
 #include "rooms.h"
@@ -55,7 +56,7 @@ static enum run_result issue_token(struct cmd *c)
 	int upload = is_upload(c);
 	unsigned need = upload ? ACL_POST : ACL_JOIN;
 	int code = cmd_access_code(c->room, c->sess->user, need);
-	char token[FTOK_GUID_LEN + 1];
+	char token[PCHAT_GUID_LEN + 1];
 	struct timespec now;
 
 	/* In an auditorium whoever may enter may read, but only presenters post. */
@@ -66,7 +67,7 @@ static enum run_result issue_token(struct cmd *c)
 	if(upload && !c->room->file_upload)
 		return cmd_reply_reason(
 				c, XC_ACCESS_DENIED, "file upload is off in this room's category");
-	if(ftok_guid(token) < 0) {
+	if(pchat_guid(token) < 0) {
 		log_error("file token: no random bytes from the kernel");
 		return cmd_reply(c, XC_INTERNAL);
 	}

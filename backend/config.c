@@ -25,9 +25,8 @@ void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->module_uid = geteuid();
-	c->db_user = "root";
-	c->db_password = "";
-	c->db_name = "pchat";
+	c->db.user = "root";
+	c->db.name = "pchat";
 	c->queue_limit = 10000;
 	c->message_max_bytes = 8192;
 	c->xml_max_bytes = 65536;
@@ -62,80 +61,70 @@ static void usage(FILE *out)
 	      "\n"
 	      "  --socket PATH            Unix socket to listen on for module connections (required)\n"
 	      "  --module-uid UID         the only uid allowed to connect to the socket\n"
-	      "                           (default: pchatd's own effective uid)\n"
-	      "  --db-socket PATH         MariaDB Unix socket\n"
-	      "  --db-host HOST           MariaDB host (instead of --db-socket)\n"
-	      "  --db-port N              MariaDB TCP port (default: library default)\n"
-	      "  --db-user USER           database user (default root)\n"
-	      "  --db-password PW         database password (default empty; visible in ps:\n"
-	      "                           prefer --db-password-file)\n"
-	      "  --db-password-file FILE  read the database password from the first line of\n"
-	      "                           FILE (read at start-up)\n"
-	      "  --db-name NAME           database name (default pchat)\n"
-	      "  --channel-uri URI        channel URI returned by cmd:requri\n"
-	      "                           (default: the URI the client invited)\n"
-	      "  --queue-limit N          accepted-but-unfinished commands before BUSY (10000)\n"
-	      "  --message-max-bytes N    longest chat text accepted, in bytes (8192)\n"
-	      "  --xml-max-bytes N        largest XCCOS envelope parsed, in bytes (65536)\n"
-	      "  --bccontext-max N        most messages one bccontext returns (500)\n"
-	      "  --participant-update-limit N  rooms with more present users get no\n"
-	      "                           ntc:join/bjoin/part, and join replies list at\n"
-	      "                           most N users (75)\n"
-	      "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
-	      "  --post-timeout-ms MS     a post not stored within MS is refused with 503 and\n"
-	      "                           never stored (2000; below the module's backend_timeout)\n"
-	      "  --post-rate N            posts per second one user may send on average; more\n"
-	      "                           are refused with 503 + Retry-After (10; 0: no limit)\n"
-	      "  --post-burst N           posts one user may send at once (30)\n"
-	      "  --log-level LEVEL        error, warn, info or debug (info); at run time SIGUSR1\n"
-	      "                           raises it one level, SIGUSR2 lowers it\n"
-	      "  --http ADDR:PORT         serve the room management web page and its JSON\n"
-	      "                           API there (default: off), e.g. 127.0.0.1:8080\n"
-	      "  --web-root DIR           the web page's files (default " PCHAT_WEB_ROOT ")\n"
-	      "  --web-host NAME          a Host name (NAME or NAME:PORT) the web service answers\n"
-	      "                           besides ADDR:PORT of --http and localhost:PORT,\n"
-	      "                           127.0.0.1:PORT, [::1]:PORT; repeatable (421 for others)\n"
-	      "  --web-login-user-failures N  failed sign-ins of one user name before further\n"
-	      "                           attempts are refused with 429 (5; 0: no limit)\n"
-	      "  --web-login-addr-failures N  the same per client address (20; 0: no limit)\n"
-	      "  --web-login-window SEC   failures are forgotten after SEC without one (900)\n"
-	      "  --web-login-backoff SEC  the first refusal; each further failure doubles it (30)\n"
-	      "  --web-login-backoff-max SEC  the longest refusal (900)\n"
-	      "  --web-login-slots N      user names, and addresses, remembered at most (4096)\n"
-	      "  --file-listen ADDR:PORT  serve file uploads and downloads there (default: off;\n"
-	      "                           docs/FILES.md), e.g. 127.0.0.1:8081\n"
-	      "  --file-store DIR         where files are stored (required with --file-listen)\n"
-	      "  --file-path-prefix PATH  the service's path (/PersistentChat)\n"
-	      "  --file-threads N         threads serving transfers, each with its own database\n"
-	      "                           connection (4)\n"
-	      "  --file-soap-max-kb N     largest SOAP request, GetMaxRequestContentInKB (512)\n"
-	      "  --file-sweep-interval SEC  how often stored files without a post and uploads\n"
-	      "                           never completed are deleted (60)\n"
-	      "  --test-store-limit BYTES  tests only: a file's writes past BYTES fail as on a\n"
-	      "                           full disk\n"
-	      "  --file-service-url URL   the file service's SOAP endpoint as clients reach it,\n"
-	      "                           sent with file-transfer tokens; the links of file\n"
-	      "                           posts are this URL without /MGCWebService.asmx;\n"
-	      "                           default with --file-listen ADDR:PORT:\n"
-	      "                           http://ADDR:PORT<prefix>/MGCWebService.asmx, else with\n"
-	      "                           --http ADDR:PORT: http://ADDR:PORT+1" CONFIG_FILE_SERVICE_PATH
-	      "\n"
-	      "                           (with neither, token requests are answered 501)\n"
-	      "  --version                print the version\n"
-	      "  --help                   show this help\n",
+	      "                           (default: pchatd's own effective uid)\n" PCHAT_DBOPTS_HELP(
+			      "root",
+			      "pchat") "  --db-password PW         database password (visible in ps: prefer\n"
+				       "                           --db-password-file)\n"
+				       "  --channel-uri URI        channel URI returned by cmd:requri\n"
+				       "                           (default: the URI the client invited)\n"
+				       "  --queue-limit N          accepted-but-unfinished commands before BUSY (10000)\n"
+				       "  --message-max-bytes N    longest chat text accepted, in bytes (8192)\n"
+				       "  --xml-max-bytes N        largest XCCOS envelope parsed, in bytes (65536)\n"
+				       "  --bccontext-max N        most messages one bccontext returns (500)\n"
+				       "  --participant-update-limit N  rooms with more present users get no\n"
+				       "                           ntc:join/bjoin/part, and join replies list at\n"
+				       "                           most N users (75)\n"
+				       "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
+				       "  --post-timeout-ms MS     a post not stored within MS is refused with 503 and\n"
+				       "                           never stored (2000; below the module's backend_timeout)\n"
+				       "  --post-rate N            posts per second one user may send on average; more\n"
+				       "                           are refused with 503 + Retry-After (10; 0: no limit)\n"
+				       "  --post-burst N           posts one user may send at once (30)\n"
+				       "  --log-level LEVEL        error, warn, info or debug (info); at run time SIGUSR1\n"
+				       "                           raises it one level, SIGUSR2 lowers it\n"
+				       "  --http ADDR:PORT         serve the room management web page and its JSON\n"
+				       "                           API there (default: off), e.g. 127.0.0.1:8080\n"
+				       "  --web-root DIR           the web page's files (default " PCHAT_WEB_ROOT
+				       ")\n"
+				       "  --web-host NAME          a Host name (NAME or NAME:PORT) the web service answers\n"
+				       "                           besides ADDR:PORT of --http and localhost:PORT,\n"
+				       "                           127.0.0.1:PORT, [::1]:PORT; repeatable (421 for others)\n"
+				       "  --web-login-user-failures N  failed sign-ins of one user name before further\n"
+				       "                           attempts are refused with 429 (5; 0: no limit)\n"
+				       "  --web-login-addr-failures N  the same per client address (20; 0: no limit)\n"
+				       "  --web-login-window SEC   failures are forgotten after SEC without one (900)\n"
+				       "  --web-login-backoff SEC  the first refusal; each further failure doubles it (30)\n"
+				       "  --web-login-backoff-max SEC  the longest refusal (900)\n"
+				       "  --web-login-slots N      user names, and addresses, remembered at most (4096)\n"
+				       "  --file-listen ADDR:PORT  serve file uploads and downloads there (default: off;\n"
+				       "                           docs/FILES.md), e.g. 127.0.0.1:8081\n"
+				       "  --file-store DIR         where files are stored (required with --file-listen)\n"
+				       "  --file-path-prefix PATH  the service's path (/PersistentChat)\n"
+				       "  --file-threads N         threads serving transfers, each with its own database\n"
+				       "                           connection (4)\n"
+				       "  --file-soap-max-kb N     largest SOAP request, GetMaxRequestContentInKB (512)\n"
+				       "  --file-sweep-interval SEC  how often stored files without a post and uploads\n"
+				       "                           never completed are deleted (60)\n"
+				       "  --test-store-limit BYTES  tests only: a file's writes past BYTES fail as on a\n"
+				       "                           full disk\n"
+				       "  --file-service-url URL   the file service's SOAP endpoint as clients reach it,\n"
+				       "                           sent with file-transfer tokens; the links of file\n"
+				       "                           posts are this URL without /MGCWebService.asmx;\n"
+				       "                           default with --file-listen ADDR:PORT:\n"
+				       "                           http://ADDR:PORT<prefix>/MGCWebService.asmx, else with\n"
+				       "                           --http ADDR:PORT: http://ADDR:PORT+1" CONFIG_FILE_SERVICE_PATH
+				       "\n"
+				       "                           (with neither, token requests are answered 501)\n"
+				       "  --version                print the version\n"
+				       "  --help                   show this help\n",
 			out);
 }
 
 enum {
 	OPT_SOCKET = 256,
 	OPT_MODULE_UID,
-	OPT_DB_SOCKET,
-	OPT_DB_HOST,
-	OPT_DB_PORT,
-	OPT_DB_USER,
+	OPT_DB, /* the options of common/pchat_dbopts.h */
 	OPT_DB_PASSWORD,
-	OPT_DB_PASSWORD_FILE,
-	OPT_DB_NAME,
 	OPT_CHANNEL_URI,
 	OPT_QUEUE_LIMIT,
 	OPT_MESSAGE_MAX,
@@ -171,13 +160,13 @@ enum {
 static const struct option long_options[] = {
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"module-uid", required_argument, NULL, OPT_MODULE_UID},
-		{"db-socket", required_argument, NULL, OPT_DB_SOCKET},
-		{"db-host", required_argument, NULL, OPT_DB_HOST},
-		{"db-port", required_argument, NULL, OPT_DB_PORT},
-		{"db-user", required_argument, NULL, OPT_DB_USER},
+		{"db-socket", required_argument, NULL, OPT_DB},
+		{"db-host", required_argument, NULL, OPT_DB},
+		{"db-port", required_argument, NULL, OPT_DB},
+		{"db-user", required_argument, NULL, OPT_DB},
 		{"db-password", required_argument, NULL, OPT_DB_PASSWORD},
-		{"db-password-file", required_argument, NULL, OPT_DB_PASSWORD_FILE},
-		{"db-name", required_argument, NULL, OPT_DB_NAME},
+		{"db-password-file", required_argument, NULL, OPT_DB},
+		{"db-name", required_argument, NULL, OPT_DB},
 		{"channel-uri", required_argument, NULL, OPT_CHANNEL_URI},
 		{"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
 		{"message-max-bytes", required_argument, NULL, OPT_MESSAGE_MAX},
@@ -442,45 +431,35 @@ static int uid_option(const char *arg, uid_t *out, FILE *err)
 	return 0;
 }
 
-/* --db-password-file FILE: the password is the file's first line (without its line
- * end), read now, so that it never appears in the process's arguments.  A file that
- * cannot be read, or whose first line does not fit, is an error. */
-static int password_file(const char *file, const char **out, FILE *err)
+/* A database option of common/pchat_dbopts.h (name: its long name). */
+static int db_option(struct config *c, const char *name, const char *arg, FILE *err)
 {
-	static char pw[512];
-	FILE *f = fopen(file, "r");
-	if(f == NULL) {
-		fprintf(err, "pchatd: --db-password-file: cannot read %s: %s\n", file,
-				strerror(errno));
-		return -1;
-	}
-	if(fgets(pw, sizeof(pw), f) == NULL)
-		pw[0] = '\0';
-	fclose(f);
-	size_t n = strcspn(pw, "\r\n");
-	if(pw[n] == '\0' && strlen(pw) == sizeof(pw) - 1) {
-		fprintf(err, "pchatd: --db-password-file: the first line of %s is too long\n",
-				file);
-		return -1;
-	}
-	pw[n] = '\0';
-	*out = pw;
-	return 0;
+	char why[512];
+	if(pchat_dbopts_set(&c->db, name, arg, why, sizeof(why)) == 0)
+		return 0;
+	fprintf(err, "pchatd: %s\n", why);
+	return -1;
+}
+
+/* --db-password PW: pchatd's alone (any local user sees it in ps). */
+static int db_password(struct config *c, const char *arg, FILE *err)
+{
+	pchat_dbopts_free(&c->db);
+	c->db.password = strdup(arg);
+	if(c->db.password != NULL)
+		return 0;
+	fputs("pchatd: out of memory\n", err);
+	return -1;
 }
 
 /* Handles one option; returns 0, or -1 after printing the error. */
-static int apply(struct config *c, int opt, const char *arg, FILE *err)
+static int apply(struct config *c, int opt, const char *name, const char *arg, FILE *err)
 {
 	switch(opt) {
 		case OPT_SOCKET: return nonempty("socket", arg, &c->socket_path, err);
 		case OPT_MODULE_UID: return uid_option(arg, &c->module_uid, err);
-		case OPT_DB_SOCKET: return nonempty("db-socket", arg, &c->db_socket, err);
-		case OPT_DB_HOST: return nonempty("db-host", arg, &c->db_host, err);
-		case OPT_DB_PORT: return number("db-port", arg, 1, 65535, &c->db_port, err);
-		case OPT_DB_USER: return nonempty("db-user", arg, &c->db_user, err);
-		case OPT_DB_PASSWORD: c->db_password = arg; return 0;
-		case OPT_DB_PASSWORD_FILE: return password_file(arg, &c->db_password, err);
-		case OPT_DB_NAME: return nonempty("db-name", arg, &c->db_name, err);
+		case OPT_DB: return db_option(c, name, arg, err);
+		case OPT_DB_PASSWORD: return db_password(c, arg, err);
 		case OPT_CHANNEL_URI: return nonempty("channel-uri", arg, &c->channel_uri, err);
 		case OPT_QUEUE_LIMIT:
 			return number("queue-limit", arg, 1, 100000000, &c->queue_limit, err);
@@ -537,11 +516,12 @@ static int apply(struct config *c, int opt, const char *arg, FILE *err)
 
 enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err)
 {
-	int opt;
+	int opt, index = 0;
+	char why[512];
 
 	optind = 0; /* full rescan (GNU), so that tests may call this repeatedly */
 	opterr = 0; /* we print our own messages */
-	while((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+	while((opt = getopt_long(argc, argv, "", long_options, &index)) != -1) {
 		if(opt == OPT_HELP) {
 			usage(out);
 			return CONFIG_HELP;
@@ -556,7 +536,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			fputs("Try 'pchatd --help'.\n", err);
 			return CONFIG_ERROR;
 		}
-		if(apply(c, opt, optarg, err) < 0)
+		if(apply(c, opt, long_options[index].name, optarg, err) < 0)
 			return CONFIG_ERROR;
 	}
 	if(optind < argc) {
@@ -576,8 +556,8 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		fputs("pchatd: --file-listen needs --file-store DIR\n", err);
 		return CONFIG_ERROR;
 	}
-	if(c->db_socket && c->db_host) {
-		fputs("pchatd: give --db-socket or --db-host, not both\n", err);
+	if(pchat_dbopts_check(&c->db, why, sizeof(why)) < 0) {
+		fprintf(err, "pchatd: %s\n", why);
 		return CONFIG_ERROR;
 	}
 	if(c->file_service_url == NULL)

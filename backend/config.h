@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "pchat_dbopts.h"
 #include "pchat_log.h"
 #include "weblimit.h"
 
@@ -18,12 +19,9 @@ struct config {
 	/* --module-uid: the only uid whose connections the socket accepts (SO_PEERCRED);
 	 * default pchatd's own effective uid */
 	uid_t module_uid;
-	const char *db_socket; /* --db-socket; NULL: host/port or the library default */
-	const char *db_host;   /* --db-host */
-	unsigned db_port;      /* --db-port, 0 = default */
-	const char *db_user;
-	const char *db_password;
-	const char *db_name;
+	/* --db-socket, --db-host, --db-port, --db-user, --db-password-file, --db-name
+	 * (common/pchat_dbopts.h) and pchatd's own --db-password; no password: "" */
+	struct pchat_dbopts db;
 	const char *channel_uri;	   /* --channel-uri; NULL: the session's local URI */
 	unsigned queue_limit;		   /* accepted-but-unfinished commands before BUSY */
 	unsigned message_max_bytes;	   /* grpchat text limit (bytes, after XML decoding) */

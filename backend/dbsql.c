@@ -8,6 +8,7 @@
 #include "config.h"
 #include "dbkind.h"
 #include "pchat_log.h"
+#include "pchat_sqltime.h"
 #include "util.h"
 
 #include <errmsg.h>
@@ -72,8 +73,8 @@ MYSQL *dbsql_open(const struct config *c, unsigned io_timeout, char *err, size_t
 	mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
 	mysql_options(my, MYSQL_OPT_RECONNECT, &reconnect);
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if(mysql_real_connect(my, c->db_host, c->db_user, c->db_password, c->db_name, c->db_port,
-			   c->db_socket, 0) == NULL) {
+	if(mysql_real_connect(my, c->db.host, c->db.user, c->db.password ? c->db.password : "",
+			   c->db.name, c->db.port, c->db.socket, 0) == NULL) {
 		snprintf(err, errlen, "%s", mysql_error(my));
 		mysql_close(my);
 		return NULL;
@@ -157,21 +158,6 @@ static enum dbsql_result stmt_failed(MYSQL_STMT *st, const char *what, struct db
 	return DBSQL_OK;
 }
 
-static void ts_to_time(const struct timespec *ts, MYSQL_TIME *t)
-{
-	struct tm tm;
-	gmtime_r(&ts->tv_sec, &tm);
-	memset(t, 0, sizeof(*t));
-	t->year = (unsigned)tm.tm_year + 1900;
-	t->month = (unsigned)tm.tm_mon + 1;
-	t->day = (unsigned)tm.tm_mday;
-	t->hour = (unsigned)tm.tm_hour;
-	t->minute = (unsigned)tm.tm_min;
-	t->second = (unsigned)tm.tm_sec;
-	t->second_part = (unsigned long)(ts->tv_nsec / 1000000) * 1000;
-	t->time_type = MYSQL_TIMESTAMP_DATETIME;
-}
-
 /* ---- the binder ---- */
 
 #define PARAMS_MAX 8
@@ -191,6 +177,7 @@ enum dbsql_result db_exec(struct dbsql *d, struct db_job *job, unsigned idx, con
 		unsigned long len;
 		MYSQL_TIME time;
 	} val[PARAMS_MAX];
+	const struct timespec *ts;
 	va_list ap;
 	size_t i;
 
@@ -224,7 +211,9 @@ enum dbsql_result db_exec(struct dbsql *d, struct db_job *job, unsigned idx, con
 				b->is_unsigned = 1;
 				break;
 			case 't':
-				ts_to_time(va_arg(ap, const struct timespec *), &val[i].time);
+				ts = va_arg(ap, const struct timespec *);
+				pchat_sql_time(ts->tv_sec, (unsigned)(ts->tv_nsec / 1000000),
+						&val[i].time);
 				b->buffer_type = MYSQL_TYPE_DATETIME;
 				b->buffer = &val[i].time;
 				break;

@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -40,32 +39,4 @@ const char *ftok_name_problem(const char *name)
 		i += n;
 	}
 	return NULL;
-}
-
-int ftok_guid(char out[FTOK_GUID_LEN + 1])
-{
-	unsigned char b[16];
-	if(getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		return -1;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4: random */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant 1 (RFC 4122) */
-	snprintf(out, FTOK_GUID_LEN + 1,
-			"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-			b[12], b[13], b[14], b[15]);
-	return 0;
-}
-
-int ftok_guid_valid(const char *s)
-{
-	size_t i;
-	if(s == NULL || strlen(s) != FTOK_GUID_LEN)
-		return 0;
-	for(i = 0; i < FTOK_GUID_LEN; i++) {
-		int dash = i == 8 || i == 13 || i == 18 || i == 23;
-		int hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
-		if(dash ? s[i] != '-' : !hex)
-			return 0;
-	}
-	return 1;
 }

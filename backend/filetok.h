@@ -1,16 +1,15 @@
 /*
  * filetok.h - the rules of file-transfer tokens (cmd:getfutok, cmd:getfdtok;
- * docs/XCCOS.md, "File transfer tokens"): what a file name may be and the token
- * itself, a random GUID (how long it lives: common/pchat_filetoken.h).  Pure
- * functions, except that ftok_guid() asks the kernel for random bytes.
+ * docs/XCCOS.md, "File transfer tokens"): what a file name may be.  The token itself
+ * is a random GUID, made by pchat_guid() (common/pchat_filename.h), the same generator
+ * that names stored files; how long it lives: common/pchat_filetoken.h.  Pure
+ * functions.
  */
 #ifndef PCHAT_FILETOK_H
 #define PCHAT_FILETOK_H
 
 #include <stddef.h>
 
-/* "3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f": 32 lower-case hex digits and 4 dashes. */
-#define FTOK_GUID_LEN 36
 /* The longest name a user may give a file (file_tokens.file_name, files.file_name). */
 #define FTOK_NAME_MAX 255
 
@@ -23,12 +22,5 @@
  * these could turn it into a path or hide what it says.
  */
 const char *ftok_name_problem(const char *name);
-
-/* Writes a random version 4 GUID, lower case with dashes, into out; returns 0, or
- * -1 if the kernel gave no random bytes (getrandom). */
-int ftok_guid(char out[FTOK_GUID_LEN + 1]);
-
-/* Is s a GUID in that form (any version)? */
-int ftok_guid_valid(const char *s);
 
 #endif

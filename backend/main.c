@@ -217,6 +217,7 @@ static void cleanup(void)
 	event_base_free(base);
 	xccos_cleanup();
 	mysql_library_end();
+	pchat_dbopts_free(&cfg.db); /* the password, wiped */
 }
 
 int main(int argc, char **argv)

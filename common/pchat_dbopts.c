@@ -76,6 +76,18 @@ int pchat_dbopts_set(
 	return 1;
 }
 
+int pchat_dbopts_is(const char *opt)
+{
+	static const char *const all[] = {"db-socket", "db-host", "db-port", "db-user",
+			"db-password-file", "db-name"};
+	size_t i;
+	for(i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if(strcmp(opt, all[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int pchat_dbopts_check(const struct pchat_dbopts *o, char *err, size_t errlen)
 {
 	if(o->socket && o->host) {

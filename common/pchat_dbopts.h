@@ -2,9 +2,9 @@
  * pchat_dbopts.h - the database options of our programs, parsed alike:
  *     --db-socket PATH  --db-host HOST  --db-port N  --db-user USER
  *     --db-password-file FILE  --db-name NAME
- * pchat-compliance uses them; pchatd (backend/config.c) and pchat-admin parse the same
- * options their own way and could move to this.  No database library here: the
- * values only, for mysql_real_connect().
+ * pchatd (backend/config.c, which adds its own --db-password), pchat-admin and
+ * pchat-compliance use them.  No database library here: the values only, for
+ * mysql_real_connect().
  */
 #ifndef PCHAT_DBOPTS_H
 #define PCHAT_DBOPTS_H
@@ -40,6 +40,9 @@ struct pchat_dbopts {
  */
 int pchat_dbopts_set(
 		struct pchat_dbopts *o, const char *opt, const char *arg, char *err, size_t errlen);
+
+/* Is opt (without the dashes) one of the options above? */
+int pchat_dbopts_is(const char *opt);
 
 /* The options together: 0, or -1 with err (--db-socket with --db-host). */
 int pchat_dbopts_check(const struct pchat_dbopts *o, char *err, size_t errlen);

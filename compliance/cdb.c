@@ -3,6 +3,7 @@
  */
 #include "cdb.h"
 #include "pchat_log.h"
+#include "pchat_sqltime.h"
 
 #include <errmsg.h>
 #include <mysqld_error.h>
@@ -183,7 +184,8 @@ static MYSQL_STMT *execute(struct cdb *db, const char *sql, const char *params, 
 			case 't': {
 				int64_t ms = va_arg(*ap, int64_t);
 				b[i].buffer_type = ms < 0 ? MYSQL_TYPE_NULL : MYSQL_TYPE_DATETIME;
-				cdb_ms_time(ms < 0 ? 0 : ms, &v[i].t);
+				ms = ms < 0 ? 0 : ms;
+				pchat_sql_time((time_t)(ms / 1000), (unsigned)(ms % 1000), &v[i].t);
 				b[i].buffer = &v[i].t;
 				break;
 			}
@@ -435,22 +437,6 @@ int64_t cdb_time_ms(const MYSQL_TIME *t)
 	tm.tm_min = (int)t->minute;
 	tm.tm_sec = (int)t->second;
 	return (int64_t)timegm(&tm) * 1000 + (int64_t)(t->second_part / 1000);
-}
-
-void cdb_ms_time(int64_t ms, MYSQL_TIME *t)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	memset(t, 0, sizeof(*t));
-	t->year = (unsigned)tm.tm_year + 1900;
-	t->month = (unsigned)tm.tm_mon + 1;
-	t->day = (unsigned)tm.tm_mday;
-	t->hour = (unsigned)tm.tm_hour;
-	t->minute = (unsigned)tm.tm_min;
-	t->second = (unsigned)tm.tm_sec;
-	t->second_part = (unsigned long)(ms % 1000) * 1000;
-	t->time_type = MYSQL_TIMESTAMP_DATETIME;
 }
 
 int cdb_single_row(struct cdb *db, int rc, const char *table)

@@ -97,8 +97,7 @@ int cdb_single_row_end(struct cdb *db, int rc, const char *table);
 int cdb_commit(struct cdb *db);
 int cdb_rollback(struct cdb *db);
 
-/* DATETIME <-> Unix milliseconds, UTC. */
+/* A DATETIME as Unix milliseconds, UTC (the other way: pchat_sqltime.h). */
 int64_t cdb_time_ms(const MYSQL_TIME *t);
-void cdb_ms_time(int64_t ms, MYSQL_TIME *t);
 
 #endif

@@ -23,6 +23,40 @@ stack_init() {
 }
 stack_cleanup() { "${stack[@]}" stop >/dev/null 2>&1 || true; }
 
+# stack_fresh SUITE PORT [NAME=FALLBACK...]: for a suite whose stack listens on more
+# than SIP (the web service, the file service, ...): an empty $var, the stack on a free
+# loopback port, set in port (stack_init; PORT is the fallback), and each NAME set to
+# a free port of its own.  Exits 1 if free_port gave the same port twice.
+stack_fresh() {
+  # the locals' names are unlike any NAME: printf -v would set a local of the same name
+  local _sf_suite=$1 _sf_arg _sf_port _sf_seen
+  rm -rf "$var"
+  mkdir -p "$var"
+  port=$(free_port "$2")
+  _sf_seen=" $port "
+  shift 2
+  for _sf_arg in "$@"; do
+    _sf_port=$(free_port "${_sf_arg#*=}")
+    case $_sf_seen in *" $_sf_port "*)
+      echo "$_sf_suite: free_port gave the same port twice; try again"
+      exit 1
+      ;;
+    esac
+    _sf_seen="$_sf_seen$_sf_port "
+    printf -v "${_sf_arg%%=*}" '%s' "$_sf_port"
+  done
+  stack_init "$port"
+}
+
+# stack_start SUITE: starts the stack (stack_init); if it does not start, says so with
+# the last lines of its logs, and exits 1.
+stack_start() {
+  "${stack[@]}" start >/dev/null && return 0
+  echo "$1: the stack did not start"
+  tail_logs 40 backend mariadb kamailio
+  exit 1
+}
+
 # tail_logs N NAME...: the last N lines of $var/NAME.log for each NAME.
 tail_logs() {
   local n=$1 f

@@ -259,6 +259,26 @@ sql_is "the newer message stays" "SELECT GROUP_CONCAT(body) FROM messages m JOIN
 expect 0 "room clear" --json room clear --room Design
 json_is "room clear result" '.removed == 1'
 
+# ---- files: the same room, user and time filters as messages (admin/pca_filter.c); the
+# uploader is stored with or without "sip:", and either matches
+sql "INSERT INTO files (room_id, stored_name, file_name, size, uploader, state, created_at)
+  SELECT id, '3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e51.txt', 'a.txt', 10, 'sip:alice@example.com', 'stored', '2024-03-01 10:00:00' FROM rooms WHERE name='Lobby'
+  UNION ALL SELECT id, '3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e52.txt', 'b.txt', 20, 'Bob@example.com', 'stored', '2024-03-02 10:00:00' FROM rooms WHERE name='Lobby'
+  UNION ALL SELECT id, '3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e53.txt', 'c.txt', 30, 'sip:bob@example.com', 'uploading', '2024-03-03 10:00:00' FROM rooms WHERE name='Ops'"
+expect 0 "file get by user (stored with and without sip:)" --json file get --user sip:bob@example.com
+json_is "file get by user result" '[.[].name] == ["b.txt","c.txt"]'
+expect 0 "file get by room and time" --json file get --room Lobby --since 2024-03-02 --until 2024-03-03T00:00:00Z
+json_is "file get by room and time result" '[.[].name] == ["b.txt"]'
+lobby_id=$(sql "SELECT id FROM rooms WHERE name='Lobby'")
+expect 0 "file get by room id and state" --json file get --room-id "$lobby_id" --state stored
+json_is "file get by room id and state result" '[.[].name] == ["a.txt","b.txt"]'
+expect 0 "file get by user and state" --json file get --user bob@example.com --state uploading
+json_is "file get by user and state result" '[.[].name] == ["c.txt"]'
+fails 1 "at least one filter" "file remove without a filter refused" file remove
+fails 1 "not a UTC time" "file get: bad time refused" file get --since yesterday
+fails 1 "no room" "file get: unknown room refused" file get --room Nowhere
+sql "DELETE FROM files"
+
 # ---- policies
 sql_is "dave is disabled by the demo" "SELECT pchat_policy_enabled('sip:dave@example.com')" 0
 expect 0 "policy get --user" --json policy get --user dave@example.com

@@ -36,16 +36,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mysql.h>
-
 #define SIP_WAIT 4000
 #define REPLY_WAIT 4000
 #define RELOAD_WAIT 5000 /* pchatd polls server_config every second */
 
-static struct {
-	const char *proxy, *chat_uri, *db_socket, *db_name, *db_user, *db_password, *admin;
-	int verbose;
-} opt = {"127.0.0.1:5060", "sip:pchat@example.com", NULL, "pchat", "root", NULL, NULL, 0};
+static struct e2e_stack opt = E2E_STACK_INIT;
 
 /* ------------------------------------------------------------------ the model */
 
@@ -118,83 +113,22 @@ static char user_uri[NROLES][96];
 
 /* ------------------------------------------------------------------ database */
 
-static MYSQL *db;
-
-/* The string parameters of a statement, NULL-terminated. */
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-/* Runs sql with the string parameters args; returns the affected rows, or -1
- * (reported as a failure of test T). */
+/* Runs q with the string parameters args on the stack's database; returns the affected
+ * rows, or -1 (reported as a failure of test T). */
 static long long sql(const char *T, const char *q, const char *const *args)
 {
-	unsigned long lens[8];
-	MYSQL_BIND p[8];
-	size_t n = 0;
-	while(n < 8 && args[n])
-		n++;
-	memset(p, 0, sizeof p);
-	for(size_t i = 0; i < n; i++) {
-		lens[i] = strlen(args[i]);
-		p[i].buffer_type = MYSQL_TYPE_STRING;
-		p[i].buffer = (void *)args[i];
-		p[i].buffer_length = lens[i];
-		p[i].length = &lens[i];
-	}
-	MYSQL_STMT *st = mysql_stmt_init(db);
-	long long rows = -1;
-	if(st && !mysql_stmt_prepare(st, q, strlen(q)) && (!n || !mysql_stmt_bind_param(st, p)) &&
-			!mysql_stmt_execute(st))
-		rows = (long long)mysql_stmt_affected_rows(st);
-	else
-		fail(T, "%s: %s", q, st ? mysql_stmt_error(st) : mysql_error(db));
-	if(st)
-		mysql_stmt_close(st);
-	mysql_commit(db);
-	return rows;
+	return e2e_sql(opt.db, T, q, args, NULL, 0);
 }
 
 /* Messages stored with this body (-1 on error). */
-static long long stored(const char *body)
+static long long stored(const char *T, const char *body)
 {
-	MYSQL_STMT *st = mysql_stmt_init(db);
-	const char *q = "SELECT COUNT(*) FROM messages WHERE body = ?";
-	unsigned long len = strlen(body);
-	long long count = -1;
-	MYSQL_BIND p, r;
-	memset(&p, 0, sizeof p);
-	memset(&r, 0, sizeof r);
-	p.buffer_type = MYSQL_TYPE_STRING;
-	p.buffer = (void *)body;
-	p.buffer_length = len;
-	p.length = &len;
-	r.buffer_type = MYSQL_TYPE_LONGLONG;
-	r.buffer = &count;
-	if(!st || mysql_stmt_prepare(st, q, strlen(q)) || mysql_stmt_bind_param(st, &p) ||
-			mysql_stmt_execute(st) || mysql_stmt_bind_result(st, &r) ||
-			mysql_stmt_fetch(st))
-		count = -1;
-	if(st)
-		mysql_stmt_close(st);
-	mysql_commit(db);
+	char *n = NULL;
+	long long rows = e2e_sql(opt.db, T, "SELECT COUNT(*) FROM messages WHERE body = ?",
+			ARGS(body), &n, 1);
+	long long count = rows == 1 && n ? atoll(n) : -1;
+	free(n);
 	return count;
-}
-
-static int db_connect(void)
-{
-	unsigned timeout = 5;
-	db = mysql_init(NULL);
-	if(!db)
-		return -1;
-	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	if(!mysql_real_connect(db, NULL, opt.db_user, opt.db_password, opt.db_name, 0,
-			   opt.db_socket, 0)) {
-		fail("setup", "cannot connect to MariaDB at %s: %s", opt.db_socket,
-				mysql_error(db));
-		return -1;
-	}
-	mysql_set_character_set(db, "utf8mb4");
-	mysql_autocommit(db, 1);
-	return 0;
 }
 
 static void bump_revision(const char *T)
@@ -232,7 +166,9 @@ static int create_model(void)
 	for(int r = 0; r < NROOMS; r++) {
 		snprintf(room_chan[r], sizeof room_chan[r], "authz-%s-%s", token,
 				room_def[r].label);
-		snprintf(room_uri[r], sizeof room_uri[r], "ma-chan://example.com/%s", room_chan[r]);
+		/* %.63s: room_chan[r] is at most that long (gcc cannot tell) */
+		snprintf(room_uri[r], sizeof room_uri[r], "ma-chan://example.com/%.63s",
+				room_chan[r]);
 		snprintf(room_name[r], sizeof room_name[r], "Authz %s %s", token,
 				room_def[r].label);
 		if(sql(T,
@@ -430,44 +366,26 @@ static void check_bjoin(const char *T, int u)
 	free(raw);
 }
 
-/* Room r's topic into buf ("" on error). */
-static void room_topic(int r, char *buf, size_t n)
+/* Room r's topic into buf ("" on error, a failure of test T). */
+static void room_topic(const char *T, int r, char *buf, size_t n)
 {
-	MYSQL_STMT *st = mysql_stmt_init(db);
-	const char *q = "SELECT topic FROM rooms WHERE chan_id = ?";
-	unsigned long len = strlen(room_chan[r]), got_len = 0;
-	MYSQL_BIND p, res;
-	memset(&p, 0, sizeof p);
-	memset(&res, 0, sizeof res);
-	p.buffer_type = MYSQL_TYPE_STRING;
-	p.buffer = room_chan[r];
-	p.buffer_length = len;
-	p.length = &len;
-	res.buffer_type = MYSQL_TYPE_STRING;
-	res.buffer = buf;
-	res.buffer_length = n - 1;
-	res.length = &got_len;
-	buf[0] = '\0';
-	if(st && !mysql_stmt_prepare(st, q, strlen(q)) && !mysql_stmt_bind_param(st, &p) &&
-			!mysql_stmt_execute(st) && !mysql_stmt_bind_result(st, &res) &&
-			!mysql_stmt_fetch(st))
-		buf[got_len < n ? got_len : n - 1] = '\0';
-	if(st)
-		mysql_stmt_close(st);
-	mysql_commit(db);
+	char *topic = NULL;
+	e2e_sql(opt.db, T, "SELECT topic FROM rooms WHERE chan_id = ?", ARGS(room_chan[r]), &topic,
+			1);
+	snprintf(buf, n, "%s", topic ? topic : "");
+	free(topic);
 }
 
 /* User u sets room r's topic with pchat-admin --as; returns MG, NF or FB by the exit
  * status and the error line, -1 for anything else (then why says what). */
 static int manage(int u, int r, const char *topic, char *why, size_t n)
 {
-	char cmd[1024], out[512] = "";
-	snprintf(cmd, sizeof cmd,
-			"'%s' --db-socket '%s' --db-user '%s' --db-name '%s' --as '%s' room set"
-			" --room '%s' --topic '%s' 2>&1",
-			opt.admin, opt.db_socket, opt.db_user, opt.db_name, user_uri[u],
+	char args[512], out[512] = "";
+	snprintf(args, sizeof args, "--as '%s' room set --room '%s' --topic '%s'", user_uri[u],
 			room_uri[r], topic);
-	FILE *f = popen(cmd, "r");
+	char *cmd = e2e_admin_cmd(&opt, args, "2>&1");
+	FILE *f = cmd ? popen(cmd, "r") : NULL;
+	free(cmd);
 	if(!f) {
 		snprintf(why, n, "cannot run pchat-admin");
 		return -1;
@@ -495,7 +413,7 @@ static void check_manage(const char *T, int u, int r, struct cell *c)
 	if(c->manage != want_manage[u][r])
 		fail(T, "%s: room set got %d, want %d (%s)", room_def[r].label, c->manage,
 				want_manage[u][r], why);
-	room_topic(r, now, sizeof now);
+	room_topic(T, r, now, sizeof now);
 	if((strcmp(now, topic) == 0) != (want_manage[u][r] == MG))
 		fail(T, "%s: topic is \"%s\" after room set by %s", room_def[r].label, now,
 				role_name[u]);
@@ -549,14 +467,15 @@ static void check_role(int u)
 			else if(!echo)
 				fail(T, "%s: post accepted but not delivered", room_def[r].label);
 			xv_free(echo);
-			if(stored(text) != 1)
+			long long times = stored(T, text);
+			if(times != 1)
 				fail(T, "%s: accepted post stored %lld times", room_def[r].label,
-						stored(text));
+						times);
 		} else {
 			if(c->post_st != 403 || strcmp(c->reason, want) != 0)
 				fail(T, "%s: post got SIP %d \"%s\", want 403 \"%s\"",
 						room_def[r].label, c->post_st, c->reason, want);
-			if(stored(text) != 0)
+			if(stored(T, text) != 0)
 				fail(T, "%s: a refused post was stored", room_def[r].label);
 		}
 		check_manage(T, u, r, c);
@@ -771,20 +690,12 @@ static int open_sessions(void)
 
 int main(int argc, char **argv)
 {
-	const struct e2e_opt opts[] = {{"proxy", &opt.proxy}, {"db-socket", &opt.db_socket},
-			{"db-name", &opt.db_name}, {"db-user", &opt.db_user},
-			{"db-password", &opt.db_password}, {"chat-uri", &opt.chat_uri},
-			{"admin", &opt.admin}, {NULL, NULL}};
 	static const char *const required[] = {"db-socket", "admin", NULL};
-	int status = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
+	int status = e2e_start(&opt, argc, argv, NULL, required, usage, "setup");
 	if(status >= 0)
 		return status;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	make_token();
-	long long t0 = now_ms();
-	note("run token %s, proxy %s", token, opt.proxy);
-	ctx = pc_context_new();
-	if(ctx && db_connect() == 0 && create_model() == 0 && open_sessions() == 0) {
+	ctx = opt.db ? pc_context_new() : NULL;
+	if(ctx && create_model() == 0 && open_sessions() == 0) {
 		for(int u = 0; u < NROLES; u++)
 			check_role(u);
 		print_matrix();
@@ -801,9 +712,5 @@ int main(int argc, char **argv)
 	}
 	if(ctx)
 		pc_context_free(ctx);
-	if(db)
-		mysql_close(db);
-	note("took %lld ms", now_ms() - t0);
-	printf("%d passed, %d failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return e2e_finish(&opt);
 }

@@ -172,8 +172,8 @@ static long long fetch_first(MYSQL_STMT *st, char **out, size_t nout)
 	return rows;
 }
 
-long long e2e_sql(MYSQL *db, const char *q, const char *const *in, char **out, size_t nout,
-		char *why, size_t wn)
+long long e2e_sql(MYSQL *db, const char *T, const char *q, const char *const *in, char **out,
+		size_t nout)
 {
 	MYSQL_BIND p[E2E_SQL_MAX];
 	unsigned long plen[E2E_SQL_MAX];
@@ -193,8 +193,63 @@ long long e2e_sql(MYSQL *db, const char *q, const char *const *in, char **out, s
 		rows = out ? fetch_first(st, out, nout < E2E_SQL_MAX ? nout : E2E_SQL_MAX)
 			   : (long long)mysql_stmt_affected_rows(st);
 	if(rows < 0)
-		snprintf(why, wn, "%.200s: %s", q, st ? mysql_stmt_error(st) : mysql_error(db));
+		fail(T, "%.200s: %s", q, st ? mysql_stmt_error(st) : mysql_error(db));
 	if(st)
 		mysql_stmt_close(st);
 	return rows;
+}
+
+void e2e_free_strs(char **v, size_t n)
+{
+	for(size_t i = 0; i < n; i++)
+		free(v[i]);
+}
+
+/* ---- e2e-authz and e2e-files ---- */
+
+#define E2E_OPTS_MAX 24
+
+int e2e_start(struct e2e_stack *s, int argc, char **argv, const struct e2e_opt *extra,
+		const char *const *required, void (*usage)(FILE *), const char *T)
+{
+	struct e2e_opt opts[E2E_OPTS_MAX + 1] = {{"proxy", &s->proxy}, {"db-socket", &s->db_socket},
+			{"db-name", &s->db_name}, {"db-user", &s->db_user},
+			{"db-password", &s->db_password}, {"chat-uri", &s->chat_uri},
+			{"admin", &s->admin}};
+	size_t n = 7;
+	char why[512];
+	for(size_t i = 0; extra && extra[i].name && n < E2E_OPTS_MAX; i++)
+		opts[n++] = extra[i];
+	opts[n] = (struct e2e_opt){NULL, NULL};
+	int status = e2e_parse_args(argc, argv, opts, required, &s->verbose, usage);
+	if(status >= 0)
+		return status;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	make_token();
+	s->t0 = now_ms();
+	note("run token %s, proxy %s", token, s->proxy);
+	s->db = e2e_db_connect(
+			s->db_socket, s->db_user, s->db_password, s->db_name, why, sizeof why);
+	if(!s->db)
+		fail(T, "%s", why);
+	return -1;
+}
+
+int e2e_finish(struct e2e_stack *s)
+{
+	if(s->db)
+		mysql_close(s->db);
+	s->db = NULL;
+	note("took %lld ms", now_ms() - s->t0);
+	printf("%d passed, %d failed\n", n_pass, n_fail);
+	return n_fail ? 1 : 0;
+}
+
+char *e2e_admin_cmd(const struct e2e_stack *s, const char *args, const char *tail)
+{
+	char *cmd = NULL;
+	if(asprintf(&cmd, "'%s' --db-socket '%s' --db-user '%s' --db-name '%s' %s %s", s->admin,
+			   s->db_socket, s->db_user, s->db_name, args, tail) < 0)
+		return NULL;
+	return cmd;
 }

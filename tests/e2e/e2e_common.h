@@ -1,6 +1,8 @@
 /* e2e_common: what e2e-chat, e2e-authz, e2e-files and e2e-sip share: the PASS/FAIL/SKIP/#
  * report lines and their counters, a monotonic clock, the run token, running the stack's
- * control command, parsing their command lines, and SQL against the stack's MariaDB.
+ * control command, parsing their command lines, and SQL against the stack's MariaDB;
+ * and what e2e-authz and e2e-files share besides: their options, start and end
+ * (struct e2e_stack) and running pchat-admin.
  *
  * Report lines go to stdout, flushed at once.
  */
@@ -42,6 +44,33 @@ struct e2e_opt {
 int e2e_parse_args(int argc, char **argv, const struct e2e_opt *opts, const char *const *required,
 		int *verbose, void (*usage)(FILE *));
 
+/* The stack a program checks, with pchat-admin: its options, and the database. */
+struct e2e_stack {
+	const char *proxy, *chat_uri, *db_socket, *db_name, *db_user, *db_password, *admin;
+	int verbose;
+	MYSQL *db;    /* connected by e2e_start */
+	long long t0; /* when the run began */
+};
+#define E2E_STACK_INIT                                                          \
+	{                                                                       \
+		.proxy = "127.0.0.1:5060", .chat_uri = "sip:pchat@example.com", \
+		.db_name = "pchat", .db_user = "root"                           \
+	}
+
+/* Parses argv (e2e_parse_args): --proxy, --chat-uri, --db-socket, --db-name, --db-user,
+ * --db-password, --admin and the program's own options extra ({NULL, NULL}-terminated;
+ * NULL for none); then the run token and the connection to the database, a failure of
+ * test T if there is none (s->db NULL).  Returns -1 to go on, else the exit status. */
+int e2e_start(struct e2e_stack *s, int argc, char **argv, const struct e2e_opt *extra,
+		const char *const *required, void (*usage)(FILE *), const char *T);
+/* Closes the database, notes the time the run took and prints the counts; returns the
+ * exit status (0 only if nothing failed). */
+int e2e_finish(struct e2e_stack *s);
+
+/* The command that runs s's pchat-admin on s's database with args and then tail (both
+ * already quoted for the shell), malloc'd; NULL if out of memory. */
+char *e2e_admin_cmd(const struct e2e_stack *s, const char *args, const char *tail);
+
 /* Connects to the stack's MariaDB over its Unix socket (utf8mb4, autocommit); NULL on
  * failure, with why filled. */
 MYSQL *e2e_db_connect(const char *socket, const char *user, const char *password, const char *name,
@@ -53,8 +82,12 @@ MYSQL *e2e_db_connect(const char *socket, const char *user, const char *password
 /* Runs the prepared statement q with the string parameters in (NULL-terminated; NULL
  * itself for none).  With out (nout columns), reads the first row's columns as malloc'd
  * text (NULL for SQL NULL, each at most 1023 bytes) and returns the rows found; without,
- * returns the rows affected.  -1 on error, with why filled. */
-long long e2e_sql(MYSQL *db, const char *q, const char *const *in, char **out, size_t nout,
-		char *why, size_t wn);
+ * returns the rows affected.  -1 on error, reported as a failure of test T. */
+long long e2e_sql(MYSQL *db, const char *T, const char *q, const char *const *in, char **out,
+		size_t nout);
+/* The string parameters of a statement, NULL-terminated. */
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* Frees v[0..n) (e2e_sql's out). */
+void e2e_free_strs(char **v, size_t n);
 
 #endif

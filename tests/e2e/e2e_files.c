@@ -36,18 +36,13 @@
 #define REPLY_WAIT 4000
 #define RELOAD_WAIT 5000 /* pchatd polls server_config every second */
 
-static struct {
-	const char *proxy, *chat_uri, *db_socket, *db_name, *db_user, *db_password, *admin, *pchat,
-			*serveruri;
-	int verbose;
-} opt = {"127.0.0.1:5060", "sip:pchat@example.com", NULL, "pchat", "root", NULL, NULL, NULL, NULL,
-		0};
+static struct e2e_stack opt = E2E_STACK_INIT;
+static const char *pchat, *serveruri; /* --pchat, --serveruri */
 
 #define USER "sip:files-user@example.com"
 #define OWNER "sip:files-owner@example.com"
 #define CLI_USER "files-cli"
 
-static MYSQL *db;
 static pc_context *ctx;
 static pc_client *user, *owner;
 /* made by setup(): names, URIs and ids of the category and its two rooms, the stored
@@ -56,31 +51,17 @@ static char cat_name[64], open_name[80], secret_name[80];
 static char open_uri[160], secret_uri[160], open_id[24], secret_id[24];
 static char open_file[64], secret_file[64], open_file_id[24];
 
-/* The string parameters of a statement, NULL-terminated. */
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-/* Runs q (parameters in); a failure is one of test T.  Returns e2e_sql's count. */
+/* Runs q (parameters in) on the stack's database; a failure is one of test T. */
 static long long sql(const char *T, const char *q, const char *const *in, char **out, size_t nout)
 {
-	char why[512];
-	long long rows = e2e_sql(db, q, in, out, nout, why, sizeof why);
-	if(rows < 0)
-		fail(T, "%s", why);
-	return rows;
-}
-
-static void free_strs(char **v, size_t n)
-{
-	for(size_t i = 0; i < n; i++)
-		free(v[i]);
+	return e2e_sql(opt.db, T, q, in, out, nout);
 }
 
 /* Runs pchat-admin with args (already quoted for the shell); 0 if it exited 0. */
 static int admin(const char *T, const char *args)
 {
-	char *cmd = NULL;
-	if(asprintf(&cmd, "'%s' --db-socket '%s' --db-user '%s' --db-name '%s' %s >/dev/null",
-			   opt.admin, opt.db_socket, opt.db_user, opt.db_name, args) < 0)
+	char *cmd = e2e_admin_cmd(&opt, args, ">/dev/null");
+	if(!cmd)
 		return -1;
 	int st = system(cmd);
 	if(st != 0)
@@ -175,7 +156,7 @@ static int room_row(const char *T, const char *name, char *uri, size_t un, char 
 		snprintf(uri, un, "%s", v[0]);
 		snprintf(id, in, "%s", v[1]);
 	}
-	free_strs(v, 2);
+	e2e_free_strs(v, 2);
 	return rows == 1 ? 0 : -1;
 }
 
@@ -272,9 +253,9 @@ static void check_upload_token(void)
 	}
 	if(!guid_form(e->token))
 		fail(T, "token \"%s\" is not a lower-case GUID with dashes", e->token);
-	if(!e->serveruri || !opt.serveruri || strcmp(e->serveruri, opt.serveruri) != 0)
+	if(!e->serveruri || !serveruri || strcmp(e->serveruri, serveruri) != 0)
 		fail(T, "serveruri \"%s\", want \"%s\"", e->serveruri ? e->serveruri : "(none)",
-				opt.serveruri);
+				serveruri);
 	/* The reply came after the commit: the row is there at once. */
 	if(sql(T,
 			   "SELECT direction, user_uri, room_id, file_name,"
@@ -292,7 +273,7 @@ static void check_upload_token(void)
 				fail(T, "%s is \"%s\", want \"%s\"", col[i], v[i] ? v[i] : "NULL",
 						want[i]);
 	}
-	free_strs(v, 7);
+	e2e_free_strs(v, 7);
 	xv_free(e);
 	if(n_fail == before)
 		pass(T);
@@ -312,7 +293,7 @@ static void check_download_token(void)
 			strcmp(v[1], open_file_id) != 0)
 		fail(T, "row: %s, file %s; want download, file %s", v[0] ? v[0] : "-",
 				v[1] ? v[1] : "-", open_file_id);
-	free_strs(v, 2);
+	e2e_free_strs(v, 2);
 	xv_free(e);
 	/* the secret room's member gets one there: the refusals below are about rights */
 	e = ftok(owner, 0, secret_uri, secret_file);
@@ -447,7 +428,7 @@ static void check_client(void)
 			   "printf '/join %s\\n/rooms\\n/filetoken up cli %s.txt\\n/filetoken up a/b\\n"
 			   "/filetoken down nothing.txt\\n/quit\\n' | timeout 30 '%s' --user " CLI_USER
 			   " --server '%s' --linger 0 2>&1",
-			   open_uri, token, opt.pchat, opt.proxy) < 0)
+			   open_uri, token, pchat, opt.proxy) < 0)
 		return;
 	FILE *f = popen(cmd, "r");
 	free(cmd);
@@ -465,7 +446,7 @@ static void check_client(void)
 	char tok[40] = "";
 	if(!line || sscanf(line, "\ntoken=%39s", tok) != 1 || !guid_form(tok))
 		fail(T, "no \"token=GUID\" line in: %.400s", out);
-	snprintf(want, sizeof want, "token=%s serveruri=%s\n", tok, opt.serveruri);
+	snprintf(want, sizeof want, "token=%s serveruri=%s\n", tok, serveruri);
 	if(line && !strstr(line, want))
 		fail(T, "the token line is not \"%s\"", want);
 	if(!strstr(out,
@@ -499,25 +480,12 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	const struct e2e_opt opts[] = {{"proxy", &opt.proxy}, {"db-socket", &opt.db_socket},
-			{"db-name", &opt.db_name}, {"db-user", &opt.db_user},
-			{"db-password", &opt.db_password}, {"chat-uri", &opt.chat_uri},
-			{"admin", &opt.admin}, {"pchat", &opt.pchat}, {"serveruri", &opt.serveruri},
-			{NULL, NULL}};
+	const struct e2e_opt opts[] = {{"pchat", &pchat}, {"serveruri", &serveruri}, {NULL, NULL}};
 	static const char *const required[] = {"db-socket", "admin", "pchat", "serveruri", NULL};
-	int status = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
-	char why[512];
+	int status = e2e_start(&opt, argc, argv, opts, required, usage, "files_setup");
 	if(status >= 0)
 		return status;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	make_token();
-	long long t0 = now_ms();
-	note("run token %s, proxy %s", token, opt.proxy);
-	db = e2e_db_connect(
-			opt.db_socket, opt.db_user, opt.db_password, opt.db_name, why, sizeof why);
-	if(!db)
-		fail("files_setup", "%s", why);
-	ctx = db ? pc_context_new() : NULL;
+	ctx = opt.db ? pc_context_new() : NULL;
 	if(ctx && setup() == 0) {
 		check_upload_token();
 		check_download_token();
@@ -532,11 +500,7 @@ int main(int argc, char **argv)
 		pc_close(owner, SIP_WAIT);
 	if(ctx)
 		pc_context_free(ctx);
-	if(db) {
+	if(opt.db)
 		cleanup();
-		mysql_close(db);
-	}
-	note("took %lld ms", now_ms() - t0);
-	printf("%d passed, %d failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return e2e_finish(&opt);
 }

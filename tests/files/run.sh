@@ -12,22 +12,14 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/files-var"
-rm -rf "$var"
-mkdir -p "$var"
 
 . "$top/tests/lib.sh"
 
-port=$(free_port 27060)
-http_port=$(free_port 28090)
-file_port=$(free_port 28091)
-if [ "$http_port" = "$file_port" ] || [ "$http_port" = "$port" ] || [ "$file_port" = "$port" ]; then
-  echo "files: free_port gave the same port twice; try again"; exit 1
-fi
+stack_fresh files 27060 http_port=28090 file_port=28091
 export PCHAT_HTTP_PORT=$http_port PCHAT_FILE_PORT=$file_port
 STORE_LIMIT=2000000
 export PCHATD_ARGS="--file-sweep-interval 1 --test-store-limit $STORE_LIMIT"
-stack_init "$port"
-"${stack[@]}" start >/dev/null
+stack_start files
 
 B="http://127.0.0.1:$file_port/PersistentChat"
 store="$var/files"

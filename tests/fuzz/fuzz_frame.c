@@ -18,15 +18,8 @@
 
 #include "pchat_frame.h"
 
-#define require(cond, ...)                                             \
-	do {                                                           \
-		if(!(cond)) {                                          \
-			fprintf(stderr, "fuzz_frame: check failed: "); \
-			fprintf(stderr, __VA_ARGS__);                  \
-			fputc('\n', stderr);                           \
-			abort();                                       \
-		}                                                      \
-	} while(0)
+#define FUZZ_NAME "fuzz_frame"
+#include "fuzz_check.h"
 
 /* The payload copied into a buffer of exactly its size, so that ASan sees a read past
  * its end (in the stream the next frame's bytes would hide it). */

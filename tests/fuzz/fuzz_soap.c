@@ -22,36 +22,20 @@
 
 #include <libxml/parser.h>
 
-#include "pchat_log.h"
 #include "sbuf.h"
 #include "soap.h"
 #include "xccos.h"
 
+#define FUZZ_NAME "fuzz_soap"
+#include "fuzz_check.h"
+#include "fuzz_xml.h"
+
 /* Small, so that libFuzzer's inputs also reach the "too large" path. */
 #define FUZZ_SOAP_MAX 2048
 
-#define require(cond, ...)                                            \
-	do {                                                          \
-		if(!(cond)) {                                         \
-			fprintf(stderr, "fuzz_soap: check failed: "); \
-			fprintf(stderr, __VA_ARGS__);                 \
-			fputc('\n', stderr);                          \
-			abort();                                      \
-		}                                                     \
-	} while(0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	xccos_init();
-	log_threshold = LL_ERROR;
-	return 0;
-}
-
 static xmlDoc *read_back(const struct sbuf *sb)
 {
-	return xmlReadMemory(sb->buf, (int)sb->len, NULL, "UTF-8", XML_PARSE_NONET);
+	return fuzz_xml_read(sb->buf, sb->len);
 }
 
 /* The answer with text as its result is well-formed; returns its result's text. */

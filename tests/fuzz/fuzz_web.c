@@ -18,18 +18,11 @@
 #include "webparse.h"
 #include "websess.h"
 
+#define FUZZ_NAME "fuzz_web"
+#include "fuzz_check.h"
+
 /* backend/http.c's buffer for a static file's name. */
 #define STATIC_PATH_MAX 256
-
-#define require(cond, ...)                                           \
-	do {                                                         \
-		if(!(cond)) {                                        \
-			fprintf(stderr, "fuzz_web: check failed: "); \
-			fprintf(stderr, __VA_ARGS__);                \
-			fputc('\n', stderr);                         \
-			abort();                                     \
-		}                                                    \
-	} while(0)
 
 static int name_char(char c)
 {

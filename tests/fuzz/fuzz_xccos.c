@@ -20,33 +20,16 @@
 
 #include <libxml/parser.h>
 
-#include "pchat_log.h"
 #include "sbuf.h"
 #include "xccos.h"
+
+#define FUZZ_NAME "fuzz_xccos"
+#include "fuzz_check.h"
+#include "fuzz_xml.h"
 
 /* Smaller than pchatd's 64 KiB default so that libFuzzer's inputs (4 KiB by default)
  * also reach the "too large" path and the envid scan that follows it. */
 #define FUZZ_XML_MAX 2048
-
-#define require(cond, ...)                                             \
-	do {                                                           \
-		if(!(cond)) {                                          \
-			fprintf(stderr, "fuzz_xccos: check failed: "); \
-			fprintf(stderr, __VA_ARGS__);                  \
-			fputc('\n', stderr);                           \
-			abort();                                       \
-		}                                                      \
-	} while(0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	xccos_init();
-	/* pchatd logs every bad envelope at info; here that would only slow the run. */
-	log_threshold = LL_ERROR;
-	return 0;
-}
 
 static const char *nz(const char *s)
 {
@@ -56,7 +39,7 @@ static const char *nz(const char *s)
 /* Is doc[0..len) well-formed XML, read the way xccos_parse reads (UTF-8, no network)? */
 static int well_formed(const char *doc, size_t len)
 {
-	xmlDoc *d = xmlReadMemory(doc, (int)len, NULL, "UTF-8", XML_PARSE_NONET);
+	xmlDoc *d = fuzz_xml_read(doc, len);
 	if(d == NULL)
 		return 0;
 	xmlFreeDoc(d);

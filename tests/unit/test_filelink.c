@@ -10,18 +10,34 @@
 #include "../../common/pchat_filelink.h"
 #include "../../common/pchat_filename.h"
 
-Test(filename, guid_is_random_v4_lower_case)
+/* One generator names stored files and file-transfer tokens (cmd:getfutok). */
+Test(filename, guid_is_random_version_4_lower_case_with_dashes)
 {
-	char a[PCHAT_GUID_LEN + 1], b[PCHAT_GUID_LEN + 1];
-	cr_assert_eq(pchat_guid(a), 0);
-	cr_assert_eq(pchat_guid(b), 0);
-	cr_assert(pchat_guid_valid(a));
-	cr_assert_str_neq(a, b);
-	cr_assert_eq(a[14], '4', "version 4");
-	cr_assert(!pchat_guid_valid("3E0F6A52-77B1-4C2E-9D55-0A1B2C3D4E5F"), "upper case");
-	cr_assert(!pchat_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5"), "short");
-	cr_assert(!pchat_guid_valid("3e0f6a52x77b1-4c2e-9d55-0a1b2c3d4e5f"), "no dash");
-	cr_assert(!pchat_guid_valid(NULL));
+	static char seen[200][PCHAT_GUID_LEN + 1];
+	size_t i, j;
+	for(i = 0; i < 200; i++) {
+		char *g = seen[i];
+		cr_assert_eq(pchat_guid(g), 0);
+		cr_assert_eq(strlen(g), PCHAT_GUID_LEN);
+		cr_assert(pchat_guid_valid(g), "%s", g);
+		cr_assert_eq(g[14], '4', "version 4: %s", g);
+		cr_assert(strchr("89ab", g[19]) != NULL, "RFC 4122 variant: %s", g);
+		for(j = 0; j < i; j++)
+			cr_assert_str_neq(g, seen[j], "a GUID came twice");
+	}
+}
+
+Test(filename, guid_form_is_checked)
+{
+	cr_assert(pchat_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f"));
+	cr_assert_not(pchat_guid_valid(NULL));
+	cr_assert_not(pchat_guid_valid(""));
+	cr_assert_not(pchat_guid_valid("3E0F6A52-77B1-4C2E-9D55-0A1B2C3D4E5F"), "lower case only");
+	cr_assert_not(pchat_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5"), "35 characters");
+	cr_assert_not(pchat_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f0"), "37 characters");
+	cr_assert_not(pchat_guid_valid("3e0f6a5277b1-4c2e-9d55-0a1b2c3d4e5f0"), "a dash missing");
+	cr_assert_not(pchat_guid_valid("3e0f6a52x77b1-4c2e-9d55-0a1b2c3d4e5f"), "no dash");
+	cr_assert_not(pchat_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5g"), "not hex");
 }
 
 static const char *ext_of(const char *name)

@@ -1,7 +1,8 @@
 /*
  * test_files.c - file-transfer tokens (cmd:getfutok, cmd:getfdtok -> rpl:getftok):
- * the file name rule and the GUID (backend/filetok.c), the request and reply XML
- * (backend/xccos.c, the reply parsed back with libxml2), and the handler
+ * the file name rule (backend/filetok.c; the token's GUID is pchat_guid(), tested in
+ * test_filelink.c), the request and reply XML (backend/xccos.c, the reply parsed
+ * back with libxml2), and the handler
  * (backend/cmd_files.c) against the fake link and database: who gets a token, the
  * token row, every refusal, and the room list's filepost following the category.
  */
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "filetok.h"
 #include "frames.h"
+#include "pchat_filename.h"
 #include "reload.h"
 #include "rooms.h"
 #include "sbuf.h"
@@ -87,36 +89,6 @@ Test(filename, bad_names_are_refused_saying_why)
 		"b",
 			"not valid UTF-8");
 	refused("a\xef\xbf\xbe", "not valid UTF-8"); /* U+FFFE: XML cannot carry it */
-}
-
-/* ---- the token ---- */
-
-Test(guid, random_version_4_lower_case_with_dashes)
-{
-	static char seen[200][FTOK_GUID_LEN + 1];
-	size_t i, j;
-	for(i = 0; i < 200; i++) {
-		char *g = seen[i];
-		cr_assert_eq(ftok_guid(g), 0);
-		cr_assert_eq(strlen(g), FTOK_GUID_LEN);
-		cr_assert(ftok_guid_valid(g), "%s", g);
-		cr_assert_eq(g[14], '4', "version 4: %s", g);
-		cr_assert(strchr("89ab", g[19]) != NULL, "RFC 4122 variant: %s", g);
-		for(j = 0; j < i; j++)
-			cr_assert_str_neq(g, seen[j], "a GUID came twice");
-	}
-}
-
-Test(guid, the_form_is_checked)
-{
-	cr_assert(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f"));
-	cr_assert_not(ftok_guid_valid(NULL));
-	cr_assert_not(ftok_guid_valid(""));
-	cr_assert_not(ftok_guid_valid("3E0F6A52-77B1-4C2E-9D55-0A1B2C3D4E5F"), "lower case only");
-	cr_assert_not(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5"), "35 characters");
-	cr_assert_not(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f0"), "37 characters");
-	cr_assert_not(ftok_guid_valid("3e0f6a5277b1-4c2e-9d55-0a1b2c3d4e5f0"), "a dash missing");
-	cr_assert_not(ftok_guid_valid("3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5g"), "not hex");
 }
 
 /* ---- --file-service-url ---- */
@@ -340,7 +312,7 @@ Test(files, an_upload_token_is_stored_then_sent)
 	snprintf(want, sizeof(want), "<token token=\"%s\" serveruri=\"" URL "\"/></data></rpl>",
 			t->token);
 	HAS(r, want);
-	cr_assert(ftok_guid_valid(t->token));
+	cr_assert(pchat_guid_valid(t->token));
 	cr_assert(t->upload);
 	cr_assert_str_eq(t->user, ALICE, "the session's identity, whatever the XML says");
 	cr_assert_eq(t->room_id, 1);

@@ -218,17 +218,26 @@ Test(config, defaults_and_options)
 			NULL};
 	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
 	cr_assert_str_eq(c.socket_path, "/tmp/s");
-	cr_assert_str_eq(c.db_socket, "/tmp/db");
+	cr_assert_str_eq(c.db.socket, "/tmp/db");
 	cr_assert_eq(c.queue_limit, 7);
 	cr_assert_eq(c.log_level, LL_DEBUG);
 	cr_assert_str_eq(c.channel_uri, "sip:c@d");
-	cr_assert_str_eq(c.db_user, "root");
-	cr_assert_str_eq(c.db_name, "pchat");
+	cr_assert_str_eq(c.db.user, "root");
+	cr_assert_str_eq(c.db.name, "pchat");
 	cr_assert_eq(c.message_max_bytes, 8192);
 	cr_assert_eq(c.xml_max_bytes, 65536);
 	cr_assert_eq(c.bccontext_max, 500);
 	cr_assert_eq(c.participant_update_limit, 75);
 	cr_assert_eq(c.module_uid, geteuid(), "the module uid defaults to our own");
+	cr_assert_str_eq(c.db.password, "", "--db-password \"\"");
+	pchat_dbopts_free(&c.db);
+	const char *none[] = {"--socket", "/s", NULL};
+	cr_assert_eq(parse_args(&c, none), CONFIG_OK);
+	cr_assert_null(c.db.password, "no password (the connection gives \"\")");
+	const char *both[] = {"--socket", "/s", "--db-socket", "/a", "--db-host", "h", NULL};
+	cr_assert_eq(parse_args(&c, both), CONFIG_ERROR, "--db-socket and --db-host");
+	const char *port[] = {"--socket", "/s", "--db-port", "0", NULL};
+	cr_assert_eq(parse_args(&c, port), CONFIG_ERROR, "--db-port 0");
 }
 
 Test(config, db_password_file)
@@ -241,17 +250,20 @@ Test(config, db_password_file)
 	close(fd);
 	const char *ok[] = {"--socket", "/s", "--db-password-file", path, NULL};
 	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
-	cr_assert_str_eq(c.db_password, "s3cret pw", "the first line, without its line end");
+	cr_assert_str_eq(c.db.password, "s3cret pw", "the first line, without its line end");
+	pchat_dbopts_free(&c.db);
 	/* no line end at all, and an empty file */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	cr_assert_eq(write(fd, "x", 1), 1);
 	close(fd);
 	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
-	cr_assert_str_eq(c.db_password, "x");
+	cr_assert_str_eq(c.db.password, "x");
+	pchat_dbopts_free(&c.db);
 	fd = open(path, O_WRONLY | O_TRUNC);
 	close(fd);
 	cr_assert_eq(parse_args(&c, ok), CONFIG_OK);
-	cr_assert_str_eq(c.db_password, "");
+	cr_assert_str_eq(c.db.password, "");
+	pchat_dbopts_free(&c.db);
 	unlink(path);
 	cr_assert_eq(parse_args(&c, ok), CONFIG_ERROR, "an unreadable file stops start-up");
 }

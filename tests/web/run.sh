@@ -8,19 +8,11 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/web-var"
-rm -rf "$var"
-mkdir -p "$var"
 
 . "$top/tests/lib.sh"
 . "$top/tests/web/webdriver.sh"
 
-port=$(free_port 26060)
-http_port=$(free_port 28080)
-wd_port=$(free_port 29515)
-file_port=$(free_port 28081)
-if [ "$(printf '%s\n' "$port" "$http_port" "$wd_port" "$file_port" | sort -u | wc -l)" != 4 ]; then
-  echo "web: free_port gave the same port twice; try again"; exit 1
-fi
+stack_fresh web 26060 http_port=28080 wd_port=29515 file_port=28081
 # the file service too (stack.sh: --file-listen), for the page's room files
 export PCHAT_HTTP_PORT=$http_port PCHAT_FILE_PORT=$file_port
 # Sign-in limits the checks below trip (login_limit_checks): the default 5 failures
@@ -28,7 +20,6 @@ export PCHAT_HTTP_PORT=$http_port PCHAT_FILE_PORT=$file_port
 export PCHATD_ARGS="--web-login-addr-failures 10 --web-host chat.example.test"
 base="http://127.0.0.1:$http_port"
 WD_URL="http://127.0.0.1:$wd_port"
-stack_init "$port"
 
 wd_pid=
 cleanup() {
@@ -827,7 +818,7 @@ db_down_checks() {
 }
 
 echo "web: starting the stack (SIP 127.0.0.1:$port, web $base)"
-"${stack[@]}" start || { tail_logs 40 backend mariadb kamailio; exit 1; }
+stack_start web
 static_checks
 api_checks
 host_checks
