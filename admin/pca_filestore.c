@@ -117,7 +117,7 @@ int pca_file_list_room(struct pca_ctx *c, json_t *args, json_t **result)
 			pca_room_with_right(c, args, ACL_JOIN, "you may not read room", &room) < 0)
 		return -1;
 	json_decref(room.obj);
-	f.room = PI(room.id);
+	f.by.room = PI(room.id);
 	f.state = PS("stored");
 	return file_list(c, FILE_SELECT " AND f.message_id IS NOT NULL ORDER BY f.id DESC LIMIT ?",
 			&f, limit, result);

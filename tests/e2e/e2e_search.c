@@ -35,10 +35,8 @@
 #define SIP_WAIT 4000
 #define REPLY_WAIT 4000
 
-static struct {
-	const char *proxy, *chat_uri, *db_socket, *db_name, *db_user, *db_password, *pchat;
-	int verbose;
-} opt = {"127.0.0.1:5060", "sip:pchat@example.com", NULL, "pchat", "root", NULL, NULL, 0};
+static struct e2e_stack opt = E2E_STACK_INIT;
+static const char *pchat; /* --pchat */
 
 enum { OPEN, CLOSED, SECRET, DISABLED, NOHIST, NROOMS };
 enum { DENIED, FOREIGN, OUTSIDER, MEMBER, NROLES };
@@ -68,15 +66,9 @@ static pc_client *sess[NROLES];
 static char cat[2][64], chan[NROOMS][80], uri[NROOMS][512], rname[NROOMS][160];
 static char word[32], pager[32]; /* the run's words: found in no other run's rows */
 
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static long long sql(const char *T, const char *q, const char *const *in)
 {
-	char why[512];
-	long long rows = e2e_sql(db, q, in, NULL, 0, why, sizeof why);
-	if(rows < 0)
-		fail(T, "%s", why);
-	return rows;
+	return e2e_sql(db, T, q, in, NULL, 0);
 }
 
 /* ------------------------------------------------------------------ the model */
@@ -366,10 +358,10 @@ static void check_bad_input(void)
 				e ? e->nmsgs : 0);
 	xv_free(e);
 	char *n = NULL;
-	if(e2e_sql(db, "SELECT COUNT(*) FROM messages WHERE body LIKE CONCAT('%', ?, '%')",
-			   ARGS(pager), &n, 1, text, sizeof text) != 1 ||
+	if(e2e_sql(db, T, "SELECT COUNT(*) FROM messages WHERE body LIKE CONCAT('%', ?, '%')",
+			   ARGS(pager), &n, 1) != 1 ||
 			!n || strcmp(n, "5") != 0)
-		fail(T, "the messages table after it: %s", n ? n : text);
+		fail(T, "the messages table after it: %s", n ? n : "no row");
 	free(n);
 	if(n_fail == before)
 		pass(T);
@@ -385,7 +377,7 @@ static void check_client(void)
 		if(asprintf(&cmd,
 				   "printf '/rooms\\n/search %s\\n/search %s --limit 2\\n/search\\n/quit\\n'"
 				   " | timeout 30 '%s' --user '%s' --server '%s' --linger 0 2>&1",
-				   word, pager, opt.pchat, users[u], opt.proxy) < 0)
+				   word, pager, pchat, users[u], opt.proxy) < 0)
 			return;
 		FILE *f = popen(cmd, "r");
 		free(cmd);
@@ -428,23 +420,12 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	const struct e2e_opt opts[] = {{"proxy", &opt.proxy}, {"db-socket", &opt.db_socket},
-			{"db-name", &opt.db_name}, {"db-user", &opt.db_user},
-			{"db-password", &opt.db_password}, {"chat-uri", &opt.chat_uri},
-			{"pchat", &opt.pchat}, {NULL, NULL}};
+	const struct e2e_opt opts[] = {{"pchat", &pchat}, {NULL, NULL}};
 	static const char *const required[] = {"db-socket", "pchat", NULL};
-	int status = e2e_parse_args(argc, argv, opts, required, &opt.verbose, usage);
-	char why[512];
+	int status = e2e_start(&opt, argc, argv, opts, required, usage, "search_setup");
 	if(status >= 0)
 		return status;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	make_token();
-	long long t0 = now_ms();
-	note("run token %s, proxy %s", token, opt.proxy);
-	db = e2e_db_connect(
-			opt.db_socket, opt.db_user, opt.db_password, opt.db_name, why, sizeof why);
-	if(!db)
-		fail("search_setup", "%s", why);
+	db = opt.db;
 	ctx = db ? pc_context_new() : NULL;
 	if(ctx && setup() == 0) {
 		check_matrix();
@@ -459,11 +440,7 @@ int main(int argc, char **argv)
 			pc_close(sess[u], SIP_WAIT);
 	if(ctx)
 		pc_context_free(ctx);
-	if(db) {
+	if(db)
 		cleanup();
-		mysql_close(db);
-	}
-	note("took %lld ms", now_ms() - t0);
-	printf("%d passed, %d failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return e2e_finish(&opt);
 }
