@@ -17,7 +17,7 @@
 /* One transfer's state, shared by curl's callbacks. */
 struct xfer {
 	CURL *curl;
-	const struct fx_hooks *hooks;
+	const struct fx_opts *opts;
 	FILE *out;		    /* download: where a 200's body goes */
 	unsigned long long written; /* bytes written to out */
 	int write_errno;	    /* why writing to out failed */
@@ -77,17 +77,23 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
 	const struct xfer *x = arg;
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return x->hooks && x->hooks->tick && x->hooks->tick(x->hooks->arg) ? 1 : 0;
+	return x->opts->tick && x->opts->tick(x->opts->arg) ? 1 : 0;
 }
 
 /* An easy handle for url with what every transfer shares: no redirects, http(s) only,
- * bounded connect and stall times, the callbacks above. NULL if out of memory. */
-static CURL *easy_for(struct xfer *x, const char *url)
+ * bounded connect and stall times, the speed limit, the callbacks above. NULL if out of
+ * memory. */
+static CURL *easy_for(struct xfer *x, const struct fx_opts *opts, const char *url)
 {
 	CURL *c = curl_easy_init();
 	if(!c)
 		return NULL;
 	x->curl = c;
+	x->opts = opts;
+	if(opts->max_speed) {
+		curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)opts->max_speed);
+		curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)opts->max_speed);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -162,7 +168,7 @@ static int read_created(const struct xfer *x, struct fx_stored *out, char *err, 
 }
 
 int fx_upload(const char *base, const char *token, FILE *f, unsigned long long size,
-		const struct fx_hooks *hooks, struct fx_stored *out, char *err, size_t errlen)
+		const struct fx_opts *opts, struct fx_stored *out, char *err, size_t errlen)
 {
 	if(!token_ok(token)) {
 		snprintf(err, errlen, "the server's token is not a GUID");
@@ -172,13 +178,12 @@ int fx_upload(const char *base, const char *token, FILE *f, unsigned long long s
 	struct xfer *x = calloc(1, sizeof *x);
 	if(x && asprintf(&url, "%s/files/%s", base, token) < 0)
 		url = NULL;
-	if(!x || !url || !easy_for(x, url)) {
+	if(!x || !url || !easy_for(x, opts, url)) {
 		snprintf(err, errlen, "out of memory");
 		free(url);
 		free(x);
 		return -1;
 	}
-	x->hooks = hooks;
 	/* Expect: 100-continue: a refusal (size, quota, token) comes before the body is
 	 * sent, whatever curl's own threshold for the header is. */
 	struct curl_slist *h = curl_slist_append(NULL, "Expect: 100-continue");
@@ -200,7 +205,7 @@ int fx_upload(const char *base, const char *token, FILE *f, unsigned long long s
 	return r;
 }
 
-int fx_download(const char *url, const char *token, FILE *out, const struct fx_hooks *hooks,
+int fx_download(const char *url, const char *token, FILE *out, const struct fx_opts *opts,
 		unsigned long long *bytes, char *err, size_t errlen)
 {
 	*bytes = 0;
@@ -212,13 +217,12 @@ int fx_download(const char *url, const char *token, FILE *out, const struct fx_h
 	struct xfer *x = calloc(1, sizeof *x);
 	if(x && asprintf(&auth, "Authorization: Bearer %s", token) < 0)
 		auth = NULL;
-	if(!x || !auth || !easy_for(x, url)) {
+	if(!x || !auth || !easy_for(x, opts, url)) {
 		snprintf(err, errlen, "out of memory");
 		free(auth);
 		free(x);
 		return -1;
 	}
-	x->hooks = hooks;
 	x->out = out;
 	struct curl_slist *h = curl_slist_append(NULL, auth);
 	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, h);

@@ -13,7 +13,7 @@
  * the API is JSON {"error": CODE, "message": SENTENCE}; fx_* put the status, the code
  * and the sentence (or curl's own error) into err.
  *
- * The calls block.  hooks->tick is called from curl's progress callback (at least once a
+ * The calls block.  opts->tick is called from curl's progress callback (at least once a
  * second, more often while bytes move): the CLI runs its SIP stack there so that the
  * session keeps answering and refreshing during a long transfer; a non-zero return
  * cancels the transfer.  A transfer that moves no byte for FX_STALL_SECONDS fails.
@@ -27,9 +27,10 @@
 #define FX_CONNECT_SECONDS 10
 #define FX_STALL_SECONDS 60
 
-struct fx_hooks {
+struct fx_opts {
 	int (*tick)(void *arg); /* non-zero: cancel */
 	void *arg;
+	unsigned long long max_speed; /* bytes per second at most (0: no limit) */
 };
 
 /* What an upload's 201 says. */
@@ -48,11 +49,11 @@ char *fx_api_base(const char *serveruri);
 
 /* PUTs size bytes of f to <base>/files/<token>. 0 and *out on 201, else -1 and err. */
 int fx_upload(const char *base, const char *token, FILE *f, unsigned long long size,
-		const struct fx_hooks *hooks, struct fx_stored *out, char *err, size_t errlen);
+		const struct fx_opts *opts, struct fx_stored *out, char *err, size_t errlen);
 
 /* GETs url with the download token into out; *bytes is what was written. 0 on 200
  * with the whole body written, else -1 and err (what was written is then garbage). */
-int fx_download(const char *url, const char *token, FILE *out, const struct fx_hooks *hooks,
+int fx_download(const char *url, const char *token, FILE *out, const struct fx_opts *opts,
 		unsigned long long *bytes, char *err, size_t errlen);
 
 #endif

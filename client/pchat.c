@@ -2,6 +2,7 @@
  *
  *   pchat --user alice [--domain example.com] [--server 127.0.0.1:5060]
  *         [--chat-uri sip:pchat@example.com] [--transport tcp|udp] [--linger SECONDS]
+ *         [--limit-rate BYTES[k|M]]
  *
  * Reads commands and posts from standard input, one per line (see /help). Works with a
  * terminal or a pipe: at end of input it keeps printing what arrives for --linger
@@ -62,7 +63,9 @@ static void usage(FILE *f)
 	fprintf(f,
 			"usage: pchat --user NAME|sip:URI [--domain example.com] [--server 127.0.0.1:5060]\n"
 			"             [--chat-uri sip:pchat@DOMAIN] [--transport tcp|udp] [--linger SECONDS]\n"
-			"             [--verbose]\n"
+			"             [--limit-rate BYTES[k|M]] [--verbose]\n"
+			"  --limit-rate   at most BYTES per second for /upload and /download\n"
+			"                 (k: KiB, M: MiB)\n"
 			"Commands on standard input:\n"
 			"  /rooms              list rooms\n"
 			"  /join NAME|URI      join a room (by name or ma-chan:// URI) and show its history\n"
@@ -555,7 +558,7 @@ static int xfer_tick(void *arg)
 	return stop_flag;
 }
 
-static const struct fx_hooks xfer_hooks = {.tick = xfer_tick};
+static struct fx_opts xfer_opts = {.tick = xfer_tick}; /* max_speed: --limit-rate */
 
 /* The API's base for a token reply; NULL (reported) if its serveruri is not usable. */
 static char *api_base(const xv_envelope *e, const char *what)
@@ -595,7 +598,7 @@ static void cmd_upload(const char *path)
 	struct fx_stored out;
 	char err[600];
 	if(base &&
-			fx_upload(base, e->token, f, (unsigned long long)st.st_size, &xfer_hooks,
+			fx_upload(base, e->token, f, (unsigned long long)st.st_size, &xfer_opts,
 					&out, err, sizeof err) == 0)
 		printf("uploaded %s (%llu bytes) as %s\n", name, out.size, out.file);
 	else if(base)
@@ -676,7 +679,7 @@ static int fetch_to(const struct fp_file *f, const xv_envelope *tok, const char 
 		return -1;
 	}
 	unsigned long long bytes = 0;
-	int r = fx_download(f->url, tok->token, out, &xfer_hooks, &bytes, err, sizeof err);
+	int r = fx_download(f->url, tok->token, out, &xfer_opts, &bytes, err, sizeof err);
 	if(r == 0 && bytes != f->size) {
 		snprintf(err, sizeof err, "got %llu bytes, the post says %llu", bytes, f->size);
 		r = -1;
@@ -894,6 +897,21 @@ static char *normalise_user(const char *user, const char *domain)
 	return u;
 }
 
+/* --limit-rate: BYTES, or with k (KiB) or M (MiB), as curl's option; above 0. */
+static int parse_rate(const char *arg, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	unsigned long long unit = *end == 'k' || *end == 'K' ? 1024 : *end == 'M' ? 1048576 : 1;
+	if(unit > 1)
+		end++;
+	if(errno || end == arg || *end || arg[0] == '-' || v == 0 || v > (1ULL << 40))
+		return -1;
+	*out = v * unit;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *user = NULL, *domain = "example.com", *chat_uri = NULL;
@@ -907,10 +925,11 @@ int main(int argc, char **argv)
 			{"chat-uri", required_argument, NULL, 'c'},
 			{"transport", required_argument, NULL, 't'},
 			{"linger", required_argument, NULL, 'l'},
+			{"limit-rate", required_argument, NULL, 'r'},
 			{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
 			{NULL, 0, NULL, 0}};
 	int o;
-	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:vh", opts, NULL)) != -1) {
+	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:r:vh", opts, NULL)) != -1) {
 		switch(o) {
 			case 'u': user = optarg; break;
 			case 'd': domain = optarg; break;
@@ -926,6 +945,12 @@ int main(int argc, char **argv)
 				}
 				break;
 			}
+			case 'r':
+				if(parse_rate(optarg, &xfer_opts.max_speed) < 0) {
+					fprintf(stderr, "pchat: bad --limit-rate '%s'\n", optarg);
+					return 2;
+				}
+				break;
 			case 'v': S.verbose++; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;

@@ -164,7 +164,7 @@ put_checks() {
   check "  the post is in the history, by alice, with the ma-filelink" eval '[ "$(sql "SELECT author, body FROM messages WHERE id = '"$msg"'")" = "$(printf "sip:alice@example.com\tma-filelink:%s/files/%s/%s?name=report%%20Q3.pdf&size=300000" "$B" "$LOBBY" "$stored")" ]'
   check "  the token is used" eval '[ "$(sql "SELECT used_at IS NOT NULL FROM file_tokens WHERE token = '"'$t'"'")" = 1 ]'
   wait "$bob_pid" || true
-  check "  bob, in the Lobby over SIP, got the file post" grep -q "ma-filelink:$B/files/$LOBBY/$stored" "$work/bob.log"
+  check "  bob, in the Lobby over SIP, got the file post" grep -q "alice@example.com: \[file [0-9]*\] report Q3.pdf (300000 bytes)$" "$work/bob.log"
   check "  no part file is left" no_partial
 
   d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$stored")")
@@ -237,18 +237,21 @@ sip_token_checks() {
 
 # ---- client/pchat's /upload and /download: real SIP for the tokens, real HTTP ----
 
-# cli_start NAME: client/pchat as NAME in its own directory $work/NAME (where its
-# downloads go), reading commands from a FIFO (cli_say), its output in $work/NAME.log
+# cli_start NAME USER [ARGS...]: client/pchat as USER in its own directory $work/NAME
+# (where its downloads go), reading commands from the FIFO $work/NAME.in (cli_say; the
+# caller opens it on NAME's cli_fd), its output in $work/NAME.log
 cli_start() {
-  mkdir -p "$work/$1"
-  rm -f "$work/$1.in"
-  mkfifo "$work/$1.in"
-  (cd "$work/$1" && exec timeout 300 "$top/client/pchat" --user "$1" --server "127.0.0.1:$port" \
-    --linger 0.5 <"$work/$1.in" >"$work/$1.log" 2>&1) &
-  eval "cli_${1}_pid=$!"
+  local name=$1 user=$2
+  shift 2
+  mkdir -p "$work/$name"
+  rm -f "$work/$name.in"
+  mkfifo "$work/$name.in"
+  (cd "$work/$name" && exec timeout 300 "$top/client/pchat" --user "$user" \
+    --server "127.0.0.1:$port" --linger 0.5 "$@" <"$work/$name.in" >"$work/$name.log" 2>&1) &
+  eval "cli_${name}_pid=$!"
 }
 cli_say() { printf '%s\n' "$2" >&"$(cli_fd "$1")" || true; } # cli_say NAME LINE (SIGPIPE ignored)
-cli_fd() { case $1 in alice) echo 7 ;; bob) echo 8 ;; esac; }
+cli_fd() { case $1 in alice) echo 7 ;; bob) echo 8 ;; slow) echo 9 ;; esac; }
 cli_logged() { grep -qF -- "$2" "$work/$1.log"; } # cli_logged NAME TEXT
 # cli_answer SECS NAME TEXT: TEXT shows up in NAME's output within SECS
 cli_answer() {
@@ -266,8 +269,8 @@ client_checks() {
   local f big n m before after stored tokens forged apid bpid
   f=$(mkfile 'rand 300k.bin' 300000)
   trap '' PIPE # a client gone: its checks fail, the suite goes on
-  cli_start alice
-  cli_start bob
+  cli_start alice alice
+  cli_start bob bob
   exec 7>"$work/alice.in" 8>"$work/bob.in"
   cli_say alice "/join Lobby"
   cli_say bob "/join Lobby"
@@ -343,8 +346,8 @@ client_checks() {
   check "bob sees the file post named ../../up/evil.txt" cli_answer 10 bob "] ../../up/evil.txt (100 bytes)"
   m=$(cli_file_n bob ../../up/evil.txt 100)
   cli_say bob "/download ${m:-0}"
-  check "  /download writes it in his directory as _.._.._up_evil.txt, nowhere else" eval \
-    'cli_answer 30 bob "to _.._.._up_evil.txt" && [ -f "$work/bob/_.._.._up_evil.txt" ] && [ ! -e "$work/up" ] && [ ! -e "$var/up" ]'
+  check "  /download writes it in his directory as _._.._up_evil.txt, nowhere else" eval \
+    'cli_answer 30 bob "to _._.._up_evil.txt" && [ -f "$work/bob/_._.._up_evil.txt" ] && [ ! -e "$work/up" ] && [ ! -e "$var/up" ]'
 
   # a post anyone can type that links a real file of the room to another server: the
   # download token is not sent there
@@ -357,10 +360,29 @@ client_checks() {
     cli_answer 10 bob "error: download: [file ${m:-0}] links to http://127.0.0.1:9/files/$LOBBY/$stored, not to this server's file service ($B)"
   check "  and writes nothing" test ! -e "$work/bob/forged.bin"
 
+  # a transfer longer than Kamailio's 10 s for an INFO's answer (tm's fr_timer; then the
+  # module closes the session as unreachable) while a post arrives: the client answers
+  # the server's INFO during the transfer, and shows the post after it
+  cli_start slow alice --limit-rate 100000
+  exec 9>"$work/slow.in"
+  cli_say slow "/join Lobby"
+  cli_answer 20 slow "--- end of history" || true
+  cli_say slow "/upload $(mkfile slow.bin 1600000)"
+  sleep 3
+  cli_say bob "posted during the slow upload"
+  check "a 1.6 MB upload at --limit-rate 100000 (16 s): uploaded" \
+    cli_answer 40 slow "uploaded slow.bin (1600000 bytes)"
+  check "  bob's post meanwhile is shown after it" cli_answer 10 slow "bob@example.com: posted during the slow upload"
+  cli_say slow "posted after the slow upload"
+  check "  the session lived on: alice's next post reaches bob" \
+    cli_answer 10 bob "alice@example.com: posted after the slow upload"
+  check "  no session was closed as unreachable" eval '! grep "reason=unreachable" "$var/backend.log"'
+
   cli_say alice /quit
   cli_say bob /quit
-  exec 7>&- 8>&-
-  check "both clients end cleanly" eval 'wait "$cli_alice_pid" && wait "$cli_bob_pid"'
+  cli_say slow /quit
+  exec 7>&- 8>&- 9>&-
+  check "the clients end cleanly" eval 'wait "$cli_alice_pid" && wait "$cli_bob_pid" && wait "$cli_slow_pid"'
   trap - PIPE
   check "no part file is left" no_partial
 }
