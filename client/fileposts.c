@@ -30,8 +30,17 @@ static const struct fp_file *append(
 		return NULL;
 	}
 	l->v = v;
+	char *shown = strdup(link->name);
+	if(!shown) {
+		free(room);
+		return NULL;
+	}
+	for(char *p = shown; *p; p++)
+		if((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	struct fp_file *f = &v[l->len];
 	f->n = (unsigned long)l->len + 1;
+	f->shown = shown;
 	f->room_uri = room;
 	f->url = link->url;
 	f->name = link->name;
@@ -64,6 +73,7 @@ void fp_free(struct fp_list *l)
 		free(l->v[i].room_uri);
 		free(l->v[i].url);
 		free(l->v[i].name);
+		free(l->v[i].shown);
 	}
 	free(l->v);
 	l->v = NULL;

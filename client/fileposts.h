@@ -16,6 +16,7 @@ struct fp_file {
 	char *room_uri;		 /* the room it was posted in (ma-chan://...) */
 	char *url;		 /* <public URL>/files/<room id>/<GUID>.<ext> */
 	char *name;		 /* the name the uploader gave it */
+	char *shown;		 /* name to print: control characters as '?' */
 	unsigned long long size; /* bytes */
 };
 

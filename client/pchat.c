@@ -154,13 +154,6 @@ static void clock_of(const char *ts, char *out, size_t n)
 	strftime(out, n, "%H:%M:%S", &lt);
 }
 
-/* s with control characters as '?': a file's name is any the uploader gave. */
-static void put_printable(const char *s)
-{
-	for(; *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-}
-
 /* A post; a file post (ma-filelink) as "[file N] NAME (SIZE bytes)", numbered. */
 static void print_post(const xv_msg *m)
 {
@@ -172,9 +165,8 @@ static void print_post(const xv_msg *m)
 				m->text ? m->text : "");
 		return;
 	}
-	printf("[%s] <%s> %s: [file %lu] ", hh, room_name(m->chan_uri), short_uri(m->author), f->n);
-	put_printable(f->name);
-	printf(" (%llu bytes)\n", f->size);
+	printf("[%s] <%s> %s: [file %lu] %s (%llu bytes)\n", hh, room_name(m->chan_uri),
+			short_uri(m->author), f->n, f->shown, f->size);
 }
 
 static void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -698,7 +690,7 @@ static int fetch_to(const struct fp_file *f, const xv_envelope *tok, const char 
 	}
 	if(r < 0) {
 		unlink(tmp);
-		print_error("download of [file %lu] %s failed: %s", f->n, f->name, err);
+		print_error("download of [file %lu] %s failed: %s", f->n, f->shown, err);
 	}
 	free(tmp);
 	return r;
@@ -722,7 +714,7 @@ static void download_file(const struct fp_file *f, const char *target)
 			    "(%s)",
 				f->n, f->url, base);
 	else if(base && fetch_to(f, e, target) == 0)
-		printf("downloaded %s (%llu bytes) to %s\n", f->name, f->size, target);
+		printf("downloaded %s (%llu bytes) to %s\n", f->shown, f->size, target);
 	free(base);
 	xv_free(e);
 }

@@ -348,6 +348,11 @@ client_checks() {
   cli_say bob "/download ${m:-0}"
   check "  /download writes it in his directory as _._.._up_evil.txt, nowhere else" eval \
     'cli_answer 30 bob "to _._.._up_evil.txt" && [ -f "$work/bob/_._.._up_evil.txt" ] && [ ! -e "$work/up" ] && [ ! -e "$var/up" ]'
+  put "$(tok upload "$LOBBY" sip:alice@example.com "CONCAT('esc', CHAR(27), '[31m.txt')")" "$(mkfile esc.txt 100)"
+  check "a name with a control character is shown with '?' for it" cli_answer 10 bob "] esc?[31m.txt (100 bytes)"
+  m=$(cli_file_n bob 'esc?[31m.txt' 100)
+  cli_say bob "/download ${m:-0}"
+  check "  and saved with '_' for it" eval 'cli_answer 30 bob "to esc_[31m.txt" && [ -f "$work/bob/esc_[31m.txt" ]'
 
   # a post anyone can type that links a real file of the room to another server: the
   # download token is not sent there
