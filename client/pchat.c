@@ -154,19 +154,25 @@ static void clock_of(const char *ts, char *out, size_t n)
 	strftime(out, n, "%H:%M:%S", &lt);
 }
 
-/* A post; a file post (ma-filelink) as "[file N] NAME (SIZE bytes)", numbered. */
+/* A post, at when; a file post (ma-filelink) as "[file N] NAME (SIZE bytes)", numbered
+ * (history, live posts and search results alike). */
+static void print_msg(const char *when, const xv_msg *m)
+{
+	const struct fp_file *f = fp_note(&S.files, m->chan_uri, m->text);
+	if(!f) {
+		printf("[%s] <%s> %s: %s\n", when, room_name(m->chan_uri), short_uri(m->author),
+				m->text ? m->text : "");
+		return;
+	}
+	printf("[%s] <%s> %s: [file %lu] %s (%llu bytes)\n", when, room_name(m->chan_uri),
+			short_uri(m->author), f->n, f->shown, f->size);
+}
+
 static void print_post(const xv_msg *m)
 {
 	char hh[16];
 	clock_of(m->ts, hh, sizeof hh);
-	const struct fp_file *f = fp_note(&S.files, m->chan_uri, m->text);
-	if(!f) {
-		printf("[%s] <%s> %s: %s\n", hh, room_name(m->chan_uri), short_uri(m->author),
-				m->text ? m->text : "");
-		return;
-	}
-	printf("[%s] <%s> %s: [file %lu] %s (%llu bytes)\n", hh, room_name(m->chan_uri),
-			short_uri(m->author), f->n, f->shown, f->size);
+	print_msg(hh, m);
 }
 
 static void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -422,9 +428,7 @@ static void cmd_search(char *arg)
 	for(size_t i = 0; i < e->nmsgs; i++) {
 		char when[64];
 		date_of(e->msgs[i].ts, when, sizeof when);
-		printf("[%s] <%s> %s: %s\n", when, room_name(e->msgs[i].chan_uri),
-				short_uri(e->msgs[i].author),
-				e->msgs[i].text ? e->msgs[i].text : "");
+		print_msg(when, &e->msgs[i]);
 	}
 	if(e->search_more)
 		printf("--- more: add --before %s ---\n",

@@ -606,7 +606,7 @@ soap_checks() {
   check "AppendChunk with the used token: fault 403" fault_is 403 "used already"
 
   wait "$carol_pid"
-  check "  carol, in the Lobby over SIP, got the file post" grep -q "ma-filelink:$B/files/$LOBBY/$name" "$work/carol.log"
+  check "  carol, in the Lobby over SIP, got the file post" grep -q "\[file [0-9]*\] Plan Q4.docx (300000 bytes)$" "$work/carol.log"
   read -r d url <<<"$(sip_token bob down "$name")"
   soap GetFileSize "<token>$d</token><channelId>$LOBBY</channelId><reposFileName>$name</reposFileName>"
   check "GetFileSize: 300000" result_is GetFileSize 300000
