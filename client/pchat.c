@@ -87,7 +87,7 @@ static void usage(FILE *f)
 			"  /quit               end the session\n"
 			"  anything else       post to the current room\n"
 			"File posts are shown as [file N] NAME (SIZE bytes), numbered from 1 in the\n"
-			"order they are first shown (history or live) while pchat runs.\n");
+			"order they are first shown (history, live or /search) while pchat runs.\n");
 }
 
 /* ---------- rooms ---------- */
