@@ -68,7 +68,7 @@ libs: setup
 backend: libs
 	@$(MAKE) -s -C backend SANITIZE=$(SANITIZE)
 
-client: setup
+client: libs
 	@$(MAKE) -s -C client SANITIZE=$(SANITIZE)
 
 # the administration library and the pchat-admin CLI (admin/, docs/ADMIN.md)

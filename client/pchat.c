@@ -2,6 +2,7 @@
  *
  *   pchat --user alice [--domain example.com] [--server 127.0.0.1:5060]
  *         [--chat-uri sip:pchat@example.com] [--transport tcp|udp] [--linger SECONDS]
+ *         [--limit-rate BYTES[k|M]]
  *
  * Reads commands and posts from standard input, one per line (see /help). Works with a
  * terminal or a pipe: at end of input it keeps printing what arrives for --linger
@@ -9,10 +10,13 @@
  * Exit status: 0 ok, 1 could not connect (or the session was lost), 2 usage.
  */
 #define _GNU_SOURCE
+#include "fileposts.h"
+#include "filexfer.h"
 #include "pchat_client.h"
 #include "xccos_view.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +44,8 @@ static struct {
 	char *user_uri;
 	room_t *rooms; /* known rooms (from /rooms and joins) */
 	size_t nrooms;
-	char *cur_uri; /* room posts go to */
+	char *cur_uri;	      /* room posts go to */
+	struct fp_list files; /* the file posts shown, numbered for /download */
 	int verbose;
 	int interactive;
 } S;
@@ -57,7 +63,9 @@ static void usage(FILE *f)
 	fprintf(f,
 			"usage: pchat --user NAME|sip:URI [--domain example.com] [--server 127.0.0.1:5060]\n"
 			"             [--chat-uri sip:pchat@DOMAIN] [--transport tcp|udp] [--linger SECONDS]\n"
-			"             [--verbose]\n"
+			"             [--limit-rate BYTES[k|M]] [--verbose]\n"
+			"  --limit-rate   at most BYTES per second for /upload and /download\n"
+			"                 (k: KiB, M: MiB)\n"
 			"Commands on standard input:\n"
 			"  /rooms              list rooms\n"
 			"  /join NAME|URI      join a room (by name or ma-chan:// URI) and show its history\n"
@@ -71,8 +79,15 @@ static void usage(FILE *f)
 			"                      room; prints token=... serveruri=...\n"
 			"  /filetoken down STORED  the same to download the file stored as STORED\n"
 			"                      (<GUID>.<ext>) from the current room\n"
+			"  /upload PATH        upload the file PATH to the current room, named as PATH's\n"
+			"                      last part; it arrives in the room as a file post\n"
+			"  /download N [PATH]  download the file post shown as [file N] to PATH (a file,\n"
+			"                      or a directory to put it in; default: its name, made\n"
+			"                      safe, in the current directory); never overwrites\n"
 			"  /quit               end the session\n"
-			"  anything else       post to the current room\n");
+			"  anything else       post to the current room\n"
+			"File posts are shown as [file N] NAME (SIZE bytes), numbered from 1 in the\n"
+			"order they are first shown (history, live or /search) while pchat runs.\n");
 }
 
 /* ---------- rooms ---------- */
@@ -139,12 +154,25 @@ static void clock_of(const char *ts, char *out, size_t n)
 	strftime(out, n, "%H:%M:%S", &lt);
 }
 
+/* A post, at when; a file post (ma-filelink) as "[file N] NAME (SIZE bytes)", numbered
+ * (history, live posts and search results alike). */
+static void print_msg(const char *when, const xv_msg *m)
+{
+	const struct fp_file *f = fp_note(&S.files, m->chan_uri, m->text);
+	if(!f) {
+		printf("[%s] <%s> %s: %s\n", when, room_name(m->chan_uri), short_uri(m->author),
+				m->text ? m->text : "");
+		return;
+	}
+	printf("[%s] <%s> %s: [file %lu] %s (%llu bytes)\n", when, room_name(m->chan_uri),
+			short_uri(m->author), f->n, f->shown, f->size);
+}
+
 static void print_post(const xv_msg *m)
 {
 	char hh[16];
 	clock_of(m->ts, hh, sizeof hh);
-	printf("[%s] <%s> %s: %s\n", hh, room_name(m->chan_uri), short_uri(m->author),
-			m->text ? m->text : "");
+	print_msg(hh, m);
 }
 
 static void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -400,9 +428,7 @@ static void cmd_search(char *arg)
 	for(size_t i = 0; i < e->nmsgs; i++) {
 		char when[64];
 		date_of(e->msgs[i].ts, when, sizeof when);
-		printf("[%s] <%s> %s: %s\n", when, room_name(e->msgs[i].chan_uri),
-				short_uri(e->msgs[i].author),
-				e->msgs[i].text ? e->msgs[i].text : "");
+		print_msg(when, &e->msgs[i]);
 	}
 	if(e->search_more)
 		printf("--- more: add --before %s ---\n",
@@ -466,8 +492,22 @@ static void cmd_part(void)
 	xv_free(e);
 }
 
+/* A file-transfer token for name in room (cmd:getfutok to upload a file so named,
+ * cmd:getfdtok to download the one stored as name): the rpl:getftok with its token and
+ * serveruri, or NULL (reported, as what). */
+static xv_envelope *file_token(int upload, const char *room, const char *name, const char *what)
+{
+	xv_envelope *e = command(xv_item_ftdb(upload, room, name), "rpl:getftok", what);
+	if(e && (!e->token || !e->serveruri)) {
+		print_error("%s: the reply has no token", what);
+		xv_free(e);
+		e = NULL;
+	}
+	return e;
+}
+
 /* /filetoken up NAME | /filetoken down STORED: a file-transfer token for the current
- * room, printed as "token=T serveruri=U" (the later transfer uses both). */
+ * room, printed as "token=T serveruri=U" (for a transfer by other means). */
 static void cmd_filetoken(char *arg)
 {
 	char *dir = strsep(&arg, " \t");
@@ -480,14 +520,235 @@ static void cmd_filetoken(char *arg)
 		print_error("not in a room; /join one first");
 		return;
 	}
-	xv_envelope *e = command(xv_item_ftdb(upload, S.cur_uri, arg), "rpl:getftok", "filetoken");
+	xv_envelope *e = file_token(upload, S.cur_uri, arg, "filetoken");
 	if(!e)
 		return;
-	if(e->token && e->serveruri)
-		printf("token=%s serveruri=%s\n", e->token, e->serveruri);
-	else
-		print_error("filetoken: the reply has no token");
+	printf("token=%s serveruri=%s\n", e->token, e->serveruri);
 	xv_free(e);
+}
+
+/* ---------- file transfers (/upload, /download) ---------- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A transfer blocks this (the only) thread in libcurl: its progress callback brings us
+ * here (filexfer.h), at least once a second, and we run the SIP stack for a moment (at
+ * most every 50 ms) so that the session lives on: the server's INFOs are answered and
+ * queued (printed once the transfer is over), the session refreshed.  Simpler than
+ * driving curl_multi from the input loop, and /upload and /download read as a sequence.
+ * A transfer that stalls ends after FX_STALL_SECONDS; ^C ends it at once. */
+static int xfer_tick(void *arg)
+{
+	static long long last;
+	(void)arg;
+	long long now = now_ms();
+	if(now - last >= 50) {
+		last = now;
+		pc_run(S.ctx, 0);
+	}
+	return stop_flag;
+}
+
+static struct fx_opts xfer_opts = {.tick = xfer_tick}; /* max_speed: --limit-rate */
+
+/* The API's base for a token reply; NULL (reported) if its serveruri is not usable. */
+static char *api_base(const xv_envelope *e, const char *what)
+{
+	char *base = fx_api_base(e->serveruri);
+	if(!base)
+		print_error("%s: the server's serveruri %s does not end with /MGCWebService.asmx",
+				what, e->serveruri);
+	return base;
+}
+
+/* /upload PATH: a token for PATH's last part in the current room, then a PUT of the
+ * file, streamed from disk. */
+static void cmd_upload(const char *path)
+{
+	if(!*path) {
+		print_error("usage: /upload PATH");
+		return;
+	}
+	if(!S.cur_uri) {
+		print_error("not in a room; /join one first");
+		return;
+	}
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	if(!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || !*name) {
+		print_error("upload: cannot read %s: %s", path,
+				!f ? strerror(errno) : "not a regular file");
+		if(f)
+			fclose(f);
+		return;
+	}
+	xv_envelope *e = file_token(1, S.cur_uri, name, "upload");
+	char *base = e ? api_base(e, "upload") : NULL;
+	struct fx_stored out;
+	char err[600];
+	if(base &&
+			fx_upload(base, e->token, f, (unsigned long long)st.st_size, &xfer_opts,
+					&out, err, sizeof err) == 0)
+		printf("uploaded %s (%llu bytes) as %s\n", name, out.size, out.file);
+	else if(base)
+		print_error("upload of %s failed: %s", name, err);
+	free(base);
+	xv_free(e);
+	fclose(f);
+}
+
+/* Where /download N [PATH] writes: PATH, or the file's name made safe inside PATH if
+ * it is a directory, or in the current directory without PATH (malloc'd). */
+static char *download_target(const struct fp_file *f, const char *path)
+{
+	struct stat st;
+	char *name = NULL, *target = NULL;
+	if(*path && (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
+		return strdup(path);
+	name = fp_local_name(f->name);
+	if(name && *path) {
+		if(asprintf(&target, "%s/%s", path, name) < 0)
+			target = NULL;
+		free(name);
+		return target;
+	}
+	return name;
+}
+
+/* A new temporary file beside target (same directory, so that it can be renamed):
+ * its name in *tmp (malloc'd), opened for writing; NULL and errno on failure. */
+static FILE *open_temp(const char *target, char **tmp)
+{
+	const char *slash = strrchr(target, '/');
+	int dlen = slash ? (int)(slash - target) + 1 : 0;
+	if(asprintf(tmp, "%.*s.pchat-download-XXXXXX", dlen, target) < 0) {
+		*tmp = NULL;
+		return NULL;
+	}
+	int fd = mkstemp(*tmp);
+	if(fd < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	mode_t mask = umask(0); /* mkstemp's 0600, as a new file would have */
+	umask(mask);
+	if(fchmod(fd, 0666 & ~mask) < 0) {
+		/* harmless: the file stays private */
+	}
+	return fdopen(fd, "wb");
+}
+
+/* Gives the complete temporary file its name, never replacing a file: renameat2's
+ * RENAME_NOREPLACE, or link + unlink where the file system has no such rename. */
+static int publish(const char *tmp, const char *target)
+{
+	if(renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
+		return 0;
+	if(errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if(link(tmp, target) < 0)
+		return -1;
+	unlink(tmp);
+	return 0;
+}
+
+/* The download itself, into a temporary file renamed to target when it is complete
+ * and of the post's size; the temporary file removed otherwise. 0 or -1 (reported). */
+static int fetch_to(const struct fp_file *f, const xv_envelope *tok, const char *target)
+{
+	char *tmp = NULL, err[600];
+	FILE *out = open_temp(target, &tmp);
+	if(!out) {
+		print_error("download: cannot create a file beside %s: %s", target,
+				strerror(errno));
+		if(tmp)
+			unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	unsigned long long bytes = 0;
+	int r = fx_download(f->url, tok->token, out, &xfer_opts, &bytes, err, sizeof err);
+	if(r == 0 && bytes != f->size) {
+		snprintf(err, sizeof err, "got %llu bytes, the post says %llu", bytes, f->size);
+		r = -1;
+	}
+	if(r == 0 && fsync(fileno(out)) < 0) {
+		snprintf(err, sizeof err, "cannot write the file: %s", strerror(errno));
+		r = -1;
+	}
+	if(fclose(out) != 0 && r == 0) {
+		snprintf(err, sizeof err, "cannot write the file: %s", strerror(errno));
+		r = -1;
+	}
+	if(r == 0 && publish(tmp, target) < 0) {
+		snprintf(err, sizeof err, "cannot create %s: %s", target, strerror(errno));
+		r = -1;
+	}
+	if(r < 0) {
+		unlink(tmp);
+		print_error("download of [file %lu] %s failed: %s", f->n, f->shown, err);
+	}
+	free(tmp);
+	return r;
+}
+
+/* The post's link is on the file service the token is for: a post is text anyone may
+ * type, and the token must go to this server only. */
+static int link_is_ours(const struct fp_file *f, const char *base)
+{
+	size_t n = strlen(base);
+	return strncmp(f->url, base, n) == 0 && strncmp(f->url + n, "/files/", 7) == 0;
+}
+
+/* A download token for the file post f (in its room), then a GET of its link. */
+static void download_file(const struct fp_file *f, const char *target)
+{
+	xv_envelope *e = file_token(0, f->room_uri, fp_stored_name(f), "download");
+	char *base = e ? api_base(e, "download") : NULL;
+	if(base && !link_is_ours(f, base))
+		print_error("download: [file %lu] links to %s, not to this server's file service "
+			    "(%s)",
+				f->n, f->url, base);
+	else if(base && fetch_to(f, e, target) == 0)
+		printf("downloaded %s (%llu bytes) to %s\n", f->shown, f->size, target);
+	free(base);
+	xv_free(e);
+}
+
+/* /download N [PATH] */
+static void cmd_download(char *arg)
+{
+	char *n_arg = strsep(&arg, " \t"), *end = NULL;
+	unsigned long n = strtoul(n_arg, &end, 10);
+	const struct fp_file *f = fp_get(&S.files, n);
+	if(!*n_arg || *end) {
+		print_error("usage: /download N [PATH], for a file post shown as [file N]");
+		return;
+	}
+	if(!f) {
+		print_error("download: no [file %s] was shown (file posts are numbered as they "
+			    "are shown: see /history)",
+				n_arg);
+		return;
+	}
+	while(arg && (*arg == ' ' || *arg == '\t'))
+		arg++;
+	char *target = download_target(f, arg ? arg : "");
+	if(!target)
+		print_error("download: out of memory");
+	else if(access(target, F_OK) == 0)
+		print_error("download: %s exists; not overwritten (give another PATH)", target);
+	else
+		download_file(f, target);
+	free(target);
 }
 
 static void post(const char *text)
@@ -543,6 +804,10 @@ static int handle_line(char *line)
 		cmd_filetoken(arg);
 	else if(!strcmp(cmd, "search"))
 		cmd_search(arg);
+	else if(!strcmp(cmd, "upload"))
+		cmd_upload(arg);
+	else if(!strcmp(cmd, "download"))
+		cmd_download(arg);
 	else if(!strcmp(cmd, "help"))
 		usage(stdout);
 	else if(cmd[0] == '/') /* "//text" posts "/text" */
@@ -628,6 +893,21 @@ static char *normalise_user(const char *user, const char *domain)
 	return u;
 }
 
+/* --limit-rate: BYTES, or with k (KiB) or M (MiB), as curl's option; above 0. */
+static int parse_rate(const char *arg, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	unsigned long long unit = *end == 'k' || *end == 'K' ? 1024 : *end == 'M' ? 1048576 : 1;
+	if(unit > 1)
+		end++;
+	if(errno || end == arg || *end || arg[0] == '-' || v == 0 || v > (1ULL << 40))
+		return -1;
+	*out = v * unit;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *user = NULL, *domain = "example.com", *chat_uri = NULL;
@@ -641,10 +921,11 @@ int main(int argc, char **argv)
 			{"chat-uri", required_argument, NULL, 'c'},
 			{"transport", required_argument, NULL, 't'},
 			{"linger", required_argument, NULL, 'l'},
+			{"limit-rate", required_argument, NULL, 'r'},
 			{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
 			{NULL, 0, NULL, 0}};
 	int o;
-	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:vh", opts, NULL)) != -1) {
+	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:r:vh", opts, NULL)) != -1) {
 		switch(o) {
 			case 'u': user = optarg; break;
 			case 'd': domain = optarg; break;
@@ -660,6 +941,12 @@ int main(int argc, char **argv)
 				}
 				break;
 			}
+			case 'r':
+				if(parse_rate(optarg, &xfer_opts.max_speed) < 0) {
+					fprintf(stderr, "pchat: bad --limit-rate '%s'\n", optarg);
+					return 2;
+				}
+				break;
 			case 'v': S.verbose++; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
@@ -694,6 +981,10 @@ int main(int argc, char **argv)
 
 	if(S.verbose > 1)
 		pc_set_sofia_log_level(9);
+	if(fx_init() < 0) {
+		print_error("cannot initialise libcurl");
+		return 1;
+	}
 	S.ctx = pc_context_new();
 	if(!S.ctx) {
 		print_error("cannot initialise the SIP stack");
@@ -760,6 +1051,8 @@ int main(int argc, char **argv)
 		free(S.rooms[i].name);
 	}
 	free(S.rooms);
+	fp_free(&S.files);
+	fx_cleanup();
 	free(S.cur_uri);
 	free(S.user_uri);
 	free(default_chat);

@@ -16,6 +16,7 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           pidgin-sipe libpurple-dev
           libjansson-dev            # JSON for the admin CLI and the web API
           libmicrohttpd-dev         # pchatd's file service (docs/FILES.md)
+          libcurl4-openssl-dev      # client/pchat's /upload and /download (docs/FILES.md)
           libssl-dev                # libcrypto: MD5 for the SIP Digest HA1 of the web sign-in
           libxslt1-dev              # CustomConfiguration: XSLT on the compliance output
           libxml2-utils             # xmllint: the compliance output checked against its schema,

@@ -164,7 +164,7 @@ put_checks() {
   check "  the post is in the history, by alice, with the ma-filelink" eval '[ "$(sql "SELECT author, body FROM messages WHERE id = '"$msg"'")" = "$(printf "sip:alice@example.com\tma-filelink:%s/files/%s/%s?name=report%%20Q3.pdf&size=300000" "$B" "$LOBBY" "$stored")" ]'
   check "  the token is used" eval '[ "$(sql "SELECT used_at IS NOT NULL FROM file_tokens WHERE token = '"'$t'"'")" = 1 ]'
   wait "$bob_pid" || true
-  check "  bob, in the Lobby over SIP, got the file post" grep -q "ma-filelink:$B/files/$LOBBY/$stored" "$work/bob.log"
+  check "  bob, in the Lobby over SIP, got the file post" grep -q "alice@example.com: \[file [0-9]*\] report Q3.pdf (300000 bytes)$" "$work/bob.log"
   check "  no part file is left" no_partial
 
   d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$stored")")
@@ -233,6 +233,163 @@ sip_token_checks() {
   check "a download token over SIP (/filetoken down) for the posted file" eval '[[ "$down" =~ ^[0-9a-f-]{36}$ ]]'
   http GET "$B/files/$LOBBY/$stored?token=$down"
   check "  GET with it: the same bytes" eval 'is 200 && same_bytes "$f" "$work/resp.body"'
+}
+
+# ---- client/pchat's /upload and /download: real SIP for the tokens, real HTTP ----
+
+# cli_start NAME USER [ARGS...]: client/pchat as USER in its own directory $work/NAME
+# (where its downloads go), reading commands from the FIFO $work/NAME.in (cli_say; the
+# caller opens it on NAME's cli_fd), its output in $work/NAME.log
+cli_start() {
+  local name=$1 user=$2
+  shift 2
+  mkdir -p "$work/$name"
+  rm -f "$work/$name.in"
+  mkfifo "$work/$name.in"
+  (cd "$work/$name" && exec timeout 300 "$top/client/pchat" --user "$user" \
+    --server "127.0.0.1:$port" --linger 0.5 "$@" <"$work/$name.in" >"$work/$name.log" 2>&1) &
+  eval "cli_${name}_pid=$!"
+}
+cli_say() { printf '%s\n' "$2" >&"$(cli_fd "$1")" || true; } # cli_say NAME LINE (SIGPIPE ignored)
+cli_fd() { case $1 in alice) echo 7 ;; bob) echo 8 ;; slow) echo 9 ;; esac; }
+cli_logged() { grep -qF -- "$2" "$work/$1.log"; } # cli_logged NAME TEXT
+# cli_answer SECS NAME TEXT: TEXT shows up in NAME's output within SECS
+cli_answer() {
+  eventually "$1" cli_logged "$2" "$3" || { echo "  $2 said: $(tail -n 3 "$work/$2.log")" >&2; return 1; }
+}
+# cli_file_n NAME FILE-NAME SIZE: the N of the last "[file N] FILE-NAME (SIZE bytes)" shown
+cli_file_n() {
+  { grep -F -- "] $2 ($3 bytes)" "$work/$1.log" || true; } | sed -n 's/.*\[file \([0-9]*\)\] .*/\1/p' | tail -1
+}
+# hwm_kb PID: a process's peak resident size (kB; 0 if it is gone)
+hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+cli_pid() { pgrep -P "$1" -x pchat || echo 0; } # the pchat under cli_start's timeout
+
+client_checks() {
+  local f big n m before after stored tokens forged apid bpid
+  f=$(mkfile 'rand 300k.bin' 300000)
+  trap '' PIPE # a client gone: its checks fail, the suite goes on
+  cli_start alice alice
+  cli_start bob bob
+  exec 7>"$work/alice.in" 8>"$work/bob.in"
+  cli_say alice "/join Lobby"
+  cli_say bob "/join Lobby"
+  check "client: alice and bob join the Lobby over SIP" eventually 20 eval \
+    'cli_logged alice "--- end of history" && cli_logged bob "--- end of history"'
+
+  cli_say alice "/upload $f"
+  check "/upload of a 300 kB file named with a space: uploaded, with its stored name" \
+    cli_answer 30 alice "uploaded rand 300k.bin (300000 bytes) as "
+  stored=$(sed -n 's/^uploaded rand 300k\.bin (300000 bytes) as \([0-9a-f-]*\.bin\)$/\1/p' "$work/alice.log" | tail -1)
+  check "  stored under that name: its row (by alice, 300000 bytes) and its bytes (sha256)" eval \
+    '[ -n "$stored" ] && [ "$(sql "SELECT uploader, file_name, size FROM files WHERE stored_name = '"'$stored'"'")" = "$(printf "sip:alice@example.com\trand 300k.bin\t300000")" ] && same_bytes "$f" "$store/$LOBBY/$stored"'
+  check "  bob sees the file post as [file N]" cli_answer 10 bob "> alice@example.com: [file "
+  n=$(cli_file_n bob 'rand 300k.bin' 300000)
+  check "  named and sized: [file ${n:-?}] rand 300k.bin (300000 bytes)" test -n "$n"
+
+  cli_say bob "/download ${n:-0}"
+  check "bob's /download N: downloaded to the file's name in his directory" \
+    cli_answer 30 bob "downloaded rand 300k.bin (300000 bytes) to rand 300k.bin"
+  check "  the same bytes (sha256)" same_bytes "$f" "$work/bob/rand 300k.bin"
+  check "  no temporary file is left beside it" eval '[ -z "$(find "$work/bob" -name ".pchat-download-*")" ]'
+  check "  with a download token bob asked for over SIP, used" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM file_tokens WHERE direction = '"'download'"' AND user_uri = '"'sip:bob@example.com'"' AND file_name = '"'$stored'"' AND used_at IS NOT NULL")" = 1 ]'
+  printf 'mine' >"$work/bob/mine.bin"
+  cli_say bob "/download ${n:-0} mine.bin"
+  check "/download N over an existing file: refused, the file untouched" eval \
+    'cli_answer 10 bob "download: mine.bin exists; not overwritten" && [ "$(cat "$work/bob/mine.bin")" = mine ]'
+  mkdir -p "$work/bob/sub dir"
+  cli_say bob "/download ${n:-0} sub dir"
+  check "/download N DIRECTORY: the file's name in it" eval \
+    'cli_answer 30 bob "to sub dir/rand 300k.bin" && same_bytes "$f" "$work/bob/sub dir/rand 300k.bin"'
+
+  # a 1.9 MB file through both clients: neither holds it in memory
+  big=$(mkfile big19.bin 1900000)
+  apid=$(cli_pid "$cli_alice_pid") bpid=$(cli_pid "$cli_bob_pid")
+  before="$(hwm_kb "$apid") $(hwm_kb "$bpid")"
+  cli_say alice "/upload $big"
+  cli_answer 30 bob "big19.bin (1900000 bytes)" || true
+  m=$(cli_file_n bob big19.bin 1900000)
+  cli_say bob "/download ${m:-0} $work/big19.copy"
+  check "a 1.9 MB file up and down: the same bytes" eval \
+    'cli_answer 30 bob "downloaded big19.bin (1900000 bytes)" && same_bytes "$big" "$work/big19.copy"'
+  after="$(hwm_kb "$apid") $(hwm_kb "$bpid")"
+  echo "files: client peak resident size (alice bob) before: $before kB, after: $after kB"
+  check "  streamed: neither client's peak size grew by 1 MB" eval \
+    'read -r a0 b0 <<<"$before"; read -r a1 b1 <<<"$after"; [ $((a1 - a0)) -lt 1024 ] && [ $((b1 - b0)) -lt 1024 ]'
+
+  # errors
+  tokens=$(sql "SELECT COUNT(*) FROM file_tokens")
+  cli_say alice "/upload $work/no such file.txt"
+  check "/upload of a missing path: a clear error" \
+    cli_answer 10 alice "error: upload: cannot read $work/no such file.txt: No such file or directory"
+  check "  and no token asked for" eval '[ "$(sql "SELECT COUNT(*) FROM file_tokens")" = "$tokens" ]'
+  cli_say alice "/upload $work"
+  check "/upload of a directory: not a regular file" \
+    cli_answer 10 alice "error: upload: cannot read $work: not a regular file"
+  sql "INSERT INTO server_config (name, value) VALUES ('MaxFileSizeKB', '100')
+    ON DUPLICATE KEY UPDATE value = '100'"
+  cli_say alice "/upload $(mkfile over.bin 150000)"
+  check "/upload over MaxFileSizeKB: the service's 413 and its sentence" \
+    cli_answer 30 alice "error: upload of over.bin failed: HTTP 413 too_large: the file is 150000 bytes, over the limit of 100 KB (MaxFileSizeKB)"
+  sql "UPDATE server_config SET value = '20000' WHERE name = 'MaxFileSizeKB'"
+  check "  nothing stored, no part file" eval 'no_partial && [ "$(sql "SELECT COUNT(*) FROM files WHERE file_name = '"'over.bin'"'")" = 0 ]'
+  cli_say bob "/download 999"
+  check "/download of an unknown N: a clear error" \
+    cli_answer 10 bob "error: download: no [file 999] was shown"
+  cli_say bob "/download x1"
+  check "/download of a non-number: usage" cli_answer 10 bob "error: usage: /download N [PATH]"
+
+  # a name with path separators (a token row as cmd:getfutok would never make it):
+  # saved in bob's directory under a safe name
+  put "$(tok upload "$LOBBY" sip:alice@example.com "$(q '../../up/evil.txt')")" "$(mkfile evil.txt 100)"
+  check "bob sees the file post named ../../up/evil.txt" cli_answer 10 bob "] ../../up/evil.txt (100 bytes)"
+  m=$(cli_file_n bob ../../up/evil.txt 100)
+  cli_say bob "/download ${m:-0}"
+  check "  /download writes it in his directory as _._.._up_evil.txt, nowhere else" eval \
+    'cli_answer 30 bob "to _._.._up_evil.txt" && [ -f "$work/bob/_._.._up_evil.txt" ] && [ ! -e "$work/up" ] && [ ! -e "$var/up" ]'
+  put "$(tok upload "$LOBBY" sip:alice@example.com "CONCAT('esc', CHAR(27), '[31m.txt')")" "$(mkfile esc.txt 100)"
+  check "a name with a control character is shown with '?' for it" cli_answer 10 bob "] esc?[31m.txt (100 bytes)"
+  m=$(cli_file_n bob 'esc?[31m.txt' 100)
+  cli_say bob "/download ${m:-0}"
+  check "  and saved with '_' for it" eval 'cli_answer 30 bob "to esc_[31m.txt" && [ -f "$work/bob/esc_[31m.txt" ]'
+
+  # a post anyone can type that links a real file of the room to another server: the
+  # download token is not sent there
+  forged="ma-filelink:http://127.0.0.1:9/files/$LOBBY/$stored?name=forged.bin&size=300000"
+  cli_say alice "$forged"
+  check "a typed file post linking elsewhere is shown as a file" cli_answer 10 bob "] forged.bin (300000 bytes)"
+  m=$(cli_file_n bob forged.bin 300000)
+  cli_say bob "/download ${m:-0}"
+  check "  /download refuses to send the token to another server" \
+    cli_answer 10 bob "error: download: [file ${m:-0}] links to http://127.0.0.1:9/files/$LOBBY/$stored, not to this server's file service ($B)"
+  check "  and writes nothing" test ! -e "$work/bob/forged.bin"
+
+  # a transfer longer than Kamailio's 10 s for an INFO's answer (tm's fr_timer; then the
+  # module closes the session as unreachable) while a post arrives: the client answers
+  # the server's INFO during the transfer, and shows the post after it
+  cli_start slow alice --limit-rate 100000
+  exec 9>"$work/slow.in"
+  cli_say slow "/join Lobby"
+  cli_answer 20 slow "--- end of history" || true
+  cli_say slow "/upload $(mkfile slow.bin 1600000)"
+  sleep 3
+  cli_say bob "posted during the slow upload"
+  check "a 1.6 MB upload at --limit-rate 100000 (16 s): uploaded" \
+    cli_answer 40 slow "uploaded slow.bin (1600000 bytes)"
+  check "  bob's post meanwhile is shown after it" cli_answer 10 slow "bob@example.com: posted during the slow upload"
+  cli_say slow "posted after the slow upload"
+  check "  the session lived on: alice's next post reaches bob" \
+    cli_answer 10 bob "alice@example.com: posted after the slow upload"
+  check "  no session was closed as unreachable" eval '! grep "reason=unreachable" "$var/backend.log"'
+
+  cli_say alice /quit
+  cli_say bob /quit
+  cli_say slow /quit
+  exec 7>&- 8>&- 9>&-
+  check "the clients end cleanly" eval 'wait "$cli_alice_pid" && wait "$cli_bob_pid" && wait "$cli_slow_pid"'
+  trap - PIPE
+  check "no part file is left" no_partial
 }
 
 # ---- compliance: FILEUPLOAD and FILEDOWNLOAD in the transfer's own transaction ----
@@ -449,7 +606,7 @@ soap_checks() {
   check "AppendChunk with the used token: fault 403" fault_is 403 "used already"
 
   wait "$carol_pid"
-  check "  carol, in the Lobby over SIP, got the file post" grep -q "ma-filelink:$B/files/$LOBBY/$name" "$work/carol.log"
+  check "  carol, in the Lobby over SIP, got the file post" grep -q "\[file [0-9]*\] Plan Q4.docx (300000 bytes)$" "$work/carol.log"
   read -r d url <<<"$(sip_token bob down "$name")"
   soap GetFileSize "<token>$d</token><channelId>$LOBBY</channelId><reposFileName>$name</reposFileName>"
   check "GetFileSize: 300000" result_is GetFileSize 300000
@@ -648,6 +805,7 @@ metrics_checks() {
 
 put_checks
 sip_token_checks
+client_checks
 compliance_checks
 token_checks
 size_checks
