@@ -36,12 +36,20 @@ files_clean() {
   mkdir -p "$work"
 }
 
+# pchatd's CPU time so far (user + system, in clock ticks: 1/100 s)
+pchatd_ticks() { awk '{ print $14 + $15 }' "/proc/$(cat "$var/backend.pid")/stat"; }
+
 # fresult LABEL JSON: JSON with the scenario (i), LABEL and the load average as a line
-# of results.jsonl; a transfer's line gets its MB/s from bytes and seconds.
+# of results.jsonl; a transfer's line gets its MB/s from bytes and seconds, and
+# pchatd's CPU seconds since cpu0 (pchatd_ticks before the transfer) if that is set.
 fresult() {
-  jq -c --arg l "$1" --argjson load "$(cut -d' ' -f1 /proc/loadavg)" '. + {scenario: "i",
-    label: $l, loadavg_after: $load} + (if (.seconds // 0) > 0 then {mb_per_s: (.bytes / .seconds / 1e6)}
-    else {} end)' <<<"$2" >>"$results"
+  local cpu=null
+  [ -z "${cpu0:-}" ] || cpu=$(($(pchatd_ticks) - cpu0))
+  jq -c --arg l "$1" --argjson load "$(cut -d' ' -f1 /proc/loadavg)" --argjson cpu "$cpu" \
+    '. + {scenario: "i", label: $l, loadavg_after: $load}
+    + (if (.seconds // 0) > 0 then {mb_per_s: (.bytes / .seconds / 1e6)} else {} end)
+    + (if $cpu then {pchatd_cpu_s: ($cpu / 100)} else {} end)' <<<"$2" >>"$results"
+  cpu0=
   log "[i] $1: $(tail -1 "$results")"
 }
 
@@ -50,6 +58,7 @@ fresult() {
 curl_transfer() {
   local label=$1 want=$2 body=$3 code secs up down
   shift 3
+  cpu0=$(pchatd_ticks)
   read -r code secs up down < <(curl -s -o "$body" \
     -w '%{http_code} %{time_total} %{size_upload} %{size_download}\n' "$@" || echo 000 0 0 0)
   fresult "$label" "{\"ok\": $([ "$code" = "$want" ] && echo true || echo false),
@@ -68,9 +77,11 @@ files_round() {
   curl_transfer "download, GET" 200 "$work/get.bin" "$B/files/$FROOM/$stored?token=$t"
   [ "$(sha "$work/get.bin")" = "$h" ] || log "[i] GET: not the bytes uploaded"
   t=$(tok upload "$FROOM" sip:fbench@example.com "$(q fbench.bin)")
+  cpu0=$(pchatd_ticks)
   r=$("${client[@]}" soap-up "$B" "$t" "$FROOM" "$f") || r='{"ok": false}'
   fresult "upload, SOAP AppendChunk" "$r"
   t=$(tok download "$FROOM" sip:fbench@example.com "$(q "$(jq -r .name <<<"$r")")")
+  cpu0=$(pchatd_ticks)
   r=$("${client[@]}" soap-down "$B" "$t" "$FROOM" "$(jq -r .name <<<"$r")" "$h") || r='{"ok": false}'
   fresult "download, SOAP DownloadChunk" "$r"
 }

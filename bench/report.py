@@ -194,14 +194,20 @@ fi = [r for r in rows if r.get("scenario") == "i"]
 tr = [r for r in fi if not r["label"].startswith("memory")]
 if tr:
     print("## (i) file transfers through both APIs\n")
-    print("| transfer | size MB | runs (failed) | MB/s median | MB/s min – max | target ≥ 200 MB/s |")
-    print("|---|---|---|---|---|---|")
+    print("| transfer | size MB | runs (failed) | MB/s median | MB/s min – max | pchatd CPU s "
+          "| client CPU s | target ≥ 200 MB/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for lab in dict.fromkeys(r["label"] for r in tr):
         rs = [r for r in tr if r["label"] == lab]
         v = [r["mb_per_s"] for r in rs if r.get("ok") and r.get("mb_per_s")]
         med = statistics.median(v) if v else None
+
+        def med_of(key):
+            x = [r[key] for r in rs if r.get(key) is not None]
+            return f(statistics.median(x), 2) if x else "-"
         print(f"| {lab} | {f(max(r.get('bytes', 0) for r in rs) / 1e6)} | {len(rs)} ({len(rs) - len(v)}) "
               f"| {f(med)} | {f(min(v) if v else None)} – {f(max(v) if v else None)} "
+              f"| {med_of('pchatd_cpu_s')} | {med_of('client_cpu_s')} "
               f"| {'-' if med is None else 'met' if med >= 200 else '**not met**'} |")
     print()
 mem = [r for r in fi if r["label"].startswith("memory")]
