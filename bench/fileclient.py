@@ -16,7 +16,7 @@ docs/BENCHMARKS.md (i) and (j)): one keep-alive HTTP connection per transfer
       SIZES (bytes, comma-separated, in turn), each at most RATE bytes/s (0: as fast as
       it goes), until SIGTERM; then prints JSON {"upload_workers", "upload_done",
       "upload_failed", "upload_bytes" (sent, completed or not), "upload_seconds",
-      "upload_mb_per_s"}.  Options: --workers N (50).
+      "upload_mb_per_s", "upload_client_cpu_s"}.  Options: --workers N (50).
 
 BASE is the service's URL with its path prefix (http://127.0.0.1:PORT/PersistentChat).
 Times are wall-clock from the first request to the last answer (client_cpu_s: this
@@ -165,7 +165,7 @@ class Load:
                 self.failed += not ok
 
     def run(self, workers):
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.process_time()
         threads = [threading.Thread(target=self.worker, daemon=True) for _ in range(workers)]
         for t in threads:
             t.start()
@@ -177,7 +177,8 @@ class Load:
         self.stop.set()
         return {"upload_workers": workers, "upload_done": self.done, "upload_failed": self.failed,
                 "upload_bytes": self.sent, "upload_seconds": round(secs, 2),
-                "upload_mb_per_s": round(self.sent / secs / 1e6, 1)}
+                "upload_mb_per_s": round(self.sent / secs / 1e6, 1),
+                "upload_client_cpu_s": round(time.process_time() - c0, 2)}
 
 
 def main(argv):

@@ -225,13 +225,15 @@ j = [r for r in rows if r.get("scenario") == "j"]
 if j:
     print("## (j) chat with and without concurrent uploads\n")
     print("| run | posts ok/s | deliveries/s | p50 ms | p99 ms | 503s | missing "
-          "| uploads done (failed) | upload MB/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| uploads done (failed) | upload MB/s | pchatd CPU s: file threads / rest | uploader CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in j:
         up = f"{f(r.get('upload_done'))} ({f(r.get('upload_failed'))})" if "upload_done" in r else "-"
         print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
               f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} "
-              f"| {f(r.get('deliveries_missing'))} | {up} | {f(r.get('upload_mb_per_s'))} |")
+              f"| {f(r.get('deliveries_missing'))} | {up} | {f(r.get('upload_mb_per_s'))} "
+              f"| {f(r.get('pchatd_file_threads_cpu_s'), 2)} / {f(r.get('pchatd_other_cpu_s'), 2)} "
+              f"| {f(r.get('upload_client_cpu_s'), 2)} |")
     for rate, key, x, b in onoff(j, "uploads", ("deliveries_per_s", "lat_p50_ms", "lat_p99_ms")):
         verdict = ""
         if key == "lat_p99_ms":

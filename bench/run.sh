@@ -495,7 +495,7 @@ PY
 done
 
 python3 "$top/bench/report.py" "$results" "$profile" "$KARGS" > "$out/results.md"
-if [ $smoke = 1 ]; then cat "$out/results.md"; files_smoke_check; exit; fi
+if [ $smoke = 1 ]; then cat "$out/results.md"; files_smoke_check "${scen[@]}"; exit; fi
 log "results: $out/results.md and $results"
 python3 "$top/bench/plot.py" "$results" "$out" || log "the pictures failed (above); the results stand"
 cat "$out/results.md"
