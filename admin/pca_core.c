@@ -57,6 +57,8 @@ static const struct verb verbs[] = {
 		{"file.get", pca_file_get, 1, 0},
 		{"file.remove", pca_file_remove, 1, 1},
 		{"file.usage", pca_file_usage, 1, 0},
+		{"file.list_room", pca_file_list_room, 0, 0},
+		{"file.download_token", pca_file_download_token, 0, NO_REVISION},
 		{"file.token_check", pca_file_token_check, 1, 0},
 		{"file.upload_begin", pca_file_upload_begin, 1, NO_REVISION},
 		{"file.upload_complete", pca_file_upload_complete, 1, NO_REVISION},
@@ -79,7 +81,9 @@ static const struct verb *verb_find(const char *name)
 int pca_verb_mutates(const char *verb)
 {
 	const struct verb *v = verb_find(verb);
-	return v ? v->mutates != 0 : -1;
+	if(v == NULL)
+		return -1;
+	return v->mutates == NO_REVISION ? 2 : v->mutates != 0;
 }
 
 int pca_fail(struct pca_ctx *c, int status, const char *fmt, ...)

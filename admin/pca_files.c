@@ -1,10 +1,12 @@
 /*
  * pca_files.c - the file store's transactions for pchatd's file service: check a
  * transfer token, begin an upload, complete it (the files row, the file post and
- * the token in ONE transaction), abandon it, begin a download (docs/FILES.md).
+ * the token in ONE transaction), abandon it, begin a download (docs/FILES.md); and
+ * issue a download token to a user who may read the room (the web page).
  *
  * The file service runs these as the administrator (the token is what authorizes
- * the transfer; cmd:getfutok/getfdtok checked the user's rights when it issued it),
+ * the transfer; cmd:getfutok/getfdtok or file.download_token checked the user's
+ * rights when the token was issued),
  * each in a transaction that does not bump server_config.revision (pca_core.c:
  * a file changes no room).  Refusals carry the HTTP status the service answers
  * with: 403 for every token problem, 404 no such file, 409 a conflicting upload,
@@ -17,6 +19,7 @@
 #include "pca_int.h"
 #include "pchat_filelink.h"
 #include "pchat_filename.h"
+#include "pchat_filetoken.h"
 #include "pchat_settings.h"
 
 /* A token row and its room, as token_load reads it. */
@@ -275,15 +278,14 @@ static int store_post(struct pca_ctx *c, const char *token, const json_t *tok, c
 {
 	json_t *now = NULL;
 	char *url, *body;
-	size_t n = strlen(base_url) + 64;
 	if(pca_row(c, &now, "SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')", P0) <=
 			0)
 		return -1;
-	url = malloc(n);
-	snprintf(url, n, "%s/files/%lld/%s", base_url, pca_col_int(f, F_ROOM_ID),
-			pca_col(f, F_STORED));
-	body = pchat_filelink_build(
-			url, pca_col(f, F_NAME), (unsigned long long)pca_col_int(f, F_SIZE));
+	url = pchat_file_url(base_url, (unsigned long long)pca_col_int(f, F_ROOM_ID),
+			pca_col(f, F_STORED), NULL);
+	body = url ? pchat_filelink_build(url, pca_col(f, F_NAME),
+				     (unsigned long long)pca_col_int(f, F_SIZE))
+		   : NULL;
 	int rc = body ? 0 : pca_fail(c, 400, "\"base_url\" is not an http(s) URL: %s", base_url);
 	if(rc == 0 &&
 			pca_exec(c,
@@ -402,4 +404,67 @@ int pca_file_download_begin(struct pca_ctx *c, json_t *args, json_t **result)
 	json_decref(f);
 	json_decref(tok);
 	return rc < 0 ? -1 : 0;
+}
+
+/* ---- a download token for the web page ---- */
+
+/* Now and the end of a token's life, as DATETIME(3) text for the statement and the
+ * end as ISO-8601 for the answer: the database's clock, which checks the token. */
+#define TOKEN_TIMES                                                                   \
+	"SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f'),"               \
+	" DATE_FORMAT(UTC_TIMESTAMP(3) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f')," \
+	" DATE_FORMAT(UTC_TIMESTAMP(3) + INTERVAL ? SECOND, '%Y-%m-%dT%H:%i:%sZ')"
+
+/* Issues the token row for stored in room, as cmd:getfdtok does (the same statement,
+ * common/pchat_filetoken.h); then the file's row in *f.  404 if the room has no
+ * stored file of that name with its post. */
+static int issue_download(struct pca_ctx *c, const char *token, unsigned long long room,
+		const char *stored, json_t **times, json_t **f)
+{
+	long long n;
+	if(pca_row(c, times, TOKEN_TIMES, P(PI(PCHAT_FTOK_TTL_SEC), PI(PCHAT_FTOK_TTL_SEC))) <= 0)
+		return -1;
+	n = pca_exec(c, PCHAT_FTOK_DOWNLOAD_SQL,
+			P(PS(token), PS(c->user), PS(stored), PS(pca_col(*times, 0)),
+					PS(pca_col(*times, 1)), PI(room), PS(stored)));
+	if(n < 0)
+		return -1;
+	if(n == 0)
+		return pca_fail(c, 404, "no file %s in this room (removed with its post?)", stored);
+	return pca_row(c, f, FILE_COLS " WHERE room_id = ? AND stored_name = ?",
+			       P(PI(room), PS(stored))) > 0
+			? 0
+			: -1;
+}
+
+/* A download token for a user who may read the room (its history holds the file's
+ * post), bound to that user as a client's would be: the web page's downloads. */
+int pca_file_download_token(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"room", "file", NULL};
+	char token[PCHAT_GUID_LEN + 1];
+	const char *stored;
+	struct pca_room room;
+	json_t *times = NULL, *f = NULL;
+	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "file", 1, 64, &stored) < 0)
+		return -1;
+	if(c->user == NULL)
+		return pca_fail(c, 400,
+				"a download token is bound to the user who downloads: "
+				"ask as a user (the web page)");
+	if(pca_room_with_right(c, args, ACL_JOIN, "you may not read room", &room) < 0)
+		return -1;
+	json_decref(room.obj);
+	if(pchat_guid(token) < 0)
+		return pca_fail(c, 500, "no random bytes for a token");
+	int rc = issue_download(c, token, room.id, stored, &times, &f);
+	if(rc == 0)
+		*result = json_pack("{s:s,s:s,s:I,s:s,s:s,s:I,s:s}", "token", token, "expires",
+				pca_col(times, 2), "room_id", (json_int_t)room.id, "file", stored,
+				"name", pca_col(f, F_NAME), "size",
+				(json_int_t)pca_col_int(f, F_SIZE), "content_type",
+				pca_col(f, F_CTYPE));
+	json_decref(times);
+	json_decref(f);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * pca_filestore.c - what is in the file store: file.get, file.remove and
- * file.usage for the administrator (pchat-admin file ...), and the sweeper's two
- * verbs (pchatd's file service, docs/FILES.md "Nothing orphaned").
+ * file.usage for the administrator (pchat-admin file ...), file.list_room for users
+ * who may read the room (the web page), and the sweeper's two verbs (pchatd's file
+ * service, docs/FILES.md "Nothing orphaned").
  *
  * A file is removed by removing its post: the foreign key sets files.message_id
  * to NULL, and the sweeper deletes the stored file and then the row, exactly as
@@ -98,6 +99,21 @@ static int file_row_out(struct pca_ctx *c, const json_t *row, json_t *out, void 
 					"message_id", msg));
 }
 
+/* The files matching f, as file objects: sql is FILE_SELECT followed by any further
+ * condition, the order and "LIMIT ?" (limit). */
+#define FILE_SELECT                                                                          \
+	"SELECT f.id, f.room_id, r.name, f.stored_name, f.file_name, f.size,"                \
+	" f.content_type, f.uploader, f.state, " ISO("f.created_at") ", " ISO(               \
+			"f.stored_at") ", f.message_id"                                      \
+				       " FROM files f LEFT JOIN rooms r ON r.id = f.room_id" \
+				       " WHERE" FFILTER_SQL
+static int file_list(struct pca_ctx *c, const char *sql, const struct ffilter *f, long long limit,
+		json_t **result)
+{
+	json_t *rows = pca_rows(c, sql, P(FFILTER_PARAMS(f), PI(limit)));
+	return pca_list(c, rows, file_row_out, NULL, "file", NULL, result);
+}
+
 int pca_file_get(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"room", "room_id", "user", "since", "until", "file",
@@ -107,15 +123,25 @@ int pca_file_get(struct pca_ctx *c, json_t *args, json_t **result)
 	if(pca_keys(c, args, keys) < 0 || ffilter_parse(c, args, &f) < 0 ||
 			pca_int(c, args, "limit", 1, 1000000, &limit) < 0)
 		return -1;
-	json_t *rows = pca_rows(c,
-			"SELECT f.id, f.room_id, r.name, f.stored_name, f.file_name, f.size,"
-			" f.content_type, f.uploader, f.state, " ISO("f.created_at") ", " ISO(
-					"f.stored_at") ", f.message_id"
-						       " FROM files f LEFT JOIN rooms r ON r.id = f.room_id"
-						       " WHERE" FFILTER_SQL
-						       " ORDER BY f.id LIMIT ?",
-			P(FFILTER_PARAMS(&f), PI(limit)));
-	return pca_list(c, rows, file_row_out, NULL, "file", NULL, result);
+	return file_list(c, FILE_SELECT " ORDER BY f.id LIMIT ?", &f, limit, result);
+}
+
+/* A room's files for whoever may read it (its history, where their posts are): the
+ * stored ones that still have their post, newest first.  The web page's list. */
+int pca_file_list_room(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"room", "limit", NULL};
+	struct ffilter f = {0}; /* every filter SQL NULL (PV_NULL) but these: */
+	struct pca_room room;
+	long long limit = 100;
+	if(pca_keys(c, args, keys) < 0 || pca_int(c, args, "limit", 1, 1000, &limit) < 0 ||
+			pca_room_with_right(c, args, ACL_JOIN, "you may not read room", &room) < 0)
+		return -1;
+	json_decref(room.obj);
+	f.room = PI(room.id);
+	f.state = PS("stored");
+	return file_list(c, FILE_SELECT " AND f.message_id IS NOT NULL ORDER BY f.id DESC LIMIT ?",
+			&f, limit, result);
 }
 
 /* Removes the posts of the matching stored files; the sweeper deletes the files. */

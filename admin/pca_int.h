@@ -181,6 +181,12 @@ json_t *pca_room_query(
 		struct pca_ctx *c, const char *room, const char *category, const char *name_part);
 /* Room object from a row of the query above, with its principal lists. */
 int pca_room_from_row(struct pca_ctx *c, const json_t *row, struct pca_room *room);
+/* Loads the room of args' "room" (required) if the actor has every right of need
+ * (ACL_*) there: 0 and *room (release room->obj), or -1 with 404 if they may not see
+ * it (as if it did not exist) and 403 "<refusal> \"<room>\"" if they lack a right
+ * (pca_rooms.c). */
+int pca_room_with_right(struct pca_ctx *c, const json_t *args, unsigned need, const char *refusal,
+		struct pca_room *room);
 /* c->user's rights (ACL_*) in room (whose category is cat). */
 unsigned pca_rights(const struct pca_ctx *c, const json_t *room, const json_t *cat);
 /* Adds "rights" (names) to the room object. */
@@ -218,6 +224,8 @@ int pca_compliance_run(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_get(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_remove(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_usage(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_list_room(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_file_download_token(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_token_check(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_upload_begin(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_upload_complete(struct pca_ctx *c, json_t *args, json_t **result);

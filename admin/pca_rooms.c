@@ -181,16 +181,15 @@ int pca_room_new(struct pca_ctx *c, json_t *args, json_t **result)
 	return room_result(c, id, result);
 }
 
-/* Loads room ref for a change: 404 if the actor may not see it, 403 if they do
- * not manage it. */
-static int room_managed(struct pca_ctx *c, const json_t *args, struct pca_room *room)
+int pca_room_with_right(struct pca_ctx *c, const json_t *args, unsigned need, const char *refusal,
+		struct pca_room *room)
 {
 	const char *ref;
 	unsigned rights = 0;
 	if(pca_str(c, args, "room", 1, 1024, &ref) < 0 || pca_room_find(c, ref, room) <= 0)
 		return -1;
 	int rc = room_rights(c, room->obj, &rights);
-	if(rc == 0 && (rights & ACL_MANAGE))
+	if(rc == 0 && (rights & need) == need)
 		return 0;
 	json_decref(room->obj);
 	room->obj = NULL;
@@ -198,7 +197,14 @@ static int room_managed(struct pca_ctx *c, const json_t *args, struct pca_room *
 		return -1;
 	if(!(rights & ACL_SEE))
 		return pca_fail(c, 404, "no room \"%s\"", ref);
-	return pca_fail(c, 403, "you do not manage room \"%s\"", ref);
+	return pca_fail(c, 403, "%s \"%s\"", refusal, ref);
+}
+
+/* Loads room ref for a change: 404 if the actor may not see it, 403 if they do
+ * not manage it. */
+static int room_managed(struct pca_ctx *c, const json_t *args, struct pca_room *room)
+{
+	return pca_room_with_right(c, args, ACL_MANAGE, "you do not manage room", room);
 }
 
 int pca_room_set(struct pca_ctx *c, json_t *args, json_t **result)

@@ -80,6 +80,16 @@
  *                 the files (as after message.remove or room.clear)
  *   file.usage    {room?, room_id?} -> [{room_id, room, files, bytes}]  the store's
  *                 size per room (stored files with a post)
+ *   file.list_room {room, limit?=100 (1..1000)} -> [file...]  the room's stored files
+ *                 that have their post, newest first
+ *                 users: who may read the room (its history: ACL_JOIN); 404 if
+ *                 they may not see it, 403 if they may not read it
+ *   file.download_token {room, file (<GUID>.<ext>)} -> {token, expires (ISO-8601
+ *                 UTC), room_id, file, name, size, content_type}  a download token
+ *                 bound to the user, issued as cmd:getfdtok issues one
+ *                 (common/pchat_filetoken.h); 404 no such stored file in the room
+ *                 users only (the administrator has no user to bind it to: 400),
+ *                 with the rights of file.list_room
  *   file.token_check {token, direction, channel?} -> {room_id, room_uri, user,
  *                  file_name}
  *   file.upload_begin {token, size, channel?, stored_name?, content_type?,
@@ -99,8 +109,8 @@
  *                  password's HA1 against the subscriber table's ha1; 403 when
  *                  wrong, or when the user's chat policy disables persistent chat)
  *   reload        {} -> {revision: N}
- * Only room.*, category.get and auth.check are open to users; the rest is for the
- * administrator.
+ * Only room.*, category.get, file.list_room, file.download_token and auth.check
+ * are open to users; the rest is for the administrator.
  *
  * Result objects:
  *   room     {uri, id, name, description, topic, privacy, type, disabled,
@@ -144,7 +154,9 @@ int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *
 		json_t **result, struct pca_error *err);
 
 /* Is verb one that changes something (the web service uses POST/PUT/DELETE for
- * those)?  -1 if there is no such verb. */
+ * those)?  1 yes, 2 yes but nothing of a room (the file transfers and tokens: the
+ * revision is not bumped, pchatd need not reload its rooms), 0 no, -1 if there is
+ * no such verb. */
 int pca_verb_mutates(const char *verb);
 
 #endif

@@ -4,7 +4,7 @@
  * the file service (--file-service-url) where the client then uses it.
  *
  * A token is bound to the session's authenticated user, the room and the
- * direction, lives FTOK_TTL_SEC (30 minutes) and is stored in file_tokens before
+ * direction, lives PCHAT_FTOK_TTL_SEC (30 minutes) and is stored in file_tokens before
  * the reply goes out (the reply is sent from the job's callback, after its
  * commit), so any node of a pool can check it.  Who may have one: an upload needs
  * the right to post in the room and its category's file_upload switch; a download
@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "filetok.h"
+#include "pchat_filetoken.h"
 #include "pchat_log.h"
 #include "rooms.h"
 #include "sessions.h"
@@ -71,7 +72,7 @@ static enum run_result issue_token(struct cmd *c)
 	}
 	clock_now_ms(&now);
 	db_submit(db_file_token(token, upload, c->sess->user, c->room->id, c->req.ftdb_file_url,
-			&now, FTOK_TTL_SEC, on_token, c));
+			&now, PCHAT_FTOK_TTL_SEC, on_token, c));
 	return RUN_WAIT;
 }
 

@@ -353,17 +353,31 @@ static const char *default_file_service_url(const struct config *c)
 }
 
 /* With --file-listen, the links of file posts are --file-service-url without its
- * SOAP endpoint's name: it must end with it, and hold no query or fragment. */
-static int file_links_base_ok(const char *url, FILE *err)
+ * SOAP endpoint's name (config_file_base): it must end with it, and hold no query or
+ * fragment. */
+static int file_links_base_ok(const struct config *c, FILE *err)
 {
-	size_t n = strlen(url), e = sizeof(CONFIG_SOAP_PATH) - 1;
-	if(n > e && strcasecmp(url + n - e, CONFIG_SOAP_PATH) == 0 && !strpbrk(url, "?#"))
+	const char *url = c->file_service_url;
+	char base[CONFIG_URL_MAX];
+	if(config_file_base(c, base, sizeof(base)) == 0)
 		return 1;
 	fprintf(err,
 			"pchatd: with --file-listen, --file-service-url must be the SOAP endpoint, "
-			"ending with " CONFIG_SOAP_PATH
+			"ending with " CONFIG_SOAP_PATH " and shorter than %d bytes"
 			" (e.g. https://chat.example.com" CONFIG_FILE_SERVICE_PATH "), not '%s'\n",
-			url);
+			CONFIG_URL_MAX, url);
+	return 0;
+}
+
+int config_file_base(const struct config *c, char *out, size_t outlen)
+{
+	const char *url = c->file_service_url;
+	size_t n = url ? strlen(url) : 0, e = sizeof(CONFIG_SOAP_PATH) - 1;
+	if(n <= e || strcasecmp(url + n - e, CONFIG_SOAP_PATH) != 0 || strpbrk(url, "?#") ||
+			n - e >= outlen)
+		return -1;
+	memcpy(out, url, n - e);
+	out[n - e] = '\0';
 	return 0;
 }
 
@@ -568,7 +582,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	}
 	if(c->file_service_url == NULL)
 		c->file_service_url = default_file_service_url(c);
-	if(c->file_listen && !file_links_base_ok(c->file_service_url, err))
+	if(c->file_listen && !file_links_base_ok(c, err))
 		return CONFIG_ERROR;
 	return CONFIG_OK;
 }

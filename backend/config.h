@@ -72,6 +72,8 @@ struct config {
 #define CONFIG_FILE_PREFIX "/PersistentChat" /* --file-path-prefix's default */
 #define CONFIG_SOAP_PATH "/MGCWebService.asmx"
 #define CONFIG_FILE_SERVICE_PATH CONFIG_FILE_PREFIX CONFIG_SOAP_PATH
+/* The longest file service base URL (config_file_base) and its NUL. */
+#define CONFIG_URL_MAX 1024
 
 extern struct config cfg;
 
@@ -85,5 +87,12 @@ enum config_result {
 
 /* Parses argv into c (after config_defaults).  --help goes to out, errors to err. */
 enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err);
+
+/* The file service's public URL, the base of its file URLs (<base>/files/<room id>/
+ * <GUID>.<ext>: file posts' links, the web page's downloads): --file-service-url
+ * without its CONFIG_SOAP_PATH, into out.  0, or -1 if there is no file service or its
+ * URL does not end with that path (a --file-service-url given without --file-listen,
+ * which config_parse does not check), or out is too small. */
+int config_file_base(const struct config *c, char *out, size_t outlen);
 
 #endif

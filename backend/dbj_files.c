@@ -4,6 +4,7 @@
  * it runs (dbkind.h).
  */
 #include "dbkind.h"
+#include "pchat_filetoken.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -28,8 +29,9 @@ struct db_job *db_file_token(const char *token, int upload, const char *user, ui
 
 enum { FTOK_UPLOAD, FTOK_DOWNLOAD };
 
-/* A download token names the files row it may fetch; the INSERT ... SELECT inserts
- * nothing when the room has no stored, posted file of that name. */
+/* A download token names the files row it may fetch; the INSERT ... SELECT (shared
+ * with the admin library's file.download_token) inserts nothing when the room has no
+ * stored, posted file of that name. */
 static enum dbsql_result run_file_token(struct dbsql *d, struct db_job *job)
 {
 	const struct timespec *iat = &job->u.ftok.issued_at, *exp = &job->u.ftok.expires_at;
@@ -60,10 +62,5 @@ static void file_token_free(struct db_job *job)
 const struct db_kind dbk_file_token = {"file token",
 		{[FTOK_UPLOAD] = "INSERT INTO file_tokens (token, direction, user_uri, room_id,"
 				 " file_name, issued_at, expires_at) VALUES (?, 'upload', ?, ?, ?, ?, ?)",
-				[FTOK_DOWNLOAD] =
-						"INSERT INTO file_tokens (token, direction, user_uri,"
-						" room_id, file_name, file_id, issued_at, expires_at)"
-						" SELECT ?, 'download', ?, f.room_id, ?, f.id, ?, ?"
-						" FROM files f WHERE f.room_id = ? AND f.stored_name = ?"
-						" AND f.state = 'stored' AND f.message_id IS NOT NULL"},
+				[FTOK_DOWNLOAD] = PCHAT_FTOK_DOWNLOAD_SQL},
 		run_file_token, file_token_clear, file_token_free, 0};

@@ -29,7 +29,7 @@ static MHD_socket quiesced = MHD_INVALID_SOCKET;
 static struct inbox posts = INBOX_INIT(posts);
 static filesvc_deliver_fn deliver;
 static const char *prefix;
-static char base_url[1024];
+static char base_url[CONFIG_URL_MAX];
 
 const char *filesvc_base_url(void)
 {
@@ -217,13 +217,6 @@ static struct MHD_Daemon *start_daemon(const struct config *c, const struct addr
 	return d;
 }
 
-/* --file-service-url without its SOAP endpoint's name (config.c checked it has it). */
-static void set_base_url(const struct config *c)
-{
-	size_t n = strlen(c->file_service_url) - (sizeof(CONFIG_SOAP_PATH) - 1);
-	snprintf(base_url, sizeof(base_url), "%.*s", (int)n, c->file_service_url);
-}
-
 int filesvc_start(struct event_base *base, const struct config *c, filesvc_deliver_fn fn)
 {
 	struct addrinfo *ai;
@@ -231,7 +224,8 @@ int filesvc_start(struct event_base *base, const struct config *c, filesvc_deliv
 	deliver = fn;
 	prefix = c->file_prefix;
 	filesvc_conf = (struct filesvc_conf){c->file_store, c->file_soap_max_kb};
-	set_base_url(c);
+	/* config_parse checked that there is one (with --file-listen) */
+	config_file_base(c, base_url, sizeof(base_url));
 	fileup_metrics_init();
 	fileup_setup(base_url, announce);
 	if(filestore_open(c->file_store, c->test_store_limit) < 0 || filedb_init(c) < 0 ||

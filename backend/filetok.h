@@ -1,8 +1,8 @@
 /*
  * filetok.h - the rules of file-transfer tokens (cmd:getfutok, cmd:getfdtok;
- * docs/XCCOS.md, "File transfer tokens"): what a file name may be, how long a
- * token lives, and the token itself, a random GUID.  Pure functions, except that
- * ftok_guid() asks the kernel for random bytes.
+ * docs/XCCOS.md, "File transfer tokens"): what a file name may be and the token
+ * itself, a random GUID (how long it lives: common/pchat_filetoken.h).  Pure
+ * functions, except that ftok_guid() asks the kernel for random bytes.
  */
 #ifndef PCHAT_FILETOK_H
 #define PCHAT_FILETOK_H
@@ -11,8 +11,6 @@
 
 /* "3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f": 32 lower-case hex digits and 4 dashes. */
 #define FTOK_GUID_LEN 36
-/* A token is valid for this long after it was issued (the reference's 30 minutes). */
-#define FTOK_TTL_SEC (30 * 60)
 /* The longest name a user may give a file (file_tokens.file_name, files.file_name). */
 #define FTOK_NAME_MAX 255
 

@@ -4,7 +4,9 @@
  */
 #include "webapi.h"
 #include "adminq.h"
+#include "config.h"
 #include "http.h"
+#include "pchat_filelink.h"
 #include "pchat_log.h"
 #include "reload.h"
 #include "util.h"
@@ -22,12 +24,13 @@
 
 /* What to make of a verb's result. */
 enum reply {
-	R_PLAIN,   /* the result as it is, 200 */
-	R_CREATED, /* the result, 201 */
-	R_ONE,	   /* the first element of a list, 404 if empty */
-	R_SIGNIN,  /* {user}: start a session */
-	R_SIGNOUT, /* handled here */
-	R_ME,	   /* handled here */
+	R_PLAIN,    /* the result as it is, 200 */
+	R_CREATED,  /* the result, 201 */
+	R_ONE,	    /* the first element of a list, 404 if empty */
+	R_SIGNIN,   /* {user}: start a session */
+	R_DOWNLOAD, /* a download token: its URL on the file service added, 200 */
+	R_SIGNOUT,  /* handled here */
+	R_ME,	    /* handled here */
 };
 
 struct route {
@@ -50,6 +53,8 @@ static const struct route routes[] = {
 		{"rooms", NULL, "room.set", EVHTTP_REQ_PUT, 1, R_PLAIN, 1},
 		{"rooms", NULL, "room.remove", EVHTTP_REQ_DELETE, 1, R_PLAIN, 0},
 		{"rooms", "clear", "room.clear", EVHTTP_REQ_POST, 1, R_PLAIN, 1},
+		{"rooms", "files", "file.list_room", EVHTTP_REQ_GET, 1, R_PLAIN, 0},
+		{"rooms", "download", "file.download_token", EVHTTP_REQ_POST, 1, R_DOWNLOAD, 1},
 		{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
 };
 
@@ -180,12 +185,35 @@ static void signed_in(struct evhttp_request *req, json_t *result)
 	json_decref(result);
 }
 
+/* The token's URL, <file service>/files/<room id>/<stored name>?token=..., where the
+ * page sends the browser. */
+static void send_download(struct evhttp_request *req, json_t *result)
+{
+	char base[CONFIG_URL_MAX];
+	const char *token = json_string_value(json_object_get(result, "token"));
+	const char *file = json_string_value(json_object_get(result, "file"));
+	json_int_t room = json_integer_value(json_object_get(result, "room_id"));
+	char *url = NULL;
+
+	if(token && file && config_file_base(&cfg, base, sizeof(base)) == 0)
+		url = pchat_file_url(base, (unsigned long long)room, file, token);
+	if(url == NULL) {
+		json_decref(result);
+		http_send_error(req, 500, "cannot make the download URL");
+		return;
+	}
+	json_object_set_new(result, "url", json_string(url));
+	free(url);
+	http_send_json(req, 200, result);
+}
+
 static void send_result(struct evhttp_request *req, const struct route *r, json_t *result)
 {
 	json_t *one;
 
 	switch(r->reply) {
 		case R_SIGNIN: signed_in(req, result); return;
+		case R_DOWNLOAD: send_download(req, result); return;
 		case R_CREATED: http_send_json(req, 201, result); return;
 		case R_ONE:
 			one = json_array_get(result, 0);
@@ -220,11 +248,13 @@ static void on_done(void *arg, json_t *result, const struct pca_error *err)
 			log_failure(c, err);
 		send_failure(c->req, err);
 	} else {
-		/* Chat clients see the change at once, not at the next revision poll. */
-		if(pca_verb_mutates(c->route->verb) == 1) {
+		/* Chat clients see the change at once, not at the next revision poll
+		 * (2: a change of no room, such as a download token). */
+		int mutates = pca_verb_mutates(c->route->verb);
+		if(mutates > 0)
 			log_info("web: change made user=%s verb=%s", c->user, c->route->verb);
+		if(mutates == 1)
 			rooms_reload_all();
-		}
 		send_result(c->req, c->route, result);
 	}
 	free(c->user);
@@ -310,6 +340,17 @@ static const char *session_user(struct evhttp_request *req, char token[WEBSESS_T
 
 /* ---- dispatch ---- */
 
+/* Answers 501 (and says so) when there is no file service to send a download to:
+ * before a token is issued for nothing. */
+static int no_file_service(struct evhttp_request *req)
+{
+	char base[CONFIG_URL_MAX];
+	if(config_file_base(&cfg, base, sizeof(base)) == 0)
+		return 0;
+	http_send_error(req, 501, "this server has no file service");
+	return 1;
+}
+
 static void answer_locally(struct evhttp_request *req, const struct route *r, const char *user,
 		const char *token)
 {
@@ -378,6 +419,8 @@ void webapi_handle(struct evhttp_request *req, const char *path)
 		answer_locally(req, r, user, token);
 		return;
 	}
+	if(r->reply == R_DOWNLOAD && no_file_service(req))
+		return;
 	args = r->body ? body_object(req) : json_object();
 	if(args == NULL)
 		return;

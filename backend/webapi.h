@@ -11,6 +11,8 @@
  *   PUT    /api/rooms/{room}      room.set
  *   DELETE /api/rooms/{room}      room.remove
  *   POST   /api/rooms/{room}/clear room.clear
+ *   GET    /api/rooms/{room}/files file.list_room (who may read the room)
+ *   POST   /api/rooms/{room}/download {file} file.download_token -> its url added
  *   GET    /api/categories        category.get (where the user may create rooms)
  *
  * Everything but signing in needs the session cookie (401).  Requests that

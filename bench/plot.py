@@ -110,7 +110,9 @@ def draw_curves(rows, outdir):
 
 
 def draw_dashboard(rows, outdir):
-    files = [r["scrape_file"] for r in rows if r.get("scenario") == "h" and r.get("scrape_file")]
+    # only the runs that scraped every endpoint ("scrape on"): the dashboard reads both
+    files = [r["scrape_file"] for r in rows if r.get("scenario") == "h" and r.get("scrape_file")
+             and r.get("label", "").startswith("scrape on ")]
     files = [f for f in files if os.path.exists(f)]
     if not files:
         say("no scraped (h) run: dashboard.svg not drawn")

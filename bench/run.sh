@@ -27,7 +27,7 @@
 # both Kamailio instances alike; BENCH_IMC_TRANSPORT (tcp) for imc's MESSAGEs to itself
 # (its outbound proxy: over udp, loopback drops and tm retransmissions dominate);
 # BENCH_RATES, BENCH_ROOM_SIZES, BENCH_SESSIONS: the sweeps of b, c and e (quick profile);
-# BENCH_SCRAPE_RATES, BENCH_SCRAPE_REPS, BENCH_SCRAPE_INTERVAL: scenario h.
+# BENCH_SCRAPE_RATES, BENCH_SCRAPE_REPS, BENCH_SCRAPE_INTERVAL, BENCH_SCRAPE_SETS: scenario h.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 full=0
@@ -66,6 +66,11 @@ file_port=$(free_port 27095)
 B="http://127.0.0.1:$file_port/PersistentChat"
 # What scenario h scrapes every BENCH_SCRAPE_INTERVAL s, in turn: one URL a word.
 SCRAPE_URLS=(http://127.0.0.1:$hport/metrics http://127.0.0.1:$mport/metrics)
+# The scrape sets h can compare with none (BENCH_SCRAPE_SETS, default "on"): on (every
+# URL above), pchatd or kamailio (one endpoint alone) and null (pchatd's /healthz, a few
+# bytes: what the scraper itself costs), to tell whose work a slower tail is.
+declare -A SCRAPE_SET=([on]="${SCRAPE_URLS[*]}" [pchatd]=${SCRAPE_URLS[0]}
+  [kamailio]=${SCRAPE_URLS[1]} [null]=http://127.0.0.1:$hport/healthz)
 KARGS=${BENCH_KAMAILIO_ARGS:--m 2048 -M 64 -x tlsf -X tlsf}
 export KAMAILIO_ARGS="$KARGS"
 stack=("$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$hport" --metrics-port "$mport"
@@ -466,18 +471,22 @@ PY
     rm -rf "$sdir" && mkdir -p "$sdir"
     pchat_rooms scr- "150x4"
     for rate in ${BENCH_SCRAPE_RATES:-$srates}; do
+    read -ra sets <<<"off ${BENCH_SCRAPE_SETS:-on}"
     for ((k = 0; k < reps; k++)); do
-      for on in $([ $((k % 2)) = 0 ] && echo "0 1" || echo "1 0"); do
+      order=("${sets[@]}")
+      [ $((k % 2)) = 0 ] || mapfile -t order < <(printf '%s\n' "${sets[@]}" | tac)
+      for set in "${order[@]}"; do
         restart_servers
         spid=
-        if [ $on = 1 ]; then
-          sfile="$sdir/h-$rate-$k.prom"
+        if [ "$set" != off ]; then
+          sfile="$sdir/h-$rate-$k$([ "$set" = on ] || echo "-$set").prom"
           rm -f "$sdir/summary.json"
+          read -ra urls <<<"${SCRAPE_SET[$set]:?unknown scrape set $set}"
           python3 "$top/bench/scrape.py" --interval "${BENCH_SCRAPE_INTERVAL:-1}" --out "$sfile" \
-            --summary "$sdir/summary.json" "${SCRAPE_URLS[@]}" &
+            --summary "$sdir/summary.json" "${urls[@]}" &
           spid=$!
         fi
-        gen h "scrape $([ $on = 1 ] && echo on || echo off) @ $rate posts/s" pchat --sessions 600 \
+        gen h "scrape $set @ $rate posts/s" pchat --sessions 600 \
           --rooms 150x4 --room-prefix scr- --user-base 200000 --rate "$rate" --duration 10 \
           --warmup 2 --conns 8
         if [ -n "$spid" ]; then

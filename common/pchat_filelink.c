@@ -48,6 +48,18 @@ static int url_ok(const char *u, size_t len)
 	return 1;
 }
 
+char *pchat_file_url(
+		const char *base, unsigned long long room_id, const char *stored, const char *token)
+{
+	size_t n = strlen(base) + strlen(stored) + (token ? strlen(token) : 0) + 48;
+	char *url = malloc(n);
+	if(url == NULL)
+		return NULL;
+	snprintf(url, n, "%s/files/%llu/%s%s%s", base, room_id, stored, token ? "?token=" : "",
+			token ? token : "");
+	return url;
+}
+
 char *pchat_filelink_build(const char *url, const char *name, unsigned long long size)
 {
 	size_t ulen = url ? strlen(url) : 0, nlen = name ? strlen(name) : 0;

@@ -35,6 +35,13 @@ char *pchat_filelink_build(const char *url, const char *name, unsigned long long
 int pchat_filelink_parse(const char *text, size_t len, struct pchat_filelink *out);
 void pchat_filelink_free(struct pchat_filelink *l);
 
+/* The file service's GET URL of a stored file, "<base>/files/<room id>/<stored>", with
+ * "?token=<token>" when token is not NULL (the URL of a download), as a new string
+ * (free() it); NULL if out of memory.  base is the service's public URL (no trailing
+ * '/'), stored a stored name and token a GUID: nothing here needs encoding. */
+char *pchat_file_url(const char *base, unsigned long long room_id, const char *stored,
+		const char *token);
+
 /* Percent-encodes s[0..len) as above into out (at least 3 * len + 1 bytes); returns
  * the length written.  Also for the filename* of Content-Disposition (RFC 8187). */
 size_t pchat_pct_encode(const char *s, size_t len, char *out);

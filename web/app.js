@@ -7,6 +7,7 @@
 const $ = (id) => document.getElementById(id);
 let editing = null;   // the room being edited, or null when creating
 let pending = null;   // the action waiting for a confirmation: {room, run}
+let filesRoom = null; // the room whose files are shown, or null
 
 // Calls the API; resolves to the JSON answer, rejects with an Error saying why.
 async function api(method, path, body) {
@@ -63,6 +64,7 @@ function signedIn(user) {
 }
 
 function signedOut() {
+  closeFiles();
   show($('who'), false);
   show($('manage'), false);
   show($('editor'), false);
@@ -106,6 +108,8 @@ async function loadRooms() {
 }
 
 function manages(room) { return (room.rights || []).includes('manage'); }
+// May read the room's history, where its files are posted (the right to join).
+function mayRead(room) { return (room.rights || []).includes('join'); }
 
 function badge(text, cls) {
   const s = document.createElement('span');
@@ -140,14 +144,15 @@ function roomItem(room) {
   info.textContent = [room.description, room.topic && 'Topic: ' + room.topic, room.category && 'Category: ' + room.category]
     .filter(Boolean).join(' · ');
   li.append(title, info);
+  const acts = document.createElement('div');
+  acts.className = 'actions';
+  if (mayRead(room)) acts.append(button('Files', 'files', () => showFiles(room)));
   if (manages(room)) {
-    const acts = document.createElement('div');
-    acts.className = 'actions';
     acts.append(button('Edit', 'edit', () => openEditor(room)),
       button('Clear history', 'clear', () => askClear(room)),
       button('Delete', 'delete danger', () => askDelete(room)));
-    li.append(acts);
   }
+  if (acts.childElementCount) li.append(acts);
   return li;
 }
 
@@ -155,6 +160,81 @@ function renderRooms(rooms) {
   const ul = $('rooms');
   ul.replaceChildren(...rooms.map(roomItem));
   show($('no-rooms'), rooms.length === 0);
+  // The room whose files are shown: refreshed (history cleared), or gone.
+  if (filesRoom) {
+    const now = rooms.find((r) => r.id === filesRoom.id);
+    if (now && mayRead(now)) showFiles(now); else closeFiles();
+  }
+}
+
+// ---- a room's files ----
+
+function sizeText(n) {
+  if (n < 1024) return n + ' B';
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024, i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return v.toFixed(v < 10 ? 1 : 0) + ' ' + units[i];
+}
+
+// The server's ISO-8601 UTC time (microseconds) in the reader's own time zone.
+function timeText(iso) {
+  const d = new Date(String(iso || '').replace(/(\.\d{3})\d*/, '$1'));
+  return isNaN(d) ? iso || '' : d.toLocaleString();
+}
+
+function cell(text, cls) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  return td;
+}
+
+function fileRow(room, f) {
+  const tr = document.createElement('tr');
+  tr.dataset.file = f.file;
+  tr.dataset.name = f.name;
+  const get = cell('');
+  get.append(button('Download', 'download', () => download(room, f)));
+  tr.append(cell(f.name, 'name'), cell(sizeText(f.size), 'num size'),
+    cell(principalText(f.uploader), 'uploader'), cell(timeText(f.stored || f.created), 'time'), get);
+  return tr;
+}
+
+async function showFiles(room) {
+  say('files-error');
+  filesRoom = room;
+  say('files-title', 'Files of ' + room.name);
+  show($('files'), true);
+  $('files').scrollIntoView({ block: 'nearest' });
+  try {
+    const files = await api('GET', '/rooms/' + encodeURIComponent(room.id) + '/files');
+    if (filesRoom !== room) return; // another room was asked for meanwhile
+    $('file-rows').replaceChildren(...files.map((f) => fileRow(room, f)));
+    show($('file-table'), files.length > 0);
+    show($('no-files'), files.length === 0);
+  } catch (e) {
+    show($('file-table'), false);
+    failed(e, 'files-error');
+  }
+}
+
+function closeFiles() {
+  filesRoom = null;
+  show($('files'), false);
+  $('file-rows').replaceChildren();
+}
+
+// A download link of the user's own (a one-file token from the server), then the
+// browser goes there: the file service answers with the file.
+async function download(room, f) {
+  say('files-error');
+  try {
+    const t = await api('POST', '/rooms/' + encodeURIComponent(room.id) + '/download', { file: f.file });
+    window.location.assign(t.url);
+  } catch (e) {
+    failed(e, 'files-error');
+  }
 }
 
 // ---- create and edit ----
@@ -294,6 +374,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('room-form').addEventListener('submit', saveRoom);
   $('room-cancel').addEventListener('click', closeEditor);
   $('confirm-yes').addEventListener('click', confirmed);
+  $('files-close').addEventListener('click', closeFiles);
   $('confirm-no').addEventListener('click', () => { pending = null; show($('confirm'), false); });
   start();
 });

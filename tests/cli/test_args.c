@@ -159,6 +159,10 @@ Test(verbs, mutating_and_unknown)
 	cr_assert_eq(pca_verb_mutates("compliance.status"), 0);
 	cr_assert_eq(pca_verb_mutates("compliance.set"), 1);
 	cr_assert_eq(pca_verb_mutates("compliance.run"), 1, "it commits its request");
+	cr_assert_eq(pca_verb_mutates("file.list_room"), 0);
+	cr_assert_eq(pca_verb_mutates("file.download_token"), 2,
+			"a token changes no room: the web service does not reload them");
+	cr_assert_eq(pca_verb_mutates("file.upload_complete"), 2);
 }
 
 Test(verbs, users_refused_admin_verbs_without_database)

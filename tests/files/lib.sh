@@ -32,7 +32,7 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$var/backend.pid")/status";
 # make them overlap); prints pchatd's highest resident size meanwhile (kB): VmHWM, reset
 # to the present size first (/proc/PID/clear_refs), so no peak between samples is missed.
 concurrent_uploads() {
-  local n=$1 size=$2 room=$3 i f pid
+  local n=$1 size=$2 room=$3 i f pid pids=()
   shift 3
   pid=$(cat "$var/backend.pid")
   f=$(mkfile conc.bin "$size")
@@ -40,7 +40,8 @@ concurrent_uploads() {
   for ((i = 0; i < n; i++)); do
     curl -s -o /dev/null -X PUT --data-binary "@$f" "$@" \
       "$B/files/$(tok upload "$room" "sip:conc$i@example.com" "$(q "conc$i.bin")")" &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"
   awk '/^VmHWM/ { print $2 }' "/proc/$pid/status"
 }

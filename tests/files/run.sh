@@ -132,13 +132,19 @@ metric_is() {
 }
 # ---- uploads and downloads through the plain API ----
 
+# listen_lobby USER LOG SECONDS: USER in the Lobby over real SIP for SECONDS, what
+# arrives printed into LOG (run it in the background)
+listen_lobby() {
+  { printf '/join Lobby\n'; sleep "$3"; printf '/quit\n'; } |
+    timeout $(($3 + 25)) "$top/client/pchat" --user "$1" --server "127.0.0.1:$port" --linger 0.5 \
+    >"$2" 2>&1
+}
+
 put_checks() {
   local f t d stored msg bob_pid
   f=$(mkfile report.pdf 300000)
   # bob is in the Lobby over real SIP while alice's file is posted
-  { printf '/join Lobby\n'; sleep 5; printf '/quit\n'; } |
-    timeout 30 "$top/client/pchat" --user bob --server "127.0.0.1:$port" --linger 0.5 \
-    >"$work/bob.log" 2>&1 &
+  listen_lobby bob "$work/bob.log" 5 &
   bob_pid=$!
   sleep 2
   t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'report Q3.pdf')")
@@ -399,7 +405,7 @@ chunk() {
 }
 
 soap_checks() {
-  local f t d name chan stored i out
+  local f t d name chan stored i out url carol_pid
   soap GetMaxFileSizeInKB ""
   check "SOAP GetMaxFileSizeInKB: MaxFileSizeKB (20000)" result_is GetMaxFileSizeInKB 20000
   soap GetMaxRequestContentInKB ""
@@ -407,7 +413,10 @@ soap_checks() {
   check "  as text/xml" header_has Content-Type "text/xml"
 
   f=$(mkfile soap.docx 300000)
-  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'Plan Q4.docx')")
+  # the token over real SIP, as a Lync client gets it; carol watches the Lobby
+  listen_lobby carol "$work/carol.log" 8 &
+  carol_pid=$!
+  read -r t url <<<"$(sip_token alice up "Plan Q4.docx")"
   chan=$(sql "SELECT chan_id FROM rooms WHERE id = $LOBBY")
   soap RequestUniqueFilenameWithExtension "<token>$t</token><channelId>$chan</channelId>"
   name=$(result RequestUniqueFilenameWithExtension)
@@ -433,7 +442,9 @@ soap_checks() {
   chunk "$t" "$LOBBY" "$name" "$f" 0 100000 300000
   check "AppendChunk with the used token: fault 403" fault_is 403 "used already"
 
-  d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$name")")
+  wait "$carol_pid"
+  check "  carol, in the Lobby over SIP, got the file post" grep -q "ma-filelink:$B/files/$LOBBY/$name" "$work/carol.log"
+  read -r d url <<<"$(sip_token bob down "$name")"
   soap GetFileSize "<token>$d</token><channelId>$LOBBY</channelId><reposFileName>$name</reposFileName>"
   check "GetFileSize: 300000" result_is GetFileSize 300000
   : >"$work/soap.out"

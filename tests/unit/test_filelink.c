@@ -139,3 +139,19 @@ Test(filelink, what_is_not_a_link)
 	cr_assert_null(pchat_filelink_build("http://h/x?y", "a", 1));
 	cr_assert_null(pchat_filelink_build("http://h/x", "", 1));
 }
+
+Test(filelink, file_url_with_and_without_token)
+{
+	char *u = pchat_file_url("https://chat.example.com/PersistentChat", 42,
+			"3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.pdf", NULL);
+	cr_assert_str_eq(u,
+			"https://chat.example.com/PersistentChat/files/42/"
+			"3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e5f.pdf");
+	free(u);
+	u = pchat_file_url("http://127.0.0.1:8081/PersistentChat", 7, "a.bin",
+			"0a1b2c3d-77b1-4c2e-9d55-0a1b2c3d4e5f");
+	cr_assert_str_eq(u,
+			"http://127.0.0.1:8081/PersistentChat/files/7/a.bin"
+			"?token=0a1b2c3d-77b1-4c2e-9d55-0a1b2c3d4e5f");
+	free(u);
+}

@@ -179,6 +179,26 @@ Test(file_service_url, the_file_listener_s_own)
 	cr_assert_str_eq(SERVICE_URL("--file-path-prefix", "/a b"), "error");
 }
 
+/* The base of file URLs (posts' links, the web page's downloads): the URL without
+ * its SOAP endpoint, or none. */
+Test(file_service_url, the_base_of_file_urls)
+{
+	struct config c;
+	char base[CONFIG_URL_MAX], small[16];
+	config_defaults(&c);
+	cr_assert_eq(config_file_base(&c, base, sizeof(base)), -1, "no file service");
+	c.file_service_url = "https://chat.example.com/PersistentChat/mgcwebservice.asmx";
+	cr_assert_eq(config_file_base(&c, base, sizeof(base)), 0);
+	cr_assert_str_eq(base, "https://chat.example.com/PersistentChat", "case ignored");
+	cr_assert_eq(config_file_base(&c, small, sizeof(small)), -1, "too long for out");
+	c.file_service_url = "https://files.example.com/upload";
+	cr_assert_eq(config_file_base(&c, base, sizeof(base)), -1, "not the SOAP endpoint");
+	c.file_service_url = "https://files.example.com/x?a=1" CONFIG_SOAP_PATH;
+	cr_assert_eq(config_file_base(&c, base, sizeof(base)), -1, "a query");
+	c.file_service_url = CONFIG_SOAP_PATH;
+	cr_assert_eq(config_file_base(&c, base, sizeof(base)), -1, "nothing before it");
+}
+
 Test(file_service_url, what_is_not_a_url_is_refused)
 {
 	static const char *const bad[] = {"", "files.example.com", "ftp://files.example.com/x",

@@ -17,10 +17,12 @@ mkdir -p "$var"
 port=$(free_port 26060)
 http_port=$(free_port 28080)
 wd_port=$(free_port 29515)
-if [ "$http_port" = "$port" ] || [ "$wd_port" = "$port" ] || [ "$wd_port" = "$http_port" ]; then
+file_port=$(free_port 28081)
+if [ "$(printf '%s\n' "$port" "$http_port" "$wd_port" "$file_port" | sort -u | wc -l)" != 4 ]; then
   echo "web: free_port gave the same port twice; try again"; exit 1
 fi
-export PCHAT_HTTP_PORT=$http_port
+# the file service too (stack.sh: --file-listen), for the page's room files
+export PCHAT_HTTP_PORT=$http_port PCHAT_FILE_PORT=$file_port
 # Sign-in limits the checks below trip (login_limit_checks): the default 5 failures
 # per user name; 10 per address, so that the per-user check trips first.
 export PCHATD_ARGS="--web-login-addr-failures 10 --web-host chat.example.test"
@@ -285,6 +287,131 @@ policy_and_hash_checks() {
     '! sql "UPDATE subscriber SET password = '"'alice'"' WHERE username = '"'alice'"'" 2>/dev/null'
 }
 
+# ---- a room's files: GET /api/rooms/{room}/files, POST /api/rooms/{room}/download ----
+
+fbase="http://127.0.0.1:$file_port/PersistentChat"
+files_room= files_rid= hello= data= gone=
+# upload_as USER ROOM_ID FILE NAME TYPE: an upload token made in SQL as cmd:getfutok makes
+# it, then a PUT of FILE to the file service; prints the stored name.
+upload_as() {
+  local t
+  t=$(python3 -c 'import uuid; print(uuid.uuid4())')
+  sql "INSERT INTO file_tokens (token, direction, user_uri, room_id, file_name, issued_at, expires_at)
+       VALUES ('$t', 'upload', 'sip:$1@example.com', $2, '$4', UTC_TIMESTAMP(3),
+       UTC_TIMESTAMP(3) + INTERVAL 30 MINUTE)"
+  curl -s --max-time 15 -X PUT -H "Content-Type: $5" --data-binary "@$3" "$fbase/files/$t" |
+    jq -r '.file // empty'
+}
+# fetch URL [CURL ARGS...]: a GET (or what the arguments say) to the file service into
+# $var/fetched; sets code and body.
+fetch() {
+  code=$(curl -s --max-time 15 -o "$var/fetched" -w '%{http_code}' "${@:2}" "$1") || code=000
+  body=$(tr -d '\0' <"$var/fetched" 2>/dev/null || true)
+}
+fetched_is() { cmp -s "$1" "$var/fetched" || { echo "  $1 and the download differ" >&2; return 1; }; }
+refused() { # refused STATUS TEXT: the file service's JSON error, its message holding TEXT
+  is "$1" && body_has ".message | test(\"$2\")"
+}
+# listed_like_sql N STORED: file N of the answer has STORED's post and time, as in SQL
+listed_like_sql() {
+  local got want
+  got=$(jq -r ".[$1] | [.message_id, .stored[0:23], .created[0:23]] | @tsv" <<<"$body")
+  want=$(sql "SELECT message_id, DATE_FORMAT(stored_at, '%Y-%m-%dT%H:%i:%s.%f'),
+    DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%f') FROM files WHERE stored_name = '$2'" |
+    sed 's/\(\.[0-9]\{3\}\)[0-9]*/\1/g')
+  [ "$got" = "$want" ] || { echo "  listed '$got', database '$want'" >&2; return 1; }
+}
+token_row() { # token_row TOKEN: its row as direction|user|room|file|lifetime in seconds
+  sql "SELECT CONCAT_WS('|', direction, user_uri, room_id, file_name,
+    TIMESTAMPDIFF(SECOND, issued_at, expires_at)) FROM file_tokens WHERE token = '$1'"
+}
+row_is() { [ "$(token_row "$1")" = "$2" ] || { echo "  token row: '$(token_row "$1")'" >&2; return 1; }; }
+# empty_jar: a cookie jar with no cookie (none.jar got one from the sign-in limit checks)
+empty_jar() { : >"$var/empty.jar" && echo "$var/empty.jar"; }
+tokens_of() { sql "SELECT COUNT(*) FROM file_tokens WHERE direction = 'download' AND user_uri = '$1'"; }
+
+file_list_checks() {
+  req "$alice" POST /api/rooms '{"name": "Files Room", "privacy": "closed", "members": ["bob@example.com"]}'
+  check "alice creates the closed room Files Room with member bob" is 201
+  files_room=$(jq -r .id <<<"$body")
+  files_rid=$(sql "SELECT id FROM rooms WHERE name = 'Files Room'")
+  printf 'hello from the files list\n' >"$var/hello.txt"
+  head -c 70000 /dev/urandom >"$var/data.bin"
+  head -c 100 /dev/urandom >"$var/gone.bin"
+  hello=$(upload_as alice "$files_rid" "$var/hello.txt" hello.txt text/plain)
+  data=$(upload_as bob "$files_rid" "$var/data.bin" "data 1.bin" application/octet-stream)
+  gone=$(upload_as bob "$files_rid" "$var/gone.bin" gone.bin application/octet-stream)
+  check "three files uploaded there (PUT to the file service)" \
+    eval '[ -n "$hello" ] && [ -n "$data" ] && [ -n "$gone" ]'
+  sql "DELETE m FROM messages m JOIN files f ON f.message_id = m.id WHERE f.stored_name = '$gone'"
+  req "$alice" GET "/api/rooms/$files_room/files"
+  check "alice (its manager) lists its files: 200" is 200
+  check "  those with a post, newest first (not the one whose post was removed)" \
+    body_has "map(.file) == [\"$data\", \"$hello\"]"
+  check "  bob's with its name, size, type, uploader and room" body_has ".[0] | .name == \"data 1.bin\"
+    and .size == 70000 and .content_type == \"application/octet-stream\" and .state == \"stored\"
+    and .uploader == \"sip:bob@example.com\" and .room_id == $files_rid and .room == \"Files Room\""
+  check "  its post and times as in the database" listed_like_sql 0 "$data"
+  check "  alice's text/plain file second" body_has '.[1] | .name == "hello.txt" and .size == 26
+    and .content_type == "text/plain" and .uploader == "sip:alice@example.com"'
+  req "$bob" GET "/api/rooms/Files%20Room/files"
+  check "bob (a member) lists them, the room by its name" body_has 'length == 2'
+  req "$carol" GET "/api/rooms/$files_room/files"
+  check "carol (sees the closed room, not a member) may not: 403" is_json_error 403
+  check "  saying why" body_has '.error | test("may not read room")'
+  req "$alice" GET /api/rooms/Board/files
+  check "carol's secret Board for alice: 404, as if it did not exist" is_json_error 404
+  req "$carol" GET /api/rooms/Board/files
+  check "  while carol lists Board's (none)" body_has 'length == 0'
+  req "$alice" GET /api/rooms/no-such-room/files
+  check "an unknown room: 404" is_json_error 404
+  req "$(empty_jar)" GET "/api/rooms/$files_room/files"
+  check "signed out: 401" is_json_error 401
+}
+
+file_download_checks() {
+  local url token
+  req "$alice" POST "/api/rooms/$files_room/download" "{\"file\": \"$data\"}"
+  check "alice asks to download bob's file: 200" is 200
+  url=$(jq -r '.url // empty' <<<"$body")
+  token=$(jq -r '.token // empty' <<<"$body")
+  check "  the URL is the file service's for that file, with the token" \
+    eval '[ -n "$token" ] && [ "$url" = "$fbase/files/$files_rid/$data?token=$token" ]'
+  check "  the answer names the file" body_has '.name == "data 1.bin" and .size == 70000'
+  check "  the token is a row as cmd:getfdtok makes it (alice's, 30 minutes)" \
+    row_is "$token" "download|sip:alice@example.com|$files_rid|$data|1800"
+  check "  expiring when the answer says" eval '[ "$(jq -r .expires <<<"$body")" = "$(sql "SELECT
+    DATE_FORMAT(expires_at, '"'%Y-%m-%dT%H:%i:%sZ'"') FROM file_tokens WHERE token = '"'$token'"'")" ]'
+  fetch "$url"
+  check "GET of the URL: 200 with the same bytes" eval 'is 200 && fetched_is "$var/data.bin"'
+  fetch "$url"
+  check "  and again (a download token serves its file until it expires)" eval \
+    'is 200 && fetched_is "$var/data.bin"'
+  fetch "$fbase/files/$files_rid/$hello?token=$token"
+  check "  but no other file: 403" refused 403 "another file"
+  fetch "$fbase/files/$token" -X PUT --data-binary "@$var/hello.txt"
+  check "  nor an upload: 403" refused 403 "download token"
+  sql "UPDATE file_tokens SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE token = '$token'"
+  fetch "$url"
+  check "  once expired: 403" refused 403 "expired"
+  req "$carol" POST "/api/rooms/$files_room/download" "{\"file\": \"$data\"}"
+  check "carol (may not read the room) gets no token: 403" is_json_error 403
+  check "  and none was stored" eval '[ "$(tokens_of sip:carol@example.com)" = 0 ]'
+  req "$alice" POST "/api/rooms/$files_room/download" "{\"file\": \"$gone\"}"
+  check "a file whose post was removed: 404" is_json_error 404
+  req "$alice" POST "/api/rooms/$files_room/download" '{"file": "../../etc/passwd"}'
+  check "a name that is no stored file: 404" is_json_error 404
+  req "$alice" POST "/api/rooms/$files_room/download" '{}'
+  check "no file named: 400" is_json_error 400
+  req "$alice" POST "/api/rooms/no-such-room/download" "{\"file\": \"$data\"}"
+  check "an unknown room: 404" is_json_error 404
+  req "$alice" POST "/api/rooms/$files_room/download" "{\"file\": \"$data\"}" text/plain
+  check "not application/json: 415" is_json_error 415
+  req "$(empty_jar)" POST "/api/rooms/$files_room/download" "{\"file\": \"$data\"}"
+  check "signed out: 401" is_json_error 401
+  check "  the refusals issued no token (alice has the one)" eval '[ "$(tokens_of sip:alice@example.com)" = 1 ]'
+}
+
 # ---- the page in Chromium ----
 
 start_browser() {
@@ -423,6 +550,41 @@ browser_checks() {
   check "  and from the API: 404" is 404
   wd_screenshot "$var/web-final.png" || true
   check "a screenshot was taken" test -s "$var/web-final.png"
+}
+
+# The page's Files list and its Download button (file_list_checks made Files Room).
+files_li='#rooms li[data-name="Files Room"]'
+first_file='#file-rows tr:first-child'
+file_rows_are() { [ "$(wd_count '#file-rows tr')" = "$1" ]; }
+at_file_url() { # the browser shows the file service's URL of STORED, with a token
+  local u; u=$(wd_s GET /url | jq -r '.')
+  [[ "$u" == "$fbase/files/$files_rid/$1?token="* ]] || { echo "  the browser is at $u" >&2; return 1; }
+}
+page_text_is() { [ "$(wd_js 'return document.body.innerText' | jq -r '.')" = "$1" ]; }
+ui_file_checks() {
+  [ -n "${WD_SESSION:-}" ] || return 0 # no browser: browser_checks counted it
+  check "the page: alice opens Files Room's files" eval 'wd_go "$base/rooms" &&
+    ui_signed_in_as alice && wd_click "$files_li .files" && wd_wait_visible "#file-table"'
+  check "  the title names the room" wd_wait_text '#files-title' 'Files of Files Room'
+  check "  two files are listed" wd_until 10 "two rows" file_rows_are 2
+  check "  bob's first: name, size, uploader, time" eval 'wd_has_text "$first_file .name" "data 1.bin" &&
+    wd_has_text "$first_file .size" "68 KB" && wd_has_text "$first_file .uploader" "bob@example.com" &&
+    wd_nonempty "$first_file .time"'
+  check "  then alice's hello.txt" wd_has_text '#file-rows tr:nth-child(2) .name' 'hello.txt'
+  wd_screenshot "$var/web-files.png" || true
+  check "Download takes the browser to the file with a token of alice's" eval \
+    'wd_click "#file-rows tr[data-file=\"$hello\"] .download" && wd_until 10 "the file" at_file_url "$hello"'
+  check "  which shows the file's text" wd_until 10 "its text" page_text_is 'hello from the files list'
+  check "  the token is alice's, for that file" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM file_tokens WHERE user_uri = '"'sip:alice@example.com'"'
+       AND file_name = '"'$hello'"' AND used_at IS NOT NULL")" = 1 ]'
+  check "alice signs out" eval 'wd_go "$base/rooms" && ui_signed_in_as alice && ui_sign_out'
+  check "carol signs in: Files Room shows, without a Files button (she may not read it)" eval \
+    'ui_sign_in carol carol && ui_signed_in_as carol && wd_until 10 "Files Room" wd_count_ge "$files_li" 1 &&
+     [ "$(wd_count "$files_li .files")" = 0 ] && wd_count_ge "#rooms li[data-name=\"Board\"] .files" 1'
+  check "  Board's list (hers) is empty" eval 'wd_click "#rooms li[data-name=\"Board\"] .files" &&
+    wd_wait_visible "#no-files" && file_rows_are 0'
+  check "carol signs out" ui_sign_out
 }
 
 # The database goes away: the API says 503 with Retry-After, and recovers.
@@ -672,7 +834,10 @@ host_checks
 json_error_checks
 login_limit_checks
 policy_and_hash_checks
+file_list_checks
+file_download_checks
 browser_checks
+ui_file_checks
 health_checks
 metrics_checks
 kamailio_metrics_checks
