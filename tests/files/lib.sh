@@ -22,8 +22,10 @@ sha() { sha256sum "$1" | cut -d' ' -f1; } # sha FILE: its sha256
 mkfile() { head -c "$2" /dev/urandom >"$work/$1"; echo "$work/$1"; } # mkfile NAME SIZE: its path
 
 # pchatd_sanitized: pchatd is built with AddressSanitizer (make test), whose quarantine
-# keeps freed memory, so its resident size says nothing about ours.
-pchatd_sanitized() { nm -u "$top/backend/pchatd" 2>/dev/null | grep -q __asan_init; }
+# keeps freed memory, so its resident size says nothing about ours.  (grep reads all of
+# nm's output: with -q it would stop at the match, and nm's next write would fail the
+# pipeline under pipefail.)
+pchatd_sanitized() { nm -u "$top/backend/pchatd" 2>/dev/null | grep __asan_init >/dev/null; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$var/backend.pid")/status"; }
 
 # concurrent_uploads N SIZE ROOM_ID [CURL ARG...]: N PUTs of one SIZE-byte file at once
