@@ -23,7 +23,8 @@
 #               (tests/fuzz, docs/RELIABILITY.md)
 #   make bench  the benchmarks' quick profile (FULL=1: the full one), tables and pictures
 #               in build/bench/ (docs/BENCHMARKS.md); make bench-plots redraws the pictures
-#               from its results; make bench-test checks the picture tooling (in make test)
+#               from its results; make bench-test checks the picture tooling and runs
+#               the file scenarios i and j in a tiny form (in make test)
 #   make build  set up and build everything
 #   make format clang-format (.clang-format) every tracked .c/.h file in place
 #   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
@@ -238,9 +239,13 @@ bench-plots:
 	@python3 bench/plot.py build/bench/results.jsonl build/bench
 
 # The pictures' tooling on made-up results: the dashboard's PromQL subset against
-# values computed by hand, every query of docs/grafana/pchat.json, every figure drawn.
-bench-test: setup
+# values computed by hand, every query of docs/grafana/pchat.json, every figure drawn;
+# then scenarios i and j (the file service) in a tiny form on a stack of their own
+# (build/bench-test/), failing if a figure is missing (about 30 s).
+bench-test: build
 	@python3 bench/test_plots.py
+	@$(MAKE) -s -C bench SANITIZE=
+	@bash bench/run.sh --smoke i j
 
 clean:
 	-$(MAKE) -s -C bench clean

@@ -137,12 +137,12 @@ def rates_of(rs):
     return rates
 
 
-def onoff(rs, what, on_word="on"):
+def onoff(rs, what, on_word="on", keys=("deliveries_per_s", "lat_p99_ms")):
     """Medians of the runs labelled "<what> <on_word> @ <rate>" over "<what> off @ <rate>",
-    per rate: deliveries/s and p99. Returns [(rate, key, on median, off median)]."""
+    per rate: deliveries/s and p99 (or KEYS). Returns [(rate, key, on median, off median)]."""
     out = []
     for rate in rates_of(rs):
-        for key in ("deliveries_per_s", "lat_p99_ms"):
+        for key in keys:
             off = [r[key] for r in rs if r["label"] == f"{what} off @ {rate}" and r.get(key)]
             on = [r[key] for r in rs if r["label"] == f"{what} {on_word} @ {rate}" and r.get(key)]
             if off and on:
@@ -150,7 +150,7 @@ def onoff(rs, what, on_word="on"):
     return out
 
 
-KEYNAME = {"deliveries_per_s": "deliveries/s", "lat_p99_ms": "p99"}
+KEYNAME = {"deliveries_per_s": "deliveries/s", "lat_p99_ms": "p99", "lat_p50_ms": "p50"}
 
 g = [r for r in rows if r.get("scenario") == "g"]
 gl = [r for r in g if r.get("label", "").startswith("compliance ")]
@@ -191,4 +191,56 @@ if h:
                 verdict = " (target >= 0.98x: " + ("met" if x / b >= 0.98 else "**not met**") + ")"
             print(f"\nAt {rate}, scrape {word} ({what}) / off, {KEYNAME[key]} (medians of the runs): "
                   f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
+    print()
+
+fi = [r for r in rows if r.get("scenario") == "i"]
+tr = [r for r in fi if not r["label"].startswith("memory")]
+if tr:
+    print("## (i) file transfers through both APIs\n")
+    print("| transfer | size MB | runs (failed) | MB/s median | MB/s min – max | pchatd CPU s "
+          "| client CPU s | target ≥ 200 MB/s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for lab in dict.fromkeys(r["label"] for r in tr):
+        rs = [r for r in tr if r["label"] == lab]
+        v = [r["mb_per_s"] for r in rs if r.get("ok") and r.get("mb_per_s")]
+        med = statistics.median(v) if v else None
+
+        def med_of(key):
+            x = [r[key] for r in rs if r.get(key) is not None]
+            return f(statistics.median(x), 2) if x else "-"
+        print(f"| {lab} | {f(max(r.get('bytes', 0) for r in rs) / 1e6)} | {len(rs)} ({len(rs) - len(v)}) "
+              f"| {f(med)} | {f(min(v) if v else None)} – {f(max(v) if v else None)} "
+              f"| {med_of('pchatd_cpu_s')} | {med_of('client_cpu_s')} "
+              f"| {'-' if med is None else 'met' if med >= 200 else '**not met**'} |")
+    print()
+mem = [r for r in fi if r["label"].startswith("memory")]
+if mem:
+    print("| concurrent uploads | size MB | stored | pchatd RSS before → peak (KiB) | KiB per upload "
+          "| target < 2,048 KiB |")
+    print("|---|---|---|---|---|---|")
+    for r in mem:
+        print(f"| {r['uploads']} | {f(r['bytes'] / 1e6)} | {r['stored']} | {r['rss_base_kb']} → "
+              f"{r['rss_peak_kb']} | {r['kb_per_upload']} "
+              f"| {'met' if r['kb_per_upload'] < 2048 else '**not met**'} |")
+    print()
+
+j = [r for r in rows if r.get("scenario") == "j"]
+if j:
+    print("## (j) chat with and without concurrent uploads\n")
+    print("| run | posts ok/s | deliveries/s | p50 ms | p99 ms | 503s | missing "
+          "| uploads done (failed) | upload MB/s | pchatd CPU s: file threads / rest | uploader CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in j:
+        up = f"{f(r.get('upload_done'))} ({f(r.get('upload_failed'))})" if "upload_done" in r else "-"
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} "
+              f"| {f(r.get('deliveries_missing'))} | {up} | {f(r.get('upload_mb_per_s'))} "
+              f"| {f(r.get('pchatd_file_threads_cpu_s'), 2)} / {f(r.get('pchatd_other_cpu_s'), 2)} "
+              f"| {f(r.get('upload_client_cpu_s'), 2)} |")
+    for rate, key, x, b in onoff(j, "uploads", keys=("deliveries_per_s", "lat_p50_ms", "lat_p99_ms")):
+        verdict = ""
+        if key == "lat_p99_ms":
+            verdict = " (target ≤ 1.2x: " + ("met" if x / b <= 1.2 else "**not met**") + ")"
+        print(f"\nAt {rate}, uploads on / off, {KEYNAME[key]} (medians of the runs): "
+              f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
     print()

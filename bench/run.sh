@@ -6,7 +6,7 @@
 # drives both with bench/pchat-bench, and writes build/bench/results.jsonl (one JSON
 # object per measurement) and build/bench/results.md (the tables).
 #
-# usage: bench/run.sh [--full] [SCENARIO...]
+# usage: bench/run.sh [--full | --smoke] [SCENARIO...]
 #   scenarios: a (capacity model), b (deliveries/s and latency against offered load,
 #   ours, imc and the physical floor: bench/floor.c),
 #   c (full delivery against room size, up to one 16,000-member room), d
@@ -15,8 +15,12 @@
 #   without it, alternating), g (compliance: (b)'s load with compliance on and off,
 #   alternating, and pchat-compliance's output of a 1,000,000-event backlog), h (what a
 #   1 s scrape of the /metrics endpoints costs (b)'s load, alternating; its scrapes are
-#   kept for the dashboard picture).
-#   Default: all, quick profile; --full (make bench FULL=1): the full one.
+#   kept for the dashboard picture), i (the file service: a 20 MB file up and down through
+#   the plain API and SOAP, pchatd's memory per concurrent upload), j (b's load with and
+#   without 50 concurrent uploads, alternating); i and j are in bench/files.sh.
+#   Default: all, quick profile; --full (make bench FULL=1): the full one; --smoke (make
+#   bench-test): i and j in a tiny form, into build/bench-test/, failing if a figure is
+#   missing.
 # At the end bench/plot.py draws the curves and the dashboard (SVG, gnuplot) into
 # build/bench/ (make bench-plots draws them again from an existing results.jsonl).
 # Environment: BENCH_KAMAILIO_ARGS (default "-m 2048 -M 64 -x tlsf -X tlsf"), given to
@@ -27,17 +31,19 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 full=0
+smoke=0
 scen=()
 for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
-    a|b|c|d|e|f|g|h) scen+=("$a") ;;
-    *) echo "usage: $0 [--full] [a|b|c|d|e|f|g|h ...]"; exit 2 ;;
+    --smoke) smoke=1 ;;
+    a|b|c|d|e|f|g|h|i|j) scen+=("$a") ;;
+    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j)
 
-out="$top/build/bench"
+out="$top/build/bench$([ $smoke = 0 ] || echo -test)"
 var="$out/var"
 ivar="$out/imc"
 mkdir -p "$out" "$ivar"
@@ -54,6 +60,10 @@ hport=$(free_port 27080)
 # Kamailio's own /metrics (xhttp_prom, kamailio.cfg's METRICS_PORT)
 mport=$(free_port 27085)
 [ "$mport" != "$hport" ] || mport=$((hport + 3))
+# pchatd's file service (scenarios i and j; idle otherwise)
+file_port=$(free_port 27095)
+[ "$file_port" != "$mport" ] && [ "$file_port" != "$hport" ] || file_port=$((hport + 5))
+B="http://127.0.0.1:$file_port/PersistentChat"
 # What scenario h scrapes every BENCH_SCRAPE_INTERVAL s, in turn: one URL a word.
 SCRAPE_URLS=(http://127.0.0.1:$hport/metrics http://127.0.0.1:$mport/metrics)
 # The scrape sets h can compare with none (BENCH_SCRAPE_SETS, default "on"): on (every
@@ -63,11 +73,12 @@ declare -A SCRAPE_SET=([on]="${SCRAPE_URLS[*]}" [pchatd]=${SCRAPE_URLS[0]}
   [kamailio]=${SCRAPE_URLS[1]} [null]=http://127.0.0.1:$hport/healthz)
 KARGS=${BENCH_KAMAILIO_ARGS:--m 2048 -M 64 -x tlsf -X tlsf}
 export KAMAILIO_ARGS="$KARGS"
-stack=("$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$hport" --metrics-port "$mport")
+stack=("$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$hport" --metrics-port "$mport"
+  --file-port "$file_port")
 SOCK="$var/mysql.sock"
 MYSQL=(mysql --no-defaults --socket="$SOCK" -uroot)
 results="$out/results.jsonl"
-profile=$([ $full = 1 ] && echo full || echo quick)
+profile=$([ $full = 1 ] && echo full || { [ $smoke = 1 ] && echo smoke; } || echo quick)
 : > "$results"
 ulimit -n 65536 2>/dev/null || true
 
@@ -217,6 +228,8 @@ lines[-1] = json.dumps(d)
 open(path, "w").write("\n".join(lines) + "\n")
 PY
 }
+
+. "$top/bench/files.sh" # scenarios i and j
 
 log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Kamailio: $KARGS"
 "${stack[@]}" start >/dev/null
@@ -484,11 +497,14 @@ PY
     done
     done
     ;;
+  i) files_throughput ;;
+  j) files_under_load ;;
   esac
   log "[$s] took $(( $(date +%s) - t_scen )) s"
 done
 
 python3 "$top/bench/report.py" "$results" "$profile" "$KARGS" > "$out/results.md"
+if [ $smoke = 1 ]; then cat "$out/results.md"; files_smoke_check "${scen[@]}"; exit; fi
 log "results: $out/results.md and $results"
 python3 "$top/bench/plot.py" "$results" "$out" || log "the pictures failed (above); the results stand"
 cat "$out/results.md"

@@ -35,25 +35,13 @@ check() { # check WHAT COMMAND...: runs COMMAND, counts a failure if it fails
   else echo "files: FAIL $what"; failed=$((failed + 1)); fi
 }
 
-MYSQL=(mysql --no-defaults --default-character-set=utf8mb4 --socket="$var/mysql.sock" -uroot pchat -N -B)
-sql() { "${MYSQL[@]}" -e "$1"; }
-sqlraw() { "${MYSQL[@]}" -r -e "$1"; } # without escaping (names with control characters)
+. "$top/tests/files/lib.sh" # sql, tok, q, sha, mkfile, concurrent_uploads, ...
+sqlraw() { "${FILES_SQL[@]}" -r -e "$1"; } # without escaping (names with control characters)
 admin() { "$top/admin/pchat-admin" --db-socket "$var/mysql.sock" --db-user root "$@"; }
 room_id() { sql "SELECT id FROM rooms WHERE name = '$1'"; }
 LOBBY=$(room_id Lobby)
 OPS=$(room_id Ops)
 
-# tok DIRECTION ROOM_ID USER NAME [EXPIRES (SQL)]: a token row as cmd:getfutok/getfdtok
-# make it; prints the token.  NAME is SQL (so that it may hold any character).
-tok() {
-  local t
-  t=$(python3 -c 'import uuid; print(uuid.uuid4())')
-  sql "INSERT INTO file_tokens (token, direction, user_uri, room_id, file_name, issued_at,
-    expires_at) VALUES ('$t', '$1', '$3', $2, $4, UTC_TIMESTAMP(3),
-    ${5:-UTC_TIMESTAMP(3) + INTERVAL 30 MINUTE})"
-  echo "$t"
-}
-q() { printf "'%s'" "$1"; } # a plain SQL string
 
 # http METHOD URL [CURL ARGS...]: sets code, body (text), headers.
 http() {
@@ -69,9 +57,7 @@ is() { [ "$code" = "$1" ] || { echo "  got $code: $body" >&2; return 1; }; }
 json_has() { jq -e "$1" <<<"$body" >/dev/null 2>&1 || { echo "  not $1: $body" >&2; return 1; }; }
 header_has() { grep -qi "^$1: $2" <<<"$headers" || { echo "  no '$1: $2' in the answer" >&2; return 1; }; }
 error_is() { is "$1" && json_has ".error == \"$2\" and (.message | length > 0)"; }
-sha() { sha256sum "$1" | cut -d' ' -f1; }
 same_bytes() { [ "$(sha "$1")" = "$(sha "$2")" ] || { echo "  $1 and $2 differ" >&2; return 1; }; }
-mkfile() { head -c "$2" /dev/urandom >"$work/$1"; echo "$work/$1"; }
 # slice FILE OFFSET LENGTH: those bytes of FILE
 slice() { dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=65536 status=none; }
 
@@ -747,33 +733,16 @@ sweep_checks() {
 
 # ---- memory: an upload costs pchatd less than 2 MB ----
 
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$var/backend.pid")/status"; }
-# N uploads of SIZE bytes at once, each sent slowly (--limit-rate) so that they overlap;
-# prints pchatd's highest resident size meanwhile (kB)
-concurrent_uploads() {
-  local n=$1 size=$2 i peak=0 r f
-  f=$(mkfile conc.bin "$size")
-  for ((i = 0; i < n; i++)); do
-    curl -s -o /dev/null --limit-rate 600k -X PUT --data-binary "@$f" \
-      "$B/files/$(tok upload "$LOBBY" sip:carol@example.com "$(q "conc$i.bin")")" &
-  done
-  while [ -n "$(jobs -rp)" ]; do
-    r=$(rss_kb)
-    [ "$r" -gt "$peak" ] && peak=$r
-    sleep 0.1
-  done
-  wait
-  echo "$peak"
-}
 memory_checks() {
   local base peak n=8
-  if nm -u "$top/backend/pchatd" 2>/dev/null | grep -q __asan_init; then
+  if pchatd_sanitized; then
     echo "files: skip memory per upload (a sanitized pchatd keeps freed memory in quarantine)"
     return
   fi
-  concurrent_uploads $n 1500000 >/dev/null # every thread's connection and buffers made
+  # each sent slowly (--limit-rate) so that they overlap
+  concurrent_uploads $n 1500000 "$LOBBY" --limit-rate 600k >/dev/null # every thread's connection and buffers made
   base=$(rss_kb)
-  peak=$(concurrent_uploads $n 1500000)
+  peak=$(concurrent_uploads $n 1500000 "$LOBBY" --limit-rate 600k)
   echo "files: $n concurrent uploads of 1.5 MB: pchatd's resident size $base kB -> at most $peak kB"
   check "$n concurrent uploads grow pchatd by less than 2 MB each" [ $((peak - base)) -lt $((n * 2048)) ]
   check "  and less than the files themselves ($((n * 1500)) kB)" [ $((peak - base)) -lt $((n * 1465)) ]

@@ -3,6 +3,7 @@
  * the XCCOS parsing rules, answers and faults, base64.
  */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #ifndef TestSuite /* cppcheck, which does not read criterion.h */
 #define TestSuite(...)
 #endif
@@ -155,6 +156,27 @@ static long decode(const char *s, unsigned char *out)
 	return soap_base64_decode(s, strlen(s), out);
 }
 
+/* Longer than the encoder's block (4096 characters, 3072 bytes): the whole the same as
+ * its groups of 3 encoded one by one, and decoded back. */
+Test(soap, base64_blocks)
+{
+	enum { N = 3072 * 3 + 2 };
+	static unsigned char in[N], back[N + 3];
+	struct sbuf whole = SBUF_INIT, groups = SBUF_INIT;
+	size_t i;
+	for(i = 0; i < N; i++)
+		in[i] = (unsigned char)(i * 7 + (i >> 8));
+	soap_base64_encode(&whole, in, N);
+	for(i = 0; i < N; i += 3)
+		soap_base64_encode(&groups, in + i, N - i < 3 ? N - i : 3);
+	cr_assert_eq(whole.len, (size_t)(N + 2) / 3 * 4);
+	cr_assert_str_eq(sbuf_str(&whole), sbuf_str(&groups));
+	cr_assert_eq(soap_base64_decode(whole.buf, whole.len, back), N);
+	cr_assert_eq(memcmp(in, back, N), 0);
+	sbuf_free(&whole);
+	sbuf_free(&groups);
+}
+
 Test(soap, base64)
 {
 	const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
@@ -177,6 +199,15 @@ Test(soap, base64)
 	cr_assert_eq(memcmp(all, back, 256), 0);
 	sbuf_free(&sb);
 	cr_assert_eq(decode("Zm9v\r\nYmFy", out), 6, "line ends between groups");
+	for(i = 1; i < 256; i++) {			 /* every other byte refused in a group */
+		char g[5] = {'Z', 'm', '8', (char)i, 0}; /* "fo" and a fourth */
+		int ok = isalnum((int)i) || i == '+' || i == '/' || i == '=' || i == ' ' ||
+				i == '\t' || i == '\r' || i == '\n';
+		cr_assert_eq(decode(g, out) >= 0, ok, "byte %zu", i);
+	}
+	cr_assert_eq(decode("+/9-", out), -1, "- is not in the alphabet");
+	cr_assert_eq(decode("+/+/", out), 3, "+ and /");
+	cr_assert(out[0] == 0xfb && out[1] == 0xff && out[2] == 0xbf, "+ is 62, / is 63");
 	cr_assert_eq(decode("Zm9v!", out), -1, "not the alphabet");
 	cr_assert_eq(decode("Zg=", out), -1, "short padding");
 	cr_assert_eq(decode("Zg==Zg==", out), -1, "data after the padding");
