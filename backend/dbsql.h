@@ -41,7 +41,7 @@ int dbsql_connect(struct dbsql *d, const struct config *c);
 void dbsql_close(struct dbsql *d);
 
 /* Runs n jobs of one kind in one transaction (n > 1 only for a kind whose
- * db_kind.batch is set: posts).  A permanent error fails that job only. */
+ * flags hold DBK_BATCH: posts).  A permanent error fails that job only. */
 enum dbsql_result dbsql_run_batch(struct dbsql *d, struct db_job **jobs, size_t n);
 
 #endif
