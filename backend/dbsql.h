@@ -1,5 +1,5 @@
 /*
- * dbsql.h - the SQL side of the DB worker: one MariaDB connection with every
+ * dbsql.h - the SQL side of a DB worker (db.c): one MariaDB connection with every
  * kind's prepared statements (dbkind.h), and running jobs in transactions.
  * Only the worker thread calls these.
  */

@@ -4,7 +4,7 @@
  * In the base layer, so every layer counts where its events happen without calling
  * up; the http layer (metrics_http.c) renders them for GET /metrics.  Counter
  * families and the histogram are static; their updates are relaxed atomic adds (the
- * DB worker observes commit latencies from its thread), no locks.  A family's series
+ * DB workers observe commit latencies from their threads), no locks.  A family's series
  * are found by their label values, which must be static strings (bounded sets: the
  * command table's ids, the job kinds' names, the refusal reasons).
  */
