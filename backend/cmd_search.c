@@ -9,8 +9,13 @@
  * rules, and the category keeping history for clients): with a room given, that
  * room, refused exactly as bccontext refuses it; without one, every room (read
  * with DB_ROOMS_ALL, so that rooms not cached yet count) the rule lets through.
- * The search itself runs in the DB worker (DB_MSG_SEARCH); the user's text is
- * turned into the engine's expression by common/pchat_search.c only.
+ * The search itself runs in the DB reader (DB_MSG_SEARCH, db.h), so that however
+ * long it takes no post waits for it; the list of rooms comes from the writer (it
+ * also serves the cache's reloads; a short read).  Both jobs have the deadline of a
+ * post (--post-timeout-ms): one not started by then (the database unreachable, or
+ * the reader busy with slower searches) is answered 503 ERR_UNAVAILABLE, try again
+ * later, rather than leaving the client waiting.  The user's text is turned into the
+ * engine's expression by common/pchat_search.c only.
  */
 #include "cmd_handlers.h"
 #include "config.h"
@@ -125,6 +130,14 @@ static void on_hits(struct db_job *job)
 	cmd_answer(job, send_hits);
 }
 
+/* Submits a job of the search with the deadline of a post. */
+static enum run_result submit(struct db_job *job)
+{
+	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+	db_submit(job);
+	return RUN_WAIT;
+}
+
 /* Runs the search over rooms ("" = none: an empty reply at once). */
 static enum run_result search_in(struct cmd *c, const char *rooms)
 {
@@ -135,10 +148,9 @@ static enum run_result search_in(struct cmd *c, const char *rooms)
 		cmd_send(c, &sb);
 		return RUN_DONE;
 	}
-	db_submit(db_msg_search(q->expr, rooms, *q->author ? q->author : NULL,
+	return submit(db_msg_search(q->expr, rooms, *q->author ? q->author : NULL,
 			q->has_since ? q->since : NULL, q->has_until ? q->until : NULL, q->before,
 			q->limit + 1, on_hits, c));
-	return RUN_WAIT;
 }
 
 /* ---- which rooms ---- */
@@ -166,7 +178,7 @@ static void on_rooms(struct db_job *job)
 	if(c->sess->closed) {
 		/* nobody to answer */
 	} else if(job->status != DB_OK)
-		cmd_reply(c, XC_INTERNAL);
+		cmd_reply_db_error(c, job);
 	else {
 		for(size_t i = 0; i < all->n; i++) {
 			struct room *r = room_add(
@@ -189,8 +201,7 @@ static enum run_result run_search(struct cmd *c)
 		return cmd_reply_reason(c, XC_BAD_REQUEST, why);
 	if(c->uri)
 		return cmd_with_room(c, search_room);
-	db_submit(db_rooms_all(on_rooms, c));
-	return RUN_WAIT;
+	return submit(db_rooms_all(on_rooms, c));
 }
 
 static void cleanup_search(struct cmd *c)

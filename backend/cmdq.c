@@ -305,13 +305,21 @@ enum run_result cmd_with_room(struct cmd *c, enum run_result (*then)(struct cmd 
 	return RUN_WAIT;
 }
 
+enum run_result cmd_reply_db_error(struct cmd *c, const struct db_job *job)
+{
+	if(job->status == DB_UNAVAILABLE)
+		return cmd_reply_reason(
+				c, XC_UNAVAILABLE, "the database is unavailable; try again later");
+	return cmd_reply(c, XC_INTERNAL);
+}
+
 void cmd_answer(struct db_job *job, void (*send)(struct cmd *c, const struct db_job *job))
 {
 	struct cmd *c = job->arg;
 	if(c->sess->closed) {
 		/* nobody to answer */
 	} else if(job->status != DB_OK)
-		cmd_reply(c, XC_INTERNAL);
+		cmd_reply_db_error(c, job);
 	else
 		send(c, job);
 	cmdq_finish(c);

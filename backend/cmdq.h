@@ -171,8 +171,13 @@ enum run_result cmd_refuse(struct cmd *c, int code);
 /* Runs then(c) with c->room set, loading the room c->uri from the database first
  * if it is not cached (unknown room: 404; database error: 500). */
 enum run_result cmd_with_room(struct cmd *c, enum run_result (*then)(struct cmd *c));
+/* The reply to a database job that did not succeed: 503 ERR_UNAVAILABLE with a
+ * reason (try again later) if the database was not reached before the job's deadline,
+ * else 500; returns RUN_DONE. */
+enum run_result cmd_reply_db_error(struct cmd *c, const struct db_job *job);
 /* For a database callback whose job's arg is the command: send(c, job) if the
- * session is still there (code 500 instead if the job failed), then cmdq_finish. */
+ * session is still there (cmd_reply_db_error instead if the job failed), then
+ * cmdq_finish. */
 void cmd_answer(struct db_job *job, void (*send)(struct cmd *c, const struct db_job *job));
 
 #endif

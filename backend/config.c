@@ -80,6 +80,8 @@ static void usage(FILE *out)
 				       "  --post-rate N            posts per second one user may send on average; more\n"
 				       "                           are refused with 503 + Retry-After (10; 0: no limit)\n"
 				       "  --post-burst N           posts one user may send at once (30)\n"
+				       "  --test-search-delay-ms MS  tests only: each message search takes MS longer in\n"
+				       "                           the database reader, as a slow one would\n"
 				       "  --log-level LEVEL        error, warn, info or debug (info); at run time SIGUSR1\n"
 				       "                           raises it one level, SIGUSR2 lowers it\n"
 				       "  --http ADDR:PORT         serve the room management web page and its JSON\n"
@@ -152,6 +154,7 @@ enum {
 	OPT_FILE_SOAP_MAX,
 	OPT_FILE_SWEEP,
 	OPT_TEST_STORE_LIMIT,
+	OPT_TEST_SEARCH_DELAY,
 	OPT_FILE_SERVICE_URL,
 	OPT_HELP,
 	OPT_VERSION,
@@ -194,6 +197,7 @@ static const struct option long_options[] = {
 		{"file-soap-max-kb", required_argument, NULL, OPT_FILE_SOAP_MAX},
 		{"file-sweep-interval", required_argument, NULL, OPT_FILE_SWEEP},
 		{"test-store-limit", required_argument, NULL, OPT_TEST_STORE_LIMIT},
+		{"test-search-delay-ms", required_argument, NULL, OPT_TEST_SEARCH_DELAY},
 		{"file-service-url", required_argument, NULL, OPT_FILE_SERVICE_URL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -480,6 +484,9 @@ static int apply(struct config *c, int opt, const char *name, const char *arg, F
 		case OPT_POST_TIMEOUT:
 			return number("post-timeout-ms", arg, 100, 600000, &c->post_timeout_ms,
 					err);
+		case OPT_TEST_SEARCH_DELAY:
+			return number("test-search-delay-ms", arg, 0, 600000,
+					&c->test_search_delay_ms, err);
 		case OPT_POST_RATE: return number("post-rate", arg, 0, 1000000, &c->post_rate, err);
 		case OPT_POST_BURST:
 			return number("post-burst", arg, 1, 1000000, &c->post_burst, err);

@@ -56,6 +56,9 @@ struct config {
 	unsigned file_soap_max_kb;	     /* --file-soap-max-kb (512) */
 	unsigned file_sweep_interval;	     /* --file-sweep-interval SEC (60) */
 	unsigned long long test_store_limit; /* --test-store-limit BYTES (0: none) */
+	/* --test-search-delay-ms MS: tests only, each message search that found its rows
+	 * sleeps MS in the DB reader (dbj_search.c) as a slow one would (0: none) */
+	unsigned test_search_delay_ms;
 	/* --file-service-url URL: the file service's SOAP endpoint as clients see it,
 	 * sent with every file-transfer token (rpl:getftok serveruri), and without its
 	 * CONFIG_SOAP_PATH the base of file posts' links; by default the --file-listen

@@ -1,10 +1,18 @@
 /*
- * db.c - see db.h.  The DB worker's policy over the job queue of workq.c, which
- * runs the jobs strictly in submission order and completes them in that order in
- * the loop, so message ids, broadcasts and every session's replies follow the
+ * db.c - see db.h.  The DB workers' policy over the job queue of workq.c, which
+ * runs a queue's jobs strictly in submission order and completes them in that order
+ * in the loop, so message ids, broadcasts and every session's replies follow the
  * order in which the loop submitted the work.
  *
- * Batching: when the job at the head is of a kind that batches (posts, db_kind.batch),
+ * Two workers, one struct each (struct db_worker), the same code: the writer runs
+ * every kind but those that declare themselves readers (db_kind.reader: message
+ * search), which the reader runs on a connection of its own.  So a slow read (a
+ * search for a common word over many rooms) never holds a post behind it.  A
+ * reader kind must be a pure read that no job of the writer has to be ordered
+ * with (docs/ARCHITECTURE.md, "Database workers"): the two queues' completions
+ * interleave in no particular order.  Both follow the policy below.
+ *
+ * Batching: when the job at the head is of a kind that batches (posts, DBK_BATCH),
  * the worker also takes the jobs of that kind right behind it (up to DB_BATCH_MAX)
  * and commits them in one transaction.  Posts pile up exactly while the previous
  * commit runs, so the batch grows with the load and costs nothing when idle.
@@ -30,20 +38,57 @@
 
 #include <mysql.h>
 
-static struct workq q = WORKQ_INIT(q);
-static int reachable; /* written by the worker, read by the loop (atomic) */
+struct db_worker {
+	const char *name;  /* "writer", "reader": log lines, the metrics' worker label */
+	const char *qname; /* the queue's, in workq.c's log lines */
+	struct workq q;
+	struct dbsql db;	    /* its thread only */
+	int reachable;		    /* written by its thread, read by the loop (atomic) */
+	struct metric_hist *commit; /* the durations of its committed transactions */
+	/* At a stop, run the jobs queued first (the writer: posts and read positions
+	 * must be stored); the reader's are reads for sessions closed by then. */
+	int drain;
+};
 
-static void set_reachable(int on)
+static struct db_worker workers[DB_WORKERS] = {
+		[DB_WRITER] = {.name = "writer",
+				.qname = "db writer",
+				.q = WORKQ_INIT(workers[DB_WRITER].q),
+				.commit = &m_db_commit_writer,
+				.drain = 1},
+		[DB_READER] = {.name = "reader",
+				.qname = "db reader",
+				.q = WORKQ_INIT(workers[DB_READER].q),
+				.commit = &m_db_commit_reader},
+};
+static const struct config *conf;
+
+static struct db_worker *worker_of(struct workq *q)
 {
-	__atomic_store_n(&reachable, on, __ATOMIC_RELAXED);
+	return workq_arg(q);
 }
 
+static void set_reachable(struct db_worker *w, int on)
+{
+	__atomic_store_n(&w->reachable, on, __ATOMIC_RELAXED);
+}
+
+const char *db_worker_name(enum db_worker_id id)
+{
+	return workers[id].name;
+}
+
+int db_worker_reachable(enum db_worker_id id)
+{
+	return __atomic_load_n(&workers[id].reachable, __ATOMIC_RELAXED);
+}
+
+/* The writer's: it runs the posts, and it is never idle for long (read positions,
+ * presence), whereas an idle reader's last attempt may be long past. */
 int db_reachable(void)
 {
-	return __atomic_load_n(&reachable, __ATOMIC_RELAXED);
+	return db_worker_reachable(DB_WRITER);
 }
-static const struct config *conf;
-static struct dbsql worker_db; /* worker thread only */
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 1000 /* a down database is noticed back within a second */
@@ -57,12 +102,18 @@ static struct db_job *job_of(struct list *link)
 
 void db_submit(struct db_job *job)
 {
-	workq_submit(&q, &job->link);
+	workq_submit(&workers[(db_kinds[job->type]->flags & DBK_READER) ? DB_READER : DB_WRITER].q,
+			&job->link);
+}
+
+size_t db_worker_backlog(enum db_worker_id id)
+{
+	return workq_pending(&workers[id].q);
 }
 
 size_t db_backlog(void)
 {
-	return workq_pending(&q);
+	return db_worker_backlog(DB_WRITER) + db_worker_backlog(DB_READER);
 }
 
 /* Runs a finished job's callback (in the loop thread) and frees it. */
@@ -90,7 +141,7 @@ static void cancel(struct list *link)
 static void take_batch(struct list *todo, struct list *batch)
 {
 	enum db_job_type type = job_of(list_first(todo))->type;
-	int batches = db_kinds[type]->batch; /* posts */
+	int batches = (db_kinds[type]->flags & DBK_BATCH) != 0; /* posts */
 	struct list *pos, *tmp;
 	size_t n = 0;
 
@@ -118,13 +169,13 @@ static uint64_t batch_deadline(struct db_job **batch, size_t n)
 }
 
 /* Past the batch's deadline: gives up (DB_UNAVAILABLE) and returns 1. */
-static int give_up(struct db_job **batch, size_t n, uint64_t deadline)
+static int give_up(struct db_worker *w, struct db_job **batch, size_t n, uint64_t deadline)
 {
 	size_t i;
 	if(deadline == 0 || mono_ms() < deadline)
 		return 0;
-	log_warn("db: database unreachable past the deadline of %zu job(s) (%s): refused", n,
-			db_job_name(batch[0]));
+	log_warn("db %s: database unreachable past the deadline of %zu job(s) (%s): refused",
+			w->name, n, db_job_name(batch[0]));
 	for(i = 0; i < n; i++)
 		batch[i]->status = DB_UNAVAILABLE;
 	return 1;
@@ -142,13 +193,14 @@ static int overdue(struct list *link, void *now)
 
 /* While a batch waits for the database, the queued jobs whose deadline passes are
  * refused (their clients get 503 in time), however long the batch waits. */
-static void refuse_overdue(void)
+static void refuse_overdue(struct db_worker *w)
 {
 	uint64_t now = mono_ms();
-	size_t n = workq_sweep(&q, overdue, &now);
+	size_t n = workq_sweep(&w->q, overdue, &now);
 	if(n > 0)
-		log_warn("db: database unreachable: %zu queued job(s) past their deadline refused",
-				n);
+		log_warn("db %s: database unreachable: %zu queued job(s) past their deadline "
+			 "refused",
+				w->name, n);
 }
 
 /* How often queued jobs are checked for passed deadlines while the worker waits. */
@@ -157,7 +209,7 @@ static void refuse_overdue(void)
 /* Sleeps for the next backoff step, but no later than the deadline (0: none), in
  * slices between which overdue queued jobs are refused, unless asked to stop;
  * returns 0 if stopping. */
-static int backoff_until(unsigned *ms, uint64_t deadline)
+static int backoff_until(struct db_worker *w, unsigned *ms, uint64_t deadline)
 {
 	uint64_t until;
 
@@ -169,26 +221,26 @@ static int backoff_until(unsigned *ms, uint64_t deadline)
 		until = deadline;
 	for(;;) {
 		uint64_t now;
-		refuse_overdue();
+		refuse_overdue(w);
 		now = mono_ms();
 		if(now >= until)
 			return 1;
-		if(!workq_sleep(&q, (unsigned)(until - now < SWEEP_MS ? until - now : SWEEP_MS)))
+		if(!workq_sleep(&w->q, (unsigned)(until - now < SWEEP_MS ? until - now : SWEEP_MS)))
 			return 0;
 	}
 }
 
 /* One transaction of the batch; a committed one's duration goes to the histogram
  * (atomics: the loop reads it for /metrics). */
-static enum dbsql_result run_timed(struct dbsql *d, struct db_job **batch, size_t n)
+static enum dbsql_result run_timed(struct db_worker *w, struct db_job **batch, size_t n)
 {
 	struct timespec t0, t1;
 	enum dbsql_result rc;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = dbsql_run_batch(d, batch, n);
+	rc = dbsql_run_batch(&w->db, batch, n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if(rc == DBSQL_OK)
-		metric_observe(&m_db_commit,
+		metric_observe(w->commit,
 				(double)(t1.tv_sec - t0.tv_sec) +
 						(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return rc;
@@ -197,7 +249,7 @@ static enum dbsql_result run_timed(struct dbsql *d, struct db_job **batch, size_
 /* Runs a batch until it is done, reconnecting as often as it takes (but not
  * at all once asked to stop: what is left then fails at once), or until its
  * deadline passes. */
-static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
+static void run_batch(struct db_worker *w, struct db_job **batch, size_t n)
 {
 	uint64_t deadline = batch_deadline(batch, n);
 	unsigned wait_ms = 0;
@@ -205,27 +257,27 @@ static void run_batch(struct dbsql *d, struct db_job **batch, size_t n)
 
 	for(;;) {
 		enum dbsql_result rc;
-		if(d->my == NULL && workq_stopping(&q))
+		if(w->db.my == NULL && workq_stopping(&w->q))
 			break;
-		if(d->my == NULL && dbsql_connect(d, conf) < 0) {
-			set_reachable(0);
-			if(give_up(batch, n, deadline))
+		if(w->db.my == NULL && dbsql_connect(&w->db, conf) < 0) {
+			set_reachable(w, 0);
+			if(give_up(w, batch, n, deadline))
 				return;
-			if(!backoff_until(&wait_ms, deadline))
+			if(!backoff_until(w, &wait_ms, deadline))
 				break;
 			continue;
 		}
-		rc = run_timed(d, batch, n);
-		set_reachable(rc == DBSQL_OK);
+		rc = run_timed(w, batch, n);
+		set_reachable(w, rc == DBSQL_OK);
 		if(rc == DBSQL_OK)
 			return;
 		/* The connection is suspect: start over on a new one, every job afresh. */
-		dbsql_close(d);
+		dbsql_close(&w->db);
 		for(i = 0; i < n; i++)
 			db_job_clear_results(batch[i]);
-		if(give_up(batch, n, deadline))
+		if(give_up(w, batch, n, deadline))
 			return;
-		if(!backoff_until(&wait_ms, deadline))
+		if(!backoff_until(w, &wait_ms, deadline))
 			break;
 	}
 	for(i = 0; i < n; i++) /* stopped before the batch could run */
@@ -239,7 +291,6 @@ static void run(struct workq *wq, struct list *jobs)
 	uint64_t now = mono_ms();
 	struct list *pos;
 	size_t n = 0;
-	(void)wq;
 
 	list_for_each(pos, jobs) {
 		struct db_job *job = job_of(pos);
@@ -249,27 +300,26 @@ static void run(struct workq *wq, struct list *jobs)
 			batch[n++] = job;
 	}
 	if(n > 0)
-		run_batch(&worker_db, batch, n);
+		run_batch(worker_of(wq), batch, n);
 }
 
 /* Connects at once, so that a wrong setting shows in the log at start-up; jobs
  * arriving meanwhile wait in the queue. */
 static void thread_start(struct workq *wq)
 {
+	struct db_worker *w = worker_of(wq);
 	unsigned wait_ms = 0;
-	(void)wq;
 
 	mysql_thread_init();
-	dbsql_init(&worker_db);
-	while(dbsql_connect(&worker_db, conf) < 0 && backoff_until(&wait_ms, 0))
+	dbsql_init(&w->db);
+	while(dbsql_connect(&w->db, conf) < 0 && backoff_until(w, &wait_ms, 0))
 		;
-	set_reachable(worker_db.my != NULL);
+	set_reachable(w, w->db.my != NULL);
 }
 
 static void thread_end(struct workq *wq)
 {
-	(void)wq;
-	dbsql_close(&worker_db);
+	dbsql_close(&worker_of(wq)->db);
 	mysql_thread_end();
 }
 
@@ -282,15 +332,35 @@ static const struct workq_ops ops = {
 		.cancel = cancel,
 };
 
+/* The DB settings (host, socket, credentials) are the same for both. */
 int db_start(struct event_base *base, const struct config *c)
 {
+	int i;
 	conf = c;
-	return workq_start(&q, base, &ops, "db", NULL);
+	for(i = 0; i < DB_WORKERS; i++) {
+		struct db_worker *w = &workers[i];
+		if(workq_start(&w->q, base, &ops, w->qname, w) < 0) {
+			db_stop(1); /* the one started, if any */
+			return -1;
+		}
+	}
+	return 0;
 }
 
+/* Joins both workers.  A completion may submit a job to the other worker (a
+ * search's room list, read by the writer, starts the reader's search), perhaps
+ * once that one is joined: joined again, a queue completes such jobs as never
+ * started, until neither has any left. */
 void db_stop(int wait)
 {
-	workq_stop(&q, 1);
-	if(wait)
-		workq_join(&q);
+	int i;
+	for(i = 0; i < DB_WORKERS; i++)
+		workq_stop(&workers[i].q, workers[i].drain);
+	while(wait &&
+			(db_worker_backlog(DB_WRITER) > 0 || db_worker_backlog(DB_READER) > 0 ||
+					workq_running(&workers[DB_WRITER].q) ||
+					workq_running(&workers[DB_READER].q))) {
+		for(i = 0; i < DB_WORKERS; i++)
+			workq_join(&workers[i].q);
+	}
 }

@@ -1,12 +1,16 @@
 /*
  * db.h - database access that never blocks the event loop.
  *
- * The loop submits jobs; one worker thread with its own MariaDB connection runs
- * them in submission order and hands each finished job back to the loop, where
- * its done callback runs (then the job is freed).  Jobs are never lost while the
- * process runs: if the database is down or the connection drops, the worker
- * reconnects with backoff and runs the job again.  A job fails (DB_FAILED) only
- * on a permanent SQL error.
+ * The loop submits jobs; a worker thread with its own MariaDB connection runs them
+ * in submission order and hands each finished job back to the loop, where its done
+ * callback runs (then the job is freed).  There are two such workers: the writer
+ * runs every kind of job but the reads that declare themselves readers (dbkind.h:
+ * message search), which the reader runs, so that a slow read never delays a post.
+ * Each keeps its own jobs in order; the two are not ordered with each other.  Jobs
+ * are never lost while the process runs: if the database is down or the connection
+ * drops, a worker reconnects with backoff and runs the job again.  A job fails
+ * (DB_FAILED) only on a permanent SQL error, and DB_UNAVAILABLE only past its
+ * deadline (for the kinds given one).
  *
  * Why a worker thread and not Connector/C's non-blocking API: we want prepared
  * statements and batched transactions, and the non-blocking API would turn each
@@ -271,19 +275,33 @@ void db_room_clear(struct db_room *r);
 /* Drops a job's outputs (before a retry). */
 void db_job_clear_results(struct db_job *job);
 
-/* Starts the worker; it connects (and keeps retrying) in the background. */
+/* The workers. */
+enum db_worker_id {
+	DB_WRITER, /* every kind but the readers', posts among them */
+	DB_READER, /* the kinds whose db_kind.reader is set */
+	DB_WORKERS
+};
+
+/* Starts both workers; each connects (and keeps retrying) in the background. */
 int db_start(struct event_base *base, const struct config *c);
+/* To the reader if the job's kind is a reader's, else to the writer. */
 void db_submit(struct db_job *job);
-/* Whether the database answered the worker's last attempt (connect or batch): what
+/* Whether the database answered the writer's last attempt (connect or batch): what
  * /readyz reports.  It is the last known state: an idle worker does not probe. */
 int db_reachable(void);
-/* Jobs submitted whose callback has not run yet. */
+/* Jobs submitted whose callback has not run yet (both workers). */
 size_t db_backlog(void);
-/* Stops the worker once the jobs submitted so far have run (failing at once
- * those the database is unreachable for).  wait: join it, then run the
- * callback of every job left, finished ones as they are and unstarted ones as
+/* One worker's: its name ("writer", "reader": the metrics' worker label), its last
+ * attempt as db_reachable() says, its jobs whose callback has not run yet. */
+const char *db_worker_name(enum db_worker_id id);
+int db_worker_reachable(enum db_worker_id id);
+size_t db_worker_backlog(enum db_worker_id id);
+/* Stops the workers: the writer once the jobs submitted so far have run (failing at
+ * once those the database is unreachable for), the reader after the job it runs
+ * (its queued reads are for sessions closed by then).  wait: join them, then run
+ * the callback of every job left, finished ones as they are and unstarted ones as
  * DB_FAILED, so that each callback runs exactly once; otherwise just signal the
- * worker (for a forced exit). */
+ * workers (for a forced exit). */
 void db_stop(int wait);
 
 #endif

@@ -102,7 +102,8 @@ const struct db_kind dbk_insert_msg = {"insert message",
 				[POST_INSERT] = "INSERT INTO messages"
 						" (room_id, author, posted_at, body, client_ref)"
 						" VALUES (?, ?, ?, ?, ?)"},
-		run_insert, insert_clear, insert_free, 1 /* posts pile up during a commit */};
+		run_insert, insert_clear, insert_free,
+		DBK_BATCH /* posts pile up during a commit */};
 
 /* ---- DB_HISTORY: the newest messages of a room, or those before a msgid ---- */
 
@@ -196,7 +197,13 @@ static void history_free(struct db_job *job)
 	free(job->u.history.reader);
 }
 
-/* Both return the `limit` messages oldest first. */
+/* Both return the `limit` messages oldest first.  Run by the writer, not the reader
+ * (db.h), although a post answered 200 is committed before that answer and so seen
+ * by a history read on any connection: (1) it is not a pure read, its transaction
+ * writes the BACKCHAT compliance event; (2) behind the posts in the writer's queue, a
+ * session that posts and then asks for the history (bjoin, bccontext) before its 200
+ * arrives still gets its post, which a reader running beside the writer would not
+ * promise.  It is a short indexed read; the slow read is the search. */
 const struct db_kind dbk_history = {"history",
 		{[HISTORY_NEWEST] = "SELECT id, author, posted_at, body FROM"
 				    " (SELECT id, author, posted_at, body FROM messages"

@@ -3,13 +3,22 @@
  * (cmd:search), newest first.  The engine's condition and the expression it takes
  * come from common/pchat_search.h, so that replacing the engine does not touch this
  * file's paging, filters and access (the rooms the caller may read are passed in).
+ *
+ * A reader kind (db.h): run by the reader, beside the writer, so that a slow search
+ * (a common word in many rooms) holds no post.  A pure read, and one that no write
+ * has to precede: a post answered 200 is committed, so any search started after
+ * that 200 finds it; one in flight meanwhile may or may not, as with any search
+ * racing a post.
  */
+#include "config.h"
 #include "dbkind.h"
 #include "pchat_search.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* What an absent bound stands for (DATETIME's range; ids are below 2^64 - 1). */
 #define SINCE_ANY "1000-01-01 00:00:00.000"
@@ -56,6 +65,17 @@ static void hit_row(MYSQL_STMT *st, void *ctx)
 	db_time_to_ts(&b->posted, m->ts);
 }
 
+/* --test-search-delay-ms (tests only): every search that found its rows takes that
+ * much longer, as a slow one would (tests/e2e/e2e_search.c shows posts are not held
+ * behind it).  Within the job, so that it occupies the worker as a slow query does. */
+static void test_delay(void)
+{
+	unsigned ms = cfg.test_search_delay_ms;
+	struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	while(ms > 0 && nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
 static enum dbsql_result run_msg_search(struct dbsql *d, struct db_job *job)
 {
 	const char *since = job->u.msg_search.since, *until = job->u.msg_search.until;
@@ -77,7 +97,10 @@ static enum dbsql_result run_msg_search(struct dbsql *d, struct db_job *job)
 	db_bind_time(&res[2], &b.posted);
 	db_bind_col(&res[3], &b.body);
 	db_bind_col(&res[4], &b.uri);
-	return db_fetch(d, job, 0, res, hit_row, &b);
+	rc = db_fetch(d, job, 0, res, hit_row, &b);
+	if(DB_GO_ON(rc, job))
+		test_delay();
+	return rc;
 }
 
 static void msg_search_clear(struct db_job *job)
@@ -111,4 +134,4 @@ const struct db_kind dbk_msg_search = {"message search",
 		 " AND (? IS NULL OR LOWER(m.author) = ?)"
 		 " AND m.posted_at >= ? AND m.posted_at < ? AND m.id < ?"
 		 " ORDER BY m.id DESC LIMIT ?"},
-		run_msg_search, msg_search_clear, msg_search_free, 0};
+		run_msg_search, msg_search_clear, msg_search_free, DBK_READER};

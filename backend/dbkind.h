@@ -19,6 +19,16 @@
 #include "db.h"
 #include "dbsql.h"
 
+enum db_kind_flag {
+	/* Consecutive queued jobs of this kind share one transaction (posts). */
+	DBK_BATCH = 1,
+	/* Run by the reader (db.h), not the writer: only for a pure read (SELECTs only,
+	 * tests/unit checks it) that need not see the writes of jobs submitted before it,
+	 * since the two workers run side by side (docs/ARCHITECTURE.md, "Database
+	 * workers"). */
+	DBK_READER = 2,
+};
+
 struct db_kind {
 	const char *name; /* for log lines: "load room" */
 	/* Its prepared statements, NULL after the last; run() names them by index. */
@@ -29,8 +39,7 @@ struct db_kind {
 	/* Frees the job's outputs (before a retry, and at the end), and its inputs. */
 	void (*clear)(struct db_job *job);
 	void (*free)(struct db_job *job);
-	/* Consecutive queued jobs of this kind share one transaction (posts). */
-	int batch;
+	unsigned flags; /* enum db_kind_flag */
 };
 
 /* Every kind, by enum db_job_type (dbkinds.c). */

@@ -1,5 +1,5 @@
 /*
- * dbsql.h - the SQL side of the DB worker: one MariaDB connection with every
+ * dbsql.h - the SQL side of a DB worker (db.c): one MariaDB connection with every
  * kind's prepared statements (dbkind.h), and running jobs in transactions.
  * Only the worker thread calls these.
  */
@@ -41,7 +41,7 @@ int dbsql_connect(struct dbsql *d, const struct config *c);
 void dbsql_close(struct dbsql *d);
 
 /* Runs n jobs of one kind in one transaction (n > 1 only for a kind whose
- * db_kind.batch is set: posts).  A permanent error fails that job only. */
+ * flags hold DBK_BATCH: posts).  A permanent error fails that job only. */
 enum dbsql_result dbsql_run_batch(struct dbsql *d, struct db_job **jobs, size_t n);
 
 #endif

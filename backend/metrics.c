@@ -6,6 +6,7 @@
 #include "sbuf.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,8 +49,15 @@ FAMILY(m_file_swept, "pchatd_file_swept_total",
 		" part (a stray part file).",
 		"kind", NULL);
 
-struct metric_hist m_db_commit = {.name = "pchatd_db_commit_seconds",
-		.help = "Duration of the database worker's committed transactions."};
+#define DB_COMMIT(var, worker)                                                                          \
+	struct metric_hist var = {.name = "pchatd_db_commit_seconds",                                   \
+			.help = "Duration of the database workers' committed transactions, by worker.", \
+			.ln = "worker",                                                                 \
+			.lv = (worker)}
+DB_COMMIT(m_db_commit_writer, "writer");
+DB_COMMIT(m_db_commit_reader, "reader");
+static struct metric_hist *const db_commit[] = {&m_db_commit_writer, &m_db_commit_reader};
+#define NDB_COMMIT (sizeof(db_commit) / sizeof(db_commit[0]))
 
 static struct metric_family *const families[] = {&m_joins, &m_parts, &m_posts_accepted,
 		&m_posts_stored, &m_posts_refused, &m_deliveries, &m_commands, &m_xccos_errors,
@@ -156,29 +164,58 @@ void metric_render_family(struct sbuf *sb, const struct metric_family *f)
 	}
 }
 
-void metric_render_hist(struct sbuf *sb, const struct metric_hist *h)
+/* One sample of histogram h: name_suffix{ln="lv"[,le="le"]} v (le NULL: none). */
+static void hist_sample(struct sbuf *sb, const struct metric_hist *h, const char *suffix,
+		const char *le, const char *v)
+{
+	const char *ln[2] = {h->ln, "le"}, *lv[2] = {h->lv, le};
+	sbuf_printf(sb, "%s%s", h->name, suffix);
+	sample_name(sb, "", ln, lv, le ? 2 : 1);
+	sbuf_printf(sb, " %s\n", v);
+}
+
+static void render_hist_samples(struct sbuf *sb, const struct metric_hist *h)
 {
 	uint64_t cum = 0, count = __atomic_load_n(&h->count, __ATOMIC_RELAXED);
+	char le[32], v[32], total[32];
 	size_t i;
-	header(sb, h->name, h->help, "histogram");
 	for(i = 0; i < METRIC_BUCKETS; i++) {
 		cum += __atomic_load_n(&h->bucket[i], __ATOMIC_RELAXED);
-		sbuf_printf(sb, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", h->name, metric_bounds[i],
-				cum);
+		snprintf(le, sizeof(le), "%g", metric_bounds[i]);
+		snprintf(v, sizeof(v), "%" PRIu64, cum);
+		hist_sample(sb, h, "_bucket", le, v);
 	}
 	/* count is added last by metric_observe: never below the buckets read before */
-	sbuf_printf(sb, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", h->name, count < cum ? cum : count);
-	sbuf_printf(sb, "%s_sum %.9f\n%s_count %" PRIu64 "\n", h->name,
-			(double)__atomic_load_n(&h->sum_ns, __ATOMIC_RELAXED) / 1e9, h->name,
-			count < cum ? cum : count);
+	snprintf(total, sizeof(total), "%" PRIu64, count < cum ? cum : count);
+	hist_sample(sb, h, "_bucket", "+Inf", total);
+	snprintf(v, sizeof(v), "%.9f", (double)__atomic_load_n(&h->sum_ns, __ATOMIC_RELAXED) / 1e9);
+	hist_sample(sb, h, "_sum", NULL, v);
+	hist_sample(sb, h, "_count", NULL, total);
+}
+
+void metric_render_hists(struct sbuf *sb, const struct metric_hist *const *h, size_t n)
+{
+	size_t i;
+	header(sb, h[0]->name, h[0]->help, "histogram");
+	for(i = 0; i < n; i++)
+		render_hist_samples(sb, h[i]);
+}
+
+void metric_render_gauges(struct sbuf *sb, const char *name, const char *help, const char *label,
+		const char *const *values, const double *v, size_t n)
+{
+	size_t i;
+	header(sb, name, help, "gauge");
+	for(i = 0; i < n; i++) {
+		sample_name(sb, name, &label, &values[i], 1);
+		sbuf_printf(sb, " %.17g\n", v[i]);
+	}
 }
 
 void metric_render_gauge(struct sbuf *sb, const char *name, const char *help, const char *label,
 		const char *value, double v)
 {
-	header(sb, name, help, "gauge");
-	sample_name(sb, name, &label, &value, 1);
-	sbuf_printf(sb, " %.17g\n", v);
+	metric_render_gauges(sb, name, help, label, &value, &v, 1);
 }
 
 void metrics_render_all(struct sbuf *sb)
@@ -186,7 +223,7 @@ void metrics_render_all(struct sbuf *sb)
 	size_t i;
 	for(i = 0; i < NFAMILIES; i++)
 		metric_render_family(sb, families[i]);
-	metric_render_hist(sb, &m_db_commit);
+	metric_render_hists(sb, (const struct metric_hist *const *)db_commit, NDB_COMMIT);
 }
 
 void metrics_reset(void)
@@ -194,8 +231,10 @@ void metrics_reset(void)
 	size_t i;
 	for(i = 0; i < NFAMILIES; i++)
 		families[i]->n = 0, families[i]->full = 0;
-	memset(m_db_commit.bucket, 0, sizeof(m_db_commit.bucket));
-	m_db_commit.count = m_db_commit.sum_ns = 0;
+	for(i = 0; i < NDB_COMMIT; i++) {
+		memset(db_commit[i]->bucket, 0, sizeof(db_commit[i]->bucket));
+		db_commit[i]->count = db_commit[i]->sum_ns = 0;
+	}
 }
 
 static double start_time;

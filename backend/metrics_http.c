@@ -22,6 +22,25 @@
 #define PCHAT_VERSION "unknown"
 #endif
 
+/* The DB workers' gauges, by worker (db.h). */
+static void render_db_gauges(struct sbuf *sb)
+{
+	const char *name[DB_WORKERS];
+	double depth[DB_WORKERS], up[DB_WORKERS];
+	int i;
+	for(i = 0; i < DB_WORKERS; i++) {
+		name[i] = db_worker_name((enum db_worker_id)i);
+		depth[i] = (double)db_worker_backlog((enum db_worker_id)i);
+		up[i] = db_worker_reachable((enum db_worker_id)i) ? 1 : 0;
+	}
+	metric_render_gauges(sb, "pchatd_db_queue_depth",
+			"Database jobs submitted whose completion has not run, by worker.",
+			"worker", name, depth, DB_WORKERS);
+	metric_render_gauges(sb, "pchatd_db_reachable",
+			"Whether the database answered the worker's last attempt (1) or not (0).",
+			"worker", name, up, DB_WORKERS);
+}
+
 /* The gauges: what the loop holds now. */
 static void render_gauges(struct sbuf *sb)
 {
@@ -33,12 +52,7 @@ static void render_gauges(struct sbuf *sb)
 			(double)rooms_count());
 	metric_render_gauge(sb, "pchatd_room_presences", "Sessions present in a room, summed.",
 			NULL, NULL, (double)room_presences());
-	metric_render_gauge(sb, "pchatd_db_queue_depth",
-			"Database jobs submitted whose completion has not run.", NULL, NULL,
-			(double)db_backlog());
-	metric_render_gauge(sb, "pchatd_db_reachable",
-			"Whether the database answered the last attempt (1) or not (0).", NULL,
-			NULL, db_reachable() ? 1 : 0);
+	render_db_gauges(sb);
 	metric_render_gauge(sb, "pchatd_start_time_seconds",
 			"Start time of the process since the Unix epoch in seconds.", NULL, NULL,
 			metrics_start_time());

@@ -1,7 +1,7 @@
 /*
  * reload.h - follows administrative changes while pchatd runs.
  *
- * Every second the DB worker reads server_config (a handful of rows by primary
+ * Every second the DB writer reads server_config (a handful of rows by primary
  * key, queued like any job, so the loop never waits).  Its limits apply at once;
  * when `revision` differs from the last one seen (pchat-admin and the web service
  * bump it on every change), every cached room is read again (rooms_refresh) and

@@ -1,6 +1,6 @@
 /*
  * workq.h - a job queue served by one worker thread, with completions run in the
- * event loop (db.c's database worker and adminq.c's admin worker).
+ * event loop (db.c's two database workers and adminq.c's admin worker).
  *
  * The loop submits jobs (any struct with a `struct list` link in it); the worker
  * takes them in submission order, runs them, and hands them back through an

@@ -20,8 +20,9 @@ BOUNDS = ["0.001", "0.01", "0.1", "+Inf"]
 
 
 def pchatd_body(k):
-    """Round k: 10 posts/s stored, sessions 100 + k, commits: per second 8 at <= 1 ms,
-    1 in (1, 10] ms, 1 in (10, 100] ms; refusals only for reason "empty"."""
+    """Round k: 10 posts/s stored, sessions 100 + k, the writer's commits: per second 8
+    at <= 1 ms, 1 in (1, 10] ms, 1 in (10, 100] ms, the reader's none; refusals only for
+    reason "empty"."""
     cum = [8 * k, 9 * k, 10 * k, 10 * k]
     lines = ["# HELP pchatd_sessions s", "# TYPE pchatd_sessions gauge", f"pchatd_sessions {100 + k}",
              "# TYPE pchatd_posts_stored_total counter", f"pchatd_posts_stored_total {10 * k}",
@@ -29,8 +30,11 @@ def pchatd_body(k):
              f'pchatd_posts_refused_total{{reason="empty"}} {2 * k}',
              f'pchatd_posts_refused_total{{reason="too_long"}} {3 * k}',
              "# TYPE pchatd_db_commit_seconds histogram"]
-    lines += [f'pchatd_db_commit_seconds_bucket{{le="{b}"}} {c}' for b, c in zip(BOUNDS, cum)]
-    lines += [f"pchatd_db_commit_seconds_count {10 * k}", "# TYPE pchatd_reloads_total counter"]
+    # pchatd's histogram has a series per DB worker; the reader's committed nothing here
+    for w, c in (("writer", cum), ("reader", [0] * len(cum))):
+        lines += [f'pchatd_db_commit_seconds_bucket{{worker="{w}",le="{b}"}} {n}' for b, n in zip(BOUNDS, c)]
+        lines += [f'pchatd_db_commit_seconds_count{{worker="{w}"}} {c[-1]}']
+    lines += ["# TYPE pchatd_reloads_total counter"]
     return "\n".join(lines) + "\n"
 
 
@@ -116,6 +120,12 @@ class PromQL(unittest.TestCase):
         self.assertAlmostEqual(list(self.at(q % "0.5", 6).values())[0], 0.001 * 5 / 8)
         self.assertAlmostEqual(list(self.at(q % "0.85", 6).values())[0], 0.001 + 0.009 * 0.5)
         self.assertAlmostEqual(list(self.at(q % "0.99", 6).values())[0], 0.01 + 0.09 * 0.9)
+
+    def test_histogram_quantile_by_worker(self):
+        q = "histogram_quantile(0.5, sum by (worker, le) (rate(pchatd_db_commit_seconds_bucket[$__rate_interval])))"
+        v = {dict(k)["worker"]: x for k, x in self.at(q, 6).items()}
+        self.assertAlmostEqual(v["writer"], 0.001 * 5 / 8)
+        self.assertTrue(math.isnan(v["reader"]))  # no commits: no quantile
 
     def test_quantile_of_nothing_is_nan(self):
         v = dashboard.histogram_quantile(0.5, {(("le", "0.1"),): 0.0, (("le", "+Inf"),): 0.0})

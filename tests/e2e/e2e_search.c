@@ -3,7 +3,7 @@
  *
  *   e2e-search --proxy 127.0.0.1:PORT --db-socket PATH --pchat PCHAT [--db-name pchat]
  *              [--db-user root] [--db-password PW] [--chat-uri sip:pchat@example.com]
- *              [--verbose]
+ *              [--control "CMD"] [--verbose]
  *
  * Creates by SQL a category of its own (allowed: example.com; denied: the "denied"
  * user) with an open, a closed, a secret and a disabled room, whose members are the
@@ -15,7 +15,17 @@
  * room is refused as cmd:bccontext refuses it.  Then: author and time filters, paging
  * under the client's count with the "more" flag, bad input (operators, quotes,
  * SQL-looking text, 10 KB, empty: clear errors, the table intact), and client/pchat's
- * /search for the member and the outsider.  Deletes its rows at the end.
+ * /search for the member and the outsider.
+ *
+ * With --control (scripts/stack.sh's command line, as e2e-chat takes it), then the DB
+ * reader (docs/ARCHITECTURE.md, "Database workers"): pchatd restarted with
+ * --test-search-delay-ms 3000, a post sent while a search runs is answered 200 well
+ * before the search's reply (with one worker it would wait behind the search, and be
+ * refused 503 at its 2 s deadline); with MariaDB stopped, a search in one room (the
+ * reader's job) and one across rooms (the writer's room list first) are answered
+ * 503 ERR_UNAVAILABLE within the deadline; with MariaDB back, a search is answered
+ * again (the reader reconnected).  pchatd is restarted as it was after.  Deletes its
+ * rows at the end.
  *
  * Prints "PASS name" / "FAIL name: why" lines and "N passed, M failed"; exits 0 only
  * if nothing failed.  The expected sets are written out, not computed with the rules.
@@ -29,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mysql.h>
 
@@ -36,7 +47,7 @@
 #define REPLY_WAIT 4000
 
 static struct e2e_stack opt = E2E_STACK_INIT;
-static const char *pchat; /* --pchat */
+static const char *pchat, *control; /* --pchat, --control */
 
 enum { OPEN, CLOSED, SECRET, DISABLED, NOHIST, NROOMS };
 enum { DENIED, FOREIGN, OUTSIDER, MEMBER, NROLES };
@@ -163,25 +174,35 @@ static void cleanup(void)
 
 /* ------------------------------------------------------------------ SIP */
 
-/* cmd:search on c; the reply, or NULL (other items arriving meanwhile are dropped). */
-static xv_envelope *search(pc_client *c, const xv_search *q)
+/* The next item id on c within ms, or NULL (other items arriving meanwhile are
+ * dropped). */
+static xv_envelope *next_item(pc_client *c, const char *id, int ms)
 {
-	char *items = xv_item_search(q);
-	int st = items ? pc_send_xccos(c, items, SIP_WAIT, NULL) : 0;
-	free(items);
-	if(st != 200)
-		return NULL;
-	for(long long deadline = now_ms() + REPLY_WAIT, left; (left = deadline - now_ms()) > 0;) {
+	for(long long deadline = now_ms() + ms, left; (left = deadline - now_ms()) > 0;) {
 		char *body = pc_next_info(c, (int)left);
 		if(body && opt.verbose)
 			fprintf(stderr, "<<< %s\n", body);
 		xv_envelope *e = body ? xv_parse(body, strlen(body)) : NULL;
 		free(body);
-		if(xv_is(e, "rpl:search"))
+		if(xv_is(e, id))
 			return e;
 		xv_free(e);
 	}
 	return NULL;
+}
+
+/* Sends items (then freed) on c and waits for the reply id; NULL if none. */
+static xv_envelope *request(pc_client *c, char *items, const char *id)
+{
+	int st = items ? pc_send_xccos(c, items, SIP_WAIT, NULL) : 0;
+	free(items);
+	return st == 200 ? next_item(c, id, REPLY_WAIT) : NULL;
+}
+
+/* cmd:search on c; the reply, or NULL. */
+static xv_envelope *search(pc_client *c, const xv_search *q)
+{
+	return request(c, xv_item_search(q), "rpl:search");
 }
 
 /* Does the result hold the message of room r? */
@@ -408,6 +429,162 @@ static void check_client(void)
 		pass(T);
 }
 
+/* ------------------------------------------------------------------ the DB reader */
+
+#define SEARCH_DELAY_MS 3000 /* pchatd --test-search-delay-ms */
+#define POST_TIMEOUT_MS 2000 /* pchatd's --post-timeout-ms, the search's deadline too */
+#define RESTART_WAIT 20000
+
+/* A session of user, retried while pchatd (re)starts; NULL after RESTART_WAIT. */
+static pc_client *open_when_serving(const char *user)
+{
+	for(long long deadline = now_ms() + RESTART_WAIT; now_ms() < deadline;) {
+		int st = 0;
+		pc_client *c = pc_open(ctx, user, opt.chat_uri, opt.proxy, "tcp", SIP_WAIT, &st);
+		if(c)
+			return c;
+		usleep(300 * 1000);
+	}
+	return NULL;
+}
+
+static void close_sessions(void)
+{
+	for(int u = 0; u < NROLES; u++) {
+		if(sess[u])
+			pc_close(sess[u], SIP_WAIT);
+		sess[u] = NULL;
+	}
+}
+
+/* pchatd restarted with env ("PCHATD_ARGS=..."; NULL: as the stack starts it), and
+ * the outsider's and the member's sessions opened again. */
+static int restart_backend(const char *T, const char *env)
+{
+	close_sessions();
+	run_control_cmd(control, NULL, "backend-stop");
+	if(run_control_cmd(control, env, "backend-start") != 0) {
+		fail(T, "'%s backend-start' failed", control);
+		return -1;
+	}
+	for(int u = OUTSIDER; u <= MEMBER; u++)
+		if((sess[u] = open_when_serving(users[u])) == NULL) {
+			fail(T, "no session for %s within %d ms of the restart", users[u],
+					RESTART_WAIT);
+			return -1;
+		}
+	return 0;
+}
+
+/* A post answered 200 while a 3 s search runs, long before the search's reply. */
+static void check_post_beside_slow_search(void)
+{
+	const char *T = "search_does_not_hold_posts";
+	char text[96];
+	int retry = -1;
+	xv_envelope *j = request(sess[OUTSIDER], xv_item_join(uri[OPEN]), "rpl:join");
+	if(!j || j->resp_code != 200) {
+		fail(T, "the outsider's join: %d", j ? j->resp_code : -1);
+		xv_free(j);
+		return;
+	}
+	xv_free(j);
+	char *items = xv_item_search(&(xv_search){.text = word});
+	long long t0 = now_ms();
+	int st = pc_send_xccos(sess[MEMBER], items, SIP_WAIT, NULL);
+	free(items);
+	if(st != 200) {
+		fail(T, "the member's search: SIP %d", st);
+		return;
+	}
+	usleep(300 * 1000); /* the search is running in the reader by now */
+	snprintf(text, sizeof text, "posted beside a slow search %s", token);
+	items = xv_item_grpchat(uri[OPEN], users[OUTSIDER], NULL, text);
+	long long t1 = now_ms();
+	st = pc_send_xccos(sess[OUTSIDER], items, SIP_WAIT, &retry);
+	long long post_ms = now_ms() - t1;
+	free(items);
+	xv_envelope *e = next_item(sess[MEMBER], "rpl:search", SEARCH_DELAY_MS + REPLY_WAIT);
+	long long search_ms = now_ms() - t0;
+	if(!e || e->resp_code != 200 || !holds(e, OPEN))
+		fail(T, "the search: %d after %lld ms, expected 200 with the open room's message",
+				e ? e->resp_code : -1, search_ms);
+	else if(search_ms < SEARCH_DELAY_MS)
+		fail(T, "the search took %lld ms: --test-search-delay-ms %d had no effect",
+				search_ms, SEARCH_DELAY_MS);
+	else if(st != 200 || post_ms > 1000)
+		fail(T,
+				"the post during the search: SIP %d (Retry-After %d) after %lld ms, expected "
+				"200 within 1000 ms (the search took %lld ms)",
+				st, retry, post_ms, search_ms);
+	else {
+		note("post answered in %lld ms during a search of %lld ms", post_ms, search_ms);
+		pass(T);
+	}
+	xv_free(e);
+}
+
+/* A search with the database down: 503 ERR_UNAVAILABLE with its reason, within the
+ * deadline; name says which. */
+static void expect_unavailable(const char *T, const char *name, const xv_search *q)
+{
+	long long t0 = now_ms();
+	xv_envelope *e = search(sess[MEMBER], q);
+	long long took = now_ms() - t0;
+	if(!e || e->resp_code != 503 || !e->error_reason ||
+			!strstr(e->error_reason, "try again later") ||
+			took > POST_TIMEOUT_MS + 1500)
+		fail(T,
+				"%s with the database down: %d (%s) after %lld ms, expected 503 with "
+				"'try again later' within about %d ms",
+				name, e ? e->resp_code : -1,
+				e && e->error_reason ? e->error_reason : "no reason", took,
+				POST_TIMEOUT_MS);
+	xv_free(e);
+}
+
+/* Database down: searches answered 503 in time; back: the reader answers again. */
+static void check_database_down(void)
+{
+	const char *T = "search_database_down_503_then_back";
+	char why[512];
+	int before = n_fail, ok = 0;
+	run_control_cmd(control, NULL, "db-stop");
+	expect_unavailable(T, "a search in one room",
+			&(xv_search){.text = word, .room_uri = uri[OPEN]});
+	expect_unavailable(T, "a search across rooms", &(xv_search){.text = word});
+	if(run_control_cmd(control, NULL, "db-start") != 0)
+		fail(T, "'%s db-start' failed", control);
+	mysql_close(db); /* the server restarted under it */
+	db = e2e_db_connect(
+			opt.db_socket, opt.db_user, opt.db_password, opt.db_name, why, sizeof why);
+	if(!db)
+		fail(T, "%s", why);
+	for(long long deadline = now_ms() + RESTART_WAIT; !ok && now_ms() < deadline;) {
+		xv_envelope *e = search(
+				sess[MEMBER], &(xv_search){.text = word, .room_uri = uri[OPEN]});
+		ok = e && e->resp_code == 200 && holds(e, OPEN);
+		xv_free(e);
+	}
+	if(!ok)
+		fail(T, "no 200 to a search within %d ms of the database's return", RESTART_WAIT);
+	if(n_fail == before)
+		pass(T);
+}
+
+static void check_reader(void)
+{
+	const char *T = "search_reader_restart";
+	char env[64];
+	snprintf(env, sizeof env, "PCHATD_ARGS='--test-search-delay-ms %d'", SEARCH_DELAY_MS);
+	if(restart_backend(T, env) == 0) {
+		check_post_beside_slow_search();
+		check_database_down();
+	}
+	run_control_cmd(control, NULL, "db-start"); /* whatever happened */
+	restart_backend(T, NULL);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
@@ -415,12 +592,12 @@ static void usage(FILE *f)
 	fprintf(f,
 			"usage: e2e-search --proxy HOST:PORT --db-socket PATH --pchat PCHAT\n"
 			"                  [--db-name pchat] [--db-user root] [--db-password PW]"
-			" [--chat-uri URI] [--verbose]\n");
+			" [--chat-uri URI] [--control CMD] [--verbose]\n");
 }
 
 int main(int argc, char **argv)
 {
-	const struct e2e_opt opts[] = {{"pchat", &pchat}, {NULL, NULL}};
+	const struct e2e_opt opts[] = {{"pchat", &pchat}, {"control", &control}, {NULL, NULL}};
 	static const char *const required[] = {"db-socket", "pchat", NULL};
 	int status = e2e_start(&opt, argc, argv, opts, required, usage, "search_setup");
 	if(status >= 0)
@@ -434,10 +611,12 @@ int main(int argc, char **argv)
 		check_filters();
 		check_bad_input();
 		check_client();
+		if(control)
+			check_reader();
+		else
+			skip("search_does_not_hold_posts", "no --control");
 	}
-	for(int u = 0; u < NROLES; u++)
-		if(sess[u])
-			pc_close(sess[u], SIP_WAIT);
+	close_sessions();
 	if(ctx)
 		pc_context_free(ctx);
 	if(db)

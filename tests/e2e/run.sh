@@ -2,7 +2,8 @@
 # End-to-end tests: starts the real stack (private MariaDB, backend, Kamailio with our
 # module) on a free loopback port under build/e2e-var, checks who may use the module
 # socket (peer.sh), runs the test programs over real SIP (e2e-chat; e2e-authz, the
-# authorization matrix; e2e-files, file-transfer tokens; e2e-search, message search; then e2e-sip, which restarts
+# authorization matrix; e2e-files, file-transfer tokens; e2e-search, message search and the DB
+# reader (it restarts pchatd with --test-search-delay-ms and stops MariaDB); then e2e-sip, which restarts
 # Kamailio in Digest mode with PCHAT_AUTH=1 for its auth cases and back), and stops
 # every process it started, whatever happens.  Exits non-zero if any program fails.
 set -euo pipefail
@@ -37,8 +38,8 @@ timeout 120 "$top/tests/e2e/e2e-files" --proxy "127.0.0.1:$port" --db-socket "$v
   --db-name pchat --admin "$top/admin/pchat-admin" --pchat "$top/client/pchat" \
   --serveruri "$file_url" || files_status=$?
 search_status=0
-timeout 60 "$top/tests/e2e/e2e-search" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
-  --db-name pchat --pchat "$top/client/pchat" || search_status=$?
+timeout 150 "$top/tests/e2e/e2e-search" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
+  --db-name pchat --pchat "$top/client/pchat" --control "${stack[*]}" || search_status=$?
 sip_status=0
 timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   || sip_status=$?

@@ -1,7 +1,8 @@
 /*
  * test_metrics.c - pchatd's metrics registry (backend/metrics.c): counters by their
- * labels, the bound on series, histogram buckets (cumulative when rendered), and
- * the Prometheus text format with its escaping of label values.
+ * labels, the bound on series, histogram buckets (cumulative when rendered), the DB
+ * workers' histograms and gauges told apart by a worker label, and the Prometheus
+ * text format with its escaping of label values.
  */
 #include <criterion/criterion.h>
 #ifndef TestSuite /* cppcheck, which does not read criterion.h */
@@ -66,14 +67,15 @@ Test(metrics, series_are_bounded)
 Test(metrics, histogram_buckets)
 {
 	struct sbuf sb = SBUF_INIT;
-	metric_observe(&m_db_commit, 0.0004); /* le 0.0005 */
-	metric_observe(&m_db_commit, 0.0005); /* le 0.0005: the bound is inclusive */
-	metric_observe(&m_db_commit, 0.003);  /* le 0.005 */
-	metric_observe(&m_db_commit, 10);     /* +Inf only */
-	cr_assert_eq(m_db_commit.bucket[0], 2);
-	cr_assert_eq(m_db_commit.bucket[3], 1);
-	cr_assert_eq(m_db_commit.count, 4);
-	metric_render_hist(&sb, &m_db_commit);
+	struct metric_hist h = {.name = "pchatd_db_commit_seconds", .help = "Commits."};
+	metric_observe(&h, 0.0004); /* le 0.0005 */
+	metric_observe(&h, 0.0005); /* le 0.0005: the bound is inclusive */
+	metric_observe(&h, 0.003);  /* le 0.005 */
+	metric_observe(&h, 10);	    /* +Inf only */
+	cr_assert_eq(h.bucket[0], 2);
+	cr_assert_eq(h.bucket[3], 1);
+	cr_assert_eq(h.count, 4);
+	metric_render_hist(&sb, &h);
 	cr_assert(renders(sb.buf, "# TYPE pchatd_db_commit_seconds histogram"));
 	cr_assert(renders(sb.buf, "pchatd_db_commit_seconds_bucket{le=\"0.0005\"} 2"), "%s",
 			sb.buf);
@@ -83,6 +85,29 @@ Test(metrics, histogram_buckets)
 	cr_assert(renders(sb.buf, "pchatd_db_commit_seconds_bucket{le=\"+Inf\"} 4"));
 	cr_assert(renders(sb.buf, "pchatd_db_commit_seconds_sum 10.003900000"), "%s", sb.buf);
 	cr_assert(renders(sb.buf, "pchatd_db_commit_seconds_count 4"));
+	sbuf_free(&sb);
+}
+
+/* The writer's and the reader's commits: one family, a series per worker. */
+Test(metrics, db_commits_by_worker)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *p;
+	metric_observe(&m_db_commit_reader, 3);
+	metric_observe(&m_db_commit_writer, 0.002);
+	metric_observe(&m_db_commit_writer, 0.002);
+	metrics_render_all(&sb);
+	p = strstr(sb.buf, "# TYPE pchatd_db_commit_seconds histogram\n");
+	cr_assert(p && !strstr(p + 1, "# TYPE pchatd_db_commit_seconds "), "one header: %s",
+			sb.buf);
+	cr_assert(renders(sb.buf, "pchatd_db_commit_seconds_bucket{worker=\"writer\",le=\"0.0025\"} 2"),
+			"%s", sb.buf);
+	cr_assert(renders(
+			sb.buf, "pchatd_db_commit_seconds_bucket{worker=\"reader\",le=\"2.5\"} 0"));
+	cr_assert(renders(sb.buf,
+			"pchatd_db_commit_seconds_bucket{worker=\"reader\",le=\"+Inf\"} 1"));
+	cr_assert(renders(sb.buf, "pchatd_db_commit_seconds_sum{worker=\"reader\"} 3.000000000"));
+	cr_assert(renders(sb.buf, "pchatd_db_commit_seconds_count{worker=\"writer\"} 2"));
 	sbuf_free(&sb);
 }
 
@@ -112,5 +137,17 @@ Test(metrics, gauges)
 	cr_assert(renders(sb.buf, "# TYPE pchatd_sessions gauge"));
 	cr_assert(renders(sb.buf, "pchatd_sessions 12"));
 	cr_assert(renders(sb.buf, "pchatd_build_info{version=\"1.2\\\"3\"} 1"), "%s", sb.buf);
+	sbuf_free(&sb);
+}
+
+Test(metrics, a_gauge_by_worker)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *const workers[] = {"writer", "reader"};
+	const double depth[] = {3, 0};
+	metric_render_gauges(&sb, "pchatd_db_queue_depth", "Queued.", "worker", workers, depth, 2);
+	cr_assert(renders(sb.buf, "# TYPE pchatd_db_queue_depth gauge"));
+	cr_assert(renders(sb.buf, "pchatd_db_queue_depth{worker=\"writer\"} 3"), "%s", sb.buf);
+	cr_assert(renders(sb.buf, "pchatd_db_queue_depth{worker=\"reader\"} 0"));
 	sbuf_free(&sb);
 }

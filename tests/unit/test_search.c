@@ -221,3 +221,21 @@ Test(search, bad_requests_say_why)
 	r = reply(1, ENV("<cmd id=\"cmd:search\" seqid=\"4\"><data/></cmd>"));
 	cr_assert(strstr(r, "cmd:search needs"), "%s", r);
 }
+
+/* The database not reached before the search's deadline (the post timeout): 503
+ * ERR_UNAVAILABLE that says to try again, for a search in one room (the reader's job)
+ * and across rooms (the writer's list of rooms first), not 500 nor silence. */
+Test(search, database_unreachable_is_503_try_again)
+{
+	const char *bodies[] = {SEARCH("text=\"apple\"", "<chanib uri=\"" LOBBY "\"/>"),
+			SEARCH("text=\"apple\"", "")};
+	for(size_t i = 0; i < 2; i++) {
+		fake_sent_clear();
+		accepted(1, bodies[i]);
+		fake_db_run_late();
+		const char *r = only_send_to(1)->payload;
+		cr_assert(strstr(r, "<rpl id=\"rpl:search\" seqid=\"4\""), "%s", r);
+		cr_assert(strstr(r, "<resp code=\"503\">ERR_UNAVAILABLE</resp>"), "%s", r);
+		cr_assert(strstr(r, "try again later"), "%s", r);
+	}
+}

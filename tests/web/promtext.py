@@ -5,7 +5,7 @@
   promtext.py check FILE               exits 1 (saying why) unless FILE parses: every
                                        sample of a family announced by # HELP and # TYPE,
                                        names and labels well formed, counters ending in
-                                       _total, histogram buckets cumulative up to +Inf =
+                                       _total, histogram buckets (per series) cumulative up to +Inf =
                                        _count, no sample twice
   promtext.py check-untyped FILE       the same, but a sample may come without # HELP
                                        and # TYPE (untyped, as Prometheus takes it):
@@ -76,16 +76,26 @@ def parse(path, untyped_ok=False):
     return samples
 
 
+def series_key(labels):
+    """A histogram series: its labels but le (pchatd's have one per DB worker)."""
+    return tuple(sorted((k, v) for k, v in labels.items() if k != "le"))
+
+
 def check_histograms(types, samples):
     for fam in (f for f, t in types.items() if t == "histogram"):
-        buckets = [(float(l["le"]), v) for n, l, v in samples if n == fam + "_bucket"]
-        count = [v for n, _, v in samples if n == fam + "_count"]
-        les = [le for le, _ in buckets]
-        values = [v for _, v in buckets]
-        if not buckets or les != sorted(les) or les[-1] != math.inf:
-            raise ValueError("%s: buckets not in order up to +Inf" % fam)
-        if values != sorted(values) or count != [values[-1]]:
-            raise ValueError("%s: buckets not cumulative, or +Inf != _count" % fam)
+        series = {series_key(l) for n, l, _ in samples if n == fam + "_bucket"}
+        if not series:
+            raise ValueError("%s: no buckets" % fam)
+        for key in series:
+            buckets = [(float(l["le"]), v) for n, l, v in samples
+                       if n == fam + "_bucket" and series_key(l) == key]
+            count = [v for n, l, v in samples if n == fam + "_count" and series_key(l) == key]
+            les = [le for le, _ in buckets]
+            values = [v for _, v in buckets]
+            if les != sorted(les) or les[-1] != math.inf:
+                raise ValueError("%s%s: buckets not in order up to +Inf" % (fam, dict(key)))
+            if values != sorted(values) or count != [values[-1]]:
+                raise ValueError("%s%s: buckets not cumulative, or +Inf != _count" % (fam, dict(key)))
 
 
 def main(argv):

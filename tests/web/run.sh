@@ -632,7 +632,12 @@ metrics_checks() {
   check "  grpchat commands +1" moved_by pchatd_commands_total command=grpchat 1
   check "  commits observed in the histogram" grew pchatd_db_commit_seconds_count 1
   check "  a stored post among the database jobs" grew pchatd_db_jobs_total status=ok 1
-  check "  the database reachable" eval '[ "$(prom get "$var/metrics.1" pchatd_db_reachable)" = 1 ]'
+  check "  the database reachable by the writer" eval \
+    '[ "$(prom get "$var/metrics.1" pchatd_db_reachable worker=writer)" = 1 ]'
+  check "  and by the reader" eval \
+    '[ "$(prom get "$var/metrics.1" pchatd_db_reachable worker=reader)" = 1 ]'
+  check "  the reader's queue depth is exposed" \
+    grep -q '^pchatd_db_queue_depth{worker="reader"} ' "$var/metrics.1"
   req "$nojar" POST /metrics '{}'
   check "POST /metrics is 405" is 405
 }
