@@ -65,7 +65,7 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 
 /* A page: the rooms (FIND_IN_SET over "1,5,9"), ids below a bound, newest first;
  * four parameters. */
-#define PAGE_SQL                                                                   \
+#define PAGE_SQL                                                         \
 	" AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0) AND m.id < ?" \
 	" ORDER BY m.id DESC LIMIT ?"
 #define PAGE_PARAMS(rooms, before, limit) \
