@@ -43,7 +43,7 @@ int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result)
 	long long before = 0, limit = 0;
 	struct pca_filter by = {0}; /* every filter SQL NULL (PV_NULL) but the room */
 	struct pca_room room;
-	json_t *msgs;
+	json_t *msgs = NULL;
 	int ok = 0;
 	if(pca_keys(c, args, keys) < 0 || pca_int(c, args, "before", 1, ID_MAX, &before) < 0 ||
 			pca_setting(c, PS_DEFAULT_CHAT_HISTORY, &limit) < 0 ||
@@ -75,10 +75,11 @@ static int search_rooms(struct pca_ctx *c, const json_t *args, char **ids)
 	if(pca_room_reader(c, args, &room, &ok) < 0)
 		return -1;
 	json_decref(room.obj);
-	*ids = malloc(24);
+	*ids = calloc(1, 24);
 	if(*ids == NULL)
 		return pca_fail(c, 500, "out of memory");
-	snprintf(*ids, 24, ok ? "%llu" : "", room.id);
+	if(ok)
+		snprintf(*ids, 24, "%llu", room.id);
 	return 0;
 }
 
@@ -92,7 +93,7 @@ int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result)
 	struct pca_filter by;
 	const char *q;
 	char *ids = NULL;
-	json_t *msgs;
+	json_t *msgs = NULL;
 	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "q", 0, 65536, &q) < 0 ||
 			pca_int(c, args, "before", 1, ID_MAX, &before) < 0 ||
 			pca_setting(c, PS_SEARCH_LIMIT, &limit) < 0 ||
@@ -103,5 +104,5 @@ int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result)
 	if(rc == 0)
 		rc = pca_message_page(c, "q", q ? q : "", &by, ids, before, limit + 1, &msgs);
 	free(ids);
-	return rc < 0 ? -1 : page_result(msgs, limit, 0, result);
+	return rc < 0 || msgs == NULL ? -1 : page_result(msgs, limit, 0, result);
 }

@@ -385,8 +385,11 @@ static json_t *query_object(struct evhttp_request *req)
 		json_t *v = NULL;
 		if(json_object_get(args, e->key))
 			snprintf(why, sizeof(why), "\"%s\" is given twice", e->key);
-		else if((v = query_value(e->key, e->value, why, sizeof(why))) != NULL)
-			json_object_set_new(args, e->key, v);
+		else if((v = query_value(e->key, e->value, why, sizeof(why))) != NULL &&
+				json_object_set_new(args, e->key, v) < 0) {
+			snprintf(why, sizeof(why), "a key of the query is not UTF-8");
+			v = NULL; /* released by jansson */
+		}
 		if(v == NULL)
 			break;
 	}
