@@ -46,6 +46,8 @@ static const struct verb verbs[] = {
 		{"message.get", pca_message_get, 1, 0},
 		{"message.remove", pca_message_remove, 1, 1},
 		{"message.replace", pca_message_replace, 1, 1},
+		{"message.history", pca_message_history, 0, 0},
+		{"message.search", pca_message_search, 0, 0},
 		{"addin.new", pca_addin_new, 1, 1},
 		{"addin.set", pca_addin_set, 1, 1},
 		{"addin.get", pca_addin_get, 1, 0},

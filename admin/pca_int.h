@@ -210,6 +210,13 @@ int pca_room_from_row(struct pca_ctx *c, const json_t *row, struct pca_room *roo
  * (pca_rooms.c). */
 int pca_room_with_right(struct pca_ctx *c, const json_t *args, unsigned need, const char *refusal,
 		struct pca_room *room);
+/* Loads the room of args' "room" for reading, refused as pca_room_with_right refuses
+ * ACL_JOIN ("you may not read room"); *readable: may the actor read its history (the
+ * category's chat history switch counted, acl_history_readable). */
+int pca_room_reader(struct pca_ctx *c, const json_t *args, struct pca_room *room, int *readable);
+/* The ids of the rooms whose history the actor may read, as "1,5,9" ("" for none),
+ * in *ids (free it); -1 on error. */
+int pca_rooms_readable(struct pca_ctx *c, char **ids);
 /* c->user's rights (ACL_*) in room (whose category is cat). */
 unsigned pca_rights(const struct pca_ctx *c, const json_t *room, const json_t *cat);
 /* Adds "rights" (names) to the room object. */
@@ -236,6 +243,16 @@ int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_replace(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result);
+/* One page of messages, newest first, as message objects (id, room, author, ts, text,
+ * replaced) in *result: those of by, in the rooms of rooms ("1,5,9"; NULL: any), with
+ * ids below before (0: any), matching search (words and "phrases" through the engine,
+ * common/pchat_search.h; NULL: any; a 400 names it as args' key), at most limit
+ * (pca_messages.c). */
+int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
+		const struct pca_filter *by, const char *rooms, long long before, long long limit,
+		json_t **result);
 int pca_addin_new(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_get(struct pca_ctx *c, json_t *args, json_t **result);

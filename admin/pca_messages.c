@@ -2,6 +2,7 @@
  * pca_messages.c - message.get/remove/replace by filter (Get-, Remove- and
  * Set-CsPersistentChatMessage's -Room, -UserUri, -Filter, time range).
  */
+#include <limits.h>
 #include <stdio.h>
 
 #include "pca_int.h"
@@ -62,19 +63,37 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 	" m.body, m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id" \
 	" WHERE"
 
-/* "search": words and "phrases" through the search engine (common/pchat_search.h),
- * newest first; the other filters apply as well. */
-static json_t *search_rows(struct pca_ctx *c, const char *text, struct filter *f, long long limit)
+/* A page: the rooms (FIND_IN_SET over "1,5,9"), ids below a bound, newest first;
+ * four parameters. */
+#define PAGE_SQL                                                         \
+	" AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0) AND m.id < ?" \
+	" ORDER BY m.id DESC LIMIT ?"
+#define PAGE_PARAMS(rooms, before, limit) \
+	PS(rooms), PS(rooms), PI((before) > 0 ? (before) : LLONG_MAX), PI(limit)
+
+/* The rows of a page (pca_message_page); with search (args' key), through the engine. */
+static json_t *page_rows(struct pca_ctx *c, const char *key, const char *search,
+		const struct filter *f, const char *rooms, long long before, long long limit)
 {
 	char expr[PCHAT_SEARCH_EXPR_SIZE], why[300];
-	if(pchat_search_expr(text, expr, sizeof(expr), why, sizeof(why)) < 0) {
-		pca_fail(c, 400, "\"search\": %s", why);
+	if(search == NULL)
+		return pca_rows(c, GET_SQL FILTER_SQL PAGE_SQL,
+				P(FILTER_PARAMS(f), PAGE_PARAMS(rooms, before, limit)));
+	if(pchat_search_expr(search, expr, sizeof(expr), why, sizeof(why)) < 0) {
+		pca_fail(c, 400, "\"%s\": %s", key, why);
 		return NULL;
 	}
-	return pca_rows(c,
-			GET_SQL " " PCHAT_SEARCH_MATCH " AND" FILTER_SQL
-				" ORDER BY m.id DESC LIMIT ?",
-			P(PS(expr), FILTER_PARAMS(f), PI(limit)));
+	return pca_rows(c, GET_SQL " " PCHAT_SEARCH_MATCH " AND" FILTER_SQL PAGE_SQL,
+			P(PS(expr), FILTER_PARAMS(f), PAGE_PARAMS(rooms, before, limit)));
+}
+
+int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
+		const struct pca_filter *by, const char *rooms, long long before, long long limit,
+		json_t **result)
+{
+	struct filter f = {*by, PS(NULL), by->any};
+	json_t *rows = page_rows(c, key, search, &f, rooms, before, limit);
+	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
 
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
@@ -88,7 +107,8 @@ int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 			pca_int(c, args, "limit", 1, 100000, &limit) < 0 ||
 			pca_str(c, args, "search", 0, 65536, &search) < 0)
 		return -1;
-	json_t *rows = search ? search_rows(c, search, &f, limit)
+	/* "search": words and "phrases" through the engine, newest first */
+	json_t *rows = search ? page_rows(c, "search", search, &f, NULL, 0, limit)
 			      : pca_rows(c, GET_SQL FILTER_SQL " ORDER BY m.id LIMIT ?",
 						P(FILTER_PARAMS(&f), PI(limit)));
 	if(rows == NULL)

@@ -3,6 +3,8 @@
  * users (the rights of common/pchat_acl.c), with the invitations that adding
  * members creates.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pca_int.h"
@@ -116,17 +118,27 @@ static int room_apply(
 	return rc < 0 ? -1 : 0;
 }
 
-/* The actor's rights in room, its category read from the database; -1 on error. */
-static int room_rights(struct pca_ctx *c, const json_t *room, unsigned *rights)
+/* The actor's rights in room, its category read from the database (for users, and
+ * whenever readable is asked for: may the actor read its history, the category's
+ * chat history switch counted, common/pchat_acl.h); -1 on error. */
+static int room_access(struct pca_ctx *c, const json_t *room, unsigned *rights, int *readable)
 {
 	struct pca_cat cat = {0, NULL};
-	if(c->user &&
+	if((c->user || readable) &&
 			pca_cat_find(c, json_string_value(json_object_get(room, "category")),
 					&cat) <= 0)
 		return -1;
 	*rights = pca_rights(c, room, cat.obj);
+	if(readable)
+		*readable = acl_history_readable(
+				*rights, json_is_true(json_object_get(cat.obj, "chat_history")));
 	json_decref(cat.obj);
 	return 0;
+}
+
+static int room_rights(struct pca_ctx *c, const json_t *room, unsigned *rights)
+{
+	return room_access(c, room, rights, NULL);
 }
 
 /* The room with internal id as the result (with the rights of users). */
@@ -181,14 +193,16 @@ int pca_room_new(struct pca_ctx *c, json_t *args, json_t **result)
 	return room_result(c, id, result);
 }
 
-int pca_room_with_right(struct pca_ctx *c, const json_t *args, unsigned need, const char *refusal,
-		struct pca_room *room)
+/* pca_room_with_right, and whether the actor may read the room's history (readable
+ * not NULL). */
+static int room_with_right(struct pca_ctx *c, const json_t *args, unsigned need,
+		const char *refusal, struct pca_room *room, int *readable)
 {
 	const char *ref;
 	unsigned rights = 0;
 	if(pca_str(c, args, "room", 1, 1024, &ref) < 0 || pca_room_find(c, ref, room) <= 0)
 		return -1;
-	int rc = room_rights(c, room->obj, &rights);
+	int rc = room_access(c, room->obj, &rights, readable);
 	if(rc == 0 && (rights & need) == need)
 		return 0;
 	json_decref(room->obj);
@@ -198,6 +212,17 @@ int pca_room_with_right(struct pca_ctx *c, const json_t *args, unsigned need, co
 	if(!(rights & ACL_SEE))
 		return pca_fail(c, 404, "no room \"%s\"", ref);
 	return pca_fail(c, 403, "%s \"%s\"", refusal, ref);
+}
+
+int pca_room_with_right(struct pca_ctx *c, const json_t *args, unsigned need, const char *refusal,
+		struct pca_room *room)
+{
+	return room_with_right(c, args, need, refusal, room, NULL);
+}
+
+int pca_room_reader(struct pca_ctx *c, const json_t *args, struct pca_room *room, int *readable)
+{
+	return room_with_right(c, args, ACL_JOIN, "you may not read room", room, readable);
 }
 
 /* Loads room ref for a change: 404 if the actor may not see it, 403 if they do
@@ -252,25 +277,41 @@ int pca_room_clear(struct pca_ctx *c, json_t *args, json_t **result)
 	return 0;
 }
 
-/* The room of row if the actor may see it, with the rights of users; cats caches
- * the categories (name -> object) for users. */
+/* The room of row and its category (borrowed from cats, the categories by name,
+ * loaded there on first use): for users, or whenever with_cat; -1 on error. */
+static int row_room(struct pca_ctx *c, const json_t *row, json_t *cats, int with_cat,
+		struct pca_room *room, json_t **cat)
+{
+	if(pca_room_from_row(c, row, room) < 0)
+		return -1;
+	const char *cname = json_string_value(json_object_get(room->obj, "category"));
+	struct pca_cat found = {0, NULL};
+	*cat = json_object_get(cats, cname);
+	if(*cat || !(c->user || with_cat))
+		return 0;
+	if(pca_cat_find(c, cname, &found) <= 0) {
+		json_decref(room->obj);
+		return -1;
+	}
+	json_object_set_new(cats, cname, found.obj);
+	*cat = found.obj;
+	return 0;
+}
+
+/* The room of row if the actor may see it, with the rights of users. */
 static int visible(struct pca_ctx *c, const json_t *row, json_t *out, void *cats)
 {
 	struct pca_room room;
-	if(pca_room_from_row(c, row, &room) < 0)
+	json_t *cat;
+	if(row_room(c, row, cats, 0, &room, &cat) < 0)
 		return -1;
-	const char *cname = json_string_value(json_object_get(room.obj, "category"));
-	struct pca_cat cat = {0, json_object_get(cats, cname)};
-	int rc = 0;
-	if(c->user && !cat.obj && (rc = pca_cat_find(c, cname, &cat)) > 0)
-		json_object_set_new(cats, cname, cat.obj);
-	unsigned rights = pca_rights(c, room.obj, cat.obj);
+	unsigned rights = pca_rights(c, room.obj, cat);
 	if(c->user)
 		pca_add_rights(room.obj, rights);
-	if(rc >= 0 && (rights & ACL_SEE))
+	if(rights & ACL_SEE)
 		json_array_append(out, room.obj);
 	json_decref(room.obj);
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 int pca_room_get(struct pca_ctx *c, json_t *args, json_t **result)
@@ -285,4 +326,48 @@ int pca_room_get(struct pca_ctx *c, json_t *args, json_t **result)
 	int rc = pca_list(c, pca_room_query(c, ref, cat, name), visible, cats, "room", ref, result);
 	json_decref(cats);
 	return rc;
+}
+
+/* Adds room's id to the list (a JSON string "1,5,9") if the actor may read its history. */
+static int readable(struct pca_ctx *c, const json_t *row, json_t *ids, void *cats)
+{
+	struct pca_room room;
+	json_t *cat;
+	char id[24];
+	if(row_room(c, row, cats, 1, &room, &cat) < 0)
+		return -1;
+	int ok = acl_history_readable(pca_rights(c, room.obj, cat),
+			json_is_true(json_object_get(cat, "chat_history")));
+	json_decref(room.obj);
+	if(!ok)
+		return 0;
+	snprintf(id, sizeof(id), "%llu", room.id);
+	json_array_append_new(ids, json_string(id));
+	return 0;
+}
+
+int pca_rooms_readable(struct pca_ctx *c, char **ids)
+{
+	json_t *cats = json_object(), *list = NULL;
+	int rc = pca_list(c, pca_room_query(c, NULL, NULL, NULL), readable, cats, "room", NULL,
+			&list);
+	json_decref(cats);
+	if(rc < 0)
+		return -1;
+	size_t i, len = 1;
+	json_t *e;
+	json_array_foreach(list, i, e) len += json_string_length(e) + 1;
+	*ids = calloc(1, len);
+	if(*ids == NULL) {
+		json_decref(list);
+		return pca_fail(c, 500, "out of memory");
+	}
+	json_array_foreach(list, i, e)
+	{
+		if(i)
+			strcat(*ids, ",");
+		strcat(*ids, json_string_value(e));
+	}
+	json_decref(list);
+	return 0;
 }

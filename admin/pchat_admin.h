@@ -109,8 +109,20 @@
  *                  password's HA1 against the subscriber table's ha1; 403 when
  *                  wrong, or when the user's chat policy disables persistent chat)
  *   reload        {} -> {revision: N}
- * Only room.*, category.get, file.list_room, file.download_token and auth.check
- * are open to users; the rest is for the administrator.
+ *   message.history {room, before? (id), limit?=DefaultChatHistory (1..500)} ->
+ *                 {messages: [message...] (the page oldest first), more, before}
+ *                 the newest page of the room's history older than before; users:
+ *                 who may read it (acl_history_readable: ACL_JOIN and the category
+ *                 keeping chat history): 404 may not see it, 403 may not read it,
+ *                 423 its category has chat history off
+ *   message.search {q, room?, author?, since?, until?, before?, limit?=SearchLimit}
+ *                 -> {messages (newest first), more, before}  words and "phrases"
+ *                 (common/pchat_search.h; 400 with the reason for bad text) in the
+ *                 rooms whose history the actor may read (room: that one, refused
+ *                 as message.history, history off: none)
+ * Only room.*, category.get, file.list_room, file.download_token, message.history,
+ * message.search and auth.check are open to users; the rest is for the
+ * administrator.
  *
  * Result objects:
  *   room     {uri, id, name, description, topic, privacy, type, disabled,

@@ -25,7 +25,7 @@ unsigned history_limit(const struct room *r, unsigned want)
 
 int history_readable(const struct room *r, const char *user)
 {
-	return history_limit(r, 1) > 0 && (room_rights(r, user) & ACL_JOIN);
+	return acl_history_readable(room_rights(r, user), r->chat_history);
 }
 
 /* Sends rpl:bccontext with the newest messages that fit in one frame. */

@@ -40,22 +40,25 @@ struct route {
 	enum evhttp_cmd_type method;
 	int with_room; /* /api/<resource>/<room> */
 	enum reply reply;
-	int body; /* takes a JSON object (missing: {}) */
+	int body;  /* takes a JSON object (missing: {}) */
+	int query; /* takes its arguments in the query string (a GET) */
 };
 
 static const struct route routes[] = {
-		{"session", NULL, "auth.check", EVHTTP_REQ_POST, 0, R_SIGNIN, 1},
-		{"session", NULL, NULL, EVHTTP_REQ_DELETE, 0, R_SIGNOUT, 0},
-		{"me", NULL, NULL, EVHTTP_REQ_GET, 0, R_ME, 0},
-		{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
-		{"rooms", NULL, "room.new", EVHTTP_REQ_POST, 0, R_CREATED, 1},
-		{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 1, R_ONE, 0},
-		{"rooms", NULL, "room.set", EVHTTP_REQ_PUT, 1, R_PLAIN, 1},
-		{"rooms", NULL, "room.remove", EVHTTP_REQ_DELETE, 1, R_PLAIN, 0},
-		{"rooms", "clear", "room.clear", EVHTTP_REQ_POST, 1, R_PLAIN, 1},
-		{"rooms", "files", "file.list_room", EVHTTP_REQ_GET, 1, R_PLAIN, 0},
-		{"rooms", "download", "file.download_token", EVHTTP_REQ_POST, 1, R_DOWNLOAD, 1},
-		{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0},
+		{"session", NULL, "auth.check", EVHTTP_REQ_POST, 0, R_SIGNIN, 1, 0},
+		{"session", NULL, NULL, EVHTTP_REQ_DELETE, 0, R_SIGNOUT, 0, 0},
+		{"me", NULL, NULL, EVHTTP_REQ_GET, 0, R_ME, 0, 0},
+		{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 0},
+		{"rooms", NULL, "room.new", EVHTTP_REQ_POST, 0, R_CREATED, 1, 0},
+		{"rooms", NULL, "room.get", EVHTTP_REQ_GET, 1, R_ONE, 0, 0},
+		{"rooms", NULL, "room.set", EVHTTP_REQ_PUT, 1, R_PLAIN, 1, 0},
+		{"rooms", NULL, "room.remove", EVHTTP_REQ_DELETE, 1, R_PLAIN, 0, 0},
+		{"rooms", "clear", "room.clear", EVHTTP_REQ_POST, 1, R_PLAIN, 1, 0},
+		{"rooms", "files", "file.list_room", EVHTTP_REQ_GET, 1, R_PLAIN, 0, 0},
+		{"rooms", "messages", "message.history", EVHTTP_REQ_GET, 1, R_PLAIN, 0, 1},
+		{"search", NULL, "message.search", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 1},
+		{"rooms", "download", "file.download_token", EVHTTP_REQ_POST, 1, R_DOWNLOAD, 1, 0},
+		{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 0},
 };
 
 /* The parts of an API path: /<resource>[/<room>[/<action>]]. */
@@ -330,6 +333,75 @@ static json_t *body_object(struct evhttp_request *req)
 	return v;
 }
 
+/* Query keys whose values are whole numbers (message ids, counts): the verbs take
+ * them as JSON integers; every other value is a string. */
+static const char *const integer_keys[] = {"before", "limit"};
+
+static int integer_key(const char *key)
+{
+	for(size_t i = 0; i < sizeof(integer_keys) / sizeof(integer_keys[0]); i++)
+		if(strcmp(key, integer_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A query value as JSON, or NULL with the reason in why. */
+static json_t *query_value(const char *key, const char *value, char *why, size_t wn)
+{
+	json_t *v;
+	if(integer_key(key)) {
+		char *end;
+		long long n = strtoll(value, &end, 10);
+		if(*value == '\0' || *end != '\0' || n < 0) {
+			snprintf(why, wn, "\"%s\" must be a whole number", key);
+			return NULL;
+		}
+		return json_integer(n);
+	}
+	if((v = json_string(value)) == NULL)
+		snprintf(why, wn, "\"%s\" is not UTF-8", key);
+	return v;
+}
+
+/* The query string's arguments as a JSON object (the verb refuses unknown keys), or
+ * NULL after answering 400. */
+static json_t *query_object(struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq kv;
+	struct evkeyval *e;
+	json_t *args = json_object();
+	char why[300] = "";
+
+	if(q == NULL)
+		return args;
+	if(evhttp_parse_query_str(q, &kv) < 0) {
+		json_decref(args);
+		http_send_error(req, 400, "malformed query string");
+		return NULL;
+	}
+	for(e = kv.tqh_first; e != NULL; e = e->next.tqe_next) {
+		json_t *v = NULL;
+		if(json_object_get(args, e->key))
+			snprintf(why, sizeof(why), "\"%s\" is given twice", e->key);
+		else if((v = query_value(e->key, e->value, why, sizeof(why))) != NULL &&
+				json_object_set_new(args, e->key, v) < 0) {
+			snprintf(why, sizeof(why), "a key of the query is not UTF-8");
+			v = NULL; /* released by jansson */
+		}
+		if(v == NULL)
+			break;
+	}
+	evhttp_clear_headers(&kv);
+	if(why[0]) {
+		json_decref(args);
+		http_send_error(req, 400, why);
+		return NULL;
+	}
+	return args;
+}
+
 /* The signed-in user, or NULL (with the token in token, for signing out). */
 static const char *session_user(struct evhttp_request *req, char token[WEBSESS_TOKEN_SIZE])
 {
@@ -421,7 +493,7 @@ void webapi_handle(struct evhttp_request *req, const char *path)
 	}
 	if(r->reply == R_DOWNLOAD && no_file_service(req))
 		return;
-	args = r->body ? body_object(req) : json_object();
+	args = r->body ? body_object(req) : r->query ? query_object(req) : json_object();
 	if(args == NULL)
 		return;
 	if(t.with_room) {

@@ -12,9 +12,12 @@
  *   DELETE /api/rooms/{room}      room.remove
  *   POST   /api/rooms/{room}/clear room.clear
  *   GET    /api/rooms/{room}/files file.list_room (who may read the room)
+ *   GET    /api/rooms/{room}/messages?before=&limit= message.history
+ *   GET    /api/search?q=&room=&author=&since=&until=&before=&limit= message.search
  *   POST   /api/rooms/{room}/download {file} file.download_token -> its url added
  *   GET    /api/categories        category.get (where the user may create rooms)
  *
+ * GET routes that take arguments take them in the query string.
  * Everything but signing in needs the session cookie (401).  Requests that
  * change something must be Content-Type: application/json and, when the browser
  * says where they come from (Origin), come from this server: together with the

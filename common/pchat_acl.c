@@ -55,6 +55,11 @@ unsigned acl_rights(const struct acl_room *r, const char *user)
 	return rights;
 }
 
+int acl_history_readable(unsigned rights, int chat_history)
+{
+	return chat_history && (rights & ACL_JOIN);
+}
+
 int acl_may_create(const struct acl_list *allowed, const struct acl_list *denied,
 		const struct acl_list *creators, const char *user)
 {

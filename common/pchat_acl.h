@@ -16,7 +16,8 @@
  *   - see (chansrch, room info): open and closed rooms to allowed users, secret
  *     rooms to members only;
  *   - join / read history: open rooms to allowed users, closed and secret rooms to
- *     members; never while the room is disabled;
+ *     members; never while the room is disabled; history only where the room's
+ *     category keeps chat history for clients (acl_history_readable);
  *   - post: who may join, and in an auditorium only presenters;
  *   - manage: the room's managers (also while the room is disabled);
  *   - create a room in a category: its creators (if allowed and not denied).
@@ -59,6 +60,10 @@ int acl_list_matches(const struct acl_list *l, const char *user);
 
 /* The rights user has in room r (ACL_* bits). */
 unsigned acl_rights(const struct acl_room *r, const char *user);
+/* May a user with rights (acl_rights) read a room's history (bccontext, search, the
+ * web page's history), chat_history being its category's switch?  Posts are stored
+ * either way; a category with history off serves none. */
+int acl_history_readable(unsigned rights, int chat_history);
 /* Is user a member (member, manager or presenter) of r?  Ignores the category. */
 int acl_is_member(const struct acl_room *r, const char *user);
 /* May user create rooms in a category with these lists? */

@@ -8,6 +8,11 @@ const $ = (id) => document.getElementById(id);
 let editing = null;   // the room being edited, or null when creating
 let pending = null;   // the action waiting for a confirmation: {room, run}
 let filesRoom = null; // the room whose files are shown, or null
+let historyRoom = null; // the room whose history is shown, or null
+let historyBefore = null; // the id the older messages are asked with, or null
+let searchText = '';      // the text searched for
+let searchBefore = null;  // the id the next results are asked with, or null
+let searchRun = 0;        // counts searches: a late answer to an old one is dropped
 
 // Calls the API; resolves to the JSON answer, rejects with an Error saying why.
 async function api(method, path, body) {
@@ -65,6 +70,8 @@ function signedIn(user) {
 
 function signedOut() {
   closeFiles();
+  closeHistory();
+  clearSearch();
   show($('who'), false);
   show($('manage'), false);
   show($('editor'), false);
@@ -146,7 +153,10 @@ function roomItem(room) {
   li.append(title, info);
   const acts = document.createElement('div');
   acts.className = 'actions';
-  if (mayRead(room)) acts.append(button('Files', 'files', () => showFiles(room)));
+  if (mayRead(room)) {
+    acts.append(button('History', 'history', () => showHistory(room)),
+      button('Files', 'files', () => showFiles(room)));
+  }
   if (manages(room)) {
     acts.append(button('Edit', 'edit', () => openEditor(room)),
       button('Clear history', 'clear', () => askClear(room)),
@@ -164,6 +174,10 @@ function renderRooms(rooms) {
   if (filesRoom) {
     const now = rooms.find((r) => r.id === filesRoom.id);
     if (now && mayRead(now)) showFiles(now); else closeFiles();
+  }
+  if (historyRoom) {
+    const now = rooms.find((r) => r.id === historyRoom.id);
+    if (now && mayRead(now)) showHistory(now); else closeHistory();
   }
 }
 
@@ -234,6 +248,103 @@ async function download(room, f) {
     window.location.assign(t.url);
   } catch (e) {
     failed(e, 'files-error');
+  }
+}
+
+// ---- messages: a room's history and search ----
+
+function span(text, cls) {
+  const s = document.createElement('span');
+  s.className = cls;
+  s.textContent = text;
+  return s;
+}
+
+// One message: (its room,) author, time and text.
+function messageItem(m, withRoom) {
+  const li = document.createElement('li');
+  li.dataset.id = m.id;
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  if (withRoom) meta.append(span(m.room, 'room'));
+  meta.append(span(principalText(m.author), 'author'), span(timeText(m.ts), 'time'));
+  const text = document.createElement('div');
+  text.className = 'text';
+  text.textContent = m.text;
+  li.append(meta, text);
+  return li;
+}
+
+function showHistory(room) {
+  historyRoom = room;
+  historyBefore = null;
+  say('history-title', 'History of ' + room.name);
+  $('history-rows').replaceChildren();
+  show($('history'), true);
+  $('history').scrollIntoView({ block: 'nearest' });
+  return loadHistory(room, null);
+}
+
+// A page of the room's history (the newest, or the one older than before): the
+// server gives it oldest first, so it goes above what is shown.
+async function loadHistory(room, before) {
+  say('history-error');
+  show($('history-older'), false);
+  show($('no-history'), false);
+  try {
+    const page = await api('GET', '/rooms/' + encodeURIComponent(room.id) + '/messages' +
+      (before ? '?before=' + encodeURIComponent(before) : ''));
+    if (historyRoom !== room) return; // another room was asked for meanwhile
+    $('history-rows').prepend(...page.messages.map((m) => messageItem(m, false)));
+    historyBefore = page.more ? page.before : null;
+    show($('history-older'), page.more);
+    show($('no-history'), $('history-rows').childElementCount === 0);
+    if (!before && $('history-rows').lastElementChild) {
+      $('history-rows').lastElementChild.scrollIntoView({ block: 'nearest' });
+    }
+  } catch (e) {
+    failed(e, 'history-error');
+  }
+}
+
+function closeHistory() {
+  historyRoom = null;
+  historyBefore = null;
+  show($('history'), false);
+  $('history-rows').replaceChildren();
+}
+
+function clearSearch() {
+  searchRun++;
+  searchBefore = null;
+  $('search-results').replaceChildren();
+  show($('search-more'), false);
+  show($('no-results'), false);
+  say('search-error');
+}
+
+async function search(ev) {
+  ev.preventDefault();
+  clearSearch();
+  searchText = $('search-text').value.trim();
+  await loadResults(null);
+}
+
+// A page of results, newest first, below those shown.
+async function loadResults(before) {
+  const run = searchRun;
+  say('search-error');
+  show($('search-more'), false);
+  try {
+    const page = await api('GET', '/search?q=' + encodeURIComponent(searchText) +
+      (before ? '&before=' + encodeURIComponent(before) : ''));
+    if (run !== searchRun) return;
+    $('search-results').append(...page.messages.map((m) => messageItem(m, true)));
+    searchBefore = page.more ? page.before : null;
+    show($('search-more'), page.more);
+    show($('no-results'), $('search-results').childElementCount === 0);
+  } catch (e) {
+    if (run === searchRun) failed(e, 'search-error');
   }
 }
 
@@ -375,6 +486,10 @@ document.addEventListener('DOMContentLoaded', () => {
   $('room-cancel').addEventListener('click', closeEditor);
   $('confirm-yes').addEventListener('click', confirmed);
   $('files-close').addEventListener('click', closeFiles);
+  $('history-close').addEventListener('click', closeHistory);
+  $('history-older').addEventListener('click', () => loadHistory(historyRoom, historyBefore));
+  $('search-form').addEventListener('submit', search);
+  $('search-more').addEventListener('click', () => loadResults(searchBefore));
   $('confirm-no').addEventListener('click', () => { pending = null; show($('confirm'), false); });
   start();
 });

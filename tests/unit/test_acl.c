@@ -142,3 +142,14 @@ Test(acl, names_parse_and_print)
 	cr_assert_str_eq(acl_privacy_name((enum acl_privacy)7), "?");
 	cr_assert_str_eq(acl_type_name((enum acl_type)7), "?");
 }
+
+Test(acl, history_needs_the_join_right_and_the_category_keeping_it)
+{
+	cr_assert(acl_history_readable(ACL_SEE | ACL_JOIN, 1));
+	cr_assert(acl_history_readable(ACL_JOIN | ACL_POST | ACL_MANAGE, 1));
+	cr_assert_not(acl_history_readable(ACL_SEE | ACL_JOIN | ACL_POST | ACL_MANAGE, 0),
+			"a category with history off serves none, even to managers");
+	cr_assert_not(acl_history_readable(ACL_SEE | ACL_MANAGE, 1),
+			"managing a disabled room is no right to read it");
+	cr_assert_not(acl_history_readable(0, 1));
+}

@@ -403,6 +403,123 @@ file_download_checks() {
   check "  the refusals issued no token (alice has the one)" eval '[ "$(tokens_of sip:alice@example.com)" = 1 ]'
 }
 
+# ---- reading rooms: GET /api/rooms/{room}/messages, GET /api/search ----
+
+# post ROOM AUTHOR TEXT: a message as pchatd stores a post (the chat's path is tested
+# by tests/e2e; here only what the web page reads matters)
+post() {
+  sql "INSERT INTO messages (room_id, author, posted_at, body)
+       SELECT id, 'sip:$2@example.com', NOW(3), '$3' FROM rooms WHERE name = '$1'"
+}
+bodies_are() { body_has "[.messages[].text] == $1"; }
+
+history_checks() {
+  local i
+  for i in 1 2 3 4 5; do post "Files Room" bob "history line $i"; done
+  req "$alice" GET "/api/rooms/$files_room/messages"
+  check "alice reads Files Room's history: 200" is 200
+  check "  the posts oldest first, newest at the end (with the file posts before them)" \
+    body_has '[.messages[].text][-5:] == ["history line 1", "history line 2", "history line 3", "history line 4", "history line 5"]'
+  check "  each with its id, author, room and time" body_has '.messages[-1] | (.id | type) == "number"
+    and .author == "sip:bob@example.com" and .room == "Files Room" and (.ts | test("^[0-9-]+T[0-9:.]+Z$"))'
+  check "  all of them: no more, no next page" body_has '.more == false and .before == null'
+  req "$alice" GET "/api/rooms/$files_room/messages?limit=2"
+  check "a page of 2: the newest two, oldest first" bodies_are '["history line 4", "history line 5"]'
+  check "  with more and the id to go on from" body_has '.more == true and .before == .messages[0].id'
+  local before; before=$(jq -r .before <<<"$body")
+  req "$alice" GET "/api/rooms/$files_room/messages?limit=2&before=$before"
+  check "the next page (before=$before): the two before" bodies_are '["history line 2", "history line 3"]'
+  req "$bob" GET "/api/rooms/Files%20Room/messages?limit=1"
+  check "bob (a member) reads it by name" bodies_are '["history line 5"]'
+  req "$carol" GET "/api/rooms/$files_room/messages"
+  check "carol (not a member of the closed room): 403" is_json_error 403
+  check "  saying she may not read it" body_has '.error | test("may not read room")'
+  post Board carol "board minutes zebrafish"
+  req "$alice" GET /api/rooms/Board/messages
+  check "alice and carol's secret Board: 404, as if it did not exist" is_json_error 404
+  req "$carol" GET /api/rooms/Board/messages
+  check "  carol reads her Board" bodies_are '["board minutes zebrafish"]'
+  sql "INSERT INTO categories (domain, cat_id, name, chat_history) VALUES ('example.com', UUID(), 'Quiet', FALSE);
+       INSERT INTO category_principals (category_id, role, principal)
+         SELECT id, 'allowed', 'example.com' FROM categories WHERE name = 'Quiet';
+       INSERT INTO rooms (domain, chan_id, name, category_id)
+         SELECT 'example.com', UUID(), 'Quiet Room', id FROM categories WHERE name = 'Quiet'"
+  post "Quiet Room" alice "quiet zebrafish"
+  req "$alice" GET "/api/rooms/Quiet%20Room/messages"
+  check "an open room whose category has chat history off: 423" is_json_error 423
+  check "  saying it keeps no history" body_has '.error | test("keeps no chat history")'
+  req "$alice" GET "/api/rooms/$files_room/messages?limit=abc"
+  check "limit=abc: 400" is_json_error 400
+  req "$alice" GET "/api/rooms/$files_room/messages?limit=0"
+  check "limit=0: 400" is_json_error 400
+  req "$alice" GET "/api/rooms/$files_room/messages?limit=1&limit=2"
+  check "a key given twice: 400" is_json_error 400
+  req "$alice" GET "/api/rooms/$files_room/messages?colour=red"
+  check "an unknown key: 400" is_json_error 400
+  req "$(empty_jar)" GET "/api/rooms/$files_room/messages"
+  check "signed out: 401" is_json_error 401
+}
+
+hits_are() { body_has "[.messages[] | .room + \": \" + .text] == $1"; }
+search_checks() {
+  post Lobby bob "lobby zebrafish sighting"
+  post "Files Room" alice "files zebrafish notes"
+  req "$alice" GET "/api/search?q=zebrafish"
+  check "alice searches zebrafish: Files Room's and Lobby's posts, newest first" \
+    hits_are '["Files Room: files zebrafish notes", "Lobby: lobby zebrafish sighting"]'
+  check "  never the secret Board's nor the history-off Quiet Room's" \
+    body_has '[.messages[].room] | (index("Board") == null and index("Quiet Room") == null)'
+  check "  with author and time, and no more" body_has '.more == false and .messages[0].author == "sip:alice@example.com" and (.messages[0].ts | length > 0)'
+  req "$carol" GET "/api/search?q=zebrafish"
+  check "carol: her Board and Lobby, not the closed Files Room" \
+    hits_are '["Lobby: lobby zebrafish sighting", "Board: board minutes zebrafish"]'
+  req "$carol" GET "/api/search?q=zebrafish&room=Files%20Room"
+  check "carol naming Files Room: 403" is_json_error 403
+  req "$alice" GET "/api/search?q=zebrafish&room=Board"
+  check "alice naming Board: 404" is_json_error 404
+  req "$alice" GET "/api/search?q=zebrafish&room=Quiet%20Room"
+  check "alice naming the history-off Quiet Room: nothing (as cmd:search)" body_has '.messages == [] and .more == false'
+  req "$alice" GET "/api/search?q=zebrafish&room=Lobby"
+  check "alice in Lobby only" hits_are '["Lobby: lobby zebrafish sighting"]'
+  req "$alice" GET "/api/search?q=zebrafish&author=bob@example.com"
+  check "alice, author bob" hits_are '["Lobby: lobby zebrafish sighting"]'
+  req "$alice" GET "/api/search?q=%22history%20line%22&limit=2"
+  check "a phrase, 2 per page: the newest two and more" \
+    body_has '[.messages[].text] == ["history line 5", "history line 4"] and .more == true and .before == .messages[1].id'
+  local before; before=$(jq -r .before <<<"$body")
+  req "$alice" GET "/api/search?q=%22history%20line%22&limit=2&before=$before"
+  check "  the next page" body_has '[.messages[].text] == ["history line 3", "history line 2"]'
+  sql "UPDATE server_config SET value = '1' WHERE name = 'SearchLimit'" >/dev/null
+  sql "INSERT IGNORE INTO server_config (name, value) VALUES ('SearchLimit', '1')"
+  req "$alice" GET "/api/search?q=zebrafish"
+  check "SearchLimit 1: one result and more" body_has '(.messages | length) == 1 and .more == true'
+  req "$alice" GET "/api/search?q=zebrafish&limit=5"
+  check "  a limit above SearchLimit: 400" is_json_error 400
+  sql "DELETE FROM server_config WHERE name = 'SearchLimit'"
+  req "$alice" GET "/api/search?q="
+  check "an empty query: 400" is_json_error 400
+  check "  saying it is empty" body_has '.error | test("empty")'
+  req "$alice" GET "/api/search?q=a%20is"
+  check "only short and common words: 400" is_json_error 400
+  req "$alice" GET "/api/search?q=$(head -c 2000 /dev/zero | tr '\0' x)"
+  check "a 2000-byte query: 400" is_json_error 400
+  # zebrafish') OR 1=1 -- -minutes: words, the SQL and the operators none
+  local sneaky='zebrafish%27%29%20OR%201%3D1%20--%20-minutes'
+  req "$carol" GET "/api/search?q=$sneaky"
+  check "SQL and operators in the text are words: carol finds Board's zebrafish minutes" \
+    hits_are '["Board: board minutes zebrafish"]'
+  req "$alice" GET "/api/search?q=$sneaky"
+  check "  alice, the same text: nothing (Board is not hers)" body_has '.messages == []'
+  req "$alice" GET "/api/search?q=zebrafish&since=yesterday"
+  check "a bad since: 400" is_json_error 400
+  req "$alice" GET "/api/search?q=zebrafish&author=not-a-user"
+  check "a bad author: 400" is_json_error 400
+  req "$alice" GET "/api/search?q=%FF%FE"
+  check "text that is not UTF-8: 400" is_json_error 400
+  req "$(empty_jar)" GET "/api/search?q=zebrafish"
+  check "signed out: 401" is_json_error 401
+}
+
 # ---- the page in Chromium ----
 
 start_browser() {
@@ -576,6 +693,46 @@ ui_file_checks() {
   check "  Board's list (hers) is empty" eval 'wd_click "#rooms li[data-name=\"Board\"] .files" &&
     wd_wait_visible "#no-files" && file_rows_are 0'
   check "carol signs out" ui_sign_out
+}
+
+# The page's History view and search box (history_checks and search_checks posted).
+history_rows_are() { [ "$(wd_count '#history-rows li')" = "$1" ]; }
+result_rows_are() { [ "$(wd_count '#search-results li')" = "$1" ]; }
+ui_read_checks() {
+  [ -n "${WD_SESSION:-}" ] || return 0 # no browser: browser_checks counted it
+  # pages of 3 (DefaultChatHistory) so that Files Room's 8 posts take three
+  sql "INSERT INTO server_config (name, value) VALUES ('DefaultChatHistory', '3')
+       ON DUPLICATE KEY UPDATE value = VALUES(value)"
+  check "the page: alice signs in, opens Files Room's history" eval 'wd_go "$base/rooms" &&
+    ui_sign_in alice alice && ui_signed_in_as alice && wd_click "$files_li .history" && wd_wait_visible "#history-rows li"'
+  check "  the title names the room" wd_wait_text '#history-title' 'History of Files Room'
+  check "  the newest 3 posts, the newest at the bottom" eval 'wd_until 10 "three rows" history_rows_are 3 &&
+    wd_has_text "#history-rows li:last-child .text" "files zebrafish notes" &&
+    wd_has_text "#history-rows li:first-child .text" "history line 4"'
+  check "  with its author and time" eval 'wd_has_text "#history-rows li:last-child .author" "alice@example.com" &&
+    wd_nonempty "#history-rows li:last-child .time"'
+  check "Older messages adds the 3 before, above" eval 'wd_click "#history-older" &&
+    wd_until 10 "six rows" history_rows_are 6 && wd_has_text "#history-rows li:first-child .text" "history line 1" &&
+    wd_has_text "#history-rows li:last-child .text" "files zebrafish notes"'
+  check "  then the last 2 (the file posts), and no Older button" eval 'wd_click "#history-older" &&
+    wd_until 10 "eight rows" history_rows_are 8 && wd_until 10 "no Older button" eval "! wd_displayed \"#history-older\""'
+  wd_screenshot "$var/web-history.png" || true
+  sql "DELETE FROM server_config WHERE name = 'DefaultChatHistory'"
+  check "Quiet Room (history off): the page says it keeps none" eval \
+    'wd_click "#rooms li[data-name=\"Quiet Room\"] .history" && wd_wait_text "#history-error" "keeps no chat history" &&
+     history_rows_are 0'
+  check "alice searches zebrafish on the page: two results" eval 'wd_type "#search-text" zebrafish &&
+    wd_click "#search-button" && wd_until 10 "two results" result_rows_are 2'
+  check "  Files Room's first: room, author, text" eval \
+    'wd_has_text "#search-results li:first-child .room" "Files Room" &&
+     wd_has_text "#search-results li:first-child .author" "alice@example.com" &&
+     wd_has_text "#search-results li:first-child .text" "files zebrafish notes" &&
+     wd_has_text "#search-results li:nth-child(2) .room" "Lobby"'
+  wd_screenshot "$var/web-search.png" || true
+  check "  a screenshot of each was taken" eval 'test -s "$var/web-history.png" && test -s "$var/web-search.png"'
+  check "a search for short words shows the server's reason" eval 'wd_type "#search-text" "a is" &&
+    wd_click "#search-button" && wd_wait_text "#search-error" "nothing to search for" && result_rows_are 0'
+  check "alice signs out" ui_sign_out
 }
 
 # The database goes away: the API says 503 with Retry-After, and recovers.
@@ -832,8 +989,11 @@ login_limit_checks
 policy_and_hash_checks
 file_list_checks
 file_download_checks
+history_checks
+search_checks
 browser_checks
 ui_file_checks
+ui_read_checks
 health_checks
 metrics_checks
 kamailio_metrics_checks
@@ -848,4 +1008,4 @@ if [ "$failures" -ne 0 ]; then
   echo "web: $failures check(s) failed (screenshots and logs in $var)"
   exit 1
 fi
-echo "web: all checks passed (screenshots in $var/web-rooms.png, $var/web-final.png)"
+echo "web: all checks passed (screenshots in $var: web-rooms.png, web-final.png, web-files.png, web-history.png, web-search.png)"
