@@ -555,8 +555,8 @@ static void check_database_down(void)
 	expect_unavailable(T, "a search across rooms", &(xv_search){.text = word});
 	if(run_control_cmd(control, NULL, "db-start") != 0)
 		fail(T, "'%s db-start' failed", control);
-	mysql_close(db); /* the server restarted under it */
-	db = e2e_db_connect(
+	mysql_close(db); /* the server restarted under it; e2e_finish closes the new one */
+	db = opt.db = e2e_db_connect(
 			opt.db_socket, opt.db_user, opt.db_password, opt.db_name, why, sizeof why);
 	if(!db)
 		fail(T, "%s", why);
