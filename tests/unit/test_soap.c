@@ -191,7 +191,9 @@ Test(soap, base64_spaces_anywhere)
 	soap_base64_encode(&sb, in, N);
 	for(gap = 0; gap <= sb.len; gap++) {
 		memcpy(spaced, sb.buf, gap);
-		memcpy(spaced + gap, "\r\n ", 3);
+		spaced[gap] = '\r';
+		spaced[gap + 1] = '\n';
+		spaced[gap + 2] = ' ';
 		memcpy(spaced + gap + 3, sb.buf + gap, sb.len - gap);
 		memset(back, 0, sizeof back);
 		cr_assert_eq(soap_base64_decode(spaced, sb.len + 3, back), N, "gap at %zu", gap);
