@@ -65,23 +65,7 @@ static enum MHD_Result put_created(struct MHD_Connection *c, json_t *post)
 			"name", json_object_get(post, "name"), "size",
 			json_object_get(post, "size"), "url", json_object_get(post, "url"),
 			"message_id", json_object_get(post, "message_id"));
-	char *text = json_dumps(out, JSON_COMPACT);
-	struct MHD_Response *resp;
-	enum MHD_Result rc = MHD_NO;
-
-	json_decref(out);
-	resp = text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
-		    : NULL;
-	if(resp == NULL) {
-		free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, url);
-	filehttp_common_headers(resp);
-	rc = MHD_queue_response(c, MHD_HTTP_CREATED, resp);
-	MHD_destroy_response(resp);
-	return rc;
+	return filehttp_json_with(c, MHD_HTTP_CREATED, out, MHD_HTTP_HEADER_LOCATION, url);
 }
 
 /* A piece of the body is written at once; an error is answered when the body has
@@ -244,21 +228,10 @@ static enum MHD_Result send_file(struct MHD_Connection *c, struct filereq *r, in
 static enum MHD_Result not_satisfiable(struct MHD_Connection *c, uint64_t size)
 {
 	char crange[48];
-	json_t *obj = json_pack("{s:s,s:s}", "error", fileup_code(416), "message",
-			"the range is not within the file");
-	char *text = json_dumps(obj, JSON_COMPACT);
-	struct MHD_Response *resp;
-	enum MHD_Result rc;
-
-	json_decref(obj);
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	snprintf(crange, sizeof(crange), "bytes */%" PRIu64, size);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
-	filehttp_common_headers(resp);
-	rc = MHD_queue_response(c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
-	MHD_destroy_response(resp);
-	return rc;
+	return filehttp_json_with(c, MHD_HTTP_RANGE_NOT_SATISFIABLE,
+			filehttp_error_obj(416, "the range is not within the file"),
+			MHD_HTTP_HEADER_CONTENT_RANGE, crange);
 }
 
 /* rest: "<room id>/<stored name>". */

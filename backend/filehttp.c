@@ -17,8 +17,9 @@ void filehttp_common_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
-enum MHD_Result filehttp_send(struct MHD_Connection *c, unsigned status, const char *ctype,
-		const char *body, size_t len)
+/* body (copied) with status and type, and the header name: value if name is set */
+static enum MHD_Result send_with(struct MHD_Connection *c, unsigned status, const char *ctype,
+		const char *body, size_t len, const char *name, const char *value)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 			len, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -26,28 +27,46 @@ enum MHD_Result filehttp_send(struct MHD_Connection *c, unsigned status, const c
 	if(resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if(name)
+		MHD_add_response_header(resp, name, value);
 	filehttp_common_headers(resp);
 	rc = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
 }
 
-enum MHD_Result filehttp_json(struct MHD_Connection *c, unsigned status, json_t *obj)
+enum MHD_Result filehttp_send(struct MHD_Connection *c, unsigned status, const char *ctype,
+		const char *body, size_t len)
+{
+	return send_with(c, status, ctype, body, len, NULL, NULL);
+}
+
+enum MHD_Result filehttp_json_with(struct MHD_Connection *c, unsigned status, json_t *obj,
+		const char *name, const char *value)
 {
 	char *text = json_dumps(obj, JSON_COMPACT);
 	enum MHD_Result rc;
 	json_decref(obj);
 	if(text == NULL)
 		return MHD_NO;
-	rc = filehttp_send(c, status, "application/json", text, strlen(text));
+	rc = send_with(c, status, "application/json", text, strlen(text), name, value);
 	free(text);
 	return rc;
 }
 
+enum MHD_Result filehttp_json(struct MHD_Connection *c, unsigned status, json_t *obj)
+{
+	return filehttp_json_with(c, status, obj, NULL, NULL);
+}
+
+json_t *filehttp_error_obj(int status, const char *msg)
+{
+	return json_pack("{s:s,s:s}", "error", fileup_code(status), "message", msg);
+}
+
 enum MHD_Result filehttp_error(struct MHD_Connection *c, int status, const char *msg)
 {
-	return filehttp_json(c, (unsigned)status,
-			json_pack("{s:s,s:s}", "error", fileup_code(status), "message", msg));
+	return filehttp_json(c, (unsigned)status, filehttp_error_obj(status, msg));
 }
 
 enum MHD_Result filehttp_refuse(struct MHD_Connection *c, struct filereq *r, int status,

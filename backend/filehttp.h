@@ -64,7 +64,12 @@ enum MHD_Result filehttp_send(struct MHD_Connection *c, unsigned status, const c
 		const char *body, size_t len);
 /* Answers a JSON object (released). */
 enum MHD_Result filehttp_json(struct MHD_Connection *c, unsigned status, json_t *obj);
-/* Answers the JSON error of status with the sentence msg. */
+/* The same with one more header, name: value (Location, Content-Range, ...). */
+enum MHD_Result filehttp_json_with(struct MHD_Connection *c, unsigned status, json_t *obj,
+		const char *name, const char *value);
+/* The JSON error of status with the sentence msg: {error, message}. */
+json_t *filehttp_error_obj(int status, const char *msg);
+/* Answers filehttp_error_obj(status, msg). */
 enum MHD_Result filehttp_error(struct MHD_Connection *c, int status, const char *msg);
 /* Refuses a request at its first call, with answer(c, status, msg): at once if the
  * client waits for it (Expect: 100-continue) or sends no body, a chunked one or one

@@ -253,3 +253,25 @@ char *e2e_admin_cmd(const struct e2e_stack *s, const char *args, const char *tai
 		return NULL;
 	return cmd;
 }
+
+xv_envelope *e2e_next_item(pc_client *c, const char *id, int ms, int verbose)
+{
+	for(long long deadline = now_ms() + ms, left; (left = deadline - now_ms()) > 0;) {
+		char *body = pc_next_info(c, (int)left);
+		if(body && verbose)
+			fprintf(stderr, "<<< %s\n", body);
+		xv_envelope *e = body ? xv_parse(body, strlen(body)) : NULL;
+		free(body);
+		if(xv_is(e, id))
+			return e;
+		xv_free(e);
+	}
+	return NULL;
+}
+
+xv_envelope *e2e_request(pc_client *c, char *items, const char *id, int verbose)
+{
+	int st = items ? pc_send_xccos(c, items, E2E_SIP_WAIT, NULL) : 0;
+	free(items);
+	return st == 200 ? e2e_next_item(c, id, E2E_REPLY_WAIT, verbose) : NULL;
+}

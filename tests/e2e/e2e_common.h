@@ -9,6 +9,8 @@
 #ifndef E2E_COMMON_H
 #define E2E_COMMON_H
 
+#include "pchat_client.h"
+#include "xccos_view.h"
 #include <stdio.h>
 
 #include <mysql.h>
@@ -89,5 +91,16 @@ long long e2e_sql(MYSQL *db, const char *T, const char *q, const char *const *in
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 /* Frees v[0..n) (e2e_sql's out). */
 void e2e_free_strs(char **v, size_t n);
+
+/* How long a SIP request, and an XCCOS reply after it, may take (ms). */
+#define E2E_SIP_WAIT 4000
+#define E2E_REPLY_WAIT 4000
+
+/* The next item id on c within ms, or NULL; other items arriving meanwhile are
+ * dropped (printed to stderr with verbose). */
+xv_envelope *e2e_next_item(pc_client *c, const char *id, int ms, int verbose);
+/* Sends items (then freed) on c and waits E2E_REPLY_WAIT for the reply id; NULL if
+ * the INFO was not answered 200 or no reply came. */
+xv_envelope *e2e_request(pc_client *c, char *items, const char *id, int verbose);
 
 #endif

@@ -32,8 +32,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SIP_WAIT 4000
-#define REPLY_WAIT 4000
 #define RELOAD_WAIT 5000 /* pchatd polls server_config every second */
 
 static struct e2e_stack opt = E2E_STACK_INIT;
@@ -72,25 +70,9 @@ static int admin(const char *T, const char *args)
 
 /* ------------------------------------------------------------------ SIP */
 
-/* Sends items (freed) on c and returns the reply rpl_id, or NULL; what else arrives
- * meanwhile is dropped. */
 static xv_envelope *request(pc_client *c, char *items, const char *rpl_id)
 {
-	int st = items ? pc_send_xccos(c, items, SIP_WAIT, NULL) : 0;
-	free(items);
-	if(st != 200)
-		return NULL;
-	for(long long deadline = now_ms() + REPLY_WAIT, left; (left = deadline - now_ms()) > 0;) {
-		char *body = pc_next_info(c, (int)left);
-		if(body && opt.verbose)
-			fprintf(stderr, "<<< %s\n", body);
-		xv_envelope *e = body ? xv_parse(body, strlen(body)) : NULL;
-		free(body);
-		if(xv_is(e, rpl_id))
-			return e;
-		xv_free(e);
-	}
-	return NULL;
+	return e2e_request(c, items, rpl_id, opt.verbose);
 }
 
 static xv_envelope *ftok(pc_client *c, int upload, const char *room, const char *name)
@@ -212,8 +194,9 @@ static int setup(void)
 			stored_file(T, secret_id, secret_file, NULL, 0) < 0)
 		return -1;
 	int st = 0;
-	user = pc_open(ctx, USER, opt.chat_uri, opt.proxy, "tcp", SIP_WAIT, &st);
-	owner = user ? pc_open(ctx, OWNER, opt.chat_uri, opt.proxy, "tcp", SIP_WAIT, &st) : NULL;
+	user = pc_open(ctx, USER, opt.chat_uri, opt.proxy, "tcp", E2E_SIP_WAIT, &st);
+	owner = user ? pc_open(ctx, OWNER, opt.chat_uri, opt.proxy, "tcp", E2E_SIP_WAIT, &st)
+		     : NULL;
 	if(!owner) {
 		fail(T, "INVITE got %d (%s)", st, pc_last_error(ctx));
 		return -1;
@@ -495,9 +478,9 @@ int main(int argc, char **argv)
 		check_client();
 	}
 	if(user)
-		pc_close(user, SIP_WAIT);
+		pc_close(user, E2E_SIP_WAIT);
 	if(owner)
-		pc_close(owner, SIP_WAIT);
+		pc_close(owner, E2E_SIP_WAIT);
 	if(ctx)
 		pc_context_free(ctx);
 	if(opt.db)

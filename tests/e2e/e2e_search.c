@@ -43,9 +43,6 @@
 
 #include <mysql.h>
 
-#define SIP_WAIT 4000
-#define REPLY_WAIT 4000
-
 static struct e2e_stack opt = E2E_STACK_INIT;
 static const char *pchat, *control; /* --pchat, --control */
 
@@ -153,7 +150,7 @@ static int setup(void)
 			ARGS(NULL));
 	for(int u = 0; u < NROLES && !n_fail; u++) {
 		int st = 0;
-		sess[u] = pc_open(ctx, users[u], opt.chat_uri, opt.proxy, "tcp", SIP_WAIT, &st);
+		sess[u] = pc_open(ctx, users[u], opt.chat_uri, opt.proxy, "tcp", E2E_SIP_WAIT, &st);
 		if(!sess[u])
 			fail(T, "INVITE as %s: %d %s", users[u], st, pc_last_error(ctx));
 	}
@@ -174,29 +171,9 @@ static void cleanup(void)
 
 /* ------------------------------------------------------------------ SIP */
 
-/* The next item id on c within ms, or NULL (other items arriving meanwhile are
- * dropped). */
-static xv_envelope *next_item(pc_client *c, const char *id, int ms)
-{
-	for(long long deadline = now_ms() + ms, left; (left = deadline - now_ms()) > 0;) {
-		char *body = pc_next_info(c, (int)left);
-		if(body && opt.verbose)
-			fprintf(stderr, "<<< %s\n", body);
-		xv_envelope *e = body ? xv_parse(body, strlen(body)) : NULL;
-		free(body);
-		if(xv_is(e, id))
-			return e;
-		xv_free(e);
-	}
-	return NULL;
-}
-
-/* Sends items (then freed) on c and waits for the reply id; NULL if none. */
 static xv_envelope *request(pc_client *c, char *items, const char *id)
 {
-	int st = items ? pc_send_xccos(c, items, SIP_WAIT, NULL) : 0;
-	free(items);
-	return st == 200 ? next_item(c, id, REPLY_WAIT) : NULL;
+	return e2e_request(c, items, id, opt.verbose);
 }
 
 /* cmd:search on c; the reply, or NULL. */
@@ -440,7 +417,8 @@ static pc_client *open_when_serving(const char *user)
 {
 	for(long long deadline = now_ms() + RESTART_WAIT; now_ms() < deadline;) {
 		int st = 0;
-		pc_client *c = pc_open(ctx, user, opt.chat_uri, opt.proxy, "tcp", SIP_WAIT, &st);
+		pc_client *c = pc_open(
+				ctx, user, opt.chat_uri, opt.proxy, "tcp", E2E_SIP_WAIT, &st);
 		if(c)
 			return c;
 		usleep(300 * 1000);
@@ -452,7 +430,7 @@ static void close_sessions(void)
 {
 	for(int u = 0; u < NROLES; u++) {
 		if(sess[u])
-			pc_close(sess[u], SIP_WAIT);
+			pc_close(sess[u], E2E_SIP_WAIT);
 		sess[u] = NULL;
 	}
 }
@@ -491,7 +469,7 @@ static void check_post_beside_slow_search(void)
 	xv_free(j);
 	char *items = xv_item_search(&(xv_search){.text = word});
 	long long t0 = now_ms();
-	int st = pc_send_xccos(sess[MEMBER], items, SIP_WAIT, NULL);
+	int st = pc_send_xccos(sess[MEMBER], items, E2E_SIP_WAIT, NULL);
 	free(items);
 	if(st != 200) {
 		fail(T, "the member's search: SIP %d", st);
@@ -501,10 +479,11 @@ static void check_post_beside_slow_search(void)
 	snprintf(text, sizeof text, "posted beside a slow search %s", token);
 	items = xv_item_grpchat(uri[OPEN], users[OUTSIDER], NULL, text);
 	long long t1 = now_ms();
-	st = pc_send_xccos(sess[OUTSIDER], items, SIP_WAIT, &retry);
+	st = pc_send_xccos(sess[OUTSIDER], items, E2E_SIP_WAIT, &retry);
 	long long post_ms = now_ms() - t1;
 	free(items);
-	xv_envelope *e = next_item(sess[MEMBER], "rpl:search", SEARCH_DELAY_MS + REPLY_WAIT);
+	xv_envelope *e = e2e_next_item(
+			sess[MEMBER], "rpl:search", SEARCH_DELAY_MS + E2E_REPLY_WAIT, opt.verbose);
 	long long search_ms = now_ms() - t0;
 	if(!e || e->resp_code != 200 || !holds(e, OPEN))
 		fail(T, "the search: %d after %lld ms, expected 200 with the open room's message",

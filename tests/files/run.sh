@@ -132,6 +132,18 @@ listen_lobby() {
     >"$2" 2>&1
 }
 
+# served_back NAME SIZE TYPE: a file of SIZE bytes PUT by alice as NAME with
+# Content-Type TYPE, then GET by bob with a download token (sets code, body, headers)
+served_back() {
+  local f t d stored
+  f=$(mkfile "$1" "$2")
+  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q "$1")")
+  put "$t" "$f" -H "Content-Type: $3"
+  stored=$(jq -r .file <<<"$body")
+  d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$stored")")
+  http GET "$B/files/$LOBBY/$stored?token=$d"
+}
+
 put_checks() {
   local f t d stored msg bob_pid
   f=$(mkfile report.pdf 300000)
@@ -175,20 +187,10 @@ put_checks() {
   check "HEAD is 200 with the length" eval 'is 200 && header_has Content-Length 300000'
 
   # a type a browser may show: inline
-  f=$(mkfile pic.png 5000)
-  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'pic.png')")
-  put "$t" "$f" -H 'Content-Type: image/png'
-  stored=$(jq -r .file <<<"$body")
-  d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$stored")")
-  http GET "$B/files/$LOBBY/$stored?token=$d"
+  served_back pic.png 5000 image/png
   check "an image/png is served inline" eval 'is 200 && header_has Content-Disposition "inline;"'
   # a type no browser should run: attachment, and no declared type: the extension's
-  f=$(mkfile page.html 100)
-  t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'page.html')")
-  put "$t" "$f" -H 'Content-Type: text/html'
-  stored=$(jq -r .file <<<"$body")
-  d=$(tok download "$LOBBY" sip:bob@example.com "$(q "$stored")")
-  http GET "$B/files/$LOBBY/$stored?token=$d"
+  served_back page.html 100 text/html
   check "text/html is served as an attachment" eval 'is 200 && header_has Content-Disposition "attachment;" && header_has Content-Type text/html'
   f=$(mkfile notes.txt 100)
   t=$(tok upload "$LOBBY" sip:alice@example.com "$(q 'notes.txt')")
