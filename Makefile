@@ -44,8 +44,9 @@ MODDIR := $(KSRC)/src/modules/pchat
 
 all: build
 
+# SETUP_DONE=1 (make test's runner sets it, after the first build): skip the check.
 setup:
-	@bash scripts/setup.sh
+	@[ "$(SETUP_DONE)" = 1 ] || bash scripts/setup.sh
 
 # The module is built by Kamailio's own module makefiles inside the source tree; our
 # files are linked into src/modules/pchat there (the old links removed first: a file
@@ -155,7 +156,11 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-test: doc-test unit e2e rpc sipe web files cli fault compliance-test supervise deb-test fuzz-short bench-test
+# Every suite, in this order, each timed (scripts/test-suites.sh prints the table).
+TEST_SUITES := doc-test unit e2e rpc sipe web files cli fault compliance-test supervise \
+	deb-test fuzz-short bench-test
+test: build
+	@bash scripts/test-suites.sh $(TEST_SUITES)
 
 # The module's documentation: kamailio-module/doc/*.xml (DocBook, as Kamailio's modules
 # have it) to kamailio-module/README with Kamailio's own doc/docbook/Makefile.module
