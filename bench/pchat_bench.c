@@ -53,7 +53,7 @@
 
 enum mode { M_PCHAT, M_IMC };
 enum sstate { S_IDLE, S_INVITING, S_JOINING, S_READY, S_DEAD };
-enum qkind { Q_NONE, Q_BCCONTEXT, Q_CHANSRCH };
+enum qkind { Q_NONE, Q_BCCONTEXT, Q_CHANSRCH, Q_SEARCH };
 
 struct conn {
 	struct bufferevent *bev; /* NULL while down */
@@ -115,6 +115,7 @@ static struct {
 	int qconc;
 	int qrooms;
 	char qprefix[64];
+	char qtext[128]; /* --query search: the words searched for */
 	double signin_timeout;
 	double resend_after; /* > 0: a post answered 503 is sent again (same envelope) */
 	int resend_max;
@@ -334,6 +335,13 @@ static void send_query(uint32_t i)
 				"<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"ma-chan://" DOMAIN
 				"/%s%u\"/><bcq><last cnt=\"30\"/></bcq></data></cmd></xccos>",
 				sess[i].cseq, opt.qprefix, r);
+	else if(opt.query == Q_SEARCH) /* across every room the user may read */
+		n = snprintf(b, sizeof b,
+				"<xccos ver=\"1\" envid=\"%u\" xmlns=\"urn:parlano:xml:ns:xccos\">"
+				"<cmd id=\"cmd:search\" seqid=\"1\"><data><srch "
+				"xmlns=\"urn:pchat:xml:ns:search\" text=\"%s\" cnt=\"50\"/></data></cmd>"
+				"</xccos>",
+				sess[i].cseq, opt.qtext);
 	else
 		n = snprintf(b, sizeof b,
 				"<xccos ver=\"1\" envid=\"%u\" xmlns=\"urn:parlano:xml:ns:xccos\">"
@@ -714,7 +722,8 @@ static void on_request(struct conn *c, struct sipmsg *m)
 		}
 		return;
 	}
-	if(memmem(b, n, "\"rpl:bccontext\"", 15) || memmem(b, n, "\"rpl:chansrch\"", 14)) {
+	if(memmem(b, n, "\"rpl:bccontext\"", 15) || memmem(b, n, "\"rpl:chansrch\"", 14) ||
+			memmem(b, n, "\"rpl:search\"", 12)) {
 		if(sess[i].q_sent_us) {
 			hist_add(qhist, t - sess[i].q_sent_us);
 			qhist_n++;
@@ -1182,6 +1191,7 @@ static void finish(void)
 			st.byes,
 			opt.query == Q_BCCONTEXT		  ? "bccontext"
 					: opt.query == Q_CHANSRCH ? "chansrch"
+					: opt.query == Q_SEARCH	  ? "search"
 								  : "",
 			st.queries_done, st.queries_bad, hist_pct(qhist, qhist_n, 0.5),
 			hist_pct(qhist, qhist_n, 0.99), hist_max(qhist),
@@ -1264,7 +1274,8 @@ static void usage(void)
 			"                        are sent again (with --resend-503); default: exit\n"
 			"  --vanish-at S         connection 0 closes S s after posting starts, without\n"
 			"                        BYE: its sessions are gone (posts in flight: cut)\n"
-			"  --query bccontext|chansrch --queries N --qconc C --qrooms K --qprefix P\n");
+			"  --query bccontext|chansrch|search --queries N --qconc C --qrooms K --qprefix P\n"
+			"  --qtext WORDS         what --query search searches for (every room)\n");
 	exit(2);
 }
 
@@ -1277,9 +1288,10 @@ int main(int argc, char **argv)
 			{"user-base", 1, 0, 'u'}, {"run", 1, 0, 'x'}, {"db-socket", 1, 0, 'S'},
 			{"on-ready", 1, 0, 'o'}, {"query", 1, 0, 'q'}, {"queries", 1, 0, 'Q'},
 			{"qconc", 1, 0, 'C'}, {"qrooms", 1, 0, 'K'}, {"qprefix", 1, 0, 'X'},
-			{"resend-503", 1, 0, 'y'}, {"resend-max", 1, 0, 'Y'}, {"flood", 1, 0, 'F'},
-			{"flood-at", 1, 0, 'T'}, {"reconnect", 1, 0, 'E'}, {"vanish-at", 1, 0, 'V'},
-			{"acked-file", 1, 0, 'A'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+			{"qtext", 1, 0, 't'}, {"resend-503", 1, 0, 'y'}, {"resend-max", 1, 0, 'Y'},
+			{"flood", 1, 0, 'F'}, {"flood-at", 1, 0, 'T'}, {"reconnect", 1, 0, 'E'},
+			{"vanish-at", 1, 0, 'V'}, {"acked-file", 1, 0, 'A'}, {"help", 0, 0, 'h'},
+			{0, 0, 0, 0}};
 	int ch;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
@@ -1318,6 +1330,7 @@ int main(int argc, char **argv)
 			case 'q':
 				opt.query = strcmp(optarg, "bccontext") == 0	  ? Q_BCCONTEXT
 						: strcmp(optarg, "chansrch") == 0 ? Q_CHANSRCH
+						: strcmp(optarg, "search") == 0	  ? Q_SEARCH
 										  : Q_NONE;
 				break;
 			case 'Q': opt.queries = atoi(optarg); break;
@@ -1332,6 +1345,7 @@ int main(int argc, char **argv)
 			case 'A':
 				snprintf(opt.acked_file, sizeof opt.acked_file, "%s", optarg);
 				break;
+			case 't': snprintf(opt.qtext, sizeof opt.qtext, "%s", optarg); break;
 			case 'X': snprintf(opt.qprefix, sizeof opt.qprefix, "%s", optarg); break;
 			default: usage();
 		}

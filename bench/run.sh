@@ -17,7 +17,9 @@
 #   1 s scrape of the /metrics endpoints costs (b)'s load, alternating; its scrapes are
 #   kept for the dashboard picture), i (the file service: a 20 MB file up and down through
 #   the plain API and SOAP, pchatd's memory per concurrent upload), j (b's load with and
-#   without 50 concurrent uploads, alternating); i and j are in bench/files.sh.
+#   without 50 concurrent uploads, alternating); i and j are in bench/files.sh; m
+#   (message search over 10,000,000 stored messages: a rare, a 1-in-1,000 and a common
+#   word).
 #   Default: all, quick profile; --full (make bench FULL=1): the full one; --smoke (make
 #   bench-test): i and j in a tiny form, into build/bench-test/, failing if a figure is
 #   missing.
@@ -37,11 +39,11 @@ for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
     --smoke) smoke=1 ;;
-    a|b|c|d|e|f|g|h|i|j) scen+=("$a") ;;
-    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j ...]"; exit 2 ;;
+    a|b|c|d|e|f|g|h|i|j|m) scen+=("$a") ;;
+    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|m ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j m)
 
 out="$top/build/bench$([ $smoke = 0 ] || echo -test)"
 var="$out/var"
@@ -229,6 +231,50 @@ open(path, "w").write("\n".join(lines) + "\n")
 PY
 }
 
+# history_load N: 33,077 rooms h-<k> and N stored messages (bulk-loaded with the sequence
+# engine, then the search index built over them; posted_at spread over the last year),
+# for d and m.  The words make m's searches: "apple" .. "melon" each in 1 message
+# of 10 (common), topic<k> in 1 of 1,000, rare<k> in 1 of 1,000,000 (rare), "lorem" in
+# every one.
+history_load() {
+  local nmsg=$1 have hmsg t0 minid left chunk
+  have=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM rooms WHERE chan_id LIKE 'h-%'")
+  if [ "$have" -lt 33077 ]; then
+    log "[$s] creating 33,077 rooms"
+    "${MYSQL[@]}" pchat -e "INSERT IGNORE INTO rooms (domain, chan_id, name, description, category_id)
+      SELECT 'example.com', CONCAT('h-', seq), CONCAT('Bench Room ', seq), 'history bench',
+             (SELECT id FROM categories WHERE name = 'Default') FROM seq_0_to_33076;"
+  fi
+  hmsg=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages")
+  if [ "$hmsg" -lt "$nmsg" ]; then
+    log "[$s] loading $((nmsg - hmsg)) messages (have $hmsg)"
+    t0=$(date +%s)
+    minid=$("${MYSQL[@]}" -N pchat -e "SELECT MIN(id) FROM rooms WHERE chan_id LIKE 'h-%'")
+    left=$((nmsg - hmsg))
+    # Without the search index while loading, then the index built once (far faster
+    # than keeping it up row by row).  FORCE rebuilds the table without InnoDB's hidden
+    # FTS_DOC_ID: an index added back over rows loaded while it kept that column
+    # matched nothing (MariaDB 10.11).
+    "${MYSQL[@]}" pchat -e "ALTER TABLE messages DROP INDEX messages_body_search, FORCE"
+    while [ "$left" -gt 0 ]; do
+      chunk=$((left > 1000000 ? 1000000 : left))
+      "${MYSQL[@]}" pchat -e "SET unique_checks = 0; SET foreign_key_checks = 0;
+        INSERT INTO messages (room_id, author, posted_at, body)
+        SELECT $minid + (seq MOD 33077), CONCAT('sip:user', seq MOD 5000, '@example.com'),
+               NOW(3) - INTERVAL (seq MOD 31536000) SECOND,
+               CONCAT('history message ', seq, ' ',
+                      ELT(1 + seq MOD 10, 'apple', 'banana', 'cherry', 'grape', 'lemon',
+                          'mango', 'olive', 'peach', 'plum', 'melon'),
+                      ' topic', (seq DIV 10) MOD 1000, ' rare', seq MOD 1000000,
+                      ' lorem ipsum dolor sit amet')
+        FROM seq_1_to_$chunk;"
+      left=$((left - chunk))
+    done
+    "${MYSQL[@]}" pchat -e "ALTER TABLE messages ADD FULLTEXT KEY messages_body_search (body)"
+    log "[$s] loaded in $(( $(date +%s) - t0 )) s"
+  fi
+}
+
 . "$top/bench/files.sh" # scenarios i and j
 
 log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Kamailio: $KARGS"
@@ -273,31 +319,7 @@ for s in "${scen[@]}"; do
     # History queries on 33,077 rooms and many stored messages (bulk-loaded with the
     # sequence engine; posted_at spread over the last year).
     if [ $full = 1 ]; then nmsg=10000000; nq=20000; else nmsg=300000; nq=3000; fi
-    have=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM rooms WHERE chan_id LIKE 'h-%'")
-    if [ "$have" -lt 33077 ]; then
-      log "[d] creating 33,077 rooms"
-      "${MYSQL[@]}" pchat -e "INSERT IGNORE INTO rooms (domain, chan_id, name, description, category_id)
-        SELECT 'example.com', CONCAT('h-', seq), CONCAT('Bench Room ', seq), 'history bench',
-               (SELECT id FROM categories WHERE name = 'Default') FROM seq_0_to_33076;"
-    fi
-    hmsg=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages")
-    if [ "$hmsg" -lt "$nmsg" ]; then
-      log "[d] loading $((nmsg - hmsg)) messages (have $hmsg)"
-      t0=$(date +%s)
-      minid=$("${MYSQL[@]}" -N pchat -e "SELECT MIN(id) FROM rooms WHERE chan_id LIKE 'h-%'")
-      left=$((nmsg - hmsg))
-      while [ "$left" -gt 0 ]; do
-        chunk=$((left > 1000000 ? 1000000 : left))
-        "${MYSQL[@]}" pchat -e "SET unique_checks = 0; SET foreign_key_checks = 0;
-          INSERT INTO messages (room_id, author, posted_at, body)
-          SELECT $minid + (seq MOD 33077), CONCAT('sip:user', seq MOD 5000, '@example.com'),
-                 NOW(3) - INTERVAL (seq MOD 31536000) SECOND,
-                 CONCAT('history message ', seq, ' lorem ipsum dolor sit amet')
-          FROM seq_1_to_$chunk;"
-        left=$((left - chunk))
-      done
-      log "[d] loaded in $(( $(date +%s) - t0 )) s"
-    fi
+    history_load "$nmsg"
     total=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages")
     restart_servers
     gen d "bccontext 30, $total messages, 33077 rooms" pchat --sessions 8 --query bccontext \
@@ -495,6 +517,25 @@ PY
         fi
       done
     done
+    done
+    ;;
+  m)
+    # Message search (cmd:search, our extension) over 10 million stored messages in
+    # 33,077 rooms, every one readable by the searcher (history_load, above): one search
+    # at a time, for a rare word (in 10 messages), a word in 1 of 1,000 and a common one
+    # (1 in 10); newest 50 first, across every room.  Target p99 <= 50 ms.
+    history_load 10000000
+    total=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages")
+    found=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages
+      WHERE MATCH(body) AGAINST('+rare123456' IN BOOLEAN MODE)")
+    [ "$found" -gt 0 ] || { log "[m] the search index finds nothing: not measured"; exit 1; }
+    restart_servers
+    if [ $full = 1 ]; then nq=2000; else nq=300; fi
+    for w in "rare123456 rare" "topic17 1-in-1000" "apple common"; do
+      set -- $w
+      q=$nq; [ "$2" != common ] || q=$((nq / 10)) # each reads ~1,000,000 index entries
+      gen m "search \"$1\" ($2), $total messages, 33077 rooms" pchat --sessions 8 \
+        --query search --qtext "$1" --queries $q --qconc 1
     done
     ;;
   i) files_throughput ;;
