@@ -243,6 +243,8 @@ int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_replace(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_remove_one(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_replace_one(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result);
 /* One page of messages, newest first, as message objects (id, room, author, ts, text,

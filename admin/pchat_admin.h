@@ -48,10 +48,17 @@
  *   config.get    {} -> {DefaultChatHistory, MaxFileSizeKB, ParticipantUpdateLimit,
  *                  MessageSizeLimit, SearchLimit, FileDailyQuotaKB}
  *   config.set    {any of those} -> config   (DefaultChatHistory 1..500, ...)
- *   message.get   {room?, author?, text?, since?, until?, limit?=100} -> [message...]
- *   message.remove  {room?, author?, text?, since?, until?} -> {removed: N}
+ *   message.get   {room?, author?, text?, since?, until?, id?, limit?=100} -> [message...]
+ *   message.remove  {room?, author?, text?, since?, until?, id?} -> {removed: N}
  *   message.replace {same filters, replacement} -> {replaced: N}
- *                 (message.remove/replace need at least one filter)
+ *                 (message.remove/replace need at least one filter; both write each
+ *                 message changed to message_changes, which pchatd announces to the
+ *                 sessions in its room: ntc:msgchg, docs/XCCOS.md)
+ *   message.remove_one  {room, id} -> {id, removed: 1}
+ *   message.replace_one {room, id, replacement} -> {id, replaced: 1}
+ *                 one message of a room, as message.remove/replace change it;
+ *                 users: the room's managers (404 may not see the room, 403 do not
+ *                 manage it, 404 no message of that id in the room)
  *   addin.new     {name, url} -> addin      addin.set {addin, name?, url?} -> addin
  *   addin.get     {addin?} -> [addin...]    addin.remove {addin} -> {removed: 1}
  *   compliance.get {} -> {Enabled, AdapterType, AdapterName, AdapterOutputDirectory,
@@ -121,7 +128,8 @@
  *                 rooms whose history the actor may read (room: that one, refused
  *                 as message.history, history off: none)
  * Only room.*, category.get, file.list_room, file.download_token, message.history,
- * message.search and auth.check are open to users; the rest is for the
+ * message.search, message.remove_one, message.replace_one and auth.check are open to
+ * users; the rest is for the
  * administrator.
  *
  * Result objects:
