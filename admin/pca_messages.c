@@ -161,8 +161,7 @@ static long long change(struct pca_ctx *c, const struct filter *f, const char *r
 
 int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result)
 {
-	static const char *const keys[] = {
-			"room", "author", "text", "since", "until", "id", NULL};
+	static const char *const keys[] = {"room", "author", "text", "since", "until", "id", NULL};
 	struct filter f;
 	if(filter_changes(c, args, keys, &f) < 0)
 		return -1;

@@ -129,7 +129,10 @@ static const struct opt config_set[] = {CONFIG("DefaultChatHistory", "default-ch
 		CONFIG("MessageSizeLimit", "message-size-limit"),
 		CONFIG("SearchLimit", "search-limit"),
 		CONFIG("FileDailyQuotaKB", "file-daily-quota-kb"), END};
-#define MSG_ID {"id", "id", O_INT, "N"}
+#define MSG_ID                         \
+	{                              \
+		"id", "id", O_INT, "N" \
+	}
 static const struct opt msg_get[] = {FILTERS, MSG_ID, {"limit", "limit", O_INT, "N"},
 		{"search", "search", O_STR, "WORDS"}, END};
 static const struct opt msg_remove[] = {FILTERS, MSG_ID, END};
