@@ -18,7 +18,9 @@
  *   - files: the sweeper (--file-sweep-interval 1) deletes the file from --store and
  *     its files row;
  *   - compliance: after pchat-admin compliance run, the XML output holds PURGE for
- *     both removed posts and REPLACE with the new text, by message id.
+ *     both removed posts and REPLACE with the new text, by message id; then, with the
+ *     Actiance adapter, the kept post edited and removed is a Message with UpdatedType
+ *     EditedNewMsg (its new text) and one with Deleted, by MessageId.
  * Ends by switching compliance off and removing the room.  The web page's path (a
  * room manager) is tests/web/moderation.sh's.
  *
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -386,10 +389,10 @@ static int output_has(const char *xml, int i, const char *type, const char *want
 	return 0;
 }
 
-/* Every .xml file of out_dir, concatenated (malloc'd). */
-static char *read_output(void)
+/* Every .xml file of dir, concatenated (malloc'd). */
+static char *read_output(const char *dir)
 {
-	DIR *d = opendir(out_dir);
+	DIR *d = opendir(dir);
 	char *all = NULL;
 	size_t len = 0;
 	FILE *acc = open_memstream(&all, &len);
@@ -398,7 +401,7 @@ static char *read_output(void)
 		char path[512], buf[4096];
 		if(n < 4 || strcmp(de->d_name + n - 4, ".xml") != 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", out_dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		FILE *f = fopen(path, "r");
 		for(size_t got; f && (got = fread(buf, 1, sizeof buf, f)) > 0;)
 			fwrite(buf, 1, got, acc);
@@ -418,7 +421,7 @@ static void check_compliance(void)
 	int before = n_fail;
 	if(admin(T, "compliance run --wait 30s") < 0)
 		return;
-	char *xml = read_output();
+	char *xml = read_output(out_dir);
 	if(!xml || !*xml)
 		fail(T, "no XML output in %s", out_dir);
 	else if(!output_has(xml, REMOVE, "PURGE", NULL))
@@ -429,6 +432,62 @@ static void check_compliance(void)
 		fail(T, "no PURGE of the file post %s", id[FILEPOST]);
 	else if(!output_has(xml, REMOVE, "CHAT", text[REMOVE]))
 		fail(T, "no CHAT of message %s (the lineage's start)", id[REMOVE]);
+	free(xml);
+	if(n_fail == before)
+		pass(T);
+}
+
+/* Does the Actiance output hold a Message about post i updated as updated (its
+ * UpdatedType), with want_text as its Content? */
+static int actiance_has(const char *xml, int i, const char *updated, const char *want_text)
+{
+	char idel[64], upd[64], content[160];
+	snprintf(idel, sizeof idel, "<MessageId>%s</MessageId>", id[i]);
+	snprintf(upd, sizeof upd, "<UpdatedType>%s</UpdatedType>", updated);
+	snprintf(content, sizeof content, "<Content>%s</Content>", want_text);
+	for(const char *p = strstr(xml, "<Message>"); p; p = strstr(p + 1, "<Message>")) {
+		const char *end = strstr(p, "</Message>");
+		char *el = strndup(p, end ? (size_t)(end - p) : strlen(p));
+		int ok = el && strstr(el, idel) && strstr(el, upd) &&
+			 (!*want_text ? strstr(el, "<Content/>") || strstr(el, "<Content></Content>")
+				      : strstr(el, content) != NULL);
+		free(el);
+		if(ok)
+			return 1;
+	}
+	return 0;
+}
+
+/* The Actiance adapter: the kept post edited, then removed, by pchat-admin. */
+static void check_actiance(void)
+{
+	const char *T = "moderation_reaches_the_actiance_output";
+	int before = n_fail;
+	char dir[512], args[1024], edited[96];
+	snprintf(dir, sizeof dir, "%s/actiance", out_dir);
+	snprintf(edited, sizeof edited, "moderation%s edited again", token);
+	if(mkdir(dir, 0755) < 0) {
+		fail(T, "mkdir %s failed", dir);
+		return;
+	}
+	snprintf(args, sizeof args,
+			"compliance set --adapter-type Actiance --output-directory '%s'", dir);
+	if(admin(T, args) < 0)
+		return;
+	snprintf(args, sizeof args, "message replace --id %s --replacement '%s'", id[KEEP],
+			edited);
+	admin(T, args);
+	snprintf(args, sizeof args, "message remove --id %s", id[KEEP]);
+	admin(T, args);
+	if(admin(T, "compliance run --wait 30s") < 0)
+		return;
+	char *xml = read_output(dir);
+	if(!xml || !*xml)
+		fail(T, "no Actiance output in %s", dir);
+	else if(!actiance_has(xml, KEEP, "EditedNewMsg", edited))
+		fail(T, "no Message %s with UpdatedType EditedNewMsg and the new text", id[KEEP]);
+	else if(!actiance_has(xml, KEEP, "Deleted", ""))
+		fail(T, "no Message %s with UpdatedType Deleted and no content", id[KEEP]);
 	free(xml);
 	if(n_fail == before)
 		pass(T);
@@ -459,6 +518,7 @@ int main(int argc, char **argv)
 		check_history_and_search();
 		check_file_store();
 		check_compliance();
+		check_actiance();
 	}
 	if(cli)
 		pclose(cli);
