@@ -12,8 +12,8 @@
 
 enum { CHG_LATEST, CHG_AFTER };
 
-struct db_job *db_msg_changes(uint64_t after_id, int latest, unsigned limit, db_done_fn done,
-		void *arg)
+struct db_job *db_msg_changes(
+		uint64_t after_id, int latest, unsigned limit, db_done_fn done, void *arg)
 {
 	struct db_job *job = db_job_alloc(DB_MSG_CHANGES, done, arg);
 	job->u.msg_changes.after_id = after_id;

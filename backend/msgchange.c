@@ -26,7 +26,8 @@ static void submit(void);
 static void announce(const struct db_msg *m)
 {
 	struct room *r = m->chan_uri ? room_find(m->chan_uri) : NULL;
-	struct xccos_chat c = {m->chan_uri, m->author, m->ts, m->id, m->body ? m->body : "", m->body_len};
+	struct xccos_chat c = {
+			m->chan_uri, m->author, m->ts, m->id, m->body ? m->body : "", m->body_len};
 	struct sbuf sb = SBUF_INIT;
 	if(r == NULL)
 		return;

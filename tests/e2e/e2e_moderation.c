@@ -231,9 +231,9 @@ static void cli_start(const char *T)
 	long long end = now_ms() + 10000;
 	while(cli && now_ms() < end && strcmp(in_room, "1") != 0) {
 		usleep(100 * 1000);
-		sql_value(T,
-				"SELECT COUNT(*) > 0 FROM session_rooms WHERE user_uri = ? AND room_id = ?",
-				ARGS("sip:" CLI_USER "@example.com", room_id), in_room, sizeof in_room);
+		sql_value(T, "SELECT COUNT(*) > 0 FROM session_rooms WHERE user_uri = ? AND room_id = ?",
+				ARGS("sip:" CLI_USER "@example.com", room_id), in_room,
+				sizeof in_room);
 	}
 	if(strcmp(in_room, "1") != 0)
 		fail(T, "client/pchat did not join the room");
@@ -264,8 +264,8 @@ static void expect_notice(const char *T, int i, const char *action, const char *
 			strcmp(m->text ? m->text : "", want_text) != 0)
 		fail(T, "ntc:msgchg: msgid %s action %s room %s text \"%s\"; want %s %s \"%s\"",
 				m->msgid ? m->msgid : "-", m->action ? m->action : "-",
-				m->chan_uri ? m->chan_uri : "-", m->text ? m->text : "", id[i], action,
-				want_text);
+				m->chan_uri ? m->chan_uri : "-", m->text ? m->text : "", id[i],
+				action, want_text);
 	xv_free(e);
 }
 
@@ -306,8 +306,9 @@ static void check_live(void)
 static int has_text(const xv_envelope *e, const char *t, int sub)
 {
 	for(size_t i = 0; e && i < e->nmsgs; i++)
-		if(e->msgs[i].text && (sub ? strstr(e->msgs[i].text, t) != NULL
-					   : strcmp(e->msgs[i].text, t) == 0))
+		if(e->msgs[i].text &&
+				(sub ? strstr(e->msgs[i].text, t) != NULL
+				     : strcmp(e->msgs[i].text, t) == 0))
 			return 1;
 	return 0;
 }
@@ -449,8 +450,8 @@ static int actiance_has(const char *xml, int i, const char *updated, const char 
 		const char *end = strstr(p, "</Message>");
 		char *el = strndup(p, end ? (size_t)(end - p) : strlen(p));
 		int ok = el && strstr(el, idel) && strstr(el, upd) &&
-			 (!*want_text ? strstr(el, "<Content/>") || strstr(el, "<Content></Content>")
-				      : strstr(el, content) != NULL);
+				(!*want_text ? strstr(el, "<Content/>") || strstr(el, "<Content></Content>")
+					     : strstr(el, content) != NULL);
 		free(el);
 		if(ok)
 			return 1;
@@ -474,8 +475,7 @@ static void check_actiance(void)
 			"compliance set --adapter-type Actiance --output-directory '%s'", dir);
 	if(admin(T, args) < 0)
 		return;
-	snprintf(args, sizeof args, "message replace --id %s --replacement '%s'", id[KEEP],
-			edited);
+	snprintf(args, sizeof args, "message replace --id %s --replacement '%s'", id[KEEP], edited);
 	admin(T, args);
 	snprintf(args, sizeof args, "message remove --id %s", id[KEEP]);
 	admin(T, args);
@@ -497,10 +497,11 @@ static void check_actiance(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: e2e-moderation --proxy HOST:PORT --db-socket PATH --admin PCHAT_ADMIN"
-		   " --pchat PCHAT --file-base URL --store DIR --out DIR\n"
-		   "                      [--db-name pchat] [--db-user root] [--db-password PW]"
-		   " [--chat-uri URI] [--verbose]\n");
+	fprintf(f,
+			"usage: e2e-moderation --proxy HOST:PORT --db-socket PATH --admin PCHAT_ADMIN"
+			" --pchat PCHAT --file-base URL --store DIR --out DIR\n"
+			"                      [--db-name pchat] [--db-user root] [--db-password PW]"
+			" [--chat-uri URI] [--verbose]\n");
 }
 
 int main(int argc, char **argv)
