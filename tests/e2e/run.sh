@@ -17,7 +17,11 @@ mkdir -p "$var"
 port=$(free_port 25060)
 # the file service's URL pchatd hands out with file-transfer tokens (e2e-files checks it)
 file_url="https://files.example.test/PersistentChat/MGCWebService.asmx"
-export PCHATD_ARGS="${PCHATD_ARGS:-} --file-service-url $file_url"
+# the file service too (e2e-moderation uploads a file; the sweeper every second), its
+# clients told the URL above all the same
+file_port=$(free_port 25080)
+export PCHAT_FILE_PORT=$file_port
+export PCHATD_ARGS="${PCHATD_ARGS:-} --file-service-url $file_url --file-sweep-interval 1"
 stack_init "$port"
 
 show_logs() { tail_logs 40 kamailio backend mariadb; }
