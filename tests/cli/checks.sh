@@ -253,6 +253,16 @@ sql_is "replacement stored and marked" \
 expect 0 "message remove by room and author" --json message remove --room Ops --author carol@example.com
 json_is "one message removed" '.removed == 1'
 sql_is "only that message removed" "SELECT COUNT(*) FROM messages" 5
+sql_is "  each change recorded for the chat clients (message_changes, migration 013)" \
+  "SELECT GROUP_CONCAT(CONCAT(action, ':', IFNULL(body, '-')) ORDER BY id) FROM message_changes" \
+  "replaced:[removed by admin],removed:-"
+mid=$(sql "SELECT MIN(id) FROM messages")
+expect 0 "message replace --id: that message only" --json message replace --id "$mid" --replacement "by id"
+json_is "  one replaced" '.replaced == 1'
+sql_is "  its text" "SELECT body FROM messages WHERE id = $mid" "by id"
+fails 1 '"id"' "message remove --id 0 refused" message remove --id 0
+expect 0 "message remove --id of no message" --json message remove --id 999999999
+json_is "  none removed" '.removed == 0'
 expect 0 "room clear --before" --json room clear --room Design --before 2024-02-01T00:00:00Z
 json_is "room clear before result" '.removed == 1'
 sql_is "the newer message stays" "SELECT GROUP_CONCAT(body) FROM messages m JOIN rooms r ON r.id=m.room_id WHERE r.name='Design'" "new"
