@@ -2,7 +2,9 @@
 # post, the browser's wd_*): a room's manager removes and replaces one message of
 # its history through the API (DELETE and PUT /api/rooms/{room}/messages) and on the
 # page; others are refused.  What the change reaches beyond the database (search,
-# files, compliance, the chat clients) is tests/e2e/e2e_moderation.c's.
+# files, compliance, pchat-admin's changes reaching the chat clients) is
+# tests/e2e/e2e_moderation.c's; here a chat client (client/pchat, over real SIP) in the
+# room sees the web page's changes at once.
 
 msg_id() { # msg_id TEXT: the id of Files Room's message with that text
   sql "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id
@@ -12,6 +14,23 @@ msg_count() { sql "SELECT COUNT(*) FROM messages WHERE id = $1"; }
 change_is() { # change_is ID ACTION: message_changes recorded it (pchatd announces it)
   [ "$(sql "SELECT action FROM message_changes WHERE msg_id = $1 ORDER BY id DESC LIMIT 1")" = "$2" ] ||
     { echo "  no '$2' change of message $1" >&2; return 1; }
+}
+
+# bob_listens SECONDS: bob in Files Room over SIP with client/pchat for that long, its
+# output in $var/bob-chat.log; returns once he is in the room.
+bob_pid=
+bob_listens() {
+  { printf '/join Files Room\n'; sleep "$1"; printf '/quit\n'; } |
+    timeout $(($1 + 25)) "$top/client/pchat" --user bob --server "127.0.0.1:$port" --linger 0.5 \
+    >"$var/bob-chat.log" 2>&1 &
+  bob_pid=$!
+  wd_until 10 "bob in Files Room over SIP" eval \
+    '[ "$(sql "SELECT COUNT(*) FROM session_rooms s JOIN rooms r ON r.id = s.room_id
+       WHERE r.name = '"'Files Room'"' AND s.user_uri = '"'sip:bob@example.com'"'")" -gt 0 ]'
+}
+bob_saw() { # bob_saw LINE: client/pchat printed LINE (once bob_listens' run ended)
+  wait "$bob_pid" || true
+  grep -qF "$1" "$var/bob-chat.log" || { echo "  no '$1' in: $(tail -5 "$var/bob-chat.log")" >&2; return 1; }
 }
 
 moderation_checks() {
@@ -31,10 +50,16 @@ moderation_checks() {
   check "  and it is still there" [ "$(msg_count "$lobby_msg")" = 1 ]
   req "$alice" DELETE "/api/rooms/$files_room/messages"
   check "no id: 400" is_json_error 400
+  check "bob joins Files Room with client/pchat" bob_listens 4
   req "$alice" DELETE "/api/rooms/$files_room/messages?id=$m1"
   check "alice (the manager) removes bob's message: 200" body_has ".id == $m1 and .removed == 1"
   check "  gone from the database" [ "$(msg_count "$m1")" = 0 ]
   check "  recorded for the chat clients (message_changes)" change_is "$m1" removed
+  req "$alice" PUT "/api/rooms/$files_room/messages" "{\"id\": $m2, \"replacement\": \"fixed by alice\"}"
+  check "alice replaces bob's message: 200" body_has ".id == $m2 and .replaced == 1"
+  check "  bob's client, in the room, was told of both (ntc:msgchg)" eval \
+    'bob_saw "*** <Files Room> message $m1 removed by a moderator" &&
+     bob_saw "*** <Files Room> message $m2 replaced: fixed by alice"'
   check "  logged as pchat-admin's changes are" grep -q "web: change made user=sip:alice@example.com verb=message.remove_one" "$var/backend.log"
   req "$alice" DELETE "/api/rooms/$files_room/messages?id=$m1"
   check "  removing it again: 404" is_json_error 404
@@ -42,8 +67,6 @@ moderation_checks() {
   check "bob replaces a message: 403" is_json_error 403
   req "$alice" PUT "/api/rooms/$files_room/messages" "{\"id\": $m2}"
   check "alice, no replacement: 400" is_json_error 400
-  req "$alice" PUT "/api/rooms/$files_room/messages" "{\"id\": $m2, \"replacement\": \"fixed by alice\"}"
-  check "alice replaces bob's message: 200" body_has ".id == $m2 and .replaced == 1"
   check "  in the database, marked replaced" \
     [ "$(sql "SELECT CONCAT(body, '|', replaced_at IS NOT NULL) FROM messages WHERE id = $m2")" = "fixed by alice|1" ]
   check "  recorded for the chat clients" change_is "$m2" replaced
