@@ -9,6 +9,10 @@
 -- made by the CLI straight into the database reaches the sessions of every pchatd of
 -- the pool within about a second, one made on the web page at once.
 --
+-- Ids follow the commits: every admin change bumps server_config.revision first, so
+-- changes are serialised on that row and a pchatd reading "after the last id seen"
+-- never passes over one that commits later.
+--
 -- Not recorded: room.clear and a room's removal (a whole history at once; clients
 -- see it at their next history read), and hand edits in SQL.  Rows older than a day
 -- are deleted by the next change (a pchatd down longer than that announces nothing
