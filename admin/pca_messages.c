@@ -9,6 +9,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pca_int.h"
 #include "pchat_search.h"
@@ -127,28 +128,35 @@ int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
 
-/* The messages of f, before they change, into message_changes (repl NULL: removed,
- * else replaced by repl); the rows older than a day go first (migration 013). */
-static int record_changes(struct pca_ctx *c, const struct filter *f, const char *repl)
+/* The most parameters of a pca_record_changes selection. */
+#define RECORD_PARAMS_MAX 24
+
+int pca_record_changes(struct pca_ctx *c, const char *selection, const struct pca_val *p, size_t n,
+		const char *repl)
 {
+	struct pca_val v[RECORD_PARAMS_MAX];
+	char sql[2048];
+	if(n + 2 > RECORD_PARAMS_MAX ||
+			(size_t)snprintf(sql, sizeof(sql),
+					"INSERT INTO message_changes"
+					" (room_id, msg_id, author, action, body, changed_at)"
+					" SELECT m.room_id, m.id, m.author,"
+					" IF(? IS NULL, 'removed', 'replaced'), ?, NOW(3)"
+					" FROM messages m %s ORDER BY m.id",
+					selection) >= sizeof(sql))
+		return pca_fail(c, 500, "internal error: a change's selection is too long");
+	v[0] = v[1] = PS(repl);
+	memcpy(v + 2, p, n * sizeof(*p));
 	if(pca_exec(c, "DELETE FROM message_changes WHERE changed_at < NOW(3) - INTERVAL 1 DAY",
 			   P0) < 0)
 		return -1;
-	return pca_exec(c,
-			       "INSERT INTO message_changes"
-			       " (room_id, msg_id, author, action, body, changed_at)"
-			       " SELECT m.room_id, m.id, m.author,"
-			       " IF(? IS NULL, 'removed', 'replaced'), ?, NOW(3)"
-			       " FROM messages m WHERE" FILTER_SQL " ORDER BY m.id",
-			       P(PS(repl), PS(repl), FILTER_PARAMS(f))) < 0
-			? -1
-			: 0;
+	return pca_exec(c, sql, v, n + 2) < 0 ? -1 : 0;
 }
 
 /* Removes (repl NULL) or replaces the messages of f: how many. */
 static long long change(struct pca_ctx *c, const struct filter *f, const char *repl)
 {
-	if(record_changes(c, f, repl) < 0)
+	if(pca_record_changes(c, "WHERE" FILTER_SQL, P(FILTER_PARAMS(f)), repl) < 0)
 		return -1;
 	if(repl == NULL)
 		return pca_exec(c, "DELETE m FROM messages m WHERE" FILTER_SQL,

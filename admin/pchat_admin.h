@@ -83,8 +83,9 @@
  *   file.get      {room?, room_id?, user?, since?, until?, file?, state?, limit?=100}
  *                 -> [file...]  (since/until: when the upload began)
  *   file.remove   {the same filters but state, limit} -> {removed: N}  removes the
- *                 posts of the matching stored files; pchatd's sweeper then deletes
- *                 the files (as after message.remove or room.clear)
+ *                 posts of the matching stored files (announced as message.remove's
+ *                 are); pchatd's sweeper then deletes the files (as after
+ *                 message.remove or room.clear)
  *   file.usage    {room?, room_id?} -> [{room_id, room, files, bytes}]  the store's
  *                 size per room (stored files with a post)
  *   file.list_room {room, limit?=100 (1..1000)} -> [file...]  the room's stored files

@@ -1,7 +1,8 @@
 -- 013_message_changes: moderation that reaches the clients showing a room (issue 15).
 --
--- A message removed or replaced by a moderator (pchat-admin message remove|replace,
--- a room manager on the web page: admin/pca_messages.c) is written here, in the
+-- A message removed or replaced by a moderator (pchat-admin message remove|replace and
+-- file remove, a room manager on the web page: pca_record_changes() in
+-- admin/pca_messages.c) is written here, in the
 -- transaction of the change, one row per message.  Every pchatd reads the rows after
 -- the last it has seen whenever server_config.revision moves (backend/msgchange.c:
 -- the admin library bumps it with every change) and sends each present session of

@@ -287,6 +287,14 @@ json_is "file get by user and state result" '[.[].name] == ["c.txt"]'
 fails 1 "at least one filter" "file remove without a filter refused" file remove
 fails 1 "not a UTC time" "file get: bad time refused" file get --since yesterday
 fails 1 "no room" "file get: unknown room refused" file get --room Nowhere
+sql "INSERT INTO messages (room_id, author, posted_at, body) SELECT id, 'sip:alice@example.com',
+  '2024-03-01 10:00:00', 'ma-filelink:a.txt' FROM rooms WHERE name='Lobby'"
+fpost=$(sql "SELECT MAX(id) FROM messages WHERE body = 'ma-filelink:a.txt'")
+sql "UPDATE files SET message_id = $fpost WHERE file_name = 'a.txt'"
+expect 0 "file remove --file: its post removed" --json file remove --file 3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e51.txt
+json_is "  one" '.removed == 1'
+sql_is "  and recorded for the chat clients (message_changes)" \
+  "SELECT action FROM message_changes WHERE msg_id = $fpost" removed
 sql "DELETE FROM files"
 
 # ---- policies
