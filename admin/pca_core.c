@@ -46,6 +46,8 @@ static const struct verb verbs[] = {
 		{"message.get", pca_message_get, 1, 0},
 		{"message.remove", pca_message_remove, 1, 1},
 		{"message.replace", pca_message_replace, 1, 1},
+		{"message.remove_one", pca_message_remove_one, 0, 1},
+		{"message.replace_one", pca_message_replace_one, 0, 1},
 		{"message.history", pca_message_history, 0, 0},
 		{"message.search", pca_message_search, 0, 0},
 		{"addin.new", pca_addin_new, 1, 1},

@@ -134,6 +134,10 @@ int pca_file_remove(struct pca_ctx *c, json_t *args, json_t **result)
 	if(!f.any)
 		return pca_fail(c, 400,
 				"give at least one filter (room, user, since, until, file)");
+	/* the clients showing the posts are told, as after message.remove */
+	if(pca_record_changes(c, "JOIN files f ON f.message_id = m.id WHERE" FFILTER_SQL,
+			   P(FFILTER_PARAMS(&f)), NULL) < 0)
+		return -1;
 	long long n = pca_exec(c,
 			"DELETE m FROM messages m JOIN files f ON f.message_id = m.id"
 			" WHERE" FFILTER_SQL,

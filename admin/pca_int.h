@@ -243,6 +243,14 @@ int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_replace(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_message_remove_one(struct pca_ctx *c, json_t *args, json_t **result);
+/* Before messages are removed (repl NULL) or replaced by repl: writes those of
+ * "FROM messages m <selection>" (joins and WHERE, with the n parameters p) to
+ * message_changes, for pchatd to tell the clients showing them (migration 013), and
+ * deletes the rows older than a day.  0, or -1. */
+int pca_record_changes(struct pca_ctx *c, const char *selection, const struct pca_val *p, size_t n,
+		const char *repl);
+int pca_message_replace_one(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result);
 /* One page of messages, newest first, as message objects (id, room, author, ts, text,

@@ -1,35 +1,47 @@
 /*
  * pca_messages.c - message.get/remove/replace by filter (Get-, Remove- and
- * Set-CsPersistentChatMessage's -Room, -UserUri, -Filter, time range).
+ * Set-CsPersistentChatMessage's -Room, -UserUri, -Filter, time range, and a
+ * message's id), and message.remove_one/replace_one: the same change of one
+ * message, by a manager of its room (the web page).  Every change is written to
+ * message_changes in its transaction, for pchatd to tell the sessions showing the
+ * room (migration 013, backend/msgchange.c); the compliance triggers (migration
+ * 008) record it as PURGE or REPLACE.
  */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pca_int.h"
 #include "pchat_search.h"
 
 /* The filters of a request as statement parameters: room, author and time (shared
- * with file.*) and a text the body contains. */
+ * with file.*), a text the body contains and a message id. */
 struct filter {
 	struct pca_filter by;
-	struct pca_val text;
+	struct pca_val text, id;
 	int any; /* was any filter given */
 };
 
-/* Eleven parameters, in the order of FILTER_SQL. */
+#define MSG_ID_MAX ((long long)1 << 62)
+
+/* Thirteen parameters, in the order of FILTER_SQL. */
 #define FILTER_SQL                                             \
 	PCA_FILTER_SQL("m.room_id", "m.author", "m.posted_at") \
-	" AND (? IS NULL OR INSTR(m.body, ?) > 0)"
-#define FILTER_PARAMS(f) PCA_FILTER_PARAMS(&(f)->by), (f)->text, (f)->text
+	" AND (? IS NULL OR INSTR(m.body, ?) > 0) AND (? IS NULL OR m.id = ?)"
+#define FILTER_PARAMS(f) PCA_FILTER_PARAMS(&(f)->by), (f)->text, (f)->text, (f)->id, (f)->id
 
 static int filter_parse(struct pca_ctx *c, const json_t *args, struct filter *f)
 {
 	const char *text;
+	long long id = 0;
+	int has_id;
 	if(pca_str(c, args, "text", 0, 1024, &text) < 0 ||
+			(has_id = pca_int(c, args, "id", 1, MSG_ID_MAX, &id)) < 0 ||
 			pca_filter_parse(c, args, "author", &f->by) < 0)
 		return -1;
 	f->text = PS(text && *text ? text : NULL);
-	f->any = f->by.any || (text && *text);
+	f->id = has_id ? PI(id) : PS(NULL);
+	f->any = f->by.any || (text && *text) || has_id;
 	return 0;
 }
 
@@ -41,7 +53,7 @@ static int filter_changes(
 		return -1;
 	if(!f->any)
 		return pca_fail(c, 400,
-				"give at least one filter (room, author, text, since, until)");
+				"give at least one filter (room, author, text, since, until, id)");
 	return 0;
 }
 
@@ -91,7 +103,7 @@ int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
 		const struct pca_filter *by, const char *rooms, long long before, long long limit,
 		json_t **result)
 {
-	struct filter f = {*by, PS(NULL), by->any};
+	struct filter f = {*by, PS(NULL), PS(NULL), by->any};
 	json_t *rows = page_rows(c, key, search, &f, rooms, before, limit);
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
@@ -99,7 +111,7 @@ int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {
-			"room", "author", "text", "since", "until", "limit", "search", NULL};
+			"room", "author", "text", "since", "until", "id", "limit", "search", NULL};
 	struct filter f;
 	long long limit = 100;
 	const char *search;
@@ -116,14 +128,52 @@ int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
 
+/* The most parameters of a pca_record_changes selection. */
+#define RECORD_PARAMS_MAX 24
+
+int pca_record_changes(struct pca_ctx *c, const char *selection, const struct pca_val *p, size_t n,
+		const char *repl)
+{
+	struct pca_val v[RECORD_PARAMS_MAX];
+	char sql[2048];
+	if(n + 2 > RECORD_PARAMS_MAX ||
+			(size_t)snprintf(sql, sizeof(sql),
+					"INSERT INTO message_changes"
+					" (room_id, msg_id, author, action, body, changed_at)"
+					" SELECT m.room_id, m.id, m.author,"
+					" IF(? IS NULL, 'removed', 'replaced'), ?, NOW(3)"
+					" FROM messages m %s ORDER BY m.id",
+					selection) >= sizeof(sql))
+		return pca_fail(c, 500, "internal error: a change's selection is too long");
+	v[0] = v[1] = PS(repl);
+	memcpy(v + 2, p, n * sizeof(*p));
+	if(pca_exec(c, "DELETE FROM message_changes WHERE changed_at < NOW(3) - INTERVAL 1 DAY",
+			   P0) < 0)
+		return -1;
+	return pca_exec(c, sql, v, n + 2) < 0 ? -1 : 0;
+}
+
+/* Removes (repl NULL) or replaces the messages of f: how many. */
+static long long change(struct pca_ctx *c, const struct filter *f, const char *repl)
+{
+	if(pca_record_changes(c, "WHERE" FILTER_SQL, P(FILTER_PARAMS(f)), repl) < 0)
+		return -1;
+	if(repl == NULL)
+		return pca_exec(c, "DELETE m FROM messages m WHERE" FILTER_SQL,
+				P(FILTER_PARAMS(f)));
+	return pca_exec(c,
+			"UPDATE messages m SET m.body = ?, m.replaced_at = NOW(3)"
+			" WHERE" FILTER_SQL,
+			P(PS(repl), FILTER_PARAMS(f)));
+}
+
 int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result)
 {
-	static const char *const keys[] = {"room", "author", "text", "since", "until", NULL};
+	static const char *const keys[] = {"room", "author", "text", "since", "until", "id", NULL};
 	struct filter f;
 	if(filter_changes(c, args, keys, &f) < 0)
 		return -1;
-	long long n = pca_exec(
-			c, "DELETE m FROM messages m WHERE" FILTER_SQL, P(FILTER_PARAMS(&f)));
+	long long n = change(c, &f, NULL);
 	if(n < 0)
 		return -1;
 	*result = pca_count("removed", n);
@@ -133,18 +183,59 @@ int pca_message_remove(struct pca_ctx *c, json_t *args, json_t **result)
 int pca_message_replace(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {
-			"room", "author", "text", "since", "until", "replacement", NULL};
+			"room", "author", "text", "since", "until", "id", "replacement", NULL};
 	struct filter f;
 	const char *repl;
 	if(filter_changes(c, args, keys, &f) < 0 ||
 			pca_str(c, args, "replacement", 1, 65536, &repl) < 0)
 		return -1;
-	long long n = pca_exec(c,
-			"UPDATE messages m SET m.body = ?, m.replaced_at = NOW(3)"
-			" WHERE" FILTER_SQL,
-			P(PS(repl), FILTER_PARAMS(&f)));
+	long long n = change(c, &f, repl);
 	if(n < 0)
 		return -1;
 	*result = pca_count("replaced", n);
 	return 0;
+}
+
+/* One message (args' id) of a room its manager changes: 404 if the room has none
+ * of that id, as pca_room_with_right refuses a room. */
+static int change_one(struct pca_ctx *c, const json_t *args, const char *repl, json_t **result)
+{
+	struct filter f = {0}; /* every filter SQL NULL (PV_NULL) but the room and id */
+	struct pca_room room;
+	long long id = 0;
+	if(pca_int(c, args, "id", 1, MSG_ID_MAX, &id) <= 0) {
+		if(c->err->status == 0)
+			pca_fail(c, 400, "\"id\" (the message's id) is required");
+		return -1;
+	}
+	if(pca_room_with_right(c, args, ACL_MANAGE, "you do not manage room", &room) < 0)
+		return -1;
+	json_decref(room.obj);
+	f.by.room = PI(room.id);
+	f.id = PI(id);
+	long long n = change(c, &f, repl);
+	if(n < 0)
+		return -1;
+	if(n == 0)
+		return pca_fail(c, 404, "no message %lld in room \"%s\"", id,
+				json_string_value(json_object_get(args, "room")));
+	*result = json_pack("{s:I,s:i}", "id", (json_int_t)id, repl ? "replaced" : "removed", 1);
+	return 0;
+}
+
+int pca_message_remove_one(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"room", "id", NULL};
+	if(pca_keys(c, args, keys) < 0)
+		return -1;
+	return change_one(c, args, NULL, result);
+}
+
+int pca_message_replace_one(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"room", "id", "replacement", NULL};
+	const char *repl;
+	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "replacement", 1, 65536, &repl) < 0)
+		return -1;
+	return change_one(c, args, repl, result);
 }

@@ -48,10 +48,17 @@
  *   config.get    {} -> {DefaultChatHistory, MaxFileSizeKB, ParticipantUpdateLimit,
  *                  MessageSizeLimit, SearchLimit, FileDailyQuotaKB}
  *   config.set    {any of those} -> config   (DefaultChatHistory 1..500, ...)
- *   message.get   {room?, author?, text?, since?, until?, limit?=100} -> [message...]
- *   message.remove  {room?, author?, text?, since?, until?} -> {removed: N}
+ *   message.get   {room?, author?, text?, since?, until?, id?, limit?=100} -> [message...]
+ *   message.remove  {room?, author?, text?, since?, until?, id?} -> {removed: N}
  *   message.replace {same filters, replacement} -> {replaced: N}
- *                 (message.remove/replace need at least one filter)
+ *                 (message.remove/replace need at least one filter; both write each
+ *                 message changed to message_changes, which pchatd announces to the
+ *                 sessions in its room: ntc:msgchg, docs/XCCOS.md)
+ *   message.remove_one  {room, id} -> {id, removed: 1}
+ *   message.replace_one {room, id, replacement} -> {id, replaced: 1}
+ *                 one message of a room, as message.remove/replace change it;
+ *                 users: the room's managers (404 may not see the room, 403 do not
+ *                 manage it, 404 no message of that id in the room)
  *   addin.new     {name, url} -> addin      addin.set {addin, name?, url?} -> addin
  *   addin.get     {addin?} -> [addin...]    addin.remove {addin} -> {removed: 1}
  *   compliance.get {} -> {Enabled, AdapterType, AdapterName, AdapterOutputDirectory,
@@ -76,8 +83,9 @@
  *   file.get      {room?, room_id?, user?, since?, until?, file?, state?, limit?=100}
  *                 -> [file...]  (since/until: when the upload began)
  *   file.remove   {the same filters but state, limit} -> {removed: N}  removes the
- *                 posts of the matching stored files; pchatd's sweeper then deletes
- *                 the files (as after message.remove or room.clear)
+ *                 posts of the matching stored files (announced as message.remove's
+ *                 are); pchatd's sweeper then deletes the files (as after
+ *                 message.remove or room.clear)
  *   file.usage    {room?, room_id?} -> [{room_id, room, files, bytes}]  the store's
  *                 size per room (stored files with a post)
  *   file.list_room {room, limit?=100 (1..1000)} -> [file...]  the room's stored files
@@ -121,7 +129,8 @@
  *                 rooms whose history the actor may read (room: that one, refused
  *                 as message.history, history off: none)
  * Only room.*, category.get, file.list_room, file.download_token, message.history,
- * message.search and auth.check are open to users; the rest is for the
+ * message.search, message.remove_one, message.replace_one and auth.check are open to
+ * users; the rest is for the
  * administrator.
  *
  * Result objects:

@@ -129,11 +129,15 @@ static const struct opt config_set[] = {CONFIG("DefaultChatHistory", "default-ch
 		CONFIG("MessageSizeLimit", "message-size-limit"),
 		CONFIG("SearchLimit", "search-limit"),
 		CONFIG("FileDailyQuotaKB", "file-daily-quota-kb"), END};
-static const struct opt msg_get[] = {
-		FILTERS, {"limit", "limit", O_INT, "N"}, {"search", "search", O_STR, "WORDS"}, END};
-static const struct opt msg_remove[] = {FILTERS, END};
+#define MSG_ID                         \
+	{                              \
+		"id", "id", O_INT, "N" \
+	}
+static const struct opt msg_get[] = {FILTERS, MSG_ID, {"limit", "limit", O_INT, "N"},
+		{"search", "search", O_STR, "WORDS"}, END};
+static const struct opt msg_remove[] = {FILTERS, MSG_ID, END};
 static const struct opt msg_replace[] = {
-		FILTERS, {"replacement", "replacement", O_STR, "TEXT"}, END};
+		FILTERS, MSG_ID, {"replacement", "replacement", O_STR, "TEXT"}, END};
 #define FILE_FILTERS                                                                          \
 	ROOM, {"room-id", "room_id", O_INT, "N"}, {"user", "user", O_STR, "USER"},            \
 			{"since", "since", O_STR, "TIME"}, {"until", "until", O_STR, "TIME"}, \

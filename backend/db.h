@@ -49,12 +49,14 @@ enum db_job_type {
 	DB_SESSION_ROOMS,    /* the rooms a session of user is in -> u.presence.out; rows of
 			     * another user on that session id are deleted */
 	DB_ROOMS_ALL,	     /* every room -> u.rooms_all.out (the cache's reload) */
-	DB_GET_INV,    /* user's invitations -> u.user_rooms.out (with inv_id, inviter, inv_ts) */
-	DB_CATEGORIES, /* every category with its principal lists -> u.categories */
-	DB_FILE_TOKEN, /* a file-transfer token (file_tokens); download: NOT_FOUND without
+	DB_GET_INV,	/* user's invitations -> u.user_rooms.out (with inv_id, inviter, inv_ts) */
+	DB_CATEGORIES,	/* every category with its principal lists -> u.categories */
+	DB_FILE_TOKEN,	/* a file-transfer token (file_tokens); download: NOT_FOUND without
 			* a stored file of that name in the room */
-	DB_MSG_SEARCH, /* messages matching a search in the rooms given -> u.msg_search.msgs,
+	DB_MSG_SEARCH,	/* messages matching a search in the rooms given -> u.msg_search.msgs,
 			* newest first (dbj_search.c, common/pchat_search.h) */
+	DB_MSG_CHANGES, /* moderators' changes after a change id -> u.msg_changes
+			 * (message_changes, dbj_changes.c) */
 	DB_JOB_TYPES
 };
 
@@ -218,6 +220,16 @@ struct db_job {
 			struct db_msg *msgs; /* newest first */
 			size_t nmsgs;
 		} msg_search;
+		struct {		   /* MSG_CHANGES */
+			uint64_t after_id; /* the last change seen; 0 with latest */
+			int latest;	   /* only the last change's id: where to start */
+			unsigned limit;
+			/* id: the message's; body NULL: removed, else its new text;
+			 * chan_uri NULL if its room is gone; ts: when it changed */
+			struct db_msg *msgs;
+			size_t nmsgs;
+			uint64_t last_id; /* the last change read (after_id if none) */
+		} msg_changes;
 	} u;
 
 	struct list link; /* in the worker's queues */
@@ -263,6 +275,10 @@ struct db_job *db_file_token(const char *token, int upload, const char *user, ui
 struct db_job *db_msg_search(const char *expr, const char *rooms, const char *author,
 		const char *since, const char *until, uint64_t before_id, unsigned limit,
 		db_done_fn done, void *arg);
+/* The moderators' changes of messages (message_changes) after change after_id, at
+ * most limit, in their order; latest: none, only the last change's id (last_id). */
+struct db_job *db_msg_changes(
+		uint64_t after_id, int latest, unsigned limit, db_done_fn done, void *arg);
 /* The job's kind, for log lines ("load room"). */
 const char *db_job_name(const struct db_job *job);
 

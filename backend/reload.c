@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "metrics.h"
+#include "msgchange.h"
 #include "pchat_log.h"
 #include "presence.h"
 #include "rooms.h"
@@ -136,6 +137,7 @@ void reload_reset(void)
 	revision = -1;
 	rooms_inflight = rooms_again = poll_inflight = 0;
 	config_seq = rooms_seq = 0;
+	msgchange_reset();
 }
 
 long long reload_revision(void)
@@ -188,6 +190,7 @@ static void apply_config(struct db_job *job, int force)
 				conf[DB_CONF_REVISION]);
 	revision = conf[DB_CONF_REVISION];
 	submit_rooms();
+	msgchange_poll(); /* a moderator's change of messages bumps it too */
 	config_done(seq, 1);
 }
 

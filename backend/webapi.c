@@ -56,6 +56,8 @@ static const struct route routes[] = {
 		{"rooms", "clear", "room.clear", EVHTTP_REQ_POST, 1, R_PLAIN, 1, 0},
 		{"rooms", "files", "file.list_room", EVHTTP_REQ_GET, 1, R_PLAIN, 0, 0},
 		{"rooms", "messages", "message.history", EVHTTP_REQ_GET, 1, R_PLAIN, 0, 1},
+		{"rooms", "messages", "message.remove_one", EVHTTP_REQ_DELETE, 1, R_PLAIN, 0, 1},
+		{"rooms", "messages", "message.replace_one", EVHTTP_REQ_PUT, 1, R_PLAIN, 1, 0},
 		{"search", NULL, "message.search", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 1},
 		{"rooms", "download", "file.download_token", EVHTTP_REQ_POST, 1, R_DOWNLOAD, 1, 0},
 		{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 0},
@@ -335,7 +337,7 @@ static json_t *body_object(struct evhttp_request *req)
 
 /* Query keys whose values are whole numbers (message ids, counts): the verbs take
  * them as JSON integers; every other value is a string. */
-static const char *const integer_keys[] = {"before", "limit"};
+static const char *const integer_keys[] = {"before", "limit", "id"};
 
 static int integer_key(const char *key)
 {

@@ -597,6 +597,14 @@ static void chat_body(struct sbuf *sb, const struct xccos_chat *m)
 	sbuf_adds(sb, "</chat>");
 }
 
+void xccos_build_ntc_msgchg(struct sbuf *sb, const struct xccos_chat *m, int replaced)
+{
+	sbuf_adds(sb, "<ntc id=\"ntc:msgchg\"><data><msgchg xmlns=\"" XCCOS_MSGCHG_NS "\"");
+	xccos_attr(sb, "action", replaced ? "replaced" : "removed");
+	chat_body(sb, m);
+	sbuf_adds(sb, "</msgchg></data></ntc>");
+}
+
 void xccos_build_grpchat(struct sbuf *sb, const struct xccos_chat *m)
 {
 	sbuf_adds(sb, "<grpchat id=\"grpchat\" seqid=\"1\"");

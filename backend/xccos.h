@@ -187,6 +187,12 @@ struct xccos_chat {
 	size_t text_len;
 };
 void xccos_build_grpchat(struct sbuf *sb, const struct xccos_chat *m);
+/* Our notice of a moderated message (docs/XCCOS.md, *Moderated messages*). */
+#define XCCOS_MSGCHG_NS "urn:pchat:xml:ns:msgchg"
+/* ntc:msgchg: <data><msgchg xmlns action chanUri author ts msgid><chat>: message
+ * m->msgid of m->chan_uri was removed (replaced 0; chat empty) or replaced by m->text;
+ * ts: when. */
+void xccos_build_ntc_msgchg(struct sbuf *sb, const struct xccos_chat *m, int replaced);
 /* rpl:bccontext: <data><chanib uri><msg id="grpchat" ...>... oldest first. */
 void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const char *chan_uri, const struct xccos_chat *msgs, size_t n);

@@ -187,6 +187,18 @@ static void print_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ntc:msgchg (our extension): a moderator removed or replaced a message shown. */
+static void print_msgchg(const xv_envelope *e)
+{
+	for(size_t i = 0; i < e->nmsgs; i++) {
+		const xv_msg *m = &e->msgs[i];
+		int replaced = m->action && strcmp(m->action, "replaced") == 0;
+		printf("*** <%s> message %s %s%s%s\n", room_name(m->chan_uri),
+				m->msgid ? m->msgid : "?", replaced ? "replaced: " : "removed",
+				replaced ? m->text : "", replaced ? "" : " by a moderator");
+	}
+}
+
 /* Prints an item that nobody waits for. */
 static void print_incoming(const xv_envelope *e)
 {
@@ -197,6 +209,8 @@ static void print_incoming(const xv_envelope *e)
 			for(size_t r = 0; r < (e->nrooms ? e->nrooms : 1); r++)
 				printf("*** %s joined <%s>\n", short_uri(e->users[u]),
 						e->nrooms ? room_name(e->rooms[r].uri) : "?");
+	} else if(xv_is(e, "ntc:msgchg")) {
+		print_msgchg(e);
 	} else if(xv_is(e, "ntc:part")) {
 		for(size_t u = 0; u < e->nusers; u++)
 			printf("*** %s left <%s>\n", short_uri(e->users[u]),

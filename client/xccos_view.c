@@ -54,6 +54,8 @@ static void msg_from_node(xv_msg *m, xmlNodePtr n)
 	m->author = attr(n, "author");
 	m->ts = attr(n, "ts");
 	m->text = text_of(first_child(n, "chat"));
+	m->msgid = attr(n, "msgid");
+	m->action = attr(n, "action");
 }
 
 static void msg_free(xv_msg *m)
@@ -62,6 +64,8 @@ static void msg_free(xv_msg *m)
 	free(m->author);
 	free(m->ts);
 	free(m->text);
+	free(m->msgid);
+	free(m->action);
 }
 
 /* The chanib's <prop id="ID">true|false</prop>: 1, 0, or -1 if absent. */
@@ -173,6 +177,8 @@ static void read_data(xv_envelope *e, xmlNodePtr item)
 			for(xmlNodePtr m = c->children; m; m = m->next)
 				if(is_elem(m, "msg"))
 					push_msg(e, m);
+		} else if(is_elem(c, "msgchg")) {
+			push_msg(e, c); /* ntc:msgchg: a moderated message */
 		} else if(is_elem(c, "chanib")) {
 			push_room(e, attr(c, "uri"), c);
 			if(first_chanib) {

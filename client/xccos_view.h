@@ -34,6 +34,8 @@ typedef struct {
 	char *author;	/* author */
 	char *ts;	/* ts */
 	char *text;	/* decoded text of the first <chat> child ("" if none) */
+	char *msgid;	/* msgid (may be NULL) */
+	char *action;	/* ntc:msgchg: "removed" or "replaced" (else NULL) */
 } xv_msg;
 
 typedef struct {
@@ -52,7 +54,8 @@ typedef struct {
 	char **users; /* uib@uri: under data (rpl:join, rpl:requri, ntc:join) or under
                            the first chanib (ntc:part) */
 	size_t nusers;
-	xv_msg *msgs; /* rpl:bccontext: msg[@id="grpchat"] of the first chanib */
+	xv_msg *msgs; /* rpl:bccontext: msg[@id="grpchat"] of the first chanib; rpl:search:
+			 srchres/msg; ntc:msgchg: the msgchg elements (our extension) */
 	size_t nmsgs;
 	size_t nitems;	     /* number of item elements in the envelope */
 	char *error_reason;  /* data/error@reason: why a command was refused (may be NULL) */

@@ -260,19 +260,74 @@ function span(text, cls) {
   return s;
 }
 
-// One message: (its room,) author, time and text.
-function messageItem(m, withRoom) {
+// One message: (its room,) author, time and text; in the history of a room the
+// user manages (room), with buttons to remove or replace it.
+function messageItem(m, withRoom, room) {
   const li = document.createElement('li');
   li.dataset.id = m.id;
   const meta = document.createElement('div');
   meta.className = 'meta';
   if (withRoom) meta.append(span(m.room, 'room'));
   meta.append(span(principalText(m.author), 'author'), span(timeText(m.ts), 'time'));
+  if (m.replaced) meta.append(span('replaced', 'replaced'));
   const text = document.createElement('div');
   text.className = 'text';
   text.textContent = m.text;
   li.append(meta, text);
+  if (room && manages(room)) {
+    const acts = document.createElement('div');
+    acts.className = 'msg-actions';
+    acts.append(button('Replace', 'msg-replace', () => editMessage(room, m, li)),
+      button('Remove', 'msg-remove danger', () => askRemoveMessage(room, m, li)));
+    li.append(acts);
+  }
   return li;
+}
+
+// ---- moderation: a manager removes or replaces one message ----
+
+function messagePath(room) { return '/rooms/' + encodeURIComponent(room.id) + '/messages'; }
+
+function askRemoveMessage(room, m, li) {
+  askConfirm(room, 'Remove this message of ' + principalText(m.author) + ' from room ' + room.name +
+    '? This cannot be undone.', 'Remove', async () => {
+    await api('DELETE', messagePath(room) + '?id=' + encodeURIComponent(m.id));
+    li.remove();
+    show($('no-history'), $('history-rows').childElementCount === 0);
+    say('notice', 'Message ' + m.id + ' removed.');
+  });
+}
+
+// The message's text becomes a field with Save and Cancel.
+function editMessage(room, m, li) {
+  clearMessages();
+  if (li.querySelector('form')) return;
+  const form = document.createElement('form');
+  form.className = 'msg-edit';
+  const input = document.createElement('input');
+  input.type = 'text';
+  input.name = 'replacement';
+  input.value = m.text;
+  input.setAttribute('aria-label', 'New text of the message');
+  const cancel = button('Cancel', 'msg-cancel', () => form.remove());
+  const save = document.createElement('button');
+  save.type = 'submit';
+  save.className = 'msg-save';
+  save.textContent = 'Save';
+  form.append(input, save, cancel);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('PUT', messagePath(room), { id: m.id, replacement: input.value });
+      m.text = input.value;
+      li.replaceWith(messageItem(Object.assign({}, m, { replaced: true }), false, room));
+      say('notice', 'Message ' + m.id + ' replaced.');
+    } catch (e) {
+      failed(e, 'history-error');
+    }
+  });
+  li.append(form);
+  input.focus();
 }
 
 function showHistory(room) {
@@ -295,7 +350,7 @@ async function loadHistory(room, before) {
     const page = await api('GET', '/rooms/' + encodeURIComponent(room.id) + '/messages' +
       (before ? '?before=' + encodeURIComponent(before) : ''));
     if (historyRoom !== room) return; // another room was asked for meanwhile
-    $('history-rows').prepend(...page.messages.map((m) => messageItem(m, false)));
+    $('history-rows').prepend(...page.messages.map((m) => messageItem(m, false, room)));
     historyBefore = page.more ? page.before : null;
     show($('history-older'), page.more);
     show($('no-history'), $('history-rows').childElementCount === 0);

@@ -253,6 +253,16 @@ sql_is "replacement stored and marked" \
 expect 0 "message remove by room and author" --json message remove --room Ops --author carol@example.com
 json_is "one message removed" '.removed == 1'
 sql_is "only that message removed" "SELECT COUNT(*) FROM messages" 5
+sql_is "  each change recorded for the chat clients (message_changes, migration 013)" \
+  "SELECT GROUP_CONCAT(CONCAT(action, ':', IFNULL(body, '-')) ORDER BY id) FROM message_changes" \
+  "replaced:[removed by admin],removed:-"
+mid=$(sql "SELECT MIN(id) FROM messages")
+expect 0 "message replace --id: that message only" --json message replace --id "$mid" --replacement "by id"
+json_is "  one replaced" '.replaced == 1'
+sql_is "  its text" "SELECT body FROM messages WHERE id = $mid" "by id"
+fails 1 '"id"' "message remove --id 0 refused" message remove --id 0
+expect 0 "message remove --id of no message" --json message remove --id 999999999
+json_is "  none removed" '.removed == 0'
 expect 0 "room clear --before" --json room clear --room Design --before 2024-02-01T00:00:00Z
 json_is "room clear before result" '.removed == 1'
 sql_is "the newer message stays" "SELECT GROUP_CONCAT(body) FROM messages m JOIN rooms r ON r.id=m.room_id WHERE r.name='Design'" "new"
@@ -277,6 +287,14 @@ json_is "file get by user and state result" '[.[].name] == ["c.txt"]'
 fails 1 "at least one filter" "file remove without a filter refused" file remove
 fails 1 "not a UTC time" "file get: bad time refused" file get --since yesterday
 fails 1 "no room" "file get: unknown room refused" file get --room Nowhere
+sql "INSERT INTO messages (room_id, author, posted_at, body) SELECT id, 'sip:alice@example.com',
+  '2024-03-01 10:00:00', 'ma-filelink:a.txt' FROM rooms WHERE name='Lobby'"
+fpost=$(sql "SELECT MAX(id) FROM messages WHERE body = 'ma-filelink:a.txt'")
+sql "UPDATE files SET message_id = $fpost WHERE file_name = 'a.txt'"
+expect 0 "file remove --file: its post removed" --json file remove --file 3e0f6a52-77b1-4c2e-9d55-0a1b2c3d4e51.txt
+json_is "  one" '.removed == 1'
+sql_is "  and recorded for the chat clients (message_changes)" \
+  "SELECT action FROM message_changes WHERE msg_id = $fpost" removed
 sql "DELETE FROM files"
 
 # ---- policies

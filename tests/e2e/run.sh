@@ -17,7 +17,11 @@ mkdir -p "$var"
 port=$(free_port 25060)
 # the file service's URL pchatd hands out with file-transfer tokens (e2e-files checks it)
 file_url="https://files.example.test/PersistentChat/MGCWebService.asmx"
-export PCHATD_ARGS="${PCHATD_ARGS:-} --file-service-url $file_url"
+# the file service too (e2e-moderation uploads a file; the sweeper every second), its
+# clients told the URL above all the same
+file_port=$(free_port 25080)
+export PCHAT_FILE_PORT=$file_port
+export PCHATD_ARGS="${PCHATD_ARGS:-} --file-service-url $file_url --file-sweep-interval 1"
 stack_init "$port"
 
 show_logs() { tail_logs 40 kamailio backend mariadb; }
@@ -40,6 +44,14 @@ timeout 120 "$top/tests/e2e/e2e-files" --proxy "127.0.0.1:$port" --db-socket "$v
 search_status=0
 timeout 150 "$top/tests/e2e/e2e-search" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
   --db-name pchat --pchat "$top/client/pchat" --control "${stack[*]}" || search_status=$?
+moderation_status=0
+mkdir -p "$var/moderation-out"
+moderation_t0=$(date +%s)
+timeout 90 "$top/tests/e2e/e2e-moderation" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
+  --db-name pchat --admin "$top/admin/pchat-admin" --pchat "$top/client/pchat" \
+  --file-base "http://127.0.0.1:$file_port/PersistentChat" --store "$var/files" \
+  --out "$var/moderation-out" || moderation_status=$?
+echo "e2e: e2e-moderation took $(($(date +%s) - moderation_t0)) s"
 sip_status=0
 timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   || sip_status=$?
@@ -50,8 +62,10 @@ timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stac
 san_status=0
 if sanitizer_report e2e "$var/backend.log"; then san_status=1; fi
 [ "$peer_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] &&
-  [ "$files_status" -eq 0 ] && [ "$search_status" -eq 0 ] && [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
+  [ "$files_status" -eq 0 ] && [ "$search_status" -eq 0 ] && [ "$moderation_status" -eq 0 ] &&
+  [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
 show_logs
 echo "e2e: peer.sh exited $peer_status, e2e-chat exited $status, e2e-authz exited $authz_status," \
-  "e2e-files exited $files_status, e2e-search exited $search_status, e2e-sip exited $sip_status, sanitizer check $san_status"
+  "e2e-files exited $files_status, e2e-search exited $search_status," \
+  "e2e-moderation exited $moderation_status, e2e-sip exited $sip_status, sanitizer check $san_status"
 exit 1

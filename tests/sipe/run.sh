@@ -33,8 +33,10 @@ echo "sipe: starting the stack on 127.0.0.1:$port"
 "${stack[@]}" start || { show_logs; exit 1; }
 
 status=0
+# --moderate: what an administrator runs to remove a line (its text: $1)
+moderate="'$top/admin/pchat-admin' --db-socket '$var/mysql.sock' --db-user root message remove --text \"\$1\""
 timeout -k 5 120 "$top/tests/sipe/sipe-harness" --server "127.0.0.1:$port" \
-  --pchat "$top/client/pchat" --dir "$var/harness" || status=$?
+  --pchat "$top/client/pchat" --dir "$var/harness" --moderate "$moderate" || status=$?
 [ "$status" -eq 0 ] && exit 0
 show_logs
 echo "sipe: sipe-harness exited $status"

@@ -109,6 +109,9 @@ static struct {
 	PurpleConversation *conv;
 	GPtrArray *msgs; /* chat_msg * */
 	gboolean bob_arrived, bob_left;
+	/* moderation: our ntc:msgchg reached sipe, which then logged it as unknown */
+	const char *moderate; /* --moderate: a shell command removing a line (its text: $1) */
+	gboolean msgchg_in, msgchg_ignored;
 
 	int passed, failed;
 } H;
@@ -243,6 +246,10 @@ static void debug_print(PurpleDebugLevel level, const char *category, const char
 		H.requri = after(arg, "chatserver_response_uri: '");
 	if(strstr(arg, "connection to group chat server established."))
 		H.gc_connected = TRUE;
+	if(strstr(arg, "ntc:msgchg"))
+		H.msgchg_in = TRUE; /* the INFO (SIP dump) or sipe's line about its item */
+	if(H.msgchg_in && strstr(arg, "ignoring unknown response"))
+		H.msgchg_ignored = TRUE;
 	if(!H.gc_failure &&
 			(strstr(arg, "can't connect to group chat server") ||
 					strstr(arg, "no group chat server found") ||
@@ -439,6 +446,12 @@ static gboolean c_msg(const void *text)
 	return find_msg(text, NULL) != NULL || H.conn_error != NULL;
 }
 
+static gboolean c_msgchg(const void *a)
+{
+	(void)a;
+	return H.msgchg_ignored;
+}
+
 /* ---------- bob: client/pchat in a child process ---------- */
 
 static pid_t bob_pid = -1;
@@ -501,11 +514,30 @@ static char *bob_post(const char *text)
 	return why;
 }
 
+/* Runs --moderate with text as its argument (removes that line); NULL or a reason. */
+static char *moderate(const char *text)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)H.moderate, "moderate", (char *)text, NULL};
+	GError *err = NULL;
+	int status = 0;
+	if(!g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+			   &status, &err)) {
+		char *why = g_strdup_printf("cannot run --moderate: %s", err->message);
+		g_error_free(err);
+		return why;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0
+			? NULL
+			: g_strdup_printf("--moderate exited with status %d", status);
+}
+
 /* ---------- set-up ---------- */
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sipe-harness --server HOST:PORT --pchat PATH --dir DIR [--user NAME]\n");
+	fprintf(f,
+			"usage: sipe-harness --server HOST:PORT --pchat PATH --dir DIR [--user NAME]"
+			" [--moderate CMD]\n");
 }
 
 static const char *diag(void)
@@ -528,16 +560,18 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {{"server", required_argument, NULL, 's'},
 			{"pchat", required_argument, NULL, 'p'},
 			{"dir", required_argument, NULL, 'd'},
-			{"user", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
-			{NULL, 0, NULL, 0}};
+			{"user", required_argument, NULL, 'u'},
+			{"moderate", required_argument, NULL, 'm'},
+			{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int c;
 	H.user = "alice";
-	while((c = getopt_long(argc, argv, "s:p:d:u:h", opts, NULL)) != -1) {
+	while((c = getopt_long(argc, argv, "s:p:d:u:m:h", opts, NULL)) != -1) {
 		switch(c) {
 			case 's': H.server = optarg; break;
 			case 'p': H.pchat = optarg; break;
 			case 'd': H.dir = optarg; break;
 			case 'u': H.user = optarg; break;
+			case 'm': H.moderate = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 		}
@@ -599,7 +633,7 @@ int main(int argc, char **argv)
 
 	if(!purple_find_prpl("prpl-sipe")) {
 		fail("signin", "libpurple has no prpl-sipe (is pidgin-sipe installed?)");
-		printf("0 passed, 10 failed\n");
+		printf("0 passed, 11 failed\n");
 		return 1;
 	}
 
@@ -759,6 +793,37 @@ int main(int argc, char **argv)
 	else
 		fail("presence",
 				"bob stayed in Lobby's user list after his session ended (no ntc:part)");
+
+	/* moderation: an administrator removes bob's live line; sipe gets our ntc:msgchg
+	 * (docs/XCCOS.md, *Moderated messages*), logs it as unknown, shows nothing and
+	 * keeps the room: its next post still comes back */
+	if(!H.moderate) {
+		printf("SKIP moderation: no --moderate\n");
+	} else if(!H.conv) {
+		fail("moderation", "skipped: not joined");
+	} else {
+		guint shown = H.msgs->len;
+		char *again = g_strdup_printf("%s-after", post_text);
+		char *err = moderate(live_text);
+		if(err) {
+			fail("moderation", "%s", err);
+			g_free(err);
+		} else if(!wait_for(c_msgchg, NULL, 10000)) {
+			fail("moderation", "%s",
+					H.msgchg_in ? "sipe did not log the notice as unknown"
+						    : "no ntc:msgchg reached sipe within 10 s");
+		} else if(H.msgs->len != shown) {
+			fail("moderation", "sipe showed %u chat line(s) for the notice",
+					H.msgs->len - shown);
+		} else {
+			purple_conv_chat_send(PURPLE_CONV_CHAT(H.conv), again);
+			if(wait_for(c_msg, again, 10000) && find_msg(again, "alice@"))
+				pass("moderation");
+			else
+				fail("moderation", "after the notice, no echo of '%s'", again);
+		}
+		g_free(again);
+	}
 
 	/* sign out (BYE on the chat session), bounded */
 	if(H.account) {

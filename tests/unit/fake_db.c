@@ -56,6 +56,54 @@ struct fake_sroom {
 static struct fake_sroom srooms[64];
 static size_t nsrooms;
 
+/* message_changes (migration 013): a moderator's change of a message. */
+struct fake_change {
+	uint64_t room_id, msg_id;
+	char *body; /* NULL: removed */
+};
+static struct fake_change changes[16];
+static size_t nchanges;
+
+void fake_db_add_change(uint64_t room_id, uint64_t msg_id, const char *replacement)
+{
+	struct fake_change *c = &changes[nchanges++];
+	c->room_id = room_id;
+	c->msg_id = msg_id;
+	c->body = replacement ? xstrdup(replacement) : NULL;
+}
+
+/* DB_MSG_CHANGES: change ids are their index + 1. */
+static void run_msg_changes(struct db_job *job)
+{
+	size_t i, n = 0;
+	struct db_msg *m;
+	if(job->u.msg_changes.latest) {
+		job->u.msg_changes.last_id = nchanges;
+		return;
+	}
+	for(i = job->u.msg_changes.after_id; i < nchanges && n < job->u.msg_changes.limit; i++) {
+		struct db_room *r = NULL;
+		for(size_t k = 0; k < nrooms; k++)
+			if(rooms[k].id == changes[i].room_id)
+				r = &rooms[k];
+		job->u.msg_changes.msgs = xrealloc(job->u.msg_changes.msgs, (n + 1) * sizeof(*m));
+		m = &job->u.msg_changes.msgs[n++];
+		memset(m, 0, sizeof(*m));
+		m->id = changes[i].msg_id;
+		m->author = xstrdup("sip:bob@example.com");
+		m->body = changes[i].body ? xstrdup(changes[i].body) : NULL;
+		m->body_len = changes[i].body ? strlen(changes[i].body) : 0;
+		if(r) {
+			char uri[256];
+			snprintf(uri, sizeof(uri), "ma-chan://%s/%s", r->domain, r->chan_id);
+			m->chan_uri = xstrdup(uri);
+		}
+		snprintf(m->ts, sizeof(m->ts), "2024-01-01T00:00:00.000Z");
+		job->u.msg_changes.last_id = i + 1;
+	}
+	job->u.msg_changes.nmsgs = n;
+}
+
 void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, const char *name,
 		const char *topic, const char *privacy)
 {
@@ -613,6 +661,7 @@ void fake_db_run_all(void)
 			case DB_CATEGORIES: run_categories(job); break;
 			case DB_FILE_TOKEN: fake_files_run_token(job); break;
 			case DB_MSG_SEARCH: run_msg_search(job); break;
+			case DB_MSG_CHANGES: run_msg_changes(job); break;
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
@@ -653,6 +702,9 @@ void fake_db_reset(void)
 		db_job_free(job);
 	}
 	queued = 0;
+	for(i = 0; i < nchanges; i++)
+		free(changes[i].body);
+	nchanges = 0;
 	for(i = 0; i < nrooms; i++)
 		db_room_clear(&rooms[i]);
 	nrooms = 0;

@@ -50,6 +50,9 @@ void fake_db_add_invitation(uint64_t id, const char *user, uint64_t room_id, con
 /* A category of domain example.com. */
 void fake_db_add_category(const char *cat_id, const char *name, const char *allowed,
 		const char *denied, const char *creators);
+/* A moderator removed (replacement NULL) or replaced message msg_id of the room:
+ * a row of message_changes. */
+void fake_db_add_change(uint64_t room_id, uint64_t msg_id, const char *replacement);
 /* server_config value (enum db_conf_key); -1: no row. */
 void fake_db_set_conf(int key, long long value);
 /* Jobs submitted and not run yet. */

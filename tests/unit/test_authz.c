@@ -328,3 +328,35 @@ Test(authz, nodespermcreatechild_lists_categories_the_user_creates_in)
 			r);
 	cr_assert(!strstr(r, "cat-1") && !strstr(r, "cat-3"), "%s", r);
 }
+
+/* A moderator's change (message_changes) reaches the sessions present in its room
+ * at the next reload, as ntc:msgchg; one made before pchatd looked is not sent. */
+Test(authz, moderated_messages_are_announced_to_the_room)
+{
+	const struct sent_frame *f;
+	open_session(1, ALICE);
+	open_session(2, BOB);
+	join_lobby(1);
+	cr_assert(strstr(reply_to(2, JOIN("c1")), "SUCCESS_OK"));
+	fake_db_add_change(1, 5, NULL); /* before the first read: where changes start */
+	reload();
+	fake_sent_clear();
+	fake_db_add_change(1, 7, NULL);
+	fake_db_add_change(1, 8, "[removed by a moderator] <ok>");
+	fake_db_add_change(3, 9, NULL); /* Secret: nobody here shows it */
+	reload();
+	const struct sent_frame *out[4];
+	cr_assert_eq(sends_to(1, out, 4), 2);
+	f = out[0];
+	has(f, "<ntc id=\"ntc:msgchg\"><data><msgchg xmlns=\"urn:pchat:xml:ns:msgchg\"");
+	has(f, "action=\"removed\"");
+	has(f, "chanUri=\"" LOBBY "\"");
+	has(f, "msgid=\"7\"><chat></chat>");
+	f = out[1];
+	has(f, "action=\"replaced\"");
+	has(f, "msgid=\"8\"><chat>[removed by a moderator] &lt;ok&gt;</chat>");
+	cr_assert_eq(count_sends(2), 0, "bob shows Closed only");
+	fake_sent_clear();
+	reload();
+	cr_assert_eq(count_sends(1), 0, "each change is announced once");
+}

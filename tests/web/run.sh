@@ -11,6 +11,7 @@ var="$top/build/web-var"
 
 . "$top/tests/lib.sh"
 . "$top/tests/web/webdriver.sh"
+. "$top/tests/web/moderation.sh"
 
 stack_fresh web 26060 http_port=28080 wd_port=29515 file_port=28081
 # the file service too (stack.sh: --file-listen), for the page's room files
@@ -994,6 +995,8 @@ search_checks
 browser_checks
 ui_file_checks
 ui_read_checks
+moderation_checks
+ui_moderation_checks
 health_checks
 metrics_checks
 kamailio_metrics_checks
@@ -1008,4 +1011,4 @@ if [ "$failures" -ne 0 ]; then
   echo "web: $failures check(s) failed (screenshots and logs in $var)"
   exit 1
 fi
-echo "web: all checks passed (screenshots in $var: web-rooms.png, web-final.png, web-files.png, web-history.png, web-search.png)"
+echo "web: all checks passed (screenshots in $var: web-rooms.png, web-final.png, web-files.png, web-history.png, web-search.png, web-moderation.png)"
