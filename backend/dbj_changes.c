@@ -77,14 +77,7 @@ static enum dbsql_result run_msg_changes(struct dbsql *d, struct db_job *job)
 
 static void msg_changes_clear(struct db_job *job)
 {
-	for(size_t i = 0; i < job->u.msg_changes.nmsgs; i++) {
-		free(job->u.msg_changes.msgs[i].author);
-		free(job->u.msg_changes.msgs[i].body);
-		free(job->u.msg_changes.msgs[i].chan_uri);
-	}
-	free(job->u.msg_changes.msgs);
-	job->u.msg_changes.msgs = NULL;
-	job->u.msg_changes.nmsgs = 0;
+	db_msgs_clear(&job->u.msg_changes.msgs, &job->u.msg_changes.nmsgs);
 	job->u.msg_changes.last_id = job->u.msg_changes.after_id;
 }
 

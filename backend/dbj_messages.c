@@ -182,14 +182,7 @@ static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 
 static void history_clear(struct db_job *job)
 {
-	size_t i;
-	for(i = 0; i < job->u.history.nmsgs; i++) {
-		free(job->u.history.msgs[i].author);
-		free(job->u.history.msgs[i].body);
-	}
-	free(job->u.history.msgs);
-	job->u.history.msgs = NULL;
-	job->u.history.nmsgs = 0;
+	db_msgs_clear(&job->u.history.msgs, &job->u.history.nmsgs);
 }
 
 static void history_free(struct db_job *job)

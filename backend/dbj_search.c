@@ -105,14 +105,7 @@ static enum dbsql_result run_msg_search(struct dbsql *d, struct db_job *job)
 
 static void msg_search_clear(struct db_job *job)
 {
-	for(size_t i = 0; i < job->u.msg_search.nmsgs; i++) {
-		free(job->u.msg_search.msgs[i].author);
-		free(job->u.msg_search.msgs[i].body);
-		free(job->u.msg_search.msgs[i].chan_uri);
-	}
-	free(job->u.msg_search.msgs);
-	job->u.msg_search.msgs = NULL;
-	job->u.msg_search.nmsgs = 0;
+	db_msgs_clear(&job->u.msg_search.msgs, &job->u.msg_search.nmsgs);
 }
 
 static void msg_search_free(struct db_job *job)

@@ -323,6 +323,18 @@ void *db_grow(void *v, size_t *n, size_t *cap, size_t sz, void **out)
 	return v;
 }
 
+void db_msgs_clear(struct db_msg **v, size_t *n)
+{
+	for(size_t i = 0; i < *n; i++) {
+		free((*v)[i].author);
+		free((*v)[i].body);
+		free((*v)[i].chan_uri);
+	}
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
 /* ---- room rows ---- */
 
 enum { ROOM_NCOLS = 16 }; /* DB_ROOM_COLS */

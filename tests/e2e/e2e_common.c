@@ -254,6 +254,18 @@ char *e2e_admin_cmd(const struct e2e_stack *s, const char *args, const char *tai
 	return cmd;
 }
 
+int e2e_admin(const struct e2e_stack *s, const char *T, const char *args)
+{
+	char *cmd = e2e_admin_cmd(s, args, ">/dev/null");
+	if(!cmd)
+		return -1;
+	int st = system(cmd);
+	if(st != 0)
+		fail(T, "pchat-admin %s: status %d", args, st);
+	free(cmd);
+	return st == 0 ? 0 : -1;
+}
+
 xv_envelope *e2e_next_item(pc_client *c, const char *id, int ms, int verbose)
 {
 	for(long long deadline = now_ms() + ms, left; (left = deadline - now_ms()) > 0;) {

@@ -73,6 +73,10 @@ int e2e_finish(struct e2e_stack *s);
  * already quoted for the shell), malloc'd; NULL if out of memory. */
 char *e2e_admin_cmd(const struct e2e_stack *s, const char *args, const char *tail);
 
+/* Runs s's pchat-admin with args (already quoted for the shell), its output dropped;
+ * 0 if it exited 0, else a failure of test T and -1. */
+int e2e_admin(const struct e2e_stack *s, const char *T, const char *args);
+
 /* Connects to the stack's MariaDB over its Unix socket (utf8mb4, autocommit); NULL on
  * failure, with why filled. */
 MYSQL *e2e_db_connect(const char *socket, const char *user, const char *password, const char *name,

@@ -58,14 +58,7 @@ static long long sql(const char *T, const char *q, const char *const *in, char *
 /* Runs pchat-admin with args (already quoted for the shell); 0 if it exited 0. */
 static int admin(const char *T, const char *args)
 {
-	char *cmd = e2e_admin_cmd(&opt, args, ">/dev/null");
-	if(!cmd)
-		return -1;
-	int st = system(cmd);
-	if(st != 0)
-		fail(T, "pchat-admin %s: status %d", args, st);
-	free(cmd);
-	return st == 0 ? 0 : -1;
+	return e2e_admin(&opt, T, args);
 }
 
 /* ------------------------------------------------------------------ SIP */
