@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "pca_int.h"
+#include "pchat_retention.h"
 #include "pchat_search.h"
 
 /* The filters of a request as statement parameters: room, author and time (shared
@@ -64,10 +65,11 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 	" WHERE"
 
 /* A page: the rooms (FIND_IN_SET over "1,5,9"), ids below a bound, newest first;
- * four parameters. */
-#define PAGE_SQL                                                         \
-	" AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0) AND m.id < ?" \
-	" ORDER BY m.id DESC LIMIT ?"
+ * four parameters.  Expired messages (the room's retention) are not shown, whether
+ * or not the purge job has deleted them yet. */
+#define PAGE_SQL                                                                  \
+	" AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0) AND m.id < ? AND"      \
+	PCHAT_RETAINED("m.posted_at", "r.keep_sec") " ORDER BY m.id DESC LIMIT ?"
 #define PAGE_PARAMS(rooms, before, limit) \
 	PS(rooms), PS(rooms), PI((before) > 0 ? (before) : LLONG_MAX), PI(limit)
 
