@@ -72,6 +72,7 @@ static const struct verb verbs[] = {
 		{"retention.status", pca_retention_status, 1, 0},
 		{"retention.purge", pca_retention_purge, 1, NO_REVISION},
 		{"retention.run_done", pca_retention_run_done, 1, NO_REVISION},
+		{"retention.release", pca_retention_release, 1, NO_REVISION},
 		{"reload", pca_reload, 1, 1},
 };
 

@@ -295,6 +295,7 @@ int pca_auth_check(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_status(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
 
 /* ---- SIP Digest credentials (pca_auth.c) ---- */

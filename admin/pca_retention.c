@@ -294,6 +294,22 @@ int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result)
 	return purge_batch(c, after, result);
 }
 
+int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result)
+{
+	static const char *const keys[] = {"node", NULL};
+	const char *node;
+	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "node", 1, 255, &node) < 0)
+		return -1;
+	long long n = pca_exec(c,
+			"UPDATE retention_state SET active_node = NULL, lease_expires = NULL"
+			" WHERE id = 1 AND active_node = ?",
+			P(PS(node)));
+	if(n < 0)
+		return -1;
+	*result = pca_count("released", n);
+	return 0;
+}
+
 int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"node", "rows", "ms", "error", NULL};

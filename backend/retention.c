@@ -20,7 +20,9 @@ static struct list job = LIST_INIT(job); /* the one pass, queued or not */
 static int queued;			 /* loop thread */
 static struct event *timer;
 static struct timeval every;
-static char node[300];	  /* this node's name in the lease: host:pid */
+/* This node's name in the lease: host:socket, the same across restarts, so that a
+ * restarted pchatd takes its own lease back at once. */
+static char node[300];
 static unsigned lease_sec; /* another node takes over when it was not renewed so long */
 
 static long long elapsed_ms(const struct timespec *t0)
@@ -92,9 +94,16 @@ static void run(struct workq *wq, struct list *b)
 	purge_pass(wq);
 }
 
+/* Worker thread, after its last pass: the lease is released, so that another node
+ * need not wait for it to expire. */
 static void thread_end(struct workq *wq)
 {
+	struct pca_error err;
+	json_t *res = NULL;
 	(void)wq;
+	if(filedb_run("retention.release", json_pack("{s:s}", "node", node), &res, &err) < 0)
+		log_debug("retention: cannot release the lease: %s", err.msg);
+	json_decref(res);
 	filedb_thread_end();
 }
 
@@ -133,7 +142,7 @@ int retention_start(struct event_base *base, const struct config *c)
 	if(c->retention_interval == 0)
 		return 0;
 	(void)gethostname(host, sizeof(host) - 1);
-	snprintf(node, sizeof(node), "%s:%ld", host, (long)getpid());
+	snprintf(node, sizeof(node), "%.60s:%.190s", host, c->socket_path); /* <= 255 */
 	/* three passes missed: the node is gone */
 	lease_sec = c->retention_interval * 3 < 30 ? 30 : c->retention_interval * 3;
 	if(lease_sec > 3600)
