@@ -23,8 +23,8 @@ static const struct pca_field cat_fields[] = {
 				NULL, NULL},
 		{"chat_history", F_BOOL, "UPDATE categories SET chat_history = ? WHERE id = ?", 0,
 				NULL, NULL},
-		{"retention", F_RETENTION, "UPDATE categories SET retention_sec = ? WHERE id = ?", 0,
-				NULL, NULL},
+		{"retention", F_RETENTION, "UPDATE categories SET retention_sec = ? WHERE id = ?",
+				0, NULL, NULL},
 };
 #define N_CAT_FIELDS (sizeof(cat_fields) / sizeof(cat_fields[0]))
 
@@ -136,7 +136,8 @@ int pca_category_new(struct pca_ctx *c, json_t *args, json_t **result)
 int pca_category_set(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"category", "name", "description", "invitations",
-			"file_upload", "chat_history", "retention", "allowed", "denied", "creators", NULL};
+			"file_upload", "chat_history", "retention", "allowed", "denied", "creators",
+			NULL};
 	const char *ref;
 	struct pca_cat cat;
 	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "category", 1, 1024, &ref) < 0 ||

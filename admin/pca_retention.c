@@ -42,11 +42,13 @@ int pca_retention_value(struct pca_ctx *c, const json_t *args, const char *key, 
 	else if(json_is_string(j))
 		snprintf(buf, sizeof(buf), "%s", json_string_value(j));
 	else
-		return pca_fail(c, 400, "\"%s\" must be a string (30, 30d, 12h, none, inherit)", key);
+		return pca_fail(c, 400, "\"%s\" must be a string (30, 30d, 12h, none, inherit)",
+				key);
 	if(pchat_retention_parse(buf, &sec, why, sizeof(why)) < 0 ||
 			(sec != PCHAT_RET_INHERIT &&
 					(pca_retention_limits(c, &lim) < 0 ||
-							pchat_retention_allowed(sec, &lim, why, sizeof(why)) < 0)))
+							pchat_retention_allowed(sec, &lim, why,
+									sizeof(why)) < 0)))
 		return c->err->status ? -1 : pca_fail(c, 400, "%s", why);
 	*v = sec == PCHAT_RET_INHERIT ? PS(NULL) : PI(sec);
 	return 1;
@@ -55,8 +57,8 @@ int pca_retention_value(struct pca_ctx *c, const json_t *args, const char *key, 
 json_t *pca_retention_json(const json_t *row, size_t i)
 {
 	char text[PCHAT_RET_TEXT_SIZE];
-	pchat_retention_format(
-			json_is_null(json_array_get(row, i)) ? PCHAT_RET_INHERIT : pca_col_int(row, i),
+	pchat_retention_format(json_is_null(json_array_get(row, i)) ? PCHAT_RET_INHERIT
+								    : pca_col_int(row, i),
 			text);
 	return json_string(text);
 }
@@ -125,7 +127,7 @@ int pca_retention_check_limits(struct pca_ctx *c)
 /* The lowest message id whose CHAT or REPLACE event pchat-compliance has not output
  * yet (its events stay in compliance_events until their batch is done), or 2^62:
  * the purge deletes only below it.  A scan of the events not yet output. */
-#define COMPLIANCE_GATE_SQL                                                   \
+#define COMPLIANCE_GATE_SQL                                                        \
 	"SELECT COALESCE(MIN(msg_id), 4611686018427387904) FROM compliance_events" \
 	" WHERE event_type IN ('CHAT', 'REPLACE')"
 
@@ -147,10 +149,12 @@ static json_t *status_rooms(struct pca_ctx *c, long long gate)
 	json_t *rows = pca_rows(c,
 			"SELECT r.name, r.retention_sec, c.name, c.retention_sec, r.keep_sec,"
 			" (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id AND NOT" PCHAT_RETAINED(
-					"m.posted_at", "r.keep_sec") "),"
-							   " (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id AND m.id >= ? AND NOT" PCHAT_RETAINED("m.posted_at",
-									   "r.keep_sec") ")"
-												 " FROM rooms r JOIN categories c ON c.id = r.category_id ORDER BY r.name",
+					"m.posted_at",
+					"r.keep_sec") "),"
+						      " (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id AND m.id >= ? AND NOT" PCHAT_RETAINED(
+								      "m.posted_at",
+								      "r.keep_sec") ")"
+										    " FROM rooms r JOIN categories c ON c.id = r.category_id ORDER BY r.name",
 			P(PI(gate)));
 	json_t *out = rows ? json_array() : NULL, *row;
 	size_t i;
@@ -175,29 +179,32 @@ static json_t *status_job(struct pca_ctx *c)
 {
 	json_t *row = NULL;
 	if(pca_row(c, &row,
-			   "SELECT active_node, " ISO("lease_expires") ","
-								       " COALESCE(lease_expires > NOW(3), 0), " ISO(
-						   "last_run_at") ", last_run_rows, last_run_ms, purged_total,"
-								  " NULLIF(last_error, ''), " ISO("last_error_at") " FROM retention_state WHERE id = 1",
+			   "SELECT active_node, " ISO(
+					   "lease_expires") ", COALESCE(lease_expires > NOW(3), 0),"
+							    " " ISO("last_run_at") ", " ISO(
+									    "last_purge_at") ", last_purge_rows,"
+											     " last_purge_ms, purged_total, NULLIF(last_error, ''), " ISO(
+													     "last_error_at") " FROM retention_state WHERE id = 1",
 			   P0) <= 0) {
 		json_decref(row);
 		if(c->err->status == 0)
 			pca_fail(c, 500, "retention_state has no row: is migration 011 applied?");
 		return NULL;
 	}
-	json_t *last_run = json_is_null(json_array_get(row, 3))
+	json_t *last_purge = json_is_null(json_array_get(row, 4))
 			? json_null()
-			: json_pack("{s:o,s:I,s:I}", "at", pca_col_json(row, 3), "rows",
-					  (json_int_t)pca_col_int(row, 4), "ms",
-					  (json_int_t)pca_col_int(row, 5));
-	json_t *last_error = json_is_null(json_array_get(row, 7))
+			: json_pack("{s:o,s:I,s:I}", "at", pca_col_json(row, 4), "rows",
+					  (json_int_t)pca_col_int(row, 5), "ms",
+					  (json_int_t)pca_col_int(row, 6));
+	json_t *last_error = json_is_null(json_array_get(row, 8))
 			? json_null()
-			: json_pack("{s:o,s:o}", "message", pca_col_json(row, 7), "at",
-					  pca_col_json(row, 8));
-	json_t *out = json_pack("{s:{s:o,s:o,s:o},s:o,s:I,s:o}", "lease", "node",
+			: json_pack("{s:o,s:o}", "message", pca_col_json(row, 8), "at",
+					  pca_col_json(row, 9));
+	json_t *out = json_pack("{s:{s:o,s:o,s:o},s:o,s:o,s:I,s:o}", "lease", "node",
 			pca_col_json(row, 0), "expires", pca_col_json(row, 1), "held",
-			pca_col_bool(row, 2), "last_run", last_run, "purged_total",
-			(json_int_t)pca_col_int(row, 6), "last_error", last_error);
+			pca_col_bool(row, 2), "last_run_at", pca_col_json(row, 3), "last_purge",
+			last_purge, "purged_total", (json_int_t)pca_col_int(row, 7), "last_error",
+			last_error);
 	json_decref(row);
 	return out;
 }
@@ -260,16 +267,18 @@ static int purge_batch(struct pca_ctx *c, long long room_after, json_t **result)
 	long long room = pca_col_int(row, 0), keep = pca_col_int(row, 1), gate = compliance_gate(c);
 	json_decref(row);
 	/* (room_id, id) is the index: the room's oldest first, the expired ones */
-	long long n = gate < 0 ? -1
-			       : pca_exec(c,
-						 "DELETE FROM messages WHERE room_id = ? AND id < ?"
-						 " AND posted_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
-						 " ORDER BY id LIMIT ?",
-						 P(PI(room), PI(gate), PI(keep), PI(PURGE_BATCH)));
-	if(n < 0 || pca_exec(c,
-				    "UPDATE retention_state SET purged_total = purged_total + ?"
-				    " WHERE id = 1",
-				    P(PI(n))) < 0)
+	long long n = gate < 0
+			? -1
+			: pca_exec(c,
+					  "DELETE FROM messages WHERE room_id = ? AND id < ?"
+					  " AND posted_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
+					  " ORDER BY id LIMIT ?",
+					  P(PI(room), PI(gate), PI(keep), PI(PURGE_BATCH)));
+	if(n < 0 ||
+			pca_exec(c,
+					"UPDATE retention_state SET purged_total = purged_total + ?"
+					" WHERE id = 1",
+					P(PI(n))) < 0)
 		return -1;
 	*result = json_pack("{s:b,s:I,s:I,s:I}", "held", 1, "room_id", (json_int_t)room, "purged",
 			(json_int_t)n, "batch", (json_int_t)PURGE_BATCH);
@@ -310,6 +319,14 @@ int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result)
 	return 0;
 }
 
+/* A pass's figures: when it ended; when it purged anything, how many and how long
+ * (what status and the benchmark report; a later empty pass keeps them). */
+#define RUN_DONE_SQL                                         \
+	"UPDATE retention_state SET last_run_at = NOW(3),"   \
+	" last_purge_at = IF(? > 0, NOW(3), last_purge_at)," \
+	" last_purge_rows = IF(? > 0, ?, last_purge_rows),"  \
+	" last_purge_ms = IF(? > 0, ?, last_purge_ms) WHERE id = 1 AND active_node = ?"
+
 int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"node", "rows", "ms", "error", NULL};
@@ -320,15 +337,14 @@ int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result)
 			pca_int(c, args, "ms", 0, 1 << 30, &ms) < 0 ||
 			pca_str(c, args, "error", 0, 1024, &error) < 0)
 		return -1;
-	long long n = error ? pca_exec(c,
-				      "UPDATE retention_state SET last_error = ?, last_error_at = NOW(3)"
-				      " WHERE id = 1 AND active_node = ?",
-				      P(PS(error), PS(node)))
-			    : pca_exec(c,
-					      "UPDATE retention_state SET last_run_at = NOW(3),"
-					      " last_run_rows = ?, last_run_ms = ? WHERE id = 1"
-					      " AND active_node = ?",
-					      P(PI(rows), PI(ms), PS(node)));
+	long long n = error
+			? pca_exec(c,
+					  "UPDATE retention_state SET last_error = ?,"
+					  " last_error_at = NOW(3) WHERE id = 1 AND active_node = ?",
+					  P(PS(error), PS(node)))
+			: pca_exec(c, RUN_DONE_SQL,
+					  P(PI(rows), PI(rows), PI(rows), PI(rows), PI(ms),
+							  PS(node)));
 	if(n < 0)
 		return -1;
 	*result = pca_count("recorded", n);

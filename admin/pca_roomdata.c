@@ -33,10 +33,9 @@ int pca_room_from_row(struct pca_ctx *c, const json_t *row, struct pca_room *roo
 			json_array_get(row, 12), "addin", json_array_get(row, 13), "created",
 			json_array_get(row, 14));
 	if(room->obj)
-		json_object_update_new(room->obj, json_pack("{s:o,s:o}", "retention",
-								  pca_retention_json(row, 15),
-								  "retention_effective",
-								  pca_keep_json(row, 16)));
+		json_object_update_new(room->obj,
+				json_pack("{s:o,s:o}", "retention", pca_retention_json(row, 15),
+						"retention_effective", pca_keep_json(row, 16)));
 	return pca_plist_attach(
 			c, &pca_room_principals, room->id, room_roles, room_keys, &room->obj);
 }

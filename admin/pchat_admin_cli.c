@@ -63,14 +63,13 @@ struct opt {
 			{"retention", "retention", O_STR, "DAYS|Nd|Nh|Nm|Ns|none|inherit"},    \
 			{"addin", "addin", O_STR, "ADDIN"}, LIST("members"), LIST("managers"), \
 			LIST("presenters")
-#define CATEGORY_SETTINGS                                                                    \
-	{"description", "description", O_STR, "TEXT"},                                       \
-			{"invitations", "invitations", O_BOOL, "yes|no"},                    \
-			{"file-upload", "file_upload", O_BOOL, "yes|no"},                    \
-			{"chat-history", "chat_history", O_BOOL, "yes|no"},                  \
-			{"retention", "retention", O_STR, "DAYS|Nd|Nh|Nm|Ns|none|inherit"},  \
-			LIST("allowed"),                                                     \
-			LIST("denied"), LIST("creators")
+#define CATEGORY_SETTINGS                                                                   \
+	{"description", "description", O_STR, "TEXT"},                                      \
+			{"invitations", "invitations", O_BOOL, "yes|no"},                   \
+			{"file-upload", "file_upload", O_BOOL, "yes|no"},                   \
+			{"chat-history", "chat_history", O_BOOL, "yes|no"},                 \
+			{"retention", "retention", O_STR, "DAYS|Nd|Nh|Nm|Ns|none|inherit"}, \
+			LIST("allowed"), LIST("denied"), LIST("creators")
 #define ROOM                                  \
 	{                                     \
 		"room", "room", O_STR, "ROOM" \

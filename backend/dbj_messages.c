@@ -202,9 +202,9 @@ static void history_free(struct db_job *job)
 /* The messages of a room (two parameters: its id twice) that its retention keeps:
  * expired ones are hidden before the purge job deletes them.  The room's row is one
  * primary key read; the messages are read newest first along (room_id, id). */
-#define HISTORY_FROM                                                           \
-	" FROM messages m JOIN rooms r ON r.id = ? WHERE m.room_id = ? AND" \
-	PCHAT_RETAINED("m.posted_at", "r.keep_sec")
+#define HISTORY_FROM                                                                        \
+	" FROM messages m JOIN rooms r ON r.id = ? WHERE m.room_id = ? AND" PCHAT_RETAINED( \
+			"m.posted_at", "r.keep_sec")
 
 /* Both return the `limit` messages oldest first.  Run by the writer, not the reader
  * (db.h), although a post answered 200 is committed before that answer and so seen

@@ -81,7 +81,8 @@ static void purge_pass(struct workq *wq)
 			record(json_pack("{s:s,s:I,s:I}", "node", node, "rows", rows, "ms",
 					(json_int_t)elapsed_ms(&t0)));
 			if(rows > 0)
-				log_info("retention: purged %" PRId64 " expired messages in %lld ms",
+				log_info("retention: purged %" PRId64
+					 " expired messages in %lld ms",
 						(int64_t)rows, elapsed_ms(&t0));
 			return;
 		}

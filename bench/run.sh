@@ -248,8 +248,8 @@ purge_load() {
 }
 
 # purge_figures FILE: once the purge job has left no expired message in the kpurge
-# rooms (or after 600 s), its pass's figures as JSON (purge_rows, purge_ms,
-# purge_rows_per_s, purge_left) into FILE.
+# rooms (or after 600 s), the figures of its last pass that purged anything as JSON
+# (purge_rows, purge_ms, purge_rows_per_s, purge_left) into FILE.
 purge_figures() {
   local left i
   for ((i = 0; i < 3000; i++)); do
@@ -258,8 +258,8 @@ purge_figures() {
     [ "$left" = 0 ] && break
     sleep 0.2
   done
-  sleep 1.5 # the pass records its figures when it finds nothing more
-  "${MYSQL[@]}" -N pchat -e "SELECT last_run_rows, last_run_ms FROM retention_state" |
+  sleep 1.5 # the pass records its figures when it finds no room left
+  "${MYSQL[@]}" -N pchat -e "SELECT last_purge_rows, last_purge_ms FROM retention_state" |
     python3 -c 'import json, sys; r, ms = map(int, sys.stdin.read().split()); left = int(sys.argv[1]); print(json.dumps({"purge_rows": r, "purge_ms": ms, "purge_rows_per_s": round(r * 1000 / ms) if ms else None, "purge_left": left}))' "$left" >"$1"
 }
 

@@ -61,7 +61,8 @@ void pchat_retention_format(long long sec, char out[PCHAT_RET_TEXT_SIZE])
 	}
 	for(size_t i = 0; i < N_UNITS; i++) {
 		if(sec % units[i].sec == 0) {
-			snprintf(out, PCHAT_RET_TEXT_SIZE, "%lld%c", sec / units[i].sec, units[i].c);
+			snprintf(out, PCHAT_RET_TEXT_SIZE, "%lld%c", sec / units[i].sec,
+					units[i].c);
 			return;
 		}
 	}
@@ -70,7 +71,7 @@ void pchat_retention_format(long long sec, char out[PCHAT_RET_TEXT_SIZE])
 long long pchat_retention_effective(
 		long long room, long long category, const struct pchat_ret_limits *lim)
 {
-	long long v = room != PCHAT_RET_INHERIT ? room
+	long long v = room != PCHAT_RET_INHERIT		? room
 			: category != PCHAT_RET_INHERIT ? category
 							: lim->dflt;
 	if(v == PCHAT_RET_NONE)
@@ -105,8 +106,8 @@ int pchat_retention_allowed(
 				lim_text);
 		return -1;
 	}
-	if(sec != PCHAT_RET_NONE && ((lim->min > 0 && sec < lim->min) ||
-						    (lim->max > 0 && sec > lim->max))) {
+	if(sec != PCHAT_RET_NONE &&
+			((lim->min > 0 && sec < lim->min) || (lim->max > 0 && sec > lim->max))) {
 		int low = lim->min > 0 && sec < lim->min;
 		describe(low ? lim->min : lim->max, lim_text, sizeof(lim_text));
 		snprintf(why, whylen, "retention %s is out of range: the server's %s is %s (%s)",

@@ -37,8 +37,8 @@ int pchat_retention_parse(const char *in, long long *sec, char *why, size_t whyl
 /* The setting as text: "inherit", "none", "30d", "12h", "10m" or "90s". */
 void pchat_retention_format(long long sec, char out[PCHAT_RET_TEXT_SIZE]);
 /* The effective retention (seconds, or PCHAT_RET_NONE) of a room with these settings. */
-long long pchat_retention_effective(long long room, long long category,
-		const struct pchat_ret_limits *lim);
+long long pchat_retention_effective(
+		long long room, long long category, const struct pchat_ret_limits *lim);
 /* May a room or category be set to sec (not inherit)?  0, or -1 with why filled. */
 int pchat_retention_allowed(
 		long long sec, const struct pchat_ret_limits *lim, char *why, size_t whylen);
@@ -48,7 +48,8 @@ int pchat_retention_limits_valid(const struct pchat_ret_limits *lim, char *why, 
 
 /* The SQL condition "the message is not expired", given its posted_at column and its
  * room's rooms.keep_sec column (NULL: kept forever).  posted_at is UTC. */
-#define PCHAT_RETAINED(posted_col, keep_col) \
-	" (" keep_col " IS NULL OR " posted_col " >= UTC_TIMESTAMP(3) - INTERVAL " keep_col " SECOND) "
+#define PCHAT_RETAINED(posted_col, keep_col)                                                \
+	" (" keep_col " IS NULL OR " posted_col " >= UTC_TIMESTAMP(3) - INTERVAL " keep_col \
+	" SECOND) "
 
 #endif

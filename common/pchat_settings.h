@@ -16,9 +16,9 @@ enum pchat_setting {
 	PS_MESSAGE_SIZE_LIMIT,	     /* longest post, bytes of chat text */
 	PS_SEARCH_LIMIT,	     /* most rooms one chansrch returns */
 	PS_FILE_DAILY_QUOTA_KB,	     /* what one user may upload per UTC day (0: no limit) */
-	PS_RETENTION_DEFAULT_DAYS,   /* messages kept this long where nothing else says (0: forever) */
-	PS_RETENTION_MIN_DAYS,	     /* no room keeps them shorter (0: no minimum) */
-	PS_RETENTION_MAX_DAYS,	     /* nor longer (0: no maximum) */
+	PS_RETENTION_DEFAULT_DAYS, /* messages kept this long where nothing else says (0: forever) */
+	PS_RETENTION_MIN_DAYS,	   /* no room keeps them shorter (0: no minimum) */
+	PS_RETENTION_MAX_DAYS,	   /* nor longer (0: no maximum) */
 	PS_N
 };
 

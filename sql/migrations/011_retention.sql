@@ -22,15 +22,17 @@ INSERT IGNORE INTO server_config (name, value) VALUES
 -- The purge job's one row (pchatd, backend/retention.c): one node of the pool holds
 -- the lease and deletes expired messages in transactions of at most 1,000 rows.
 --   active_node, lease_expires  the lease (as compliance_state's)
---   last_run_*    the last complete pass over the rooms
+--   last_run_at   the last complete pass over the rooms
+--   last_purge_*  the last pass that purged anything: when, how many, how long
 --   purged_total  messages purged since the migration
 CREATE TABLE retention_state (
   id              TINYINT UNSIGNED NOT NULL DEFAULT 1 PRIMARY KEY CHECK (id = 1),
   active_node     VARCHAR(255) NULL,
   lease_expires   DATETIME(3) NULL,
   last_run_at     DATETIME(3) NULL,
-  last_run_rows   BIGINT UNSIGNED NOT NULL DEFAULT 0,
-  last_run_ms     INT UNSIGNED NOT NULL DEFAULT 0,
+  last_purge_at   DATETIME(3) NULL,
+  last_purge_rows BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  last_purge_ms   INT UNSIGNED NOT NULL DEFAULT 0,
   purged_total    BIGINT UNSIGNED NOT NULL DEFAULT 0,
   last_error      VARCHAR(1024) NOT NULL DEFAULT '',
   last_error_at   DATETIME(3) NULL

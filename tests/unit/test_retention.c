@@ -43,7 +43,7 @@ Test(retention, parses_days_units_none_and_inherit)
 {
 	cr_assert_eq(parsed("30"), 30 * DAY);
 	cr_assert_eq(parsed("30d"), 30 * DAY);
-	cr_assert_eq(parsed("12h"), 12 * 3600);
+	cr_assert_eq(parsed("12h"), 12LL * 3600);
 	cr_assert_eq(parsed("10m"), 600);
 	cr_assert_eq(parsed("90s"), 90);
 	cr_assert_eq(parsed("36500"), 36500 * DAY);
@@ -73,7 +73,7 @@ Test(retention, formats_in_the_largest_whole_unit)
 	const struct {
 		long long sec;
 		const char *text;
-	} cases[] = {{INH, "inherit"}, {NONE, "none"}, {30 * DAY, "30d"}, {36 * 3600, "36h"},
+	} cases[] = {{INH, "inherit"}, {NONE, "none"}, {30 * DAY, "30d"}, {36LL * 3600, "36h"},
 			{600, "10m"}, {90, "90s"}, {DAY + 1, "86401s"}};
 	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		pchat_retention_format(cases[i].sec, t);
