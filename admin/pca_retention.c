@@ -141,20 +141,20 @@ static long long compliance_gate(struct pca_ctx *c)
 	return gate;
 }
 
-/* Each room with a retention: its settings, expired messages (a scan of the room's
- * messages: an administrator's question, not the chat path) and, of those, the
+/* The expired messages of room r: a range of messages_room_posted (migration 011). */
+#define EXPIRED_SQL                                                          \
+	" FROM messages m WHERE m.room_id = r.id AND r.keep_sec IS NOT NULL" \
+	" AND m.posted_at < UTC_TIMESTAMP(3) - INTERVAL r.keep_sec SECOND"
+
+/* Each room: its settings, its expired messages (not purged yet) and, of those, the
  * ones waiting for pchat-compliance. */
 static json_t *status_rooms(struct pca_ctx *c, long long gate)
 {
 	json_t *rows = pca_rows(c,
 			"SELECT r.name, r.retention_sec, c.name, c.retention_sec, r.keep_sec,"
-			" (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id AND NOT" PCHAT_RETAINED(
-					"m.posted_at",
-					"r.keep_sec") "),"
-						      " (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id AND m.id >= ? AND NOT" PCHAT_RETAINED(
-								      "m.posted_at",
-								      "r.keep_sec") ")"
-										    " FROM rooms r JOIN categories c ON c.id = r.category_id ORDER BY r.name",
+			" (SELECT COUNT(*)" EXPIRED_SQL "), (SELECT COUNT(*)" EXPIRED_SQL
+			" AND m.id >= ?) FROM rooms r JOIN categories c ON c.id = r.category_id"
+			" ORDER BY r.name",
 			P(PI(gate)));
 	json_t *out = rows ? json_array() : NULL, *row;
 	size_t i;
@@ -266,14 +266,14 @@ static int purge_batch(struct pca_ctx *c, long long room_after, json_t **result)
 	}
 	long long room = pca_col_int(row, 0), keep = pca_col_int(row, 1), gate = compliance_gate(c);
 	json_decref(row);
-	/* (room_id, id) is the index: the room's oldest first, the expired ones */
+	/* a range of messages_room_posted (migration 011), the oldest first */
 	long long n = gate < 0
 			? -1
 			: pca_exec(c,
-					  "DELETE FROM messages WHERE room_id = ? AND id < ?"
+					  "DELETE FROM messages WHERE room_id = ?"
 					  " AND posted_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
-					  " ORDER BY id LIMIT ?",
-					  P(PI(room), PI(gate), PI(keep), PI(PURGE_BATCH)));
+					  " AND id < ? ORDER BY posted_at LIMIT ?",
+					  P(PI(room), PI(keep), PI(gate), PI(PURGE_BATCH)));
 	if(n < 0 ||
 			pca_exec(c,
 					"UPDATE retention_state SET purged_total = purged_total + ?"

@@ -90,6 +90,11 @@ admin room set --room Lobby --retention inherit >/dev/null
 admin category set --category Default --retention inherit >/dev/null
 admin config set --retention-default-days 0 --retention-min-days 0 --retention-max-days 0 >/dev/null
 check "with nothing set, rooms keep forever" is "$(room_status Lobby .effective)" none
+sql "UPDATE rooms SET retention_sec = 7200 WHERE name = 'Board'"
+admin reload >/dev/null
+check "a hand edit takes effect at pchat-admin reload" is "$(room_status Board .effective)" 2h
+sql "UPDATE rooms SET retention_sec = NULL WHERE name = 'Board'"
+admin reload >/dev/null
 check "room get shows the setting and the effective retention" \
   eval '[ "$(admin --json room get --room Lobby | jq -r ".[0] | .retention + \" \" + .retention_effective")" = "inherit none" ]'
 
