@@ -266,13 +266,16 @@ static int purge_batch(struct pca_ctx *c, long long room_after, json_t **result)
 	}
 	long long room = pca_col_int(row, 0), keep = pca_col_int(row, 1), gate = compliance_gate(c);
 	json_decref(row);
-	/* a range of messages_room_posted (migration 011), the oldest first */
+	/* A range of messages_room_posted (migration 011), the oldest first.  "id + 0":
+	 * on the primary key, the gate's range (id below it) would be a next-key locking
+	 * scan up to its supremum, which holds every post's insert for the batch's
+	 * duration (a DELETE takes no index hint); so the gate only filters. */
 	long long n = gate < 0
 			? -1
 			: pca_exec(c,
 					  "DELETE FROM messages WHERE room_id = ?"
 					  " AND posted_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
-					  " AND id < ? ORDER BY posted_at LIMIT ?",
+					  " AND id + 0 < ? ORDER BY posted_at LIMIT ?",
 					  P(PI(room), PI(keep), PI(gate), PI(PURGE_BATCH)));
 	if(n < 0 ||
 			pca_exec(c,
