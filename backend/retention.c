@@ -24,6 +24,7 @@ static struct timeval every;
  * restarted pchatd takes its own lease back at once. */
 static char node[300];
 static unsigned lease_sec; /* another node takes over when it was not renewed so long */
+static unsigned share;	   /* --retention-share: percent of the time spent in batches */
 
 static long long elapsed_ms(const struct timespec *t0)
 {
@@ -58,16 +59,31 @@ static json_t *batch(json_int_t room_after)
 	return res;
 }
 
+/* After a batch that took ms: a pause, so that batches take at most share percent of
+ * the time and chat keeps the rest of the database (a batch of 1,000 deletes is
+ * CPU and log work the posts' commits would otherwise queue behind). */
+static void yield_to_chat(struct workq *wq, long long ms)
+{
+	long long pause = share >= 100 ? 0 : ms * (100 - share) / share;
+	struct timespec t = {(time_t)(pause / 1000), (long)(pause % 1000) * 1000000L};
+	if(pause > 0 && !workq_stopping(wq))
+		nanosleep(&t, NULL);
+}
+
 /* A pass over the rooms with a retention, batch after batch, until none has expired
- * messages left (or this node does not hold the lease, or pchatd stops). */
+ * messages left (or this node does not hold the lease, or pchatd stops).  Its time
+ * (the figures recorded) includes the pauses. */
 static void purge_pass(struct workq *wq)
 {
-	struct timespec t0;
+	struct timespec t0, tb;
 	json_int_t after = 0, rows = 0;
 	json_t *res;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while(!workq_stopping(wq) && (res = batch(after)) != NULL) {
+	for(;;) {
+		clock_gettime(CLOCK_MONOTONIC, &tb);
+		if(workq_stopping(wq) || (res = batch(after)) == NULL)
+			return;
 		json_int_t room = json_integer_value(json_object_get(res, "room_id"));
 		json_int_t n = json_integer_value(json_object_get(res, "purged"));
 		int held = json_is_true(json_object_get(res, "held"));
@@ -86,6 +102,8 @@ static void purge_pass(struct workq *wq)
 						(int64_t)rows, elapsed_ms(&t0));
 			return;
 		}
+		if(n > 0)
+			yield_to_chat(wq, elapsed_ms(&tb));
 	}
 }
 
@@ -145,6 +163,7 @@ int retention_start(struct event_base *base, const struct config *c)
 	(void)gethostname(host, sizeof(host) - 1);
 	snprintf(node, sizeof(node), "%.60s:%.190s", host, c->socket_path); /* <= 255 */
 	/* three passes missed: the node is gone */
+	share = c->retention_share;
 	lease_sec = c->retention_interval * 3 < 30 ? 30 : c->retention_interval * 3;
 	if(lease_sec > 3600)
 		lease_sec = 3600;
