@@ -15,6 +15,9 @@
 
 #include <event2/event.h>
 
+/* The longest pause after a batch (pchatd's stop waits for it). */
+#define PAUSE_MAX_MS 2000
+
 static struct workq q = WORKQ_INIT(q);
 static struct list job = LIST_INIT(job); /* the one pass, queued or not */
 static int queued;			 /* loop thread */
@@ -65,6 +68,8 @@ static json_t *batch(json_int_t room_after)
 static void yield_to_chat(struct workq *wq, long long ms)
 {
 	long long pause = share >= 100 ? 0 : ms * (100 - share) / share;
+	if(pause > PAUSE_MAX_MS) /* a stop waits for it */
+		pause = PAUSE_MAX_MS;
 	struct timespec t = {(time_t)(pause / 1000), (long)(pause % 1000) * 1000000L};
 	if(pause > 0 && !workq_stopping(wq))
 		nanosleep(&t, NULL);
