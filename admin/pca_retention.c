@@ -54,34 +54,36 @@ int pca_retention_value(struct pca_ctx *c, const json_t *args, const char *key, 
 	return 1;
 }
 
-json_t *pca_retention_json(const json_t *row, size_t i)
+/* Column i of row as an integer, or dflt when it is NULL. */
+static long long col_or(const json_t *row, size_t i, long long dflt)
+{
+	return json_is_null(json_array_get(row, i)) ? dflt : pca_col_int(row, i);
+}
+
+/* Column i as retention text, NULL meaning dflt. */
+static json_t *text_of(const json_t *row, size_t i, long long dflt)
 {
 	char text[PCHAT_RET_TEXT_SIZE];
-	pchat_retention_format(json_is_null(json_array_get(row, i)) ? PCHAT_RET_INHERIT
-								    : pca_col_int(row, i),
-			text);
+	pchat_retention_format(col_or(row, i, dflt), text);
 	return json_string(text);
+}
+
+json_t *pca_retention_json(const json_t *row, size_t i)
+{
+	return text_of(row, i, PCHAT_RET_INHERIT);
 }
 
 json_t *pca_keep_json(const json_t *row, size_t i)
 {
-	char text[PCHAT_RET_TEXT_SIZE];
-	pchat_retention_format(
-			json_is_null(json_array_get(row, i)) ? PCHAT_RET_NONE : pca_col_int(row, i),
-			text);
-	return json_string(text);
+	return text_of(row, i, PCHAT_RET_NONE);
 }
 
 /* One room's keep_sec from its row (id, room's setting, category's, keep_sec). */
 static int refresh_row(struct pca_ctx *c, const json_t *row, const struct pchat_ret_limits *lim)
 {
-	long long room = json_is_null(json_array_get(row, 1)) ? PCHAT_RET_INHERIT
-							      : pca_col_int(row, 1);
-	long long cat = json_is_null(json_array_get(row, 2)) ? PCHAT_RET_INHERIT
-							     : pca_col_int(row, 2);
-	long long keep = pchat_retention_effective(room, cat, lim);
-	long long old = json_is_null(json_array_get(row, 3)) ? PCHAT_RET_NONE : pca_col_int(row, 3);
-	if(keep == old)
+	long long keep = pchat_retention_effective(
+			col_or(row, 1, PCHAT_RET_INHERIT), col_or(row, 2, PCHAT_RET_INHERIT), lim);
+	if(keep == col_or(row, 3, PCHAT_RET_NONE))
 		return 0;
 	return pca_exec(c, "UPDATE rooms SET keep_sec = ? WHERE id = ?",
 			       P(keep == PCHAT_RET_NONE ? PS(NULL) : PI(keep),
