@@ -82,12 +82,12 @@ static void purge_pass(struct workq *wq)
 {
 	struct timespec t0, tb;
 	json_int_t after = 0, rows = 0;
-	json_t *res;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for(;;) {
 		clock_gettime(CLOCK_MONOTONIC, &tb);
-		if(workq_stopping(wq) || (res = batch(after)) == NULL)
+		json_t *res = workq_stopping(wq) ? NULL : batch(after);
+		if(res == NULL)
 			return;
 		json_int_t room = json_integer_value(json_object_get(res, "room_id"));
 		json_int_t n = json_integer_value(json_object_get(res, "purged"));
