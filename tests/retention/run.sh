@@ -7,7 +7,7 @@
 #   settings    room overrides category overrides the server's default, clamped
 #   hidden      a room's messages past its retention (posted over SIP, a file post,
 #               and 2,500 more: several batches) are hidden at once from pchatd's
-#               history (SIP), the admin library's history and search
+#               history and search (over SIP), the admin library's listing and search
 #   waits       while pchat-compliance has not output their CHAT events, the purge
 #               job deletes nothing (retention status: waiting for compliance)
 #   purges      after one pchat-compliance run: no message of the room is left (the
@@ -117,15 +117,17 @@ disk() { # the store's bytes and the messages and files tables' (InnoDB's estima
 }
 before=$(disk)
 shown() { admin --json message get --limit 5000 "$@" | jq length; } # messages listed
-# sip_history LOG: carol joins Ops over SIP (pchatd's history read) and asks for more
+# sip_history LOG: carol joins Ops over SIP (pchatd's history read), asks for more
+# and searches (cmd:search)
 sip_history() {
-  { printf '/join Ops\n/history 50\n'; sleep 2; printf '/quit\n'; } |
+  { printf '/join Ops\n/history 50\n/search bulk note\n'; sleep 2; printf '/quit\n'; } |
     timeout 30 "$top/client/pchat" --user carol@example.com --server "127.0.0.1:$port" --linger 0.5 >"$1" 2>&1
 }
 check "before they expire: listed by message get" is "$(shown --room Ops)" 2503
 check "  found by search" is "$(shown --search "bulk note")" 2500
 sip_history "$work/history-before.log"
 check "  in pchatd's history over SIP" grep -q "bulk note 2500" "$work/history-before.log"
+check "  found by pchatd's search over SIP" grep -q -- "--- search: [1-9][0-9]* results" "$work/history-before.log"
 store_before=$(du -sb "$store" | cut -f1)
 
 # ---- hidden at once ----
@@ -134,7 +136,8 @@ sql "UPDATE messages SET posted_at = posted_at - INTERVAL 2 HOUR WHERE room_id =
 check "expired messages are hidden from message get" is "$(shown --room Ops)" 0
 check "  and from search" is "$(shown --search "bulk note")" 0
 sip_history "$work/history.log"
-check "  and from pchatd's history over SIP (carol joins Ops)" eval '! grep -q "old news\|bulk note" "$work/history.log" && grep -q "joined" "$work/history.log"'
+check "  and from pchatd's history over SIP (carol joins Ops)" eval '! grep -q "old news\|bulk note [0-9]" "$work/history.log" && grep -q "joined" "$work/history.log"'
+check "  and from pchatd's search over SIP" grep -q -- "--- search: 0 results" "$work/history.log"
 check "another room's messages are shown" eval 'admin message get --room Lobby | grep -q "lobby stays"'
 
 # ---- the purge waits for pchat-compliance ----
