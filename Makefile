@@ -10,6 +10,8 @@
 #   make deb    Debian packages into build/deb/ (debian/, scripts/make-deb.sh), lintian
 #   make deb-test  install them into a clean Debian 12 root and run them (tests/deb)
 #   make files  the file service (tests/files, docs/FILES.md)
+#   make retention  retention that purges: hidden at once, purged behind compliance,
+#               no row or file left (tests/retention, docs/ADMIN.md "Retention")
 #   make fault  the fault suite: kill -9 / stop / pause pchatd and MariaDB under a stream
 #               of posts, with counts (tests/fault, docs/RELIABILITY.md "Faults")
 #   make compliance-test  the compliance service end to end: real SIP chats archived,
@@ -37,7 +39,7 @@ TOP := $(CURDIR)
 KSRC := $(TOP)/build/kamailio-src
 MODDIR := $(KSRC)/src/modules/pchat
 
-.PHONY: all build setup module module-doc doc-test libs backend client admin compliance run test unit e2e sipe web files cli rpc \
+.PHONY: all build setup module module-doc doc-test libs backend client admin compliance run test unit e2e sipe web files retention cli rpc \
 	fault chaos compliance-test \
 	supervise lint format \
 	format-check clean fuzz fuzz-short
@@ -114,6 +116,12 @@ web: build
 files: build
 	@bash tests/files/run.sh
 
+# retention (issue 15): settings and bad input, expired messages hidden at once from
+# history and search, the purge job waiting for pchat-compliance, then nothing left
+# (rows, files); disk before and after (tests/retention).  About 25 s.
+retention: build
+	@bash tests/retention/run.sh
+
 # pchat-admin against a private MariaDB (tests/cli)
 cli: admin
 	@$(MAKE) -s -C tests/cli run SANITIZE=$(SANITIZE)
@@ -157,8 +165,8 @@ fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
 # Every suite, in this order, each timed (scripts/test-suites.sh prints the table).
-TEST_SUITES := doc-test unit e2e rpc sipe web files cli fault compliance-test supervise \
-	deb-test fuzz-short bench-test
+TEST_SUITES := doc-test unit e2e rpc sipe web files retention cli fault compliance-test \
+	supervise deb-test fuzz-short bench-test
 test: build
 	@bash scripts/test-suites.sh $(TEST_SUITES)
 

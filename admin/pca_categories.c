@@ -7,7 +7,7 @@
 
 #define CAT_SELECT                                                                        \
 	"SELECT id, CONCAT('ma-cat://', domain, '/', cat_id), cat_id, name, description," \
-	" invitations, file_upload, chat_history FROM categories"
+	" invitations, file_upload, chat_history, retention_sec FROM categories"
 
 static const char *const cat_roles[] = {"allowed", "denied", "creator", NULL};
 static const char *const cat_keys[] = {"allowed", "denied", "creators", NULL};
@@ -23,16 +23,19 @@ static const struct pca_field cat_fields[] = {
 				NULL, NULL},
 		{"chat_history", F_BOOL, "UPDATE categories SET chat_history = ? WHERE id = ?", 0,
 				NULL, NULL},
+		{"retention", F_RETENTION, "UPDATE categories SET retention_sec = ? WHERE id = ?",
+				0, NULL, NULL},
 };
 #define N_CAT_FIELDS (sizeof(cat_fields) / sizeof(cat_fields[0]))
 
 static int cat_from_row(struct pca_ctx *c, const json_t *row, struct pca_cat *cat)
 {
 	cat->id = (unsigned long long)pca_col_int(row, 0);
-	cat->obj = json_pack("{s:O,s:O,s:O,s:O,s:o,s:o,s:o}", "uri", json_array_get(row, 1), "id",
-			json_array_get(row, 2), "name", json_array_get(row, 3), "description",
+	cat->obj = json_pack("{s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o}", "uri", json_array_get(row, 1),
+			"id", json_array_get(row, 2), "name", json_array_get(row, 3), "description",
 			json_array_get(row, 4), "invitations", pca_col_bool(row, 5), "file_upload",
-			pca_col_bool(row, 6), "chat_history", pca_col_bool(row, 7));
+			pca_col_bool(row, 6), "chat_history", pca_col_bool(row, 7), "retention",
+			pca_retention_json(row, 8));
 	return pca_plist_attach(
 			c, &pca_category_principals, cat->id, cat_roles, cat_keys, &cat->obj);
 }
@@ -71,7 +74,8 @@ int pca_cat_may_create(const struct pca_ctx *c, const json_t *cat)
 /* The lists and fields of args applied to category id. */
 static int cat_apply(struct pca_ctx *c, const json_t *args, unsigned long long id)
 {
-	if(pca_fields_apply(c, cat_fields, N_CAT_FIELDS, args, id) < 0)
+	if(pca_fields_apply(c, cat_fields, N_CAT_FIELDS, args, id) < 0 ||
+			(json_object_get(args, "retention") && pca_retention_refresh(c, 0) < 0))
 		return -1;
 	for(size_t i = 0; cat_roles[i]; i++) {
 		struct pca_listop op;
@@ -111,7 +115,7 @@ static int pool_domain(struct pca_ctx *c, json_t **row)
 int pca_category_new(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"name", "description", "invitations", "file_upload",
-			"chat_history", "allowed", "denied", "creators", NULL};
+			"chat_history", "retention", "allowed", "denied", "creators", NULL};
 	const char *name;
 	json_t *dom = NULL;
 	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "name", 1, 256, &name) < 0 ||
@@ -132,7 +136,8 @@ int pca_category_new(struct pca_ctx *c, json_t *args, json_t **result)
 int pca_category_set(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"category", "name", "description", "invitations",
-			"file_upload", "chat_history", "allowed", "denied", "creators", NULL};
+			"file_upload", "chat_history", "retention", "allowed", "denied", "creators",
+			NULL};
 	const char *ref;
 	struct pca_cat cat;
 	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "category", 1, 1024, &ref) < 0 ||

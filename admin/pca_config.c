@@ -48,14 +48,16 @@ int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"DefaultChatHistory", "MaxFileSizeKB",
 			"ParticipantUpdateLimit", "MessageSizeLimit", "SearchLimit",
-			"FileDailyQuotaKB", NULL};
+			"FileDailyQuotaKB", "RetentionDefaultDays", "RetentionMinDays",
+			"RetentionMaxDays", NULL};
 	if(pca_keys(c, args, keys) < 0)
 		return -1;
 	if(json_object_size(args) == 0)
 		return pca_fail(c, 400,
 				"nothing to set: give one of DefaultChatHistory, "
 				"MaxFileSizeKB, ParticipantUpdateLimit, MessageSizeLimit, SearchLimit, "
-				"FileDailyQuotaKB");
+				"FileDailyQuotaKB, RetentionDefaultDays, RetentionMinDays, "
+				"RetentionMaxDays");
 	for(size_t i = 0; i < N_SETTINGS; i++) {
 		long long v;
 		int rc = pca_int(c, args, settings[i].name, settings[i].min, settings[i].max, &v);
@@ -68,6 +70,8 @@ int pca_config_set(struct pca_ctx *c, json_t *args, json_t **result)
 						P(PS(settings[i].name), PI(v))) < 0)
 			return -1;
 	}
+	if(pca_retention_check_limits(c) < 0) /* min <= max; rooms' keep_sec again */
+		return -1;
 	json_t *none = json_object();
 	int rc = pca_config_get(c, none, result);
 	json_decref(none);

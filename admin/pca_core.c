@@ -71,6 +71,10 @@ static const struct verb verbs[] = {
 		{"file.sweep_list", pca_file_sweep_list, 1, 0},
 		{"file.sweep_done", pca_file_sweep_done, 1, NO_REVISION},
 		{"auth.check", pca_auth_check, 0, 0},
+		{"retention.status", pca_retention_status, 1, 0},
+		{"retention.purge", pca_retention_purge, 1, NO_REVISION},
+		{"retention.run_done", pca_retention_run_done, 1, NO_REVISION},
+		{"retention.release", pca_retention_release, 1, NO_REVISION},
 		{"reload", pca_reload, 1, 1},
 };
 
@@ -169,7 +173,8 @@ int pca_reload(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {NULL};
 	json_t *row = NULL;
-	if(pca_keys(c, args, keys) < 0 ||
+	/* a hand edit of a retention setting: keep_sec computed again */
+	if(pca_keys(c, args, keys) < 0 || pca_retention_refresh(c, 0) < 0 ||
 			pca_row(c, &row, "SELECT value FROM server_config WHERE name = 'revision'",
 					P0) < 0)
 		return -1;

@@ -39,6 +39,7 @@ static int field_value(
 			if(rc > 0)
 				*v = PS(f->names[i]);
 			return rc;
+		case F_RETENTION: return pca_retention_value(c, args, f->key, v);
 	}
 	return 0;
 }

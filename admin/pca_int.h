@@ -134,7 +134,7 @@ void pca_listop_free(struct pca_listop *op);
 
 /* ---- scalar settings of rooms and categories (pca_fields.c) ---- */
 
-enum pca_fkind { F_STR, F_BOOL, F_ENUM };
+enum pca_fkind { F_STR, F_BOOL, F_ENUM, F_RETENTION };
 /* A setting stored in one column, changed by one statement. */
 struct pca_field {
 	const char *key;
@@ -150,6 +150,24 @@ int pca_fields_apply(struct pca_ctx *c, const struct pca_field *f, size_t n, con
 /* Refuses (409) value if another row than id has it (f->unique). */
 int pca_field_unique(struct pca_ctx *c, const struct pca_field *f, const char *value,
 		unsigned long long id);
+
+/* ---- retention (pca_retention.c, common/pchat_retention.h) ---- */
+
+struct pchat_ret_limits;
+/* The server's default, minimum and maximum (server_config), in seconds. */
+int pca_retention_limits(struct pca_ctx *c, struct pchat_ret_limits *lim);
+/* args[key] as a retention setting ("30", "30d", "12h", "none", "inherit", or an
+ * integer of days) within the server's limits: 1 and *v (SQL NULL: inherit; 0:
+ * none; seconds), 0 if absent, -1 (400 with the reason) if bad or out of range. */
+int pca_retention_value(struct pca_ctx *c, const json_t *args, const char *key, struct pca_val *v);
+/* Column i of row (a retention_sec: NULL inherits) as its text; (a keep_sec: NULL
+ * keeps forever) as its text. */
+json_t *pca_retention_json(const json_t *row, size_t i);
+json_t *pca_keep_json(const json_t *row, size_t i);
+/* Computes rooms.keep_sec again for room_id (0: every room). */
+int pca_retention_refresh(struct pca_ctx *c, unsigned long long room_id);
+/* Refuses (400) inconsistent server limits, then refreshes every room. */
+int pca_retention_check_limits(struct pca_ctx *c);
 
 /* ---- principal lists of rooms and categories (pca_plist.c) ---- */
 
@@ -282,6 +300,10 @@ int pca_file_download_begin(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_sweep_list(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_sweep_done(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_auth_check(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_retention_status(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
 
 /* ---- SIP Digest credentials (pca_auth.c) ---- */

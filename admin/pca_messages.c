@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pca_int.h"
+#include "pchat_retention.h"
 #include "pchat_search.h"
 
 /* The filters of a request as statement parameters: room, author and time (shared
@@ -75,10 +76,14 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 	" m.body, m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id" \
 	" WHERE"
 
+/* Expired messages (past their room's retention) are never shown, whether or not
+ * the purge job has deleted them yet. */
+#define RETAINED_SQL " AND" PCHAT_RETAINED("m.posted_at", "r.keep_sec")
+
 /* A page: the rooms (FIND_IN_SET over "1,5,9"), ids below a bound, newest first;
  * four parameters. */
-#define PAGE_SQL                                                         \
-	" AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0) AND m.id < ?" \
+#define PAGE_SQL                                                                      \
+	" AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0) AND m.id < ?" RETAINED_SQL \
 	" ORDER BY m.id DESC LIMIT ?"
 #define PAGE_PARAMS(rooms, before, limit) \
 	PS(rooms), PS(rooms), PI((before) > 0 ? (before) : LLONG_MAX), PI(limit)
@@ -120,9 +125,10 @@ int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 			pca_str(c, args, "search", 0, 65536, &search) < 0)
 		return -1;
 	/* "search": words and "phrases" through the engine, newest first */
-	json_t *rows = search ? page_rows(c, "search", search, &f, NULL, 0, limit)
-			      : pca_rows(c, GET_SQL FILTER_SQL " ORDER BY m.id LIMIT ?",
-						P(FILTER_PARAMS(&f), PI(limit)));
+	json_t *rows = search
+			? page_rows(c, "search", search, &f, NULL, 0, limit)
+			: pca_rows(c, GET_SQL FILTER_SQL RETAINED_SQL " ORDER BY m.id LIMIT ?",
+					  P(FILTER_PARAMS(&f), PI(limit)));
 	if(rows == NULL)
 		return -1;
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);

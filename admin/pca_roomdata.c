@@ -10,7 +10,7 @@
 	"SELECT r.id, r.category_id, CONCAT('ma-chan://', r.domain, '/', r.chan_id),"     \
 	" r.chan_id, r.name, r.description, r.topic, r.privacy, r.room_type, r.disabled," \
 	" r.invitations, r.disclaimer, c.name, a.name,"                                   \
-	" DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ')"                                \
+	" DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ'), r.retention_sec, r.keep_sec"   \
 	" FROM rooms r JOIN categories c ON c.id = r.category_id"                         \
 	" LEFT JOIN addins a ON a.id = r.addin_id"
 #define ROOM_MATCH(r)                                                                        \
@@ -32,6 +32,10 @@ int pca_room_from_row(struct pca_ctx *c, const json_t *row, struct pca_room *roo
 			json_array_get(row, 10), "disclaimer", json_array_get(row, 11), "category",
 			json_array_get(row, 12), "addin", json_array_get(row, 13), "created",
 			json_array_get(row, 14));
+	if(room->obj)
+		json_object_update_new(room->obj,
+				json_pack("{s:o,s:o}", "retention", pca_retention_json(row, 15),
+						"retention_effective", pca_keep_json(row, 16)));
 	return pca_plist_attach(
 			c, &pca_room_principals, room->id, room_roles, room_keys, &room->obj);
 }

@@ -28,6 +28,8 @@ static const struct pca_field room_fields[] = {
 				invitation_names, NULL},
 		{"disclaimer", F_STR, "UPDATE rooms SET disclaimer = ? WHERE id = ?", 1024, NULL,
 				NULL},
+		{"retention", F_RETENTION, "UPDATE rooms SET retention_sec = ? WHERE id = ?", 0,
+				NULL, NULL},
 };
 #define N_ROOM_FIELDS (sizeof(room_fields) / sizeof(room_fields[0]))
 
@@ -100,7 +102,7 @@ static int room_apply(
 		struct pca_ctx *c, const json_t *args, unsigned long long id, const json_t *before)
 {
 	if(pca_fields_apply(c, room_fields, N_ROOM_FIELDS, args, id) < 0 ||
-			apply_addin(c, args, id) < 0)
+			pca_retention_refresh(c, id) < 0 || apply_addin(c, args, id) < 0)
 		return -1;
 	json_t *old = before ? all_members(before) : json_array(), *added = json_array();
 	int rc = 0;
@@ -160,7 +162,7 @@ static int room_result(struct pca_ctx *c, unsigned long long id, json_t **result
 
 #define ROOM_KEYS                                                                     \
 	"name", "description", "topic", "privacy", "type", "disabled", "invitations", \
-			"disclaimer", "addin", "members", "managers", "presenters"
+			"disclaimer", "retention", "addin", "members", "managers", "presenters"
 
 int pca_room_new(struct pca_ctx *c, json_t *args, json_t **result)
 {

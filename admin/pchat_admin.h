@@ -22,7 +22,13 @@
  *
  *   room.new      {name, category?="Default", description?, topic?, privacy?="open",
  *                  type?="normal", disabled?=false, invitations?="inherit",
- *                  disclaimer?, addin?, members?, managers?, presenters?}  -> room
+ *                  disclaimer?, retention?="inherit", addin?, members?, managers?,
+ *                  presenters?}  -> room
+ *                 retention (rooms and categories): "inherit", "none" (forever), days
+ *                 ("30", "30d" or an integer) or "12h", "10m", "90s"; 400 with the
+ *                 reason when malformed or outside RetentionMin/MaxDays
+ *                 (common/pchat_retention.h).  Every change that can move a room's
+ *                 effective retention stores it in rooms.keep_sec.
  *                 users: creators of the category; they become its manager when no
  *                 managers are given.  Members added create invitations (below).
  *   room.set      {room, any field of room.new except category; name renames} -> room
@@ -33,7 +39,8 @@
  *   room.clear    {room, before?(ISO-8601 UTC)} -> {removed: N messages}
  *                 users: the room's managers.
  *   category.new  {name, description?, invitations?=true, file_upload?=true,
- *                  chat_history?=true, allowed?, denied?, creators?} -> category
+ *                  chat_history?=true, retention?="inherit", allowed?, denied?,
+ *                  creators?} -> category
  *   category.set  {category, any field of category.new} -> category
  *   category.get  {category?} -> [category...]
  *                 users: the categories they may create rooms in.
@@ -46,8 +53,24 @@
  *   policy.remove {identity} -> {removed: 1}
  *   policy.grant  {policy ("tag:<name>" or null to revoke), user? | site?} -> {granted}
  *   config.get    {} -> {DefaultChatHistory, MaxFileSizeKB, ParticipantUpdateLimit,
- *                  MessageSizeLimit, SearchLimit, FileDailyQuotaKB}
- *   config.set    {any of those} -> config   (DefaultChatHistory 1..500, ...)
+ *                  MessageSizeLimit, SearchLimit, FileDailyQuotaKB,
+ *                  RetentionDefaultDays, RetentionMinDays, RetentionMaxDays}
+ *   config.set    {any of those} -> config   (DefaultChatHistory 1..500, ...;
+ *                  RetentionMinDays above RetentionMaxDays: 400)
+ *   retention.status {} -> {default, min_days, max_days, purge: {lease: {node,
+ *                  expires, held}, last_run_at, last_purge: {at, rows, ms} | null
+ *                  (the last pass that purged anything), purged_total,
+ *                  last_error: {message, at} | null}, rooms: [{room, retention,
+ *                  category, category_retention, effective, expired,
+ *                  waiting_for_compliance}]}
+ *   retention.purge {node, lease?=60 (s), room_after?=0} -> {held, room_id, purged,
+ *                  batch}  pchatd's purge job (backend/retention.c): takes or renews
+ *                  the lease; if held, deletes up to batch (1,000) expired messages
+ *                  of the first room with a retention after room_after, oldest first,
+ *                  none whose CHAT/REPLACE event pchat-compliance has not output yet
+ *                  (room_id 0: no room left); one transaction per call
+ *   retention.run_done {node, rows?, ms?, error?}  the pass's figures, or its error
+ *   retention.release {node}  the lease given up (pchatd stopping)
  *   message.get   {room?, author?, text?, since?, until?, id?, limit?=100} -> [message...]
  *   message.remove  {room?, author?, text?, since?, until?, id?} -> {removed: N}
  *   message.replace {same filters, replacement} -> {replaced: N}
@@ -116,7 +139,7 @@
  *   auth.check    {user, password} -> {user: "sip:u@d"}  (SIP credentials: the
  *                  password's HA1 against the subscriber table's ha1; 403 when
  *                  wrong, or when the user's chat policy disables persistent chat)
- *   reload        {} -> {revision: N}
+ *   reload        {} -> {revision: N}  (and every room's keep_sec computed again)
  *   message.history {room, before? (id), limit?=DefaultChatHistory (1..500)} ->
  *                 {messages: [message...] (the page oldest first), more, before}
  *                 the newest page of the room's history older than before; users:
@@ -136,9 +159,10 @@
  * Result objects:
  *   room     {uri, id, name, description, topic, privacy, type, disabled,
  *             invitations, disclaimer, category, addin (name or null), members,
- *             managers, presenters, created, rights? (["see","join","post","manage"])}
+ *             managers, presenters, created, retention, retention_effective,
+ *             rights? (["see","join","post","manage"])}
  *   category {uri, id, name, description, invitations, file_upload, chat_history,
- *             allowed, denied, creators}
+ *             retention, allowed, denied, creators}
  *   policy   {identity, enabled, description, grants: [principal...]}
  *   message  {id, room, author, ts, text, replaced}
  *   addin    {name, url}

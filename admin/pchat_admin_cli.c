@@ -60,14 +60,16 @@ struct opt {
 			{"disabled", "disabled", O_BOOL, "yes|no"},                            \
 			{"invitations", "invitations", O_STR, "inherit|off"},                  \
 			{"disclaimer", "disclaimer", O_STR, "TEXT"},                           \
+			{"retention", "retention", O_STR, "DAYS|Nd|Nh|Nm|Ns|none|inherit"},    \
 			{"addin", "addin", O_STR, "ADDIN"}, LIST("members"), LIST("managers"), \
 			LIST("presenters")
-#define CATEGORY_SETTINGS                                                                    \
-	{"description", "description", O_STR, "TEXT"},                                       \
-			{"invitations", "invitations", O_BOOL, "yes|no"},                    \
-			{"file-upload", "file_upload", O_BOOL, "yes|no"},                    \
-			{"chat-history", "chat_history", O_BOOL, "yes|no"}, LIST("allowed"), \
-			LIST("denied"), LIST("creators")
+#define CATEGORY_SETTINGS                                                                   \
+	{"description", "description", O_STR, "TEXT"},                                      \
+			{"invitations", "invitations", O_BOOL, "yes|no"},                   \
+			{"file-upload", "file_upload", O_BOOL, "yes|no"},                   \
+			{"chat-history", "chat_history", O_BOOL, "yes|no"},                 \
+			{"retention", "retention", O_STR, "DAYS|Nd|Nh|Nm|Ns|none|inherit"}, \
+			LIST("allowed"), LIST("denied"), LIST("creators")
 #define ROOM                                  \
 	{                                     \
 		"room", "room", O_STR, "ROOM" \
@@ -128,7 +130,10 @@ static const struct opt config_set[] = {CONFIG("DefaultChatHistory", "default-ch
 		CONFIG("ParticipantUpdateLimit", "participant-update-limit"),
 		CONFIG("MessageSizeLimit", "message-size-limit"),
 		CONFIG("SearchLimit", "search-limit"),
-		CONFIG("FileDailyQuotaKB", "file-daily-quota-kb"), END};
+		CONFIG("FileDailyQuotaKB", "file-daily-quota-kb"),
+		CONFIG("RetentionDefaultDays", "retention-default-days"),
+		CONFIG("RetentionMinDays", "retention-min-days"),
+		CONFIG("RetentionMaxDays", "retention-max-days"), END};
 #define MSG_ID                         \
 	{                              \
 		"id", "id", O_INT, "N" \
@@ -224,7 +229,14 @@ static const struct cmd cmds[] = {
 				"have pchat-compliance output its events now and wait for it "
 				"(default 60 s; --wait 0: do not wait)",
 				""},
-		{"reload", NULL, "reload", none, "make pchatd reload rooms and configuration", ""},
+		{"retention", "status", "retention.status", none,
+				"each room's retention and expired messages (waiting for "
+				"pchat-compliance), the purge job's lease and last run",
+				""},
+		{"reload", NULL, "reload", none,
+				"make pchatd reload rooms and configuration (and compute "
+				"rooms' retention again)",
+				""},
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -52,6 +52,8 @@ void config_defaults(struct config *c)
 	c->file_threads = 4;
 	c->file_soap_max_kb = 512;
 	c->file_sweep_interval = 60;
+	c->retention_interval = 60;
+	c->retention_share = 50;
 }
 
 static void usage(FILE *out)
@@ -107,6 +109,11 @@ static void usage(FILE *out)
 				       "  --file-soap-max-kb N     largest SOAP request, GetMaxRequestContentInKB (512)\n"
 				       "  --file-sweep-interval SEC  how often stored files without a post and uploads\n"
 				       "                           never completed are deleted (60)\n"
+				       "  --retention-interval SEC  how often this node purges the messages older\n"
+				       "                           than their room's retention, when it holds the\n"
+				       "                           purge lease (60; 0: this node never purges)\n"
+				       "  --retention-share PERCENT  the share of the time the purge spends deleting:\n"
+				       "                           after each batch it pauses so long (50; 100: no pause)\n"
 				       "  --test-store-limit BYTES  tests only: a file's writes past BYTES fail as on a\n"
 				       "                           full disk\n"
 				       "  --file-service-url URL   the file service's SOAP endpoint as clients reach it,\n"
@@ -155,6 +162,8 @@ enum {
 	OPT_FILE_SWEEP,
 	OPT_TEST_STORE_LIMIT,
 	OPT_TEST_SEARCH_DELAY,
+	OPT_RETENTION_INTERVAL,
+	OPT_RETENTION_SHARE,
 	OPT_FILE_SERVICE_URL,
 	OPT_HELP,
 	OPT_VERSION,
@@ -197,6 +206,8 @@ static const struct option long_options[] = {
 		{"file-soap-max-kb", required_argument, NULL, OPT_FILE_SOAP_MAX},
 		{"file-sweep-interval", required_argument, NULL, OPT_FILE_SWEEP},
 		{"test-store-limit", required_argument, NULL, OPT_TEST_STORE_LIMIT},
+		{"retention-interval", required_argument, NULL, OPT_RETENTION_INTERVAL},
+		{"retention-share", required_argument, NULL, OPT_RETENTION_SHARE},
 		{"test-search-delay-ms", required_argument, NULL, OPT_TEST_SEARCH_DELAY},
 		{"file-service-url", required_argument, NULL, OPT_FILE_SERVICE_URL},
 		{"help", no_argument, NULL, OPT_HELP},
@@ -487,6 +498,11 @@ static int apply(struct config *c, int opt, const char *name, const char *arg, F
 		case OPT_TEST_SEARCH_DELAY:
 			return number("test-search-delay-ms", arg, 0, 600000,
 					&c->test_search_delay_ms, err);
+		case OPT_RETENTION_INTERVAL:
+			return number("retention-interval", arg, 0, 86400, &c->retention_interval,
+					err);
+		case OPT_RETENTION_SHARE:
+			return number("retention-share", arg, 1, 100, &c->retention_share, err);
 		case OPT_POST_RATE: return number("post-rate", arg, 0, 1000000, &c->post_rate, err);
 		case OPT_POST_BURST:
 			return number("post-burst", arg, 1, 1000000, &c->post_burst, err);

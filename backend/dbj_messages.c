@@ -3,6 +3,7 @@
  * share one transaction) and reading a room's history.
  */
 #include "dbkind.h"
+#include "pchat_retention.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -164,10 +165,11 @@ static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 	memset(&b, 0, sizeof(b));
 	b.job = job;
 	if(st == HISTORY_BEFORE)
-		rc = db_exec(d, job, st, "uui", job->u.history.room_id, job->u.history.before_id,
-				job->u.history.limit);
+		rc = db_exec(d, job, st, "uuui", job->u.history.room_id, job->u.history.room_id,
+				job->u.history.before_id, job->u.history.limit);
 	else
-		rc = db_exec(d, job, st, "ui", job->u.history.room_id, job->u.history.limit);
+		rc = db_exec(d, job, st, "uui", job->u.history.room_id, job->u.history.room_id,
+				job->u.history.limit);
 	if(!DB_GO_ON(rc, job))
 		return rc;
 	db_bind_u64(&res[0], &b.id);
@@ -190,6 +192,13 @@ static void history_free(struct db_job *job)
 	free(job->u.history.reader);
 }
 
+/* The messages of a room (two parameters: its id twice) that its retention keeps:
+ * expired ones are hidden before the purge job deletes them.  The room's row is one
+ * primary key read; the messages are read newest first along (room_id, id). */
+#define HISTORY_FROM                                                                        \
+	" FROM messages m JOIN rooms r ON r.id = ? WHERE m.room_id = ? AND" PCHAT_RETAINED( \
+			"m.posted_at", "r.keep_sec")
+
 /* Both return the `limit` messages oldest first.  Run by the writer, not the reader
  * (db.h), although a post answered 200 is committed before that answer and so seen
  * by a history read on any connection: (1) it is not a pure read, its transaction
@@ -199,13 +208,12 @@ static void history_free(struct db_job *job)
  * promise.  It is a short indexed read; the slow read is the search. */
 const struct db_kind dbk_history = {"history",
 		{[HISTORY_NEWEST] = "SELECT id, author, posted_at, body FROM"
-				    " (SELECT id, author, posted_at, body FROM messages"
-				    "  WHERE room_id = ? ORDER BY id DESC LIMIT ?) AS recent"
-				    " ORDER BY id",
+				    " (SELECT m.id, m.author, m.posted_at, m.body" HISTORY_FROM
+				    "  ORDER BY m.id DESC LIMIT ?) AS recent ORDER BY id",
 				[HISTORY_BEFORE] =
 						"SELECT id, author, posted_at, body FROM"
-						" (SELECT id, author, posted_at, body FROM messages"
-						"  WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?)"
+						" (SELECT m.id, m.author, m.posted_at, m.body" HISTORY_FROM
+						"  AND m.id < ? ORDER BY m.id DESC LIMIT ?)"
 						" AS older ORDER BY id",
 				[HISTORY_EVENT] =
 						"INSERT INTO compliance_events (event_type, event_time,"

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 #include "dbkind.h"
+#include "pchat_retention.h"
 #include "pchat_search.h"
 #include "util.h"
 
@@ -118,13 +119,14 @@ static void msg_search_free(struct db_job *job)
 }
 
 /* The rooms are a list of ids (FIND_IN_SET): the engine's index picks the matches,
- * this filters them by room, author, time and page. */
+ * this filters them by room, author, time, retention (expired messages are hidden
+ * before the purge job deletes them) and page. */
 const struct db_kind dbk_msg_search = {"message search",
 		{"SELECT m.id, m.author, m.posted_at, m.body,"
 		 " CONCAT('ma-chan://', r.domain, '/', r.chan_id)"
 		 " FROM messages m JOIN rooms r ON r.id = m.room_id"
 		 " WHERE " PCHAT_SEARCH_MATCH " AND FIND_IN_SET(m.room_id, ?) > 0"
 		 " AND (? IS NULL OR LOWER(m.author) = ?)"
-		 " AND m.posted_at >= ? AND m.posted_at < ? AND m.id < ?"
-		 " ORDER BY m.id DESC LIMIT ?"},
+		 " AND m.posted_at >= ? AND m.posted_at < ? AND m.id < ? AND" PCHAT_RETAINED(
+				 "m.posted_at", "r.keep_sec") " ORDER BY m.id DESC LIMIT ?"},
 		run_msg_search, msg_search_clear, msg_search_free, DBK_READER};

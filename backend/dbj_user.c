@@ -5,6 +5,7 @@
  */
 #include "dbkind.h"
 #include "pchat_log.h"
+#include "pchat_retention.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -74,14 +75,16 @@ static enum dbsql_result run_assoc(struct dbsql *d, struct db_job *job)
 	return db_run_user_rooms(d, job, DB_EXTRA_UNREAD);
 }
 
-/* The unread count is an index range scan after the user's read position. */
+/* The unread count is an index range scan after the user's read position; expired
+ * messages (past the room's retention, not purged yet) are not counted. */
 const struct db_kind dbk_associations = {"associations",
 		{"SELECT " DB_ROOM_COLS ","
 		 "  (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id"
-		 "    AND m.id > COALESCE(p.last_msgid, 0)) AS unread"
-		 " FROM followed_rooms f JOIN rooms r ON r.id = f.room_id"
-		 " LEFT JOIN room_read_positions p ON p.user_uri = f.user_uri AND p.room_id = f.room_id"
-		 " WHERE f.user_uri = ? ORDER BY r.name"},
+		 "    AND m.id > COALESCE(p.last_msgid, 0) AND" PCHAT_RETAINED("m.posted_at",
+				 "r.keep_sec") ") AS unread"
+					       " FROM followed_rooms f JOIN rooms r ON r.id = f.room_id"
+					       " LEFT JOIN room_read_positions p ON p.user_uri = f.user_uri AND p.room_id = f.room_id"
+					       " WHERE f.user_uri = ? ORDER BY r.name"},
 		run_assoc, db_user_rooms_clear, db_user_rooms_free, 0};
 
 /* ---- DB_SAVE_READ: a read position only moves forward ---- */

@@ -42,6 +42,9 @@ static void on_thread_exit(void *p)
 
 int filedb_init(const struct config *c)
 {
+	static int done; /* the file service and the purge job both need it */
+	if(done++)
+		return 0;
 	conf = c;
 	if(pthread_key_create(&key, on_thread_exit) != 0) {
 		log_error("files: cannot create a thread key");

@@ -17,7 +17,8 @@
 
 struct config;
 
-/* Once, before any thread calls filedb_run: the connection settings.  0 or -1. */
+/* Before any thread calls filedb_run (loop thread; again: nothing): the connection
+ * settings.  0 or -1. */
 int filedb_init(const struct config *c);
 /* Runs verb with args (consumed) as the administrator on this thread's connection:
  * 0 and *result (owned by the caller), or -1 and err (503: the database is not

@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "pchat_log.h"
 #include "ready.h"
+#include "retention.h"
 #include "query.h"
 #include "reload.h"
 #include "roompost.h"
@@ -195,6 +196,7 @@ static void cleanup(void)
 	int i;
 	/* The file service's threads first: they may still store a post. */
 	filesvc_stop();
+	retention_stop();
 	/* Sessions first: closing one may still hand a post to the worker. */
 	link_free_all();
 	frames_close_all();
@@ -259,6 +261,9 @@ int main(int argc, char **argv)
 	}
 	/* The file service (--file-listen): off unless asked for. */
 	if(cfg.file_listen && filesvc_start(base, &cfg, deliver_file_post) < 0)
+		return 1;
+	/* The purge job (--retention-interval; 0: off). */
+	if(retention_start(base, &cfg) < 0)
 		return 1;
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);

@@ -193,6 +193,25 @@ if h:
                   f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
     print()
 
+k = [r for r in rows if r.get("scenario") == "k"]
+if k:
+    print("## (k) retention: the purge job under chat load\n")
+    print("| run | posts ok/s | deliveries/s | p50 ms | p99 ms | 503s | purged rows | purge s | purge rows/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in k:
+        ms = r.get("purge_ms")
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} "
+              f"| {f(r.get('purge_rows'), 0) if 'purge_rows' in r else '-'} "
+              f"| {f(ms / 1000, 2) if ms else '-'} | {f(r.get('purge_rows_per_s'), 0) if 'purge_rows_per_s' in r else '-'} |")
+    for rate, key, x, b in onoff(k, "purge"):
+        verdict = ""
+        if key == "lat_p99_ms":
+            verdict = " (target <= 1.2x: " + ("met" if x / b <= 1.2 else "**not met**") + ")"
+        print(f"\nAt {rate}, purge on / off, {KEYNAME[key]} (medians of the runs): "
+              f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
+    print()
+
 fi = [r for r in rows if r.get("scenario") == "i"]
 tr = [r for r in fi if not r["label"].startswith("memory")]
 if tr:

@@ -17,9 +17,10 @@
 #   1 s scrape of the /metrics endpoints costs (b)'s load, alternating; its scrapes are
 #   kept for the dashboard picture), i (the file service: a 20 MB file up and down through
 #   the plain API and SOAP, pchatd's memory per concurrent upload), j (b's load with and
-#   without 50 concurrent uploads, alternating); i and j are in bench/files.sh; m
-#   (message search over 10,000,000 stored messages: a rare, a 1-in-1,000 and a common
-#   word).
+#   without 50 concurrent uploads, alternating); i and j are in bench/files.sh; k
+#   (retention: the purge job's rows/s while (b)'s load runs, and that load's p99 with
+#   and without the purge, alternating); m (message search over 10,000,000 stored
+#   messages: a rare, a 1-in-1,000 and a common word).
 #   Default: all, quick profile; --full (make bench FULL=1): the full one; --smoke (make
 #   bench-test): i and j in a tiny form, into build/bench-test/, failing if a figure is
 #   missing.
@@ -29,7 +30,8 @@
 # both Kamailio instances alike; BENCH_IMC_TRANSPORT (tcp) for imc's MESSAGEs to itself
 # (its outbound proxy: over udp, loopback drops and tm retransmissions dominate);
 # BENCH_RATES, BENCH_ROOM_SIZES, BENCH_SESSIONS: the sweeps of b, c and e (quick profile);
-# BENCH_SCRAPE_RATES, BENCH_SCRAPE_REPS, BENCH_SCRAPE_INTERVAL, BENCH_SCRAPE_SETS: scenario h.
+# BENCH_SCRAPE_RATES, BENCH_SCRAPE_REPS, BENCH_SCRAPE_INTERVAL, BENCH_SCRAPE_SETS: scenario h;
+# BENCH_PURGE_ROWS, BENCH_PURGE_REPS, BENCH_PURGE_RATE: scenario k.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 full=0
@@ -39,11 +41,11 @@ for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
     --smoke) smoke=1 ;;
-    a|b|c|d|e|f|g|h|i|j|m) scen+=("$a") ;;
-    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|m ...]"; exit 2 ;;
+    a|b|c|d|e|f|g|h|i|j|k|m) scen+=("$a") ;;
+    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|k|m ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j m)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j k m)
 
 out="$top/build/bench$([ $smoke = 0 ] || echo -test)"
 var="$out/var"
@@ -276,6 +278,35 @@ history_load() {
 }
 
 . "$top/bench/files.sh" # scenarios i and j
+
+# purge_load N: N expired messages (posted two days ago, 1,000 words of text each a
+# few) spread over the ten rooms "Bench kpurge-0..9", with no retention set yet.
+purge_load() {
+  local per=$(($1 / 10))
+  pchat_rooms kpurge- "1x10"
+  "${MYSQL[@]}" pchat -e "UPDATE rooms SET retention_sec = NULL, keep_sec = NULL WHERE chan_id LIKE 'kpurge-%';
+    DELETE m FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.chan_id LIKE 'kpurge-%';
+    INSERT INTO messages (room_id, author, posted_at, body)
+      SELECT r.id, CONCAT('sip:old', s.seq MOD 100, '@example.com'), UTC_TIMESTAMP(3) - INTERVAL 2 DAY,
+             CONCAT('expired bench message ', s.seq, ' lorem ipsum dolor sit amet')
+      FROM seq_1_to_$per s JOIN rooms r ON r.chan_id LIKE 'kpurge-%';"
+}
+
+# purge_figures FILE: once the purge job has left no expired message in the kpurge
+# rooms (or after 600 s), the figures of its last pass that purged anything as JSON
+# (purge_rows, purge_ms, purge_rows_per_s, purge_left) into FILE.
+purge_figures() {
+  local left i
+  for ((i = 0; i < 3000; i++)); do
+    left=$("${MYSQL[@]}" -N pchat -e "SELECT COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id
+      WHERE r.chan_id LIKE 'kpurge-%'")
+    [ "$left" = 0 ] && break
+    sleep 0.2
+  done
+  sleep 1.5 # the pass records its figures when it finds no room left
+  "${MYSQL[@]}" -N pchat -e "SELECT last_purge_rows, last_purge_ms FROM retention_state" |
+    python3 -c 'import json, sys; r, ms = map(int, sys.stdin.read().split()); left = int(sys.argv[1]); print(json.dumps({"purge_rows": r, "purge_ms": ms, "purge_rows_per_s": round(r * 1000 / ms) if ms else None, "purge_left": left}))' "$left" >"$1"
+}
 
 log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Kamailio: $KARGS"
 "${stack[@]}" start >/dev/null
@@ -540,6 +571,44 @@ PY
     ;;
   i) files_throughput ;;
   j) files_under_load ;;
+  k)
+    # Retention's purge under chat: (b)'s 150x4 rooms at BENCH_PURGE_RATE (70) posts/s
+    # with and without the purge job deleting BENCH_PURGE_ROWS expired messages
+    # (purge_load), alternating (the order flips each round).  The rows are loaded in
+    # both cases, so that only the purge differs; the purge starts when the sessions
+    # are in (--on-ready gives the kpurge rooms a retention of one day; pchatd looks
+    # every second: --retention-interval 1).  Purge rows/s: the job's pass (retention
+    # status's last run), which the chat load overlaps.  Target: p99 with the purge
+    # within 1.2x of without.
+    if [ $full = 1 ]; then reps=3; nrows=2000000; else reps=2; nrows=500000; fi
+    reps=${BENCH_PURGE_REPS:-$reps}
+    nrows=${BENCH_PURGE_ROWS:-$nrows}
+    prate=${BENCH_PURGE_RATE:-70}
+    pchat_rooms ret- "150x4"
+    "${MYSQL[@]}" pchat -e "UPDATE compliance_config SET adapter_type = '' WHERE id = 1"
+    pchatd_args_k=${PCHATD_ARGS:-}
+    export PCHATD_ARGS="$pchatd_args_k --retention-interval 1"
+    for ((k = 0; k < reps; k++)); do
+      order=(off on)
+      [ $((k % 2)) = 0 ] || order=(on off)
+      for on in "${order[@]}"; do
+        log "[k] loading $nrows expired messages"
+        purge_load "$nrows"
+        restart_servers
+        ready=true
+        [ "$on" = off ] || ready="${MYSQL[*]} pchat -e \"UPDATE rooms SET keep_sec = 86400 WHERE chan_id LIKE 'kpurge-%'\""
+        gen k "purge $on @ $prate posts/s" pchat --sessions 600 --rooms 150x4 --room-prefix ret- \
+          --user-base 200000 --rate "$prate" --duration 10 --warmup 2 --conns 8 --on-ready "$ready"
+        if [ "$on" = on ]; then
+          purge_figures "$out/purge.json"
+          merge_last "$out/purge.json" purge
+          tail -1 "$results" | python3 -c 'import json, sys; d = json.load(sys.stdin); print("bench:   purged %s rows in %s ms: %s rows/s (left %s)" % (d.get("purge_rows"), d.get("purge_ms"), d.get("purge_rows_per_s"), d.get("purge_left")), file=sys.stderr)'
+        fi
+      done
+    done
+    export PCHATD_ARGS="$pchatd_args_k"
+    restart_servers
+    ;;
   esac
   log "[$s] took $(( $(date +%s) - t_scen )) s"
 done

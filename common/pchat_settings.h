@@ -16,6 +16,9 @@ enum pchat_setting {
 	PS_MESSAGE_SIZE_LIMIT,	     /* longest post, bytes of chat text */
 	PS_SEARCH_LIMIT,	     /* most rooms one chansrch returns */
 	PS_FILE_DAILY_QUOTA_KB,	     /* what one user may upload per UTC day (0: no limit) */
+	PS_RETENTION_DEFAULT_DAYS, /* messages kept this long where nothing else says (0: forever) */
+	PS_RETENTION_MIN_DAYS,	   /* no room keeps them shorter (0: no minimum) */
+	PS_RETENTION_MAX_DAYS,	   /* nor longer (0: no maximum) */
 	PS_N
 };
 
@@ -31,6 +34,10 @@ static const struct pchat_setting_def {
 		[PS_SEARCH_LIMIT] = {"SearchLimit", 1, 10000, 100},
 		/* ours (migration 009): Prosody's default is ten times its largest file */
 		[PS_FILE_DAILY_QUOTA_KB] = {"FileDailyQuotaKB", 0, 1000000000, 200000},
+		/* ours (migration 011, common/pchat_retention.h) */
+		[PS_RETENTION_DEFAULT_DAYS] = {"RetentionDefaultDays", 0, 36500, 0},
+		[PS_RETENTION_MIN_DAYS] = {"RetentionMinDays", 0, 36500, 0},
+		[PS_RETENTION_MAX_DAYS] = {"RetentionMaxDays", 0, 36500, 0},
 };
 
 #endif

@@ -148,7 +148,8 @@ function roomItem(room) {
   if (manages(room)) title.append(badge('manager', 'mark'));
   const info = document.createElement('div');
   info.className = 'info';
-  info.textContent = [room.description, room.topic && 'Topic: ' + room.topic, room.category && 'Category: ' + room.category]
+  info.textContent = [room.description, room.topic && 'Topic: ' + room.topic, room.category && 'Category: ' + room.category,
+    room.retention_effective && room.retention_effective !== 'none' && 'Messages kept: ' + room.retention_effective]
     .filter(Boolean).join(' · ');
   li.append(title, info);
   const acts = document.createElement('div');
@@ -424,6 +425,7 @@ function fillForm(room) {
   $('room-name').value = room ? room.name : '';
   $('room-description').value = room ? room.description || '' : '';
   $('room-topic').value = room ? room.topic || '' : '';
+  $('room-retention').value = room ? room.retention || 'inherit' : 'inherit';
   $('room-privacy').value = room ? room.privacy : 'open';
   $('room-type').value = room ? room.type : 'normal';
   $('room-members').value = room ? listText(room.members) : '';
@@ -462,6 +464,10 @@ function formFields() {
     members: parseList($('room-members').value),
     presenters: parseList($('room-presenters').value),
   };
+  // sent when changed only: a value the server's limits have since left behind
+  // does not block the other edits
+  const retention = $('room-retention').value.trim() || 'inherit';
+  if (!editing || retention !== editing.retention) f.retention = retention;
   const managers = parseList($('room-managers').value);
   if (editing) {
     f.managers = managers;

@@ -1,0 +1,194 @@
+/*
+ * retention.c - see retention.h.
+ */
+#include "retention.h"
+#include "config.h"
+#include "filedb.h"
+#include "pchat_log.h"
+#include "workq.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+/* The longest pause after a batch (pchatd's stop waits for it). */
+#define PAUSE_MAX_MS 2000
+
+static struct workq q = WORKQ_INIT(q);
+static struct list job = LIST_INIT(job); /* the one pass, queued or not */
+static int queued;			 /* loop thread */
+static struct event *timer;
+static struct timeval every;
+/* This node's name in the lease: host:socket, the same across restarts, so that a
+ * restarted pchatd takes its own lease back at once. */
+static char node[300];
+static unsigned lease_sec; /* another node takes over when it was not renewed so long */
+static unsigned share;	   /* --retention-share: percent of the time spent in batches */
+
+static long long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* retention.run_done with args (consumed): the pass's figures, or its error. */
+static void record(json_t *args)
+{
+	struct pca_error err;
+	json_t *res = NULL;
+	if(filedb_run("retention.run_done", args, &res, &err) < 0)
+		log_debug("retention: cannot record the pass: %s", err.msg);
+	json_decref(res);
+}
+
+/* One batch: its result (owned by the caller), or NULL (logged and recorded). */
+static json_t *batch(json_int_t room_after)
+{
+	struct pca_error err;
+	json_t *res = NULL;
+	if(filedb_run("retention.purge",
+			   json_pack("{s:s,s:i,s:I}", "node", node, "lease", (int)lease_sec,
+					   "room_after", room_after),
+			   &res, &err) < 0) {
+		log_warn("retention: purge: %s", err.msg);
+		record(json_pack("{s:s,s:s}", "node", node, "error", err.msg));
+		return NULL;
+	}
+	return res;
+}
+
+/* After a batch that took ms: a pause, so that batches take at most share percent of
+ * the time and chat keeps the rest of the database (a batch of 1,000 deletes is
+ * CPU and log work the posts' commits would otherwise queue behind). */
+static void yield_to_chat(struct workq *wq, long long ms)
+{
+	long long pause = share >= 100 ? 0 : ms * (100 - share) / share;
+	if(pause > PAUSE_MAX_MS) /* a stop waits for it */
+		pause = PAUSE_MAX_MS;
+	struct timespec t = {(time_t)(pause / 1000), (long)(pause % 1000) * 1000000L};
+	if(pause > 0 && !workq_stopping(wq))
+		nanosleep(&t, NULL);
+}
+
+/* A pass over the rooms with a retention, batch after batch, until none has expired
+ * messages left (or this node does not hold the lease, or pchatd stops).  Its time
+ * (the figures recorded) includes the pauses. */
+static void purge_pass(struct workq *wq)
+{
+	struct timespec t0, tb;
+	json_int_t after = 0, rows = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for(;;) {
+		clock_gettime(CLOCK_MONOTONIC, &tb);
+		json_t *res = workq_stopping(wq) ? NULL : batch(after);
+		if(res == NULL)
+			return;
+		json_int_t room = json_integer_value(json_object_get(res, "room_id"));
+		json_int_t n = json_integer_value(json_object_get(res, "purged"));
+		int held = json_is_true(json_object_get(res, "held"));
+		if(held && n < json_integer_value(json_object_get(res, "batch")))
+			after = room; /* this room is done: the next one */
+		rows += n;
+		json_decref(res);
+		if(!held)
+			return; /* another node purges */
+		if(room == 0) {
+			record(json_pack("{s:s,s:I,s:I}", "node", node, "rows", rows, "ms",
+					(json_int_t)elapsed_ms(&t0)));
+			if(rows > 0)
+				log_info("retention: purged %" PRId64
+					 " expired messages in %lld ms",
+						(int64_t)rows, elapsed_ms(&t0));
+			return;
+		}
+		if(n > 0)
+			yield_to_chat(wq, elapsed_ms(&tb));
+	}
+}
+
+static void run(struct workq *wq, struct list *b)
+{
+	(void)b;
+	purge_pass(wq);
+}
+
+/* Worker thread, after its last pass: the lease is released, so that another node
+ * need not wait for it to expire. */
+static void thread_end(struct workq *wq)
+{
+	struct pca_error err;
+	json_t *res = NULL;
+	(void)wq;
+	if(filedb_run("retention.release", json_pack("{s:s}", "node", node), &res, &err) < 0)
+		log_debug("retention: cannot release the lease: %s", err.msg);
+	json_decref(res);
+	filedb_thread_end();
+}
+
+static void complete(struct list *j)
+{
+	(void)j;
+	queued = 0;
+}
+
+static void cancel(struct list *j)
+{
+	(void)j;
+}
+
+static const struct workq_ops ops = {
+		.thread_end = thread_end, .run = run, .complete = complete, .cancel = cancel};
+
+/* A pass every interval; none queued behind a pass still running. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if(!queued) {
+		queued = 1;
+		workq_submit(&q, &job);
+	}
+	event_add(timer, &every);
+}
+
+int retention_start(struct event_base *base, const struct config *c)
+{
+	struct timeval first = {1, 0};
+	char host[256] = "localhost";
+
+	if(c->retention_interval == 0)
+		return 0;
+	(void)gethostname(host, sizeof(host) - 1);
+	snprintf(node, sizeof(node), "%.60s:%.190s", host, c->socket_path); /* <= 255 */
+	/* three passes missed: the node is gone */
+	share = c->retention_share;
+	lease_sec = c->retention_interval * 3 < 30 ? 30 : c->retention_interval * 3;
+	if(lease_sec > 3600)
+		lease_sec = 3600;
+	every = (struct timeval){(time_t)c->retention_interval, 0};
+	timer = evtimer_new(base, on_tick, NULL);
+	if(timer == NULL || filedb_init(c) < 0 ||
+			workq_start(&q, base, &ops, "retention", NULL) < 0) {
+		log_error("retention: cannot start the purge job");
+		return -1;
+	}
+	event_add(timer, &first);
+	return 0;
+}
+
+void retention_stop(void)
+{
+	if(timer == NULL)
+		return;
+	event_free(timer);
+	timer = NULL;
+	workq_stop(&q, 0);
+	workq_join(&q);
+}
