@@ -55,6 +55,11 @@ enum db_job_type {
 			* a stored file of that name in the room */
 	DB_MSG_SEARCH, /* messages matching a search in the rooms given -> u.msg_search.msgs,
 			* newest first (dbj_search.c, common/pchat_search.h) */
+	DB_FEEDS,      /* a user's feeds: add or remove one, then list them -> u.feeds.out
+			* (dbj_feeds.c); every change bumps FeedsRevision */
+	DB_FEEDS_ALL,  /* every feed -> u.feeds.out, and FeedsRevision (the index's load) */
+	DB_FEED_MATCH, /* a post a feed matched (feed_matches; fire and forget) */
+	DB_FEED_ALERTS, /* a user's newest matches -> u.alerts.msgs, feed ids (reader) */
 	DB_JOB_TYPES
 };
 
@@ -66,6 +71,7 @@ enum db_conf_key {
 	DB_CONF_MESSAGE_SIZE_LIMIT,
 	DB_CONF_SEARCH_LIMIT,
 	DB_CONF_REVISION,
+	DB_CONF_FEEDS_REVISION, /* FeedsRevision: the feeds changed (feeds.c) */
 	DB_CONF_N
 };
 
@@ -114,6 +120,16 @@ struct db_msg {
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
 	char *chan_uri;	   /* MSG_SEARCH: its room's URI (NULL otherwise) */
 };
+
+/* A saved feed (DB_FEEDS, DB_FEEDS_ALL). */
+struct db_feed {
+	uint64_t id, room_id; /* room_id 0: any room */
+	char *user, *words, *author;
+	char *room_uri; /* DB_FEEDS: its room's URI, "" for any room */
+};
+
+/* What DB_FEEDS does before listing. */
+enum db_feed_op { DB_FEED_LIST, DB_FEED_ADD, DB_FEED_DEL };
 
 /* Rows a room query returned. */
 struct db_rooms {
@@ -218,6 +234,26 @@ struct db_job {
 			struct db_msg *msgs; /* newest first */
 			size_t nmsgs;
 		} msg_search;
+		struct {		  /* FEEDS, FEEDS_ALL */
+			enum db_feed_op op; /* FEEDS */
+			char *user;	  /* FEEDS: whose */
+			struct db_feed in;  /* ADD: words, room_id, author; DEL: id */
+			unsigned max_feeds; /* ADD: refused (refused = 1) at this many */
+			int refused;	  /* ADD: the user has max_feeds; DEL: no such feed */
+			struct db_feed *out;
+			size_t n;
+			long long revision; /* FEEDS_ALL: FeedsRevision read with the rows */
+		} feeds;
+		struct { /* FEED_MATCH */
+			uint64_t feed_id, msg_id;
+		} match;
+		struct { /* FEED_ALERTS */
+			char *user;
+			unsigned limit;
+			struct db_msg *msgs; /* newest first; chan_uri set */
+			uint64_t *feed_ids;  /* the feed each matched */
+			size_t nmsgs;
+		} alerts;
 	} u;
 
 	struct list link; /* in the worker's queues */
@@ -263,6 +299,13 @@ struct db_job *db_file_token(const char *token, int upload, const char *user, ui
 struct db_job *db_msg_search(const char *expr, const char *rooms, const char *author,
 		const char *since, const char *until, uint64_t before_id, unsigned limit,
 		db_done_fn done, void *arg);
+/* A user's feeds (dbj_feeds.c): op applied first; in: the feed to add (words
+ * normalised by feed_words_normalise) or the id to remove. */
+struct db_job *db_feeds(enum db_feed_op op, const char *user, const struct db_feed *in,
+		unsigned max_feeds, db_done_fn done, void *arg);
+struct db_job *db_feeds_all(db_done_fn done, void *arg);
+struct db_job *db_feed_match(uint64_t feed_id, uint64_t msg_id);
+struct db_job *db_feed_alerts(const char *user, unsigned limit, db_done_fn done, void *arg);
 /* The job's kind, for log lines ("load room"). */
 const char *db_job_name(const struct db_job *job);
 

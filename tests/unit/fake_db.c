@@ -613,6 +613,10 @@ void fake_db_run_all(void)
 			case DB_CATEGORIES: run_categories(job); break;
 			case DB_FILE_TOKEN: fake_files_run_token(job); break;
 			case DB_MSG_SEARCH: run_msg_search(job); break;
+			case DB_FEEDS:
+			case DB_FEEDS_ALL:
+			case DB_FEED_MATCH:
+			case DB_FEED_ALERTS: break; /* no feeds in the fake: empty results */
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
