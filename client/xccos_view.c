@@ -54,6 +54,7 @@ static void msg_from_node(xv_msg *m, xmlNodePtr n)
 	m->author = attr(n, "author");
 	m->ts = attr(n, "ts");
 	m->text = text_of(first_child(n, "chat"));
+	m->feed = NULL;
 }
 
 static void msg_free(xv_msg *m)
@@ -62,7 +63,21 @@ static void msg_free(xv_msg *m)
 	free(m->author);
 	free(m->ts);
 	free(m->text);
+	free(m->feed);
 }
+
+static void push_feed(xv_envelope *e, xmlNodePtr n)
+{
+	xv_feed *v = realloc(e->feeds, (e->nfeeds + 1) * sizeof *v);
+	if(!v)
+		return;
+	e->feeds = v;
+	e->feeds[e->nfeeds++] = (xv_feed){attr(n, "id"), attr(n, "words"), attr(n, "room"),
+			attr(n, "author")};
+}
+
+/* <feeds><feed/>...</feeds> or <alerts><alert feed><msg/></alert>...</alerts>. */
+static void parse_feeds(xv_envelope *e, xmlNodePtr c);
 
 /* The chanib's <prop id="ID">true|false</prop>: 1, 0, or -1 if absent. */
 static int prop_bool(xmlNodePtr chanib, const char *id)
@@ -127,6 +142,19 @@ static int push_msg(xv_envelope *e, xmlNodePtr n)
 	return 0;
 }
 
+static void parse_feeds(xv_envelope *e, xmlNodePtr c)
+{
+	for(xmlNodePtr n = c->children; n; n = n->next) {
+		if(is_elem(n, "feed"))
+			push_feed(e, n);
+		else if(is_elem(n, "alert")) {
+			xmlNodePtr m = first_child(n, "msg");
+			if(m && push_msg(e, m) == 0)
+				e->msgs[e->nmsgs - 1].feed = attr(n, "feed");
+		}
+	}
+}
+
 static void read_data(xv_envelope *e, xmlNodePtr item)
 {
 	xmlNodePtr data = first_child(item, "data");
@@ -173,6 +201,8 @@ static void read_data(xv_envelope *e, xmlNodePtr item)
 			for(xmlNodePtr m = c->children; m; m = m->next)
 				if(is_elem(m, "msg"))
 					push_msg(e, m);
+		} else if(is_elem(c, "feeds") || is_elem(c, "alerts")) {
+			parse_feeds(e, c);
 		} else if(is_elem(c, "chanib")) {
 			push_room(e, attr(c, "uri"), c);
 			if(first_chanib) {
@@ -282,6 +312,13 @@ void xv_free(xv_envelope *e)
 	for(size_t i = 0; i < e->nmsgs; i++)
 		msg_free(&e->msgs[i]);
 	free(e->msgs);
+	for(size_t i = 0; i < e->nfeeds; i++) {
+		free(e->feeds[i].id);
+		free(e->feeds[i].words);
+		free(e->feeds[i].room);
+		free(e->feeds[i].author);
+	}
+	free(e->feeds);
 	free(e);
 }
 
@@ -506,6 +543,33 @@ char *xv_item_search(const xv_search *q)
 		}
 	}
 	char *r = fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
+			room ? room : "");
+	free(room);
+	free(a);
+	return r;
+}
+
+char *xv_item_feed(const xv_feed_req *q)
+{
+	char cnt[16] = "";
+	if(q->cnt > 0)
+		snprintf(cnt, sizeof cnt, "%d", q->cnt);
+	char *a = strdup("<feed xmlns=\"urn:pchat:xml:ns:feeds\"");
+	if(add_attr(&a, "op", q->op) || add_attr(&a, "words", q->words) ||
+			add_attr(&a, "author", q->author) || add_attr(&a, "id", q->id) ||
+			add_attr(&a, "cnt", *cnt ? cnt : NULL))
+		return NULL;
+	char *room = NULL;
+	if(q->room_uri) {
+		char *u = xv_escape(q->room_uri);
+		room = u ? fmt("<chanib uri=\"%s\"/>", u) : NULL;
+		free(u);
+		if(!room) {
+			free(a);
+			return NULL;
+		}
+	}
+	char *r = fmt("<cmd id=\"cmd:feed\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
 			room ? room : "");
 	free(room);
 	free(a);
