@@ -8,7 +8,8 @@
  * the user cannot see, and existence does not leak).  Matching is feeds.c's; each
  * change is one DB_FEEDS job (the writer: the limit is checked in the insert) and
  * then the index is read again (feeds_reload; other nodes of a pool follow
- * FeedsRevision).  The alerts are read by the DB reader (DB_FEED_ALERTS).
+ * FeedsRevision).  The alerts are read by the writer, behind the matches it stores
+ * (DB_FEED_ALERTS, dbj_feeds.c).
  */
 #include "cmd_handlers.h"
 #include "config.h"

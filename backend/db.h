@@ -59,7 +59,7 @@ enum db_job_type {
 			* (dbj_feeds.c); every change bumps FeedsRevision */
 	DB_FEEDS_ALL,  /* every feed -> u.feeds.out, and FeedsRevision (the index's load) */
 	DB_FEED_MATCH, /* a post a feed matched (feed_matches; fire and forget) */
-	DB_FEED_ALERTS, /* a user's newest matches -> u.alerts.msgs, feed ids (reader) */
+	DB_FEED_ALERTS, /* a user's newest matches -> u.alerts.msgs, feed ids */
 	DB_JOB_TYPES
 };
 

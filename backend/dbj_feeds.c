@@ -1,8 +1,12 @@
 /*
  * dbj_feeds.c - database jobs of the topic feeds (sql/migrations/012_feeds.sql):
  * a user's feeds (add, remove, list: DB_FEEDS), every feed for the index
- * (DB_FEEDS_ALL), a match stored (DB_FEED_MATCH) and a user's matches (DB_FEED_ALERTS,
- * a reader's: a pure read that no write needs to precede).
+ * (DB_FEEDS_ALL), a match stored (DB_FEED_MATCH) and a user's matches (DB_FEED_ALERTS).
+ *
+ * DB_FEED_ALERTS is a pure read but stays with the writer: the matches are stored by
+ * fire-and-forget jobs on the writer, and a user who got the MESSAGE and lists the
+ * alerts must find that match, which only the writer's order promises (the reader
+ * could run before the insert commits).  It is a short indexed read.
  *
  * Every change of feeds bumps server_config.FeedsRevision in its transaction: every
  * pchatd of a pool polls server_config each second (reload.c) and loads the feeds
@@ -303,4 +307,4 @@ const struct db_kind dbk_feed_alerts = {"feed alerts",
 		 " FROM feeds f JOIN feed_matches fm ON fm.feed_id = f.id"
 		 " JOIN messages m ON m.id = fm.message_id JOIN rooms r ON r.id = m.room_id"
 		 " WHERE f.user_uri = ? ORDER BY m.id DESC, fm.feed_id LIMIT ?"},
-		run_feed_alerts, alerts_clear, alerts_free, DBK_READER};
+		run_feed_alerts, alerts_clear, alerts_free, 0};
