@@ -201,6 +201,8 @@ void feeds_free(void)
 {
 	feedidx_free(index_now);
 	index_now = NULL;
+	loaded_revision = -1;
+	load_inflight = load_again = 0;
 	ratelimit_free(alert_rl);
 	alert_rl = NULL;
 }
