@@ -75,27 +75,61 @@ static void on_feeds(struct db_job *job)
 	cmd_answer(job, send_change);
 }
 
+/* May the user read the post's room now?  The match was checked when stored; the
+ * user may have lost the room since (every room was read just before: on_rooms). */
+static int still_readable(const struct cmd *c, const char *chan_uri)
+{
+	const struct room *r = chan_uri ? room_find(chan_uri) : NULL;
+	return r && history_readable(r, c->sess->user);
+}
+
 static void send_alerts(struct cmd *c, const struct db_job *job)
 {
 	size_t found = job->u.alerts.nmsgs, n = 0, total = 0;
 	const struct db_msg *dm = job->u.alerts.msgs;
 	struct xccos_chat *msgs = xcalloc(found + 1, sizeof(*msgs));
+	uint64_t *feed_ids = xcalloc(found + 1, sizeof(*feed_ids));
 	struct sbuf sb = SBUF_INIT;
-	for(; n < found; n++) {
-		msgs[n] = (struct xccos_chat){dm[n].chan_uri, dm[n].author, dm[n].ts, dm[n].id,
-				dm[n].body, dm[n].body_len};
-		total += dm[n].body_len * 6 + 1024; /* escaped at worst */
+	for(size_t i = 0; i < found; i++) {
+		if(!still_readable(c, dm[i].chan_uri))
+			continue;
+		total += dm[i].body_len * 6 + 1024; /* escaped at worst */
 		if(total > SESSION_ITEMS_MAX)
 			break; /* the newest that fit one frame */
+		msgs[n] = (struct xccos_chat){dm[i].chan_uri, dm[i].author, dm[i].ts, dm[i].id,
+				dm[i].body, dm[i].body_len};
+		feed_ids[n++] = job->u.alerts.feed_ids[i];
 	}
-	xccos_build_alerts(&sb, c->req.seqid, c->req.envid, msgs, job->u.alerts.feed_ids, n);
+	xccos_build_alerts(&sb, c->req.seqid, c->req.envid, msgs, feed_ids, n);
 	cmd_send(c, &sb);
 	free(msgs);
+	free(feed_ids);
 }
 
 static void on_alerts(struct db_job *job)
 {
 	cmd_answer(job, send_alerts);
+}
+
+static enum run_result submit(struct db_job *job);
+
+/* Every room read (the cache refreshed, rooms not cached yet added), then the matches. */
+static void on_rooms(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	const struct db_rooms *all = &job->u.rooms_all.out;
+	if(c->sess->closed) {
+		cmdq_finish(c);
+		return;
+	}
+	if(job->status != DB_OK) {
+		cmd_reply_db_error(c, job);
+		cmdq_finish(c);
+		return;
+	}
+	for(size_t i = 0; i < all->n; i++)
+		room_add(&all->v[i]);
+	submit(db_feed_alerts(c->sess->user, c->u.feed_alerts, on_alerts, c));
 }
 
 /* ---- ops ---- */
@@ -153,13 +187,16 @@ static enum run_result run_rm(struct cmd *c)
 	return submit(db_feeds(DB_FEED_DEL, c->sess->user, &in, 0, on_feeds, c));
 }
 
+/* The rooms first, as cmd:search reads them: the list holds only posts of rooms the
+ * user may still read. */
 static enum run_result run_alerts(struct cmd *c)
 {
 	unsigned limit = ALERTS_DEFAULT;
 	if(c->req.feed_cnt > 0)
 		limit = (unsigned long)c->req.feed_cnt < cfg.search_limit ? (unsigned)c->req.feed_cnt
 									  : cfg.search_limit;
-	return submit(db_feed_alerts(c->sess->user, limit, on_alerts, c));
+	c->u.feed_alerts = limit;
+	return submit(db_rooms_all(on_rooms, c));
 }
 
 static enum run_result run_feed(struct cmd *c)
@@ -182,7 +219,8 @@ static enum run_result run_feed(struct cmd *c)
 
 static void cleanup_feed(struct cmd *c)
 {
-	free(c->u.feed);
+	if(c->req.feed_op && strcmp(c->req.feed_op, "add") == 0)
+		free(c->u.feed);
 	c->u.feed = NULL;
 }
 

@@ -106,7 +106,8 @@ struct cmd {
 			char ts[TS_BUFSZ]; /* the server's timestamp */
 		} post;
 		struct search_query *search; /* cmd:search's checked arguments */
-		struct feed_args *feed;	     /* cmd:feed's checked arguments */
+		struct feed_args *feed;	     /* cmd:feed add's checked arguments */
+		unsigned feed_alerts;	     /* cmd:feed alerts: how many */
 	} u;
 };
 

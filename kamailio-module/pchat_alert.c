@@ -19,8 +19,9 @@
 
 #include <string.h>
 
-str pchat_alert_uri = STR_NULL;
-str pchat_alert_proxy = STR_NULL;
+/* zero: unset (their defaults are computed at mod_init, or none) */
+str pchat_alert_uri;
+str pchat_alert_proxy;
 
 int pchat_alert_init(void)
 {

@@ -11,7 +11,8 @@
  * as a MESSAGE from the pool's alert URI (the module's MESSAGE forked by Kamailio's
  * registrar); a post with one keyword only, a matching post in the secret room (the
  * reader may not read it: nothing leaked across rooms) and the reader's own matching
- * post reach neither; op alerts lists exactly the open room's post.  Bad input: too
+ * post reach neither; op alerts lists exactly the open room's post, and nothing once
+ * that room is made secret.  Bad input: too
  * many keywords (11, and 5,000 in one attribute), a keyword too long, too short or
  * too common, no keywords, a room the reader may not see (404 as bccontext), more
  * feeds than --feeds-max (403), removing a feed that is not the reader's (404): each
@@ -384,6 +385,23 @@ static void check_alerts(ua *ua1, ua *ua2)
 				e->msgs[0].feed ? e->msgs[0].feed : "?", feed_id);
 	else
 		pass(T);
+	xv_free(e);
+	/* the room made secret: its post leaves the list (the rooms are read first) */
+	T = "feeds_alerts_list_follows_access";
+	sql(T, "UPDATE rooms SET privacy = 'secret' WHERE chan_id = ?", ARGS(chan[OPEN]));
+	e = feed(rsess, &(xv_feed_req){.op = "alerts"});
+	if(!e || e->resp_code != 200 || e->nmsgs != 0)
+		fail(T, "rpl:feed %d with %zu alerts, want 200 with none", e ? e->resp_code : -1,
+				e ? e->nmsgs : 0);
+	else
+		pass(T);
+	xv_free(e);
+	/* open again: listed again (and pchatd's cache has the room open again) */
+	sql(T, "UPDATE rooms SET privacy = 'open' WHERE chan_id = ?", ARGS(chan[OPEN]));
+	e = feed(rsess, &(xv_feed_req){.op = "alerts"});
+	if(!e || e->resp_code != 200 || e->nmsgs != 1)
+		fail(T, "open again: rpl:feed %d with %zu alerts, want 200 with 1",
+				e ? e->resp_code : -1, e ? e->nmsgs : 0);
 	xv_free(e);
 }
 
