@@ -157,7 +157,8 @@ static enum run_result add_in_room(struct cmd *c)
 	if(code)
 		return cmd_refuse(c, code);
 	if(!history_readable(c->room, c->sess->user))
-		return cmd_reply_reason(c, XC_ACCESS_DENIED, "this room keeps no history for clients");
+		return cmd_reply_reason(
+				c, XC_ACCESS_DENIED, "this room keeps no history for clients");
 	return add_feed(c, c->room->id);
 }
 
@@ -167,12 +168,12 @@ static enum run_result run_add(struct cmd *c)
 	const char *author = c->req.feed_author;
 	char why[300];
 	c->u.feed = xcalloc(1, sizeof(*c->u.feed));
-	if(feed_words_normalise(c->req.feed_words, &lim, c->u.feed->words,
-			   sizeof(c->u.feed->words), why, sizeof(why)) < 0)
+	if(feed_words_normalise(c->req.feed_words, &lim, c->u.feed->words, sizeof(c->u.feed->words),
+			   why, sizeof(why)) < 0)
 		return cmd_reply_reason(c, XC_BAD_REQUEST, why);
 	if(author && *author && author_parse(author, c->u.feed->author) < 0)
-		return cmd_reply_reason(
-				c, XC_BAD_REQUEST, "author is not a SIP URI like sip:alice@example.com");
+		return cmd_reply_reason(c, XC_BAD_REQUEST,
+				"author is not a SIP URI like sip:alice@example.com");
 	if(c->uri)
 		return cmd_with_room(c, add_in_room);
 	return add_feed(c, 0);
@@ -193,8 +194,9 @@ static enum run_result run_alerts(struct cmd *c)
 {
 	unsigned limit = ALERTS_DEFAULT;
 	if(c->req.feed_cnt > 0)
-		limit = (unsigned long)c->req.feed_cnt < cfg.search_limit ? (unsigned)c->req.feed_cnt
-									  : cfg.search_limit;
+		limit = (unsigned long)c->req.feed_cnt < cfg.search_limit
+				? (unsigned)c->req.feed_cnt
+				: cfg.search_limit;
 	c->u.feed_alerts = limit;
 	return submit(db_rooms_all(on_rooms, c));
 }

@@ -514,7 +514,8 @@ static int apply(struct config *c, int opt, const char *name, const char *arg, F
 		case OPT_FEED_WORD_BYTES:
 			return number("feed-word-max-bytes", arg, 3, 255, &c->feed_word_max_bytes,
 					err);
-		case OPT_ALERT_RATE: return number("alert-rate", arg, 0, 1000000, &c->alert_rate, err);
+		case OPT_ALERT_RATE:
+			return number("alert-rate", arg, 0, 1000000, &c->alert_rate, err);
 		case OPT_ALERT_BURST:
 			return number("alert-burst", arg, 1, 1000000, &c->alert_burst, err);
 		case OPT_POST_RATE: return number("post-rate", arg, 0, 1000000, &c->post_rate, err);

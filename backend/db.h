@@ -49,16 +49,16 @@ enum db_job_type {
 	DB_SESSION_ROOMS,    /* the rooms a session of user is in -> u.presence.out; rows of
 			     * another user on that session id are deleted */
 	DB_ROOMS_ALL,	     /* every room -> u.rooms_all.out (the cache's reload) */
-	DB_GET_INV,    /* user's invitations -> u.user_rooms.out (with inv_id, inviter, inv_ts) */
-	DB_CATEGORIES, /* every category with its principal lists -> u.categories */
-	DB_FILE_TOKEN, /* a file-transfer token (file_tokens); download: NOT_FOUND without
+	DB_GET_INV,	/* user's invitations -> u.user_rooms.out (with inv_id, inviter, inv_ts) */
+	DB_CATEGORIES,	/* every category with its principal lists -> u.categories */
+	DB_FILE_TOKEN,	/* a file-transfer token (file_tokens); download: NOT_FOUND without
 			* a stored file of that name in the room */
-	DB_MSG_SEARCH, /* messages matching a search in the rooms given -> u.msg_search.msgs,
+	DB_MSG_SEARCH,	/* messages matching a search in the rooms given -> u.msg_search.msgs,
 			* newest first (dbj_search.c, common/pchat_search.h) */
-	DB_FEEDS,      /* a user's feeds: add or remove one, then list them -> u.feeds.out
+	DB_FEEDS,	/* a user's feeds: add or remove one, then list them -> u.feeds.out
 			* (dbj_feeds.c); every change bumps FeedsRevision */
-	DB_FEEDS_ALL,  /* every feed -> u.feeds.out, and FeedsRevision (the index's load) */
-	DB_FEED_MATCH, /* a post a feed matched (feed_matches; fire and forget) */
+	DB_FEEDS_ALL,	/* every feed -> u.feeds.out, and FeedsRevision (the index's load) */
+	DB_FEED_MATCH,	/* a post a feed matched (feed_matches; fire and forget) */
 	DB_FEED_ALERTS, /* a user's newest matches -> u.alerts.msgs, feed ids */
 	DB_JOB_TYPES
 };
@@ -234,12 +234,12 @@ struct db_job {
 			struct db_msg *msgs; /* newest first */
 			size_t nmsgs;
 		} msg_search;
-		struct {		  /* FEEDS, FEEDS_ALL */
+		struct {		    /* FEEDS, FEEDS_ALL */
 			enum db_feed_op op; /* FEEDS */
-			char *user;	  /* FEEDS: whose */
+			char *user;	    /* FEEDS: whose */
 			struct db_feed in;  /* ADD: words, room_id, author; DEL: id */
 			unsigned max_feeds; /* ADD: refused (refused = 1) at this many */
-			int refused;	  /* ADD: the user has max_feeds; DEL: no such feed */
+			int refused;	    /* ADD: the user has max_feeds; DEL: no such feed */
 			struct db_feed *out;
 			size_t n;
 			long long revision; /* FEEDS_ALL: FeedsRevision read with the rows */

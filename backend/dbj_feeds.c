@@ -252,10 +252,11 @@ static void alert_row(MYSQL_STMT *st, void *ctx)
 	struct alert_rows *b = ctx;
 	struct db_msg *m;
 	size_t n = b->job->u.alerts.nmsgs, cap = b->cap;
-	b->job->u.alerts.msgs =
-			db_grow(b->job->u.alerts.msgs, &b->job->u.alerts.nmsgs, &b->cap, sizeof(*m), (void **)&m);
+	b->job->u.alerts.msgs = db_grow(b->job->u.alerts.msgs, &b->job->u.alerts.nmsgs, &b->cap,
+			sizeof(*m), (void **)&m);
 	if(b->cap != cap)
-		b->job->u.alerts.feed_ids = xrealloc(b->job->u.alerts.feed_ids, b->cap * sizeof(uint64_t));
+		b->job->u.alerts.feed_ids = xrealloc(
+				b->job->u.alerts.feed_ids, b->cap * sizeof(uint64_t));
 	b->job->u.alerts.feed_ids[n] = b->feed_id;
 	m->id = b->id;
 	m->author = db_col_str(st, &b->author, 2, NULL);

@@ -109,8 +109,8 @@ static int words_check(char **v, size_t n, const struct feed_limits *lim, char *
 	return 0;
 }
 
-int feed_words_normalise(const char *text, const struct feed_limits *lim, char *out,
-		size_t outsz, char *why, size_t whylen)
+int feed_words_normalise(const char *text, const struct feed_limits *lim, char *out, size_t outsz,
+		char *why, size_t whylen)
 {
 	size_t len = text ? strlen(text) : 0, bad, n, used = 0;
 	char *buf, **v;

@@ -40,8 +40,8 @@ struct feed_limits {
  * why: empty, not text XML can carry, more than lim->words_max keywords, one longer
  * than lim->word_max_bytes, or one the search cannot find (too short or a stopword).
  */
-int feed_words_normalise(const char *text, const struct feed_limits *lim, char *out,
-		size_t outsz, char *why, size_t whylen);
+int feed_words_normalise(const char *text, const struct feed_limits *lim, char *out, size_t outsz,
+		char *why, size_t whylen);
 
 /* A feed from a stored row (copies the strings); NULL if words holds no word. */
 struct feed *feed_new(uint64_t id, const char *user, uint64_t room_id, const char *author,

@@ -39,8 +39,8 @@ FAMILY(m_alerts, "pchatd_alerts_total",
 		" module, rate_limited (the user's --alert-rate), no_link (no module connected).",
 		"outcome", NULL);
 FAMILY(m_feed_matches, "pchatd_feed_matches_total",
-		"Posts a saved feed matched in a room its user may read (stored for /alerts).", NULL,
-		NULL);
+		"Posts a saved feed matched in a room its user may read (stored for /alerts).",
+		NULL, NULL);
 /* the file service (docs/FILES.md): every series is made at start-up (fileup.c),
  * since its threads count too */
 FAMILY(m_file_uploads, "pchatd_file_uploads_total",

@@ -82,14 +82,14 @@ struct xccos_req {
 	char *srch_author;	/* data/srch@author */
 	char *srch_since;	/* data/srch@since, @until: ISO-8601 UTC */
 	char *srch_until;
-	long srch_before; /* data/srch@before: only older msgids; -1 if missing */
-	long srch_cnt;	  /* data/srch@cnt: results wanted; -1 if missing */
-	int has_feed;	  /* a data/feed element was present (cmd:feed, ours) */
-	char *feed_op;	  /* data/feed@op: add, rm, list, alerts */
-	char *feed_words; /* data/feed@words (add) */
+	long srch_before;  /* data/srch@before: only older msgids; -1 if missing */
+	long srch_cnt;	   /* data/srch@cnt: results wanted; -1 if missing */
+	int has_feed;	   /* a data/feed element was present (cmd:feed, ours) */
+	char *feed_op;	   /* data/feed@op: add, rm, list, alerts */
+	char *feed_words;  /* data/feed@words (add) */
 	char *feed_author; /* data/feed@author (add) */
-	long feed_id;	  /* data/feed@id (rm); -1 if missing */
-	long feed_cnt;	  /* data/feed@cnt (alerts); -1 if missing */
+	long feed_id;	   /* data/feed@id (rm); -1 if missing */
+	long feed_cnt;	   /* data/feed@cnt (alerts); -1 if missing */
 
 	/* grpchat */
 	char *chan_uri; /* @chanUri */

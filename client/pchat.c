@@ -484,7 +484,9 @@ static void feed_add(char *arg)
 	}
 	if(rc < 0)
 		return;
-	feed_command(&(xv_feed_req){.op = "add", .words = q.text, .room_uri = q.room_uri,
+	feed_command(&(xv_feed_req){.op = "add",
+				     .words = q.text,
+				     .room_uri = q.room_uri,
 				     .author = q.author},
 			"feed add");
 }

@@ -72,8 +72,8 @@ static void push_feed(xv_envelope *e, xmlNodePtr n)
 	if(!v)
 		return;
 	e->feeds = v;
-	e->feeds[e->nfeeds++] = (xv_feed){attr(n, "id"), attr(n, "words"), attr(n, "room"),
-			attr(n, "author")};
+	e->feeds[e->nfeeds++] = (xv_feed){
+			attr(n, "id"), attr(n, "words"), attr(n, "room"), attr(n, "author")};
 }
 
 /* <feeds><feed/>...</feeds> or <alerts><alert feed><msg/></alert>...</alerts>. */

@@ -134,7 +134,8 @@ static int ua_register(ua *u, const char *user)
 			"Max-Forwards: 70\r\nFrom: <%s>;tag=f%s%d\r\nTo: <%s>\r\n"
 			"Call-ID: reg-%s-%d\r\nCSeq: 1 REGISTER\r\n"
 			"Contact: <sip:ua@127.0.0.1:%d>\r\nExpires: 300\r\nContent-Length: 0\r\n\r\n",
-			u->port, token, u->port, user, token, u->port, user, token, u->port, u->port);
+			u->port, token, u->port, user, token, u->port, user, token, u->port,
+			u->port);
 	if(sendto(u->fd, req, (size_t)n, 0, (struct sockaddr *)&u->proxy, sizeof u->proxy) != n)
 		return 0;
 	for(long long end = now_ms() + E2E_SIP_WAIT; now_ms() < end;) {
@@ -154,7 +155,8 @@ static void ua_answer(ua *u, const char *m, const struct sockaddr_in *to)
 	for(const char *l = strstr(m, "\r\n"); l && l[2] != '\r'; l = strstr(l + 2, "\r\n")) {
 		const char *e = strstr(l + 2, "\r\n");
 		if(strncasecmp(l + 2, "Via:", 4) == 0 && e && o + (size_t)(e - l) < sizeof out)
-			o += (size_t)snprintf(out + o, sizeof out - o, "%.*s\r\n", (int)(e - l - 2), l + 2);
+			o += (size_t)snprintf(out + o, sizeof out - o, "%.*s\r\n", (int)(e - l - 2),
+					l + 2);
 	}
 	static const char *const copy[] = {"From", "Call-ID", "CSeq"};
 	for(size_t i = 0; i < 3; i++)
@@ -428,8 +430,8 @@ static void check_bad_input(void)
 			400, "SIP URI");
 	refused("feeds_bad_op", &(xv_feed_req){.op = "frobnicate"}, 400, "op is one of");
 	/* a room the reader may not see: answered as an unknown room */
-	xv_envelope *e = feed(rsess, &(xv_feed_req){.op = "add", .words = "kiwi",
-					     .room_uri = uri[SECRET]});
+	xv_envelope *e = feed(rsess,
+			&(xv_feed_req){.op = "add", .words = "kiwi", .room_uri = uri[SECRET]});
 	if(!e || e->resp_code != 404)
 		fail("feeds_secret_room_404", "got %d, want 404", e ? e->resp_code : -1);
 	else
@@ -446,8 +448,10 @@ static void check_limit(void)
 	char words[64], want[64], extra2[24] = "";
 	for(int i = 1; i < FEEDS_MAX; i++) { /* the first exists already */
 		snprintf(words, sizeof words, "extra%d%s", i, token);
-		xv_envelope *e = feed(rsess, &(xv_feed_req){.op = "add", .words = words,
-						     .room_uri = i == 1 ? uri[OPEN] : NULL});
+		xv_envelope *e = feed(rsess,
+				&(xv_feed_req){.op = "add",
+						.words = words,
+						.room_uri = i == 1 ? uri[OPEN] : NULL});
 		int ok = e && e->resp_code == 200 && e->nfeeds == (size_t)i + 1;
 		if(ok && i == 2)
 			snprintf(extra2, sizeof extra2, "%s", e->feeds[2].id);
@@ -504,8 +508,9 @@ static void check_client(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: e2e-feeds --proxy HOST:PORT --db-socket PATH --pchat PCHAT [--db-name N]"
-		   " [--db-user U] [--db-password PW] [--chat-uri URI] [--verbose]\n");
+	fprintf(f,
+			"usage: e2e-feeds --proxy HOST:PORT --db-socket PATH --pchat PCHAT [--db-name N]"
+			" [--db-user U] [--db-password PW] [--chat-uri URI] [--verbose]\n");
 }
 
 int main(int argc, char **argv)

@@ -588,8 +588,12 @@ void fake_db_add_feed(uint64_t id, const char *user, uint64_t room_id, const cha
 {
 	if(nfeeds == MAX_FEEDS)
 		return;
-	feeds[nfeeds++] = (struct db_feed){.id = id, .room_id = room_id, .user = xstrdup(user),
-			.words = xstrdup(words), .author = xstrdup(""), .room_uri = xstrdup("")};
+	feeds[nfeeds++] = (struct db_feed){.id = id,
+			.room_id = room_id,
+			.user = xstrdup(user),
+			.words = xstrdup(words),
+			.author = xstrdup(""),
+			.room_uri = xstrdup("")};
 }
 
 size_t fake_db_feed_matches(void)

@@ -120,8 +120,8 @@ Test(feed_alert, text_names_room_author_and_cuts_at_a_character)
 	for(int i = 0; i < 400; i++)
 		memcpy(text + 2 * i, "\xc3\xa9", 2); /* é */
 	text[800] = '\0';
-	size_t n = feeds_alert_text(body, sizeof(body), "Lobby", LOBBY, "sip:alice@example.com",
-			text, 800);
+	size_t n = feeds_alert_text(
+			body, sizeof(body), "Lobby", LOBBY, "sip:alice@example.com", text, 800);
 	cr_assert_eq(strlen(body), n);
 	cr_assert(strncmp(body, "sip:alice@example.com in Lobby (" LOBBY "):\n", 50) == 0);
 	const char *ex = strchr(body, '\n') + 1;
