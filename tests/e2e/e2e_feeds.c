@@ -380,7 +380,7 @@ static void check_alerts(ua *ua1, ua *ua2)
 	if(!e || e->resp_code != 200 || e->nmsgs != 1)
 		fail(T, "rpl:feed %d with %zu alerts, want 200 with 1", e ? e->resp_code : -1,
 				e ? e->nmsgs : 0);
-	else if(strcmp(e->msgs[0].text, text) != 0 || strcmp(e->msgs[0].chan_uri, uri[OPEN]) ||
+	else if(strcmp(e->msgs[0].text, text) != 0 || strcmp(e->msgs[0].chan_uri, uri[OPEN]) != 0 ||
 			!e->msgs[0].feed || strcmp(e->msgs[0].feed, feed_id) != 0)
 		fail(T, "alert %s in %s (feed %s), want the match in the open room (feed %s)",
 				e->msgs[0].text, e->msgs[0].chan_uri,

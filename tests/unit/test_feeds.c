@@ -118,7 +118,7 @@ Test(feed_alert, text_names_room_author_and_cuts_at_a_character)
 {
 	char text[801], body[1024];
 	for(int i = 0; i < 400; i++)
-		memcpy(text + 2 * i, "\xc3\xa9", 2); /* é */
+		memcpy(text + (size_t)2 * (size_t)i, "\xc3\xa9", 2); /* é */
 	text[800] = '\0';
 	size_t n = feeds_alert_text(
 			body, sizeof(body), "Lobby", LOBBY, "sip:alice@example.com", text, 800);

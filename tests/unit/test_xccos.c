@@ -634,16 +634,17 @@ Test(build, feeds_and_alerts)
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<rpl id=\"rpl:feed\" seqid=\"1\"><commandid seqid=\"1\" envid=\"5\"/>"
 			"<resp code=\"200\">SUCCESS_OK</resp><data><feeds xmlns=\"urn:pchat:xml:ns:"
-			"feeds\"><feed id=\"3\" words=\"kiwi mango\" room=\"" LOBBY "\" author=\"\"/>"
+			"feeds\"><feed id=\"3\" words=\"kiwi mango\" room=\"" LOBBY
+			"\" author=\"\"/>"
 			"<feed id=\"4\" words=\"a&lt;b\" room=\"\" author=\"sip:a@b\"/></feeds></data>"
 			"</rpl>");
 	sbuf_reset(&sb);
 	xccos_build_alerts(&sb, "1", "5", &m, ids, 1);
 	cr_assert(strstr(sbuf_str(&sb),
-			"<data><alerts xmlns=\"urn:pchat:xml:ns:feeds\"><alert feed=\"3\">"
-			"<msg id=\"grpchat\" chanUri=\"" LOBBY "\" author=\"sip:a@b\" "
-			"ts=\"2026-11-24T17:31:05.123Z\" msgid=\"42\"><chat>kiwi</chat></msg></alert>"
-			"</alerts></data>"),
+				  "<data><alerts xmlns=\"urn:pchat:xml:ns:feeds\"><alert feed=\"3\">"
+				  "<msg id=\"grpchat\" chanUri=\"" LOBBY "\" author=\"sip:a@b\" "
+				  "ts=\"2026-11-24T17:31:05.123Z\" msgid=\"42\"><chat>kiwi</chat></msg></alert>"
+				  "</alerts></data>"),
 			"%s", sbuf_str(&sb));
 }
 
