@@ -20,9 +20,6 @@ extern const struct cmd_def cmd_join, cmd_bjoin, cmd_part, cmd_restore;
 extern const struct cmd_def cmd_bccontext;
 /* How many of the newest messages of r a client gets when it asks for want. */
 unsigned history_limit(const struct room *r, unsigned want);
-/* May user read r's history, as bccontext serves it (join right, history kept for
- * clients)?  What cmd:search searches. */
-int history_readable(const struct room *r, const char *user);
 /* Sends rpl:bccontext for c with the messages job read (DB_HISTORY). */
 void history_send(struct cmd *c, struct room *room, const struct db_job *job);
 
@@ -31,6 +28,14 @@ extern const struct cmd_def cmd_chansrch, cmd_getassociations, cmd_getinv, cmd_n
 
 /* cmd_search.c: message search (ours: docs/XCCOS.md) */
 extern const struct cmd_def cmd_search;
+/* The longest author a search or a feed names. */
+#define AUTHOR_MAX 255
+/* "sip:user@domain" (or without "sip:") in lower case into out, as authors are
+ * compared; -1 if in is not such a URI. */
+int author_parse(const char *in, char out[AUTHOR_MAX + 8]);
+
+/* cmd_feeds.c: topic feeds and keyword alerts (ours: docs/XCCOS.md) */
+extern const struct cmd_def cmd_feed;
 /* cmd_post.c: grpchat */
 extern const struct cmd_def cmd_grpchat;
 

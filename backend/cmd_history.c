@@ -23,11 +23,6 @@ unsigned history_limit(const struct room *r, unsigned want)
 	return want < cfg.bccontext_max ? want : cfg.bccontext_max;
 }
 
-int history_readable(const struct room *r, const char *user)
-{
-	return acl_history_readable(room_rights(r, user), r->chat_history);
-}
-
 /* Sends rpl:bccontext with the newest messages that fit in one frame. */
 void history_send(struct cmd *c, struct room *room, const struct db_job *job)
 {

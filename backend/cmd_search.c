@@ -35,8 +35,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define AUTHOR_MAX 255
-
 /* The checked arguments, kept while the rooms are read. */
 struct search_query {
 	char expr[PCHAT_SEARCH_EXPR_SIZE];
@@ -47,8 +45,7 @@ struct search_query {
 	unsigned limit; /* results per reply */
 };
 
-/* "sip:user@domain" (or without "sip:") in lower case, as authors are compared. */
-static int author_parse(const char *in, char out[AUTHOR_MAX + 8])
+int author_parse(const char *in, char out[AUTHOR_MAX + 8])
 {
 	const char *s = strncasecmp(in, "sip:", 4) == 0 ? in + 4 : in;
 	const char *at = strchr(s, '@');

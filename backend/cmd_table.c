@@ -23,6 +23,7 @@ static const struct cmd_def *const client_commands[] = {
 		&cmd_getfutok,
 		&cmd_getfdtok,
 		&cmd_search,
+		&cmd_feed,
 };
 
 static const struct cmd_def *find(const char *id)

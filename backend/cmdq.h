@@ -38,6 +38,7 @@ struct room;
 struct sbuf;
 struct session;
 struct search_query;
+struct feed_args;
 
 enum cmd_state {
 	CMD_QUEUED,   /* accepted, waiting for its turn in its session's queue */
@@ -105,6 +106,8 @@ struct cmd {
 			char ts[TS_BUFSZ]; /* the server's timestamp */
 		} post;
 		struct search_query *search; /* cmd:search's checked arguments */
+		struct feed_args *feed;	     /* cmd:feed add's checked arguments */
+		unsigned feed_alerts;	     /* cmd:feed alerts: how many */
 	} u;
 };
 

@@ -38,6 +38,11 @@ void config_defaults(struct config *c)
 	c->post_timeout_ms = 2000;
 	c->post_rate = 10;
 	c->post_burst = 30;
+	c->feeds_max = 20;
+	c->feed_words_max = 10;
+	c->feed_word_max_bytes = 64;
+	c->alert_rate = 1;
+	c->alert_burst = 10;
 	c->log_level = LL_INFO;
 	c->web_root = PCHAT_WEB_ROOT;
 	c->web_login_user = (struct weblimit_opts){.failures = 5,
@@ -82,6 +87,12 @@ static void usage(FILE *out)
 				       "  --post-rate N            posts per second one user may send on average; more\n"
 				       "                           are refused with 503 + Retry-After (10; 0: no limit)\n"
 				       "  --post-burst N           posts one user may send at once (30)\n"
+				       "  --feeds-max N            feeds one user may save (20; docs/XCCOS.md, Feeds)\n"
+				       "  --feed-words-max N       keywords in one feed (10)\n"
+				       "  --feed-word-max-bytes N  bytes of one keyword (64)\n"
+				       "  --alert-rate N           feed alerts (SIP MESSAGEs) per second one user gets on\n"
+				       "                           average; more are not sent, only listed (1; 0: no limit)\n"
+				       "  --alert-burst N          alerts one user may get at once (10)\n"
 				       "  --test-search-delay-ms MS  tests only: each message search takes MS longer in\n"
 				       "                           the database reader, as a slow one would\n"
 				       "  --log-level LEVEL        error, warn, info or debug (info); at run time SIGUSR1\n"
@@ -164,6 +175,11 @@ enum {
 	OPT_TEST_SEARCH_DELAY,
 	OPT_RETENTION_INTERVAL,
 	OPT_RETENTION_SHARE,
+	OPT_FEEDS_MAX,
+	OPT_FEED_WORDS_MAX,
+	OPT_FEED_WORD_BYTES,
+	OPT_ALERT_RATE,
+	OPT_ALERT_BURST,
 	OPT_FILE_SERVICE_URL,
 	OPT_HELP,
 	OPT_VERSION,
@@ -209,6 +225,11 @@ static const struct option long_options[] = {
 		{"retention-interval", required_argument, NULL, OPT_RETENTION_INTERVAL},
 		{"retention-share", required_argument, NULL, OPT_RETENTION_SHARE},
 		{"test-search-delay-ms", required_argument, NULL, OPT_TEST_SEARCH_DELAY},
+		{"feeds-max", required_argument, NULL, OPT_FEEDS_MAX},
+		{"feed-words-max", required_argument, NULL, OPT_FEED_WORDS_MAX},
+		{"feed-word-max-bytes", required_argument, NULL, OPT_FEED_WORD_BYTES},
+		{"alert-rate", required_argument, NULL, OPT_ALERT_RATE},
+		{"alert-burst", required_argument, NULL, OPT_ALERT_BURST},
 		{"file-service-url", required_argument, NULL, OPT_FILE_SERVICE_URL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -503,6 +524,16 @@ static int apply(struct config *c, int opt, const char *name, const char *arg, F
 					err);
 		case OPT_RETENTION_SHARE:
 			return number("retention-share", arg, 1, 100, &c->retention_share, err);
+		case OPT_FEEDS_MAX: return number("feeds-max", arg, 0, 100000, &c->feeds_max, err);
+		case OPT_FEED_WORDS_MAX:
+			return number("feed-words-max", arg, 1, 100, &c->feed_words_max, err);
+		case OPT_FEED_WORD_BYTES:
+			return number("feed-word-max-bytes", arg, 3, 255, &c->feed_word_max_bytes,
+					err);
+		case OPT_ALERT_RATE:
+			return number("alert-rate", arg, 0, 1000000, &c->alert_rate, err);
+		case OPT_ALERT_BURST:
+			return number("alert-burst", arg, 1, 1000000, &c->alert_burst, err);
 		case OPT_POST_RATE: return number("post-rate", arg, 0, 1000000, &c->post_rate, err);
 		case OPT_POST_BURST:
 			return number("post-burst", arg, 1, 1000000, &c->post_burst, err);

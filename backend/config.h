@@ -39,6 +39,10 @@ struct config {
 	/* per-user post rate limit (cmd_post.c): average per second (0: off) and burst */
 	unsigned post_rate;
 	unsigned post_burst;
+	/* feeds and alerts (feeds.c, docs/XCCOS.md Feeds): per-user bounds, and the
+	 * per-user alert rate (average per second, 0: off; burst) */
+	unsigned feeds_max, feed_words_max, feed_word_max_bytes;
+	unsigned alert_rate, alert_burst;
 	const char *http_addr; /* --http ADDR:PORT (web service); NULL: off */
 	const char *web_root;  /* --web-root DIR: the room management page */
 	/* --web-host NAME...: the Host names the web service answers besides those of

@@ -57,6 +57,11 @@ enum db_job_type {
 			* newest first (dbj_search.c, common/pchat_search.h) */
 	DB_MSG_CHANGES, /* moderators' changes after a change id -> u.msg_changes
 			 * (message_changes, dbj_changes.c) */
+	DB_FEEDS,	/* a user's feeds: add or remove one, then list them -> u.feeds.out
+			* (dbj_feeds.c); every change bumps FeedsRevision */
+	DB_FEEDS_ALL,	/* every feed -> u.feeds.out, and FeedsRevision (the index's load) */
+	DB_FEED_MATCH,	/* a post a feed matched (feed_matches; fire and forget) */
+	DB_FEED_ALERTS, /* a user's newest matches -> u.alerts.msgs, feed ids */
 	DB_JOB_TYPES
 };
 
@@ -68,6 +73,7 @@ enum db_conf_key {
 	DB_CONF_MESSAGE_SIZE_LIMIT,
 	DB_CONF_SEARCH_LIMIT,
 	DB_CONF_REVISION,
+	DB_CONF_FEEDS_REVISION, /* FeedsRevision: the feeds changed (feeds.c) */
 	DB_CONF_N
 };
 
@@ -116,6 +122,16 @@ struct db_msg {
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
 	char *chan_uri;	   /* MSG_SEARCH: its room's URI (NULL otherwise) */
 };
+
+/* A saved feed (DB_FEEDS, DB_FEEDS_ALL). */
+struct db_feed {
+	uint64_t id, room_id; /* room_id 0: any room */
+	char *user, *words, *author;
+	char *room_uri; /* DB_FEEDS: its room's URI, "" for any room */
+};
+
+/* What DB_FEEDS does before listing. */
+enum db_feed_op { DB_FEED_LIST, DB_FEED_ADD, DB_FEED_DEL };
 
 /* Rows a room query returned. */
 struct db_rooms {
@@ -230,6 +246,26 @@ struct db_job {
 			size_t nmsgs;
 			uint64_t last_id; /* the last change read (after_id if none) */
 		} msg_changes;
+		struct {		    /* FEEDS, FEEDS_ALL */
+			enum db_feed_op op; /* FEEDS */
+			char *user;	    /* FEEDS: whose */
+			struct db_feed in;  /* ADD: words, room_id, author; DEL: id */
+			unsigned max_feeds; /* ADD: refused (refused = 1) at this many */
+			int refused;	    /* ADD: the user has max_feeds; DEL: no such feed */
+			struct db_feed *out;
+			size_t n;
+			long long revision; /* FEEDS_ALL: FeedsRevision read with the rows */
+		} feeds;
+		struct { /* FEED_MATCH */
+			uint64_t feed_id, msg_id;
+		} match;
+		struct { /* FEED_ALERTS */
+			char *user;
+			unsigned limit;
+			struct db_msg *msgs; /* newest first; chan_uri set */
+			uint64_t *feed_ids;  /* the feed each matched */
+			size_t nmsgs;
+		} alerts;
 	} u;
 
 	struct list link; /* in the worker's queues */
@@ -279,6 +315,13 @@ struct db_job *db_msg_search(const char *expr, const char *rooms, const char *au
  * most limit, in their order; latest: none, only the last change's id (last_id). */
 struct db_job *db_msg_changes(
 		uint64_t after_id, int latest, unsigned limit, db_done_fn done, void *arg);
+/* A user's feeds (dbj_feeds.c): op applied first; in: the feed to add (words
+ * normalised by feed_words_normalise) or the id to remove. */
+struct db_job *db_feeds(enum db_feed_op op, const char *user, const struct db_feed *in,
+		unsigned max_feeds, db_done_fn done, void *arg);
+struct db_job *db_feeds_all(db_done_fn done, void *arg);
+struct db_job *db_feed_match(uint64_t feed_id, uint64_t msg_id);
+struct db_job *db_feed_alerts(const char *user, unsigned limit, db_done_fn done, void *arg);
 /* The job's kind, for log lines ("load room"). */
 const char *db_job_name(const struct db_job *job);
 

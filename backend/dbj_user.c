@@ -224,7 +224,7 @@ struct db_job *db_server_config(db_done_fn done, void *arg)
 
 /* The names of enum db_conf_key's rows. */
 static const char *const conf_names[DB_CONF_N] = {"DefaultChatHistory", "ParticipantUpdateLimit",
-		"MessageSizeLimit", "SearchLimit", "revision"};
+		"MessageSizeLimit", "SearchLimit", "revision", "FeedsRevision"};
 
 struct config_rows {
 	struct db_col name, value;
@@ -298,5 +298,5 @@ static void config_clear(struct db_job *job)
 const struct db_kind dbk_server_config = {"server config",
 		{"SELECT name, value FROM server_config WHERE name IN ('db_version', 'root_category',"
 		 " 'DefaultChatHistory', 'ParticipantUpdateLimit', 'MessageSizeLimit', 'SearchLimit',"
-		 " 'revision')"},
+		 " 'revision', 'FeedsRevision')"},
 		run_server_config, config_clear, clear_nothing, 0};

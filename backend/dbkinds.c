@@ -8,7 +8,8 @@ extern const struct db_kind dbk_load_room, dbk_insert_msg, dbk_history, dbk_sear
 		dbk_unfollow, dbk_associations, dbk_server_config, dbk_get_pref, dbk_set_pref,
 		dbk_save_read, dbk_session_room_add, dbk_session_room_del, dbk_session_clear,
 		dbk_session_rooms, dbk_rooms_all, dbk_get_inv, dbk_categories, dbk_file_token,
-		dbk_msg_search, dbk_msg_changes;
+		dbk_msg_search, dbk_msg_changes, dbk_feeds, dbk_feeds_all, dbk_feed_match,
+		dbk_feed_alerts;
 
 const struct db_kind *const db_kinds[DB_JOB_TYPES] = {
 		[DB_LOAD_ROOM] = &dbk_load_room,
@@ -32,4 +33,8 @@ const struct db_kind *const db_kinds[DB_JOB_TYPES] = {
 		[DB_FILE_TOKEN] = &dbk_file_token,
 		[DB_MSG_SEARCH] = &dbk_msg_search,
 		[DB_MSG_CHANGES] = &dbk_msg_changes,
+		[DB_FEEDS] = &dbk_feeds,
+		[DB_FEEDS_ALL] = &dbk_feeds_all,
+		[DB_FEED_MATCH] = &dbk_feed_match,
+		[DB_FEED_ALERTS] = &dbk_feed_alerts,
 };

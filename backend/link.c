@@ -67,6 +67,24 @@ size_t link_count(void)
 	return nlinks;
 }
 
+struct link_conn *link_any(void)
+{
+	static uint32_t turn;
+	struct link_conn *pick = NULL;
+	size_t i = 0, want = nlinks ? turn++ % nlinks : 0;
+	struct list *pos;
+	list_for_each(pos, &conns) {
+		struct link_conn *c = list_entry(pos, struct link_conn, link);
+		if(c->kind != CONN_LINK || c->closing)
+			continue;
+		if(pick == NULL || i == want)
+			pick = c;
+		if(i++ == want)
+			break;
+	}
+	return pick;
+}
+
 struct link_conn *link_conn_find(uint32_t id)
 {
 	struct list *pos;

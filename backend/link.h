@@ -68,6 +68,9 @@ int link_send(struct link_conn *c, uint8_t type, uint32_t token, uint64_t sessio
 
 /* Module links connected (query connections are not counted). */
 size_t link_count(void);
+/* A module link, a different one at each call (round robin), or NULL if none is up:
+ * for frames about no session (ALERT). */
+struct link_conn *link_any(void);
 /* Closes every connection once its queued output is written; then calls done. */
 void link_close_all(void (*done)(void));
 /* Closes every connection now. */

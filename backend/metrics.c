@@ -34,6 +34,13 @@ FAMILY(m_reloads, "pchatd_reloads_total", "Room cache reloads.", NULL, NULL);
 FAMILY(m_queries, "pchatd_queries_total",
 		"Operators' queries (the module's RPC commands), by command and status.", "command",
 		"status");
+FAMILY(m_alerts, "pchatd_alerts_total",
+		"Feed alerts (docs/ARCHITECTURE.md, Feeds and alerts), by outcome: sent to the"
+		" module, rate_limited (the user's --alert-rate), no_link (no module connected).",
+		"outcome", NULL);
+FAMILY(m_feed_matches, "pchatd_feed_matches_total",
+		"Posts a saved feed matched in a room its user may read (stored for /alerts).",
+		NULL, NULL);
 /* the file service (docs/FILES.md): every series is made at start-up (fileup.c),
  * since its threads count too */
 FAMILY(m_file_uploads, "pchatd_file_uploads_total",
@@ -62,7 +69,7 @@ static struct metric_hist *const db_commit[] = {&m_db_commit_writer, &m_db_commi
 static struct metric_family *const families[] = {&m_joins, &m_parts, &m_posts_accepted,
 		&m_posts_stored, &m_posts_refused, &m_deliveries, &m_commands, &m_xccos_errors,
 		&m_db_jobs, &m_reloads, &m_queries, &m_file_uploads, &m_file_refused,
-		&m_file_downloads, &m_file_bytes, &m_file_swept};
+		&m_file_downloads, &m_file_bytes, &m_file_swept, &m_alerts, &m_feed_matches};
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
 static int same(const char *a, const char *b)

@@ -49,7 +49,8 @@ extern const double metric_bounds[METRIC_BUCKETS];
 /* The families pchatd counts. */
 extern struct metric_family m_joins, m_parts, m_posts_accepted, m_posts_stored, m_posts_refused,
 		m_deliveries, m_commands, m_xccos_errors, m_db_jobs, m_reloads, m_queries,
-		m_file_uploads, m_file_refused, m_file_downloads, m_file_bytes, m_file_swept;
+		m_file_uploads, m_file_refused, m_file_downloads, m_file_bytes, m_file_swept,
+		m_alerts, m_feed_matches;
 /* The database workers' commits (db.c), by worker="writer" or "reader". */
 extern struct metric_hist m_db_commit_writer, m_db_commit_reader;
 

@@ -2,6 +2,7 @@
  * reload.c - see reload.h.
  */
 #include "reload.h"
+#include "feeds.h"
 #include "config.h"
 #include "db.h"
 #include "metrics.h"
@@ -183,6 +184,7 @@ static void apply_config(struct db_job *job, int force)
 		return;
 	}
 	reload_apply_config(&cfg, conf);
+	feeds_revision_seen(conf[DB_CONF_FEEDS_REVISION]);
 	if(!force && conf[DB_CONF_REVISION] == revision)
 		return;
 	if(revision >= 0 || force)

@@ -144,6 +144,11 @@ unsigned room_rights(const struct room *r, const char *user)
 	return rights;
 }
 
+int history_readable(const struct room *r, const char *user)
+{
+	return acl_history_readable(room_rights(r, user), r->chat_history);
+}
+
 enum room_privacy room_privacy_parse(const char *s)
 {
 	switch(acl_privacy_parse(s)) {

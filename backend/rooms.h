@@ -82,6 +82,9 @@ struct room *room_find(const char *uri);
 struct room *room_add(const struct db_room *row);
 /* The rights (ACL_* bits, common/pchat_acl.h) user has in r; none if r is gone. */
 unsigned room_rights(const struct room *r, const char *user);
+/* May user read r's history, as bccontext serves it (join right, history kept for
+ * clients)?  What cmd:search searches and whom a feed's match is for (feeds.c). */
+int history_readable(const struct room *r, const char *user);
 enum room_privacy room_privacy_parse(const char *s);
 /* Fills the codec's view of the room. */
 void room_info(const struct room *r, struct xccos_room_info *info);

@@ -163,6 +163,17 @@ static void parse_srch(struct xccos_req *req, xmlNode *n)
 	req->srch_cnt = attr_positive(n, "cnt", 1000000);
 }
 
+/* <feed xmlns="urn:pchat:xml:ns:feeds" op words author id cnt/> (ours) */
+static void parse_feed(struct xccos_req *req, xmlNode *n)
+{
+	req->has_feed = 1;
+	req->feed_op = attr_dup(n, "op");
+	req->feed_words = attr_dup(n, "words");
+	req->feed_author = attr_dup(n, "author");
+	req->feed_id = attr_positive(n, "id", (unsigned long long)INT64_MAX);
+	req->feed_cnt = attr_positive(n, "cnt", 1000000);
+}
+
 static void parse_pref(struct xccos_req *req, xmlNode *n)
 {
 	char *cd = attr_dup(n, "createdefault");
@@ -219,6 +230,8 @@ static void parse_cmd_data(struct xccos_req *req, xmlNode *data)
 			req->ftdb_file_url = attr_dup(n, "fileUrl");
 		} else if(is_elem(n, "srch") && !req->has_srch)
 			parse_srch(req, n);
+		else if(is_elem(n, "feed") && !req->has_feed)
+			parse_feed(req, n);
 	}
 	req->mentions_manager = mentions_manager(data->children);
 }
@@ -340,6 +353,8 @@ static int parse(const char *buf, size_t len, size_t max_bytes, struct xccos_req
 	req->bcq_before = -1;
 	req->srch_before = -1;
 	req->srch_cnt = -1;
+	req->feed_id = -1;
+	req->feed_cnt = -1;
 	doc = xmlsafe_read(buf, len, max_bytes, "envelope", why, whylen);
 	if(doc == NULL)
 		return -1;
@@ -385,6 +400,9 @@ void xccos_req_free(struct xccos_req *req)
 	free(req->srch_author);
 	free(req->srch_since);
 	free(req->srch_until);
+	free(req->feed_op);
+	free(req->feed_words);
+	free(req->feed_author);
 	free(req->chan_uri);
 	free(req->author);
 	free(req->ts);
@@ -643,6 +661,36 @@ void xccos_build_search(struct sbuf *sb, const char *seqid, const char *cmd_envi
 		sbuf_adds(sb, "</msg>");
 	}
 	sbuf_adds(sb, "</srchres></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_feeds(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_feed *feeds, size_t n)
+{
+	xccos_rpl_begin(sb, "feed", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data><feeds xmlns=\"" XCCOS_FEEDS_NS "\">");
+	for(size_t i = 0; i < n; i++) {
+		sbuf_printf(sb, "<feed id=\"%" PRIu64 "\"", feeds[i].id);
+		xccos_attr(sb, "words", feeds[i].words);
+		xccos_attr(sb, "room", feeds[i].room_uri);
+		xccos_attr(sb, "author", feeds[i].author);
+		sbuf_adds(sb, "/>");
+	}
+	sbuf_adds(sb, "</feeds></data>");
+	xccos_rpl_end(sb);
+}
+
+void xccos_build_alerts(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_chat *msgs, const uint64_t *feed_ids, size_t n)
+{
+	xccos_rpl_begin(sb, "feed", seqid, cmd_envid, XC_OK);
+	sbuf_adds(sb, "<data><alerts xmlns=\"" XCCOS_FEEDS_NS "\">");
+	for(size_t i = 0; i < n; i++) {
+		sbuf_printf(sb, "<alert feed=\"%" PRIu64 "\"><msg id=\"grpchat\"", feed_ids[i]);
+		chat_body(sb, &msgs[i]);
+		sbuf_adds(sb, "</msg></alert>");
+	}
+	sbuf_adds(sb, "</alerts></data>");
 	xccos_rpl_end(sb);
 }
 

@@ -82,8 +82,14 @@ struct xccos_req {
 	char *srch_author;	/* data/srch@author */
 	char *srch_since;	/* data/srch@since, @until: ISO-8601 UTC */
 	char *srch_until;
-	long srch_before; /* data/srch@before: only older msgids; -1 if missing */
-	long srch_cnt;	  /* data/srch@cnt: results wanted; -1 if missing */
+	long srch_before;  /* data/srch@before: only older msgids; -1 if missing */
+	long srch_cnt;	   /* data/srch@cnt: results wanted; -1 if missing */
+	int has_feed;	   /* a data/feed element was present (cmd:feed, ours) */
+	char *feed_op;	   /* data/feed@op: add, rm, list, alerts */
+	char *feed_words;  /* data/feed@words (add) */
+	char *feed_author; /* data/feed@author (add) */
+	long feed_id;	   /* data/feed@id (rm); -1 if missing */
+	long feed_cnt;	   /* data/feed@cnt (alerts); -1 if missing */
 
 	/* grpchat */
 	char *chan_uri; /* @chanUri */
@@ -202,6 +208,19 @@ void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_e
  * newest first; before: the msgid to ask older results with (0: none). */
 void xccos_build_search(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const struct xccos_chat *msgs, size_t n, int more, uint64_t before);
+/* Our extension's namespace for feeds and alerts (cmd:feed, docs/XCCOS.md). */
+#define XCCOS_FEEDS_NS "urn:pchat:xml:ns:feeds"
+struct xccos_feed {
+	uint64_t id;
+	const char *words, *room_uri, *author; /* "" for any room, anyone */
+};
+/* rpl:feed: <data><feeds xmlns><feed id words room author/>...</feeds></data>. */
+void xccos_build_feeds(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_feed *feeds, size_t n);
+/* rpl:feed (op alerts): <data><alerts xmlns><alert feed="N"><msg id="grpchat" ...>
+ * </alert>...</alerts></data>, newest first. */
+void xccos_build_alerts(struct sbuf *sb, const char *seqid, const char *cmd_envid,
+		const struct xccos_chat *msgs, const uint64_t *feed_ids, size_t n);
 /* rpl:chansrch: one chanib per room with the info/prop children sipe reads. */
 void xccos_build_chansrch(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 		const struct xccos_room_info *rooms, size_t n);

@@ -212,6 +212,22 @@ if k:
               f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
     print()
 
+lf = [r for r in rows if r.get("scenario") == "l"]
+if lf:
+    print("## (l) what 10,000 saved feeds cost posting\n")
+    print("| run | posts ok/s | deliveries/s | p50 ms | p99 ms | 503s |")
+    print("|---|---|---|---|---|---|")
+    for r in lf:
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('posts_503'))} |")
+    for rate, key, x, b in onoff(lf, "feeds"):
+        verdict = ""
+        if key == "deliveries_per_s":
+            verdict = " (target >= 0.9x: " + ("met" if x / b >= 0.9 else "**not met**") + ")"
+        print(f"\nAt {rate}, feeds on / off, {KEYNAME[key]} (medians of the runs): "
+              f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
+    print()
+
 fi = [r for r in rows if r.get("scenario") == "i"]
 tr = [r for r in fi if not r["label"].startswith("memory")]
 if tr:

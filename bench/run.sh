@@ -19,8 +19,9 @@
 #   the plain API and SOAP, pchatd's memory per concurrent upload), j (b's load with and
 #   without 50 concurrent uploads, alternating); i and j are in bench/files.sh; k
 #   (retention: the purge job's rows/s while (b)'s load runs, and that load's p99 with
-#   and without the purge, alternating); m (message search over 10,000,000 stored
-#   messages: a rare, a 1-in-1,000 and a common word).
+#   and without the purge, alternating); l (b's load with no saved feeds and with
+#   10,000, a few of them matching, alternating); m (message search over 10,000,000
+#   stored messages: a rare, a 1-in-1,000 and a common word).
 #   Default: all, quick profile; --full (make bench FULL=1): the full one; --smoke (make
 #   bench-test): i and j in a tiny form, into build/bench-test/, failing if a figure is
 #   missing.
@@ -32,6 +33,7 @@
 # BENCH_RATES, BENCH_ROOM_SIZES, BENCH_SESSIONS: the sweeps of b, c and e (quick profile);
 # BENCH_SCRAPE_RATES, BENCH_SCRAPE_REPS, BENCH_SCRAPE_INTERVAL, BENCH_SCRAPE_SETS: scenario h;
 # BENCH_PURGE_ROWS, BENCH_PURGE_REPS, BENCH_PURGE_RATE: scenario k.
+# BENCH_FEEDS, BENCH_FEED_RATES, BENCH_FEED_REPS: scenario l.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 full=0
@@ -41,11 +43,11 @@ for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
     --smoke) smoke=1 ;;
-    a|b|c|d|e|f|g|h|i|j|k|m) scen+=("$a") ;;
-    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|k|m ...]"; exit 2 ;;
+    a|b|c|d|e|f|g|h|i|j|k|l|m) scen+=("$a") ;;
+    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|k|l|m ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j k m)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j k l m)
 
 out="$top/build/bench$([ $smoke = 0 ] || echo -test)"
 var="$out/var"
@@ -154,6 +156,24 @@ pchat_rooms() {
            (SELECT id FROM categories WHERE name = 'Default')
     FROM seq_0_to_$((n - 1));
     UPDATE server_config SET value = value + 1 WHERE name = 'revision';"
+}
+
+# feeds_fill N: N saved feeds (scenario l), by SQL: N - 10 that no post matches, each
+# with two keywords of its own, of users who are not in the run; and 10 of the run's
+# users on a post's sequence number (100, 200, ... 1000: one post each, so a few
+# alerts are sent: the MESSAGE path runs, to users not registered).  pchatd reads them
+# at start (restart_servers).
+feeds_fill() {
+  local n=$1
+  "${MYSQL[@]}" pchat -e "DELETE FROM feeds;
+    UPDATE server_config SET value = value + 1 WHERE name = 'FeedsRevision';"
+  [ "$n" -gt 10 ] || return 0
+  "${MYSQL[@]}" pchat -e "INSERT INTO feeds (user_uri, words)
+    SELECT CONCAT('sip:feeder', seq, '@example.com'), CONCAT('newsx', seq, ' topicx', seq MOD 97)
+    FROM seq_0_to_$((n - 11));
+    INSERT INTO feeds (user_uri, words)
+    SELECT CONCAT('sip:bench', 200000 + seq, '@example.com'), CONCAT(seq * 100)
+    FROM seq_1_to_10;"
 }
 
 # Fresh Kamailio and backend before each measurement: no sessions left from the last.
@@ -608,6 +628,28 @@ PY
     done
     export PCHATD_ARGS="$pchatd_args_k"
     restart_servers
+    ;;
+  l)
+    # What saved feeds cost posting (issue 15): (b)'s 150x4 rooms at BENCH_FEED_RATES
+    # (70) posts/s with no feeds and with BENCH_FEEDS (10,000), a few matching
+    # (feeds_fill), alternating (the order flips each round).  Target: deliveries/s
+    # with the feeds >= 0.9x without, in the same run.
+    if [ $full = 1 ]; then reps=3; else reps=2; fi
+    reps=${BENCH_FEED_REPS:-$reps}
+    pchat_rooms feed- "150x4"
+    for rate in ${BENCH_FEED_RATES:-70}; do
+    for ((k = 0; k < reps; k++)); do
+      order=(off on)
+      [ $((k % 2)) = 0 ] || order=(on off)
+      for set in "${order[@]}"; do
+        feeds_fill "$([ "$set" = on ] && echo "${BENCH_FEEDS:-10000}" || echo 0)"
+        restart_servers
+        gen l "feeds $set @ $rate posts/s" pchat --sessions 600 --rooms 150x4 \
+          --room-prefix feed- --user-base 200000 --rate "$rate" --duration 10 --warmup 2 --conns 8
+      done
+    done
+    done
+    feeds_fill 0
     ;;
   esac
   log "[$s] took $(( $(date +%s) - t_scen )) s"

@@ -75,6 +75,13 @@ static void usage(FILE *f)
 			"          [--before MSGID] [--limit N]\n"
 			"                      search the rooms you may read, newest first (\"quotes\"\n"
 			"                      make a phrase; TIME is UTC, 2024-05-01T12:00:00Z)\n"
+			"  /feeds              list your saved feeds (keyword alerts)\n"
+			"  /feed add WORDS [--room NAME|URI] [--author USER]\n"
+			"                      save a feed: a post with every one of WORDS (in that\n"
+			"                      room, by that author) is an alert, sent as a SIP\n"
+			"                      MESSAGE to your registered endpoints and listed by /alerts\n"
+			"  /feed rm ID         remove the feed ID (as /feeds shows it)\n"
+			"  /alerts [N]         the N newest posts your feeds matched (default 50)\n"
 			"  /filetoken up NAME  ask for a token to upload a file named NAME to the current\n"
 			"                      room; prints token=... serveruri=...\n"
 			"  /filetoken down STORED  the same to download the file stored as STORED\n"
@@ -452,6 +459,82 @@ static void cmd_search(char *arg)
 	xv_free(e);
 }
 
+/* ---------- feeds ---------- */
+
+/* Prints the feeds of a rpl:feed. */
+static void print_feeds(const xv_envelope *e)
+{
+	for(size_t i = 0; i < e->nfeeds; i++) {
+		const xv_feed *f = &e->feeds[i];
+		printf("  [%s] %s", f->id ? f->id : "?", f->words ? f->words : "");
+		if(f->room && *f->room)
+			printf("  (room %s)", room_name(f->room));
+		if(f->author && *f->author)
+			printf("  (author %s)", short_uri(f->author));
+		printf("\n");
+	}
+	if(e->nfeeds == 0)
+		printf("  (no feeds)\n");
+}
+
+static void feed_command(const xv_feed_req *q, const char *what)
+{
+	xv_envelope *e = command(xv_item_feed(q), "rpl:feed", what);
+	if(!e)
+		return;
+	print_feeds(e);
+	xv_free(e);
+}
+
+/* /feed add WORDS [--room NAME|URI] [--author USER]: the words and options of /search,
+ * only --room and --author. */
+static void feed_add(char *arg)
+{
+	xv_search q = {0};
+	int rc = search_args(arg, &q);
+	if(rc == -1 || (rc == 0 && (q.since || q.until || q.before || q.cnt))) {
+		print_error("usage: /feed add WORDS [--room NAME|URI] [--author USER]");
+		return;
+	}
+	if(rc < 0)
+		return;
+	feed_command(&(xv_feed_req){.op = "add",
+				     .words = q.text,
+				     .room_uri = q.room_uri,
+				     .author = q.author},
+			"feed add");
+}
+
+static void cmd_feed(char *arg)
+{
+	char *op = strsep(&arg, " \t");
+	while(arg && (*arg == ' ' || *arg == '\t'))
+		arg++;
+	if(!strcmp(op, "add") && arg && *arg)
+		feed_add(arg);
+	else if(!strcmp(op, "rm") && arg && *arg)
+		feed_command(&(xv_feed_req){.op = "rm", .id = arg}, "feed rm");
+	else
+		print_error("usage: /feed add WORDS [--room NAME|URI] [--author USER] | /feed rm ID");
+}
+
+/* /alerts [N]: the posts the feeds matched, newest first. */
+static void cmd_alerts(const char *arg)
+{
+	xv_envelope *e = command(xv_item_feed(&(xv_feed_req){.op = "alerts", .cnt = atoi(arg)}),
+			"rpl:feed", "alerts");
+	if(!e)
+		return;
+	printf("--- alerts: %zu, newest first ---\n", e->nmsgs);
+	for(size_t i = 0; i < e->nmsgs; i++) {
+		char when[64];
+		date_of(e->msgs[i].ts, when, sizeof when);
+		printf("(feed %s) ", e->msgs[i].feed ? e->msgs[i].feed : "?");
+		print_msg(when, &e->msgs[i]);
+	}
+	xv_free(e);
+}
+
 static void cmd_join(const char *arg)
 {
 	if(!*arg) {
@@ -818,6 +901,12 @@ static int handle_line(char *line)
 		cmd_filetoken(arg);
 	else if(!strcmp(cmd, "search"))
 		cmd_search(arg);
+	else if(!strcmp(cmd, "feeds"))
+		feed_command(&(xv_feed_req){.op = "list"}, "feeds");
+	else if(!strcmp(cmd, "feed"))
+		cmd_feed(arg);
+	else if(!strcmp(cmd, "alerts"))
+		cmd_alerts(arg);
 	else if(!strcmp(cmd, "upload"))
 		cmd_upload(arg);
 	else if(!strcmp(cmd, "download"))

@@ -56,6 +56,7 @@ static void msg_from_node(xv_msg *m, xmlNodePtr n)
 	m->text = text_of(first_child(n, "chat"));
 	m->msgid = attr(n, "msgid");
 	m->action = attr(n, "action");
+	m->feed = NULL;
 }
 
 static void msg_free(xv_msg *m)
@@ -66,7 +67,21 @@ static void msg_free(xv_msg *m)
 	free(m->text);
 	free(m->msgid);
 	free(m->action);
+	free(m->feed);
 }
+
+static void push_feed(xv_envelope *e, xmlNodePtr n)
+{
+	xv_feed *v = realloc(e->feeds, (e->nfeeds + 1) * sizeof *v);
+	if(!v)
+		return;
+	e->feeds = v;
+	e->feeds[e->nfeeds++] = (xv_feed){
+			attr(n, "id"), attr(n, "words"), attr(n, "room"), attr(n, "author")};
+}
+
+/* <feeds><feed/>...</feeds> or <alerts><alert feed><msg/></alert>...</alerts>. */
+static void parse_feeds(xv_envelope *e, xmlNodePtr c);
 
 /* The chanib's <prop id="ID">true|false</prop>: 1, 0, or -1 if absent. */
 static int prop_bool(xmlNodePtr chanib, const char *id)
@@ -131,6 +146,19 @@ static int push_msg(xv_envelope *e, xmlNodePtr n)
 	return 0;
 }
 
+static void parse_feeds(xv_envelope *e, xmlNodePtr c)
+{
+	for(xmlNodePtr n = c->children; n; n = n->next) {
+		if(is_elem(n, "feed"))
+			push_feed(e, n);
+		else if(is_elem(n, "alert")) {
+			xmlNodePtr m = first_child(n, "msg");
+			if(m && push_msg(e, m) == 0)
+				e->msgs[e->nmsgs - 1].feed = attr(n, "feed");
+		}
+	}
+}
+
 static void read_data(xv_envelope *e, xmlNodePtr item)
 {
 	xmlNodePtr data = first_child(item, "data");
@@ -179,6 +207,8 @@ static void read_data(xv_envelope *e, xmlNodePtr item)
 					push_msg(e, m);
 		} else if(is_elem(c, "msgchg")) {
 			push_msg(e, c); /* ntc:msgchg: a moderated message */
+		} else if(is_elem(c, "feeds") || is_elem(c, "alerts")) {
+			parse_feeds(e, c);
 		} else if(is_elem(c, "chanib")) {
 			push_room(e, attr(c, "uri"), c);
 			if(first_chanib) {
@@ -288,6 +318,13 @@ void xv_free(xv_envelope *e)
 	for(size_t i = 0; i < e->nmsgs; i++)
 		msg_free(&e->msgs[i]);
 	free(e->msgs);
+	for(size_t i = 0; i < e->nfeeds; i++) {
+		free(e->feeds[i].id);
+		free(e->feeds[i].words);
+		free(e->feeds[i].room);
+		free(e->feeds[i].author);
+	}
+	free(e->feeds);
 	free(e);
 }
 
@@ -512,6 +549,33 @@ char *xv_item_search(const xv_search *q)
 		}
 	}
 	char *r = fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
+			room ? room : "");
+	free(room);
+	free(a);
+	return r;
+}
+
+char *xv_item_feed(const xv_feed_req *q)
+{
+	char cnt[16] = "";
+	if(q->cnt > 0)
+		snprintf(cnt, sizeof cnt, "%d", q->cnt);
+	char *a = strdup("<feed xmlns=\"urn:pchat:xml:ns:feeds\"");
+	if(add_attr(&a, "op", q->op) || add_attr(&a, "words", q->words) ||
+			add_attr(&a, "author", q->author) || add_attr(&a, "id", q->id) ||
+			add_attr(&a, "cnt", *cnt ? cnt : NULL))
+		return NULL;
+	char *room = NULL;
+	if(q->room_uri) {
+		char *u = xv_escape(q->room_uri);
+		room = u ? fmt("<chanib uri=\"%s\"/>", u) : NULL;
+		free(u);
+		if(!room) {
+			free(a);
+			return NULL;
+		}
+	}
+	char *r = fmt("<cmd id=\"cmd:feed\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
 			room ? room : "");
 	free(room);
 	free(a);

@@ -36,7 +36,13 @@ typedef struct {
 	char *text;	/* decoded text of the first <chat> child ("" if none) */
 	char *msgid;	/* msgid (may be NULL) */
 	char *action;	/* ntc:msgchg: "removed" or "replaced" (else NULL) */
+	char *feed;	/* rpl:feed alerts: the feed it matched (alert@feed), else NULL */
 } xv_msg;
+
+/* A saved feed (rpl:feed, our extension: docs/XCCOS.md). */
+typedef struct {
+	char *id, *words, *room, *author; /* room, author "" for any */
+} xv_feed;
 
 typedef struct {
 	xv_kind kind;	 /* kind of the first item */
@@ -63,6 +69,8 @@ typedef struct {
 	char *serveruri;     /* rpl:getftok: data/token@serveruri (may be NULL) */
 	int search_more;     /* rpl:search: data/srchres@more is "true" (its msg are in msgs) */
 	char *search_before; /* rpl:search: data/srchres@before, the next page's (may be NULL) */
+	xv_feed *feeds;	     /* rpl:feed: data/feeds/feed (the user's feeds) */
+	size_t nfeeds;	     /* (an alerts reply puts its posts in msgs, with msg.feed) */
 } xv_envelope;
 
 /* Parse one envelope. Returns NULL if the body is not well-formed XML or its root is not
@@ -104,6 +112,14 @@ typedef struct {
 	int cnt;
 } xv_search;
 char *xv_item_search(const xv_search *q);
+/* cmd:feed, our extension (docs/XCCOS.md): op "add" (words; room_uri, author may be
+ * NULL), "rm" (id), "list", "alerts" (cnt 0: the server's default); the reply is
+ * rpl:feed (feeds, or msgs with their feed). */
+typedef struct {
+	const char *op, *words, *room_uri, *author, *id;
+	int cnt;
+} xv_feed_req;
+char *xv_item_feed(const xv_feed_req *q);
 /* <cmd id="cmd:NAME" seqid="1"><data/></cmd>, for commands without arguments. */
 char *xv_item_cmd(const char *name);
 

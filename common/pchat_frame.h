@@ -41,6 +41,7 @@ enum pchat_frame_type {
 	PCHAT_F_SEND = 19,   /* payload: XCCOS body to send in an INFO on the session */
 	PCHAT_F_DROP = 20,   /* the backend ends the session (module answers 481 later) */
 	PCHAT_F_RESULT = 21, /* token: the answer to a QUERY (payload: see below) */
+	PCHAT_F_ALERT = 22,  /* no token, no session: send a SIP MESSAGE (fields below) */
 };
 
 /* Fields of a HELLO payload, each but the last terminated by a NUL byte: the node
@@ -56,6 +57,14 @@ enum pchat_open_fields {
 	PCHAT_OPEN_USER_AGENT, /* the INVITE's User-Agent, may be empty */
 	PCHAT_OPEN_NFIELDS
 };
+
+/* Fields of an ALERT payload (a feed's match, backend/feeds.c), each terminated by a
+ * NUL byte: the user's address of record, to which the module sends an out-of-dialog
+ * MESSAGE from its alert_uri through its alert_proxy (Kamailio's registrar forks it
+ * to every registered contact), and the MESSAGE's text/plain body (UTF-8). */
+enum pchat_alert_fields { PCHAT_ALERT_TO, PCHAT_ALERT_BODY, PCHAT_ALERT_NFIELDS };
+/* The longest ALERT payload pchatd sends (a short excerpt, not the post). */
+#define PCHAT_ALERT_MAX_PAYLOAD 2048
 
 /*
  * Queries: the module's RPC commands (kamailio-module/pchat_rpc.c) ask pchatd, which

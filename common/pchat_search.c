@@ -41,8 +41,7 @@ static size_t word_chars(const char *w, size_t n)
 	return chars;
 }
 
-/* Will the engine find this word by itself? */
-static int indexed(const char *w, size_t n)
+int pchat_search_findable(const char *w, size_t n)
 {
 	return word_chars(w, n) >= PCHAT_SEARCH_MIN_WORD && !pchat_search_stopword(w, n);
 }
@@ -63,8 +62,7 @@ static void put(struct expr *e, const char *s, size_t n)
 	}
 }
 
-/* The next word of s[*i..end) (advancing *i past it), or NULL when none is left. */
-static const char *next_word(const char *s, size_t *i, size_t end, size_t *n)
+const char *pchat_search_word(const char *s, size_t *i, size_t end, size_t *n)
 {
 	while(*i < end && !word_byte((unsigned char)s[*i]))
 		(*i)++;
@@ -80,7 +78,7 @@ static const char *next_word(const char *s, size_t *i, size_t end, size_t *n)
 /* A required word, unless the engine cannot find it (then left out). */
 static void add_word(struct expr *e, const char *w, size_t n)
 {
-	if(!indexed(w, n))
+	if(!pchat_search_findable(w, n))
 		return;
 	put(e, e->terms ? " +" : "+", e->terms ? 2 : 1);
 	put(e, w, n);
@@ -95,11 +93,11 @@ static void add_phrase(struct expr *e, const char *s, size_t n)
 	int findable = 0;
 	const char *w;
 	put(e, e->terms ? " +\"" : "+\"", e->terms ? 3 : 2);
-	while((w = next_word(s, &i, n, &wn)) != NULL) {
+	while((w = pchat_search_word(s, &i, n, &wn)) != NULL) {
 		if(words++)
 			put(e, " ", 1);
 		put(e, w, wn);
-		findable |= indexed(w, wn);
+		findable |= pchat_search_findable(w, wn);
 	}
 	if(!findable) {
 		e->len = mark;

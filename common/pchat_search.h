@@ -46,4 +46,13 @@ int pchat_search_expr(const char *text, char *out, size_t outsz, char *why, size
 /* Is word (len bytes, any case) one of the stopwords the engine does not index? */
 int pchat_search_stopword(const char *word, size_t len);
 
+/* The next word of s[*i..end) as the engine splits words (advancing *i past it; its
+ * length in *n), or NULL when none is left.  The feeds' matcher splits posts so too
+ * (backend/feedidx.c), so that a post an alert names is one a search finds. */
+const char *pchat_search_word(const char *s, size_t *i, size_t end, size_t *n);
+
+/* Will the engine find this word (n bytes) by itself: at least PCHAT_SEARCH_MIN_WORD
+ * characters and no stopword? */
+int pchat_search_findable(const char *w, size_t n);
+
 #endif

@@ -38,6 +38,7 @@
 #include "pchat_dialogs.h"
 #include "pchat_handoff.h"
 #include "pchat_link.h"
+#include "pchat_alert.h"
 #include "pchat_mod.h"
 
 #define RECONNECT_SECONDS 1
@@ -409,6 +410,7 @@ static void handle_frame(const struct pchat_frame *f)
 				pchat_session_destroy(s);
 			}
 			break;
+		case PCHAT_F_ALERT: pchat_alert_send(f->payload, f->payload_len); break;
 		default: LM_WARN("frame of an unknown type ignored type=%u\n", f->type);
 	}
 }

@@ -22,6 +22,7 @@
 #include "pchat_link.h"
 #include "pchat_mod.h"
 #include "pchat_request.h"
+#include "pchat_alert.h"
 #include "pchat_rpc.h"
 
 MODULE_VERSION
@@ -49,6 +50,8 @@ struct pchat_shared *pchat_shared;
 
 stat_var *pchat_stat_infos_in;
 stat_var *pchat_stat_infos_out;
+stat_var *pchat_stat_alerts_sent;
+stat_var *pchat_stat_alerts_failed;
 stat_var *pchat_stat_busy;
 stat_var *pchat_stat_sessions_opened;
 stat_var *pchat_stat_dialog_limit;
@@ -128,7 +131,9 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
 		{"backend_uid", INT_PARAM, &pchat_backend_uid},
 		{"node_name", PARAM_STR, &pchat_node_name},
-		{"link_processes", INT_PARAM, &pchat_link_processes}, {0, 0, 0}};
+		{"link_processes", INT_PARAM, &pchat_link_processes},
+		{"alert_uri", PARAM_STR, &pchat_alert_uri},
+		{"alert_proxy", PARAM_STR, &pchat_alert_proxy}, {0, 0, 0}};
 
 struct pchat_link_state pchat_links_total(void)
 {
@@ -163,6 +168,8 @@ static unsigned long stat_backend_up(void)
 /* NOLINTBEGIN(clang-diagnostic-cast-align) */
 static stat_export_t mod_stats[] = {{"infos_received", 0, &pchat_stat_infos_in},
 		{"infos_sent", 0, &pchat_stat_infos_out}, {"busy_replies", 0, &pchat_stat_busy},
+		{"alerts_sent", 0, &pchat_stat_alerts_sent},
+		{"alerts_failed", 0, &pchat_stat_alerts_failed},
 		{"sessions_opened", 0, &pchat_stat_sessions_opened},
 		{"dialog_limit_replies", 0, &pchat_stat_dialog_limit},
 		{"low_memory_replies", 0, &pchat_stat_low_memory},
@@ -264,7 +271,7 @@ static int mod_init(void)
 		LM_ERR("backend_uid must be a numeric uid (or -1: Kamailio's own)\n");
 		return -1;
 	}
-	if(pchat_limits_init() < 0)
+	if(pchat_limits_init() < 0 || pchat_alert_init() < 0)
 		return -1;
 	if(pchat_backend_uid == -1)
 		pchat_backend_uid = (int)geteuid();

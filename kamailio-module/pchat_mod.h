@@ -61,6 +61,8 @@ struct pchat_link_state pchat_links_total(void);
 /* Statistics (kamailio stats: pchat:*). */
 extern stat_var *pchat_stat_infos_in;
 extern stat_var *pchat_stat_infos_out;
+extern stat_var *pchat_stat_alerts_sent;   /* feed alerts: MESSAGEs handed to tm */
+extern stat_var *pchat_stat_alerts_failed; /* feed alerts not sent (no alert_proxy, tm) */
 extern stat_var *pchat_stat_busy;
 extern stat_var *pchat_stat_sessions_opened;
 extern stat_var *pchat_stat_dialog_limit;      /* 503s: a session's max_session_pending */

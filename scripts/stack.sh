@@ -173,6 +173,7 @@ kamailio_start() {
     "$(cat "$DB_PW_FILE")" > "$KAM_MYSQL_HOME/my.cnf")
   MYSQL_HOME="$KAM_MYSQL_HOME" setsid kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
     -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
+    -A "ALERT_PROXY=\"sip:127.0.0.1:$PORT\"" \
     -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
     -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://pchat@[pchat]/pchat\"" \
     -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" -A "METRICS_PORT=$METRICS_PORT" \

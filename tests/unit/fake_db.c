@@ -626,6 +626,52 @@ size_t fake_db_follows(const char *user)
 	return n;
 }
 
+/* ---- feeds: the saved feeds DB_FEEDS_ALL returns, matches counted ---- */
+
+#define MAX_FEEDS 16
+static struct db_feed feeds[MAX_FEEDS];
+static size_t nfeeds, nmatches;
+
+void fake_db_add_feed(uint64_t id, const char *user, uint64_t room_id, const char *words)
+{
+	if(nfeeds == MAX_FEEDS)
+		return;
+	feeds[nfeeds++] = (struct db_feed){.id = id,
+			.room_id = room_id,
+			.user = xstrdup(user),
+			.words = xstrdup(words),
+			.author = xstrdup(""),
+			.room_uri = xstrdup("")};
+}
+
+size_t fake_db_feed_matches(void)
+{
+	return nmatches;
+}
+
+static void run_feeds_all(struct db_job *job)
+{
+	job->u.feeds.out = xcalloc(nfeeds + 1, sizeof(*job->u.feeds.out));
+	for(size_t i = 0; i < nfeeds; i++) {
+		const struct db_feed *f = &feeds[i];
+		job->u.feeds.out[i] = (struct db_feed){f->id, f->room_id, xstrdup(f->user),
+				xstrdup(f->words), xstrdup(f->author), xstrdup(f->room_uri)};
+	}
+	job->u.feeds.n = nfeeds;
+	job->u.feeds.revision = 1;
+}
+
+static void feeds_reset(void)
+{
+	for(size_t i = 0; i < nfeeds; i++) {
+		free(feeds[i].user);
+		free(feeds[i].words);
+		free(feeds[i].author);
+		free(feeds[i].room_uri);
+	}
+	nfeeds = nmatches = 0;
+}
+
 void fake_db_run_all(void)
 {
 	struct list *first;
@@ -662,6 +708,10 @@ void fake_db_run_all(void)
 			case DB_FILE_TOKEN: fake_files_run_token(job); break;
 			case DB_MSG_SEARCH: run_msg_search(job); break;
 			case DB_MSG_CHANGES: run_msg_changes(job); break;
+			case DB_FEEDS_ALL: run_feeds_all(job); break;
+			case DB_FEED_MATCH: nmatches++; break;
+			case DB_FEEDS:
+			case DB_FEED_ALERTS: break; /* e2e-feeds covers these */
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
@@ -694,6 +744,7 @@ const char *fake_db_message_body(size_t i)
 
 void fake_db_reset(void)
 {
+	feeds_reset();
 	size_t i;
 	struct list *first;
 	while((first = list_first(&queue)) != NULL) {

@@ -57,6 +57,14 @@ int link_peer_index(const struct link_conn *c)
 	return c->link_index;
 }
 
+struct link_conn *link_any(void)
+{
+	for(size_t i = 0; i < 8; i++)
+		if(conns[i].id != 0 && !conns[i].closed)
+			return &conns[i];
+	return NULL;
+}
+
 void link_close_after_send(struct link_conn *c)
 {
 	c->closed = 1;

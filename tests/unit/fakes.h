@@ -76,6 +76,9 @@ void fake_db_run_late(void);
 /* The next job run fails (DB_FAILED). */
 void fake_db_fail_next(void);
 void fake_db_reset(void);
+/* A saved feed DB_FEEDS_ALL returns (words normalised); the DB_FEED_MATCH jobs run. */
+void fake_db_add_feed(uint64_t id, const char *user, uint64_t room_id, const char *words);
+size_t fake_db_feed_matches(void);
 
 /* The file store (fake_files.c): files and the tokens DB_FILE_TOKEN issued. */
 struct fake_ftok {

@@ -16,6 +16,7 @@
 #include "xccos.h"
 
 #include "harness.h"
+#include "feeds.h"
 
 static struct link_conn *conn;
 static uint32_t next_token = 1;
@@ -39,6 +40,7 @@ void harness_teardown(void)
 	frames_close_all();
 	fake_db_run_all(); /* posts of closed sessions still complete */
 	rooms_free_all();
+	feeds_free();
 	reload_reset();
 	fake_db_reset();
 	fake_link_reset();

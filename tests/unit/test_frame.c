@@ -180,3 +180,17 @@ Test(open_split, extra_fields_ignored)
 	cr_assert_eq(pchat_open_split(p, sizeof(p) - 1, f), 0);
 	cr_assert_str_eq(f[PCHAT_OPEN_USER_AGENT], "a");
 }
+
+/* ALERT (feeds.c → pchat_alert.c): the AOR and the body, each NUL-terminated; the
+ * module refuses anything else (a missing terminator, a third field). */
+Test(alert_split, two_fields)
+{
+	static const char p[] = "sip:carol@example.com\0alice in Lobby:\nkiwi\0";
+	const char *f[PCHAT_ALERT_NFIELDS];
+	cr_assert_eq(pchat_fields_split(p, sizeof(p) - 1, f, PCHAT_ALERT_NFIELDS),
+			PCHAT_ALERT_NFIELDS);
+	cr_assert_str_eq(f[PCHAT_ALERT_TO], "sip:carol@example.com");
+	cr_assert_str_eq(f[PCHAT_ALERT_BODY], "alice in Lobby:\nkiwi");
+	cr_assert_eq(pchat_fields_split(p, sizeof(p) - 2, f, PCHAT_ALERT_NFIELDS), -1);
+	cr_assert_eq(pchat_fields_split("a\0b\0c\0", 6, f, PCHAT_ALERT_NFIELDS), -1);
+}

@@ -120,6 +120,26 @@ Test(parse, chansrch)
 	cr_assert_str_eq(req.criteria, "build & ops");
 }
 
+Test(parse, feed)
+{
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:feed\" seqid=\"1\"><data><feed xmlns=\"urn:pchat:xml:"
+			       "ns:feeds\" op=\"add\" words=\"kiwi &amp; mango\" author=\"sip:a@b\"/>"
+			       "<chanib uri=\"" LOBBY "\"/></data></cmd>")),
+			0);
+	cr_assert(req.has_feed);
+	cr_assert_str_eq(req.feed_op, "add");
+	cr_assert_str_eq(req.feed_words, "kiwi & mango");
+	cr_assert_str_eq(req.feed_author, "sip:a@b");
+	cr_assert_str_eq(req.chanib_uri, LOBBY);
+	cr_assert_eq(req.feed_id, -1);
+	xccos_req_free(&req);
+	cr_assert_eq(parse(ENV("<cmd id=\"cmd:feed\" seqid=\"1\"><data><feed op=\"rm\" id=\"7\" "
+			       "cnt=\"x\"/></data></cmd>")),
+			0);
+	cr_assert_eq(req.feed_id, 7);
+	cr_assert_eq(req.feed_cnt, -1);
+}
+
 Test(parse, getinv_and_getserverinfo_parse_as_plain_commands)
 {
 	cr_assert_eq(parse(ENV("<cmd id=\"cmd:getinv\" seqid=\"1\"><data><inv inviteId=\"1\" "
@@ -603,6 +623,29 @@ Test(build, grpchat_and_history)
 			"<msg id=\"grpchat\" chanUri=\"" LOBBY "\" author=\"sip:a@b\" "
 			"ts=\"2026-11-24T17:31:05.123Z\" msgid=\"42\"><chat>1 &lt; 2 &amp; &quot;x&quot;"
 			"</chat></msg></chanib></data></rpl>");
+}
+
+Test(build, feeds_and_alerts)
+{
+	struct xccos_feed f[] = {{3, "kiwi mango", LOBBY, ""}, {4, "a<b", "", "sip:a@b"}};
+	struct xccos_chat m = {LOBBY, "sip:a@b", "2026-11-24T17:31:05.123Z", 42, "kiwi", 4};
+	uint64_t ids[] = {3};
+	xccos_build_feeds(&sb, "1", "5", f, 2);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<rpl id=\"rpl:feed\" seqid=\"1\"><commandid seqid=\"1\" envid=\"5\"/>"
+			"<resp code=\"200\">SUCCESS_OK</resp><data><feeds xmlns=\"urn:pchat:xml:ns:"
+			"feeds\"><feed id=\"3\" words=\"kiwi mango\" room=\"" LOBBY
+			"\" author=\"\"/>"
+			"<feed id=\"4\" words=\"a&lt;b\" room=\"\" author=\"sip:a@b\"/></feeds></data>"
+			"</rpl>");
+	sbuf_reset(&sb);
+	xccos_build_alerts(&sb, "1", "5", &m, ids, 1);
+	cr_assert(strstr(sbuf_str(&sb),
+				  "<data><alerts xmlns=\"urn:pchat:xml:ns:feeds\"><alert feed=\"3\">"
+				  "<msg id=\"grpchat\" chanUri=\"" LOBBY "\" author=\"sip:a@b\" "
+				  "ts=\"2026-11-24T17:31:05.123Z\" msgid=\"42\"><chat>kiwi</chat></msg></alert>"
+				  "</alerts></data>"),
+			"%s", sbuf_str(&sb));
 }
 
 Test(build, chansrch)
