@@ -581,7 +581,7 @@ PY
       WHERE MATCH(body) AGAINST('+rare123456' IN BOOLEAN MODE)")
     [ "$found" -gt 0 ] || { log "[m] the search index finds nothing: not measured"; exit 1; }
     restart_servers
-    if [ $full = 1 ]; then nq=2000; else nq=300; fi
+    if [ $full = 1 ]; then nq=300; else nq=50; fi
     for w in "rare123456 rare" "topic17 1-in-1000" "apple common"; do
       set -- $w
       q=$nq; [ "$2" != common ] || q=$((nq / 10)) # each reads ~1,000,000 index entries
