@@ -216,7 +216,12 @@ if grep -q "module connected" "$cache/pchatd.log"; then
   ok "Kamailio (as pchat, the package's kamailio.cfg) loaded pchat.so and connected to pchatd"
 else bad "Kamailio did not connect: $(tail -5 "$cache/kamailio.log")"; fi
 # its Prometheus metrics (xhttp_prom, Debian's kamailio package)
-if curl -s --max-time 10 "http://127.0.0.1:$mport/metrics" | grep -q '^kamailio_pchat_backend_up 1 '; then
+# (the page read whole before grep: grep -q leaving early would fail curl's write, and
+# pipefail the test; retried while the link processes connect)
+metrics_up() { local page; page=$(curl -s --max-time 10 "http://127.0.0.1:$mport/metrics") || return 1
+  grep -q '^kamailio_pchat_backend_up 1 ' <<<"$page"; }
+for _ in $(seq 50); do metrics_up && break; sleep 0.2; done
+if metrics_up; then
   ok "Kamailio serves /metrics on 127.0.0.1:METRICS_PORT (kamailio_pchat_backend_up 1)"
 else bad "Kamailio's /metrics on port $mport: no kamailio_pchat_backend_up 1"; fi
 
