@@ -9,8 +9,8 @@
 #include "metrics.h"
 #include "pchat_filename.h"
 #include "pchat_log.h"
+#include "periodic.h"
 #include "util.h"
-#include "workq.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,8 +23,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <event2/event.h>
 
 /* A stored-looking file without a row is deleted only once it is this old: an
  * upload renames its file a moment before its transaction commits. */
@@ -221,18 +219,11 @@ static void scan_store(void)
 		__atomic_store_n(&store_bytes, bytes, __ATOMIC_RELAXED);
 }
 
-/* ---- the worker (workq.h) and its timer ---- */
+/* ---- the worker (periodic.h) ---- */
 
-static struct workq q = WORKQ_INIT(q);
-static struct list job = LIST_INIT(job); /* the one sweep, queued or not */
-static int queued;			 /* loop thread */
-static struct event *timer;
-static struct timeval every;
-
-static void run(struct workq *wq, struct list *batch)
+static void sweep(struct workq *wq)
 {
 	(void)wq;
-	(void)batch;
 	sweep_rows();
 	scan_store();
 }
@@ -243,52 +234,14 @@ static void thread_end(struct workq *wq)
 	filedb_thread_end();
 }
 
-static void complete(struct list *j)
-{
-	(void)j;
-	queued = 0;
-}
-
-static void cancel(struct list *j)
-{
-	(void)j;
-}
-
-static const struct workq_ops ops = {
-		.thread_end = thread_end, .run = run, .complete = complete, .cancel = cancel};
-
-/* A sweep every interval; none queued behind a sweep still running. */
-static void on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if(!queued) {
-		queued = 1;
-		workq_submit(&q, &job);
-	}
-	event_add(timer, &every);
-}
+static struct periodic sweeper = PERIODIC_INIT(sweeper, sweep, thread_end);
 
 int filesweep_start(struct event_base *base, unsigned interval_sec)
 {
-	struct timeval first = {1, 0};
-
-	every = (struct timeval){(time_t)interval_sec, 0};
-	timer = evtimer_new(base, on_tick, NULL);
-	if(timer == NULL || workq_start(&q, base, &ops, "sweeper", NULL) < 0) {
-		log_error("files: cannot start the sweeper");
-		return -1;
-	}
-	event_add(timer, &first);
-	return 0;
+	return periodic_start(&sweeper, base, "sweeper", interval_sec);
 }
 
 void filesweep_stop(void)
 {
-	if(timer)
-		event_free(timer);
-	timer = NULL;
-	workq_stop(&q, 0);
-	workq_join(&q);
+	periodic_stop(&sweeper);
 }

@@ -5,7 +5,7 @@
 #include "config.h"
 #include "filedb.h"
 #include "pchat_log.h"
-#include "workq.h"
+#include "periodic.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,16 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 /* The longest pause after a batch (pchatd's stop waits for it). */
 #define PAUSE_MAX_MS 2000
 
-static struct workq q = WORKQ_INIT(q);
-static struct list job = LIST_INIT(job); /* the one pass, queued or not */
-static int queued;			 /* loop thread */
-static struct event *timer;
-static struct timeval every;
 /* This node's name in the lease: host:socket, the same across restarts, so that a
  * restarted pchatd takes its own lease back at once. */
 static char node[300];
@@ -112,12 +105,6 @@ static void purge_pass(struct workq *wq)
 	}
 }
 
-static void run(struct workq *wq, struct list *b)
-{
-	(void)b;
-	purge_pass(wq);
-}
-
 /* Worker thread, after its last pass: the lease is released, so that another node
  * need not wait for it to expire. */
 static void thread_end(struct workq *wq)
@@ -131,36 +118,10 @@ static void thread_end(struct workq *wq)
 	filedb_thread_end();
 }
 
-static void complete(struct list *j)
-{
-	(void)j;
-	queued = 0;
-}
-
-static void cancel(struct list *j)
-{
-	(void)j;
-}
-
-static const struct workq_ops ops = {
-		.thread_end = thread_end, .run = run, .complete = complete, .cancel = cancel};
-
-/* A pass every interval; none queued behind a pass still running. */
-static void on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if(!queued) {
-		queued = 1;
-		workq_submit(&q, &job);
-	}
-	event_add(timer, &every);
-}
+static struct periodic purger = PERIODIC_INIT(purger, purge_pass, thread_end);
 
 int retention_start(struct event_base *base, const struct config *c)
 {
-	struct timeval first = {1, 0};
 	char host[256] = "localhost";
 
 	if(c->retention_interval == 0)
@@ -172,23 +133,14 @@ int retention_start(struct event_base *base, const struct config *c)
 	lease_sec = c->retention_interval * 3 < 30 ? 30 : c->retention_interval * 3;
 	if(lease_sec > 3600)
 		lease_sec = 3600;
-	every = (struct timeval){(time_t)c->retention_interval, 0};
-	timer = evtimer_new(base, on_tick, NULL);
-	if(timer == NULL || filedb_init(c) < 0 ||
-			workq_start(&q, base, &ops, "retention", NULL) < 0) {
+	if(filedb_init(c) < 0) {
 		log_error("retention: cannot start the purge job");
 		return -1;
 	}
-	event_add(timer, &first);
-	return 0;
+	return periodic_start(&purger, base, "retention", c->retention_interval);
 }
 
 void retention_stop(void)
 {
-	if(timer == NULL)
-		return;
-	event_free(timer);
-	timer = NULL;
-	workq_stop(&q, 0);
-	workq_join(&q);
+	periodic_stop(&purger);
 }

@@ -527,6 +527,25 @@ static int add_attr(char **acc, const char *name, const char *value)
 	return r ? 0 : -1;
 }
 
+/* An extension command (cmd:search, cmd:feed): its element (open tag a, attributes
+ * added, not yet closed; freed here) and, with a room, the chanib every room command
+ * carries.  NULL if out of memory. */
+static char *extension_cmd(const char *id, char *a, const char *room_uri)
+{
+	char *room = NULL, *r = NULL;
+	if(room_uri) {
+		char *u = xv_escape(room_uri);
+		room = u ? fmt("<chanib uri=\"%s\"/>", u) : NULL;
+		free(u);
+	}
+	if(!room_uri || room)
+		r = fmt("<cmd id=\"%s\" seqid=\"1\"><data>%s/>%s</data></cmd>", id, a,
+				room ? room : "");
+	free(room);
+	free(a);
+	return r;
+}
+
 char *xv_item_search(const xv_search *q)
 {
 	char cnt[16] = "";
@@ -537,22 +556,7 @@ char *xv_item_search(const xv_search *q)
 			add_attr(&a, "since", q->since) || add_attr(&a, "until", q->until) ||
 			add_attr(&a, "before", q->before) || add_attr(&a, "cnt", *cnt ? cnt : NULL))
 		return NULL;
-	/* the room, if any, as a chanib (the element every room command carries) */
-	char *room = NULL;
-	if(q->room_uri) {
-		char *u = xv_escape(q->room_uri);
-		room = u ? fmt("<chanib uri=\"%s\"/>", u) : NULL;
-		free(u);
-		if(!room) {
-			free(a);
-			return NULL;
-		}
-	}
-	char *r = fmt("<cmd id=\"cmd:search\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
-			room ? room : "");
-	free(room);
-	free(a);
-	return r;
+	return extension_cmd("cmd:search", a, q->room_uri);
 }
 
 char *xv_item_feed(const xv_feed_req *q)
@@ -565,21 +569,7 @@ char *xv_item_feed(const xv_feed_req *q)
 			add_attr(&a, "author", q->author) || add_attr(&a, "id", q->id) ||
 			add_attr(&a, "cnt", *cnt ? cnt : NULL))
 		return NULL;
-	char *room = NULL;
-	if(q->room_uri) {
-		char *u = xv_escape(q->room_uri);
-		room = u ? fmt("<chanib uri=\"%s\"/>", u) : NULL;
-		free(u);
-		if(!room) {
-			free(a);
-			return NULL;
-		}
-	}
-	char *r = fmt("<cmd id=\"cmd:feed\" seqid=\"1\"><data>%s/>%s</data></cmd>", a,
-			room ? room : "");
-	free(room);
-	free(a);
-	return r;
+	return extension_cmd("cmd:feed", a, q->room_uri);
 }
 
 char *xv_envelope_wrap(unsigned long envid, const char *items)
