@@ -46,22 +46,6 @@ int pchat_search_findable(const char *w, size_t n)
 	return word_chars(w, n) >= PCHAT_SEARCH_MIN_WORD && !pchat_search_stopword(w, n);
 }
 
-/* The expression under construction. */
-struct expr {
-	char *out;
-	size_t len, size;
-	unsigned terms;
-};
-
-static void put(struct expr *e, const char *s, size_t n)
-{
-	if(e->len + n < e->size) { /* the caller's size makes it always fit */
-		memcpy(e->out + e->len, s, n);
-		e->len += n;
-		e->out[e->len] = '\0';
-	}
-}
-
 const char *pchat_search_word(const char *s, size_t *i, size_t end, size_t *n)
 {
 	while(*i < end && !word_byte((unsigned char)s[*i]))
@@ -75,37 +59,103 @@ const char *pchat_search_word(const char *s, size_t *i, size_t end, size_t *n)
 	return s + start;
 }
 
-/* A required word, unless the engine cannot find it (then left out). */
-static void add_word(struct expr *e, const char *w, size_t n)
+/* A word as an index key: lowercased (ASCII), cut to PCHAT_SEARCH_TERM_MAX bytes at
+ * a character's start.  out has PCHAT_SEARCH_TERM_MAX + 1 bytes; returns the length. */
+static size_t key_of(const char *w, size_t n, char *out)
 {
-	if(!pchat_search_findable(w, n))
-		return;
-	put(e, e->terms ? " +" : "+", e->terms ? 2 : 1);
-	put(e, w, n);
-	e->terms++;
+	if(n > PCHAT_SEARCH_TERM_MAX) {
+		n = PCHAT_SEARCH_TERM_MAX;
+		while(n > 0 && ((unsigned char)w[n] & 0xC0) == 0x80)
+			n--; /* w[n] continues a character: cut before that character */
+	}
+	for(size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)w[i]);
+	out[n] = '\0';
+	return n;
 }
 
-/* A required phrase s[0..n): its words, one blank apart.  Kept only if one of them
- * is a word the engine indexes (InnoDB matches nothing otherwise). */
-static void add_phrase(struct expr *e, const char *s, size_t n)
+void pchat_search_terms(const char *body, size_t len,
+		void (*each)(const char *term, size_t n, void *arg), void *arg)
 {
-	size_t i = 0, wn, mark = e->len, words = 0;
+	char key[PCHAT_SEARCH_TERM_MAX + 1];
+	size_t i = 0, n;
+	const char *w;
+	while((w = pchat_search_word(body, &i, len, &n)) != NULL) {
+		if(pchat_search_findable(w, n))
+			each(key, key_of(w, n, key), arg);
+	}
+}
+
+/* ---- parsing ---- */
+
+/* The query under construction; terms counts every term seen (may pass the limit). */
+struct parse {
+	struct pchat_search_query *q;
+	size_t len;
+	unsigned terms;
+};
+
+static void add_key(struct pchat_search_query *q, const char *w, size_t n)
+{
+	char key[PCHAT_SEARCH_TERM_MAX + 1];
+	key_of(w, n, key);
+	for(unsigned i = 0; i < q->nkeys; i++) {
+		if(strcmp(q->keys[i], key) == 0)
+			return;
+	}
+	if(q->nkeys < PCHAT_SEARCH_KEYS_MAX)
+		memcpy(q->keys[q->nkeys++], key, sizeof(key));
+}
+
+/* A term of the words of s[0..n): kept if one of them is indexed (else no key could
+ * find it), its words lowercased one blank apart in q->text; phrase: every word
+ * counts, else (a word outside quotes) there is one. */
+static void add_term(struct parse *p, const char *s, size_t n)
+{
+	struct pchat_search_query *q = p->q;
+	size_t i = 0, wn, start = p->len;
 	int findable = 0;
 	const char *w;
-	put(e, e->terms ? " +\"" : "+\"", e->terms ? 3 : 2);
 	while((w = pchat_search_word(s, &i, n, &wn)) != NULL) {
-		if(words++)
-			put(e, " ", 1);
-		put(e, w, wn);
+		if(p->len > start)
+			q->text[p->len++] = ' ';
+		for(size_t k = 0; k < wn; k++)
+			q->text[p->len++] = (char)tolower((unsigned char)w[k]);
 		findable |= pchat_search_findable(w, wn);
 	}
 	if(!findable) {
-		e->len = mark;
-		e->out[mark] = '\0';
+		p->len = start;
 		return;
 	}
-	put(e, "\"", 1);
-	e->terms++;
+	if(p->terms++ < PCHAT_SEARCH_TERMS_MAX) {
+		q->terms[q->nterms++] = (struct pchat_search_term){
+				(unsigned short)start, (unsigned short)(p->len - start)};
+		for(i = 0; (w = pchat_search_word(s, &i, n, &wn)) != NULL;)
+			if(pchat_search_findable(w, wn))
+				add_key(q, w, wn);
+	}
+	q->text[p->len++] = '\0'; /* terms end with a NUL, in place of a blank */
+}
+
+/* Words outside quotes, phrases inside (an unclosed quote runs to the end). */
+static void scan(struct parse *p, const char *text, size_t len)
+{
+	size_t i = 0;
+	while(i < len) {
+		if(text[i] == '"') {
+			const char *close = memchr(text + i + 1, '"', len - i - 1);
+			size_t end = close ? (size_t)(close - text) : len;
+			add_term(p, text + i + 1, end - i - 1);
+			i = close ? end + 1 : len;
+		} else if(word_byte((unsigned char)text[i])) {
+			size_t start = i;
+			while(i < len && word_byte((unsigned char)text[i]))
+				i++;
+			add_term(p, text + start, i - start);
+		} else {
+			i++;
+		}
+	}
 }
 
 static int refuse(char *why, size_t whylen, const char *msg)
@@ -114,34 +164,12 @@ static int refuse(char *why, size_t whylen, const char *msg)
 	return -1;
 }
 
-/* Words outside quotes, phrases inside (an unclosed quote runs to the end). */
-static void scan(struct expr *e, const char *text, size_t len)
+int pchat_search_parse(
+		const char *text, struct pchat_search_query *q, char *why, size_t whylen)
 {
-	size_t i = 0;
-	while(i < len) {
-		if(text[i] == '"') {
-			const char *close = memchr(text + i + 1, '"', len - i - 1);
-			size_t end = close ? (size_t)(close - text) : len;
-			add_phrase(e, text + i + 1, end - i - 1);
-			i = close ? end + 1 : len;
-		} else if(word_byte((unsigned char)text[i])) {
-			size_t start = i;
-			while(i < len && word_byte((unsigned char)text[i]))
-				i++;
-			add_word(e, text + start, i - start);
-		} else {
-			i++;
-		}
-	}
-}
-
-int pchat_search_expr(const char *text, char *out, size_t outsz, char *why, size_t whylen)
-{
-	struct expr e = {out, 0, outsz, 0};
+	struct parse p = {q, 0, 0};
 	size_t len = text ? strlen(text) : 0, bad;
-	if(outsz < PCHAT_SEARCH_EXPR_SIZE)
-		return refuse(why, whylen, "internal error: search expression buffer too small");
-	out[0] = '\0';
+	memset(q, 0, sizeof(*q));
 	if(len == 0)
 		return refuse(why, whylen, "the search text is empty: give words to search for");
 	if(len > PCHAT_SEARCH_TEXT_MAX) {
@@ -153,13 +181,13 @@ int pchat_search_expr(const char *text, char *out, size_t outsz, char *why, size
 		snprintf(why, whylen, "character %zu of the search text is not allowed", bad + 1);
 		return -1;
 	}
-	scan(&e, text, len);
-	if(e.terms > PCHAT_SEARCH_TERMS_MAX) {
+	scan(&p, text, len); /* the words take at most the text's bytes: q->text fits */
+	if(p.terms > PCHAT_SEARCH_TERMS_MAX) {
 		snprintf(why, whylen, "the search text has more than %d words and phrases",
 				PCHAT_SEARCH_TERMS_MAX);
 		return -1;
 	}
-	if(e.terms == 0) {
+	if(q->nterms == 0) {
 		snprintf(why, whylen,
 				"nothing to search for: give a word of at least %d characters that"
 				" is not a very common one like \"the\" (short and common words are"
@@ -168,4 +196,111 @@ int pchat_search_expr(const char *text, char *out, size_t outsz, char *why, size
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- matching ---- */
+
+/* Does body hold, from word position *i on, the words of term (one blank apart)? */
+static int term_at(const char *body, size_t i, size_t len, const char *term, size_t tlen)
+{
+	size_t t = 0, n;
+	const char *w;
+	while(t < tlen) {
+		size_t tn = strcspn(term + t, " ");
+		if(tn > tlen - t)
+			tn = tlen - t;
+		if((w = pchat_search_word(body, &i, len, &n)) == NULL || n != tn)
+			return 0;
+		for(size_t k = 0; k < n; k++) {
+			if(tolower((unsigned char)w[k]) != (unsigned char)term[t + k])
+				return 0;
+		}
+		t += tn + 1;
+	}
+	return 1;
+}
+
+static int has_term(const char *body, size_t len, const char *term, size_t tlen)
+{
+	size_t i = 0, n;
+	const char *w;
+	for(;;) {
+		size_t at = i;
+		if(term_at(body, at, len, term, tlen))
+			return 1;
+		if((w = pchat_search_word(body, &i, len, &n)) == NULL)
+			return 0;
+	}
+}
+
+int pchat_search_match(const struct pchat_search_query *q, const char *body, size_t len)
+{
+	for(unsigned i = 0; i < q->nterms; i++) {
+		if(!has_term(body, len, q->text + q->terms[i].off, q->terms[i].len))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- running ---- */
+
+/* Index entries a round reads: twice the page, growing fourfold a round. */
+static unsigned long window_size(unsigned long want, unsigned round)
+{
+	unsigned long w = want * 2 < 128 ? 128 : want * 2;
+	for(unsigned r = 0; r < round && w < PCHAT_SEARCH_SCAN_MAX; r++)
+		w *= 4;
+	return w < PCHAT_SEARCH_SCAN_MAX ? w : PCHAT_SEARCH_SCAN_MAX;
+}
+
+/* The key that reaches furthest back with size entries (the rarest here): one with
+ * fewer than size entries left first (the fewest), else the lowest id reached.
+ * *from: where its window starts (0: it has nothing older). */
+static int pick_key(const struct pchat_search_query *q, const struct pchat_search_io *io,
+		void *ctx, unsigned long long before, unsigned long size, unsigned *key,
+		unsigned long long *count, unsigned long long *from)
+{
+	unsigned long long best_count = 0, best_low = 0;
+	for(unsigned k = 0; k < q->nkeys; k++) {
+		unsigned long long n, low;
+		if(io->window(ctx, q->keys[k], before, (unsigned)size, &n, &low) < 0)
+			return -1;
+		int better = k == 0 ||
+			     (n < size ? best_count >= size || n < best_count
+				       : best_count >= size && low < best_low);
+		if(better) {
+			*key = k;
+			best_count = n;
+			best_low = low;
+		}
+	}
+	*count = best_count;
+	*from = best_count < size ? 0 : best_low;
+	return 0;
+}
+
+long pchat_search_run(const struct pchat_search_query *q, const struct pchat_search_io *io,
+		void *ctx, unsigned long long before, unsigned long want, unsigned long budget,
+		unsigned long long *next)
+{
+	unsigned long long count, from;
+	unsigned long kept = 0, read = 0;
+	unsigned key = 0;
+	if(before == 0)
+		before = ~0ULL;
+	for(unsigned round = 0;; round++) {
+		unsigned long size = window_size(want, round);
+		if(pick_key(q, io, ctx, before, size, &key, &count, &from) < 0)
+			return -1;
+		long n = io->candidates(ctx, q->keys[key], from, before);
+		if(n < 0)
+			return -1;
+		kept += (unsigned long)n;
+		read += (unsigned long)count;
+		before = from;
+		if(from == 0 || kept >= want || read >= budget)
+			break;
+	}
+	*next = before;
+	return (long)kept;
 }
