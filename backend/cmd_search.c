@@ -4,18 +4,20 @@
  * in a time range, newest first, at most SearchLimit per reply with a "more" flag
  * and the msgid to ask the next page with.
  *
- * It searches exactly the rooms whose history the user may read, decided by the
- * rule cmd:bccontext follows (history_readable(): the join right of the access
- * rules, and the category keeping history for clients): with a room given, that
- * room, refused exactly as bccontext refuses it; without one, every room (read
- * with DB_ROOMS_ALL, so that rooms not cached yet count) the rule lets through.
- * The search itself runs in the DB reader (DB_MSG_SEARCH, db.h), so that however
- * long it takes no post waits for it; the list of rooms comes from the writer (it
- * also serves the cache's reloads; a short read).  Both jobs have the deadline of a
- * post (--post-timeout-ms): one not started by then (the database unreachable, or
- * the reader busy with slower searches) is answered 503 ERR_UNAVAILABLE, try again
- * later, rather than leaving the client waiting.  The user's text is turned into the
- * engine's expression by common/pchat_search.c only.
+ * It finds exactly what the user may read, decided by the rule cmd:bccontext follows
+ * (history_readable(): the join right of the access rules, and the category keeping
+ * history for clients): with a room given, that room, refused exactly as bccontext
+ * refuses it; without one, the matches in every room, each kept only if the rule lets
+ * the user read its room.  No list of rooms is read or sent: the matches carry their
+ * room, and only those rooms are checked, through the cache (a room not cached yet
+ * is read first, DB_LOAD_ROOM).  When too few matches are left, the next job goes on
+ * from where the last stopped (job.next), at most SEARCH_JOBS_MAX jobs a request.
+ *
+ * The search runs in the DB reader (DB_MSG_SEARCH, dbj_search.c, with the engine of
+ * common/pchat_search.h), so that however long it takes no post waits for it.  Every
+ * job has the deadline of a post (--post-timeout-ms): one not started by then (the
+ * database unreachable, or the reader busy with slower searches) is answered 503
+ * ERR_UNAVAILABLE, try again later, rather than leaving the client waiting.
  */
 #include "cmd_handlers.h"
 #include "config.h"
@@ -35,14 +37,27 @@
 #include <string.h>
 #include <strings.h>
 
-/* The checked arguments, kept while the rooms are read. */
+/* Jobs one search runs at most (each reads up to PCHAT_SEARCH_SCAN_MAX index entries):
+ * a user who may read few of the rooms the matches are in gets "more" after that. */
+#define SEARCH_JOBS_MAX 4
+
+/* The checked arguments, and the matches kept while jobs and room loads run. */
 struct search_query {
-	char expr[PCHAT_SEARCH_EXPR_SIZE];
+	struct pchat_search_query q;
 	char author[AUTHOR_MAX + 8]; /* "" = anyone */
 	char since[PCHAT_TIME_LEN], until[PCHAT_TIME_LEN];
 	int has_since, has_until;
 	uint64_t before;
-	unsigned limit; /* results per reply */
+	unsigned limit;	  /* results per reply */
+	uint64_t room_id; /* 0: every room the user may read */
+	struct db_msg *hits; /* kept: rooms the user may read, newest first */
+	size_t nhits, cap;
+	struct db_msg *round; /* the last job's matches, waiting for their rooms */
+	size_t nround;
+	uint64_t next;	  /* the last job's: where to go on (0: nothing older) */
+	unsigned jobs;	  /* jobs run */
+	unsigned loading; /* rooms being read for the round */
+	enum db_status load_status; /* the worst of those reads */
 };
 
 int author_parse(const char *in, char out[AUTHOR_MAX + 8])
@@ -71,7 +86,7 @@ static int query_parse(const struct xccos_req *r, struct search_query *q, char *
 				XCCOS_SEARCH_NS);
 		return -1;
 	}
-	if(pchat_search_expr(r->srch_text, q->expr, sizeof(q->expr), why, wn) < 0)
+	if(pchat_search_parse(r->srch_text, &q->q, why, wn) < 0)
 		return -1;
 	if(r->srch_author && *r->srch_author && author_parse(r->srch_author, q->author) < 0) {
 		snprintf(why, wn, "author is not a SIP URI like sip:alice@example.com");
@@ -94,82 +109,129 @@ static int query_parse(const struct xccos_req *r, struct search_query *q, char *
 
 /* ---- the reply ---- */
 
-/* rpl:search with the results that fit in one frame, newest first. */
-static void send_hits(struct cmd *c, const struct db_job *job)
+/* rpl:search with the matches that fit in one frame, newest first; "more" with the
+ * id to ask the next page with when some were left out or older ones are unread. */
+static void send_hits(struct cmd *c)
 {
-	const struct db_msg *dm = job->u.msg_search.msgs;
-	size_t found = job->u.msg_search.nmsgs, n = 0, total = 0;
-	unsigned limit = c->u.search->limit;
-	struct xccos_chat *msgs = xcalloc(found + 1, sizeof(*msgs));
+	const struct search_query *s = c->u.search;
+	const struct db_msg *dm = s->hits;
+	size_t n = 0, total = 0;
+	struct xccos_chat *msgs = xcalloc(s->nhits + 1, sizeof(*msgs));
 	struct sbuf sb = SBUF_INIT;
-	int more = found > limit; /* one row more than the limit was asked for */
 
-	for(; n < found && n < limit; n++) {
+	for(; n < s->nhits && n < s->limit; n++) {
 		msgs[n] = (struct xccos_chat){dm[n].chan_uri, dm[n].author, dm[n].ts, dm[n].id,
 				dm[n].body, dm[n].body_len};
 		sbuf_reset(&sb);
 		xccos_build_grpchat(&sb, &msgs[n]);
-		if(total + sb.len + 1024 > SESSION_ITEMS_MAX) {
-			more = 1; /* the rest on the next page */
-			break;
-		}
+		if(total + sb.len + 1024 > SESSION_ITEMS_MAX)
+			break; /* the rest on the next page */
 		total += sb.len;
 	}
+	int more = n < s->nhits || s->next != 0;
+	uint64_t before = n < s->nhits ? (n > 0 ? msgs[n - 1].msgid : s->before) : s->next;
 	sbuf_reset(&sb);
-	xccos_build_search(&sb, c->req.seqid, c->req.envid, msgs, n, more,
-			more && n > 0 ? msgs[n - 1].msgid : 0);
+	xccos_build_search(&sb, c->req.seqid, c->req.envid, msgs, n, more, more ? before : 0);
 	cmd_send(c, &sb);
 	free(msgs);
 }
 
-static void on_hits(struct db_job *job)
-{
-	cmd_answer(job, send_hits);
-}
+/* ---- the rounds ---- */
 
-/* Submits a job of the search with the deadline of a post. */
-static enum run_result submit(struct db_job *job)
+static void on_rows(struct db_job *job);
+
+/* Asks the reader for the next matches, with the deadline of a post: a job not
+ * started by then (the database unreachable, the reader busy with slower searches)
+ * is answered 503 ERR_UNAVAILABLE, try again later. */
+static enum run_result submit_round(struct cmd *c)
 {
+	struct search_query *s = c->u.search;
+	struct db_job *job = db_msg_search(&s->q, s->room_id, *s->author ? s->author : NULL,
+			s->has_since ? s->since : NULL, s->has_until ? s->until : NULL,
+			s->jobs ? s->next : s->before, s->limit + 1 - (unsigned)s->nhits, on_rows,
+			c);
+	s->jobs++;
 	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
 	db_submit(job);
 	return RUN_WAIT;
 }
 
-/* Runs the search over rooms ("" = none: an empty reply at once). */
-static enum run_result search_in(struct cmd *c, const char *rooms)
+/* The round's matches in rooms the user may read join the hits (a room named in the
+ * request was checked before); then the reply, or another round. */
+static enum run_result keep_readable(struct cmd *c)
 {
-	const struct search_query *q = c->u.search;
-	if(*rooms == '\0') {
-		struct sbuf sb = SBUF_INIT;
-		xccos_build_search(&sb, c->req.seqid, c->req.envid, NULL, 0, 0, 0);
-		cmd_send(c, &sb);
+	struct search_query *s = c->u.search;
+	for(size_t i = 0; i < s->nround; i++) {
+		struct db_msg *m = &s->round[i], *h;
+		const struct room *r = room_find(m->chan_uri);
+		if(r == NULL || (s->room_id == 0 && !history_readable(r, c->sess->user)))
+			continue;
+		if(s->nhits == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 64;
+			s->hits = xrealloc(s->hits, s->cap * sizeof(*s->hits));
+		}
+		h = &s->hits[s->nhits++];
+		*h = *m;
+		memset(m, 0, sizeof(*m)); /* moved */
+	}
+	db_msgs_clear(&s->round, &s->nround);
+	if(s->nhits > s->limit || s->next == 0 || s->jobs >= SEARCH_JOBS_MAX) {
+		send_hits(c);
 		return RUN_DONE;
 	}
-	return submit(db_msg_search(q->expr, rooms, *q->author ? q->author : NULL,
-			q->has_since ? q->since : NULL, q->has_until ? q->until : NULL, q->before,
-			q->limit + 1, on_hits, c));
+	return submit_round(c);
 }
 
-/* ---- which rooms ---- */
-
-/* One room named: refused as bccontext refuses it; searched if its history is read. */
-static enum run_result search_room(struct cmd *c)
-{
-	char id[24] = "";
-	int code = cmd_access_code(c->room, c->sess->user, ACL_JOIN);
-	if(code)
-		return cmd_refuse(c, code);
-	if(history_readable(c->room, c->sess->user))
-		snprintf(id, sizeof(id), "%" PRIu64, c->room->id);
-	return search_in(c, id);
-}
-
-/* Every room: those whose history the user may read, as a list of ids. */
-static void on_rooms(struct db_job *job)
+/* A room the round needs, read: cached (room_add), and the round goes on when the
+ * last one is in. */
+static void on_room(struct db_job *job)
 {
 	struct cmd *c = job->arg;
-	const struct db_rooms *all = &job->u.rooms_all.out;
-	struct sbuf ids = SBUF_INIT;
+	struct search_query *s = c->u.search;
+	enum run_result rc = RUN_WAIT;
+	if(job->status == DB_OK)
+		room_add(&job->u.room.out.v[0]);
+	else if(job->status != DB_NOT_FOUND) /* gone meanwhile: its matches go */
+		s->load_status = job->status;
+	if(--s->loading > 0)
+		return;
+	if(c->sess->closed)
+		rc = RUN_DONE; /* nobody to answer */
+	else if(s->load_status != DB_OK)
+		rc = cmd_reply_db_error(c, job);
+	else
+		rc = keep_readable(c);
+	if(rc == RUN_DONE)
+		cmdq_finish(c);
+}
+
+/* Reads the rooms of the round not cached yet (each once); returns how many. */
+static unsigned load_rooms(struct cmd *c)
+{
+	struct search_query *s = c->u.search;
+	s->load_status = DB_OK;
+	for(size_t i = 0; i < s->nround; i++) {
+		const char *uri = s->round[i].chan_uri;
+		char *domain, *chan_id;
+		size_t j = 0;
+		while(j < i && strcasecmp(s->round[j].chan_uri, uri) != 0)
+			j++;
+		if(j < i || room_find(uri) || room_uri_split(uri, &domain, &chan_id) < 0)
+			continue; /* asked for, cached, or no room we could hold */
+		s->loading++;
+		struct db_job *job = db_load_room(domain, chan_id, on_room, c);
+		job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+		db_submit(job);
+		free(domain);
+		free(chan_id);
+	}
+	return s->loading;
+}
+
+static void on_rows(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	struct search_query *s = c->u.search;
 	enum run_result rc = RUN_DONE;
 
 	if(c->sess->closed) {
@@ -177,17 +239,31 @@ static void on_rooms(struct db_job *job)
 	} else if(job->status != DB_OK)
 		cmd_reply_db_error(c, job);
 	else {
-		for(size_t i = 0; i < all->n; i++) {
-			struct room *r = room_add(
-					&all->v[i]); /* the row is as fresh as the cache */
-			if(r && history_readable(r, c->sess->user))
-				sbuf_printf(&ids, "%s%" PRIu64, ids.len ? "," : "", r->id);
-		}
-		rc = search_in(c, ids.len ? ids.buf : "");
+		s->round = job->u.msg_search.msgs; /* taken over */
+		s->nround = job->u.msg_search.nmsgs;
+		s->next = job->u.msg_search.next;
+		job->u.msg_search.msgs = NULL;
+		job->u.msg_search.nmsgs = 0;
+		rc = load_rooms(c) ? RUN_WAIT : keep_readable(c);
 	}
-	sbuf_free(&ids);
 	if(rc == RUN_DONE)
 		cmdq_finish(c);
+}
+
+/* ---- which rooms ---- */
+
+/* One room named: refused as bccontext refuses it; searched if its history is read. */
+static enum run_result search_room(struct cmd *c)
+{
+	int code = cmd_access_code(c->room, c->sess->user, ACL_JOIN);
+	if(code)
+		return cmd_refuse(c, code);
+	if(!history_readable(c->room, c->sess->user)) {
+		send_hits(c); /* nothing */
+		return RUN_DONE;
+	}
+	c->u.search->room_id = c->room->id;
+	return submit_round(c);
 }
 
 static enum run_result run_search(struct cmd *c)
@@ -198,11 +274,15 @@ static enum run_result run_search(struct cmd *c)
 		return cmd_reply_reason(c, XC_BAD_REQUEST, why);
 	if(c->uri)
 		return cmd_with_room(c, search_room);
-	return submit(db_rooms_all(on_rooms, c));
+	return submit_round(c); /* every room: access is checked on the matches' rooms */
 }
 
 static void cleanup_search(struct cmd *c)
 {
+	if(c->u.search) {
+		db_msgs_clear(&c->u.search->hits, &c->u.search->nhits);
+		db_msgs_clear(&c->u.search->round, &c->u.search->nround);
+	}
 	free(c->u.search);
 	c->u.search = NULL;
 }

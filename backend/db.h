@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "list.h"
+#include "pchat_search.h"
 #include "util.h"
 
 struct event_base;
@@ -53,7 +54,7 @@ enum db_job_type {
 	DB_CATEGORIES,	/* every category with its principal lists -> u.categories */
 	DB_FILE_TOKEN,	/* a file-transfer token (file_tokens); download: NOT_FOUND without
 			* a stored file of that name in the room */
-	DB_MSG_SEARCH,	/* messages matching a search in the rooms given -> u.msg_search.msgs,
+	DB_MSG_SEARCH,	/* messages matching a search -> u.msg_search.msgs (and .next),
 			* newest first (dbj_search.c, common/pchat_search.h) */
 	DB_MSG_CHANGES, /* moderators' changes after a change id -> u.msg_changes
 			 * (message_changes, dbj_changes.c) */
@@ -122,6 +123,11 @@ struct db_msg {
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
 	char *chan_uri;	   /* MSG_SEARCH: its room's URI (NULL otherwise) */
 };
+
+/* Frees the messages *v[0..*n) read by a job (their strings and the array) and empties
+ * the list: the clear step of every kind that returns struct db_msg rows, and for a
+ * command that took a job's rows over (cmd_search.c). */
+void db_msgs_clear(struct db_msg **v, size_t *n);
 
 /* A saved feed (DB_FEEDS, DB_FEEDS_ALL). */
 struct db_feed {
@@ -226,15 +232,16 @@ struct db_job {
 			char *file_name; /* upload: the user's name; download: the stored name */
 			struct timespec issued_at, expires_at; /* UTC, whole ms */
 		} ftok;
-		struct {	      /* MSG_SEARCH */
-			char *expr;   /* the engine's expression (pchat_search_expr) */
-			char *rooms;  /* the ids of the rooms to search, "1,5,9" */
+		struct { /* MSG_SEARCH */
+			struct pchat_search_query *query; /* parsed (common/pchat_search.h) */
+			uint64_t room_id;     /* 0: every room (the caller checks access) */
 			char *author; /* NULL: anyone's; else "sip:user@domain", lower case */
 			char *since, *until; /* SQL times (pchat_time_parse); NULL: no bound */
 			uint64_t before_id;  /* only smaller ids; 0: the newest */
-			unsigned limit;
-			struct db_msg *msgs; /* newest first */
+			unsigned want;	     /* matches to find (more may come) */
+			struct db_msg *msgs; /* the matches, newest first, with chan_uri */
 			size_t nmsgs;
+			uint64_t next; /* to go on below; 0: nothing older is left */
 		} msg_search;
 		struct {		   /* MSG_CHANGES */
 			uint64_t after_id; /* the last change seen; 0 with latest */
@@ -306,11 +313,12 @@ struct db_job *db_file_token(const char *token, int upload, const char *user, ui
 		const char *file_name, const struct timespec *issued_at, unsigned ttl_sec,
 		db_done_fn done, void *arg);
 
-/* Searches the rooms (ids, comma-separated) for the messages matching expr (built by
- * pchat_search_expr), at most limit, newest first; author, since, until may be NULL. */
-struct db_job *db_msg_search(const char *expr, const char *rooms, const char *author,
-		const char *since, const char *until, uint64_t before_id, unsigned limit,
-		db_done_fn done, void *arg);
+/* The messages matching query (in room_id, 0: any), newest first below before_id (0:
+ * the newest), about want of them (the engine's rounds may give more, or fewer with
+ * job.next set); author, since, until may be NULL.  The query is copied. */
+struct db_job *db_msg_search(const struct pchat_search_query *query, uint64_t room_id,
+		const char *author, const char *since, const char *until, uint64_t before_id,
+		unsigned want, db_done_fn done, void *arg);
 /* The moderators' changes of messages (message_changes) after change after_id, at
  * most limit, in their order; latest: none, only the last change's id (last_id). */
 struct db_job *db_msg_changes(

@@ -83,9 +83,6 @@ void db_time_to_ts(const MYSQL_TIME *t, char out[TS_BUFSZ]);
  * the array and the item in *item. */
 void *db_grow(void *v, size_t *n, size_t *cap, size_t sz, void **item);
 
-/* Frees the messages *v[0..*n) read by a job (their strings and the array) and empties
- * the list: the clear step of every kind that returns struct db_msg rows. */
-void db_msgs_clear(struct db_msg **v, size_t *n);
 
 /* Fetches every row of the job's statement i (executed), results bound in res,
  * calling row(ctx) for each. */

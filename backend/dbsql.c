@@ -160,7 +160,7 @@ static enum dbsql_result stmt_failed(MYSQL_STMT *st, const char *what, struct db
 
 /* ---- the binder ---- */
 
-#define PARAMS_MAX 8
+#define PARAMS_MAX 16 /* the most a statement binds (the search's rows: 11) */
 
 MYSQL_STMT *db_stmt(struct dbsql *d, const struct db_job *job, unsigned i)
 {
@@ -221,6 +221,11 @@ enum dbsql_result db_exec(struct dbsql *d, struct db_job *job, unsigned idx, con
 		}
 	}
 	va_end(ap);
+	if(fmt[i] != '\0') { /* a statement with more parameters than the binder holds */
+		log_error("db: %s: more than %d parameters", db_job_name(job), PARAMS_MAX);
+		job->status = DB_FAILED;
+		return DBSQL_OK;
+	}
 	if((i > 0 && mysql_stmt_bind_param(st, par) != 0) || mysql_stmt_execute(st) != 0)
 		return stmt_failed(st, db_job_name(job), job);
 	return DBSQL_OK;

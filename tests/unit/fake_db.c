@@ -235,60 +235,28 @@ static void run_rooms_all(struct db_job *job)
 		copy_room(&out->v[out->n++], &rooms[i]);
 }
 
-/* Does body hold every term of a search expression ("+word +\"a phrase\""), in
- * any case?  (The engine's rules on short words are not modelled.) */
-static int fake_match(const char *expr, const char *body)
-{
-	char term[256];
-	const char *p = expr;
-	while(*p) {
-		size_t n = 0;
-		while(*p == ' ' || *p == '+')
-			p++;
-		if(*p == '"') {
-			for(p++; *p && *p != '"' && n < sizeof(term) - 1;)
-				term[n++] = *p++;
-			p += *p == '"';
-		} else {
-			while(*p && *p != ' ' && n < sizeof(term) - 1)
-				term[n++] = *p++;
-		}
-		term[n] = '\0';
-		if(n && strcasestr(body, term) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
-/* Is id in the comma-separated list? */
-static int fake_in_list(const char *list, uint64_t id)
-{
-	char key[32];
-	size_t n = strlen(list);
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-	for(const char *p = list; (p = strstr(p, key)) != NULL; p++) {
-		size_t k = strlen(key);
-		if((p == list || p[-1] == ',') && (p[k] == ',' || (size_t)(p - list) + k == n))
-			return 1;
-	}
-	return 0;
-}
-
 static const struct db_room *room_by_id(uint64_t id);
 
-/* Newest first; author and time bounds are not modelled. */
+/* Newest first, through the real matcher; author and time bounds are not modelled.
+ * Stops after `want` matches with next set to the last one, as the engine's rounds
+ * may, so that cmd_search's next job is exercised. */
 static void run_msg_search(struct db_job *job)
 {
 	size_t i, n = 0;
 	struct db_msg *out = xcalloc(nmsgs + 1, sizeof(*out));
-	for(i = nmsgs; i > 0 && n < job->u.msg_search.limit; i--) {
+	uint64_t before = job->u.msg_search.before_id;
+	job->u.msg_search.next = 0;
+	for(i = nmsgs; i > 0; i--) {
 		const struct fake_msg *m = &msgs[i - 1];
 		const struct db_room *r = room_by_id(m->room_id);
-		if(r == NULL || !fake_in_list(job->u.msg_search.rooms, m->room_id) ||
-				(job->u.msg_search.before_id &&
-						m->id >= job->u.msg_search.before_id) ||
-				!fake_match(job->u.msg_search.expr, m->body))
+		if(r == NULL || (job->u.msg_search.room_id && m->room_id != job->u.msg_search.room_id) ||
+				(before && m->id >= before) ||
+				!pchat_search_match(job->u.msg_search.query, m->body, strlen(m->body)))
 			continue;
+		if(n == job->u.msg_search.want) {
+			job->u.msg_search.next = out[n - 1].id;
+			break;
+		}
 		struct db_msg *d = &out[n++];
 		d->id = m->id;
 		d->author = xstrdup(m->author);

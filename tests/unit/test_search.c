@@ -1,6 +1,7 @@
 /*
- * test_search.c - message search: the user's text to the engine's expression
- * (common/pchat_search.c: operators never pass, quotes make phrases, clear errors)
+ * test_search.c - message search: the user's text to words, phrases and index keys,
+ * a text matched against them, the terms the index keeps (common/pchat_search.c:
+ * operators never pass, quotes make phrases, clear errors)
  * and cmd:search through the fakes (rooms the user may not read are never
  * searched, the paging and its "more" flag, refusals).
  */
@@ -21,71 +22,210 @@
 #define TestSuite(...)
 #endif
 
-static char out[PCHAT_SEARCH_EXPR_SIZE], why[300];
+static struct pchat_search_query q;
+static char why[300];
 
-static const char *expr(const char *text)
+static const struct pchat_search_query *parsed(const char *text)
 {
 	why[0] = '\0';
-	cr_assert_eq(pchat_search_expr(text, out, sizeof(out), why, sizeof(why)), 0,
-			"'%s' refused: %s", text, why);
-	return out;
+	cr_assert_eq(pchat_search_parse(text, &q, why, sizeof(why)), 0, "'%s' refused: %s", text,
+			why);
+	return &q;
 }
 
 static const char *refused(const char *text)
 {
-	cr_assert_eq(pchat_search_expr(text, out, sizeof(out), why, sizeof(why)), -1,
-			"'%s' accepted as '%s'", text, out);
+	cr_assert_eq(pchat_search_parse(text, &q, why, sizeof(why)), -1, "'%s' accepted", text);
 	cr_assert_neq(why[0], '\0');
 	return why;
 }
 
-Test(search_expr, words_are_all_required)
+static int matches(const char *text, const char *body)
 {
-	cr_assert_str_eq(expr("release notes"), "+release +notes");
-	cr_assert_str_eq(expr("  Release\tNOTES  "), "+Release +NOTES");
+	return pchat_search_match(parsed(text), body, strlen(body));
 }
 
-Test(search_expr, quotes_make_a_phrase)
+/* The query's keys, one blank apart. */
+static const char *keys(const char *text)
 {
-	cr_assert_str_eq(expr("\"deploy the release\" today"), "+\"deploy the release\" +today");
+	static char out[2048];
+	parsed(text);
+	out[0] = '\0';
+	for(unsigned i = 0; i < q.nkeys; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "", q.keys[i]);
+	return out;
+}
+
+Test(search_parse, words_are_all_required_in_any_case)
+{
+	cr_assert_str_eq(keys("  Release\tNOTES  "), "release notes");
+	cr_assert(matches("release notes", "The RELEASE notes are out"));
+	cr_assert(matches("release notes", "notes: release"));
+	cr_assert(!matches("release notes", "the release is out"));
+	/* whole words only */
+	cr_assert(!matches("release", "prereleased"));
+	cr_assert(!matches("note", "notes"));
+}
+
+Test(search_parse, quotes_make_a_phrase)
+{
+	cr_assert_eq(parsed("\"deploy the release\" today")->nterms, 2);
+	cr_assert(matches("\"deploy the release\" today", "today we Deploy, the release!"));
+	cr_assert(!matches("\"deploy the release\" today", "deploy a release today"));
+	cr_assert(!matches("\"deploy the release\"", "the release deploy"));
 	/* an unclosed quote runs to the end */
-	cr_assert_str_eq(expr("today \"go home now"), "+today +\"go home now\"");
-	/* quotes inside a phrase cannot end it early into operators */
-	cr_assert_str_eq(expr("\"a-b (c) home\""), "+\"a b c home\"");
+	cr_assert(matches("today \"go home now", "today I go home now"));
+	cr_assert(!matches("today \"go home now", "today go now home"));
+	/* operators inside a phrase are separators */
+	cr_assert(matches("\"a-b (c) home\"", "a b c home"));
 }
 
-Test(search_expr, operators_never_pass)
+Test(search_parse, operators_never_pass)
 {
-	cr_assert_str_eq(expr("-secret +public"), "+secret +public");
-	cr_assert_str_eq(expr("rel* ~foo <bar >baz (qux) @3"), "+rel +foo +bar +baz +qux");
-	cr_assert_str_eq(expr("C++ rocks"), "+rocks");
-	cr_assert_str_eq(expr("bob@example.com"), "+bob +example");
-	/* nothing but word characters, blanks, + and " */
-	expr("\"+-<>()~*@\\'%_x\" word\"\" ((\"");
-	for(const char *p = out; *p; p++)
-		cr_assert(strchr("+-<>()~*@\\'%", *p) == NULL || *p == '+', "'%c' in %s", *p, out);
+	cr_assert_str_eq(keys("-secret +public"), "secret public");
+	cr_assert_str_eq(keys("rel* ~foo <bar >baz (qux) @3"), "rel foo bar baz qux");
+	cr_assert_str_eq(keys("C++ rocks"), "rocks");
+	cr_assert_str_eq(keys("bob@example.com"), "bob example");
+	cr_assert(matches("-secret +public", "public and secret"));
 }
 
-Test(search_expr, sql_looking_text_is_just_words)
+Test(search_parse, sql_looking_text_is_just_words)
 {
-	cr_assert_str_eq(expr("'; DROP TABLE messages; --"), "+DROP +TABLE +messages");
+	cr_assert_str_eq(keys("'; DROP TABLE messages; --"), "drop table messages");
 	cr_assert(strstr(refused("x' OR '1'='1"), "nothing to search for"), "%s", why);
 }
 
-Test(search_expr, short_and_common_words_are_left_out)
+Test(search_parse, short_and_common_words_are_left_out)
 {
-	cr_assert_str_eq(expr("the quick fox is ok"), "+quick +fox");
-	/* a phrase keeps them, if it holds one word the engine indexes */
-	cr_assert_str_eq(expr("\"to be or not\""), "+\"to be or not\"");
-	cr_assert_str_eq(expr("\"to be\" release"), "+release");
-	cr_assert_str_eq(expr("日本語"), "+日本語");
+	cr_assert_str_eq(keys("the quick fox is ok"), "quick fox");
+	cr_assert(matches("the quick fox is ok", "a fox, quick"));
+	/* a phrase keeps them, if it holds one word the index keeps */
+	cr_assert_str_eq(keys("\"to be or not\""), "not");
+	cr_assert(matches("\"to be or not\"", "To be, or not to be"));
+	cr_assert(!matches("\"to be or not\"", "not to be"));
+	cr_assert_eq(parsed("\"to be\" release")->nterms, 1);
+	cr_assert_str_eq(keys("日本語"), "日本語");
 	cr_assert(strstr(refused("to be or no"), "at least 3 characters"), "%s", why);
 	cr_assert(strstr(refused("\"to be\""), "at least 3 characters"), "%s", why);
 	cr_assert(pchat_search_stopword("THE", 3));
 	cr_assert(!pchat_search_stopword("them", 4));
 }
 
-Test(search_expr, bad_input_gets_a_clear_error)
+Test(search_parse, keys_are_distinct_and_cut_at_a_character)
+{
+	char text[200];
+	cr_assert_str_eq(keys("apple APPLE \"apple pie\""), "apple pie");
+	/* 63 ASCII bytes and a two-byte character: the key stops before it */
+	memset(text, 'a', 63);
+	strcpy(text + 63, "\xc3\xa9z");
+	cr_assert_eq(strlen(keys(text)), 63);
+	cr_assert(matches(text, text), "the whole word is still compared");
+}
+
+/* The terms the index keeps of a text (pchat_search_terms), one blank apart. */
+static void add_term(const char *t, size_t n, void *arg)
+{
+	char *out = arg;
+	size_t len = strlen(out);
+	snprintf(out + len, 1024 - len, "%s%.*s", len ? " " : "", (int)n, t);
+}
+
+Test(search_parse, the_index_keeps_findable_words_lowercased)
+{
+	char out[1024] = "";
+	const char *body = "Hello, WORLD: hello to the Über-team at x.org";
+	pchat_search_terms(body, strlen(body), add_term, out);
+	cr_assert_str_eq(out, "hello world hello Über team org");
+}
+
+/* ---- the rounds (pchat_search_run) over a fake index ---- */
+
+/* "common" is in every message 1..1000, "rare" in 5, 500 and 900. */
+static int in_key(const char *key, unsigned long long id)
+{
+	if(strcmp(key, "common") == 0)
+		return id >= 1 && id <= 1000;
+	return id == 5 || id == 500 || id == 900;
+}
+
+struct fake_index {
+	const struct pchat_search_query *q;
+	char used[32]; /* the key of the last candidates() */
+	unsigned rounds;
+	unsigned every; /* not 0: the caller's filters keep only ids divisible by it */
+};
+
+static int fake_window(void *ctx, const char *key, unsigned long long before, unsigned limit,
+		unsigned long long *count, unsigned long long *lowest)
+{
+	(void)ctx;
+	*count = *lowest = 0;
+	for(unsigned long long id = before > 1001 ? 1000 : before - 1; id > 0 && *count < limit;
+			id--) {
+		if(in_key(key, id)) {
+			++*count;
+			*lowest = id;
+		}
+	}
+	return 0;
+}
+
+/* Keeps the ids in [from, before) that every key holds. */
+static long fake_candidates(
+		void *ctx, const char *key, unsigned long long from, unsigned long long before)
+{
+	struct fake_index *f = ctx;
+	long kept = 0;
+	snprintf(f->used, sizeof(f->used), "%s", key);
+	f->rounds++;
+	for(unsigned long long id = from; id < before && id <= 1000; id++) {
+		int all = in_key(key, id);
+		for(unsigned k = 0; k < f->q->nkeys; k++)
+			all &= in_key(f->q->keys[k], id);
+		kept += all && (f->every == 0 || id % f->every == 0);
+	}
+	return kept;
+}
+
+static const struct pchat_search_io fake_io = {fake_window, fake_candidates};
+
+Test(search_run, the_rarest_key_drives)
+{
+	struct fake_index f = {parsed("common rare"), "", 0, 0};
+	unsigned long long next = 1;
+	cr_assert_eq(pchat_search_run(&q, &fake_io, &f, 0, 51, PCHAT_SEARCH_SCAN_MAX, &next), 3);
+	cr_assert_str_eq(f.used, "rare");
+	cr_assert_eq(f.rounds, 1);
+	cr_assert_eq(next, 0, "nothing older is left");
+}
+
+Test(search_run, a_common_word_reads_one_window)
+{
+	struct fake_index f = {parsed("common"), "", 0, 0};
+	unsigned long long next = 0;
+	long kept = pchat_search_run(&q, &fake_io, &f, 0, 51, PCHAT_SEARCH_SCAN_MAX, &next);
+	cr_assert_eq(f.rounds, 1);
+	cr_assert_eq(kept, 128, "a window of twice the page, at least 128: %ld", kept);
+	cr_assert_eq(next, 1000 - 127, "the next page starts below the window: %llu", next);
+	/* from there on */
+	kept = pchat_search_run(&q, &fake_io, &f, next, 51, PCHAT_SEARCH_SCAN_MAX, &next);
+	cr_assert_eq(kept, 128);
+	cr_assert_eq(next, 1000 - 255);
+}
+
+Test(search_run, windows_grow_until_the_budget)
+{
+	/* the caller's filters keep 1 candidate in 50: 3 in the first window (128
+	 * entries), 10 in the second (512), and then the budget of 300 is spent */
+	struct fake_index f = {parsed("common"), "", 0, 50};
+	unsigned long long next = 0;
+	long kept = pchat_search_run(&q, &fake_io, &f, 0, 51, 300, &next);
+	cr_assert_eq(f.rounds, 2);
+	cr_assert_eq(kept, 13, "%ld", kept);
+	cr_assert_eq(next, 1000 - 127 - 512, "more is left below: %llu", next);
+}
+
+Test(search_parse, bad_input_gets_a_clear_error)
 {
 	char big[10 * 1024 + 1];
 	cr_assert(strstr(refused(""), "empty"), "%s", why);
@@ -99,10 +239,9 @@ Test(search_expr, bad_input_gets_a_clear_error)
 				 " thirteen fourteen fifteen sixteen seventeen"),
 				  "more than 16"),
 			"%s", why);
-	cr_assert_eq(pchat_search_expr("word", out, 10, why, sizeof(why)), -1, "small buffer");
 }
 
-Test(search_expr, times_are_utc_iso8601)
+Test(search_parse, times_are_utc_iso8601)
 {
 	char t[PCHAT_TIME_LEN];
 	cr_assert_eq(pchat_time_parse("2024-05-01T12:00:00Z", t), 0);
