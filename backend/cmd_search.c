@@ -56,8 +56,6 @@ struct search_query {
 	size_t nround;
 	uint64_t next;	  /* the last job's: where to go on (0: nothing older) */
 	unsigned jobs;	  /* jobs run */
-	unsigned loading; /* rooms being read for the round */
-	enum db_status load_status; /* the worst of those reads */
 };
 
 int author_parse(const char *in, char out[AUTHOR_MAX + 8])
@@ -182,22 +180,18 @@ static enum run_result keep_readable(struct cmd *c)
 	return submit_round(c);
 }
 
-/* A room the round needs, read: cached (room_add), and the round goes on when the
- * last one is in. */
-static void on_room(struct db_job *job)
+/* The rooms of the round that were not cached, read: cached (room_add), then the
+ * round goes on. */
+static void on_rooms(struct db_job *job)
 {
 	struct cmd *c = job->arg;
-	struct search_query *s = c->u.search;
-	enum run_result rc = RUN_WAIT;
-	if(job->status == DB_OK)
-		room_add(&job->u.room.out.v[0]);
-	else if(job->status != DB_NOT_FOUND) /* gone meanwhile: its matches go */
-		s->load_status = job->status;
-	if(--s->loading > 0)
-		return;
-	if(c->sess->closed)
-		rc = RUN_DONE; /* nobody to answer */
-	else if(s->load_status != DB_OK)
+	enum run_result rc = RUN_DONE;
+	const struct db_rooms *rows = &job->u.rooms_all.out;
+	for(size_t i = 0; job->status == DB_OK && i < rows->n; i++)
+		room_add(&rows->v[i]); /* a room gone meanwhile is not there: its matches go */
+	if(c->sess->closed) {
+		/* nobody to answer */
+	} else if(job->status != DB_OK)
 		rc = cmd_reply_db_error(c, job);
 	else
 		rc = keep_readable(c);
@@ -205,27 +199,28 @@ static void on_room(struct db_job *job)
 		cmdq_finish(c);
 }
 
-/* Reads the rooms of the round not cached yet (each once); returns how many. */
-static unsigned load_rooms(struct cmd *c)
+/* Reads the rooms of the round not cached yet, all in one job (on the writer: the
+ * cache's reads are its); returns 0 when every one is cached. */
+static int load_rooms(struct cmd *c)
 {
 	struct search_query *s = c->u.search;
-	s->load_status = DB_OK;
+	struct sbuf ids = SBUF_INIT;
 	for(size_t i = 0; i < s->nround; i++) {
-		const char *uri = s->round[i].chan_uri;
-		char *domain, *chan_id;
+		const struct db_msg *m = &s->round[i];
 		size_t j = 0;
-		while(j < i && strcasecmp(s->round[j].chan_uri, uri) != 0)
+		while(j < i && s->round[j].room_id != m->room_id)
 			j++;
-		if(j < i || room_find(uri) || room_uri_split(uri, &domain, &chan_id) < 0)
-			continue; /* asked for, cached, or no room we could hold */
-		s->loading++;
-		struct db_job *job = db_load_room(domain, chan_id, on_room, c);
-		job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
-		db_submit(job);
-		free(domain);
-		free(chan_id);
+		if(j == i && room_find(m->chan_uri) == NULL)
+			sbuf_printf(&ids, "%s%" PRIu64, ids.len ? "," : "[", m->room_id);
 	}
-	return s->loading;
+	if(ids.len == 0)
+		return 0;
+	sbuf_printf(&ids, "]");
+	struct db_job *job = db_load_rooms(ids.buf, on_rooms, c);
+	sbuf_free(&ids);
+	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+	db_submit(job);
+	return 1;
 }
 
 static void on_rows(struct db_job *job)

@@ -50,6 +50,7 @@ enum db_job_type {
 	DB_SESSION_ROOMS,    /* the rooms a session of user is in -> u.presence.out; rows of
 			     * another user on that session id are deleted */
 	DB_ROOMS_ALL,	     /* every room -> u.rooms_all.out (the cache's reload) */
+	DB_LOAD_ROOMS,	     /* rooms by id (u.rooms_all.ids) -> u.rooms_all.out */
 	DB_GET_INV,	/* user's invitations -> u.user_rooms.out (with inv_id, inviter, inv_ts) */
 	DB_CATEGORIES,	/* every category with its principal lists -> u.categories */
 	DB_FILE_TOKEN,	/* a file-transfer token (file_tokens); download: NOT_FOUND without
@@ -122,6 +123,7 @@ struct db_msg {
 	size_t body_len;
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
 	char *chan_uri;	   /* MSG_SEARCH: its room's URI (NULL otherwise) */
+	uint64_t room_id;  /* MSG_SEARCH: its room's id (0 otherwise) */
 };
 
 /* Frees the messages *v[0..*n) read by a job (their strings and the array) and empties
@@ -218,7 +220,8 @@ struct db_job {
 			char *user;
 			struct db_rooms out;
 		} presence;
-		struct { /* ROOMS_ALL */
+		struct { /* ROOMS_ALL, LOAD_ROOMS */
+			char *ids; /* LOAD_ROOMS: a JSON array of room ids, "[3,17]" */
 			struct db_rooms out;
 		} rooms_all;
 		struct { /* CATEGORIES */
@@ -305,6 +308,8 @@ struct db_job *db_session_room(uint64_t session_id, uint64_t room_id, const char
 struct db_job *db_session_clear(uint64_t session_id);
 struct db_job *db_session_rooms(uint64_t session_id, const char *user, db_done_fn done, void *arg);
 struct db_job *db_rooms_all(db_done_fn done, void *arg);
+/* The rooms whose ids are in the JSON array ids (those that exist), in one read. */
+struct db_job *db_load_rooms(const char *ids, db_done_fn done, void *arg);
 struct db_job *db_invitations(const char *user, db_done_fn done, void *arg);
 struct db_job *db_categories(db_done_fn done, void *arg);
 /* Stores a one-time token of user for room_id, valid ttl_sec from issued_at; for a

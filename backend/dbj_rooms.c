@@ -110,6 +110,33 @@ const struct db_kind dbk_rooms_all = {"reload rooms",
 		{"SELECT " DB_ROOM_COLS " FROM rooms r ORDER BY r.id"}, run_rooms_all,
 		rooms_all_clear, free_nothing, 0};
 
+/* ---- DB_LOAD_ROOMS: rooms by id, in one read (a search's matches' rooms) ---- */
+
+struct db_job *db_load_rooms(const char *ids, db_done_fn done, void *arg)
+{
+	struct db_job *job = db_job_alloc(DB_LOAD_ROOMS, done, arg);
+	job->u.rooms_all.ids = xstrdup(ids);
+	return job;
+}
+
+static enum dbsql_result run_load_rooms(struct dbsql *d, struct db_job *job)
+{
+	enum dbsql_result rc = db_exec(d, job, 0, "s", job->u.rooms_all.ids);
+	if(DB_GO_ON(rc, job))
+		rc = db_fetch_rooms(d, job, 0, DB_EXTRA_NONE, &job->u.rooms_all.out);
+	return rc;
+}
+
+static void load_rooms_free(struct db_job *job)
+{
+	free(job->u.rooms_all.ids);
+}
+
+const struct db_kind dbk_load_rooms = {"load rooms",
+		{"SELECT " DB_ROOM_COLS " FROM rooms r JOIN JSON_TABLE(?, '$[*]'"
+		 " COLUMNS (id BIGINT UNSIGNED PATH '$')) j ON r.id = j.id"},
+		run_load_rooms, rooms_all_clear, load_rooms_free, 0};
+
 /* ---- DB_GET_INV: a user's invitations, oldest first ---- */
 
 struct db_job *db_invitations(const char *user, db_done_fn done, void *arg)

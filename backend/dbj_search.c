@@ -57,7 +57,7 @@ struct run {
 	/* a fetched row */
 	struct db_col author, body, uri;
 	MYSQL_TIME posted;
-	uint64_t id, count, lowest;
+	uint64_t id, room_id, count, lowest;
 	size_t cap;
 	long kept;
 };
@@ -104,6 +104,7 @@ static void candidate(MYSQL_STMT *st, void *ctx)
 	m->body = body;
 	m->body_len = len;
 	m->chan_uri = db_col_str(st, &r->uri, 4, NULL);
+	m->room_id = r->room_id;
 	db_time_to_ts(&r->posted, m->ts);
 	r->kept++;
 }
@@ -114,7 +115,7 @@ static long candidates(void *ctx, const char *key, unsigned long long from,
 	struct run *r = ctx;
 	struct db_job *job = r->job;
 	const char *since = job->u.msg_search.since, *until = job->u.msg_search.until;
-	MYSQL_BIND res[5];
+	MYSQL_BIND res[6];
 	r->rc = db_exec(r->d, job, SEARCH_ROWS, "suuuuuussss", key, (uint64_t)from,
 			(uint64_t)before, (uint64_t)from, (uint64_t)before,
 			job->u.msg_search.room_id, job->u.msg_search.room_id,
@@ -127,6 +128,7 @@ static long candidates(void *ctx, const char *key, unsigned long long from,
 	db_bind_time(&res[2], &r->posted);
 	db_bind_col(&res[3], &r->body);
 	db_bind_col(&res[4], &r->uri);
+	db_bind_u64(&res[5], &r->room_id);
 	r->kept = 0;
 	r->rc = db_fetch(r->d, job, SEARCH_ROWS, res, candidate, r);
 	return DB_GO_ON(r->rc, job) ? r->kept : -1;
@@ -181,8 +183,8 @@ static void msg_search_free(struct db_job *job)
 const struct db_kind dbk_msg_search = {"message search",
 		{[SEARCH_WINDOW] = PCHAT_SEARCH_WINDOW,
 				[SEARCH_ROWS] = "SELECT m.id, m.author, m.posted_at, m.body,"
-						" CONCAT('ma-chan://', r.domain, '/', r.chan_id)"
-						" FROM " PCHAT_SEARCH_CANDIDATES
+						" CONCAT('ma-chan://', r.domain, '/', r.chan_id),"
+						" m.room_id FROM " PCHAT_SEARCH_CANDIDATES
 						" JOIN messages m ON m.id = c.id"
 						" JOIN rooms r ON r.id = m.room_id"
 						" WHERE (? = 0 OR m.room_id = ?)"

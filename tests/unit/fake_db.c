@@ -226,6 +226,24 @@ static void copy_room(struct db_room *dst, const struct db_room *src)
 	dst->inviter = NULL;
 }
 
+/* DB_LOAD_ROOMS: the rooms whose ids are in the JSON array "[1,3]". */
+static void run_load_rooms(struct db_job *job)
+{
+	struct db_rooms *out = &job->u.rooms_all.out;
+	out->v = xcalloc(nrooms + 1, sizeof(*out->v));
+	for(const char *p = job->u.rooms_all.ids; *p; p++) {
+		if(*p < '0' || *p > '9')
+			continue;
+		char *end;
+		unsigned long long id = strtoull(p, &end, 10);
+		for(size_t i = 0; i < nrooms; i++) {
+			if(rooms[i].id == id)
+				copy_room(&out->v[out->n++], &rooms[i]);
+		}
+		p = end - 1;
+	}
+}
+
 static void run_rooms_all(struct db_job *job)
 {
 	size_t i;
@@ -265,6 +283,7 @@ static void run_msg_search(struct db_job *job)
 		strcpy(d->ts, m->ts);
 		d->chan_uri = xmalloc(strlen(r->domain) + strlen(r->chan_id) + 16);
 		sprintf(d->chan_uri, "ma-chan://%s/%s", r->domain, r->chan_id);
+		d->room_id = m->room_id;
 	}
 	job->u.msg_search.msgs = out;
 	job->u.msg_search.nmsgs = n;
@@ -347,6 +366,17 @@ static void run_insert(struct db_job *job)
 	format_ts(m->ts, job->u.post.posted_at.tv_sec,
 			(unsigned)(job->u.post.posted_at.tv_nsec / 1000000));
 	job->u.post.msg_id = m->id;
+}
+
+void fake_db_add_message(uint64_t room_id, const char *author, const char *body)
+{
+	struct fake_msg *m = &msgs[nmsgs++];
+	m->id = nmsgs;
+	m->room_id = room_id;
+	m->author = xstrdup(author);
+	m->body = xstrdup(body);
+	m->client_ref = NULL;
+	format_ts(m->ts, 1767225600, 0);
 }
 
 /* All messages of the room (older than before_id if set), then only the newest
@@ -671,6 +701,7 @@ void fake_db_run_all(void)
 				memcpy(job->u.config.conf, conf, sizeof(conf));
 				break;
 			case DB_ROOMS_ALL: run_rooms_all(job); break;
+			case DB_LOAD_ROOMS: run_load_rooms(job); break;
 			case DB_GET_INV: run_get_inv(job); break;
 			case DB_CATEGORIES: run_categories(job); break;
 			case DB_FILE_TOKEN: fake_files_run_token(job); break;

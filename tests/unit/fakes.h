@@ -44,6 +44,8 @@ struct fake_acl {
 	int no_files;	/* the category has file upload switched off */
 };
 void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl);
+/* A message stored without a post (as by hand, or before this process started). */
+void fake_db_add_message(uint64_t room_id, const char *author, const char *body);
 /* The room's row is deleted. */
 void fake_db_remove_room(uint64_t id);
 void fake_db_add_invitation(uint64_t id, const char *user, uint64_t room_id, const char *inviter);

@@ -303,6 +303,40 @@ Test(search, finds_only_what_the_user_may_read_newest_first)
 	cr_assert(!strstr(r, "apple two") && !strstr(r, "apple three"), "leaked: %s", r);
 }
 
+/* Rooms nobody joined since pchatd started are not cached: a search reads them (one
+ * DB_LOAD_ROOMS for the round) and applies the same rule to them. */
+Test(search, rooms_not_cached_are_read_and_checked)
+{
+	static const struct fake_acl members_only = {.members = ALICE};
+	fake_db_add_room(9, "example.com", "far", "Far", "", "open");
+	fake_db_add_room(10, "example.com", "hidden", "Hidden", "", "secret");
+	fake_db_set_room_acl(10, &members_only);
+	fake_db_add_message(9, "sip:dave@example.com", "apple far away");
+	fake_db_add_message(10, "sip:dave@example.com", "apple hidden away");
+	cr_assert_null(room_find("ma-chan://example.com/far"));
+	open_session(2, CAROL);
+	const char *r = reply(2, SEARCH("text=\"apple\"", ""));
+	cr_assert(strstr(r, "apple far away") && strstr(r, "apple one"), "%s", r);
+	cr_assert(!strstr(r, "apple hidden"), "leaked: %s", r);
+	cr_assert_not_null(room_find("ma-chan://example.com/far"), "cached now");
+	r = reply(1, SEARCH("text=\"apple\"", ""));
+	cr_assert(strstr(r, "apple far away") && strstr(r, "apple hidden away"), "%s", r);
+}
+
+/* When the user may read few of the matches' rooms, the next jobs go on from where
+ * the last stopped (the fake stops after `want` matches, as the rounds may). */
+Test(search, too_few_readable_matches_ask_again)
+{
+	cfg.search_limit = 2;
+	for(int i = 0; i < 3; i++)
+		posted(1, POST(SECRET, "secret apple more"));
+	fake_db_run_all();
+	open_session(2, CAROL);
+	const char *r = reply(2, SEARCH("text=\"apple\"", ""));
+	cr_assert(strstr(r, "apple four") && strstr(r, "apple one"), "%s", r);
+	cr_assert(!strstr(r, "secret apple"), "leaked: %s", r);
+}
+
 Test(search, a_room_is_refused_as_bccontext_refuses_it)
 {
 	open_session(2, CAROL);
