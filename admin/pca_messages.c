@@ -135,7 +135,7 @@ static long search_candidates(
 	json_t *rows = pca_rows(s->c, CANDIDATES_SQL,
 			P(PS(key), lo, hi, lo, hi, FILTER_PARAMS(s->f), PS(s->rooms),
 					PS(s->rooms)));
-	json_t *row, *body;
+	json_t *row;
 	size_t i, before_n = json_array_size(s->rows);
 	if(rows == NULL)
 		return -1;
@@ -143,7 +143,7 @@ static long search_candidates(
 	{
 		if(json_array_size(s->rows) >= s->want)
 			break;
-		body = json_array_get(row, 4);
+		const json_t *body = json_array_get(row, 4);
 		if(pchat_search_match(s->q, json_string_value(body), json_string_length(body)))
 			json_array_append(s->rows, row);
 	}

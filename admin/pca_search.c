@@ -67,7 +67,9 @@ static int take(struct pca_ctx *c, long long n, char **ids, size_t *taken)
 		return -1;
 	}
 	json_array_foreach(rows, i, row)
-			json_array_append_new(arr, json_integer(pca_col_int(row, 0)));
+	{
+		json_array_append_new(arr, json_integer(pca_col_int(row, 0)));
+	}
 	*taken = json_array_size(rows);
 	*ids = json_dumps(arr, JSON_COMPACT);
 	json_decref(rows);
