@@ -19,8 +19,6 @@
 #define RUN_WAIT_MAX 3600
 #define POLL_NS 200000000L /* compliance.run looks for the finished run every 200 ms */
 
-/* A DATETIME(3) column as ISO-8601 UTC with milliseconds (NULL stays NULL). */
-#define ISO(col) "CONCAT(LEFT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
 #define UPDATE(col) "UPDATE compliance_config SET " col " = ? WHERE id = ?"
 
 /* "" is off: nothing is recorded (the triggers test adapter_type <> ''). */
@@ -157,12 +155,12 @@ static int status_result(struct pca_ctx *c, json_t **result)
 {
 	json_t *row = NULL;
 	if(one_row(c, &row, "compliance_state",
-			   "SELECT pchat_compliance_on(), s.active_node, " ISO("s.lease_expires") ", COALESCE(s.lease_expires > NOW(3), 0), " ISO(
+			   "SELECT pchat_compliance_on(), s.active_node, " PCA_ISO("s.lease_expires") ", COALESCE(s.lease_expires > NOW(3), 0), " PCA_ISO(
 					   "s.last_run_at") ", s.last_run_events, s.last_run_files, s.last_run_ms,"
 							    " (SELECT COUNT(*) FROM compliance_events),"
 							    " IF(s.claimed_batch > s.done_batch, s.claimed_batch, NULL),"
-							    " s.last_event_id, NULLIF(s.last_error, ''), " ISO(
-									    "s.last_error_at") ", " ISO("s.run_requested") " FROM compliance_state s WHERE s.id = 1") <
+							    " s.last_event_id, NULLIF(s.last_error, ''), " PCA_ISO(
+									    "s.last_error_at") ", " PCA_ISO("s.run_requested") " FROM compliance_state s WHERE s.id = 1") <
 			0)
 		return -1;
 	json_t *last_run = json_is_null(json_array_get(row, 4))

@@ -75,6 +75,8 @@ static const struct verb verbs[] = {
 		{"retention.purge", pca_retention_purge, 1, NO_REVISION},
 		{"retention.run_done", pca_retention_run_done, 1, NO_REVISION},
 		{"retention.release", pca_retention_release, 1, NO_REVISION},
+		{"search.index", pca_search_index, 1, NO_REVISION},
+		{"search.status", pca_search_status, 1, 0},
 		{"reload", pca_reload, 1, 1},
 };
 

@@ -67,6 +67,8 @@ long long pca_exec(struct pca_ctx *c, const char *sql, const struct pca_val *p, 
 json_t *pca_rows(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n);
 /* The first row of a query in *row (owned by the caller): 1, or 0 if none, -1 on error. */
 int pca_row(struct pca_ctx *c, json_t **row, const char *sql, const struct pca_val *p, size_t n);
+/* A DATETIME(3) column as ISO-8601 UTC with milliseconds (NULL stays NULL). */
+#define PCA_ISO(col) "CONCAT(LEFT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
 /* Column i of a row as a string ("" if null) / an integer / a boolean. */
 const char *pca_col(const json_t *row, size_t i);
 long long pca_col_int(const json_t *row, size_t i);
@@ -275,10 +277,12 @@ int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result);
  * replaced) in *result: those of by, in the rooms of rooms ("1,5,9"; NULL: any), with
  * ids below before (0: any), matching search (words and "phrases" through the engine,
  * common/pchat_search.h; NULL: any; a 400 names it as args' key), at most limit
- * (pca_messages.c). */
+ * (pca_messages.c).  A search reads at most PCHAT_SEARCH_SCAN_MAX index entries:
+ * when it stopped there with fewer than limit, *resume is the id to go on from
+ * (the messages from it up to those returned hold no match), else 0. */
 int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
 		const struct pca_filter *by, const char *rooms, long long before, long long limit,
-		json_t **result);
+		json_t **result, long long *resume);
 int pca_addin_new(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_get(struct pca_ctx *c, json_t *args, json_t **result);
@@ -304,6 +308,8 @@ int pca_retention_status(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_search_index(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_search_status(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
 
 /* ---- SIP Digest credentials (pca_auth.c) ---- */

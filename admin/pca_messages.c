@@ -70,46 +70,132 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 					json_array_get(row, 4), "replaced", pca_col_bool(row, 5)));
 }
 
-/* The columns and joins of message.get's rows (message_out). */
-#define GET_SQL                                                                               \
-	"SELECT m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ'),"   \
-	" m.body, m.replaced_at IS NOT NULL FROM messages m JOIN rooms r ON r.id = m.room_id" \
-	" WHERE"
+/* The columns of message.get's rows (message_out). */
+#define COLS_SQL                                                                            \
+	"SELECT m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ')," \
+	" m.body, m.replaced_at IS NOT NULL"
+/* Its rows: messages and their rooms, then the WHERE clause. */
+#define GET_SQL COLS_SQL " FROM messages m JOIN rooms r ON r.id = m.room_id WHERE"
 
 /* Expired messages (past their room's retention) are never shown, whether or not
  * the purge job has deleted them yet. */
 #define RETAINED_SQL " AND" PCHAT_RETAINED("m.posted_at", "r.keep_sec")
 
-/* A page: the rooms (FIND_IN_SET over "1,5,9"), ids below a bound, newest first;
- * four parameters. */
-#define PAGE_SQL                                                                      \
-	" AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0) AND m.id < ?" RETAINED_SQL \
-	" ORDER BY m.id DESC LIMIT ?"
+/* The rooms of a page (FIND_IN_SET over "1,5,9"; NULL: any); two parameters. */
+#define ROOMS_SQL " AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0)"
+/* A page: the rooms, ids below a bound, newest first; four parameters. */
+#define PAGE_SQL ROOMS_SQL " AND m.id < ?" RETAINED_SQL " ORDER BY m.id DESC LIMIT ?"
 #define PAGE_PARAMS(rooms, before, limit) \
 	PS(rooms), PS(rooms), PI((before) > 0 ? (before) : LLONG_MAX), PI(limit)
 
-/* The rows of a page (pca_message_page); with search (args' key), through the engine. */
-static json_t *page_rows(struct pca_ctx *c, const char *key, const char *search,
-		const struct filter *f, const char *rooms, long long before, long long limit)
+/* A round's candidates (common/pchat_search.h) as message.get's rows, with the
+ * filters and the rooms, newest first; five parameters, then FILTER_PARAMS and the
+ * rooms twice. */
+#define CANDIDATES_SQL                                                                       \
+	COLS_SQL " FROM " PCHAT_SEARCH_CANDIDATES " JOIN messages m ON m.id = c.id"          \
+		 " JOIN rooms r ON r.id = m.room_id WHERE" FILTER_SQL ROOMS_SQL RETAINED_SQL \
+		 " ORDER BY m.id DESC"
+
+/* A search through the engine: its statements' arguments and the rows kept. */
+struct search {
+	struct pca_ctx *c;
+	const struct pchat_search_query *q;
+	const struct filter *f;
+	const char *rooms;
+	json_t *rows; /* kept, newest first */
+	size_t want;
+};
+
+/* An id bound of the engine (~0: none) as a statement parameter. */
+static struct pca_val id_bound(unsigned long long id)
 {
-	char expr[PCHAT_SEARCH_EXPR_SIZE], why[300];
-	if(search == NULL)
-		return pca_rows(c, GET_SQL FILTER_SQL PAGE_SQL,
-				P(FILTER_PARAMS(f), PAGE_PARAMS(rooms, before, limit)));
-	if(pchat_search_expr(search, expr, sizeof(expr), why, sizeof(why)) < 0) {
+	return PI(id > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)id);
+}
+
+static int search_window(void *ctx, const char *key, unsigned long long before, unsigned limit,
+		unsigned long long *count, unsigned long long *lowest)
+{
+	struct search *s = ctx;
+	json_t *row = NULL;
+	if(pca_row(s->c, &row, PCHAT_SEARCH_WINDOW, P(PS(key), id_bound(before), PI(limit))) < 0)
+		return -1;
+	*count = (unsigned long long)pca_col_int(row, 0);
+	*lowest = (unsigned long long)pca_col_int(row, 1);
+	json_decref(row);
+	return 0;
+}
+
+/* The candidates in [from, before) that pass the filters and hold every word and
+ * phrase, kept until there are want. */
+static long search_candidates(
+		void *ctx, const char *key, unsigned long long from, unsigned long long before)
+{
+	struct search *s = ctx;
+	struct pca_val lo = id_bound(from), hi = id_bound(before);
+	json_t *rows = pca_rows(s->c, CANDIDATES_SQL,
+			P(PS(key), lo, hi, lo, hi, FILTER_PARAMS(s->f), PS(s->rooms),
+					PS(s->rooms)));
+	json_t *row;
+	size_t i, before_n = json_array_size(s->rows);
+	if(rows == NULL)
+		return -1;
+	json_array_foreach(rows, i, row)
+	{
+		if(json_array_size(s->rows) >= s->want)
+			break;
+		const json_t *body = json_array_get(row, 4);
+		if(pchat_search_match(s->q, json_string_value(body), json_string_length(body)))
+			json_array_append(s->rows, row);
+	}
+	json_decref(rows);
+	return (long)(json_array_size(s->rows) - before_n);
+}
+
+static const struct pchat_search_io search_io = {search_window, search_candidates};
+
+/* The rows of search (args' key: a 400 names it) newest first below before (0: the
+ * newest), at most limit, reading at most budget index entries; *resume: where to go
+ * on from when fewer came back and older ones may match (0: none can). */
+static json_t *search_rows(struct pca_ctx *c, const char *key, const char *search,
+		const struct filter *f, const char *rooms, long long before, long long limit,
+		unsigned long budget, long long *resume)
+{
+	struct pchat_search_query q;
+	struct search s = {c, &q, f, rooms, NULL, (size_t)limit};
+	unsigned long long next = 0;
+	char why[300];
+	*resume = 0;
+	if(pchat_search_parse(search, &q, why, sizeof(why)) < 0) {
 		pca_fail(c, 400, "\"%s\": %s", key, why);
 		return NULL;
 	}
-	return pca_rows(c, GET_SQL " " PCHAT_SEARCH_MATCH " AND" FILTER_SQL PAGE_SQL,
-			P(PS(expr), FILTER_PARAMS(f), PAGE_PARAMS(rooms, before, limit)));
+	s.rows = json_array();
+	if(rooms && *rooms == '\0')
+		return s.rows; /* no room to search: nothing to read */
+	long n = pchat_search_run(&q, &search_io, &s, (unsigned long long)(before > 0 ? before : 0),
+			(unsigned long)limit, budget, &next);
+	if(n < 0) {
+		json_decref(s.rows);
+		return NULL;
+	}
+	if((size_t)n < s.want && next > 0)
+		*resume = next > (unsigned long long)LLONG_MAX ? 0 : (long long)next;
+	return s.rows;
 }
 
 int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
 		const struct pca_filter *by, const char *rooms, long long before, long long limit,
-		json_t **result)
+		json_t **result, long long *resume)
 {
 	struct filter f = {*by, PS(NULL), PS(NULL), by->any};
-	json_t *rows = page_rows(c, key, search, &f, rooms, before, limit);
+	json_t *rows;
+	*resume = 0;
+	if(search)
+		rows = search_rows(c, key, search, &f, rooms, before, limit, PCHAT_SEARCH_SCAN_MAX,
+				resume);
+	else
+		rows = pca_rows(c, GET_SQL FILTER_SQL PAGE_SQL,
+				P(FILTER_PARAMS(&f), PAGE_PARAMS(rooms, before, limit)));
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
 
@@ -118,15 +204,16 @@ int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 	static const char *const keys[] = {
 			"room", "author", "text", "since", "until", "id", "limit", "search", NULL};
 	struct filter f;
-	long long limit = 100;
+	long long limit = 100, resume;
 	const char *search;
 	if(pca_keys(c, args, keys) < 0 || filter_parse(c, args, &f) < 0 ||
 			pca_int(c, args, "limit", 1, 100000, &limit) < 0 ||
 			pca_str(c, args, "search", 0, 65536, &search) < 0)
 		return -1;
-	/* "search": words and "phrases" through the engine, newest first */
+	/* "search": words and "phrases" through the engine, newest first; the
+	 * administrator's audit lists every match up to limit (no budget) */
 	json_t *rows = search
-			? page_rows(c, "search", search, &f, NULL, 0, limit)
+			? search_rows(c, "search", search, &f, NULL, 0, limit, ~0UL, &resume)
 			: pca_rows(c, GET_SQL FILTER_SQL RETAINED_SQL " ORDER BY m.id LIMIT ?",
 					  P(FILTER_PARAMS(&f), PI(limit)));
 	if(rows == NULL)

@@ -14,16 +14,21 @@
 #define ID_MAX ((long long)1 << 62)
 
 /* {messages, more, before}: msgs holds up to limit + 1 messages, newest first; the
- * extra one only says there are more.  before is the id to ask the next (older)
- * page with.  oldest_first: the page in the order it was written (a history). */
-static int page_result(json_t *msgs, long long limit, int oldest_first, json_t **result)
+ * extra one only says there are more.  A search that stopped at its budget with
+ * fewer may have more too: resume (else 0) is where it stopped.  before is the id to
+ * ask the next (older) page with.  oldest_first: the page in the order it was
+ * written (a history). */
+static int page_result(
+		json_t *msgs, long long limit, long long resume, int oldest_first, json_t **result)
 {
 	size_t n = json_array_size(msgs);
-	int more = n > (size_t)limit;
-	if(more)
+	int full = n > (size_t)limit;
+	if(full)
 		json_array_remove(msgs, --n);
 	json_t *last = json_array_get(msgs, n ? n - 1 : 0);
-	json_t *before = more && last ? json_incref(json_object_get(last, "id")) : json_null();
+	json_t *before = full && last ? json_incref(json_object_get(last, "id"))
+			: resume > 0  ? json_integer(resume)
+				      : json_null();
 	if(oldest_first) {
 		for(size_t i = 0; i < n / 2; i++) {
 			json_t *a = json_incref(json_array_get(msgs, i));
@@ -31,7 +36,8 @@ static int page_result(json_t *msgs, long long limit, int oldest_first, json_t *
 			json_array_set_new(msgs, n - 1 - i, a);
 		}
 	}
-	*result = json_pack("{s:o,s:b,s:o}", "messages", msgs, "more", more, "before", before);
+	*result = json_pack("{s:o,s:b,s:o}", "messages", msgs, "more", full || resume > 0, "before",
+			before);
 	return 0;
 }
 
@@ -44,6 +50,7 @@ int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result)
 	struct pca_filter by = {0}; /* every filter SQL NULL (PV_NULL) but the room */
 	struct pca_room room;
 	json_t *msgs = NULL;
+	long long resume;
 	int ok = 0;
 	if(pca_keys(c, args, keys) < 0 || pca_int(c, args, "before", 1, ID_MAX, &before) < 0 ||
 			pca_setting(c, PS_DEFAULT_CHAT_HISTORY, &limit) < 0 ||
@@ -59,9 +66,9 @@ int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result)
 	}
 	json_decref(room.obj);
 	by.room = PI(room.id);
-	if(pca_message_page(c, "room", NULL, &by, NULL, before, limit + 1, &msgs) < 0)
+	if(pca_message_page(c, "room", NULL, &by, NULL, before, limit + 1, &msgs, &resume) < 0)
 		return -1;
-	return page_result(msgs, limit, 1, result);
+	return page_result(msgs, limit, resume, 1, result);
 }
 
 /* The rooms a search covers: the one asked for (refused as history is, none if its
@@ -89,7 +96,7 @@ int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {
 			"q", "room", "author", "since", "until", "before", "limit", NULL};
-	long long before = 0, limit = 0;
+	long long before = 0, limit = 0, resume = 0;
 	struct pca_filter by;
 	const char *q;
 	char *ids = NULL;
@@ -102,7 +109,8 @@ int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result)
 		return -1;
 	int rc = pca_filter_parse(c, args, "author", &by);
 	if(rc == 0)
-		rc = pca_message_page(c, "q", q ? q : "", &by, ids, before, limit + 1, &msgs);
+		rc = pca_message_page(
+				c, "q", q ? q : "", &by, ids, before, limit + 1, &msgs, &resume);
 	free(ids);
-	return rc < 0 || msgs == NULL ? -1 : page_result(msgs, limit, 0, result);
+	return rc < 0 || msgs == NULL ? -1 : page_result(msgs, limit, resume, 0, result);
 }

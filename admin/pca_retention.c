@@ -15,8 +15,6 @@
 #define PURGE_BATCH 1000
 #define LEASE_MIN 5
 #define LEASE_MAX 3600
-/* A DATETIME(3) column as ISO-8601 UTC with milliseconds (NULL stays NULL). */
-#define ISO(col) "CONCAT(LEFT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
 
 int pca_retention_limits(struct pca_ctx *c, struct pchat_ret_limits *lim)
 {
@@ -181,11 +179,11 @@ static json_t *status_job(struct pca_ctx *c)
 {
 	json_t *row = NULL;
 	if(pca_row(c, &row,
-			   "SELECT active_node, " ISO(
+			   "SELECT active_node, " PCA_ISO(
 					   "lease_expires") ", COALESCE(lease_expires > NOW(3), 0),"
-							    " " ISO("last_run_at") ", " ISO(
+							    " " PCA_ISO("last_run_at") ", " PCA_ISO(
 									    "last_purge_at") ", last_purge_rows,"
-											     " last_purge_ms, purged_total, NULLIF(last_error, ''), " ISO(
+											     " last_purge_ms, purged_total, NULLIF(last_error, ''), " PCA_ISO(
 													     "last_error_at") " FROM retention_state WHERE id = 1",
 			   P0) <= 0) {
 		json_decref(row);

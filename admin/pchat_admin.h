@@ -71,7 +71,18 @@
  *                  (room_id 0: no room left); one transaction per call
  *   retention.run_done {node, rows?, ms?, error?}  the pass's figures, or its error
  *   retention.release {node}  the lease given up (pchatd stopping)
- *   message.get   {room?, author?, text?, since?, until?, id?, limit?=100} -> [message...]
+ *   search.index  {batch?=500 (1..5000)} -> {indexed, terms, left}  one batch of the
+ *                 search indexer (pchatd's backend/searchindex.c, pchat-admin search
+ *                 index), one transaction: the newest queued messages (search_pending)
+ *                 no other batch holds, their rows of message_terms written anew,
+ *                 taken off the queue; indexed: how many, terms: rows written, left:
+ *                 still queued (exact up to 10,000, InnoDB's estimate above)
+ *   search.status {} -> {queued, oldest_queued, newest_queued (posting times, null
+ *                  when none), index_rows, index_bytes (InnoDB's estimates)}
+ *   message.get   {room?, author?, text?, since?, until?, id?, limit?=100, search?}
+ *                 -> [message...]  (search: words and "phrases" through the engine,
+ *                 newest first, every match up to limit; 400 with the reason for bad
+ *                 text)
  *   message.remove  {room?, author?, text?, since?, until?, id?} -> {removed: N}
  *   message.replace {same filters, replacement} -> {replaced: N}
  *                 (message.remove/replace need at least one filter; both write each
@@ -150,7 +161,9 @@
  *                 -> {messages (newest first), more, before}  words and "phrases"
  *                 (common/pchat_search.h; 400 with the reason for bad text) in the
  *                 rooms whose history the actor may read (room: that one, refused
- *                 as message.history, history off: none)
+ *                 as message.history, history off: none); a page reads at most
+ *                 PCHAT_SEARCH_SCAN_MAX index entries, so it may hold fewer than
+ *                 limit with more true and before where it stopped
  * Only room.*, category.get, file.list_room, file.download_token, message.history,
  * message.search, message.remove_one, message.replace_one and auth.check are open to
  * users; the rest is for the

@@ -168,6 +168,7 @@ static const struct opt compliance_set[] = {
 				"yes|no"),
 		BOTH("CustomConfiguration", "custom-configuration", O_STR, "XSLT-FILE"), END};
 static const struct opt compliance_run[] = {{"wait", "wait", O_SECONDS, "DURATION"}, END};
+static const struct opt search_index[] = {{"batch", "batch", O_INT, "N"}, END};
 
 struct cmd {
 	const char *noun, *verb; /* verb NULL: the noun alone */
@@ -233,12 +234,35 @@ static const struct cmd cmds[] = {
 				"each room's retention and expired messages (waiting for "
 				"pchat-compliance), the purge job's lease and last run",
 				""},
+		{"search", "status", "search.status", none,
+				"the search index: messages queued for the indexer (the oldest and "
+				"newest's times), the index's rows and bytes (InnoDB's estimates)",
+				""},
+		{"search", "index", "search.index", search_index,
+				"index the queued messages now, newest first, batch after batch "
+				"(--batch N each, 500), until none is left; prints how many",
+				""},
 		{"reload", NULL, "reload", none,
 				"make pchatd reload rooms and configuration (and compute "
 				"rooms' retention again)",
 				""},
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* The batch verbs a command runs until they are done: it runs again while a call
+ * counted some (count) and "left" is not 0; the counts are summed. */
+static const struct batch_verb {
+	const char *api, *count;
+} batch_verbs[] = {{"search.index", "indexed"}};
+
+/* The count key of verb if it is a batch verb, else NULL. */
+static const char *batch_count(const char *verb)
+{
+	for(size_t i = 0; i < sizeof(batch_verbs) / sizeof(batch_verbs[0]); i++)
+		if(strcmp(batch_verbs[i].api, verb) == 0)
+			return batch_verbs[i].count;
+	return NULL;
+}
 
 /* The global options.  db: common/pchat_dbopts.h's (no user by default: the option
  * files' [client] and [pchat-admin] may name one; no name: "pchat"). */
@@ -569,8 +593,39 @@ static MYSQL *db_connect(const struct conn_opts *g)
 	return db;
 }
 
-/* Runs verb with args and prints its result; the exit status. */
-static int run(const struct conn_opts *g, const char *verb, json_t *args)
+/* Runs verb with args again while it counted some (result[count]) and some are
+ * left: 0 and the last call's result in *result, its integers but "left" summed over
+ * the calls; -1. */
+static int run_batches(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *args,
+		const char *count, json_t **result, struct pca_error *err)
+{
+	json_t *sums = json_object(), *v;
+	const char *key;
+	int rc = 0;
+	for(;;) {
+		if((rc = pca_run(db, actor, verb, args, result, err)) < 0)
+			break;
+		json_object_foreach(*result, key, v)
+		{
+			if(json_is_integer(v) && strcmp(key, "left") != 0)
+				json_object_set_new(sums, key,
+						json_integer(json_integer_value(v) +
+								json_integer_value(json_object_get(
+										sums, key))));
+		}
+		if(json_integer_value(json_object_get(*result, count)) <= 0 ||
+				json_integer_value(json_object_get(*result, "left")) <= 0)
+			break;
+		json_decref(*result);
+	}
+	if(rc == 0)
+		json_object_update_existing(*result, sums);
+	json_decref(sums);
+	return rc;
+}
+
+/* Runs verb with args (repeat: run_batches) and prints its result; the exit status. */
+static int run(const struct conn_opts *g, const char *verb, json_t *args, const char *repeat)
 {
 	MYSQL *db = db_connect(g);
 	if(!db)
@@ -578,7 +633,8 @@ static int run(const struct conn_opts *g, const char *verb, json_t *args)
 	struct pca_actor actor = {g->as_user};
 	struct pca_error err = {0, ""};
 	json_t *result = NULL;
-	int rc = pca_run(db, &actor, verb, args, &result, &err);
+	int rc = repeat ? run_batches(db, &actor, verb, args, repeat, &result, &err)
+			: pca_run(db, &actor, verb, args, &result, &err);
 	mysql_close(db);
 	if(rc < 0)
 		return complain(1, "%s", err.msg);
@@ -619,7 +675,7 @@ static int call(const struct conn_opts *g, int argc, char **argv)
 	json_t *args = argc == 2 ? json_loads(argv[1], 0, &je) : json_object();
 	if(!args)
 		return usage_error("bad JSON arguments: %s%s", je.text, "");
-	int rc = run(g, argv[0], args);
+	int rc = run(g, argv[0], args, NULL);
 	json_decref(args);
 	return rc;
 }
@@ -648,7 +704,7 @@ static int command(struct conn_opts *g, int argc, char **argv, int i)
 	json_t *args = json_object();
 	rc = parse_opts(c, argc - i, argv + i, args, &g->json);
 	if(rc == 0)
-		rc = run(g, c->api, args);
+		rc = run(g, c->api, args, batch_count(c->api));
 	else if(rc < 0)
 		rc = usage(stdout, noun, 0);
 	json_decref(args);

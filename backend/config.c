@@ -59,6 +59,7 @@ void config_defaults(struct config *c)
 	c->file_sweep_interval = 60;
 	c->retention_interval = 60;
 	c->retention_share = 50;
+	c->search_index_interval = 1;
 }
 
 static void usage(FILE *out)
@@ -125,6 +126,8 @@ static void usage(FILE *out)
 				       "                           purge lease (60; 0: this node never purges)\n"
 				       "  --retention-share PERCENT  the share of the time the purge spends deleting:\n"
 				       "                           after each batch it pauses so long (50; 100: no pause)\n"
+				       "  --search-index-interval SEC  how often this node indexes the messages queued\n"
+				       "                           for message search, until none is left (1; 0: never)\n"
 				       "  --test-store-limit BYTES  tests only: a file's writes past BYTES fail as on a\n"
 				       "                           full disk\n"
 				       "  --file-service-url URL   the file service's SOAP endpoint as clients reach it,\n"
@@ -175,6 +178,7 @@ enum {
 	OPT_TEST_SEARCH_DELAY,
 	OPT_RETENTION_INTERVAL,
 	OPT_RETENTION_SHARE,
+	OPT_SEARCH_INDEX_INTERVAL,
 	OPT_FEEDS_MAX,
 	OPT_FEED_WORDS_MAX,
 	OPT_FEED_WORD_BYTES,
@@ -224,6 +228,7 @@ static const struct option long_options[] = {
 		{"test-store-limit", required_argument, NULL, OPT_TEST_STORE_LIMIT},
 		{"retention-interval", required_argument, NULL, OPT_RETENTION_INTERVAL},
 		{"retention-share", required_argument, NULL, OPT_RETENTION_SHARE},
+		{"search-index-interval", required_argument, NULL, OPT_SEARCH_INDEX_INTERVAL},
 		{"test-search-delay-ms", required_argument, NULL, OPT_TEST_SEARCH_DELAY},
 		{"feeds-max", required_argument, NULL, OPT_FEEDS_MAX},
 		{"feed-words-max", required_argument, NULL, OPT_FEED_WORDS_MAX},
@@ -524,6 +529,9 @@ static int apply(struct config *c, int opt, const char *name, const char *arg, F
 					err);
 		case OPT_RETENTION_SHARE:
 			return number("retention-share", arg, 1, 100, &c->retention_share, err);
+		case OPT_SEARCH_INDEX_INTERVAL:
+			return number("search-index-interval", arg, 0, 86400,
+					&c->search_index_interval, err);
 		case OPT_FEEDS_MAX: return number("feeds-max", arg, 0, 100000, &c->feeds_max, err);
 		case OPT_FEED_WORDS_MAX:
 			return number("feed-words-max", arg, 1, 100, &c->feed_words_max, err);

@@ -61,6 +61,7 @@ struct config {
 	unsigned file_sweep_interval;	     /* --file-sweep-interval SEC (60) */
 	unsigned retention_interval;	     /* --retention-interval SEC (60; 0: no purge) */
 	unsigned retention_share;	     /* --retention-share PERCENT (50) */
+	unsigned search_index_interval;	     /* --search-index-interval SEC (1; 0: none) */
 	unsigned long long test_store_limit; /* --test-store-limit BYTES (0: none) */
 	/* --test-search-delay-ms MS: tests only, each message search that found its rows
 	 * sleeps MS in the DB reader (dbj_search.c) as a slow one would (0: none) */

@@ -5,7 +5,8 @@
  * rooms, XCCOS, the web service's HTTP.  A second thread (db.c) talks to
  * MariaDB; with --http, a third (adminq.c) runs the web service's admin verbs;
  * with --file-listen, the file service (filesvc.h) runs its own threads and hands
- * the loop the file posts it stored.
+ * the loop the file posts it stored; the purge job (retention.h) and the search
+ * indexer (searchindex.h) run on threads of their own.
  *
  * Shutdown (SIGINT/SIGTERM): stop accepting module connections, answer new XCCOS
  * frames BUSY, let every accepted command finish (posts are committed and
@@ -36,6 +37,7 @@
 #include "reload.h"
 #include "roompost.h"
 #include "rooms.h"
+#include "searchindex.h"
 #include "webapi.h"
 #include "websess.h"
 #include "xccos.h"
@@ -197,6 +199,7 @@ static void cleanup(void)
 	/* The file service's threads first: they may still store a post. */
 	filesvc_stop();
 	retention_stop();
+	searchindex_stop();
 	/* Sessions first: closing one may still hand a post to the worker. */
 	link_free_all();
 	frames_close_all();
@@ -264,6 +267,9 @@ int main(int argc, char **argv)
 		return 1;
 	/* The purge job (--retention-interval; 0: off). */
 	if(retention_start(base, &cfg) < 0)
+		return 1;
+	/* The search indexer (--search-index-interval; 0: off). */
+	if(searchindex_start(base, &cfg) < 0)
 		return 1;
 	log_info("pchatd ready (queue limit %u, message limit %u bytes)", cfg.queue_limit,
 			cfg.message_max_bytes);

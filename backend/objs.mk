@@ -17,8 +17,9 @@ PCHATD_WEB_OBJS = health.o metrics_http.o http.o webapi.o websess.o adminq.o cst
 PCHATD_WEB_PKGS = jansson libcrypto
 
 # pchatd only as well: systemd's readiness watch, which reads the real database worker,
-# and the purge job (issue 15), which runs the admin library's retention verbs.
-PCHATD_DAEMON_OBJS = ready.o retention.o
+# and the purge job and the search indexer (issue 15), which run the admin library's
+# retention and search verbs.
+PCHATD_DAEMON_OBJS = ready.o retention.o searchindex.o
 # The file service (docs/FILES.md) on libmicrohttpd, which runs the admin library's
 # file verbs: pchatd only.
 PCHATD_FILE_OBJS = filedb.o filestore.o fileup.o filehttp.o fileapi.o filesoap.o filesweep.o \

@@ -1,9 +1,9 @@
 /*
  * periodic.h - a pass run every interval on a worker thread of its own (workq.h): the
- * file sweeper (filesweep.c) and the retention purge (retention.c).  The first pass
- * runs a second after the start; a pass is never queued behind one still running, so
- * a slow pass delays the next rather than piling passes up; stopping waits for the
- * pass in progress.
+ * file sweeper (filesweep.c), the retention purge (retention.c) and the search
+ * indexer (searchindex.c).  The first pass runs a second after the start; a pass is
+ * never queued behind one still running, so a slow pass delays the next rather than
+ * piling passes up; stopping waits for the pass in progress.
  *
  *   static struct periodic sweeper = PERIODIC_INIT(sweeper, sweep, filedb_thread_end);
  *   periodic_start(&sweeper, base, "sweeper", 60);     loop thread

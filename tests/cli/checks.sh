@@ -225,7 +225,8 @@ json_is "message get time range result" '[.[].text] == ["the password is hunter2
 fails 1 "at least one filter" "message remove without a filter refused" message remove
 fails 1 "at least one filter" "message replace without a filter refused" message replace --replacement x
 fails 1 "not a UTC time" "bad time refused" message get --since yesterday
-# message get --search: the search engine (FULLTEXT, migration 010), words and phrases
+# message get --search: the search engine (common/pchat_search.c on the term index of
+# migration 014), words and phrases; these messages are queued, not indexed yet
 expect 0 "message get --search words" --json message get --search "hunter2 PASSWORD"
 json_is "  finds the one message with both" '[.[].text] == ["the password is hunter2"]'
 expect 0 "message get --search a phrase" --json message get --search '"secret plans"'
@@ -245,11 +246,78 @@ fails 1 '"search": the search text is empty' "message get --search empty refused
 fails 1 '"search": nothing to search for' "message get --search of short words refused" message get --search "to be or no"
 fails 1 '"search": the search text is longer than 1024 bytes' "message get --search of 10 KB refused" \
   message get --search "$(head -c 10240 /dev/zero | tr '\0' 'a')"
+
+# ---- the search index (migration 014): the queue (search_pending) and the indexer's
+# batches (search.index), which pchatd runs every second and pchat-admin on demand
+queued=$(sql "SELECT COUNT(*) FROM search_pending")
+sql_is "every message inserted is queued for the indexer (the triggers)" \
+  "SELECT COUNT(*) = $queued AND $queued = 6 FROM messages" 1
+expect 0 "search status" --json search status
+json_is "  the queue, its oldest and newest message, the index's size" ".queued == $queued and
+  .oldest_queued == \"2024-01-01T10:00:00.000Z\" and .newest_queued == \"2024-02-05T10:00:00.000Z\" and
+  (.index_rows | type) == \"number\" and (.index_bytes | type) == \"number\""
+expect 0 "search status, human-readable" search status
+out_has "  queued: N" "^queued: +$queued$"
+fails 1 "administrator only" "users may not run search index" "${AS_ALICE[@]}" search index
+fails 1 '"batch" must be an integer from 1 to 5000' "search index --batch 0 refused" search index --batch 0
+fails 2 "has no option --limit" "search index has no --limit" search index --limit 3
+# a batch takes only rows no other batch holds (FOR UPDATE SKIP LOCKED), without waiting
+held=$(sql "SELECT MAX(msg_id) FROM search_pending")
+mysql --no-defaults --socket="$sock" -uroot pchat -e "BEGIN; SELECT msg_id FROM search_pending
+  WHERE msg_id = $held FOR UPDATE; SELECT SLEEP(6); COMMIT" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do
+  [ "$(sql "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_rows_locked > 0")" = 1 ] && break
+  sleep 0.1
+done
+t0=$(date +%s)
+expect 0 "search index --batch 2 beside another batch holding the newest" --json search index --batch 2
+json_is "  runs batches until only the held one is left" ".indexed == $((queued - 1)) and .left == 1"
+if [ $(($(date +%s) - t0)) -lt 4 ]; then ok "  without waiting for it"; else not_ok "  without waiting for it"; fi
+sql_is "  the held message is still queued" "SELECT GROUP_CONCAT(msg_id) FROM search_pending" "$held"
+wait "$holder"
+expect 0 "search index" search index
+out_has "  prints how many, human-readable" "^indexed: +1$"
+out_has "  and that none is left" "^left: +0$"
+sql_is "the queue is empty" "SELECT COUNT(*) FROM search_pending" 0
+sql_is "  one row per findable word: hunter2 and password, not the, is" \
+  "SELECT GROUP_CONCAT(t.term ORDER BY t.term) FROM message_terms t JOIN messages m ON m.id = t.msg_id WHERE m.body = 'the password is hunter2'" \
+  "hunter2,password"
+expect 0 "search index with nothing queued" --json search index
+json_is "  indexes nothing" '.indexed == 0 and .terms == 0 and .left == 0'
+expect 0 "search status: nothing queued" --json search status
+json_is "  no queued message's time" '.queued == 0 and .oldest_queued == null and .newest_queued == null'
+expect 0 "message get --search, indexed: words" --json message get --search "hunter2 PASSWORD"
+json_is "  still finds the one message with both" '[.[].text] == ["the password is hunter2"]'
+expect 0 "message get --search, indexed: a phrase" --json message get --search '"secret plans"'
+json_is "  still finds it" '[.[].text] == ["secret plans"]'
+expect 0 "message get --search, indexed: with operators" --json message get --search '-world +hello* (x'
+json_is "  still takes them as words" '[.[].text] == ["hello world"]'
+sql "INSERT INTO messages (room_id, author, posted_at, body) SELECT id, 'sip:dan@example.com',
+  '2024-01-07 10:00:00', 'a quokka at the PASSWORD desk' FROM rooms WHERE name='Ops'"
+expect 0 "a message inserted by SQL is found at once (queued, not indexed)" --json message get --search "password"
+json_is "  beside the indexed one, newest first" '[.[].text] == ["a quokka at the PASSWORD desk", "the password is hunter2"]'
+sql_is "  it is queued" "SELECT COUNT(*) FROM search_pending" 1
+expect 0 "  search index takes it" --json search index
+json_is "  one" '.indexed == 1 and .left == 0'
+expect 0 "  found after it is indexed" --json message get --search "quokka password"
+json_is "  the same" '[.[].text] == ["a quokka at the PASSWORD desk"]'
+sql "DELETE FROM messages WHERE author = 'sip:dan@example.com'"
+sql_is "a message deleted takes its index rows along (foreign key)" \
+  "SELECT COUNT(*) FROM message_terms WHERE term = 'quokka'" 0
 expect 0 "message replace by text" --json message replace --text hunter2 --replacement "[removed by admin]"
 json_is "one message replaced" '.replaced == 1'
 sql_is "replacement stored and marked" \
   "SELECT CONCAT(body, '|', replaced_at IS NOT NULL) FROM messages WHERE author='sip:bob@example.com' AND posted_at='2024-01-02 10:00:00'" \
   "[removed by admin]|1"
+sql_is "  the changed text is queued for the indexer again" "SELECT COUNT(*) FROM search_pending" 1
+expect 0 "  search index" --json search index
+json_is "  takes it" '.indexed == 1 and .left == 0'
+expect 0 "  the old words find nothing" --json message get --search hunter2
+json_is "  none" 'length == 0'
+sql_is "  their index rows are gone" "SELECT COUNT(*) FROM message_terms WHERE term = 'hunter2'" 0
+expect 0 "  the new words find it" --json message get --search "removed ADMIN"
+json_is "  the replaced message" '[.[].text] == ["[removed by admin]"]'
 expect 0 "message remove by room and author" --json message remove --room Ops --author carol@example.com
 json_is "one message removed" '.removed == 1'
 sql_is "only that message removed" "SELECT COUNT(*) FROM messages" 5

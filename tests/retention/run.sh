@@ -10,10 +10,14 @@
 #               history and search (over SIP), the admin library's listing and search
 #   waits       while pchat-compliance has not output their CHAT events, the purge
 #               job deletes nothing (retention status: waiting for compliance)
+#   index       pchatd's search indexer off (--search-index-interval 0): the queue
+#               stays; pchat-admin search index indexes it; a replaced message is
+#               found by its new words, not its old ones
 #   purges      after one pchat-compliance run: no message of the room is left (the
-#               last one included), no files row, no file in the store; a PURGE
-#               compliance event per message; another room is untouched; the disk
-#               used by the store and the messages table before and after is printed
+#               last one included), no files row, no file in the store, no row of
+#               theirs in the search index or its queue; a PURGE compliance event per
+#               message; another room is untouched; the disk used by the store and the
+#               messages table before and after is printed
 # Prints every check; exits non-zero if any failed.
 set -euo pipefail
 unset PCHAT_AUTH
@@ -25,7 +29,7 @@ t_start=$(date +%s)
 
 stack_fresh retention 27060 http_port=28090 file_port=28091
 export PCHAT_HTTP_PORT=$http_port PCHAT_FILE_PORT=$file_port
-export PCHATD_ARGS="--file-sweep-interval 1 --retention-interval 1"
+export PCHATD_ARGS="--file-sweep-interval 1 --retention-interval 1 --search-index-interval 0"
 stack_start retention
 "${stack[@]}" compliance-stop >/dev/null 2>&1
 
@@ -117,6 +121,13 @@ disk() { # the store's bytes and the messages and files tables' (InnoDB's estima
 }
 before=$(disk)
 shown() { admin --json message get --limit 5000 "$@" | jq length; } # messages listed
+# the search index: pchatd's indexer is off here (searches read the newest 2,000 queued
+# messages of a round, the rest only once indexed)
+check "with --search-index-interval 0 pchatd indexes nothing: Ops's messages stay queued" \
+  is "$(sql "SELECT COUNT(*) FROM search_pending p JOIN messages m ON m.id = p.msg_id WHERE m.room_id = $OPS")" 2503
+check "pchat-admin search index indexes them all" \
+  eval '[ "$(admin --json search index | jq -c "[.indexed >= 2503, .left]")" = "[true,0]" ]'
+check "  the queue is empty" is "$(sql "SELECT COUNT(*) FROM search_pending")" 0
 # sip_history LOG: carol joins Ops over SIP (pchatd's history read), asks for more
 # and searches (cmd:search)
 sip_history() {
@@ -129,6 +140,26 @@ sip_history "$work/history-before.log"
 check "  in pchatd's history over SIP" grep -q "bulk note 2500" "$work/history-before.log"
 check "  found by pchatd's search over SIP" grep -q -- "--- search: [1-9][0-9]* results" "$work/history-before.log"
 store_before=$(du -sb "$store" | cut -f1)
+
+# ---- the search index: a replaced message, changed messages queued at the purge ----
+note=$(sql "SELECT id FROM messages WHERE body = 'bulk note 1234'")
+admin message replace --id "$note" --replacement "platypus parade" >/dev/null
+check "a replaced message is found by its new words at once (queued)" is "$(shown --search platypus)" 1
+admin search index >/dev/null
+check "  and after search index" eval '[ "$(admin --json message get --search "PARADE platypus" | jq -r ".[].id")" = "$note" ]'
+check "  not by its old ones" is "$(shown --search '"bulk note 1234"')" 0
+check "  its old words' rows are gone, its new ones there" \
+  is "$(sql "SELECT GROUP_CONCAT(term ORDER BY term) FROM message_terms WHERE msg_id = $note")" "parade,platypus"
+# some of Ops's messages changed again: queued when the purge comes
+sql "UPDATE messages SET body = CONCAT(body, ' edited') WHERE room_id = $OPS AND body LIKE 'bulk note 2%'"
+sql "DROP TABLE IF EXISTS test_ops_ids; CREATE TABLE test_ops_ids (id BIGINT UNSIGNED PRIMARY KEY)
+  SELECT id FROM messages WHERE room_id = $OPS"
+ops_terms() { sql "SELECT COUNT(*) FROM message_terms t JOIN test_ops_ids o ON o.id = t.msg_id"; }
+ops_queued() { sql "SELECT COUNT(*) FROM search_pending p JOIN test_ops_ids o ON o.id = p.msg_id"; }
+terms_before=$(ops_terms)
+queued_before=$(ops_queued)
+check "Ops's messages have index rows ($terms_before) and 612 changed ones are queued" \
+  eval '[ "$terms_before" -gt 5000 ] && [ "$queued_before" = 612 ]'
 
 # ---- hidden at once ----
 admin room set --room Ops --retention 1h >/dev/null
@@ -154,6 +185,8 @@ check "after pchat-compliance ran, no message of Ops is left (the last one inclu
 check "  no files row of Ops" eventually 10 eval '[ "$(sql "SELECT COUNT(*) FROM files WHERE room_id = '"$OPS"'")" = 0 ]'
 check "  no file of Ops in the store" eventually 10 eval '[ "$(find "$store/$OPS" -type f 2>/dev/null | wc -l)" = 0 ]'
 check "  a PURGE compliance event per message" is "$(sql "SELECT COUNT(*) FROM compliance_events WHERE event_type = 'PURGE' AND room_id = $OPS")" 2503
+check "  no index row of the purged messages is left (there were $terms_before)" is "$(ops_terms)" 0
+check "  nor any of them queued (there were $queued_before)" is "$(ops_queued)" 0
 check "  Lobby's messages are untouched" eval '[ "$(sql "SELECT COUNT(*) FROM messages WHERE room_id = '"$LOBBY"' AND body = '"'lobby stays'"'")" = 1 ]'
 check "  retention status: purged, nothing expired" \
   eval '[ "$(status | jq -r ".purge.purged_total")" -ge 2503 ] && [ "$(room_status Ops .expired)" = 0 ]'

@@ -334,6 +334,25 @@ Test(config, participant_update_limit)
 	cr_assert_eq(parse_args(&c, bad), CONFIG_ERROR);
 }
 
+/* The search indexer's period: every second unless told, 0 turns it off. */
+Test(config, search_index_interval)
+{
+	struct config c;
+	const char *dflt[] = {"--socket", "/s", NULL};
+	const char *off[] = {"--socket", "/s", "--search-index-interval", "0", NULL};
+	const char *slow[] = {"--socket", "/s", "--search-index-interval", "30", NULL};
+	const char *bad[] = {"--socket", "/s", "--search-index-interval", "86401", NULL};
+	const char *word[] = {"--socket", "/s", "--search-index-interval", "often", NULL};
+	cr_assert_eq(parse_args(&c, dflt), CONFIG_OK);
+	cr_assert_eq(c.search_index_interval, 1);
+	cr_assert_eq(parse_args(&c, off), CONFIG_OK);
+	cr_assert_eq(c.search_index_interval, 0);
+	cr_assert_eq(parse_args(&c, slow), CONFIG_OK);
+	cr_assert_eq(c.search_index_interval, 30);
+	cr_assert_eq(parse_args(&c, bad), CONFIG_ERROR, "over a day");
+	cr_assert_eq(parse_args(&c, word), CONFIG_ERROR);
+}
+
 Test(config, errors_and_help)
 {
 	struct config c;

@@ -519,6 +519,18 @@ search_checks() {
   check "text that is not UTF-8: 400" is_json_error 400
   req "$(empty_jar)" GET "/api/search?q=zebrafish"
   check "signed out: 401" is_json_error 401
+  # pchatd's search indexer (--search-index-interval, 1 s) empties the queue the
+  # posts' triggers fill; the searches above read the queue, these the index
+  local i
+  for i in $(seq 50); do [ "$(sql "SELECT COUNT(*) FROM search_pending")" = 0 ] && break; sleep 0.2; done
+  check "pchatd's indexer indexes the posts within seconds: nothing left queued" \
+    eval '[ "$(sql "SELECT COUNT(*) FROM search_pending")" = 0 ]'
+  check "  zebrafish's index rows: the four posts" \
+    eval '[ "$(sql "SELECT COUNT(*) FROM message_terms WHERE term = '"'zebrafish'"'")" = 4 ]'
+  check "  it logged what it did" grep -q "search index: indexed" "$var/backend.log"
+  req "$alice" GET "/api/search?q=zebrafish"
+  check "  alice's search, from the index: the same two" \
+    hits_are '["Files Room: files zebrafish notes", "Lobby: lobby zebrafish sighting"]'
 }
 
 # ---- the page in Chromium ----
