@@ -13,10 +13,8 @@
 
 #define ID_MAX ((long long)1 << 62)
 
-/* {messages, more, before}: msgs holds up to limit + 1 messages, newest first; the
- * extra one only says there are more.  before is the id to ask the next (older)
- * page with.  oldest_first: the page in the order it was written (a history). */
-static int page_result(json_t *msgs, long long limit, int oldest_first, json_t **result)
+/* before is the id to ask the next (older) page with. */
+int pca_page_result(json_t *msgs, long long limit, int oldest_first, json_t **result)
 {
 	size_t n = json_array_size(msgs);
 	int more = n > (size_t)limit;
@@ -61,7 +59,7 @@ int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result)
 	by.room = PI(room.id);
 	if(pca_message_page(c, "room", NULL, &by, NULL, before, limit + 1, &msgs) < 0)
 		return -1;
-	return page_result(msgs, limit, 1, result);
+	return pca_page_result(msgs, limit, 1, result);
 }
 
 /* The rooms a search covers: the one asked for (refused as history is, none if its
@@ -104,5 +102,5 @@ int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result)
 	if(rc == 0)
 		rc = pca_message_page(c, "q", q ? q : "", &by, ids, before, limit + 1, &msgs);
 	free(ids);
-	return rc < 0 || msgs == NULL ? -1 : page_result(msgs, limit, 0, result);
+	return rc < 0 || msgs == NULL ? -1 : pca_page_result(msgs, limit, 0, result);
 }

@@ -169,3 +169,21 @@ int pchat_search_expr(const char *text, char *out, size_t outsz, char *why, size
 	}
 	return 0;
 }
+
+int pchat_author_parse(const char *in, char out[PCHAT_AUTHOR_MAX + 8])
+{
+	const char *s = strncasecmp(in, "sip:", 4) == 0 ? in + 4 : in;
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+	if(at == NULL || at == s || at[1] == '\0' || n > PCHAT_AUTHOR_MAX)
+		return -1;
+	for(size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if(ch <= ' ' || ch == 0x7f || strchr("<>\";,", ch))
+			return -1;
+	}
+	snprintf(out, PCHAT_AUTHOR_MAX + 8, "sip:%s", s);
+	for(char *p = out + 4; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}

@@ -55,4 +55,11 @@ const char *pchat_search_word(const char *s, size_t *i, size_t end, size_t *n);
  * characters and no stopword? */
 int pchat_search_findable(const char *w, size_t n);
 
+/* The longest author a search or a feed names (bytes after "sip:"). */
+#define PCHAT_AUTHOR_MAX 255
+#define PCHAT_AUTHOR_BAD "author is not a SIP URI like sip:alice@example.com"
+/* "sip:user@domain" (or without "sip:") in lower case into out, as authors are
+ * stored; -1 if in is no such URI (PCHAT_AUTHOR_BAD says so to the user). */
+int pchat_author_parse(const char *in, char out[PCHAT_AUTHOR_MAX + 8]);
+
 #endif
