@@ -172,7 +172,7 @@ Test(verbs, mutating_and_unknown)
 
 Test(verbs, users_refused_admin_verbs_without_database)
 {
-	struct pca_actor alice = {"sip:alice@example.com"};
+	struct pca_actor alice = {.user = "sip:alice@example.com"};
 	json_t *res = NULL;
 	cr_assert_eq(pca_run(NULL, &alice, "config.set", NULL, &res, &err), -1);
 	cr_assert_eq(err.status, 403);
