@@ -11,6 +11,7 @@
  * case folded, deduplicated and sorted, one blank apart: the form feeds.words holds
  * and pchatd's index (backend/feedidx.c) reads.  Pure functions: no I/O.
  */
+/* (not PCHAT_FEEDS_H: that is backend/feeds.h's, which pchatd includes beside this) */
 #ifndef PCHAT_FEEDS_COMMON_H
 #define PCHAT_FEEDS_COMMON_H
 

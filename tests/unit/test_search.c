@@ -104,16 +104,16 @@ Test(search_expr, bad_input_gets_a_clear_error)
 
 Test(search_expr, authors_are_sip_uris_in_lower_case)
 {
-	char out[PCHAT_AUTHOR_MAX + 8];
-	cr_assert_eq(pchat_author_parse("Bob@Example.COM", out), 0);
-	cr_assert_str_eq(out, "sip:bob@example.com");
-	cr_assert_eq(pchat_author_parse("SIP:carol@example.com", out), 0);
-	cr_assert_str_eq(out, "sip:carol@example.com");
-	cr_assert_eq(pchat_author_parse("nobody", out), -1);
-	cr_assert_eq(pchat_author_parse("@example.com", out), -1);
-	cr_assert_eq(pchat_author_parse("bob@", out), -1);
-	cr_assert_eq(pchat_author_parse("bob smith@example.com", out), -1);
-	cr_assert_eq(pchat_author_parse("<bob@example.com>", out), -1);
+	char uri[PCHAT_AUTHOR_MAX + 8];
+	cr_assert_eq(pchat_author_parse("Bob@Example.COM", uri), 0);
+	cr_assert_str_eq(uri, "sip:bob@example.com");
+	cr_assert_eq(pchat_author_parse("SIP:carol@example.com", uri), 0);
+	cr_assert_str_eq(uri, "sip:carol@example.com");
+	cr_assert_eq(pchat_author_parse("nobody", uri), -1);
+	cr_assert_eq(pchat_author_parse("@example.com", uri), -1);
+	cr_assert_eq(pchat_author_parse("bob@", uri), -1);
+	cr_assert_eq(pchat_author_parse("bob smith@example.com", uri), -1);
+	cr_assert_eq(pchat_author_parse("<bob@example.com>", uri), -1);
 }
 
 Test(search_expr, times_are_utc_iso8601)
