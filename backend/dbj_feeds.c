@@ -14,6 +14,7 @@
  */
 #include "dbkind.h"
 #include "pchat_feeds.h"
+#include "pchat_retention.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -305,5 +306,6 @@ const struct db_kind dbk_feed_alerts = {"feed alerts",
 		 " CONCAT('ma-chan://', r.domain, '/', r.chan_id)"
 		 " FROM feeds f JOIN feed_matches fm ON fm.feed_id = f.id"
 		 " JOIN messages m ON m.id = fm.message_id JOIN rooms r ON r.id = m.room_id"
-		 " WHERE f.user_uri = ? ORDER BY m.id DESC, fm.feed_id LIMIT ?"},
+		 " WHERE f.user_uri = ? AND" PCHAT_RETAINED("m.posted_at",
+				 "r.keep_sec") " ORDER BY m.id DESC, fm.feed_id LIMIT ?"},
 		run_feed_alerts, alerts_clear, alerts_free, 0};
