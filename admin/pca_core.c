@@ -17,13 +17,16 @@
 /* Changes something in one transaction, without bumping the revision: the file
  * service's transfers change no room, and pchatd would reload every room at each. */
 #define NO_REVISION 3
+/* Changes a user's feeds in one transaction: the verb bumps FeedsRevision (not the
+ * revision: no room changed), and pchatd reloads its feed index. */
+#define FEEDS 4
 
 struct verb {
 	const char *name;
 	pca_handler fn;
 	int admin_only; /* users (the web service) may not run it */
 	int mutates;	/* 0 reads; 1 runs in a transaction and bumps the revision;
-			   or SELF_COMMIT, NO_REVISION */
+			   or SELF_COMMIT, NO_REVISION, FEEDS */
 };
 
 static const struct verb verbs[] = {
@@ -78,6 +81,10 @@ static const struct verb verbs[] = {
 		{"search.index", pca_search_index, 1, NO_REVISION},
 		{"search.status", pca_search_status, 1, 0},
 		{"reload", pca_reload, 1, 1},
+		{"feed.get", pca_feed_get, 0, 0},
+		{"feed.add", pca_feed_add, 0, FEEDS},
+		{"feed.remove", pca_feed_remove, 0, FEEDS},
+		{"feed.alerts", pca_feed_alerts, 0, 0},
 };
 
 static const struct verb *verb_find(const char *name)
@@ -93,6 +100,8 @@ int pca_verb_mutates(const char *verb)
 	const struct verb *v = verb_find(verb);
 	if(v == NULL)
 		return -1;
+	if(v->mutates == FEEDS)
+		return 3;
 	return v->mutates == NO_REVISION ? 2 : v->mutates != 0;
 }
 
@@ -185,12 +194,13 @@ int pca_reload(struct pca_ctx *c, json_t *args, json_t **result)
 	return 0;
 }
 
-/* The handler inside a transaction, with the revision bumped unless NO_REVISION. */
+/* The handler inside a transaction, with the revision bumped unless NO_REVISION or
+ * FEEDS. */
 static int run_change(struct pca_ctx *c, const struct verb *v, json_t *args, json_t **res)
 {
 	if(mysql_autocommit(c->db, 0))
 		return pca_db_fail(c, mysql_errno(c->db), mysql_error(c->db));
-	int rc = v->mutates == NO_REVISION ? 0 : pca_bump_revision(c);
+	int rc = v->mutates == 1 ? pca_bump_revision(c) : 0;
 	if(rc == 0)
 		rc = v->fn(c, args, res);
 	if(rc == 0 && mysql_commit(c->db))
@@ -204,7 +214,7 @@ static int run_change(struct pca_ctx *c, const struct verb *v, json_t *args, jso
 int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *args,
 		json_t **result, struct pca_error *err)
 {
-	struct pca_ctx c = {db, actor ? actor->user : NULL, err, 0};
+	struct pca_ctx c = {db, actor ? actor->user : NULL, err, 0, actor ? actor->feeds : NULL};
 	const struct verb *v = verb_find(verb);
 	*result = NULL;
 	err->status = 0;
@@ -218,7 +228,7 @@ int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *
 	json_t *empty = args ? NULL : json_object();
 	json_t *res = NULL;
 	int rc;
-	if(v->mutates == 1 || v->mutates == NO_REVISION)
+	if(v->mutates == 1 || v->mutates == NO_REVISION || v->mutates == FEEDS)
 		rc = run_change(&c, v, args ? args : empty, &res);
 	else if(v->mutates == SELF_COMMIT && mysql_autocommit(c.db, 1))
 		rc = pca_db_fail(&c, mysql_errno(c.db), mysql_error(c.db));

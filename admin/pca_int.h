@@ -19,7 +19,8 @@ struct pca_ctx {
 	MYSQL *db;
 	const char *user; /* the actor; NULL = the administrator */
 	struct pca_error *err;
-	unsigned long long insert_id; /* of the last pca_exec INSERT */
+	unsigned long long insert_id;	       /* of the last pca_exec INSERT */
+	const struct pchat_feed_limits *feeds; /* pca_actor.feeds: NULL, the defaults */
 };
 
 /* A verb's implementation: validates args, does the work, sets *result. */
@@ -311,6 +312,22 @@ int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_search_index(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_search_status(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_feed_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_feed_add(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_feed_remove(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_feed_alerts(struct pca_ctx *c, json_t *args, json_t **result);
+/* One page of user's alerts, newest first: the messages their feeds matched, as
+ * message objects with "feeds" (the ids of the feeds that matched it), in the rooms
+ * of rooms ("1,5,9"), with ids below before (0: any), at most limit
+ * (pca_messages.c). */
+int pca_message_alerts(struct pca_ctx *c, const char *user, const char *rooms, long long before,
+		long long limit, json_t **result);
+/* {messages, more, before} from msgs, up to limit + 1 messages newest first (the
+ * extra one only says there are more); resume: where a search that stopped at its
+ * budget stopped (else 0); oldest_first: the page in the order it was written, as a
+ * history shows it (pca_reading.c). */
+int pca_page_result(json_t *msgs, long long limit, long long resume, int oldest_first,
+		json_t **result);
 
 /* ---- SIP Digest credentials (pca_auth.c) ---- */
 

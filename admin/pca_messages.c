@@ -9,6 +9,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pca_int.h"
@@ -70,12 +71,12 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 					json_array_get(row, 4), "replaced", pca_col_bool(row, 5)));
 }
 
-/* The columns of message.get's rows (message_out). */
-#define COLS_SQL                                                                            \
-	"SELECT m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ')," \
+/* The columns of a message object (message_out), of messages m and rooms r. */
+#define MSG_COLS                                                                      \
+	" m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ')," \
 	" m.body, m.replaced_at IS NOT NULL"
-/* Its rows: messages and their rooms, then the WHERE clause. */
-#define GET_SQL COLS_SQL " FROM messages m JOIN rooms r ON r.id = m.room_id WHERE"
+/* The columns and joins of message.get's rows. */
+#define GET_SQL "SELECT" MSG_COLS " FROM messages m JOIN rooms r ON r.id = m.room_id WHERE"
 
 /* Expired messages (past their room's retention) are never shown, whether or not
  * the purge job has deleted them yet. */
@@ -92,7 +93,7 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
  * filters and the rooms, newest first; five parameters, then FILTER_PARAMS and the
  * rooms twice. */
 #define CANDIDATES_SQL                                                                       \
-	COLS_SQL " FROM " PCHAT_SEARCH_CANDIDATES " JOIN messages m ON m.id = c.id"          \
+	"SELECT" MSG_COLS " FROM " PCHAT_SEARCH_CANDIDATES " JOIN messages m ON m.id = c.id"          \
 		 " JOIN rooms r ON r.id = m.room_id WHERE" FILTER_SQL ROOMS_SQL RETAINED_SQL \
 		 " ORDER BY m.id DESC"
 
@@ -197,6 +198,43 @@ int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
 		rows = pca_rows(c, GET_SQL FILTER_SQL PAGE_SQL,
 				P(FILTER_PARAMS(&f), PAGE_PARAMS(rooms, before, limit)));
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
+}
+
+/* A user's alerts: each message their feeds matched once, with the feeds' ids (one
+ * parameter, the user, then PAGE_SQL's).  Read from the user's matches (feeds_user,
+ * then feed_matches' primary key), never by walking the messages. */
+#define ALERTS_SQL                                                            \
+	"SELECT" MSG_COLS ", x.feeds FROM (SELECT fm.message_id,"             \
+	" GROUP_CONCAT(fm.feed_id ORDER BY fm.feed_id) AS feeds FROM feeds f" \
+	" JOIN feed_matches fm ON fm.feed_id = f.id WHERE f.user_uri = ?"     \
+	" GROUP BY fm.message_id) x JOIN messages m ON m.id = x.message_id"   \
+	" JOIN rooms r ON r.id = m.room_id WHERE TRUE" PAGE_SQL
+
+/* A message object with "feeds": the ids of GROUP_CONCAT's "3,5" in column 6. */
+static int alert_out(struct pca_ctx *c, const json_t *row, json_t *out, void *arg)
+{
+	const char *s = pca_col(row, 6);
+	json_t *ids = json_array();
+	if(message_out(c, row, out, arg) < 0) {
+		json_decref(ids);
+		return -1;
+	}
+	while(*s) {
+		char *end;
+		unsigned long long id = strtoull(s, &end, 10);
+		if(end == s)
+			break;
+		json_array_append_new(ids, json_integer((json_int_t)id));
+		s = *end == ',' ? end + 1 : end;
+	}
+	return json_object_set_new(json_array_get(out, json_array_size(out) - 1), "feeds", ids);
+}
+
+int pca_message_alerts(struct pca_ctx *c, const char *user, const char *rooms, long long before,
+		long long limit, json_t **result)
+{
+	json_t *rows = pca_rows(c, ALERTS_SQL, P(PS(user), PAGE_PARAMS(rooms, before, limit)));
+	return pca_list(c, rows, alert_out, NULL, "alert", NULL, result);
 }
 
 int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)

@@ -18,7 +18,7 @@
  * fewer may have more too: resume (else 0) is where it stopped.  before is the id to
  * ask the next (older) page with.  oldest_first: the page in the order it was
  * written (a history). */
-static int page_result(
+int pca_page_result(
 		json_t *msgs, long long limit, long long resume, int oldest_first, json_t **result)
 {
 	size_t n = json_array_size(msgs);
@@ -68,7 +68,7 @@ int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result)
 	by.room = PI(room.id);
 	if(pca_message_page(c, "room", NULL, &by, NULL, before, limit + 1, &msgs, &resume) < 0)
 		return -1;
-	return page_result(msgs, limit, resume, 1, result);
+	return pca_page_result(msgs, limit, resume, 1, result);
 }
 
 /* The rooms a search covers: the one asked for (refused as history is, none if its
@@ -112,5 +112,5 @@ int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result)
 		rc = pca_message_page(
 				c, "q", q ? q : "", &by, ids, before, limit + 1, &msgs, &resume);
 	free(ids);
-	return rc < 0 || msgs == NULL ? -1 : page_result(msgs, limit, resume, 0, result);
+	return rc < 0 || msgs == NULL ? -1 : pca_page_result(msgs, limit, resume, 0, result);
 }

@@ -164,10 +164,23 @@
  *                 as message.history, history off: none); a page reads at most
  *                 PCHAT_SEARCH_SCAN_MAX index entries, so it may hold fewer than
  *                 limit with more true and before where it stopped
+ *                 as message.history, history off: none)
+ *   feed.get      {} -> [feed...]  the actor's saved feeds (topic feeds and keyword
+ *                 alerts, docs/ARCHITECTURE.md *Feeds and alerts*), oldest first
+ *   feed.add      {words, room?, author?} -> feed  a feed, checked and limited as
+ *                 pchatd's cmd:feed checks it (common/pchat_feeds.h): 400 with the
+ *                 reason for bad keywords or author, 404/403 for a room the actor may
+ *                 not see/read, 403 for one that keeps no history, 403 past
+ *                 feeds_max (pca_actor.feeds); bumps FeedsRevision
+ *   feed.remove   {id} -> {id, removed: 1}  404 if the actor has no such feed
+ *   feed.alerts   {before? (message id), limit?=min(50, SearchLimit) (1..SearchLimit)}
+ *                 -> {messages: [message + feeds: [feed id...]] (newest first), more,
+ *                 before}  the posts the actor's feeds matched, only in rooms whose
+ *                 history the actor may read now (acl_history_readable)
+ *                 (feed.*: users only; the administrator has no feeds: 400)
  * Only room.*, category.get, file.list_room, file.download_token, message.history,
- * message.search, message.remove_one, message.replace_one and auth.check are open to
- * users; the rest is for the
- * administrator.
+ * message.search, message.remove_one, message.replace_one, feed.* and auth.check are
+ * open to users; the rest is for the administrator.
  *
  * Result objects:
  *   room     {uri, id, name, description, topic, privacy, type, disabled,
@@ -178,6 +191,8 @@
  *             retention, allowed, denied, creators}
  *   policy   {identity, enabled, description, grants: [principal...]}
  *   message  {id, room, author, ts, text, replaced}
+ *   feed     {id, words (normalised: lower case, one blank apart), room (name) | null,
+ *             author | null, created}
  *   addin    {name, url}
  *   file     {id, room_id, room (null once removed), file (<GUID>.<ext>), name, size,
  *             content_type, uploader, state (uploading|stored), created, stored,
@@ -189,10 +204,16 @@
 #include <jansson.h>
 #include <mysql.h>
 
+struct pchat_feed_limits;
+
 /* Who asks: user NULL is the administrator (the CLI); otherwise a user URI
- * ('sip:alice@example.com') already authenticated by the caller. */
+ * ('sip:alice@example.com') already authenticated by the caller.  feeds: the bounds
+ * on the user's feeds (pchatd's --feeds-max, --feed-words-max,
+ * --feed-word-max-bytes, so that the web page and cmd:feed refuse alike); NULL: the
+ * defaults of common/pchat_feeds.h. */
 struct pca_actor {
 	const char *user;
+	const struct pchat_feed_limits *feeds;
 };
 
 /* Why an operation failed: status is HTTP-like (400 bad arguments, 403 not allowed,
@@ -213,8 +234,9 @@ int pca_run(MYSQL *db, const struct pca_actor *actor, const char *verb, json_t *
 
 /* Is verb one that changes something (the web service uses POST/PUT/DELETE for
  * those)?  1 yes, 2 yes but nothing of a room (the file transfers and tokens: the
- * revision is not bumped, pchatd need not reload its rooms), 0 no, -1 if there is
- * no such verb. */
+ * revision is not bumped, pchatd need not reload its rooms), 3 a user's feeds
+ * (FeedsRevision is bumped instead: pchatd reloads its feed index), 0 no, -1 if
+ * there is no such verb. */
 int pca_verb_mutates(const char *verb);
 
 #endif

@@ -630,7 +630,7 @@ static int run(const struct conn_opts *g, const char *verb, json_t *args, const 
 	MYSQL *db = db_connect(g);
 	if(!db)
 		return 1;
-	struct pca_actor actor = {g->as_user};
+	struct pca_actor actor = {.user = g->as_user};
 	struct pca_error err = {0, ""};
 	json_t *result = NULL;
 	int rc = repeat ? run_batches(db, &actor, verb, args, repeat, &result, &err)

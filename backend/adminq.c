@@ -9,6 +9,7 @@
 #include "config.h"
 #include "dbsql.h"
 #include "list.h"
+#include "pchat_feeds.h"
 #include "pchat_log.h"
 #include "util.h"
 #include "workq.h"
@@ -34,6 +35,8 @@ struct adminq_job {
 
 static struct workq q = WORKQ_INIT(q);
 static const struct config *conf;
+/* the feed options, for the verbs' checks (set before the worker starts, then read only) */
+static struct pchat_feed_limits feed_limits;
 
 static struct adminq_job *job_of(struct list *link)
 {
@@ -92,7 +95,7 @@ static void fail_unavailable(struct adminq_job *job)
 /* Runs the job; a connection lost on the way gets one fresh connection. */
 static void run_job(struct adminq_job *job)
 {
-	struct pca_actor actor = {job->user};
+	struct pca_actor actor = {.user = job->user, .feeds = &feed_limits};
 	int attempt;
 
 	for(attempt = 0; attempt < 2; attempt++) {
@@ -182,6 +185,8 @@ int adminq_submit(
 int adminq_start(struct event_base *base, const struct config *c)
 {
 	conf = c;
+	feed_limits = (struct pchat_feed_limits){
+			c->feeds_max, c->feed_words_max, c->feed_word_max_bytes};
 	return workq_start(&q, base, &ops, "adminq", NULL);
 }
 

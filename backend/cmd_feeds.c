@@ -9,13 +9,16 @@
  * change is one DB_FEEDS job (the writer: the limit is checked in the insert) and
  * then the index is read again (feeds_reload; other nodes of a pool follow
  * FeedsRevision).  The alerts are read by the writer, behind the matches it stores
- * (DB_FEED_ALERTS, dbj_feeds.c).
+ * (DB_FEED_ALERTS, dbj_feeds.c).  The checks, the refusals' texts and the statements
+ * are common/pchat_feeds.h's, which the web page's feed.* verbs use too.
  */
 #include "cmd_handlers.h"
 #include "config.h"
 #include "db.h"
 #include "feedidx.h"
 #include "feeds.h"
+#include "pchat_feeds.h"
+#include "pchat_search.h"
 #include "rooms.h"
 #include "sbuf.h"
 #include "sessions.h"
@@ -25,16 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for the normalised keywords at the largest limits (--feed-words-max 100,
- * --feed-word-max-bytes 255); feeds.words holds 2048 (012_feeds.sql), checked too. */
-#define FEED_WORDS_SIZE 2049
-/* Alerts per reply when the client asks for no count. */
-#define ALERTS_DEFAULT 50
-
 /* The checked arguments of an add, kept while the room is read. */
 struct feed_args {
-	char words[FEED_WORDS_SIZE];
-	char author[AUTHOR_MAX + 8]; /* "" = anyone */
+	char words[PCHAT_FEED_WORDS_SIZE];
+	char author[PCHAT_AUTHOR_MAX + 8]; /* "" = anyone */
 };
 
 /* ---- replies ---- */
@@ -62,12 +59,10 @@ static void send_change(struct cmd *c, const struct db_job *job)
 			feeds_reload();
 		send_feeds(c, job);
 	} else if(job->u.feeds.op == DB_FEED_ADD) {
-		snprintf(why, sizeof(why),
-				"you have %u feeds, the most one user may save: remove one first",
-				cfg.feeds_max);
+		snprintf(why, sizeof(why), PCHAT_FEEDS_FULL_FMT, cfg.feeds_max);
 		cmd_reply_reason(c, XC_ACCESS_DENIED, why);
 	} else
-		cmd_reply_reason(c, XC_NOT_FOUND, "you have no feed with that id");
+		cmd_reply_reason(c, XC_NOT_FOUND, PCHAT_FEED_UNKNOWN);
 }
 
 static void on_feeds(struct db_job *job)
@@ -157,23 +152,22 @@ static enum run_result add_in_room(struct cmd *c)
 	if(code)
 		return cmd_refuse(c, code);
 	if(!history_readable(c->room, c->sess->user))
-		return cmd_reply_reason(
-				c, XC_ACCESS_DENIED, "this room keeps no history for clients");
+		return cmd_reply_reason(c, XC_ACCESS_DENIED, PCHAT_FEED_NO_HISTORY);
 	return add_feed(c, c->room->id);
 }
 
 static enum run_result run_add(struct cmd *c)
 {
-	const struct feed_limits lim = {cfg.feed_words_max, cfg.feed_word_max_bytes};
+	const struct pchat_feed_limits lim = {
+			cfg.feeds_max, cfg.feed_words_max, cfg.feed_word_max_bytes};
 	const char *author = c->req.feed_author;
 	char why[300];
 	c->u.feed = xcalloc(1, sizeof(*c->u.feed));
-	if(feed_words_normalise(c->req.feed_words, &lim, c->u.feed->words, sizeof(c->u.feed->words),
-			   why, sizeof(why)) < 0)
+	if(pchat_feed_words_normalise(c->req.feed_words, &lim, c->u.feed->words,
+			   sizeof(c->u.feed->words), why, sizeof(why)) < 0)
 		return cmd_reply_reason(c, XC_BAD_REQUEST, why);
-	if(author && *author && author_parse(author, c->u.feed->author) < 0)
-		return cmd_reply_reason(c, XC_BAD_REQUEST,
-				"author is not a SIP URI like sip:alice@example.com");
+	if(author && *author && pchat_author_parse(author, c->u.feed->author) < 0)
+		return cmd_reply_reason(c, XC_BAD_REQUEST, PCHAT_AUTHOR_BAD);
 	if(c->uri)
 		return cmd_with_room(c, add_in_room);
 	return add_feed(c, 0);
@@ -192,7 +186,7 @@ static enum run_result run_rm(struct cmd *c)
  * user may still read. */
 static enum run_result run_alerts(struct cmd *c)
 {
-	unsigned limit = ALERTS_DEFAULT;
+	unsigned limit = PCHAT_ALERTS_DEFAULT;
 	if(c->req.feed_cnt > 0)
 		limit = (unsigned long)c->req.feed_cnt < cfg.search_limit
 				? (unsigned)c->req.feed_cnt

@@ -28,11 +28,7 @@ extern const struct cmd_def cmd_chansrch, cmd_getassociations, cmd_getinv, cmd_n
 
 /* cmd_search.c: message search (ours: docs/XCCOS.md) */
 extern const struct cmd_def cmd_search;
-/* The longest author a search or a feed names. */
-#define AUTHOR_MAX 255
-/* "sip:user@domain" (or without "sip:") in lower case into out, as authors are
- * compared; -1 if in is not such a URI. */
-int author_parse(const char *in, char out[AUTHOR_MAX + 8]);
+/* (authors of a search or a feed: pchat_author_parse(), common/pchat_search.h) */
 
 /* cmd_feeds.c: topic feeds and keyword alerts (ours: docs/XCCOS.md) */
 extern const struct cmd_def cmd_feed;

@@ -44,7 +44,7 @@
 /* The checked arguments, and the matches kept while jobs and room loads run. */
 struct search_query {
 	struct pchat_search_query q;
-	char author[AUTHOR_MAX + 8]; /* "" = anyone */
+	char author[PCHAT_AUTHOR_MAX + 8]; /* "" = anyone */
 	char since[PCHAT_TIME_LEN], until[PCHAT_TIME_LEN];
 	int has_since, has_until;
 	uint64_t before;
@@ -58,24 +58,6 @@ struct search_query {
 	unsigned jobs;	  /* jobs run */
 };
 
-int author_parse(const char *in, char out[AUTHOR_MAX + 8])
-{
-	const char *s = strncasecmp(in, "sip:", 4) == 0 ? in + 4 : in;
-	const char *at = strchr(s, '@');
-	size_t n = strlen(s);
-	if(at == NULL || at == s || at[1] == '\0' || n > AUTHOR_MAX)
-		return -1;
-	for(size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if(ch <= ' ' || ch == 0x7f || strchr("<>\";,", ch))
-			return -1;
-	}
-	snprintf(out, AUTHOR_MAX + 8, "sip:%s", s);
-	for(char *p = out + 4; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return 0;
-}
-
 /* Fills q from the request; -1 with the reason for the user in why. */
 static int query_parse(const struct xccos_req *r, struct search_query *q, char *why, size_t wn)
 {
@@ -86,8 +68,8 @@ static int query_parse(const struct xccos_req *r, struct search_query *q, char *
 	}
 	if(pchat_search_parse(r->srch_text, &q->q, why, wn) < 0)
 		return -1;
-	if(r->srch_author && *r->srch_author && author_parse(r->srch_author, q->author) < 0) {
-		snprintf(why, wn, "author is not a SIP URI like sip:alice@example.com");
+	if(r->srch_author && *r->srch_author && pchat_author_parse(r->srch_author, q->author) < 0) {
+		snprintf(why, wn, "%s", PCHAT_AUTHOR_BAD);
 		return -1;
 	}
 	q->has_since = r->srch_since && *r->srch_since;

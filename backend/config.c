@@ -2,6 +2,7 @@
  * config.c - see config.h.
  */
 #include "config.h"
+#include "pchat_feeds.h"
 #include "util.h"
 
 #include <errno.h>
@@ -38,9 +39,9 @@ void config_defaults(struct config *c)
 	c->post_timeout_ms = 2000;
 	c->post_rate = 10;
 	c->post_burst = 30;
-	c->feeds_max = 20;
-	c->feed_words_max = 10;
-	c->feed_word_max_bytes = 64;
+	c->feeds_max = PCHAT_FEEDS_MAX_DEFAULT;
+	c->feed_words_max = PCHAT_FEED_WORDS_MAX_DEFAULT;
+	c->feed_word_max_bytes = PCHAT_FEED_WORD_MAX_BYTES_DEFAULT;
 	c->alert_rate = 1;
 	c->alert_burst = 10;
 	c->log_level = LL_INFO;

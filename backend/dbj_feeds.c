@@ -13,6 +13,8 @@
  * again when it moved (feeds.c), as the room cache follows `revision`.
  */
 #include "dbkind.h"
+#include "pchat_feeds.h"
+#include "pchat_retention.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -143,15 +145,12 @@ static enum dbsql_result run_feeds(struct dbsql *d, struct db_job *job)
 }
 
 /* The bound on feeds per user is checked in the insert (the writer runs one job at a
- * time, so two adds never race past it). */
+ * time, so two adds never race past it); the statements that change feeds are
+ * common/pchat_feeds.h's, shared with the admin library (the web page). */
 const struct db_kind dbk_feeds = {"feeds",
-		{[FEEDS_ADD] = "INSERT INTO feeds (user_uri, words, room_id, author)"
-			       " SELECT ?, ?, NULLIF(?, 0), ? FROM DUAL"
-			       " WHERE (SELECT COUNT(*) FROM feeds WHERE user_uri = ?) < ?",
-				[FEEDS_DEL] = "DELETE FROM feeds WHERE id = ? AND user_uri = ?",
-				[FEEDS_BUMP] = "UPDATE server_config SET value ="
-					       " CAST(CAST(value AS UNSIGNED) + 1 AS CHAR)"
-					       " WHERE name = 'FeedsRevision'",
+		{[FEEDS_ADD] = PCHAT_FEED_INSERT_SQL,
+				[FEEDS_DEL] = PCHAT_FEED_DELETE_SQL,
+				[FEEDS_BUMP] = PCHAT_FEEDS_BUMP_SQL,
 				[FEEDS_LIST] = "SELECT " FEED_COLS
 					       ", COALESCE(CONCAT('ma-chan://', r.domain, '/',"
 					       " r.chan_id), '')"
@@ -307,5 +306,6 @@ const struct db_kind dbk_feed_alerts = {"feed alerts",
 		 " CONCAT('ma-chan://', r.domain, '/', r.chan_id)"
 		 " FROM feeds f JOIN feed_matches fm ON fm.feed_id = f.id"
 		 " JOIN messages m ON m.id = fm.message_id JOIN rooms r ON r.id = m.room_id"
-		 " WHERE f.user_uri = ? ORDER BY m.id DESC, fm.feed_id LIMIT ?"},
+		 " WHERE f.user_uri = ? AND" PCHAT_RETAINED("m.posted_at",
+				 "r.keep_sec") " ORDER BY m.id DESC, fm.feed_id LIMIT ?"},
 		run_feed_alerts, alerts_clear, alerts_free, 0};

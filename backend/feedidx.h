@@ -8,7 +8,8 @@
  * and non-ASCII bytes, are word bytes; ASCII letters are folded to lower case), so
  * that a post an alert names is one /search finds.  Each feed is filed under ONE of
  * its keywords, the longest (the rarest, as a rule), so a post looks up each of its
- * distinct words once and checks only the feeds filed under them.
+ * distinct words once and checks only the feeds filed under them.  What a feed may
+ * hold (the keywords' normalisation, the limits) is common/pchat_feeds.h's.
  * Pure data structure: no I/O; the loop owns it (backend/feeds.c).
  */
 #ifndef PCHAT_FEEDIDX_H
@@ -27,21 +28,6 @@ struct feed {
 	size_t nwords;
 	char *wordbuf;
 };
-
-/* Bounds on what a user may save (pchatd's --feed-words-max, --feed-word-max-bytes). */
-struct feed_limits {
-	unsigned words_max;	 /* keywords per feed */
-	unsigned word_max_bytes; /* bytes of one keyword */
-};
-
-/*
- * Normalises a user's keywords (text) into out (outsz bytes): the words, lower case,
- * deduplicated, one blank apart.  Returns 0, or -1 with a sentence for the user in
- * why: empty, not text XML can carry, more than lim->words_max keywords, one longer
- * than lim->word_max_bytes, or one the search cannot find (too short or a stopword).
- */
-int feed_words_normalise(const char *text, const struct feed_limits *lim, char *out, size_t outsz,
-		char *why, size_t whylen);
 
 /* A feed from a stored row (copies the strings); NULL if words holds no word. */
 struct feed *feed_new(uint64_t id, const char *user, uint64_t room_id, const char *author,

@@ -92,7 +92,7 @@ static int connect_db(struct filedb_conn *fc)
 
 int filedb_run(const char *verb, json_t *args, json_t **result, struct pca_error *err)
 {
-	struct pca_actor admin = {NULL};
+	struct pca_actor admin = {.user = NULL};
 	struct filedb_conn *fc = this_conn();
 	int attempt, rc = -1;
 

@@ -5,6 +5,7 @@
 #include "webapi.h"
 #include "adminq.h"
 #include "config.h"
+#include "feeds.h"
 #include "http.h"
 #include "pchat_filelink.h"
 #include "pchat_log.h"
@@ -61,6 +62,10 @@ static const struct route routes[] = {
 		{"search", NULL, "message.search", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 1},
 		{"rooms", "download", "file.download_token", EVHTTP_REQ_POST, 1, R_DOWNLOAD, 1, 0},
 		{"categories", NULL, "category.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 0},
+		{"feeds", NULL, "feed.get", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 0},
+		{"feeds", NULL, "feed.add", EVHTTP_REQ_POST, 0, R_CREATED, 1, 0},
+		{"feeds", NULL, "feed.remove", EVHTTP_REQ_DELETE, 0, R_PLAIN, 0, 1},
+		{"alerts", NULL, "feed.alerts", EVHTTP_REQ_GET, 0, R_PLAIN, 0, 1},
 };
 
 /* The parts of an API path: /<resource>[/<room>[/<action>]]. */
@@ -254,12 +259,16 @@ static void on_done(void *arg, json_t *result, const struct pca_error *err)
 		send_failure(c->req, err);
 	} else {
 		/* Chat clients see the change at once, not at the next revision poll
-		 * (2: a change of no room, such as a download token). */
+		 * (2: a change of no room, such as a download token; 3: a user's feeds,
+		 * which this node's index reads again now, the others at their poll of
+		 * FeedsRevision, as after cmd:feed). */
 		int mutates = pca_verb_mutates(c->route->verb);
 		if(mutates > 0)
 			log_info("web: change made user=%s verb=%s", c->user, c->route->verb);
 		if(mutates == 1)
 			rooms_reload_all();
+		else if(mutates == 3)
+			feeds_reload();
 		send_result(c->req, c->route, result);
 	}
 	free(c->user);

@@ -304,3 +304,21 @@ long pchat_search_run(const struct pchat_search_query *q, const struct pchat_sea
 	*next = before;
 	return (long)kept;
 }
+
+int pchat_author_parse(const char *in, char out[PCHAT_AUTHOR_MAX + 8])
+{
+	const char *s = strncasecmp(in, "sip:", 4) == 0 ? in + 4 : in;
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+	if(at == NULL || at == s || at[1] == '\0' || n > PCHAT_AUTHOR_MAX)
+		return -1;
+	for(size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if(ch <= ' ' || ch == 0x7f || strchr("<>\";,", ch))
+			return -1;
+	}
+	snprintf(out, PCHAT_AUTHOR_MAX + 8, "sip:%s", s);
+	for(char *p = out + 4; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}

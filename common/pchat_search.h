@@ -137,4 +137,11 @@ long pchat_search_run(const struct pchat_search_query *q, const struct pchat_sea
 		void *ctx, unsigned long long before, unsigned long want, unsigned long budget,
 		unsigned long long *next);
 
+/* The longest author a search or a feed names (bytes after "sip:"). */
+#define PCHAT_AUTHOR_MAX 255
+#define PCHAT_AUTHOR_BAD "author is not a SIP URI like sip:alice@example.com"
+/* "sip:user@domain" (or without "sip:") in lower case into out, as authors are
+ * stored; -1 if in is no such URI (PCHAT_AUTHOR_BAD says so to the user). */
+int pchat_author_parse(const char *in, char out[PCHAT_AUTHOR_MAX + 8]);
+
 #endif

@@ -13,6 +13,9 @@ let historyBefore = null; // the id the older messages are asked with, or null
 let searchText = '';      // the text searched for
 let searchBefore = null;  // the id the next results are asked with, or null
 let searchRun = 0;        // counts searches: a late answer to an old one is dropped
+let feedWords = new Map(); // the user's feeds: id -> keywords (to name an alert's feeds)
+let alertsBefore = null;   // the id the older alerts are asked with, or null
+let alertsRun = 0;         // counts alert lists: a late answer to an old one is dropped
 
 // Calls the API; resolves to the JSON answer, rejects with an Error saying why.
 async function api(method, path, body) {
@@ -66,12 +69,14 @@ function signedIn(user) {
   say('signin-error');
   $('password').value = '';
   loadRooms();
+  loadFeeds().then(refreshAlerts);
 }
 
 function signedOut() {
   closeFiles();
   closeHistory();
   clearSearch();
+  clearFeeds();
   show($('who'), false);
   show($('manage'), false);
   show($('editor'), false);
@@ -171,6 +176,7 @@ function renderRooms(rooms) {
   const ul = $('rooms');
   ul.replaceChildren(...rooms.map(roomItem));
   show($('no-rooms'), rooms.length === 0);
+  feedRooms(rooms.filter(mayRead));
   // The room whose files are shown: refreshed (history cleared), or gone.
   if (filesRoom) {
     const now = rooms.find((r) => r.id === filesRoom.id);
@@ -404,6 +410,114 @@ async function loadResults(before) {
   }
 }
 
+// ---- feeds and alerts ----
+
+// The rooms a feed may name: those the user may read (the server checks again).
+function feedRooms(rooms) {
+  const sel = $('feed-room');
+  const chosen = sel.value;
+  sel.replaceChildren(new Option('Any room I may read', ''),
+    ...rooms.map((r) => new Option(r.name, r.name, false, r.name === chosen)));
+}
+
+function feedItem(f) {
+  const li = document.createElement('li');
+  li.dataset.id = f.id;
+  li.dataset.words = f.words;
+  const scope = [f.room ? 'in ' + f.room : 'in every room you may read',
+    f.author ? 'by ' + principalText(f.author) : ''].filter(Boolean).join(', ');
+  li.append(span(f.words, 'words'), span(scope, 'scope'),
+    button('Remove', 'feed-remove', () => removeFeed(f)));
+  return li;
+}
+
+async function loadFeeds() {
+  say('feed-error');
+  try {
+    const feeds = await api('GET', '/feeds');
+    feedWords = new Map(feeds.map((f) => [f.id, f.words]));
+    $('feed-list').replaceChildren(...feeds.map(feedItem));
+    show($('no-feeds'), feeds.length === 0);
+  } catch (e) {
+    failed(e, 'feed-error');
+  }
+}
+
+async function addFeed(ev) {
+  ev.preventDefault();
+  clearMessages();
+  say('feed-error');
+  const f = { words: $('feed-words').value };
+  if ($('feed-room').value) f.room = $('feed-room').value;
+  if ($('feed-author').value.trim()) f.author = $('feed-author').value.trim();
+  try {
+    const feed = await api('POST', '/feeds', f);
+    say('notice', 'Feed "' + feed.words + '" added.');
+    $('feed-words').value = '';
+    $('feed-author').value = '';
+    $('feed-room').value = '';
+    await loadFeeds();
+  } catch (e) {
+    failed(e, 'feed-error');
+  }
+}
+
+async function removeFeed(f) {
+  clearMessages();
+  say('feed-error');
+  try {
+    await api('DELETE', '/feeds?id=' + encodeURIComponent(f.id));
+    say('notice', 'Feed "' + f.words + '" removed.');
+    await loadFeeds();
+  } catch (e) {
+    failed(e, 'feed-error');
+  }
+}
+
+// An alert: the message (room, author, time, text) and the feeds it matched.
+function alertItem(m) {
+  const li = messageItem(m, true);
+  const names = (m.feeds || []).map((id) => feedWords.get(id)).filter(Boolean);
+  if (names.length) li.querySelector('.meta').append(span('feed: ' + names.join('; '), 'feed'));
+  return li;
+}
+
+function clearFeeds() {
+  alertsRun++;
+  alertsBefore = null;
+  feedWords = new Map();
+  $('feed-list').replaceChildren();
+  $('alert-rows').replaceChildren();
+  show($('alerts-more'), false);
+  show($('no-alerts'), false);
+  say('feed-error');
+  say('alerts-error');
+}
+
+function refreshAlerts() {
+  alertsRun++;
+  alertsBefore = null;
+  $('alert-rows').replaceChildren();
+  return loadAlerts(null);
+}
+
+// A page of alerts, newest first, below those shown.
+async function loadAlerts(before) {
+  const run = alertsRun;
+  say('alerts-error');
+  show($('alerts-more'), false);
+  try {
+    const page = await api('GET', '/alerts' + (before ? '?before=' + encodeURIComponent(before) : ''));
+    if (run !== alertsRun) return;
+    $('alert-rows').append(...page.messages.map(alertItem));
+    alertsBefore = page.more ? page.before : null;
+    show($('alerts-more'), page.more);
+    show($('no-alerts'), $('alert-rows').childElementCount === 0);
+  } catch (e) {
+    if (run === alertsRun) failed(e, 'alerts-error');
+  }
+}
+
 // ---- create and edit ----
 
 async function loadCategories(selected) {
@@ -551,6 +665,9 @@ document.addEventListener('DOMContentLoaded', () => {
   $('history-older').addEventListener('click', () => loadHistory(historyRoom, historyBefore));
   $('search-form').addEventListener('submit', search);
   $('search-more').addEventListener('click', () => loadResults(searchBefore));
+  $('feed-form').addEventListener('submit', addFeed);
+  $('alerts-refresh').addEventListener('click', refreshAlerts);
+  $('alerts-more').addEventListener('click', () => loadAlerts(alertsBefore));
   $('confirm-no').addEventListener('click', () => { pending = null; show($('confirm'), false); });
   start();
 });

@@ -8,7 +8,7 @@
 #include "pca_int.h"
 
 static struct pca_error err;
-static struct pca_ctx ctx = {NULL, NULL, &err, 0};
+static struct pca_ctx ctx = {NULL, NULL, &err, 0, NULL};
 
 static json_t *args(const char *text)
 {
@@ -163,11 +163,16 @@ Test(verbs, mutating_and_unknown)
 	cr_assert_eq(pca_verb_mutates("file.download_token"), 2,
 			"a token changes no room: the web service does not reload them");
 	cr_assert_eq(pca_verb_mutates("file.upload_complete"), 2);
+	cr_assert_eq(pca_verb_mutates("feed.add"), 3,
+			"a feed changes no room: pchatd reloads its feed index, not the rooms");
+	cr_assert_eq(pca_verb_mutates("feed.remove"), 3);
+	cr_assert_eq(pca_verb_mutates("feed.get"), 0);
+	cr_assert_eq(pca_verb_mutates("feed.alerts"), 0);
 }
 
 Test(verbs, users_refused_admin_verbs_without_database)
 {
-	struct pca_actor alice = {"sip:alice@example.com"};
+	struct pca_actor alice = {.user = "sip:alice@example.com"};
 	json_t *res = NULL;
 	cr_assert_eq(pca_run(NULL, &alice, "config.set", NULL, &res, &err), -1);
 	cr_assert_eq(err.status, 403);

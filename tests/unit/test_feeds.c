@@ -15,26 +15,27 @@
 #include "config.h"
 #include "feedidx.h"
 #include "feeds.h"
+#include "pchat_feeds.h"
 #include "pchat_frame.h"
 
 #ifndef TestSuite /* cppcheck, which does not read criterion.h */
 #define TestSuite(...)
 #endif
 
-static const struct feed_limits lim = {10, 64};
+static const struct pchat_feed_limits lim = {20, 10, 64};
 static char out[2049], why[300];
 
 static const char *norm(const char *text)
 {
 	why[0] = '\0';
-	cr_assert_eq(feed_words_normalise(text, &lim, out, sizeof(out), why, sizeof(why)), 0,
+	cr_assert_eq(pchat_feed_words_normalise(text, &lim, out, sizeof(out), why, sizeof(why)), 0,
 			"'%s' refused: %s", text, why);
 	return out;
 }
 
 static const char *refused(const char *text)
 {
-	cr_assert_eq(feed_words_normalise(text, &lim, out, sizeof(out), why, sizeof(why)), -1,
+	cr_assert_eq(pchat_feed_words_normalise(text, &lim, out, sizeof(out), why, sizeof(why)), -1,
 			"'%s' accepted as '%s'", text, out);
 	cr_assert_neq(why[0], '\0');
 	return why;

@@ -241,6 +241,20 @@ Test(search_parse, bad_input_gets_a_clear_error)
 			"%s", why);
 }
 
+Test(search_parse, authors_are_sip_uris_in_lower_case)
+{
+	char uri[PCHAT_AUTHOR_MAX + 8];
+	cr_assert_eq(pchat_author_parse("Bob@Example.COM", uri), 0);
+	cr_assert_str_eq(uri, "sip:bob@example.com");
+	cr_assert_eq(pchat_author_parse("SIP:carol@example.com", uri), 0);
+	cr_assert_str_eq(uri, "sip:carol@example.com");
+	cr_assert_eq(pchat_author_parse("nobody", uri), -1);
+	cr_assert_eq(pchat_author_parse("@example.com", uri), -1);
+	cr_assert_eq(pchat_author_parse("bob@", uri), -1);
+	cr_assert_eq(pchat_author_parse("bob smith@example.com", uri), -1);
+	cr_assert_eq(pchat_author_parse("<bob@example.com>", uri), -1);
+}
+
 Test(search_parse, times_are_utc_iso8601)
 {
 	char t[PCHAT_TIME_LEN];

@@ -12,13 +12,15 @@ var="$top/build/web-var"
 . "$top/tests/lib.sh"
 . "$top/tests/web/webdriver.sh"
 . "$top/tests/web/moderation.sh"
+. "$top/tests/web/feeds.sh"
 
 stack_fresh web 26060 http_port=28080 wd_port=29515 file_port=28081
 # the file service too (stack.sh: --file-listen), for the page's room files
 export PCHAT_HTTP_PORT=$http_port PCHAT_FILE_PORT=$file_port
 # Sign-in limits the checks below trip (login_limit_checks): the default 5 failures
 # per user name; 10 per address, so that the per-user check trips first.
-export PCHATD_ARGS="--web-login-addr-failures 10 --web-host chat.example.test"
+# At most 3 feeds per user, which tests/web/feeds.sh reaches.
+export PCHATD_ARGS="--web-login-addr-failures 10 --web-host chat.example.test --feeds-max 3"
 base="http://127.0.0.1:$http_port"
 WD_URL="http://127.0.0.1:$wd_port"
 
@@ -1009,6 +1011,8 @@ ui_file_checks
 ui_read_checks
 moderation_checks
 ui_moderation_checks
+feeds_api_checks
+ui_feed_checks
 health_checks
 metrics_checks
 kamailio_metrics_checks
@@ -1023,4 +1027,4 @@ if [ "$failures" -ne 0 ]; then
   echo "web: $failures check(s) failed (screenshots and logs in $var)"
   exit 1
 fi
-echo "web: all checks passed (screenshots in $var: web-rooms.png, web-final.png, web-files.png, web-history.png, web-search.png, web-moderation.png)"
+echo "web: all checks passed (screenshots in $var: web-rooms.png, web-final.png, web-files.png, web-history.png, web-search.png, web-moderation.png, web-feeds.png)"
