@@ -326,8 +326,8 @@ int pca_message_alerts(struct pca_ctx *c, const char *user, const char *rooms, l
  * extra one only says there are more); resume: where a search that stopped at its
  * budget stopped (else 0); oldest_first: the page in the order it was written, as a
  * history shows it (pca_reading.c). */
-int pca_page_result(json_t *msgs, long long limit, long long resume, int oldest_first,
-		json_t **result);
+int pca_page_result(
+		json_t *msgs, long long limit, long long resume, int oldest_first, json_t **result);
 
 /* ---- SIP Digest credentials (pca_auth.c) ---- */
 

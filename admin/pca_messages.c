@@ -93,9 +93,9 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
  * filters and the rooms, newest first; five parameters, then FILTER_PARAMS and the
  * rooms twice. */
 #define CANDIDATES_SQL                                                                       \
-	"SELECT" MSG_COLS " FROM " PCHAT_SEARCH_CANDIDATES " JOIN messages m ON m.id = c.id"          \
-		 " JOIN rooms r ON r.id = m.room_id WHERE" FILTER_SQL ROOMS_SQL RETAINED_SQL \
-		 " ORDER BY m.id DESC"
+	"SELECT" MSG_COLS " FROM " PCHAT_SEARCH_CANDIDATES " JOIN messages m ON m.id = c.id" \
+	" JOIN rooms r ON r.id = m.room_id WHERE" FILTER_SQL ROOMS_SQL RETAINED_SQL          \
+	" ORDER BY m.id DESC"
 
 /* A search through the engine: its statements' arguments and the rows kept. */
 struct search {

@@ -48,14 +48,14 @@ struct search_query {
 	char since[PCHAT_TIME_LEN], until[PCHAT_TIME_LEN];
 	int has_since, has_until;
 	uint64_t before;
-	unsigned limit;	  /* results per reply */
-	uint64_t room_id; /* 0: every room the user may read */
+	unsigned limit;	     /* results per reply */
+	uint64_t room_id;    /* 0: every room the user may read */
 	struct db_msg *hits; /* kept: rooms the user may read, newest first */
 	size_t nhits, cap;
 	struct db_msg *round; /* the last job's matches, waiting for their rooms */
 	size_t nround;
-	uint64_t next;	  /* the last job's: where to go on (0: nothing older) */
-	unsigned jobs;	  /* jobs run */
+	uint64_t next; /* the last job's: where to go on (0: nothing older) */
+	unsigned jobs; /* jobs run */
 };
 
 /* Fills q from the request; -1 with the reason for the user in why. */

@@ -220,7 +220,7 @@ struct db_job {
 			char *user;
 			struct db_rooms out;
 		} presence;
-		struct { /* ROOMS_ALL, LOAD_ROOMS */
+		struct {	   /* ROOMS_ALL, LOAD_ROOMS */
 			char *ids; /* LOAD_ROOMS: a JSON array of room ids, "[3,17]" */
 			struct db_rooms out;
 		} rooms_all;
@@ -235,10 +235,10 @@ struct db_job {
 			char *file_name; /* upload: the user's name; download: the stored name */
 			struct timespec issued_at, expires_at; /* UTC, whole ms */
 		} ftok;
-		struct { /* MSG_SEARCH */
+		struct {				  /* MSG_SEARCH */
 			struct pchat_search_query *query; /* parsed (common/pchat_search.h) */
-			uint64_t room_id;     /* 0: every room (the caller checks access) */
-			char *author; /* NULL: anyone's; else "sip:user@domain", lower case */
+			uint64_t room_id; /* 0: every room (the caller checks access) */
+			char *author;	  /* NULL: anyone's; else "sip:user@domain", lower case */
 			char *since, *until; /* SQL times (pchat_time_parse); NULL: no bound */
 			uint64_t before_id;  /* only smaller ids; 0: the newest */
 			unsigned want;	     /* matches to find (more may come) */

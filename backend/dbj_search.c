@@ -97,8 +97,8 @@ static void candidate(MYSQL_STMT *st, void *ctx)
 		free(body);
 		return;
 	}
-	job->u.msg_search.msgs = db_grow(job->u.msg_search.msgs, &job->u.msg_search.nmsgs,
-			&r->cap, sizeof(*m), (void **)&m);
+	job->u.msg_search.msgs = db_grow(job->u.msg_search.msgs, &job->u.msg_search.nmsgs, &r->cap,
+			sizeof(*m), (void **)&m);
 	m->id = r->id;
 	m->author = db_col_str(st, &r->author, 1, NULL);
 	m->body = body;
@@ -109,8 +109,8 @@ static void candidate(MYSQL_STMT *st, void *ctx)
 	r->kept++;
 }
 
-static long candidates(void *ctx, const char *key, unsigned long long from,
-		unsigned long long before)
+static long candidates(
+		void *ctx, const char *key, unsigned long long from, unsigned long long before)
 {
 	struct run *r = ctx;
 	struct db_job *job = r->job;
@@ -190,6 +190,6 @@ const struct db_kind dbk_msg_search = {"message search",
 						" WHERE (? = 0 OR m.room_id = ?)"
 						" AND (? IS NULL OR LOWER(m.author) = ?)"
 						" AND m.posted_at >= ? AND m.posted_at < ?"
-						" AND" PCHAT_RETAINED("m.posted_at", "r.keep_sec")
-								" ORDER BY m.id DESC"},
+						" AND" PCHAT_RETAINED("m.posted_at",
+								"r.keep_sec") " ORDER BY m.id DESC"},
 		run_msg_search, msg_search_clear, msg_search_free, DBK_READER};

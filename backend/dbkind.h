@@ -83,7 +83,6 @@ void db_time_to_ts(const MYSQL_TIME *t, char out[TS_BUFSZ]);
  * the array and the item in *item. */
 void *db_grow(void *v, size_t *n, size_t *cap, size_t sz, void **item);
 
-
 /* Fetches every row of the job's statement i (executed), results bound in res,
  * calling row(ctx) for each. */
 enum dbsql_result db_fetch(struct dbsql *d, struct db_job *job, unsigned i, MYSQL_BIND *res,

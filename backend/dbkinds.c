@@ -7,9 +7,9 @@
 extern const struct db_kind dbk_load_room, dbk_insert_msg, dbk_history, dbk_search, dbk_follow,
 		dbk_unfollow, dbk_associations, dbk_server_config, dbk_get_pref, dbk_set_pref,
 		dbk_save_read, dbk_session_room_add, dbk_session_room_del, dbk_session_clear,
-		dbk_session_rooms, dbk_rooms_all, dbk_load_rooms, dbk_get_inv, dbk_categories, dbk_file_token,
-		dbk_msg_search, dbk_msg_changes, dbk_feeds, dbk_feeds_all, dbk_feed_match,
-		dbk_feed_alerts;
+		dbk_session_rooms, dbk_rooms_all, dbk_load_rooms, dbk_get_inv, dbk_categories,
+		dbk_file_token, dbk_msg_search, dbk_msg_changes, dbk_feeds, dbk_feeds_all,
+		dbk_feed_match, dbk_feed_alerts;
 
 const struct db_kind *const db_kinds[DB_JOB_TYPES] = {
 		[DB_LOAD_ROOM] = &dbk_load_room,

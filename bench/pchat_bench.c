@@ -165,6 +165,7 @@ static struct {
 	uint64_t posts_sent, posts_ok, posts_503, posts_other;
 	uint64_t deliveries, deliv_in_window, deliv_unmatched, server_reqs, other_info;
 	uint64_t queries_sent, queries_done, queries_bad, byes;
+	uint64_t q_items_min, q_items_max; /* messages a reply carried (rpl:search) */
 	uint64_t posts_answered_twice, resends, answers_503;
 	uint64_t no_retry_after; /* 503s to posts (the flood's included) without Retry-After */
 	uint64_t conns_lost, reconnects, resignins;
@@ -679,6 +680,20 @@ static void on_delivery(long seq, uint64_t t)
 	hist_sum += lat;
 }
 
+/* The messages a query's reply carried (each a <msg id="grpchat">): the fewest and most over
+ * the run, so that a fast search that found nothing shows. */
+static void count_items(const char *b, size_t n)
+{
+	uint64_t k = 0;
+	for(const char *p = b, *end = b + n;
+			(p = memmem(p, (size_t)(end - p), "id=\"grpchat\"", 12)); p += 12)
+		k++;
+	if(st.queries_done == 1 || k < st.q_items_min)
+		st.q_items_min = k;
+	if(k > st.q_items_max)
+		st.q_items_max = k;
+}
+
 static void on_request(struct conn *c, struct sipmsg *m)
 {
 	uint64_t t = now_us();
@@ -731,6 +746,7 @@ static void on_request(struct conn *c, struct sipmsg *m)
 			st.queries_done++;
 			if(!memmem(b, n, "code=\"200\"", 10))
 				st.queries_bad++;
+			count_items(b, n);
 			if(phase == 1 && q_remaining) {
 				q_remaining--;
 				send_query((uint32_t)i);
@@ -1172,7 +1188,7 @@ static void finish(void)
 	       "\"unmatched\":%" PRIu64 ",\"byes\":%" PRIu64
 	       ",\"query\":\"%s\",\"queries\":%" PRIu64 ","
 	       "\"queries_bad\":%" PRIu64 ",\"q_p50_ms\":%.2f,\"q_p99_ms\":%.2f,\"q_max_ms\":%.2f,"
-	       "\"q_per_s\":%.1f}\n",
+	       "\"q_per_s\":%.1f,\"q_items_min\":%" PRIu64 ",\"q_items_max\":%" PRIu64 "}\n",
 			opt.floor			      ? "floor"
 					: opt.mode == M_PCHAT ? "pchat"
 							      : "imc",
@@ -1195,7 +1211,8 @@ static void finish(void)
 								  : "",
 			st.queries_done, st.queries_bad, hist_pct(qhist, qhist_n, 0.5),
 			hist_pct(qhist, qhist_n, 0.99), hist_max(qhist),
-			postdur > 0 ? (double)st.queries_done / postdur : 0);
+			postdur > 0 ? (double)st.queries_done / postdur : 0,
+			st.queries_done ? st.q_items_min : 0, st.q_items_max);
 	fflush(stdout);
 	(void)exp_window_posts;
 	event_base_loopbreak(base);

@@ -206,7 +206,7 @@ d = json.loads(sys.argv[3] or "{}"); d["scenario"] = sys.argv[1]; d["label"] = s
 d["loadavg_before"] = float(sys.argv[4]); d["loadavg_after"] = float(open("/proc/loadavg").read().split()[0])
 print(json.dumps(d))
 PY
-  python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}"); print("bench:   queries %s (not 200: %s), p50 %s ms, p99 %s ms, max %s ms" % tuple(d.get(k) for k in ("queries","queries_bad","q_p50_ms","q_p99_ms","q_max_ms")) if d.get("query") else "bench:   posts ok/s %s, deliveries/s %s, p50 %s ms, p99 %s ms, full %s ms, missing %s, 503 %s" % tuple(d.get(k) for k in ("posts_ok_per_s","deliveries_per_s","lat_p50_ms","lat_p99_ms","full_delivery_max_ms","deliveries_missing","posts_503")), file=sys.stderr)' "$line"
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}"); print("bench:   queries %s (not 200: %s), p50 %s ms, p99 %s ms, max %s ms, messages a reply %s..%s" % tuple(d.get(k) for k in ("queries","queries_bad","q_p50_ms","q_p99_ms","q_max_ms","q_items_min","q_items_max")) if d.get("query") else "bench:   posts ok/s %s, deliveries/s %s, p50 %s ms, p99 %s ms, full %s ms, missing %s, 503 %s" % tuple(d.get(k) for k in ("posts_ok_per_s","deliveries_per_s","lat_p50_ms","lat_p99_ms","full_delivery_max_ms","deliveries_missing","posts_503")), file=sys.stderr)' "$line"
 }
 
 # pair SCENARIO LABEL PREFIX SPEC UBASE ARGS...: the same load on our stack and on imc.
@@ -608,6 +608,9 @@ PY
       set -- $w
       gen m "search \"$1\" ($2), $total messages, 33077 rooms" pchat --sessions 8 \
         --query search --qtext "$1" --queries $nq --qconc 1
+      # a fast search that found nothing measures nothing
+      tail -1 "$results" | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if d.get("q_items_min", 0) > 0 else 1)' ||
+        { log "[m] a search of \"$1\" answered no message"; exit 1; }
     done
     ;;
   i) files_throughput ;;

@@ -164,8 +164,7 @@ static int refuse(char *why, size_t whylen, const char *msg)
 	return -1;
 }
 
-int pchat_search_parse(
-		const char *text, struct pchat_search_query *q, char *why, size_t whylen)
+int pchat_search_parse(const char *text, struct pchat_search_query *q, char *why, size_t whylen)
 {
 	struct parse p = {q, 0, 0};
 	size_t len = text ? strlen(text) : 0, bad;
@@ -204,12 +203,12 @@ int pchat_search_parse(
 static int term_at(const char *body, size_t i, size_t len, const char *term, size_t tlen)
 {
 	size_t t = 0, n;
-	const char *w;
 	while(t < tlen) {
 		size_t tn = strcspn(term + t, " ");
 		if(tn > tlen - t)
 			tn = tlen - t;
-		if((w = pchat_search_word(body, &i, len, &n)) == NULL || n != tn)
+		const char *w = pchat_search_word(body, &i, len, &n);
+		if(w == NULL || n != tn)
 			return 0;
 		for(size_t k = 0; k < n; k++) {
 			if(tolower((unsigned char)w[k]) != (unsigned char)term[t + k])
@@ -223,14 +222,11 @@ static int term_at(const char *body, size_t i, size_t len, const char *term, siz
 static int has_term(const char *body, size_t len, const char *term, size_t tlen)
 {
 	size_t i = 0, n;
-	const char *w;
-	for(;;) {
-		size_t at = i;
-		if(term_at(body, at, len, term, tlen))
-			return 1;
-		if((w = pchat_search_word(body, &i, len, &n)) == NULL)
+	while(!term_at(body, i, len, term, tlen)) { /* from each word on */
+		if(pchat_search_word(body, &i, len, &n) == NULL)
 			return 0;
 	}
+	return 1;
 }
 
 int pchat_search_match(const struct pchat_search_query *q, const char *body, size_t len)
@@ -256,8 +252,8 @@ static unsigned long window_size(unsigned long want, unsigned round)
 /* The key that reaches furthest back with size entries (the rarest here): one with
  * fewer than size entries left first (the fewest), else the lowest id reached.
  * *from: where its window starts (0: it has nothing older). */
-static int pick_key(const struct pchat_search_query *q, const struct pchat_search_io *io,
-		void *ctx, unsigned long long before, unsigned long size, unsigned *key,
+static int pick_key(const struct pchat_search_query *q, const struct pchat_search_io *io, void *ctx,
+		unsigned long long before, unsigned long size, unsigned *key,
 		unsigned long long *count, unsigned long long *from)
 {
 	unsigned long long best_count = 0, best_low = 0;
@@ -266,8 +262,8 @@ static int pick_key(const struct pchat_search_query *q, const struct pchat_searc
 		if(io->window(ctx, q->keys[k], before, (unsigned)size, &n, &low) < 0)
 			return -1;
 		int better = k == 0 ||
-			     (n < size ? best_count >= size || n < best_count
-				       : best_count >= size && low < best_low);
+				(n < size ? best_count >= size || n < best_count
+					  : best_count >= size && low < best_low);
 		if(better) {
 			*key = k;
 			best_count = n;

@@ -41,26 +41,26 @@
 
 #include <stddef.h>
 
-#define PCHAT_SEARCH_TEXT_MAX 1024 /* bytes of a user's search text */
-#define PCHAT_SEARCH_TERMS_MAX 16  /* words and phrases in it */
-#define PCHAT_SEARCH_KEYS_MAX 16   /* index keys a search tries (the rarest drives) */
-#define PCHAT_SEARCH_MIN_WORD 3	   /* characters a word needs to be indexed */
-#define PCHAT_SEARCH_TERM_MAX 64   /* bytes of an index key: longer words are cut */
-#define PCHAT_SEARCH_SCAN_MAX 20000 /* index entries one request reads at most */
+#define PCHAT_SEARCH_TEXT_MAX 1024    /* bytes of a user's search text */
+#define PCHAT_SEARCH_TERMS_MAX 16     /* words and phrases in it */
+#define PCHAT_SEARCH_KEYS_MAX 16      /* index keys a search tries (the rarest drives) */
+#define PCHAT_SEARCH_MIN_WORD 3	      /* characters a word needs to be indexed */
+#define PCHAT_SEARCH_TERM_MAX 64      /* bytes of an index key: longer words are cut */
+#define PCHAT_SEARCH_SCAN_MAX 20000   /* index entries one request reads at most */
 #define PCHAT_SEARCH_PENDING_MAX 2000 /* queued messages one round reads at most */
 #define PCHAT_SEARCH_STR_(x) #x
 #define PCHAT_SEARCH_STR(x) PCHAT_SEARCH_STR_(x)
 
 /* The index rows of messages, from one JSON parameter [[term, msg_id], ...]
  * (pchat_search_terms gives the terms); repeated pairs are ignored. */
-#define PCHAT_SEARCH_INDEX_INSERT                                                          \
-	"INSERT IGNORE INTO message_terms (term, msg_id) SELECT j.term, j.msg_id FROM"    \
-	" JSON_TABLE(?, '$[*]' COLUMNS (term VARBINARY(64) PATH '$[0]',"                 \
+#define PCHAT_SEARCH_INDEX_INSERT                                                      \
+	"INSERT IGNORE INTO message_terms (term, msg_id) SELECT j.term, j.msg_id FROM" \
+	" JSON_TABLE(?, '$[*]' COLUMNS (term VARBINARY(64) PATH '$[0]',"               \
 	" msg_id BIGINT UNSIGNED PATH '$[1]')) j"
 
 /* How far back a key's newest entries below an id reach: one row (count, lowest id)
  * for three parameters (key, before, limit). */
-#define PCHAT_SEARCH_WINDOW                                                            \
+#define PCHAT_SEARCH_WINDOW                                                                \
 	"SELECT COUNT(*), COALESCE(MIN(msg_id), 0) FROM (SELECT msg_id FROM message_terms" \
 	" WHERE term = ? AND msg_id < ? ORDER BY msg_id DESC LIMIT ?) w"
 
@@ -68,10 +68,11 @@
  * parameters (key, from, before, from, before): the key's entries in [from, before)
  * and the newest PCHAT_SEARCH_PENDING_MAX queued messages in it.  The caller joins
  * messages m ON m.id = c.id and checks each row's text (pchat_search_match). */
-#define PCHAT_SEARCH_CANDIDATES                                                              \
-	"(SELECT t.msg_id AS id FROM message_terms t WHERE t.term = ? AND t.msg_id >= ?"     \
-	" AND t.msg_id < ? UNION SELECT q.msg_id FROM (SELECT msg_id FROM search_pending"    \
-	" WHERE msg_id >= ? AND msg_id < ? ORDER BY msg_id DESC LIMIT " PCHAT_SEARCH_STR(PCHAT_SEARCH_PENDING_MAX) ") q) c"
+#define PCHAT_SEARCH_CANDIDATES                                                           \
+	"(SELECT t.msg_id AS id FROM message_terms t WHERE t.term = ? AND t.msg_id >= ?"  \
+	" AND t.msg_id < ? UNION SELECT q.msg_id FROM (SELECT msg_id FROM search_pending" \
+	" WHERE msg_id >= ? AND msg_id < ? ORDER BY msg_id DESC LIMIT " PCHAT_SEARCH_STR( \
+			PCHAT_SEARCH_PENDING_MAX) ") q) c"
 
 /* A parsed search: its words and phrases, lowercased (ASCII), each term's words one
  * blank apart in text; and its index keys. */
@@ -90,8 +91,7 @@ struct pchat_search_query {
  * why: empty text, longer than PCHAT_SEARCH_TEXT_MAX, not UTF-8 XML can carry, more
  * than PCHAT_SEARCH_TERMS_MAX words and phrases, or nothing the index can find.
  */
-int pchat_search_parse(
-		const char *text, struct pchat_search_query *q, char *why, size_t whylen);
+int pchat_search_parse(const char *text, struct pchat_search_query *q, char *why, size_t whylen);
 
 /* Does a message's text hold every word and phrase of q (phrases: their words in a
  * row)? */

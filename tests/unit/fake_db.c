@@ -267,9 +267,12 @@ static void run_msg_search(struct db_job *job)
 	for(i = nmsgs; i > 0; i--) {
 		const struct fake_msg *m = &msgs[i - 1];
 		const struct db_room *r = room_by_id(m->room_id);
-		if(r == NULL || (job->u.msg_search.room_id && m->room_id != job->u.msg_search.room_id) ||
+		if(r == NULL ||
+				(job->u.msg_search.room_id &&
+						m->room_id != job->u.msg_search.room_id) ||
 				(before && m->id >= before) ||
-				!pchat_search_match(job->u.msg_search.query, m->body, strlen(m->body)))
+				!pchat_search_match(
+						job->u.msg_search.query, m->body, strlen(m->body)))
 			continue;
 		if(n == job->u.msg_search.want) {
 			job->u.msg_search.next = out[n - 1].id;

@@ -52,7 +52,8 @@ static const char *keys(const char *text)
 	parsed(text);
 	out[0] = '\0';
 	for(unsigned i = 0; i < q.nkeys; i++)
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "", q.keys[i]);
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
+				q.keys[i]);
 	return out;
 }
 
