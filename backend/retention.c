@@ -6,6 +6,7 @@
 #include "filedb.h"
 #include "pchat_log.h"
 #include "periodic.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,13 +22,6 @@
 static char node[300];
 static unsigned lease_sec; /* another node takes over when it was not renewed so long */
 static unsigned share;	   /* --retention-share: percent of the time spent in batches */
-
-static long long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 /* retention.run_done with args (consumed): the pass's figures, or its error. */
 static void record(json_t *args)
@@ -73,12 +67,12 @@ static void yield_to_chat(struct workq *wq, long long ms)
  * (the figures recorded) includes the pauses. */
 static void purge_pass(struct workq *wq)
 {
-	struct timespec t0, tb;
+	uint64_t t0, tb;
 	json_int_t after = 0, rows = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_ms();
 	for(;;) {
-		clock_gettime(CLOCK_MONOTONIC, &tb);
+		tb = mono_ms();
 		json_t *res = workq_stopping(wq) ? NULL : batch(after);
 		if(res == NULL)
 			return;
@@ -93,15 +87,15 @@ static void purge_pass(struct workq *wq)
 			return; /* another node purges */
 		if(room == 0) {
 			record(json_pack("{s:s,s:I,s:I}", "node", node, "rows", rows, "ms",
-					(json_int_t)elapsed_ms(&t0)));
+					(json_int_t)(mono_ms() - t0)));
 			if(rows > 0)
 				log_info("retention: purged %" PRId64
 					 " expired messages in %lld ms",
-						(int64_t)rows, elapsed_ms(&t0));
+						(int64_t)rows, (long long)(mono_ms() - t0));
 			return;
 		}
 		if(n > 0)
-			yield_to_chat(wq, elapsed_ms(&tb));
+			yield_to_chat(wq, (long long)(mono_ms() - tb));
 	}
 }
 

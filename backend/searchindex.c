@@ -6,20 +6,13 @@
 #include "filedb.h"
 #include "pchat_log.h"
 #include "periodic.h"
+#include "util.h"
 
 #include <inttypes.h>
-#include <time.h>
 
 /* Worker thread only: did the last batch fail (its error is logged once, not at
  * every interval while the database is away). */
 static int failing;
-
-static long long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 /* One batch: how many messages it took off the queue (*left: how many are still
  * queued), or -1 (logged; the next pass tries again). */
@@ -47,10 +40,9 @@ static json_int_t batch(json_int_t *left)
 /* A pass: batches until the queue is empty, a batch fails or pchatd stops. */
 static void index_pass(struct workq *wq)
 {
-	struct timespec t0;
+	uint64_t t0 = mono_ms();
 	json_int_t total = 0, n, left = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while(!workq_stopping(wq) && (n = batch(&left)) > 0) {
 		total += n;
 		if(left == 0)
@@ -59,7 +51,7 @@ static void index_pass(struct workq *wq)
 	if(total > 0)
 		log_info("search index: indexed %" PRId64 " messages in %lld ms (%" PRId64
 			 " queued)",
-				(int64_t)total, elapsed_ms(&t0), (int64_t)left);
+				(int64_t)total, (long long)(mono_ms() - t0), (int64_t)left);
 }
 
 static void thread_end(struct workq *wq)
