@@ -67,12 +67,11 @@ static void yield_to_chat(struct workq *wq, long long ms)
  * (the figures recorded) includes the pauses. */
 static void purge_pass(struct workq *wq)
 {
-	uint64_t t0, tb;
+	uint64_t t0 = mono_ms();
 	json_int_t after = 0, rows = 0;
 
-	t0 = mono_ms();
 	for(;;) {
-		tb = mono_ms();
+		uint64_t tb = mono_ms();
 		json_t *res = workq_stopping(wq) ? NULL : batch(after);
 		if(res == NULL)
 			return;
