@@ -64,6 +64,10 @@ static inline struct pca_val pca_s(const char *s)
 
 /* Runs a statement that returns no rows: the affected row count, or -1. */
 long long pca_exec(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n);
+/* Makes the verb's transaction READ COMMITTED: its locking reads and deletes lock the
+ * rows they touch and no gap, where posts insert.  Must be the verb's first statement
+ * (it sets the transaction about to begin).  0, or -1. */
+int pca_read_committed(struct pca_ctx *c);
 /* Runs a query: an array of rows, each an array of strings (or null); NULL on error. */
 json_t *pca_rows(struct pca_ctx *c, const char *sql, const struct pca_val *p, size_t n);
 /* The first row of a query in *row (owned by the caller): 1, or 0 if none, -1 on error. */

@@ -41,17 +41,6 @@
 
 /* ---- search.index ---- */
 
-/*
- * The batch's isolation: READ COMMITTED, so that its locking reads lock the rows
- * they take and no gap.  Under REPEATABLE READ, taking the newest ids would lock the
- * gap above them, where every new post's trigger inserts its id: posts would wait
- * for the batch.  (Must run first: it sets the transaction about to begin.)
- */
-static int read_committed(struct pca_ctx *c)
-{
-	return pca_exec(c, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", P0) < 0 ? -1 : 0;
-}
-
 /* Up to n queued ids, newest first, none another batch holds: a JSON array text
  * in *ids (free it) and their number in *taken. */
 static int take(struct pca_ctx *c, long long n, char **ids, size_t *taken)
@@ -180,9 +169,11 @@ int pca_search_index(struct pca_ctx *c, json_t *args, json_t **result)
 	long long batch = INDEX_BATCH, rows = 0, queued;
 	char *ids = NULL;
 	size_t taken = 0;
+	/* READ COMMITTED: under REPEATABLE READ, taking the newest ids would lock the gap
+	 * above them, where every new post's trigger inserts its id */
 	if(pca_keys(c, args, keys) < 0 ||
 			pca_int(c, args, "batch", 1, INDEX_BATCH_MAX, &batch) < 0 ||
-			read_committed(c) < 0 || take(c, batch, &ids, &taken) < 0)
+			pca_read_committed(c) < 0 || take(c, batch, &ids, &taken) < 0)
 		return -1;
 	int rc = taken == 0 ? 0 : write_rows(c, ids, &rows);
 	if(rc == 0 && taken > 0 &&

@@ -71,6 +71,11 @@ long long pca_exec(struct pca_ctx *c, const char *sql, const struct pca_val *p, 
 	return affected;
 }
 
+int pca_read_committed(struct pca_ctx *c)
+{
+	return pca_exec(c, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", P0) < 0 ? -1 : 0;
+}
+
 /* The result columns, fetched as text; long values are fetched again in full. */
 struct cols {
 	size_t n;

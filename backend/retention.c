@@ -3,6 +3,7 @@
  */
 #include "retention.h"
 #include "config.h"
+#include "db.h"
 #include "filedb.h"
 #include "pchat_log.h"
 #include "periodic.h"
@@ -16,6 +17,11 @@
 
 /* The longest pause after a batch (pchatd's stop waits for it). */
 #define PAUSE_MAX_MS 2000
+/* How long a batch waits for the database writer to have no post queued, at most,
+ * and how often it looks: a writer that is never idle (overload) must not stop the
+ * purge for good. */
+#define WRITER_WAIT_MAX_MS 500
+#define WRITER_POLL_MS 2
 
 /* This node's name in the lease: host:socket, the same across restarts, so that a
  * restarted pchatd takes its own lease back at once. */
@@ -62,6 +68,19 @@ static void yield_to_chat(struct workq *wq, long long ms)
 		nanosleep(&t, NULL);
 }
 
+/* Before a batch: until the writer has nothing queued (at most WRITER_WAIT_MAX_MS), so
+ * that a batch starts between the posts' commits rather than beside them; a batch
+ * that would begin with posts waiting makes them wait for the CPU and the log its
+ * deletes take.  0 if pchatd stops meanwhile. */
+static int wait_for_writer(struct workq *wq)
+{
+	uint64_t until = mono_ms() + WRITER_WAIT_MAX_MS;
+	while(db_worker_backlog(DB_WRITER) > 0 && mono_ms() < until)
+		if(!workq_sleep(wq, WRITER_POLL_MS))
+			return 0;
+	return !workq_stopping(wq);
+}
+
 /* A pass over the rooms with a retention, batch after batch, until none has expired
  * messages left (or this node does not hold the lease, or pchatd stops).  Its time
  * (the figures recorded) includes the pauses. */
@@ -71,8 +90,10 @@ static void purge_pass(struct workq *wq)
 	json_int_t after = 0, rows = 0;
 
 	for(;;) {
+		if(!wait_for_writer(wq))
+			return;
 		uint64_t tb = mono_ms();
-		json_t *res = workq_stopping(wq) ? NULL : batch(after);
+		json_t *res = batch(after);
 		if(res == NULL)
 			return;
 		json_int_t room = json_integer_value(json_object_get(res, "room_id"));

@@ -112,7 +112,7 @@ int workq_sleep(struct workq *q, unsigned ms)
 static void complete(struct workq *q, struct list *job)
 {
 	list_del(job);
-	q->pending--;
+	__atomic_sub_fetch(&q->pending, 1, __ATOMIC_RELAXED);
 	q->ops->complete(job);
 }
 
@@ -124,7 +124,7 @@ static void on_done(struct list *job, void *arg)
 
 void workq_submit(struct workq *q, struct list *job)
 {
-	q->pending++;
+	__atomic_add_fetch(&q->pending, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&q->mu);
 	list_add_tail(&q->todo, job);
 	pthread_cond_signal(&q->cond);
@@ -133,7 +133,7 @@ void workq_submit(struct workq *q, struct list *job)
 
 size_t workq_pending(const struct workq *q)
 {
-	return q->pending;
+	return __atomic_load_n(&q->pending, __ATOMIC_RELAXED);
 }
 
 void *workq_arg(const struct workq *q)

@@ -62,7 +62,8 @@ struct workq {
 	void *arg;
 	pthread_t thread;
 	int running;
-	size_t pending; /* loop thread only: submitted, completion not run */
+	size_t pending; /* written by the loop thread only (atomics): submitted,
+			 * completion not run */
 };
 
 #define WORKQ_INIT(q)                                                              \
@@ -80,7 +81,9 @@ void *workq_arg(const struct workq *q);
 int workq_running(const struct workq *q);
 /* Loop thread: queues a job (after workq_start()). */
 void workq_submit(struct workq *q, struct list *job);
-/* Loop thread: jobs submitted whose completion has not run yet. */
+/* Any thread: jobs submitted whose completion has not run yet (another thread's
+ * reading may lag the loop's by a moment: a hint, such as the purge's whether the
+ * database writer is busy). */
 size_t workq_pending(const struct workq *q);
 
 /* Worker thread: whether the queue is stopping. */
