@@ -78,10 +78,12 @@ static int still_readable(const struct cmd *c, const char *chan_uri)
 	return r && history_readable(r, c->sess->user);
 }
 
-static void send_alerts(struct cmd *c, const struct db_job *job)
+/* The matches taken over from the job, in rooms the user may read now (their rooms
+ * cached by cmd_with_msg_rooms), the newest that fit one frame. */
+static enum run_result send_alerts(struct cmd *c)
 {
-	size_t found = job->u.alerts.nmsgs, n = 0, total = 0;
-	const struct db_msg *dm = job->u.alerts.msgs;
+	size_t found = c->u.alerts.n, n = 0, total = 0;
+	const struct db_msg *dm = c->u.alerts.msgs;
 	struct xccos_chat *msgs = xcalloc(found + 1, sizeof(*msgs));
 	uint64_t *feed_ids = xcalloc(found + 1, sizeof(*feed_ids));
 	struct sbuf sb = SBUF_INIT;
@@ -93,38 +95,36 @@ static void send_alerts(struct cmd *c, const struct db_job *job)
 			break; /* the newest that fit one frame */
 		msgs[n] = (struct xccos_chat){dm[i].chan_uri, dm[i].author, dm[i].ts, dm[i].id,
 				dm[i].body, dm[i].body_len};
-		feed_ids[n++] = job->u.alerts.feed_ids[i];
+		feed_ids[n++] = c->u.alerts.feed_ids[i];
 	}
 	xccos_build_alerts(&sb, c->req.seqid, c->req.envid, msgs, feed_ids, n);
 	cmd_send(c, &sb);
 	free(msgs);
 	free(feed_ids);
+	return RUN_DONE;
 }
 
+/* The matches read: their rooms that are not cached are read next (only those: the
+ * list leaves out the posts of rooms the user may no longer read), then the reply. */
 static void on_alerts(struct db_job *job)
 {
-	cmd_answer(job, send_alerts);
-}
-
-static enum run_result submit(struct db_job *job);
-
-/* Every room read (the cache refreshed, rooms not cached yet added), then the matches. */
-static void on_rooms(struct db_job *job)
-{
 	struct cmd *c = job->arg;
-	const struct db_rooms *all = &job->u.rooms_all.out;
+	enum run_result rc = RUN_DONE;
 	if(c->sess->closed) {
-		cmdq_finish(c);
-		return;
-	}
-	if(job->status != DB_OK) {
+		/* nobody to answer */
+	} else if(job->status != DB_OK)
 		cmd_reply_db_error(c, job);
-		cmdq_finish(c);
-		return;
+	else {
+		c->u.alerts.msgs = job->u.alerts.msgs; /* taken over */
+		c->u.alerts.feed_ids = job->u.alerts.feed_ids;
+		c->u.alerts.n = job->u.alerts.nmsgs;
+		job->u.alerts.msgs = NULL;
+		job->u.alerts.feed_ids = NULL;
+		job->u.alerts.nmsgs = 0;
+		rc = cmd_with_msg_rooms(c, c->u.alerts.msgs, c->u.alerts.n, send_alerts);
 	}
-	for(size_t i = 0; i < all->n; i++)
-		room_add(&all->v[i]);
-	submit(db_feed_alerts(c->sess->user, c->u.feed_alerts, on_alerts, c));
+	if(rc == RUN_DONE)
+		cmdq_finish(c);
 }
 
 /* ---- ops ---- */
@@ -182,8 +182,6 @@ static enum run_result run_rm(struct cmd *c)
 	return submit(db_feeds(DB_FEED_DEL, c->sess->user, &in, 0, on_feeds, c));
 }
 
-/* The rooms first, as cmd:search reads them: the list holds only posts of rooms the
- * user may still read. */
 static enum run_result run_alerts(struct cmd *c)
 {
 	unsigned limit = PCHAT_ALERTS_DEFAULT;
@@ -191,8 +189,8 @@ static enum run_result run_alerts(struct cmd *c)
 		limit = (unsigned long)c->req.feed_cnt < cfg.search_limit
 				? (unsigned)c->req.feed_cnt
 				: cfg.search_limit;
-	c->u.feed_alerts = limit;
-	return submit(db_rooms_all(on_rooms, c));
+	c->u.alerts.limit = limit;
+	return submit(db_feed_alerts(c->sess->user, limit, on_alerts, c));
 }
 
 static enum run_result run_feed(struct cmd *c)
@@ -215,9 +213,15 @@ static enum run_result run_feed(struct cmd *c)
 
 static void cleanup_feed(struct cmd *c)
 {
-	if(c->req.feed_op && strcmp(c->req.feed_op, "add") == 0)
+	const char *op = c->req.feed_op ? c->req.feed_op : "";
+	if(strcmp(op, "add") == 0) {
 		free(c->u.feed);
-	c->u.feed = NULL;
+		c->u.feed = NULL;
+	} else if(strcmp(op, "alerts") == 0) {
+		db_msgs_clear(&c->u.alerts.msgs, &c->u.alerts.n);
+		free(c->u.alerts.feed_ids);
+		c->u.alerts.feed_ids = NULL;
+	}
 }
 
 const struct cmd_def cmd_feed = {.id = "cmd:feed", .run = run_feed, .cleanup = cleanup_feed};

@@ -162,49 +162,6 @@ static enum run_result keep_readable(struct cmd *c)
 	return submit_round(c);
 }
 
-/* The rooms of the round that were not cached, read: cached (room_add), then the
- * round goes on. */
-static void on_rooms(struct db_job *job)
-{
-	struct cmd *c = job->arg;
-	enum run_result rc = RUN_DONE;
-	const struct db_rooms *rows = &job->u.rooms_all.out;
-	for(size_t i = 0; job->status == DB_OK && i < rows->n; i++)
-		room_add(&rows->v[i]); /* a room gone meanwhile is not there: its matches go */
-	if(c->sess->closed) {
-		/* nobody to answer */
-	} else if(job->status != DB_OK)
-		rc = cmd_reply_db_error(c, job);
-	else
-		rc = keep_readable(c);
-	if(rc == RUN_DONE)
-		cmdq_finish(c);
-}
-
-/* Reads the rooms of the round not cached yet, all in one job (on the writer: the
- * cache's reads are its); returns 0 when every one is cached. */
-static int load_rooms(struct cmd *c)
-{
-	struct search_query *s = c->u.search;
-	struct sbuf ids = SBUF_INIT;
-	for(size_t i = 0; i < s->nround; i++) {
-		const struct db_msg *m = &s->round[i];
-		size_t j = 0;
-		while(j < i && s->round[j].room_id != m->room_id)
-			j++;
-		if(j == i && room_find(m->chan_uri) == NULL)
-			sbuf_printf(&ids, "%s%" PRIu64, ids.len ? "," : "[", m->room_id);
-	}
-	if(ids.len == 0)
-		return 0;
-	sbuf_printf(&ids, "]");
-	struct db_job *job = db_load_rooms(ids.buf, on_rooms, c);
-	sbuf_free(&ids);
-	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
-	db_submit(job);
-	return 1;
-}
-
 static void on_rows(struct db_job *job)
 {
 	struct cmd *c = job->arg;
@@ -221,7 +178,7 @@ static void on_rows(struct db_job *job)
 		s->next = job->u.msg_search.next;
 		job->u.msg_search.msgs = NULL;
 		job->u.msg_search.nmsgs = 0;
-		rc = load_rooms(c) ? RUN_WAIT : keep_readable(c);
+		rc = cmd_with_msg_rooms(c, s->round, s->nround, keep_readable);
 	}
 	if(rc == RUN_DONE)
 		cmdq_finish(c);

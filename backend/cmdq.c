@@ -10,6 +10,7 @@
 #include "sessions.h"
 #include "util.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +303,45 @@ enum run_result cmd_with_room(struct cmd *c, enum run_result (*then)(struct cmd 
 	db_submit(db_load_room(domain, chan_id, on_room_loaded, c));
 	free(domain);
 	free(chan_id);
+	return RUN_WAIT;
+}
+
+static void on_msg_rooms_loaded(struct db_job *job)
+{
+	struct cmd *c = job->arg;
+	enum run_result rc = RUN_DONE;
+	const struct db_rooms *rows = &job->u.rooms_all.out;
+	for(size_t i = 0; job->status == DB_OK && i < rows->n; i++)
+		room_add(&rows->v[i]); /* cached even if nobody waits now */
+	if(c->sess->closed) {
+		/* nobody to answer */
+	} else if(job->status != DB_OK)
+		rc = cmd_reply_db_error(c, job);
+	else
+		rc = c->then(c);
+	if(rc == RUN_DONE)
+		cmdq_finish(c);
+}
+
+enum run_result cmd_with_msg_rooms(struct cmd *c, const struct db_msg *msgs, size_t n,
+		enum run_result (*then)(struct cmd *c))
+{
+	struct sbuf ids = SBUF_INIT;
+	for(size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while(j < i && msgs[j].room_id != msgs[i].room_id)
+			j++;
+		if(j == i && room_find(msgs[i].chan_uri) == NULL)
+			sbuf_printf(&ids, "%s%" PRIu64, ids.len ? "," : "[", msgs[i].room_id);
+	}
+	if(ids.len == 0)
+		return then(c);
+	sbuf_printf(&ids, "]");
+	struct db_job *job = db_load_rooms(ids.buf, on_msg_rooms_loaded, c);
+	sbuf_free(&ids);
+	c->then = then;
+	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+	db_submit(job);
 	return RUN_WAIT;
 }
 

@@ -89,7 +89,7 @@ struct cmd {
 	char *error;	   /* rpl:error reason, for unparseable envelopes */
 	char *uri;	   /* the room URI the command is about, if any */
 	struct room *room; /* that room, once known */
-	/* cmd_with_room: what to do once the room is loaded */
+	/* cmd_with_room, cmd_with_msg_rooms: what to do once the room(s) are loaded */
 	enum run_result (*then)(struct cmd *c);
 	union { /* the handler's own state */
 		struct {
@@ -107,7 +107,12 @@ struct cmd {
 		} post;
 		struct search_query *search; /* cmd:search's checked arguments */
 		struct feed_args *feed;	     /* cmd:feed add's checked arguments */
-		unsigned feed_alerts;	     /* cmd:feed alerts: how many */
+		struct {
+			unsigned limit;	     /* how many */
+			struct db_msg *msgs; /* the matches, newest first (taken over) */
+			uint64_t *feed_ids;  /* each one's feed */
+			size_t n;
+		} alerts; /* cmd:feed op="alerts" */
 	} u;
 };
 
@@ -174,6 +179,13 @@ enum run_result cmd_refuse(struct cmd *c, int code);
 /* Runs then(c) with c->room set, loading the room c->uri from the database first
  * if it is not cached (unknown room: 404; database error: 500). */
 enum run_result cmd_with_room(struct cmd *c, enum run_result (*then)(struct cmd *c));
+/* Runs then(c) once the rooms of msgs[0..n) (their room_id, set by MSG_SEARCH and
+ * FEED_ALERTS) are cached, reading those that are not in one job first (on the
+ * writer, whose reads the cache's are).  A room gone meanwhile stays uncached, so the
+ * caller's room_find() drops its messages.  msgs is read before this returns.
+ * Database error: cmd_reply_db_error.  RUN_WAIT, or what then(c) returned. */
+enum run_result cmd_with_msg_rooms(struct cmd *c, const struct db_msg *msgs, size_t n,
+		enum run_result (*then)(struct cmd *c));
 /* The reply to a database job that did not succeed: 503 ERR_UNAVAILABLE with a
  * reason (try again later) if the database was not reached before the job's deadline,
  * else 500; returns RUN_DONE. */

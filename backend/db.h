@@ -122,8 +122,8 @@ struct db_msg {
 	char *body;
 	size_t body_len;
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
-	char *chan_uri;	   /* MSG_SEARCH: its room's URI (NULL otherwise) */
-	uint64_t room_id;  /* MSG_SEARCH: its room's id (0 otherwise) */
+	char *chan_uri;	   /* MSG_SEARCH, FEED_ALERTS: its room's URI (NULL otherwise) */
+	uint64_t room_id;  /* MSG_SEARCH, FEED_ALERTS: its room's id (0 otherwise) */
 };
 
 /* Frees the messages *v[0..*n) read by a job (their strings and the array) and empties

@@ -241,7 +241,7 @@ struct db_job *db_feed_alerts(const char *user, unsigned limit, db_done_fn done,
 struct alert_rows {
 	struct db_col author, body, uri;
 	MYSQL_TIME posted;
-	uint64_t id, feed_id;
+	uint64_t id, feed_id, room_id;
 	struct db_job *job;
 	size_t cap;
 };
@@ -261,13 +261,14 @@ static void alert_row(MYSQL_STMT *st, void *ctx)
 	m->author = db_col_str(st, &b->author, 2, NULL);
 	m->body = db_col_str(st, &b->body, 4, &m->body_len);
 	m->chan_uri = db_col_str(st, &b->uri, 5, NULL);
+	m->room_id = b->room_id;
 	db_time_to_ts(&b->posted, m->ts);
 }
 
 static enum dbsql_result run_feed_alerts(struct dbsql *d, struct db_job *job)
 {
 	struct alert_rows b;
-	MYSQL_BIND res[6];
+	MYSQL_BIND res[7];
 	enum dbsql_result rc = db_exec(d, job, 0, "si", job->u.alerts.user, job->u.alerts.limit);
 	if(!DB_GO_ON(rc, job))
 		return rc;
@@ -279,21 +280,15 @@ static enum dbsql_result run_feed_alerts(struct dbsql *d, struct db_job *job)
 	db_bind_time(&res[3], &b.posted);
 	db_bind_col(&res[4], &b.body);
 	db_bind_col(&res[5], &b.uri);
+	db_bind_u64(&res[6], &b.room_id);
 	return db_fetch(d, job, 0, res, alert_row, &b);
 }
 
 static void alerts_clear(struct db_job *job)
 {
-	for(size_t i = 0; i < job->u.alerts.nmsgs; i++) {
-		free(job->u.alerts.msgs[i].author);
-		free(job->u.alerts.msgs[i].body);
-		free(job->u.alerts.msgs[i].chan_uri);
-	}
-	free(job->u.alerts.msgs);
+	db_msgs_clear(&job->u.alerts.msgs, &job->u.alerts.nmsgs);
 	free(job->u.alerts.feed_ids);
-	job->u.alerts.msgs = NULL;
 	job->u.alerts.feed_ids = NULL;
-	job->u.alerts.nmsgs = 0;
 }
 
 static void alerts_free(struct db_job *job)
@@ -303,7 +298,7 @@ static void alerts_free(struct db_job *job)
 
 const struct db_kind dbk_feed_alerts = {"feed alerts",
 		{"SELECT fm.feed_id, m.id, m.author, m.posted_at, m.body,"
-		 " CONCAT('ma-chan://', r.domain, '/', r.chan_id)"
+		 " CONCAT('ma-chan://', r.domain, '/', r.chan_id), m.room_id"
 		 " FROM feeds f JOIN feed_matches fm ON fm.feed_id = f.id"
 		 " JOIN messages m ON m.id = fm.message_id JOIN rooms r ON r.id = m.room_id"
 		 " WHERE f.user_uri = ? AND" PCHAT_RETAINED("m.posted_at",
