@@ -164,7 +164,8 @@ fuzz: setup
 fuzz-short: setup
 	@$(MAKE) -s -C tests/fuzz short
 
-# Every suite, in this order, each timed (scripts/test-suites.sh prints the table).
+# Every suite, started in this order, TEST_JOBS (2) at a time, each timed
+# (scripts/test-suites.sh prints the table).
 TEST_SUITES := doc-test unit e2e rpc sipe web files retention cli fault compliance-test \
 	supervise deb-test fuzz-short bench-test
 test: build
