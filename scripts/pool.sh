@@ -339,7 +339,9 @@ case "$cmd" in
   front-start) front_start ;;
   front-stop) front_stop ;;
   run)
-    trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
+    # whatever ends the run (Ctrl-C, SIGTERM, a part that did not start) stops it all
+    trap 'echo; log "stopping"; stop_all' EXIT
+    trap 'exit 0' INT TERM
     start_all
     layout
     watch_parts ;;

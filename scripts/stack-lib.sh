@@ -18,7 +18,7 @@
 
 MODULE="$top/build/kamailio-src/src/modules/pchat/pchat.so"
 POOL_URI="sip:pchat@example.com"
-ADDR="${ADDR:-127.0.0.1}"
+ADDR=127.0.0.1
 
 log() { echo "${LOG_TAG:-stack}: $*"; }
 
