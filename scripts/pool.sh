@@ -123,7 +123,7 @@ wsrep_cluster_address=gcomm://$members
 wsrep_node_name=galera$n
 wsrep_node_address=127.0.0.1
 wsrep_node_incoming_address=127.0.0.1:$(sql_port "$n")
-wsrep_provider_options='base_port=$(group_port "$n");ist.recv_addr=127.0.0.1:$((GALERA_BASE + 10 * n + 2));gcache.size=10M;${POOL_EVS:-evs.suspect_timeout=PT5S}'
+wsrep_provider_options='base_port=$(group_port "$n");gmcast.listen_addr=tcp://127.0.0.1:$(group_port "$n");ist.recv_addr=127.0.0.1:$((GALERA_BASE + 10 * n + 2));gcache.size=10M;${POOL_EVS:-evs.suspect_timeout=PT5S}'
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$((GALERA_BASE + 10 * n + 3))
 CNF
