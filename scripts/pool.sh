@@ -159,7 +159,7 @@ galera_stop() { use_galera "$1"; stop_pid mariadb "$GALERA_STOP_WAIT"; }
 # a crash of all three none is marked: node 1 then, which may lose what only the
 # others had committed (an operator would compare their positions with
 # mariadbd --wsrep-recover first; docs/OPERATIONS.md).
-galera_boot_node() {
+galera_first_node() {
   local i g
   for i in $NODES; do
     g="$POOL_VAR/galera$i/mysql/grastate.dat"
@@ -175,17 +175,18 @@ galera_boot_node() {
 
 # The cluster: the bootstrap node, the schema and demo data through it, the others.
 galera_start_all() {
-  local i boot
+  local i first=""
   for i in $NODES; do
     use_galera "$i"
-    if pid_alive mariadb; then
-      for i in $NODES; do galera_start "$i"; done # a cluster is up: join it
-      return
-    fi
+    if pid_alive mariadb; then first=running; fi
   done
-  boot=$(galera_boot_node)
-  galera_start "$boot" new
-  use_galera "$boot"
+  if [ "$first" = running ]; then
+    for i in $NODES; do galera_start "$i"; done # a cluster is up: join it
+    return
+  fi
+  first=$(galera_first_node)
+  galera_start "$first" new
+  use_galera "$first"
   db_provision
   compliance_demo "$POOL_VAR/compliance"
   for i in $NODES; do galera_start "$i"; done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154,SC2034  # top is the caller's; the caller uses what is set here
 # scripts/stack-lib.sh: the pieces that start and stop one chat server's parts
 # (MariaDB, pchatd, Kamailio with our module, pchat-compliance), sourced by
 # scripts/stack.sh (one node, make run) and scripts/pool.sh (a pool of three on one
