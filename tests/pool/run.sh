@@ -3,7 +3,8 @@
 # (make run-pool) under build/pool-var, on a free SIP port (on 127.0.0.1-4) and free
 # Galera ports, loopback only:
 #   1. the pool starts; the Galera cluster formed (wsrep_cluster_size 3, Synced, on
-#      every node); the front's dispatcher sees the 3 chat nodes up;
+#      every node); every table is InnoDB with a primary key; the front's dispatcher
+#      sees the 3 chat nodes up;
 #   2. clients (client/pchat) sign in through the front, join Lobby and post: each
 #      reaches a chat node (its Kamailio logs the session), the users spread over all
 #      three, and each post is stored once and readable on every Galera node;
@@ -154,6 +155,13 @@ for i in 1 2 3; do
   if [ "$size" = 3 ] && [ "$state" = Synced ]; then ok "Galera node $i: wsrep_cluster_size 3, Synced"
   else bad "Galera node $i: wsrep_cluster_size '$size', state '$state'"; fi
 done
+# Galera replicates InnoDB only, and wants a primary key in every table
+odd=$(gq 1 "SELECT GROUP_CONCAT(t.table_name) FROM information_schema.tables t
+  WHERE t.table_schema = 'pchat' AND t.table_type = 'BASE TABLE' AND (t.engine <> 'InnoDB'
+  OR NOT EXISTS (SELECT 1 FROM information_schema.table_constraints c WHERE c.table_schema = 'pchat'
+    AND c.table_name = t.table_name AND c.constraint_type = 'PRIMARY KEY'))")
+if [ "$odd" = NULL ]; then ok "every pchat table is InnoDB with a primary key"
+else bad "tables Galera cannot replicate well (not InnoDB, or no primary key): $odd"; fi
 if until_ok 10 all_up; then ok "the front's dispatcher has the 3 chat nodes up"
 else bad "the front's dispatcher flags: $(ds_flags 1) $(ds_flags 2) $(ds_flags 3)"; fi
 
