@@ -3,7 +3,7 @@
 # "A pool of chat nodes"; docs/OPERATIONS.md, "Deploying a pool"):
 #   - 3 MariaDB Galera nodes on 127.0.0.1, each with its own ports, data directory and
 #     socket under VAR/galeraN (as MariaDB's own galera_3nodes test suite runs them);
-#     node 1 bootstraps the cluster, the others join it (state transfer by rsync); the
+#     node 1 bootstraps the cluster, the others join it (state transfer by mariabackup); the
 #     schema and the demo data are loaded once, through the bootstrap node;
 #   - 3 chat nodes on 127.0.0.2, .3 and .4 (each its own Kamailio with our module on
 #     PORT of its address, its own pchatd and pchat-compliance, on its own Galera node),
@@ -97,8 +97,11 @@ check_n() {
 # ---- Galera ----
 
 # The option file of Galera node N ($VAR/my.cnf): mariadbd reads it, and so do the
-# state transfer scripts (wsrep_sst_rsync) it runs, which is why it is a file and not
-# command-line options.
+# state transfer scripts (wsrep_sst_mariabackup) it runs, which is why it is a file and
+# not command-line options.  State transfer by mariabackup, not rsync: the rsync
+# daemon the joiner's script starts runs, under root, as nobody, who may not write a
+# root-owned data directory; mariabackup connects to the donor's socket as root
+# (unix_socket) and needs no SST user.
 galera_cnf() {
   local n=$1 members="" i
   for i in $NODES; do members="$members${members:+,}127.0.0.1:$(group_port "$i")"; done
@@ -124,7 +127,7 @@ wsrep_node_name=galera$n
 wsrep_node_address=127.0.0.1
 wsrep_node_incoming_address=127.0.0.1:$(sql_port "$n")
 wsrep_provider_options='base_port=$(group_port "$n");gmcast.listen_addr=tcp://127.0.0.1:$(group_port "$n");ist.recv_addr=127.0.0.1:$((GALERA_BASE + 10 * n + 2));gcache.size=10M;${POOL_EVS:-evs.suspect_timeout=PT5S}'
-wsrep_sst_method=rsync
+wsrep_sst_method=mariabackup
 wsrep_sst_receive_address=127.0.0.1:$((GALERA_BASE + 10 * n + 3))
 CNF
 }
@@ -246,7 +249,9 @@ start_all() {
 stop_all() {
   local i
   front_stop
-  for i in $NODES; do node_stop "$i"; done
+  # the chat nodes side by side (each takes seconds: pchatd drains its work)
+  for i in $NODES; do (node_stop "$i") & done
+  wait
   for i in 3 2 1; do galera_stop "$i"; done
 }
 

@@ -28,8 +28,8 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           clang-14                  # the libFuzzer harnesses (tests/fuzz), and
           libclang-rt-14-dev        # libFuzzer's runtime, which clang-14 only recommends
           gnuplot-nox               # the benchmark curves and dashboard picture (bench/plot.py)
-          galera-4 rsync iproute2)  # make run-pool's Galera cluster: the provider, and its
-                                    # state transfer by rsync (wsrep_sst_rsync uses ss)
+          galera-4 mariadb-backup   # make run-pool's Galera cluster: the provider, and its
+          socat iproute2)           # state transfer (wsrep_sst_mariabackup: socat, ss)
 
 missing=()
 for p in "${packages[@]}"; do

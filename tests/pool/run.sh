@@ -112,12 +112,13 @@ all_up() { ds_is 1 A && ds_is 2 A && ds_is 3 A; }
 sessions_of() {
   local i
   for i in 1 2 3; do
-    grep -c "session opened .* user=sip:$1@example.com " "$var/node$i/kamailio.log" 2>/dev/null || echo 0
+    cat "$var/node$i/kamailio.log" 2>/dev/null | grep -c "session opened .* user=sip:$1@example.com " || true
   done | tr '\n' ' '
 }
 # post USER TEXT: a session of USER through the front joins Lobby and posts TEXT; sets
 # node to the chat node the session was opened on (0: none) and succeeds when the post
-# is echoed back and stored once (read on Galera node 1)
+# is echoed back and stored once (read on Galera node $reader)
+reader=1
 post() {
   local before after out i
   read -ra before <<<"$(sessions_of "$1")"
@@ -131,7 +132,7 @@ post() {
     tail -5 <<<"$out"
     return 1
   fi
-  [ "$(gq 1 "SELECT COUNT(*) FROM messages WHERE body = '$2'")" = 1 ]
+  [ "$(gq "$reader" "SELECT COUNT(*) FROM messages WHERE body = '$2'")" = 1 ]
 }
 # on_nodes TEXT N...: TEXT is stored once on each Galera node N
 on_nodes() {
@@ -212,6 +213,7 @@ if ((alice_node > 0)); then
   size_is() { [ "$(gstatus "$1" wsrep_cluster_size)" = "$2" ] && [ "$(gstatus "$1" wsrep_cluster_status)" = Primary ]; }
   both_two() { size_is "${others[0]}" 2 && size_is "${others[1]}" 2; }
   "${pool[@]}" galera-kill "$g"
+  reader=${others[0]}
   t0=$SECONDS
   if until_ok 30 both_two; then
     ok "kill -9 of Galera node $g: nodes ${others[*]} form a primary component of 2 ($((SECONDS - t0)) s)"
