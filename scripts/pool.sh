@@ -247,11 +247,15 @@ start_all() {
 # the front first (no new sessions), the chat nodes, then the Galera nodes in reverse,
 # so that node 1 leaves last and is the one to bootstrap from next time
 stop_all() {
-  local i
+  local i pids=()
   front_stop
-  # the chat nodes side by side (each takes seconds: pchatd drains its work)
-  for i in $NODES; do (node_stop "$i") & done
-  wait
+  # the chat nodes side by side (each takes seconds: pchatd drains its work); waiting
+  # for these subshells only (the servers this shell started are its children too)
+  for i in $NODES; do
+    (node_stop "$i") &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
   for i in 3 2 1; do galera_stop "$i"; done
 }
 
@@ -297,8 +301,8 @@ INFO
     echo "  Galera node $i           127.0.0.1:$(sql_port "$i") and $DB_SOCK (group port $(group_port "$i"))"
   done
   cat <<INFO
-  compliance archive (XML) $POOL_VAR/compliance/  (one pchat-compliance per node; the
-                          one holding the lease writes)
+  compliance (XML)        $POOL_VAR/compliance/  (one pchat-compliance per node;
+                          the one holding the lease writes)
 Demo users alice, bob, carol @example.com (password = name), demo rooms as make run's.
 Chat through the front from two terminals:
   client/pchat --user alice --server 127.0.0.1:$PORT
