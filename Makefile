@@ -165,7 +165,7 @@ supervise: build
 # `scripts/pool.sh` (make run-pool) on free ports: the Galera cluster forms, a client
 # through the front reaches a chat node and posts (stored on every Galera node), kill -9
 # of a chat node (the front's probe marks it down, the next client goes to a live one)
-# and of a Galera node (the quorum goes on; restarted, it rejoins).  About 80 s.
+# and of a Galera node (the quorum goes on; restarted, it rejoins).  About 90 s.
 pool: build
 	@bash tests/pool/run.sh
 

@@ -15,7 +15,7 @@
 #      a primary component of 2, alice posts and the post is on both; restarted, the
 #      node rejoins (size 3, Synced) and has the post made while it was away;
 #   5. the pool stops and leaves no process behind.
-# Ends with `N passed, M failed`.  About 80 s.
+# Ends with `N passed, M failed`.  About 90 s.
 set -uo pipefail
 unset PCHAT_AUTH
 top=$(cd "$(dirname "$0")/../.." && pwd)
