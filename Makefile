@@ -1,6 +1,10 @@
 # Persistent chat server for SIP networks - top-level Makefile.
 #
 #   make run    set up this machine if needed, build, and run the whole stack on loopback
+#   make run-pool  the same as a pool: 3 Galera nodes, 3 chat nodes on 127.0.0.2-4 and
+#               a dispatcher front on 127.0.0.1:5060 (scripts/pool.sh, docs/OPERATIONS.md)
+#   make pool   the pool's suite: it forms, routes through the front, survives kill -9
+#               of a chat node and of a Galera node (tests/pool)
 #   make test   set up, build, and run every test (unit tests, then end-to-end tests,
 #               the fault suite and a short fuzzing run)
 #   make rpc    the module's RPC commands (kamcmd pchat.*) over real chat sessions, with
@@ -41,7 +45,7 @@ MODDIR := $(KSRC)/src/modules/pchat
 
 .PHONY: all build setup module module-doc doc-test libs backend client admin compliance run test unit e2e sipe web files retention cli rpc \
 	fault chaos compliance-test \
-	supervise lint format \
+	supervise pool run-pool lint format \
 	format-check clean fuzz fuzz-short
 
 all: build
@@ -89,6 +93,10 @@ build: module backend client admin compliance
 
 run: build
 	@bash scripts/stack.sh run
+
+# a pool of chat servers on this machine (scripts/pool.sh; Ctrl-C stops it all)
+run-pool: build
+	@bash scripts/pool.sh run
 
 test: SANITIZE = 1
 unit: SANITIZE = 1
@@ -154,6 +162,13 @@ chaos: build
 supervise: build
 	@bash tests/supervise/run.sh
 
+# `scripts/pool.sh` (make run-pool) on free ports: the Galera cluster forms, a client
+# through the front reaches a chat node and posts (stored on every Galera node), kill -9
+# of a chat node (the front's probe marks it down, the next client goes to a live one)
+# and of a Galera node (the quorum goes on; restarted, it rejoins).  About 90 s.
+pool: build
+	@bash tests/pool/run.sh
+
 # libFuzzer harnesses of the XCCOS parser, the frame decoder and the web request parser
 # (tests/fuzz, docs/RELIABILITY.md).  make fuzz runs each FUZZ_SECONDS (default 600);
 # new inputs go to build/fuzz/corpus, crashes to build/fuzz/artifacts.  make test runs
@@ -167,7 +182,7 @@ fuzz-short: setup
 # Every suite, started in this order, TEST_JOBS (2) at a time, each timed
 # (scripts/test-suites.sh prints the table).
 TEST_SUITES := doc-test unit e2e rpc sipe web files retention cli fault compliance-test \
-	supervise deb-test fuzz-short bench-test
+	supervise pool deb-test fuzz-short bench-test
 test: build
 	@bash scripts/test-suites.sh $(TEST_SUITES)
 

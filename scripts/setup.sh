@@ -27,7 +27,9 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           jq curl                   # the browser test drives ChromeDriver's HTTP API
           clang-14                  # the libFuzzer harnesses (tests/fuzz), and
           libclang-rt-14-dev        # libFuzzer's runtime, which clang-14 only recommends
-          gnuplot-nox)              # the benchmark curves and dashboard picture (bench/plot.py)
+          gnuplot-nox               # the benchmark curves and dashboard picture (bench/plot.py)
+          galera-4 mariadb-backup   # make run-pool's Galera cluster: the provider, and its
+          socat iproute2)           # state transfer (wsrep_sst_mariabackup: socat, ss)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@
 # (VAR/db-password, 0600) and the module socket are for this user only.  MariaDB's
 # root is authenticated by unix_socket only (the OS user root); pchatd and Kamailio
 # connect as the application user `pchat` with a random password made at first start.
+# The pieces are scripts/stack-lib.sh's, which scripts/pool.sh (make run-pool) shares.
 #
 # usage: scripts/stack.sh [--var DIR] [--port N] COMMAND
 #   run            start everything, print how to connect, restart a part that exits
@@ -53,158 +54,10 @@ cmd="${1:-run}"
 if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 if [ "$cmd" = run ] && [ -z "$FILE_PORT" ]; then FILE_PORT=8081; fi
 if [ "$cmd" = run ] && [ -z "$METRICS_PORT" ]; then METRICS_PORT=9060; fi
-mkdir -p "$VAR"
-chmod 0700 "$VAR"
-VAR=$(cd "$VAR" && pwd)
-DB_SOCK="$VAR/mysql.sock"
-# the application user's password (made by db_start), and Kamailio's option file
-# holding it (libmariadb reads $MYSQL_HOME/my.cnf): neither is on a command line
-DB_PW_FILE="$VAR/db-password"
-KAM_MYSQL_HOME="$VAR/kamailio-db"
-# the module socket lives in a directory only our user may enter (pchatd refuses a
-# directory others may write; docs/OPERATIONS.md)
-BACKEND_SOCK="$VAR/run/backend.sock"
-MODULE="$top/build/kamailio-src/src/modules/pchat/pchat.so"
-POOL_URI="sip:pchat@example.com"
-MYSQL=(mysql --no-defaults --socket="$DB_SOCK" -uroot)
-
-log() { echo "stack: $*"; }
-
-# Servers run in sessions of their own (setsid): a Ctrl-C in the terminal reaches only
-# this script, whose trap stops them in order (Kamailio, backend, then MariaDB).
-
-pid_alive() { [ -f "$VAR/$1.pid" ] && kill -0 "$(cat "$VAR/$1.pid")" 2>/dev/null; }
-
-# Waits up to $2 seconds for a command to succeed.
-wait_for() {
-  local what="$1" secs="$2"; shift 2
-  local i
-  for ((i = 0; i < secs * 10; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  log "timed out waiting for $what"; return 1
-}
-
-# stop_pid NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (10).
-stop_pid() {
-  local name="$1" wait="${2:-10}" i pid
-  [ -f "$VAR/$name.pid" ] || return 0
-  pid=$(cat "$VAR/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < wait * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then log "$name did not stop, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
-  fi
-  rm -f "$VAR/$name.pid"
-}
-
-db_start() {
-  pid_alive mariadb && return 0
-  if [ ! -d "$VAR/mysql/mysql" ]; then
-    log "initialising MariaDB data directory $VAR/mysql"
-    mariadb-install-db --no-defaults --datadir="$VAR/mysql" --user=root \
-      --auth-root-authentication-method=socket --skip-test-db >"$VAR/mariadb-install.log" 2>&1
-  fi
-  if [ ! -s "$DB_PW_FILE" ]; then
-    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$DB_PW_FILE")
-  fi
-  chmod 0600 "$DB_PW_FILE"
-  setsid mariadbd --no-defaults --datadir="$VAR/mysql" --socket="$DB_SOCK" --skip-networking \
-    --user=root --pid-file="$VAR/mariadbd.pid" --log-error="$VAR/mariadb.log" \
-    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 ${MARIADB_ARGS:-} &
-  echo $! > "$VAR/mariadb.pid"
-  wait_for "MariaDB" 60 "${MYSQL[@]}" -e "SELECT 1"
-  # root by unix_socket only (also for a data directory made before this rule), and
-  # the application user with the password of $DB_PW_FILE and rights on pchat.* only
-  local pw; pw=$(cat "$DB_PW_FILE")
-  "${MYSQL[@]}" -e "ALTER USER root@localhost IDENTIFIED VIA unix_socket;
-    CREATE DATABASE IF NOT EXISTS pchat CHARACTER SET utf8mb4;
-    CREATE USER IF NOT EXISTS pchat@localhost;
-    ALTER USER pchat@localhost IDENTIFIED BY '$pw';
-    GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE ON pchat.* TO pchat@localhost"
-  "$top/scripts/db-migrate.sh" --no-defaults --socket="$DB_SOCK" -uroot pchat
-  "${MYSQL[@]}" pchat < "$top/sql/demo.sql"
-}
-
-backend_start() {
-  pid_alive backend && return 0
-  local http=()
-  if [ -n "$HTTP_PORT" ]; then http=(--http "127.0.0.1:$HTTP_PORT"); fi
-  if [ -n "$FILE_PORT" ]; then http+=(--file-listen "127.0.0.1:$FILE_PORT" --file-store "$VAR/files"); fi
-  mkdir -p "$VAR/run" && chmod 0700 "$VAR/run"
-  setsid "$top/backend/pchatd" --socket "$BACKEND_SOCK" --db-socket "$DB_SOCK" --db-name pchat \
-    --db-user pchat --db-password-file "$DB_PW_FILE" --channel-uri "$POOL_URI" "${http[@]}" ${PCHATD_ARGS:-} >>"$VAR/backend.log" 2>&1 &
-  echo $! > "$VAR/backend.pid"
-  wait_for "backend socket" 10 test -S "$BACKEND_SOCK"
-  if [ -n "$HTTP_PORT" ]; then
-    wait_for "web port $HTTP_PORT" 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$HTTP_PORT"
-  fi
-  if [ -n "$FILE_PORT" ]; then
-    wait_for "file service port $FILE_PORT" 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$FILE_PORT"
-  fi
-}
-
-# The port of Kamailio's metrics listener: the one asked for, else the one this VAR's
-# Kamailio had (a restart keeps it), else a free one.
-metrics_port() {
-  local f="$VAR/kamailio/metrics-port"
-  if [ -z "$METRICS_PORT" ] && [ -s "$f" ]; then METRICS_PORT=$(cat "$f"); fi
-  if [ -z "$METRICS_PORT" ]; then
-    METRICS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  fi
-  echo "$METRICS_PORT" >"$f"
-}
-
-kamailio_start() {
-  pid_alive kamailio && return 0
-  mkdir -p "$VAR/kamailio"
-  metrics_port
-  local mode=()
-  # the provisioning document's PersistentChatWebManagerUriInt/Ext
-  if [ -n "$HTTP_PORT" ]; then mode+=(-A "CHAT_WEB_URL=\"http://127.0.0.1:$HTTP_PORT/rooms\""); fi
-  if [ "${PCHAT_AUTH:-0}" = 1 ]; then
-    mode+=(-A WITH_AUTH); log "Kamailio in Digest authentication mode"
-  fi
-  # db_mysql (libmariadb) reads the option group [pchat] named by DBURL's host
-  # "[pchat]" from $MYSQL_HOME/my.cnf: the socket and the application user's password
-  mkdir -p "$KAM_MYSQL_HOME" && chmod 0700 "$KAM_MYSQL_HOME"
-  (umask 077 && printf '[pchat]\nsocket=%s\nuser=pchat\npassword=%s\n' "$DB_SOCK" \
-    "$(cat "$DB_PW_FILE")" > "$KAM_MYSQL_HOME/my.cnf")
-  MYSQL_HOME="$KAM_MYSQL_HOME" setsid kamailio -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -Y "$VAR/kamailio" \
-    -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_PORT=$PORT" \
-    -A "ALERT_PROXY=\"sip:127.0.0.1:$PORT\"" \
-    -A "PCHAT_SOCKET=\"$BACKEND_SOCK\"" -A "CTL_SOCKET=\"unix:$VAR/kamailio/ctl\"" \
-    -A "POOL_URI=\"$POOL_URI\"" -A "DBURL=\"mysql://pchat@[pchat]/pchat\"" \
-    -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" -A "METRICS_PORT=$METRICS_PORT" \
-    "${mode[@]}" ${KAMAILIO_ARGS:-} >>"$VAR/kamailio.log" 2>&1 &
-  echo $! > "$VAR/kamailio.pid"
-  wait_for "Kamailio TCP port $PORT" 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
-  wait_for "Kamailio metrics port $METRICS_PORT" 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$METRICS_PORT"
-}
-
-# pchat-compliance (docs/COMPLIANCE.md): its own process and database connection.
-compliance_start() {
-  pid_alive compliance && return 0
-  setsid "$top/compliance/pchat-compliance" --db-socket "$DB_SOCK" --db-name pchat --db-user pchat \
-    --db-password-file "$DB_PW_FILE" --node "stack-$PORT" ${PCHAT_COMPLIANCE_ARGS:-} \
-    >>"$VAR/compliance.log" 2>&1 &
-  echo $! > "$VAR/compliance.pid"
-}
-
-# make run's compliance: the XML adapter writing to VAR/compliance every minute (only
-# where no adapter is configured yet: an operator's own settings stay)
-compliance_demo() {
-  mkdir -p "$VAR/compliance"
-  "${MYSQL[@]}" pchat -e "UPDATE compliance_config SET adapter_type = 'XML',
-    output_directory = '$VAR/compliance', run_interval_sec = 60
-    WHERE id = 1 AND adapter_type = ''"
-}
+. "$top/scripts/stack-lib.sh"
+stack_paths "$VAR"
 
 start_all() { db_start; backend_start; kamailio_start; compliance_start; }
-# pchatd drains accepted work for up to --shutdown-timeout (10 s) on SIGTERM: give it
-# that and a margin before SIGKILL, so a clean stop is never cut short.
-BACKEND_STOP_WAIT=15
 stop_all() {
   stop_pid compliance; stop_pid kamailio; stop_pid backend "$BACKEND_STOP_WAIT"; stop_pid mariadb
 }

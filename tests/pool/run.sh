@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# The pool suite (make pool; docs/OPERATIONS.md, "Deploying a pool"): scripts/pool.sh
+# (make run-pool) under build/pool-var, on a free SIP port (on 127.0.0.1-4) and free
+# Galera ports, loopback only:
+#   1. the pool starts; the Galera cluster formed (wsrep_cluster_size 3, Synced, on
+#      every node); every table is InnoDB with a primary key; the front's dispatcher
+#      sees the 3 chat nodes up;
+#   2. clients (client/pchat) sign in through the front, join Lobby and post: each
+#      reaches a chat node (its Kamailio logs the session), the users spread over all
+#      three, and each post is stored once and readable on every Galera node;
+#   3. kill -9 of the chat node alice is on: the front's probe marks it down, alice
+#      signs in again and reaches a live node, and posts; restarted, the node is up
+#      again for the front;
+#   4. kill -9 of a Galera node (not the one alice's node uses): the two others keep
+#      a primary component of 2, alice posts and the post is on both; restarted, the
+#      node rejoins (size 3, Synced) and has the post made while it was away;
+#   5. the pool stops and leaves no process behind.
+# Ends with `N passed, M failed`.  About 90 s.
+set -uo pipefail
+unset PCHAT_AUTH
+top=$(cd "$(dirname "$0")/../.." && pwd)
+var="$top/build/pool-var"
+. "$top/tests/lib.sh"
+
+for f in backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.so; do
+  [ -x "$top/$f" ] || { echo "pool: $top/$f missing (make build)"; exit 1; }
+done
+rm -rf "$var"
+mkdir -p "$var"
+
+# a SIP port free (TCP and UDP) on the front's and the three nodes' addresses, and a
+# base for the Galera ports with BASE+10..BASE+33 free
+read -r port base < <(python3 - <<'PY'
+import random, socket
+def free(addr, p, udp=True):
+    kinds = [socket.SOCK_STREAM] + ([socket.SOCK_DGRAM] if udp else [])
+    for k in kinds:
+        s = socket.socket(socket.AF_INET, k)
+        try:
+            s.bind((addr, p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+while True:
+    p = random.randint(20000, 40000)
+    if all(free("127.0.0.%d" % i, p) for i in range(1, 5)):
+        break
+while True:
+    b = random.randint(40000, 60000) // 10 * 10
+    if all(free("127.0.0.1", b + 10 * n + k, False) for n in (1, 2, 3) for k in range(4)):
+        break
+print(p, b)
+PY
+)
+[ -n "${port:-}" ] && [ -n "${base:-}" ] || { echo "pool: no free ports"; exit 1; }
+# probes every second, and Galera suspects a silent node after 3 s
+export POOL_PROBE_INTERVAL=1 POOL_EVS="evs.suspect_timeout=PT3S"
+pool=("$top/scripts/pool.sh" --var "$var" --port "$port" --galera-base "$base")
+cleanup() { "${pool[@]}" stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+pass=0
+fail=0
+t_all=$SECONDS
+ok() { echo "pool: ok   $*"; pass=$((pass + 1)); }
+bad() { echo "pool: FAIL $*"; fail=$((fail + 1)); }
+# the logs of every part, last lines, for a failure
+show_logs() {
+  local d f
+  for d in front node1 node2 node3 galera1 galera2 galera3; do
+    for f in "$var/$d"/*.log; do
+      [ -f "$f" ] || continue
+      echo "---- last lines of $f"
+      tail -n "${1:-15}" "$f"
+    done
+  done
+}
+
+# gq N SQL: SQL on Galera node N as root, waiting for the node to have applied what
+# the cluster committed before (wsrep_sync_wait), one value per line
+gq() {
+  mysql --no-defaults --socket="$var/galera$1/mysql.sock" -uroot -N -B pchat \
+    -e "SET SESSION wsrep_sync_wait = 1; $2" 2>/dev/null
+}
+gstatus() {
+  mysql --no-defaults --socket="$var/galera$1/mysql.sock" -uroot -N -B \
+    -e "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null | cut -f2
+}
+# until SECONDS COMMAND...: COMMAND succeeds within SECONDS (checked 5 times a second)
+until_ok() {
+  local t0=$SECONDS
+  while ((SECONDS - t0 < $1)); do
+    "${@:2}" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# ds_flags N: the front's dispatcher flags for chat node N (A...: up, I...: down; P:
+# probed)
+ds_flags() {
+  kamcmd -s "unix:$var/front/ctl" dispatcher.list 2>/dev/null |
+    awk -v uri="sip:127.0.0.$(($1 + 1)):$port;transport=tcp" \
+      '$1 == "URI:" { cur = $2 } $1 == "FLAGS:" && cur == uri { print $2 }'
+}
+ds_is() { [[ "$(ds_flags "$1")" == "$2"* ]]; }
+all_up() { ds_is 1 A && ds_is 2 A && ds_is 3 A; }
+
+# sessions_of USER: per chat node, how many sessions of USER its Kamailio opened
+sessions_of() {
+  local i
+  for i in 1 2 3; do
+    cat "$var/node$i/kamailio.log" 2>/dev/null | grep -c "session opened .* user=sip:$1@example.com " || true
+  done | tr '\n' ' '
+}
+# post USER TEXT: a session of USER through the front joins Lobby and posts TEXT; sets
+# node to the chat node the session was opened on (0: none) and succeeds when the post
+# is echoed back and stored once (read on Galera node $reader)
+reader=1
+post() {
+  local before after out i
+  read -ra before <<<"$(sessions_of "$1")"
+  out=$(printf '/join Lobby\n%s\n/quit\n' "$2" |
+    timeout 20 "$top/client/pchat" --user "$1" --server "127.0.0.1:$port" --linger 1 2>&1)
+  read -ra after <<<"$(sessions_of "$1")"
+  node=0
+  for i in 0 1 2; do ((after[i] > before[i])) && node=$((i + 1)); done
+  if ! grep -q "$1@example.com: $2" <<<"$out"; then
+    echo "pool: the post '$2' of $1 was not echoed; the client said:"
+    tail -5 <<<"$out"
+    return 1
+  fi
+  [ "$(gq "$reader" "SELECT COUNT(*) FROM messages WHERE body = '$2'")" = 1 ]
+}
+# on_nodes TEXT N...: TEXT is stored once on each Galera node N
+on_nodes() {
+  local i
+  for i in "${@:2}"; do
+    [ "$(gq "$i" "SELECT COUNT(*) FROM messages WHERE body = '$1'")" = 1 ] || return 1
+  done
+}
+
+# ---- 1. the pool starts and the cluster forms ----
+t0=$SECONDS
+if timeout 240 "${pool[@]}" start >"$var/start.log" 2>&1; then
+  ok "the pool started ($((SECONDS - t0)) s; SIP port $port, Galera base $base)"
+else
+  bad "the pool did not start:"; tail -20 "$var/start.log"; show_logs 20
+  echo "pool: $pass passed, $fail failed"
+  exit 1
+fi
+for i in 1 2 3; do
+  size=$(gstatus "$i" wsrep_cluster_size) state=$(gstatus "$i" wsrep_local_state_comment)
+  if [ "$size" = 3 ] && [ "$state" = Synced ]; then ok "Galera node $i: wsrep_cluster_size 3, Synced"
+  else bad "Galera node $i: wsrep_cluster_size '$size', state '$state'"; fi
+done
+# Galera replicates InnoDB only, and wants a primary key in every table
+odd=$(gq 1 "SELECT GROUP_CONCAT(t.table_name) FROM information_schema.tables t
+  WHERE t.table_schema = 'pchat' AND t.table_type = 'BASE TABLE' AND (t.engine <> 'InnoDB'
+  OR NOT EXISTS (SELECT 1 FROM information_schema.table_constraints c WHERE c.table_schema = 'pchat'
+    AND c.table_name = t.table_name AND c.constraint_type = 'PRIMARY KEY'))")
+if [ "$odd" = NULL ]; then ok "every pchat table is InnoDB with a primary key"
+else bad "tables Galera cannot replicate well (not InnoDB, or no primary key): $odd"; fi
+if until_ok 10 all_up; then ok "the front's dispatcher has the 3 chat nodes up"
+else bad "the front's dispatcher flags: $(ds_flags 1) $(ds_flags 2) $(ds_flags 3)"; fi
+
+# ---- 2. through the front to the chat nodes ----
+declare -A seen=()
+tag="p$$"
+if post alice "$tag-alice-1" && ((node > 0)); then
+  ok "alice signed in through the front, joined Lobby and posted: on chat node $node"
+else bad "alice's post through the front (chat node $node)"; fi
+alice_node=$node
+seen[$node]=1
+if on_nodes "$tag-alice-1" 1 2 3; then ok "the post is stored once and read on each Galera node"
+else bad "the post on the Galera nodes: $(for i in 1 2 3; do gq "$i" "SELECT COUNT(*) FROM messages WHERE body = '$tag-alice-1'"; done | tr '\n' ' ')"; fi
+# more users until each chat node had one (the From URI's hash spreads them; the same
+# names always land on the same nodes, so this cannot be flaky)
+for u in bob carol pool{1..18}; do
+  ((${#seen[@]} == 3)) && break
+  if post "$u" "$tag-$u" && ((node > 0)); then seen[$node]=1
+  else bad "$u's post through the front (chat node $node)"; fi
+done
+if ((${#seen[@]} == 3)); then ok "users spread over the 3 chat nodes, each stored their posts"
+else bad "users reached only the chat nodes ${!seen[*]}"; fi
+
+# ---- 3. kill -9 of alice's chat node ----
+if ((alice_node > 0)); then
+  "${pool[@]}" node-kill "$alice_node"
+  t0=$SECONDS
+  if until_ok 10 ds_is "$alice_node" I; then
+    ok "kill -9 of chat node $alice_node: the front's probe marked it down ($((SECONDS - t0)) s)"
+  else bad "chat node $alice_node not marked down: flags '$(ds_flags "$alice_node")'"; fi
+  if post alice "$tag-alice-2" && ((node > 0)) && ((node != alice_node)); then
+    ok "alice signed in again and reached live chat node $node, posted and stored"
+  else bad "alice after the kill: chat node $node (killed: $alice_node)"; fi
+  t0=$SECONDS
+  if "${pool[@]}" node-start "$alice_node" >>"$var/start.log" 2>&1 && until_ok 10 ds_is "$alice_node" A; then
+    ok "chat node $alice_node restarted: up again for the front ($((SECONDS - t0)) s)"
+  else bad "chat node $alice_node after its restart: flags '$(ds_flags "$alice_node")'"; fi
+else
+  bad "no chat node to kill (alice reached none)"
+fi
+
+# ---- 4. kill -9 of a Galera node ----
+# alice's node is up again, so her hash leads there: kill another node's Galera node
+if ((alice_node > 0)); then
+  for g in 1 2 3; do ((g != alice_node)) && break; done
+  others=()
+  for i in 1 2 3; do ((i != g)) && others+=("$i"); done
+  size_is() { [ "$(gstatus "$1" wsrep_cluster_size)" = "$2" ] && [ "$(gstatus "$1" wsrep_cluster_status)" = Primary ]; }
+  both_two() { size_is "${others[0]}" 2 && size_is "${others[1]}" 2; }
+  "${pool[@]}" galera-kill "$g"
+  reader=${others[0]}
+  t0=$SECONDS
+  if until_ok 30 both_two; then
+    ok "kill -9 of Galera node $g: nodes ${others[*]} form a primary component of 2 ($((SECONDS - t0)) s)"
+  else bad "after the kill of Galera node $g: sizes $(gstatus "${others[0]}" wsrep_cluster_size) $(gstatus "${others[1]}" wsrep_cluster_size)"; fi
+  if post alice "$tag-alice-3" && ((node == alice_node)) && on_nodes "$tag-alice-3" "${others[@]}"; then
+    ok "on the quorum: alice posted on chat node $node, the post is on Galera nodes ${others[*]}"
+  else bad "alice's post with Galera node $g down (chat node $node)"; fi
+  t0=$SECONDS
+  all_three() { size_is 1 3 && size_is 2 3 && size_is 3 3 && [ "$(gstatus "$g" wsrep_local_state_comment)" = Synced ]; }
+  if "${pool[@]}" galera-start "$g" >>"$var/start.log" 2>&1 && until_ok 30 all_three; then
+    ok "Galera node $g restarted and rejoined: size 3 on every node, Synced ($((SECONDS - t0)) s)"
+  else bad "Galera node $g after its restart: sizes $(gstatus 1 wsrep_cluster_size) $(gstatus 2 wsrep_cluster_size) $(gstatus 3 wsrep_cluster_size)"; fi
+  if on_nodes "$tag-alice-3" "$g"; then ok "Galera node $g has the post made while it was down"
+  else bad "Galera node $g lacks the post made while it was down"; fi
+else
+  bad "no chat node for the Galera case (alice reached none)"
+fi
+
+# ---- 5. stop ----
+t0=$SECONDS
+if "${pool[@]}" stop >>"$var/start.log" 2>&1; then ok "the pool stopped ($((SECONDS - t0)) s)"
+else bad "scripts/pool.sh stop failed"; fi
+left=$(ps -eo pid=,args= | grep -F -- "$var" | grep -v grep || true)
+if [ -z "$left" ]; then ok "no process of the pool left"; else bad "processes left: $left"; fi
+
+if [ "$fail" -ne 0 ]; then show_logs 15; fi
+san=0
+for i in 1 2 3; do
+  if sanitizer_report pool "$var/node$i/backend.log"; then san=1; fi
+done
+if [ "$san" -ne 0 ]; then bad "a sanitizer report in a pchatd log"; fi
+echo "pool: $pass passed, $fail failed ($((SECONDS - t_all)) s)"
+[ "$fail" -eq 0 ]
