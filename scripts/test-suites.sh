@@ -52,11 +52,14 @@ reap() {
   unset "pid_suite[$pid]"
 }
 
-# The programs several suites build alike (the load generator, plain), built once
-# before they run side by side, so that no two makes write the same objects.
+# What several suites build alike (everything, sanitized; the load generator, plain),
+# built once before they run side by side, so that no two makes write the same
+# objects (two that did left a truncated libpchatclient.a).  Nothing to do after make
+# test's own build.
 if [ "$jobs" -gt 1 ]; then
   rm -rf "$logs"
   mkdir -p "$logs"
+  SETUP_DONE=1 SANITIZE=1 make -s --no-print-directory -C "$top" build || exit 1
   make -s --no-print-directory -C "$top/bench" SANITIZE= || exit 1
 fi
 
