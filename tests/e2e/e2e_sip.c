@@ -1261,7 +1261,8 @@ static int join_code(conn *c, dialog *d, const char *uri)
 }
 
 /* A post's SIP status and reason phrase. */
-static int post_status(conn *c, dialog *d, const char *uri, const char *text, char *reason, size_t rn)
+static int post_status(
+		conn *c, dialog *d, const char *uri, const char *text, char *reason, size_t rn)
 {
 	return final_status(c, "INFO", xccos_send(c, d, 1, xv_item_grpchat(uri, NULL, NULL, text)),
 			reason, rn);
@@ -1283,11 +1284,14 @@ static void watch(conn *c, const char *user, const char *text, int ms, struct wa
 			return;
 		xv_envelope *e = xv_parse(b, strlen(b));
 		int about = strstr(b, user) != NULL;
-		if(e && about && (xv_is(e, "ntc:join") || xv_is(e, "ntc:bjoin") || xv_is(e, "ntc:part"))) {
+		if(e && about &&
+				(xv_is(e, "ntc:join") || xv_is(e, "ntc:bjoin") ||
+						xv_is(e, "ntc:part"))) {
 			w->churn++;
 			w->parted |= xv_is(e, "ntc:part");
 		}
-		if(e && text && e->kind == XV_GRPCHAT && e->chat.text && strcmp(e->chat.text, text) == 0)
+		if(e && text && e->kind == XV_GRPCHAT && e->chat.text &&
+				strcmp(e->chat.text, text) == 0)
 			w->chat = 1;
 		xv_free(e);
 		free(b);
@@ -1312,7 +1316,8 @@ static void test_rebuilt_session(void)
 	snprintf(w_user, sizeof w_user, "cow%s", token);
 	snprintf(a_uri, sizeof a_uri, "sip:%s@" DOMAIN, a_user);
 	if(!open_chat(&cw, &dw, w_user) || !open_chat(&ca, &da, a_user) ||
-			join_code(&cw, &dw, LOBBY_URI) != 200 || join_code(&ca, &da, LOBBY_URI) != 200 ||
+			join_code(&cw, &dw, LOBBY_URI) != 200 ||
+			join_code(&ca, &da, LOBBY_URI) != 200 ||
 			join_code(&ca, &da, OPS_URI) != 200) {
 		fail(T, "set-up: sessions or joins failed");
 		return;
@@ -1498,11 +1503,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	const char *proxy = "127.0.0.1:5060", *db_socket = NULL, *db_name = "pchat",
-		   *grace = NULL;
+	const char *proxy = "127.0.0.1:5060", *db_socket = NULL, *db_name = "pchat", *grace = NULL;
 	const struct e2e_opt opts[] = {{"proxy", &proxy}, {"control", &opt.control},
-			{"chat-uri", &opt.chat_uri}, {"db-socket", &db_socket}, {"db-name", &db_name},
-			{"carryover-sec", &grace}, {NULL, NULL}};
+			{"chat-uri", &opt.chat_uri}, {"db-socket", &db_socket},
+			{"db-name", &db_name}, {"carryover-sec", &grace}, {NULL, NULL}};
 	int status = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
 	if(status >= 0)
 		return status;

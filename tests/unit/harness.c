@@ -59,8 +59,8 @@ void frame_in(uint8_t type, uint32_t token, uint64_t sid, const char *p, size_t 
 void open_session_epid(uint64_t sid, const char *user, const char *epid, const char *ua)
 {
 	char p[256];
-	int n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%c%s%c%s", user, 0, 0, epid, 0,
-			ua);
+	int n = snprintf(
+			p, sizeof(p), "%s%csip:pchat@example.com%c%s%c%s", user, 0, 0, epid, 0, ua);
 	frame_in(PCHAT_F_OPEN, 0, sid, p, (size_t)n + 1);
 	fake_db_run_all(); /* its restore job (session_rooms) */
 }
