@@ -1299,8 +1299,8 @@ static void watch(conn *c, const char *user, const char *text, int ms, struct wa
 }
 
 /* The carrier (a) and the watcher (w), both in Lobby; the user names carry the run token. */
-static conn ca, cw;
-static dialog da, dw;
+static conn car_c, wat_c;
+static dialog car_d, wat_d;
 static char a_user[32], w_user[32], a_uri[64];
 
 /* a's session ends with BYE and a new one starts from the same endpoint (connection):
@@ -1315,26 +1315,27 @@ static void test_rebuilt_session(void)
 	snprintf(a_user, sizeof a_user, "coa%s", token);
 	snprintf(w_user, sizeof w_user, "cow%s", token);
 	snprintf(a_uri, sizeof a_uri, "sip:%s@" DOMAIN, a_user);
-	if(!open_chat(&cw, &dw, w_user) || !open_chat(&ca, &da, a_user) ||
-			join_code(&cw, &dw, LOBBY_URI) != 200 ||
-			join_code(&ca, &da, LOBBY_URI) != 200 ||
-			join_code(&ca, &da, OPS_URI) != 200) {
+	if(!open_chat(&wat_c, &wat_d, w_user) || !open_chat(&car_c, &car_d, a_user) ||
+			join_code(&wat_c, &wat_d, LOBBY_URI) != 200 ||
+			join_code(&car_c, &car_d, LOBBY_URI) != 200 ||
+			join_code(&car_c, &car_d, OPS_URI) != 200) {
 		fail(T, "set-up: sessions or joins failed");
 		return;
 	}
-	watch(&cw, a_uri, NULL, QUIET_WAIT, &w); /* a's ntc:join */
+	watch(&wat_c, a_uri, NULL, QUIET_WAIT, &w); /* a's ntc:join */
 	w.churn = 0;
-	if(in_dialog(&ca, &da, "BYE", 1, NULL, NULL) != 200) {
+	if(in_dialog(&car_c, &car_d, "BYE", 1, NULL, NULL) != 200) {
 		fail(T, "BYE not answered 200");
 		return;
 	}
-	new_dialog(&da, a_user);
-	int st = invite_retry(&ca, &da, NULL, NULL, SIP_WAIT);
+	new_dialog(&car_d, a_user);
+	int st = invite_retry(&car_c, &car_d, NULL, NULL, SIP_WAIT);
 	snprintf(text, sizeof text, "carried %s", token);
-	int pst = st == 200 ? post_status(&ca, &da, LOBBY_URI, text, reason, sizeof reason) : 0;
-	int ost = st == 200 ? post_status(&ca, &da, OPS_URI, "carried too", NULL, 0) : 0;
-	int jc = st == 200 ? join_code(&ca, &da, LOBBY_URI) : 0;
-	watch(&cw, a_uri, text, QUIET_WAIT, &w);
+	int pst = st == 200 ? post_status(&car_c, &car_d, LOBBY_URI, text, reason, sizeof reason)
+			    : 0;
+	int ost = st == 200 ? post_status(&car_c, &car_d, OPS_URI, "carried too", NULL, 0) : 0;
+	int jc = st == 200 ? join_code(&car_c, &car_d, LOBBY_URI) : 0;
+	watch(&wat_c, a_uri, text, QUIET_WAIT, &w);
 	if(st != 200)
 		fail(T, "the new chat INVITE got %d", st);
 	else if(pst != 200)
@@ -1359,20 +1360,20 @@ static void test_rebuilt_after_kamailio_restart(void)
 	const char *T = "rebuilt_after_kamailio_restart";
 	char text[64], reason[64];
 	struct watch w = {0};
-	conn_close(&ca);
-	conn_close(&cw);
+	conn_close(&car_c);
+	conn_close(&wat_c);
 	if(run_control("PCHAT_AUTH=0", "kamailio-stop") != 0 ||
 			run_control("PCHAT_AUTH=0", "kamailio-start") != 0) {
 		fail(T, "restarting Kamailio failed");
 		return;
 	}
-	if(!open_chat(&cw, &dw, w_user) || !open_chat(&ca, &da, a_user)) {
+	if(!open_chat(&wat_c, &wat_d, w_user) || !open_chat(&car_c, &car_d, a_user)) {
 		fail(T, "chat INVITEs after the restart failed");
 		return;
 	}
 	snprintf(text, sizeof text, "after restart %s", token);
-	int st = post_status(&ca, &da, LOBBY_URI, text, reason, sizeof reason);
-	watch(&cw, a_uri, text, QUIET_WAIT, &w);
+	int st = post_status(&car_c, &car_d, LOBBY_URI, text, reason, sizeof reason);
+	watch(&wat_c, a_uri, text, QUIET_WAIT, &w);
 	if(st != 200)
 		fail(T, "post to Lobby after the restart: %d %s, want 200", st, reason);
 	else if(!w.chat)
@@ -1388,18 +1389,18 @@ static void test_parked_rooms_expire(int grace_sec)
 {
 	const char *T = "unclaimed_rooms_left_after_the_grace";
 	struct watch w = {0};
-	if(in_dialog(&ca, &da, "BYE", 1, NULL, NULL) != 200) {
+	if(in_dialog(&car_c, &car_d, "BYE", 1, NULL, NULL) != 200) {
 		fail(T, "BYE not answered 200");
 		return;
 	}
 	long long t0 = now_ms();
-	watch(&cw, a_uri, NULL, grace_sec * 1000 / 2, &w);
+	watch(&wat_c, a_uri, NULL, grace_sec * 1000 / 2, &w);
 	if(w.churn) {
 		fail(T, "ntc:part %lld ms after the BYE, before the grace (%d s)", now_ms() - t0,
 				grace_sec);
 		return;
 	}
-	watch(&cw, a_uri, NULL, grace_sec * 1000 + 3000, &w);
+	watch(&wat_c, a_uri, NULL, grace_sec * 1000 + 3000, &w);
 	if(!w.parted)
 		fail(T, "no ntc:part within %d s of the grace's end", 3);
 	else
@@ -1423,19 +1424,20 @@ static void test_removed_member_not_carried(void)
 					" 'member', ? FROM rooms WHERE chan_id = ?",
 					ARGS(a_uri, chan), NULL, 0) != 1)
 		return;
-	if(join_code(&ca, &da, uri) != 200 || join_code(&ca, &da, LOBBY_URI) != 200) {
+	if(join_code(&car_c, &car_d, uri) != 200 || join_code(&car_c, &car_d, LOBBY_URI) != 200) {
 		fail(T, "the member could not join the closed room");
 		return;
 	}
-	in_dialog(&ca, &da, "BYE", 1, NULL, NULL);
+	in_dialog(&car_c, &car_d, "BYE", 1, NULL, NULL);
 	e2e_sql(db, T, "DELETE FROM room_principals WHERE principal = ?", ARGS(a_uri), NULL, 0);
 	e2e_sql(db, T, "UPDATE server_config SET value = value + 1 WHERE name = 'revision'",
 			ARGS(NULL), NULL, 0);
 	usleep(1500 * 1000); /* pchatd reads the change within a second */
-	new_dialog(&da, a_user);
-	int st = invite_retry(&ca, &da, NULL, NULL, SIP_WAIT);
-	int lst = st == 200 ? post_status(&ca, &da, LOBBY_URI, "lobby kept", NULL, 0) : 0;
-	int cst = st == 200 ? post_status(&ca, &da, uri, "closed lost", reason, sizeof reason) : 0;
+	new_dialog(&car_d, a_user);
+	int st = invite_retry(&car_c, &car_d, NULL, NULL, SIP_WAIT);
+	int lst = st == 200 ? post_status(&car_c, &car_d, LOBBY_URI, "lobby kept", NULL, 0) : 0;
+	int cst = st == 200 ? post_status(&car_c, &car_d, uri, "closed lost", reason, sizeof reason)
+			    : 0;
 	if(st != 200)
 		fail(T, "the new chat INVITE got %d", st);
 	else if(lst != 200)
@@ -1553,9 +1555,9 @@ int main(int argc, char **argv)
 		test_parked_rooms_expire(atoi(grace));
 	else
 		note("no --carryover-sec: unclaimed_rooms_left_after_the_grace not run");
-	in_dialog(&cw, &dw, "BYE", 1, NULL, NULL);
-	conn_close(&ca);
-	conn_close(&cw);
+	in_dialog(&wat_c, &wat_d, "BYE", 1, NULL, NULL);
+	conn_close(&car_c);
+	conn_close(&wat_c);
 	if(db)
 		mysql_close(db);
 
