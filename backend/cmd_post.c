@@ -130,8 +130,9 @@ static void store_post(struct cmd *c)
 	job = db_insert_msg(c->room->id, c->sess->user, text, c->req.text_len, &now, ref,
 			on_post_stored, c);
 	free(ref);
-	/* Answered (503) before the module gives up on it, and never stored after. */
-	job->deadline_ms = mono_ms() + cfg.post_timeout_ms;
+	/* Answered (503) before the module gives up on it, and never stored after: from
+	 * its acceptance, since the module's clock runs while it waits behind a join. */
+	job->deadline_ms = c->accepted_ms + cfg.post_timeout_ms;
 	metric_inc(&m_posts_accepted);
 	db_submit(job);
 }

@@ -202,6 +202,7 @@ enum cmdq_accept_result cmdq_accept(struct session *s, uint32_t token, const cha
 		return CMDQ_REJECTED;
 	}
 	c->token = token;
+	c->accepted_ms = mono_ms();
 	deferred = c->def->is_post;
 	list_add_tail(&s->queue, &c->link);
 	return deferred ? CMDQ_DEFERRED : CMDQ_ACCEPTED;

@@ -83,6 +83,7 @@ struct cmd {
 	struct list link;     /* session.queue */
 	struct session *sess; /* a reference is held */
 	uint32_t token;	      /* its XCCOS frame's, for a verdict sent later (posts) */
+	uint64_t accepted_ms; /* mono_ms() at acceptance: a post's deadline counts from it */
 	const struct cmd_def *def;
 	enum cmd_state state;
 	struct xccos_req req;

@@ -37,6 +37,7 @@ void config_defaults(struct config *c)
 	c->search_limit = 999;
 	c->shutdown_timeout = 10;
 	c->post_timeout_ms = 2000;
+	c->carryover_sec = 120;
 	c->post_rate = 10;
 	c->post_burst = 30;
 	c->feeds_max = PCHAT_FEEDS_MAX_DEFAULT;
@@ -86,6 +87,9 @@ static void usage(FILE *out)
 				       "  --shutdown-timeout SEC   time to flush pending DB work on SIGTERM (10)\n"
 				       "  --post-timeout-ms MS     a post not stored within MS is refused with 503 and\n"
 				       "                           never stored (2000; below the module's backend_timeout)\n"
+				       "  --carryover-sec SEC      a session that ends keeps its rooms SEC seconds for\n"
+				       "                           the next session of the same endpoint (epid),\n"
+				       "                           which takes them over quietly (120; 0: off)\n"
 				       "  --post-rate N            posts per second one user may send on average; more\n"
 				       "                           are refused with 503 + Retry-After (10; 0: no limit)\n"
 				       "  --post-burst N           posts one user may send at once (30)\n"
@@ -158,6 +162,7 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_POST_TIMEOUT,
 	OPT_POST_RATE,
+	OPT_CARRYOVER,
 	OPT_POST_BURST,
 	OPT_LOG_LEVEL,
 	OPT_HTTP,
@@ -209,6 +214,7 @@ static const struct option long_options[] = {
 		{"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
 		{"post-timeout-ms", required_argument, NULL, OPT_POST_TIMEOUT},
 		{"post-rate", required_argument, NULL, OPT_POST_RATE},
+		{"carryover-sec", required_argument, NULL, OPT_CARRYOVER},
 		{"post-burst", required_argument, NULL, OPT_POST_BURST},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"http", required_argument, NULL, OPT_HTTP},
@@ -522,6 +528,8 @@ static int apply(struct config *c, int opt, const char *name, const char *arg, F
 		case OPT_POST_TIMEOUT:
 			return number("post-timeout-ms", arg, 100, 600000, &c->post_timeout_ms,
 					err);
+		case OPT_CARRYOVER:
+			return number("carryover-sec", arg, 0, 86400, &c->carryover_sec, err);
 		case OPT_TEST_SEARCH_DELAY:
 			return number("test-search-delay-ms", arg, 0, 600000,
 					&c->test_search_delay_ms, err);

@@ -36,6 +36,9 @@ struct config {
 	/* ms a post may wait for the database before it is refused (503), never stored
 	 * afterwards; below the module's backend_timeout, so pchatd answers first */
 	unsigned post_timeout_ms;
+	/* seconds a closed session of an endpoint (epid) keeps its rooms for the
+	 * endpoint's next session (carryover.c); 0: off */
+	unsigned carryover_sec;
 	/* per-user post rate limit (cmd_post.c): average per second (0: off) and burst */
 	unsigned post_rate;
 	unsigned post_burst;

@@ -2,6 +2,7 @@
  * frames.c - see frames.h.
  */
 #include "frames.h"
+#include "carryover.h"
 #include "cmd_table.h"
 #include "cmdq.h"
 #include "config.h"
@@ -39,19 +40,28 @@ static void reply(struct link_conn *c, const struct pchat_frame *f, uint8_t type
 
 /* ---- the life of a session ---- */
 
-/* The close cascade.  why: one word for the log's reason= (docs/OPERATIONS.md, Logs).
- * forget: the session ended for good (not a shutdown of pchatd), so the rooms stored
- * for a restart go too. */
-static void close_session(struct session *s, const char *why, int forget)
+/* How a session ends. */
+enum close_how {
+	CLOSE_KEEP,   /* pchatd stops: the rooms stored for its restart stay */
+	CLOSE_FORGET, /* for good, its stored rooms too (dropped, another user) */
+	CLOSE_PARK,   /* for good, but the endpoint's next session may take its rooms */
+};
+
+/* The close cascade.  why: one word for the log's reason= (docs/OPERATIONS.md, Logs). */
+static void close_session(struct session *s, const char *why, enum close_how how)
 {
 	if(s->closed)
 		return;
 	log_info("session closed " SESS_FMT " reason=%s", SESS_ARGS(s), why);
-	if(forget)
-		presence_forget(s);
 	session_unlink(s);
 	cmdq_session_closed(s); /* while it is still in its rooms: queued posts are stored */
-	rooms_leave_all(s);
+	if(how == CLOSE_PARK && carryover_park(s)) {
+		/* it stays in its rooms, quietly, for its endpoint's next session */
+	} else {
+		if(how != CLOSE_KEEP)
+			presence_forget(s);
+		rooms_leave_all(s);
+	}
 	session_unref(s); /* the table's reference */
 }
 
@@ -69,12 +79,12 @@ static int any(const struct session *s, uint32_t unused)
 
 /* Closes every session for which match() is true. */
 static void close_matching(int (*match)(const struct session *, uint32_t), uint32_t arg,
-		const char *why, int forget)
+		const char *why, enum close_how how)
 {
 	struct session **list;
 	size_t n = sessions_collect(match, arg, &list), i;
 	for(i = 0; i < n; i++) {
-		close_session(list[i], why, forget);
+		close_session(list[i], why, how);
 		/* our reference kept it alive through close_session(); the analyzer
 		 * cannot see the count */
 		session_unref(list[i]); /* NOLINT(clang-analyzer-unix.Malloc) */
@@ -84,8 +94,9 @@ static void close_matching(int (*match)(const struct session *, uint32_t), uint3
 
 void frames_close_all(void)
 {
-	close_matching(any, 0, "shutdown", 0);
+	close_matching(any, 0, "shutdown", CLOSE_KEEP);
 	sessions_free_table();
+	carryover_release_all();
 }
 
 /* Names and user agents are the client's: quoted, so that their spaces cannot pass
@@ -119,7 +130,7 @@ static void on_open(struct link_conn *c, const struct pchat_frame *f)
 	s = session_find(conn_id, f->session);
 	if(s && strcmp(s->user, user) != 0) {
 		/* Another identity on the same session id: nothing carries over. */
-		close_session(s, "other-user", 1);
+		close_session(s, "other-user", CLOSE_FORGET);
 		s = NULL;
 	}
 	fresh = s == NULL;
@@ -127,8 +138,11 @@ static void on_open(struct link_conn *c, const struct pchat_frame *f)
 		s = session_add(c, f->session, user);
 	session_set_fields(s, fields);
 	log_open(s);
-	if(fresh)
+	if(fresh) {
+		/* a rebuilt session: the rooms its endpoint's last one had, quietly */
+		carryover_claim(s);
 		cmdq_restore(s); /* after a restart of pchatd: back into its rooms */
+	}
 }
 
 static void on_close(struct link_conn *c, const struct pchat_frame *f)
@@ -141,7 +155,7 @@ static void on_close(struct link_conn *c, const struct pchat_frame *f)
 		return;
 	}
 	log_safe(why, sizeof(why), f->payload, f->payload_len);
-	close_session(s, why[0] ? why : "module", 1);
+	close_session(s, why[0] ? why : "module", CLOSE_PARK);
 }
 
 void frames_drop_session(struct session *s, const char *why)
@@ -150,13 +164,14 @@ void frames_drop_session(struct session *s, const char *why)
 		return;
 	/* The module forgets the dialog (its next request is answered 481). */
 	link_send(s->conn, PCHAT_F_DROP, 0, s->sid, NULL, 0);
-	close_session(s, why, 1);
+	close_session(s, why, CLOSE_FORGET);
 }
 
 void frames_on_close(struct link_conn *c)
 {
-	/* While stopping, the stored rooms are what the restart restores. */
-	close_matching(on_conn, link_conn_id(c), "link-closed", !stopping);
+	/* While stopping, the stored rooms are what the restart restores; otherwise
+	 * Kamailio went (a restart): its clients rebuild their sessions. */
+	close_matching(on_conn, link_conn_id(c), "link-closed", stopping ? CLOSE_KEEP : CLOSE_PARK);
 }
 
 /* ---- XCCOS ---- */

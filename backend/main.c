@@ -20,6 +20,7 @@
  * and the worker threads block every signal (workq.c).
  */
 #include "adminq.h"
+#include "carryover.h"
 #include "cmd_table.h"
 #include "cmdq.h"
 #include "config.h"
@@ -251,6 +252,8 @@ int main(int argc, char **argv)
 	if(db_start(base, &cfg) < 0)
 		return 1;
 	if(reload_start(base) < 0) /* server_config and room changes */
+		return 1;
+	if(carryover_start(base) < 0) /* parked sessions' time */
 		return 1;
 	if(ready_watch(base) < 0) /* systemd's READY=1 once the database answers */
 		return 1;

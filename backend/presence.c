@@ -155,6 +155,37 @@ void rooms_leave_all(struct session *s)
 		room_leave(list_entry(first, struct member, sess_link)->room, s, "closed");
 }
 
+/* Moves m (a membership of a closed session) to the session to, of the same user. */
+static void member_move(struct member *m, struct session *to)
+{
+	list_del(&m->sess_link);
+	m->sess = to;
+	list_add_tail(&to->rooms, &m->sess_link);
+	log_info("room joined " SESS_FMT " room=%s how=carryover", SESS_ARGS(to), m->room->uri);
+	presence_store(to, m->room, 1);
+}
+
+size_t rooms_carry_over(struct session *from, struct session *to)
+{
+	struct list *first;
+	size_t n = 0;
+	while((first = list_first(&from->rooms)) != NULL) {
+		struct member *m = list_entry(first, struct member, sess_link);
+		struct room *r = m->room;
+		if(!(room_rights(r, to->user) & ACL_JOIN))
+			room_leave(r, from, r->gone ? "removed" : "not-allowed");
+		else if(room_member(r, to)) /* already in it: the old presence goes */
+			room_leave(r, from, "carried");
+		else {
+			member_move(m, to);
+			n++;
+		}
+	}
+	/* after the new rows: the user stays in the rooms throughout (compliance) */
+	presence_forget(from);
+	return n;
+}
+
 void presence_store(const struct session *s, const struct room *r, int in)
 {
 	db_submit(db_session_room(s->sid, r->id, s->user, in));

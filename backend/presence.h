@@ -47,6 +47,12 @@ void room_announce_join(struct room *r, struct session *s, const char *ntc);
  * reason= (part, closed, not-allowed, removed). */
 void room_leave(struct room *r, struct session *s, const char *why);
 void rooms_leave_all(struct session *s);
+/* Hands every room of from (a closed session) to `to`, a new session of the same user,
+ * quietly: the user never left, so no notice goes out and the counts stay.  A room
+ * the user may no longer join is left instead (ntc:part to the others if that was the
+ * user's last session there).  Keeps session_rooms: to's rows are stored, from's
+ * forgotten, in that order.  Returns how many rooms went over. */
+size_t rooms_carry_over(struct session *from, struct session *to);
 /* Sessions present in a room, over every room (a session in two rooms counts twice). */
 size_t room_presences(void);
 /* Puts out of r every present session whose user may no longer join it (after a

@@ -1,8 +1,12 @@
 /* e2e-sip: end-to-end test of the SIP layer XCCOS clients depend on (registrar,
- * in-band provisioning, chat policies, RFC 2543 style in-dialog requests, Digest mode).
+ * in-band provisioning, chat policies, RFC 2543 style in-dialog requests, Digest mode,
+ * sessions rebuilt from the same endpoint, posts pipelined behind joins).
  *
  *   e2e-sip --proxy 127.0.0.1:PORT [--control "CMD"] [--chat-uri sip:pchat@example.com]
- *           [--verbose]
+ *           [--db-socket PATH [--db-name pchat]] [--carryover-sec N] [--verbose]
+ *
+ * --db-socket: the stack's MariaDB, for the case that removes a member meanwhile;
+ * --carryover-sec: pchatd's, for the case that waits for it to run out.
  *
  * Speaks hand-written SIP over one TCP connection per case (the checks are about the
  * exact header lines pidgin-sipe sees, which a SIP stack would normalise away). Requests
@@ -507,24 +511,45 @@ static int invite(conn *c, dialog *d, const char *extra, smsg *r)
 	return st;
 }
 
-/* In-dialog request; with_branch 0 sends a Via without branch like pidgin-sipe. */
-static int in_dialog(conn *c, dialog *d, const char *method, int with_branch, const char *ctype,
-		const char *body)
+/* Sends an in-dialog request without waiting; with_branch 0 sends a Via without branch
+ * like pidgin-sipe. Returns its CSeq number, 0 if it could not be sent. */
+static unsigned long in_dialog_send(conn *c, dialog *d, const char *method, int with_branch,
+		const char *ctype, const char *body)
 {
 	unsigned long cseq = ++d->cseq;
 	if(send_request(c, method, d->target, d->user, d->from_tag, d->to_uri, d->to_tag,
 			   d->call_id, cseq, with_branch ? uniq("z9hG4bKd") : NULL, NULL, ctype,
 			   body) < 0)
 		return 0;
+	return cseq;
+}
+
+/* The final status of our request (method, cseq), 0 if none came; its reason phrase
+ * in reason (if not NULL). */
+static int final_status(conn *c, const char *method, unsigned long cseq, char *reason, size_t rn)
+{
 	smsg m;
-	if(!wait_final(c, method, cseq, &m, SIP_WAIT))
+	if(reason)
+		reason[0] = '\0';
+	if(!cseq || !wait_final(c, method, cseq, &m, SIP_WAIT))
 		return 0;
+	if(reason) /* "SIP/2.0 403 Not In The Room" */
+		snprintf(reason, rn, "%.*s", (int)strcspn(m.raw + 12, "\r\n"), m.raw + 12);
 	int st = m.status;
 	smsg_free(&m);
 	return st;
 }
 
-static int send_xccos(conn *c, dialog *d, int with_branch, char *items)
+/* In-dialog request, waiting for its final status. */
+static int in_dialog(conn *c, dialog *d, const char *method, int with_branch, const char *ctype,
+		const char *body)
+{
+	return final_status(
+			c, method, in_dialog_send(c, d, method, with_branch, ctype, body), NULL, 0);
+}
+
+/* Sends items (freed) in an envelope as an INFO without waiting: its CSeq, or 0. */
+static unsigned long xccos_send(conn *c, dialog *d, int with_branch, char *items)
 {
 	if(!items)
 		return 0;
@@ -532,9 +557,14 @@ static int send_xccos(conn *c, dialog *d, int with_branch, char *items)
 	free(items);
 	if(!env)
 		return 0;
-	int st = in_dialog(c, d, "INFO", with_branch, "text/plain", env);
+	unsigned long cseq = in_dialog_send(c, d, "INFO", with_branch, "text/plain", env);
 	free(env);
-	return st;
+	return cseq;
+}
+
+static int send_xccos(conn *c, dialog *d, int with_branch, char *items)
+{
+	return final_status(c, "INFO", xccos_send(c, d, with_branch, items), NULL, 0);
 }
 
 static void new_dialog(dialog *d, const char *user)
@@ -1197,18 +1227,288 @@ static void test_auth_mode(void)
 
 /* ------------------------------------------------------------------ main */
 
+/* ------------------------------------------------------------------ rebuilt sessions */
+
+/* What a sipe client does after a 481, a Kamailio restart or an expiry: a new chat
+ * session from the same endpoint (the epid of its From), which does not join again the
+ * rooms it shows open.  pchatd hands it the rooms of the endpoint's last session,
+ * quietly (docs/ARCHITECTURE.md, *Rebuilt sessions*). */
+
+#define OPS_URI "ma-chan://example.com/0c9e8d7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"
+#define BOARD_URI "ma-chan://example.com/5e3c7a1b-0d2f-4e6a-8b9c-7d1e2f3a4b5c"
+
+static MYSQL *db; /* with --db-socket */
+
+/* A chat session of user on a connection of its own (the INVITE retried while the
+ * backend link comes up). 1 if established. */
+static int open_chat(conn *c, dialog *d, const char *user)
+{
+	if(conn_open(c) < 0)
+		return 0;
+	new_dialog(d, user);
+	return invite_retry(c, d, NULL, NULL, RESTART_WAIT) == 200;
+}
+
+/* cmd:join of uri: the rpl:join's code (0: none). */
+static int join_code(conn *c, dialog *d, const char *uri)
+{
+	if(send_xccos(c, d, 1, xv_item_join(uri)) != 200)
+		return 0;
+	xv_envelope *e = wait_item(c, "rpl:join", SIP_WAIT);
+	int code = e ? e->resp_code : 0;
+	xv_free(e);
+	return code;
+}
+
+/* A post's SIP status and reason phrase. */
+static int post_status(
+		conn *c, dialog *d, const char *uri, const char *text, char *reason, size_t rn)
+{
+	return final_status(c, "INFO", xccos_send(c, d, 1, xv_item_grpchat(uri, NULL, NULL, text)),
+			reason, rn);
+}
+
+/* What a watcher in the room saw of user for ms: roster notices naming user
+ * (ntc:join, ntc:bjoin, ntc:part) counted in *churn, and whether the post text came. */
+struct watch {
+	int churn, parted, chat;
+};
+
+static void watch(conn *c, const char *user, const char *text, int ms, struct watch *w)
+{
+	long long deadline = now_ms() + ms;
+	for(;;) {
+		long long left = deadline - now_ms();
+		char *b = left > 0 ? next_info(c, (int)left) : NULL;
+		if(!b)
+			return;
+		xv_envelope *e = xv_parse(b, strlen(b));
+		int about = strstr(b, user) != NULL;
+		if(e && about &&
+				(xv_is(e, "ntc:join") || xv_is(e, "ntc:bjoin") ||
+						xv_is(e, "ntc:part"))) {
+			w->churn++;
+			w->parted |= xv_is(e, "ntc:part");
+		}
+		if(e && text && e->kind == XV_GRPCHAT && e->chat.text &&
+				strcmp(e->chat.text, text) == 0)
+			w->chat = 1;
+		xv_free(e);
+		free(b);
+	}
+}
+
+/* The carrier (a) and the watcher (w), both in Lobby; the user names carry the run token. */
+static conn car_c, wat_c;
+static dialog car_d, wat_d;
+static char a_user[32], w_user[32], a_uri[64];
+
+/* a's session ends with BYE and a new one starts from the same endpoint (connection):
+ * its post to Lobby, which it did not join again, is answered 200 and reaches w; its
+ * cmd:join of Lobby (a sipe with the room queued) is answered; w sees no ntc:part or
+ * ntc:join of a throughout. */
+static void test_rebuilt_session(void)
+{
+	const char *T = "rebuilt_session_keeps_its_rooms";
+	char text[64], reason[64];
+	struct watch w = {0};
+	snprintf(a_user, sizeof a_user, "coa%s", token);
+	snprintf(w_user, sizeof w_user, "cow%s", token);
+	snprintf(a_uri, sizeof a_uri, "sip:%s@" DOMAIN, a_user);
+	if(!open_chat(&wat_c, &wat_d, w_user) || !open_chat(&car_c, &car_d, a_user) ||
+			join_code(&wat_c, &wat_d, LOBBY_URI) != 200 ||
+			join_code(&car_c, &car_d, LOBBY_URI) != 200 ||
+			join_code(&car_c, &car_d, OPS_URI) != 200) {
+		fail(T, "set-up: sessions or joins failed");
+		return;
+	}
+	watch(&wat_c, a_uri, NULL, QUIET_WAIT, &w); /* a's ntc:join */
+	w.churn = 0;
+	if(in_dialog(&car_c, &car_d, "BYE", 1, NULL, NULL) != 200) {
+		fail(T, "BYE not answered 200");
+		return;
+	}
+	new_dialog(&car_d, a_user);
+	int st = invite_retry(&car_c, &car_d, NULL, NULL, SIP_WAIT);
+	snprintf(text, sizeof text, "carried %s", token);
+	int pst = st == 200 ? post_status(&car_c, &car_d, LOBBY_URI, text, reason, sizeof reason)
+			    : 0;
+	int ost = st == 200 ? post_status(&car_c, &car_d, OPS_URI, "carried too", NULL, 0) : 0;
+	int jc = st == 200 ? join_code(&car_c, &car_d, LOBBY_URI) : 0;
+	watch(&wat_c, a_uri, text, QUIET_WAIT, &w);
+	if(st != 200)
+		fail(T, "the new chat INVITE got %d", st);
+	else if(pst != 200)
+		fail(T, "post to Lobby from the rebuilt session: %d %s, want 200", pst, reason);
+	else if(ost != 200)
+		fail(T, "post to Ops from the rebuilt session: %d, want 200", ost);
+	else if(!w.chat)
+		fail(T, "the watcher did not get the rebuilt session's post");
+	else if(jc != 200)
+		fail(T, "cmd:join of a carried room: %d, want 200", jc);
+	else if(w.churn)
+		fail(T, "the watcher got %d roster notice(s) about the rebuilt session", w.churn);
+	else
+		pass(T);
+}
+
+/* Kamailio restarts: every connection and dialog goes; both clients come back on new
+ * connections from the same endpoints, their rooms with them, and nobody is told
+ * anybody left. */
+static void test_rebuilt_after_kamailio_restart(void)
+{
+	const char *T = "rebuilt_after_kamailio_restart";
+	char text[64], reason[64];
+	struct watch w = {0};
+	conn_close(&car_c);
+	conn_close(&wat_c);
+	if(run_control("PCHAT_AUTH=0", "kamailio-stop") != 0 ||
+			run_control("PCHAT_AUTH=0", "kamailio-start") != 0) {
+		fail(T, "restarting Kamailio failed");
+		return;
+	}
+	if(!open_chat(&wat_c, &wat_d, w_user) || !open_chat(&car_c, &car_d, a_user)) {
+		fail(T, "chat INVITEs after the restart failed");
+		return;
+	}
+	snprintf(text, sizeof text, "after restart %s", token);
+	int st = post_status(&car_c, &car_d, LOBBY_URI, text, reason, sizeof reason);
+	watch(&wat_c, a_uri, text, QUIET_WAIT, &w);
+	if(st != 200)
+		fail(T, "post to Lobby after the restart: %d %s, want 200", st, reason);
+	else if(!w.chat)
+		fail(T, "the watcher's rebuilt session did not get it");
+	else if(w.churn)
+		fail(T, "%d roster notice(s) about the carrier", w.churn);
+	else
+		pass(T);
+}
+
+/* Nobody comes back from a's endpoint: after --carryover-sec, the others get ntc:part. */
+static void test_parked_rooms_expire(int grace_sec)
+{
+	const char *T = "unclaimed_rooms_left_after_the_grace";
+	struct watch w = {0};
+	if(in_dialog(&car_c, &car_d, "BYE", 1, NULL, NULL) != 200) {
+		fail(T, "BYE not answered 200");
+		return;
+	}
+	long long t0 = now_ms();
+	watch(&wat_c, a_uri, NULL, grace_sec * 1000 / 2, &w);
+	if(w.churn) {
+		fail(T, "ntc:part %lld ms after the BYE, before the grace (%d s)", now_ms() - t0,
+				grace_sec);
+		return;
+	}
+	watch(&wat_c, a_uri, NULL, grace_sec * 1000 + 3000, &w);
+	if(!w.parted)
+		fail(T, "no ntc:part within %d s of the grace's end", 3);
+	else
+		pass(T);
+}
+
+/* a is removed from a closed room while its session is parked: the rebuilt session
+ * gets Lobby back, not that room. */
+static void test_removed_member_not_carried(void)
+{
+	const char *T = "carryover_checks_the_join_right_again";
+	char chan[64], uri[128], reason[64];
+	snprintf(chan, sizeof chan, "carry-%s", token);
+	snprintf(uri, sizeof uri, "ma-chan://" DOMAIN "/%s", chan);
+	if(e2e_sql(db, T,
+			   "INSERT INTO rooms (domain, chan_id, name, privacy, category_id) SELECT"
+			   " 'example.com', ?, ?, 'closed', id FROM categories WHERE name = 'Default'",
+			   ARGS(chan, chan), NULL, 0) != 1 ||
+			e2e_sql(db, T,
+					"INSERT INTO room_principals (room_id, role, principal) SELECT id,"
+					" 'member', ? FROM rooms WHERE chan_id = ?",
+					ARGS(a_uri, chan), NULL, 0) != 1)
+		return;
+	if(join_code(&car_c, &car_d, uri) != 200 || join_code(&car_c, &car_d, LOBBY_URI) != 200) {
+		fail(T, "the member could not join the closed room");
+		return;
+	}
+	in_dialog(&car_c, &car_d, "BYE", 1, NULL, NULL);
+	e2e_sql(db, T, "DELETE FROM room_principals WHERE principal = ?", ARGS(a_uri), NULL, 0);
+	e2e_sql(db, T, "UPDATE server_config SET value = value + 1 WHERE name = 'revision'",
+			ARGS(NULL), NULL, 0);
+	usleep(1500 * 1000); /* pchatd reads the change within a second */
+	new_dialog(&car_d, a_user);
+	int st = invite_retry(&car_c, &car_d, NULL, NULL, SIP_WAIT);
+	int lst = st == 200 ? post_status(&car_c, &car_d, LOBBY_URI, "lobby kept", NULL, 0) : 0;
+	int cst = st == 200 ? post_status(&car_c, &car_d, uri, "closed lost", reason, sizeof reason)
+			    : 0;
+	if(st != 200)
+		fail(T, "the new chat INVITE got %d", st);
+	else if(lst != 200)
+		fail(T, "post to Lobby: %d, want 200 (carried)", lst);
+	else if(cst != 403)
+		fail(T, "post to the room the user was removed from: %d %s, want 403", cst, reason);
+	else
+		pass(T);
+	e2e_sql(db, T, "DELETE FROM rooms WHERE chan_id = ?", ARGS(chan), NULL, 0);
+}
+
+/* ------------------------------------------------------------------ posts behind joins */
+
+/* A post sent right behind a join, before the join's reply (pipelined on the
+ * connection, as sipe sends a queued bjoin and what follows): behind a refused join it
+ * is refused (not 200 and then nothing), behind an accepted one stored and delivered. */
+static void test_post_behind_join(void)
+{
+	const char *T = "post_behind_refused_join_refused";
+	const char *T2 = "post_behind_accepted_join_delivered";
+	conn c;
+	dialog d;
+	char user[32], reason[64], text[64];
+	snprintf(user, sizeof user, "cob%s", token);
+	if(!open_chat(&c, &d, user)) {
+		fail(T, "chat INVITE failed");
+		conn_close(&c);
+		return;
+	}
+	/* Board is secret: the join is refused as if it did not exist */
+	unsigned long j = xccos_send(&c, &d, 1, xv_item_join(BOARD_URI));
+	unsigned long p = xccos_send(&c, &d, 1, xv_item_grpchat(BOARD_URI, NULL, NULL, "board?"));
+	int jst = final_status(&c, "INFO", j, NULL, 0);
+	int pst = final_status(&c, "INFO", p, reason, sizeof reason);
+	if(jst != 200 || pst != 403)
+		fail(T, "join INFO %d (want 200), the post right behind it %d %s (want 403)", jst,
+				pst, reason);
+	else
+		pass(T);
+	snprintf(text, sizeof text, "behind join %s", token);
+	j = xccos_send(&c, &d, 1, xv_item_join(OPS_URI));
+	p = xccos_send(&c, &d, 1, xv_item_grpchat(OPS_URI, NULL, NULL, text));
+	jst = final_status(&c, "INFO", j, NULL, 0);
+	pst = final_status(&c, "INFO", p, reason, sizeof reason);
+	struct watch w = {0};
+	watch(&c, "-", text, QUIET_WAIT, &w);
+	if(jst != 200 || pst != 200)
+		fail(T2, "join INFO %d, the post right behind it %d %s (want 200, 200)", jst, pst,
+				reason);
+	else if(!w.chat)
+		fail(T2, "the post's echo did not come");
+	else
+		pass(T2);
+	in_dialog(&c, &d, "BYE", 1, NULL, NULL);
+	conn_close(&c);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-			"usage: e2e-sip --proxy HOST:PORT [--control \"CMD\"] [--chat-uri URI] "
+			"usage: e2e-sip --proxy HOST:PORT [--control \"CMD\"] [--chat-uri URI]\n"
+			"               [--db-socket PATH [--db-name NAME]] [--carryover-sec N] "
 			"[--verbose]\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *proxy = "127.0.0.1:5060";
+	const char *proxy = "127.0.0.1:5060", *db_socket = NULL, *db_name = "pchat", *grace = NULL;
 	const struct e2e_opt opts[] = {{"proxy", &proxy}, {"control", &opt.control},
-			{"chat-uri", &opt.chat_uri}, {NULL, NULL}};
+			{"chat-uri", &opt.chat_uri}, {"db-socket", &db_socket},
+			{"db-name", &db_name}, {"carryover-sec", &grace}, {NULL, NULL}};
 	int status = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
 	if(status >= 0)
 		return status;
@@ -1235,6 +1535,31 @@ int main(int argc, char **argv)
 	test_info_without_branch();
 	test_chansrch();
 	test_body_sizes();
+
+	/* rebuilt sessions and posts behind joins (trusted mode) */
+	test_post_behind_join();
+	test_rebuilt_session();
+	if(db_socket) {
+		char why[256];
+		db = e2e_db_connect(db_socket, "root", NULL, db_name, why, sizeof why);
+		if(!db)
+			fail("carryover_checks_the_join_right_again", "database: %s", why);
+		else
+			test_removed_member_not_carried();
+	} else {
+		note("no --db-socket: carryover_checks_the_join_right_again not run");
+	}
+	if(opt.control)
+		test_rebuilt_after_kamailio_restart();
+	if(grace && atoi(grace) > 0)
+		test_parked_rooms_expire(atoi(grace));
+	else
+		note("no --carryover-sec: unclaimed_rooms_left_after_the_grace not run");
+	in_dialog(&wat_c, &wat_d, "BYE", 1, NULL, NULL);
+	conn_close(&car_c);
+	conn_close(&wat_c);
+	if(db)
+		mysql_close(db);
 
 	/* Digest mode: Kamailio restarted with PCHAT_AUTH=1, then put back */
 	if(opt.control) {

@@ -4,7 +4,8 @@
 # socket (peer.sh), runs the test programs over real SIP (e2e-chat; e2e-authz, the
 # authorization matrix; e2e-files, file-transfer tokens; e2e-search, message search and the DB
 # reader (it restarts pchatd with --test-search-delay-ms and stops MariaDB); e2e-feeds, feeds
-# and keyword alerts to plain SIP endpoints; then e2e-sip, which restarts
+# and keyword alerts to plain SIP endpoints; then e2e-sip (sessions rebuilt from the same
+# endpoint, with pchatd's --carryover-sec short; posts pipelined behind joins), which restarts
 # Kamailio in Digest mode with PCHAT_AUTH=1 for its auth cases and back), and stops
 # every process it started, whatever happens.  Exits non-zero if any program fails.
 set -euo pipefail
@@ -22,7 +23,9 @@ file_url="https://files.example.test/PersistentChat/MGCWebService.asmx"
 # clients told the URL above all the same
 file_port=$(free_port 25080)
 export PCHAT_FILE_PORT=$file_port
-export PCHATD_ARGS="${PCHATD_ARGS:-} --file-service-url $file_url --file-sweep-interval 1"
+# a short grace for parked sessions (e2e-sip waits for one to run out)
+carryover_sec=6
+export PCHATD_ARGS="${PCHATD_ARGS:-} --file-service-url $file_url --file-sweep-interval 1 --carryover-sec $carryover_sec"
 stack_init "$port"
 
 show_logs() { tail_logs 40 kamailio backend mariadb; }
@@ -59,7 +62,8 @@ timeout 90 "$top/tests/e2e/e2e-feeds" --proxy "127.0.0.1:$port" --db-socket "$va
   --db-name pchat --pchat "$top/client/pchat" || feeds_status=$?
 echo "e2e: e2e-feeds took $(( $(date +%s) - feeds_t0 )) s"
 sip_status=0
-timeout 120 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
+timeout 180 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
+  --db-socket "$var/mysql.sock" --db-name pchat --carryover-sec "$carryover_sec" \
   || sip_status=$?
 
 # The backend may run under AddressSanitizer/UBSan (make test builds it so); its

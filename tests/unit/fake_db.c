@@ -680,7 +680,8 @@ void fake_db_run_all(void)
 		struct db_job *job = list_entry(first, struct db_job, link);
 		list_del(&job->link);
 		queued--;
-		if(fail_next || (late && job->deadline_ms)) {
+		/* as db.c: a job taken past its deadline is refused, never run */
+		if(fail_next || (job->deadline_ms && (late || mono_ms() >= job->deadline_ms))) {
 			job->status = fail_next ? DB_FAILED : DB_UNAVAILABLE;
 			fail_next = 0;
 			if(job->done)

@@ -24,6 +24,8 @@ static uint32_t next_token = 1;
 void harness_setup(void)
 {
 	config_defaults(&cfg);
+	/* a closed session parts its rooms at once; test_carryover.c turns parking on */
+	cfg.carryover_sec = 0;
 	log_threshold = LL_ERROR;
 	xccos_init();
 	frames_init();
@@ -54,13 +56,20 @@ void frame_in(uint8_t type, uint32_t token, uint64_t sid, const char *p, size_t 
 	frames_on_frame(conn, &f);
 }
 
-void open_session_ua(uint64_t sid, const char *user, const char *ua)
+void open_session_epid(uint64_t sid, const char *user, const char *epid, const char *ua)
 {
 	char p[256];
-	int n = snprintf(p, sizeof(p), "%s%csip:pchat@example.com%cep%llu%c%s", user, 0, 0,
-			(unsigned long long)sid, 0, ua);
+	int n = snprintf(
+			p, sizeof(p), "%s%csip:pchat@example.com%c%s%c%s", user, 0, 0, epid, 0, ua);
 	frame_in(PCHAT_F_OPEN, 0, sid, p, (size_t)n + 1);
 	fake_db_run_all(); /* its restore job (session_rooms) */
+}
+
+void open_session_ua(uint64_t sid, const char *user, const char *ua)
+{
+	char epid[32];
+	snprintf(epid, sizeof(epid), "ep%llu", (unsigned long long)sid);
+	open_session_epid(sid, user, epid, ua);
 }
 
 void open_session(uint64_t sid, const char *user)

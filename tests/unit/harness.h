@@ -46,6 +46,8 @@ void harness_setup(void);
 void harness_teardown(void);
 
 void frame_in(uint8_t type, uint32_t token, uint64_t sid, const char *p, size_t len);
+/* OPEN of session sid from endpoint epid (open_session_ua: "ep<sid>"). */
+void open_session_epid(uint64_t sid, const char *user, const char *epid, const char *ua);
 void open_session_ua(uint64_t sid, const char *user, const char *ua);
 void open_session(uint64_t sid, const char *user);
 /* Sends an XCCOS frame; returns the first frame answering its token. */
