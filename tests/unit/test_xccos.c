@@ -521,7 +521,7 @@ Test(build, error)
 Test(build, join)
 {
 	const char *users[] = {"sip:alice@example.com", "sip:bob@example.com"};
-	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0, 0, 0, 0};
+	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0, 0, 0, 0, 0, 0};
 	const size_t ids[] = {0, 1};
 	const unsigned char op[] = {0, 0};
 	struct xccos_join_room jr = {&r, ids, op, 2};
@@ -538,8 +538,8 @@ Test(build, bjoin_shares_one_user_list_and_reports_failures)
 {
 	const char *users[] = {
 			"sip:alice@example.com", "sip:bob@example.com", "sip:carol@example.com"};
-	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0, 0};
-	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0, 0};
+	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0, 0, 0, 0};
+	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0, 0, 0, 0};
 	const size_t ids1[] = {0, 1}, ids2[] = {0, 2};
 	const unsigned char op1[] = {0, 0}, op2[] = {0, 1};
 	struct xccos_join_room jr[] = {{&r1, ids1, op1, 2}, {&r2, ids2, op2, 2}};
@@ -580,7 +580,7 @@ Test(build, serverinfo_and_pref)
 
 Test(build, room_list_with_unread)
 {
-	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4, 0};
+	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4, 0, 0, 0};
 	xccos_build_room_list(&sb, "getassociations", "1", "5", &r, 1);
 	cr_assert(strstr(sbuf_str(&sb), "<rpl id=\"rpl:getassociations\"") != NULL);
 	cr_assert(strstr(sbuf_str(&sb),
@@ -769,8 +769,8 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 	xccos_init();
 	for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *n = names[i];
-		struct xccos_room_info r[] = {{"ma-chan://d/1", n, n, n, 1, 0, 1, 2, 0},
-				{"ma-chan://d/2", "Fine", "", "", 0, 0, 0, 0, 0}};
+		struct xccos_room_info r[] = {{"ma-chan://d/1", n, n, n, 1, 0, 1, 2, 0, 0, 0},
+				{"ma-chan://d/2", "Fine", "", "", 0, 0, 0, 0, 0, 0, 0}};
 		const size_t ids[] = {0};
 		const unsigned char op[] = {1};
 		struct xccos_join_room jr = {&r[0], ids, op, 1};
@@ -812,7 +812,7 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 	}
 	sbuf_reset(&sb);
 	xccos_build_chansrch(&sb, "1", "5",
-			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0, 0}, 1);
+			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0, 0, 0, 0}, 1);
 	cr_assert(strstr(sbuf_str(&sb), "name=\"A" U_FFFD "B\"") != NULL, "%s", sbuf_str(&sb));
 }
 
