@@ -370,7 +370,7 @@ static void room_props(const char *raw, int r, char out[4])
 {
 	static const char *const ids[] = {"logged", "invite", "filepost"};
 	char name[128];
-	snprintf(name, sizeof name, "name=\"%s\"", room_name[r]);
+	snprintf(name, sizeof name, "name=\"%.95s\"", room_name[r]);
 	const char *at = strstr(raw, name), *end = at ? strstr(at, "</chanib>") : NULL;
 	for(int i = 0; i < 3; i++) {
 		char want[96];
