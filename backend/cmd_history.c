@@ -71,8 +71,8 @@ static int pushed_already(struct cmd *c)
 	if(c->req.bcq_before > 0 || presence_history(c->sess, c->room) != HISTORY_PUSHED)
 		return 0;
 	presence_set_history(c->sess, c->room, HISTORY_ASKED);
-	log_debug("history pushed already, answered empty " SESS_FMT " room=%s",
-			SESS_ARGS(c->sess), c->room->uri);
+	log_debug("history pushed already, answered empty " SESS_FMT " room=%s", SESS_ARGS(c->sess),
+			c->room->uri);
 	xccos_build_bccontext(&sb, c->req.seqid, c->req.envid, c->room->uri, NULL, 0);
 	cmd_send(c, &sb);
 	return 1;

@@ -153,9 +153,8 @@ enum dbsql_result db_run_user_rooms(struct dbsql *d, struct db_job *job, enum db
 {
 	/* GET_INV's statement has the id to start after too */
 	enum dbsql_result rc = extra == DB_EXTRA_INV
-					       ? db_exec(d, job, 0, "su", job->u.user_rooms.user,
-							       job->u.user_rooms.after)
-					       : db_exec(d, job, 0, "s", job->u.user_rooms.user);
+			? db_exec(d, job, 0, "su", job->u.user_rooms.user, job->u.user_rooms.after)
+			: db_exec(d, job, 0, "s", job->u.user_rooms.user);
 	if(DB_GO_ON(rc, job))
 		rc = db_fetch_rooms(d, job, 0, extra, &job->u.user_rooms.out);
 	return rc;

@@ -37,7 +37,7 @@ struct room_user {
 	/* The user's ACL_* rights here, valid while rights_gen == room.acl_gen: a post
 	 * must not scan the principal lists (thousands of members) each time. */
 	unsigned rights, rights_gen;
-	int op; /* a manager or presenter (room_operator), valid with rights */
+	int op;		  /* a manager or presenter (room_operator), valid with rights */
 	struct list link; /* room.users */
 };
 

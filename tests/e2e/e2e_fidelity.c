@@ -59,13 +59,13 @@ static int add_category(const char *T, const char *id, const char *on)
 			       "INSERT INTO categories (domain, cat_id, name, invitations, file_upload,"
 			       " chat_history) VALUES ('example.com', ?, ?, ?, ?, ?)",
 			       ARGS(id, id, on, on, on)) == 1 &&
-			       sql(T,
-					       "INSERT INTO category_principals (category_id, role,"
-					       " principal) SELECT id, 'allowed', 'example.com' FROM"
-					       " categories WHERE cat_id = ?",
-					       ARGS(id)) == 1
-		       ? 0
-		       : -1;
+					sql(T,
+							"INSERT INTO category_principals (category_id, role,"
+							" principal) SELECT id, 'allowed', 'example.com' FROM"
+							" categories WHERE cat_id = ?",
+							ARGS(id)) == 1
+			? 0
+			: -1;
 }
 
 static int add_room(const char *T, int r, const char *cat, const char *type, const char *inv)
@@ -78,8 +78,8 @@ static int add_room(const char *T, int r, const char *cat, const char *type, con
 			       " room_type, invitations, category_id) SELECT 'example.com', ?, ?,"
 			       " 'fidelity', '', 'open', ?, ?, id FROM categories WHERE cat_id = ?",
 			       ARGS(room_chan[r], room_name[r], type, inv, cat)) == 1
-		       ? 0
-		       : -1;
+			? 0
+			: -1;
 }
 
 static int grant(const char *T, int r, const char *role, const char *user)
@@ -88,8 +88,8 @@ static int grant(const char *T, int r, const char *role, const char *user)
 			       "INSERT INTO room_principals (room_id, role, principal) SELECT id,"
 			       " ?, ? FROM rooms WHERE chan_id = ?",
 			       ARGS(role, user, room_chan[r])) == 1
-		       ? 0
-		       : -1;
+			? 0
+			: -1;
 }
 
 static int create_model(void)
@@ -226,8 +226,8 @@ static char *cmd(const char *name, const char *data)
 static char *bjoin_item(int r)
 {
 	char data[256];
-	snprintf(data, sizeof data,
-			"<chanid key=\"0\" domain=\"example.com\" value=\"%.63s\"/>", room_chan[r]);
+	snprintf(data, sizeof data, "<chanid key=\"0\" domain=\"example.com\" value=\"%.63s\"/>",
+			room_chan[r]);
 	return cmd("bjoin", data);
 }
 
@@ -258,8 +258,8 @@ static int post_history(void)
 	snprintf(hist1, sizeof hist1, "fid-history-1-%s", token);
 	snprintf(hist2, sizeof hist2, "fid-history-2-%s", token);
 	int ok = join(&m, ON) == 0 &&
-		 send_items(&m, xv_item_grpchat(room_uri[ON], NULL, NULL, hist1)) == 200 &&
-		 send_items(&m, xv_item_grpchat(room_uri[ON], NULL, NULL, hist2)) == 200;
+			send_items(&m, xv_item_grpchat(room_uri[ON], NULL, NULL, hist1)) == 200 &&
+			send_items(&m, xv_item_grpchat(room_uri[ON], NULL, NULL, hist2)) == 200;
 	close_peer(&m);
 	if(!ok)
 		fail(T, "the manager could not join and post in %s", room_uri[ON]);
@@ -274,8 +274,8 @@ static void once_each(const char *T, const peer *p, const char *how)
 	snprintf(c2, sizeof c2, "<chat>%s</chat>", hist2);
 	size_t n1 = occurrences(p, c1), n2 = occurrences(p, c2);
 	if(n1 != 1 || n2 != 1)
-		fail(T, "%s: the two history posts came %zu and %zu times, want once each", how,
-				n1, n2);
+		fail(T, "%s: the two history posts came %zu and %zu times, want once each", how, n1,
+				n2);
 	else
 		pass(T);
 }
@@ -290,8 +290,7 @@ static void history_pushed_whatever_the_user_agent(void)
 		fail(T, "INVITE got %d", st);
 		return;
 	}
-	if(send_items(&p, bjoin_item(ON)) != 200 ||
-			!wait_body(&p, 0, "rpl:bjoin", E2E_REPLY_WAIT))
+	if(send_items(&p, bjoin_item(ON)) != 200 || !wait_body(&p, 0, "rpl:bjoin", E2E_REPLY_WAIT))
 		fail(T, "no rpl:bjoin");
 	else if(!wait_body(&p, 0, "rpl:bccontext", E2E_REPLY_WAIT))
 		fail(T, "no history pushed after rpl:bjoin to a session that never asks");
@@ -399,8 +398,8 @@ static void room_list_properties(void)
 	char criteria[64];
 	snprintf(criteria, sizeof criteria, "Fidelity %s", token);
 	const char *raw = send_items(&p, xv_item_chansrch(criteria)) == 200
-				  ? wait_body(&p, 0, "rpl:chansrch", E2E_REPLY_WAIT)
-				  : NULL;
+			? wait_body(&p, 0, "rpl:chansrch", E2E_REPLY_WAIT)
+			: NULL;
 	int bad = 0;
 	for(int r = 0; raw && r < NROOMS; r++) {
 		char got[4];
@@ -473,13 +472,15 @@ static void operators_marked(void)
 			fail(T, "the presenter's rpl:join does not list all three: %.600s",
 					rpl ? rpl : "(none)");
 		else if(strcmp(kmb, "3984") || strcmp(kmg, "12276") || strcmp(kpr, "12276"))
-			fail(T, "roster keys member %s, manager %s, presenter %s; want 3984, "
-				"12276, 12276",
+			fail(T,
+					"roster keys member %s, manager %s, presenter %s; want 3984, "
+					"12276, 12276",
 					kmb, kmg, kpr);
 		else if(!wait_body(&mb, 0, ntc_mg, E2E_REPLY_WAIT) ||
 				!wait_body(&mb, 0, ntc_pr, E2E_REPLY_WAIT))
-			fail(T, "the member got no ntc:join with key 12276 for the manager and "
-				"the presenter");
+			fail(T,
+					"the member got no ntc:join with key 12276 for the manager and "
+					"the presenter");
 		else
 			pass(T);
 	}
@@ -533,14 +534,15 @@ static void getinv_after_seen(void)
 			snprintf(data, sizeof data, "<inv inviteId=\"%s\" domain=\"example.com\"/>",
 					seen[i]);
 			const char *raw = send_items(&p, cmd("getinv", data)) == 200
-						  ? wait_body(&p, from, "rpl:getinv", E2E_REPLY_WAIT)
-						  : NULL;
+					? wait_body(&p, from, "rpl:getinv", E2E_REPLY_WAIT)
+					: NULL;
 			if(!raw) {
 				fail(T, "no rpl:getinv for inviteId %s", seen[i]);
 				ok = 0;
-			} else if(!!strstr(raw, in1) != want1[i] || !!strstr(raw, in2) != want2[i]) {
-				fail(T, "inviteId %s (invitations %s, %s): %.500s", seen[i], id1, id2,
-						raw);
+			} else if(!!strstr(raw, in1) != want1[i] ||
+					!!strstr(raw, in2) != want2[i]) {
+				fail(T, "inviteId %s (invitations %s, %s): %.500s", seen[i], id1,
+						id2, raw);
 				ok = 0;
 			}
 		}
@@ -600,7 +602,8 @@ static void refused_post_says_why(void)
 	else if(!why1 || !strstr(why1, "only presenters may post in this room") ||
 			!strstr(why1, room_uri[AUD]) || !strstr(why1, notice))
 		fail(T, "no line saying only presenters may post: %.400s", why1 ? why1 : "(none)");
-	else if(!why2 || !strstr(why2, "you are not in this room") || !strstr(why2, room_uri[NOINV]))
+	else if(!why2 || !strstr(why2, "you are not in this room") ||
+			!strstr(why2, room_uri[NOINV]))
 		fail(T, "no line saying the member is not in the room: %.400s",
 				why2 ? why2 : "(none)");
 	else if(count_in(&p, from, "notice=\"refused\""))
@@ -617,8 +620,9 @@ static void refused_post_says_why(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: e2e-fidelity --proxy HOST:PORT --db-socket PATH [--db-name N]"
-		   " [--db-user U] [--db-password PW] [--chat-uri URI] [--verbose]\n");
+	fprintf(f,
+			"usage: e2e-fidelity --proxy HOST:PORT --db-socket PATH [--db-name N]"
+			" [--db-user U] [--db-password PW] [--chat-uri URI] [--verbose]\n");
 }
 
 int main(int argc, char **argv)

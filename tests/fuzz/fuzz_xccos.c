@@ -219,8 +219,8 @@ static void check_cmd_replies(const struct xccos_req *req)
 {
 	const char *name = req->id + 4; /* after "cmd:", as cmd_name() does */
 	const char *users[] = {"sip:fuzz@example.com", nz(req->pref_label)};
-	struct xccos_room_info info = {
-			req->chanib_uri, req->qtype, req->criteria, req->info_type, 3, 1, 1, 2, 1, 1, 1};
+	struct xccos_room_info info = {req->chanib_uri, req->qtype, req->criteria, req->info_type,
+			3, 1, 1, 2, 1, 1, 1};
 	struct xccos_join_room room = {
 			&info, (const size_t[]){0, 1}, (const unsigned char[]){0, 1}, 2};
 	struct xccos_join_fail *fails = calloc(req->nchanids + 1, sizeof(*fails));

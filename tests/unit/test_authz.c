@@ -363,15 +363,18 @@ Test(authz, room_list_properties_follow_the_settings)
 	r = reply_to(1, CHANSRCH);
 	cr_assert(strstr(r, "name=\"Lobby\""), "%s", r);
 	r = strstr(r, "name=\"Lobby\"");
-	cr_assert(strstr(r, "<prop id=\"urn:parlano:ma:prop:logged\">false</prop>"
-			    "<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
-			    "<prop id=\"urn:parlano:ma:prop:filepost\">false</prop>"),
+	cr_assert(strstr(r,
+				  "<prop id=\"urn:parlano:ma:prop:logged\">false</prop>"
+				  "<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+				  "<prop id=\"urn:parlano:ma:prop:filepost\">false</prop>"),
 			"%s", r);
 	r = reply_to(1, CHANSRCH);
 	r = strstr(r, "name=\"Closed\"");
-	cr_assert(r && strstr(r, "<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
-				 "<prop id=\"urn:parlano:ma:prop:invite\">true</prop>"
-				 "<prop id=\"urn:parlano:ma:prop:filepost\">true</prop>"),
+	cr_assert(r &&
+					strstr(r,
+							"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+							"<prop id=\"urn:parlano:ma:prop:invite\">true</prop>"
+							"<prop id=\"urn:parlano:ma:prop:filepost\">true</prop>"),
 			"%s", r ? r : "no Closed");
 }
 

@@ -180,8 +180,9 @@ Test(link, posts_that_are_refused)
 	/* and why, as a line the client shows in the room (not stored, no msgid) */
 	f = only_send_to(1);
 	has(f, "<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY "\"");
-	has(f, "notice=\"refused\"><chat>Your message was not delivered: you are not in this "
-	       "room (any more): join it again</chat></grpchat>");
+	has(f,
+			"notice=\"refused\"><chat>Your message was not delivered: you are not in this "
+			"room (any more): join it again</chat></grpchat>");
 	hasnt(f, "msgid=");
 	join_lobby(1);
 	cr_assert_eq(xccos(1, ENV("<grpchat chanUri=\"" LOBBY "\"/>"))->type, PCHAT_F_REJECT);
@@ -190,8 +191,9 @@ Test(link, posts_that_are_refused)
 	cfg.message_max_bytes = 5;
 	fake_sent_clear();
 	cr_assert_eq(xccos(1, POST(LOBBY, "123456"))->type, PCHAT_F_REJECT);
-	has(only_send_to(1), "<chat>Your message was not delivered: the message is too long (at "
-			     "most 5 bytes)</chat>");
+	has(only_send_to(1),
+			"<chat>Your message was not delivered: the message is too long (at "
+			"most 5 bytes)</chat>");
 	token = posted(1, POST(LOBBY, "&amp;&amp;&amp;&amp;&amp;")); /* decoded bytes count */
 	cfg.message_max_bytes = 8192;
 	snprintf(big, sizeof(big),

@@ -812,7 +812,8 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 	}
 	sbuf_reset(&sb);
 	xccos_build_chansrch(&sb, "1", "5",
-			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0, 0, 0, 0}, 1);
+			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0, 0, 0, 0},
+			1);
 	cr_assert(strstr(sbuf_str(&sb), "name=\"A" U_FFFD "B\"") != NULL, "%s", sbuf_str(&sb));
 }
 
