@@ -311,12 +311,11 @@ static void history_once_when_asked_after_bjoin(void)
 		fail(T, "INVITE got %d", st);
 		return;
 	}
-	size_t from;
 	if(send_items(&p, bjoin_item(ON)) != 200 ||
 			!wait_body(&p, 0, "rpl:bjoin", E2E_REPLY_WAIT)) {
 		fail(T, "no rpl:bjoin");
 	} else {
-		from = p.n;
+		size_t from = p.n;
 		if(send_items(&p, xv_item_bccontext(room_uri[ON], 25)) != 200)
 			fail(T, "bccontext INFO refused");
 		else if(!wait_body(&p, from, "rpl:bccontext", E2E_REPLY_WAIT))
@@ -471,7 +470,8 @@ static void operators_marked(void)
 		if(!kmb || !kmg || !kpr)
 			fail(T, "the presenter's rpl:join does not list all three: %.600s",
 					rpl ? rpl : "(none)");
-		else if(strcmp(kmb, "3984") || strcmp(kmg, "12276") || strcmp(kpr, "12276"))
+		else if(strcmp(kmb, "3984") != 0 || strcmp(kmg, "12276") != 0 ||
+				strcmp(kpr, "12276") != 0)
 			fail(T,
 					"roster keys member %s, manager %s, presenter %s; want 3984, "
 					"12276, 12276",
