@@ -3,7 +3,8 @@
  * DefaultChatHistory, at most --bccontext-max), or, in our paging form, those
  * before a message id.  Whoever may join a room may read it, present or not
  * (clients ask right after a restart).  A category with chat history switched
- * off serves none (posts are still stored).
+ * off serves none (posts are still stored).  A room whose history was pushed to
+ * the session after its bjoin is not sent again (presence.h, history).
  */
 #include "cmd_handlers.h"
 #include "config.h"
@@ -57,6 +58,24 @@ void history_send(struct cmd *c, struct room *room, const struct db_job *job)
 static void send_history(struct cmd *c, const struct db_job *job)
 {
 	history_send(c, c->room, job);
+	if(c->req.bcq_before <= 0) /* the newest: it has them now */
+		presence_set_history(c->sess, c->room, HISTORY_ASKED);
+}
+
+/* The newest messages of a room whose history was pushed to this session after
+ * its bjoin: it has them all already (the push, then every later post live), so
+ * the answer is 200 with none, once; a paging request is answered in full. */
+static int pushed_already(struct cmd *c)
+{
+	struct sbuf sb = SBUF_INIT;
+	if(c->req.bcq_before > 0 || presence_history(c->sess, c->room) != HISTORY_PUSHED)
+		return 0;
+	presence_set_history(c->sess, c->room, HISTORY_ASKED);
+	log_debug("history pushed already, answered empty " SESS_FMT " room=%s", SESS_ARGS(c->sess),
+			c->room->uri);
+	xccos_build_bccontext(&sb, c->req.seqid, c->req.envid, c->room->uri, NULL, 0);
+	cmd_send(c, &sb);
+	return 1;
 }
 
 static void on_history(struct db_job *job)
@@ -71,6 +90,8 @@ static enum run_result query_history(struct cmd *c)
 	uint64_t before = c->req.bcq_before > 0 ? (uint64_t)c->req.bcq_before : 0;
 	if(code)
 		return cmd_refuse(c, code);
+	if(pushed_already(c))
+		return RUN_DONE;
 	db_submit(db_history(c->sess->user, c->room->id, history_limit(c->room, c->u.history.limit),
 			before, on_history, c));
 	return RUN_WAIT;

@@ -7,9 +7,9 @@
  * join and bjoin share one path: load the rooms not cached yet (all at once),
  * check the join right of each, enter, answer with ONE user list for all rooms,
  * announce the user to the others (once per user, not per session), and for
- * bjoin push each room's history (clients other than sipe expect it).
+ * bjoin push each room's history the session has not been sent (Lync expects
+ * it; a client that asks itself is not sent it twice: presence.h, history).
  */
-#define _GNU_SOURCE /* strcasestr */
 #include "cmd_handlers.h"
 #include "config.h"
 #include "db.h"
@@ -28,13 +28,6 @@
 static int is_bjoin(const struct cmd *c)
 {
 	return c->def == &cmd_bjoin;
-}
-
-/* Non-sipe clients get the history pushed after rpl:bjoin; sipe asks itself
- * (and pidgin would show every message twice). */
-static int wants_history_push(const struct session *s)
-{
-	return s->ua == NULL || strcasestr(s->ua, "SIPE") == NULL;
 }
 
 /* ---- the reply ---- */
@@ -64,6 +57,7 @@ static void build_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 	struct xccos_room_info *infos = xcalloc(nrooms + 1, sizeof(*infos));
 	struct xccos_join_room *jr = xcalloc(nrooms + 1, sizeof(*jr));
 	size_t **ids = xcalloc(nrooms + 1, sizeof(*ids));
+	unsigned char **ops = xcalloc(nrooms + 1, sizeof(*ops));
 
 	for(i = 0; i < nrooms; i++)
 		total += rooms[i]->nusers;
@@ -73,10 +67,14 @@ static void build_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 	for(i = 0; i < nrooms; i++) {
 		size_t n = room_users(rooms[i], present, rooms[i]->nusers), j, k = 1;
 		ids[i] = xcalloc(n + 1, sizeof(**ids));
+		ops[i] = xcalloc(n + 1, sizeof(**ops));
 		ids[i][0] = 0; /* the joiner */
+		ops[i][0] = (unsigned char)room_operator(rooms[i], c->sess->user);
 		for(j = 0; j < n && k < cap; j++) {
-			if(strcmp(present[j], c->sess->user) != 0)
-				ids[i][k++] = user_id(index, users, &nusers, present[j]);
+			if(strcmp(present[j], c->sess->user) == 0)
+				continue;
+			ops[i][k] = (unsigned char)room_operator(rooms[i], present[j]);
+			ids[i][k++] = user_id(index, users, &nusers, present[j]);
 		}
 		if(k < rooms[i]->nusers)
 			log_debug("roster cut to the limit " SESS_FMT " room=%s cmd=%s listed=%zu "
@@ -84,13 +82,16 @@ static void build_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 					SESS_ARGS(c->sess), rooms[i]->uri, cmd_name(c), k,
 					rooms[i]->nusers);
 		room_info(rooms[i], &infos[i]);
-		jr[i] = (struct xccos_join_room){&infos[i], ids[i], k};
+		jr[i] = (struct xccos_join_room){&infos[i], ids[i], ops[i], k};
 	}
 	xccos_build_join(sb, cmd_name(c), c->req.seqid, c->req.envid, users, nusers, jr, nrooms,
 			fails, nfails);
-	for(i = 0; i < nrooms; i++)
+	for(i = 0; i < nrooms; i++) {
 		free(ids[i]);
+		free(ops[i]);
+	}
 	free(ids);
+	free(ops);
 	free(jr);
 	free(infos);
 	free(present);
@@ -130,17 +131,31 @@ static void on_pushed_history(struct db_job *job)
 	struct cmd *c = p->c;
 	if(!c->sess->closed && job->status == DB_OK)
 		history_send(c, p->room, job);
+	else if(!c->sess->closed) /* not sent: the client's own request is answered */
+		presence_set_history(c->sess, p->room, HISTORY_NONE);
 	free(p);
 	if(--c->u.join.pushes == 0)
 		cmdq_finish(c);
 }
 
-/* After rpl:bjoin: rpl:bccontext for each joined room, as if asked with the default count. */
+/*
+ * After rpl:bjoin: rpl:bccontext for each joined room, as if asked with the default
+ * count, unless the session has been sent that room's history already (it asked
+ * itself, or bjoined the room twice).  Whatever it asks next is then answered
+ * without a second copy (cmd_history.c).  No User-Agent is looked at.
+ */
 static enum run_result push_history(struct cmd *c, struct room **rooms, size_t n)
 {
 	size_t i;
 	for(i = 0; i < n; i++) {
-		struct push *p = xmalloc(sizeof(*p));
+		struct push *p;
+		if(presence_history(c->sess, rooms[i]) != HISTORY_NONE) {
+			log_debug("history not pushed, sent already " SESS_FMT " room=%s",
+					SESS_ARGS(c->sess), rooms[i]->uri);
+			continue;
+		}
+		presence_set_history(c->sess, rooms[i], HISTORY_PUSHED);
+		p = xmalloc(sizeof(*p));
 		*p = (struct push){c, rooms[i]};
 		c->u.join.pushes++;
 		db_submit(db_history(c->sess->user, rooms[i]->id,
@@ -215,7 +230,7 @@ static enum run_result join_rooms(struct cmd *c)
 			room_announce_join(
 					rooms[i], c->sess, is_bjoin(c) ? "ntc:bjoin" : "ntc:join");
 	}
-	if(is_bjoin(c) && wants_history_push(c->sess))
+	if(is_bjoin(c))
 		rc = push_history(c, rooms, n);
 out:
 	free(fails);

@@ -32,19 +32,68 @@ static void count_refusal(const char *reason)
 	metric_add(&m_posts_refused, reason, NULL, 1);
 }
 
+/* Each refusal's SIP status line, its metric label and the sentence the user is
+ * shown (tell_refusal). */
+static const char *const refusals[][3] = {
+		{"503 Too Many Posts", "rate_limit",
+				"you are posting faster than this server allows: wait a moment "
+				"and send it again"},
+		{"403 Empty Message", "empty", "the message is empty"},
+		{"403 Message Too Long", "too_long", "the message is too long"},
+		{"403 Not In The Room", "not_joined",
+				"you are not in this room (any more): join it again"},
+		{"403 Room Disabled", "room_disabled", "the room is disabled"},
+		{"403 Members Only", "forbidden", "only members of this room may enter it"},
+		{"403 Only Presenters May Post", "forbidden",
+				"only presenters may post in this room"},
+		{"500 Not Stored", "db_error", "the server could not store it: send it again"},
+};
+#define NREFUSALS (sizeof(refusals) / sizeof(refusals[0]))
+
+static const char *const *refusal(const char *why)
+{
+	size_t i;
+	for(i = 0; i < NREFUSALS; i++) {
+		if(strcmp(why, refusals[i][0]) == 0)
+			return refusals[i];
+	}
+	return NULL;
+}
+
 /* The reason label of a refusal's status line (check_post, post_refusal). */
 static const char *refusal_reason(const char *why)
 {
-	static const char *const reasons[][2] = {{"503 Too Many Posts", "rate_limit"},
-			{"403 Empty Message", "empty"}, {"403 Message Too Long", "too_long"},
-			{"403 Not In The Room", "not_joined"},
-			{"403 Room Disabled", "room_disabled"}};
-	size_t i;
-	for(i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-		if(strcmp(why, reasons[i][0]) == 0)
-			return reasons[i][1];
-	}
-	return "forbidden";
+	const char *const *r = refusal(why);
+	return r ? r[1] : "forbidden";
+}
+
+/*
+ * Tells the poster's session why its post was refused, as a line in the room from
+ * the server (the URI the client invited), not stored: clients show a refused post
+ * only as "not delivered" (sipe drops the SIP reason phrase), and a grpchat's text
+ * is the one thing from the server both sipe and Lync show in a room
+ * (docs/XCCOS.md, grpchat).  Nothing for a post without a room.
+ */
+static void tell_refusal(struct cmd *c, const char *why)
+{
+	const char *const *r = refusal(why);
+	struct sbuf sb = SBUF_INIT;
+	char text[256], ts[TS_BUFSZ];
+	struct timespec now;
+
+	if(r == NULL || c->uri == NULL || c->sess->closed)
+		return;
+	clock_now_ms(&now);
+	format_ts(ts, now.tv_sec, (unsigned)(now.tv_nsec / 1000000));
+	if(strcmp(r[1], "too_long") == 0)
+		snprintf(text, sizeof(text),
+				"Your message was not delivered: %s (at most %u bytes)", r[2],
+				cfg.message_max_bytes);
+	else
+		snprintf(text, sizeof(text), "Your message was not delivered: %s", r[2]);
+	xccos_build_refusal_notice(&sb, c->uri, c->sess->local ? c->sess->local : "", ts, text);
+	session_send(c->sess, sb.buf, sb.len);
+	sbuf_free(&sb);
 }
 
 /* A post refused for a rule (not the database): its size, never its text.  The room
@@ -88,6 +137,7 @@ static void on_post_stored(struct db_job *job)
 	} else {
 		count_refusal("db_error");
 		cmd_verdict(c, PCHAT_F_REJECT, "500 Not Stored");
+		tell_refusal(c, "500 Not Stored");
 		log_error("post not stored: database error " SESS_FMT " room=%s reply=500",
 				SESS_ARGS(c->sess), c->room->uri);
 	}
@@ -167,6 +217,7 @@ static enum run_result run_grpchat(struct cmd *c)
 		log_refusal(c, why);
 		count_refusal(refusal_reason(why));
 		cmd_verdict(c, PCHAT_F_REJECT, why);
+		tell_refusal(c, why);
 		return RUN_DONE;
 	}
 	store_post(c);
@@ -208,6 +259,7 @@ static const char *check_post(struct cmd *c)
 	if(why) {
 		count_refusal(refusal_reason(why));
 		log_refusal(c, why);
+		tell_refusal(c, why);
 	}
 	return why;
 }

@@ -142,11 +142,16 @@ static void on_invitations(struct db_job *job)
 	cmd_answer(job, send_invitations);
 }
 
-/* All the user's invitations, whatever inv@inviteId says (sipe always sends 1;
- * docs/XCCOS.md). */
+/* The user's invitations the client has not seen: inv@inviteId is the highest
+ * invitation id it has seen (none or 0: it has seen none; docs/XCCOS.md). */
 static enum run_result run_getinv(struct cmd *c)
 {
-	db_submit(db_invitations(c->sess->user, on_invitations, c));
+	unsigned long long seen = 0;
+	if(c->req.invite_id != NULL &&
+			parse_uint(c->req.invite_id, (unsigned long long)INT64_MAX, &seen) < 0)
+		return cmd_reply_reason(c, XC_BAD_REQUEST,
+				"inviteId must be a whole number: the highest invitation id seen");
+	db_submit(db_invitations(c->sess->user, (uint64_t)seen, on_invitations, c));
 	return RUN_WAIT;
 }
 

@@ -100,6 +100,8 @@ struct db_room {
 	int disabled;
 	int chat_history; /* its category keeps history for clients (categories.chat_history) */
 	int file_upload;  /* its category lets files be posted (categories.file_upload) */
+	int invite;	  /* the room sends invitations (rooms.invitations 'inherit' and its
+			   * category's invitations on) */
 	/* Principal lists (sql/migrations/005_rooms_admin.sql), each a space-separated
 	 * string ("" if empty): the room's and its category's. */
 	char *members, *managers, *presenters, *allowed, *denied;
@@ -198,6 +200,7 @@ struct db_job {
 		} follow;
 		struct { /* ASSOCIATIONS, GET_INV */
 			char *user;
+			uint64_t after; /* GET_INV: only invitations with a larger id */
 			struct db_rooms out;
 		} user_rooms;
 		struct {			    /* SERVER_CONFIG */
@@ -310,7 +313,7 @@ struct db_job *db_session_rooms(uint64_t session_id, const char *user, db_done_f
 struct db_job *db_rooms_all(db_done_fn done, void *arg);
 /* The rooms whose ids are in the JSON array ids (those that exist), in one read. */
 struct db_job *db_load_rooms(const char *ids, db_done_fn done, void *arg);
-struct db_job *db_invitations(const char *user, db_done_fn done, void *arg);
+struct db_job *db_invitations(const char *user, uint64_t after, db_done_fn done, void *arg);
 struct db_job *db_categories(db_done_fn done, void *arg);
 /* Stores a one-time token of user for room_id, valid ttl_sec from issued_at; for a
  * download, only if the room has a stored file named file_name (else NOT_FOUND). */

@@ -137,12 +137,13 @@ const struct db_kind dbk_load_rooms = {"load rooms",
 		 " COLUMNS (id BIGINT UNSIGNED PATH '$')) j ON r.id = j.id"},
 		run_load_rooms, rooms_all_clear, load_rooms_free, 0};
 
-/* ---- DB_GET_INV: a user's invitations, oldest first ---- */
+/* ---- DB_GET_INV: a user's invitations after an id, oldest first ---- */
 
-struct db_job *db_invitations(const char *user, db_done_fn done, void *arg)
+struct db_job *db_invitations(const char *user, uint64_t after, db_done_fn done, void *arg)
 {
 	struct db_job *job = db_job_alloc(DB_GET_INV, done, arg);
 	job->u.user_rooms.user = xstrdup(user);
+	job->u.user_rooms.after = after;
 	return job;
 }
 
@@ -150,7 +151,10 @@ struct db_job *db_invitations(const char *user, db_done_fn done, void *arg)
  * dbj_user.c, DB_ASSOCIATIONS'. */
 enum dbsql_result db_run_user_rooms(struct dbsql *d, struct db_job *job, enum db_room_extra extra)
 {
-	enum dbsql_result rc = db_exec(d, job, 0, "s", job->u.user_rooms.user);
+	/* GET_INV's statement has the id to start after too */
+	enum dbsql_result rc = extra == DB_EXTRA_INV
+			? db_exec(d, job, 0, "su", job->u.user_rooms.user, job->u.user_rooms.after)
+			: db_exec(d, job, 0, "s", job->u.user_rooms.user);
 	if(DB_GO_ON(rc, job))
 		rc = db_fetch_rooms(d, job, 0, extra, &job->u.user_rooms.out);
 	return rc;
@@ -175,7 +179,7 @@ void db_user_rooms_free(struct db_job *job)
 const struct db_kind dbk_get_inv = {"invitations",
 		{"SELECT " DB_ROOM_COLS ", i.id, i.inviter, i.created_at"
 		 " FROM invitations i JOIN rooms r ON r.id = i.room_id"
-		 " WHERE i.user_uri = ? ORDER BY i.id"},
+		 " WHERE i.user_uri = ? AND i.id > ? ORDER BY i.id"},
 		run_get_inv, db_user_rooms_clear, db_user_rooms_free, 0};
 
 /* ---- DB_CATEGORIES: every category with its principal lists ---- */

@@ -102,7 +102,8 @@ enum dbsql_result db_fetch(struct dbsql *d, struct db_job *job, unsigned i, MYSQ
 #define DB_ROOM_COLS \
 	"r.id, r.domain, r.chan_id, r.name, r.description, r.topic, r.privacy, r.room_type," \
 	" r.disabled, (SELECT chat_history FROM categories WHERE id = r.category_id)," \
-	" (SELECT file_upload FROM categories WHERE id = r.category_id), " \
+	" (SELECT file_upload FROM categories WHERE id = r.category_id)," \
+	" (r.invitations = 'inherit' AND (SELECT invitations FROM categories WHERE id = r.category_id)), " \
 	DB_PRINCIPALS("room_principals", "room_id", "r.id", "member") ", " \
 	DB_PRINCIPALS("room_principals", "room_id", "r.id", "manager") ", " \
 	DB_PRINCIPALS("room_principals", "room_id", "r.id", "presenter") ", " \

@@ -342,7 +342,7 @@ void db_msgs_clear(struct db_msg **v, size_t *n)
 
 /* ---- room rows ---- */
 
-enum { ROOM_NCOLS = 16 }; /* DB_ROOM_COLS */
+enum { ROOM_NCOLS = 17 }; /* DB_ROOM_COLS */
 
 /* One row's result buffers, and where the rows go. */
 struct room_rows {
@@ -379,11 +379,14 @@ static void room_row(MYSQL_STMT *st, void *ctx)
 	v = db_col_str(st, &b->cols[9], 10, NULL);
 	r->file_upload = atoi(v) != 0;
 	free(v);
-	r->members = db_col_str(st, &b->cols[10], 11, NULL);
-	r->managers = db_col_str(st, &b->cols[11], 12, NULL);
-	r->presenters = db_col_str(st, &b->cols[12], 13, NULL);
-	r->allowed = db_col_str(st, &b->cols[13], 14, NULL);
-	r->denied = db_col_str(st, &b->cols[14], 15, NULL);
+	v = db_col_str(st, &b->cols[10], 11, NULL);
+	r->invite = atoi(v) != 0;
+	free(v);
+	r->members = db_col_str(st, &b->cols[11], 12, NULL);
+	r->managers = db_col_str(st, &b->cols[12], 13, NULL);
+	r->presenters = db_col_str(st, &b->cols[13], 14, NULL);
+	r->allowed = db_col_str(st, &b->cols[14], 15, NULL);
+	r->denied = db_col_str(st, &b->cols[15], 16, NULL);
 	if(b->kind == DB_EXTRA_UNREAD)
 		r->unread = b->extra;
 	if(b->kind == DB_EXTRA_INV) {

@@ -120,9 +120,30 @@ void room_announce_join(struct room *r, struct session *s, const char *ntc)
 	struct sbuf items = SBUF_INIT;
 	if(room_roster_quiet(r))
 		return;
-	xccos_build_ntc_join(&items, ntc, s->user, r->domain, r->chan_id);
+	xccos_build_ntc_join(
+			&items, ntc, s->user, r->domain, r->chan_id, room_operator(r, s->user));
 	room_broadcast(r, items.buf, items.len, s);
 	sbuf_free(&items);
+}
+
+enum history_sent presence_history(const struct session *s, const struct room *r)
+{
+	if(s->hist == NULL)
+		return HISTORY_NONE;
+	return (enum history_sent)(uintptr_t)dict_get(s->hist, &r->id, sizeof(r->id));
+}
+
+void presence_set_history(struct session *s, const struct room *r, enum history_sent h)
+{
+	if(h == HISTORY_NONE) {
+		if(s->hist)
+			dict_del(s->hist, &r->id, sizeof(r->id));
+		return;
+	}
+	/* At most one entry per room the user may join (only those are answered). */
+	if(s->hist == NULL)
+		s->hist = dict_new();
+	dict_put(s->hist, &r->id, sizeof(r->id), (void *)(uintptr_t)h);
 }
 
 void room_leave(struct room *r, struct session *s, const char *why)
@@ -131,6 +152,7 @@ void room_leave(struct room *r, struct session *s, const char *why)
 	int last;
 	if(m == NULL)
 		return;
+	presence_set_history(s, r, HISTORY_NONE);
 	list_del(&m->room_link);
 	list_del(&m->sess_link);
 	last = m->user->nsessions == 1;

@@ -59,6 +59,20 @@ size_t room_presences(void);
  * reload: ntc:part to the others, its session_rooms row deleted). */
 void room_evict_unauthorized(struct room *r);
 
+/*
+ * What history of a room a session has been sent, which decides bjoin's history
+ * push and the answer to the client's own cmd:bccontext so that no client gets a
+ * room's history twice (docs/XCCOS.md, cmd:bjoin).  Kept per session; leaving the
+ * room forgets it (a later join opens a new window that needs the history again).
+ */
+enum history_sent {
+	HISTORY_NONE = 0, /* nothing yet */
+	HISTORY_PUSHED,	  /* pushed after bjoin: a client asking next gets no copy */
+	HISTORY_ASKED,	  /* the client asked itself: nothing is pushed */
+};
+enum history_sent presence_history(const struct session *s, const struct room *r);
+void presence_set_history(struct session *s, const struct room *r, enum history_sent h);
+
 /* Read positions: message msgid went to everyone present. */
 void room_note_delivery(struct room *r, uint64_t msgid);
 /* user was given the messages up to msgid (bccontext): moves the in-memory

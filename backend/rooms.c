@@ -125,23 +125,51 @@ static void room_acl(const struct room *r, struct acl_room *acl)
 	acl->denied = plist_acl(&r->acl_denied);
 }
 
+/* Managers and presenters: clients show them as the room's operators. */
+static int acl_operator(const struct acl_room *acl, const char *user)
+{
+	return acl_list_matches(&acl->managers, user) || acl_list_matches(&acl->presenters, user);
+}
+
+/* The room_user of a present user, its rights and operator flag decided for the
+ * room's current lists; NULL if user is not present. */
+static struct room_user *decided_user(const struct room *r, const char *user)
+{
+	struct acl_room acl;
+	struct room_user *u = dict_gets(r->user_index, user);
+	if(u == NULL || u->rights_gen == r->acl_gen)
+		return u; /* a present user: decided once per change of the room */
+	room_acl(r, &acl);
+	u->rights = acl_rights(&acl, user);
+	u->op = acl_operator(&acl, user);
+	u->rights_gen = r->acl_gen;
+	return u;
+}
+
 unsigned room_rights(const struct room *r, const char *user)
 {
 	struct acl_room acl;
-	struct room_user *u;
-	unsigned rights;
+	const struct room_user *u;
 	if(r->gone)
 		return 0;
-	u = dict_gets(r->user_index, user);
-	if(u && u->rights_gen == r->acl_gen)
-		return u->rights; /* a present user: decided once per change of the room */
+	u = decided_user(r, user);
+	if(u)
+		return u->rights;
 	room_acl(r, &acl);
-	rights = acl_rights(&acl, user);
-	if(u) {
-		u->rights = rights;
-		u->rights_gen = r->acl_gen;
-	}
-	return rights;
+	return acl_rights(&acl, user);
+}
+
+int room_operator(const struct room *r, const char *user)
+{
+	struct acl_room acl;
+	const struct room_user *u;
+	if(r->gone || !(room_rights(r, user) & ACL_JOIN))
+		return 0;
+	u = decided_user(r, user);
+	if(u)
+		return u->op;
+	room_acl(r, &acl);
+	return acl_operator(&acl, user);
 }
 
 int history_readable(const struct room *r, const char *user)
@@ -207,6 +235,7 @@ struct room *room_add(const struct db_room *row)
 	r->disabled = row->disabled;
 	r->chat_history = row->chat_history;
 	r->file_upload = row->file_upload;
+	r->invite = row->invite;
 	r->gone = 0;
 	r->seen = 1;
 	if(++r->acl_gen == 0)
@@ -309,4 +338,6 @@ void room_info(const struct room *r, struct xccos_room_info *info)
 	info->ucnt = r->nusers;
 	info->is_private = r->privacy != ROOM_OPEN;
 	info->filepost = r->file_upload;
+	info->invite = r->invite;
+	info->logged = r->chat_history;
 }

@@ -37,6 +37,7 @@ struct room_user {
 	/* The user's ACL_* rights here, valid while rights_gen == room.acl_gen: a post
 	 * must not scan the principal lists (thousands of members) each time. */
 	unsigned rights, rights_gen;
+	int op;		  /* a manager or presenter (room_operator), valid with rights */
 	struct list link; /* room.users */
 };
 
@@ -53,6 +54,7 @@ struct room {
 	int disabled;
 	int chat_history; /* 0: its category serves no history (bccontext answers empty) */
 	int file_upload;  /* 0: its category takes no files (cmd:getfutok refused) */
+	int invite;	  /* it sends invitations (its own switch and its category's) */
 	int gone;	  /* its row was deleted: room_find no longer finds it */
 	unsigned acl_gen; /* bumped whenever its settings or principal lists are read */
 	int seen;	  /* refresh bookkeeping */
@@ -82,6 +84,9 @@ struct room *room_find(const char *uri);
 struct room *room_add(const struct db_room *row);
 /* The rights (ACL_* bits, common/pchat_acl.h) user has in r; none if r is gone. */
 unsigned room_rights(const struct room *r, const char *user);
+/* Is user one of r's managers or presenters, the users clients mark as operators
+ * (aib key 12276 in join replies and notices)? */
+int room_operator(const struct room *r, const char *user);
 /* May user read r's history, as bccontext serves it (join right, history kept for
  * clients)?  What cmd:search searches and whom a feed's match is for (feeds.c). */
 int history_readable(const struct room *r, const char *user);

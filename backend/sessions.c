@@ -120,6 +120,7 @@ void session_unref(struct session *s)
 	free(s->local);
 	free(s->epid);
 	free(s->ua);
+	dict_free(s->hist, NULL);
 	free(s);
 }
 

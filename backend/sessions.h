@@ -21,6 +21,7 @@
 #include "xccos.h"
 
 struct cmd;
+struct dict;
 struct link_conn;
 
 struct session {
@@ -34,6 +35,7 @@ struct session {
 	time_t opened;	     /* when pchatd learned of it (OPEN) */
 	uint64_t next_envid; /* our envelope counter */
 	struct list rooms;   /* rooms joined (member.sess_link, presence.c) */
+	struct dict *hist;   /* room id -> the history it was sent (presence.h), or NULL */
 	/* its command queue (cmdq.c) */
 	struct list queue;	 /* accepted commands not started yet (cmd.link) */
 	struct cmd *running;	 /* the command being executed, or NULL */

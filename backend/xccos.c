@@ -232,6 +232,8 @@ static void parse_cmd_data(struct xccos_req *req, xmlNode *data)
 			parse_srch(req, n);
 		else if(is_elem(n, "feed") && !req->has_feed)
 			parse_feed(req, n);
+		else if(is_elem(n, "inv") && req->invite_id == NULL)
+			req->invite_id = attr_dup(n, "inviteId");
 	}
 	req->mentions_manager = mentions_manager(data->children);
 }
@@ -403,6 +405,7 @@ void xccos_req_free(struct xccos_req *req)
 	free(req->feed_op);
 	free(req->feed_words);
 	free(req->feed_author);
+	free(req->invite_id);
 	free(req->chan_uri);
 	free(req->author);
 	free(req->ts);
@@ -542,6 +545,23 @@ void xccos_build_requri(
 	rpl_one_elem(sb, "requri", seqid, cmd_envid, XC_OK, "uib", "uri", channel_uri);
 }
 
+/* <aib key value="ids"/> of a joined room's operators (op) or other users; nothing
+ * if there are none. */
+static void roster_aib(struct sbuf *sb, const struct xccos_join_room *r, int op)
+{
+	size_t i, n = 0;
+	for(i = 0; i < r->nids; i++) {
+		if(!r->op[i] != !op)
+			continue;
+		if(n++ == 0)
+			sbuf_printf(sb, "<aib key=\"%s\" value=\"",
+					op ? XCCOS_AIB_OPERATOR : XCCOS_AIB_MEMBER);
+		sbuf_printf(sb, n > 1 ? ",%zu" : "%zu", r->ids[i]);
+	}
+	if(n > 0)
+		sbuf_adds(sb, "\"/>");
+}
+
 void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid, const char *cmd_envid,
 		const char *const *users, size_t nusers, const struct xccos_join_room *rooms,
 		size_t nrooms, const struct xccos_join_fail *fails, size_t nfails)
@@ -560,10 +580,10 @@ void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid, cons
 		xccos_attr(sb, "uri", r->info->uri);
 		xccos_attr(sb, "name", r->info->name);
 		xccos_attr(sb, "topic", r->info->topic);
-		sbuf_adds(sb, "><aib key=\"3984\" value=\"");
-		for(i = 0; i < r->nids; i++)
-			sbuf_printf(sb, i ? ",%zu" : "%zu", r->ids[i]);
-		sbuf_adds(sb, "\"/></chanib>");
+		sbuf_adds(sb, ">");
+		roster_aib(sb, r, 0);
+		roster_aib(sb, r, 1);
+		sbuf_adds(sb, "</chanib>");
 	}
 	for(j = 0; j < nfails; j++) {
 		sbuf_adds(sb, "<fib");
@@ -583,13 +603,14 @@ void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid,
 }
 
 void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user, const char *domain,
-		const char *chan_id)
+		const char *chan_id, int op)
 {
 	sbuf_adds(sb, "<ntc");
 	xccos_attr(sb, "id", ntc);
 	sbuf_adds(sb, "><data><uib id=\"0\"");
 	xccos_attr(sb, "uri", user);
-	sbuf_adds(sb, "><aib key=\"3984\"");
+	sbuf_adds(sb, "><aib");
+	xccos_attr(sb, "key", op ? XCCOS_AIB_OPERATOR : XCCOS_AIB_MEMBER);
 	xccos_attr(sb, "domain", domain);
 	xccos_attr(sb, "value", chan_id);
 	sbuf_adds(sb, "/></uib></data></ntc>");
@@ -628,6 +649,18 @@ void xccos_build_grpchat(struct sbuf *sb, const struct xccos_chat *m)
 	sbuf_adds(sb, "<grpchat id=\"grpchat\" seqid=\"1\"");
 	chat_body(sb, m);
 	sbuf_adds(sb, "</grpchat>");
+}
+
+void xccos_build_refusal_notice(struct sbuf *sb, const char *chan_uri, const char *author,
+		const char *ts, const char *text)
+{
+	sbuf_adds(sb, "<grpchat id=\"grpchat\" seqid=\"1\"");
+	xccos_attr(sb, "chanUri", chan_uri);
+	xccos_attr(sb, "author", author);
+	xccos_attr(sb, "ts", ts);
+	sbuf_adds(sb, " notice=\"refused\"><chat>");
+	xccos_escape(sb, text, strlen(text), 0);
+	sbuf_adds(sb, "</chat></grpchat>");
 }
 
 void xccos_build_bccontext(struct sbuf *sb, const char *seqid, const char *cmd_envid,
@@ -707,9 +740,10 @@ static void chansrch_room(struct sbuf *sb, const struct xccos_room_info *r)
 	sbuf_printf(sb, "<info id=\"urn:parlano:ma:info:visibilty\">%s</info>",
 			r->is_private ? "private" : "public");
 	sbuf_printf(sb,
-			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
-			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+			"<prop id=\"urn:parlano:ma:prop:logged\">%s</prop>"
+			"<prop id=\"urn:parlano:ma:prop:invite\">%s</prop>"
 			"<prop id=\"urn:parlano:ma:prop:filepost\">%s</prop></chanib>",
+			r->logged ? "true" : "false", r->invite ? "true" : "false",
 			r->filepost ? "true" : "false");
 }
 

@@ -90,6 +90,7 @@ struct xccos_req {
 	char *feed_author; /* data/feed@author (add) */
 	long feed_id;	   /* data/feed@id (rm); -1 if missing */
 	long feed_cnt;	   /* data/feed@cnt (alerts); -1 if missing */
+	char *invite_id;   /* data/inv@inviteId (getinv), verbatim; NULL if missing */
 
 	/* grpchat */
 	char *chan_uri; /* @chanUri */
@@ -155,12 +156,20 @@ struct xccos_room_info {
 	int has_unread; /* getassociations: add info urn:parlano:ma:info:unread */
 	unsigned unread;
 	int filepost; /* prop filepost: its category lets files be posted */
+	int invite;   /* prop invite: the room (and its category) send invitations */
+	int logged;   /* prop logged: its category keeps history for clients */
 };
+/* The aib keys of room rosters (xccos-protocol.md 7.4): sipe marks the users of
+ * key 12276 as the room's operators (we list managers and presenters so). */
+#define XCCOS_AIB_MEMBER "3984"
+#define XCCOS_AIB_OPERATOR "12276"
 /* One joined room of rpl:join / rpl:bjoin: ids (indexes into the shared uib list)
- * of the users present, listed in <aib key="3984">. */
+ * of the users present, listed in <aib key="3984">, those with op[i] set in
+ * <aib key="12276"> (an empty list is left out). */
 struct xccos_join_room {
 	const struct xccos_room_info *info;
 	const size_t *ids;
+	const unsigned char *op;
 	size_t nids;
 };
 /* A room that could not be joined: <fib key domain value/>. */
@@ -177,9 +186,10 @@ void xccos_build_join(struct sbuf *sb, const char *name, const char *seqid, cons
 /* rpl:part echoing the room URI. */
 void xccos_build_part(struct sbuf *sb, const char *seqid, const char *cmd_envid, int code,
 		const char *chan_uri);
-/* ntc:join (or ntc:bjoin): user arrived in ma-chan://domain/chan_id. */
+/* ntc:join (or ntc:bjoin): user arrived in ma-chan://domain/chan_id; op: as
+ * one of its operators (aib key 12276). */
 void xccos_build_ntc_join(struct sbuf *sb, const char *ntc, const char *user, const char *domain,
-		const char *chan_id);
+		const char *chan_id, int op);
 /* ntc:part: user left chan_uri. */
 void xccos_build_ntc_part(struct sbuf *sb, const char *chan_uri, const char *user);
 
@@ -193,6 +203,11 @@ struct xccos_chat {
 	size_t text_len;
 };
 void xccos_build_grpchat(struct sbuf *sb, const struct xccos_chat *m);
+/* A line from the server to one session, shown in room chan_uri like a post but
+ * not stored (no msgid): <grpchat ... author ts notice="refused"><chat>text</chat>.
+ * Why a refused post was refused (docs/XCCOS.md, grpchat). */
+void xccos_build_refusal_notice(struct sbuf *sb, const char *chan_uri, const char *author,
+		const char *ts, const char *text);
 /* Our notice of a moderated message (docs/XCCOS.md, *Moderated messages*). */
 #define XCCOS_MSGCHG_NS "urn:pchat:xml:ns:msgchg"
 /* ntc:msgchg: <data><msgchg xmlns action chanUri author ts msgid><chat>: message

@@ -209,7 +209,11 @@ static void print_msgchg(const xv_envelope *e)
 /* Prints an item that nobody waits for. */
 static void print_incoming(const xv_envelope *e)
 {
-	if(e->kind == XV_GRPCHAT) {
+	if(e->kind == XV_GRPCHAT && e->chat.notice) {
+		/* the server's line: why a post of ours was refused */
+		printf("*** <%s> %s\n", room_name(e->chat.chan_uri),
+				e->chat.text ? e->chat.text : "");
+	} else if(e->kind == XV_GRPCHAT) {
 		print_post(&e->chat);
 	} else if(xv_is(e, "ntc:join") || xv_is(e, "ntc:bjoin")) {
 		for(size_t u = 0; u < e->nusers; u++)

@@ -34,6 +34,7 @@ struct pc_context {
 	pc_client *clients; /* open clients */
 	pc_client *zombies; /* closed clients whose nua did not finish shutting down */
 	char last_error[256];
+	char user_agent[128]; /* User-Agent of the clients opened next */
 };
 
 struct pc_client {
@@ -124,7 +125,15 @@ pc_context *pc_context_new(void)
 	}
 	/* Run the nua stacks in this thread: every wait drives all of them. */
 	su_root_threading(ctx->root, 0);
+	pc_set_user_agent(ctx, NULL);
 	return ctx;
+}
+
+void pc_set_user_agent(pc_context *ctx, const char *ua)
+{
+	if(ctx)
+		snprintf(ctx->user_agent, sizeof ctx->user_agent, "%s",
+				ua && *ua ? ua : "pchat-client/0.1");
 }
 
 static void free_client_memory(pc_client *c)
@@ -486,7 +495,7 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri, 
                          * caller must see the 503 and decide, so never retry. */
 			NUTAG_MAX_RETRY_AFTER(0),
 			/* Refresh the session with UPDATE (as sipe does), not re-INVITE. */
-			NUTAG_UPDATE_REFRESH(1), NUTAG_USER_AGENT("pchat-client/0.1"),
+			NUTAG_UPDATE_REFRESH(1), NUTAG_USER_AGENT(ctx->user_agent),
 			SIPTAG_FROM_STR(user_uri), TAG_END());
 	free(user);
 	if(!c->nua) {

@@ -19,6 +19,9 @@ typedef struct pc_client pc_client;   /* one chat session (one INVITE dialog) */
 pc_context *pc_context_new(void);
 /* Closes (BYE, bounded) every client still open, then frees the context. */
 void pc_context_free(pc_context *);
+/* The User-Agent of the clients pc_open opens from now on (NULL or "": our own,
+ * "pchat-client/0.1"; at most 127 bytes): tests play other clients with it. */
+void pc_set_user_agent(pc_context *, const char *ua);
 
 /* INVITE chat_uri as user_uri via proxy ("127.0.0.1:5060" or a sip: URI), transport
  * "tcp" (default when NULL) or "udp"; waits up to timeout_ms for the final response.

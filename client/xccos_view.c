@@ -56,6 +56,7 @@ static void msg_from_node(xv_msg *m, xmlNodePtr n)
 	m->text = text_of(first_child(n, "chat"));
 	m->msgid = attr(n, "msgid");
 	m->action = attr(n, "action");
+	m->notice = attr(n, "notice");
 	m->feed = NULL;
 }
 
@@ -67,6 +68,7 @@ static void msg_free(xv_msg *m)
 	free(m->text);
 	free(m->msgid);
 	free(m->action);
+	free(m->notice);
 	free(m->feed);
 }
 

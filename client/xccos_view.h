@@ -36,6 +36,8 @@ typedef struct {
 	char *text;	/* decoded text of the first <chat> child ("" if none) */
 	char *msgid;	/* msgid (may be NULL) */
 	char *action;	/* ntc:msgchg: "removed" or "replaced" (else NULL) */
+	char *notice;	/* grpchat@notice: "refused" for the server's line saying why a
+			   post was refused (not a post; docs/XCCOS.md), else NULL */
 	char *feed;	/* rpl:feed alerts: the feed it matched (alert@feed), else NULL */
 } xv_msg;
 

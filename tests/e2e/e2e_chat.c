@@ -1260,17 +1260,19 @@ int main(int argc, char **argv)
 			fail(T, "uib list: %zu users, first %s", e->nusers,
 					e->nusers ? e->users[0] : "-");
 		} else {
+			/* Pushed: Build Team's history only; alice asked for Lobby's
+			 * herself (test 8), so it is not sent again (docs/XCCOS.md). */
 			struct notice n = {"ntc:bjoin", ALICE, BUILD_URI};
 			xv_envelope *ntc = wait_item(&bob, p_notice, &n, REPLY_WAIT);
 			xv_envelope *h1 = wait_item(&alice, p_id, "rpl:bccontext", REPLY_WAIT);
-			xv_envelope *h2 = wait_item(&alice, p_id, "rpl:bccontext", REPLY_WAIT);
+			xv_envelope *h2 = wait_item(&alice, p_id, "rpl:bccontext", QUIET_WAIT);
 			if(!ntc)
 				fail(T, "bob (in Build Team) got no ntc:bjoin for alice");
-			else if(!h1 || !h2)
-				fail(T, "a non-sipe client got %d pushed rpl:bccontext, want 2",
+			else if(!h1 || h2)
+				fail(T, "alice got %d pushed rpl:bccontext, want 1 (Build Team's)",
 						!!h1 + !!h2);
-			else if(!has_room(h1, LOBBY_URI) || !has_room(h2, BUILD_URI))
-				fail(T, "pushed histories are not for Lobby then Build Team");
+			else if(!has_room(h1, BUILD_URI))
+				fail(T, "the pushed history is not Build Team's");
 			else
 				pass(T);
 			xv_free(ntc);

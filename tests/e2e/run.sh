@@ -4,8 +4,10 @@
 # socket (peer.sh), runs the test programs over real SIP (e2e-chat; e2e-authz, the
 # authorization matrix; e2e-files, file-transfer tokens; e2e-search, message search and the DB
 # reader (it restarts pchatd with --test-search-delay-ms and stops MariaDB); e2e-feeds, feeds
-# and keyword alerts to plain SIP endpoints; then e2e-sip (sessions rebuilt from the same
-# endpoint, with pchatd's --carryover-sec short; posts pipelined behind joins), which restarts
+# and keyword alerts to plain SIP endpoints; e2e-fidelity, what the client sees (history
+# once, room properties, operators, getinv, refusal reasons); then e2e-sip (sessions
+# rebuilt from the same endpoint, with pchatd's --carryover-sec short; posts pipelined
+# behind joins), which restarts
 # Kamailio in Digest mode with PCHAT_AUTH=1 for its auth cases and back), and stops
 # every process it started, whatever happens.  Exits non-zero if any program fails.
 set -euo pipefail
@@ -61,6 +63,9 @@ feeds_t0=$(date +%s)
 timeout 90 "$top/tests/e2e/e2e-feeds" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
   --db-name pchat --pchat "$top/client/pchat" || feeds_status=$?
 echo "e2e: e2e-feeds took $(( $(date +%s) - feeds_t0 )) s"
+fidelity_status=0
+timeout 90 "$top/tests/e2e/e2e-fidelity" --proxy "127.0.0.1:$port" --db-socket "$var/mysql.sock" \
+  --db-name pchat || fidelity_status=$?
 sip_status=0
 timeout 180 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   --db-socket "$var/mysql.sock" --db-name pchat --carryover-sec "$carryover_sec" \
@@ -73,10 +78,11 @@ san_status=0
 if sanitizer_report e2e "$var/backend.log"; then san_status=1; fi
 [ "$peer_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] &&
   [ "$files_status" -eq 0 ] && [ "$search_status" -eq 0 ] && [ "$moderation_status" -eq 0 ] &&
-  [ "$feeds_status" -eq 0 ] && [ "$sip_status" -eq 0 ] && [ "$san_status" -eq 0 ] && exit 0
+  [ "$feeds_status" -eq 0 ] && [ "$fidelity_status" -eq 0 ] && [ "$sip_status" -eq 0 ] &&
+  [ "$san_status" -eq 0 ] && exit 0
 show_logs
 echo "e2e: peer.sh exited $peer_status, e2e-chat exited $status, e2e-authz exited $authz_status," \
   "e2e-files exited $files_status, e2e-search exited $search_status," \
   "e2e-moderation exited $moderation_status, e2e-feeds exited $feeds_status," \
-  "e2e-sip exited $sip_status, sanitizer check $san_status"
+  "e2e-fidelity exited $fidelity_status, e2e-sip exited $sip_status, sanitizer check $san_status"
 exit 1

@@ -219,9 +219,10 @@ static void check_cmd_replies(const struct xccos_req *req)
 {
 	const char *name = req->id + 4; /* after "cmd:", as cmd_name() does */
 	const char *users[] = {"sip:fuzz@example.com", nz(req->pref_label)};
-	struct xccos_room_info info = {
-			req->chanib_uri, req->qtype, req->criteria, req->info_type, 3, 1, 1, 2, 1};
-	struct xccos_join_room room = {&info, (const size_t[]){0, 1}, 2};
+	struct xccos_room_info info = {req->chanib_uri, req->qtype, req->criteria, req->info_type,
+			3, 1, 1, 2, 1, 1, 1};
+	struct xccos_join_room room = {
+			&info, (const size_t[]){0, 1}, (const unsigned char[]){0, 1}, 2};
 	struct xccos_join_fail *fails = calloc(req->nchanids + 1, sizeof(*fails));
 	struct xccos_server_info si = {nz(req->info_type), "2024-01-01T00:00:00Z", 999, 8192, 8192,
 			nz(req->sib_domain), nz(req->pref_content), 30, 500};
@@ -244,7 +245,7 @@ static void check_cmd_replies(const struct xccos_req *req)
 	xccos_build_part(&sb, req->seqid, req->envid, XC_OK, req->chanib_uri);
 	if(req->nchanids > 0) {
 		xccos_build_ntc_join(&sb, "ntc:join", users[1], req->chanids[0].domain,
-				req->chanids[0].value);
+				req->chanids[0].value, 1);
 		xccos_build_ntc_part(&sb, req->chanib_uri, req->chanids[0].value);
 	}
 	xccos_build_room_list(&sb, name, req->seqid, req->envid, &info, 1);

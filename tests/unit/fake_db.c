@@ -119,6 +119,7 @@ void fake_db_add_room(uint64_t id, const char *domain, const char *chan_id, cons
 	strcpy(r->type, "normal");
 	r->chat_history = 1;
 	r->file_upload = 1;
+	r->invite = 1;
 	r->members = xstrdup("");
 	r->managers = xstrdup("");
 	r->presenters = xstrdup("");
@@ -149,6 +150,7 @@ void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl)
 	r->disabled = acl->disabled;
 	r->chat_history = !acl->no_history;
 	r->file_upload = !acl->no_files;
+	r->invite = !acl->no_invite;
 	set_str(&r->members, acl->members);
 	set_str(&r->managers, acl->managers);
 	set_str(&r->presenters, acl->presenters);
@@ -302,7 +304,8 @@ static void run_get_inv(struct db_job *job)
 	for(i = 0; i < ninvs; i++) {
 		const struct db_room *r = room_by_id(invs[i].room_id);
 		struct db_room *out;
-		if(r == NULL || strcmp(invs[i].user, job->u.user_rooms.user) != 0)
+		if(r == NULL || strcmp(invs[i].user, job->u.user_rooms.user) != 0 ||
+				invs[i].id <= job->u.user_rooms.after)
 			continue;
 		out = &found->v[found->n++];
 		copy_room(out, r);

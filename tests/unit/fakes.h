@@ -42,6 +42,7 @@ struct fake_acl {
 	const char *allowed, *denied;
 	int no_history; /* the category has chat history switched off */
 	int no_files;	/* the category has file upload switched off */
+	int no_invite;	/* the room (or its category) sends no invitations */
 };
 void fake_db_set_room_acl(uint64_t id, const struct fake_acl *acl);
 /* A message stored without a post (as by hand, or before this process started). */

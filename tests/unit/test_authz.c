@@ -28,6 +28,7 @@
 	ENV("<cmd id=\"cmd:getinv\" seqid=\"1\"><data><inv inviteId=\"1\" domain=\"example.com\"/></data></cmd>")
 #define NODES ENV("<cmd id=\"cmd:nodespermcreatechild\" seqid=\"1\"><data/></cmd>")
 #define ASSOC ENV("<cmd id=\"cmd:getassociations\" seqid=\"1\"><data/></cmd>")
+#define GETINV_AFTER(inv) ENV("<cmd id=\"cmd:getinv\" seqid=\"1\"><data>" inv "</data></cmd>")
 
 /* Besides the harness's rooms: Secret (3) has alice as member; Auditorium (4),
  * bob presents; Disabled (5), open. */
@@ -307,6 +308,74 @@ Test(authz, getinv_returns_the_users_invitations)
 	r = reply_to(2, GETINV);
 	cr_assert(strstr(r, "<data><inv inviteId=\"9\" chanUri=\"" CLOSED "\""), "%s", r);
 	cr_assert(!strstr(r, "inviteId=\"8\""), "%s", r);
+}
+
+Test(authz, getinv_returns_only_invitations_after_the_id_seen)
+{
+	const char *r;
+	fake_db_add_invitation(7, ALICE, 2, CAROL);
+	fake_db_add_invitation(9, ALICE, 1, BOB);
+	open_session(1, ALICE);
+	r = reply_to(1, GETINV_AFTER("<inv inviteId=\"7\" domain=\"example.com\"/>"));
+	cr_assert(strstr(r, "inviteId=\"9\"") && !strstr(r, "inviteId=\"7\""), "%s", r);
+	r = reply_to(1, GETINV_AFTER("<inv inviteId=\"9\" domain=\"example.com\"/>"));
+	cr_assert(strstr(r, "<data></data>"), "%s", r);
+	r = reply_to(1, GETINV_AFTER("<inv domain=\"example.com\"/>")); /* none seen */
+	cr_assert(strstr(r, "inviteId=\"7\"") && strstr(r, "inviteId=\"9\""), "%s", r);
+	r = reply_to(1, GETINV_AFTER("<inv inviteId=\"x1\" domain=\"example.com\"/>"));
+	cr_assert(strstr(r, "<resp code=\"400\">") && strstr(r, "inviteId must be"), "%s", r);
+}
+
+/* Managers and presenters carry the key sipe shows as operator (aib 12276). */
+Test(authz, operators_are_marked_in_join_replies_and_notices)
+{
+	const struct sent_frame *s[4];
+	fake_db_set_room_acl(1, &(struct fake_acl){.managers = CAROL});
+	open_session(1, ALICE);
+	open_session(2, CAROL);
+	open_session(3, BOB);
+	accepted(1, JOIN(LOBBY_ID));
+	fake_db_run_all();
+	fake_sent_clear();
+	accepted(2, JOIN(LOBBY_ID));
+	fake_db_run_all();
+	cr_assert_eq(sends_to(2, s, 4), 1);
+	has(s[0], "<uib id=\"0\" uri=\"" CAROL "\"/><uib id=\"1\" uri=\"" ALICE "\"/>");
+	has(s[0], "<aib key=\"3984\" value=\"1\"/><aib key=\"12276\" value=\"0\"/></chanib>");
+	cr_assert_eq(sends_to(1, s, 4), 1);
+	has(s[0], "<uib id=\"0\" uri=\"" CAROL "\"><aib key=\"12276\" domain=\"example.com\"");
+	/* a presenter too (bob in the auditorium); a plain member not */
+	accepted(1, JOIN("a1"));
+	fake_db_run_all();
+	fake_sent_clear();
+	accepted(3, JOIN("a1"));
+	fake_db_run_all();
+	cr_assert_eq(sends_to(3, s, 4), 1);
+	has(s[0], "<aib key=\"3984\" value=\"1\"/><aib key=\"12276\" value=\"0\"/></chanib>");
+}
+
+/* chansrch's properties are the room's and its category's settings. */
+Test(authz, room_list_properties_follow_the_settings)
+{
+	const char *r;
+	fake_db_set_room_acl(1, &(struct fake_acl){.no_history = 1, .no_invite = 1, .no_files = 1});
+	open_session(1, ALICE);
+	r = reply_to(1, CHANSRCH);
+	cr_assert(strstr(r, "name=\"Lobby\""), "%s", r);
+	r = strstr(r, "name=\"Lobby\"");
+	cr_assert(strstr(r,
+				  "<prop id=\"urn:parlano:ma:prop:logged\">false</prop>"
+				  "<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+				  "<prop id=\"urn:parlano:ma:prop:filepost\">false</prop>"),
+			"%s", r);
+	r = reply_to(1, CHANSRCH);
+	r = strstr(r, "name=\"Closed\"");
+	cr_assert(r &&
+					strstr(r,
+							"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+							"<prop id=\"urn:parlano:ma:prop:invite\">true</prop>"
+							"<prop id=\"urn:parlano:ma:prop:filepost\">true</prop>"),
+			"%s", r ? r : "no Closed");
 }
 
 Test(authz, nodespermcreatechild_lists_categories_the_user_creates_in)

@@ -177,12 +177,23 @@ Test(link, posts_that_are_refused)
 	f = xccos(1, POST(LOBBY, "not joined"));
 	cr_assert_eq(f->type, PCHAT_F_REJECT);
 	cr_assert_str_eq(f->payload, "403 Not In The Room");
+	/* and why, as a line the client shows in the room (not stored, no msgid) */
+	f = only_send_to(1);
+	has(f, "<grpchat id=\"grpchat\" seqid=\"1\" chanUri=\"" LOBBY "\"");
+	has(f,
+			"notice=\"refused\"><chat>Your message was not delivered: you are not in this "
+			"room (any more): join it again</chat></grpchat>");
+	hasnt(f, "msgid=");
 	join_lobby(1);
 	cr_assert_eq(xccos(1, ENV("<grpchat chanUri=\"" LOBBY "\"/>"))->type, PCHAT_F_REJECT);
 	cr_assert_eq(xccos(1, ENV("<grpchat><chat>x</chat></grpchat>"))->type, PCHAT_F_REJECT);
 	cr_assert_eq(xccos(1, POST(LOBBY, ""))->type, PCHAT_F_REJECT);
 	cfg.message_max_bytes = 5;
+	fake_sent_clear();
 	cr_assert_eq(xccos(1, POST(LOBBY, "123456"))->type, PCHAT_F_REJECT);
+	has(only_send_to(1),
+			"<chat>Your message was not delivered: the message is too long (at "
+			"most 5 bytes)</chat>");
 	token = posted(1, POST(LOBBY, "&amp;&amp;&amp;&amp;&amp;")); /* decoded bytes count */
 	cfg.message_max_bytes = 8192;
 	snprintf(big, sizeof(big),
@@ -531,14 +542,59 @@ Test(link, bjoin_joins_every_room_with_one_user_list)
 	cr_assert_eq(cmdq_pending(), 1);
 }
 
-Test(link, bjoin_from_sipe_gets_no_history_push)
+/* The push is decided by what the session did, never by its User-Agent. */
+Test(link, bjoin_pushes_history_once_whatever_the_user_agent)
 {
-	open_session_ua(1, "sip:alice@example.com", "Purple/2.14.1 Sipe/1.25.0");
-	accepted(1, BJOIN(CHANID("0", LOBBY_ID) CHANID("1", LOBBY_ID)));
+	const struct sent_frame *s[8];
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	posted(1, POST(LOBBY, "hello"));
 	fake_db_run_all();
-	has(only_send_to(1), "value=\"0\"/></chanib></data></rpl>");
-	cr_assert_eq(room_find(LOBBY)->nusers, 1);
+	open_session_ua(2, "sip:bob@example.com", "Purple/2.14.1 Sipe/1.25.0");
+	fake_sent_clear();
+	accepted(2, BJOIN(CHANID("0", LOBBY_ID) CHANID("1", LOBBY_ID)));
+	fake_db_run_all();
+	cr_assert_eq(sends_to(2, s, 8), 2, "rpl:bjoin (the room once), one pushed history");
+	has(s[0], "value=\"0,1\"/></chanib></data></rpl>");
+	has(s[1], "<chat>hello</chat>");
+	cr_assert_eq(room_find(LOBBY)->nusers, 2);
+	/* sipe then asks itself: 200 without a second copy; asked again, in full */
+	fake_sent_clear();
+	accepted(2, BCC(LOBBY, "25"));
+	fake_db_run_all();
+	has(only_send_to(2), "<chanib uri=\"" LOBBY "\"></chanib>");
+	fake_sent_clear();
+	accepted(2, BCC(LOBBY, "25"));
+	fake_db_run_all();
+	has(only_send_to(2), "<chat>hello</chat>");
+	/* bjoined again while in the room: it has the history, nothing is pushed */
+	fake_sent_clear();
+	accepted(2, BJOIN(CHANID("0", LOBBY_ID)));
+	fake_db_run_all();
+	cr_assert_eq(sends_to(2, s, 8), 1);
 	cr_assert_eq(cmdq_pending(), 0);
+}
+
+Test(link, bjoin_after_asking_history_pushes_nothing_and_part_forgets)
+{
+	const struct sent_frame *s[8];
+	open_session_ua(1, "sip:alice@example.com", "UCCAPI/15.0 OC/15.0 (Microsoft Lync)");
+	accepted(1, BCC(LOBBY, "25")); /* asked before joining */
+	fake_db_run_all();
+	fake_sent_clear();
+	accepted(1, BJOIN(CHANID("0", LOBBY_ID) CHANID("1", "c1")));
+	fake_db_run_all();
+	cr_assert_eq(sends_to(1, s, 8), 2, "rpl:bjoin, and Closed's history only");
+	has(s[1], "<chanib uri=\"" CLOSED "\"></chanib>");
+	/* parted and bjoined again: a new window, pushed again */
+	accepted(1, PART(LOBBY));
+	fake_db_run_all();
+	fake_sent_clear();
+	accepted(1, BJOIN(CHANID("0", LOBBY_ID)));
+	fake_db_run_all();
+	cr_assert_eq(sends_to(1, s, 8), 2, "rpl:bjoin, Lobby's history");
+	has(s[1], "<rpl id=\"rpl:bccontext\"");
+	has(s[1], "<chanib uri=\"" LOBBY "\">");
 }
 
 Test(link, bjoin_post_accepted_while_pending_and_empty_bjoin_is_400)

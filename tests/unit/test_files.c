@@ -452,7 +452,7 @@ Test(files, chansrch_reports_filepost_from_the_category)
 			"name=\"No files\" description=\"about \"><info id=\"urn:parlano:ma:info:ucnt\">0</info>"
 			"<info id=\"urn:parlano:ma:info:visibilty\">public</info>"
 			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
-			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+			"<prop id=\"urn:parlano:ma:prop:invite\">true</prop>"
 			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib>");
 	HAS(strstr(r, "name=\"Lobby\""), "<prop id=\"urn:parlano:ma:prop:filepost\">true</prop>");
 	fake_db_set_room_acl(6, &(struct fake_acl){0});

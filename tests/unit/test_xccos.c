@@ -521,9 +521,10 @@ Test(build, error)
 Test(build, join)
 {
 	const char *users[] = {"sip:alice@example.com", "sip:bob@example.com"};
-	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0, 0, 0, 0};
+	struct xccos_room_info r = {LOBBY, "R&D", "a \"topic\"", "", 2, 0, 0, 0, 0, 0, 0};
 	const size_t ids[] = {0, 1};
-	struct xccos_join_room jr = {&r, ids, 2};
+	const unsigned char op[] = {0, 0};
+	struct xccos_join_room jr = {&r, ids, op, 2};
 	xccos_build_join(&sb, "join", "1", "9", users, 2, &jr, 1, NULL, 0);
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<rpl id=\"rpl:join\" seqid=\"1\"><commandid seqid=\"1\" envid=\"9\"/>"
@@ -537,10 +538,11 @@ Test(build, bjoin_shares_one_user_list_and_reports_failures)
 {
 	const char *users[] = {
 			"sip:alice@example.com", "sip:bob@example.com", "sip:carol@example.com"};
-	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0, 0};
-	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0, 0};
+	struct xccos_room_info r1 = {"ma-chan://d/1", "One", "t1", "", 2, 0, 0, 0, 0, 0, 0};
+	struct xccos_room_info r2 = {"ma-chan://d/2", "Two", "", "", 2, 0, 0, 0, 0, 0, 0};
 	const size_t ids1[] = {0, 1}, ids2[] = {0, 2};
-	struct xccos_join_room jr[] = {{&r1, ids1, 2}, {&r2, ids2, 2}};
+	const unsigned char op1[] = {0, 0}, op2[] = {0, 1};
+	struct xccos_join_room jr[] = {{&r1, ids1, op1, 2}, {&r2, ids2, op2, 2}};
 	struct xccos_join_fail f = {"ERR_NOT_FOUND", "d", "zz"};
 	xccos_build_join(&sb, "bjoin", "1", "9", users, 3, jr, 2, &f, 1);
 	cr_assert_str_eq(sbuf_str(&sb),
@@ -549,7 +551,8 @@ Test(build, bjoin_shares_one_user_list_and_reports_failures)
 			"<uib id=\"0\" uri=\"sip:alice@example.com\"/><uib id=\"1\" uri=\"sip:bob@example.com\"/>"
 			"<uib id=\"2\" uri=\"sip:carol@example.com\"/>"
 			"<chanib uri=\"ma-chan://d/1\" name=\"One\" topic=\"t1\"><aib key=\"3984\" value=\"0,1\"/></chanib>"
-			"<chanib uri=\"ma-chan://d/2\" name=\"Two\" topic=\"\"><aib key=\"3984\" value=\"0,2\"/></chanib>"
+			"<chanib uri=\"ma-chan://d/2\" name=\"Two\" topic=\"\"><aib key=\"3984\" value=\"0\"/>"
+			"<aib key=\"12276\" value=\"2\"/></chanib>"
 			"<fib key=\"ERR_NOT_FOUND\" domain=\"d\" value=\"zz\"/></data></rpl>");
 }
 
@@ -577,7 +580,7 @@ Test(build, serverinfo_and_pref)
 
 Test(build, room_list_with_unread)
 {
-	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4, 0};
+	struct xccos_room_info r = {"ma-chan://d/1", "A", "", "", 1, 0, 1, 4, 0, 0, 0};
 	xccos_build_room_list(&sb, "getassociations", "1", "5", &r, 1);
 	cr_assert(strstr(sbuf_str(&sb), "<rpl id=\"rpl:getassociations\"") != NULL);
 	cr_assert(strstr(sbuf_str(&sb),
@@ -593,10 +596,16 @@ Test(build, part_and_notices)
 			"<resp code=\"200\">SUCCESS_OK</resp><data><chanib uri=\"" LOBBY
 			"\"/></data></rpl>");
 	sbuf_reset(&sb);
-	xccos_build_ntc_join(&sb, "ntc:join", "sip:dave@example.com", "example.com", "abc");
+	xccos_build_ntc_join(&sb, "ntc:join", "sip:dave@example.com", "example.com", "abc", 0);
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<ntc id=\"ntc:join\"><data><uib id=\"0\" uri=\"sip:dave@example.com\">"
 			"<aib key=\"3984\" domain=\"example.com\" value=\"abc\"/></uib></data></ntc>");
+	sbuf_reset(&sb);
+	/* a manager or presenter: the operator key sipe marks */
+	xccos_build_ntc_join(&sb, "ntc:bjoin", "sip:mia@example.com", "example.com", "abc", 1);
+	cr_assert_str_eq(sbuf_str(&sb),
+			"<ntc id=\"ntc:bjoin\"><data><uib id=\"0\" uri=\"sip:mia@example.com\">"
+			"<aib key=\"12276\" domain=\"example.com\" value=\"abc\"/></uib></data></ntc>");
 	sbuf_reset(&sb);
 	xccos_build_ntc_part(&sb, LOBBY, "sip:dave@example.com");
 	cr_assert_str_eq(sbuf_str(&sb),
@@ -650,8 +659,9 @@ Test(build, feeds_and_alerts)
 
 Test(build, chansrch)
 {
-	struct xccos_room_info r[] = {{"ma-chan://d/1", "A<B", "", "x&y", 12, 0, 0, 0, 1},
-			{"ma-chan://d/2", "Ops", "", "", 0, 1, 0, 0, 0}};
+	/* the first room logged and inviting, the second neither */
+	struct xccos_room_info r[] = {{"ma-chan://d/1", "A<B", "", "x&y", 12, 0, 0, 0, 1, 1, 1},
+			{"ma-chan://d/2", "Ops", "", "", 0, 1, 0, 0, 0, 0, 0}};
 	xccos_build_chansrch(&sb, "1", "5", r, 2);
 	cr_assert_str_eq(sbuf_str(&sb),
 			"<rpl id=\"rpl:chansrch\" seqid=\"1\"><commandid seqid=\"1\" envid=\"5\"/>"
@@ -660,12 +670,12 @@ Test(build, chansrch)
 			"<info id=\"urn:parlano:ma:info:ucnt\">12</info>"
 			"<info id=\"urn:parlano:ma:info:visibilty\">public</info>"
 			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
-			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
+			"<prop id=\"urn:parlano:ma:prop:invite\">true</prop>"
 			"<prop id=\"urn:parlano:ma:prop:filepost\">true</prop></chanib>"
 			"<chanib uri=\"ma-chan://d/2\" name=\"Ops\" description=\"\">"
 			"<info id=\"urn:parlano:ma:info:ucnt\">0</info>"
 			"<info id=\"urn:parlano:ma:info:visibilty\">private</info>"
-			"<prop id=\"urn:parlano:ma:prop:logged\">true</prop>"
+			"<prop id=\"urn:parlano:ma:prop:logged\">false</prop>"
 			"<prop id=\"urn:parlano:ma:prop:invite\">false</prop>"
 			"<prop id=\"urn:parlano:ma:prop:filepost\">false</prop></chanib></data></rpl>");
 }
@@ -759,10 +769,11 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 	xccos_init();
 	for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *n = names[i];
-		struct xccos_room_info r[] = {{"ma-chan://d/1", n, n, n, 1, 0, 1, 2, 0},
-				{"ma-chan://d/2", "Fine", "", "", 0, 0, 0, 0, 0}};
+		struct xccos_room_info r[] = {{"ma-chan://d/1", n, n, n, 1, 0, 1, 2, 0, 0, 0},
+				{"ma-chan://d/2", "Fine", "", "", 0, 0, 0, 0, 0, 0, 0}};
 		const size_t ids[] = {0};
-		struct xccos_join_room jr = {&r[0], ids, 1};
+		const unsigned char op[] = {1};
+		struct xccos_join_room jr = {&r[0], ids, op, 1};
 		const char *users[] = {n};
 		struct xccos_join_fail f = {"ERR_NOT_FOUND", n, n};
 		struct xccos_chat m = {r[0].uri, n, n, 7, n, strlen(n)};
@@ -793,7 +804,7 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 		xccos_build_categories(&sb, "1", "5", &cat, 1);
 		cr_assert(envelope_well_formed(), "nodespermcreatechild, name %zu", i);
 		sbuf_reset(&sb);
-		xccos_build_ntc_join(&sb, "ntc:join", n, n, n);
+		xccos_build_ntc_join(&sb, "ntc:join", n, n, n, 0);
 		xccos_build_ntc_part(&sb, n, n);
 		xccos_build_pref(&sb, "getpref", n, n, n, 1, n);
 		xccos_build_rpl_reason(&sb, n, n, n, 403, n);
@@ -801,7 +812,8 @@ Test(build, replies_with_names_xml_cannot_carry_stay_well_formed)
 	}
 	sbuf_reset(&sb);
 	xccos_build_chansrch(&sb, "1", "5",
-			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0, 0}, 1);
+			&(struct xccos_room_info){"u", "A" U_FFFF "B", "", "", 0, 0, 0, 0, 0, 0, 0},
+			1);
 	cr_assert(strstr(sbuf_str(&sb), "name=\"A" U_FFFD "B\"") != NULL, "%s", sbuf_str(&sb));
 }
 
