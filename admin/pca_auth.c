@@ -15,8 +15,7 @@
 
 /* A bare user name: the one domain that has such a user (none: 403 for a sign-in,
  * which must not tell which names exist, else 404). */
-static int only_domain(
-		struct pca_ctx *c, const char *name, int login, char *domain, size_t sz)
+static int only_domain(struct pca_ctx *c, const char *name, int login, char *domain, size_t sz)
 {
 	json_t *rows = pca_rows(c, "SELECT domain FROM subscriber WHERE username = ?", P(PS(name)));
 	if(!rows)
@@ -26,14 +25,14 @@ static int only_domain(
 		snprintf(domain, sz, "%s", pca_col(json_array_get(rows, 0), 0));
 	json_decref(rows);
 	if(n == 0)
-		return login ? pca_fail(c, 403, BAD_LOGIN) : pca_fail(c, 404, "no user \"%s\"", name);
+		return login ? pca_fail(c, 403, BAD_LOGIN)
+			     : pca_fail(c, 404, "no user \"%s\"", name);
 	if(n > 1)
 		return pca_fail(c, 400, "there are several users \"%s\": give user@domain", name);
 	return 0;
 }
 
-int pca_split_user(
-		struct pca_ctx *c, const char *user, int login, char name[128], char domain[128])
+int pca_split_user(struct pca_ctx *c, const char *user, int login, char name[128], char domain[128])
 {
 	if(strncasecmp(user, "sip:", 4) == 0)
 		user += 4;

@@ -18,7 +18,7 @@
 #include "pca_int.h"
 
 /* username, domain, has Digest hashes, has the NT hash, chat policy */
-#define USER_COLS                                                   \
+#define USER_COLS                                                           \
 	"SELECT username, domain, ha1 <> '' AND ha1b <> '', nt_hash <> ''," \
 	" pchat_policy_enabled(CONCAT('sip:', username, '@', domain)) FROM subscriber"
 
@@ -42,8 +42,8 @@ static int domain_ok(const char *d)
 
 /* args' "user" into lower-case name and domain: a new user must give user@domain
  * (is_new), an existing one may be named alone when one domain has it. */
-static int user_arg(struct pca_ctx *c, const json_t *args, int is_new, char name[128],
-		char domain[128])
+static int user_arg(
+		struct pca_ctx *c, const json_t *args, int is_new, char name[128], char domain[128])
 {
 	const char *user;
 	if(pca_str(c, args, "user", 1, 255, &user) < 0)
@@ -69,8 +69,8 @@ static int user_arg(struct pca_ctx *c, const json_t *args, int is_new, char name
 }
 
 /* The hashes of args' "password" (required) for name@domain in *cr. */
-static int password_arg(struct pca_ctx *c, const json_t *args, const char *name,
-		const char *domain, struct pca_credentials *cr)
+static int password_arg(struct pca_ctx *c, const json_t *args, const char *name, const char *domain,
+		struct pca_credentials *cr)
 {
 	const char *password;
 	if(pca_str(c, args, "password", 1, PCA_PASSWORD_MAX, &password) < 0)
@@ -90,7 +90,8 @@ static int user_obj(struct pca_ctx *c, const json_t *row, json_t *out, void *arg
 	json_array_append_new(out,
 			json_pack("{ss ss ss so so so}", "user", uri, "name", pca_col(row, 0),
 					"domain", pca_col(row, 1), "digest", pca_col_bool(row, 2),
-					"ntlm", pca_col_bool(row, 3), "chat", pca_col_bool(row, 4)));
+					"ntlm", pca_col_bool(row, 3), "chat",
+					pca_col_bool(row, 4)));
 	return 0;
 }
 
@@ -138,7 +139,8 @@ int pca_user_new(struct pca_ctx *c, json_t *args, json_t **result)
 		return -1;
 	int rc = user_exists(c, name, domain);
 	if(rc != 0)
-		return rc < 0 ? -1 : pca_fail(c, 409, "user sip:%s@%s exists already", name, domain);
+		return rc < 0 ? -1
+			      : pca_fail(c, 409, "user sip:%s@%s exists already", name, domain);
 	if(password_arg(c, args, name, domain, &cr) < 0)
 		return -1;
 	long long n = pca_exec(c,

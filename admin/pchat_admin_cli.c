@@ -262,7 +262,8 @@ static const struct cmd cmds[] = {
 				"policy",
 				""},
 		{"user", "remove", "user.remove", user_only,
-				"remove a user's credentials (their posts and grants stay)", "user"},
+				"remove a user's credentials (their posts and grants stay)",
+				"user"},
 		{"reload", NULL, "reload", none,
 				"make pchatd reload rooms and configuration (and compute "
 				"rooms' retention again)",

@@ -305,16 +305,16 @@ void pc_set_password_fn(pc_context *ctx, pc_password_fn fn, void *arg)
 static int authenticate(pc_client *c, nua_handle_t *nh, int status, sip_t const *sip)
 {
 	if(status == 401 || status == 407) {
-		const char *pw = c->ctx->password ? c->ctx->password(c->user_uri,
-								    c->ctx->password_arg)
-						  : NULL;
-		msg_auth_t const *au = !sip ? NULL
+		const char *pw = c->ctx->password
+				? c->ctx->password(c->user_uri, c->ctx->password_arg)
+				: NULL;
+		msg_auth_t const *au = !sip	? NULL
 				: status == 407 ? sip->sip_proxy_authenticate
 						: sip->sip_www_authenticate;
 		const char *realm = au ? msg_params_find(au->au_params, "realm=") : NULL;
 		char *user = user_part(c->user_uri);
 		int ok = pw && au && realm && user && c->auth_tries < AUTH_TRIES_MAX &&
-			 strchr(realm, ':') == NULL; /* the tag's separator */
+				strchr(realm, ':') == NULL; /* the tag's separator */
 		if(ok) {
 			/* NUTAG_AUTH: scheme:"realm":user:password (the realm keeps its quotes) */
 			char cred[1024];

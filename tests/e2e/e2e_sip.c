@@ -1110,7 +1110,7 @@ static int is_digest_407(const smsg *r)
 {
 	char ch[1024];
 	return r->status == 407 && hdr(r, "Proxy-Authenticate", NULL, ch, sizeof ch) &&
-	       strncasecmp(ch, "Digest ", 7) == 0;
+			strncasecmp(ch, "Digest ", 7) == 0;
 }
 
 /* Signs c in as alice the way pidgin-sipe does: REGISTER, 407, the same REGISTER (same
@@ -1125,7 +1125,8 @@ static int sipe_style_register(conn *c, const char *password, const char *T)
 	snprintf(branch, sizeof branch, "%s", uniq("z9hG4bKr"));
 	int st = register_branch(c, NULL, &r, cid, tag, branch);
 	if(!is_digest_407(&r)) {
-		fail(T, "REGISTER without credentials got %d, want 407 with a Digest challenge", st);
+		fail(T, "REGISTER without credentials got %d, want 407 with a Digest challenge",
+				st);
 		smsg_free(&r);
 		return 0;
 	}
@@ -1148,7 +1149,8 @@ static int invite_with_credentials(conn *c, dialog *d, const char *auth_user, co
 	smsg r = {0};
 	char auth[2048];
 	int st = invite_retry(c, d, NULL, &r, 5000);
-	if(st != 407 || digest_header(&r, "INVITE", opt.chat_uri, auth_user, password, auth,
+	if(st != 407 ||
+			digest_header(&r, "INVITE", opt.chat_uri, auth_user, password, auth,
 					sizeof auth) < 0) {
 		smsg_free(&r);
 		return -1;
@@ -1185,8 +1187,7 @@ static const char *lib_password(const char *user_uri, void *arg)
  * the right one opens a session, a wrong one ends in 403. */
 static void test_client_library_auth(void)
 {
-	static const char *const cases[][3] = {
-			{"auth_client_library_right_password", "bob", "200"},
+	static const char *const cases[][3] = {{"auth_client_library_right_password", "bob", "200"},
 			{"auth_client_library_wrong_password", "not-bobs", "403"}};
 	char proxy[96];
 	snprintf(proxy, sizeof proxy, "%s:%d", opt.host, opt.port);
@@ -1198,8 +1199,8 @@ static void test_client_library_auth(void)
 			continue;
 		}
 		pc_set_password_fn(ctx, lib_password, (void *)cases[i][1]);
-		pc_client *cl = pc_open(ctx, "sip:bob@" DOMAIN, opt.chat_uri, proxy, "tcp",
-				SIP_WAIT, &st);
+		pc_client *cl = pc_open(
+				ctx, "sip:bob@" DOMAIN, opt.chat_uri, proxy, "tcp", SIP_WAIT, &st);
 		if(st == atoi(cases[i][2]))
 			pass(cases[i][0]);
 		else
@@ -1223,7 +1224,8 @@ static void test_auth_mode(void)
 	}
 	int st = sipe_style_register(&c, "not-alices", T);
 	if(st)
-		st == 403 ? pass(T) : fail(T, "REGISTER with a wrong password got %d, want 403", st);
+		st == 403 ? pass(T)
+			  : fail(T, "REGISTER with a wrong password got %d, want 403", st);
 	conn_close(&c);
 
 	T = "auth_invite_wrong_password_refused";
@@ -1252,8 +1254,9 @@ static void test_auth_mode(void)
 	st = sipe_style_register(&c, "alice", T);
 	if(st != 200) {
 		if(st)
-			fail(T, "REGISTER resent with alice's credentials (same branch and CSeq) "
-				"got %d, want 200",
+			fail(T,
+					"REGISTER resent with alice's credentials (same branch and CSeq) "
+					"got %d, want 200",
 					st);
 		conn_close(&c);
 		return;
@@ -1280,7 +1283,8 @@ static void test_auth_mode(void)
 	if(!joined) {
 		fail(T, "join: INFO %d", st);
 	} else {
-		st = send_xccos(&c, &d, 1, xv_item_grpchat(LOBBY_URI, "sip:alice@" DOMAIN, NULL, text));
+		st = send_xccos(&c, &d, 1,
+				xv_item_grpchat(LOBBY_URI, "sip:alice@" DOMAIN, NULL, text));
 		st == 200 && post_arrives(&c, text, SIP_WAIT)
 				? pass(T)
 				: fail(T, "post INFO %d, or the post did not come back", st);
@@ -1290,7 +1294,8 @@ static void test_auth_mode(void)
 	dialog f;
 	new_dialog(&f, "carol");
 	st = invite(&c, &f, NULL, NULL);
-	st == 403 ? pass(T) : fail(T, "INVITE From carol on alice's connection got %d, want 403", st);
+	st == 403 ? pass(T)
+		  : fail(T, "INVITE From carol on alice's connection got %d, want 403", st);
 
 	T = "auth_forged_from_in_dialog_refused";
 	dialog g = d;
@@ -1373,14 +1378,16 @@ int main(int argc, char **argv)
 			rc = run_control("PCHAT_TRUSTED=0", "kamailio-start");
 		if(rc != 0) {
 			fail("auth_mode_restart",
-					"restarting Kamailio in the authenticated mode exited %d", rc);
+					"restarting Kamailio in the authenticated mode exited %d",
+					rc);
 		} else {
 			note("Kamailio restarted in auth mode in %lld ms", now_ms() - t1);
 			test_auth_mode();
 		}
 		rc = run_control("", "kamailio-stop");
 		if(rc == 0)
-			rc = run_control("PCHAT_TRUSTED=1 PCHAT_SESSION_EXPIRES=3", "kamailio-start");
+			rc = run_control("PCHAT_TRUSTED=1 PCHAT_SESSION_EXPIRES=3",
+					"kamailio-start");
 		if(rc != 0)
 			fail("session_timers_restart",
 					"restarting Kamailio with a short Session-Expires "
