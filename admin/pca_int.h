@@ -309,6 +309,10 @@ int pca_file_download_begin(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_sweep_list(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_file_sweep_done(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_auth_check(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_user_new(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_user_set(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_user_get(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_user_remove(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_status(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result);
@@ -333,7 +337,7 @@ int pca_message_alerts(struct pca_ctx *c, const char *user, const char *rooms, l
 int pca_page_result(
 		json_t *msgs, long long limit, long long resume, int oldest_first, json_t **result);
 
-/* ---- SIP Digest credentials (pca_auth.c) ---- */
+/* ---- SIP credentials (pca_credentials.c) ---- */
 
 /* HA1 of SIP Digest (RFC 2617 3.2.2.2): MD5("user:realm:password"), 32 lowercase hex
  * digits and a NUL.  Returns 0, or -1 if the digest is unavailable. */
@@ -342,6 +346,24 @@ int pca_ha1(const char *user, const char *realm, const char *password, char out[
 /* Is stored (a subscriber.ha1, hex in either case) the HA1 computed by pca_ha1?
  * Takes the same time wherever they differ. */
 int pca_ha1_matches(const char *stored, const char computed[PCA_HA1_SIZE]);
+/* The longest password accepted (bytes of UTF-8). */
+#define PCA_PASSWORD_MAX 255
+/* The NT hash of NTLM ([MS-NLMP] NTOWFv1): MD4 of the password in UTF-16LE, as 32
+ * lowercase hex digits and a NUL.  -1 if the password is not UTF-8 or too long. */
+int pca_nt_hash(const char *password, char out[PCA_HA1_SIZE]);
+/* Every hash of a password the SIP side needs (pca_credentials.c). */
+struct pca_credentials {
+	char ha1[PCA_HA1_SIZE];	    /* MD5(user:domain:password) */
+	char ha1b[PCA_HA1_SIZE];    /* MD5(user@domain:domain:password) */
+	char nt_hash[PCA_HA1_SIZE]; /* MD4(UTF-16LE(password)) */
+};
+int pca_credentials(const char *user, const char *domain, const char *password,
+		struct pca_credentials *out);
+/* Splits user ("alice", "alice@example.com", "sip:alice@example.com") into name and
+ * domain; a bare name is looked up (several: 400; none: 403 "wrong user name or
+ * password" for a sign-in (login), else 404) (pca_auth.c). */
+int pca_split_user(
+		struct pca_ctx *c, const char *user, int login, char name[128], char domain[128]);
 
 /* Makes one result object per row: fn appends it to out, or skips the row. */
 typedef int (*pca_row_fn)(struct pca_ctx *c, const json_t *row, json_t *out, void *arg);

@@ -150,6 +150,10 @@
  *   auth.check    {user, password} -> {user: "sip:u@d"}  (SIP credentials: the
  *                  password's HA1 against the subscriber table's ha1; 403 when
  *                  wrong, or when the user's chat policy disables persistent chat)
+ *   user.new      {user ("u@d"), password} -> user   user.set {user, password} -> user
+ *   user.get      {user?} -> [user]   user.remove {user} -> {removed: 1}
+ *                 (SIP users in subscriber: the password becomes ha1, ha1b and
+ *                 nt_hash, never stored itself; names in lower case)
  *   reload        {} -> {revision: N}  (and every room's keep_sec computed again)
  *   message.history {room, before? (id), limit?=DefaultChatHistory (1..500)} ->
  *                 {messages: [message...] (the page oldest first), more, before}
@@ -190,6 +194,8 @@
  *   category {uri, id, name, description, invitations, file_upload, chat_history,
  *             retention, allowed, denied, creators}
  *   policy   {identity, enabled, description, grants: [principal...]}
+ *   user     {user: "sip:u@d", name, domain, digest (has ha1 and ha1b), ntlm (has
+ *             nt_hash), chat (the chat policy lets them)}
  *   message  {id, room, author, ts, text, replaced}
  *   feed     {id, words (normalised: lower case, one blank apart), room (name) | null,
  *             author | null, created}

@@ -31,6 +31,8 @@ enum okind {
 	O_REMOVE,  /* P,...: {"remove": [...]} */
 	O_POLICY,  /* a policy, or "none" (null) */
 	O_SECONDS, /* a duration: seconds, Ns|Nm|Nh|Nd, or a TimeSpan [d.]hh:mm[:ss] */
+	O_SECRET,  /* a file ("-": standard input) whose first line is the value: a
+		      password on the command line would show in ps and shell history */
 };
 
 struct opt {
@@ -169,6 +171,13 @@ static const struct opt compliance_set[] = {
 		BOTH("CustomConfiguration", "custom-configuration", O_STR, "XSLT-FILE"), END};
 static const struct opt compliance_run[] = {{"wait", "wait", O_SECONDS, "DURATION"}, END};
 static const struct opt search_index[] = {{"batch", "batch", O_INT, "N"}, END};
+#define USER_OPT                              \
+	{                                     \
+		"user", "user", O_STR, "USER" \
+	}
+static const struct opt user_password[] = {
+		USER_OPT, {"password-file", "password", O_SECRET, "FILE|-"}, END};
+static const struct opt user_only[] = {USER_OPT, END};
 
 struct cmd {
 	const char *noun, *verb; /* verb NULL: the noun alone */
@@ -242,6 +251,19 @@ static const struct cmd cmds[] = {
 				"index the queued messages now, newest first, batch after batch "
 				"(--batch N each, 500), until none is left; prints how many",
 				""},
+		{"user", "new", "user.new", user_password,
+				"a SIP user (user@domain) and the hashes of their password (the "
+				"first line of FILE, - for standard input): Digest's and NTLM's",
+				"user password-file"},
+		{"user", "set", "user.set", user_password,
+				"a new password: every hash computed again", "user password-file"},
+		{"user", "get", "user.get", user_only,
+				"the SIP users: which hashes they have (never the hashes), chat "
+				"policy",
+				""},
+		{"user", "remove", "user.remove", user_only,
+				"remove a user's credentials (their posts and grants stay)",
+				"user"},
 		{"reload", NULL, "reload", none,
 				"make pchatd reload rooms and configuration (and compute "
 				"rooms' retention again)",
@@ -447,6 +469,32 @@ static int add_list(json_t *args, const struct opt *o, const char *v)
 	return 0;
 }
 
+/* The first line of file v ("-": standard input) as the argument of o; 1 if it
+ * cannot be read or is empty, 2 if it is not UTF-8.  The buffer is wiped: it held a
+ * password. */
+static int read_secret(json_t *args, const struct opt *o, const char *v)
+{
+	char line[1024];
+	int std = strcmp(v, "-") == 0;
+	FILE *f = std ? stdin : fopen(v, "r");
+	if(!f)
+		return complain(1, "--%s: cannot open %s: %s", o->name, v, strerror(errno));
+	char *got = fgets(line, sizeof(line), f);
+	if(!std)
+		fclose(f);
+	if(!got || (line[strcspn(line, "\r\n")] = '\0', line[0] == '\0')) {
+		explicit_bzero(line, sizeof(line));
+		return complain(1, "--%s: %s holds no password on its first line", o->name,
+				std ? "standard input" : v);
+	}
+	json_t *s = json_string(line);
+	explicit_bzero(line, sizeof(line));
+	if(!s)
+		return usage_error("--%s: the password in %s is not UTF-8", o->name, v);
+	json_object_set_new(args, o->key, s);
+	return 0;
+}
+
 /* Sets the argument of option o to v; 2 on a usage error. */
 static int set_arg(json_t *args, const struct opt *o, const char *v)
 {
@@ -481,6 +529,7 @@ static int set_arg(json_t *args, const struct opt *o, const char *v)
 		case O_LIST:
 		case O_ADD:
 		case O_REMOVE: return add_list(args, o, v);
+		case O_SECRET: return read_secret(args, o, v);
 		case O_STR: break;
 	}
 	json_t *s = json_string(v);

@@ -14,7 +14,7 @@ PCHATD_IO_OBJS = link.o db.o
 # The room management web service (docs/WEB.md), which runs the admin library
 # (admin/libpchatadmin.a): pchatd only, the unit tests leave them out.
 PCHATD_WEB_OBJS = health.o metrics_http.o http.o webapi.o websess.o adminq.o cstatus.o
-PCHATD_WEB_PKGS = jansson libcrypto
+PCHATD_WEB_PKGS = jansson libcrypto nettle
 
 # pchatd only as well: systemd's readiness watch, which reads the real database worker,
 # and the purge job and the search indexer (issue 15), which run the admin library's

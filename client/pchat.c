@@ -1,8 +1,8 @@
 /* pchat: command-line persistent chat client (XCCOS over SIP).
  *
  *   pchat --user alice [--domain example.com] [--server 127.0.0.1:5060]
- *         [--chat-uri sip:pchat@example.com] [--transport tcp|udp] [--linger SECONDS]
- *         [--limit-rate BYTES[k|M]]
+ *         [--password-file FILE|-] [--chat-uri sip:pchat@example.com]
+ *         [--transport tcp|udp] [--linger SECONDS] [--limit-rate BYTES[k|M]]
  *
  * Reads commands and posts from standard input, one per line (see /help). Works with a
  * terminal or a pipe: at end of input it keeps printing what arrives for --linger
@@ -58,12 +58,51 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* The password pchat answers challenges with (--password-file), or NULL. */
+static char password[256];
+
+static const char *password_of(const char *user_uri, void *arg)
+{
+	(void)user_uri;
+	(void)arg;
+	return password[0] ? password : NULL;
+}
+
+/* The first line of path ("-": standard input, read a byte at a time so that the
+ * commands after it stay unread) into password; -1 with a message if there is none. */
+static int read_password(const char *path)
+{
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	char ch;
+	if(fd < 0) {
+		fprintf(stderr, "pchat: --password-file: cannot open %s: %s\n", path,
+				strerror(errno));
+		return -1;
+	}
+	while(n + 1 < sizeof password && read(fd, &ch, 1) == 1 && ch != '\n')
+		if(ch != '\r')
+			password[n++] = ch;
+	password[n] = '\0';
+	if(fd != STDIN_FILENO)
+		close(fd);
+	if(n == 0) {
+		fprintf(stderr, "pchat: --password-file: no password on the first line of %s\n",
+				path);
+		return -1;
+	}
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 			"usage: pchat --user NAME|sip:URI [--domain example.com] [--server 127.0.0.1:5060]\n"
 			"             [--chat-uri sip:pchat@DOMAIN] [--transport tcp|udp] [--linger SECONDS]\n"
-			"             [--limit-rate BYTES[k|M]] [--verbose]\n"
+			"             [--limit-rate BYTES[k|M]] [--password-file FILE|-] [--verbose]\n"
+			"  --password-file  the user's SIP password: the first line of FILE (-: of\n"
+			"                 standard input, the commands following it), for a server\n"
+			"                 that challenges (Digest)\n"
 			"  --limit-rate   at most BYTES per second for /upload and /download\n"
 			"                 (k: KiB, M: MiB)\n"
 			"Commands on standard input:\n"
@@ -1017,7 +1056,7 @@ static int parse_rate(const char *arg, unsigned long long *out)
 
 int main(int argc, char **argv)
 {
-	const char *user = NULL, *domain = "example.com", *chat_uri = NULL;
+	const char *user = NULL, *domain = "example.com", *chat_uri = NULL, *pw_file = NULL;
 	double linger = 2.0;
 	S.server = "127.0.0.1:5060";
 	S.transport = "tcp";
@@ -1029,10 +1068,11 @@ int main(int argc, char **argv)
 			{"transport", required_argument, NULL, 't'},
 			{"linger", required_argument, NULL, 'l'},
 			{"limit-rate", required_argument, NULL, 'r'},
+			{"password-file", required_argument, NULL, 'P'},
 			{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
 			{NULL, 0, NULL, 0}};
 	int o;
-	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:r:vh", opts, NULL)) != -1) {
+	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:r:P:vh", opts, NULL)) != -1) {
 		switch(o) {
 			case 'u': user = optarg; break;
 			case 'd': domain = optarg; break;
@@ -1054,6 +1094,7 @@ int main(int argc, char **argv)
 					return 2;
 				}
 				break;
+			case 'P': pw_file = optarg; break;
 			case 'v': S.verbose++; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
@@ -1067,6 +1108,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pchat: --transport must be tcp or udp\n");
 		return 2;
 	}
+	if(pw_file && read_password(pw_file) < 0)
+		return 2;
 	S.user_uri = normalise_user(user, domain);
 	char *default_chat = NULL;
 	if(!chat_uri) {
@@ -1097,6 +1140,7 @@ int main(int argc, char **argv)
 		print_error("cannot initialise the SIP stack");
 		return 1;
 	}
+	pc_set_password_fn(S.ctx, password_of, NULL);
 	if(!connect_chat(chat_uri)) {
 		pc_context_free(S.ctx);
 		return 1;

@@ -31,6 +31,8 @@ struct info_item {
 
 struct pc_context {
 	su_root_t *root;
+	pc_password_fn password; /* pc_set_password_fn */
+	void *password_arg;
 	pc_client *clients; /* open clients */
 	pc_client *zombies; /* closed clients whose nua did not finish shutting down */
 	char last_error[256];
@@ -51,6 +53,7 @@ struct pc_client {
 	int peer_bye;	   /* server sent BYE */
 	int bye_status;	   /* final status of our BYE, 0 until then */
 	int shutdown_done;
+	int auth_tries; /* challenges answered in a row (a wrong password is re-challenged) */
 
 	unsigned info_sent, info_done; /* INFOs on nh, in order (nua queues them) */
 	int info_status[STATUS_RING];
@@ -284,6 +287,61 @@ const char *pc_last_error(const pc_context *ctx)
 	return ctx && ctx->last_error[0] ? ctx->last_error : "no error";
 }
 
+/* "alice" out of "sip:alice@example.com" (malloc'd; NULL if no user part). */
+static char *user_part(const char *uri)
+{
+	const char *p = strncmp(uri, "sip:", 4) == 0 ? uri + 4 : uri;
+	const char *at = strchr(p, '@');
+	if(!at || at == p)
+		return NULL;
+	return strndup(p, (size_t)(at - p));
+}
+
+void pc_set_password_fn(pc_context *ctx, pc_password_fn fn, void *arg)
+{
+	ctx->password = fn;
+	ctx->password_arg = arg;
+}
+
+/* At most this many challenges answered in a row: a second 401/407 after credentials
+ * means they were refused (the server may also answer 403). */
+#define AUTH_TRIES_MAX 2
+
+/* A 401/407 to a request of c on nh: answers it with Digest credentials (the user
+ * part of c's URI, the password the context's function gives, the realm of the
+ * challenge) and returns 1 (nua resends the request; its response comes as another
+ * event); 0 if the response is no challenge or there is nothing to answer it with. */
+static int authenticate(pc_client *c, nua_handle_t *nh, int status, sip_t const *sip)
+{
+	if(status == 401 || status == 407) {
+		const char *pw = c->ctx->password
+				? c->ctx->password(c->user_uri, c->ctx->password_arg)
+				: NULL;
+		msg_auth_t const *au = !sip	? NULL
+				: status == 407 ? sip->sip_proxy_authenticate
+						: sip->sip_www_authenticate;
+		const char *realm = au ? msg_params_find(au->au_params, "realm=") : NULL;
+		char *user = user_part(c->user_uri);
+		int ok = pw && au && realm && user && c->auth_tries < AUTH_TRIES_MAX &&
+				strchr(realm, ':') == NULL; /* the tag's separator */
+		if(ok) {
+			/* NUTAG_AUTH: scheme:"realm":user:password (the realm keeps its quotes) */
+			char cred[1024];
+			const char *q = realm[0] == '"' ? "" : "\"";
+			snprintf(cred, sizeof cred, "%s:%s%s%s:%s:%s", au->au_scheme, q, realm, q,
+					user, pw);
+			c->auth_tries++;
+			nua_authenticate(nh, NUTAG_AUTH(cred), TAG_END());
+			memset(cred, 0, sizeof cred); /* it held the password */
+		}
+		free(user);
+		return ok;
+	}
+	if(status >= 200)
+		c->auth_tries = 0;
+	return 0;
+}
+
 static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
 		nua_magic_t *magic, nua_handle_t *nh, nua_hmagic_t *hmagic, sip_t const *sip,
 		tagi_t tags[])
@@ -295,6 +353,11 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
 	if(nh && nh == c->nh && sip && sip->sip_status && sip->sip_cseq &&
 			sip->sip_cseq->cs_seq > c->last_cseq)
 		c->last_cseq = sip->sip_cseq->cs_seq;
+
+	if((event == nua_r_invite || event == nua_r_info || event == nua_r_update ||
+			   event == nua_r_bye) &&
+			authenticate(c, nh, status, sip))
+		return;
 
 	switch(event) {
 		case nua_r_invite:
@@ -392,16 +455,6 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
 
 		default: break;
 	}
-}
-
-/* "alice" out of "sip:alice@example.com" (malloc'd; NULL if no user part). */
-static char *user_part(const char *uri)
-{
-	const char *p = strncmp(uri, "sip:", 4) == 0 ? uri + 4 : uri;
-	const char *at = strchr(p, '@');
-	if(!at || at == p)
-		return NULL;
-	return strndup(p, (size_t)(at - p));
 }
 
 static int cond_invite_done(pc_client *c)

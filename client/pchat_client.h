@@ -23,6 +23,15 @@ void pc_context_free(pc_context *);
  * "pchat-client/0.1"; at most 127 bytes): tests play other clients with it. */
 void pc_set_user_agent(pc_context *, const char *ua);
 
+/* The password of user_uri ("sip:alice@example.com"), or NULL if there is none. */
+typedef const char *(*pc_password_fn)(const char *user_uri, void *arg);
+/* Where the context's clients get their passwords from when the server challenges a
+ * request (SIP Digest, 401 or 407: the user name is the URI's user part, the realm the
+ * challenge's).  Without it, or when fn gives NULL, a challenge is the request's final
+ * response.  A request challenged again after credentials (a wrong password) ends
+ * with that challenge. */
+void pc_set_password_fn(pc_context *, pc_password_fn fn, void *arg);
+
 /* INVITE chat_uri as user_uri via proxy ("127.0.0.1:5060" or a sip: URI), transport
  * "tcp" (default when NULL) or "udp"; waits up to timeout_ms for the final response.
  * Returns NULL and sets *status to the SIP status (408 on timeout, 0 on local failure)

@@ -26,8 +26,11 @@
 # Defaults: --var <checkout>/var/pool, --port 5060 (SIP, UDP and TCP, on every address),
 # --galera-base 14300: Galera node N uses the ports BASE+10N (SQL, 127.0.0.1), +1
 # (group communication), +2 (IST) and +3 (SST).
-# Environment: as scripts/stack.sh's (PCHAT_AUTH=1: the chat nodes in Digest mode;
-# PCHATD_ARGS, KAMAILIO_ARGS, MARIADB_ARGS, PCHAT_SESSION_EXPIRES); and
+# Environment: as scripts/stack.sh's (PCHATD_ARGS, KAMAILIO_ARGS, MARIADB_ARGS,
+# PCHAT_SESSION_EXPIRES); PCHAT_TRUSTED is 1 unless set to 0: the chat nodes believe
+# the From URI.  Not yet authenticated: a chat node binds the identity it proved to
+# the TCP connection it came on, which through the front is the front's, shared by
+# every user (the front must authenticate and the nodes trust it: issue 14); and
 #   PCHAT_HTTP_PORT=N (--http-port N): each node's pchatd serves the web page on its
 #     address, port N (default 8080 for run, off otherwise);
 #   PCHAT_FILE_PORT=N (--file-port N): each node's file service on its address, port N,
@@ -38,6 +41,7 @@
 #   POOL_EVS="...": Galera's failure detection (evs.* provider options; default
 #     "evs.suspect_timeout=PT5S").
 set -euo pipefail
+export PCHAT_TRUSTED=${PCHAT_TRUSTED:-1}
 top=$(cd "$(dirname "$0")/.." && pwd)
 POOL_VAR="$top/var/pool"
 PORT=5060

@@ -18,6 +18,8 @@ packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
           libmicrohttpd-dev         # pchatd's file service (docs/FILES.md)
           libcurl4-openssl-dev      # client/pchat's /upload and /download (docs/FILES.md)
           libssl-dev                # libcrypto: MD5 for the SIP Digest HA1 of the web sign-in
+          nettle-dev                # MD4 for the NT hash pchat-admin user new|set stores for NTLM
+                                    # (OpenSSL 3 has MD4 only in its legacy provider)
           libxslt1-dev              # CustomConfiguration: XSLT on the compliance output
           libxml2-utils             # xmllint: the compliance output checked against its schema,
                                     # and the module's DocBook documentation validated

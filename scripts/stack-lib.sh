@@ -15,7 +15,7 @@
 #   FILE_STORE     the file service's store (default $VAR/files)
 #   COMPLIANCE_NODE   pchat-compliance's name in the lease (default stack-$PORT)
 # and the environment variables documented in scripts/stack.sh (PCHATD_ARGS,
-# KAMAILIO_ARGS, MARIADB_ARGS, PCHAT_AUTH, PCHAT_SESSION_EXPIRES, ...).
+# KAMAILIO_ARGS, MARIADB_ARGS, PCHAT_TRUSTED, PCHAT_SESSION_EXPIRES, ...).
 
 MODULE="$top/build/kamailio-src/src/modules/pchat/pchat.so"
 POOL_URI="sip:pchat@example.com"
@@ -181,8 +181,8 @@ kamailio_start() {
   local mode=()
   # the provisioning document's PersistentChatWebManagerUriInt/Ext
   if [ -n "$HTTP_PORT" ]; then mode+=(-A "CHAT_WEB_URL=\"http://$ADDR:$HTTP_PORT/rooms\""); fi
-  if [ "${PCHAT_AUTH:-0}" = 1 ]; then
-    mode+=(-A WITH_AUTH); log "Kamailio in Digest authentication mode"
+  if [ "${PCHAT_TRUSTED:-0}" = 1 ]; then
+    mode+=(-A WITH_TRUSTED); log "Kamailio in the trusted mode: the From URI is believed"
   fi
   # db_mysql (libmariadb) reads the option group [pchat] named by DBURL's host
   # "[pchat]" from $MYSQL_HOME/my.cnf: the socket and the application user's password

@@ -19,7 +19,7 @@
 #   status
 # Defaults: --var <checkout>/var, --port 5060 (SIP, UDP and TCP on 127.0.0.1).
 # Environment: PCHATD_ARGS adds options to pchatd (e.g. "--queue-limit 2");
-#              PCHAT_AUTH=1 starts Kamailio in Digest mode;
+#              PCHAT_TRUSTED=1 starts Kamailio in the trusted mode (below);
 #              PCHAT_SESSION_EXPIRES=N sets the chat Session-Expires (tests use a few s).
 #              PCHAT_HTTP_PORT=N (or --http-port N): pchatd serves the room management
 #              web page on 127.0.0.1:N (docs/WEB.md); default 8080 for run, off otherwise.
@@ -30,8 +30,10 @@
 #              a free port (kept in VAR/kamailio/metrics-port, where tests read it).
 #              KAMAILIO_ARGS adds options to Kamailio (bench/run.sh: shared and private
 #              memory, "-m 2048 -M 64"); MARIADB_ARGS adds options to mariadbd.
-# Environment: PCHAT_AUTH=1 starts Kamailio in Digest authentication mode
-# (-A WITH_AUTH); otherwise it runs in the trusted loopback mode (From = identity).
+# Kamailio authenticates every client (Digest in a 407, the identity bound to the
+# TCP connection; docs/OPERATIONS.md, "Client authentication") unless PCHAT_TRUSTED=1,
+# which starts it with -A WITH_TRUSTED: the From URI is believed, for a lab behind an
+# authenticating front end, and for the test suites that are about something else.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 VAR="$top/var"
@@ -150,12 +152,14 @@ Persistent chat server running on loopback:
   compliance archive (XML)       $VAR/compliance/  (every minute: pchat-admin
                                  --db-socket $DB_SOCK --db-user root compliance status)
   logs                           $VAR/{kamailio,backend,mariadb,compliance}.log
-Demo users alice, bob, carol @example.com (password = name); rooms Lobby, Build Team,
-Ops, Announcements (auditorium: bob presents) and Board (secret: carol's).
+Demo users alice, bob, carol @example.com (password = name; SIP clients authenticate
+with it: Digest, user name alice@example.com); add users with pchat-admin user new.
+Rooms Lobby, Build Team, Ops, Announcements (auditorium: bob presents) and Board
+(secret: carol's).
 Administer with: admin/pchat-admin --db-socket $VAR/mysql.sock --db-user root room get
 Chat from two terminals:
-  client/pchat --user alice --server 127.0.0.1:$PORT
-  client/pchat --user bob   --server 127.0.0.1:$PORT
+  client/pchat --user alice --password-file - --server 127.0.0.1:$PORT   (type: alice)
+  client/pchat --user bob   --password-file - --server 127.0.0.1:$PORT   (type: bob)
 then type /rooms, /join Lobby, a line of text, /history, /quit.
 A part that exits is started again; press Ctrl-C to stop everything.
 INFO

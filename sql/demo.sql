@@ -1,15 +1,25 @@
 -- Demo data for `make run` and the tests: domain example.com, users alice, bob,
--- carol and dave (password = user name; only its SIP Digest hashes are stored,
--- sql/migrations/007_hashed_passwords.sql), a few rooms in the Default category.
+-- carol and dave (password = user name; only its hashes are stored: SIP Digest's,
+-- sql/migrations/007_hashed_passwords.sql, and NTLM's NT hash, 016_nt_hash.sql), a
+-- few rooms in the Default category.
 -- alice, bob and carol may use persistent chat (the global policy); dave may not
 -- (the policy tag:NoChat is granted to him).  alice may create rooms in the Default
 -- category; carol manages the secret room Board; bob manages Build Team and
 -- presents in the auditorium Announcements.  Idempotent.
-INSERT IGNORE INTO subscriber (username, domain, ha1, ha1b) VALUES
-  ('alice', 'example.com', MD5('alice:example.com:alice'), MD5('alice@example.com:example.com:alice')),
-  ('bob',   'example.com', MD5('bob:example.com:bob'),     MD5('bob@example.com:example.com:bob')),
-  ('carol', 'example.com', MD5('carol:example.com:carol'), MD5('carol@example.com:example.com:carol')),
-  ('dave',  'example.com', MD5('dave:example.com:dave'),   MD5('dave@example.com:example.com:dave'));
+-- The NT hashes (NTLM) are literals: MariaDB has no MD4; pchat-admin user set computes
+-- the same (tests/cli checks it), as does
+--   printf alice | iconv -t UTF-16LE | openssl dgst -md4 -provider legacy
+-- A row from before migration 016 gets its NT hash here.
+INSERT INTO subscriber (username, domain, ha1, ha1b, nt_hash) VALUES
+  ('alice', 'example.com', MD5('alice:example.com:alice'), MD5('alice@example.com:example.com:alice'),
+   '4039730e1bf6e10dd01eaac983db4d7c'),
+  ('bob',   'example.com', MD5('bob:example.com:bob'),     MD5('bob@example.com:example.com:bob'),
+   'b7c899154197e8a2a33121d76a240ab5'),
+  ('carol', 'example.com', MD5('carol:example.com:carol'), MD5('carol@example.com:example.com:carol'),
+   '88fd425fe33192eaff47a75abb866824'),
+  ('dave',  'example.com', MD5('dave:example.com:dave'),   MD5('dave@example.com:example.com:dave'),
+   '121dad055368e871c2c5054b66f6a9f3')
+  ON DUPLICATE KEY UPDATE nt_hash = IF(nt_hash = '', VALUES(nt_hash), nt_hash);
 
 INSERT IGNORE INTO chat_policies (identity, enabled, description) VALUES
   ('tag:NoChat', FALSE, 'persistent chat disabled');

@@ -90,6 +90,8 @@ revision() { sql "SELECT value FROM server_config WHERE name = 'revision'"; }
 . "$top/tests/cli/checks.sh"
 # shellcheck source=tests/cli/compliance.sh
 . "$top/tests/cli/compliance.sh"
+# shellcheck source=tests/cli/users.sh
+. "$top/tests/cli/users.sh"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

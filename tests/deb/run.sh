@@ -13,7 +13,8 @@
 #     pchat with the ExecStart and Environment of the installed unit; pchatd refuses a
 #     socket directory others may write; Kamailio from the package's example
 #     configuration, as user pchat, loading the packaged pchat.so; then a real chat post
-#     from client/pchat over SIP (the root shares the machine's loopback), stored;
+#     from client/pchat over SIP, signed in with alice's password (the root shares the
+#     machine's loopback), stored;
 #     Kamailio's /metrics (xhttp_prom) on the cfg's metrics listener;
 #   - the units run by systemd: the root booted with systemd-nspawn (private network),
 #     where a check service restarts pchatd.service and kamailio.service (Debian's, with
@@ -229,8 +230,10 @@ else bad "Kamailio's /metrics on port $mport: no kamailio_pchat_backend_up 1"; f
 in_root mysql pchat -e "UPDATE compliance_config SET adapter_type = 'XML',
   output_directory = '/var/lib/pchat/compliance', run_interval_sec = 60 WHERE id = 1"
 text="deb-test-$$-$RANDOM"
-out=$(printf '/join Lobby\n%s\n/quit\n' "$text" |
-  timeout 20 "$top/client/pchat" --user alice --server "127.0.0.1:$port" --linger 1 2>&1) || true
+# (the example configuration authenticates: alice's password, then her commands)
+out=$(printf 'alice\n/join Lobby\n%s\n/quit\n' "$text" |
+  timeout 20 "$top/client/pchat" --user alice --password-file - --server "127.0.0.1:$port" \
+  --linger 1 2>&1) || true
 stored=$(in_root mysql -N -B pchat -e "SELECT COUNT(*) FROM messages WHERE body = '$text'" 2>/dev/null || true)
 if grep -q "alice@example.com: $text" <<<"$out" && [ "$stored" = 1 ]; then
   ok "a chat post over SIP through the installed packages was delivered and stored"

@@ -1,6 +1,7 @@
 /* e2e-sip: end-to-end test of the SIP layer XCCOS clients depend on (registrar,
- * in-band provisioning, chat policies, RFC 2543 style in-dialog requests, Digest mode,
- * sessions rebuilt from the same endpoint, posts pipelined behind joins).
+ * in-band provisioning, chat policies, RFC 2543 style in-dialog requests, client
+ * authentication, sessions rebuilt from the same endpoint, posts pipelined behind
+ * joins).
  *
  *   e2e-sip --proxy 127.0.0.1:PORT [--control "CMD"] [--chat-uri sip:pchat@example.com]
  *           [--db-socket PATH [--db-name pchat]] [--carryover-sec N] [--verbose]
@@ -13,9 +14,11 @@
  * the server sends on the connection (the module's in-dialog INFOs) are answered 200 and
  * their bodies queued.
  *
- * With --control, the auth-mode cases run too: "PCHAT_AUTH=1 CMD kamailio-stop/start"
- * restarts Kamailio with -A WITH_AUTH, and at the end "CMD kamailio-stop/start" puts
- * the trusted mode back.
+ * With --control, the authenticated mode's cases run too: "PCHAT_TRUSTED=0 CMD
+ * kamailio-stop/start" restarts Kamailio in its default mode (Digest 407, the identity
+ * bound to the connection; tests/e2e/run.sh starts the stack trusted for the other
+ * programs), and at the end "PCHAT_TRUSTED=1 CMD kamailio-stop/start" puts the trusted
+ * mode back.
  *
  * Prints "PASS name" or "FAIL name: why" per test case and ends with the line
  * "N passed, M failed"; exits 0 only if nothing failed. Every wait is bounded.
@@ -1121,108 +1124,239 @@ static int run_control(const char *env, const char *verb)
 	return run_control_cmd(opt.control, env, verb);
 }
 
+/* REGISTER alice's own address on c with the Via branch given (pidgin-sipe resends a
+ * challenged request with the same branch and CSeq): the final status, 0 if none. */
+static int register_branch(conn *c, const char *extra, smsg *r, const char *call_id,
+		const char *tag, const char *branch)
+{
+	if(send_request(c, "REGISTER", "sip:" DOMAIN, "alice", tag, "sip:alice@" DOMAIN, NULL,
+			   call_id, 1, branch, extra, NULL, NULL) < 0)
+		return 0;
+	return wait_final(c, "REGISTER", 1, r, SIP_WAIT) ? r->status : 0;
+}
+
+/* A 407 with a Digest Proxy-Authenticate, as pidgin-sipe needs (a 401 ends its login). */
+static int is_digest_407(const smsg *r)
+{
+	char ch[1024];
+	return r->status == 407 && hdr(r, "Proxy-Authenticate", NULL, ch, sizeof ch) &&
+			strncasecmp(ch, "Digest ", 7) == 0;
+}
+
+/* Signs c in as alice the way pidgin-sipe does: REGISTER, 407, the same REGISTER (same
+ * branch and CSeq) with Digest credentials of user name "alice@example.com" (auth_db
+ * checks ha1b) and password; the final status (0: no challenge came). */
+static int sipe_style_register(conn *c, const char *password, const char *T)
+{
+	smsg r = {0};
+	const char *cid = uniq("reg-");
+	char tag[64], branch[64], auth[2048];
+	snprintf(tag, sizeof tag, "%s", uniq("t"));
+	snprintf(branch, sizeof branch, "%s", uniq("z9hG4bKr"));
+	int st = register_branch(c, NULL, &r, cid, tag, branch);
+	if(!is_digest_407(&r)) {
+		fail(T, "REGISTER without credentials got %d, want 407 with a Digest challenge",
+				st);
+		smsg_free(&r);
+		return 0;
+	}
+	if(digest_header(&r, "REGISTER", "sip:" DOMAIN, "alice@" DOMAIN, password, auth,
+			   sizeof auth) < 0) {
+		fail(T, "cannot read the challenge");
+		smsg_free(&r);
+		return 0;
+	}
+	smsg_free(&r);
+	st = register_branch(c, auth, &r, cid, tag, branch);
+	smsg_free(&r);
+	return st;
+}
+
+/* An INVITE as user on c answered with Digest credentials of auth_user/password after
+ * its 407: the final status; -1 if the INVITE was not challenged with a 407. */
+static int invite_with_credentials(conn *c, dialog *d, const char *auth_user, const char *password)
+{
+	smsg r = {0};
+	char auth[2048];
+	int st = invite_retry(c, d, NULL, &r, 5000);
+	if(st != 407 ||
+			digest_header(&r, "INVITE", opt.chat_uri, auth_user, password, auth,
+					sizeof auth) < 0) {
+		smsg_free(&r);
+		return -1;
+	}
+	smsg_free(&r);
+	d->cseq++;
+	return invite(c, d, auth, NULL);
+}
+
+/* Waits up to ms for a grpchat with text on c: 1 if it came. */
+static int post_arrives(conn *c, const char *text, int ms)
+{
+	long long deadline = now_ms() + ms;
+	while(now_ms() < deadline) {
+		xv_envelope *e = wait_item(c, "grpchat", (int)(deadline - now_ms()));
+		if(!e)
+			return 0;
+		int hit = e->chat.text && strcmp(e->chat.text, text) == 0;
+		xv_free(e);
+		if(hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* pc_set_password_fn's function: the password of test_client_library_auth's user. */
+static const char *lib_password(const char *user_uri, void *arg)
+{
+	(void)user_uri;
+	return arg;
+}
+
+/* The client library (client/pchat's) answers the 407 with the password it is given:
+ * the right one opens a session, a wrong one ends in 403. */
+static void test_client_library_auth(void)
+{
+	static const char *const cases[][3] = {{"auth_client_library_right_password", "bob", "200"},
+			{"auth_client_library_wrong_password", "not-bobs", "403"}};
+	char proxy[96];
+	snprintf(proxy, sizeof proxy, "%s:%d", opt.host, opt.port);
+	for(size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pc_context *ctx = pc_context_new();
+		int st = 0;
+		if(!ctx) {
+			fail(cases[i][0], "no client context");
+			continue;
+		}
+		pc_set_password_fn(ctx, lib_password, (void *)cases[i][1]);
+		pc_client *cl = pc_open(
+				ctx, "sip:bob@" DOMAIN, opt.chat_uri, proxy, "tcp", SIP_WAIT, &st);
+		if(st == atoi(cases[i][2]))
+			pass(cases[i][0]);
+		else
+			fail(cases[i][0], "pc_open got %d, want %s (%s)", st, cases[i][2],
+					pc_last_error(ctx));
+		if(cl)
+			pc_close(cl, SIP_WAIT);
+		pc_context_free(ctx);
+	}
+}
+
+/* The default (authenticated) mode, over TCP. */
 static void test_auth_mode(void)
 {
-	const char *T = "auth_invite_challenged";
-	conn c;
+	const char *T = "auth_wrong_password_refused";
+	conn c, other;
+	dialog d;
 	if(conn_open(&c) < 0) {
 		fail(T, "cannot connect");
 		return;
 	}
-	/* From says carol; alice's credentials are used below */
-	dialog d;
-	new_dialog(&d, "carol");
-	smsg r = {0};
-	int st = invite_retry(&c, &d, NULL, &r, 5000);
-	if(st != 401 && st != 407) {
-		fail(T, "INVITE without credentials got %d, want 401 or 407", st);
-		fail("auth_invite_with_credentials", "not run");
-		fail("auth_post_author_is_authenticated_user", "not run");
-		smsg_free(&r);
-		conn_close(&c);
-		return;
-	}
-	pass(T);
+	int st = sipe_style_register(&c, "not-alices", T);
+	if(st)
+		st == 403 ? pass(T)
+			  : fail(T, "REGISTER with a wrong password got %d, want 403", st);
+	conn_close(&c);
 
-	T = "auth_invite_with_credentials";
-	char auth[2048];
-	if(digest_header(&r, "INVITE", opt.chat_uri, "alice", "alice", auth, sizeof auth) < 0) {
-		fail(T, "cannot read the challenge");
-		smsg_free(&r);
+	T = "auth_invite_wrong_password_refused";
+	if(conn_open(&c) == 0) {
+		new_dialog(&d, "alice");
+		st = invite_with_credentials(&c, &d, "alice", "not-alices");
+		st == 403 ? pass(T)
+			  : fail(T, "INVITE: %d, want a 407 and then 403 for a wrong password", st);
 		conn_close(&c);
+	}
+
+	T = "auth_credentials_of_another_user_refused";
+	if(conn_open(&c) == 0) {
+		new_dialog(&d, "carol"); /* From carol, alice's (right) credentials */
+		st = invite_with_credentials(&c, &d, "alice", "alice");
+		st == 403 ? pass(T) : fail(T, "INVITE From carol with alice's credentials: %d", st);
+		conn_close(&c);
+	}
+
+	/* alice signs in as pidgin-sipe does; the connection then carries her identity */
+	T = "auth_register_stateless_407_then_200";
+	if(conn_open(&c) < 0) {
+		fail(T, "cannot connect");
 		return;
 	}
-	smsg_free(&r);
-	d.cseq++;
-	st = invite(&c, &d, auth, NULL);
+	st = sipe_style_register(&c, "alice", T);
 	if(st != 200) {
-		fail(T, "INVITE with alice's credentials got %d, want 200", st);
-		fail("auth_post_author_is_authenticated_user", "not run");
+		if(st)
+			fail(T,
+					"REGISTER resent with alice's credentials (same branch and CSeq) "
+					"got %d, want 200",
+					st);
 		conn_close(&c);
 		return;
 	}
 	pass(T);
 
-	T = "auth_post_author_is_authenticated_user";
+	T = "auth_connection_bound_no_challenge";
+	new_dialog(&d, "alice");
+	st = invite_retry(&c, &d, NULL, NULL, 5000);
+	if(st != 200) {
+		fail(T, "INVITE without credentials on alice's connection got %d, want 200", st);
+		conn_close(&c);
+		return;
+	}
+	pass(T);
+
+	T = "auth_post_author_is_alice";
+	char text[128];
+	snprintf(text, sizeof text, "e2e-sip auth post %s", token);
 	st = send_xccos(&c, &d, 1, xv_item_join(LOBBY_URI));
 	xv_envelope *e = st == 200 ? wait_item(&c, "rpl:join", SIP_WAIT) : NULL;
-	if(!e || e->resp_code != 200) {
-		fail(T, "join: INFO %d, rpl:join %s", st, e ? "not 200" : "missing");
-		xv_free(e);
+	int joined = e && e->resp_code == 200;
+	xv_free(e);
+	if(!joined) {
+		fail(T, "join: INFO %d", st);
 	} else {
-		xv_free(e);
-		char text[128];
-		snprintf(text, sizeof text, "e2e-sip auth post %s", token);
 		st = send_xccos(&c, &d, 1,
-				xv_item_grpchat(LOBBY_URI, "sip:carol@" DOMAIN, NULL, text));
-		e = NULL;
-		long long deadline = now_ms() + SIP_WAIT;
-		while(st == 200 && now_ms() < deadline) {
-			e = wait_item(&c, "grpchat", (int)(deadline - now_ms()));
-			if(!e || (e->chat.text && strcmp(e->chat.text, text) == 0))
-				break;
-			xv_free(e);
-			e = NULL;
-		}
-		if(st != 200)
-			fail(T, "post INFO got %d", st);
-		else if(!e)
-			fail(T, "the post did not come back to its author");
-		else if(!e->chat.author || strcasecmp(e->chat.author, "sip:alice@" DOMAIN) != 0)
-			fail(T, "post authored '%s', want sip:alice@" DOMAIN " (From said carol)",
-					e->chat.author ? e->chat.author : "(none)");
+				xv_item_grpchat(LOBBY_URI, "sip:alice@" DOMAIN, NULL, text));
+		st == 200 && post_arrives(&c, text, SIP_WAIT)
+				? pass(T)
+				: fail(T, "post INFO %d, or the post did not come back", st);
+	}
+
+	T = "auth_forged_from_refused";
+	dialog f;
+	new_dialog(&f, "carol");
+	st = invite(&c, &f, NULL, NULL);
+	st == 403 ? pass(T)
+		  : fail(T, "INVITE From carol on alice's connection got %d, want 403", st);
+
+	T = "auth_forged_from_in_dialog_refused";
+	dialog g = d;
+	snprintf(g.user, sizeof g.user, "carol");
+	st = in_dialog(&c, &g, "INFO", 1, "text/plain", "forged");
+	d.cseq = g.cseq;
+	st == 403 ? pass(T) : fail(T, "INFO From carol in alice's dialog got %d, want 403", st);
+
+	/* another connection, not authenticated, replays alice's dialog: a post in it
+	 * would reach the backend and come back to alice if it got through */
+	T = "auth_unauthenticated_request_never_reaches_backend";
+	if(conn_open(&other) < 0) {
+		fail(T, "cannot connect");
+	} else {
+		char replay[128];
+		snprintf(replay, sizeof replay, "e2e-sip replayed post %s", token);
+		dialog h = d;
+		st = send_xccos(&other, &h, 1,
+				xv_item_grpchat(LOBBY_URI, "sip:alice@" DOMAIN, NULL, replay));
+		if(st != 407)
+			fail(T, "in-dialog INFO from an unauthenticated connection got %d, want 407",
+					st);
+		else if(post_arrives(&c, replay, QUIET_WAIT))
+			fail(T, "the replayed post reached the room");
 		else
 			pass(T);
-		xv_free(e);
+		conn_close(&other);
 	}
 	in_dialog(&c, &d, "BYE", 1, NULL, NULL);
 	conn_close(&c);
-
-	/* REGISTER: 401, then 200 with the right password */
-	T = "auth_register_challenged_then_accepted";
-	if(conn_open(&c) < 0) {
-		fail(T, "cannot connect");
-		return;
-	}
-	const char *cid = uniq("reg-");
-	char tag[64];
-	snprintf(tag, sizeof tag, "%s", uniq("t"));
-	st = do_register(&c, "alice", NULL, &r, 1, cid, tag);
-	if(st != 401) {
-		fail(T, "REGISTER without credentials got %d, want 401", st);
-	} else if(digest_header(&r, "REGISTER", "sip:" DOMAIN, "alice", "alice", auth,
-				  sizeof auth) < 0) {
-		fail(T, "cannot read the challenge");
-	} else {
-		smsg_free(&r);
-		st = do_register(&c, "alice", auth, &r, 2, cid, tag);
-		if(st != 200)
-			fail(T, "REGISTER with credentials got %d, want 200", st);
-		else
-			pass(T);
-	}
-	smsg_free(&r);
-	conn_close(&c);
+	test_client_library_auth();
 }
 
 /* ------------------------------------------------------------------ main */
@@ -1362,8 +1496,8 @@ static void test_rebuilt_after_kamailio_restart(void)
 	struct watch w = {0};
 	conn_close(&car_c);
 	conn_close(&wat_c);
-	if(run_control("PCHAT_AUTH=0", "kamailio-stop") != 0 ||
-			run_control("PCHAT_AUTH=0", "kamailio-start") != 0) {
+	if(run_control("PCHAT_TRUSTED=1", "kamailio-stop") != 0 ||
+			run_control("PCHAT_TRUSTED=1", "kamailio-start") != 0) {
 		fail(T, "restarting Kamailio failed");
 		return;
 	}
@@ -1561,14 +1695,15 @@ int main(int argc, char **argv)
 	if(db)
 		mysql_close(db);
 
-	/* Digest mode: Kamailio restarted with PCHAT_AUTH=1, then put back */
+	/* the authenticated mode: Kamailio restarted without PCHAT_TRUSTED, then put back */
 	if(opt.control) {
 		long long t1 = now_ms();
 		int rc = run_control("", "kamailio-stop");
 		if(rc == 0)
-			rc = run_control("PCHAT_AUTH=1", "kamailio-start");
+			rc = run_control("PCHAT_TRUSTED=0", "kamailio-start");
 		if(rc != 0) {
-			fail("auth_mode_restart", "restarting Kamailio with PCHAT_AUTH=1 exited %d",
+			fail("auth_mode_restart",
+					"restarting Kamailio in the authenticated mode exited %d",
 					rc);
 		} else {
 			note("Kamailio restarted in auth mode in %lld ms", now_ms() - t1);
@@ -1576,7 +1711,8 @@ int main(int argc, char **argv)
 		}
 		rc = run_control("", "kamailio-stop");
 		if(rc == 0)
-			rc = run_control("PCHAT_AUTH=0 PCHAT_SESSION_EXPIRES=3", "kamailio-start");
+			rc = run_control("PCHAT_TRUSTED=1 PCHAT_SESSION_EXPIRES=3",
+					"kamailio-start");
 		if(rc != 0)
 			fail("session_timers_restart",
 					"restarting Kamailio with a short Session-Expires "
@@ -1586,7 +1722,7 @@ int main(int argc, char **argv)
 			test_session_timers();
 		rc = run_control("", "kamailio-stop");
 		if(rc == 0)
-			rc = run_control("PCHAT_AUTH=0", "kamailio-start");
+			rc = run_control("PCHAT_TRUSTED=1", "kamailio-start");
 		if(rc != 0)
 			fail("trusted_mode_restored",
 					"restarting Kamailio in trusted mode exited %d", rc);

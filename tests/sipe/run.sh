@@ -5,7 +5,9 @@
 # happens; exits with the harness's status.  Needs: apt-get install pidgin-sipe
 # libpurple-dev, and a built tree (make build).  See docs/SIPE-TEST.md.
 set -euo pipefail
-unset PCHAT_AUTH   # sipe needs the trusted mode: a Digest 401 on REGISTER ends its login
+# the default, authenticated mode: pidgin-sipe signs in with its password (a Digest 407;
+# a 401 would end its login), and bob (client/pchat) with his
+unset PCHAT_TRUSTED
 top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/sipe-var"
 rm -rf "$var"

@@ -2,13 +2,18 @@
  * plugin) headless against our stack and checks what a sipe user would see.
  *
  *   sipe-harness --server 127.0.0.1:PORT --pchat client/pchat --dir DIR [--user alice]
+ *                [--password PASSWORD (default: the user name, as the demo users')]
  *
  * It initialises libpurple without a UI (GLib main loop, purple user directory DIR/purple,
  * debug output of libpurple and sipe, SIP messages included, to DIR/purple-debug.log),
  * creates a "prpl-sipe" account for alice@example.com that connects to the server over
- * plain TCP, and then runs these checks in order, each bounded in time:
+ * plain TCP with alice's password, and then runs these checks in order, each bounded
+ * in time:
  *
- *   signin        the account signs on (REGISTER accepted)
+ *   wrong_password  an account for carol with a wrong password does not sign on (the
+ *                 server answers its Digest credentials 403)
+ *   signin        the account signs on (REGISTER challenged with a Digest 407 and
+ *                 accepted with the password)
  *   provisioning  sipe got a pool URI from in-band provisioning (sipe_groupchat_init)
  *   requri        the lookup session answered cmd:requri with a channel URI
  *   connected     the channel session was established ("connection to group chat
@@ -21,7 +26,8 @@
  *   presence      bob shows up in the room's user list while he is there (ntc:join) and
  *                 leaves it when his session ends (ntc:part)
  *
- * bob is client/pchat (sofia-sip) in a child process fed from a pipe.  Output: one
+ * bob is client/pchat (sofia-sip) in a child process fed from a pipe, his password
+ * its first line.  Output: one
  * "PASS name" or "FAIL name: why" line per check, then "N passed, M failed"; exit
  * status 0 only if every check passed.
  *
@@ -88,7 +94,7 @@ typedef struct {
 } chat_msg;
 
 static struct {
-	const char *server, *pchat, *dir, *user;
+	const char *server, *pchat, *dir, *user, *password;
 	char *bob_log;
 	FILE *debug_log;
 	gint64 deadline;
@@ -483,7 +489,8 @@ static char *bob_post(const char *text)
 {
 	/* the lines go to pchat through a pipe; $0 is pchat, "$@" the lines */
 	char *script = g_strdup_printf(
-			"printf '%%s\\n' \"$@\" | \"$0\" --user bob --server '%s' --linger 1 >>'%s' 2>&1",
+			"printf '%%s\\n' bob \"$@\" | \"$0\" --user bob --password-file - --server '%s'"
+			" --linger 1 >>'%s' 2>&1",
 			H.server, H.bob_log);
 	char *argv[] = {"/bin/sh", "-c", script, (char *)H.pchat, "/join Lobby", (char *)text,
 			NULL};
@@ -533,11 +540,26 @@ static char *moderate(const char *text)
 
 /* ---------- set-up ---------- */
 
+/* A new enabled prpl-sipe account: plain TCP to H.server, the password given. */
+static PurpleAccount *new_account(const char *username, const char *password)
+{
+	PurpleAccount *a = purple_account_new(username, "prpl-sipe");
+	purple_account_set_password(a, password);
+	purple_account_set_remember_password(a, TRUE);
+	purple_account_set_string(a, "server", H.server);
+	purple_account_set_string(a, "transport", "tcp");
+	purple_account_set_string(a, "authentication", "ntlm");
+	purple_account_set_bool(a, "sso", FALSE);
+	purple_accounts_add(a);
+	purple_account_set_enabled(a, UI_ID, TRUE);
+	return a;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 			"usage: sipe-harness --server HOST:PORT --pchat PATH --dir DIR [--user NAME]"
-			" [--moderate CMD]\n");
+			" [--password PASSWORD] [--moderate CMD]\n");
 }
 
 static const char *diag(void)
@@ -562,16 +584,18 @@ int main(int argc, char **argv)
 			{"dir", required_argument, NULL, 'd'},
 			{"user", required_argument, NULL, 'u'},
 			{"moderate", required_argument, NULL, 'm'},
+			{"password", required_argument, NULL, 'P'},
 			{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int c;
 	H.user = "alice";
-	while((c = getopt_long(argc, argv, "s:p:d:u:m:h", opts, NULL)) != -1) {
+	while((c = getopt_long(argc, argv, "s:p:d:u:m:P:h", opts, NULL)) != -1) {
 		switch(c) {
 			case 's': H.server = optarg; break;
 			case 'p': H.pchat = optarg; break;
 			case 'd': H.dir = optarg; break;
 			case 'u': H.user = optarg; break;
 			case 'm': H.moderate = optarg; break;
+			case 'P': H.password = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 		}
@@ -633,7 +657,7 @@ int main(int argc, char **argv)
 
 	if(!purple_find_prpl("prpl-sipe")) {
 		fail("signin", "libpurple has no prpl-sipe (is pidgin-sipe installed?)");
-		printf("0 passed, 11 failed\n");
+		printf("0 passed, 12 failed\n");
 		return 1;
 	}
 
@@ -647,20 +671,31 @@ int main(int argc, char **argv)
 	/* a line in Lobby's history before alice joins */
 	char *seed_err = bob_post(hist_text);
 
-	/* the account: plain TCP to our proxy; the password is never used because the
-     * trusted-mode registrar does not challenge, so no NTLM/Kerberos exchange happens */
+	purple_savedstatus_activate(purple_savedstatus_new(NULL, PURPLE_STATUS_AVAILABLE));
+
+	/* wrong_password: carol with a password that is not hers must not sign on */
+	H.account = new_account("carol@example.com", "not-carols-password");
+	if(!wait_for(c_signed_on, NULL, 15000))
+		fail("wrong_password", "neither signed on nor refused within 15 s");
+	else if(H.signed_on)
+		fail("wrong_password", "carol signed on with a wrong password");
+	else
+		pass("wrong_password");
+	/* disabled, not deleted: libpurple may still hold it while the failed connection
+	 * is torn down (deleting it there crashed the harness) */
+	purple_account_set_enabled(H.account, UI_ID, FALSE);
+	H.signed_on = FALSE;
+	g_free(H.conn_error);
+	H.conn_error = NULL;
+
+	/* the account: plain TCP to our proxy, which challenges its REGISTER with a
+	 * Digest 407 (pidgin-sipe answers Digest there whatever its authentication
+	 * setting; no NTLM/Kerberos exchange happens) */
 	char *username = strchr(H.user, '@') ? g_strdup(H.user)
 					     : g_strdup_printf("%s@example.com", H.user);
-	H.account = purple_account_new(username, "prpl-sipe");
-	purple_account_set_password(H.account, "not-used");
-	purple_account_set_remember_password(H.account, TRUE);
-	purple_account_set_string(H.account, "server", H.server);
-	purple_account_set_string(H.account, "transport", "tcp");
-	purple_account_set_string(H.account, "authentication", "ntlm");
-	purple_account_set_bool(H.account, "sso", FALSE);
-	purple_accounts_add(H.account);
-	purple_account_set_enabled(H.account, UI_ID, TRUE);
-	purple_savedstatus_activate(purple_savedstatus_new(NULL, PURPLE_STATUS_AVAILABLE));
+	char *user_name = g_strndup(H.user, strcspn(H.user, "@"));
+	H.account = new_account(username, H.password ? H.password : user_name);
+	g_free(user_name);
 
 	/* signin */
 	gboolean ok = wait_for(c_signed_on, NULL, 20000) && H.signed_on;
