@@ -118,7 +118,10 @@ Test(carryover, the_join_right_is_checked_again)
 {
 	const struct sent_frame *s[4];
 	alice_leaves_two_rooms("bye");
-	room_find(CLOSED)->disabled = 1; /* before any reload could evict her */
+	/* disabled before any reload could evict her; a new generation, as room_add()
+	 * makes it, so that rights decided before (her join's) are decided again */
+	room_find(CLOSED)->disabled = 1;
+	room_find(CLOSED)->acl_gen++;
 	open_session_epid(2, ALICE, "E", SIPE);
 	cr_assert_eq(sends_to(3, s, 4), 1, "the others learn she is out of Closed");
 	has(s[0], "<ntc id=\"ntc:part\"><data><chanib uri=\"" CLOSED "\"><uib uri=\"" ALICE);
