@@ -120,17 +120,6 @@ static long long sql(const char *T, const char *q, const char *const *args)
 	return e2e_sql(opt.db, T, q, args, NULL, 0);
 }
 
-/* Messages stored with this body (-1 on error). */
-static long long stored(const char *T, const char *body)
-{
-	char *n = NULL;
-	long long rows = e2e_sql(opt.db, T, "SELECT COUNT(*) FROM messages WHERE body = ?",
-			ARGS(body), &n, 1);
-	long long count = rows == 1 && n ? atoll(n) : -1;
-	free(n);
-	return count;
-}
-
 static void bump_revision(const char *T)
 {
 	sql(T,
@@ -467,7 +456,7 @@ static void check_role(int u)
 			else if(!echo)
 				fail(T, "%s: post accepted but not delivered", room_def[r].label);
 			xv_free(echo);
-			long long times = stored(T, text);
+			long long times = e2e_stored(opt.db, T, text);
 			if(times != 1)
 				fail(T, "%s: accepted post stored %lld times", room_def[r].label,
 						times);
@@ -475,7 +464,7 @@ static void check_role(int u)
 			if(c->post_st != 403 || strcmp(c->reason, want) != 0)
 				fail(T, "%s: post got SIP %d \"%s\", want 403 \"%s\"",
 						room_def[r].label, c->post_st, c->reason, want);
-			if(stored(T, text) != 0)
+			if(e2e_stored(opt.db, T, text) != 0)
 				fail(T, "%s: a refused post was stored", room_def[r].label);
 		}
 		check_manage(T, u, r, c);

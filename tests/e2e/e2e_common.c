@@ -287,3 +287,13 @@ xv_envelope *e2e_request(pc_client *c, char *items, const char *id, int verbose)
 	free(items);
 	return st == 200 ? e2e_next_item(c, id, E2E_REPLY_WAIT, verbose) : NULL;
 }
+
+long long e2e_stored(MYSQL *db, const char *T, const char *body)
+{
+	char *n = NULL;
+	long long rows = e2e_sql(
+			db, T, "SELECT COUNT(*) FROM messages WHERE body = ?", ARGS(body), &n, 1);
+	long long count = rows == 1 && n ? atoll(n) : -1;
+	free(n);
+	return count;
+}

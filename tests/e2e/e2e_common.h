@@ -95,6 +95,8 @@ long long e2e_sql(MYSQL *db, const char *T, const char *q, const char *const *in
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 /* Frees v[0..n) (e2e_sql's out). */
 void e2e_free_strs(char **v, size_t n);
+/* Messages stored with exactly this body (-1 on error, a failure of test T). */
+long long e2e_stored(MYSQL *db, const char *T, const char *body);
 
 /* How long a SIP request, and an XCCOS reply after it, may take (ms). */
 #define E2E_SIP_WAIT 4000

@@ -556,16 +556,6 @@ static void getinv_after_seen(void)
 
 /* ------------------------------------------------------------------ refusals */
 
-static long long stored(const char *T, const char *body)
-{
-	char *n = NULL;
-	long long rows = e2e_sql(opt.db, T, "SELECT COUNT(*) FROM messages WHERE body = ?",
-			ARGS(body), &n, 1);
-	long long count = rows == 1 && n ? atoll(n) : -1;
-	free(n);
-	return count;
-}
-
 /* A member posts in the auditorium (refused: only presenters), then in a room it has
  * not joined, then where it may: the first two come back with a line saying why. */
 static void refused_post_says_why(void)
@@ -608,9 +598,10 @@ static void refused_post_says_why(void)
 				why2 ? why2 : "(none)");
 	else if(count_in(&p, from, "notice=\"refused\""))
 		fail(T, "an accepted post came with a refusal line");
-	else if(stored(T, t1) != 0 || stored(T, t2) != 0 || stored(T, t3) != 1)
-		fail(T, "stored %lld/%lld/%lld, want 0, 0, 1", stored(T, t1), stored(T, t2),
-				stored(T, t3));
+	else if(e2e_stored(opt.db, T, t1) != 0 || e2e_stored(opt.db, T, t2) != 0 ||
+			e2e_stored(opt.db, T, t3) != 1)
+		fail(T, "stored %lld/%lld/%lld, want 0, 0, 1", e2e_stored(opt.db, T, t1),
+				e2e_stored(opt.db, T, t2), e2e_stored(opt.db, T, t3));
 	else
 		pass(T);
 	close_peer(&p);
