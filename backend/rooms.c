@@ -131,45 +131,41 @@ static int acl_operator(const struct acl_room *acl, const char *user)
 	return acl_list_matches(&acl->managers, user) || acl_list_matches(&acl->presenters, user);
 }
 
-/* The room_user of a present user, its rights and operator flag decided for the
- * room's current lists; NULL if user is not present. */
-static struct room_user *decided_user(const struct room *r, const char *user)
+/* The user's rights in r and, if op is not NULL, whether it is an operator.  A present
+ * user's are decided once per change of the room's lists and kept in its room_user
+ * (both at once: posts ask for the rights, joins for both); anyone else's are
+ * decided now (the operator test only when asked: room lists decide rights for
+ * every room). */
+static unsigned decide(const struct room *r, const char *user, int *op)
 {
 	struct acl_room acl;
 	struct room_user *u = dict_gets(r->user_index, user);
-	if(u == NULL || u->rights_gen == r->acl_gen)
-		return u; /* a present user: decided once per change of the room */
+	if(u && u->rights_gen == r->acl_gen) {
+		if(op)
+			*op = u->op;
+		return u->rights;
+	}
 	room_acl(r, &acl);
-	u->rights = acl_rights(&acl, user);
-	u->op = acl_operator(&acl, user);
-	u->rights_gen = r->acl_gen;
-	return u;
+	unsigned rights = acl_rights(&acl, user);
+	if(u) {
+		u->rights = rights;
+		u->op = acl_operator(&acl, user);
+		u->rights_gen = r->acl_gen;
+	}
+	if(op)
+		*op = u ? u->op : acl_operator(&acl, user);
+	return rights;
 }
 
 unsigned room_rights(const struct room *r, const char *user)
 {
-	struct acl_room acl;
-	const struct room_user *u;
-	if(r->gone)
-		return 0;
-	u = decided_user(r, user);
-	if(u)
-		return u->rights;
-	room_acl(r, &acl);
-	return acl_rights(&acl, user);
+	return r->gone ? 0 : decide(r, user, NULL);
 }
 
 int room_operator(const struct room *r, const char *user)
 {
-	struct acl_room acl;
-	const struct room_user *u;
-	if(r->gone || !(room_rights(r, user) & ACL_JOIN))
-		return 0;
-	u = decided_user(r, user);
-	if(u)
-		return u->op;
-	room_acl(r, &acl);
-	return acl_operator(&acl, user);
+	int op = 0;
+	return !r->gone && (decide(r, user, &op) & ACL_JOIN) && op;
 }
 
 int history_readable(const struct room *r, const char *user)

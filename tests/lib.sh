@@ -76,3 +76,12 @@ sanitizer_report() {
   echo "$1: sanitizer report in $2:"
   grep -E -A 20 "$re" "$2" | head -60
 }
+
+# need_built SUITE FILE...: exits (saying so) unless every FILE, relative to the
+# checkout, is built and executable.
+need_built() {
+  local suite=$1 f; shift
+  for f in "$@"; do
+    [ -x "$top/$f" ] || { echo "$suite: $top/$f missing (make build)"; exit 1; }
+  done
+}

@@ -22,9 +22,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/pool-var"
 . "$top/tests/lib.sh"
 
-for f in backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.so; do
-  [ -x "$top/$f" ] || { echo "pool: $top/$f missing (make build)"; exit 1; }
-done
+need_built pool backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.so
 rm -rf "$var"
 mkdir -p "$var"
 

@@ -21,9 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/rpc-var"
 . "$top/tests/lib.sh"
 
-for f in backend/pchatd client/pchat admin/pchat-admin build/kamailio-src/src/modules/pchat/pchat.so; do
-  [ -x "$top/$f" ] || { echo "rpc: $top/$f missing (make build)"; exit 1; }
-done
+need_built rpc backend/pchatd client/pchat admin/pchat-admin build/kamailio-src/src/modules/pchat/pchat.so
 for c in kamcmd jq curl python3; do
   command -v "$c" >/dev/null || { echo "rpc: $c missing (scripts/setup.sh)"; exit 1; }
 done

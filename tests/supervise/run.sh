@@ -31,9 +31,7 @@ var="$top/build/supervise-var"
 RESTART_BOUND=40 # s from a kill to a post stored again
 . "$top/tests/lib.sh"
 
-for f in backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.so; do
-  [ -x "$top/$f" ] || { echo "supervise: $top/$f missing (make build)"; exit 1; }
-done
+need_built supervise backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.so
 rm -rf "$var"
 mkdir -p "$var"
 port=$(free_port 27160)
