@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Where the web page is when --web-root is not given (backend/Makefile sets it). */
@@ -302,6 +303,19 @@ static int http_address(const char *name, const char *arg, const char **out, FIL
 		return -1;
 	*out = arg;
 	return 0;
+}
+
+/* This pchatd's incarnation in the pool: its address, its pid and when it started
+ * (unique to the process, so rows of a crashed predecessor are not taken for its own). */
+static int pool_node_name(struct config *c, FILE *err)
+{
+	int n = snprintf(c->pool_node, sizeof(c->pool_node), "%s#%ld.%lld", c->pool_listen,
+			(long)getpid(), (long long)time(NULL));
+	if(n < 0 || (size_t)n >= sizeof(c->pool_node)) {
+		fputs("pchatd: --pool-listen is too long\n", err);
+		return 0;
+	}
+	return 1;
 }
 
 /* --pool-peer ADDR:PORT, once per other node. */
@@ -661,6 +675,8 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	if(c->file_service_url == NULL)
 		c->file_service_url = default_file_service_url(c);
 	if(c->file_listen && !file_links_base_ok(c, err))
+		return CONFIG_ERROR;
+	if(c->pool_listen && !pool_node_name(c, err))
 		return CONFIG_ERROR;
 	return CONFIG_OK;
 }

@@ -87,6 +87,9 @@ struct config {
 	const char *pool_peers[CONFIG_POOL_PEERS_MAX];
 	unsigned pool_peer_count;
 	unsigned pool_poll_ms;
+	/* this pchatd's incarnation in a pool, "<--pool-listen>#<pid>.<start time>" (set
+	 * by config_parse; "" off a pool): its session_rooms rows and pool_nodes row */
+	char pool_node[100];
 	enum log_level log_level;
 };
 

@@ -67,6 +67,9 @@ enum db_job_type {
 	DB_CATCH_UP,	/* a room's messages after a sequence number, up to its head ->
 			* u.history.msgs in sequence order, u.history.head (roompost.c) */
 	DB_ROOM_HEADS,	/* every room's last sequence number -> u.heads (a pool's poll) */
+	DB_POOL_BEAT,	/* this pool node's heartbeat (pool_nodes); sweep: dead nodes' rows */
+	DB_ROSTERS,	/* users present through other pool nodes' sessions, of one room or
+			 * all -> u.rosters (room_id, user, sessions), by room */
 	DB_JOB_TYPES
 };
 
@@ -131,6 +134,13 @@ struct db_msg {
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
 	char *chan_uri;	   /* MSG_SEARCH, FEED_ALERTS: its room's URI (NULL otherwise) */
 	uint64_t room_id;  /* MSG_SEARCH, FEED_ALERTS: its room's id (0 otherwise) */
+};
+
+/* A user present in a room through sessions of other pool nodes (DB_ROSTERS). */
+struct db_roster_row {
+	uint64_t room_id;
+	char *user;
+	unsigned sessions;
 };
 
 /* A room's last sequence number (DB_ROOM_HEADS). */
@@ -235,6 +245,8 @@ struct db_job {
 			uint64_t session_id, room_id;
 			char *user;
 			struct db_rooms out;
+			uint64_t *rooms; /* SESSION_CLEAR: the rooms it was in (a pool's signal) */
+			size_t nrooms;
 		} presence;
 		struct {	   /* ROOMS_ALL, LOAD_ROOMS */
 			char *ids; /* LOAD_ROOMS: a JSON array of room ids, "[3,17]" */
@@ -296,6 +308,13 @@ struct db_job {
 			struct db_room_head *v;
 			size_t n;
 		} heads;
+		struct {		    /* POOL_BEAT, ROSTERS */
+			uint64_t room_id;   /* ROSTERS: one room; 0: all */
+			unsigned fresh_sec; /* a node beat within this is alive */
+			int sweep;	    /* POOL_BEAT: also delete dead nodes' rows */
+			struct db_roster_row *v;
+			size_t n;
+		} pool;
 	} u;
 
 	struct list link; /* in the worker's queues */
@@ -363,6 +382,12 @@ struct db_job *db_catch_up(
 		uint64_t room_id, uint64_t after_seq, unsigned limit, db_done_fn done, void *arg);
 /* Every room's head (room_seq), for a pool's poll. */
 struct db_job *db_room_heads(db_done_fn done, void *arg);
+/* This node's heartbeat in pool_nodes (cfg.pool_node); sweep: also delete the
+ * session_rooms rows of nodes silent for two minutes, and their pool_nodes rows. */
+struct db_job *db_pool_beat(int sweep);
+/* Users present in room_id (0: every room) through sessions of other nodes whose
+ * heartbeat is at most fresh_sec old: one row per (room, user), by room. */
+struct db_job *db_rosters(uint64_t room_id, unsigned fresh_sec, db_done_fn done, void *arg);
 /* The job's kind, for log lines ("load room"). */
 const char *db_job_name(const struct db_job *job);
 

@@ -29,23 +29,45 @@ struct peer {
 	socklen_t len;
 };
 
-/* What the loop's turn committed: room and its highest number (deduplicated). */
+/* What the loop's turn committed: room and its highest number, or (seq ROSTER) a
+ * change of its presence (deduplicated). */
 struct noted {
 	uint64_t room_id, seq;
 };
+#define ROSTER UINT64_MAX
 
 static int sock = -1;
 static struct event *read_ev, *flush_ev;
 static struct peer peers[CONFIG_POOL_PEERS_MAX];
 static size_t npeers;
-static poolsig_fn on_signal;
+static const struct poolsig_handlers *handlers;
 static struct noted *noted;
 static size_t nnoted, noted_cap;
 static uint64_t sent, received;
 
 /* ---- parsing ---- */
 
-int poolsig_parse(const char *buf, size_t len, poolsig_fn fn)
+/* One line (NUL-terminated, without its newline); 0, or -1 if malformed. */
+static int parse_line(char *line, const struct poolsig_handlers *h)
+{
+	unsigned long long room, seq;
+	char *blank = strchr(line, ' ');
+	if(blank == NULL)
+		return -1;
+	*blank = '\0';
+	if(strcmp(line, "R") == 0) {
+		if(parse_uint(blank + 1, UINT64_MAX, &room) < 0)
+			return -1;
+		h->on_roster(room);
+		return 0;
+	}
+	if(parse_uint(line, UINT64_MAX, &room) < 0 || parse_uint(blank + 1, UINT64_MAX, &seq) < 0)
+		return -1;
+	h->on_head(room, seq);
+	return 0;
+}
+
+int poolsig_parse(const char *buf, size_t len, const struct poolsig_handlers *h)
 {
 	size_t at = sizeof(MAGIC) - 1;
 	int n = 0;
@@ -55,22 +77,14 @@ int poolsig_parse(const char *buf, size_t len, poolsig_fn fn)
 	while(at < len) {
 		const char *nl = memchr(buf + at, '\n', len - at);
 		char line[LINE_MAX_BYTES + 1];
-		unsigned long long room, seq;
-		char *blank;
 		size_t l = nl ? (size_t)(nl - (buf + at)) : 0;
 
 		if(nl == NULL || l == 0 || l > LINE_MAX_BYTES)
 			return -1;
 		memcpy(line, buf + at, l);
 		line[l] = '\0';
-		blank = strchr(line, ' ');
-		if(blank == NULL)
+		if(parse_line(line, h) < 0)
 			return -1;
-		*blank = '\0';
-		if(parse_uint(line, UINT64_MAX, &room) < 0 ||
-				parse_uint(blank + 1, UINT64_MAX, &seq) < 0)
-			return -1;
-		fn(room, seq);
 		n++;
 		at += l + 1;
 	}
@@ -103,7 +117,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			log_debug("pool signal from an unknown address ignored");
 			continue;
 		}
-		if(poolsig_parse(buf, (size_t)n, on_signal) < 0)
+		if(poolsig_parse(buf, (size_t)n, handlers) < 0)
 			log_warn("pool signal malformed: ignored (%zd bytes)", n);
 		else
 			received++;
@@ -112,13 +126,14 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 /* ---- sending ---- */
 
-void poolsig_note(uint64_t room_id, uint64_t seq)
+/* Notes (room, seq): a post number, or ROSTER. */
+static void note(uint64_t room_id, uint64_t seq)
 {
 	struct noted *e;
 	if(sock < 0)
 		return;
 	for(size_t i = 0; i < nnoted; i++) {
-		if(noted[i].room_id == room_id) {
+		if(noted[i].room_id == room_id && (noted[i].seq == ROSTER) == (seq == ROSTER)) {
 			if(seq > noted[i].seq)
 				noted[i].seq = seq;
 			return;
@@ -133,6 +148,17 @@ void poolsig_note(uint64_t room_id, uint64_t seq)
 	e->seq = seq;
 	if(nnoted == 1)
 		event_active(flush_ev, EV_TIMEOUT, 0); /* after this turn's other callbacks */
+}
+
+void poolsig_note(uint64_t room_id, uint64_t seq)
+{
+	if(seq != 0 && seq != ROSTER) /* 0: an unnumbered post, nothing to read */
+		note(room_id, seq);
+}
+
+void poolsig_note_roster(uint64_t room_id)
+{
+	note(room_id, ROSTER);
 }
 
 static void send_all(const char *buf, size_t len)
@@ -158,8 +184,10 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	for(size_t i = 0; i < nnoted; i++) {
 		char line[LINE_MAX_BYTES + 1];
-		int l = snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 "\n", noted[i].room_id,
-				noted[i].seq);
+		int l = noted[i].seq == ROSTER
+				? snprintf(line, sizeof(line), "R %" PRIu64 "\n", noted[i].room_id)
+				: snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 "\n",
+						  noted[i].room_id, noted[i].seq);
 		if(len + (size_t)l > sizeof(buf)) {
 			send_all(buf, len);
 			len = 0;
@@ -209,9 +237,9 @@ static int open_socket(const char *listen)
 }
 
 int poolsig_start(struct event_base *base, const char *listen, const char *const *peer_specs,
-		size_t n, poolsig_fn fn)
+		size_t n, const struct poolsig_handlers *h)
 {
-	on_signal = fn;
+	handlers = h;
 	for(size_t i = 0; i < n; i++) {
 		if(add_peer(peer_specs[i]) < 0)
 			return -1;

@@ -278,6 +278,7 @@ static void room_free(void *p)
 	struct room *r = p;
 	/* Sessions are closed before the cache is freed, so presence is empty. */
 	dict_free(r->user_index, NULL);
+	dict_free(r->remote, free); /* presence.c's remote users */
 	free(r->uri);
 	free(r->domain);
 	free(r->chan_id);
@@ -362,7 +363,7 @@ void room_info(const struct room *r, struct xccos_room_info *info)
 	info->name = r->name;
 	info->topic = r->topic;
 	info->description = r->description;
-	info->ucnt = r->nusers;
+	info->ucnt = r->nusers + r->nremote;
 	info->is_private = r->privacy != ROOM_OPEN;
 	info->filepost = r->file_upload;
 	info->invite = r->invite;

@@ -67,9 +67,16 @@ struct room {
 	unsigned nusers;
 	/* delivery order (roompost.c): posts are sent to the room in the order of their
 	 * sequence numbers (room_seq, migration 017), on every node of a pool */
-	uint64_t seq_done; /* the last number sent here, or the head when cached */
-	int catching_up;   /* a catch-up read of the room is out */
-	int catch_again;   /* and another is wanted after it */
+	/* a pool (presence.c): users present only through other nodes' sessions, user
+	 * URI -> their sessions there (NULL: none known), and how many of them are not
+	 * present here too (the room's users are nusers + nremote) */
+	struct dict *remote;
+	unsigned nremote;
+	int roster_reading, roster_again; /* a read of the remote users is out (poolsync.c) */
+	unsigned roster_gen;		  /* the last read of every room's that had some */
+	uint64_t seq_done;		  /* the last number sent here, or the head when cached */
+	int catching_up;		  /* a catch-up read of the room is out */
+	int catch_again;		  /* and another is wanted after it */
 };
 
 #define ROOM_URI_PREFIX "ma-chan://"

@@ -1,6 +1,9 @@
 /* e2e-pool: a room's members on three chat nodes of a pool (tests/pool/run.sh starts
  * the pool; issue 14), over real SIP to each node's Kamailio:
  *
+ *   presence a visitor joins on node 1: the members on every node are told (ntc:join),
+ *            a later joiner on node 3 is given every user of every node; the
+ *            visitor's session ends: every member is told (ntc:part);
  *   order    two members per node join the room; posts are sent in turn from every
  *            member (so each node's next post follows posts it learned of only by
  *            signal or poll); every member gets every post once, all in the same
@@ -41,8 +44,9 @@ struct member {
 	int dead; /* its node was killed */
 	int got[MAX_POSTS * 2];
 	size_t ngot;
+	char notices[2048]; /* "join <uri>\n" / "part <uri>\n" as they came (ntc:join/part) */
 };
-static struct member mem[MEMBERS];
+static struct member mem[MEMBERS + 2]; /* + the visitor and the late joiner */
 
 /* ------------------------------------------------------------------ setup */
 
@@ -73,7 +77,19 @@ static int find_room(void)
 
 /* ------------------------------------------------------------------ SIP */
 
-/* Takes in what arrives for m within ms: the numbers of this run's posts, in order. */
+/* Keeps an ntc:join / ntc:part of body in m->notices. */
+static void note_notice(struct member *m, const char *body)
+{
+	xv_envelope *e = xv_parse(body, strlen(body));
+	size_t len = strlen(m->notices);
+	if(e && (xv_is(e, "ntc:join") || xv_is(e, "ntc:part")) && e->nusers > 0)
+		snprintf(m->notices + len, sizeof m->notices - len, "%s %s\n",
+				xv_is(e, "ntc:join") ? "join" : "part", e->users[0]);
+	xv_free(e);
+}
+
+/* Takes in what arrives for m within ms: the numbers of this run's posts, in order
+ * (and the notices). */
 static void collect(struct member *m, int ms)
 {
 	char prefix[64];
@@ -87,6 +103,7 @@ static void collect(struct member *m, int ms)
 			if(m->ngot < sizeof m->got / sizeof m->got[0])
 				m->got[m->ngot++] = k;
 		}
+		note_notice(m, body);
 		free(body);
 	}
 }
@@ -352,6 +369,75 @@ static void kill_during_stream(int from, int nposts)
 	resume(acked, before_kill, killed);
 }
 
+/* Has every member but except (-1: none) been told "<what> <uri>" within ms? */
+static int all_told(const char *what, const char *uri, int except, int ms)
+{
+	char want[160];
+	long long deadline = now_ms() + ms;
+	snprintf(want, sizeof want, "%s %s\n", what, uri);
+	for(int i = 0; i < MEMBERS; i++) {
+		while(i != except && !strstr(mem[i].notices, want) && now_ms() < deadline)
+			collect(&mem[i], 200);
+		if(i != except && !strstr(mem[i].notices, want)) {
+			note("presence: %s (node %d) was not told '%s %s'", mem[i].user,
+					mem[i].node + 1, what, uri);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A user who joins on node 1 is announced to the members on every node and listed in
+ * a later join reply on node 3; leaving, announced gone everywhere. */
+static void presence(void)
+{
+	const char *T = "presence_spans_the_pool";
+	struct member *v = &mem[MEMBERS]; /* the visitor: one slot past the members */
+	char seen_user[96];
+	long long t0;
+	snprintf(v->user, sizeof v->user, "sip:po-%s-visitor@example.com", token);
+	if(sign_in(v, 0) < 0) {
+		fail(T, "the visitor could not join on node 1");
+		return;
+	}
+	t0 = now_ms(); /* its join answered: stored */
+	int joined = all_told("join", v->user, -1, DELIVERY_WAIT);
+	long long t_join = now_ms() - t0;
+	/* a later joiner on node 3 is given every present user, the visitor among them */
+	struct member *w = &mem[MEMBERS + 1];
+	snprintf(w->user, sizeof w->user, "sip:po-%s-late@example.com", token);
+	int st = 0;
+	w->c = pc_open(ctx, w->user, opt.chat_uri, node_addr[2], "tcp", E2E_SIP_WAIT, &st);
+	xv_envelope *e = w->c ? e2e_request(w->c, xv_item_join(room), "rpl:join", opt.verbose)
+			      : NULL;
+	size_t listed = 0;
+	int lists_visitor = 0;
+	snprintf(seen_user, sizeof seen_user, "%s", v->user);
+	for(size_t i = 0; e && i < e->nusers; i++) {
+		listed += strstr(e->users[i], token) != NULL;
+		lists_visitor |= strcmp(e->users[i], seen_user) == 0;
+	}
+	xv_free(e);
+	t0 = now_ms();
+	pc_close(v->c, 2000);
+	v->c = NULL;
+	int parted = all_told("part", v->user, -1, DELIVERY_WAIT);
+	note("presence: the test's clients on 3 nodes saw a join on node 1 within %lld ms, "
+	     "its session's end within %lld ms; a join reply on node 3 listed %zu of this "
+	     "run's %d users",
+			t_join, now_ms() - t0, listed, MEMBERS + 2);
+	if(!joined || !parted)
+		fail(T, "a member was not told of the visitor's %s", joined ? "end" : "join");
+	else if(!lists_visitor || listed < MEMBERS + 2)
+		fail(T, "the join reply on node 3 listed %zu of %d users (visitor: %s)", listed,
+				MEMBERS + 2, lists_visitor ? "yes" : "no");
+	else
+		pass(T);
+	if(w->c)
+		pc_close(w->c, 1000);
+	w->c = NULL;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
@@ -389,6 +475,7 @@ int main(int argc, char **argv)
 		}
 	}
 	pass("members_joined_on_every_node");
+	presence();
 	order(nposts);
 	if(kill_cmd)
 		kill_during_stream(nposts, nposts);

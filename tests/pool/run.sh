@@ -8,8 +8,10 @@
 #   2. clients (client/pchat) sign in through the front, join Lobby and post: each
 #      reaches a chat node (its Kamailio logs the session), the users spread over all
 #      three, and each post is stored once and readable on every Galera node;
-#   2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c): every post
-#      reaches every member once, in the order of the posts' sequence numbers; kill -9
+#   2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c): a join and
+#      a session's end on one node are announced on every node, and a join reply lists
+#      the users of every node; every post reaches every member once, in the order of
+#      the posts' sequence numbers; kill -9
 #      of chat node 2 during a stream of posts: every acknowledged post stored once
 #      and delivered to every member that stayed, node 2's members sign in on a live
 #      node and catch up from the history; node 2 restarted is up again;

@@ -14,6 +14,7 @@
 
 #include "pchat_frame.h"
 #include "poolsig.h"
+#include "presence.h"
 #include "roompost.h"
 #include "rooms.h"
 
@@ -132,6 +133,76 @@ Test(pool, a_long_backlog_is_read_in_batches_in_order)
 	cr_assert_eq(lobby()->seq_done, 230);
 }
 
+/* ---- presence through other nodes ---- */
+
+/* The ntc items sent to sid so far, joined by '|': "join:<user>" / "part:<user>". */
+static const char *notices_to(uint64_t sid)
+{
+	static char out[2048];
+	static const struct sent_frame *s[128];
+	size_t n = fake_sent_to(sid, s, 128), o = 0;
+	out[0] = '\0';
+	for(size_t i = 0; i < n; i++) {
+		const char *p = s[i]->payload, *u = strstr(p, "uri=\"sip:");
+		const char *kind = strstr(p, "ntc:join") ? "join"
+				: strstr(p, "ntc:part")	 ? "part"
+							 : NULL;
+		if(s[i]->type != PCHAT_F_SEND || kind == NULL || u == NULL)
+			continue;
+		u += 5;
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s:%.*s", o ? "|" : "", kind,
+				(int)(strchr(u, '"') - u), u);
+	}
+	return out;
+}
+
+static void remote(const char *user, unsigned sessions)
+{
+	struct db_roster_row row = {1, (char *)user, sessions};
+	room_set_remote(lobby(), user ? &row : NULL, user ? 1 : 0);
+}
+
+Test(pool, users_on_other_nodes_are_announced_counted_and_listed)
+{
+	const struct sent_frame *f;
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	fake_sent_clear();
+	remote("sip:carol@example.com", 2);
+	cr_assert_str_eq(notices_to(1), "join:sip:carol@example.com");
+	cr_assert_eq(room_user_count(lobby()), 2);
+	remote("sip:carol@example.com", 1); /* fewer sessions: still there, no notice */
+	cr_assert_str_eq(notices_to(1), "join:sip:carol@example.com");
+	open_session(2, "sip:bob@example.com");
+	xccos(2, JOIN(LOBBY_ID));
+	fake_db_run_all();
+	f = only_send_to(2);
+	has(f, "sip:carol@example.com"); /* the join reply lists her */
+	fake_sent_clear();
+	remote(NULL, 0); /* her node's session ended */
+	cr_assert_str_eq(notices_to(1), "part:sip:carol@example.com");
+	cr_assert_eq(room_user_count(lobby()), 2, "alice and bob");
+}
+
+Test(pool, a_user_here_and_elsewhere_comes_and_goes_once)
+{
+	open_session(1, "sip:alice@example.com");
+	join_lobby(1);
+	remote("sip:carol@example.com", 1);
+	fake_sent_clear();
+	open_session(3, "sip:carol@example.com");
+	join_lobby(3); /* present already, through the other node */
+	cr_assert_str_eq(notices_to(1), "");
+	cr_assert_eq(room_user_count(lobby()), 2);
+	accepted(3, PART(LOBBY));
+	fake_db_run_all();
+	cr_assert_str_eq(notices_to(1), "", "still present through the other node");
+	cr_assert_eq(room_user_count(lobby()), 2);
+	remote(NULL, 0);
+	cr_assert_str_eq(notices_to(1), "part:sip:carol@example.com");
+	cr_assert_eq(room_user_count(lobby()), 1);
+}
+
 /* ---- the datagram ---- */
 
 static char got[256];
@@ -143,17 +214,28 @@ static void collect(uint64_t room, uint64_t seq)
 			(unsigned long long)room, (unsigned long long)seq);
 }
 
+static void collect_roster(uint64_t room)
+{
+	ngot += (size_t)snprintf(
+			got + ngot, sizeof(got) - ngot, "R%llu,", (unsigned long long)room);
+}
+
 static int parse(const char *s)
 {
+	static const struct poolsig_handlers h = {collect, collect_roster};
 	got[0] = '\0';
 	ngot = 0;
-	return poolsig_parse(s, strlen(s), collect);
+	return poolsig_parse(s, strlen(s), &h);
 }
 
 Test(poolsig, parses_signals_and_refuses_anything_else)
 {
 	cr_assert_eq(parse("PCHATSEQ 1\n7 12\n8 1\n"), 2);
 	cr_assert_str_eq(got, "7:12,8:1,");
+	cr_assert_eq(parse("PCHATSEQ 1\nR 7\n7 13\n"), 2);
+	cr_assert_str_eq(got, "R7,7:13,");
+	cr_assert_eq(parse("PCHATSEQ 1\nR x\n"), -1);
+	cr_assert_eq(parse("PCHATSEQ 1\nQ 7\n"), -1);
 	cr_assert_eq(parse("PCHATSEQ 1\n"), 0);
 	cr_assert_eq(parse("PCHATSEQ 1\n18446744073709551615 1\n"), 1);
 	cr_assert_eq(parse("PCHATSEQ 2\n7 12\n"), -1, "another version");
