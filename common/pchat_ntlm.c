@@ -60,7 +60,7 @@ static int hex_digit(char c)
 
 int pchat_ntlm_from_hex(const char *hex, size_t len, uint8_t out[PCHAT_NTLM_HASH_LEN])
 {
-	if(len != 2 * PCHAT_NTLM_HASH_LEN)
+	if(len != PCHAT_NTLM_HEX_LEN)
 		return PCHAT_NTLM_EHEX;
 	for(size_t i = 0; i < PCHAT_NTLM_HASH_LEN; i++) {
 		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
@@ -71,14 +71,14 @@ int pchat_ntlm_from_hex(const char *hex, size_t len, uint8_t out[PCHAT_NTLM_HASH
 	return PCHAT_NTLM_OK;
 }
 
-void pchat_ntlm_to_hex(const uint8_t in[PCHAT_NTLM_HASH_LEN], char out[2 * PCHAT_NTLM_HASH_LEN + 1])
+void pchat_ntlm_to_hex(const uint8_t in[PCHAT_NTLM_HASH_LEN], char out[PCHAT_NTLM_HEX_LEN + 1])
 {
 	static const char digit[] = "0123456789abcdef";
 	for(size_t i = 0; i < PCHAT_NTLM_HASH_LEN; i++) {
 		out[2 * i] = digit[in[i] >> 4];
 		out[2 * i + 1] = digit[in[i] & 15];
 	}
-	out[2 * PCHAT_NTLM_HASH_LEN] = '\0';
+	out[PCHAT_NTLM_HEX_LEN] = '\0';
 }
 
 uint64_t pchat_ntlm_filetime(time_t t)
@@ -229,7 +229,7 @@ static int field(const uint8_t *msg, size_t len, size_t at, struct field *f)
 /* The UTF-16LE name f as UTF-8 in out: 0 or an error. */
 static int name(const struct field *f, char out[PCHAT_NTLM_NAME_MAX])
 {
-	if(f->len > 2 * PCHAT_NTLM_NAME_UNITS)
+	if(f->len > PCHAT_NTLM_NAME_BYTES)
 		return PCHAT_NTLM_ETOOBIG;
 	if(pchat_utf16le_to_utf8(f->p, f->len, out, PCHAT_NTLM_NAME_MAX) < 0)
 		return PCHAT_NTLM_ENAME;
@@ -295,7 +295,7 @@ int pchat_ntlm_parse_authenticate(const uint8_t *msg, size_t len, struct pchat_n
  * ASCII's only, as pidgin-sipe computes it (Windows would upcase all of Unicode). */
 static void ntowfv2(const struct pchat_ntlm_auth *a, const uint8_t nt_hash[16], uint8_t out[16])
 {
-	uint8_t user[2 * PCHAT_NTLM_NAME_UNITS];
+	uint8_t user[PCHAT_NTLM_NAME_BYTES];
 	struct hmac_md5_ctx ctx;
 	memcpy(user, a->user16, a->user16_len);
 	for(size_t i = 0; i < a->user16_len; i += 2)

@@ -67,12 +67,14 @@
 
 #define PCHAT_NTLM_CHALLENGE_LEN 8 /* the server challenge */
 #define PCHAT_NTLM_HASH_LEN 16	   /* an NT hash, a key */
+#define PCHAT_NTLM_HEX_LEN 32	   /* the same in hex */
 /* The largest AUTHENTICATE message accepted (decoded bytes): room for every AV pair a
  * client adds to our target info, far below what would cost us anything. */
 #define PCHAT_NTLM_MSG_MAX 4096
 /* The longest user, domain or workstation name accepted: 256 UTF-16 code units,
  * which take at most 3 bytes each in UTF-8 (a pair takes 4 for 2 units), plus NUL. */
 #define PCHAT_NTLM_NAME_UNITS 256
+#define PCHAT_NTLM_NAME_BYTES 512 /* the same in UTF-16LE bytes */
 #define PCHAT_NTLM_NAME_MAX (3 * PCHAT_NTLM_NAME_UNITS + 1)
 /* The base64 of the largest CHALLENGE we build (pchat_ntlm_challenge()), with NUL. */
 #define PCHAT_NTLM_CHALLENGE_B64_MAX 4096
@@ -137,8 +139,7 @@ int pchat_ntlm_nt_hash(const char *password, uint8_t out[PCHAT_NTLM_HASH_LEN]);
 int pchat_ntlm_from_hex(const char *hex, size_t len, uint8_t out[PCHAT_NTLM_HASH_LEN]);
 
 /* 16 bytes as 32 lowercase hex digits and a NUL (rspauth="...", response="..."). */
-void pchat_ntlm_to_hex(
-		const uint8_t in[PCHAT_NTLM_HASH_LEN], char out[2 * PCHAT_NTLM_HASH_LEN + 1]);
+void pchat_ntlm_to_hex(const uint8_t in[PCHAT_NTLM_HASH_LEN], char out[PCHAT_NTLM_HEX_LEN + 1]);
 
 /* Windows time (100 ns since 1601, [MS-DTYP] FILETIME) of t, for MsvAvTimestamp. */
 uint64_t pchat_ntlm_filetime(time_t t);

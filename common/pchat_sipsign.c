@@ -27,7 +27,6 @@ long pchat_sipsign_string(const struct pchat_sipsign *f, int version, char *out,
 			f->pai_sip_uri, f->pai_tel_uri, f->expires};
 	/* the version that added each field: 3 added the To URI and the P-A-I URIs */
 	static const int since[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 3, 3, 1};
-	char code[16];
 	size_t n = 0;
 	if(!f->realm || !f->realm[0] || cap == 0)
 		return -1;
@@ -36,6 +35,7 @@ long pchat_sipsign_string(const struct pchat_sipsign *f, int version, char *out,
 			return -1;
 	}
 	if(f->response_code) {
+		char code[16];
 		snprintf(code, sizeof(code), "%d", f->response_code);
 		if(put(out, cap, &n, code) < 0)
 			return -1;

@@ -435,17 +435,18 @@ Test(ntlm_malformed, content_errors)
 Test(ntlm_malformed, long_names)
 {
 	uint8_t m[PCHAT_NTLM_MSG_MAX];
-	size_t len = cosmo_msg(m);
-	/* a 257-unit user name at the end of the message */
-	for(size_t i = 0; i < 257; i++)
+	size_t len = cosmo_msg(m), units = PCHAT_NTLM_NAME_UNITS + 1;
+	/* a user name one unit too long at the end of the message */
+	for(size_t i = 0; i < units; i++)
 		pchat_put_le16(m + len + 2 * i, 'a');
-	pchat_put_le16(m + 36, 2 * 257);
+	pchat_put_le16(m + 36, (uint16_t)(2 * units));
 	pchat_put_le32(m + 40, (uint32_t)len);
-	cr_assert_eq(parse(m, len + 2 * 257), PCHAT_NTLM_ETOOBIG);
-	pchat_put_le16(m + 36, 2 * 256); /* 256 units: the most accepted */
+	cr_assert_eq(parse(m, len + 2 * units), PCHAT_NTLM_ETOOBIG);
+	units--; /* the most accepted */
+	pchat_put_le16(m + 36, (uint16_t)(2 * units));
 	struct pchat_ntlm_auth a;
-	cr_assert_eq(pchat_ntlm_parse_authenticate(m, len + 2 * 256, &a), 0);
-	cr_assert_eq(strlen(a.user), 256);
+	cr_assert_eq(pchat_ntlm_parse_authenticate(m, len + 2 * units, &a), 0);
+	cr_assert_eq(strlen(a.user), units);
 }
 
 Test(ntlm_malformed, random_corruption_never_crashes)
