@@ -148,6 +148,26 @@ Test(ntlm, spec_4_2_4_4_checksum_and_sealed_signature)
 	assert_hex16(sig, "0100000070352851f256430900000000", "MAC without key exchange");
 }
 
+Test(ntlm, spec_4_2_3_4_56_bit_sealing_key_and_checksum_without_key_exchange)
+{
+	/* NTLMv1 with extended session security, 56-bit, no KEY_EXCH: the session key is
+	 * 4.2.3.1.3's KeyExchangeKey; only the key derivation and MAC apply to us */
+	uint8_t kx[16], text[18], sealed[18], want[18], sig[16];
+	struct pchat_ntlm_session s;
+	struct arcfour_ctx rc4;
+	unhex("eb93429a8bd952f8b89c55b87f475edc", kx, sizeof(kx));
+	pchat_ntlm_session_keys(0x820a8233, kx, &s);
+	assert_hex16(s.client_sign, "60e799be5c72fc92922ae8ebe961fb8d", "client signing key");
+	assert_hex16(s.client_seal, "04dd7f014d8504d265a25cc86a3a7c06", "client sealing key");
+	pchat_utf16le_from_utf8("Plaintext", text, sizeof(text));
+	arcfour_set_key(&rc4, 16, s.client_seal);
+	arcfour_crypt(&rc4, sizeof(text), sealed, text);
+	unhex("a02372f6530273f3aa1eb90190ce5200c99d", want, 18);
+	cr_assert_arr_eq(sealed, want, 18, "sealed data");
+	pchat_ntlm_mac(0x820a8233, s.client_sign, s.client_seal, 0, text, sizeof(text), sig);
+	assert_hex16(sig, "01000000ff2aeb52f681793a00000000", "signature");
+}
+
 /* The Communicator 2007 R2 AUTHENTICATE, parsed and verified: the session. */
 static void cosmo_session(struct pchat_ntlm_session *s)
 {
