@@ -15,6 +15,10 @@
  * gss-ntlmssp lets the application set the sequence number of a datagram context
  * (gss_set_sec_context_option with GSS_NTLMSSP_SET_SEQ_NUM_OID, a host-order
  * uint32) and re-keys RC4 per message from it, as [MS-SIPAE] needs (seq 100 always).
+ * Without GSS_C_DATAGRAM_FLAG it sends a NEGOTIATE first and then refuses our CHALLENGE
+ * ("Invalid combinations of negotiate flags": Lync's flags carry both OEM and UNICODE
+ * with TARGET_INFO, which it accepts in datagram mode only); we refuse a
+ * connection-oriented AUTHENTICATE anyway (test_ntlm.c, content_errors).
  */
 #include <criterion/criterion.h>
 #ifndef TestSuite /* cppcheck, which does not read criterion.h */
