@@ -327,6 +327,8 @@ int pchat_ntlm_verify(const struct pchat_ntlm_auth *a, const uint8_t nt_hash[PCH
 {
 	uint8_t key[16], proof[16], base_key[16], exported[16];
 	const uint8_t *blob = a->nt_response + NTPROOF;
+	if(a->user16_len > PCHAT_NTLM_NAME_BYTES || a->nt_response_len < NTPROOF + BLOB_MIN)
+		return PCHAT_NTLM_EARG; /* not what pchat_ntlm_parse_authenticate() accepts */
 	ntowfv2(a, nt_hash, key);
 	hmac2(key, sc, PCHAT_NTLM_CHALLENGE_LEN, blob, a->nt_response_len - NTPROOF, proof);
 	int ok = memeql_sec(proof, a->nt_response, NTPROOF); /* no timing to learn from */

@@ -167,7 +167,8 @@ int pchat_ntlm_parse_authenticate(const uint8_t *msg, size_t len, struct pchat_n
 
 /* Verifies the parsed AUTHENTICATE's NTLMv2 response against nt_hash and the server
  * challenge sc our CHALLENGE carried ([MS-NLMP] 3.3.2, 3.2.5.1.2) and, if it holds,
- * fills *s with the session keys: 0, or PCHAT_NTLM_EDENIED. */
+ * fills *s with the session keys: 0, or PCHAT_NTLM_EDENIED (PCHAT_NTLM_EARG for an
+ * *a that pchat_ntlm_parse_authenticate() did not fill). */
 int pchat_ntlm_verify(const struct pchat_ntlm_auth *a, const uint8_t nt_hash[PCHAT_NTLM_HASH_LEN],
 		const uint8_t sc[PCHAT_NTLM_CHALLENGE_LEN], struct pchat_ntlm_session *s);
 

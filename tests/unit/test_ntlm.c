@@ -94,6 +94,8 @@ Test(ntlm, spec_4_2_4_wrong_password_or_challenge_is_denied)
 	memcpy(sc, spec_sc, 8);
 	sc[7] ^= 1;
 	cr_assert_eq(pchat_ntlm_verify(&a, nt, sc, &s), PCHAT_NTLM_EDENIED, "another challenge");
+	a.nt_response_len = 24;
+	cr_assert_eq(pchat_ntlm_verify(&a, nt, spec_sc, &s), PCHAT_NTLM_EARG, "not parsed so");
 }
 
 Test(ntlm, spec_4_2_4_tampered_response_is_denied)
