@@ -4,6 +4,8 @@
  *   presence a visitor joins on node 1: the members on every node are told (ntc:join),
  *            a later joiner on node 3 is given every user of every node; the
  *            visitor's session ends: every member is told (ntc:part);
+ *   writes   a room made through Galera node 1 is joined at once on chat node 3, and
+ *            disabled, posts to it there are refused within the reload's second;
  *   order    two members per node join the room; posts are sent in turn from every
  *            member (so each node's next post follows posts it learned of only by
  *            signal or poll); every member gets every post once, all in the same
@@ -124,15 +126,21 @@ static int sign_in(struct member *m, int node)
 	return ok ? 0 : -1;
 }
 
-/* Post number k from m; returns the INFO's SIP status. */
+/* A post of text to chan_uri from m; returns the INFO's SIP status. */
+static int post_to(struct member *m, const char *chan_uri, const char *text)
+{
+	char *item = xv_item_grpchat(chan_uri, NULL, NULL, text);
+	int st = item ? pc_send_xccos(m->c, item, E2E_SIP_WAIT, NULL) : 0;
+	free(item);
+	return st;
+}
+
+/* Post number k from m to the room; returns the INFO's SIP status. */
 static int post(struct member *m, int k)
 {
 	char text[64];
 	snprintf(text, sizeof text, "po-%s-%d", token, k);
-	char *item = xv_item_grpchat(room, NULL, NULL, text);
-	int st = item ? pc_send_xccos(m->c, item, E2E_SIP_WAIT, NULL) : 0;
-	free(item);
-	return st;
+	return post_to(m, room, text);
 }
 
 /* ------------------------------------------------------------------ checks */
@@ -438,6 +446,58 @@ static void presence(void)
 	w->c = NULL;
 }
 
+/* What one node changes is in force on the others at once: a room made through
+ * Galera node 1 is joined at once on chat node 3; disabled there, a post to it on
+ * node 3 is refused within the second pchatd's reload takes. */
+static void read_your_writes(void)
+{
+	const char *T = "changes_on_one_node_in_force_on_the_others";
+	struct member *m = &mem[2 * PER_NODE]; /* on node 3 */
+	char name[64], args[160], uri[160], text[64], *chan = NULL;
+	long long t0, refused_ms = -1;
+	int st = 0, n = 0;
+
+	snprintf(name, sizeof name, "pool-rw-%s", token);
+	snprintf(args, sizeof args, "room new --name '%s'", name);
+	if(e2e_admin(&opt, T, args) < 0 ||
+			e2e_sql(opt.db, T, "SELECT chan_id FROM rooms WHERE name = ?", ARGS(name), &chan,
+					1) != 1)
+		return;
+	snprintf(uri, sizeof uri, "ma-chan://example.com/%s", chan);
+	free(chan);
+	xv_envelope *e = e2e_request(m->c, xv_item_join(uri), "rpl:join", opt.verbose);
+	int joined = e && e->resp_code == 200;
+	xv_free(e);
+	snprintf(text, sizeof text, "rw-%s-before", token);
+	if(!joined || post_to(m, uri, text) != 200) {
+		fail(T, "a room made through Galera node 1 could not be joined and posted to at once "
+			"on chat node 3");
+		return;
+	}
+	snprintf(args, sizeof args, "room set --room '%s' --disabled yes", name);
+	t0 = now_ms();
+	if(e2e_admin(&opt, T, args) < 0)
+		return;
+	while(now_ms() - t0 < 5000) {
+		snprintf(text, sizeof text, "rw-%s-%d", token, n++);
+		st = post_to(m, uri, text);
+		if(st == 403) {
+			refused_ms = now_ms() - t0;
+			break;
+		}
+	}
+	note("read-your-writes: a room made through Galera node 1 was joined on chat node 3 "
+	     "at once; disabled, posts there were refused after %lld ms (%d tried)",
+			refused_ms, n);
+	if(refused_ms < 0 || refused_ms > 2500)
+		fail(T, "a post to the disabled room on node 3 got %d after %lld ms", st,
+				now_ms() - t0);
+	else
+		pass(T);
+	snprintf(args, sizeof args, "room remove --room '%s'", name);
+	e2e_admin(&opt, T, args);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
@@ -476,6 +536,7 @@ int main(int argc, char **argv)
 	}
 	pass("members_joined_on_every_node");
 	presence();
+	read_your_writes();
 	order(nposts);
 	if(kill_cmd)
 		kill_during_stream(nposts, nposts);

@@ -10,7 +10,8 @@
 #      three, and each post is stored once and readable on every Galera node;
 #   2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c): a join and
 #      a session's end on one node are announced on every node, and a join reply lists
-#      the users of every node; every post reaches every member once, in the order of
+#      the users of every node; a room made and disabled through Galera node 1 is in
+#      force on chat node 3 within a second; every post reaches every member once, in the order of
 #      the posts' sequence numbers; kill -9
 #      of chat node 2 during a stream of posts: every acknowledged post stored once
 #      and delivered to every member that stayed, node 2's members sign in on a live
@@ -199,6 +200,7 @@ else bad "users reached only the chat nodes ${!seen[*]}"; fi
 # live node and catch up; node 2 restarted rejoins the pool
 t0=$SECONDS
 out=$(timeout 150 "$top/tests/e2e/e2e-pool" --db-socket "$var/galera1/mysql.sock" \
+  --admin "$top/admin/pchat-admin" \
   --nodes "127.0.0.2:$port,127.0.0.3:$port,127.0.0.4:$port" --posts 60 \
   --kill-cmd "${pool[*]} node-kill 2" --kill-node 2 2>&1)
 rc=$?
