@@ -83,6 +83,8 @@ static const struct verb verbs[] = {
 		{"retention.run_done", pca_retention_run_done, 1, NO_REVISION},
 		{"retention.release", pca_retention_release, 1, NO_REVISION},
 		{"search.index", pca_search_index, 1, NO_REVISION},
+		{"lease.hold", pca_lease_hold_verb, 1, NO_REVISION},
+		{"lease.release", pca_lease_release_verb, 1, NO_REVISION},
 		{"search.status", pca_search_status, 1, 0},
 		{"reload", pca_reload, 1, 1},
 		{"feed.get", pca_feed_get, 0, 0},

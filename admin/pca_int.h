@@ -176,6 +176,17 @@ int pca_retention_refresh(struct pca_ctx *c, unsigned long long room_id);
 /* Refuses (400) inconsistent server limits, then refreshes every room. */
 int pca_retention_check_limits(struct pca_ctx *c);
 
+/* ---- leases of a pool's singleton jobs (pca_lease.c) ---- */
+
+/* The seconds a lease may be taken for. */
+#define PCA_LEASE_MIN 5
+#define PCA_LEASE_MAX 3600
+/* Takes job's lease for node for seconds, or renews node's own: 1 held, 0 another
+ * node holds it, -1 (error set). */
+int pca_lease_hold(struct pca_ctx *c, const char *job, const char *node, long long seconds);
+/* Gives node's lease of job up (rows changed: 1 or 0), -1. */
+long long pca_lease_release(struct pca_ctx *c, const char *job, const char *node);
+
 /* ---- principal lists of rooms and categories (pca_plist.c) ---- */
 
 /* Where a kind of owner keeps its principals. */
@@ -318,6 +329,8 @@ int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_search_index(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_lease_hold_verb(struct pca_ctx *c, json_t *args, json_t **result);
+int pca_lease_release_verb(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_search_status(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_reload(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_feed_get(struct pca_ctx *c, json_t *args, json_t **result);

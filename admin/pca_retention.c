@@ -11,10 +11,11 @@
 #include "pchat_retention.h"
 #include "pchat_settings.h"
 
+/* The purge job's lease (job_leases, migration 019; pca_lease.c). */
+#define LEASE_JOB "retention-purge"
+
 /* Messages one retention.purge deletes at most: one transaction of bounded size. */
 #define PURGE_BATCH 1000
-#define LEASE_MIN 5
-#define LEASE_MAX 3600
 
 int pca_retention_limits(struct pca_ctx *c, struct pchat_ret_limits *lim)
 {
@@ -179,12 +180,14 @@ static json_t *status_job(struct pca_ctx *c)
 {
 	json_t *row = NULL;
 	if(pca_row(c, &row,
-			   "SELECT active_node, " PCA_ISO(
-					   "lease_expires") ", COALESCE(lease_expires > NOW(3), 0),"
-							    " " PCA_ISO("last_run_at") ", " PCA_ISO(
-									    "last_purge_at") ", last_purge_rows,"
-											     " last_purge_ms, purged_total, NULLIF(last_error, ''), " PCA_ISO(
-													     "last_error_at") " FROM retention_state WHERE id = 1",
+			   "SELECT l.holder, " PCA_ISO(
+					   "l.expires_at") ", COALESCE(l.expires_at > NOW(3), 0),"
+							   " " PCA_ISO("last_run_at") ", " PCA_ISO(
+									   "last_purge_at") ", last_purge_rows,"
+											    " last_purge_ms, purged_total, NULLIF(last_error, ''), " PCA_ISO(
+													    "last_error_at") " FROM retention_state s LEFT JOIN job_leases l"
+															     " ON l.job = '" LEASE_JOB
+															     "' WHERE s.id = 1",
 			   P0) <= 0) {
 		json_decref(row);
 		if(c->err->status == 0)
@@ -232,24 +235,6 @@ int pca_retention_status(struct pca_ctx *c, json_t *args, json_t **result)
 
 /* ---- the purge job's verbs ---- */
 
-/* Takes or renews the lease for node: 1 held, 0 another node holds it, -1. */
-static int lease_hold(struct pca_ctx *c, const char *node, long long seconds)
-{
-	json_t *row = NULL;
-	if(pca_exec(c,
-			   "UPDATE retention_state SET active_node = ?,"
-			   " lease_expires = NOW(3) + INTERVAL ? SECOND WHERE id = 1 AND"
-			   " (active_node IS NULL OR active_node = ? OR lease_expires IS NULL"
-			   " OR lease_expires < NOW(3))",
-			   P(PS(node), PI(seconds), PS(node))) < 0 ||
-			pca_row(c, &row, "SELECT active_node = ? FROM retention_state WHERE id = 1",
-					P(PS(node))) < 0)
-		return -1;
-	int held = row && pca_col_int(row, 0);
-	json_decref(row);
-	return held;
-}
-
 /* Up to PURGE_BATCH expired messages of the first room after room_after that has a
  * retention, oldest first, none whose compliance events are not output yet. */
 static int purge_batch(struct pca_ctx *c, long long room_after, json_t **result)
@@ -294,7 +279,7 @@ int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result)
 	long long lease = 60, after = 0;
 	const char *node;
 	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "node", 1, 255, &node) < 0 ||
-			pca_int(c, args, "lease", LEASE_MIN, LEASE_MAX, &lease) < 0 ||
+			pca_int(c, args, "lease", PCA_LEASE_MIN, PCA_LEASE_MAX, &lease) < 0 ||
 			pca_int(c, args, "room_after", 0, (long long)1 << 62, &after) < 0)
 		return -1;
 	/* READ COMMITTED: the deletes' cascades look up each message's rows in
@@ -304,7 +289,7 @@ int pca_retention_purge(struct pca_ctx *c, json_t *args, json_t **result)
 	 * chat p99 6x at 35 posts/s, docs/BENCHMARKS.md (k)). */
 	if(pca_read_committed(c) < 0)
 		return -1;
-	int held = lease_hold(c, node, lease);
+	int held = pca_lease_hold(c, LEASE_JOB, node, lease);
 	if(held <= 0) {
 		if(held == 0)
 			*result = json_pack("{s:b}", "held", 0);
@@ -319,15 +304,15 @@ int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result)
 	const char *node;
 	if(pca_keys(c, args, keys) < 0 || pca_str(c, args, "node", 1, 255, &node) < 0)
 		return -1;
-	long long n = pca_exec(c,
-			"UPDATE retention_state SET active_node = NULL, lease_expires = NULL"
-			" WHERE id = 1 AND active_node = ?",
-			P(PS(node)));
+	long long n = pca_lease_release(c, LEASE_JOB, node);
 	if(n < 0)
 		return -1;
 	*result = pca_count("released", n);
 	return 0;
 }
+
+/* The node (a parameter) holds the purge job's lease. */
+#define HOLDS_LEASE " EXISTS (SELECT 1 FROM job_leases WHERE job = '" LEASE_JOB "' AND holder = ?)"
 
 /* A pass's figures: when it ended; when it purged anything, how many and how long
  * (what status and the benchmark report; a later empty pass keeps them). */
@@ -335,7 +320,7 @@ int pca_retention_release(struct pca_ctx *c, json_t *args, json_t **result)
 	"UPDATE retention_state SET last_run_at = NOW(3),"   \
 	" last_purge_at = IF(? > 0, NOW(3), last_purge_at)," \
 	" last_purge_rows = IF(? > 0, ?, last_purge_rows),"  \
-	" last_purge_ms = IF(? > 0, ?, last_purge_ms) WHERE id = 1 AND active_node = ?"
+	" last_purge_ms = IF(? > 0, ?, last_purge_ms) WHERE id = 1 AND" HOLDS_LEASE
 
 int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result)
 {
@@ -350,7 +335,7 @@ int pca_retention_run_done(struct pca_ctx *c, json_t *args, json_t **result)
 	long long n = error
 			? pca_exec(c,
 					  "UPDATE retention_state SET last_error = ?,"
-					  " last_error_at = NOW(3) WHERE id = 1 AND active_node = ?",
+					  " last_error_at = NOW(3) WHERE id = 1 AND" HOLDS_LEASE,
 					  P(PS(error), PS(node)))
 			: pca_exec(c, RUN_DONE_SQL,
 					  P(PI(rows), PI(rows), PI(rows), PI(rows), PI(ms),

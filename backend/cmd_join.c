@@ -15,11 +15,16 @@
 #include "db.h"
 #include "dict.h"
 #include "pchat_log.h"
+#include "poolsig.h"
+#include "poolsync.h"
+#include "sbuf.h"
+#include "xccos.h"
 #include "presence.h"
 #include "rooms.h"
 #include "sessions.h"
 #include "util.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,13 +365,108 @@ static enum run_result run_part(struct cmd *c)
 
 const struct cmd_def cmd_part = {.id = "cmd:part", .run = run_part};
 
-/* ---- restore (after a restart of pchatd) ---- */
+/* ---- restore (after a restart of pchatd; a pool: from a node that died) ---- */
+
+/*
+ * A room carried over from the session of the same endpoint on another node of a
+ * pool (it died, the client rebuilt its session here): the posts that node had not
+ * sent it are sent first, read by number (DB_CATCH_UP) up to the last one this node
+ * has sent the room, then the session enters the room, quietly, and gets the rest
+ * with everyone.  So it misses none and gets none twice from here (it may have had
+ * the last second's from the dead node, whose figure is saved once per tick).
+ */
+struct carried {
+	struct cmd *c;
+	struct room *r;
+	uint64_t from; /* the last number the session has */
+};
+
+#define MISSED_BATCH 200
+
+static void carry_in(struct carried *k);
+
+/* How long a carried-over session waits before it is sent anything. */
+#define CARRY_DELAY_MS 1000
+
+static void carry_in_later(void *k)
+{
+	carry_in(k);
+}
+
+static void send_missed(struct carried *k, const struct db_job *job)
+{
+	struct sbuf sb = SBUF_INIT;
+	for(size_t i = 0; i < job->u.history.nmsgs; i++) {
+		const struct db_msg *d = &job->u.history.msgs[i];
+		struct xccos_chat m = {k->r->uri, d->author, d->ts, d->id, d->body, d->body_len};
+		if(d->seq > k->r->seq_done)
+			break; /* not sent here yet: it comes with everyone's */
+		sbuf_reset(&sb);
+		xccos_build_grpchat(&sb, &m);
+		session_send(k->c->sess, sb.buf, sb.len);
+		k->from = d->seq;
+	}
+	sbuf_free(&sb);
+	if(job->u.history.nmsgs < MISSED_BATCH) /* the rest up to the head: deleted */
+		k->from = job->u.history.head < k->r->seq_done ? job->u.history.head
+							       : k->r->seq_done;
+}
+
+static void on_missed(struct db_job *job)
+{
+	struct carried *k = job->arg;
+	if(job->status == DB_OK && !k->c->sess->closed)
+		send_missed(k, job);
+	else
+		k->from = k->r->seq_done; /* not read: in it goes, with what comes next */
+	carry_in(k);
+}
+
+static void carry_in(struct carried *k)
+{
+	struct cmd *c = k->c;
+	if(!c->sess->closed && k->from < k->r->seq_done) {
+		db_submit(db_catch_up(k->r->id, k->from, MISSED_BATCH, on_missed, k));
+		return;
+	}
+	if(!c->sess->closed) {
+		room_enter(k->r, c->sess, "carryover");
+		poolsig_note_roster(k->r->id); /* its rows are this node's now */
+	}
+	free(k);
+	if(--c->u.join.pushes == 0)
+		cmdq_finish(c);
+}
+
+/* Enters r quietly (the client believes it never left, and so do the others), or,
+ * carried over from another node (from_seq: 1 + the last number sent there), after
+ * what it missed. */
+static void restore_room(struct cmd *c, struct room *r, uint64_t from_seq)
+{
+	struct carried *k;
+	if(room_member(r, c->sess))
+		return; /* its own row and one taken over */
+	if(from_seq == 0) {
+		room_enter(r, c->sess, "restore");
+		return;
+	}
+	k = xmalloc(sizeof(*k));
+	*k = (struct carried){c, r, from_seq - 1};
+	c->u.join.pushes++;
+	log_info("room carried over from another node " SESS_FMT " room=%s after=%" PRIu64,
+			SESS_ARGS(c->sess), r->uri, k->from);
+	/* Not at once: the module's INFOs reach the client on a connection of their own
+	 * (to its Contact), and one that overtakes our 200 OK to its INVITE is answered
+	 * 481 and lost.  The delay costs nothing: the posts meanwhile are read too. */
+	poolsync_defer(carry_in_later, k, CARRY_DELAY_MS);
+}
 
 static void on_restore_loaded(struct db_job *job)
 {
 	struct cmd *c = job->arg;
 	size_t i;
 
+	c->u.join.pushes = 1; /* this callback's own, given back below */
 	for(i = 0; job->status == DB_OK && i < job->u.presence.out.n; i++) {
 		/* cached even if nobody waits now */
 		struct room *r = room_add(&job->u.presence.out.v[i]);
@@ -378,15 +478,16 @@ static void on_restore_loaded(struct db_job *job)
 			presence_store(c->sess, r, 0);
 			continue;
 		}
-		/* Quietly: the client believes it never left, and so do the others. */
-		room_enter(r, c->sess, "restore");
+		restore_room(c, r, job->u.presence.out.v[i].from_seq);
 	}
-	cmdq_finish(c);
+	if(--c->u.join.pushes == 0)
+		cmdq_finish(c);
 }
 
 static enum run_result run_restore(struct cmd *c)
 {
-	db_submit(db_session_rooms(c->sess->sid, c->sess->user, on_restore_loaded, c));
+	db_submit(db_session_rooms(
+			c->sess->sid, c->sess->user, c->sess->epid, on_restore_loaded, c));
 	return RUN_WAIT;
 }
 

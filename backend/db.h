@@ -70,6 +70,7 @@ enum db_job_type {
 	DB_POOL_BEAT,	/* this pool node's heartbeat (pool_nodes); sweep: dead nodes' rows */
 	DB_ROSTERS,	/* users present through other pool nodes' sessions, of one room or
 			 * all -> u.rosters (room_id, user, sessions), by room */
+	DB_NODE_ROOMS,	/* this pool node's last post number sent, per room (node_rooms) */
 	DB_JOB_TYPES
 };
 
@@ -113,6 +114,8 @@ struct db_room {
 	char *members, *managers, *presenters, *allowed, *denied;
 	uint64_t seq;	       /* its last sequence number when read (room_seq) */
 	uint64_t unread;       /* ASSOCIATIONS: messages after the user's read position */
+	uint64_t from_seq;     /* SESSION_ROOMS: a room carried over from another pool node's
+				* session: the last post number that node sent (0: none) */
 	uint64_t inv_id;       /* GET_INV: the invitation */
 	char *inviter;	       /* GET_INV */
 	char inv_ts[TS_BUFSZ]; /* GET_INV: when it was made */
@@ -244,6 +247,7 @@ struct db_job {
 		struct { /* SESSION_ROOM_ADD/DEL (room_id), SESSION_CLEAR, SESSION_ROOMS */
 			uint64_t session_id, room_id;
 			char *user;
+			char *epid; /* ROOM_ADD, ROOMS: the session's endpoint id ("" none) */
 			struct db_rooms out;
 			uint64_t *rooms; /* SESSION_CLEAR: the rooms it was in (a pool's signal) */
 			size_t nrooms;
@@ -308,6 +312,10 @@ struct db_job {
 			struct db_room_head *v;
 			size_t n;
 		} heads;
+		struct { /* NODE_ROOMS */
+			struct db_room_head *v;
+			size_t n;
+		} node_rooms;
 		struct {		    /* POOL_BEAT, ROSTERS */
 			uint64_t room_id;   /* ROSTERS: one room; 0: all */
 			unsigned fresh_sec; /* a node beat within this is alive */
@@ -343,9 +351,16 @@ struct db_job *db_get_pref(
 struct db_job *db_set_pref(const char *user, const char *label, const char *content,
 		db_done_fn done, void *arg);
 struct db_job *db_save_read(const char *user, uint64_t room_id, uint64_t msgid);
-struct db_job *db_session_room(uint64_t session_id, uint64_t room_id, const char *user, int in);
+struct db_job *db_session_room(
+		uint64_t session_id, uint64_t room_id, const char *user, const char *epid, int in);
 struct db_job *db_session_clear(uint64_t session_id);
-struct db_job *db_session_rooms(uint64_t session_id, const char *user, db_done_fn done, void *arg);
+/* The rooms of session_id to restore (a restart of pchatd); in a pool, with epid set,
+ * also those of the same user's and endpoint's sessions on other nodes, taken over
+ * (their rows become this session's; each such room's from_seq set). */
+struct db_job *db_session_rooms(uint64_t session_id, const char *user, const char *epid,
+		db_done_fn done, void *arg);
+/* Saves this pool node's last post number sent in each room of v[0..n) (taken). */
+struct db_job *db_node_rooms(struct db_room_head *v, size_t n);
 struct db_job *db_rooms_all(db_done_fn done, void *arg);
 /* The rooms whose ids are in the JSON array ids (those that exist), in one read. */
 struct db_job *db_load_rooms(const char *ids, db_done_fn done, void *arg);

@@ -17,26 +17,30 @@ static void presence_clear(struct db_job *job)
 static void presence_free(struct db_job *job)
 {
 	free(job->u.presence.user);
+	free(job->u.presence.epid);
 	free(job->u.presence.rooms);
 }
 
 /* ---- DB_SESSION_ROOM_ADD / DB_SESSION_ROOM_DEL: a session is in a room, or left it ---- */
 
-struct db_job *db_session_room(uint64_t session_id, uint64_t room_id, const char *user, int in)
+struct db_job *db_session_room(
+		uint64_t session_id, uint64_t room_id, const char *user, const char *epid, int in)
 {
 	struct db_job *job = db_job_alloc(
 			in ? DB_SESSION_ROOM_ADD : DB_SESSION_ROOM_DEL, NULL, NULL);
 	job->u.presence.session_id = session_id;
 	job->u.presence.room_id = room_id;
 	job->u.presence.user = xstrdup(user);
+	job->u.presence.epid = xstrdup(epid ? epid : "");
 	return job;
 }
 
-/* The row names this pchatd's incarnation in a pool (cfg.pool_node; '' on one node). */
+/* The row names this pchatd's incarnation in a pool (cfg.pool_node; '' on one node)
+ * and the session's endpoint (a pool's carry-over). */
 static enum dbsql_result run_add(struct dbsql *d, struct db_job *job)
 {
-	return db_exec(d, job, 0, "uuss", job->u.presence.session_id, job->u.presence.room_id,
-			job->u.presence.user, cfg.pool_node);
+	return db_exec(d, job, 0, "uusss", job->u.presence.session_id, job->u.presence.room_id,
+			job->u.presence.user, cfg.pool_node, job->u.presence.epid);
 }
 
 static enum dbsql_result run_del(struct dbsql *d, struct db_job *job)
@@ -45,8 +49,8 @@ static enum dbsql_result run_del(struct dbsql *d, struct db_job *job)
 }
 
 const struct db_kind dbk_session_room_add = {"store session room",
-		{"INSERT IGNORE INTO session_rooms (session_id, room_id, user_uri, node)"
-		 " VALUES (?, ?, ?, ?)"},
+		{"INSERT IGNORE INTO session_rooms (session_id, room_id, user_uri, node, epid)"
+		 " VALUES (?, ?, ?, ?, ?)"},
 		run_add, presence_clear, presence_free, 0};
 const struct db_kind dbk_session_room_del = {"forget session room",
 		{"DELETE FROM session_rooms WHERE session_id = ? AND room_id = ?"}, run_del,
@@ -72,40 +76,64 @@ const struct db_kind dbk_session_clear = {"forget session rooms",
 
 /* ---- DB_SESSION_ROOMS: the rooms to restore a session into ---- */
 
-struct db_job *db_session_rooms(uint64_t session_id, const char *user, db_done_fn done, void *arg)
+struct db_job *db_session_rooms(
+		uint64_t session_id, const char *user, const char *epid, db_done_fn done, void *arg)
 {
 	struct db_job *job = db_job_alloc(DB_SESSION_ROOMS, done, arg);
 	job->u.presence.session_id = session_id;
 	job->u.presence.user = xstrdup(user);
+	job->u.presence.epid = xstrdup(epid ? epid : "");
 	return job;
 }
 
-enum { ROOMS_STALE, ROOMS_MINE, ROOMS_LIST }; /* its statements */
+enum { ROOMS_STALE, ROOMS_MINE, ROOMS_LIST, ROOMS_TAKE, ROOMS_DROP }; /* its statements */
 
 /* Rows another user left on this session id are deleted first: they are not
  * this user's to restore.  The rest become this incarnation's (a pool's presence:
- * the pchatd that stored them is gone). */
+ * the pchatd that stored them is gone).  In a pool, the rows of the same user's and
+ * endpoint's sessions on other nodes are read with the last post number their node
+ * sent (node_rooms), then become this session's (a row of a room it has already is
+ * dropped). */
 static enum dbsql_result run_rooms(struct dbsql *d, struct db_job *job)
 {
 	uint64_t sid = job->u.presence.session_id;
-	const char *user = job->u.presence.user;
+	const char *user = job->u.presence.user, *ep = job->u.presence.epid, *me = cfg.pool_node;
+	int take = me[0] != '\0' && ep[0] != '\0';
 	enum dbsql_result rc = db_exec(d, job, ROOMS_STALE, "us", sid, user);
 	if(DB_GO_ON(rc, job))
-		rc = db_exec(d, job, ROOMS_MINE, "su", cfg.pool_node, sid);
+		rc = db_exec(d, job, ROOMS_MINE, "su", me, sid);
 	if(DB_GO_ON(rc, job))
-		rc = db_exec(d, job, ROOMS_LIST, "us", sid, user);
+		rc = db_exec(d, job, ROOMS_LIST, "usussss", sid, user, sid, me, ep, ep, me);
 	if(DB_GO_ON(rc, job))
-		rc = db_fetch_rooms(d, job, ROOMS_LIST, DB_EXTRA_NONE, &job->u.presence.out);
+		rc = db_fetch_rooms(d, job, ROOMS_LIST, DB_EXTRA_FROM_SEQ, &job->u.presence.out);
+	if(take && DB_GO_ON(rc, job))
+		rc = db_exec(d, job, ROOMS_TAKE, "ussss", sid, me, user, ep, me);
+	if(take && DB_GO_ON(rc, job))
+		rc = db_exec(d, job, ROOMS_DROP, "sss", user, ep, me);
 	return rc;
 }
+
+/* Rows of the same user's sessions of endpoint epid on other nodes (a pool). */
+#define OTHER_NODES_ROWS "user_uri = ? AND epid = ? AND node <> ? AND node <> ''"
 
 const struct db_kind dbk_session_rooms = {"list session rooms",
 		{[ROOMS_STALE] = "DELETE FROM session_rooms WHERE session_id = ? AND user_uri <> ?",
 				[ROOMS_MINE] = "UPDATE session_rooms SET node = ? WHERE session_id = ?",
-				[ROOMS_LIST] = "SELECT " DB_ROOM_COLS
+				/* from_seq + 1 for a row taken over (0: the session's own);
+				 * without the other node's figure, its room's head: nothing
+				 * is resent */
+				[ROOMS_LIST] = "SELECT " DB_ROOM_COLS ", IF(s.session_id = ?, 0,"
+					       " 1 + COALESCE(nr.seq_done, (SELECT seq FROM room_seq"
+					       " WHERE room_id = r.id), 0))"
 					       " FROM session_rooms s JOIN rooms r ON r.id = s.room_id"
-					       " WHERE s.session_id = ? AND s.user_uri = ?"
-					       " ORDER BY s.joined_at, r.id"},
+					       " LEFT JOIN node_rooms nr ON nr.node_id = s.node"
+					       " AND nr.room_id = s.room_id WHERE s.user_uri = ? AND"
+					       " (s.session_id = ? OR (? <> '' AND ? <> '' AND s.epid = ?"
+					       " AND s.node <> ? AND s.node <> ''))"
+					       " ORDER BY s.joined_at, r.id",
+				[ROOMS_TAKE] = "UPDATE IGNORE session_rooms SET session_id = ?,"
+					       " node = ? WHERE " OTHER_NODES_ROWS,
+				[ROOMS_DROP] = "DELETE FROM session_rooms WHERE " OTHER_NODES_ROWS},
 		run_rooms, presence_clear, presence_free, 0};
 
 /* ---- DB_POOL_BEAT: this node is alive (a pool) ---- */
@@ -117,7 +145,7 @@ struct db_job *db_pool_beat(int sweep)
 	return job;
 }
 
-enum { BEAT, SWEEP_ROWS, SWEEP_NODES }; /* its statements */
+enum { BEAT, SWEEP_ROWS, SWEEP_SENT, SWEEP_NODES }; /* its statements */
 
 /* How long a node may be silent before its sessions' rows are deleted. */
 #define DEAD_NODE_SEC 120
@@ -129,6 +157,8 @@ static enum dbsql_result run_beat(struct dbsql *d, struct db_job *job)
 		return rc;
 	rc = db_exec(d, job, SWEEP_ROWS, "i", DEAD_NODE_SEC);
 	if(DB_GO_ON(rc, job))
+		rc = db_exec(d, job, SWEEP_SENT, "i", DEAD_NODE_SEC);
+	if(DB_GO_ON(rc, job))
 		rc = db_exec(d, job, SWEEP_NODES, "i", DEAD_NODE_SEC);
 	return rc;
 }
@@ -139,6 +169,9 @@ const struct db_kind dbk_pool_beat = {"pool heartbeat",
 			  " ON DUPLICATE KEY UPDATE heartbeat = UTC_TIMESTAMP(3)",
 				[SWEEP_ROWS] = "DELETE s FROM session_rooms s JOIN pool_nodes n"
 					       " ON n.node_id = s.node WHERE n.heartbeat <"
+					       " UTC_TIMESTAMP(3) - INTERVAL ? SECOND",
+				[SWEEP_SENT] = "DELETE nr FROM node_rooms nr JOIN pool_nodes n"
+					       " ON n.node_id = nr.node_id WHERE n.heartbeat <"
 					       " UTC_TIMESTAMP(3) - INTERVAL ? SECOND",
 				[SWEEP_NODES] = "DELETE FROM pool_nodes WHERE heartbeat <"
 						" UTC_TIMESTAMP(3) - INTERVAL ? SECOND"},
@@ -212,3 +245,32 @@ static void rosters_clear(struct db_job *job)
 const struct db_kind dbk_rosters = {"pool rosters",
 		{[ROSTER_ALL] = ROSTER_SQL(""), [ROSTER_ONE] = ROSTER_SQL(" AND s.room_id = ?")},
 		run_rosters, rosters_clear, db_job_noop, DBK_READER};
+
+/* ---- DB_NODE_ROOMS: the last post number this pool node sent, per room ---- */
+
+struct db_job *db_node_rooms(struct db_room_head *v, size_t n)
+{
+	struct db_job *job = db_job_alloc(DB_NODE_ROOMS, NULL, NULL);
+	job->u.node_rooms.v = v;
+	job->u.node_rooms.n = n;
+	return job;
+}
+
+static enum dbsql_result run_node_rooms(struct dbsql *d, struct db_job *job)
+{
+	enum dbsql_result rc = DBSQL_OK;
+	for(size_t i = 0; i < job->u.node_rooms.n && DB_GO_ON(rc, job); i++)
+		rc = db_exec(d, job, 0, "suu", cfg.pool_node, job->u.node_rooms.v[i].room_id,
+				job->u.node_rooms.v[i].seq);
+	return rc;
+}
+
+static void node_rooms_free(struct db_job *job)
+{
+	free(job->u.node_rooms.v);
+}
+
+const struct db_kind dbk_node_rooms = {"pool node rooms",
+		{"INSERT INTO node_rooms (node_id, room_id, seq_done) VALUES (?, ?, ?)"
+		 " ON DUPLICATE KEY UPDATE seq_done = VALUES(seq_done)"},
+		run_node_rooms, db_job_noop, node_rooms_free, 0};

@@ -119,8 +119,9 @@ enum dbsql_result db_fetch(struct dbsql *d, struct db_job *job, unsigned i, MYSQ
 /* What follows DB_ROOM_COLS in a room query. */
 enum db_room_extra {
 	DB_EXTRA_NONE,
-	DB_EXTRA_UNREAD, /* u64 unread */
-	DB_EXTRA_INV,	 /* u64 invitation id, inviter, created_at */
+	DB_EXTRA_UNREAD,   /* u64 unread */
+	DB_EXTRA_INV,	   /* u64 invitation id, inviter, created_at */
+	DB_EXTRA_FROM_SEQ, /* u64 from_seq */
 };
 /* Fetches every row of a room query (the job's statement i, executed) into out. */
 enum dbsql_result db_fetch_rooms(struct dbsql *d, struct db_job *job, unsigned i,

@@ -10,7 +10,7 @@ extern const struct db_kind dbk_load_room, dbk_insert_msg, dbk_history, dbk_sear
 		dbk_session_rooms, dbk_rooms_all, dbk_load_rooms, dbk_get_inv, dbk_categories,
 		dbk_file_token, dbk_msg_search, dbk_msg_changes, dbk_feeds, dbk_feeds_all,
 		dbk_feed_match, dbk_feed_alerts, dbk_catch_up, dbk_room_heads, dbk_pool_beat,
-		dbk_rosters;
+		dbk_rosters, dbk_node_rooms;
 
 const struct db_kind *const db_kinds[DB_JOB_TYPES] = {
 		[DB_LOAD_ROOM] = &dbk_load_room,
@@ -43,4 +43,5 @@ const struct db_kind *const db_kinds[DB_JOB_TYPES] = {
 		[DB_ROOM_HEADS] = &dbk_room_heads,
 		[DB_POOL_BEAT] = &dbk_pool_beat,
 		[DB_ROSTERS] = &dbk_rosters,
+		[DB_NODE_ROOMS] = &dbk_node_rooms,
 };

@@ -399,6 +399,8 @@ static void room_row(MYSQL_STMT *st, void *ctx)
 	r->seq = b->seq;
 	if(b->kind == DB_EXTRA_UNREAD)
 		r->unread = b->extra;
+	if(b->kind == DB_EXTRA_FROM_SEQ)
+		r->from_seq = b->extra;
 	if(b->kind == DB_EXTRA_INV) {
 		r->inv_id = b->extra;
 		r->inviter = db_col_str(st, &b->cols[ROOM_NTEXT], ROOM_NCOLS + 1, NULL);

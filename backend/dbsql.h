@@ -15,7 +15,7 @@
 struct config;
 
 /* The most statements one kind prepares (dbkind.h). */
-#define DB_KIND_STMTS 4
+#define DB_KIND_STMTS 6
 
 struct dbsql {
 	MYSQL *my; /* NULL when not connected */

@@ -2,6 +2,7 @@
  * filedb.c - see filedb.h.
  */
 #include "filedb.h"
+#include "config.h"
 #include "dbsql.h"
 #include "pchat_log.h"
 
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mysql.h>
 
@@ -40,12 +42,17 @@ static void on_thread_exit(void *p)
 	mysql_thread_end();
 }
 
+static char node[300]; /* filedb_node() */
+
 int filedb_init(const struct config *c)
 {
 	static int done; /* the file service and the purge job both need it */
+	char host[256] = "localhost";
 	if(done++)
 		return 0;
 	conf = c;
+	(void)gethostname(host, sizeof(host) - 1);
+	snprintf(node, sizeof(node), "%.60s:%.190s", host, c->socket_path); /* <= 255 */
 	if(pthread_key_create(&key, on_thread_exit) != 0) {
 		log_error("files: cannot create a thread key");
 		return -1;
@@ -121,4 +128,43 @@ void filedb_thread_end(void)
 		pthread_setspecific(key, NULL);
 		on_thread_exit(fc);
 	}
+}
+
+/* ---- leases ---- */
+
+const char *filedb_node(void)
+{
+	return node;
+}
+
+unsigned filedb_lease_sec(unsigned interval)
+{
+	unsigned sec = interval * 3 < 30 ? 30 : interval * 3;
+	return sec > 3600 ? 3600 : sec;
+}
+
+int filedb_lease(const char *job, unsigned seconds)
+{
+	struct pca_error err;
+	json_t *res = NULL;
+	if(filedb_run("lease.hold",
+			   json_pack("{s:s,s:s,s:i}", "job", job, "node", node, "lease",
+					   (int)seconds),
+			   &res, &err) < 0) {
+		log_debug("%s: cannot take the lease: %s", job, err.msg);
+		return -1;
+	}
+	int held = json_is_true(json_object_get(res, "held"));
+	json_decref(res);
+	return held;
+}
+
+void filedb_lease_release(const char *job)
+{
+	struct pca_error err;
+	json_t *res = NULL;
+	if(filedb_run("lease.release", json_pack("{s:s,s:s}", "job", job, "node", node), &res,
+			   &err) < 0)
+		log_debug("%s: cannot release the lease: %s", job, err.msg);
+	json_decref(res);
 }

@@ -28,4 +28,21 @@ int filedb_run(const char *verb, json_t *args, json_t **result, struct pca_error
 /* Closes this thread's connection now. */
 void filedb_thread_end(void);
 
+/*
+ * Leases of the jobs one node of a pool runs at a time (job_leases, migration 019):
+ * the purge job, the file sweeper, the search indexer run on these connections.
+ */
+/* This node's name in the leases: host:socket, the same across restarts, so that a
+ * restarted pchatd takes its own lease back at once (set by filedb_init). */
+const char *filedb_node(void);
+/* A job run every interval seconds holds its lease three intervals (at least 30 s,
+ * at most an hour): a node that missed three passes is taken for gone. */
+unsigned filedb_lease_sec(unsigned interval);
+/* Takes or renews this node's lease of job (this thread's connection): 1 held, 0
+ * another node holds it, -1 (logged at debug: the pass is skipped). */
+int filedb_lease(const char *job, unsigned seconds);
+/* Gives this node's lease of job up (a node that stops: another need not wait for it
+ * to expire). */
+void filedb_lease_release(const char *job);
+
 #endif

@@ -221,9 +221,15 @@ static void scan_store(void)
 
 /* ---- the worker (periodic.h) ---- */
 
+#define LEASE_JOB "file-sweep"
+static unsigned lease_sec;
+
+/* One node of a pool sweeps (one store for the pool: docs/OPERATIONS.md). */
 static void sweep(struct workq *wq)
 {
 	(void)wq;
+	if(filedb_lease(LEASE_JOB, lease_sec) <= 0)
+		return;
 	sweep_rows();
 	scan_store();
 }
@@ -231,6 +237,7 @@ static void sweep(struct workq *wq)
 static void thread_end(struct workq *wq)
 {
 	(void)wq;
+	filedb_lease_release(LEASE_JOB);
 	filedb_thread_end();
 }
 
@@ -238,6 +245,7 @@ static struct periodic sweeper = PERIODIC_INIT(sweeper, sweep, thread_end);
 
 int filesweep_start(struct event_base *base, unsigned interval_sec)
 {
+	lease_sec = filedb_lease_sec(interval_sec);
 	return periodic_start(&sweeper, base, "sweeper", interval_sec);
 }
 

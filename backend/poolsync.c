@@ -10,6 +10,7 @@
 #include "presence.h"
 #include "roompost.h"
 #include "rooms.h"
+#include "util.h"
 
 #include <stdlib.h>
 
@@ -21,6 +22,7 @@
 #define ROSTERS_EVERY 5
 #define SWEEP_EVERY 60
 
+static struct event_base *loop_base;
 static struct event *poll_timer;
 /* never more than one of each queued: the database may be slow */
 static int heads_inflight, rosters_inflight;
@@ -112,6 +114,28 @@ static void on_rosters(struct db_job *job)
 	free(rooms);
 }
 
+/* Saves the last post number sent in each room with sessions here whose number moved
+ * (node_rooms): a session carried over from this node if it dies is sent what came
+ * after (cmd_join.c, restore). */
+static void save_sent(void)
+{
+	struct room **rooms;
+	struct db_room_head *v = NULL;
+	size_t n = rooms_collect(&rooms), k = 0;
+	for(size_t i = 0; i < n; i++) {
+		struct room *r = rooms[i];
+		if(r->nusers == 0 || r->seq_done == r->seq_saved)
+			continue;
+		if(v == NULL)
+			v = xcalloc(n, sizeof(*v));
+		v[k++] = (struct db_room_head){r->id, r->seq_done};
+		r->seq_saved = r->seq_done;
+	}
+	free(rooms);
+	if(k > 0)
+		db_submit(db_node_rooms(v, k));
+}
+
 static const struct poolsig_handlers handlers = {on_head, on_roster_signal};
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -121,6 +145,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	ticks++;
 	db_submit(db_pool_beat(ticks % SWEEP_EVERY == 0));
+	save_sent();
 	if(!heads_inflight) {
 		heads_inflight = 1;
 		db_submit(db_room_heads(on_heads, NULL));
@@ -134,6 +159,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 int poolsync_start(struct event_base *base, const struct config *c)
 {
 	struct timeval every = {c->pool_poll_ms / 1000, (c->pool_poll_ms % 1000) * 1000};
+	loop_base = base;
 	if(c->pool_listen == NULL)
 		return 0;
 	/* a node is alive while it beat within three ticks (at least 5 s: a busy
@@ -160,4 +186,31 @@ void poolsync_stop(void)
 	heads_inflight = rosters_inflight = 0;
 	ticks = 0;
 	poolsig_stop();
+}
+
+struct deferred {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void on_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct deferred d = *(struct deferred *)arg;
+	(void)fd;
+	(void)what;
+	free(arg);
+	d.fn(d.arg);
+}
+
+void poolsync_defer(void (*fn)(void *), void *arg, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct deferred *d = xmalloc(sizeof(*d));
+	d->fn = fn;
+	d->arg = arg;
+	if(loop_base == NULL ||
+			event_base_once(loop_base, -1, EV_TIMEOUT, on_deferred, d, &tv) < 0) {
+		free(d);
+		fn(arg); /* no loop (unit tests): at once */
+	}
 }

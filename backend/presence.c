@@ -313,7 +313,7 @@ static void on_presence_stored(struct db_job *job)
 
 void presence_store(const struct session *s, const struct room *r, int in)
 {
-	struct db_job *job = db_session_room(s->sid, r->id, s->user, in);
+	struct db_job *job = db_session_room(s->sid, r->id, s->user, s->epid, in);
 	job->done = on_presence_stored;
 	db_submit(job);
 }

@@ -23,9 +23,6 @@
 #define WRITER_WAIT_MAX_MS 500
 #define WRITER_POLL_MS 2
 
-/* This node's name in the lease: host:socket, the same across restarts, so that a
- * restarted pchatd takes its own lease back at once. */
-static char node[300];
 static unsigned lease_sec; /* another node takes over when it was not renewed so long */
 static unsigned share;	   /* --retention-share: percent of the time spent in batches */
 
@@ -45,11 +42,11 @@ static json_t *batch(json_int_t room_after)
 	struct pca_error err;
 	json_t *res = NULL;
 	if(filedb_run("retention.purge",
-			   json_pack("{s:s,s:i,s:I}", "node", node, "lease", (int)lease_sec,
-					   "room_after", room_after),
+			   json_pack("{s:s,s:i,s:I}", "node", filedb_node(), "lease",
+					   (int)lease_sec, "room_after", room_after),
 			   &res, &err) < 0) {
 		log_warn("retention: purge: %s", err.msg);
-		record(json_pack("{s:s,s:s}", "node", node, "error", err.msg));
+		record(json_pack("{s:s,s:s}", "node", filedb_node(), "error", err.msg));
 		return NULL;
 	}
 	return res;
@@ -106,7 +103,7 @@ static void purge_pass(struct workq *wq)
 		if(!held)
 			return; /* another node purges */
 		if(room == 0) {
-			record(json_pack("{s:s,s:I,s:I}", "node", node, "rows", rows, "ms",
+			record(json_pack("{s:s,s:I,s:I}", "node", filedb_node(), "rows", rows, "ms",
 					(json_int_t)(mono_ms() - t0)));
 			if(rows > 0)
 				log_info("retention: purged %" PRId64
@@ -126,7 +123,8 @@ static void thread_end(struct workq *wq)
 	struct pca_error err;
 	json_t *res = NULL;
 	(void)wq;
-	if(filedb_run("retention.release", json_pack("{s:s}", "node", node), &res, &err) < 0)
+	if(filedb_run("retention.release", json_pack("{s:s}", "node", filedb_node()), &res, &err) <
+			0)
 		log_debug("retention: cannot release the lease: %s", err.msg);
 	json_decref(res);
 	filedb_thread_end();
@@ -136,17 +134,10 @@ static struct periodic purger = PERIODIC_INIT(purger, purge_pass, thread_end);
 
 int retention_start(struct event_base *base, const struct config *c)
 {
-	char host[256] = "localhost";
-
 	if(c->retention_interval == 0)
 		return 0;
-	(void)gethostname(host, sizeof(host) - 1);
-	snprintf(node, sizeof(node), "%.60s:%.190s", host, c->socket_path); /* <= 255 */
-	/* three passes missed: the node is gone */
 	share = c->retention_share;
-	lease_sec = c->retention_interval * 3 < 30 ? 30 : c->retention_interval * 3;
-	if(lease_sec > 3600)
-		lease_sec = 3600;
+	lease_sec = filedb_lease_sec(c->retention_interval);
 	if(filedb_init(c) < 0) {
 		log_error("retention: cannot start the purge job");
 		return -1;

@@ -75,8 +75,9 @@ struct room {
 	int roster_reading, roster_again; /* a read of the remote users is out (poolsync.c) */
 	unsigned roster_gen;		  /* the last read of every room's that had some */
 	uint64_t seq_done;		  /* the last number sent here, or the head when cached */
-	int catching_up;		  /* a catch-up read of the room is out */
-	int catch_again;		  /* and another is wanted after it */
+	uint64_t seq_saved; /* a pool: seq_done as node_rooms last has it (poolsync.c) */
+	int catching_up;    /* a catch-up read of the room is out */
+	int catch_again;    /* and another is wanted after it */
 };
 
 #define ROOM_URI_PREFIX "ma-chan://"

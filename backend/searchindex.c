@@ -37,12 +37,19 @@ static json_int_t batch(json_int_t *left)
 	return n;
 }
 
-/* A pass: batches until the queue is empty, a batch fails or pchatd stops. */
+#define LEASE_JOB "search-index"
+static unsigned lease_sec;
+
+/* A pass: batches until the queue is empty, a batch fails or pchatd stops.  One node
+ * of a pool indexes: two would take the same queued messages, and the second's
+ * commit would fail certification. */
 static void index_pass(struct workq *wq)
 {
 	uint64_t t0 = mono_ms();
 	json_int_t total = 0, n, left = 0;
 
+	if(filedb_lease(LEASE_JOB, lease_sec) <= 0)
+		return;
 	while(!workq_stopping(wq) && (n = batch(&left)) > 0) {
 		total += n;
 		if(left == 0)
@@ -57,6 +64,7 @@ static void index_pass(struct workq *wq)
 static void thread_end(struct workq *wq)
 {
 	(void)wq;
+	filedb_lease_release(LEASE_JOB);
 	filedb_thread_end();
 }
 
@@ -66,6 +74,7 @@ int searchindex_start(struct event_base *base, const struct config *c)
 {
 	if(c->search_index_interval == 0)
 		return 0;
+	lease_sec = filedb_lease_sec(c->search_index_interval);
 	if(filedb_init(c) < 0) {
 		log_error("search index: cannot start the indexer");
 		return -1;

@@ -37,6 +37,7 @@ struct pc_context {
 	pc_client *zombies; /* closed clients whose nua did not finish shutting down */
 	char last_error[256];
 	char user_agent[128]; /* User-Agent of the clients opened next */
+	char epid[64];	      /* their endpoint id (From;epid=), "" none */
 };
 
 struct pc_client {
@@ -130,6 +131,12 @@ pc_context *pc_context_new(void)
 	su_root_threading(ctx->root, 0);
 	pc_set_user_agent(ctx, NULL);
 	return ctx;
+}
+
+void pc_set_epid(pc_context *ctx, const char *epid)
+{
+	if(ctx)
+		snprintf(ctx->epid, sizeof ctx->epid, "%s", epid ? epid : "");
 }
 
 void pc_set_user_agent(pc_context *ctx, const char *ua)
@@ -558,9 +565,14 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri, 
 		return NULL;
 	}
 
-	char to[300];
+	char to[300], from[400];
 	snprintf(to, sizeof to, "<%s>", chat_uri);
-	c->nh = nua_handle(c->nua, (nua_hmagic_t *)c, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(user_uri),
+	/* sipe's form: the endpoint id as a From parameter */
+	if(ctx->epid[0])
+		snprintf(from, sizeof from, "<%s>;epid=%s", user_uri, ctx->epid);
+	else
+		snprintf(from, sizeof from, "%s", user_uri);
+	c->nh = nua_handle(c->nua, (nua_hmagic_t *)c, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
 			TAG_END());
 	if(!c->nh) {
 		teardown(c, 1000);

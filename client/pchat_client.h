@@ -22,6 +22,9 @@ void pc_context_free(pc_context *);
 /* The User-Agent of the clients pc_open opens from now on (NULL or "": our own,
  * "pchat-client/0.1"; at most 127 bytes): tests play other clients with it. */
 void pc_set_user_agent(pc_context *, const char *ua);
+/* The endpoint id (From;epid=, as sipe sends it; NULL or "": none) of the clients
+ * pc_open opens from now on: the server carries a rebuilt session's rooms over by it. */
+void pc_set_epid(pc_context *, const char *epid);
 
 /* The password of user_uri ("sip:alice@example.com"), or NULL if there is none. */
 typedef const char *(*pc_password_fn)(const char *user_uri, void *arg);

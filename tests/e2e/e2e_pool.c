@@ -13,8 +13,9 @@
  *   kill     (--kill-cmd) during a second stream, one node is killed with kill -9:
  *            every post answered 200 is stored once and reaches every member that
  *            stayed, in the same order; the killed node's members sign in again on a
- *            live node, join, read the room's history and so have every post
- *            acknowledged before the kill, without a gap.
+ *            live node from the same endpoint (epid) without joining, as pidgin-sipe
+ *            does: their room is carried over, they are sent every post the dead
+ *            node had not sent them, and the next post reaches them.
  *
  * Counts are printed ("# ..." lines); PASS/FAIL lines as the other e2e programs.
  */
@@ -47,6 +48,7 @@ struct member {
 	int got[MAX_POSTS * 2];
 	size_t ngot;
 	char notices[2048]; /* "join <uri>\n" / "part <uri>\n" as they came (ntc:join/part) */
+	char epid[32];	    /* its endpoint id ("" none) */
 };
 static struct member mem[MEMBERS + 2]; /* + the visitor and the late joiner */
 
@@ -110,16 +112,24 @@ static void collect(struct member *m, int ms)
 	}
 }
 
-/* Opens m's session on its node and joins the room; 0 on success. */
-static int sign_in(struct member *m, int node)
+/* Opens m's session on node (from m's endpoint, as sipe's From;epid=); 0 on success. */
+static int open_session(struct member *m, int node)
 {
 	int st = 0;
 	m->node = node;
+	pc_set_epid(ctx, m->epid);
 	m->c = pc_open(ctx, m->user, opt.chat_uri, node_addr[node], "tcp", E2E_SIP_WAIT, &st);
-	if(m->c == NULL) {
+	pc_set_epid(ctx, NULL);
+	if(m->c == NULL)
 		note("%s on node %d: INVITE got %d", m->user, node + 1, st);
+	return m->c ? 0 : -1;
+}
+
+/* Opens m's session on node and joins the room; 0 on success. */
+static int sign_in(struct member *m, int node)
+{
+	if(open_session(m, node) < 0)
 		return -1;
-	}
 	xv_envelope *e = e2e_request(m->c, xv_item_join(room), "rpl:join", opt.verbose);
 	int ok = e && e->resp_code == 200;
 	xv_free(e);
@@ -160,6 +170,20 @@ static int has_all(const struct member *m, const int *want, size_t n, int *dup)
 		if(!seen[want[i]])
 			return 0;
 	return 1;
+}
+
+/* How many numbers of want[0..n) m lacks (*first: the first of them). */
+static size_t missing(const struct member *m, const int *want, size_t n, int *first)
+{
+	size_t miss = 0;
+	for(size_t i = 0; i < n; i++) {
+		int dup;
+		if(has_all(m, want + i, 1, &dup))
+			continue;
+		if(miss++ == 0)
+			*first = want[i];
+	}
+	return miss;
 }
 
 /* Waits until every live member has every number of want[0..n). */
@@ -291,46 +315,65 @@ static long long stored(int k)
 	return e2e_stored(opt.db, "kill_stored_once", text);
 }
 
-/* The killed node's members: a new session on a live node, the room joined again, its
- * history read; then they must have every post acknowledged before the kill. */
-static void resume(const int *acked, size_t nacked, int killed)
+/* The killed node's members, as pidgin-sipe after a failed request: a new session of
+ * the same endpoint (epid) on a live node, and no join: the server carries their rooms
+ * over and sends them what the dead node had not.  Then they must have every post
+ * acknowledged, and the next post reaches them with everyone's. */
+static void resume(const int *acked, size_t nacked, int killed, int next)
 {
-	const char *T = "kill_clients_resume_and_catch_up";
-	int live = (killed + 1) % NODES, ok = 1;
+	const char *T = "kill_clients_carried_over_and_caught_up";
+	int live = (killed + 1) % NODES, ok = 1, dup;
 	size_t caught = 0;
+	long long t0 = now_ms();
 	for(int i = 0; i < MEMBERS; i++) {
 		struct member *m = &mem[i];
-		int dup;
 		if(!m->dead)
 			continue;
-		/* the dead session's dialog went with its node; what it got is kept */
+		/* the dead session's dialog went with its node; what it got before is
+		 * taken in first and kept */
+		collect(m, 300);
 		pc_close(m->c, 500);
-		if(sign_in(m, live) < 0) {
+		if(open_session(m, live) < 0) {
 			fail(T, "%s could not sign in again on node %d", m->user, live + 1);
 			return;
 		}
-		char *bcc = xv_item_bccontext(room, 500);
-		int st = bcc ? pc_send_xccos(m->c, bcc, E2E_SIP_WAIT, NULL) : 0;
-		free(bcc);
-		if(st != 200) {
-			fail(T, "%s: bccontext got %d", m->user, st);
-			return;
-		}
+		m->dead = 0;
+	}
+	for(int i = 0; i < MEMBERS; i++) {
+		struct member *m = &mem[i];
 		long long deadline = now_ms() + DELIVERY_WAIT;
+		if(m->node != live || i / PER_NODE != killed)
+			continue;
 		while(!has_all(m, acked, nacked, &dup) && now_ms() < deadline)
 			collect(m, 200);
 		if(!has_all(m, acked, nacked, &dup)) {
+			int first = -1;
+			size_t miss = missing(m, acked, nacked, &first);
 			ok = 0;
 			fail(T,
-					"%s: after signing in again on node %d, posts before the kill are "
-					"missing (live deliveries + history)",
-					m->user, live + 1);
+					"%s: carried over to node %d without joining, %zu of %zu posts "
+					"missing (the first: %d)",
+					m->user, live + 1, miss, nacked, first);
 		} else
 			caught++;
 	}
-	note("kill: %zu member(s) of the killed node signed in on node %d and have all %zu "
-	     "acknowledged posts",
-			caught, live + 1, nacked);
+	note("kill: %zu member(s) of the killed node signed in again on node %d without "
+	     "joining and had all %zu acknowledged posts after %lld ms",
+			caught, live + 1, nacked, now_ms() - t0);
+	/* the next post reaches them too: they are in the room */
+	int last[1] = {next};
+	if(ok && post(&mem[0], next) == 200) {
+		await_all(last, 1);
+		for(int i = 0; i < MEMBERS && ok; i++)
+			if(!has_all(&mem[i], last, 1, &dup)) {
+				ok = 0;
+				fail(T, "%s (node %d) did not get the post after the carry-over",
+						mem[i].user, mem[i].node + 1);
+			}
+	} else if(ok) {
+		ok = 0;
+		fail(T, "the post after the carry-over was not accepted");
+	}
 	if(ok)
 		pass(T);
 }
@@ -374,7 +417,8 @@ static void kill_during_stream(int from, int nposts)
 		pass("kill_stored_once");
 	check_order("kill_members_that_stayed_get_every_post_in_order", acked, nacked, from,
 			from + nposts - 1);
-	resume(acked, before_kill, killed);
+	resume(acked, nacked, killed, from + nposts);
+	(void)before_kill;
 }
 
 /* Has every member but except (-1: none) been told "<what> <uri>" within ms? */
@@ -460,8 +504,8 @@ static void read_your_writes(void)
 	snprintf(name, sizeof name, "pool-rw-%s", token);
 	snprintf(args, sizeof args, "room new --name '%s'", name);
 	if(e2e_admin(&opt, T, args) < 0 ||
-			e2e_sql(opt.db, T, "SELECT chan_id FROM rooms WHERE name = ?", ARGS(name), &chan,
-					1) != 1)
+			e2e_sql(opt.db, T, "SELECT chan_id FROM rooms WHERE name = ?", ARGS(name),
+					&chan, 1) != 1)
 		return;
 	snprintf(uri, sizeof uri, "ma-chan://example.com/%s", chan);
 	free(chan);
@@ -470,8 +514,9 @@ static void read_your_writes(void)
 	xv_free(e);
 	snprintf(text, sizeof text, "rw-%s-before", token);
 	if(!joined || post_to(m, uri, text) != 200) {
-		fail(T, "a room made through Galera node 1 could not be joined and posted to at once "
-			"on chat node 3");
+		fail(T,
+				"a room made through Galera node 1 could not be joined and posted to at once "
+				"on chat node 3");
 		return;
 	}
 	snprintf(args, sizeof args, "room set --room '%s' --disabled yes", name);
@@ -528,6 +573,8 @@ int main(int argc, char **argv)
 	for(int i = 0; i < MEMBERS; i++) {
 		snprintf(mem[i].user, sizeof mem[i].user, "sip:po-%s-n%dm%d@example.com", token,
 				i / PER_NODE + 1, i % PER_NODE);
+		snprintf(mem[i].epid, sizeof mem[i].epid, "ep%dm%d", i / PER_NODE + 1,
+				i % PER_NODE);
 		if(sign_in(&mem[i], i / PER_NODE) < 0) {
 			fail("setup", "%s could not sign in and join on node %d", mem[i].user,
 					i / PER_NODE + 1);

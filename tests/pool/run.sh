@@ -8,6 +8,8 @@
 #   2. clients (client/pchat) sign in through the front, join Lobby and post: each
 #      reaches a chat node (its Kamailio logs the session), the users spread over all
 #      three, and each post is stored once and readable on every Galera node;
+#   2a. the search indexer, which every node runs, indexes on the lease holder only;
+#      the purge job's lease has one holder;
 #   2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c): a join and
 #      a session's end on one node are announced on every node, and a join reply lists
 #      the users of every node; a room made and disabled through Galera node 1 is in
@@ -191,6 +193,22 @@ for u in bob carol pool{1..18}; do
 done
 if ((${#seen[@]} == 3)); then ok "users spread over the 3 chat nodes, each stored their posts"
 else bad "users reached only the chat nodes ${!seen[*]}"; fi
+
+# ---- 2a. singleton jobs: one node runs each (job_leases) ----
+# the posts above queued messages for the search indexer, which every node runs every
+# second: only the lease's holder may index them
+indexers() {
+  local i n=0
+  for i in 1 2 3; do grep -q "search index: indexed" "$var/node$i/backend.log" 2>/dev/null && n=$((n + 1)); done
+  echo "$n"
+}
+holder=$(gq 1 "SELECT holder FROM job_leases WHERE job = 'search-index'")
+if until_ok 10 test "$(indexers)" -gt 0 && [ "$(indexers)" = 1 ] && [ -n "$holder" ] && [ "$holder" != NULL ]; then
+  ok "the search indexer ran on one chat node only, the lease's holder ($holder)"
+else bad "search indexer: $(indexers) node(s) indexed, lease holder '$holder'"; fi
+purger=$(gq 1 "SELECT COUNT(*) FROM job_leases WHERE job = 'retention-purge' AND holder IS NOT NULL")
+if [ "$purger" = 1 ]; then ok "the purge job's lease is held by one node"
+else bad "the purge job's lease: $purger holder(s)"; fi
 
 # ---- 2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c) ----
 # two members per node, straight to each node's address: every post reaches every

@@ -199,7 +199,7 @@ echo "retention: disk after the purge:  $(disk)"
 check "pchat-compliance outputs the PURGE events" eval '[ "$(sql "SELECT COUNT(*) FROM compliance_events")" = 0 ] && grep -lq "PURGE\|Purge\|type=\"11\"" "$var"/out/* 2>/dev/null || grep -rqi purge "$var/out"'
 
 "${stack[@]}" backend-stop >/dev/null 2>&1
-check "pchatd stopping releases the purge lease" is "$(sql "SELECT COALESCE(active_node, 'none') FROM retention_state")" none
+check "pchatd stopping releases the purge lease" is "$(sql "SELECT COALESCE(holder, 'none') FROM job_leases WHERE job = 'retention-purge'")" none
 if sanitizer_report retention "$var/backend.log"; then failed=$((failed + 1)); fi
 echo "retention: $passed passed, $failed failed ($(($(date +%s) - t_start)) s)"
 [ "$failed" = 0 ]

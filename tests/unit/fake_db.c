@@ -763,7 +763,8 @@ void fake_db_run_all(void)
 			case DB_CATCH_UP: run_catch_up(job); break;
 			case DB_ROOM_HEADS: run_room_heads(job); break;
 			case DB_POOL_BEAT:
-			case DB_ROSTERS: break; /* tests/pool covers these */
+			case DB_ROSTERS:
+			case DB_NODE_ROOMS: break; /* tests/pool covers these */
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
