@@ -144,11 +144,12 @@ case "$cmd" in
   run)
     trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
     db_start; compliance_demo; start_all
-    tls_line=
+    tls_line= tls_hint=
     if [ "$PCHAT_TLS" = 1 ]; then
       tls_line="  SIP over TLS                   127.0.0.1:$TLS_PORT  (certificate from the private CA
                                  $VAR/tls/ca.pem: clients trust that file)
 "
+      tls_hint="$tls_hint"
     fi
     cat <<INFO
 
@@ -175,8 +176,7 @@ Administer with: admin/pchat-admin --db-socket $VAR/mysql.sock --db-user root ro
 Chat from two terminals:
   client/pchat --user alice --password-file - --server 127.0.0.1:$PORT   (type: alice)
   client/pchat --user bob   --password-file - --server 127.0.0.1:$PORT   (type: bob)
-  (over TLS: --server 127.0.0.1:$TLS_PORT --transport tls --tls-ca $VAR/tls/ca.pem)
-then type /rooms, /join Lobby, a line of text, /history, /quit.
+$tls_hintthen type /rooms, /join Lobby, a line of text, /history, /quit.
 A part that exits is started again; press Ctrl-C to stop everything.
 INFO
     supervise ;;

@@ -8,7 +8,8 @@
 # once, room properties, operators, getinv, refusal reasons); then e2e-sip (sessions
 # rebuilt from the same endpoint, with pchatd's --carryover-sec short; posts pipelined
 # behind joins), which restarts Kamailio in the default, authenticated mode for its
-# authentication cases and back), and stops
+# authentication cases, over TCP and over TLS (the stack's TLS port and private CA), and
+# back), and stops
 # every process it started, whatever happens.  Exits non-zero if any program fails.
 set -euo pipefail
 # The stack starts in the trusted mode (From believed) for the programs about chat
@@ -73,7 +74,7 @@ timeout 90 "$top/tests/e2e/e2e-fidelity" --proxy "127.0.0.1:$port" --db-socket "
 sip_status=0
 timeout 180 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stack[*]}" \
   --db-socket "$var/mysql.sock" --db-name pchat --carryover-sec "$carryover_sec" \
-  || sip_status=$?
+  --tls-port "$(cat "$var/kamailio/tls-port")" --tls-ca "$var/tls/ca.pem" || sip_status=$?
 
 # The backend may run under AddressSanitizer/UBSan (make test builds it so); its
 # reports, leaks included, appear when it exits, so stop the stack before looking.
