@@ -149,7 +149,8 @@ case "$cmd" in
       tls_line="  SIP over TLS                   127.0.0.1:$TLS_PORT  (certificate from the private CA
                                  $VAR/tls/ca.pem: clients trust that file)
 "
-      tls_hint="$tls_hint"
+      tls_hint="  (over TLS: --server 127.0.0.1:$TLS_PORT --transport tls --tls-ca $VAR/tls/ca.pem)
+"
     fi
     cat <<INFO
 
@@ -176,7 +177,7 @@ Administer with: admin/pchat-admin --db-socket $VAR/mysql.sock --db-user root ro
 Chat from two terminals:
   client/pchat --user alice --password-file - --server 127.0.0.1:$PORT   (type: alice)
   client/pchat --user bob   --password-file - --server 127.0.0.1:$PORT   (type: bob)
-$tls_hintthen type /rooms, /join Lobby, a line of text, /history, /quit.
+${tls_hint}then type /rooms, /join Lobby, a line of text, /history, /quit.
 A part that exits is started again; press Ctrl-C to stop everything.
 INFO
     supervise ;;
