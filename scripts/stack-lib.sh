@@ -12,6 +12,8 @@
 #   ADDR, PORT     the SIP address and port (Kamailio listens on both UDP and TCP);
 #                  the web page, the file service and the metrics listener use ADDR too
 #   HTTP_PORT, FILE_PORT, METRICS_PORT   empty: off (METRICS_PORT: a free port)
+#   TLS_PORT       SIP over TLS, with PCHAT_TLS=1 (stack.sh's default; pool.sh leaves it
+#                  off): empty: a free port
 #   FILE_STORE     the file service's store (default $VAR/files)
 #   COMPLIANCE_NODE   pchat-compliance's name in the lease (default stack-$PORT)
 # and the environment variables documented in scripts/stack.sh (PCHATD_ARGS,

@@ -40,6 +40,10 @@ show_logs() { tail_logs 40 kamailio backend mariadb; }
 echo "e2e: starting the stack on 127.0.0.1:$port"
 "${stack[@]}" start || { show_logs; exit 1; }
 
+# the TLS certificate as the stack made it at its start (tls_check compares at the end)
+tls_fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 2>/dev/null; }
+tls_first=$(tls_fingerprint "$var/tls/server.pem")
+
 peer_status=0
 timeout 60 bash "$top/tests/e2e/peer.sh" "$var" || peer_status=$?
 status=0
@@ -76,6 +80,27 @@ timeout 180 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stac
   --db-socket "$var/mysql.sock" --db-name pchat --carryover-sec "$carryover_sec" \
   --tls-port "$(cat "$var/kamailio/tls-port")" --tls-ca "$var/tls/ca.pem" || sip_status=$?
 
+# The stack's TLS files (docs/OPERATIONS.md, "SIP over TLS", scripts/tls-certs.sh):
+# private (the directory 0700, the keys 0600), the server certificate signed by the CA
+# for 127.0.0.1 and kept across e2e-sip's Kamailio restarts; made again for another
+# address by the same CA.  tls_status: the number of failed checks.
+tls_status=0
+tls_check() {
+  if "$@" >/dev/null 2>&1; then echo "e2e: tls: ok   $what"; else echo "e2e: tls: FAIL $what"; tls_status=$((tls_status + 1)); fi
+}
+mode_is() { [ "$(stat -c %a "$2")" = "$1" ]; }
+what="VAR/tls is 0700" tls_check mode_is 700 "$var/tls"
+what="ca.key and server.key are 0600" tls_check eval 'mode_is 600 "$var/tls/ca.key" && mode_is 600 "$var/tls/server.key"'
+what="server.pem is signed by ca.pem for 127.0.0.1" tls_check openssl verify -CAfile "$var/tls/ca.pem" \
+  -verify_ip 127.0.0.1 "$var/tls/server.pem"
+what="server.pem kept across Kamailio restarts" tls_check test "$(tls_fingerprint "$var/tls/server.pem")" = "$tls_first"
+tls_copy="$var/tls-other-address"
+cp -a "$var/tls" "$tls_copy"
+"$top/scripts/tls-certs.sh" "$tls_copy" 127.0.0.2
+what="a new address: a new server certificate by the same CA" tls_check eval \
+  '[ "$(tls_fingerprint "$tls_copy/server.pem")" != "$tls_first" ] && cmp -s "$tls_copy/ca.pem" "$var/tls/ca.pem" &&
+   openssl verify -CAfile "$var/tls/ca.pem" -verify_ip 127.0.0.2 "$tls_copy/server.pem"'
+
 # The backend may run under AddressSanitizer/UBSan (make test builds it so); its
 # reports, leaks included, appear when it exits, so stop the stack before looking.
 "${stack[@]}" stop >/dev/null 2>&1 || true
@@ -84,10 +109,11 @@ if sanitizer_report e2e "$var/backend.log"; then san_status=1; fi
 [ "$peer_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$authz_status" -eq 0 ] &&
   [ "$files_status" -eq 0 ] && [ "$search_status" -eq 0 ] && [ "$moderation_status" -eq 0 ] &&
   [ "$feeds_status" -eq 0 ] && [ "$fidelity_status" -eq 0 ] && [ "$sip_status" -eq 0 ] &&
-  [ "$san_status" -eq 0 ] && exit 0
+  [ "$san_status" -eq 0 ] && [ "$tls_status" -eq 0 ] && exit 0
 show_logs
 echo "e2e: peer.sh exited $peer_status, e2e-chat exited $status, e2e-authz exited $authz_status," \
   "e2e-files exited $files_status, e2e-search exited $search_status," \
   "e2e-moderation exited $moderation_status, e2e-feeds exited $feeds_status," \
-  "e2e-fidelity exited $fidelity_status, e2e-sip exited $sip_status, sanitizer check $san_status"
+  "e2e-fidelity exited $fidelity_status, e2e-sip exited $sip_status, sanitizer check $san_status," \
+  "TLS file checks failed: $tls_status"
 exit 1
