@@ -85,21 +85,34 @@ timeout 180 "$top/tests/e2e/e2e-sip" --proxy "127.0.0.1:$port" --control "${stac
 # for 127.0.0.1 and kept across e2e-sip's Kamailio restarts; made again for another
 # address by the same CA.  tls_status: the number of failed checks.
 tls_status=0
+# tls_check WHAT COMMAND...: COMMAND must succeed
 tls_check() {
+  local what=$1
+  shift
   if "$@" >/dev/null 2>&1; then echo "e2e: tls: ok   $what"; else echo "e2e: tls: FAIL $what"; tls_status=$((tls_status + 1)); fi
 }
+# shellcheck disable=SC2317  # called through tls_check
 mode_is() { [ "$(stat -c %a "$2")" = "$1" ]; }
-what="VAR/tls is 0700" tls_check mode_is 700 "$var/tls"
-what="ca.key and server.key are 0600" tls_check eval 'mode_is 600 "$var/tls/ca.key" && mode_is 600 "$var/tls/server.key"'
-what="server.pem is signed by ca.pem for 127.0.0.1" tls_check openssl verify -CAfile "$var/tls/ca.pem" \
-  -verify_ip 127.0.0.1 "$var/tls/server.pem"
-what="server.pem kept across Kamailio restarts" tls_check test "$(tls_fingerprint "$var/tls/server.pem")" = "$tls_first"
-tls_copy="$var/tls-other-address"
-cp -a "$var/tls" "$tls_copy"
-"$top/scripts/tls-certs.sh" "$tls_copy" 127.0.0.2
-what="a new address: a new server certificate by the same CA" tls_check eval \
-  '[ "$(tls_fingerprint "$tls_copy/server.pem")" != "$tls_first" ] && cmp -s "$tls_copy/ca.pem" "$var/tls/ca.pem" &&
-   openssl verify -CAfile "$var/tls/ca.pem" -verify_ip 127.0.0.2 "$tls_copy/server.pem"'
+# shellcheck disable=SC2317  # called through tls_check
+keys_private() { mode_is 600 "$var/tls/ca.key" && mode_is 600 "$var/tls/server.key"; }
+# tls-certs.sh on a copy of the files for another address: a new server certificate,
+# the same CA
+# shellcheck disable=SC2317  # called through tls_check
+new_address() {
+  local copy="$var/tls-other-address"
+  cp -a "$var/tls" "$copy"
+  "$top/scripts/tls-certs.sh" "$copy" 127.0.0.2 &&
+    [ "$(tls_fingerprint "$copy/server.pem")" != "$tls_first" ] &&
+    cmp -s "$copy/ca.pem" "$var/tls/ca.pem" &&
+    openssl verify -CAfile "$var/tls/ca.pem" -verify_ip 127.0.0.2 "$copy/server.pem"
+}
+tls_check "VAR/tls is 0700" mode_is 700 "$var/tls"
+tls_check "ca.key and server.key are 0600" keys_private
+tls_check "server.pem is signed by ca.pem for 127.0.0.1" \
+  openssl verify -CAfile "$var/tls/ca.pem" -verify_ip 127.0.0.1 "$var/tls/server.pem"
+tls_check "server.pem kept across Kamailio restarts" \
+  test "$(tls_fingerprint "$var/tls/server.pem")" = "$tls_first"
+tls_check "a new address: a new server certificate by the same CA" new_address
 
 # The backend may run under AddressSanitizer/UBSan (make test builds it so); its
 # reports, leaks included, appear when it exits, so stop the stack before looking.
