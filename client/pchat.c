@@ -1162,6 +1162,7 @@ int main(int argc, char **argv)
 	pc_set_tls_ca(S.ctx, S.tls_ca);
 	if(!connect_chat(chat_uri)) {
 		pc_context_free(S.ctx);
+		free(default_chat);
 		return 1;
 	}
 	printf("*** connected to %s as %s (/help for commands)\n", pc_chat_uri(S.c),

@@ -674,8 +674,12 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri, 
 	ctx->last_error[0] = '\0';
 	if(!wait_for(ctx, cond_invite_done, c, timeout_ms)) {
 		*status = 408;
+		/* a certificate sofia-sip refuses ends the connection, silently */
 		snprintf(ctx->last_error, sizeof ctx->last_error,
-				"INVITE: no final response within %d ms", timeout_ms);
+				"INVITE: no final response within %d ms%s", timeout_ms,
+				tls ? " (over TLS also when the server's certificate is not signed by "
+				      "a CA of the CA file or does not name the server)"
+				    : "");
 		nua_cancel(c->nh, TAG_END());
 		wait_for(ctx, cond_ended, c, 1000);
 		teardown(c, 1000);
