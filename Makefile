@@ -55,12 +55,24 @@ setup:
 	@[ "$(SETUP_DONE)" = 1 ] || bash scripts/setup.sh
 
 # The module is built by Kamailio's own module makefiles inside the source tree; our
-# files are linked into src/modules/pchat there (the old links removed first: a file
-# deleted or renamed here, or a tree copied from another checkout, leaves none behind).
+# files are linked into src/modules/pchat there.  A link that does not lead to a file
+# of this checkout's kamailio-module/ goes (a file deleted or renamed here, a tree
+# copied from another checkout), and only a missing or wrong link is made: the
+# suites that make test runs side by side each make this target, and one removing
+# every link while another builds left the other without a Makefile.
+MODULE_SRC = $(wildcard $(TOP)/kamailio-module/*.c $(TOP)/kamailio-module/*.h) \
+	$(TOP)/kamailio-module/Makefile
 module: setup
 	@mkdir -p $(MODDIR)
-	@find $(MODDIR) -maxdepth 1 -type l -delete
-	@ln -sf $(TOP)/kamailio-module/*.c $(TOP)/kamailio-module/*.h $(TOP)/kamailio-module/Makefile $(MODDIR)/
+	@for l in $(MODDIR)/*; do \
+	  [ -L "$$l" ] || continue; t=$$(readlink "$$l"); \
+	  case "$$t" in $(TOP)/kamailio-module/*) [ -e "$$t" ] && continue ;; esac; \
+	  rm -f "$$l"; \
+	done
+	@for f in $(MODULE_SRC); do \
+	  l=$(MODDIR)/$$(basename "$$f"); \
+	  [ "$$(readlink "$$l")" = "$$f" ] || ln -sfn "$$f" "$$l"; \
+	done
 	@$(MAKE) -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common
 
 # The libraries built once and linked by several programs (mk/libs.mk):

@@ -295,6 +295,11 @@ static int store_post(struct pca_ctx *c, const char *token, const json_t *tok, c
 							PS(pca_col(now, 0)), PS(body))) < 0)
 		rc = -1;
 	unsigned long long msg = c->insert_id;
+	json_t *seq = NULL; /* its number in the room (migration 017), for the delivery order */
+	if(rc == 0 &&
+			pca_row(c, &seq, "SELECT COALESCE(seq, 0) FROM messages WHERE id = ?",
+					P(PI(msg))) <= 0)
+		rc = -1;
 	if(rc == 0 &&
 			pca_exec(c,
 					"UPDATE files SET state = 'stored', stored_at = ?,"
@@ -307,16 +312,19 @@ static int store_post(struct pca_ctx *c, const char *token, const json_t *tok, c
 					P(PS(pca_col(now, 0)), PS(token))) < 0)
 		rc = -1;
 	if(rc == 0)
-		*result = json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:s,s:s,s:I,s:s,s:s}", "message_id",
-				(json_int_t)msg, "room_id", (json_int_t)pca_col_int(f, F_ROOM_ID),
-				"room_uri", pca_col(tok, T_ROOM_URI), "author",
-				pca_col(f, F_UPLOADER), "ts", xccos_time(pca_col(now, 0)), "body",
-				body, "file", pca_col(f, F_STORED), "name", pca_col(f, F_NAME),
-				"size", (json_int_t)pca_col_int(f, F_SIZE), "url", url,
-				"content_type", pca_col(f, F_CTYPE));
+		*result = json_pack("{s:I,s:I,s:I,s:s,s:s,s:o,s:s,s:s,s:s,s:I,s:s,s:s}",
+				"message_id", (json_int_t)msg, "seq",
+				(json_int_t)pca_col_int(seq, 0), "room_id",
+				(json_int_t)pca_col_int(f, F_ROOM_ID), "room_uri",
+				pca_col(tok, T_ROOM_URI), "author", pca_col(f, F_UPLOADER), "ts",
+				xccos_time(pca_col(now, 0)), "body", body, "file",
+				pca_col(f, F_STORED), "name", pca_col(f, F_NAME), "size",
+				(json_int_t)pca_col_int(f, F_SIZE), "url", url, "content_type",
+				pca_col(f, F_CTYPE));
 	free(url);
 	free(body);
 	json_decref(now);
+	json_decref(seq);
 	return rc;
 }
 

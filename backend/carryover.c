@@ -56,8 +56,8 @@ static void release(struct parked *p, const char *why)
 	struct session *s = p->s;
 	unpark(p);
 	log_info("parked session ended " SESS_FMT " reason=%s", SESS_ARGS(s), why);
+	presence_forget(s); /* while it is in its rooms: a pool's nodes are told which */
 	rooms_leave_all(s);
-	presence_forget(s);
 	session_unref(s);
 	free(p);
 }

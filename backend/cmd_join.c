@@ -60,12 +60,12 @@ static void build_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 	unsigned char **ops = xcalloc(nrooms + 1, sizeof(*ops));
 
 	for(i = 0; i < nrooms; i++)
-		total += rooms[i]->nusers;
+		total += room_user_count(rooms[i]);
 	users = xcalloc(total, sizeof(*users));
 	present = xcalloc(total, sizeof(*present));
 	user_id(index, users, &nusers, c->sess->user);
 	for(i = 0; i < nrooms; i++) {
-		size_t n = room_users(rooms[i], present, rooms[i]->nusers), j, k = 1;
+		size_t n = room_users(rooms[i], present, room_user_count(rooms[i])), j, k = 1;
 		ids[i] = xcalloc(n + 1, sizeof(**ids));
 		ops[i] = xcalloc(n + 1, sizeof(**ops));
 		ids[i][0] = 0; /* the joiner */
@@ -76,11 +76,11 @@ static void build_join_reply(struct cmd *c, struct room **rooms, size_t nrooms,
 			ops[i][k] = (unsigned char)room_operator(rooms[i], present[j]);
 			ids[i][k++] = user_id(index, users, &nusers, present[j]);
 		}
-		if(k < rooms[i]->nusers)
+		if(k < room_user_count(rooms[i]))
 			log_debug("roster cut to the limit " SESS_FMT " room=%s cmd=%s listed=%zu "
 				  "present=%u",
 					SESS_ARGS(c->sess), rooms[i]->uri, cmd_name(c), k,
-					rooms[i]->nusers);
+					room_user_count(rooms[i]));
 		room_info(rooms[i], &infos[i]);
 		jr[i] = (struct xccos_join_room){&infos[i], ids[i], ops[i], k};
 	}

@@ -111,7 +111,7 @@ static void deliver(struct cmd *c, const struct db_job *job)
 {
 	struct xccos_chat m = {c->room->uri, job->u.post.author, c->u.post.ts, job->u.post.msg_id,
 			job->u.post.body, job->u.post.body_len};
-	room_post_deliver(c->room, &m);
+	room_post_deliver(c->room, &m, job->u.post.seq);
 }
 
 static void on_post_stored(struct db_job *job)

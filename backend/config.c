@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Where the web page is when --web-root is not given (backend/Makefile sets it). */
@@ -38,6 +39,7 @@ void config_defaults(struct config *c)
 	c->shutdown_timeout = 10;
 	c->post_timeout_ms = 2000;
 	c->carryover_sec = 120;
+	c->pool_poll_ms = 1000;
 	c->post_rate = 10;
 	c->post_burst = 30;
 	c->feeds_max = PCHAT_FEEDS_MAX_DEFAULT;
@@ -143,6 +145,12 @@ static void usage(FILE *out)
 				       "                           --http ADDR:PORT: http://ADDR:PORT+1" CONFIG_FILE_SERVICE_PATH
 				       "\n"
 				       "                           (with neither, token requests are answered 501)\n"
+				       "  --pool-listen ADDR:PORT  a node of a pool (docs/OPERATIONS.md): hear the other\n"
+				       "                           nodes' new-post signals on this UDP address\n"
+				       "  --pool-peer ADDR:PORT    another node's --pool-listen (once per node): where\n"
+				       "                           this node signals its posts\n"
+				       "  --pool-poll-ms MS        in a pool, read every room's last post number each MS,\n"
+				       "                           for signals that were lost (1000)\n"
 				       "  --version                print the version\n"
 				       "  --help                   show this help\n",
 			out);
@@ -191,6 +199,9 @@ enum {
 	OPT_ALERT_RATE,
 	OPT_ALERT_BURST,
 	OPT_FILE_SERVICE_URL,
+	OPT_POOL_LISTEN,
+	OPT_POOL_PEER,
+	OPT_POOL_POLL,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -243,6 +254,9 @@ static const struct option long_options[] = {
 		{"alert-rate", required_argument, NULL, OPT_ALERT_RATE},
 		{"alert-burst", required_argument, NULL, OPT_ALERT_BURST},
 		{"file-service-url", required_argument, NULL, OPT_FILE_SERVICE_URL},
+		{"pool-listen", required_argument, NULL, OPT_POOL_LISTEN},
+		{"pool-peer", required_argument, NULL, OPT_POOL_PEER},
+		{"pool-poll-ms", required_argument, NULL, OPT_POOL_POLL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -272,7 +286,7 @@ static int nonempty(const char *name, const char *arg, const char **out, FILE *e
 	return 0;
 }
 
-/* --http / --file-listen ADDR:PORT: checked here so that a typo fails at start-up,
+/* --http / --file-listen / --pool-* ADDR:PORT: checked here so that a typo fails at start-up,
  * not later. */
 static int http_address(const char *name, const char *arg, const char **out, FILE *err)
 {
@@ -289,6 +303,29 @@ static int http_address(const char *name, const char *arg, const char **out, FIL
 		return -1;
 	*out = arg;
 	return 0;
+}
+
+/* This pchatd's incarnation in the pool: its address, its pid and when it started
+ * (unique to the process, so rows of a crashed predecessor are not taken for its own). */
+static int pool_node_name(struct config *c, FILE *err)
+{
+	int n = snprintf(c->pool_node, sizeof(c->pool_node), "%s#%ld.%lld", c->pool_listen,
+			(long)getpid(), (long long)time(NULL));
+	if(n < 0 || (size_t)n >= sizeof(c->pool_node)) {
+		fputs("pchatd: --pool-listen is too long\n", err);
+		return 0;
+	}
+	return 1;
+}
+
+/* --pool-peer ADDR:PORT, once per other node. */
+static int pool_peer(struct config *c, const char *arg, FILE *err)
+{
+	if(c->pool_peer_count >= CONFIG_POOL_PEERS_MAX) {
+		fprintf(err, "pchatd: at most %d --pool-peer options\n", CONFIG_POOL_PEERS_MAX);
+		return -1;
+	}
+	return http_address("pool-peer", arg, &c->pool_peers[c->pool_peer_count++], err);
 }
 
 /* --file-path-prefix: "" or "/seg/seg" of URL-safe segments (it goes into URLs and
@@ -575,6 +612,10 @@ static int apply(struct config *c, int opt, const char *name, const char *arg, F
 		case OPT_FILE_SWEEP:
 		case OPT_TEST_STORE_LIMIT: return file_option(c, opt, arg, err);
 		case OPT_FILE_SERVICE_URL: return file_service_url(arg, &c->file_service_url, err);
+		case OPT_POOL_LISTEN: return http_address("pool-listen", arg, &c->pool_listen, err);
+		case OPT_POOL_PEER: return pool_peer(c, arg, err);
+		case OPT_POOL_POLL:
+			return number("pool-poll-ms", arg, 50, 60000, &c->pool_poll_ms, err);
 		case OPT_LOG_LEVEL:
 			if(log_parse_level(arg, &c->log_level) == 0)
 				return 0;
@@ -634,6 +675,8 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	if(c->file_service_url == NULL)
 		c->file_service_url = default_file_service_url(c);
 	if(c->file_listen && !file_links_base_ok(c, err))
+		return CONFIG_ERROR;
+	if(c->pool_listen && !pool_node_name(c, err))
 		return CONFIG_ERROR;
 	return CONFIG_OK;
 }

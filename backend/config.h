@@ -13,6 +13,8 @@
 
 /* Most --web-host options. */
 #define CONFIG_WEB_HOSTS_MAX 16
+/* Most --pool-peer options: the other chat nodes of a pool. */
+#define CONFIG_POOL_PEERS_MAX 16
 
 struct config {
 	const char *socket_path; /* --socket, required */
@@ -76,6 +78,18 @@ struct config {
 	 * --http and CONFIG_FILE_SERVICE_PATH.  NULL (neither): no file service, token
 	 * requests are answered 501. */
 	const char *file_service_url;
+	/* a pool of chat nodes on one Galera cluster (poolsync.c, docs/OPERATIONS.md
+	 * "Deploying a pool"): --pool-listen ADDR:PORT, the UDP address this node hears
+	 * the others' "room R reached N" signals on (NULL: not in a pool); --pool-peer
+	 * ADDR:PORT..., where to send this node's; --pool-poll-ms, how often every room's
+	 * head is read, for a signal that was lost (1000) */
+	const char *pool_listen;
+	const char *pool_peers[CONFIG_POOL_PEERS_MAX];
+	unsigned pool_peer_count;
+	unsigned pool_poll_ms;
+	/* this pchatd's incarnation in a pool, "<--pool-listen>#<pid>.<start time>" (set
+	 * by config_parse; "" off a pool): its session_rooms rows and pool_nodes row */
+	char pool_node[100];
 	enum log_level log_level;
 };
 

@@ -64,6 +64,12 @@ enum db_job_type {
 	DB_FEEDS_ALL,	/* every feed -> u.feeds.out, and FeedsRevision (the index's load) */
 	DB_FEED_MATCH,	/* a post a feed matched (feed_matches; fire and forget) */
 	DB_FEED_ALERTS, /* a user's newest matches -> u.alerts.msgs, feed ids */
+	DB_CATCH_UP,	/* a room's messages after a sequence number, up to its head ->
+			* u.history.msgs in sequence order, u.history.head (roompost.c) */
+	DB_ROOM_HEADS,	/* every room's last sequence number -> u.heads (a pool's poll) */
+	DB_POOL_BEAT,	/* this pool node's heartbeat (pool_nodes); sweep: dead nodes' rows */
+	DB_ROSTERS,	/* users present through other pool nodes' sessions, of one room or
+			 * all -> u.rosters (room_id, user, sessions), by room */
 	DB_JOB_TYPES
 };
 
@@ -105,6 +111,7 @@ struct db_room {
 	/* Principal lists (sql/migrations/005_rooms_admin.sql), each a space-separated
 	 * string ("" if empty): the room's and its category's. */
 	char *members, *managers, *presenters, *allowed, *denied;
+	uint64_t seq;	       /* its last sequence number when read (room_seq) */
 	uint64_t unread;       /* ASSOCIATIONS: messages after the user's read position */
 	uint64_t inv_id;       /* GET_INV: the invitation */
 	char *inviter;	       /* GET_INV */
@@ -120,12 +127,25 @@ struct db_category {
 
 struct db_msg {
 	uint64_t id;
+	uint64_t seq; /* CATCH_UP: its number in the room (0 otherwise) */
 	char *author;
 	char *body;
 	size_t body_len;
 	char ts[TS_BUFSZ]; /* posted_at as an XCCOS timestamp */
 	char *chan_uri;	   /* MSG_SEARCH, FEED_ALERTS: its room's URI (NULL otherwise) */
 	uint64_t room_id;  /* MSG_SEARCH, FEED_ALERTS: its room's id (0 otherwise) */
+};
+
+/* A user present in a room through sessions of other pool nodes (DB_ROSTERS). */
+struct db_roster_row {
+	uint64_t room_id;
+	char *user;
+	unsigned sessions;
+};
+
+/* A room's last sequence number (DB_ROOM_HEADS). */
+struct db_room_head {
+	uint64_t room_id, seq;
 };
 
 /* Frees the messages *v[0..*n) read by a job (their strings and the array) and empties
@@ -178,12 +198,15 @@ struct db_job {
 			struct timespec posted_at; /* the server clock, whole ms, UTC */
 			char *client_ref; /* the client's "<endpoint>|<envid>"; NULL: none */
 			uint64_t msg_id;
+			uint64_t seq;  /* its number in the room (migration 017); 0: none */
 			int duplicate; /* sent again: msg_id is the post stored before */
 		} post;
-		struct {	      /* HISTORY */
+		struct {	      /* HISTORY, CATCH_UP */
 			char *reader; /* who asked: a BACKCHAT compliance event */
 			uint64_t room_id;
 			uint64_t before_id; /* only messages with a smaller id; 0 = the newest */
+			uint64_t after_seq; /* CATCH_UP: only messages with a larger seq */
+			uint64_t head;	    /* CATCH_UP: the room's last seq when read */
 			unsigned limit;
 			struct db_msg *msgs;
 			size_t nmsgs;
@@ -222,6 +245,8 @@ struct db_job {
 			uint64_t session_id, room_id;
 			char *user;
 			struct db_rooms out;
+			uint64_t *rooms; /* SESSION_CLEAR: the rooms it was in (a pool's signal) */
+			size_t nrooms;
 		} presence;
 		struct {	   /* ROOMS_ALL, LOAD_ROOMS */
 			char *ids; /* LOAD_ROOMS: a JSON array of room ids, "[3,17]" */
@@ -279,6 +304,17 @@ struct db_job {
 			uint64_t *feed_ids;  /* the feed each matched */
 			size_t nmsgs;
 		} alerts;
+		struct { /* ROOM_HEADS */
+			struct db_room_head *v;
+			size_t n;
+		} heads;
+		struct {		    /* POOL_BEAT, ROSTERS */
+			uint64_t room_id;   /* ROSTERS: one room; 0: all */
+			unsigned fresh_sec; /* a node beat within this is alive */
+			int sweep;	    /* POOL_BEAT: also delete dead nodes' rows */
+			struct db_roster_row *v;
+			size_t n;
+		} pool;
 	} u;
 
 	struct list link; /* in the worker's queues */
@@ -338,6 +374,20 @@ struct db_job *db_feeds(enum db_feed_op op, const char *user, const struct db_fe
 struct db_job *db_feeds_all(db_done_fn done, void *arg);
 struct db_job *db_feed_match(uint64_t feed_id, uint64_t msg_id);
 struct db_job *db_feed_alerts(const char *user, unsigned limit, db_done_fn done, void *arg);
+/* The messages of room_id numbered after after_seq, at most limit, in sequence order,
+ * and the room's head (its last sequence number) read first: messages up to the head
+ * only.  Run by the reader (a pool sets wsrep_sync_wait on it, so another node's
+ * commit that a signal announced is seen). */
+struct db_job *db_catch_up(
+		uint64_t room_id, uint64_t after_seq, unsigned limit, db_done_fn done, void *arg);
+/* Every room's head (room_seq), for a pool's poll. */
+struct db_job *db_room_heads(db_done_fn done, void *arg);
+/* This node's heartbeat in pool_nodes (cfg.pool_node); sweep: also delete the
+ * session_rooms rows of nodes silent for two minutes, and their pool_nodes rows. */
+struct db_job *db_pool_beat(int sweep);
+/* Users present in room_id (0: every room) through sessions of other nodes whose
+ * heartbeat is at most fresh_sec old: one row per (room, user), by room. */
+struct db_job *db_rosters(uint64_t room_id, unsigned fresh_sec, db_done_fn done, void *arg);
 /* The job's kind, for log lines ("load room"). */
 const char *db_job_name(const struct db_job *job);
 

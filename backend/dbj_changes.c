@@ -81,11 +81,6 @@ static void msg_changes_clear(struct db_job *job)
 	job->u.msg_changes.last_id = job->u.msg_changes.after_id;
 }
 
-static void msg_changes_free(struct db_job *job)
-{
-	(void)job;
-}
-
 /* Both by primary key (a range after the last change seen). */
 const struct db_kind dbk_msg_changes = {"message changes",
 		{[CHG_LATEST] = "SELECT COALESCE(MAX(id), 0) FROM message_changes",
@@ -94,4 +89,4 @@ const struct db_kind dbk_msg_changes = {"message changes",
 					      " FROM message_changes c"
 					      " LEFT JOIN rooms r ON r.id = c.room_id"
 					      " WHERE c.id > ? ORDER BY c.id LIMIT ?"},
-		run_msg_changes, msg_changes_clear, msg_changes_free, DBK_READER};
+		run_msg_changes, msg_changes_clear, db_job_noop, DBK_READER};

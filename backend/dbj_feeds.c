@@ -218,15 +218,10 @@ static enum dbsql_result run_feed_match(struct dbsql *d, struct db_job *job)
 	return db_exec(d, job, 0, "uu", job->u.match.feed_id, job->u.match.msg_id);
 }
 
-static void match_nothing(struct db_job *job)
-{
-	(void)job;
-}
-
 /* IGNORE: the feed removed meanwhile (foreign key) or the match stored already. */
 const struct db_kind dbk_feed_match = {"feed match",
 		{"INSERT IGNORE INTO feed_matches (feed_id, message_id) VALUES (?, ?)"},
-		run_feed_match, match_nothing, match_nothing, 0};
+		run_feed_match, db_job_noop, db_job_noop, 0};
 
 /* ---- DB_FEED_ALERTS ---- */
 

@@ -47,11 +47,6 @@ static enum dbsql_result run_file_token(struct dbsql *d, struct db_job *job)
 	return rc;
 }
 
-static void file_token_clear(struct db_job *job)
-{
-	(void)job;
-}
-
 static void file_token_free(struct db_job *job)
 {
 	free(job->u.ftok.token);
@@ -63,4 +58,4 @@ const struct db_kind dbk_file_token = {"file token",
 		{[FTOK_UPLOAD] = "INSERT INTO file_tokens (token, direction, user_uri, room_id,"
 				 " file_name, issued_at, expires_at) VALUES (?, 'upload', ?, ?, ?, ?, ?)",
 				[FTOK_DOWNLOAD] = PCHAT_FTOK_DOWNLOAD_SQL},
-		run_file_token, file_token_clear, file_token_free, 0};
+		run_file_token, db_job_noop, file_token_free, 0};

@@ -27,7 +27,7 @@ struct db_job *db_insert_msg(uint64_t room_id, const char *author, char *body, s
 	return job;
 }
 
-enum { POST_FIND, POST_INSERT }; /* its statements */
+enum { POST_FIND, POST_INSERT, POST_SEQ }; /* its statements */
 
 /* How long a post sent again is recognised (migration 006). */
 #define RESEND_WINDOW_SEC ((time_t)24 * 3600)
@@ -41,6 +41,24 @@ static void found_row(MYSQL_STMT *st, void *ctx)
 {
 	(void)st;
 	((struct found_row *)ctx)->found = 1;
+}
+
+/* A one-column, one-row result read into *(uint64_t *)ctx by db_fetch itself. */
+static void one_value(MYSQL_STMT *st, void *ctx)
+{
+	(void)st;
+	(void)ctx;
+}
+
+/* The number the trigger of migration 017 gave the message just inserted. */
+static enum dbsql_result read_seq(struct dbsql *d, struct db_job *job)
+{
+	MYSQL_BIND res[1];
+	enum dbsql_result rc = db_exec(d, job, POST_SEQ, "u", job->u.post.msg_id);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	db_bind_u64(&res[0], &job->u.post.seq);
+	return db_fetch(d, job, POST_SEQ, res, one_value, NULL);
 }
 
 /* The post stored before under the same reference, author, room and text, if any
@@ -78,14 +96,16 @@ static enum dbsql_result run_insert(struct dbsql *d, struct db_job *job)
 	rc = db_exec(d, job, POST_INSERT, "ustbs", job->u.post.room_id, job->u.post.author,
 			&job->u.post.posted_at, job->u.post.body, job->u.post.body_len,
 			job->u.post.client_ref);
-	if(DB_GO_ON(rc, job))
-		job->u.post.msg_id = mysql_stmt_insert_id(db_stmt(d, job, POST_INSERT));
-	return rc;
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	job->u.post.msg_id = mysql_stmt_insert_id(db_stmt(d, job, POST_INSERT));
+	return read_seq(d, job);
 }
 
 static void insert_clear(struct db_job *job)
 {
 	job->u.post.msg_id = 0;
+	job->u.post.seq = 0;
 	job->u.post.duplicate = 0;
 }
 
@@ -102,7 +122,8 @@ const struct db_kind dbk_insert_msg = {"insert message",
 			       " ORDER BY id DESC LIMIT 1",
 				[POST_INSERT] = "INSERT INTO messages"
 						" (room_id, author, posted_at, body, client_ref)"
-						" VALUES (?, ?, ?, ?, ?)"},
+						" VALUES (?, ?, ?, ?, ?)",
+				[POST_SEQ] = "SELECT COALESCE(seq, 0) FROM messages WHERE id = ?"},
 		run_insert, insert_clear, insert_free,
 		DBK_BATCH /* posts pile up during a commit */};
 
@@ -124,7 +145,7 @@ enum { HISTORY_NEWEST, HISTORY_BEFORE, HISTORY_EVENT }; /* its statements */
 struct msg_rows {
 	struct db_col author, body;
 	MYSQL_TIME posted;
-	uint64_t id;
+	uint64_t id, seq; /* seq: CATCH_UP's fifth column (0 for HISTORY) */
 	struct db_job *job;
 	size_t cap;
 };
@@ -136,6 +157,7 @@ static void msg_row(MYSQL_STMT *st, void *ctx)
 	b->job->u.history.msgs = db_grow(b->job->u.history.msgs, &b->job->u.history.nmsgs, &b->cap,
 			sizeof(*m), (void **)&m);
 	m->id = b->id;
+	m->seq = b->seq;
 	m->author = db_col_str(st, &b->author, 1, NULL);
 	m->body = db_col_str(st, &b->body, 3, &m->body_len);
 	db_time_to_ts(&b->posted, m->ts);
@@ -223,3 +245,106 @@ const struct db_kind dbk_history = {"history",
 						" NULLIF(?, 0), ? FROM rooms r"
 						" WHERE r.id = ? AND pchat_compliance_on()"},
 		run_history, history_clear, history_free, 0};
+
+/* ---- DB_CATCH_UP: a room's messages after a sequence number (a pool's delivery) ---- */
+
+struct db_job *db_catch_up(
+		uint64_t room_id, uint64_t after_seq, unsigned limit, db_done_fn done, void *arg)
+{
+	struct db_job *job = db_job_alloc(DB_CATCH_UP, done, arg);
+	job->u.history.room_id = room_id;
+	job->u.history.after_seq = after_seq;
+	job->u.history.limit = limit;
+	return job;
+}
+
+enum { CATCH_UP_HEAD, CATCH_UP_MSGS }; /* its statements */
+
+/* The head first, then the messages up to it: a message is committed with the head
+ * that counts it (one transaction), so every number up to the head is either there
+ * or deleted since, and the caller may take the head as delivered. */
+static enum dbsql_result run_catch_up(struct dbsql *d, struct db_job *job)
+{
+	struct msg_rows b;
+	MYSQL_BIND res[5];
+	enum dbsql_result rc = db_exec(d, job, CATCH_UP_HEAD, "u", job->u.history.room_id);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	db_bind_u64(&res[0], &job->u.history.head);
+	rc = db_fetch(d, job, CATCH_UP_HEAD, res, one_value, NULL);
+	if(!DB_GO_ON(rc, job) || job->u.history.head <= job->u.history.after_seq)
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.job = job;
+	rc = db_exec(d, job, CATCH_UP_MSGS, "uuui", job->u.history.room_id,
+			job->u.history.after_seq, job->u.history.head, job->u.history.limit);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	db_bind_u64(&res[0], &b.id);
+	db_bind_col(&res[1], &b.author);
+	db_bind_time(&res[2], &b.posted);
+	db_bind_col(&res[3], &b.body);
+	db_bind_u64(&res[4], &b.seq);
+	return db_fetch(d, job, CATCH_UP_MSGS, res, msg_row, &b);
+}
+
+static void catch_up_clear(struct db_job *job)
+{
+	job->u.history.head = 0;
+	history_clear(job);
+}
+
+const struct db_kind dbk_catch_up = {"catch up",
+		{[CATCH_UP_HEAD] = "SELECT seq FROM room_seq WHERE room_id = ?",
+				[CATCH_UP_MSGS] = "SELECT id, author, posted_at, body, seq"
+						  " FROM messages WHERE room_id = ?"
+						  " AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"},
+		run_catch_up, catch_up_clear, history_free, DBK_READER};
+
+/* ---- DB_ROOM_HEADS: every room's last sequence number (a pool's poll) ---- */
+
+struct db_job *db_room_heads(db_done_fn done, void *arg)
+{
+	return db_job_alloc(DB_ROOM_HEADS, done, arg);
+}
+
+struct head_rows {
+	struct db_room_head row;
+	struct db_job *job;
+	size_t cap;
+};
+
+static void head_row(MYSQL_STMT *st, void *ctx)
+{
+	struct head_rows *b = ctx;
+	struct db_room_head *h;
+	(void)st;
+	b->job->u.heads.v = db_grow(
+			b->job->u.heads.v, &b->job->u.heads.n, &b->cap, sizeof(*h), (void **)&h);
+	*h = b->row;
+}
+
+static enum dbsql_result run_room_heads(struct dbsql *d, struct db_job *job)
+{
+	struct head_rows b;
+	MYSQL_BIND res[2];
+	enum dbsql_result rc = db_exec(d, job, 0, "");
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.job = job;
+	db_bind_u64(&res[0], &b.row.room_id);
+	db_bind_u64(&res[1], &b.row.seq);
+	return db_fetch(d, job, 0, res, head_row, &b);
+}
+
+static void room_heads_clear(struct db_job *job)
+{
+	free(job->u.heads.v);
+	job->u.heads.v = NULL;
+	job->u.heads.n = 0;
+}
+
+const struct db_kind dbk_room_heads = {"room heads",
+		{"SELECT room_id, seq FROM room_seq WHERE seq > 0"}, run_room_heads,
+		room_heads_clear, db_job_noop, DBK_READER};

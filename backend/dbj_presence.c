@@ -2,10 +2,12 @@
  * dbj_presence.c - database jobs on session_rooms, the room presence of live
  * sessions that a restart of pchatd restores (sql/migrations/004_session_rooms.sql).
  */
+#include "config.h"
 #include "dbkind.h"
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void presence_clear(struct db_job *job)
 {
@@ -15,6 +17,7 @@ static void presence_clear(struct db_job *job)
 static void presence_free(struct db_job *job)
 {
 	free(job->u.presence.user);
+	free(job->u.presence.rooms);
 }
 
 /* ---- DB_SESSION_ROOM_ADD / DB_SESSION_ROOM_DEL: a session is in a room, or left it ---- */
@@ -29,10 +32,11 @@ struct db_job *db_session_room(uint64_t session_id, uint64_t room_id, const char
 	return job;
 }
 
+/* The row names this pchatd's incarnation in a pool (cfg.pool_node; '' on one node). */
 static enum dbsql_result run_add(struct dbsql *d, struct db_job *job)
 {
-	return db_exec(d, job, 0, "uus", job->u.presence.session_id, job->u.presence.room_id,
-			job->u.presence.user);
+	return db_exec(d, job, 0, "uuss", job->u.presence.session_id, job->u.presence.room_id,
+			job->u.presence.user, cfg.pool_node);
 }
 
 static enum dbsql_result run_del(struct dbsql *d, struct db_job *job)
@@ -41,7 +45,8 @@ static enum dbsql_result run_del(struct dbsql *d, struct db_job *job)
 }
 
 const struct db_kind dbk_session_room_add = {"store session room",
-		{"INSERT IGNORE INTO session_rooms (session_id, room_id, user_uri) VALUES (?, ?, ?)"},
+		{"INSERT IGNORE INTO session_rooms (session_id, room_id, user_uri, node)"
+		 " VALUES (?, ?, ?, ?)"},
 		run_add, presence_clear, presence_free, 0};
 const struct db_kind dbk_session_room_del = {"forget session room",
 		{"DELETE FROM session_rooms WHERE session_id = ? AND room_id = ?"}, run_del,
@@ -75,15 +80,18 @@ struct db_job *db_session_rooms(uint64_t session_id, const char *user, db_done_f
 	return job;
 }
 
-enum { ROOMS_STALE, ROOMS_LIST }; /* its statements */
+enum { ROOMS_STALE, ROOMS_MINE, ROOMS_LIST }; /* its statements */
 
 /* Rows another user left on this session id are deleted first: they are not
- * this user's to restore. */
+ * this user's to restore.  The rest become this incarnation's (a pool's presence:
+ * the pchatd that stored them is gone). */
 static enum dbsql_result run_rooms(struct dbsql *d, struct db_job *job)
 {
 	uint64_t sid = job->u.presence.session_id;
 	const char *user = job->u.presence.user;
 	enum dbsql_result rc = db_exec(d, job, ROOMS_STALE, "us", sid, user);
+	if(DB_GO_ON(rc, job))
+		rc = db_exec(d, job, ROOMS_MINE, "su", cfg.pool_node, sid);
 	if(DB_GO_ON(rc, job))
 		rc = db_exec(d, job, ROOMS_LIST, "us", sid, user);
 	if(DB_GO_ON(rc, job))
@@ -93,8 +101,114 @@ static enum dbsql_result run_rooms(struct dbsql *d, struct db_job *job)
 
 const struct db_kind dbk_session_rooms = {"list session rooms",
 		{[ROOMS_STALE] = "DELETE FROM session_rooms WHERE session_id = ? AND user_uri <> ?",
+				[ROOMS_MINE] = "UPDATE session_rooms SET node = ? WHERE session_id = ?",
 				[ROOMS_LIST] = "SELECT " DB_ROOM_COLS
 					       " FROM session_rooms s JOIN rooms r ON r.id = s.room_id"
 					       " WHERE s.session_id = ? AND s.user_uri = ?"
 					       " ORDER BY s.joined_at, r.id"},
 		run_rooms, presence_clear, presence_free, 0};
+
+/* ---- DB_POOL_BEAT: this node is alive (a pool) ---- */
+
+struct db_job *db_pool_beat(int sweep)
+{
+	struct db_job *job = db_job_alloc(DB_POOL_BEAT, NULL, NULL);
+	job->u.pool.sweep = sweep;
+	return job;
+}
+
+enum { BEAT, SWEEP_ROWS, SWEEP_NODES }; /* its statements */
+
+/* How long a node may be silent before its sessions' rows are deleted. */
+#define DEAD_NODE_SEC 120
+
+static enum dbsql_result run_beat(struct dbsql *d, struct db_job *job)
+{
+	enum dbsql_result rc = db_exec(d, job, BEAT, "s", cfg.pool_node);
+	if(!job->u.pool.sweep || !DB_GO_ON(rc, job))
+		return rc;
+	rc = db_exec(d, job, SWEEP_ROWS, "i", DEAD_NODE_SEC);
+	if(DB_GO_ON(rc, job))
+		rc = db_exec(d, job, SWEEP_NODES, "i", DEAD_NODE_SEC);
+	return rc;
+}
+
+const struct db_kind dbk_pool_beat = {"pool heartbeat",
+		{[BEAT] = "INSERT INTO pool_nodes (node_id, started_at, heartbeat)"
+			  " VALUES (?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
+			  " ON DUPLICATE KEY UPDATE heartbeat = UTC_TIMESTAMP(3)",
+				[SWEEP_ROWS] = "DELETE s FROM session_rooms s JOIN pool_nodes n"
+					       " ON n.node_id = s.node WHERE n.heartbeat <"
+					       " UTC_TIMESTAMP(3) - INTERVAL ? SECOND",
+				[SWEEP_NODES] = "DELETE FROM pool_nodes WHERE heartbeat <"
+						" UTC_TIMESTAMP(3) - INTERVAL ? SECOND"},
+		run_beat, db_job_noop, db_job_noop, 0};
+
+/* ---- DB_ROSTERS: who is present through other nodes (a pool) ---- */
+
+struct db_job *db_rosters(uint64_t room_id, unsigned fresh_sec, db_done_fn done, void *arg)
+{
+	struct db_job *job = db_job_alloc(DB_ROSTERS, done, arg);
+	job->u.pool.room_id = room_id;
+	job->u.pool.fresh_sec = fresh_sec;
+	return job;
+}
+
+enum { ROSTER_ALL, ROSTER_ONE }; /* its statements */
+
+struct roster_rows {
+	uint64_t room_id, sessions;
+	struct db_col user;
+	struct db_job *job;
+	size_t cap;
+};
+
+static void roster_row(MYSQL_STMT *st, void *ctx)
+{
+	struct roster_rows *b = ctx;
+	struct db_roster_row *r;
+	b->job->u.pool.v = db_grow(
+			b->job->u.pool.v, &b->job->u.pool.n, &b->cap, sizeof(*r), (void **)&r);
+	r->room_id = b->room_id;
+	r->user = db_col_str(st, &b->user, 1, NULL);
+	r->sessions = (unsigned)b->sessions;
+}
+
+static enum dbsql_result run_rosters(struct dbsql *d, struct db_job *job)
+{
+	unsigned st = job->u.pool.room_id ? ROSTER_ONE : ROSTER_ALL;
+	struct roster_rows b;
+	MYSQL_BIND res[3];
+	enum dbsql_result rc = st == ROSTER_ONE
+			? db_exec(d, job, st, "siu", cfg.pool_node, job->u.pool.fresh_sec,
+					  job->u.pool.room_id)
+			: db_exec(d, job, st, "si", cfg.pool_node, job->u.pool.fresh_sec);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.job = job;
+	db_bind_u64(&res[0], &b.room_id);
+	db_bind_col(&res[1], &b.user);
+	db_bind_u64(&res[2], &b.sessions);
+	return db_fetch(d, job, st, res, roster_row, &b);
+}
+
+static void rosters_clear(struct db_job *job)
+{
+	for(size_t i = 0; i < job->u.pool.n; i++)
+		free(job->u.pool.v[i].user);
+	free(job->u.pool.v);
+	job->u.pool.v = NULL;
+	job->u.pool.n = 0;
+}
+
+/* The rows of live other nodes' sessions, by room. */
+#define ROSTER_SQL(where)                                                               \
+	"SELECT s.room_id, s.user_uri, COUNT(*) FROM session_rooms s"                   \
+	" JOIN pool_nodes n ON n.node_id = s.node WHERE s.node <> ? AND n.heartbeat >"  \
+	" UTC_TIMESTAMP(3) - INTERVAL ? SECOND" where " GROUP BY s.room_id, s.user_uri" \
+	" ORDER BY s.room_id"
+
+const struct db_kind dbk_rosters = {"pool rosters",
+		{[ROSTER_ALL] = ROSTER_SQL(""), [ROSTER_ONE] = ROSTER_SQL(" AND s.room_id = ?")},
+		run_rosters, rosters_clear, db_job_noop, DBK_READER};

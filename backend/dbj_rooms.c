@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void free_nothing(struct db_job *job)
-{
-	(void)job;
-}
-
 /* ---- DB_LOAD_ROOM: a room by (domain, chan_id) ---- */
 
 struct db_job *db_load_room(const char *domain, const char *chan_id, db_done_fn done, void *arg)
@@ -108,7 +103,7 @@ static void rooms_all_clear(struct db_job *job)
 
 const struct db_kind dbk_rooms_all = {"reload rooms",
 		{"SELECT " DB_ROOM_COLS " FROM rooms r ORDER BY r.id"}, run_rooms_all,
-		rooms_all_clear, free_nothing, 0};
+		rooms_all_clear, db_job_noop, 0};
 
 /* ---- DB_LOAD_ROOMS: rooms by id, in one read (a search's matches' rooms) ---- */
 
@@ -258,5 +253,5 @@ const struct db_kind dbk_categories = {"categories",
 		 DB_PRINCIPALS("category_principals", "category_id", "c.id", "denied") ", "
 		 DB_PRINCIPALS("category_principals", "category_id", "c.id", "creator")
 		 " FROM categories c ORDER BY c.name"},
-		run_categories, categories_clear, free_nothing, 0};
+		run_categories, categories_clear, db_job_noop, 0};
 /* clang-format on */

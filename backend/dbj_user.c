@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void clear_nothing(struct db_job *job)
-{
-	(void)job;
-}
-
 /* ---- DB_FOLLOW / DB_UNFOLLOW: the followed-room list ---- */
 
 struct db_job *db_follow(const char *user, uint64_t room_id)
@@ -55,11 +50,11 @@ static void follow_free(struct db_job *job)
 
 const struct db_kind dbk_follow = {"follow room",
 		{"INSERT IGNORE INTO followed_rooms (user_uri, room_id) VALUES (?, ?)"}, run_follow,
-		clear_nothing, follow_free, 0};
+		db_job_noop, follow_free, 0};
 const struct db_kind dbk_unfollow = {"unfollow room",
 		{"DELETE FROM followed_rooms WHERE user_uri = ? AND room_id IN"
 		 " (SELECT id FROM rooms WHERE domain = ? AND chan_id = ?)"},
-		run_unfollow, clear_nothing, follow_free, 0};
+		run_unfollow, db_job_noop, follow_free, 0};
 
 /* ---- DB_ASSOCIATIONS: the rooms a user follows, with unread counts ---- */
 
@@ -111,7 +106,7 @@ static void save_read_free(struct db_job *job)
 const struct db_kind dbk_save_read = {"save read position",
 		{"INSERT INTO room_read_positions (user_uri, room_id, last_msgid) VALUES (?, ?, ?)"
 		 " ON DUPLICATE KEY UPDATE last_msgid = GREATEST(last_msgid, VALUES(last_msgid))"},
-		run_save_read, clear_nothing, save_read_free, 0};
+		run_save_read, db_job_noop, save_read_free, 0};
 
 /* ---- DB_GET_PREF / DB_SET_PREF: preference blobs ---- */
 
@@ -299,4 +294,4 @@ const struct db_kind dbk_server_config = {"server config",
 		{"SELECT name, value FROM server_config WHERE name IN ('db_version', 'root_category',"
 		 " 'DefaultChatHistory', 'ParticipantUpdateLimit', 'MessageSizeLimit', 'SearchLimit',"
 		 " 'revision', 'FeedsRevision')"},
-		run_server_config, config_clear, clear_nothing, 0};
+		run_server_config, config_clear, db_job_noop, 0};

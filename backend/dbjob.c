@@ -60,3 +60,8 @@ void db_job_free(struct db_job *job)
 	db_kinds[job->type]->free(job);
 	free(job);
 }
+
+void db_job_noop(struct db_job *job)
+{
+	(void)job;
+}

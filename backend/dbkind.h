@@ -42,6 +42,9 @@ struct db_kind {
 	unsigned flags; /* enum db_kind_flag */
 };
 
+/* A kind's clear or free with nothing to do. */
+void db_job_noop(struct db_job *job);
+
 /* Every kind, by enum db_job_type (dbkinds.c). */
 extern const struct db_kind *const db_kinds[DB_JOB_TYPES];
 
@@ -94,7 +97,8 @@ enum dbsql_result db_fetch(struct dbsql *d, struct db_job *job, unsigned i, MYSQ
 /*
  * Every query that returns rooms returns these columns first (db_fetch_rooms reads
  * them): the row, then the principal lists the access rules need (common/pchat_acl),
- * each as one space-separated string (principals hold no blanks).
+ * each as one space-separated string (principals hold no blanks), then the room's
+ * last sequence number (migration 017).
  */
 #define DB_PRINCIPALS(table, key, value, role) \
 	"(SELECT GROUP_CONCAT(principal SEPARATOR ' ') FROM " table \
@@ -108,7 +112,8 @@ enum dbsql_result db_fetch(struct dbsql *d, struct db_job *job, unsigned i, MYSQ
 	DB_PRINCIPALS("room_principals", "room_id", "r.id", "manager") ", " \
 	DB_PRINCIPALS("room_principals", "room_id", "r.id", "presenter") ", " \
 	DB_PRINCIPALS("category_principals", "category_id", "r.category_id", "allowed") ", " \
-	DB_PRINCIPALS("category_principals", "category_id", "r.category_id", "denied")
+	DB_PRINCIPALS("category_principals", "category_id", "r.category_id", "denied") ", " \
+	" COALESCE((SELECT seq FROM room_seq WHERE room_id = r.id), 0)"
 /* clang-format on */
 
 /* What follows DB_ROOM_COLS in a room query. */

@@ -9,7 +9,8 @@ extern const struct db_kind dbk_load_room, dbk_insert_msg, dbk_history, dbk_sear
 		dbk_save_read, dbk_session_room_add, dbk_session_room_del, dbk_session_clear,
 		dbk_session_rooms, dbk_rooms_all, dbk_load_rooms, dbk_get_inv, dbk_categories,
 		dbk_file_token, dbk_msg_search, dbk_msg_changes, dbk_feeds, dbk_feeds_all,
-		dbk_feed_match, dbk_feed_alerts;
+		dbk_feed_match, dbk_feed_alerts, dbk_catch_up, dbk_room_heads, dbk_pool_beat,
+		dbk_rosters;
 
 const struct db_kind *const db_kinds[DB_JOB_TYPES] = {
 		[DB_LOAD_ROOM] = &dbk_load_room,
@@ -38,4 +39,8 @@ const struct db_kind *const db_kinds[DB_JOB_TYPES] = {
 		[DB_FEEDS_ALL] = &dbk_feeds_all,
 		[DB_FEED_MATCH] = &dbk_feed_match,
 		[DB_FEED_ALERTS] = &dbk_feed_alerts,
+		[DB_CATCH_UP] = &dbk_catch_up,
+		[DB_ROOM_HEADS] = &dbk_room_heads,
+		[DB_POOL_BEAT] = &dbk_pool_beat,
+		[DB_ROSTERS] = &dbk_rosters,
 };

@@ -79,6 +79,14 @@ MYSQL *dbsql_open(const struct config *c, unsigned io_timeout, char *err, size_t
 		mysql_close(my);
 		return NULL;
 	}
+	/* A pool's node reads what another node committed (a signal announced it, a
+	 * room or a setting changed there): each read waits until this Galera node has
+	 * applied every write-set the cluster committed before it (scale-out notes). */
+	if(c->pool_listen && mysql_query(my, "SET SESSION wsrep_sync_wait = 1") != 0) {
+		snprintf(err, errlen, "wsrep_sync_wait: %s", mysql_error(my));
+		mysql_close(my);
+		return NULL;
+	}
 	return my;
 }
 
@@ -342,13 +350,14 @@ void db_msgs_clear(struct db_msg **v, size_t *n)
 
 /* ---- room rows ---- */
 
-enum { ROOM_NCOLS = 17 }; /* DB_ROOM_COLS */
+/* DB_ROOM_COLS: the id, ROOM_NTEXT text columns, the sequence number. */
+enum { ROOM_NTEXT = 16, ROOM_SEQ = ROOM_NTEXT + 1, ROOM_NCOLS = ROOM_NTEXT + 2 };
 
 /* One row's result buffers, and where the rows go. */
 struct room_rows {
 	MYSQL_BIND res[ROOM_NCOLS + 3];
-	struct db_col cols[ROOM_NCOLS - 1 + 1]; /* text columns, then the inviter */
-	uint64_t id, extra;
+	struct db_col cols[ROOM_NTEXT + 1]; /* text columns, then the inviter */
+	uint64_t id, seq, extra;
 	MYSQL_TIME ts;
 	enum db_room_extra kind;
 	struct db_rooms *out;
@@ -387,11 +396,12 @@ static void room_row(MYSQL_STMT *st, void *ctx)
 	r->presenters = db_col_str(st, &b->cols[13], 14, NULL);
 	r->allowed = db_col_str(st, &b->cols[14], 15, NULL);
 	r->denied = db_col_str(st, &b->cols[15], 16, NULL);
+	r->seq = b->seq;
 	if(b->kind == DB_EXTRA_UNREAD)
 		r->unread = b->extra;
 	if(b->kind == DB_EXTRA_INV) {
 		r->inv_id = b->extra;
-		r->inviter = db_col_str(st, &b->cols[ROOM_NCOLS - 1], ROOM_NCOLS + 1, NULL);
+		r->inviter = db_col_str(st, &b->cols[ROOM_NTEXT], ROOM_NCOLS + 1, NULL);
 		db_time_to_ts(&b->ts, r->inv_ts);
 	}
 }
@@ -404,11 +414,12 @@ enum dbsql_result db_fetch_rooms(struct dbsql *d, struct db_job *job, unsigned i
 	unsigned k;
 
 	db_bind_u64(&b->res[0], &b->id);
-	for(k = 1; k < ROOM_NCOLS; k++)
+	for(k = 1; k <= ROOM_NTEXT; k++)
 		db_bind_col(&b->res[k], &b->cols[k - 1]);
+	db_bind_u64(&b->res[ROOM_SEQ], &b->seq);
 	db_bind_u64(&b->res[ROOM_NCOLS], &b->extra);
 	if(extra == DB_EXTRA_INV) {
-		db_bind_col(&b->res[ROOM_NCOLS + 1], &b->cols[ROOM_NCOLS - 1]);
+		db_bind_col(&b->res[ROOM_NCOLS + 1], &b->cols[ROOM_NTEXT]);
 		db_bind_time(&b->res[ROOM_NCOLS + 2], &b->ts);
 	}
 	b->kind = extra;

@@ -143,6 +143,7 @@ static void send_alert(const char *user, const struct room *r, const struct xcco
 struct post_match {
 	struct room *r;
 	const struct xccos_chat *m;
+	unsigned what; /* FEEDS_STORE, FEEDS_ALERT */
 	const char **users;
 	size_t nusers, cap;
 };
@@ -179,16 +180,18 @@ static void on_match(const struct feed *f, void *arg)
 	struct post_match *pm = arg;
 	if(!wants(f, pm))
 		return;
-	metric_inc(&m_feed_matches);
-	db_submit(db_feed_match(f->id, pm->m->msgid));
-	if(!seen_user(pm, f->user))
+	if(pm->what & FEEDS_STORE) {
+		metric_inc(&m_feed_matches);
+		db_submit(db_feed_match(f->id, pm->m->msgid));
+	}
+	if((pm->what & FEEDS_ALERT) && !seen_user(pm, f->user))
 		send_alert(f->user, pm->r, pm->m);
 }
 
-void feeds_on_post(struct room *r, const struct xccos_chat *m)
+void feeds_on_post(struct room *r, const struct xccos_chat *m, unsigned what)
 {
 	struct post_words pw;
-	struct post_match pm = {r, m, NULL, 0, 0};
+	struct post_match pm = {r, m, what, NULL, 0, 0};
 	if(index_now == NULL || feedidx_count(index_now) == 0)
 		return;
 	post_words_split(m->text, m->text_len, &pw);

@@ -21,9 +21,13 @@ void feeds_reload(void);
 /* Feeds in the index (0 until their first load). */
 size_t feeds_count(void);
 
-/* A post of r, committed and delivered: its matches (never the author's own feeds,
- * only users who may read r's history) are stored and alerted. */
-void feeds_on_post(struct room *r, const struct xccos_chat *m);
+/* What feeds_on_post does with a post's matches: store them (feed_matches; the node
+ * that stored the post does, once) and alert the users' sessions on this node (every
+ * node of a pool that delivers the post does, for its own sessions). */
+enum { FEEDS_STORE = 1, FEEDS_ALERT = 2 };
+/* A post of r, committed: its matches (never the author's own feeds, only users who
+ * may read r's history) are stored and/or alerted, as what says. */
+void feeds_on_post(struct room *r, const struct xccos_chat *m, unsigned what);
 
 /* Builds the text/plain body of an alert into out (outsz bytes, NUL-terminated): the
  * room, the author and an excerpt of the post, cut at a character.  Pure (unit

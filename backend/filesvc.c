@@ -61,7 +61,8 @@ static void announce(const json_t *post)
 	it->body = field(post, "body");
 	it->p = (struct filesvc_post){
 			(uint64_t)json_integer_value(json_object_get(post, "message_id")),
-			it->room_uri, it->author, it->ts, it->body, strlen(it->body)};
+			(uint64_t)json_integer_value(json_object_get(post, "seq")), it->room_uri,
+			it->author, it->ts, it->body, strlen(it->body)};
 	inbox_put(&posts, &it->link);
 }
 
@@ -171,30 +172,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop ---- */
 
-/* --file-listen ADDR:PORT ([v6]:PORT) as a socket address (config.c checked the
- * form); NULL (logged) if it does not resolve. */
-static struct addrinfo *listen_address(const char *spec)
-{
-	struct addrinfo hints = {0}, *ai = NULL;
-	const char *colon = strrchr(spec, ':');
-	char host[256];
-	int rc;
-
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
-	if(host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	rc = getaddrinfo(host, colon + 1, &hints, &ai);
-	if(rc != 0) {
-		log_error("files: --file-listen %s: %s", spec, gai_strerror(rc));
-		return NULL;
-	}
-	return ai;
-}
-
 /* The threads start with every signal blocked: signals are the loop's.  poll(), not
  * epoll: libmicrohttpd 0.9.75 (Debian 12) registers sockets edge-triggered and takes
  * a short read for "no more data", so a client that sends the end of its body and
@@ -251,7 +228,7 @@ int filesvc_start(struct event_base *base, const struct config *c, filesvc_deliv
 	if(filestore_open(c->file_store, c->test_store_limit) < 0 || filedb_init(c) < 0 ||
 			inbox_open(&posts, base, on_post, NULL, "files") < 0)
 		return -1;
-	ai = listen_address(c->file_listen);
+	ai = resolve_address("file-listen", c->file_listen, SOCK_STREAM);
 	if(ai == NULL)
 		return -1;
 	daemon_ = start_daemon(c, ai);

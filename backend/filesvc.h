@@ -30,6 +30,7 @@ struct config;
  * call only). */
 struct filesvc_post {
 	uint64_t msg_id;
+	uint64_t seq;	      /* its number in the room (roompost.h); 0: none */
 	const char *room_uri; /* ma-chan://... */
 	const char *author;
 	const char *ts; /* XCCOS time */

@@ -32,6 +32,7 @@
 #include "link.h"
 #include "metrics.h"
 #include "pchat_log.h"
+#include "poolsync.h"
 #include "ready.h"
 #include "retention.h"
 #include "query.h"
@@ -153,7 +154,7 @@ static void deliver_file_post(const struct filesvc_post *p)
 	struct room *r = room_find(p->room_uri);
 	if(r) {
 		struct xccos_chat m = {r->uri, p->author, p->ts, p->msg_id, p->body, p->body_len};
-		room_post_deliver(r, &m);
+		room_post_deliver(r, &m, p->seq);
 	}
 }
 
@@ -205,6 +206,7 @@ static void cleanup(void)
 	link_free_all();
 	frames_close_all();
 	reload_stop();
+	poolsync_stop();
 	db_stop(1); /* runs every callback still due */
 	cstatus_stop();
 	adminq_stop(); /* answers the web requests still waiting, before... */
@@ -254,6 +256,8 @@ int main(int argc, char **argv)
 	if(reload_start(base) < 0) /* server_config and room changes */
 		return 1;
 	if(carryover_start(base) < 0) /* parked sessions' time */
+		return 1;
+	if(poolsync_start(base, &cfg) < 0) /* a pool's other nodes (--pool-listen) */
 		return 1;
 	if(ready_watch(base) < 0) /* systemd's READY=1 once the database answers */
 		return 1;

@@ -7,6 +7,9 @@
 #include "dict.h"
 #include "metrics.h"
 #include "pchat_log.h"
+#include "poolsig.h"
+#include "sbuf.h"
+#include "xccos.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -68,10 +71,30 @@ void room_note_read(struct room *r, const char *user, uint64_t msgid)
 	save_read(r, user, u ? u->read_pos : msgid);
 }
 
+/* A user present in a room through other nodes of a pool (room.remote's values). */
+struct remote_user {
+	unsigned sessions;
+	char uri[]; /* NUL-terminated: room_users hands it out */
+};
+
+/* Sessions of user present in r through other nodes of a pool. */
+static unsigned remote_sessions(const struct room *r, const char *user)
+{
+	const struct remote_user *u = r->remote ? dict_gets(r->remote, user) : NULL;
+	return u ? u->sessions : 0;
+}
+
+unsigned room_user_count(const struct room *r)
+{
+	return r->nusers + r->nremote;
+}
+
 static void user_put(struct room *r, struct room_user *u)
 {
 	if(--u->nsessions > 0)
 		return;
+	if(remote_sessions(r, u->uri))
+		r->nremote++; /* still present, through another node */
 	/* The user's last session leaves: store the read position (one write). */
 	if(u->read_pos > u->saved_pos)
 		save_read(r, u->uri, u->read_pos);
@@ -105,25 +128,99 @@ enum room_enter_result room_enter(struct room *r, struct session *s, const char 
 	presences++;
 	metric_inc(&m_joins);
 	log_info("room joined " SESS_FMT " room=%s how=%s", SESS_ARGS(s), r->uri, how);
-	return m->user->nsessions == 1 ? ROOM_FIRST_SESSION : ROOM_MORE_SESSIONS;
+	if(m->user->nsessions > 1)
+		return ROOM_MORE_SESSIONS;
+	if(remote_sessions(r, s->user)) { /* present already, through another node */
+		r->nremote--;
+		return ROOM_MORE_SESSIONS;
+	}
+	return ROOM_FIRST_SESSION;
 }
 
 /* Has the room more present users than --participant-update-limit?  Then no
  * ntc:join/bjoin/part is sent for it. */
 static int room_roster_quiet(const struct room *r)
 {
-	return r->nusers > cfg.participant_update_limit;
+	return room_user_count(r) > cfg.participant_update_limit;
+}
+
+/* ntc (ntc:join or ntc:bjoin) about user to every session in r but except. */
+static void announce_join(
+		struct room *r, const char *user, const char *ntc, const struct session *except)
+{
+	struct sbuf items = SBUF_INIT;
+	xccos_build_ntc_join(&items, ntc, user, r->domain, r->chan_id, room_operator(r, user));
+	room_broadcast(r, items.buf, items.len, except);
+	sbuf_free(&items);
+}
+
+/* ntc:part about user to every session in r (everyone present is another user). */
+static void announce_part(struct room *r, const char *user)
+{
+	struct sbuf items = SBUF_INIT;
+	xccos_build_ntc_part(&items, r->uri, user);
+	room_broadcast(r, items.buf, items.len, NULL);
+	sbuf_free(&items);
 }
 
 void room_announce_join(struct room *r, struct session *s, const char *ntc)
 {
-	struct sbuf items = SBUF_INIT;
-	if(room_roster_quiet(r))
+	if(!room_roster_quiet(r))
+		announce_join(r, s->user, ntc, s);
+}
+
+/* ---- a pool: users present through other nodes ---- */
+
+/* user came (sessions > 0) into r's remote set or left it: unless present here, the
+ * room's count changes and, unless quiet, it is announced. */
+static void remote_changed(struct room *r, const char *user, int came)
+{
+	if(room_has_user(r, user))
 		return;
-	xccos_build_ntc_join(
-			&items, ntc, s->user, r->domain, r->chan_id, room_operator(r, s->user));
-	room_broadcast(r, items.buf, items.len, s);
-	sbuf_free(&items);
+	if(came) {
+		r->nremote++;
+		if(!room_roster_quiet(r))
+			announce_join(r, user, "ntc:join", NULL);
+	} else {
+		r->nremote--;
+		if(room_user_count(r) + 1 <= cfg.participant_update_limit)
+			announce_part(r, user);
+	}
+}
+
+static struct dict *remote_set(const struct db_roster_row *rows, size_t n)
+{
+	struct dict *d = dict_new();
+	for(size_t i = 0; i < n; i++) {
+		size_t len = strlen(rows[i].user);
+		struct remote_user *u = xmalloc(sizeof(*u) + len + 1);
+		u->sessions = rows[i].sessions ? rows[i].sessions : 1;
+		memcpy(u->uri, rows[i].user, len + 1);
+		free(dict_puts(d, u->uri, u)); /* one row per user: nothing to replace */
+	}
+	return d;
+}
+
+void room_set_remote(struct room *r, const struct db_roster_row *rows, size_t n)
+{
+	struct dict *prev = r->remote;
+	struct dict_iter it;
+	void *v;
+
+	r->remote = remote_set(rows, n);
+	for(size_t i = 0; i < n; i++) {
+		if(prev == NULL || dict_gets(prev, rows[i].user) == NULL)
+			remote_changed(r, rows[i].user, 1);
+	}
+	if(prev == NULL)
+		return;
+	dict_iter_init(&it, prev);
+	while(dict_next(&it, &v, NULL, NULL)) {
+		const struct remote_user *u = v;
+		if(dict_gets(r->remote, u->uri) == NULL)
+			remote_changed(r, u->uri, 0);
+	}
+	dict_free(prev, free);
 }
 
 enum history_sent presence_history(const struct session *s, const struct room *r)
@@ -155,19 +252,14 @@ void room_leave(struct room *r, struct session *s, const char *why)
 	presence_set_history(s, r, HISTORY_NONE);
 	list_del(&m->room_link);
 	list_del(&m->sess_link);
-	last = m->user->nsessions == 1;
+	last = m->user->nsessions == 1 && !remote_sessions(r, s->user);
 	user_put(r, m->user);
 	free(m);
 	presences--;
 	metric_inc(&m_parts);
 	log_info("room left " SESS_FMT " room=%s reason=%s", SESS_ARGS(s), r->uri, why);
-	if(last && r->nusers + 1 <= cfg.participant_update_limit) {
-		/* Everyone still present is another user: s is out of the list already. */
-		struct sbuf items = SBUF_INIT;
-		xccos_build_ntc_part(&items, r->uri, s->user);
-		room_broadcast(r, items.buf, items.len, NULL);
-		sbuf_free(&items);
-	}
+	if(last && room_user_count(r) + 1 <= cfg.participant_update_limit)
+		announce_part(r, s->user); /* s is out of the list already */
 }
 
 void rooms_leave_all(struct session *s)
@@ -208,14 +300,38 @@ size_t rooms_carry_over(struct session *from, struct session *to)
 	return n;
 }
 
+/* A session_rooms change committed: a pool's other nodes read the room's presence. */
+static void on_presence_stored(struct db_job *job)
+{
+	if(job->status != DB_OK)
+		return;
+	if(job->type != DB_SESSION_CLEAR)
+		poolsig_note_roster(job->u.presence.room_id);
+	for(size_t i = 0; i < job->u.presence.nrooms; i++)
+		poolsig_note_roster(job->u.presence.rooms[i]);
+}
+
 void presence_store(const struct session *s, const struct room *r, int in)
 {
-	db_submit(db_session_room(s->sid, r->id, s->user, in));
+	struct db_job *job = db_session_room(s->sid, r->id, s->user, in);
+	job->done = on_presence_stored;
+	db_submit(job);
 }
 
 void presence_forget(const struct session *s)
 {
-	db_submit(db_session_clear(s->sid));
+	struct db_job *job = db_session_clear(s->sid);
+	const struct list *pos;
+	size_t n = 0;
+	list_for_each(pos, &s->rooms)
+		n++;
+	job->u.presence.rooms = xcalloc(n + 1, sizeof(*job->u.presence.rooms));
+	list_for_each(pos, &s->rooms) {
+		const struct member *m = list_entry(pos, struct member, sess_link);
+		job->u.presence.rooms[job->u.presence.nrooms++] = m->room->id;
+	}
+	job->done = on_presence_stored;
+	db_submit(job);
 }
 
 void room_evict_unauthorized(struct room *r)
@@ -251,11 +367,21 @@ size_t room_broadcast(struct room *r, const char *items, size_t len, const struc
 size_t room_users(const struct room *r, const char **users, size_t max)
 {
 	const struct list *pos;
+	struct dict_iter it;
+	void *v;
 	size_t n = 0;
 	list_for_each(pos, &r->users) {
 		if(n >= max)
-			break;
+			return n;
 		users[n++] = list_entry(pos, struct room_user, link)->uri;
+	}
+	if(r->remote == NULL)
+		return n;
+	dict_iter_init(&it, r->remote);
+	while(n < max && dict_next(&it, &v, NULL, NULL)) {
+		const struct remote_user *u = v;
+		if(!room_has_user(r, u->uri))
+			users[n++] = u->uri;
 	}
 	return n;
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "list.h"
 #include "rooms.h"
 #include "sessions.h"
@@ -79,14 +80,23 @@ void room_note_delivery(struct room *r, uint64_t msgid);
  * position forward if present, and stores it in the database. */
 void room_note_read(struct room *r, const char *user, uint64_t msgid);
 
+/* A pool: the users present in r through other nodes' sessions are now rows[0..n)
+ * (all of r; DB_ROSTERS): those new to the room are announced (ntc:join), those gone
+ * from it too (ntc:part), unless present here. */
+void room_set_remote(struct room *r, const struct db_roster_row *rows, size_t n);
+/* Users present in r, here and through other nodes. */
+unsigned room_user_count(const struct room *r);
+
 /* Sends items to every session in the room except `except` (may be NULL). */
 /* Returns to how many sessions it was sent. */
 size_t room_broadcast(struct room *r, const char *items, size_t len, const struct session *except);
-/* Fills users[0..max) with the present users' URIs in arrival order; returns the count. */
+/* Fills users[0..max) with the present users' URIs, this node's in arrival order, then
+ * those present only through other nodes; returns the count. */
 size_t room_users(const struct room *r, const char **users, size_t max);
 
-/* Keeps session_rooms, the presence a restart of pchatd restores: s is in r (1)
- * or left it (0).  Fire and forget. */
+/* Keeps session_rooms, the presence a restart of pchatd restores and the other nodes
+ * of a pool read: s is in r (1) or left it (0).  Once committed, a pool's other nodes
+ * are signalled (poolsig_note_roster). */
 void presence_store(const struct session *s, const struct room *r, int in);
 /* The session ended for good: forget its stored rooms. */
 void presence_forget(const struct session *s);

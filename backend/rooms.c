@@ -17,6 +17,7 @@
 /* Cache key -> struct room.  The key is the URI in lower case: domains are
  * case-insensitive, and so is the database's lookup of chan_id. */
 static struct dict *room_cache;
+static struct dict *room_by_id; /* decimal id -> room (a pool's signals name rooms by id) */
 
 /* ---- URIs ---- */
 
@@ -105,6 +106,28 @@ struct room *room_find(const char *uri)
 		return NULL;
 	r = dict_gets(room_cache, key);
 	return r && !r->gone ? r : NULL;
+}
+
+struct room *room_find_id(uint64_t id)
+{
+	char key[24];
+	struct room *r;
+	if(room_by_id == NULL)
+		return NULL;
+	snprintf(key, sizeof(key), "%" PRIu64, id);
+	r = dict_gets(room_by_id, key);
+	/* a room deleted and made again under its URI has a new id: the old key stays */
+	return r && !r->gone && r->id == id ? r : NULL;
+}
+
+/* Indexes r by its id (new, or changed by a room made again under its URI). */
+static void index_id(struct room *r, uint64_t id)
+{
+	char key[24];
+	if(room_by_id == NULL)
+		room_by_id = dict_new();
+	snprintf(key, sizeof(key), "%" PRIu64, id);
+	dict_puts(room_by_id, key, r);
 }
 
 /* ---- rights ---- */
@@ -221,6 +244,12 @@ struct room *room_add(const struct db_room *row)
 	} else {
 		free(uri);
 	}
+	/* New to the cache, or made again under its URI: what came before its head is
+	 * history for whoever joins (the numbers start afresh in a new room). */
+	if(r->id != row->id) {
+		index_id(r, row->id);
+		r->seq_done = row->seq;
+	}
 	r->id = row->id;
 	replace(&r->name, row->name);
 	replace(&r->description, row->description);
@@ -249,6 +278,7 @@ static void room_free(void *p)
 	struct room *r = p;
 	/* Sessions are closed before the cache is freed, so presence is empty. */
 	dict_free(r->user_index, NULL);
+	dict_free(r->remote, free); /* presence.c's remote users */
 	free(r->uri);
 	free(r->domain);
 	free(r->chan_id);
@@ -265,6 +295,8 @@ static void room_free(void *p)
 
 void rooms_free_all(void)
 {
+	dict_free(room_by_id, NULL);
+	room_by_id = NULL;
 	dict_free(room_cache, room_free);
 	room_cache = NULL;
 }
@@ -331,7 +363,7 @@ void room_info(const struct room *r, struct xccos_room_info *info)
 	info->name = r->name;
 	info->topic = r->topic;
 	info->description = r->description;
-	info->ucnt = r->nusers;
+	info->ucnt = r->nusers + r->nremote;
 	info->is_private = r->privacy != ROOM_OPEN;
 	info->filepost = r->file_upload;
 	info->invite = r->invite;

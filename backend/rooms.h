@@ -65,6 +65,18 @@ struct room {
 	struct list users;	 /* present users, in order of arrival (room_user.link) */
 	struct dict *user_index; /* user URI -> room_user */
 	unsigned nusers;
+	/* delivery order (roompost.c): posts are sent to the room in the order of their
+	 * sequence numbers (room_seq, migration 017), on every node of a pool */
+	/* a pool (presence.c): users present only through other nodes' sessions, user
+	 * URI -> their sessions there (NULL: none known), and how many of them are not
+	 * present here too (the room's users are nusers + nremote) */
+	struct dict *remote;
+	unsigned nremote;
+	int roster_reading, roster_again; /* a read of the remote users is out (poolsync.c) */
+	unsigned roster_gen;		  /* the last read of every room's that had some */
+	uint64_t seq_done;		  /* the last number sent here, or the head when cached */
+	int catching_up;		  /* a catch-up read of the room is out */
+	int catch_again;		  /* and another is wanted after it */
 };
 
 #define ROOM_URI_PREFIX "ma-chan://"
@@ -79,6 +91,8 @@ int room_uri_split(const char *uri, char **domain, char **chan_id);
 
 /* The cached room for uri (compared case-insensitively), or NULL (also if gone). */
 struct room *room_find(const char *uri);
+/* The cached room with that id, or NULL (also if gone). */
+struct room *room_find_id(uint64_t id);
 /* Caches a room read from the database (or refreshes its metadata and principal
  * lists, bringing a gone room back); returns it, or NULL for an invalid URI. */
 struct room *room_add(const struct db_room *row);

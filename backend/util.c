@@ -5,6 +5,7 @@
 #include "pchat_log.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +100,26 @@ uint64_t random_u64(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
+}
+
+struct addrinfo *resolve_address(const char *option, const char *spec, int socktype)
+{
+	struct addrinfo hints = {0}, *ai = NULL;
+	const char *colon = strrchr(spec, ':');
+	char host[256];
+	int rc;
+
+	snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - spec) : 0, spec);
+	if(host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_PASSIVE;
+	rc = colon ? getaddrinfo(host, colon + 1, &hints, &ai) : EAI_NONAME;
+	if(rc != 0) {
+		log_error("--%s %s: %s", option, spec, gai_strerror(rc));
+		return NULL;
+	}
+	return ai;
 }

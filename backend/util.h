@@ -36,4 +36,9 @@ int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 /* A random-ish 64-bit value (getrandom, or time and pid if that fails). */
 uint64_t random_u64(void);
 
+/* ADDR:PORT ("[v6]:PORT" too; config.c checked the form) as passive socket addresses
+ * of type socktype, to free with freeaddrinfo; NULL (logged, naming the option) if
+ * it does not resolve. */
+struct addrinfo *resolve_address(const char *option, const char *spec, int socktype);
+
 #endif

@@ -1,6 +1,7 @@
 # mk/libs.mk - the libraries built once, each by its own folder's Makefile, and linked by
 # several programs (include after the default target):
-#   common/libpchatcommon.a  common/*.c, the access rules: pchatd, the admin library, tests
+#   common/libpchatcommon.a  common/*.c, the access rules, the NTLM core (link nettle with
+#                            it if you use that): pchatd, the admin library, tests
 #   admin/libpchatadmin.a    admin/pca_*.c, the admin library: pchatd's web service,
 #                            pchat-admin, tests/cli
 # A program lists them as prerequisites (admin library first: it uses the common one).

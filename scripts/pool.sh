@@ -37,6 +37,8 @@
 #     one store VAR/files for the pool (default 8081 for run, off otherwise);
 #   PCHAT_METRICS_PORT=N (--metrics-port N): each node's Kamailio metrics on its
 #     address (default 9060 for run, otherwise a free port);
+#   POOL_SIGNAL_PORT=N: the UDP port each pchatd hears the other nodes' new-post
+#     signals on, on its node's address (--pool-listen; default the SIP port + 7);
 #   POOL_PROBE_INTERVAL=S: seconds between the front's probes of each node (5);
 #   POOL_EVS="...": Galera's failure detection (evs.* provider options; default
 #     "evs.suspect_timeout=PT5S").
@@ -75,6 +77,9 @@ NODES="1 2 3"
 GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
 GALERA_STOP_WAIT=60 # a node leaving the cluster cleanly may take a while
 METRICS_ASKED=$METRICS_PORT
+PCHATD_ASKED=${PCHATD_ARGS:-}
+# each pchatd hears the other nodes' new-post signals on its address, this UDP port
+SIGNAL_PORT=${POOL_SIGNAL_PORT:-$((PORT + 7))}
 
 # ---- the current part (stack-lib.sh's globals) ----
 
@@ -91,6 +96,11 @@ use_node() {
   COMPLIANCE_NODE="pool-node$1"
   FILE_STORE="$POOL_VAR/files"
   METRICS_PORT=$METRICS_ASKED
+  local j
+  PCHATD_ARGS="$PCHATD_ASKED --pool-listen $ADDR:$SIGNAL_PORT"
+  for j in $NODES; do
+    [ "$j" = "$1" ] || PCHATD_ARGS+=" --pool-peer $(node_addr "$j"):$SIGNAL_PORT"
+  done
 }
 use_front() { stack_paths "$POOL_VAR/front" "" "$POOL_VAR"; ADDR=127.0.0.1; }
 

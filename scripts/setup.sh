@@ -21,7 +21,10 @@ packages=(kamailio kamailio-mysql-modules
           libcurl4-openssl-dev      # client/pchat's /upload and /download (docs/FILES.md)
           libssl-dev                # libcrypto: MD5 for the SIP Digest HA1 of the web sign-in
           nettle-dev                # MD4 for the NT hash pchat-admin user new|set stores for NTLM
-                                    # (OpenSSL 3 has MD4 only in its legacy provider)
+                                    # (OpenSSL 3 has MD4 only in its legacy provider), and
+                                    # MD5, HMAC-MD5, RC4 and base64 for the NTLM core (common/)
+          gss-ntlmssp gss-ntlmssp-dev libkrb5-dev  # tests/unit/test_ntlm_peer.c: an independent
+                                    # NTLM client (gss-ntlmssp through MIT GSSAPI)
           libxslt1-dev              # CustomConfiguration: XSLT on the compliance output
           libxml2-utils             # xmllint: the compliance output checked against its schema,
                                     # and the module's DocBook documentation validated

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make-seeds.sh - writes the seed corpora corpus/{xccos,frame,web,soap}/ (committed; rerun
+# make-seeds.sh - writes the seed corpora corpus/{xccos,frame,web,soap,ntlm}/ (committed; rerun
 # after changing this file).  The XCCOS envelopes are those of tests/unit/harness.h's
 # macros, tests/e2e/e2e_chat.c and docs/XCCOS.md; the frames are built here with
-# printf, the byte layout of common/pchat_frame.h.  Inputs a harness found and that
+# printf, the byte layout of common/pchat_frame.h; the NTLM messages come from
+# tests/unit/ntlm_vectors.h.  Inputs a harness found and that
 # are kept as regression seeds (crash-*) are not written by this script.
 set -euo pipefail
 cd "$(dirname "$0")/corpus"
@@ -84,3 +85,14 @@ printf '/api/rooms\npchat_session=abc' >$w/api-rooms
 printf '/api/rooms/Team%%20Room%%2F1/clear\n' >$w/api-room-action
 printf '/api/rooms/x%%00y\n' >$w/api-nul
 printf '/api/session\n' >$w/api-session
+
+# ---- ntlm: AUTHENTICATE messages (tests/unit/ntlm_vectors.h), raw and as gssapi-data ----
+n=ntlm
+mkdir -p $n
+hexof() { sed -n "/#define $1/,/^\$/p" ../../unit/ntlm_vectors.h | grep -o '"[0-9A-Fa-f]*"' | tr -d '"\n'; }
+unhex() { printf "$(sed 's/../\\x&/g')"; }
+hexof COSMO_AUTHENTICATE | unhex >$n/communicator
+hexof SPEC_AUTHENTICATE | unhex >$n/spec
+# the spec's message with DATAGRAM set: it verifies with the harness's hash and challenge
+hexof SPEC_AUTHENTICATE | sed 's/358288e2/758288e2/' | unhex >$n/spec-datagram
+base64 -w0 $n/communicator >$n/communicator-b64

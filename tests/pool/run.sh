@@ -8,6 +8,14 @@
 #   2. clients (client/pchat) sign in through the front, join Lobby and post: each
 #      reaches a chat node (its Kamailio logs the session), the users spread over all
 #      three, and each post is stored once and readable on every Galera node;
+#   2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c): a join and
+#      a session's end on one node are announced on every node, and a join reply lists
+#      the users of every node; a room made and disabled through Galera node 1 is in
+#      force on chat node 3 within a second; every post reaches every member once, in the order of
+#      the posts' sequence numbers; kill -9
+#      of chat node 2 during a stream of posts: every acknowledged post stored once
+#      and delivered to every member that stayed, node 2's members sign in on a live
+#      node and catch up from the history; node 2 restarted is up again;
 #   3. kill -9 of the chat node alice is on: the front's probe marks it down, alice
 #      signs in again and reaches a live node, and posts; restarted, the node is up
 #      again for the front;
@@ -22,7 +30,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/pool-var"
 . "$top/tests/lib.sh"
 
-need_built pool backend/pchatd client/pchat build/kamailio-src/src/modules/pchat/pchat.so
+need_built pool backend/pchatd client/pchat tests/e2e/e2e-pool build/kamailio-src/src/modules/pchat/pchat.so
 rm -rf "$var"
 mkdir -p "$var"
 
@@ -183,6 +191,33 @@ for u in bob carol pool{1..18}; do
 done
 if ((${#seen[@]} == 3)); then ok "users spread over the 3 chat nodes, each stored their posts"
 else bad "users reached only the chat nodes ${!seen[*]}"; fi
+
+# ---- 2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c) ----
+# two members per node, straight to each node's address: every post reaches every
+# member once and in the same order, the order of the posts' sequence numbers; then
+# kill -9 of chat node 2 during a stream of posts: every acknowledged post stored
+# once and delivered to every member that stayed, and node 2's members sign in on a
+# live node and catch up; node 2 restarted rejoins the pool
+t0=$SECONDS
+out=$(timeout 150 "$top/tests/e2e/e2e-pool" --db-socket "$var/galera1/mysql.sock" \
+  --admin "$top/admin/pchat-admin" \
+  --nodes "127.0.0.2:$port,127.0.0.3:$port,127.0.0.4:$port" --posts 60 \
+  --kill-cmd "${pool[*]} node-kill 2" --kill-node 2 2>&1)
+rc=$?
+sed -n 's/^# /pool:   /p' <<<"$out"
+while read -r verdict name rest; do
+  case $verdict in
+    PASS) ok "e2e-pool: $name" ;;
+    FAIL) bad "e2e-pool: $name $rest" ;;
+  esac
+done < <(grep -E '^(PASS|FAIL) ' <<<"$out")
+if ((rc != 0)) && ! grep -q '^FAIL ' <<<"$out"; then
+  bad "e2e-pool exited $rc:"; tail -5 <<<"$out"
+fi
+echo "pool: e2e-pool took $((SECONDS - t0)) s"
+if "${pool[@]}" node-start 2 >>"$var/start.log" 2>&1 && until_ok 10 ds_is 2 A; then
+  ok "chat node 2 restarted: up again for the front"
+else bad "chat node 2 after its restart: flags '$(ds_flags 2)'"; fi
 
 # ---- 3. kill -9 of alice's chat node ----
 if ((alice_node > 0)); then

@@ -14,7 +14,7 @@
 #include <strings.h>
 
 struct fake_msg {
-	uint64_t id, room_id;
+	uint64_t id, room_id, seq;
 	char *author, *body, *client_ref;
 	char ts[TS_BUFSZ];
 };
@@ -349,6 +349,14 @@ static int same_text(const char *a, const char *b)
 }
 
 /* As migration 006: the same reference, author, room and text is stored once. */
+/* The room's next sequence number, as migration 017's trigger gives it (0 if the
+ * room is not there). */
+static uint64_t next_seq(uint64_t room_id)
+{
+	struct db_room *r = room_by_id_rw(room_id);
+	return r ? ++r->seq : 0;
+}
+
 static void run_insert(struct db_job *job)
 {
 	struct fake_msg *m;
@@ -366,6 +374,8 @@ static void run_insert(struct db_job *job)
 	m = &msgs[nmsgs++];
 	m->id = nmsgs;
 	m->room_id = job->u.post.room_id;
+	m->seq = next_seq(m->room_id);
+	job->u.post.seq = m->seq;
 	m->author = xstrdup(job->u.post.author);
 	m->body = xstrdup(job->u.post.body);
 	m->client_ref = job->u.post.client_ref ? xstrdup(job->u.post.client_ref) : NULL;
@@ -379,6 +389,7 @@ void fake_db_add_message(uint64_t room_id, const char *author, const char *body)
 	struct fake_msg *m = &msgs[nmsgs++];
 	m->id = nmsgs;
 	m->room_id = room_id;
+	m->seq = next_seq(room_id);
 	m->author = xstrdup(author);
 	m->body = xstrdup(body);
 	m->client_ref = NULL;
@@ -411,6 +422,37 @@ static void run_history(struct db_job *job)
 	}
 	job->u.history.msgs = out;
 	job->u.history.nmsgs = n;
+}
+
+/* The room's head, then its messages numbered after after_seq up to it. */
+static void run_catch_up(struct db_job *job)
+{
+	const struct db_room *r = room_by_id_rw(job->u.history.room_id);
+	struct db_msg *out = xcalloc(nmsgs + 1, sizeof(*out));
+	size_t i, n = 0;
+	job->u.history.head = r ? r->seq : 0;
+	for(i = 0; i < nmsgs && n < job->u.history.limit; i++) {
+		const struct fake_msg *m = &msgs[i];
+		if(m->room_id == job->u.history.room_id && m->seq > job->u.history.after_seq &&
+				m->seq <= job->u.history.head) {
+			struct db_msg *d = &out[n++];
+			d->id = m->id;
+			d->seq = m->seq;
+			d->author = xstrdup(m->author);
+			d->body = xstrdup(m->body);
+			d->body_len = strlen(d->body);
+			strcpy(d->ts, m->ts);
+		}
+	}
+	job->u.history.msgs = out;
+	job->u.history.nmsgs = n;
+}
+
+static void run_room_heads(struct db_job *job)
+{
+	job->u.heads.v = xcalloc(nrooms + 1, sizeof(*job->u.heads.v));
+	for(size_t i = 0; i < nrooms; i++)
+		job->u.heads.v[job->u.heads.n++] = (struct db_room_head){rooms[i].id, rooms[i].seq};
 }
 
 static void run_search(struct db_job *job)
@@ -718,6 +760,10 @@ void fake_db_run_all(void)
 			case DB_FEED_MATCH: nmatches++; break;
 			case DB_FEEDS:
 			case DB_FEED_ALERTS: break; /* e2e-feeds covers these */
+			case DB_CATCH_UP: run_catch_up(job); break;
+			case DB_ROOM_HEADS: run_room_heads(job); break;
+			case DB_POOL_BEAT:
+			case DB_ROSTERS: break; /* tests/pool covers these */
 			case DB_GET_PREF:
 			case DB_SET_PREF: run_pref(job); break;
 			case DB_SAVE_READ: run_save_read(job); break;
