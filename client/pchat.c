@@ -2,7 +2,8 @@
  *
  *   pchat --user alice [--domain example.com] [--server 127.0.0.1:5060]
  *         [--password-file FILE|-] [--chat-uri sip:pchat@example.com]
- *         [--transport tcp|udp] [--linger SECONDS] [--limit-rate BYTES[k|M]]
+ *         [--transport tcp|tls|udp] [--tls-ca FILE] [--linger SECONDS]
+ *         [--limit-rate BYTES[k|M]]
  *
  * Reads commands and posts from standard input, one per line (see /help). Works with a
  * terminal or a pipe: at end of input it keeps printing what arrives for --linger
@@ -41,6 +42,7 @@ static struct {
 	pc_context *ctx;
 	pc_client *c;
 	const char *server, *transport;
+	const char *tls_ca; /* --tls-ca */
 	char *user_uri;
 	room_t *rooms; /* known rooms (from /rooms and joins) */
 	size_t nrooms;
@@ -98,8 +100,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 			"usage: pchat --user NAME|sip:URI [--domain example.com] [--server 127.0.0.1:5060]\n"
-			"             [--chat-uri sip:pchat@DOMAIN] [--transport tcp|udp] [--linger SECONDS]\n"
-			"             [--limit-rate BYTES[k|M]] [--password-file FILE|-] [--verbose]\n"
+			"             [--chat-uri sip:pchat@DOMAIN] [--transport tcp|tls|udp] [--tls-ca FILE]\n"
+			"             [--linger SECONDS] [--limit-rate BYTES[k|M]] [--password-file FILE|-]\n"
+			"             [--verbose]\n"
+			"  --transport    how to reach --server: tcp (default), tls (SIP over TLS: give\n"
+			"                 the server's TLS port, make run's 5061) or udp\n"
+			"  --tls-ca       with --transport tls: the CA certificates (PEM) the server's\n"
+			"                 certificate must be signed by (make run's private CA:\n"
+			"                 var/tls/ca.pem); default %s\n"
 			"  --password-file  the user's SIP password: the first line of FILE (-: of\n"
 			"                 standard input, the commands following it), for a server\n"
 			"                 that challenges (Digest)\n"
@@ -133,7 +141,8 @@ static void usage(FILE *f)
 			"  /quit               end the session\n"
 			"  anything else       post to the current room\n"
 			"File posts are shown as [file N] NAME (SIZE bytes), numbered from 1 in the\n"
-			"order they are first shown (history, live or /search) while pchat runs.\n");
+			"order they are first shown (history, live or /search) while pchat runs.\n",
+			PC_SYSTEM_CA_FILE);
 }
 
 /* ---------- rooms ---------- */
@@ -1057,6 +1066,7 @@ static int parse_rate(const char *arg, unsigned long long *out)
 int main(int argc, char **argv)
 {
 	const char *user = NULL, *domain = "example.com", *chat_uri = NULL, *pw_file = NULL;
+	const char *tls_ca = NULL;
 	double linger = 2.0;
 	S.server = "127.0.0.1:5060";
 	S.transport = "tcp";
@@ -1066,19 +1076,21 @@ int main(int argc, char **argv)
 			{"server", required_argument, NULL, 's'},
 			{"chat-uri", required_argument, NULL, 'c'},
 			{"transport", required_argument, NULL, 't'},
+			{"tls-ca", required_argument, NULL, 'C'},
 			{"linger", required_argument, NULL, 'l'},
 			{"limit-rate", required_argument, NULL, 'r'},
 			{"password-file", required_argument, NULL, 'P'},
 			{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
 			{NULL, 0, NULL, 0}};
 	int o;
-	while((o = getopt_long(argc, argv, "u:d:s:c:t:l:r:P:vh", opts, NULL)) != -1) {
+	while((o = getopt_long(argc, argv, "u:d:s:c:t:C:l:r:P:vh", opts, NULL)) != -1) {
 		switch(o) {
 			case 'u': user = optarg; break;
 			case 'd': domain = optarg; break;
 			case 's': S.server = optarg; break;
 			case 'c': chat_uri = optarg; break;
 			case 't': S.transport = optarg; break;
+			case 'C': tls_ca = optarg; break;
 			case 'l': {
 				char *end;
 				linger = strtod(optarg, &end);
@@ -1104,10 +1116,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if(strcmp(S.transport, "tcp") != 0 && strcmp(S.transport, "udp") != 0) {
-		fprintf(stderr, "pchat: --transport must be tcp or udp\n");
+	if(strcmp(S.transport, "tcp") != 0 && strcmp(S.transport, "udp") != 0 &&
+			strcmp(S.transport, "tls") != 0) {
+		fprintf(stderr, "pchat: --transport must be tcp, tls or udp\n");
 		return 2;
 	}
+	if(tls_ca && strcmp(S.transport, "tls") != 0) {
+		fprintf(stderr, "pchat: --tls-ca goes with --transport tls\n");
+		return 2;
+	}
+	S.tls_ca = tls_ca;
 	if(pw_file && read_password(pw_file) < 0)
 		return 2;
 	S.user_uri = normalise_user(user, domain);
@@ -1141,8 +1159,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pc_set_password_fn(S.ctx, password_of, NULL);
+	pc_set_tls_ca(S.ctx, S.tls_ca);
 	if(!connect_chat(chat_uri)) {
 		pc_context_free(S.ctx);
+		free(default_chat);
 		return 1;
 	}
 	printf("*** connected to %s as %s (/help for commands)\n", pc_chat_uri(S.c),

@@ -35,8 +35,15 @@ typedef const char *(*pc_password_fn)(const char *user_uri, void *arg);
  * with that challenge. */
 void pc_set_password_fn(pc_context *, pc_password_fn fn, void *arg);
 
+/* The CA certificates (a PEM file) that TLS clients opened from now on trust: the
+ * server's certificate must be signed by one of them and name the proxy's host (an IP
+ * address SAN for "127.0.0.1").  NULL or "": the system's, PC_SYSTEM_CA_FILE. */
+#define PC_SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+void pc_set_tls_ca(pc_context *, const char *ca_file);
+
 /* INVITE chat_uri as user_uri via proxy ("127.0.0.1:5060" or a sip: URI), transport
- * "tcp" (default when NULL) or "udp"; waits up to timeout_ms for the final response.
+ * "tcp" (default when NULL), "tls" (pc_set_tls_ca) or "udp"; waits up to timeout_ms
+ * for the final response.
  * Returns NULL and sets *status to the SIP status (408 on timeout, 0 on local failure)
  * on failure; on success *status is 200. */
 pc_client *pc_open(pc_context *, const char *user_uri, const char *chat_uri, const char *proxy,

@@ -10,7 +10,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
 mkdir -p "$build"
 
-packages=(kamailio kamailio-mysql-modules mariadb-server mariadb-client
+packages=(kamailio kamailio-mysql-modules
+          kamailio-tls-modules      # SIP over TLS (docs/OPERATIONS.md, "SIP over TLS")
+          mariadb-server mariadb-client
           libmariadb-dev libevent-dev libxml2-dev libcriterion-dev
           libsofia-sip-ua-dev dpkg-dev pkg-config gcc make
           pidgin-sipe libpurple-dev

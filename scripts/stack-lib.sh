@@ -12,6 +12,8 @@
 #   ADDR, PORT     the SIP address and port (Kamailio listens on both UDP and TCP);
 #                  the web page, the file service and the metrics listener use ADDR too
 #   HTTP_PORT, FILE_PORT, METRICS_PORT   empty: off (METRICS_PORT: a free port)
+#   TLS_PORT       SIP over TLS, with PCHAT_TLS=1 (stack.sh's default; pool.sh leaves it
+#                  off): empty: a free port
 #   FILE_STORE     the file service's store (default $VAR/files)
 #   COMPLIANCE_NODE   pchat-compliance's name in the lease (default stack-$PORT)
 # and the environment variables documented in scripts/stack.sh (PCHATD_ARGS,
@@ -150,15 +152,47 @@ backend_start() {
 
 # ---- Kamailio ----
 
-# The port of Kamailio's metrics listener: the one asked for, else the one this VAR's
-# Kamailio had (a restart keeps it), else a free one.
-metrics_port() {
-  local f="$VAR/kamailio/metrics-port"
-  if [ -z "$METRICS_PORT" ] && [ -s "$f" ]; then METRICS_PORT=$(cat "$f"); fi
-  if [ -z "$METRICS_PORT" ]; then
-    METRICS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# kept_port NAME FILE: the port in the variable NAME: the one asked for, else the one
+# this VAR's Kamailio had ($VAR/kamailio/FILE: a restart keeps it), else a free one.
+kept_port() {
+  local f="$VAR/kamailio/$2"
+  if [ -z "${!1}" ] && [ -s "$f" ]; then printf -v "$1" '%s' "$(cat "$f")"; fi
+  if [ -z "${!1}" ]; then
+    printf -v "$1" '%s' "$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   fi
-  echo "$METRICS_PORT" >"$f"
+  echo "${!1}" >"$f"
+}
+
+# SIP over TLS (PCHAT_TLS=1; docs/OPERATIONS.md, "SIP over TLS"): the port
+# (TLS_PORT, else kept_port's), the private CA and Kamailio's certificate in $TLS_DIR
+# (scripts/tls-certs.sh: made once, reused), and Kamailio's tls.cfg there, written once
+# (an operator may edit it, e.g. to name a real certificate).
+tls_setup() {
+  kept_port TLS_PORT tls-port
+  TLS_DIR="$VAR/tls"
+  "$top/scripts/tls-certs.sh" "$TLS_DIR" "$ADDR"
+  [ -s "$TLS_DIR/tls.cfg" ] && return 0
+  (umask 077 && cat >"$TLS_DIR/tls.cfg" <<TLSCFG
+# Kamailio's tls module (modparam tls config), written by scripts/stack-lib.sh once.
+# Clients connecting to us: our certificate, no client certificate asked for (clients
+# prove who they are with their password, route[AUTH]).
+[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+certificate = $TLS_DIR/server.pem
+private_key = $TLS_DIR/server.key
+ca_list = $TLS_DIR/ca.pem
+
+# Connections we open (none in a single node: replies and INFOs go back on the
+# client's own connection)
+[client:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+ca_list = $TLS_DIR/ca.pem
+TLSCFG
+  )
 }
 
 # kamailio_launch CFG OPTION...: Kamailio with the configuration CFG (runtime files in
@@ -177,10 +211,15 @@ kamailio_launch() {
 kamailio_start() {
   pid_alive kamailio && return 0
   mkdir -p "$VAR/kamailio"
-  metrics_port
+  kept_port METRICS_PORT metrics-port
   local mode=()
   # the provisioning document's PersistentChatWebManagerUriInt/Ext
   if [ -n "$HTTP_PORT" ]; then mode+=(-A "CHAT_WEB_URL=\"http://$ADDR:$HTTP_PORT/rooms\""); fi
+  if [ "${PCHAT_TLS:-0}" = 1 ]; then
+    tls_setup
+    mode+=(-A WITH_TLS -A "TLS_PORT=$TLS_PORT" -A "TLS_CFG=\"$TLS_DIR/tls.cfg\""
+      -A "TLS_URI=\"sip:$ADDR:$TLS_PORT;transport=tls\"")
+  fi
   if [ "${PCHAT_TRUSTED:-0}" = 1 ]; then
     mode+=(-A WITH_TRUSTED); log "Kamailio in the trusted mode: the From URI is believed"
   fi
@@ -197,6 +236,9 @@ kamailio_start() {
     -A "SESSION_EXPIRES=${PCHAT_SESSION_EXPIRES:-600}" \
     -A "METRICS_ADDR=\"$ADDR\"" -A "METRICS_PORT=$METRICS_PORT" "${mode[@]}"
   wait_for "Kamailio metrics port $METRICS_PORT" 5 tcp_open "$ADDR" "$METRICS_PORT"
+  if [ "${PCHAT_TLS:-0}" = 1 ]; then
+    wait_for "Kamailio TLS port $TLS_PORT" 5 tcp_open "$ADDR" "$TLS_PORT"
+  fi
 }
 
 # ---- pchat-compliance (docs/COMPLIANCE.md): its own process and database connection ----

@@ -28,6 +28,11 @@
 #              PCHAT_METRICS_PORT=N (or --metrics-port N): Kamailio serves its Prometheus
 #              metrics on http://127.0.0.1:N/metrics; default 9060 for run, otherwise
 #              a free port (kept in VAR/kamailio/metrics-port, where tests read it).
+#              PCHAT_TLS=0 starts Kamailio without SIP over TLS (default 1: the tls
+#              module on 127.0.0.1, the certificates made once in VAR/tls by
+#              scripts/tls-certs.sh; docs/OPERATIONS.md, "SIP over TLS").
+#              PCHAT_TLS_PORT=N (or --tls-port N): its port; default 5061 for run,
+#              otherwise a free port (kept in VAR/kamailio/tls-port, where tests read it).
 #              KAMAILIO_ARGS adds options to Kamailio (bench/run.sh: shared and private
 #              memory, "-m 2048 -M 64"); MARIADB_ARGS adds options to mariadbd.
 # Kamailio authenticates every client (Digest in a 407, the identity bound to the
@@ -41,6 +46,8 @@ PORT=5060
 HTTP_PORT="${PCHAT_HTTP_PORT:-}"
 FILE_PORT="${PCHAT_FILE_PORT:-}"
 METRICS_PORT="${PCHAT_METRICS_PORT:-}"
+TLS_PORT="${PCHAT_TLS_PORT:-}"
+export PCHAT_TLS="${PCHAT_TLS:-1}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --var) VAR="$2"; shift 2 ;;
@@ -48,7 +55,8 @@ while [ $# -gt 0 ]; do
     --http-port) HTTP_PORT="$2"; shift 2 ;;
     --file-port) FILE_PORT="$2"; shift 2 ;;
     --metrics-port) METRICS_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    --tls-port) TLS_PORT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -56,6 +64,7 @@ cmd="${1:-run}"
 if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 if [ "$cmd" = run ] && [ -z "$FILE_PORT" ]; then FILE_PORT=8081; fi
 if [ "$cmd" = run ] && [ -z "$METRICS_PORT" ]; then METRICS_PORT=9060; fi
+if [ "$cmd" = run ] && [ -z "$TLS_PORT" ]; then TLS_PORT=5061; fi
 . "$top/scripts/stack-lib.sh"
 stack_paths "$VAR"
 
@@ -135,11 +144,19 @@ case "$cmd" in
   run)
     trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
     db_start; compliance_demo; start_all
+    tls_line= tls_hint=
+    if [ "$PCHAT_TLS" = 1 ]; then
+      tls_line="  SIP over TLS                   127.0.0.1:$TLS_PORT  (certificate from the private CA
+                                 $VAR/tls/ca.pem: clients trust that file)
+"
+      tls_hint="  (over TLS: --server 127.0.0.1:$TLS_PORT --transport tls --tls-ca $VAR/tls/ca.pem)
+"
+    fi
     cat <<INFO
 
 Persistent chat server running on loopback:
   SIP (Kamailio + pchat module)  127.0.0.1:$PORT  UDP and TCP
-  chat URI                       $POOL_URI
+$tls_line  chat URI                       $POOL_URI
   backend (pchatd)               $BACKEND_SOCK
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
   file service                   http://127.0.0.1:$FILE_PORT/PersistentChat/  (store
@@ -160,7 +177,7 @@ Administer with: admin/pchat-admin --db-socket $VAR/mysql.sock --db-user root ro
 Chat from two terminals:
   client/pchat --user alice --password-file - --server 127.0.0.1:$PORT   (type: alice)
   client/pchat --user bob   --password-file - --server 127.0.0.1:$PORT   (type: bob)
-then type /rooms, /join Lobby, a line of text, /history, /quit.
+${tls_hint}then type /rooms, /join Lobby, a line of text, /history, /quit.
 A part that exits is started again; press Ctrl-C to stop everything.
 INFO
     supervise ;;

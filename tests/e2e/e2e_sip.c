@@ -4,7 +4,8 @@
  * joins).
  *
  *   e2e-sip --proxy 127.0.0.1:PORT [--control "CMD"] [--chat-uri sip:pchat@example.com]
- *           [--db-socket PATH [--db-name pchat]] [--carryover-sec N] [--verbose]
+ *           [--db-socket PATH [--db-name pchat]] [--carryover-sec N]
+ *           [--tls-port N --tls-ca FILE] [--verbose]
  *
  * --db-socket: the stack's MariaDB, for the case that removes a member meanwhile;
  * --carryover-sec: pchatd's, for the case that waits for it to run out.
@@ -18,7 +19,9 @@
  * kamailio-stop/start" restarts Kamailio in its default mode (Digest 407, the identity
  * bound to the connection; tests/e2e/run.sh starts the stack trusted for the other
  * programs), and at the end "PCHAT_TRUSTED=1 CMD kamailio-stop/start" puts the trusted
- * mode back.
+ * mode back.  With --tls-port, they run again over TLS (the same hand-written SIP on a
+ * TLS connection to that port, the server's certificate checked against --tls-ca and
+ * 127.0.0.1; the client library with --transport tls), as *_over_tls.
  *
  * Prints "PASS name" or "FAIL name: why" per test case and ends with the line
  * "N passed, M failed"; exits 0 only if nothing failed. Every wait is bounded.
@@ -29,6 +32,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -40,6 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sofia-sip/su_md5.h>
 
 #define LOBBY_URI "ma-chan://example.com/6f1d2c3b-8a9e-4f10-b7c2-53a1e0d4c9aa"
@@ -53,7 +61,13 @@ static struct {
 	int port;
 	const char *chat_uri, *control;
 	int verbose;
-} opt = {"127.0.0.1", 5060, "sip:pchat@example.com", NULL, 0};
+	int tls_port;	    /* --tls-port */
+	const char *tls_ca; /* --tls-ca */
+} opt = {"127.0.0.1", 5060, "sip:pchat@example.com", NULL, 0, 0, NULL};
+
+/* The transport of the connections conn_open makes from now on (and of the Via and
+ * Contact lines send_request writes): TCP to opt.port, or TLS to opt.tls_port. */
+static int over_tls;
 
 static unsigned long counter;
 
@@ -166,6 +180,7 @@ struct info {
 
 typedef struct {
 	int fd;
+	SSL *ssl; /* over TLS */
 	int lport;
 	char *buf;
 	size_t len, cap;
@@ -174,6 +189,42 @@ typedef struct {
 	char last_request[24];
 } conn;
 
+/* The TLS client context: the server's certificate must be signed by a CA of
+ * opt.tls_ca and name opt.host (an IP address SAN); NULL (said why) if it cannot be. */
+static SSL_CTX *tls_ctx(void)
+{
+	static SSL_CTX *ctx;
+	if(ctx)
+		return ctx;
+	ctx = SSL_CTX_new(TLS_client_method());
+	X509_VERIFY_PARAM *vp = ctx ? SSL_CTX_get0_param(ctx) : NULL;
+	if(!ctx || !opt.tls_ca || SSL_CTX_load_verify_locations(ctx, opt.tls_ca, NULL) != 1 ||
+			X509_VERIFY_PARAM_set1_ip_asc(vp, opt.host) != 1) {
+		note("TLS: cannot use the CA certificates in %s",
+				opt.tls_ca ? opt.tls_ca : "(none)");
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+		return NULL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+}
+
+/* The TLS handshake on c's connected socket, then the socket made non-blocking (a
+ * read must not wait for a whole record: read_message polls with a deadline). */
+static int tls_start(conn *c)
+{
+	SSL_CTX *ctx = tls_ctx();
+	if(!ctx || !(c->ssl = SSL_new(ctx)) || SSL_set_fd(c->ssl, c->fd) != 1 ||
+			SSL_connect(c->ssl) != 1) {
+		unsigned long e = ERR_get_error();
+		note("TLS handshake with %s:%d failed: %s", opt.host, opt.tls_port,
+				e ? ERR_error_string(e, NULL) : "no certificate context");
+		return -1;
+	}
+	return fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+}
+
 static int conn_open(conn *c)
 {
 	memset(c, 0, sizeof *c);
@@ -181,9 +232,12 @@ static int conn_open(conn *c)
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
 	if(c->fd < 0)
 		return -1;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port)};
+	int port = over_tls ? opt.tls_port : opt.port;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	inet_pton(AF_INET, opt.host, &a.sin_addr);
-	if(connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0) {
+	if(connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0 || (over_tls && tls_start(c) < 0)) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
 		close(c->fd);
 		c->fd = -1;
 		return -1;
@@ -196,6 +250,8 @@ static int conn_open(conn *c)
 
 static void conn_close(conn *c)
 {
+	SSL_free(c->ssl);
+	c->ssl = NULL;
 	if(c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -210,13 +266,48 @@ static void conn_close(conn *c)
 	c->tail = &c->inbox;
 }
 
+/* SSL_write on c's non-blocking socket, waiting (poll) while it wants to: bytes
+ * written, or -1. */
+static ssize_t tls_write(conn *c, const char *p, size_t n)
+{
+	for(;;) {
+		int w = SSL_write(c->ssl, p, (int)(n > INT_MAX ? INT_MAX : n));
+		if(w > 0)
+			return w;
+		int e = SSL_get_error(c->ssl, w);
+		if(e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
+			return -1;
+		struct pollfd pf = {.fd = c->fd,
+				.events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN};
+		poll(&pf, 1, 1000);
+	}
+}
+
+/* recv, or SSL_read over TLS: bytes read; 0 at the end of the stream or on an error;
+ * -1 with errno EAGAIN when nothing (no whole record) is there yet. */
+static ssize_t conn_recv(conn *c, char *p, size_t n)
+{
+	if(!c->ssl)
+		return recv(c->fd, p, n, 0);
+	int r = SSL_read(c->ssl, p, (int)(n > INT_MAX ? INT_MAX : n));
+	if(r > 0)
+		return r;
+	int e = SSL_get_error(c->ssl, r);
+	if(e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return 0;
+}
+
 static int conn_send(conn *c, const char *text)
 {
 	if(opt.verbose)
 		fprintf(stderr, ">>> %s\n", text);
 	size_t n = strlen(text), off = 0;
 	while(off < n) {
-		ssize_t w = send(c->fd, text + off, n - off, MSG_NOSIGNAL);
+		ssize_t w = c->ssl ? tls_write(c, text + off, n - off)
+				   : send(c->fd, text + off, n - off, MSG_NOSIGNAL);
 		if(w < 0) {
 			if(errno == EINTR)
 				continue;
@@ -292,7 +383,8 @@ static int read_message(conn *c, smsg *m, int timeout_ms)
 		if(left <= 0 || c->fd < 0)
 			return 0;
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		int r = poll(&p, 1, (int)left);
+		/* (TLS: a record already read may hold more than SSL_read gave) */
+		int r = c->ssl && SSL_pending(c->ssl) > 0 ? 1 : poll(&p, 1, (int)left);
 		if(r < 0 && errno == EINTR)
 			continue;
 		if(r <= 0)
@@ -304,7 +396,9 @@ static int read_message(conn *c, smsg *m, int timeout_ms)
 			c->buf = nb;
 			c->cap += 65536;
 		}
-		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
+		ssize_t n = conn_recv(c, c->buf + c->len, c->cap - c->len - 1);
+		if(n < 0 && errno == EAGAIN)
+			continue; /* a part of a record, or a TLS message that was no data */
 		if(n <= 0) {
 			close(c->fd);
 			c->fd = -1;
@@ -437,20 +531,21 @@ static int send_request(conn *c, const char *method, const char *ruri, const cha
 		snprintf(ct, sizeof ct, "Content-Type: %s\r\n", ctype);
 	int n = asprintf(&msg,
 			"%s %s SIP/2.0\r\n"
-			"Via: SIP/2.0/TCP 127.0.0.1:%d%s%s\r\n"
+			"Via: SIP/2.0/%s 127.0.0.1:%d%s%s\r\n"
 			"Max-Forwards: 70\r\n"
 			"From: <sip:%s@" DOMAIN ">;tag=%s;epid=e2e%s\r\n"
 			"To: <%s>%s%s\r\n"
 			"Call-ID: %s\r\n"
 			"CSeq: %lu %s\r\n"
-			"Contact: <sip:%s@127.0.0.1:%d;transport=tcp>\r\n"
+			"Contact: <sip:%s@127.0.0.1:%d;transport=%s>\r\n"
 			"User-Agent: e2e-sip\r\n"
 			"%s%s"
 			"Content-Length: %zu\r\n\r\n%s",
-			method, ruri, c->lport, branch ? ";branch=" : "", branch ? branch : "",
-			from_user, from_tag, token, to_uri, to_tag && *to_tag ? ";tag=" : "",
-			to_tag ? to_tag : "", call_id, cseq, method, from_user, c->lport,
-			extra ? extra : "", ct, bl, body ? body : "");
+			method, ruri, c->ssl ? "TLS" : "TCP", c->lport, branch ? ";branch=" : "",
+			branch ? branch : "", from_user, from_tag, token, to_uri,
+			to_tag && *to_tag ? ";tag=" : "", to_tag ? to_tag : "", call_id, cseq,
+			method, from_user, c->lport, c->ssl ? "tls" : "tcp", extra ? extra : "", ct,
+			bl, body ? body : "");
 	if(n < 0)
 		return -1;
 	int r = conn_send(c, msg);
@@ -778,7 +873,9 @@ static void test_provisioning(const char *user, const char *want_enabled)
 				 "application/vnd-microsoft-roaming-provisioning-v2+xml",
 				 PROV_REQ) == 0 &&
 			wait_final(&c, "SUBSCRIBE", 1, &r, SIP_WAIT);
-	char v[1024], why[2048] = "";
+	char v[1024], why[2048] = "", tls_uri[128];
+	/* the stack's TLS address (docs/OPERATIONS.md, In-band provisioning) */
+	snprintf(tls_uri, sizeof tls_uri, "sip:%s:%d;transport=tls", opt.host, opt.tls_port);
 	if(!ok) {
 		snprintf(why, sizeof why, "no final response to the SUBSCRIBE within %d ms",
 				SIP_WAIT);
@@ -812,6 +909,9 @@ static void test_provisioning(const char *user, const char *want_enabled)
 		snprintf(why, sizeof why, "PersistentChatPoolUris is '%s'", v);
 	} else if(!prop(r.body, "PersistentChatWebManagerUriInt", v, sizeof v) || !*v) {
 		snprintf(why, sizeof why, "no PersistentChatWebManagerUriInt");
+	} else if(opt.tls_port &&
+			(!prop(r.body, "PchatSipTlsUri", v, sizeof v) || strcmp(v, tls_uri) != 0)) {
+		snprintf(why, sizeof why, "PchatSipTlsUri is '%s', want %s", v, tls_uri);
 	} else {
 		/* exactly one provisioning document: no NOTIFY may follow the piggy-backed one */
 		smsg m;
@@ -1213,28 +1313,46 @@ static const char *lib_password(const char *user_uri, void *arg)
 	return arg;
 }
 
+/* name, or name_over_tls while over_tls: the cases' names (a ring of buffers) */
+static const char *case_name(const char *name)
+{
+	static char ring[4][96];
+	static int i;
+	char *b = ring[i++ % 4];
+	snprintf(b, sizeof ring[0], "%s%s", name, over_tls ? "_over_tls" : "");
+	return b;
+}
+
 /* The client library (client/pchat's) answers the 407 with the password it is given:
- * the right one opens a session, a wrong one ends in 403. */
+ * the right one opens a session, a wrong one ends in 403.  Over TLS it trusts
+ * opt.tls_ca; trusting only the system's CAs instead, it opens nothing (no final
+ * response: the handshake failed). */
 static void test_client_library_auth(void)
 {
-	static const char *const cases[][3] = {{"auth_client_library_right_password", "bob", "200"},
-			{"auth_client_library_wrong_password", "not-bobs", "403"}};
+	static const char *const cases[][4] = {
+			{"auth_client_library_right_password", "bob", "200", "ca"},
+			{"auth_client_library_wrong_password", "not-bobs", "403", "ca"},
+			{"auth_client_library_untrusted_certificate", "bob", "408", "system"}};
 	char proxy[96];
-	snprintf(proxy, sizeof proxy, "%s:%d", opt.host, opt.port);
+	snprintf(proxy, sizeof proxy, "%s:%d", opt.host, over_tls ? opt.tls_port : opt.port);
 	for(size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *T = case_name(cases[i][0]);
+		if(!over_tls && strcmp(cases[i][3], "system") == 0)
+			continue; /* about TLS only */
 		pc_context *ctx = pc_context_new();
 		int st = 0;
 		if(!ctx) {
-			fail(cases[i][0], "no client context");
+			fail(T, "no client context");
 			continue;
 		}
 		pc_set_password_fn(ctx, lib_password, (void *)cases[i][1]);
-		pc_client *cl = pc_open(
-				ctx, "sip:bob@" DOMAIN, opt.chat_uri, proxy, "tcp", SIP_WAIT, &st);
+		pc_set_tls_ca(ctx, strcmp(cases[i][3], "ca") == 0 ? opt.tls_ca : NULL);
+		pc_client *cl = pc_open(ctx, "sip:bob@" DOMAIN, opt.chat_uri, proxy,
+				over_tls ? "tls" : "tcp", SIP_WAIT, &st);
 		if(st == atoi(cases[i][2]))
-			pass(cases[i][0]);
+			pass(T);
 		else
-			fail(cases[i][0], "pc_open got %d, want %s (%s)", st, cases[i][2],
+			fail(T, "pc_open got %d, want %s (%s)", st, cases[i][2],
 					pc_last_error(ctx));
 		if(cl)
 			pc_close(cl, SIP_WAIT);
@@ -1242,10 +1360,10 @@ static void test_client_library_auth(void)
 	}
 }
 
-/* The default (authenticated) mode, over TCP. */
+/* The default (authenticated) mode, over TCP or TLS (over_tls). */
 static void test_auth_mode(void)
 {
-	const char *T = "auth_wrong_password_refused";
+	const char *T = case_name("auth_wrong_password_refused");
 	conn c, other;
 	dialog d;
 	if(conn_open(&c) < 0) {
@@ -1258,7 +1376,7 @@ static void test_auth_mode(void)
 			  : fail(T, "REGISTER with a wrong password got %d, want 403", st);
 	conn_close(&c);
 
-	T = "auth_invite_wrong_password_refused";
+	T = case_name("auth_invite_wrong_password_refused");
 	if(conn_open(&c) == 0) {
 		new_dialog(&d, "alice");
 		st = invite_with_credentials(&c, &d, "alice", "not-alices");
@@ -1267,7 +1385,7 @@ static void test_auth_mode(void)
 		conn_close(&c);
 	}
 
-	T = "auth_credentials_of_another_user_refused";
+	T = case_name("auth_credentials_of_another_user_refused");
 	if(conn_open(&c) == 0) {
 		new_dialog(&d, "carol"); /* From carol, alice's (right) credentials */
 		st = invite_with_credentials(&c, &d, "alice", "alice");
@@ -1276,7 +1394,7 @@ static void test_auth_mode(void)
 	}
 
 	/* alice signs in as pidgin-sipe does; the connection then carries her identity */
-	T = "auth_register_stateless_407_then_200";
+	T = case_name("auth_register_stateless_407_then_200");
 	if(conn_open(&c) < 0) {
 		fail(T, "cannot connect");
 		return;
@@ -1293,7 +1411,7 @@ static void test_auth_mode(void)
 	}
 	pass(T);
 
-	T = "auth_connection_bound_no_challenge";
+	T = case_name("auth_connection_bound_no_challenge");
 	new_dialog(&d, "alice");
 	st = invite_retry(&c, &d, NULL, NULL, 5000);
 	if(st != 200) {
@@ -1303,9 +1421,9 @@ static void test_auth_mode(void)
 	}
 	pass(T);
 
-	T = "auth_post_author_is_alice";
+	T = case_name("auth_post_author_is_alice");
 	char text[128];
-	snprintf(text, sizeof text, "e2e-sip auth post %s", token);
+	snprintf(text, sizeof text, "e2e-sip auth post %s%s", token, over_tls ? " over tls" : "");
 	st = send_xccos(&c, &d, 1, xv_item_join(LOBBY_URI));
 	xv_envelope *e = st == 200 ? wait_item(&c, "rpl:join", SIP_WAIT) : NULL;
 	int joined = e && e->resp_code == 200;
@@ -1320,14 +1438,14 @@ static void test_auth_mode(void)
 				: fail(T, "post INFO %d, or the post did not come back", st);
 	}
 
-	T = "auth_forged_from_refused";
+	T = case_name("auth_forged_from_refused");
 	dialog f;
 	new_dialog(&f, "carol");
 	st = invite(&c, &f, NULL, NULL);
 	st == 403 ? pass(T)
 		  : fail(T, "INVITE From carol on alice's connection got %d, want 403", st);
 
-	T = "auth_forged_from_in_dialog_refused";
+	T = case_name("auth_forged_from_in_dialog_refused");
 	dialog g = d;
 	snprintf(g.user, sizeof g.user, "carol");
 	st = in_dialog(&c, &g, "INFO", 1, "text/plain", "forged");
@@ -1336,12 +1454,13 @@ static void test_auth_mode(void)
 
 	/* another connection, not authenticated, replays alice's dialog: a post in it
 	 * would reach the backend and come back to alice if it got through */
-	T = "auth_unauthenticated_request_never_reaches_backend";
+	T = case_name("auth_unauthenticated_request_never_reaches_backend");
 	if(conn_open(&other) < 0) {
 		fail(T, "cannot connect");
 	} else {
 		char replay[128];
-		snprintf(replay, sizeof replay, "e2e-sip replayed post %s", token);
+		snprintf(replay, sizeof replay, "e2e-sip replayed post %s%s", token,
+				over_tls ? " over tls" : "");
 		dialog h = d;
 		st = send_xccos(&other, &h, 1,
 				xv_item_grpchat(LOBBY_URI, "sip:alice@" DOMAIN, NULL, replay));
@@ -1633,16 +1752,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 			"usage: e2e-sip --proxy HOST:PORT [--control \"CMD\"] [--chat-uri URI]\n"
-			"               [--db-socket PATH [--db-name NAME]] [--carryover-sec N] "
-			"[--verbose]\n");
+			"               [--db-socket PATH [--db-name NAME]] [--carryover-sec N]\n"
+			"               [--tls-port N --tls-ca FILE] [--verbose]\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *proxy = "127.0.0.1:5060", *db_socket = NULL, *db_name = "pchat", *grace = NULL;
+	const char *tls_port = NULL;
 	const struct e2e_opt opts[] = {{"proxy", &proxy}, {"control", &opt.control},
 			{"chat-uri", &opt.chat_uri}, {"db-socket", &db_socket},
-			{"db-name", &db_name}, {"carryover-sec", &grace}, {NULL, NULL}};
+			{"db-name", &db_name}, {"carryover-sec", &grace}, {"tls-port", &tls_port},
+			{"tls-ca", &opt.tls_ca}, {NULL, NULL}};
 	int status = e2e_parse_args(argc, argv, opts, NULL, &opt.verbose, usage);
 	if(status >= 0)
 		return status;
@@ -1654,6 +1775,11 @@ int main(int argc, char **argv)
 	memcpy(opt.host, proxy, (size_t)(colon - proxy));
 	opt.host[colon - proxy] = '\0';
 	opt.port = atoi(colon + 1);
+	opt.tls_port = tls_port ? atoi(tls_port) : 0;
+	if(tls_port && (opt.tls_port <= 0 || !opt.tls_ca)) {
+		usage(stderr);
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	make_token();
 	long long t0 = now_ms();
@@ -1708,6 +1834,13 @@ int main(int argc, char **argv)
 		} else {
 			note("Kamailio restarted in auth mode in %lld ms", now_ms() - t1);
 			test_auth_mode();
+			if(opt.tls_port) {
+				over_tls = 1;
+				test_auth_mode();
+				over_tls = 0;
+			} else {
+				note("no --tls-port: the *_over_tls cases not run");
+			}
 		}
 		rc = run_control("", "kamailio-stop");
 		if(rc == 0)

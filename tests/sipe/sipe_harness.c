@@ -3,12 +3,13 @@
  *
  *   sipe-harness --server 127.0.0.1:PORT --pchat client/pchat --dir DIR [--user alice]
  *                [--password PASSWORD (default: the user name, as the demo users')]
+ *                [--transport tcp|tls (default tcp)] [--ca FILE]
  *
  * It initialises libpurple without a UI (GLib main loop, purple user directory DIR/purple,
  * debug output of libpurple and sipe, SIP messages included, to DIR/purple-debug.log),
  * creates a "prpl-sipe" account for alice@example.com that connects to the server over
- * plain TCP with alice's password, and then runs these checks in order, each bounded
- * in time:
+ * --transport (plain TCP, or TLS: sipe's own "transport" setting) with alice's password,
+ * and then runs these checks in order, each bounded in time:
  *
  *   wrong_password  an account for carol with a wrong password does not sign on (the
  *                 server answers its Digest credentials 403)
@@ -27,7 +28,15 @@
  *                 leaves it when his session ends (ntc:part)
  *
  * bob is client/pchat (sofia-sip) in a child process fed from a pipe, his password
- * its first line.  Output: one
+ * its first line, over the same transport.
+ *
+ * TLS: libpurple checks the server's certificate (for sipe's TLS connection) against
+ * the CA certificates of its search path (Debian's: /etc/ssl/certs); --ca FILE (the
+ * stack's private CA) is copied to DIR/purple/certificates/x509/ca/, which this
+ * harness, as libpurple's UI, adds to that path (purple_certificate_add_ca_search_path:
+ * pidgin-sipe itself is not touched); bob's pchat gets it as --tls-ca.
+ * The certificate must name the host of --server (an IP address SAN for 127.0.0.1):
+ * libpurple would otherwise ask the user, and this headless harness answers no one.  Output: one
  * "PASS name" or "FAIL name: why" line per check, then "N passed, M failed"; exit
  * status 0 only if every check passed.
  *
@@ -95,6 +104,7 @@ typedef struct {
 
 static struct {
 	const char *server, *pchat, *dir, *user, *password;
+	const char *transport, *ca; /* --transport, --ca */
 	char *bob_log;
 	FILE *debug_log;
 	gint64 deadline;
@@ -488,10 +498,14 @@ static gboolean c_bob(const void *a)
 static char *bob_post(const char *text)
 {
 	/* the lines go to pchat through a pipe; $0 is pchat, "$@" the lines */
+	char *tls = strcmp(H.transport, "tls") == 0
+			? g_strdup_printf(" --transport tls --tls-ca '%s'", H.ca ? H.ca : "")
+			: g_strdup("");
 	char *script = g_strdup_printf(
-			"printf '%%s\\n' bob \"$@\" | \"$0\" --user bob --password-file - --server '%s'"
+			"printf '%%s\\n' bob \"$@\" | \"$0\" --user bob --password-file - --server '%s'%s"
 			" --linger 1 >>'%s' 2>&1",
-			H.server, H.bob_log);
+			H.server, tls, H.bob_log);
+	g_free(tls);
 	char *argv[] = {"/bin/sh", "-c", script, (char *)H.pchat, "/join Lobby", (char *)text,
 			NULL};
 	GError *err = NULL;
@@ -540,14 +554,14 @@ static char *moderate(const char *text)
 
 /* ---------- set-up ---------- */
 
-/* A new enabled prpl-sipe account: plain TCP to H.server, the password given. */
+/* A new enabled prpl-sipe account: H.transport to H.server, the password given. */
 static PurpleAccount *new_account(const char *username, const char *password)
 {
 	PurpleAccount *a = purple_account_new(username, "prpl-sipe");
 	purple_account_set_password(a, password);
 	purple_account_set_remember_password(a, TRUE);
 	purple_account_set_string(a, "server", H.server);
-	purple_account_set_string(a, "transport", "tcp");
+	purple_account_set_string(a, "transport", H.transport);
 	purple_account_set_string(a, "authentication", "ntlm");
 	purple_account_set_bool(a, "sso", FALSE);
 	purple_accounts_add(a);
@@ -555,11 +569,38 @@ static PurpleAccount *new_account(const char *username, const char *password)
 	return a;
 }
 
+/* Copies the CA certificate file ca to purple_dir/certificates/x509/ca/ and adds that
+ * directory to libpurple's CA search path (read when a TLS connection is first
+ * checked). */
+static int trust_ca(const char *purple_dir, const char *ca)
+{
+	char *dir = g_build_filename(purple_dir, "certificates", "x509", "ca", NULL);
+	char *dst = g_build_filename(dir, "pchat-private-ca.pem", NULL);
+	char *pem = NULL;
+	gsize len = 0;
+	GError *err = NULL;
+	int rc = 0;
+	if(g_mkdir_with_parents(dir, 0700) != 0 || !g_file_get_contents(ca, &pem, &len, &err) ||
+			!g_file_set_contents(dst, pem, (gssize)len, &err)) {
+		fprintf(stderr, "sipe-harness: cannot put %s into %s: %s\n", ca, dir,
+				err ? err->message : strerror(errno));
+		rc = -1;
+	}
+	if(rc == 0)
+		purple_certificate_add_ca_search_path(dir);
+	if(err)
+		g_error_free(err);
+	g_free(pem);
+	g_free(dst);
+	g_free(dir);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 			"usage: sipe-harness --server HOST:PORT --pchat PATH --dir DIR [--user NAME]"
-			" [--password PASSWORD] [--moderate CMD]\n");
+			" [--password PASSWORD] [--moderate CMD] [--transport tcp|tls] [--ca FILE]\n");
 }
 
 static const char *diag(void)
@@ -585,10 +626,13 @@ int main(int argc, char **argv)
 			{"user", required_argument, NULL, 'u'},
 			{"moderate", required_argument, NULL, 'm'},
 			{"password", required_argument, NULL, 'P'},
-			{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+			{"transport", required_argument, NULL, 't'},
+			{"ca", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+			{NULL, 0, NULL, 0}};
 	int c;
 	H.user = "alice";
-	while((c = getopt_long(argc, argv, "s:p:d:u:m:P:h", opts, NULL)) != -1) {
+	H.transport = "tcp";
+	while((c = getopt_long(argc, argv, "s:p:d:u:m:P:t:c:h", opts, NULL)) != -1) {
 		switch(c) {
 			case 's': H.server = optarg; break;
 			case 'p': H.pchat = optarg; break;
@@ -596,11 +640,14 @@ int main(int argc, char **argv)
 			case 'u': H.user = optarg; break;
 			case 'm': H.moderate = optarg; break;
 			case 'P': H.password = optarg; break;
+			case 't': H.transport = optarg; break;
+			case 'c': H.ca = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 		}
 	}
-	if(!H.server || !H.pchat || !H.dir) {
+	if(!H.server || !H.pchat || !H.dir ||
+			(strcmp(H.transport, "tcp") != 0 && strcmp(H.transport, "tls") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -639,6 +686,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	purple_set_blist(purple_blist_new());
+	if(H.ca && trust_ca(purple_dir, H.ca) < 0)
+		return 2;
 	g_timeout_add(50, tick_cb, NULL);
 
 	static int handle;
@@ -688,7 +737,7 @@ int main(int argc, char **argv)
 	g_free(H.conn_error);
 	H.conn_error = NULL;
 
-	/* the account: plain TCP to our proxy, which challenges its REGISTER with a
+	/* the account: --transport to our proxy, which challenges its REGISTER with a
 	 * Digest 407 (pidgin-sipe answers Digest there whatever its authentication
 	 * setting; no NTLM/Kerberos exchange happens) */
 	char *username = strchr(H.user, '@') ? g_strdup(H.user)

@@ -38,6 +38,7 @@ port=$(free_port 27160)
 http=$(free_port 27161)
 metrics=$(free_port 27162)
 files=$(free_port 27163) # the file service (stack.sh run starts it)
+tls=$(free_port 27164)   # SIP over TLS (run's default, 5061, may be taken)
 stack_init "$port"
 runlog="$var/run.log"
 MYSQL=(mysql --no-defaults --socket="$var/mysql.sock" -uroot -N -B pchat)
@@ -48,7 +49,7 @@ bad() { echo "supervise: FAIL $*"; fail=$((fail + 1)); }
 
 # stack.sh run, in a process group of its own so that the end can check it whole
 setsid "$top/scripts/stack.sh" --var "$var" --port "$port" --http-port "$http" --metrics-port "$metrics" \
-  --file-port "$files" run \
+  --file-port "$files" --tls-port "$tls" run \
   >"$runlog" 2>&1 </dev/null &
 runpid=$!
 finish() {
