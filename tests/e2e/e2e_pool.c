@@ -173,7 +173,7 @@ static int has_all(const struct member *m, const int *want, size_t n, int *dup)
 }
 
 /* How many numbers of want[0..n) m lacks (*first: the first of them). */
-static size_t missing(const struct member *m, const int *want, size_t n, int *first)
+static size_t count_missing(const struct member *m, const int *want, size_t n, int *first)
 {
 	size_t miss = 0;
 	for(size_t i = 0; i < n; i++) {
@@ -348,7 +348,7 @@ static void resume(const int *acked, size_t nacked, int killed, int next)
 			collect(m, 200);
 		if(!has_all(m, acked, nacked, &dup)) {
 			int first = -1;
-			size_t miss = missing(m, acked, nacked, &first);
+			size_t miss = count_missing(m, acked, nacked, &first);
 			ok = 0;
 			fail(T,
 					"%s: carried over to node %d without joining, %zu of %zu posts "
@@ -361,8 +361,8 @@ static void resume(const int *acked, size_t nacked, int killed, int next)
 	     "joining and had all %zu acknowledged posts after %lld ms",
 			caught, live + 1, nacked, now_ms() - t0);
 	/* the next post reaches them too: they are in the room */
-	int last[1] = {next};
 	if(ok && post(&mem[0], next) == 200) {
+		int last[1] = {next};
 		await_all(last, 1);
 		for(int i = 0; i < MEMBERS && ok; i++)
 			if(!has_all(&mem[i], last, 1, &dup)) {
