@@ -279,3 +279,117 @@ if j:
         print(f"\nAt {rate}, uploads on / off, {KEYNAME[key]} (medians of the runs): "
               f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
     print()
+
+# ---- (p) a pool: figures per run from bench/snap.py's differences (cpu_*, db_*) ----
+POOL_CPU_BUDGET = 1.4  # CPU-seconds per second a node may spend: 2 cores at 70 %
+POOL_POSTS_PER_USER_H = 1.08  # the reference's model: 24 posts/s for 80,000 users
+POOL_USERS = (5000, 10000, 20000, 40000, 80000, 150000)
+
+
+WRITE_STMTS = ("Com_insert", "Com_insert_select", "Com_update", "Com_delete", "Com_replace")
+
+
+def pool_costs(r):
+    """Per-run costs: chat CPU (Kamailio + pchatd, all nodes) per delivery, the database
+    server's CPU per post on each node (every Galera node applies every post), everything
+    per delivery, and the database counters per post: rows written, redo bytes and fsyncs
+    on node 1 (a Galera node writes every node's rows), write statements and write-sets
+    sent by all nodes."""
+    nodes = sorted({k.split("_")[1] for k in r if k.startswith("cpu_node")})
+    d, p = r.get("deliveries"), r.get("posts_ok")
+    if not nodes or not d or not p:
+        return None
+    cpu = lambda part: sum(r.get(f"cpu_{n}_{part}_s", 0) for n in nodes)
+    allcpu = sum(v for k, v in r.items() if k.startswith("cpu_node"))
+    db = lambda var: r.get(f"db_node1_{var}")
+    per_post = lambda v: v / p if v is not None else None
+    ws = [r.get(f"db_{n}_wsrep_replicated") for n in nodes]
+    return {
+        "nodes": len(nodes), "chat_us_per_delivery": (cpu("kamailio") + cpu("pchatd")) * 1e6 / d,
+        "db_ms_per_post_node": (cpu("mariadbd") + cpu("compliance")) * 1e3 / p / len(nodes),
+        "all_us_per_delivery": allcpu * 1e6 / d,
+        "rows_per_post": per_post(sum(db(v) or 0 for v in ("Handler_write", "Handler_update", "Handler_delete"))),
+        "stmts_per_post": per_post(sum(r.get(f"db_{n}_{v}", 0) for n in nodes for v in WRITE_STMTS)),
+        "fsyncs_per_post": per_post(db("Innodb_data_fsyncs")),
+        "redo_bytes_per_post": per_post(db("Innodb_os_log_written")),
+        "writesets_per_post": per_post(sum(w for w in ws if w)) if any(ws) else None,
+        "cert_failures": sum(r.get(f"db_{n}_wsrep_local_cert_failures", 0) for n in nodes),
+        "busy_pct": 100 * r["machine_busy_s"] / (r["snap_wall_s"] * (os.cpu_count() or 1))
+        if r.get("snap_wall_s") else None,
+    }
+
+
+def pool_nodes_needed(c, posts, deliveries):
+    """Chat nodes (each with its Galera node, on a machine like this one) for posts/s and
+    deliveries/s: chat work divides among the nodes, every node's database applies every
+    post.  None when the database work alone exceeds a node's budget."""
+    left = POOL_CPU_BUDGET - posts * c["db_ms_per_post_node"] / 1e3
+    if left <= 0:
+        return None
+    n = 1
+    while deliveries * c["chat_us_per_delivery"] / 1e6 / n > left:
+        n += 1
+    return n
+
+
+pl = [r for r in rows if r.get("scenario") == "p"]
+if pl:
+    print("## (p) a pool of three chat nodes (Galera) against one node, same run\n")
+    print("| run | posts ok/s | deliveries/s | p50 / p99 ms | same-node p50 / p99 ms (n) | cross-node p50 / p99 ms (n) "
+          "| missing | CPU µs per delivery: all servers / Kamailio+pchatd | mariadbd + pchat-compliance CPU ms per post, per node "
+          "| rows written per post (node 1) | write statements per post | fsyncs per post | redo bytes per post | write-sets per post "
+          "| cert. failures | machine busy % | load avg before → after |")
+    print("|" + "---|" * 16)
+    costs = {}
+    for r in pl:
+        c = costs[r["label"]] = pool_costs(r) or {}
+        same = (f"{f(r.get('same_node_p50_ms'))} / {f(r.get('same_node_p99_ms'))} ({r['same_node_deliveries']})"
+                if "same_node_deliveries" in r else "-")
+        cross = (f"{f(r.get('cross_node_p50_ms'))} / {f(r.get('cross_node_p99_ms'))} ({r['cross_node_deliveries']})"
+                 if "cross_node_deliveries" in r else "-")
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} / {f(r.get('lat_p99_ms'))} | {same} | {cross} "
+              f"| {f(r.get('deliveries_missing'))} | {f(c.get('all_us_per_delivery'), 0)} / "
+              f"{f(c.get('chat_us_per_delivery'), 0)} | {f(c.get('db_ms_per_post_node'), 2)} "
+              f"| {f(c.get('rows_per_post'))} | {f(c.get('stmts_per_post'), 2)} | {f(c.get('fsyncs_per_post'), 2)} "
+              f"| {f(c.get('redo_bytes_per_post'), 0)} | {f(c.get('writesets_per_post'), 2)} "
+              f"| {f(c.get('cert_failures'))} | {f(c.get('busy_pct'), 0)} "
+              f"| {f(r.get('loadavg_before'), 2)} → {f(r.get('loadavg_after'), 2)} |")
+    print()
+    for rate in rates_of(pl):
+        p3 = next((r for r in pl if r["label"] == f"pool, 3 nodes @ {rate}"), {})
+        one = next((r for r in pl if r["label"] == f"single node @ {rate}"), {})
+        c3, c1 = costs.get(f"pool, 3 nodes @ {rate}") or {}, costs.get(f"single node @ {rate}") or {}
+        print(f"At {rate}: cross-node / same-node p50 {ratio(p3.get('cross_node_p50_ms'), p3.get('same_node_p50_ms'))}x, "
+              f"p99 {ratio(p3.get('cross_node_p99_ms'), p3.get('same_node_p99_ms'))}x; pool / single node: "
+              f"deliveries/s {ratio(p3.get('deliveries_per_s'), one.get('deliveries_per_s'))}x, "
+              f"p99 {ratio(p3.get('lat_p99_ms'), one.get('lat_p99_ms'))}x, "
+              f"CPU per delivery {ratio(c3.get('all_us_per_delivery'), c1.get('all_us_per_delivery'))}x\n")
+    # the model, from the pool run at the highest rate (and the single node's for one server)
+    top = [r for r in pl if r["label"].startswith("pool, 3 nodes") and costs.get(r["label"])]
+    single = [r for r in pl if r["label"].startswith("single node") and costs.get(r["label"])]
+    if top:
+        c = costs[top[-1]["label"]]
+        dpp = top[-1]["deliveries"] / top[-1]["posts_ok"]
+        cs = costs[single[-1]["label"]] if single else None
+        print(f"Capacity model from \"{top[-1]['label']}\": {POOL_POSTS_PER_USER_H} posts per user per hour, "
+              f"{dpp:.0f} deliveries per post (the run's rooms), a node = a machine like this one "
+              f"with {POOL_CPU_BUDGET} CPU-s/s to spend; chat CPU {c['chat_us_per_delivery']:.0f} µs per delivery "
+              f"(divides among nodes), database server (and compliance daemon) {c['db_ms_per_post_node']:.2f} ms per post on every node "
+              f"(does not)" + (f"; one server without a pool: {cs['all_us_per_delivery']:.0f} µs per delivery, "
+                               "everything included" if cs else "") + ".\n")
+        print("| users | posts/s | deliveries/s | one server: CPU-s/s (fits?) | pool: chat nodes needed "
+              "| pool: CPU-s/s per node at that size |")
+        print("|---|---|---|---|---|---|")
+        for u in POOL_USERS:
+            posts = u * POOL_POSTS_PER_USER_H / 3600
+            dl = posts * dpp
+            one_cpu = dl * cs["all_us_per_delivery"] / 1e6 if cs else None
+            n = pool_nodes_needed(c, posts, dl)
+            nn = max(n, 3) if n else None  # three Galera nodes at least: a quorum
+            per = (dl * c["chat_us_per_delivery"] / 1e6 / nn + posts * c["db_ms_per_post_node"] / 1e3) if nn else None
+            fits = "-" if one_cpu is None else f"{one_cpu:.2f} ({'yes' if one_cpu <= POOL_CPU_BUDGET else 'no'})"
+            print(f"| {u:,} | {posts:.1f} | {dl:,.0f} | {fits} | "
+                  f"{nn if nn else 'none: the database work alone exceeds a node'}"
+                  f"{' (3: the Galera quorum)' if n and n < 3 else ''} | {f(per, 2)} |")
+        print()
