@@ -283,7 +283,7 @@ if j:
 # ---- (p) a pool: figures per run from bench/snap.py's differences (cpu_*, db_*) ----
 POOL_CPU_BUDGET = 1.4  # CPU-seconds per second a node may spend: 2 cores at 70 %
 POOL_POSTS_PER_USER_H = 1.08  # the reference's model: 24 posts/s for 80,000 users
-POOL_USERS = (5000, 10000, 20000, 40000, 80000, 150000)
+POOL_USERS = (20000, 80000, 150000, 300000, 600000, 1000000, 1500000)
 
 
 WRITE_STMTS = ("Com_insert", "Com_insert_select", "Com_update", "Com_delete", "Com_replace")
@@ -379,17 +379,18 @@ if pl:
               f"(does not)" + (f"; one server without a pool: {cs['all_us_per_delivery']:.0f} µs per delivery, "
                                "everything included" if cs else "") + ".\n")
         print("| users | posts/s | deliveries/s | one server: CPU-s/s (fits?) | pool: chat nodes needed "
-              "| pool: CPU-s/s per node at that size |")
-        print("|---|---|---|---|---|---|")
+              "| pool: CPU-s/s per node at that size | of which the database's |")
+        print("|---|---|---|---|---|---|---|")
         for u in POOL_USERS:
             posts = u * POOL_POSTS_PER_USER_H / 3600
             dl = posts * dpp
             one_cpu = dl * cs["all_us_per_delivery"] / 1e6 if cs else None
             n = pool_nodes_needed(c, posts, dl)
             nn = max(n, 3) if n else None  # three Galera nodes at least: a quorum
-            per = (dl * c["chat_us_per_delivery"] / 1e6 / nn + posts * c["db_ms_per_post_node"] / 1e3) if nn else None
+            dbn = posts * c["db_ms_per_post_node"] / 1e3
+            per = dl * c["chat_us_per_delivery"] / 1e6 / nn + dbn if nn else None
             fits = "-" if one_cpu is None else f"{one_cpu:.2f} ({'yes' if one_cpu <= POOL_CPU_BUDGET else 'no'})"
             print(f"| {u:,} | {posts:.1f} | {dl:,.0f} | {fits} | "
                   f"{nn if nn else 'none: the database work alone exceeds a node'}"
-                  f"{' (3: the Galera quorum)' if n and n < 3 else ''} | {f(per, 2)} |")
+                  f"{' (3: the Galera quorum)' if n and n < 3 else ''} | {f(per, 2)} | {dbn:.2f} |")
         print()
