@@ -283,7 +283,7 @@ if j:
 # ---- (p) a pool: figures per run from bench/snap.py's differences (cpu_*, db_*) ----
 POOL_CPU_BUDGET = 1.4  # CPU-seconds per second a node may spend: 2 cores at 70 %
 POOL_POSTS_PER_USER_H = 1.08  # the reference's model: 24 posts/s for 80,000 users
-POOL_USERS = (20000, 80000, 150000, 300000, 600000, 1000000, 1500000)
+POOL_USERS = (20000, 80000, 150000, 300000, 600000, 1000000, 1500000, 2000000, 2500000)
 
 
 WRITE_STMTS = ("Com_insert", "Com_insert_select", "Com_update", "Com_delete", "Com_replace")
@@ -319,17 +319,88 @@ def pool_costs(r):
     }
 
 
-def pool_nodes_needed(c, posts, deliveries):
-    """Chat nodes (each with its Galera node, on a machine like this one) for posts/s and
-    deliveries/s: chat work divides among the nodes, every node's database applies every
-    post.  None when the database work alone exceeds a node's budget."""
-    left = POOL_CPU_BUDGET - posts * c["db_ms_per_post_node"] / 1e3
-    if left <= 0:
+CHAT, DBPARTS = ("kamailio", "pchatd"), ("mariadbd", "compliance")
+
+
+def cpu_of(r, parts):
+    """CPU seconds of those parts (cpu_node<N>_<part>_s) over every node of run R."""
+    return sum(v for k, v in r.items() if k.startswith("cpu_node") and k.split("_")[2] in parts)
+
+
+def pool_fit(rs, parts, amount):
+    """The CPU of PARTS over runs RS (one load at rising rates) as a fixed cost per second
+    plus a cost per AMOUNT (deliveries or posts_ok), solved on the slowest and the fastest
+    run: the cost per delivery or post at the margin, without what the servers spend
+    anyway (polls, timers).  With one run, or a solution that is not positive: the
+    fastest run's mean cost, fixed 0."""
+    hi = rs[-1]
+    C, W, A = (lambda r: cpu_of(r, parts)), (lambda r: r["snap_wall_s"]), (lambda r: r[amount])
+    if len(rs) > 1:
+        lo = rs[0]
+        den = A(hi) * W(lo) - A(lo) * W(hi)
+        if den:
+            m = (C(hi) * W(lo) - C(lo) * W(hi)) / den
+            fx = (C(lo) - m * A(lo)) / W(lo)
+            if m > 0 and fx >= 0:
+                return fx, m, "fitted"
+    return 0.0, C(hi) / A(hi), "the fastest run's mean"
+
+
+
+def pool_node_cpu(m, n, posts, deliveries):
+    """CPU-s/s of one of N pool nodes: its share of the fixed costs and of the deliveries,
+    and every post's database work (each Galera node applies every post)."""
+    return (m["chat_fixed"] + m["db_fixed"]) / m["nodes"] + deliveries * m["chat"] / n + posts * m["db"]
+
+
+def pool_nodes_needed(m, posts, deliveries):
+    """Chat nodes (each with its Galera node, on a machine like this one) that keep every
+    node within POOL_CPU_BUDGET; None when one node's database work alone exceeds it."""
+    if pool_node_cpu(m, 10**9, posts, deliveries) > POOL_CPU_BUDGET:
         return None
     n = 1
-    while deliveries * c["chat_us_per_delivery"] / 1e6 / n > left:
+    while pool_node_cpu(m, n, posts, deliveries) > POOL_CPU_BUDGET:
         n += 1
     return n
+
+
+def pool_model(pl):
+    """The users -> nodes table, from the three-node pool's runs and the single node's."""
+    by_rate = lambda want: sorted((r for r in pl if r["label"].startswith(want) and r.get("deliveries")
+                                   and r.get("posts_ok") and r.get("snap_wall_s")), key=lambda r: r["rate_target"])
+    p3, single = by_rate("pool, 3 nodes"), by_rate("single node")
+    if not p3:
+        return
+    nodes = len({k.split("_")[1] for k in p3[-1] if k.startswith("cpu_node")})
+    cf, cm, how_c = pool_fit(p3, CHAT, "deliveries")
+    df, dm, how_d = pool_fit(p3, DBPARTS, "posts_ok")
+    m = {"nodes": nodes, "chat_fixed": cf, "chat": cm, "db_fixed": df, "db": dm / nodes}
+    sf, sm, how_s = pool_fit(single, CHAT + DBPARTS, "deliveries") if single else (None, None, None)
+    dpp = p3[-1]["deliveries"] / p3[-1]["posts_ok"]
+    print(f"Capacity model (runs: {', '.join(r['label'] for r in p3 + single)}): "
+          f"{POOL_POSTS_PER_USER_H} posts per user per hour, {dpp:.0f} deliveries per post (the runs' rooms), "
+          f"a node = a machine like this one with {POOL_CPU_BUDGET} CPU-s/s to spend.  Pool: Kamailio + pchatd "
+          f"{cm * 1e6:.0f} µs per delivery (divides among the nodes) + {cf / nodes:.3f} CPU-s/s per node ({how_c}); "
+          f"mariadbd + pchat-compliance {m['db'] * 1e3:.2f} ms per post on every node (does not divide) "
+          f"+ {df / nodes:.3f} CPU-s/s per node ({how_d})" +
+          (f"; one server without a pool: {sm * 1e6:.0f} µs per delivery, everything included, + {sf:.3f} CPU-s/s "
+           f"({how_s})" if single else "") + ".\n")
+    print("| users | posts/s | deliveries/s | one server: CPU-s/s (fits?) | pool: chat nodes needed "
+          "| pool: CPU-s/s per node at that size | of which the database's |")
+    print("|---|---|---|---|---|---|---|")
+    for u in POOL_USERS:
+        posts = u * POOL_POSTS_PER_USER_H / 3600
+        dl = posts * dpp
+        one = sf + dl * sm if single else None
+        n = pool_nodes_needed(m, posts, dl)
+        nn = max(n, 3) if n else None  # three Galera nodes at least: a quorum
+        fits = "-" if one is None else f"{one:.2f} ({'yes' if one <= POOL_CPU_BUDGET else 'no'})"
+        print(f"| {u:,} | {posts:.1f} | {dl:,.0f} | {fits} | "
+              f"{nn if nn else 'none: the database work alone exceeds a node'}"
+              f"{' (3: the Galera quorum)' if n and n < 3 else ''} "
+              f"| {f(pool_node_cpu(m, nn, posts, dl), 2) if nn else '-'} "
+              f"| {(m['db_fixed'] / nodes + posts * m['db']):.2f} |")
+    print()
 
 
 pl = [r for r in rows if r.get("scenario") == "p"]
@@ -365,32 +436,4 @@ if pl:
               f"deliveries/s {ratio(p3.get('deliveries_per_s'), one.get('deliveries_per_s'))}x, "
               f"p99 {ratio(p3.get('lat_p99_ms'), one.get('lat_p99_ms'))}x, "
               f"CPU per delivery {ratio(c3.get('all_us_per_delivery'), c1.get('all_us_per_delivery'))}x\n")
-    # the model, from the pool run at the highest rate (and the single node's for one server)
-    top = [r for r in pl if r["label"].startswith("pool, 3 nodes") and costs.get(r["label"])]
-    single = [r for r in pl if r["label"].startswith("single node") and costs.get(r["label"])]
-    if top:
-        c = costs[top[-1]["label"]]
-        dpp = top[-1]["deliveries"] / top[-1]["posts_ok"]
-        cs = costs[single[-1]["label"]] if single else None
-        print(f"Capacity model from \"{top[-1]['label']}\": {POOL_POSTS_PER_USER_H} posts per user per hour, "
-              f"{dpp:.0f} deliveries per post (the run's rooms), a node = a machine like this one "
-              f"with {POOL_CPU_BUDGET} CPU-s/s to spend; chat CPU {c['chat_us_per_delivery']:.0f} µs per delivery "
-              f"(divides among nodes), database server (and compliance daemon) {c['db_ms_per_post_node']:.2f} ms per post on every node "
-              f"(does not)" + (f"; one server without a pool: {cs['all_us_per_delivery']:.0f} µs per delivery, "
-                               "everything included" if cs else "") + ".\n")
-        print("| users | posts/s | deliveries/s | one server: CPU-s/s (fits?) | pool: chat nodes needed "
-              "| pool: CPU-s/s per node at that size | of which the database's |")
-        print("|---|---|---|---|---|---|---|")
-        for u in POOL_USERS:
-            posts = u * POOL_POSTS_PER_USER_H / 3600
-            dl = posts * dpp
-            one_cpu = dl * cs["all_us_per_delivery"] / 1e6 if cs else None
-            n = pool_nodes_needed(c, posts, dl)
-            nn = max(n, 3) if n else None  # three Galera nodes at least: a quorum
-            dbn = posts * c["db_ms_per_post_node"] / 1e3
-            per = dl * c["chat_us_per_delivery"] / 1e6 / nn + dbn if nn else None
-            fits = "-" if one_cpu is None else f"{one_cpu:.2f} ({'yes' if one_cpu <= POOL_CPU_BUDGET else 'no'})"
-            print(f"| {u:,} | {posts:.1f} | {dl:,.0f} | {fits} | "
-                  f"{nn if nn else 'none: the database work alone exceeds a node'}"
-                  f"{' (3: the Galera quorum)' if n and n < 3 else ''} | {f(per, 2)} | {dbn:.2f} |")
-        print()
+    pool_model(pl)
