@@ -1,5 +1,6 @@
-# bench/pool.sh - scenario p of bench/run.sh (sourced by it; docs/BENCHMARKS.md, "(p)
-# A pool"): the pool of scripts/pool.sh (3 Galera nodes, 3 chat nodes on 127.0.0.2-4)
+# shellcheck shell=bash disable=SC2154,SC2034  # run.sh's globals; the local MYSQL is pchat_rooms's
+# bench/pool.sh - scenario p of bench/run.sh (sourced by it; docs/BENCHMARKS.md, "A pool
+# (issue 14)"): the pool of scripts/pool.sh (3 Galera nodes, 3 chat nodes on 127.0.0.2-4)
 # under $out/pool-var, fresh, on free ports, and the same load in the same run on:
 #   pool, 3 nodes   pchat-bench straight to the three chat nodes (not through the
 #                   front: the front would pick each session's node by its From URI;
