@@ -283,8 +283,8 @@ bench-plots:
 # values computed by hand, every query of docs/grafana/pchat.json, every figure drawn;
 # then scenarios i and j (the file service) and p (the pool: scripts/pool.sh, one run
 # on its three nodes and one on the single node) in a tiny form on stacks of their own
-# (build/bench-test/), failing if a figure is missing (about 30 s, and the pool's
-# start and stop, about 60 s on an idle machine).
+# (build/bench-test/), failing if a figure is missing (about 30 s, and p about 2
+# minutes at load average 5, most of it the pool's start).
 bench-test: build
 	@python3 bench/test_plots.py
 	@$(MAKE) -s -C bench SANITIZE=
