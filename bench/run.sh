@@ -385,6 +385,11 @@ purge_figures() {
 }
 
 log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Kamailio: $KARGS"
+# a sanitized pchatd (make build SANITIZE=1, as the tests build it) spends about 3x the
+# CPU: make bench builds without; bench/run.sh run by hand after the tests measures it
+if [ $smoke = 0 ] && ldd "$top/backend/pchatd" 2>/dev/null | grep -q libasan; then
+  log "WARNING: backend/pchatd is built with ASan (SANITIZE=1): its figures are not pchatd's; make build first"
+fi
 "${stack[@]}" start >/dev/null
 imc_db_init
 
