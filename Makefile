@@ -30,7 +30,7 @@
 #   make bench  the benchmarks' quick profile (FULL=1: the full one), tables and pictures
 #               in build/bench/ (docs/BENCHMARKS.md); make bench-plots redraws the pictures
 #               from its results; make bench-test checks the picture tooling and runs
-#               the file scenarios i and j in a tiny form (in make test)
+#               the file scenarios i and j and the pool's p in a tiny form (in make test)
 #   make build  set up and build everything
 #   make format clang-format (.clang-format) every tracked .c/.h file in place
 #   make lint   format check, cppcheck and clang-tidy over our C code, and pchatd's
@@ -281,12 +281,14 @@ bench-plots:
 
 # The pictures' tooling on made-up results: the dashboard's PromQL subset against
 # values computed by hand, every query of docs/grafana/pchat.json, every figure drawn;
-# then scenarios i and j (the file service) in a tiny form on a stack of their own
-# (build/bench-test/), failing if a figure is missing (about 30 s).
+# then scenarios i and j (the file service) and p (the pool: scripts/pool.sh, one run
+# on its three nodes and one on the single node) in a tiny form on stacks of their own
+# (build/bench-test/), failing if a figure is missing (about 30 s, and p about 2
+# minutes at load average 5, most of it the pool's start).
 bench-test: build
 	@python3 bench/test_plots.py
 	@$(MAKE) -s -C bench SANITIZE=
-	@bash bench/run.sh --smoke i j
+	@bash bench/run.sh --smoke i j p
 
 clean:
 	-$(MAKE) -s -C bench clean

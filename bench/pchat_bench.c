@@ -19,8 +19,11 @@
  * instead of posts.  --flood N adds one abusive session (its own connection, in the
  * first room) that sends N posts back to back at --flood-at s; its answers are counted
  * apart (flood_*) and its posts' deliveries are left out of the latency figures, which
- * then show what the flood costs everyone else.  The result is one JSON object on
- * stdout.
+ * then show what the flood costs everyone else.  --proxy A:P,B:P,... spreads the
+ * connections over several servers (connection k to server k % n: a pool's chat
+ * nodes, each room's members on all of them); every delivery is then also counted as
+ * same-node (it came from the server the post was sent to) or cross-node, with
+ * latencies of each.  The result is one JSON object on stdout.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -50,6 +53,7 @@
 #define IMC_DOMAIN "conf.example.com"
 #define HIST_US 100   /* latency histogram bucket: 100 us */
 #define HIST_N 600000 /* up to 60 s */
+#define MAX_PROXIES 16
 
 enum mode { M_PCHAT, M_IMC };
 enum sstate { S_IDLE, S_INVITING, S_JOINING, S_READY, S_DEAD };
@@ -59,6 +63,7 @@ struct conn {
 	struct bufferevent *bev; /* NULL while down */
 	int lport;
 	int idx;
+	int proxy;    /* the server it goes to: index into proxy_addr */
 	int vanished; /* closed by --vanish-at: its sessions never come back */
 };
 
@@ -88,14 +93,13 @@ struct post {
 	uint8_t resends;
 	uint8_t flood; /* sent by the --flood session */
 	uint8_t cut;   /* its answer was lost with the connection */
+	uint8_t proxy; /* the server it was sent to (its sender's connection's) */
 	uint32_t want; /* deliveries expected: the room's members when it was answered 200 */
 };
 
 static struct {
 	enum mode mode;
 	int floor; /* --mode floor: the pchat protocol against pchat-floor (nothing stored) */
-	char host[64];
-	int port;
 	uint32_t nsess;
 	int nconns;
 	int window;
@@ -125,8 +129,6 @@ static struct {
 	double vanish_at; /* > 0: connection 0 is closed then, its sessions gone */
 } opt = {
 		.mode = M_PCHAT,
-		.host = "127.0.0.1",
-		.port = 5060,
 		.nconns = 0,
 		.window = 256,
 		.rate = 100,
@@ -159,6 +161,14 @@ static uint64_t qhist_n;
 #define FLOOD_WINDOW_US 2000000u
 static uint32_t fwhist[HIST_N + 1];
 static uint64_t fwhist_n;
+/* several --proxy servers: deliveries of a post on the server it was sent to (same)
+ * and on the others (cross), latencies counted as hist's are */
+static uint32_t samehist[HIST_N + 1], crosshist[HIST_N + 1];
+static uint64_t samehist_n, crosshist_n;
+
+static struct sockaddr_in proxy_addr[MAX_PROXIES];
+static char proxy_name[MAX_PROXIES][64];
+static int nproxies;
 
 static struct {
 	uint64_t invites_ok, invite_503, invite_other, joins_ok, joins_fail, join_503;
@@ -655,7 +665,21 @@ static void on_response(struct sipmsg *m)
 	}
 }
 
-static void on_delivery(long seq, uint64_t t)
+/* A delivery that arrived on connection c: same-node or cross-node (several servers). */
+static void count_node(const struct post *p, const struct conn *c, uint64_t lat)
+{
+	if(nproxies < 2)
+		return;
+	if(c->proxy == p->proxy) {
+		hist_add(samehist, lat);
+		samehist_n++;
+	} else {
+		hist_add(crosshist, lat);
+		crosshist_n++;
+	}
+}
+
+static void on_delivery(long seq, uint64_t t, const struct conn *c)
 {
 	if(seq < 0 || (uint64_t)seq >= nposts) {
 		st.deliv_unmatched++;
@@ -680,6 +704,7 @@ static void on_delivery(long seq, uint64_t t)
 	hist_add(hist, lat);
 	hist_n++;
 	hist_sum += lat;
+	count_node(p, c, lat);
 }
 
 /* The messages a query's reply carried (each a <msg id="grpchat">): the fewest and most over
@@ -712,14 +737,14 @@ static void on_request(struct conn *c, struct sipmsg *m)
 	if(m->blen == 0)
 		return;
 	if(opt.mode == M_IMC) {
-		on_delivery(body_seq(m->body, m->blen), t);
+		on_delivery(body_seq(m->body, m->blen), t, c);
 		return;
 	}
 	/* our stack: XCCOS in INFO */
 	const char *b = m->body;
 	size_t n = m->blen;
 	if(memmem(b, n, "<grpchat", 8)) {
-		on_delivery(body_seq(b, n), t);
+		on_delivery(body_seq(b, n), t, c);
 		return;
 	}
 	long i = callid_sess(m->callid);
@@ -775,9 +800,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void conn_open(struct conn *c);
 static void conn_lost(struct conn *c);
 static void event_cb(struct bufferevent *bev, short what, void *arg);
-static struct sockaddr_in proxy_addr;
-
-/* Connects c to the proxy (c->bev stays NULL if it cannot). */
+/* Connects c to its proxy (c->bev stays NULL if it cannot). */
 static void conn_open(struct conn *c)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -785,7 +808,7 @@ static void conn_open(struct conn *c)
 	socklen_t ll = sizeof la;
 	if(fd < 0)
 		return;
-	if(connect(fd, (struct sockaddr *)&proxy_addr, sizeof proxy_addr) < 0 ||
+	if(connect(fd, (struct sockaddr *)&proxy_addr[c->proxy], sizeof proxy_addr[0]) < 0 ||
 			getsockname(fd, (struct sockaddr *)&la, &ll) < 0) {
 		close(fd);
 		return;
@@ -917,6 +940,7 @@ static void new_post(uint32_t i, uint32_t r, int flood)
 	posts[seq].sender = i;
 	posts[seq].envid = sess[i].cseq;
 	posts[seq].flood = (uint8_t)flood;
+	posts[seq].proxy = (uint8_t)conn_of(i)->proxy;
 	send_post(i, seq, posts[seq].envid);
 }
 
@@ -1107,6 +1131,26 @@ static void write_acked(void)
 		fprintf(stderr, "cannot write %s\n", opt.acked_file);
 }
 
+/* "NAME_deliveries":n,"NAME_p50_ms":..,"NAME_p99_ms":..,"NAME_max_ms":.., */
+static void print_hist(const char *name, const uint32_t *h, uint64_t n)
+{
+	printf("\"%s_deliveries\":%" PRIu64 ",\"%s_p50_ms\":%.2f,\"%s_p99_ms\":%.2f,"
+	       "\"%s_max_ms\":%.2f,",
+			name, n, name, hist_pct(h, n, 0.50), name, hist_pct(h, n, 0.99), name,
+			hist_max(h));
+}
+
+/* Several servers: how many there were, and the same-node and cross-node latencies
+ * (nothing with one, so that a single server's line stays as it was). */
+static void print_nodes(void)
+{
+	if(nproxies < 2)
+		return;
+	printf("\"proxies\":%d,", nproxies);
+	print_hist("same_node", samehist, samehist_n);
+	print_hist("cross_node", crosshist, crosshist_n);
+}
+
 static void finish(void)
 {
 	double win = (double)(t_post_end - t_window_start) / 1e6;
@@ -1152,7 +1196,9 @@ static void finish(void)
 					posts[k].room);
 	if(win <= 0)
 		win = postdur;
-	printf("{\"flood_sent\":%" PRIu64 ",\"flood_ok\":%" PRIu64 ",\"flood_503\":%" PRIu64
+	printf("{");
+	print_nodes();
+	printf("\"flood_sent\":%" PRIu64 ",\"flood_ok\":%" PRIu64 ",\"flood_503\":%" PRIu64
 	       ",\"flood_other\":%" PRIu64 ",\"flood_unanswered\":%" PRIu64
 	       ",\"flood_window_deliveries\":%" PRIu64 ",\"flood_window_p99_ms\":%.2f,"
 	       "\"flood_window_max_ms\":%.2f,",
@@ -1262,13 +1308,43 @@ static void setup_rooms(void)
 	nrooms = nr;
 }
 
+/* --proxy HOST:PORT[,HOST:PORT...]: IPv4 addresses, at most MAX_PROXIES. */
+static void parse_proxies(const char *arg)
+{
+	char list[1024];
+	snprintf(list, sizeof list, "%s", arg);
+	nproxies = 0;
+	for(char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+			tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strrchr(tok, ':');
+		int port = colon ? atoi(colon + 1) : 0;
+		if(nproxies == MAX_PROXIES)
+			die("--proxy: at most %d servers", MAX_PROXIES);
+		if(colon == NULL || port <= 0 || port > 65535)
+			die("--proxy: '%s' is not HOST:PORT", tok);
+		*colon = '\0';
+		struct sockaddr_in *a = &proxy_addr[nproxies];
+		if(inet_pton(AF_INET, tok, &a->sin_addr) != 1)
+			die("--proxy: bad address '%s' (IPv4)", tok);
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		snprintf(proxy_name[nproxies], sizeof proxy_name[0], "%s:%d", tok, port);
+		nproxies++;
+	}
+	if(nproxies == 0)
+		die("--proxy: no server given");
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 			"usage: pchat-bench [options]\n"
 			"  --mode pchat|imc|floor  target (default pchat; floor: pchat's protocol\n"
 			"                        against pchat-floor, nothing stored)\n"
-			"  --proxy HOST:PORT     Kamailio address (TCP)\n"
+			"  --proxy HOST:PORT     Kamailio address (TCP); a comma-separated list spreads\n"
+			"                        the connections over them (connection k to the k %% n-th;\n"
+			"                        --conns a multiple of n spreads every room evenly) and\n"
+			"                        adds same_node_* and cross_node_* latencies\n"
 			"  --sessions N          signed-in sessions\n"
 			"  --conns N             TCP connections (default sessions/500, at least 1)\n"
 			"  --rooms SPEC          SIZExCOUNT,... rooms to join, sessions laid out in order\n"
@@ -1319,15 +1395,7 @@ int main(int argc, char **argv)
 				opt.mode = strcmp(optarg, "imc") == 0 ? M_IMC : M_PCHAT;
 				opt.floor = strcmp(optarg, "floor") == 0;
 				break;
-			case 'p': {
-				char *colon = strrchr(optarg, ':');
-				if(!colon)
-					usage();
-				snprintf(opt.host, sizeof opt.host, "%.*s", (int)(colon - optarg),
-						optarg);
-				opt.port = atoi(colon + 1);
-				break;
-			}
+			case 'p': parse_proxies(optarg); break;
 			case 'n': opt.nsess = (uint32_t)strtoul(optarg, NULL, 10); break;
 			case 'c': opt.nconns = atoi(optarg); break;
 			case 'R':
@@ -1398,15 +1466,14 @@ int main(int argc, char **argv)
 
 	base = event_base_new();
 	conns = xcalloc((size_t)opt.nconns, sizeof *conns);
-	if(inet_pton(AF_INET, opt.host, &proxy_addr.sin_addr) != 1)
-		die("bad proxy address %s", opt.host);
-	proxy_addr.sin_family = AF_INET;
-	proxy_addr.sin_port = htons((uint16_t)opt.port);
+	if(nproxies == 0)
+		parse_proxies("127.0.0.1:5060");
 	for(int k = 0; k < opt.nconns; k++) {
 		conns[k].idx = k;
+		conns[k].proxy = k % nproxies;
 		conn_open(&conns[k]);
 		if(conns[k].bev == NULL)
-			die("connect %s:%d: %s", opt.host, opt.port, strerror(errno));
+			die("connect %s: %s", proxy_name[conns[k].proxy], strerror(errno));
 	}
 	/* the flood's connection is the last one, its own */
 	uint32_t shared_conns = (uint32_t)opt.nconns - (opt.flood ? 1u : 0u);

@@ -279,3 +279,161 @@ if j:
         print(f"\nAt {rate}, uploads on / off, {KEYNAME[key]} (medians of the runs): "
               f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
     print()
+
+# ---- (p) a pool: figures per run from bench/snap.py's differences (cpu_*, db_*) ----
+POOL_CPU_BUDGET = 1.4  # CPU-seconds per second a node may spend: 2 cores at 70 %
+POOL_POSTS_PER_USER_H = 1.08  # the reference's model: 24 posts/s for 80,000 users
+POOL_USERS = (20000, 80000, 150000, 300000, 600000, 1000000, 1500000, 2000000, 2500000)
+
+
+WRITE_STMTS = ("Com_insert", "Com_insert_select", "Com_update", "Com_delete", "Com_replace")
+
+
+def pool_costs(r):
+    """Per-run costs: chat CPU (Kamailio + pchatd, all nodes) per delivery, the database
+    server's CPU per post on each node (every Galera node applies every post), everything
+    per delivery, and the database counters per post: rows written, redo bytes and fsyncs
+    on node 1 (a Galera node writes every node's rows), write statements and write-sets
+    sent by all nodes."""
+    nodes = sorted({k.split("_")[1] for k in r if k.startswith("cpu_node")})
+    d, p = r.get("deliveries"), r.get("posts_ok")
+    if not nodes or not d or not p:
+        return None
+    cpu = lambda part: sum(r.get(f"cpu_{n}_{part}_s", 0) for n in nodes)
+    allcpu = sum(v for k, v in r.items() if k.startswith("cpu_node"))
+    db = lambda var: r.get(f"db_node1_{var}")
+    per_post = lambda v: v / p if v is not None else None
+    ws = [r.get(f"db_{n}_wsrep_replicated") for n in nodes]
+    return {
+        "nodes": len(nodes), "chat_us_per_delivery": (cpu("kamailio") + cpu("pchatd")) * 1e6 / d,
+        "db_ms_per_post_node": (cpu("mariadbd") + cpu("compliance")) * 1e3 / p / len(nodes),
+        "all_us_per_delivery": allcpu * 1e6 / d,
+        "rows_per_post": per_post(sum(db(v) or 0 for v in ("Handler_write", "Handler_update", "Handler_delete"))),
+        "stmts_per_post": per_post(sum(r.get(f"db_{n}_{v}", 0) for n in nodes for v in WRITE_STMTS)),
+        "fsyncs_per_post": per_post(db("Innodb_data_fsyncs")),
+        "redo_bytes_per_post": per_post(db("Innodb_os_log_written")),
+        "writesets_per_post": per_post(sum(w for w in ws if w)) if any(ws) else None,
+        "cert_failures": sum(r.get(f"db_{n}_wsrep_local_cert_failures", 0) for n in nodes),
+        "busy_pct": 100 * r["machine_busy_s"] / (r["snap_wall_s"] * (os.cpu_count() or 1))
+        if r.get("snap_wall_s") else None,
+    }
+
+
+CHAT, DBPARTS = ("kamailio", "pchatd"), ("mariadbd", "compliance")
+
+
+def cpu_of(r, parts):
+    """CPU seconds of those parts (cpu_node<N>_<part>_s) over every node of run R."""
+    return sum(v for k, v in r.items() if k.startswith("cpu_node") and k.split("_")[2] in parts)
+
+
+def pool_fit(rs, parts, amount):
+    """The CPU of PARTS over runs RS (one load at rising rates) as a fixed cost per second
+    plus a cost per AMOUNT (deliveries or posts_ok), solved on the slowest and the fastest
+    run: the cost per delivery or post at the margin, without what the servers spend
+    anyway (polls, timers).  With one run, or a solution that is not positive: the
+    fastest run's mean cost, fixed 0."""
+    hi = rs[-1]
+    C, W, A = (lambda r: cpu_of(r, parts)), (lambda r: r["snap_wall_s"]), (lambda r: r[amount])
+    if len(rs) > 1:
+        lo = rs[0]
+        den = A(hi) * W(lo) - A(lo) * W(hi)
+        if den:
+            m = (C(hi) * W(lo) - C(lo) * W(hi)) / den
+            fx = (C(lo) - m * A(lo)) / W(lo)
+            if m > 0 and fx >= 0:
+                return fx, m, "fitted"
+    return 0.0, C(hi) / A(hi), "the fastest run's mean"
+
+
+
+def pool_node_cpu(m, n, posts, deliveries):
+    """CPU-s/s of one of N pool nodes: its share of the fixed costs and of the deliveries,
+    and every post's database work (each Galera node applies every post)."""
+    return (m["chat_fixed"] + m["db_fixed"]) / m["nodes"] + deliveries * m["chat"] / n + posts * m["db"]
+
+
+def pool_nodes_needed(m, posts, deliveries):
+    """Chat nodes (each with its Galera node, on a machine like this one) that keep every
+    node within POOL_CPU_BUDGET; None when one node's database work alone exceeds it."""
+    if pool_node_cpu(m, 10**9, posts, deliveries) > POOL_CPU_BUDGET:
+        return None
+    n = 1
+    while pool_node_cpu(m, n, posts, deliveries) > POOL_CPU_BUDGET:
+        n += 1
+    return n
+
+
+def pool_model(pl):
+    """The users -> nodes table, from the three-node pool's runs and the single node's."""
+    by_rate = lambda want: sorted((r for r in pl if r["label"].startswith(want) and r.get("deliveries")
+                                   and r.get("posts_ok") and r.get("snap_wall_s")), key=lambda r: r["rate_target"])
+    p3, single = by_rate("pool, 3 nodes"), by_rate("single node")
+    if not p3:
+        return
+    nodes = len({k.split("_")[1] for k in p3[-1] if k.startswith("cpu_node")})
+    cf, cm, how_c = pool_fit(p3, CHAT, "deliveries")
+    df, dm, how_d = pool_fit(p3, DBPARTS, "posts_ok")
+    m = {"nodes": nodes, "chat_fixed": cf, "chat": cm, "db_fixed": df, "db": dm / nodes}
+    sf, sm, how_s = pool_fit(single, CHAT + DBPARTS, "deliveries") if single else (None, None, None)
+    dpp = p3[-1]["deliveries"] / p3[-1]["posts_ok"]
+    print(f"Capacity model (runs: {', '.join(r['label'] for r in p3 + single)}): "
+          f"{POOL_POSTS_PER_USER_H} posts per user per hour, {dpp:.0f} deliveries per post (the runs' rooms), "
+          f"a node = a machine like this one with {POOL_CPU_BUDGET} CPU-s/s to spend.  Pool: Kamailio + pchatd "
+          f"{cm * 1e6:.0f} µs per delivery (divides among the nodes) + {cf / nodes:.3f} CPU-s/s per node ({how_c}); "
+          f"mariadbd + pchat-compliance {m['db'] * 1e3:.2f} ms per post on every node (does not divide) "
+          f"+ {df / nodes:.3f} CPU-s/s per node ({how_d})" +
+          (f"; one server without a pool: {sm * 1e6:.0f} µs per delivery, everything included, + {sf:.3f} CPU-s/s "
+           f"({how_s})" if single else "") + ".\n")
+    print("| users | posts/s | deliveries/s | one server: CPU-s/s (fits?) | pool: chat nodes needed "
+          "| pool: CPU-s/s per node at that size | of which the database's |")
+    print("|---|---|---|---|---|---|---|")
+    for u in POOL_USERS:
+        posts = u * POOL_POSTS_PER_USER_H / 3600
+        dl = posts * dpp
+        one = sf + dl * sm if single else None
+        n = pool_nodes_needed(m, posts, dl)
+        nn = max(n, 3) if n else None  # three Galera nodes at least: a quorum
+        fits = "-" if one is None else f"{one:.2f} ({'yes' if one <= POOL_CPU_BUDGET else 'no'})"
+        print(f"| {u:,} | {posts:.1f} | {dl:,.0f} | {fits} | "
+              f"{nn if nn else 'none: the database work alone exceeds a node'}"
+              f"{' (3: the Galera quorum)' if n and n < 3 else ''} "
+              f"| {f(pool_node_cpu(m, nn, posts, dl), 2) if nn else '-'} "
+              f"| {(m['db_fixed'] / nodes + posts * m['db']):.2f} |")
+    print()
+
+
+pl = [r for r in rows if r.get("scenario") == "p"]
+if pl:
+    print("## (p) a pool of three chat nodes (Galera) against one node, same run\n")
+    print("| run | posts ok/s | deliveries/s | p50 / p99 ms | same-node p50 / p99 ms (n) | cross-node p50 / p99 ms (n) "
+          "| missing | CPU µs per delivery: all servers / Kamailio+pchatd | mariadbd + pchat-compliance CPU ms per post, per node "
+          "| rows written per post (node 1) | write statements per post | fsyncs per post | redo bytes per post | write-sets per post "
+          "| cert. failures | machine busy % | load avg before → after |")
+    print("|" + "---|" * 16)
+    costs = {}
+    for r in pl:
+        c = costs[r["label"]] = pool_costs(r) or {}
+        same = (f"{f(r.get('same_node_p50_ms'))} / {f(r.get('same_node_p99_ms'))} ({r['same_node_deliveries']})"
+                if "same_node_deliveries" in r else "-")
+        cross = (f"{f(r.get('cross_node_p50_ms'))} / {f(r.get('cross_node_p99_ms'))} ({r['cross_node_deliveries']})"
+                 if "cross_node_deliveries" in r else "-")
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} / {f(r.get('lat_p99_ms'))} | {same} | {cross} "
+              f"| {f(r.get('deliveries_missing'))} | {f(c.get('all_us_per_delivery'), 0)} / "
+              f"{f(c.get('chat_us_per_delivery'), 0)} | {f(c.get('db_ms_per_post_node'), 2)} "
+              f"| {f(c.get('rows_per_post'))} | {f(c.get('stmts_per_post'), 2)} | {f(c.get('fsyncs_per_post'), 2)} "
+              f"| {f(c.get('redo_bytes_per_post'), 0)} | {f(c.get('writesets_per_post'), 2)} "
+              f"| {f(c.get('cert_failures'))} | {f(c.get('busy_pct'), 0)} "
+              f"| {f(r.get('loadavg_before'), 2)} → {f(r.get('loadavg_after'), 2)} |")
+    print()
+    for rate in rates_of(pl):
+        p3 = next((r for r in pl if r["label"] == f"pool, 3 nodes @ {rate}"), {})
+        one = next((r for r in pl if r["label"] == f"single node @ {rate}"), {})
+        c3, c1 = costs.get(f"pool, 3 nodes @ {rate}") or {}, costs.get(f"single node @ {rate}") or {}
+        print(f"At {rate}: cross-node / same-node p50 {ratio(p3.get('cross_node_p50_ms'), p3.get('same_node_p50_ms'))}x, "
+              f"p99 {ratio(p3.get('cross_node_p99_ms'), p3.get('same_node_p99_ms'))}x; pool / single node: "
+              f"deliveries/s {ratio(p3.get('deliveries_per_s'), one.get('deliveries_per_s'))}x, "
+              f"p99 {ratio(p3.get('lat_p99_ms'), one.get('lat_p99_ms'))}x, "
+              f"CPU per delivery {ratio(c3.get('all_us_per_delivery'), c1.get('all_us_per_delivery'))}x\n")
+    pool_model(pl)

@@ -21,10 +21,13 @@
 #   (retention: the purge job's rows/s while (b)'s load runs, and that load's p99 with
 #   and without the purge, alternating); l (b's load with no saved feeds and with
 #   10,000, a few of them matching, alternating); m (message search over 10,000,000
-#   stored messages: a rare, a 1-in-1,000 and a common word).
+#   stored messages: a rare, a 1-in-1,000 and a common word); p (a pool of three chat
+#   nodes on Galera, scripts/pool.sh: same-node and cross-node post->delivery latency,
+#   deliveries/s, CPU per delivery and database writes per post, next to one pool node
+#   and to the single-node stack in the same run; in bench/pool.sh).
 #   Default: all, quick profile; --full (make bench FULL=1): the full one; --smoke (make
-#   bench-test): i and j in a tiny form, into build/bench-test/, failing if a figure is
-#   missing.
+#   bench-test): i, j and p in a tiny form, into build/bench-test/, failing if a figure
+#   is missing.
 # At the end bench/plot.py draws the curves and the dashboard (SVG, gnuplot) into
 # build/bench/ (make bench-plots draws them again from an existing results.jsonl).
 # Environment: BENCH_KAMAILIO_ARGS (default "-m 2048 -M 64 -x tlsf -X tlsf"), given to
@@ -34,6 +37,7 @@
 # BENCH_SCRAPE_RATES, BENCH_SCRAPE_REPS, BENCH_SCRAPE_INTERVAL, BENCH_SCRAPE_SETS: scenario h;
 # BENCH_PURGE_ROWS, BENCH_PURGE_REPS, BENCH_PURGE_RATES, BENCH_PURGE_SECS: scenario k.
 # BENCH_FEEDS, BENCH_FEED_RATES, BENCH_FEED_REPS: scenario l.
+# BENCH_POOL_RATES, BENCH_POOL_SECS: scenario p.
 set -euo pipefail
 # The benchmarks run Kamailio in the trusted mode (From believed): pchat-bench's
 # thousands of sessions would otherwise each cost a Digest round trip and a database
@@ -49,11 +53,11 @@ for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
     --smoke) smoke=1 ;;
-    a|b|c|d|e|f|g|h|i|j|k|l|m) scen+=("$a") ;;
-    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|k|l|m ...]"; exit 2 ;;
+    a|b|c|d|e|f|g|h|i|j|k|l|m|p) scen+=("$a") ;;
+    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|k|l|m|p ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j k l m)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j k l m p)
 
 out="$top/build/bench$([ $smoke = 0 ] || echo -test)"
 var="$out/var"
@@ -108,7 +112,7 @@ imc_stop() {
     rm -f "$ivar/kamailio.pid"
   fi
 }
-cleanup() { imc_stop; "${stack[@]}" stop >/dev/null 2>&1 || true; }
+cleanup() { imc_stop; pool_stop_bench; "${stack[@]}" stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 # imc's tables in database imc of the same MariaDB; imc rewrites them when it stops,
@@ -195,15 +199,16 @@ restart_servers() {
 }
 
 # gen SCENARIO LABEL TARGET ARGS...: one pchat-bench run; its JSON (with scenario and
-# label) goes to results.jsonl.
+# label) goes to results.jsonl.  GEN_PROXY (--proxy: one address or a list) and
+# GEN_SOCK (the database to count stored posts in) for another stack than ours.
 gen() {
   local sc=$1 label=$2 target=$3; shift 3
-  local proxy="127.0.0.1:$port" line
+  local proxy=${GEN_PROXY:-127.0.0.1:$port} line
   [ "$target" = imc ] && proxy="127.0.0.1:$iport"
   [ "$target" = floor ] && proxy="127.0.0.1:$fport"
   log "[$sc] $label ($target): $*"
   load0=$(cut -d' ' -f1 /proc/loadavg)
-  if ! line=$("$gen" --mode "$target" --proxy "$proxy" --db-socket "$SOCK" "$@" 2>>"$out/gen.log"); then
+  if ! line=$("$gen" --mode "$target" --proxy "$proxy" --db-socket "${GEN_SOCK:-$SOCK}" "$@" 2>>"$out/gen.log"); then
     log "[$sc] $label ($target) failed, see $out/gen.log"; line='{}'
   fi
   python3 - "$sc" "$label" "$line" "$load0" >> "$results" <<'PY'
@@ -326,6 +331,7 @@ terms_fill() {
 }
 
 . "$top/bench/files.sh" # scenarios i and j
+. "$top/bench/pool.sh"  # scenario p
 
 # purge_load N: N expired messages (posted two days ago, 1,000 words of text each a
 # few) spread over the ten rooms "Bench kpurge-0..9", with no retention set yet.
@@ -379,6 +385,11 @@ purge_figures() {
 }
 
 log "profile $profile; our stack on 127.0.0.1:$port, imc on 127.0.0.1:$iport; Kamailio: $KARGS"
+# a sanitized pchatd (make build SANITIZE=1, as the tests build it) spends about 3x the
+# CPU: make bench builds without; bench/run.sh run by hand after the tests measures it
+if [ $smoke = 0 ] && ldd "$top/backend/pchatd" 2>/dev/null | grep -q libasan; then
+  log "WARNING: backend/pchatd is built with ASan (SANITIZE=1): its figures are not pchatd's; make build first"
+fi
 "${stack[@]}" start >/dev/null
 imc_db_init
 
@@ -685,6 +696,7 @@ PY
     export PCHATD_ARGS="$pchatd_args_k"
     restart_servers
     ;;
+  p) pool_bench ;;
   l)
     # What saved feeds cost posting (issue 15): (b)'s 150x4 rooms at BENCH_FEED_RATES
     # (70) posts/s with no feeds and with BENCH_FEEDS (10,000), a few matching
@@ -712,7 +724,12 @@ PY
 done
 
 python3 "$top/bench/report.py" "$results" "$profile" "$KARGS" > "$out/results.md"
-if [ $smoke = 1 ]; then cat "$out/results.md"; files_smoke_check "${scen[@]}"; exit; fi
+if [ $smoke = 1 ]; then
+  cat "$out/results.md"
+  files_smoke_check "${scen[@]}"
+  if [[ " ${scen[*]} " == *" p "* ]]; then pool_smoke_check; fi
+  exit
+fi
 log "results: $out/results.md and $results"
 python3 "$top/bench/plot.py" "$results" "$out" || log "the pictures failed (above); the results stand"
 cat "$out/results.md"

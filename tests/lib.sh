@@ -15,6 +15,35 @@ finally:
 PY
 }
 
+# pool_ports: "PORT BASE" for scripts/pool.sh (the pool suite, bench scenario p): a SIP
+# port free for TCP and UDP on the front's and the three chat nodes' addresses
+# (127.0.0.1-4), and a Galera base with BASE+10..BASE+33 free on 127.0.0.1.
+pool_ports() {
+  python3 - <<'PY'
+import random, socket
+def free(addr, p, udp=True):
+    kinds = [socket.SOCK_STREAM] + ([socket.SOCK_DGRAM] if udp else [])
+    for k in kinds:
+        s = socket.socket(socket.AF_INET, k)
+        try:
+            s.bind((addr, p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+while True:
+    p = random.randint(20000, 40000)
+    if all(free("127.0.0.%d" % i, p) for i in range(1, 5)):
+        break
+while True:
+    b = random.randint(40000, 60000) // 10 * 10
+    if all(free("127.0.0.1", b + 10 * n + k, False) for n in (1, 2, 3) for k in range(4)):
+        break
+print(p, b)
+PY
+}
+
 # stack_init PORT: sets the array stack (the scripts/stack.sh command for $var and PORT)
 # and stops that stack on exit, whatever happens.
 stack_init() {

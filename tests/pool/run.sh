@@ -36,32 +36,7 @@ need_built pool backend/pchatd client/pchat tests/e2e/e2e-pool build/kamailio-sr
 rm -rf "$var"
 mkdir -p "$var"
 
-# a SIP port free (TCP and UDP) on the front's and the three nodes' addresses, and a
-# base for the Galera ports with BASE+10..BASE+33 free
-read -r port base < <(python3 - <<'PY'
-import random, socket
-def free(addr, p, udp=True):
-    kinds = [socket.SOCK_STREAM] + ([socket.SOCK_DGRAM] if udp else [])
-    for k in kinds:
-        s = socket.socket(socket.AF_INET, k)
-        try:
-            s.bind((addr, p))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-while True:
-    p = random.randint(20000, 40000)
-    if all(free("127.0.0.%d" % i, p) for i in range(1, 5)):
-        break
-while True:
-    b = random.randint(40000, 60000) // 10 * 10
-    if all(free("127.0.0.1", b + 10 * n + k, False) for n in (1, 2, 3) for k in range(4)):
-        break
-print(p, b)
-PY
-)
+read -r port base < <(pool_ports)
 [ -n "${port:-}" ] && [ -n "${base:-}" ] || { echo "pool: no free ports"; exit 1; }
 # probes every second, and Galera suspects a silent node after 3 s
 export POOL_PROBE_INTERVAL=1 POOL_EVS="evs.suspect_timeout=PT3S"
