@@ -177,15 +177,30 @@ static enum dbsql_result record_backchat(struct dbsql *d, struct db_job *job)
 			n > 0 ? m[n - 1].id : 0, range, job->u.history.room_id);
 }
 
+/* The messages of the job's statement st (executed): id, author, posted_at, body and,
+ * with_seq, seq; into u.history.msgs. */
+static enum dbsql_result fetch_msgs(struct dbsql *d, struct db_job *job, unsigned st, int with_seq)
+{
+	struct msg_rows b;
+	MYSQL_BIND res[5];
+
+	memset(&b, 0, sizeof(b));
+	memset(res, 0, sizeof(res));
+	b.job = job;
+	db_bind_u64(&res[0], &b.id);
+	db_bind_col(&res[1], &b.author);
+	db_bind_time(&res[2], &b.posted);
+	db_bind_col(&res[3], &b.body);
+	if(with_seq)
+		db_bind_u64(&res[4], &b.seq);
+	return db_fetch(d, job, st, res, msg_row, &b);
+}
+
 static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 {
 	unsigned st = job->u.history.before_id ? HISTORY_BEFORE : HISTORY_NEWEST;
-	struct msg_rows b;
-	MYSQL_BIND res[4];
 	enum dbsql_result rc;
 
-	memset(&b, 0, sizeof(b));
-	b.job = job;
 	if(st == HISTORY_BEFORE)
 		rc = db_exec(d, job, st, "uuui", job->u.history.room_id, job->u.history.room_id,
 				job->u.history.before_id, job->u.history.limit);
@@ -194,11 +209,7 @@ static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 				job->u.history.limit);
 	if(!DB_GO_ON(rc, job))
 		return rc;
-	db_bind_u64(&res[0], &b.id);
-	db_bind_col(&res[1], &b.author);
-	db_bind_time(&res[2], &b.posted);
-	db_bind_col(&res[3], &b.body);
-	rc = db_fetch(d, job, st, res, msg_row, &b);
+	rc = fetch_msgs(d, job, st, 0);
 	if(!DB_GO_ON(rc, job))
 		return rc;
 	return record_backchat(d, job);
@@ -265,8 +276,7 @@ enum { CATCH_UP_HEAD, CATCH_UP_MSGS }; /* its statements */
  * or deleted since, and the caller may take the head as delivered. */
 static enum dbsql_result run_catch_up(struct dbsql *d, struct db_job *job)
 {
-	struct msg_rows b;
-	MYSQL_BIND res[5];
+	MYSQL_BIND res[1];
 	enum dbsql_result rc = db_exec(d, job, CATCH_UP_HEAD, "u", job->u.history.room_id);
 	if(!DB_GO_ON(rc, job))
 		return rc;
@@ -274,18 +284,11 @@ static enum dbsql_result run_catch_up(struct dbsql *d, struct db_job *job)
 	rc = db_fetch(d, job, CATCH_UP_HEAD, res, one_value, NULL);
 	if(!DB_GO_ON(rc, job) || job->u.history.head <= job->u.history.after_seq)
 		return rc;
-	memset(&b, 0, sizeof(b));
-	b.job = job;
 	rc = db_exec(d, job, CATCH_UP_MSGS, "uuui", job->u.history.room_id,
 			job->u.history.after_seq, job->u.history.head, job->u.history.limit);
 	if(!DB_GO_ON(rc, job))
 		return rc;
-	db_bind_u64(&res[0], &b.id);
-	db_bind_col(&res[1], &b.author);
-	db_bind_time(&res[2], &b.posted);
-	db_bind_col(&res[3], &b.body);
-	db_bind_u64(&res[4], &b.seq);
-	return db_fetch(d, job, CATCH_UP_MSGS, res, msg_row, &b);
+	return fetch_msgs(d, job, CATCH_UP_MSGS, 1);
 }
 
 static void catch_up_clear(struct db_job *job)

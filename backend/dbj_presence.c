@@ -131,9 +131,12 @@ const struct db_kind dbk_session_rooms = {"list session rooms",
 					       " (s.session_id = ? OR (? <> '' AND ? <> '' AND s.epid = ?"
 					       " AND s.node <> ? AND s.node <> ''))"
 					       " ORDER BY s.joined_at, r.id",
+				/* concatenations with a macro, not missing commas */
+				/* NOLINTBEGIN(bugprone-suspicious-missing-comma) */
 				[ROOMS_TAKE] = "UPDATE IGNORE session_rooms SET session_id = ?,"
 					       " node = ? WHERE " OTHER_NODES_ROWS,
 				[ROOMS_DROP] = "DELETE FROM session_rooms WHERE " OTHER_NODES_ROWS},
+		/* NOLINTEND(bugprone-suspicious-missing-comma) */
 		run_rooms, presence_clear, presence_free, 0};
 
 /* ---- DB_POOL_BEAT: this node is alive (a pool) ---- */

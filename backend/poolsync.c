@@ -158,7 +158,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 int poolsync_start(struct event_base *base, const struct config *c)
 {
-	struct timeval every = {c->pool_poll_ms / 1000, (c->pool_poll_ms % 1000) * 1000};
+	struct timeval every = {(time_t)(c->pool_poll_ms / 1000),
+			(suseconds_t)(c->pool_poll_ms % 1000) * 1000};
 	loop_base = base;
 	if(c->pool_listen == NULL)
 		return 0;
@@ -204,7 +205,7 @@ static void on_deferred(evutil_socket_t fd, short what, void *arg)
 
 void poolsync_defer(void (*fn)(void *), void *arg, unsigned ms)
 {
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 	struct deferred *d = xmalloc(sizeof(*d));
 	d->fn = fn;
 	d->arg = arg;

@@ -269,6 +269,8 @@ void rooms_leave_all(struct session *s)
 		room_leave(list_entry(first, struct member, sess_link)->room, s, "closed");
 }
 
+static void forget_rows(const struct session *s, uint64_t *rooms, size_t n);
+
 /* Moves m (a membership of a closed session) to the session to, of the same user. */
 static void member_move(struct member *m, struct session *to)
 {
@@ -295,8 +297,9 @@ size_t rooms_carry_over(struct session *from, struct session *to)
 			n++;
 		}
 	}
-	/* after the new rows: the user stays in the rooms throughout (compliance) */
-	presence_forget(from);
+	/* after the new rows: the user stays in the rooms throughout (compliance, and a
+	 * pool's other nodes: nothing to tell them) */
+	forget_rows(from, NULL, 0);
 	return n;
 }
 
@@ -318,20 +321,29 @@ void presence_store(const struct session *s, const struct room *r, int in)
 	db_submit(job);
 }
 
-void presence_forget(const struct session *s)
+/* Deletes s's rows; rooms[0..n) (taken; NULL: none) are signalled to a pool's other
+ * nodes once that is committed. */
+static void forget_rows(const struct session *s, uint64_t *rooms, size_t n)
 {
 	struct db_job *job = db_session_clear(s->sid);
+	job->u.presence.rooms = rooms;
+	job->u.presence.nrooms = n;
+	job->done = on_presence_stored;
+	db_submit(job);
+}
+
+void presence_forget(const struct session *s)
+{
 	const struct list *pos;
+	uint64_t *rooms;
 	size_t n = 0;
 	list_for_each(pos, &s->rooms)
 		n++;
-	job->u.presence.rooms = xcalloc(n + 1, sizeof(*job->u.presence.rooms));
-	list_for_each(pos, &s->rooms) {
-		const struct member *m = list_entry(pos, struct member, sess_link);
-		job->u.presence.rooms[job->u.presence.nrooms++] = m->room->id;
-	}
-	job->done = on_presence_stored;
-	db_submit(job);
+	rooms = xcalloc(n + 1, sizeof(*rooms));
+	n = 0;
+	list_for_each(pos, &s->rooms)
+		rooms[n++] = list_entry(pos, struct member, sess_link)->room->id;
+	forget_rows(s, rooms, n);
 }
 
 void room_evict_unauthorized(struct room *r)

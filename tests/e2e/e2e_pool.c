@@ -28,9 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NODES 3
-#define PER_NODE 2
-#define MEMBERS (NODES * PER_NODE)
+enum { NODES = 3, PER_NODE = 2, MEMBERS = NODES * PER_NODE };
 #define MAX_POSTS 512
 #define DELIVERY_WAIT 20000 /* ms for every member to have every post */
 
@@ -254,7 +252,7 @@ static size_t received(const struct member *m, int from, int to, int *out)
 static void check_order(const char *T, const int *want, size_t n, int from, int to)
 {
 	static int dbo[MAX_POSTS * 2], got[MAX_POSTS * 2];
-	size_t ndb = db_order(from, to, dbo, MAX_POSTS * 2), live = 0;
+	size_t ndb = db_order(from, to, dbo, (size_t)MAX_POSTS * 2), live = 0;
 	int bad = 0;
 	for(int i = 0; i < MEMBERS && !bad; i++) {
 		int dup;
@@ -496,7 +494,7 @@ static void presence(void)
 static void read_your_writes(void)
 {
 	const char *T = "changes_on_one_node_in_force_on_the_others";
-	struct member *m = &mem[2 * PER_NODE]; /* on node 3 */
+	struct member *m = &mem[(size_t)2 * PER_NODE]; /* on node 3 */
 	char name[64], args[160], uri[160], text[64], *chan = NULL;
 	long long t0, refused_ms = -1;
 	int st = 0, n = 0;
