@@ -12,6 +12,8 @@ mkdir -p "$build"
 
 packages=(kamailio kamailio-mysql-modules
           kamailio-tls-modules      # SIP over TLS (docs/OPERATIONS.md, "SIP over TLS")
+          openssl                   # its command line: the private CA and server certificate
+                                    # (scripts/tls-certs.sh), and e2e's TLS checks
           mariadb-server mariadb-client
           libmariadb-dev libevent-dev libxml2-dev libcriterion-dev
           libsofia-sip-ua-dev dpkg-dev pkg-config gcc make
