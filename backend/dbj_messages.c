@@ -50,15 +50,23 @@ static void one_value(MYSQL_STMT *st, void *ctx)
 	(void)ctx;
 }
 
+/* Runs the job's statement st with the one id parameter and reads its one number
+ * into *out (left as it is when there is no row). */
+static enum dbsql_result read_u64(
+		struct dbsql *d, struct db_job *job, unsigned st, uint64_t id, uint64_t *out)
+{
+	MYSQL_BIND res[1];
+	enum dbsql_result rc = db_exec(d, job, st, "u", id);
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	db_bind_u64(&res[0], out);
+	return db_fetch(d, job, st, res, one_value, NULL);
+}
+
 /* The number the trigger of migration 017 gave the message just inserted. */
 static enum dbsql_result read_seq(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND res[1];
-	enum dbsql_result rc = db_exec(d, job, POST_SEQ, "u", job->u.post.msg_id);
-	if(!DB_GO_ON(rc, job))
-		return rc;
-	db_bind_u64(&res[0], &job->u.post.seq);
-	return db_fetch(d, job, POST_SEQ, res, one_value, NULL);
+	return read_u64(d, job, POST_SEQ, job->u.post.msg_id, &job->u.post.seq);
 }
 
 /* The post stored before under the same reference, author, room and text, if any
@@ -276,12 +284,8 @@ enum { CATCH_UP_HEAD, CATCH_UP_MSGS }; /* its statements */
  * or deleted since, and the caller may take the head as delivered. */
 static enum dbsql_result run_catch_up(struct dbsql *d, struct db_job *job)
 {
-	MYSQL_BIND res[1];
-	enum dbsql_result rc = db_exec(d, job, CATCH_UP_HEAD, "u", job->u.history.room_id);
-	if(!DB_GO_ON(rc, job))
-		return rc;
-	db_bind_u64(&res[0], &job->u.history.head);
-	rc = db_fetch(d, job, CATCH_UP_HEAD, res, one_value, NULL);
+	enum dbsql_result rc = read_u64(
+			d, job, CATCH_UP_HEAD, job->u.history.room_id, &job->u.history.head);
 	if(!DB_GO_ON(rc, job) || job->u.history.head <= job->u.history.after_seq)
 		return rc;
 	rc = db_exec(d, job, CATCH_UP_MSGS, "uuui", job->u.history.room_id,
