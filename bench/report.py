@@ -228,6 +228,20 @@ if lf:
               f"{x:.2f} / {b:.2f} = {x / b:.2f}x{verdict}")
     print()
 
+ss = [r for r in rows if r.get("scenario") == "s"]
+if ss:
+    print("## (s) chat INFOs: batched by the link process, or a tm transaction each\n")
+    print("| run | posts ok/s | deliveries/s | p50 ms | p99 ms | full delivery max ms | missing | 503s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in ss:
+        print(f"| {r['label']} | {f(r.get('posts_ok_per_s'))} | {f(r.get('deliveries_per_s'), 0)} "
+              f"| {f(r.get('lat_p50_ms'))} | {f(r.get('lat_p99_ms'))} | {f(r.get('full_delivery_max_ms'))} "
+              f"| {f(r.get('deliveries_missing'))} | {f(r.get('posts_503'))} |")
+    for rate, key, x, b in onoff(ss, "tm", keys=("deliveries_per_s", "lat_p50_ms", "lat_p99_ms")):
+        print(f"\nAt {rate}, tm / batched, {KEYNAME[key]} (medians of the runs): "
+              f"{x:.2f} / {b:.2f} = {x / b:.2f}x")
+    print()
+
 fi = [r for r in rows if r.get("scenario") == "i"]
 tr = [r for r in fi if not r["label"].startswith("memory")]
 if tr:

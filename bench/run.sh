@@ -24,7 +24,9 @@
 #   stored messages: a rare, a 1-in-1,000 and a common word); p (a pool of three chat
 #   nodes on Galera, scripts/pool.sh: same-node and cross-node post->delivery latency,
 #   deliveries/s, CPU per delivery and database writes per post, next to one pool node
-#   and to the single-node stack in the same run; in bench/pool.sh).
+#   and to the single-node stack in the same run; in bench/pool.sh); s (how chat INFOs
+#   leave Kamailio: batched by the link process against a tm transaction each,
+#   alternating, over shared connections and over one per member).
 #   Default: all, quick profile; --full (make bench FULL=1): the full one; --smoke (make
 #   bench-test): i, j and p in a tiny form, into build/bench-test/, failing if a figure
 #   is missing.
@@ -38,6 +40,7 @@
 # BENCH_PURGE_ROWS, BENCH_PURGE_REPS, BENCH_PURGE_RATES, BENCH_PURGE_SECS: scenario k.
 # BENCH_FEEDS, BENCH_FEED_RATES, BENCH_FEED_REPS: scenario l.
 # BENCH_POOL_RATES, BENCH_POOL_SECS: scenario p.
+# BENCH_SEND_RATES, BENCH_SEND_REPS, BENCH_SEND_CONNS: scenario s.
 set -euo pipefail
 # The benchmarks run Kamailio in the trusted mode (From believed): pchat-bench's
 # thousands of sessions would otherwise each cost a Digest round trip and a database
@@ -53,11 +56,11 @@ for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
     --smoke) smoke=1 ;;
-    a|b|c|d|e|f|g|h|i|j|k|l|m|p) scen+=("$a") ;;
-    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|k|l|m|p ...]"; exit 2 ;;
+    a|b|c|d|e|f|g|h|i|j|k|l|m|p|s) scen+=("$a") ;;
+    *) echo "usage: $0 [--full | --smoke] [a|b|c|d|e|f|g|h|i|j|k|l|m|p|s ...]"; exit 2 ;;
   esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j k l m p)
+[ ${#scen[@]} -gt 0 ] || scen=(a b c d e f g h i j k l m p s)
 
 out="$top/build/bench$([ $smoke = 0 ] || echo -test)"
 var="$out/var"
@@ -697,6 +700,33 @@ PY
     restart_servers
     ;;
   p) pool_bench ;;
+  s)
+    # How chat INFOs leave Kamailio (issue 14): written by the link process, batched
+    # per connection (the default), against one tm transaction each (modparam
+    # info_via_tm, -A INFO_VIA_TM=1), alternating, at BENCH_SEND_RATES posts/s in (b)'s
+    # 150x4 rooms, over 8 shared connections (a front or an edge server's case: the
+    # batching helps) and over one connection per member (the batching cannot help:
+    # what is left is the transaction's cost).
+    reps=${BENCH_SEND_REPS:-2}
+    pchat_rooms send- "150x4"
+    for conns in ${BENCH_SEND_CONNS:-8 600}; do
+    for rate in ${BENCH_SEND_RATES:-200 270}; do
+    for ((k = 0; k < reps; k++)); do
+      order=(off on)
+      [ $((k % 2)) = 0 ] || order=(on off)
+      for set in "${order[@]}"; do
+        # "on": one tm transaction per INFO (the old way); "off": batched
+        if [ "$set" = on ]; then export KAMAILIO_ARGS="$KARGS -A INFO_VIA_TM=1"; else export KAMAILIO_ARGS="$KARGS"; fi
+        restart_servers
+        gen s "tm $set @ $rate posts/s, $conns connections" pchat --sessions 600 --rooms 150x4 \
+          --room-prefix send- --user-base 200000 --rate "$rate" --duration 10 --warmup 2 --conns "$conns"
+      done
+    done
+    done
+    done
+    export KAMAILIO_ARGS="$KARGS"
+    restart_servers
+    ;;
   l)
     # What saved feeds cost posting (issue 15): (b)'s 150x4 rooms at BENCH_FEED_RATES
     # (70) posts/s with no feeds and with BENCH_FEEDS (10,000), a few matching

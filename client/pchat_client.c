@@ -58,7 +58,8 @@ struct pc_client {
 	int peer_bye;	   /* server sent BYE */
 	int bye_status;	   /* final status of our BYE, 0 until then */
 	int shutdown_done;
-	int auth_tries; /* challenges answered in a row (a wrong password is re-challenged) */
+	int auth_tries;	 /* challenges answered in a row (a wrong password is re-challenged) */
+	int info_answer; /* status our INFOs from the server get (pc_set_info_answer); 0: 200 */
 
 	unsigned info_sent, info_done; /* INFOs on nh, in order (nua queues them) */
 	int info_status[STATUS_RING];
@@ -488,7 +489,10 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
 			break;
 
 		case nua_i_info:
-			if(nh && nh == c->nh) {
+			if(nh && nh == c->nh && c->info_answer) {
+				nua_respond(nh, c->info_answer, sip_status_phrase(c->info_answer),
+						NUTAG_WITH_THIS(nua), TAG_END());
+			} else if(nh && nh == c->nh) {
 				enqueue_info(c, sip);
 				nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
 			} else {
@@ -797,6 +801,11 @@ void pc_run(pc_context *ctx, int timeout_ms)
 		long long left = deadline - now_ms();
 		su_root_step(ctx->root, left > 50 ? 50 : (left > 0 ? (su_duration_t)left : 0));
 	} while(now_ms() < deadline);
+}
+
+void pc_set_info_answer(pc_client *c, int status)
+{
+	c->info_answer = status;
 }
 
 int pc_is_up(const pc_client *c)

@@ -74,6 +74,11 @@ const char *pc_last_error(const pc_context *);
 /* Runs the event loop for up to timeout_ms (for the CLI, which also polls stdin). */
 void pc_run(pc_context *, int timeout_ms);
 
+/* Tests: answer the server's INFOs on the session with status (its reason phrase)
+ * from now on, without reading them, as a client that lost the dialog does (481);
+ * 0 is the normal 200. */
+void pc_set_info_answer(pc_client *, int status);
+
 /* 1 while the dialog is established (200 received, no BYE sent or received). */
 int pc_is_up(const pc_client *);
 /* 1 once the server ended the dialog (BYE, or 481/408 to a keep-alive UPDATE). The

@@ -13,6 +13,7 @@
 #include "../../modules/tm/t_hooks.h"
 #include "../../modules/tm/uac.h"
 #include "pchat_dialogs.h"
+#include "pchat_infosend.h"
 #include "pchat_mod.h"
 
 #define SESSION_BUCKETS 16384 /* power of two */
@@ -126,6 +127,11 @@ struct pchat_session *pchat_session_create(const struct pchat_event *ev)
 	s->sock = ev->rcv_sock;
 	s->local_cseq = 1;
 	s->last_seen = time(NULL);
+	if(pchat_infosend_prepare(s) < 0) {
+		LM_ERR("out of memory for a new session\n");
+		free(s);
+		return NULL;
+	}
 	b = id_bucket(s->id);
 	s->next_by_id = by_id[b];
 	by_id[b] = s;
@@ -178,6 +184,7 @@ void pchat_session_destroy(struct pchat_session *s)
 	unlink_session(&by_dialog[dialog_bucket(&s->call_id, &s->remote_tag)], s, 1);
 	session_count--;
 	PCHAT_MY_LINK->sessions = session_count;
+	pchat_infosend_release(s);
 	free(s);
 }
 
@@ -192,24 +199,29 @@ void pchat_sessions_foreach(void (*fn)(struct pchat_session *, void *), void *ar
 		}
 }
 
-/* tm callback for our INFOs; runs in whichever process sees the final answer. */
-static void info_completed(struct cell *t, int type, struct tmcb_params *ps)
+void pchat_session_answered(uint64_t id, int code)
 {
-	uint64_t id = (uint64_t)(uintptr_t)*ps->param;
 	struct pchat_event *ev;
-	(void)t;
-	(void)type;
-	if(ps->code != 481 && ps->code != 487 && ps->code != 408)
+	if(code != 481 && code != 487 && code != 408)
 		return;
 	/* debug: several INFOs in flight may fail alike; the link process logs the close */
 	LM_DBG("our INFO failed, ending the session session=%llu code=%d\n", (unsigned long long)id,
-			ps->code);
+			code);
 	ev = pchat_event_new(PCHAT_EV_DEAD, NULL, 0);
 	if(ev == NULL)
 		return;
 	ev->session = id;
 	if(pchat_handoff_send(ev) < 0)
 		pchat_event_free(ev); /* expiry will clean the session up later */
+}
+
+/* tm callback for INFOs sent through tm; runs in whichever process sees the final
+ * answer. */
+static void info_completed(struct cell *t, int type, struct tmcb_params *ps)
+{
+	(void)t;
+	(void)type;
+	pchat_session_answered((uint64_t)(uintptr_t)*ps->param, ps->code);
 }
 
 int pchat_session_send_info(struct pchat_session *s, const char *body, int len)
@@ -220,6 +232,8 @@ int pchat_session_send_info(struct pchat_session *s, const char *body, int len)
 	uac_req_t uac_r;
 	dlg_t dlg;
 
+	if(s->info_tpl)
+		return pchat_infosend_queue(s, body, len);
 	memset(&dlg, 0, sizeof(dlg));
 	dlg.id.call_id = s->call_id;
 	dlg.id.rem_tag = s->remote_tag;

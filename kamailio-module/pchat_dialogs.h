@@ -26,6 +26,7 @@ struct pchat_session {
 	str epid;
 	str user_agent;
 	struct socket_info *sock;
+	struct pchat_info_tpl *info_tpl; /* pchat_infosend.c; NULL: INFOs through tm */
 	unsigned int local_cseq;
 	time_t last_seen;
 	struct pchat_session *next_by_id;
@@ -43,8 +44,11 @@ void pchat_session_destroy(struct pchat_session *s);
 /* Calls fn for every session (fn may destroy the session it is given). */
 void pchat_sessions_foreach(void (*fn)(struct pchat_session *, void *), void *arg);
 
-/* Sends body as an in-dialog INFO (Content-Type text/plain) through tm.  A 481, 487
- * or timeout answer makes tm's callback report the session dead to the link process. */
+/* Sends body as an in-dialog INFO (Content-Type text/plain): over TCP/TLS queued in
+ * pchat_infosend.c (written by pchat_infosend_flush()), otherwise through tm. */
 int pchat_session_send_info(struct pchat_session *s, const char *body, int len);
+/* The client answered one of the session's INFOs with code (in any process): a 481,
+ * 487 or 408 means the session is gone, and the link process is told. */
+void pchat_session_answered(uint64_t id, int code);
 
 #endif

@@ -36,6 +36,7 @@
 #include "pchat_frame.h" /* common/, on the include path */
 #include "pchat_peer.h"
 #include "pchat_dialogs.h"
+#include "pchat_infosend.h"
 #include "pchat_handoff.h"
 #include "pchat_link.h"
 #include "pchat_alert.h"
@@ -317,15 +318,21 @@ static void on_in_dialog(struct pchat_event *ev)
 	}
 }
 
-static void on_dead(struct pchat_event *ev)
+/* A client answered an INFO 481/487/408, or its INFOs could not be written. */
+static void session_unreachable(uint64_t id)
 {
-	struct pchat_session *s = pchat_session_by_id(ev->session);
+	struct pchat_session *s = pchat_session_by_id(id);
 	if(s == NULL)
 		return;
 	LM_INFO("session closed session=%llu user=%s reason=unreachable\n",
 			(unsigned long long)s->id, s->identity.s);
 	send_close(s, "unreachable");
 	pchat_session_destroy(s);
+}
+
+static void on_dead(struct pchat_event *ev)
+{
+	session_unreachable(ev->session);
 }
 
 static void on_handoff(evutil_socket_t fd, short what, void *arg)
@@ -389,6 +396,10 @@ static void on_verdict(const struct pchat_frame *f)
 static void handle_frame(const struct pchat_frame *f)
 {
 	struct pchat_session *s;
+	/* what the backend sent before this frame goes out before it (a post's 200 after
+	 * the deliveries queued ahead of it) */
+	if(f->type != PCHAT_F_SEND)
+		pchat_infosend_flush();
 	switch(f->type) {
 		case PCHAT_F_ACCEPT:
 		case PCHAT_F_BUSY:
@@ -491,6 +502,7 @@ static void on_held_timer(evutil_socket_t fd, short what, void *arg)
 		handle_frame(&f);
 		evbuffer_drain(held, used);
 	}
+	pchat_infosend_flush();
 	if(evbuffer_get_length(held) > 0)
 		held_retry_later();
 	else
@@ -526,6 +538,7 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 		if(r < 0) {
 			LM_ERR("bad frame from the backend, link dropped backend=%s\n",
 					pchat_backend_socket);
+			pchat_infosend_flush();
 			backend_lost();
 			return;
 		}
@@ -538,6 +551,8 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 		handle_frame(&f);
 		evbuffer_drain(in, used);
 	}
+	/* the INFOs of every frame read in this go, one write per connection */
+	pchat_infosend_flush();
 }
 
 /* ---- connection management ---------------------------------------------------------- */
@@ -650,6 +665,8 @@ int pchat_backend_dial(void)
 	return fd;
 }
 
+#define BACKEND_READ_BYTES (256 * 1024)
+
 /* Retried by a timer; only the established stream goes to a bufferevent. */
 static void connect_backend(evutil_socket_t unused, short what, void *arg)
 {
@@ -669,6 +686,9 @@ static void connect_backend(evutil_socket_t unused, short what, void *arg)
 		return;
 	}
 	bufferevent_setcb(backend, on_backend_read, NULL, on_backend_event, NULL);
+	/* read up to this much at once (libevent's default is 16 KiB): more frames per
+	 * read, so more INFOs per write to each client connection (pchat_infosend.h) */
+	bufferevent_set_max_single_read(backend, BACKEND_READ_BYTES);
 	bufferevent_enable(backend, EV_READ | EV_WRITE);
 	backend_connected_now();
 }
@@ -712,6 +732,7 @@ int pchat_link_run(void)
 		LM_ERR("cannot initialise the link process\n");
 		return -1;
 	}
+	pchat_infosend_init(session_unreachable);
 	handoff_ev = event_new(
 			base, pchat_handoff_read_fd(), EV_READ | EV_PERSIST, on_handoff, NULL);
 	sweep_ev = event_new(base, -1, EV_PERSIST, on_sweep, NULL);

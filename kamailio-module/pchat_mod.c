@@ -21,6 +21,7 @@
 #include "pchat_handoff.h"
 #include "pchat_link.h"
 #include "pchat_mod.h"
+#include "pchat_infosend.h"
 #include "pchat_request.h"
 #include "pchat_alert.h"
 #include "pchat_rpc.h"
@@ -40,6 +41,7 @@ int pchat_backend_timeout_ms = 3000;
 int pchat_backend_uid = -1; /* -1: Kamailio's effective uid, set in mod_init */
 str pchat_node_name = str_init("kamailio");
 int pchat_link_processes = 1;
+int pchat_info_via_tm = 0;
 int pchat_link_index = -1;
 
 char pchat_retry_after_hdr[48];
@@ -132,6 +134,7 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"backend_uid", INT_PARAM, &pchat_backend_uid},
 		{"node_name", PARAM_STR, &pchat_node_name},
 		{"link_processes", INT_PARAM, &pchat_link_processes},
+		{"info_via_tm", INT_PARAM, &pchat_info_via_tm},
 		{"alert_uri", PARAM_STR, &pchat_alert_uri},
 		{"alert_proxy", PARAM_STR, &pchat_alert_proxy}, {0, 0, 0}};
 
@@ -366,14 +369,14 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 }
 
 struct module_exports exports = {
-		"pchat",	 /* module name */
-		DEFAULT_DLFLAGS, /* dlopen flags */
-		cmds,		 /* exported functions */
-		params,		 /* exported parameters */
-		0,		 /* RPC methods (registered in mod_init) */
-		0,		 /* pseudo-variables */
-		0,		 /* response handling function */
-		mod_init,	 /* module initialization function */
-		child_init,	 /* per-child init function */
-		mod_destroy	 /* module destroy function */
+		"pchat",	      /* module name */
+		DEFAULT_DLFLAGS,      /* dlopen flags */
+		cmds,		      /* exported functions */
+		params,		      /* exported parameters */
+		0,		      /* RPC methods (registered in mod_init) */
+		0,		      /* pseudo-variables */
+		pchat_infosend_reply, /* response handling function */
+		mod_init,	      /* module initialization function */
+		child_init,	      /* per-child init function */
+		mod_destroy	      /* module destroy function */
 };

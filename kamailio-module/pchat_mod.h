@@ -52,6 +52,8 @@ extern struct pchat_shared *pchat_shared;
 /* How many link processes share the sessions (modparam link_processes), and which
  * one this process is (-1 outside them). */
 extern int pchat_link_processes;
+/* 1: every chat INFO through tm, as over UDP (modparam info_via_tm, pchat_infosend.h) */
+extern int pchat_info_via_tm;
 extern int pchat_link_index;
 /* Sums of the link processes' states. */
 struct pchat_link_state pchat_links_total(void);

@@ -539,7 +539,67 @@ static int wait_serving(actor *a, int ms, int *reopened)
 	return 0;
 }
 
+/* join() retried for up to ms: right after a restart with a small --queue-limit the
+ * sessions' restore can still hold the queue, and a join is answered BUSY (503).
+ * Returns what join() does. */
+static const char *join_serving(actor *a, const char *room, char *why, size_t n, int ms)
+{
+	long long deadline = now_ms() + ms;
+	const char *w;
+	while((w = join(a, room, why, n)) != NULL && now_ms() < deadline)
+		pc_run(a->ctx, 300);
+	return w;
+}
+
 /* ------------------------------------------------------------------ late cases */
+
+/* A client that answers the server's INFO 481 (it lost the dialog) has its session
+ * ended by the server: the others see it leave the room, as after a BYE.  The answer
+ * reaches the module outside any tm transaction (INFOs over TCP are sent without one,
+ * pchat_infosend.c), so this checks that its Via branch leads back to the session. */
+static void case_client_answers_481(pc_context *ctx, actor *alice)
+{
+	const char *T = "client_answers_481_ends_session";
+	actor c1 = {"carol-481", CAROL, ctx, NULL, NULL, 0, NULL};
+	struct notice arrive = {"ntc:join", CAROL, LOBBY_URI};
+	struct notice leave = {"ntc:part", CAROL, LOBBY_URI};
+	char why[512];
+	const char *w;
+	char *text = text_with("answered 481");
+	xv_envelope *e = NULL;
+	int st = 0;
+
+	if((w = join(alice, LOBBY_URI, why, sizeof why))) {
+		fail(T, "%s", w);
+		goto out;
+	}
+	if(!open_actor(&c1, &st)) {
+		fail(T, "carol's session: INVITE got SIP %d", st);
+		goto out;
+	}
+	box_clear(alice);
+	if((w = join(&c1, LOBBY_URI, why, sizeof why))) {
+		fail(T, "%s", w);
+		goto out;
+	}
+	xv_free(wait_item(alice, p_notice, &arrive, REPLY_WAIT));
+	pc_set_info_answer(c1.c, 481);
+	if((st = post(alice, LOBBY_URI, NULL, text)) != 200) {
+		fail(T, "%s", sip_txt(st, "post"));
+		goto out;
+	}
+	if((e = wait_item(alice, p_notice, &leave, REPLY_WAIT)) == NULL) {
+		fail(T, "carol answered the delivery 481, yet alice saw no ntc:part for her");
+		goto out;
+	}
+	pass(T);
+out:
+	xv_free(e);
+	if(c1.c)
+		pc_set_info_answer(c1.c, 0);
+	close_actor(&c1);
+	free(text);
+}
 
 /* One user with two endpoints (two chat sessions): both get the room's traffic, and
  * the others see one arrival (first session in) and one departure (last one out). */
@@ -633,7 +693,7 @@ static void case_overload(actor *alice)
 	run_control("backend-stop");
 	run_control_env("PCHATD_ARGS='--queue-limit 2'", "backend-start");
 	if(!wait_serving(alice, RESTART_WAIT, &reopened) ||
-			join(alice, LOBBY_URI, why, sizeof why) != NULL) {
+			join_serving(alice, LOBBY_URI, why, sizeof why, 3000) != NULL) {
 		fail(T, "backend with --queue-limit 2 not serving");
 		goto restore;
 	}
@@ -762,7 +822,7 @@ static void case_participant_limit(actor *alice, actor *bob)
 		fail(T, "%s", why);
 	run_control_env("PCHATD_ARGS='--participant-update-limit 1'", "backend-start");
 	if(!wait_serving(alice, RESTART_WAIT, &reopened) || !wait_serving(bob, 3000, &reopened) ||
-			join(alice, LOBBY_URI, why, sizeof why) != NULL) {
+			join_serving(alice, LOBBY_URI, why, sizeof why, 3000) != NULL) {
 		fail(T, "backend with --participant-update-limit 1 not serving");
 		goto restore;
 	}
@@ -1608,6 +1668,7 @@ int main(int argc, char **argv)
 	}
 
 	case_several_endpoints(ctx, &alice);
+	case_client_answers_481(ctx, &alice);
 	case_overload(&alice);
 	case_stalled_backend(&alice);
 	case_participant_limit(&alice, &bob);
