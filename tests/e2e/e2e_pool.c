@@ -619,8 +619,8 @@ int main(int argc, char **argv)
 	/* the visitor and the late joiner of presence() */
 	snprintf(mem[MEMBERS].user, sizeof mem[MEMBERS].user, "sip:po-%s-visitor@example.com",
 			token);
-	snprintf(mem[MEMBERS + 1].user, sizeof mem[MEMBERS + 1].user,
-			"sip:po-%s-late@example.com", token);
+	snprintf(mem[MEMBERS + 1].user, sizeof mem[MEMBERS + 1].user, "sip:po-%s-late@example.com",
+			token);
 	for(int i = 0; i < MEMBERS + 2; i++)
 		if(add_user(mem[i].user) < 0)
 			return e2e_finish(&opt);

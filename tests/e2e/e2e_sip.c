@@ -1780,7 +1780,8 @@ int main(int argc, char **argv)
 	opt.host[colon - proxy] = '\0';
 	opt.port = atoi(colon + 1);
 	opt.tls_port = tls_port ? atoi(tls_port) : 0;
-	if((tls_port && (opt.tls_port <= 0 || !opt.tls_ca)) || (only && strcmp(only, "auth") != 0)) {
+	if((tls_port && (opt.tls_port <= 0 || !opt.tls_ca)) ||
+			(only && strcmp(only, "auth") != 0)) {
 		usage(stderr);
 		return 2;
 	}
