@@ -10,10 +10,11 @@
 #     under VAR/nodeN;
 #   - the front: a Kamailio on 127.0.0.1:PORT (kamailio-cfg/pool-front.cfg) routing
 #     the pool URI to the chat nodes with the dispatcher module (a hash of the From
-#     URI, OPTIONS probes), under VAR/front.  It authenticates the clients (SIP Digest,
-#     the subscriber table through Galera node 1) and sends to the chat nodes from
-#     127.0.0.5 (RELAY_ADDR), the one address whose requests the nodes believe
-#     (FRONT_NETS); a client that connects to a node directly is authenticated there.
+#     URI, OPTIONS probes), under VAR/front.  It authenticates the clients (SIP
+#     Digest, the subscriber table on any Galera node that answers) and sends to the
+#     chat nodes from 127.0.0.5 (RELAY_ADDR), the one address whose requests the nodes
+#     believe (FRONT_NETS); a client that connects to a node directly is
+#     authenticated there.
 # The parts are scripts/stack-lib.sh's, which scripts/stack.sh (make run) uses too.
 # What is not pooled yet: docs/OPERATIONS.md, "Not pooled yet".
 #
@@ -60,7 +61,7 @@ while [ $# -gt 0 ]; do
     --http-port) HTTP_PORT="$2"; shift 2 ;;
     --file-port) FILE_PORT="$2"; shift 2 ;;
     --metrics-port) METRICS_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -111,8 +112,21 @@ use_node() {
     [ "$j" = "$1" ] || PCHATD_ARGS+=" --pool-peer $(node_addr "$j"):$SIGNAL_PORT"
   done
 }
-# The front: its own directory; the subscriber table through Galera node 1's socket
-use_front() { stack_paths "$POOL_VAR/front" "$POOL_VAR/galera1" "$POOL_VAR"; ADDR=127.0.0.1; }
+# The front: its own directory (its database connections: front_db_cnf)
+use_front() { stack_paths "$POOL_VAR/front" "" "$POOL_VAR"; ADDR=127.0.0.1; }
+
+# The front's option file ($KAM_MYSQL_HOME/my.cnf): a group per Galera node, [galeraN]
+# (its socket, the application user and password, KAM_DB_INIT), which db_cluster's
+# connections gN name (pool-front.cfg, DB_CLUSTER): the front reads the subscriber
+# table on any node that answers, node 1 first.
+front_db_cnf() {
+  local i
+  mkdir -p "$KAM_MYSQL_HOME" && chmod 0700 "$KAM_MYSQL_HOME"
+  (umask 077 && for i in $NODES; do
+    printf '[galera%s]\nsocket=%s\nuser=pchat\npassword=%s\ninit-command=%s\n' "$i" \
+      "$POOL_VAR/galera$i/mysql.sock" "$(cat "$DB_PW_FILE")" "$KAM_DB_INIT"
+  done >"$KAM_MYSQL_HOME/my.cnf")
+}
 
 check_n() {
   case "$1" in 1|2|3) ;; *) echo "pool: a node number is 1, 2 or 3, not '$1'"; exit 2 ;; esac
@@ -252,17 +266,22 @@ front_list() {
 }
 
 front_start() {
-  local mode=()
+  local mode=() i cls=""
   use_front
   pid_alive kamailio && return 0
   front_list >"$VAR/dispatcher.list"
   if [ "$PCHAT_TRUSTED" = 1 ]; then
     mode+=(-A WITH_TRUSTED); log "the front authenticates nobody (PCHAT_TRUSTED=1)"
   fi
-  kamailio_db_cnf
+  front_db_cnf
+  for i in $NODES; do
+    mode+=(-A "DB_CON$i=\"g$i=>mysql://pchat@[galera$i]/pchat\"")
+    cls+="${cls:+;}g$i=9s9s"
+  done
   MYSQL_HOME="$KAM_MYSQL_HOME" kamailio_launch "$top/kamailio-cfg/pool-front.cfg" \
     -A "SIP_ADDR=\"$ADDR\"" -A "SIP_PORT=$PORT" -A "CTL_SOCKET=\"unix:$VAR/ctl\"" \
-    -A "RELAY_ADDR=\"$RELAY_ADDR\"" -A "DBURL=\"mysql://pchat@[pchat]/pchat\"" \
+    -A "RELAY_ADDR=\"$RELAY_ADDR\"" -A "DB_CLUSTER=\"front=>$cls\"" \
+    -A "DBURL=\"cluster://front\"" \
     -A "DS_LIST=\"$VAR/dispatcher.list\"" -A "DS_PING_FROM=\"sip:front@$ADDR:$PORT\"" \
     -A "DS_PING_INTERVAL=${POOL_PROBE_INTERVAL:-5}" "${mode[@]}"
 }
