@@ -191,12 +191,12 @@ if ((${#seen[@]} == 3)); then ok "users spread over the 3 chat nodes, each store
 else bad "users reached only the chat nodes ${!seen[*]}"; fi
 # a wrong password: refused at the front (403 after the 407), no session on any node,
 # nothing stored
-before=$(sessions_of bob)
+bob_before=$(sessions_of bob)
 if ! post bob "$tag-bob-wrong" not-bobs && grep -q "403" <<<"$out" &&
-  [ "$(sessions_of bob)" = "$before" ] &&
+  [ "$(sessions_of bob)" = "$bob_before" ] &&
   [ "$(gq 1 "SELECT COUNT(*) FROM messages WHERE body = '$tag-bob-wrong'")" = 0 ]; then
   ok "a wrong password through the front: refused (403), no session on any node"
-else bad "bob with a wrong password through the front: sessions $before -> $(sessions_of bob); the client said: $(tail -3 <<<"$out")"; fi
+else bad "bob with a wrong password through the front: sessions $bob_before -> $(sessions_of bob); the client said: $(tail -3 <<<"$out")"; fi
 
 # ---- 2a. singleton jobs: one node runs each (job_leases) ----
 # the posts above queued messages for the search indexer, which every node runs every
