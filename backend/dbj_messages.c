@@ -148,7 +148,16 @@ struct db_job *db_history(const char *reader, uint64_t room_id, unsigned limit, 
 	return job;
 }
 
-enum { HISTORY_NEWEST, HISTORY_BEFORE, HISTORY_EVENT }; /* its statements */
+/* its statements: the newest; the cursor's number; those before a numbered cursor,
+ * an unnumbered one, a cursor that is gone; the compliance event */
+enum {
+	HISTORY_NEWEST,
+	HISTORY_CURSOR,
+	HISTORY_BEFORE_SEQ,
+	HISTORY_BEFORE_NULL,
+	HISTORY_BEFORE_ID,
+	HISTORY_EVENT
+};
 
 struct msg_rows {
 	struct db_col author, body;
@@ -204,17 +213,50 @@ static enum dbsql_result fetch_msgs(struct dbsql *d, struct db_job *job, unsigne
 	return db_fetch(d, job, st, res, msg_row, &b);
 }
 
+#define CURSOR_GONE UINT64_MAX
+
+/* The sequence number of the paging cursor (a message of the room) into *seq: 0 when
+ * it has none (stored before migration 017), CURSOR_GONE when it is not in the room. */
+static enum dbsql_result cursor_seq(struct dbsql *d, struct db_job *job, uint64_t *seq)
+{
+	MYSQL_BIND res[1];
+	enum dbsql_result rc = db_exec(d, job, HISTORY_CURSOR, "uu", job->u.history.before_id,
+			job->u.history.room_id);
+	*seq = CURSOR_GONE; /* db_fetch leaves it without a row */
+	if(!DB_GO_ON(rc, job))
+		return rc;
+	db_bind_u64(&res[0], seq);
+	return db_fetch(d, job, HISTORY_CURSOR, res, one_value, NULL);
+}
+
+/* History is in the rooms' order, (seq, id): the order live delivery follows, which on
+ * Galera may differ from the ids' (docs/ARCHITECTURE.md, "A pool: ordered delivery");
+ * messages without a number (stored before migration 017) first, by id.  The page
+ * before a cursor is what comes before it in that order: before a numbered message,
+ * the smaller numbers and every unnumbered one; before an unnumbered one, the
+ * unnumbered ones with smaller ids.  A cursor deleted meanwhile (moderation,
+ * retention) has no place in the order: the page is then the smaller ids, in order. */
 static enum dbsql_result run_history(struct dbsql *d, struct db_job *job)
 {
-	unsigned st = job->u.history.before_id ? HISTORY_BEFORE : HISTORY_NEWEST;
+	uint64_t room = job->u.history.room_id, seq = 0;
 	enum dbsql_result rc;
+	unsigned st = HISTORY_NEWEST;
 
-	if(st == HISTORY_BEFORE)
-		rc = db_exec(d, job, st, "uuui", job->u.history.room_id, job->u.history.room_id,
-				job->u.history.before_id, job->u.history.limit);
-	else
-		rc = db_exec(d, job, st, "uui", job->u.history.room_id, job->u.history.room_id,
+	if(job->u.history.before_id) {
+		rc = cursor_seq(d, job, &seq);
+		if(!DB_GO_ON(rc, job))
+			return rc;
+		st = seq == CURSOR_GONE ? HISTORY_BEFORE_ID
+				: seq	? HISTORY_BEFORE_SEQ
+					: HISTORY_BEFORE_NULL;
+	}
+	if(st == HISTORY_BEFORE_SEQ)
+		rc = db_exec(d, job, st, "uuui", room, room, seq, job->u.history.limit);
+	else if(st != HISTORY_NEWEST)
+		rc = db_exec(d, job, st, "uuui", room, room, job->u.history.before_id,
 				job->u.history.limit);
+	else
+		rc = db_exec(d, job, st, "uui", room, room, job->u.history.limit);
 	if(!DB_GO_ON(rc, job))
 		return rc;
 	rc = fetch_msgs(d, job, st, 0);
@@ -235,27 +277,45 @@ static void history_free(struct db_job *job)
 
 /* The messages of a room (two parameters: its id twice) that its retention keeps:
  * expired ones are hidden before the purge job deletes them.  The room's row is one
- * primary key read; the messages are read newest first along (room_id, id). */
+ * primary key read; the messages are read newest first along (room_id, seq, id)
+ * (migration 021), or (room_id, id) before a cursor that is gone. */
 #define HISTORY_FROM                                                                        \
 	" FROM messages m JOIN rooms r ON r.id = ? WHERE m.room_id = ? AND" PCHAT_RETAINED( \
 			"m.posted_at", "r.keep_sec")
 
-/* Both return the `limit` messages oldest first.  Run by the writer, not the reader
- * (db.h), although a post answered 200 is committed before that answer and so seen
- * by a history read on any connection: (1) it is not a pure read, its transaction
- * writes the BACKCHAT compliance event; (2) behind the posts in the writer's queue, a
- * session that posts and then asks for the history (bjoin, bccontext) before its 200
- * arrives still gets its post, which a reader running beside the writer would not
- * promise.  It is a short indexed read; the slow read is the search. */
+/* Each returns the `limit` messages oldest first, in (seq, id) order (run_history).
+ * Run by the writer, not the reader (db.h), although a post answered 200 is committed
+ * before that answer and so seen by a history read on any connection: (1) it is not a
+ * pure read, its transaction writes the BACKCHAT compliance event; (2) behind the
+ * posts in the writer's queue, a session that posts and then asks for the history
+ * (bjoin, bccontext) before its 200 arrives still gets its post, which a reader
+ * running beside the writer would not promise.  It is a short indexed read; the slow read is the search. */
+/* concatenations with a macro (HISTORY_FROM), not missing commas */
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma) */
 const struct db_kind dbk_history = {"history",
 		{[HISTORY_NEWEST] = "SELECT id, author, posted_at, body FROM"
-				    " (SELECT m.id, m.author, m.posted_at, m.body" HISTORY_FROM
-				    "  ORDER BY m.id DESC LIMIT ?) AS recent ORDER BY id",
-				[HISTORY_BEFORE] =
+				    " (SELECT m.id, m.author, m.posted_at, m.body, m.seq" HISTORY_FROM
+				    "  ORDER BY m.seq DESC, m.id DESC LIMIT ?) AS recent"
+				    " ORDER BY seq, id",
+				[HISTORY_CURSOR] = "SELECT COALESCE(seq, 0) FROM messages"
+						   " WHERE id = ? AND room_id = ?",
+				[HISTORY_BEFORE_SEQ] =
 						"SELECT id, author, posted_at, body FROM"
-						" (SELECT m.id, m.author, m.posted_at, m.body" HISTORY_FROM
+						" (SELECT m.id, m.author, m.posted_at, m.body, m.seq" HISTORY_FROM
+						" AND (m.seq < ? OR m.seq IS NULL)"
+						" ORDER BY m.seq DESC, m.id DESC LIMIT ?) AS older"
+						" ORDER BY seq, id",
+				[HISTORY_BEFORE_NULL] =
+						"SELECT id, author, posted_at, body FROM"
+						" (SELECT m.id, m.author, m.posted_at, m.body, m.seq" HISTORY_FROM
+						" AND m.seq IS NULL AND m.id < ?"
+						" ORDER BY m.seq DESC, m.id DESC LIMIT ?) AS older"
+						" ORDER BY seq, id",
+				[HISTORY_BEFORE_ID] =
+						"SELECT id, author, posted_at, body FROM"
+						" (SELECT m.id, m.author, m.posted_at, m.body, m.seq" HISTORY_FROM
 						"  AND m.id < ? ORDER BY m.id DESC LIMIT ?)"
-						" AS older ORDER BY id",
+						" AS older ORDER BY seq, id",
 				[HISTORY_EVENT] =
 						"INSERT INTO compliance_events (event_type, event_time,"
 						" room_id, room_uri, room_name, user_uri, msg_id, content)"
@@ -264,6 +324,7 @@ const struct db_kind dbk_history = {"history",
 						" NULLIF(?, 0), ? FROM rooms r"
 						" WHERE r.id = ? AND pchat_compliance_on()"},
 		run_history, history_clear, history_free, 0};
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 /* ---- DB_CATCH_UP: a room's messages after a sequence number (a pool's delivery) ---- */
 

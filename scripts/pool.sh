@@ -10,10 +10,13 @@
 #     under VAR/nodeN;
 #   - the front: a Kamailio on 127.0.0.1:PORT (kamailio-cfg/pool-front.cfg) routing
 #     the pool URI to the chat nodes with the dispatcher module (a hash of the From
-#     URI, OPTIONS probes), under VAR/front.
+#     URI, OPTIONS probes), under VAR/front.  It authenticates the clients (SIP
+#     Digest, the subscriber table on any Galera node that answers) and sends to the
+#     chat nodes from 127.0.0.5 (RELAY_ADDR), the one address whose requests the nodes
+#     believe (FRONT_NETS); a client that connects to a node directly is
+#     authenticated there.
 # The parts are scripts/stack-lib.sh's, which scripts/stack.sh (make run) uses too.
-# What is not pooled yet: a post reaches the members on the node it was posted on only
-# (docs/OPERATIONS.md).
+# What is not pooled yet: docs/OPERATIONS.md, "Not pooled yet".
 #
 # usage: scripts/pool.sh [--var DIR] [--port N] [--galera-base N] COMMAND
 #   run            start everything, print the layout, stop it all on Ctrl-C/SIGTERM
@@ -27,10 +30,8 @@
 # --galera-base 14300: Galera node N uses the ports BASE+10N (SQL, 127.0.0.1), +1
 # (group communication), +2 (IST) and +3 (SST).
 # Environment: as scripts/stack.sh's (PCHATD_ARGS, KAMAILIO_ARGS, MARIADB_ARGS,
-# PCHAT_SESSION_EXPIRES); PCHAT_TRUSTED is 1 unless set to 0: the chat nodes believe
-# the From URI.  Not yet authenticated: a chat node binds the identity it proved to
-# the TCP connection it came on, which through the front is the front's, shared by
-# every user (the front must authenticate and the nodes trust it: issue 14); and
+# PCHAT_SESSION_EXPIRES); PCHAT_TRUSTED=1: nobody is authenticated, the front and the
+# chat nodes believe the From URI (bench/run.sh); and
 #   PCHAT_HTTP_PORT=N (--http-port N): each node's pchatd serves the web page on its
 #     address, port N (default 8080 for run, off otherwise);
 #   PCHAT_FILE_PORT=N (--file-port N): each node's file service on its address, port N,
@@ -40,10 +41,11 @@
 #   POOL_SIGNAL_PORT=N: the UDP port each pchatd hears the other nodes' new-post
 #     signals on, on its node's address (--pool-listen; default the SIP port + 7);
 #   POOL_PROBE_INTERVAL=S: seconds between the front's probes of each node (5);
+#   POOL_RELAY_ADDR=A: the address the front sends to the chat nodes from (127.0.0.5);
 #   POOL_EVS="...": Galera's failure detection (evs.* provider options; default
 #     "evs.suspect_timeout=PT5S").
 set -euo pipefail
-export PCHAT_TRUSTED=${PCHAT_TRUSTED:-1}
+export PCHAT_TRUSTED=${PCHAT_TRUSTED:-0}
 top=$(cd "$(dirname "$0")/.." && pwd)
 POOL_VAR="$top/var/pool"
 PORT=5060
@@ -59,7 +61,7 @@ while [ $# -gt 0 ]; do
     --http-port) HTTP_PORT="$2"; shift 2 ;;
     --file-port) FILE_PORT="$2"; shift 2 ;;
     --metrics-port) METRICS_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -80,6 +82,13 @@ METRICS_ASKED=$METRICS_PORT
 PCHATD_ASKED=${PCHATD_ARGS:-}
 # each pchatd hears the other nodes' new-post signals on its address, this UDP port
 SIGNAL_PORT=${POOL_SIGNAL_PORT:-$((PORT + 7))}
+# the front's address towards the chat nodes: on one machine a client's connection to
+# a node on 127.0.0.2 comes from 127.0.0.1, as would the front's from SIP_ADDR
+RELAY_ADDR=${POOL_RELAY_ADDR:-127.0.0.5}
+# Kamailio's reads (subscriber, chat policies) see what any Galera node committed
+# before them, as pchatd's do: a password or policy changed through one node is in
+# force on every node at once
+KAM_DB_INIT="SET SESSION wsrep_sync_wait = 1"
 
 # ---- the current part (stack-lib.sh's globals) ----
 
@@ -94,6 +103,7 @@ use_node() {
   stack_paths "$POOL_VAR/node$1" "$POOL_VAR/galera$1" "$POOL_VAR"
   ADDR=$(node_addr "$1")
   COMPLIANCE_NODE="pool-node$1"
+  FRONT_NETS="$RELAY_ADDR/32"
   FILE_STORE="$POOL_VAR/files"
   METRICS_PORT=$METRICS_ASKED
   local j
@@ -102,7 +112,21 @@ use_node() {
     [ "$j" = "$1" ] || PCHATD_ARGS+=" --pool-peer $(node_addr "$j"):$SIGNAL_PORT"
   done
 }
+# The front: its own directory (its database connections: front_db_cnf)
 use_front() { stack_paths "$POOL_VAR/front" "" "$POOL_VAR"; ADDR=127.0.0.1; }
+
+# The front's option file ($KAM_MYSQL_HOME/my.cnf): a group per Galera node, [galeraN]
+# (its socket, the application user and password, KAM_DB_INIT), which db_cluster's
+# connections gN name (pool-front.cfg, DB_CLUSTER): the front reads the subscriber
+# table on any node that answers, node 1 first.
+front_db_cnf() {
+  local i
+  mkdir -p "$KAM_MYSQL_HOME" && chmod 0700 "$KAM_MYSQL_HOME"
+  (umask 077 && for i in $NODES; do
+    printf '[galera%s]\nsocket=%s\nuser=pchat\npassword=%s\ninit-command=%s\n' "$i" \
+      "$POOL_VAR/galera$i/mysql.sock" "$(cat "$DB_PW_FILE")" "$KAM_DB_INIT"
+  done >"$KAM_MYSQL_HOME/my.cnf")
+}
 
 check_n() {
   case "$1" in 1|2|3) ;; *) echo "pool: a node number is 1, 2 or 3, not '$1'"; exit 2 ;; esac
@@ -242,13 +266,24 @@ front_list() {
 }
 
 front_start() {
+  local mode=() i cls=""
   use_front
   pid_alive kamailio && return 0
   front_list >"$VAR/dispatcher.list"
-  kamailio_launch "$top/kamailio-cfg/pool-front.cfg" \
+  if [ "$PCHAT_TRUSTED" = 1 ]; then
+    mode+=(-A WITH_TRUSTED); log "the front authenticates nobody (PCHAT_TRUSTED=1)"
+  fi
+  front_db_cnf
+  for i in $NODES; do
+    mode+=(-A "DB_CON$i=\"g$i=>mysql://pchat@[galera$i]/pchat\"")
+    cls+="${cls:+;}g$i=9s9s"
+  done
+  MYSQL_HOME="$KAM_MYSQL_HOME" kamailio_launch "$top/kamailio-cfg/pool-front.cfg" \
     -A "SIP_ADDR=\"$ADDR\"" -A "SIP_PORT=$PORT" -A "CTL_SOCKET=\"unix:$VAR/ctl\"" \
+    -A "RELAY_ADDR=\"$RELAY_ADDR\"" -A "DB_CLUSTER=\"front=>$cls\"" \
+    -A "DBURL=\"cluster://front\"" \
     -A "DS_LIST=\"$VAR/dispatcher.list\"" -A "DS_PING_FROM=\"sip:front@$ADDR:$PORT\"" \
-    -A "DS_PING_INTERVAL=${POOL_PROBE_INTERVAL:-5}"
+    -A "DS_PING_INTERVAL=${POOL_PROBE_INTERVAL:-5}" "${mode[@]}"
 }
 front_stop() { use_front; stop_pid kamailio; }
 
@@ -303,6 +338,7 @@ A pool of persistent chat servers on this machine:
   front (dispatcher)      $(node_addr 0):$PORT  UDP and TCP: clients use this address
                           chat URI $POOL_URI; the nodes' state:
                           kamcmd -s unix:$POOL_VAR/front/ctl dispatcher.list
+                          $(if [ "$PCHAT_TRUSTED" = 1 ]; then echo "authenticates nobody (PCHAT_TRUSTED=1)"; else echo "authenticates (Digest); to the nodes from $RELAY_ADDR:$PORT"; fi)
 INFO
   for i in $NODES; do
     use_node "$i"
@@ -318,10 +354,9 @@ INFO
   compliance (XML)        $POOL_VAR/compliance/  (one pchat-compliance per node;
                           the one holding the lease writes)
 Demo users alice, bob, carol @example.com (password = name), demo rooms as make run's.
-Chat through the front from two terminals:
-  client/pchat --user alice --server 127.0.0.1:$PORT
-  client/pchat --user bob   --server 127.0.0.1:$PORT
-Not pooled yet: a post reaches the members on the node it was posted on only.
+Chat through the front from two terminals (the first line typed is the password):
+  client/pchat --user alice --password-file - --server 127.0.0.1:$PORT
+  client/pchat --user bob   --password-file - --server 127.0.0.1:$PORT
 A part that exits is reported, not restarted; press Ctrl-C to stop everything.
 INFO
 }

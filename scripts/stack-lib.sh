@@ -16,6 +16,10 @@
 #                  off): empty: a free port
 #   FILE_STORE     the file service's store (default $VAR/files)
 #   COMPLIANCE_NODE   pchat-compliance's name in the lease (default stack-$PORT)
+#   FRONT_NETS     a pool's chat node: the front's addresses (CIDR, comma separated),
+#                  whose requests Kamailio believes (kamailio.cfg; empty: none)
+#   KAM_DB_INIT    an SQL statement Kamailio's database connections run first
+#                  (a pool: SET SESSION wsrep_sync_wait = 1; empty: none)
 # and the environment variables documented in scripts/stack.sh (PCHATD_ARGS,
 # KAMAILIO_ARGS, MARIADB_ARGS, PCHAT_TRUSTED, PCHAT_SESSION_EXPIRES, ...).
 
@@ -207,6 +211,17 @@ kamailio_launch() {
   wait_for "Kamailio TCP port $ADDR:$PORT" 15 tcp_open "$ADDR" "$PORT"
 }
 
+# db_mysql (libmariadb) reads the option group [pchat] named by DBURL's host "[pchat]"
+# from $MYSQL_HOME/my.cnf ($KAM_MYSQL_HOME): the socket and the application user's
+# password (on no command line), and KAM_DB_INIT as the connection's init-command.
+kamailio_db_cnf() {
+  mkdir -p "$KAM_MYSQL_HOME" && chmod 0700 "$KAM_MYSQL_HOME"
+  (umask 077 && {
+    printf '[pchat]\nsocket=%s\nuser=pchat\npassword=%s\n' "$DB_SOCK" "$(cat "$DB_PW_FILE")"
+    if [ -n "${KAM_DB_INIT:-}" ]; then printf 'init-command=%s\n' "$KAM_DB_INIT"; fi
+  } >"$KAM_MYSQL_HOME/my.cnf")
+}
+
 # A chat server's Kamailio: kamailio-cfg/kamailio.cfg with our module.
 kamailio_start() {
   pid_alive kamailio && return 0
@@ -222,12 +237,10 @@ kamailio_start() {
   fi
   if [ "${PCHAT_TRUSTED:-0}" = 1 ]; then
     mode+=(-A WITH_TRUSTED); log "Kamailio in the trusted mode: the From URI is believed"
+  elif [ -n "${FRONT_NETS:-}" ]; then
+    mode+=(-A "FRONT_NETS=\"$FRONT_NETS\"")
   fi
-  # db_mysql (libmariadb) reads the option group [pchat] named by DBURL's host
-  # "[pchat]" from $MYSQL_HOME/my.cnf: the socket and the application user's password
-  mkdir -p "$KAM_MYSQL_HOME" && chmod 0700 "$KAM_MYSQL_HOME"
-  (umask 077 && printf '[pchat]\nsocket=%s\nuser=pchat\npassword=%s\n' "$DB_SOCK" \
-    "$(cat "$DB_PW_FILE")" > "$KAM_MYSQL_HOME/my.cnf")
+  kamailio_db_cnf
   MYSQL_HOME="$KAM_MYSQL_HOME" kamailio_launch "$top/kamailio-cfg/kamailio.cfg" \
     -A "PCHAT_MODULE=\"$MODULE\"" -A "SIP_ADDR=\"$ADDR\"" -A "SIP_PORT=$PORT" \
     -A "ALERT_PROXY=\"sip:$ADDR:$PORT\"" \

@@ -134,7 +134,7 @@ for f in /usr/sbin/pchatd /usr/sbin/pchat-db-migrate /usr/bin/pchat-admin \
   /usr/share/pchat/web/app.js /usr/share/pchat/sql/migrations/001_initial.sql \
   /usr/share/pchat/sql/demo.sql /lib/systemd/system/pchatd.service /etc/default/pchatd \
   /usr/sbin/pchat-compliance /lib/systemd/system/pchat-compliance.service /etc/default/pchat-compliance \
-  /usr/share/kamailio-pchat-module/kamailio.cfg \
+  /usr/share/kamailio-pchat-module/kamailio.cfg /usr/share/kamailio-pchat-module/pchat-auth.cfg \
   /usr/share/kamailio-pchat-module/kamailio.service.d/pchat.conf \
   /usr/share/doc/pchatd/README.Debian; do
   check "installed $f" test -s "$root$f"
@@ -266,6 +266,7 @@ release
 t2=$SECONDS
 rm -f "$root/usr/sbin/policy-rc.d" "$root/root/result"
 cp "$root/usr/share/kamailio-pchat-module/kamailio.cfg" "$root/etc/kamailio/pchat.cfg"
+cp "$root/usr/share/kamailio-pchat-module/pchat-auth.cfg" "$root/etc/kamailio/"
 cat >"$root/root/check.sh" <<'CHECK'
 #!/bin/sh
 exec >/root/result.tmp 2>&1

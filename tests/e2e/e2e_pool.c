@@ -17,6 +17,11 @@
  *            does: their room is carried over, they are sent every post the dead
  *            node had not sent them, and the next post reaches them.
  *
+ * The program talks to each node's Kamailio directly, not through the pool's front, so
+ * the nodes authenticate its users as a single server does (SIP Digest in a 407): it
+ * makes them subscribers (through --db-socket, password = the user name, as the demo
+ * users') and answers the challenges.
+ *
  * Counts are printed ("# ..." lines); PASS/FAIL lines as the other e2e programs.
  */
 #define _GNU_SOURCE
@@ -75,6 +80,44 @@ static int find_room(void)
 	snprintf(room, sizeof room, "%s", uri);
 	free(uri);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ users */
+
+/* The user part of a "sip:user@domain" URI into out ("" if there is none). */
+static void user_part(const char *uri, char *out, size_t on)
+{
+	const char *u = strncmp(uri, "sip:", 4) == 0 ? uri + 4 : uri;
+	const char *at = strchr(u, '@');
+	size_t n = at ? (size_t)(at - u) : 0;
+	if(n >= on)
+		n = 0;
+	memcpy(out, u, n);
+	out[n] = '\0';
+}
+
+/* pc_set_password_fn's function: a user's password is its user name (add_user). */
+static const char *password_of(const char *user_uri, void *arg)
+{
+	static char pw[96];
+	(void)arg;
+	user_part(user_uri, pw, sizeof pw);
+	return pw[0] ? pw : NULL;
+}
+
+/* Makes uri ("sip:user@example.com") a subscriber whose password is its user name
+ * (Digest hashes as pchat-admin user new writes them); 0 on success. */
+static int add_user(const char *uri)
+{
+	char user[96];
+	user_part(uri, user, sizeof user);
+	return e2e_sql(opt.db, "setup",
+			       "INSERT INTO subscriber (username, domain, ha1, ha1b)"
+			       " VALUES (?, 'example.com', MD5(CONCAT(?, ':example.com:', ?)),"
+			       " MD5(CONCAT(?, '@example.com:example.com:', ?)))",
+			       ARGS(user, user, user, user, user), NULL, 0) == 1
+			? 0
+			: -1;
 }
 
 /* ------------------------------------------------------------------ SIP */
@@ -445,7 +488,6 @@ static void presence(void)
 	struct member *v = &mem[MEMBERS]; /* the visitor: one slot past the members */
 	char seen_user[96];
 	long long t0;
-	snprintf(v->user, sizeof v->user, "sip:po-%s-visitor@example.com", token);
 	if(sign_in(v, 0) < 0) {
 		fail(T, "the visitor could not join on node 1");
 		return;
@@ -455,7 +497,6 @@ static void presence(void)
 	long long t_join = now_ms() - t0;
 	/* a later joiner on node 3 is given every present user, the visitor among them */
 	struct member *w = &mem[MEMBERS + 1];
-	snprintf(w->user, sizeof w->user, "sip:po-%s-late@example.com", token);
 	int st = 0;
 	w->c = pc_open(ctx, w->user, opt.chat_uri, node_addr[2], "tcp", E2E_SIP_WAIT, &st);
 	xv_envelope *e = w->c ? e2e_request(w->c, xv_item_join(room), "rpl:join", opt.verbose)
@@ -568,11 +609,22 @@ int main(int argc, char **argv)
 		return e2e_finish(&opt);
 	}
 	ctx = pc_context_new();
+	pc_set_password_fn(ctx, password_of, NULL);
 	for(int i = 0; i < MEMBERS; i++) {
 		snprintf(mem[i].user, sizeof mem[i].user, "sip:po-%s-n%dm%d@example.com", token,
 				i / PER_NODE + 1, i % PER_NODE);
 		snprintf(mem[i].epid, sizeof mem[i].epid, "ep%dm%d", i / PER_NODE + 1,
 				i % PER_NODE);
+	}
+	/* the visitor and the late joiner of presence() */
+	snprintf(mem[MEMBERS].user, sizeof mem[MEMBERS].user, "sip:po-%s-visitor@example.com",
+			token);
+	snprintf(mem[MEMBERS + 1].user, sizeof mem[MEMBERS + 1].user, "sip:po-%s-late@example.com",
+			token);
+	for(int i = 0; i < MEMBERS + 2; i++)
+		if(add_user(mem[i].user) < 0)
+			return e2e_finish(&opt);
+	for(int i = 0; i < MEMBERS; i++) {
 		if(sign_in(&mem[i], i / PER_NODE) < 0) {
 			fail("setup", "%s could not sign in and join on node %d", mem[i].user,
 					i / PER_NODE + 1);

@@ -5,9 +5,11 @@
 #   1. the pool starts; the Galera cluster formed (wsrep_cluster_size 3, Synced, on
 #      every node); every table is InnoDB with a primary key; the front's dispatcher
 #      sees the 3 chat nodes up;
-#   2. clients (client/pchat) sign in through the front, join Lobby and post: each
-#      reaches a chat node (its Kamailio logs the session), the users spread over all
-#      three, and each post is stored once and readable on every Galera node;
+#   2. clients (client/pchat) sign in through the front with their passwords (the
+#      front authenticates, SIP Digest), join Lobby and post: each reaches a chat node
+#      (its Kamailio logs the session), the users spread over all three, and each post
+#      is stored once and readable on every Galera node; a wrong password is refused
+#      at the front and reaches no node;
 #   2a. the search indexer, which every node runs, indexes on the lease holder only;
 #      the purge job's lease has one holder;
 #   2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c): a join and
@@ -17,22 +19,30 @@
 #      the posts' sequence numbers; kill -9
 #      of chat node 2 during a stream of posts: every acknowledged post stored once
 #      and delivered to every member that stayed, node 2's members sign in on a live
-#      node and catch up from the history; node 2 restarted is up again;
+#      node and catch up from the history; node 2 restarted is up again (e2e-pool
+#      talks to the nodes directly: they authenticate its users themselves);
+#   2c. authentication (tests/e2e/e2e_sip.c --only auth), through the front and
+#      straight to chat node 3: no credentials 407, a wrong password and another
+#      user's credentials 403, the identity bound to the connection, a forged From on
+#      it 403 (also in a dialog), an unauthenticated connection replaying a dialog 407,
+#      the client library's right and wrong password; through the front the chat INFOs
+#      come back on the client's connection;
 #   3. kill -9 of the chat node alice is on: the front's probe marks it down, alice
 #      signs in again and reaches a live node, and posts; restarted, the node is up
 #      again for the front;
-#   4. kill -9 of a Galera node (not the one alice's node uses): the two others keep
+#   4. kill -9 of a Galera node (not alice's node's; node 1, the front's first, if it can): the two others keep
 #      a primary component of 2, alice posts and the post is on both; restarted, the
 #      node rejoins (size 3, Synced) and has the post made while it was away;
 #   5. the pool stops and leaves no process behind.
-# Ends with `N passed, M failed`.  About 90 s.
+# Ends with `N passed, M failed`.  About 2-3 minutes.
 set -uo pipefail
-export PCHAT_TRUSTED=1 # the pool authenticates nobody yet (scripts/pool.sh)
+# the pool as make run-pool runs it: the front authenticates (PCHAT_TRUSTED unset)
+unset PCHAT_TRUSTED
 top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/pool-var"
 . "$top/tests/lib.sh"
 
-need_built pool backend/pchatd client/pchat tests/e2e/e2e-pool build/kamailio-src/src/modules/pchat/pchat.so
+need_built pool backend/pchatd client/pchat tests/e2e/e2e-pool tests/e2e/e2e-sip build/kamailio-src/src/modules/pchat/pchat.so
 rm -rf "$var"
 mkdir -p "$var"
 
@@ -98,15 +108,18 @@ sessions_of() {
     cat "$var/node$i/kamailio.log" 2>/dev/null | grep -c "session opened .* user=sip:$1@example.com " || true
   done | tr '\n' ' '
 }
-# post USER TEXT: a session of USER through the front joins Lobby and posts TEXT; sets
-# node to the chat node the session was opened on (0: none) and succeeds when the post
-# is echoed back and stored once (read on Galera node $reader)
+# post USER TEXT [PASSWORD]: a session of USER through the front (answering its
+# challenge with PASSWORD, by default the user name: the demo users' and pool1-18's)
+# joins Lobby and posts TEXT; sets node to the chat node the session was opened on (0:
+# none) and out to what the client said, and succeeds when the post is echoed back and
+# stored once (read on Galera node $reader)
 reader=1
 post() {
-  local before after out i
+  local before after i
   read -ra before <<<"$(sessions_of "$1")"
-  out=$(printf '/join Lobby\n%s\n/quit\n' "$2" |
-    timeout 20 "$top/client/pchat" --user "$1" --server "127.0.0.1:$port" --linger 1 2>&1)
+  out=$(printf '%s\n/join Lobby\n%s\n/quit\n' "${3:-$1}" "$2" |
+    timeout 20 "$top/client/pchat" --user "$1" --password-file - --server "127.0.0.1:$port" \
+      --linger 1 2>&1)
   read -ra after <<<"$(sessions_of "$1")"
   node=0
   for i in 0 1 2; do ((after[i] > before[i])) && node=$((i + 1)); done
@@ -150,10 +163,18 @@ if until_ok 10 all_up; then ok "the front's dispatcher has the 3 chat nodes up"
 else bad "the front's dispatcher flags: $(ds_flags 1) $(ds_flags 2) $(ds_flags 3)"; fi
 
 # ---- 2. through the front to the chat nodes ----
+# users pool1..pool18 (password = name, as the demo users'), through Galera node 1, the
+# front's; the nodes' Kamailio read with wsrep_sync_wait
+users=""
+for u in pool{1..18}; do
+  users+="${users:+,}('$u', 'example.com', MD5('$u:example.com:$u'), MD5('$u@example.com:example.com:$u'))"
+done
+gq 1 "INSERT INTO subscriber (username, domain, ha1, ha1b) VALUES $users" ||
+  bad "could not add the users pool1..pool18"
 declare -A seen=()
 tag="p$$"
 if post alice "$tag-alice-1" && ((node > 0)); then
-  ok "alice signed in through the front, joined Lobby and posted: on chat node $node"
+  ok "alice signed in through the front with her password, joined Lobby and posted: on chat node $node"
 else bad "alice's post through the front (chat node $node)"; fi
 alice_node=$node
 seen[$node]=1
@@ -168,6 +189,14 @@ for u in bob carol pool{1..18}; do
 done
 if ((${#seen[@]} == 3)); then ok "users spread over the 3 chat nodes, each stored their posts"
 else bad "users reached only the chat nodes ${!seen[*]}"; fi
+# a wrong password: refused at the front (403 after the 407), no session on any node,
+# nothing stored
+bob_before=$(sessions_of bob)
+if ! post bob "$tag-bob-wrong" not-bobs && grep -q "403" <<<"$out" &&
+  [ "$(sessions_of bob)" = "$bob_before" ] &&
+  [ "$(gq 1 "SELECT COUNT(*) FROM messages WHERE body = '$tag-bob-wrong'")" = 0 ]; then
+  ok "a wrong password through the front: refused (403), no session on any node"
+else bad "bob with a wrong password through the front: sessions $bob_before -> $(sessions_of bob); the client said: $(tail -3 <<<"$out")"; fi
 
 # ---- 2a. singleton jobs: one node runs each (job_leases) ----
 # the posts above queued messages for the search indexer, which every node runs every
@@ -214,6 +243,27 @@ if "${pool[@]}" node-start 2 >>"$var/start.log" 2>&1 && until_ok 10 ds_is 2 A; t
   ok "chat node 2 restarted: up again for the front"
 else bad "chat node 2 after its restart: flags '$(ds_flags 2)'"; fi
 
+# ---- 2c. authentication: through the front, and straight to a chat node ----
+# auth_sip NAME PROXY: e2e-sip's authenticated-mode cases against PROXY
+auth_sip() {
+  local out rc
+  out=$(timeout 120 "$top/tests/e2e/e2e-sip" --only auth --proxy "$2" 2>&1)
+  rc=$?
+  while read -r verdict name rest; do
+    case $verdict in
+      PASS) ok "$1: $name" ;;
+      FAIL) bad "$1: $name $rest" ;;
+    esac
+  done < <(grep -E '^(PASS|FAIL) ' <<<"$out")
+  if ((rc != 0)) && ! grep -q '^FAIL ' <<<"$out"; then
+    bad "$1: e2e-sip exited $rc:"; tail -5 <<<"$out"
+  fi
+}
+t0=$SECONDS
+auth_sip "front" "127.0.0.1:$port"
+auth_sip "chat node 3 directly" "127.0.0.4:$port"
+echo "pool: the authentication cases took $((SECONDS - t0)) s"
+
 # ---- 3. kill -9 of alice's chat node ----
 if ((alice_node > 0)); then
   "${pool[@]}" node-kill "$alice_node"
@@ -233,7 +283,9 @@ else
 fi
 
 # ---- 4. kill -9 of a Galera node ----
-# alice's node is up again, so her hash leads there: kill another node's Galera node
+# alice's node is up again, so her hash leads there: kill another node's Galera node,
+# node 1 unless hers: the front reads the subscriber table on node 1 first, so her
+# sign-in through the front then needs its other connections (db_cluster)
 if ((alice_node > 0)); then
   for g in 1 2 3; do ((g != alice_node)) && break; done
   others=()
@@ -247,7 +299,7 @@ if ((alice_node > 0)); then
     ok "kill -9 of Galera node $g: nodes ${others[*]} form a primary component of 2 ($((SECONDS - t0)) s)"
   else bad "after the kill of Galera node $g: sizes $(gstatus "${others[0]}" wsrep_cluster_size) $(gstatus "${others[1]}" wsrep_cluster_size)"; fi
   if post alice "$tag-alice-3" && ((node == alice_node)) && on_nodes "$tag-alice-3" "${others[@]}"; then
-    ok "on the quorum: alice posted on chat node $node, the post is on Galera nodes ${others[*]}"
+    ok "on the quorum: alice signed in through the front and posted on chat node $node, the post is on Galera nodes ${others[*]}"
   else bad "alice's post with Galera node $g down (chat node $node)"; fi
   t0=$SECONDS
   all_three() { size_is 1 3 && size_is 2 3 && size_is 3 3 && [ "$(gstatus "$g" wsrep_local_state_comment)" = Synced ]; }
