@@ -24,6 +24,9 @@
 #include "pchat_request.h"
 #include "pchat_alert.h"
 #include "pchat_rpc.h"
+#include "pchat_ntlm_auth.h"
+#include "pchat_ntlm_sa.h"
+#include "pchat_ntlm_sign.h"
 
 MODULE_VERSION
 
@@ -114,10 +117,46 @@ static int ki_pchat_is_chat(struct sip_msg *msg)
 	return pchat_is_chat_request(msg);
 }
 
+static int w_pchat_ntlm_authorize(struct sip_msg *msg, char *id_pv, char *unused)
+{
+	(void)unused;
+	return pchat_ntlm_authorize(msg,
+			(pv_spec_t *)id_pv); /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
+}
+
+static int w_pchat_ntlm_forget(struct sip_msg *msg, char *conid_param, char *unused)
+{
+	int conid = 0;
+	(void)unused;
+	if(!pchat_ntlm_enabled())
+		return 1;
+	if(fixup_get_ivalue(msg, (gparam_t *)conid_param, &conid) <
+			0) /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
+		return -1;
+	pchat_ntlm_sa_forget(conid);
+	return 1;
+}
+
+static int fixup_ntlm_authorize(void **param, int param_no)
+{
+	if(fixup_pvar_null(param, param_no) < 0)
+		return -1;
+	if(((pv_spec_t *)*param)->setf ==
+			NULL) { /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
+		LM_ERR("pchat_ntlm_authorize() needs a writable variable\n");
+		return -1;
+	}
+	return 0;
+}
+
 static cmd_export_t cmds[] = {{"pchat_handle", (cmd_function)w_pchat_handle, 1, fixup_spve_null, 0,
 					      REQUEST_ROUTE},
 		{"pchat_handle", (cmd_function)w_pchat_handle0, 0, 0, 0, REQUEST_ROUTE},
 		{"pchat_is_chat", (cmd_function)w_pchat_is_chat, 0, 0, 0, REQUEST_ROUTE},
+		{"pchat_ntlm_authorize", (cmd_function)w_pchat_ntlm_authorize, 1,
+				fixup_ntlm_authorize, fixup_free_pvar_null, REQUEST_ROUTE},
+		{"pchat_ntlm_forget", (cmd_function)w_pchat_ntlm_forget, 1, fixup_igp_null, 0,
+				ANY_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backend_socket},
@@ -133,7 +172,11 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"node_name", PARAM_STR, &pchat_node_name},
 		{"link_processes", INT_PARAM, &pchat_link_processes},
 		{"alert_uri", PARAM_STR, &pchat_alert_uri},
-		{"alert_proxy", PARAM_STR, &pchat_alert_proxy}, {0, 0, 0}};
+		{"alert_proxy", PARAM_STR, &pchat_alert_proxy},
+		{"ntlm_db_url", PARAM_STR, &pchat_ntlm_db_url},
+		{"ntlm_targetname", PARAM_STR, &pchat_ntlm_targetname},
+		{"ntlm_realm", PARAM_STR, &pchat_ntlm_realm},
+		{"ntlm_max_sas", INT_PARAM, &pchat_ntlm_max_sas}, {0, 0, 0}};
 
 struct pchat_link_state pchat_links_total(void)
 {
@@ -301,6 +344,8 @@ static int mod_init(void)
 	}
 	if(pchat_handoff_init() < 0)
 		return -1;
+	if(pchat_ntlm_init() < 0 || (pchat_ntlm_enabled() && pchat_ntlm_sign_init() < 0))
+		return -1;
 	register_procs(pchat_link_processes);
 	cfg_register_child(pchat_link_processes);
 	return 0;
@@ -333,6 +378,7 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	pchat_ntlm_destroy();
 	if(pchat_shared) {
 		shm_free(pchat_shared);
 		pchat_shared = NULL;

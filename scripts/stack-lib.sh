@@ -14,6 +14,9 @@
 #   HTTP_PORT, FILE_PORT, METRICS_PORT   empty: off (METRICS_PORT: a free port)
 #   TLS_PORT       SIP over TLS, with PCHAT_TLS=1 (stack.sh's default; pool.sh leaves it
 #                  off): empty: a free port
+#   NTLM_PORT, NTLM_TLS_PORT   the NTLM listeners (TCP; TLS with PCHAT_TLS=1) of the
+#                  authenticated mode: empty: free ports (VAR/kamailio/ntlm-port,
+#                  ntlm-tls-port)
 #   FILE_STORE     the file service's store (default $VAR/files)
 #   COMPLIANCE_NODE   pchat-compliance's name in the lease (default stack-$PORT)
 # and the environment variables documented in scripts/stack.sh (PCHATD_ARGS,
@@ -222,6 +225,15 @@ kamailio_start() {
   fi
   if [ "${PCHAT_TRUSTED:-0}" = 1 ]; then
     mode+=(-A WITH_TRUSTED); log "Kamailio in the trusted mode: the From URI is believed"
+  else
+    # NTLM per [MS-SIPAE] on listeners of its own (docs/OPERATIONS.md, "Client
+    # authentication")
+    kept_port NTLM_PORT ntlm-port
+    mode+=(-A "NTLM_PORT=$NTLM_PORT")
+    if [ "${PCHAT_TLS:-0}" = 1 ]; then
+      kept_port NTLM_TLS_PORT ntlm-tls-port
+      mode+=(-A "NTLM_TLS_PORT=$NTLM_TLS_PORT")
+    fi
   fi
   # db_mysql (libmariadb) reads the option group [pchat] named by DBURL's host
   # "[pchat]" from $MYSQL_HOME/my.cnf: the socket and the application user's password
