@@ -58,6 +58,12 @@ harness() {
   fi
 }
 tls_port=$(cat "$var/kamailio/tls-port")
+# the NTLM listener against an NTLM that is not ours (Debian's gss-ntlmssp): the
+# handshake, signatures both ways, unsigned/tampered/foreign-signed requests 401, a
+# forged From 403, a replayed AUTHENTICATE and a wrong password 401
+echo "sipe: NTLM against gss-ntlmssp (ntlm-peer)"
+timeout -k 5 60 "$top/tests/sipe/ntlm-peer" --server "127.0.0.1:$(cat "$var/kamailio/ntlm-port")" ||
+  failed="$failed ntlm-peer"
 harness digest tcp "$port"
 harness digest tls "$tls_port" --ca "$var/tls/ca.pem"
 harness ntlm tcp "$(cat "$var/kamailio/ntlm-port")" --bob-server "127.0.0.1:$port"
