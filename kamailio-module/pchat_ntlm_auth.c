@@ -35,9 +35,10 @@
 #include "pchat_ntlm_msg.h"
 #include "pchat_ntlm_sa.h"
 
-str pchat_ntlm_db_url = STR_NULL;
-str pchat_ntlm_targetname = STR_NULL;
-str pchat_ntlm_realm = str_init("SIP Communications Service");
+/* empty: NTLM off; empty: the host name; empty: "SIP Communications Service" */
+str pchat_ntlm_db_url;
+str pchat_ntlm_targetname;
+str pchat_ntlm_realm;
 
 static db_func_t dbf;
 static db1_con_t *dbh; /* per process, opened at first use */
@@ -66,6 +67,10 @@ int pchat_ntlm_init(void)
 	const char *dot;
 	if(pchat_ntlm_db_url.s == NULL || pchat_ntlm_db_url.len == 0)
 		return 0;
+	if(pchat_ntlm_realm.s == NULL || pchat_ntlm_realm.len == 0) {
+		pchat_ntlm_realm.s = "SIP Communications Service";
+		pchat_ntlm_realm.len = (int)strlen(pchat_ntlm_realm.s);
+	}
 	if(pchat_ntlm_targetname.s && pchat_ntlm_targetname.len > 0) {
 		if(pchat_ntlm_targetname.len >= (int)sizeof(target)) {
 			LM_ERR("ntlm_targetname is too long\n");

@@ -152,7 +152,8 @@ static int read_response(struct client *c)
 				if(sscanf(c->resp, "SIP/2.0 %d", &code) == 1)
 					return code;
 				/* a request to us (none expected): skip it */
-				memmove(c->resp, eoh + 4 + body, n - (size_t)(eoh + 4 + body - c->resp));
+				memmove(c->resp, eoh + 4 + body,
+						n - (size_t)(eoh + 4 + body - c->resp));
 				n -= (size_t)(eoh + 4 + body - c->resp);
 				c->resp[n] = '\0';
 				continue;
@@ -229,7 +230,8 @@ static int mic_hex(struct client *c, const char *s, char out[33])
 	gss_buffer_desc v = {sizeof(seq), &seq}, msg = {strlen(s), (void *)s},
 			mic = GSS_C_EMPTY_BUFFER;
 	if(gss_set_sec_context_option(&min, &c->ctx, &seq_num_oid, &v) != GSS_S_COMPLETE ||
-			gss_get_mic(&min, c->ctx, GSS_C_QOP_DEFAULT, &msg, &mic) != GSS_S_COMPLETE ||
+			gss_get_mic(&min, c->ctx, GSS_C_QOP_DEFAULT, &msg, &mic) !=
+					GSS_S_COMPLETE ||
 			mic.length != 16)
 		return -1;
 	for(int i = 0; i < 16; i++)
@@ -272,7 +274,8 @@ static int request(struct client *c, const char *method, const char *from_user, 
 			sig[20] = sig[20] == '0' ? '1' : '0';
 		snprintf(authz, sizeof(authz),
 				"Authorization: NTLM qop=\"auth\", opaque=\"%s\", realm=\"" REALM
-				"\", targetname=\"" TARGET "\"%s%s, version=4, crand=\"1a2b3c4d\", cnum=\"%s\", "
+				"\", targetname=\"" TARGET
+				"\"%s%s, version=4, crand=\"1a2b3c4d\", cnum=\"%s\", "
 				"response=\"%s\"\r\n",
 				c->opaque, auth ? ", " : "", auth ? auth : "", cseq_s, sig);
 	} else if(auth) {
@@ -289,9 +292,10 @@ static int request(struct client *c, const char *method, const char *from_user, 
 			"Contact: <sip:alice@127.0.0.1:%d;transport=tcp>\r\n"
 			"%s%s"
 			"Content-Length: 0\r\n\r\n",
-			method, strcmp(method, "REGISTER") == 0 ? "example.com" : "alice@example.com",
-			c->lport, c->tag, cseq, from_uri, c->tag, c->call_id, cseq, method, c->lport,
-			extra ? extra : "", authz);
+			method,
+			strcmp(method, "REGISTER") == 0 ? "example.com" : "alice@example.com",
+			c->lport, c->tag, cseq, from_uri, c->tag, c->call_id, cseq, method,
+			c->lport, extra ? extra : "", authz);
 	if(write(c->fd, msg, (size_t)n) != n)
 		return -1;
 	return read_response(c);
@@ -318,8 +322,10 @@ static int verify_response(struct client *c, int code, const char *method, char 
 		snprintf(why, cap, "malformed Authentication-Info: %.200s", ai);
 		return -1;
 	}
-	if(header(c, "Call-ID", cid, sizeof(cid)) < 0 || header(c, "CSeq", cseq, sizeof(cseq)) < 0 ||
-			header(c, "From", from, sizeof(from)) < 0 || header(c, "To", to, sizeof(to)) < 0) {
+	if(header(c, "Call-ID", cid, sizeof(cid)) < 0 ||
+			header(c, "CSeq", cseq, sizeof(cseq)) < 0 ||
+			header(c, "From", from, sizeof(from)) < 0 ||
+			header(c, "To", to, sizeof(to)) < 0) {
 		snprintf(why, cap, "headers missing");
 		return -1;
 	}
@@ -383,7 +389,8 @@ static int handshake(struct client *c, char *b64, size_t cap, int report)
 			0, NULL, 0);
 	if(code != 401 || header(c, "WWW-Authenticate", wa, sizeof(wa)) < 0 ||
 			param(wa, "opaque", c->opaque, sizeof(c->opaque)) < 0 ||
-			param(wa, "gssapi-data", chal_b64, sizeof(chal_b64)) < 0 || chal_b64[0] == '\0') {
+			param(wa, "gssapi-data", chal_b64, sizeof(chal_b64)) < 0 ||
+			chal_b64[0] == '\0') {
 		fail(report ? "challenge_data" : "handshake", "got %d: %.300s", code, c->resp);
 		return -1;
 	}
@@ -391,8 +398,8 @@ static int handshake(struct client *c, char *b64, size_t cap, int report)
 		pass("challenge_data");
 	/* gss-ntlmssp: no NEGOTIATE in datagram mode, then our CHALLENGE */
 	if(gss_init_sec_context(&min, c->cred, &c->ctx, c->target, &ntlmssp_oid, flags, 0,
-			   GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &out, NULL, NULL) !=
-			GSS_S_CONTINUE_NEEDED) {
+			   GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &out, NULL,
+			   NULL) != GSS_S_CONTINUE_NEEDED) {
 		snprintf(why, sizeof(why), "gss_init_sec_context (1) failed");
 		fail("handshake", "%s", why);
 		return -1;
@@ -409,7 +416,8 @@ static int handshake(struct client *c, char *b64, size_t cap, int report)
 	in.value = chal;
 	in.length = dlen;
 	if(gss_init_sec_context(&min, c->cred, &c->ctx, c->target, &ntlmssp_oid, flags, 0,
-			   GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out, NULL, NULL) != GSS_S_COMPLETE) {
+			   GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out, NULL,
+			   NULL) != GSS_S_COMPLETE) {
 		fail("handshake", "gss-ntlmssp refused our CHALLENGE");
 		return -1;
 	}
