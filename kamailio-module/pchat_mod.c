@@ -130,8 +130,9 @@ static int w_pchat_ntlm_forget(struct sip_msg *msg, char *conid_param, char *unu
 	(void)unused;
 	if(!pchat_ntlm_enabled())
 		return 1;
-	if(fixup_get_ivalue(msg, (gparam_t *)conid_param, &conid) <
-			0) /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
+	/* NOLINTNEXTLINE(clang-diagnostic-cast-align): Kamailio fixup idiom */
+	gparam_t *param = (gparam_t *)conid_param;
+	if(fixup_get_ivalue(msg, param, &conid) < 0)
 		return -1;
 	pchat_ntlm_sa_forget(conid);
 	return 1;

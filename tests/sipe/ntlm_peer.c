@@ -234,7 +234,7 @@ static int mic_hex(struct client *c, const char *s, char out[33])
 					GSS_S_COMPLETE ||
 			mic.length != 16)
 		return -1;
-	for(int i = 0; i < 16; i++)
+	for(size_t i = 0; i < 16; i++)
 		sprintf(out + 2 * i, "%02X", ((unsigned char *)mic.value)[i]);
 	gss_release_buffer(&min, &mic);
 	return 0;
@@ -250,12 +250,13 @@ static int mic_hex(struct client *c, const char *s, char out[33])
 static int request(struct client *c, const char *method, const char *from_user, const char *extra,
 		const char *auth, int sign, const char *sign_call_id, int tamper)
 {
-	char msg[16384], authz[8192] = "", s[2048], sig[33], from_uri[128];
+	char msg[16384], authz[8192] = "", from_uri[128];
 	int cseq = c->cseq++;
 	char cseq_s[16];
 	snprintf(from_uri, sizeof(from_uri), "sip:%s@example.com", from_user);
 	snprintf(cseq_s, sizeof(cseq_s), "%d", cseq);
 	if(sign) {
+		char s[2048], sig[33];
 		struct pchat_sipsign f = {.protocol = "NTLM",
 				.rand = "1a2b3c4d",
 				.num = cseq_s,
@@ -370,7 +371,7 @@ static int verify_response(struct client *c, int code, const char *method, char 
 /* The handshake up to the AUTHENTICATE token (base64 into b64); opaque kept. */
 static int handshake(struct client *c, char *b64, size_t cap, int report)
 {
-	char wa[8192], chal_b64[4096], why[256];
+	char wa[8192], chal_b64[4096];
 	unsigned char chal[4096];
 	OM_uint32 min, flags = GSS_C_DATAGRAM_FLAG | GSS_C_INTEG_FLAG;
 	gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
@@ -400,8 +401,7 @@ static int handshake(struct client *c, char *b64, size_t cap, int report)
 	if(gss_init_sec_context(&min, c->cred, &c->ctx, c->target, &ntlmssp_oid, flags, 0,
 			   GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &out, NULL,
 			   NULL) != GSS_S_CONTINUE_NEEDED) {
-		snprintf(why, sizeof(why), "gss_init_sec_context (1) failed");
-		fail("handshake", "%s", why);
+		fail("handshake", "gss_init_sec_context (1) failed");
 		return -1;
 	}
 	gss_release_buffer(&min, &out);
@@ -432,9 +432,7 @@ static int handshake(struct client *c, char *b64, size_t cap, int report)
 int main(int argc, char **argv)
 {
 	static struct client c, w;
-	char b64[8192], gd[8300], why[512], exp[32];
-	const char *prov = "Event: vnd-microsoft-provisioning-v2\r\nAccept: "
-			   "application/vnd-microsoft-roaming-provisioning-v2+xml\r\n";
+	char b64[8192], gd[8300];
 	int code;
 	if(argc != 3 || strcmp(argv[1], "--server") != 0 || strchr(argv[2], ':') == NULL) {
 		fprintf(stderr, "usage: ntlm-peer --server 127.0.0.1:PORT\n");
@@ -449,6 +447,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if(handshake(&c, b64, sizeof(b64), 1) == 0) {
+		char why[512], exp[32];
+		const char *prov = "Event: vnd-microsoft-provisioning-v2\r\nAccept: "
+				   "application/vnd-microsoft-roaming-provisioning-v2+xml\r\n";
 		snprintf(gd, sizeof(gd), "gssapi-data=\"%s\"", b64);
 		code = request(&c, "REGISTER", "alice", "Expires: 300\r\n", gd, 1, NULL, 0);
 		if(code != 200)

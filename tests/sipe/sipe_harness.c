@@ -673,7 +673,7 @@ int main(int argc, char **argv)
 	}
 	if(!H.bob_server)
 		H.bob_server = H.server;
-	if(!H.server || !H.pchat || !H.dir ||
+	if(!H.server || !H.pchat || !H.dir || !H.transport || !H.auth ||
 			(strcmp(H.transport, "tcp") != 0 && strcmp(H.transport, "tls") != 0) ||
 			(strcmp(H.auth, "digest") != 0 && strcmp(H.auth, "ntlm") != 0)) {
 		usage(stderr);
