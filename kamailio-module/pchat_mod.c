@@ -124,17 +124,15 @@ static int w_pchat_ntlm_authorize(struct sip_msg *msg, char *id_pv, char *unused
 			(pv_spec_t *)id_pv); /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
 }
 
-static int w_pchat_ntlm_forget(struct sip_msg *msg, char *conid_param, char *unused)
+/* The connection of the request or event: tcpops' event_route[tcp:closed] runs with
+ * the closed connection's receive info, whose proto_reserved1 is its id ($conid is
+ * null there: it looks the connection up, and it is gone). */
+static int w_pchat_ntlm_forget(struct sip_msg *msg, char *unused1, char *unused2)
 {
-	int conid = 0;
-	(void)unused;
-	if(!pchat_ntlm_enabled())
-		return 1;
-	/* NOLINTNEXTLINE(clang-diagnostic-cast-align): Kamailio fixup idiom */
-	gparam_t *param = (gparam_t *)conid_param;
-	if(fixup_get_ivalue(msg, param, &conid) < 0)
-		return -1;
-	pchat_ntlm_sa_forget(conid);
+	(void)unused1;
+	(void)unused2;
+	if(pchat_ntlm_enabled() && msg && msg->rcv.proto_reserved1 > 0)
+		pchat_ntlm_sa_forget(msg->rcv.proto_reserved1);
 	return 1;
 }
 
@@ -156,8 +154,7 @@ static cmd_export_t cmds[] = {{"pchat_handle", (cmd_function)w_pchat_handle, 1, 
 		{"pchat_is_chat", (cmd_function)w_pchat_is_chat, 0, 0, 0, REQUEST_ROUTE},
 		{"pchat_ntlm_authorize", (cmd_function)w_pchat_ntlm_authorize, 1,
 				fixup_ntlm_authorize, fixup_free_pvar_null, REQUEST_ROUTE},
-		{"pchat_ntlm_forget", (cmd_function)w_pchat_ntlm_forget, 1, fixup_igp_null, 0,
-				ANY_ROUTE},
+		{"pchat_ntlm_forget", (cmd_function)w_pchat_ntlm_forget, 0, 0, 0, ANY_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backend_socket},
@@ -202,6 +199,11 @@ static unsigned long stat_pending(void)
 	return (unsigned long)pchat_links_total().pending;
 }
 
+static unsigned long stat_ntlm_sas(void)
+{
+	return (unsigned long)pchat_ntlm_sa_count();
+}
+
 /* 1 only while every link process is connected. */
 static unsigned long stat_backend_up(void)
 {
@@ -224,7 +226,8 @@ static stat_export_t mod_stats[] = {{"infos_received", 0, &pchat_stat_infos_in},
 		{"info_replies_other", 0, &pchat_stat_info_other},
 		{"sessions", STAT_IS_FUNC, (stat_var **)stat_sessions},
 		{"pending", STAT_IS_FUNC, (stat_var **)stat_pending},
-		{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up}, {0, 0, 0}};
+		{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up},
+		{"ntlm_sas", STAT_IS_FUNC, (stat_var **)stat_ntlm_sas}, {0, 0, 0}};
 /* NOLINTEND(clang-diagnostic-cast-align) */
 
 void pchat_count_info_reply(int code)

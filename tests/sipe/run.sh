@@ -69,6 +69,22 @@ harness digest tls "$tls_port" --ca "$var/tls/ca.pem"
 harness ntlm tcp "$(cat "$var/kamailio/ntlm-port")" --bob-server "127.0.0.1:$port"
 harness ntlm tls "$(cat "$var/kamailio/ntlm-tls-port")" --ca "$var/tls/ca.pem" \
   --bob-server "127.0.0.1:$tls_port"
+# every NTLM client above has disconnected: their security associations must be gone
+# (pchat_ntlm_forget() in event_route[tcp:closed]/timeout/reset); the statistic counts
+# them while they are held
+sas=
+for _ in $(seq 1 50); do
+  sas=$(kamcmd -s "unix:$var/kamailio/ctl" stats.get_statistics pchat: 2>/dev/null |
+    sed -n 's/.*pchat:ntlm_sas = //p')
+  [ "$sas" = 0 ] && break
+  sleep 0.1
+done
+if [ "$sas" = 0 ]; then
+  echo "PASS ntlm_sas_released"
+else
+  echo "FAIL ntlm_sas_released: pchat:ntlm_sas is '$sas' after every NTLM client left"
+  failed="$failed ntlm_sas"
+fi
 [ -z "$failed" ] && exit 0
 show_logs
 echo "sipe: failed over:$failed"
