@@ -17,6 +17,7 @@
  *                    Expires header and Authentication-Info whose rspauth gss-ntlmssp
  *                    verifies over the response's signed string
  *   signed_request   a signed SUBSCRIBE (provisioning): 200, signed
+ *   refresh          a signed REGISTER (a refresh, no gssapi-data): 200, signed
  *   unsigned         the same without Authorization: 401
  *   tampered         a signature with one digit changed: 401
  *   other_message    a valid signature of another message (another Call-ID): 401
@@ -468,6 +469,14 @@ int main(int argc, char **argv)
 			fail("signed_request", "%s", why);
 		else
 			pass("signed_request");
+
+		code = request(&c, "REGISTER", "alice", "Expires: 300\r\n", NULL, 1, NULL, 0);
+		if(code != 200)
+			fail("refresh", "got %d: %.300s", code, c.resp);
+		else if(verify_response(&c, 200, "REGISTER", why, sizeof(why)) < 0)
+			fail("refresh", "%s", why);
+		else
+			pass("refresh");
 
 		code = request(&c, "SUBSCRIBE", "alice", prov, NULL, 0, NULL, 0);
 		if(code == 401)
