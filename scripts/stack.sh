@@ -159,9 +159,10 @@ case "$cmd" in
       tls_hint="  (over TLS: --server 127.0.0.1:$TLS_PORT --transport tls --tls-ca $VAR/tls/ca.pem)
 "
     fi
-    ntlm_line=
+    ntlm_line= ntlm_tls=
+    if [ "$PCHAT_TLS" = 1 ]; then ntlm_tls=", 127.0.0.1:$NTLM_TLS_PORT TLS"; fi
     if [ "${PCHAT_TRUSTED:-0}" != 1 ]; then
-      ntlm_line="  SIP with NTLM ([MS-SIPAE])     127.0.0.1:$NTLM_PORT  TCP$([ "$PCHAT_TLS" = 1 ] && echo ", 127.0.0.1:$NTLM_TLS_PORT TLS")
+      ntlm_line="  SIP with NTLM ([MS-SIPAE])     127.0.0.1:$NTLM_PORT  TCP$ntlm_tls
                                  (Lync/SfB, pidgin-sipe with authentication=ntlm)
 "
     fi
