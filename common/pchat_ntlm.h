@@ -5,7 +5,8 @@
  * verified against the user's NT hash, and the session keys that sign every later
  * message (pchat_ntlm_mac.h).  [MS-NLMP] sections are cited where they apply.
  *
- * The flow, as the Kamailio module is to drive it (docs/ARCHITECTURE.md, "NTLM"):
+ * The flow, as the Kamailio module drives it (kamailio-module/pchat_ntlm_auth.c;
+ * docs/ARCHITECTURE.md, "NTLM in the module"):
  *   1. REGISTER with gssapi-data="": pchat_ntlm_challenge() gives the CHALLENGE in
  *      base64 and its 8-byte server challenge, which the module keeps (keyed by the
  *      opaque it sends) until the client answers.

@@ -22,6 +22,7 @@
 #include "../../core/parser/parse_via.h"
 #include "pchat_infosend.h"
 #include "pchat_mod.h"
+#include "pchat_ntlm_sign.h"
 
 #define BRANCH_PREFIX "z9hG4bKpc"
 #define BRANCH_PREFIX_LEN (sizeof(BRANCH_PREFIX) - 1)
@@ -38,12 +39,17 @@ struct pchat_info_tpl {
 	str tail; /* "\r\nMax-Forwards: 70\r\nTo: ...\r\nFrom: ...\r\nCall-ID: ...\r\nCSeq: " */
 };
 
+struct queued_info {
+	uint64_t session;
+	int off;
+};
+
 struct batch {
 	struct dest_info dst;
 	char *buf;
 	int len, cap;
-	uint64_t *ids; /* the sessions of its INFOs, told if the write fails */
-	int count, ids_cap;
+	struct queued_info *infos; /* its INFOs: session (told if the write fails), offset */
+	int count, infos_cap;
 };
 
 static void (*unreachable)(uint64_t session);
@@ -164,16 +170,33 @@ void pchat_infosend_init(void (*session_unreachable)(uint64_t session))
 
 /* A write that fails finds no connection to the client (it closed; we never open
  * one): its sessions are gone, as tm's 408 said of an INFO it could not send. */
+static void write_failed(struct batch *b, int from, int to)
+{
+	int i;
+	LM_INFO("cannot send %d INFO(s) to %s: connection gone\n", to - from,
+			su2a(&b->dst.to, sizeof(b->dst.to)));
+	for(i = from; i < to; i++)
+		unreachable(b->infos[i].session);
+}
+
+/* One write for the batch; one per INFO on a connection whose messages are signed
+ * (NTLM, pchat_ntlm_sign.c signs each buffer as one message). */
 static void write_batch(struct batch *b)
 {
 	int i;
 	if(b->len == 0)
 		return;
-	if(msg_send(&b->dst, b->buf, b->len) < 0) {
-		LM_INFO("cannot send %d INFO(s) to %s: connection gone\n", b->count,
-				su2a(&b->dst.to, sizeof(b->dst.to)));
-		for(i = 0; i < b->count; i++)
-			unreachable(b->ids[i]);
+	if(!pchat_ntlm_signs(&b->dst)) {
+		if(msg_send(&b->dst, b->buf, b->len) < 0)
+			write_failed(b, 0, b->count);
+	} else {
+		for(i = 0; i < b->count; i++) {
+			int end = i + 1 < b->count ? b->infos[i + 1].off : b->len;
+			if(msg_send(&b->dst, b->buf + b->infos[i].off, end - b->infos[i].off) < 0) {
+				write_failed(b, i, b->count);
+				break;
+			}
+		}
 	}
 	update_stat(pchat_stat_infos_out, b->count);
 	b->len = 0;
@@ -189,13 +212,13 @@ static int reserve(struct batch *b, int need)
 {
 	char *nb;
 	int cap;
-	if(b->count == b->ids_cap) {
-		int n = b->ids_cap ? 2 * b->ids_cap : 64;
-		uint64_t *ids = realloc(b->ids, (size_t)n * sizeof(*ids));
-		if(ids == NULL)
+	if(b->count == b->infos_cap) {
+		int n = b->infos_cap ? 2 * b->infos_cap : 64;
+		struct queued_info *q = realloc(b->infos, (size_t)n * sizeof(*q));
+		if(q == NULL)
 			return -1;
-		b->ids = ids;
-		b->ids_cap = n;
+		b->infos = q;
+		b->infos_cap = n;
 	}
 	if(b->len + need <= b->cap)
 		return 0;
@@ -242,6 +265,8 @@ int pchat_infosend_queue(struct pchat_session *s, const char *body, int len)
 		return -1;
 	}
 	p = b->buf + b->len;
+	b->infos[b->count].session = s->id;
+	b->infos[b->count].off = b->len;
 	memcpy(p, t->head.s, t->head.len);
 	p += t->head.len;
 	p += sprintf(p, "%u", cseq);
@@ -260,7 +285,7 @@ int pchat_infosend_queue(struct pchat_session *s, const char *body, int len)
 	memcpy(p, body, len);
 	p += len;
 	b->len = (int)(p - b->buf);
-	b->ids[b->count++] = s->id;
+	b->count++;
 	return 0;
 }
 

@@ -11,7 +11,8 @@
  * to a buffer per destination connection, and writes every buffer once the frames
  * read from the backend in one go are handled: members behind one connection (a front
  * proxy, an edge server, the benchmark's shared connections) get their INFOs in one
- * write instead of one each.  UDP sessions keep tm, which retransmits.
+ * write instead of one each (but one each on an NTLM connection: each message there is
+ * signed on its own, pchat_ntlm_sign.c).  UDP sessions keep tm, which retransmits.
  *
  * What tm's reply callback did is done by pchat_infosend_reply(), the module's
  * response function: it recognises our INFOs' answers by their Via branch, reports a

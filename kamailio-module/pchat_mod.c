@@ -25,6 +25,9 @@
 #include "pchat_request.h"
 #include "pchat_alert.h"
 #include "pchat_rpc.h"
+#include "pchat_ntlm_auth.h"
+#include "pchat_ntlm_sa.h"
+#include "pchat_ntlm_sign.h"
 
 MODULE_VERSION
 
@@ -116,10 +119,44 @@ static int ki_pchat_is_chat(struct sip_msg *msg)
 	return pchat_is_chat_request(msg);
 }
 
+static int w_pchat_ntlm_authorize(struct sip_msg *msg, char *id_pv, char *unused)
+{
+	(void)unused;
+	return pchat_ntlm_authorize(msg,
+			(pv_spec_t *)id_pv); /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
+}
+
+/* The connection of the request or event: tcpops' event_route[tcp:closed] runs with
+ * the closed connection's receive info, whose proto_reserved1 is its id ($conid is
+ * null there: it looks the connection up, and it is gone). */
+static int w_pchat_ntlm_forget(struct sip_msg *msg, char *unused1, char *unused2)
+{
+	(void)unused1;
+	(void)unused2;
+	if(pchat_ntlm_enabled() && msg && msg->rcv.proto_reserved1 > 0)
+		pchat_ntlm_sa_forget(msg->rcv.proto_reserved1);
+	return 1;
+}
+
+static int fixup_ntlm_authorize(void **param, int param_no)
+{
+	if(fixup_pvar_null(param, param_no) < 0)
+		return -1;
+	if(((pv_spec_t *)*param)->setf ==
+			NULL) { /* NOLINT(clang-diagnostic-cast-align): Kamailio fixup idiom */
+		LM_ERR("pchat_ntlm_authorize() needs a writable variable\n");
+		return -1;
+	}
+	return 0;
+}
+
 static cmd_export_t cmds[] = {{"pchat_handle", (cmd_function)w_pchat_handle, 1, fixup_spve_null, 0,
 					      REQUEST_ROUTE},
 		{"pchat_handle", (cmd_function)w_pchat_handle0, 0, 0, 0, REQUEST_ROUTE},
 		{"pchat_is_chat", (cmd_function)w_pchat_is_chat, 0, 0, 0, REQUEST_ROUTE},
+		{"pchat_ntlm_authorize", (cmd_function)w_pchat_ntlm_authorize, 1,
+				fixup_ntlm_authorize, fixup_free_pvar_null, REQUEST_ROUTE},
+		{"pchat_ntlm_forget", (cmd_function)w_pchat_ntlm_forget, 0, 0, 0, ANY_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backend_socket},
@@ -136,7 +173,11 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"link_processes", INT_PARAM, &pchat_link_processes},
 		{"info_via_tm", INT_PARAM, &pchat_info_via_tm},
 		{"alert_uri", PARAM_STR, &pchat_alert_uri},
-		{"alert_proxy", PARAM_STR, &pchat_alert_proxy}, {0, 0, 0}};
+		{"alert_proxy", PARAM_STR, &pchat_alert_proxy},
+		{"ntlm_db_url", PARAM_STR, &pchat_ntlm_db_url},
+		{"ntlm_targetname", PARAM_STR, &pchat_ntlm_targetname},
+		{"ntlm_realm", PARAM_STR, &pchat_ntlm_realm},
+		{"ntlm_max_sas", INT_PARAM, &pchat_ntlm_max_sas}, {0, 0, 0}};
 
 struct pchat_link_state pchat_links_total(void)
 {
@@ -161,6 +202,11 @@ static unsigned long stat_pending(void)
 	return (unsigned long)pchat_links_total().pending;
 }
 
+static unsigned long stat_ntlm_sas(void)
+{
+	return (unsigned long)pchat_ntlm_sa_count();
+}
+
 /* 1 only while every link process is connected. */
 static unsigned long stat_backend_up(void)
 {
@@ -183,7 +229,8 @@ static stat_export_t mod_stats[] = {{"infos_received", 0, &pchat_stat_infos_in},
 		{"info_replies_other", 0, &pchat_stat_info_other},
 		{"sessions", STAT_IS_FUNC, (stat_var **)stat_sessions},
 		{"pending", STAT_IS_FUNC, (stat_var **)stat_pending},
-		{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up}, {0, 0, 0}};
+		{"backend_up", STAT_IS_FUNC, (stat_var **)stat_backend_up},
+		{"ntlm_sas", STAT_IS_FUNC, (stat_var **)stat_ntlm_sas}, {0, 0, 0}};
 /* NOLINTEND(clang-diagnostic-cast-align) */
 
 void pchat_count_info_reply(int code)
@@ -304,6 +351,8 @@ static int mod_init(void)
 	}
 	if(pchat_handoff_init() < 0)
 		return -1;
+	if(pchat_ntlm_init() < 0 || (pchat_ntlm_enabled() && pchat_ntlm_sign_init() < 0))
+		return -1;
 	register_procs(pchat_link_processes);
 	cfg_register_child(pchat_link_processes);
 	return 0;
@@ -336,6 +385,7 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	pchat_ntlm_destroy();
 	if(pchat_shared) {
 		shm_free(pchat_shared);
 		pchat_shared = NULL;

@@ -14,6 +14,9 @@
 #   HTTP_PORT, FILE_PORT, METRICS_PORT   empty: off (METRICS_PORT: a free port)
 #   TLS_PORT       SIP over TLS, with PCHAT_TLS=1 (stack.sh's default; pool.sh leaves it
 #                  off): empty: a free port
+#   NTLM_PORT, NTLM_TLS_PORT   the NTLM listeners (TCP; TLS with PCHAT_TLS=1) of the
+#                  authenticated mode: empty: free ports (VAR/kamailio/ntlm-port,
+#                  ntlm-tls-port)
 #   FILE_STORE     the file service's store (default $VAR/files)
 #   COMPLIANCE_NODE   pchat-compliance's name in the lease (default stack-$PORT)
 #   FRONT_NETS     a pool's chat node: the front's addresses (CIDR, comma separated),
@@ -237,8 +240,17 @@ kamailio_start() {
   fi
   if [ "${PCHAT_TRUSTED:-0}" = 1 ]; then
     mode+=(-A WITH_TRUSTED); log "Kamailio in the trusted mode: the From URI is believed"
-  elif [ -n "${FRONT_NETS:-}" ]; then
-    mode+=(-A "FRONT_NETS=\"$FRONT_NETS\"")
+  else
+    # a pool's chat node believes its front's requests; others authenticate here
+    [ -z "${FRONT_NETS:-}" ] || mode+=(-A "FRONT_NETS=\"$FRONT_NETS\"")
+    # NTLM per [MS-SIPAE] on listeners of its own (docs/OPERATIONS.md, "Client
+    # authentication")
+    kept_port NTLM_PORT ntlm-port
+    mode+=(-A "NTLM_PORT=$NTLM_PORT")
+    if [ "${PCHAT_TLS:-0}" = 1 ]; then
+      kept_port NTLM_TLS_PORT ntlm-tls-port
+      mode+=(-A "NTLM_TLS_PORT=$NTLM_TLS_PORT")
+    fi
   fi
   kamailio_db_cnf
   MYSQL_HOME="$KAM_MYSQL_HOME" kamailio_launch "$top/kamailio-cfg/kamailio.cfg" \

@@ -33,6 +33,9 @@
 #              scripts/tls-certs.sh; docs/OPERATIONS.md, "SIP over TLS").
 #              PCHAT_TLS_PORT=N (or --tls-port N): its port; default 5061 for run,
 #              otherwise a free port (kept in VAR/kamailio/tls-port, where tests read it).
+#              PCHAT_NTLM_PORT=N, PCHAT_NTLM_TLS_PORT=N: the NTLM listeners (TCP, TLS) of
+#              the authenticated mode; default 5062 and 5063 for run, otherwise free
+#              ports (kept in VAR/kamailio/ntlm-port, ntlm-tls-port).
 #              KAMAILIO_ARGS adds options to Kamailio (bench/run.sh: shared and private
 #              memory, "-m 2048 -M 64"); MARIADB_ARGS adds options to mariadbd.
 # Kamailio authenticates every client (Digest in a 407, the identity bound to the
@@ -47,6 +50,8 @@ HTTP_PORT="${PCHAT_HTTP_PORT:-}"
 FILE_PORT="${PCHAT_FILE_PORT:-}"
 METRICS_PORT="${PCHAT_METRICS_PORT:-}"
 TLS_PORT="${PCHAT_TLS_PORT:-}"
+NTLM_PORT="${PCHAT_NTLM_PORT:-}"
+NTLM_TLS_PORT="${PCHAT_NTLM_TLS_PORT:-}"
 export PCHAT_TLS="${PCHAT_TLS:-1}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -56,7 +61,7 @@ while [ $# -gt 0 ]; do
     --file-port) FILE_PORT="$2"; shift 2 ;;
     --metrics-port) METRICS_PORT="$2"; shift 2 ;;
     --tls-port) TLS_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -65,6 +70,8 @@ if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 if [ "$cmd" = run ] && [ -z "$FILE_PORT" ]; then FILE_PORT=8081; fi
 if [ "$cmd" = run ] && [ -z "$METRICS_PORT" ]; then METRICS_PORT=9060; fi
 if [ "$cmd" = run ] && [ -z "$TLS_PORT" ]; then TLS_PORT=5061; fi
+if [ "$cmd" = run ] && [ -z "$NTLM_PORT" ]; then NTLM_PORT=5062; fi
+if [ "$cmd" = run ] && [ -z "$NTLM_TLS_PORT" ]; then NTLM_TLS_PORT=5063; fi
 . "$top/scripts/stack-lib.sh"
 stack_paths "$VAR"
 
@@ -152,11 +159,18 @@ case "$cmd" in
       tls_hint="  (over TLS: --server 127.0.0.1:$TLS_PORT --transport tls --tls-ca $VAR/tls/ca.pem)
 "
     fi
+    ntlm_line= ntlm_tls=
+    if [ "$PCHAT_TLS" = 1 ]; then ntlm_tls=", 127.0.0.1:$NTLM_TLS_PORT TLS"; fi
+    if [ "${PCHAT_TRUSTED:-0}" != 1 ]; then
+      ntlm_line="  SIP with NTLM ([MS-SIPAE])     127.0.0.1:$NTLM_PORT  TCP$ntlm_tls
+                                 (Lync/SfB, pidgin-sipe with authentication=ntlm)
+"
+    fi
     cat <<INFO
 
 Persistent chat server running on loopback:
-  SIP (Kamailio + pchat module)  127.0.0.1:$PORT  UDP and TCP
-$tls_line  chat URI                       $POOL_URI
+  SIP (Kamailio + pchat module)  127.0.0.1:$PORT  UDP and TCP (Digest passwords)
+$tls_line$ntlm_line  chat URI                       $POOL_URI
   backend (pchatd)               $BACKEND_SOCK
   room management web page       http://127.0.0.1:$HTTP_PORT/  (sign in as alice/alice)
   file service                   http://127.0.0.1:$FILE_PORT/PersistentChat/  (store

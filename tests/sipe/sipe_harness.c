@@ -4,6 +4,7 @@
  *   sipe-harness --server 127.0.0.1:PORT --pchat client/pchat --dir DIR [--user alice]
  *                [--password PASSWORD (default: the user name, as the demo users')]
  *                [--transport tcp|tls (default tcp)] [--ca FILE]
+ *                [--auth digest|ntlm (default digest)] [--bob-server HOST:PORT]
  *
  * It initialises libpurple without a UI (GLib main loop, purple user directory DIR/purple,
  * debug output of libpurple and sipe, SIP messages included, to DIR/purple-debug.log),
@@ -12,9 +13,12 @@
  * and then runs these checks in order, each bounded in time:
  *
  *   wrong_password  an account for carol with a wrong password does not sign on (the
- *                 server answers its Digest credentials 403)
+ *                 server answers its Digest credentials 403, or refuses its NTLM
+ *                 AUTHENTICATE with a 401)
  *   signin        the account signs on (REGISTER challenged with a Digest 407 and
- *                 accepted with the password)
+ *                 accepted with the password; with --auth ntlm, pointed at the
+ *                 server's NTLM listener: the [MS-SIPAE] handshake, 401 NTLM, 401
+ *                 with the CHALLENGE, 200 with Authentication-Info)
  *   provisioning  sipe got a pool URI from in-band provisioning (sipe_groupchat_init)
  *   requri        the lookup session answered cmd:requri with a channel URI
  *   connected     the channel session was established ("connection to group chat
@@ -26,9 +30,15 @@
  *   receive       a line bob posts while alice is in the room reaches her
  *   presence      bob shows up in the room's user list while he is there (ntc:join) and
  *                 leaves it when his session ends (ntc:part)
+ *   moderation    a line an administrator removes is replaced by the notice
+ *   signatures    --auth ntlm: sipe verified the server's signature on messages it
+ *                 received ("signature of incoming message validated"), found none
+ *                 invalid and dropped none for want of one; --auth digest: sipe
+ *                 verified no signature (no NTLM happened)
  *
  * bob is client/pchat (sofia-sip) in a child process fed from a pipe, his password
- * its first line, over the same transport.
+ * its first line, over the same transport, to --bob-server (default --server: bob
+ * speaks Digest, so an NTLM run points him at the Digest port).
  *
  * TLS: libpurple checks the server's certificate (for sipe's TLS connection) against
  * the CA certificates of its search path (Debian's: /etc/ssl/certs); --ca FILE (the
@@ -104,7 +114,10 @@ typedef struct {
 
 static struct {
 	const char *server, *pchat, *dir, *user, *password;
-	const char *transport, *ca; /* --transport, --ca */
+	const char *transport, *ca;    /* --transport, --ca */
+	const char *auth, *bob_server; /* --auth, --bob-server */
+	/* what sipe's debug log says of the server's NTLM signatures */
+	unsigned sig_valid, sig_invalid, sig_missing;
 	char *bob_log;
 	FILE *debug_log;
 	gint64 deadline;
@@ -256,6 +269,12 @@ static void debug_print(PurpleDebugLevel level, const char *category, const char
 	}
 	if(!arg)
 		return;
+	if(strstr(arg, "signature of incoming message validated"))
+		H.sig_valid++;
+	if(strstr(arg, "signature of incoming message is invalid"))
+		H.sig_invalid++;
+	if(strstr(arg, "message without authentication data - ignoring"))
+		H.sig_missing++;
 	if(!H.gc_init_line && strstr(arg, "sipe_groupchat_init: "))
 		H.gc_init_line = g_strstrip(g_strdup(arg));
 	if(!H.requri && strstr(arg, "chatserver_response_uri: '"))
@@ -504,7 +523,7 @@ static char *bob_post(const char *text)
 	char *script = g_strdup_printf(
 			"printf '%%s\\n' bob \"$@\" | \"$0\" --user bob --password-file - --server '%s'%s"
 			" --linger 1 >>'%s' 2>&1",
-			H.server, tls, H.bob_log);
+			H.bob_server, tls, H.bob_log);
 	g_free(tls);
 	char *argv[] = {"/bin/sh", "-c", script, (char *)H.pchat, "/join Lobby", (char *)text,
 			NULL};
@@ -600,7 +619,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 			"usage: sipe-harness --server HOST:PORT --pchat PATH --dir DIR [--user NAME]"
-			" [--password PASSWORD] [--moderate CMD] [--transport tcp|tls] [--ca FILE]\n");
+			" [--password PASSWORD] [--moderate CMD] [--transport tcp|tls] [--ca FILE]"
+			" [--auth digest|ntlm] [--bob-server HOST:PORT]\n");
 }
 
 static const char *diag(void)
@@ -627,12 +647,15 @@ int main(int argc, char **argv)
 			{"moderate", required_argument, NULL, 'm'},
 			{"password", required_argument, NULL, 'P'},
 			{"transport", required_argument, NULL, 't'},
-			{"ca", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-			{NULL, 0, NULL, 0}};
+			{"ca", required_argument, NULL, 'c'},
+			{"auth", required_argument, NULL, 'a'},
+			{"bob-server", required_argument, NULL, 'b'},
+			{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int c;
 	H.user = "alice";
 	H.transport = "tcp";
-	while((c = getopt_long(argc, argv, "s:p:d:u:m:P:t:c:h", opts, NULL)) != -1) {
+	H.auth = "digest";
+	while((c = getopt_long(argc, argv, "s:p:d:u:m:P:t:c:a:b:h", opts, NULL)) != -1) {
 		switch(c) {
 			case 's': H.server = optarg; break;
 			case 'p': H.pchat = optarg; break;
@@ -642,12 +665,17 @@ int main(int argc, char **argv)
 			case 'P': H.password = optarg; break;
 			case 't': H.transport = optarg; break;
 			case 'c': H.ca = optarg; break;
+			case 'a': H.auth = optarg; break;
+			case 'b': H.bob_server = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 		}
 	}
-	if(!H.server || !H.pchat || !H.dir ||
-			(strcmp(H.transport, "tcp") != 0 && strcmp(H.transport, "tls") != 0)) {
+	if(!H.bob_server)
+		H.bob_server = H.server;
+	if(!H.server || !H.pchat || !H.dir || !H.transport || !H.auth ||
+			(strcmp(H.transport, "tcp") != 0 && strcmp(H.transport, "tls") != 0) ||
+			(strcmp(H.auth, "digest") != 0 && strcmp(H.auth, "ntlm") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -706,7 +734,7 @@ int main(int argc, char **argv)
 
 	if(!purple_find_prpl("prpl-sipe")) {
 		fail("signin", "libpurple has no prpl-sipe (is pidgin-sipe installed?)");
-		printf("0 passed, 12 failed\n");
+		printf("0 passed, 13 failed\n");
 		return 1;
 	}
 
@@ -739,7 +767,8 @@ int main(int argc, char **argv)
 
 	/* the account: --transport to our proxy, which challenges its REGISTER with a
 	 * Digest 407 (pidgin-sipe answers Digest there whatever its authentication
-	 * setting; no NTLM/Kerberos exchange happens) */
+	 * setting; no NTLM/Kerberos exchange happens), or on the NTLM listener with a 401
+	 * NTLM (its authentication setting, ntlm, then runs [MS-SIPAE]) */
 	char *username = strchr(H.user, '@') ? g_strdup(H.user)
 					     : g_strdup_printf("%s@example.com", H.user);
 	char *user_name = g_strndup(H.user, strcspn(H.user, "@"));
@@ -908,6 +937,21 @@ int main(int argc, char **argv)
 		}
 		g_free(again);
 	}
+
+	/* signatures: NTLM's [MS-SIPAE] signing seen from the client's side */
+	if(strcmp(H.auth, "ntlm") == 0) {
+		if(H.sig_valid == 0 || H.sig_invalid || H.sig_missing)
+			fail("signatures",
+					"sipe validated %u signed message(s), found %u invalid, dropped %u "
+					"unsigned",
+					H.sig_valid, H.sig_invalid, H.sig_missing);
+		else
+			pass("signatures");
+	} else if(H.sig_valid || H.sig_invalid) {
+		fail("signatures", "Digest run, yet sipe checked %u NTLM signature(s)",
+				H.sig_valid + H.sig_invalid);
+	} else
+		pass("signatures");
 
 	/* sign out (BYE on the chat session), bounded */
 	if(H.account) {
