@@ -553,6 +553,26 @@ static const char *join_serving(actor *a, const char *room, char *why, size_t n,
 
 /* ------------------------------------------------------------------ late cases */
 
+/* Alice is in Lobby; c (its session opened here unless it is open) joins it and alice
+ * sees it arrive (arrive: the notice she gets).  NULL, or why not. */
+static const char *enter_seen_by(
+		actor *alice, actor *c, const struct notice *arrive, char *why, size_t n)
+{
+	const char *w;
+	int st = 0;
+	if((w = join(alice, LOBBY_URI, why, n)))
+		return w;
+	if(!c->c && !open_actor(c, &st)) {
+		snprintf(why, n, "%s's session: INVITE got SIP %d", c->label, st);
+		return why;
+	}
+	box_clear(alice);
+	if((w = join(c, LOBBY_URI, why, n)))
+		return w;
+	xv_free(wait_item(alice, p_notice, arrive, REPLY_WAIT));
+	return NULL;
+}
+
 /* A client that answers the server's INFO 481 (it lost the dialog) has its session
  * ended by the server: the others see it leave the room, as after a BYE.  The answer
  * reaches the module outside any tm transaction (INFOs over TCP are sent without one,
@@ -569,20 +589,10 @@ static void case_client_answers_481(pc_context *ctx, actor *alice)
 	xv_envelope *e = NULL;
 	int st = 0;
 
-	if((w = join(alice, LOBBY_URI, why, sizeof why))) {
+	if((w = enter_seen_by(alice, &c1, &arrive, why, sizeof why))) {
 		fail(T, "%s", w);
 		goto out;
 	}
-	if(!open_actor(&c1, &st)) {
-		fail(T, "carol's session: INVITE got SIP %d", st);
-		goto out;
-	}
-	box_clear(alice);
-	if((w = join(&c1, LOBBY_URI, why, sizeof why))) {
-		fail(T, "%s", w);
-		goto out;
-	}
-	xv_free(wait_item(alice, p_notice, &arrive, REPLY_WAIT));
 	pc_set_info_answer(c1.c, 481);
 	if((st = post(alice, LOBBY_URI, NULL, text)) != 200) {
 		fail(T, "%s", sip_txt(st, "post"));
@@ -616,20 +626,14 @@ static void case_several_endpoints(pc_context *ctx, actor *alice)
 	xv_envelope *e1 = NULL, *e2 = NULL, *dup = NULL;
 	int st = 0;
 
-	if((w = join(alice, LOBBY_URI, why, sizeof why))) {
+	if(!open_actor(&c2, &st)) {
+		fail(T, "carol's second session: INVITE got SIP %d", st);
+		goto out;
+	}
+	if((w = enter_seen_by(alice, &c1, &arrive, why, sizeof why))) {
 		fail(T, "%s", w);
 		goto out;
 	}
-	if(!open_actor(&c1, &st) || !open_actor(&c2, &st)) {
-		fail(T, "carol's sessions: INVITE got SIP %d", st);
-		goto out;
-	}
-	box_clear(alice);
-	if((w = join(&c1, LOBBY_URI, why, sizeof why))) {
-		fail(T, "%s", w);
-		goto out;
-	}
-	xv_free(wait_item(alice, p_notice, &arrive, REPLY_WAIT));
 	if((w = join(&c2, LOBBY_URI, why, sizeof why))) {
 		fail(T, "%s", w);
 		goto out;

@@ -70,6 +70,15 @@ static void fail(const char *name, const char *fmt, ...)
 	failed++;
 }
 
+/* A check that a request was answered want. */
+static void expect_code(const char *name, int code, int want)
+{
+	if(code == want)
+		pass(name);
+	else
+		fail(name, "got %d, want %d", code, want);
+}
+
 /* One client: its connection, its GSSAPI context, its dialog-less request state. */
 struct client {
 	int fd;
@@ -479,34 +488,19 @@ int main(int argc, char **argv)
 			pass("refresh");
 
 		code = request(&c, "SUBSCRIBE", "alice", prov, NULL, 0, NULL, 0);
-		if(code == 401)
-			pass("unsigned");
-		else
-			fail("unsigned", "got %d", code);
+		expect_code("unsigned", code, 401);
 
 		code = request(&c, "SUBSCRIBE", "alice", prov, NULL, 1, NULL, 1);
-		if(code == 401)
-			pass("tampered");
-		else
-			fail("tampered", "got %d", code);
+		expect_code("tampered", code, 401);
 
 		code = request(&c, "SUBSCRIBE", "alice", prov, NULL, 1, "another-call-id", 0);
-		if(code == 401)
-			pass("other_message");
-		else
-			fail("other_message", "got %d", code);
+		expect_code("other_message", code, 401);
 
 		code = request(&c, "SUBSCRIBE", "bob", prov, NULL, 1, NULL, 0);
-		if(code == 403)
-			pass("forged_from");
-		else
-			fail("forged_from", "got %d", code);
+		expect_code("forged_from", code, 403);
 
 		code = request(&c, "REGISTER", "alice", "Expires: 300\r\n", gd, 1, NULL, 0);
-		if(code == 401)
-			pass("replay");
-		else
-			fail("replay", "got %d", code);
+		expect_code("replay", code, 401);
 	}
 	client_close(&c);
 
