@@ -179,25 +179,29 @@ static void write_failed(struct batch *b, int from, int to)
 		unreachable(b->infos[i].session);
 }
 
-/* One write for the batch; one per INFO on a connection whose messages are signed
- * (NTLM, pchat_ntlm_sign.c signs each buffer as one message). */
-static void write_batch(struct batch *b)
+/* One write per INFO: on a connection whose messages are signed (NTLM,
+ * pchat_ntlm_sign.c signs each buffer as one message). */
+static void write_each(struct batch *b)
 {
 	int i;
-	if(b->len == 0)
-		return;
-	if(!pchat_ntlm_signs(&b->dst)) {
-		if(msg_send(&b->dst, b->buf, b->len) < 0)
-			write_failed(b, 0, b->count);
-	} else {
-		for(i = 0; i < b->count; i++) {
-			int end = i + 1 < b->count ? b->infos[i + 1].off : b->len;
-			if(msg_send(&b->dst, b->buf + b->infos[i].off, end - b->infos[i].off) < 0) {
-				write_failed(b, i, b->count);
-				break;
-			}
+	for(i = 0; i < b->count; i++) {
+		int end = i + 1 < b->count ? b->infos[i + 1].off : b->len;
+		if(msg_send(&b->dst, b->buf + b->infos[i].off, end - b->infos[i].off) < 0) {
+			write_failed(b, i, b->count);
+			return;
 		}
 	}
+}
+
+/* One write for the batch (one per INFO on a signed connection). */
+static void write_batch(struct batch *b)
+{
+	if(b->len == 0)
+		return;
+	if(pchat_ntlm_signs(&b->dst))
+		write_each(b);
+	else if(msg_send(&b->dst, b->buf, b->len) < 0)
+		write_failed(b, 0, b->count);
 	update_stat(pchat_stat_infos_out, b->count);
 	b->len = 0;
 	b->count = 0;
@@ -220,7 +224,7 @@ static int reserve(struct batch *b, int need)
 		b->infos = q;
 		b->infos_cap = n;
 	}
-	if(b->len + need <= b->cap)
+	if(b->buf != NULL && b->len + need <= b->cap)
 		return 0;
 	cap = b->len + need > BATCH_BYTES ? b->len + need : BATCH_BYTES;
 	nb = realloc(b->buf, (size_t)cap);

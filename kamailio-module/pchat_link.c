@@ -665,7 +665,7 @@ int pchat_backend_dial(void)
 	return fd;
 }
 
-#define BACKEND_READ_BYTES (256 * 1024)
+#define BACKEND_READ_BYTES ((size_t)256 * 1024)
 
 /* Retried by a timer; only the established stream goes to a bufferevent. */
 static void connect_backend(evutil_socket_t unused, short what, void *arg)
