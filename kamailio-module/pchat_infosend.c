@@ -16,6 +16,7 @@
 #include "../../core/dprint.h"
 #include "../../core/forward.h"
 #include "../../core/globals.h"
+#include "../../core/hashes.h"
 #include "../../core/ip_addr.h"
 #include "../../core/resolve.h"
 #include "../../core/parser/parse_uri.h"
@@ -89,11 +90,8 @@ static int session_dest(const struct pchat_session *s, struct dest_info *dst)
 
 static unsigned int dest_slot(const struct dest_info *dst)
 {
-	const unsigned char *a = (const unsigned char *)&dst->to;
-	unsigned int h = 2166136261u, i, n = sockaddru_len(dst->to);
-	for(i = 0; i < n; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h % BATCH_SLOTS;
+	str to = {(char *)&dst->to, (int)sockaddru_len(dst->to)};
+	return core_hash(&to, NULL, BATCH_SLOTS); /* BATCH_SLOTS: a power of two */
 }
 
 /* asprintf into a str; -1 on failure */

@@ -3,10 +3,11 @@
  * connection written together.
  *
  * A delivery is the one message the server sends most: every post becomes one INFO
- * per member.  Over TCP and TLS a tm transaction adds nothing a reliable transport
- * does not already give (no retransmission is needed), yet it costs a shared-memory
- * cell, a hash-table entry, two timers and a reply match per INFO, about a third of
- * the link process's work (docs/BENCHMARKS.md).  So, on reliable transports, the link
+ * per member.  Over TCP and TLS no retransmission is needed, and a tm transaction
+ * per INFO (a shared-memory cell, a hash-table entry, timers, a reply match) buys
+ * only the notice of a client that never answers; without it the same two cores
+ * deliver 2.8-3.7x as many INFOs (docs/BENCHMARKS.md, scenario (s)).  So, on
+ * reliable transports, the link
  * process writes each INFO itself from a template made once per session, appends it
  * to a buffer per destination connection, and writes every buffer once the frames
  * read from the backend in one go are handled: members behind one connection (a front
