@@ -3,7 +3,7 @@
 # unit-test runner, leaving out those that need a live socket or database).
 # The access rules (common/) and the admin library (admin/pca_*.c) are not compiled
 # here: both link the libraries their own folders build (mk/libs.mk).
-PCHATD_OBJS = util.o inbox.o metrics.o peer.o sbuf.o dict.o ratelimit.o config.o xmlsafe.o xccos.o soap.o sessions.o plist.o rooms.o presence.o carryover.o roompost.o poolsig.o poolsync.o msgchange.o feedidx.o feeds.o webparse.o weblimit.o \
+PCHATD_OBJS = util.o inbox.o metrics.o peer.o sbuf.o dict.o ratelimit.o config.o xmlsafe.o xccos.o soap.o sessions.o fanout.o plist.o rooms.o presence.o carryover.o roompost.o poolsig.o poolsync.o msgchange.o feedidx.o feeds.o webparse.o weblimit.o \
 	cmdq.o cmd_join.o cmd_history.o cmd_rooms.o cmd_post.o cmd_server.o cmd_files.o cmd_search.o cmd_feeds.o cmd_table.o frames.o query.o link.o \
 	dbjob.o dbkinds.o dbj_rooms.o dbj_messages.o dbj_user.o dbj_presence.o dbj_files.o dbj_search.o dbj_changes.o dbj_feeds.o db.o dbsql.o workq.o periodic.o reload.o \
 	filetok.o sdnotify.o

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "dict.h"
+#include "fanout.h"
 #include "metrics.h"
 #include "pchat_log.h"
 #include "poolsig.h"
@@ -366,13 +367,13 @@ size_t room_broadcast(struct room *r, const char *items, size_t len, const struc
 {
 	const struct list *pos;
 	size_t n = 0;
+	struct fanout *fo = fanout_begin(items, len);
 	list_for_each(pos, &r->members) {
 		const struct member *m = list_entry(pos, struct member, room_link);
-		if(m->sess != except) {
-			session_send(m->sess, items, len);
+		if(m->sess != except && fanout_add(fo, m->sess) == 0)
 			n++;
-		}
 	}
+	fanout_end(fo);
 	return n;
 }
 

@@ -87,8 +87,8 @@ void room_set_remote(struct room *r, const struct db_roster_row *rows, size_t n)
 /* Users present in r, here and through other nodes. */
 unsigned room_user_count(const struct room *r);
 
-/* Sends items to every session in the room except `except` (may be NULL). */
-/* Returns to how many sessions it was sent. */
+/* Sends items to every session in the room except `except` (may be NULL), as FANOUT
+ * frames (fanout.h).  Returns to how many sessions it was sent. */
 size_t room_broadcast(struct room *r, const char *items, size_t len, const struct session *except);
 /* Fills users[0..max) with the present users' URIs, this node's in arrival order, then
  * those present only through other nodes; returns the count. */

@@ -473,11 +473,25 @@ void xccos_attr(struct sbuf *sb, const char *name, const char *value)
 	sbuf_addc(sb, '"');
 }
 
+/* The envelope's start tag is these two around the envid's digits. */
+#define ENVELOPE_OPEN "<xccos ver=\"1\" envid=\""
+#define ENVELOPE_CLOSE "\" xmlns=\"" XCCOS_NS "\">"
+
 size_t xccos_envelope_head(char *buf, uint64_t envid)
 {
-	int n = snprintf(buf, XCCOS_HEAD_MAX,
-			"<xccos ver=\"1\" envid=\"%" PRIu64 "\" xmlns=\"%s\">", envid, XCCOS_NS);
+	int n = snprintf(buf, XCCOS_HEAD_MAX, ENVELOPE_OPEN "%" PRIu64 ENVELOPE_CLOSE, envid);
 	return (size_t)n;
+}
+
+size_t xccos_envelope_template(struct sbuf *sb, const char *items, size_t len)
+{
+	size_t split;
+	sbuf_adds(sb, ENVELOPE_OPEN);
+	split = sb->len;
+	sbuf_adds(sb, ENVELOPE_CLOSE);
+	sbuf_add(sb, items, len);
+	sbuf_adds(sb, XCCOS_ENVELOPE_TAIL);
+	return split;
 }
 
 void xccos_envelope(struct sbuf *sb, uint64_t envid, const char *items, size_t len)

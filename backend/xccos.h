@@ -128,6 +128,9 @@ void xccos_attr(struct sbuf *sb, const char *name, const char *value);
 size_t xccos_envelope_head(char *buf, uint64_t envid);
 /* Appends a whole envelope: head, items, tail. */
 void xccos_envelope(struct sbuf *sb, uint64_t envid, const char *items, size_t len);
+/* Appends the envelope around items with the envid's digits left out, and returns
+ * where they go (a FANOUT body: each recipient's envid is written in by the module). */
+size_t xccos_envelope_template(struct sbuf *sb, const char *items, size_t len);
 
 /* <rpl id="rpl:NAME" seqid=..><commandid seqid=.. envid=../><resp code=..>TOKEN</resp>
  * NAME is the command name without "cmd:".  Close with xccos_rpl_end(). */

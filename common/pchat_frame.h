@@ -42,6 +42,7 @@ enum pchat_frame_type {
 	PCHAT_F_DROP = 20,   /* the backend ends the session (module answers 481 later) */
 	PCHAT_F_RESULT = 21, /* token: the answer to a QUERY (payload: see below) */
 	PCHAT_F_ALERT = 22,  /* no token, no session: send a SIP MESSAGE (fields below) */
+	PCHAT_F_FANOUT = 23, /* no token, no session: one body for many sessions (below) */
 };
 
 /* Fields of a HELLO payload, each but the last terminated by a NUL byte: the node
@@ -145,6 +146,98 @@ static inline int pchat_frame_decode(
 	f->payload_len = flen - 16;
 	*used = 4 + (size_t)flen;
 	return PCHAT_FRAME_OK;
+}
+
+/*
+ * FANOUT: one XCCOS body for many sessions of the link it is sent on (a room's post,
+ * a notice), instead of one SEND each: a 16,000-member room is one body and 16 bytes a
+ * member, not 16,000 copies of the body.  Each recipient has a number of its own (its
+ * envelope's envid), written in decimal into the body at split.  Payload, big-endian:
+ *
+ *   0   4  count     recipients, at least 1
+ *   4   4  split     where the recipient's number goes, 0..body_len
+ *   8   4  body_len
+ *   12  body_len     the body without the number
+ *   then count x 16  session id (8), number (8)
+ *
+ * The module handles each recipient as it would a SEND of the completed body to it,
+ * in the order listed.
+ */
+#define PCHAT_FANOUT_HEAD 12
+#define PCHAT_FANOUT_RECIPIENT 16
+/* the most recipients one frame carries whatever the body: frames stay a few hundred
+ * kilobytes, so one frame never holds up the link for long */
+#define PCHAT_FANOUT_MAX_RECIPIENTS 4096
+
+struct pchat_fanout {
+	uint32_t count, split;
+	const char *body; /* points into the payload; not NUL-terminated */
+	uint32_t body_len;
+	const unsigned char *recipients;
+};
+
+static inline void pchat_put_u64(unsigned char *p, uint64_t v)
+{
+	pchat_put_u32(p, (uint32_t)(v >> 32));
+	pchat_put_u32(p + 4, (uint32_t)v);
+}
+
+static inline uint64_t pchat_get_u64(const unsigned char *p)
+{
+	return ((uint64_t)pchat_get_u32(p) << 32) | pchat_get_u32(p + 4);
+}
+
+/* How many recipients a frame can carry with a body of body_len bytes (0: none). */
+static inline size_t pchat_fanout_room(size_t body_len)
+{
+	size_t n;
+	if(body_len > PCHAT_FRAME_MAX_PAYLOAD - PCHAT_FANOUT_HEAD)
+		return 0;
+	n = (PCHAT_FRAME_MAX_PAYLOAD - PCHAT_FANOUT_HEAD - body_len) / PCHAT_FANOUT_RECIPIENT;
+	return n < PCHAT_FANOUT_MAX_RECIPIENTS ? n : PCHAT_FANOUT_MAX_RECIPIENTS;
+}
+
+/* Writes the 12 bytes that open a FANOUT payload (the body and recipients follow). */
+static inline void pchat_fanout_head(
+		unsigned char *h, uint32_t count, uint32_t split, uint32_t body_len)
+{
+	pchat_put_u32(h, count);
+	pchat_put_u32(h + 4, split);
+	pchat_put_u32(h + 8, body_len);
+}
+
+static inline void pchat_fanout_put_recipient(unsigned char *p, uint64_t session, uint64_t number)
+{
+	pchat_put_u64(p, session);
+	pchat_put_u64(p + 8, number);
+}
+
+/* Reads a FANOUT payload into fo.  Returns 0, or -1 if its lengths do not add up. */
+static inline int pchat_fanout_parse(const char *payload, uint32_t len, struct pchat_fanout *fo)
+{
+	const unsigned char *p = (const unsigned char *)payload;
+	uint64_t need;
+	if(len < PCHAT_FANOUT_HEAD)
+		return -1;
+	fo->count = pchat_get_u32(p);
+	fo->split = pchat_get_u32(p + 4);
+	fo->body_len = pchat_get_u32(p + 8);
+	need = (uint64_t)PCHAT_FANOUT_HEAD + fo->body_len +
+			(uint64_t)fo->count * PCHAT_FANOUT_RECIPIENT;
+	if(fo->count == 0 || fo->split > fo->body_len || need != len)
+		return -1;
+	fo->body = payload + PCHAT_FANOUT_HEAD;
+	fo->recipients = p + PCHAT_FANOUT_HEAD + fo->body_len;
+	return 0;
+}
+
+/* Recipient i (< fo->count) of a parsed FANOUT. */
+static inline void pchat_fanout_recipient(
+		const struct pchat_fanout *fo, uint32_t i, uint64_t *session, uint64_t *number)
+{
+	const unsigned char *r = fo->recipients + (size_t)i * PCHAT_FANOUT_RECIPIENT;
+	*session = pchat_get_u64(r);
+	*number = pchat_get_u64(r + 8);
 }
 
 /*

@@ -393,26 +393,69 @@ static void on_verdict(const struct pchat_frame *f)
 	pending_done(p);
 }
 
+/* A delivery: an INFO to one session (SEND) or to each of many (FANOUT). */
+static int is_delivery(const struct pchat_frame *f)
+{
+	return f->type == PCHAT_F_SEND || f->type == PCHAT_F_FANOUT;
+}
+
+static void send_to_session(uint64_t session, const char *body, int len)
+{
+	struct pchat_session *s = pchat_session_by_id(session);
+	if(s == NULL) {
+		LM_DBG("delivery for an unknown session session=%llu\n",
+				(unsigned long long)session);
+		return;
+	}
+	pchat_session_send_info(s, body, len);
+}
+
+/* Each recipient's body is the frame's with its number written in at the split. */
+static void on_fanout(const struct pchat_frame *f)
+{
+	static char *body;
+	static uint32_t body_cap;
+	struct pchat_fanout fo;
+	uint32_t i;
+	if(pchat_fanout_parse(f->payload, f->payload_len, &fo) < 0) {
+		LM_ERR("malformed FANOUT frame ignored bytes=%u\n", f->payload_len);
+		return;
+	}
+	if(fo.body_len + 24 > body_cap) {
+		char *nb = realloc(body, fo.body_len + 24);
+		if(nb == NULL) {
+			LM_ERR("out of memory for a FANOUT, %u deliveries lost\n", fo.count);
+			return;
+		}
+		body = nb;
+		body_cap = fo.body_len + 24;
+	}
+	memcpy(body, fo.body, fo.split);
+	for(i = 0; i < fo.count; i++) {
+		uint64_t session, number;
+		int n;
+		pchat_fanout_recipient(&fo, i, &session, &number);
+		n = snprintf(body + fo.split, 24, "%llu", (unsigned long long)number);
+		memcpy(body + fo.split + n, fo.body + fo.split, fo.body_len - fo.split);
+		send_to_session(session, body, (int)(fo.body_len + (uint32_t)n));
+	}
+}
+
 static void handle_frame(const struct pchat_frame *f)
 {
 	struct pchat_session *s;
 	/* what the backend sent before this frame goes out before it (a post's 200 after
 	 * the deliveries queued ahead of it) */
-	if(f->type != PCHAT_F_SEND)
+	if(!is_delivery(f))
 		pchat_infosend_flush();
 	switch(f->type) {
 		case PCHAT_F_ACCEPT:
 		case PCHAT_F_BUSY:
 		case PCHAT_F_REJECT: on_verdict(f); break;
 		case PCHAT_F_SEND:
-			s = pchat_session_by_id(f->session);
-			if(s == NULL) {
-				LM_DBG("SEND for an unknown session session=%llu\n",
-						(unsigned long long)f->session);
-				break;
-			}
-			pchat_session_send_info(s, f->payload, (int)f->payload_len);
+			send_to_session(f->session, f->payload, (int)f->payload_len);
 			break;
+		case PCHAT_F_FANOUT: on_fanout(f); break;
 		case PCHAT_F_DROP:
 			s = pchat_session_by_id(f->session);
 			if(s) {
@@ -432,7 +475,7 @@ static void backend_lost(void);
  * Deliveries wait for shared memory.  Each SEND becomes a tm transaction that lives
  * until the client answers and tm's wait timer ends; a burst (the backlog of a paused
  * backend, a busy room) could take all of shared memory and leave none for the answers
- * to posts.  Below pchat_shm_critical() SEND frames are held, in order, in this
+ * to posts.  Below pchat_shm_critical() delivery frames (SEND, FANOUT) are held, in order, in this
  * process's own heap and sent when memory is back (looked at every HOLD_RETRY_MS);
  * every other frame, the verdicts that answer posts among them, goes on at once.  Past
  * HOLD_MAX_BYTES held, this process stops reading the backend (frames then wait in the
@@ -471,7 +514,7 @@ static void held_retry_later(void)
 	evtimer_add(held_timer, &tv);
 }
 
-/* Moves the SEND frame at the front of in (used bytes) behind the held ones. */
+/* Moves the delivery frame at the front of in (used bytes) behind the held ones. */
 static void hold_delivery(struct evbuffer *in, size_t used)
 {
 	if(evbuffer_get_length(held) == 0) {
@@ -543,8 +586,7 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		/* deliveries keep their order: once one is held, the next ones are too */
-		if(f.type == PCHAT_F_SEND &&
-				(evbuffer_get_length(held) > 0 || pchat_shm_critical())) {
+		if(is_delivery(&f) && (evbuffer_get_length(held) > 0 || pchat_shm_critical())) {
 			hold_delivery(in, used);
 			continue;
 		}

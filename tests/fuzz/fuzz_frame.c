@@ -1,7 +1,8 @@
 /*
  * fuzz_frame.c - libFuzzer harness for the link's frame decoder (common/pchat_frame.h):
  * pchat_frame_decode() and pchat_open_split(), the first code to see the bytes a
- * module connection sends.
+ * module connection sends, and pchat_fanout_parse(), the module's reading of pchatd's
+ * FANOUT frames.
  *
  * The input is the byte stream of one connection.  It is read as backend/link.c reads
  * it: the first 8 bytes alone (enough to refuse a bad header before buffering a whole
@@ -45,6 +46,30 @@ static void check_open(const struct pchat_frame *f)
 	free(copy);
 }
 
+/* What the module's on_fanout() reads of a FANOUT that parses: body and recipients
+ * inside the payload (a copy of exactly its size, as in check_open). */
+static void check_fanout(const struct pchat_frame *f)
+{
+	struct pchat_fanout fo;
+	char *copy = malloc(f->payload_len ? f->payload_len : 1);
+	uint32_t i;
+
+	require(copy != NULL, "out of memory");
+	memcpy(copy, f->payload, f->payload_len);
+	if(pchat_fanout_parse(copy, f->payload_len, &fo) == 0) {
+		require(fo.split <= fo.body_len && fo.count > 0, "split or count out of range");
+		require(fo.body == copy + PCHAT_FANOUT_HEAD &&
+						(const char *)fo.recipients + (size_t)fo.count * PCHAT_FANOUT_RECIPIENT ==
+								copy + f->payload_len,
+				"body or recipients outside the payload");
+		for(i = 0; i < fo.count; i++) {
+			uint64_t sid, num;
+			pchat_fanout_recipient(&fo, i, &sid, &num);
+		}
+	}
+	free(copy);
+}
+
 static void check_frame(
 		const unsigned char *p, size_t len, const struct pchat_frame *f, size_t used)
 {
@@ -63,6 +88,8 @@ static void check_frame(
 			"one byte short of a good frame is not INCOMPLETE");
 	if(f->type == PCHAT_F_OPEN)
 		check_open(f);
+	if(f->type == PCHAT_F_FANOUT)
+		check_fanout(f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -53,6 +53,8 @@ frame 2 00000000 0000018f2b3c4d5e 'sip:alice@example.com\0sip:pchat@example.com\
 frame 2 00000000 0000018f2b3c4d5f 'sip:bob@example.com\0\0' >$f/open-short
 frame 3 00000007 0000018f2b3c4d5e "$(env '<cmd id="cmd:requri" seqid="1"><data/></cmd>')" >$f/xccos
 frame 4 00000000 0000018f2b3c4d5e 'bye' >$f/close
+# FANOUT (pchatd -> module): 2 recipients, the number at 3 of the 6-byte body
+frame 23 00000000 0000000000000000 '\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x06<a n/>\x00\x00\x01\x8f\x2b\x3c\x4d\x5e\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x01\x8f\x2b\x3c\x4d\x5f\x00\x00\x00\x00\x00\x00\x00\x08' >$f/fanout
 # a connection's stream: several frames back to back, the last one cut short
 { frame 1 00000000 0000000000000000 'n'; frame 2 00000000 0000000000000001 'u\0l\0\0\0'
   frame 3 00000001 0000000000000001 '<xccos/>'; frame 4 00000000 0000000000000001 'expired' | head -c 10 || :; } >$f/stream

@@ -29,6 +29,13 @@ size_t fake_sent_count(void);
 const struct sent_frame *fake_sent(size_t i);
 /* Frames sent to one session since the last clear, in order. */
 size_t fake_sent_to(uint64_t session, const struct sent_frame **out, size_t max);
+/* The FANOUT frames sent since the last clear (fake_sent() shows them as the SEND
+ * frames the module makes of them): the link each went on and its recipient count. */
+struct fake_fanout {
+	uint32_t link;
+	uint32_t count;
+};
+size_t fake_fanouts(const struct fake_fanout **out);
 void fake_sent_clear(void);
 void fake_link_reset(void);
 
