@@ -90,7 +90,8 @@ stop_pid() {
 db_install() {
   [ -d "$VAR/mysql/mysql" ] && return 0
   log "initialising MariaDB data directory $VAR/mysql"
-  mariadb-install-db --no-defaults --datadir="$VAR/mysql" --user=root \
+  mkdir -p "$VAR/tmp"
+  mariadb-install-db --no-defaults --datadir="$VAR/mysql" --tmpdir="$VAR/tmp" --user=root \
     --auth-root-authentication-method=socket --skip-test-db >"$VAR/mariadb-install.log" 2>&1
 }
 
@@ -131,8 +132,11 @@ db_start() {
   pid_alive mariadb && return 0
   db_install
   db_password
-  db_launch --no-defaults --datadir="$VAR/mysql" --socket="$DB_SOCK" --skip-networking \
-    --user=root --pid-file="$VAR/mariadbd.pid" --log-error="$VAR/mariadb.log" \
+  # a temporary directory of its own: stacks started side by side (make test runs two
+  # suites at a time) once lost a bootstrap's temporary table in the shared /tmp
+  mkdir -p "$VAR/tmp"
+  db_launch --no-defaults --datadir="$VAR/mysql" --tmpdir="$VAR/tmp" --socket="$DB_SOCK" \
+    --skip-networking --user=root --pid-file="$VAR/mariadbd.pid" --log-error="$VAR/mariadb.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1
   db_provision
 }
