@@ -76,6 +76,11 @@ for sc in ("a", "b", "c"):
               f"| {ratio(ours.get('lat_p50_ms'), imc.get('lat_p50_ms'))} "
               f"| {ratio(ours.get('lat_p99_ms'), imc.get('lat_p99_ms'))} | | "
               f"{ratio(ours.get('full_delivery_max_ms'), imc.get('full_delivery_max_ms'))} | | | |")
+        if floor:
+            print(f"| {lab} | **ours/floor** | | | | {ratio(ours.get('deliveries_per_s'), floor.get('deliveries_per_s'))} "
+                  f"| {ratio(ours.get('lat_p50_ms'), floor.get('lat_p50_ms'))} "
+                  f"| {ratio(ours.get('lat_p99_ms'), floor.get('lat_p99_ms'))} | | "
+                  f"{ratio(ours.get('full_delivery_max_ms'), floor.get('full_delivery_max_ms'))} | | | |")
     print()
 
 q = [r for r in rows if r.get("scenario") == "d"]

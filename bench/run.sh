@@ -422,12 +422,14 @@ for s in "${scen[@]}"; do
   c)
     # Full delivery against room size, up to one 16,000-member room (the reference's
     # largest): one room, a post every 2 s, each must reach every member; 500 sessions
-    # per connection.
+    # per connection; ours, imc and the physical floor.
     if [ $full = 1 ]; then posts=10; sizes="1000 2000 4000 8000 16000"
     else posts=3; sizes="${BENCH_ROOM_SIZES:-1000 4000 16000}"; fi
     for n in $sizes; do
-      pair c "${n}x1, $posts posts" "big$n-" "${n}x1" 300000 --rate 0.5 \
-        --duration $((posts * 2)) --conns $(( (n + 499) / 500 )) --drain 60
+      args=(--rate 0.5 --duration $((posts * 2)) --conns $(( (n + 499) / 500 )) --drain 60)
+      pair c "${n}x1, $posts posts" "big$n-" "${n}x1" 300000 "${args[@]}"
+      floor_run c "${n}x1, $posts posts" --sessions "$n" --rooms "${n}x1" --room-prefix "big$n-" \
+        --user-base 300000 "${args[@]}"
     done
     ;;
   d)
