@@ -421,7 +421,7 @@ static void on_fanout(const struct pchat_frame *f)
 		LM_ERR("malformed FANOUT frame ignored bytes=%u\n", f->payload_len);
 		return;
 	}
-	if(fo.body_len + 24 > body_cap) {
+	if(body == NULL || fo.body_len + 24 > body_cap) {
 		char *nb = realloc(body, fo.body_len + 24);
 		if(nb == NULL) {
 			LM_ERR("out of memory for a FANOUT, %u deliveries lost\n", fo.count);

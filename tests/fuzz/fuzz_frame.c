@@ -52,14 +52,16 @@ static void check_fanout(const struct pchat_frame *f)
 {
 	struct pchat_fanout fo;
 	char *copy = malloc(f->payload_len ? f->payload_len : 1);
-	uint32_t i;
 
 	require(copy != NULL, "out of memory");
 	memcpy(copy, f->payload, f->payload_len);
 	if(pchat_fanout_parse(copy, f->payload_len, &fo) == 0) {
+		uint32_t i;
 		require(fo.split <= fo.body_len && fo.count > 0, "split or count out of range");
 		require(fo.body == copy + PCHAT_FANOUT_HEAD &&
-						(const char *)fo.recipients + (size_t)fo.count * PCHAT_FANOUT_RECIPIENT ==
+						(const char *)fo.recipients +
+										(size_t)fo.count *
+												PCHAT_FANOUT_RECIPIENT ==
 								copy + f->payload_len,
 				"body or recipients outside the payload");
 		for(i = 0; i < fo.count; i++) {

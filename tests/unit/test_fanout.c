@@ -25,8 +25,8 @@ static void expect_body(const struct sent_frame *f, uint64_t envid)
 {
 	char want[256];
 	snprintf(want, sizeof(want),
-			"<xccos ver=\"1\" envid=\"%" PRIu64 "\" xmlns=\"urn:parlano:xml:ns:xccos\">" ITEMS
-			"</xccos>",
+			"<xccos ver=\"1\" envid=\"%" PRIu64
+			"\" xmlns=\"urn:parlano:xml:ns:xccos\">" ITEMS "</xccos>",
 			envid);
 	cr_assert_str_eq(f->payload, want);
 }

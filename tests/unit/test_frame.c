@@ -196,15 +196,16 @@ Test(alert_split, two_fields)
 	cr_assert_eq(pchat_fields_split("a\0b\0c\0", 6, f, PCHAT_ALERT_NFIELDS), -1);
 }
 
-/* A FANOUT payload: head, body, recipients (sid i+1, number 100+i). */
-static size_t fanout_payload(char *buf, const char *body, uint32_t split, uint32_t n)
+/* A FANOUT payload: head, body (a string literal), recipients (sid i+1, number 100+i). */
+#define FANOUT_PAYLOAD(buf, body, split, n) fanout_payload(buf, body, sizeof(body) - 1, split, n)
+static size_t fanout_payload(char *buf, const char *body, uint32_t len, uint32_t split, uint32_t n)
 {
-	uint32_t len = (uint32_t)strlen(body), i;
+	uint32_t i;
 	pchat_fanout_head((unsigned char *)buf, n, split, len);
 	memcpy(buf + PCHAT_FANOUT_HEAD, body, len);
 	for(i = 0; i < n; i++)
 		pchat_fanout_put_recipient((unsigned char *)buf + PCHAT_FANOUT_HEAD + len +
-						i * PCHAT_FANOUT_RECIPIENT,
+						(size_t)i * PCHAT_FANOUT_RECIPIENT,
 				0x0102030405060708ULL + i, 100 + i);
 	return PCHAT_FANOUT_HEAD + len + (size_t)n * PCHAT_FANOUT_RECIPIENT;
 }
@@ -212,7 +213,7 @@ static size_t fanout_payload(char *buf, const char *body, uint32_t split, uint32
 Test(frame, fanout_round_trip)
 {
 	char buf[256];
-	size_t len = fanout_payload(buf, "<a n=\"\"/>", 6, 3);
+	size_t len = FANOUT_PAYLOAD(buf, "<a n=\"\"/>", 6, 3);
 	struct pchat_fanout fo;
 	uint64_t sid, num;
 
@@ -229,17 +230,17 @@ Test(frame, fanout_round_trip)
 Test(frame, fanout_lengths_must_add_up)
 {
 	char buf[256];
-	size_t len = fanout_payload(buf, "<a/>", 4, 2);
+	size_t len = FANOUT_PAYLOAD(buf, "<a/>", 4, 2);
 	struct pchat_fanout fo;
 
 	cr_assert_eq(pchat_fanout_parse(buf, (uint32_t)len - 1, &fo), -1, "short");
 	cr_assert_eq(pchat_fanout_parse(buf, PCHAT_FANOUT_HEAD - 1, &fo), -1, "no head");
-	len = fanout_payload(buf, "<a/>", 5, 2);
+	len = FANOUT_PAYLOAD(buf, "<a/>", 5, 2);
 	cr_assert_eq(pchat_fanout_parse(buf, (uint32_t)len, &fo), -1, "split past the body");
-	len = fanout_payload(buf, "<a/>", 0, 0);
+	len = FANOUT_PAYLOAD(buf, "<a/>", 0, 0);
 	cr_assert_eq(pchat_fanout_parse(buf, (uint32_t)len, &fo), -1, "no recipient");
 	/* a count so large that count * 16 wraps 32 bits must not pass */
-	len = fanout_payload(buf, "<a/>", 0, 1);
+	len = FANOUT_PAYLOAD(buf, "<a/>", 0, 1);
 	pchat_put_u32((unsigned char *)buf, 0x10000001u);
 	cr_assert_eq(pchat_fanout_parse(buf, (uint32_t)len, &fo), -1, "wrapping count");
 }
@@ -248,10 +249,11 @@ Test(frame, fanout_room_keeps_frames_within_the_limit)
 {
 	size_t body = 1000, n = pchat_fanout_room(body);
 	cr_assert_eq(n, PCHAT_FANOUT_MAX_RECIPIENTS);
-	body = PCHAT_FRAME_MAX_PAYLOAD - PCHAT_FANOUT_HEAD - 3 * PCHAT_FANOUT_RECIPIENT;
+	body = PCHAT_FRAME_MAX_PAYLOAD - PCHAT_FANOUT_HEAD - (size_t)3 * PCHAT_FANOUT_RECIPIENT;
 	cr_assert_eq(pchat_fanout_room(body), 3);
 	cr_assert_eq(pchat_fanout_room(PCHAT_FRAME_MAX_PAYLOAD), 0);
 	cr_assert_leq(PCHAT_FANOUT_HEAD + 1000 +
-					PCHAT_FANOUT_MAX_RECIPIENTS * PCHAT_FANOUT_RECIPIENT,
+					(size_t)PCHAT_FANOUT_MAX_RECIPIENTS *
+							PCHAT_FANOUT_RECIPIENT,
 			PCHAT_FRAME_MAX_PAYLOAD);
 }
