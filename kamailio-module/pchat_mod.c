@@ -305,7 +305,9 @@ static int register_link_stats(void)
 
 static int mod_init(void)
 {
-	if(pchat_pool_uri_count == 0) {
+	/* link_processes 0: no chat here, only NTLM (a pool's front, which authenticates
+	 * the clients and relays to the chat nodes) */
+	if(pchat_pool_uri_count == 0 && pchat_link_processes > 0) {
 		LM_ERR("set at least one pool_uri modparam (the chat URIs to serve)\n");
 		return -1;
 	}
@@ -313,15 +315,15 @@ static int mod_init(void)
 		LM_ERR("max_pending >= 1, session_expires >= 2 and max_body >= 1 are required\n");
 		return -1;
 	}
-	if(pchat_link_processes < 1 || pchat_link_processes > PCHAT_MAX_LINKS) {
-		LM_ERR("link_processes must be 1..%d\n", PCHAT_MAX_LINKS);
+	if(pchat_link_processes < 0 || pchat_link_processes > PCHAT_MAX_LINKS) {
+		LM_ERR("link_processes must be 0..%d\n", PCHAT_MAX_LINKS);
 		return -1;
 	}
 	if(pchat_backend_uid < -1) {
 		LM_ERR("backend_uid must be a numeric uid (or -1: Kamailio's own)\n");
 		return -1;
 	}
-	if(pchat_limits_init() < 0 || pchat_alert_init() < 0)
+	if(pchat_limits_init() < 0 || (pchat_link_processes > 0 && pchat_alert_init() < 0))
 		return -1;
 	if(pchat_backend_uid == -1)
 		pchat_backend_uid = (int)geteuid();

@@ -319,6 +319,11 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 
 	if(msg->first_line.type != SIP_REQUEST)
 		return -1;
+	if(pchat_link_processes == 0) {
+		LM_ERR("pchat_handle() needs link_processes >= 1 (with 0 the module does NTLM "
+		       "only)\n");
+		return -1;
+	}
 	if(kind == 0) {
 		if(msg->REQ_METHOD == METHOD_ACK)
 			return 0; /* ACK of our 2xx: nothing to do, the dialog is already up */

@@ -42,6 +42,8 @@
 #     signals on, on its node's address (--pool-listen; default the SIP port + 7);
 #   POOL_PROBE_INTERVAL=S: seconds between the front's probes of each node (5);
 #   POOL_RELAY_ADDR=A: the address the front sends to the chat nodes from (127.0.0.5);
+#   POOL_NTLM_PORT=N: the front's NTLM listener (TCP; default 5062 for run, otherwise a
+#     free port kept in <var>/front/kamailio/ntlm-port);
 #   POOL_EVS="...": Galera's failure detection (evs.* provider options; default
 #     "evs.suspect_timeout=PT5S").
 set -euo pipefail
@@ -61,7 +63,7 @@ while [ $# -gt 0 ]; do
     --http-port) HTTP_PORT="$2"; shift 2 ;;
     --file-port) FILE_PORT="$2"; shift 2 ;;
     --metrics-port) METRICS_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,48p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -70,6 +72,8 @@ n_arg="${2:-}"
 if [ "$cmd" = run ] && [ -z "$HTTP_PORT" ]; then HTTP_PORT=8080; fi
 if [ "$cmd" = run ] && [ -z "$FILE_PORT" ]; then FILE_PORT=8081; fi
 if [ "$cmd" = run ] && [ -z "$METRICS_PORT" ]; then METRICS_PORT=9060; fi
+FRONT_NTLM_PORT="${POOL_NTLM_PORT:-}"
+if [ "$cmd" = run ] && [ -z "$FRONT_NTLM_PORT" ]; then FRONT_NTLM_PORT=5062; fi
 LOG_TAG=pool
 . "$top/scripts/stack-lib.sh"
 mkdir -p "$POOL_VAR"
@@ -272,6 +276,10 @@ front_start() {
   front_list >"$VAR/dispatcher.list"
   if [ "$PCHAT_TRUSTED" = 1 ]; then
     mode+=(-A WITH_TRUSTED); log "the front authenticates nobody (PCHAT_TRUSTED=1)"
+  else
+    # NTLM on a listener of its own, by the pchat module (link_processes 0)
+    kept_port FRONT_NTLM_PORT ntlm-port
+    mode+=(-A "NTLM_PORT=$FRONT_NTLM_PORT" -A "PCHAT_MODULE=\"$MODULE\"")
   fi
   front_db_cnf
   for i in $NODES; do
@@ -338,7 +346,7 @@ A pool of persistent chat servers on this machine:
   front (dispatcher)      $(node_addr 0):$PORT  UDP and TCP: clients use this address
                           chat URI $POOL_URI; the nodes' state:
                           kamcmd -s unix:$POOL_VAR/front/ctl dispatcher.list
-                          $(if [ "$PCHAT_TRUSTED" = 1 ]; then echo "authenticates nobody (PCHAT_TRUSTED=1)"; else echo "authenticates (Digest); to the nodes from $RELAY_ADDR:$PORT"; fi)
+                          $(if [ "$PCHAT_TRUSTED" = 1 ]; then echo "authenticates nobody (PCHAT_TRUSTED=1)"; else echo "authenticates: Digest on $PORT, NTLM on TCP $(cat "$POOL_VAR/front/kamailio/ntlm-port" 2>/dev/null)"; echo "                          to the nodes from $RELAY_ADDR:$PORT"; fi)
 INFO
   for i in $NODES; do
     use_node "$i"

@@ -167,6 +167,7 @@ backend_start() {
 # this VAR's Kamailio had ($VAR/kamailio/FILE: a restart keeps it), else a free one.
 kept_port() {
   local f="$VAR/kamailio/$2"
+  mkdir -p "$VAR/kamailio"
   if [ -z "${!1:-}" ] && [ -s "$f" ]; then printf -v "$1" '%s' "$(cat "$f")"; fi
   if [ -z "${!1:-}" ]; then
     printf -v "$1" '%s' "$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

@@ -26,7 +26,10 @@
 #      user's credentials 403, the identity bound to the connection, a forged From on
 #      it 403 (also in a dialog), an unauthenticated connection replaying a dialog 407,
 #      the client library's right and wrong password; through the front the chat INFOs
-#      come back on the client's connection;
+#      come back on the client's connection; NTLM at the front's NTLM listener
+#      (tests/sipe/ntlm_peer.c, gss-ntlmssp): handshake, signed requests relayed and
+#      their answers signed, unsigned, tampered, forged and replayed ones refused; and
+#      the unmodified pidgin-sipe with NTLM through the front, chatting with bob;
 #   3. kill -9 of the chat node alice is on: the front's probe marks it down, alice
 #      signs in again and reaches a live node, and posts; restarted, the node is up
 #      again for the front;
@@ -42,7 +45,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 var="$top/build/pool-var"
 . "$top/tests/lib.sh"
 
-need_built pool backend/pchatd client/pchat tests/e2e/e2e-pool tests/e2e/e2e-sip build/kamailio-src/src/modules/pchat/pchat.so
+make -s -C "$top/tests/sipe" >/dev/null
+need_built pool backend/pchatd client/pchat tests/e2e/e2e-pool tests/e2e/e2e-sip tests/sipe/ntlm-peer \
+  tests/sipe/sipe-harness build/kamailio-src/src/modules/pchat/pchat.so
 rm -rf "$var"
 mkdir -p "$var"
 
@@ -216,6 +221,24 @@ purger=$(gq 1 "SELECT COUNT(*) FROM job_leases WHERE job = 'retention-purge' AND
 if [ "$purger" = 1 ]; then ok "the purge job's lease is held"
 else bad "the purge job's lease is held by nobody"; fi
 
+# checks NAME SECONDS PROGRAM ARG...: a program that prints "PASS name" / "FAIL name: why"
+# lines, each counted here as one check
+checks() {
+  local name=$1 secs=$2 out rc; shift 2
+  out=$(timeout -k 5 "$secs" "$@" 2>&1)
+  rc=$?
+  sed -n 's/^# /pool:   /p' <<<"$out"
+  while read -r verdict check rest; do
+    case $verdict in
+      PASS) ok "$name: $check" ;;
+      FAIL) bad "$name: $check $rest" ;;
+    esac
+  done < <(grep -E '^(PASS|FAIL) ' <<<"$out")
+  if ((rc != 0)) && ! grep -q '^FAIL ' <<<"$out"; then
+    bad "$name: $1 exited $rc:"; tail -5 <<<"$out"
+  fi
+}
+
 # ---- 2b. one room's members on all three chat nodes (tests/e2e/e2e_pool.c) ----
 # two members per node, straight to each node's address: every post reaches every
 # member once and in the same order, the order of the posts' sequence numbers; then
@@ -223,21 +246,10 @@ else bad "the purge job's lease is held by nobody"; fi
 # once and delivered to every member that stayed, and node 2's members sign in on a
 # live node and catch up; node 2 restarted rejoins the pool
 t0=$SECONDS
-out=$(timeout 150 "$top/tests/e2e/e2e-pool" --db-socket "$var/galera1/mysql.sock" \
+checks e2e-pool 150 "$top/tests/e2e/e2e-pool" --db-socket "$var/galera1/mysql.sock" \
   --admin "$top/admin/pchat-admin" \
   --nodes "127.0.0.2:$port,127.0.0.3:$port,127.0.0.4:$port" --posts 60 \
-  --kill-cmd "${pool[*]} node-kill 2" --kill-node 2 2>&1)
-rc=$?
-sed -n 's/^# /pool:   /p' <<<"$out"
-while read -r verdict name rest; do
-  case $verdict in
-    PASS) ok "e2e-pool: $name" ;;
-    FAIL) bad "e2e-pool: $name $rest" ;;
-  esac
-done < <(grep -E '^(PASS|FAIL) ' <<<"$out")
-if ((rc != 0)) && ! grep -q '^FAIL ' <<<"$out"; then
-  bad "e2e-pool exited $rc:"; tail -5 <<<"$out"
-fi
+  --kill-cmd "${pool[*]} node-kill 2" --kill-node 2
 echo "pool: e2e-pool took $((SECONDS - t0)) s"
 if "${pool[@]}" node-start 2 >>"$var/start.log" 2>&1 && until_ok 10 ds_is 2 A; then
   ok "chat node 2 restarted: up again for the front"
@@ -245,23 +257,23 @@ else bad "chat node 2 after its restart: flags '$(ds_flags 2)'"; fi
 
 # ---- 2c. authentication: through the front, and straight to a chat node ----
 # auth_sip NAME PROXY: e2e-sip's authenticated-mode cases against PROXY
-auth_sip() {
-  local out rc
-  out=$(timeout 120 "$top/tests/e2e/e2e-sip" --only auth --proxy "$2" 2>&1)
-  rc=$?
-  while read -r verdict name rest; do
-    case $verdict in
-      PASS) ok "$1: $name" ;;
-      FAIL) bad "$1: $name $rest" ;;
-    esac
-  done < <(grep -E '^(PASS|FAIL) ' <<<"$out")
-  if ((rc != 0)) && ! grep -q '^FAIL ' <<<"$out"; then
-    bad "$1: e2e-sip exited $rc:"; tail -5 <<<"$out"
-  fi
-}
+auth_sip() { checks "$1" 120 "$top/tests/e2e/e2e-sip" --only auth --proxy "$2"; }
 t0=$SECONDS
 auth_sip "front" "127.0.0.1:$port"
 auth_sip "chat node 3 directly" "127.0.0.4:$port"
+# NTLM at the front (the pchat module with link_processes 0): the handshake, signed
+# requests relayed to a node and its answers signed back, refusals, checked by
+# gss-ntlmssp (tests/sipe/ntlm_peer.c)
+ntlm_port=$(cat "$var/front/kamailio/ntlm-port")
+checks "NTLM at the front" 60 "$top/tests/sipe/ntlm-peer" --server "127.0.0.1:$ntlm_port"
+# the unmodified pidgin-sipe with NTLM through the front (tests/sipe/sipe_harness.c):
+# sign-in, join, chat both ways with bob (client/pchat, Digest through the front), a
+# line removed by pchat-admin, a wrong password; pidgin-sipe checks the signature of
+# everything the front relays to it from the chat nodes
+moderate="'$top/admin/pchat-admin' --db-socket '$var/galera1/mysql.sock' --db-user root message remove --text \"\$1\""
+checks "pidgin-sipe (NTLM) through the front" 120 "$top/tests/sipe/sipe-harness" \
+  --server "127.0.0.1:$ntlm_port" --transport tcp --auth ntlm --bob-server "127.0.0.1:$port" \
+  --pchat "$top/client/pchat" --dir "$var/harness-ntlm" --moderate "$moderate"
 echo "pool: the authentication cases took $((SECONDS - t0)) s"
 
 # ---- 3. kill -9 of alice's chat node ----
