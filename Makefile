@@ -238,7 +238,7 @@ lint: build format-check
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --suppress=missingInclude --inline-suppr \
 	  -I common -I admin kamailio-module backend client common admin compliance bench tests/unit \
-	  tests/e2e tests/sipe tests/fuzz
+	  tests/e2e tests/sipe tests/fuzz tests/check.c
 	@rm -rf $(TIDY_DB) && mkdir -p $(TIDY_DB)
 	@cd $(TIDY_DB) && bear -- $(MAKE) -B -s -C $(MODDIR) PCHAT_COMMON=$(TOP)/common >/dev/null
 	@cd $(TIDY_DB) && for d in common admin backend client compliance bench tests/unit tests/e2e tests/sipe; do \
@@ -246,7 +246,7 @@ lint: build format-check
 	@# one file per run: clang-tidy 14 resolves relative -I paths against the wrong
 	@# directory when one run spans folders
 	@rc=0; for f in $(MODDIR)/*.c common/*.c admin/*.c backend/*.c client/*.c compliance/*.c \
-	  bench/*.c tests/unit/*.c tests/e2e/*.c tests/sipe/*.c; do \
+	  bench/*.c tests/unit/*.c tests/check.c tests/e2e/*.c tests/sipe/*.c; do \
 	  clang-tidy --quiet -p $(TIDY_DB) --extra-arg=-Wno-unknown-warning-option \
 	    --extra-arg=-Wno-ignored-optimization-argument $$f 2>/dev/null || rc=1; done; \
 	  exit $$rc

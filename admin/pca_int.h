@@ -289,16 +289,22 @@ int pca_record_changes(struct pca_ctx *c, const char *selection, const struct pc
 int pca_message_replace_one(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_message_search(struct pca_ctx *c, json_t *args, json_t **result);
-/* One page of messages, newest first, as message objects (id, room, author, ts, text,
- * replaced) in *result: those of by, in the rooms of rooms ("1,5,9"; NULL: any), with
- * ids below before (0: any), matching search (words and "phrases" through the engine,
- * common/pchat_search.h; NULL: any; a 400 names it as args' key), at most limit
+/* One page of a search, newest first by id (across rooms: a room's sequence numbers do
+ * not order another's), as message objects (id, room, author, ts, text, replaced) in
+ * *result: those of by, in the rooms of rooms ("1,5,9"; NULL: any), with ids below
+ * before (0: any), matching search (words and "phrases" through the engine,
+ * common/pchat_search.h; a 400 names it as args' key), at most limit
  * (pca_messages.c).  A search reads at most PCHAT_SEARCH_SCAN_MAX index entries:
  * when it stopped there with fewer than limit, *resume is the id to go on from
  * (the messages from it up to those returned hold no match), else 0. */
 int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
 		const struct pca_filter *by, const char *rooms, long long before, long long limit,
 		json_t **result, long long *resume);
+/* One page of room's messages, newest first, in the room's order (seq, id) as
+ * message objects in *result: the newest, or those before the message before (a
+ * message id; 0: none) in that order, at most limit (pca_messages.c). */
+int pca_room_page(struct pca_ctx *c, long long room, long long before, long long limit,
+		json_t **result);
 int pca_addin_new(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_set(struct pca_ctx *c, json_t *args, json_t **result);
 int pca_addin_get(struct pca_ctx *c, json_t *args, json_t **result);

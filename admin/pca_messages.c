@@ -71,10 +71,11 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 					json_array_get(row, 4), "replaced", pca_col_bool(row, 5)));
 }
 
-/* The columns of a message object (message_out), of messages m and rooms r. */
-#define MSG_COLS                                                                      \
-	" m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ')," \
-	" m.body, m.replaced_at IS NOT NULL"
+/* The columns of a message object (message_out), of messages m and rooms r (named, for
+ * a derived table of them: room_page_sql[ROOM_PAGE_GONE]). */
+#define MSG_COLS                                                                            \
+	" m.id, r.name, m.author, DATE_FORMAT(m.posted_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS ts," \
+	" m.body, m.replaced_at IS NOT NULL AS replaced"
 /* The columns and joins of message.get's rows. */
 #define GET_SQL "SELECT" MSG_COLS " FROM messages m JOIN rooms r ON r.id = m.room_id WHERE"
 
@@ -84,7 +85,9 @@ static int message_out(struct pca_ctx *c, const json_t *row, json_t *out, void *
 
 /* The rooms of a page (FIND_IN_SET over "1,5,9"; NULL: any); two parameters. */
 #define ROOMS_SQL " AND (? IS NULL OR FIND_IN_SET(m.room_id, ?) > 0)"
-/* A page: the rooms, ids below a bound, newest first; four parameters. */
+/* A page of messages across rooms (a user's alerts): the rooms, ids below a bound,
+ * newest first; four parameters.  Ids, not a room's order: sequence numbers are per
+ * room (one room's pages: pca_room_page). */
 #define PAGE_SQL ROOMS_SQL " AND m.id < ?" RETAINED_SQL " ORDER BY m.id DESC LIMIT ?"
 #define PAGE_PARAMS(rooms, before, limit) \
 	PS(rooms), PS(rooms), PI((before) > 0 ? (before) : LLONG_MAX), PI(limit)
@@ -189,14 +192,66 @@ int pca_message_page(struct pca_ctx *c, const char *key, const char *search,
 		json_t **result, long long *resume)
 {
 	struct filter f = {*by, PS(NULL), PS(NULL), by->any};
+	json_t *rows = search_rows(
+			c, key, search, &f, rooms, before, limit, PCHAT_SEARCH_SCAN_MAX, resume);
+	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
+}
+
+/* ---- one room's messages, in the room's order ---- */
+
+/* A room's messages are in its order, (seq, id), as pchatd's history
+ * (backend/dbj_messages.c run_history) and live delivery: on Galera the ids of two
+ * posts made on two nodes at once may be in the other order than their sequence
+ * numbers (docs/ARCHITECTURE.md, "A pool: ordered delivery"); messages stored before
+ * migration 017 (seq NULL) come first, by id.  A page newest first is one short range
+ * read backwards along (room_id, seq, id) (migration 021), the room's row a constant. */
+#define ROOM_FROM                                                                                   \
+	" FROM messages m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND" PCHAT_RETAINED( \
+			"m.posted_at", "r.keep_sec")
+#define ROOM_SQL "SELECT" MSG_COLS ROOM_FROM
+#define ROOM_NEWEST_FIRST " ORDER BY m.seq DESC, m.id DESC LIMIT ?"
+enum room_page { ROOM_PAGE_NEWEST, ROOM_PAGE_SEQ, ROOM_PAGE_NULL, ROOM_PAGE_GONE };
+/* Each: the room, then (but the newest) the cursor's seq or id, then the limit.
+ * Before a numbered message: the smaller numbers and every unnumbered one; before an
+ * unnumbered one: the unnumbered ones with smaller ids; before a cursor deleted
+ * meanwhile (moderation, retention), which has no place in the order: the smaller ids,
+ * read along (room_id, id), in the room's order. */
+/* concatenations with macros, not missing commas */
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma) */
+static const char *const room_page_sql[] = {
+		[ROOM_PAGE_NEWEST] = ROOM_SQL ROOM_NEWEST_FIRST,
+		[ROOM_PAGE_SEQ] = ROOM_SQL " AND (m.seq < ? OR m.seq IS NULL)" ROOM_NEWEST_FIRST,
+		[ROOM_PAGE_NULL] = ROOM_SQL " AND m.seq IS NULL AND m.id < ?" ROOM_NEWEST_FIRST,
+		[ROOM_PAGE_GONE] =
+				"SELECT id, name, author, ts, body, replaced FROM (SELECT" MSG_COLS
+				", m.seq" ROOM_FROM " AND m.id < ? ORDER BY m.id DESC LIMIT ?) x"
+				" ORDER BY seq DESC, id DESC",
+};
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
+
+int pca_room_page(struct pca_ctx *c, long long room, long long before, long long limit,
+		json_t **result)
+{
+	enum room_page page = ROOM_PAGE_NEWEST;
+	long long seq = 0;
 	json_t *rows;
-	*resume = 0;
-	if(search)
-		rows = search_rows(c, key, search, &f, rooms, before, limit, PCHAT_SEARCH_SCAN_MAX,
-				resume);
+	if(before > 0) {
+		json_t *row = NULL;
+		int found = pca_row(c, &row,
+				"SELECT COALESCE(seq, 0) FROM messages WHERE id = ? AND room_id = ?",
+				P(PI(before), PI(room)));
+		if(found < 0)
+			return -1;
+		if(found)
+			seq = pca_col_int(row, 0);
+		json_decref(row);
+		page = !found ? ROOM_PAGE_GONE : seq ? ROOM_PAGE_SEQ : ROOM_PAGE_NULL;
+	}
+	if(page == ROOM_PAGE_NEWEST)
+		rows = pca_rows(c, room_page_sql[page], P(PI(room), PI(limit)));
 	else
-		rows = pca_rows(c, GET_SQL FILTER_SQL PAGE_SQL,
-				P(FILTER_PARAMS(&f), PAGE_PARAMS(rooms, before, limit)));
+		rows = pca_rows(c, room_page_sql[page],
+				P(PI(room), PI(page == ROOM_PAGE_SEQ ? seq : before), PI(limit)));
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);
 }
 
@@ -248,12 +303,22 @@ int pca_message_get(struct pca_ctx *c, json_t *args, json_t **result)
 			pca_int(c, args, "limit", 1, 100000, &limit) < 0 ||
 			pca_str(c, args, "search", 0, 65536, &search) < 0)
 		return -1;
+	json_t *rows;
 	/* "search": words and "phrases" through the engine, newest first; the
 	 * administrator's audit lists every match up to limit (no budget) */
-	json_t *rows = search
-			? search_rows(c, "search", search, &f, NULL, 0, limit, ~0UL, &resume)
-			: pca_rows(c, GET_SQL FILTER_SQL RETAINED_SQL " ORDER BY m.id LIMIT ?",
-					  P(FILTER_PARAMS(&f), PI(limit)));
+	if(search)
+		rows = search_rows(c, "search", search, &f, NULL, 0, limit, ~0UL, &resume);
+	/* else oldest first: in one room, in the room's order (pca_room_page), along
+	 * (room_id, seq, id) whatever the optimizer makes of FILTER_SQL's room test... */
+	else if(f.by.room.t != PV_NULL)
+		rows = pca_rows(c,
+				GET_SQL " m.room_id = ? AND" FILTER_SQL RETAINED_SQL
+					" ORDER BY m.seq, m.id LIMIT ?",
+				P(f.by.room, FILTER_PARAMS(&f), PI(limit)));
+	/* ...across rooms, by id: a room's numbers do not order another's */
+	else
+		rows = pca_rows(c, GET_SQL FILTER_SQL RETAINED_SQL " ORDER BY m.id LIMIT ?",
+				P(FILTER_PARAMS(&f), PI(limit)));
 	if(rows == NULL)
 		return -1;
 	return pca_list(c, rows, message_out, NULL, "message", NULL, result);

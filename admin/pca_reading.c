@@ -2,8 +2,9 @@
  * pca_reading.c - message.history and message.search: what a signed-in user reads
  * on the web page, under the rules of the chat (common/pchat_acl.h): a room's
  * history for whoever may join it, where its category keeps chat history (pchatd's
- * cmd:bccontext), and search over exactly those rooms (pchatd's cmd:search), paged
- * by message id with a "more" flag.  The SQL is message.get's (pca_message_page).
+ * cmd:bccontext), in the room's order (pca_room_page), and search over exactly those
+ * rooms (pchatd's cmd:search), newest first by id (pca_message_page); each paged with
+ * a message's id as the cursor and a "more" flag.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,16 +42,14 @@ int pca_page_result(
 	return 0;
 }
 
-/* A room's history, newest page first (before: the page older than that id), each
- * page in the order it was written; at most DefaultChatHistory unless limit says. */
+/* A room's history, newest page first (before: the page before that message in the
+ * room's order), each page in the room's order, oldest first; at most DefaultChatHistory unless limit says. */
 int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result)
 {
 	static const char *const keys[] = {"room", "before", "limit", NULL};
 	long long before = 0, limit = 0;
-	struct pca_filter by = {0}; /* every filter SQL NULL (PV_NULL) but the room */
 	struct pca_room room;
 	json_t *msgs = NULL;
-	long long resume;
 	int ok = 0;
 	if(pca_keys(c, args, keys) < 0 || pca_int(c, args, "before", 1, ID_MAX, &before) < 0 ||
 			pca_setting(c, PS_DEFAULT_CHAT_HISTORY, &limit) < 0 ||
@@ -65,10 +64,9 @@ int pca_message_history(struct pca_ctx *c, json_t *args, json_t **result)
 		return -1;
 	}
 	json_decref(room.obj);
-	by.room = PI(room.id);
-	if(pca_message_page(c, "room", NULL, &by, NULL, before, limit + 1, &msgs, &resume) < 0)
+	if(pca_room_page(c, (long long)room.id, before, limit + 1, &msgs) < 0)
 		return -1;
-	return pca_page_result(msgs, limit, resume, 1, result);
+	return pca_page_result(msgs, limit, 0, 1, result);
 }
 
 /* The rooms a search covers: the one asked for (refused as history is, none if its

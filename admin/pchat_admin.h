@@ -80,9 +80,10 @@
  *   search.status {} -> {queued, oldest_queued, newest_queued (posting times, null
  *                  when none), index_rows, index_bytes (InnoDB's estimates)}
  *   message.get   {room?, author?, text?, since?, until?, id?, limit?=100, search?}
- *                 -> [message...]  (search: words and "phrases" through the engine,
- *                 newest first, every match up to limit; 400 with the reason for bad
- *                 text)
+ *                 -> [message...]  oldest first: with room, in the room's order
+ *                 (seq, id) as its history; across rooms, by id (search: words and
+ *                 "phrases" through the engine, newest first by id, every match up
+ *                 to limit; 400 with the reason for bad text)
  *   message.remove  {room?, author?, text?, since?, until?, id?} -> {removed: N}
  *   message.replace {same filters, replacement} -> {replaced: N}
  *                 (message.remove/replace need at least one filter; both write each
@@ -157,7 +158,8 @@
  *   reload        {} -> {revision: N}  (and every room's keep_sec computed again)
  *   message.history {room, before? (id), limit?=DefaultChatHistory (1..500)} ->
  *                 {messages: [message...] (the page oldest first), more, before}
- *                 the newest page of the room's history older than before; users:
+ *                 the newest page of the room's history before the message before
+ *                 in the room's order, (seq, id) as cmd:bccontext's; users:
  *                 who may read it (acl_history_readable: ACL_JOIN and the category
  *                 keeping chat history): 404 may not see it, 403 may not read it,
  *                 423 its category has chat history off

@@ -341,7 +341,8 @@ static int handshake_end(
 		LM_NOTICE("NTLM: the REGISTER of %s has no valid signature\n", from_id);
 		return challenge(msg, "");
 	}
-	if(pchat_ntlm_sa_put(conid, opaque, from_id, p->version ? p->version : 4, &keys) < 0) {
+	if(pchat_ntlm_sa_put(conid, &msg->rcv.src_ip, msg->rcv.src_port, opaque, from_id,
+			   p->version ? p->version : 4, &keys) < 0) {
 		if(add_lump_rpl(msg, pchat_retry_after_hdr, strlen(pchat_retry_after_hdr),
 				   LUMP_RPL_HDR) == 0)
 			return -1;

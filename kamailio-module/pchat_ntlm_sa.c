@@ -8,18 +8,28 @@
  * SAs: a hash table by connection id with chains of entries from shared memory, at
  * most ntlm_max_sas of them.  Kamailio's connection ids only grow, so an SA whose
  * connection ended without our hearing of it is never found by a later connection.
+ * Beside them, two tables of MARK_SLOTS counts, one by connection id and one by the
+ * peer's address (a hash of ip and port): each slot counts the SAs that hash there,
+ * changed under the lock with the SAs, read without it (pchat_ntlm_sa_may_have*):
+ * the outgoing hook (pchat_ntlm_sign.c) sees a 0 for nearly every connection without
+ * NTLM, and skips the lock, the chain and, for a message sent to an address, Kamailio's
+ * connection lookup.  A count is an int, read and written whole; the SA is in place
+ * (and its count up) before the handshake's reply leaves, so no message it must sign
+ * reads a stale 0.
  */
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "../../core/dprint.h"
+#include "../../core/hashes.h"
 #include "../../core/locking.h"
 #include "../../core/mem/shm_mem.h"
 #include "pchat_ntlm_sa.h"
 
 #define CHALLENGE_SLOTS 256
 #define SA_BUCKETS 1024
+#define MARK_SLOTS 4096 /* a power of two (core_hash) */
 
 int pchat_ntlm_max_sas = 4096;
 
@@ -33,6 +43,7 @@ struct challenge {
 struct sa {
 	struct sa *next;
 	int conid;
+	unsigned int peer_slot; /* its slot in by_peer */
 	struct pchat_ntlm_sa_view v;
 };
 
@@ -41,6 +52,7 @@ struct ntlm_shared {
 	int count;
 	struct challenge ch[CHALLENGE_SLOTS];
 	struct sa *bucket[SA_BUCKETS];
+	int by_id[MARK_SLOTS], by_peer[MARK_SLOTS]; /* SAs per slot (the marks) */
 };
 
 static struct ntlm_shared *S;
@@ -86,6 +98,38 @@ int pchat_ntlm_sa_count(void)
 static unsigned int bucket_of(int conid)
 {
 	return (unsigned int)conid % SA_BUCKETS;
+}
+
+static unsigned int id_slot(int conid)
+{
+	return (unsigned int)conid % MARK_SLOTS;
+}
+
+static unsigned int peer_slot(const struct ip_addr *ip, unsigned short port)
+{
+	char key[sizeof(ip->u.addr) + sizeof(port)];
+	unsigned int len = ip->len <= sizeof(ip->u.addr) ? ip->len : sizeof(ip->u.addr);
+	str k = {key, (int)(len + sizeof(port))};
+	memcpy(key, ip->u.addr, len);
+	memcpy(key + len, &port, sizeof(port));
+	return core_hash(&k, NULL, MARK_SLOTS);
+}
+
+/* A slot's count, read without the lock: whole, as it stands (volatile: never a
+ * value the compiler kept from before). */
+static int mark(const int *slots, unsigned int i)
+{
+	return *(const volatile int *)&slots[i];
+}
+
+int pchat_ntlm_sa_may_have(int conid)
+{
+	return S != NULL && mark(S->by_id, id_slot(conid)) != 0;
+}
+
+int pchat_ntlm_sa_may_have_peer(const struct ip_addr *ip, unsigned short port)
+{
+	return S != NULL && mark(S->by_peer, peer_slot(ip, port)) != 0;
 }
 
 static void hex8(uint32_t v, char out[PCHAT_NTLM_OPAQUE_LEN + 1])
@@ -173,8 +217,8 @@ static struct sa *find(int conid, struct sa ***prev)
 	return NULL;
 }
 
-int pchat_ntlm_sa_put(int conid, const char *opaque, const char *identity, int version,
-		const struct pchat_ntlm_session *keys)
+int pchat_ntlm_sa_put(int conid, const struct ip_addr *ip, unsigned short port, const char *opaque,
+		const char *identity, int version, const struct pchat_ntlm_session *keys)
 {
 	struct sa *e;
 	lock_get(&S->lock);
@@ -194,9 +238,12 @@ int pchat_ntlm_sa_put(int conid, const char *opaque, const char *identity, int v
 		}
 		memset(e, 0, sizeof(*e));
 		e->conid = conid;
+		e->peer_slot = peer_slot(ip, port); /* a connection's peer never changes */
 		e->next = S->bucket[bucket_of(conid)];
 		S->bucket[bucket_of(conid)] = e;
 		S->count++;
+		S->by_id[id_slot(conid)]++;
+		S->by_peer[e->peer_slot]++;
 	}
 	memset(&e->v, 0, sizeof(e->v));
 	strncpy(e->v.opaque, opaque, PCHAT_NTLM_OPAQUE_LEN);
@@ -243,6 +290,8 @@ int pchat_ntlm_sa_forget(int conid)
 	if(e) {
 		*prev = e->next;
 		S->count--;
+		S->by_id[id_slot(conid)]--;
+		S->by_peer[e->peer_slot]--;
 	}
 	lock_release(&S->lock);
 	if(e)

@@ -35,6 +35,14 @@ void pchat_ntlm_sa_destroy(void);
 /* Number of SAs (0: nothing to sign, the outgoing hook returns at once). */
 int pchat_ntlm_sa_count(void);
 
+/* Whether connection conid, or the connection whose peer is ip:port, may have an SA: 0
+ * when it surely has none.  Read without the lock from two small tables of counts
+ * (by id, by the peer's address, each slot counting the SAs that hash there), kept by
+ * pchat_ntlm_sa_put and pchat_ntlm_sa_forget: what lets the outgoing hook pass a
+ * message to a connection without NTLM with no lock and no connection lookup. */
+int pchat_ntlm_sa_may_have(int conid);
+int pchat_ntlm_sa_may_have_peer(const struct ip_addr *ip, unsigned short port);
+
 /* A new challenge for connection conid: its opaque (NUL-terminated) and stored server
  * challenge sc.  0, or -1 (no random numbers). */
 int pchat_ntlm_challenge_put(int conid, const uint8_t sc[PCHAT_NTLM_CHALLENGE_LEN],
@@ -45,10 +53,10 @@ int pchat_ntlm_challenge_put(int conid, const uint8_t sc[PCHAT_NTLM_CHALLENGE_LE
 int pchat_ntlm_challenge_take(int conid, const char *opaque, int opaque_len,
 		uint8_t sc[PCHAT_NTLM_CHALLENGE_LEN]);
 
-/* Binds a new SA to connection conid (replacing any it had).  0, or -1 (the table is
- * full: ntlm_max_sas, or no shared memory). */
-int pchat_ntlm_sa_put(int conid, const char *opaque, const char *identity, int version,
-		const struct pchat_ntlm_session *keys);
+/* Binds a new SA to connection conid, whose peer is ip:port (replacing any it had).
+ * 0, or -1 (the table is full: ntlm_max_sas, or no shared memory). */
+int pchat_ntlm_sa_put(int conid, const struct ip_addr *ip, unsigned short port, const char *opaque,
+		const char *identity, int version, const struct pchat_ntlm_session *keys);
 
 /* A copy of conid's SA into *v (snum as it stands): 1, or 0 if it has none. */
 int pchat_ntlm_sa_get(int conid, struct pchat_ntlm_sa_view *v);

@@ -12,7 +12,13 @@
  * requests and responses alike: pidgin-sipe looks for rspauth there in both
  * (sip-transport.c, sip_transport_input), and disconnects on a bad one.  The
  * connection: the destination's id (replies, requests on a known connection), else
- * the TCP connection to the destination address (tm's in-dialog requests carry none).
+ * the TCP connection to the destination address (tm's in-dialog requests and the link
+ * processes' INFOs carry none).  Most connections have no SA: the marks of
+ * pchat_ntlm_sa.h (by the id, or by the destination address) say so without a lock or
+ * Kamailio's connection lookup, which only a connection whose slot holds an SA pays.
+ * A connection is found by an address only through its peer's own (ip, port), the
+ * one its SA is marked under: our configuration adds no TCP aliases (no
+ * tcp_accept_aliases, add_tcp_alias or force_tcp_alias).
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,16 +37,21 @@
 #include "pchat_ntlm_sa.h"
 #include "pchat_ntlm_sign.h"
 
-/* The connection id a buffer goes out on, 0 if none. */
+/* The connection id a buffer goes out on if it may have an SA (pchat_ntlm_sa.h's
+ * marks), else 0. */
 static int dest_conid(struct dest_info *dst)
 {
 	struct tcp_connection *c;
 	struct ip_addr ip;
+	unsigned short port;
 	int id;
 	if(dst->id)
-		return dst->id;
+		return pchat_ntlm_sa_may_have(dst->id) ? dst->id : 0;
 	su2ip_addr(&ip, &dst->to);
-	c = tcpconn_get(0, &ip, su_getport(&dst->to), NULL, 0);
+	port = su_getport(&dst->to);
+	if(!pchat_ntlm_sa_may_have_peer(&ip, port))
+		return 0;
+	c = tcpconn_get(0, &ip, port, NULL, 0);
 	if(c == NULL)
 		return 0;
 	id = c->id;

@@ -337,6 +337,39 @@ sql_is "the newer message stays" "SELECT GROUP_CONCAT(body) FROM messages m JOIN
 expect 0 "room clear" --json room clear --room Design
 json_is "room clear result" '.removed == 1'
 
+# One room's messages are in the room's order, (seq, id), as pchatd's history
+# (backend/dbj_messages.c): on Galera ids may be in another order than the sequence
+# numbers; messages stored before numbering (seq NULL) first.  A, B, C, D by id,
+# renumbered C 11, A 12, B 13 and D none: the room's order is D C A B.
+sql "INSERT INTO rooms (domain, chan_id, name, description, topic, privacy, category_id)
+  SELECT 'example.com', UUID(), 'Order', '', '', 'open', category_id FROM rooms WHERE name = 'Lobby'"
+sql "INSERT INTO messages (room_id, author, posted_at, body) SELECT r.id, 'sip:bob@example.com',
+  UTC_TIMESTAMP(3), l.x FROM rooms r, (SELECT 'A' AS x UNION ALL SELECT 'B' UNION ALL SELECT 'C'
+  UNION ALL SELECT 'D' UNION ALL SELECT 'E') l WHERE r.name = 'Order' ORDER BY l.x"
+sql "UPDATE messages m JOIN rooms r ON r.id = m.room_id SET m.seq = CASE m.body WHEN 'A' THEN 12
+  WHEN 'B' THEN 13 WHEN 'C' THEN 11 WHEN 'E' THEN 14 END WHERE r.name = 'Order'"
+order_id() { sql "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = 'Order' AND m.body = '$1'"; }
+ord_a=$(order_id A) ord_d=$(order_id D) ord_e=$(order_id E)
+sql "DELETE FROM messages WHERE id = $ord_e" # a cursor deleted meanwhile
+expect 0 "message get --room: the room's order (seq, id), not the ids'" --json message get --room Order
+json_is "  D C A B" '[.[].text] == ["D","C","A","B"]'
+expect 0 "message get --room --limit 2: the first two in that order" --json message get --room Order --limit 2
+json_is "  D C" '[.[].text] == ["D","C"]'
+expect 0 "message get --room with another filter: still that order" --json message get --room Order --author bob@example.com
+json_is "  D C A B" '[.[].text] == ["D","C","A","B"]'
+history() { expect 0 "$1" --json "${AS_ALICE[@]}" call message.history "$2"; }
+history "message.history: the newest 3 in the room's order" '{"room":"Order","limit":3}'
+json_is "  C A B, more before C" '[.messages[].text] == ["C","A","B"] and .more == true and .before == .messages[0].id'
+history "  the page before C (its seq)" "{\"room\":\"Order\",\"before\":$(jq .before "$out")}"
+json_is "  D alone, no more" '[.messages[].text] == ["D"] and .more == false'
+history "message.history before A" "{\"room\":\"Order\",\"before\":$ord_a}"
+json_is "  D C" '[.messages[].text] == ["D","C"]'
+history "message.history before D (unnumbered: the unnumbered with smaller ids)" "{\"room\":\"Order\",\"before\":$ord_d}"
+json_is "  none" '.messages == [] and .more == false'
+history "message.history before a message deleted meanwhile" "{\"room\":\"Order\",\"before\":$ord_e}"
+json_is "  the smaller ids, in the room's order" '[.messages[].text] == ["D","C","A","B"]'
+expect 0 "room Order removed" room remove --room Order
+
 # ---- files: the same room, user and time filters as messages (admin/pca_filter.c); the
 # uploader is stored with or without "sip:", and either matches
 sql "INSERT INTO files (room_id, stored_name, file_name, size, uploader, state, created_at)

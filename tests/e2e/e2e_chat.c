@@ -1034,7 +1034,7 @@ int main(int argc, char **argv)
 	pc_context *ctx = pc_context_new();
 	if(!ctx) {
 		fail("setup", "cannot create the SIP context");
-		printf("%d passed, %d failed\n", n_pass, n_fail);
+		check_summary();
 		return 1;
 	}
 	if(opt.verbose > 1)
@@ -1788,6 +1788,6 @@ int main(int argc, char **argv)
 	note("finished in %lld ms", now_ms() - t_start);
 	if(n_skip)
 		note("%d skipped", n_skip);
-	printf("%d passed, %d failed\n", n_pass, n_fail);
+	check_summary();
 	return n_fail == 0 ? 0 : 1;
 }

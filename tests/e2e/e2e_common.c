@@ -1,4 +1,4 @@
-/* e2e_common: reporting, clock, run token, control command, command lines and SQL shared
+/* e2e_common: clock, run token, control command, command lines and SQL shared
  * by the e2e programs (see e2e_common.h). */
 #define _GNU_SOURCE
 #include "e2e_common.h"
@@ -11,47 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int n_pass, n_fail, n_skip;
 char token[17];
-
-void pass(const char *name)
-{
-	printf("PASS %s\n", name);
-	fflush(stdout);
-	n_pass++;
-}
-
-void fail(const char *name, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt,
-			ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
-	va_end(ap);
-	printf("FAIL %s: %s\n", name, msg);
-	fflush(stdout);
-	n_fail++;
-}
-
-void skip(const char *name, const char *why)
-{
-	printf("SKIP %s: %s\n", name, why);
-	fflush(stdout);
-	n_skip++;
-}
-
-void note(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt,
-			ap); /* NOLINT(clang-analyzer-valist.Uninitialized): false positive, va_start is just above */
-	va_end(ap);
-	printf("# %s\n", msg);
-	fflush(stdout);
-}
 
 long long now_ms(void)
 {
@@ -241,7 +201,7 @@ int e2e_finish(struct e2e_stack *s)
 		mysql_close(s->db);
 	s->db = NULL;
 	note("took %lld ms", now_ms() - s->t0);
-	printf("%d passed, %d failed\n", n_pass, n_fail);
+	check_summary();
 	return n_fail ? 1 : 0;
 }
 

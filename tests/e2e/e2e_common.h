@@ -1,30 +1,23 @@
 /* e2e_common: what e2e-chat, e2e-authz, e2e-files and e2e-sip share: the PASS/FAIL/SKIP/#
- * report lines and their counters, a monotonic clock, the run token, running the stack's
+ * report lines and their counters (tests/check.h, shared with tests/sipe), a monotonic
+ * clock, the run token, running the stack's
  * control command, parsing their command lines, and SQL against the stack's MariaDB;
  * and what e2e-authz and e2e-files share besides: their options, start and end
  * (struct e2e_stack) and running pchat-admin.
- *
- * Report lines go to stdout, flushed at once.
  */
 #ifndef E2E_COMMON_H
 #define E2E_COMMON_H
 
+#include "check.h"
 #include "pchat_client.h"
 #include "xccos_view.h"
 #include <stdio.h>
 
 #include <mysql.h>
 
-extern int n_pass, n_fail, n_skip;
-
 /* 16 hex digits, random per run (make_token): makes the message bodies and SIP
  * identifiers a run creates unique, so a check cannot match an older one. */
 extern char token[17];
-
-void pass(const char *name);
-void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void skip(const char *name, const char *why);
-void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 long long now_ms(void);
 void make_token(void);

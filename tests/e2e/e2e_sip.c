@@ -1800,7 +1800,7 @@ int main(int argc, char **argv)
 			over_tls = 0;
 		}
 		note("finished in %lld ms", now_ms() - t0);
-		printf("%d passed, %d failed\n", n_pass, n_fail);
+		check_summary();
 		return n_fail == 0 ? 0 : 1;
 	}
 
@@ -1882,6 +1882,6 @@ int main(int argc, char **argv)
 	}
 
 	note("finished in %lld ms", now_ms() - t0);
-	printf("%d passed, %d failed\n", n_pass, n_fail);
+	check_summary();
 	return n_fail == 0 ? 0 : 1;
 }

@@ -43,32 +43,15 @@
 #include <nettle/base64.h>
 
 #include "../../common/pchat_sipsign.h"
+#include "check.h"
 
 static gss_OID_desc ntlmssp_oid = {GSS_NTLMSSP_OID_LENGTH, GSS_NTLMSSP_OID_STRING};
 static gss_OID_desc seq_num_oid = {
 		GSS_NTLMSSP_SET_SEQ_NUM_OID_LENGTH, GSS_NTLMSSP_SET_SEQ_NUM_OID_STRING};
 
-static int passed, failed;
 static const char *host;
 static int port;
 static char user_file[64];
-
-static void pass(const char *name)
-{
-	printf("PASS %s\n", name);
-	passed++;
-}
-
-static void fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failed++;
-}
 
 /* A check that a request was answered want. */
 static void expect_code(const char *name, int code, int want)
@@ -518,6 +501,6 @@ int main(int argc, char **argv)
 		}
 		client_close(&w);
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 && passed > 0 ? 0 : 1;
+	check_summary();
+	return n_fail == 0 && n_pass > 0 ? 0 : 1;
 }

@@ -85,6 +85,24 @@ else
   echo "FAIL ntlm_sas_released: pchat:ntlm_sas is '$sas' after every NTLM client left"
   failed="$failed ntlm_sas"
 fi
+# every client has disconnected too: the identities their connections proved by Digest
+# (htable pchat_conn, kamailio-cfg/pchat-auth.cfg) must be gone with them (removed by
+# route[CONN_GONE], keyed by the connection's addresses: $conid is null there); the
+# Kamailio log says some were bound, so an empty table is no accident
+conns=
+for _ in $(seq 1 50); do
+  conns=$(kamcmd -s "unix:$var/kamailio/ctl" htable.stats 2>/dev/null |
+    awk '$1 == "name:" { t = $2 } $1 == "all:" && t == "pchat_conn" { print $2 }')
+  [ "$conns" = 0 ] && break
+  sleep 0.1
+done
+bound=$(grep -c "authenticated as sip:" "$var/kamailio.log" 2>/dev/null || true)
+if [ "$conns" = 0 ] && [ "${bound:-0}" -gt 0 ]; then
+  echo "PASS conn_identities_released ($bound bound, none left)"
+else
+  echo "FAIL conn_identities_released: htable pchat_conn holds '$conns' entries after every client left ($bound bound)"
+  failed="$failed pchat_conn"
+fi
 [ -z "$failed" ] && exit 0
 show_logs
 echo "sipe: failed over:$failed"

@@ -78,6 +78,8 @@
 
 #include <purple.h>
 
+#include "check.h"
+
 #define UI_ID "pchat-sipe-harness"
 #define TOTAL_BUDGET_MS 85000
 
@@ -141,28 +143,7 @@ static struct {
 	/* moderation: our ntc:msgchg reached sipe, which then logged it as unknown */
 	const char *moderate; /* --moderate: a shell command removing a line (its text: $1) */
 	gboolean msgchg_in, msgchg_ignored;
-
-	int passed, failed;
 } H;
-
-static void pass(const char *name)
-{
-	printf("PASS %s\n", name);
-	fflush(stdout);
-	H.passed++;
-}
-
-static void G_GNUC_PRINTF(2, 3) fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	H.failed++;
-}
 
 static int remaining_ms(int want)
 {
@@ -964,7 +945,7 @@ int main(int argc, char **argv)
 	if(glib_messages)
 		printf("sipe-harness: %u GLib warning/critical message(s) in the debug log\n",
 				glib_messages);
-	printf("%d passed, %d failed\n", H.passed, H.failed);
+	check_summary();
 	fflush(stdout);
 
 	if(bob_pid > 0)
@@ -977,5 +958,5 @@ int main(int argc, char **argv)
 	fclose(H.debug_log);
 	H.debug_log = NULL;
 	/* purple_core_quit() is skipped on purpose: the process ends here anyway */
-	return H.failed == 0 && H.passed > 0 ? 0 : 1;
+	return n_fail == 0 && n_pass > 0 ? 0 : 1;
 }

@@ -464,6 +464,38 @@ history_checks() {
   check "an unknown key: 400" is_json_error 400
   req "$(empty_jar)" GET "/api/rooms/$files_room/messages"
   check "signed out: 401" is_json_error 401
+  history_order_checks
+}
+
+# A room's history is in its order, (seq, id), as pchatd's (backend/dbj_messages.c):
+# on Galera ids may be in another order than the sequence numbers; messages stored
+# before numbering (seq NULL) first.  A, B, C, D, E by id, renumbered C 11, A 12, B 13,
+# E 14 and D none, E then deleted: the room's order is D C A B.
+history_order_checks() {
+  sql "INSERT INTO rooms (domain, chan_id, name, description, topic, privacy, category_id)
+       SELECT 'example.com', UUID(), 'Order Room', '', '', 'open', category_id FROM rooms WHERE name = 'Lobby'"
+  local x; for x in A B C D E; do post "Order Room" bob "$x"; done
+  sql "UPDATE messages m JOIN rooms r ON r.id = m.room_id SET m.seq = CASE m.body WHEN 'A' THEN 12
+       WHEN 'B' THEN 13 WHEN 'C' THEN 11 WHEN 'E' THEN 14 END WHERE r.name = 'Order Room'"
+  local id_a id_d id_e
+  id_a=$(sql "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = 'Order Room' AND m.body = 'A'")
+  id_d=$(sql "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = 'Order Room' AND m.body = 'D'")
+  id_e=$(sql "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = 'Order Room' AND m.body = 'E'")
+  sql "DELETE FROM messages WHERE id = $id_e"
+  req "$alice" GET "/api/rooms/Order%20Room/messages"
+  check "a room's history in its order (seq, id), not the ids': D C A B" bodies_are '["D", "C", "A", "B"]'
+  req "$alice" GET "/api/rooms/Order%20Room/messages?limit=3"
+  check "  its newest 3: C A B, more before C" \
+    body_has '[.messages[].text] == ["C", "A", "B"] and .more == true and .before == .messages[0].id'
+  req "$alice" GET "/api/rooms/Order%20Room/messages?before=$(jq -r .before <<<"$body")"
+  check "  the page before C: D, no more" body_has '[.messages[].text] == ["D"] and .more == false'
+  req "$alice" GET "/api/rooms/Order%20Room/messages?before=$id_a"
+  check "  before A: D C" bodies_are '["D", "C"]'
+  req "$alice" GET "/api/rooms/Order%20Room/messages?before=$id_d"
+  check "  before D (unnumbered: the unnumbered with smaller ids): none" body_has '.messages == [] and .more == false'
+  req "$alice" GET "/api/rooms/Order%20Room/messages?before=$id_e"
+  check "  before a message deleted meanwhile: the smaller ids, in the room's order" bodies_are '["D", "C", "A", "B"]'
+  sql "DELETE FROM rooms WHERE name = 'Order Room'"
 }
 
 hits_are() { body_has "[.messages[] | .room + \": \" + .text] == $1"; }
