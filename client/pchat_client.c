@@ -59,10 +59,10 @@ struct pc_client {
 	int peer_bye;	   /* server sent BYE */
 	int bye_status;	   /* final status of our BYE, 0 until then */
 	int shutdown_done;
-	int auth_tries;	 /* challenges answered in a row (a wrong password is re-challenged) */
-	int info_answer; /* status our INFOs from the server get (pc_set_info_answer); 0: 200 */
-	int ack_delay_ms;	/* pc_set_ack_delay when opened; 0: nua ACKs at once */
-	int ack_pending;	/* the 200 came, our delayed ACK not sent yet */
+	int auth_tries;	  /* challenges answered in a row (a wrong password is re-challenged) */
+	int info_answer;  /* status our INFOs from the server get (pc_set_info_answer); 0: 200 */
+	int ack_delay_ms; /* pc_set_ack_delay when opened; 0: nua ACKs at once */
+	int ack_pending;  /* the 200 came, our delayed ACK not sent yet */
 	int ack_sent;
 	int infos_before_ack; /* INFOs in the dialog while ack_pending */
 	su_timer_t *ack_timer;

@@ -63,8 +63,8 @@ void pchat_ackwait_watch(struct cell *t, const struct pchat_session *s)
 {
 	if(pchat_ack_wait_ms <= 0)
 		return;
-	if(pchat_tmb.register_tmcb(NULL, t, TMCB_ACK_NEG_IN, on_ack, (void *)(uintptr_t)s->id,
-			   NULL) < 0)
+	if(pchat_tmb.register_tmcb(
+			   NULL, t, TMCB_ACK_NEG_IN, on_ack, (void *)(uintptr_t)s->id, NULL) < 0)
 		LM_WARN("cannot watch for the ACK: the session's INFOs wait ack_wait "
 			"session=%llu\n",
 				(unsigned long long)s->id);
@@ -138,7 +138,7 @@ static void give_up(struct pchat_session *s, const char *why)
 static int over_bounds(const struct pchat_ackwait *w, int len)
 {
 	return w->count >= ACKWAIT_MAX_INFOS || w->bytes + (size_t)len > ACKWAIT_MAX_BYTES ||
-	       total_bytes + (size_t)len > ACKWAIT_MAX_TOTAL;
+			total_bytes + (size_t)len > ACKWAIT_MAX_TOTAL;
 }
 
 int pchat_ackwait_hold(struct pchat_session *s, const char *body, int len)

@@ -1700,7 +1700,7 @@ static void test_deliveries_wait_for_ack(void)
 {
 	const char *T = "deliveries_wait_for_the_ack";
 	struct ack_case k = {.ctx = pc_context_new()};
-	int early = -1, all = 1;
+	int early, all = 1;
 	if(!k.ctx || !ack_setup(&k)) {
 		fail(T, "set-up: sessions or joins failed (%s)", k.ctx ? pc_last_error(k.ctx) : "");
 	} else if((early = ack_post(&k, T)) >= 0) {
