@@ -124,9 +124,15 @@ static void send_held(struct pchat_session *s)
 	ackwait_free(w);
 }
 
-/* s has waited too long, or holds too much: its INFOs go out without the ACK. */
+/* s has waited too long, or holds too much: its INFOs go out without the ACK (one
+ * that holds none stops waiting quietly: nothing was delayed). */
 static void give_up(struct pchat_session *s, const char *why)
 {
+	if(s->ackwait->count == 0) {
+		LM_DBG("no ACK yet, nothing held session=%llu\n", (unsigned long long)s->id);
+		ackwait_free(s->ackwait);
+		return;
+	}
 	update_stat(pchat_stat_ack_wait_expired, 1);
 	LM_INFO("no ACK yet, the session's INFOs are sent session=%llu user=%s held=%u "
 		"reason=%s\n",

@@ -1,7 +1,8 @@
 /* e2e-sip: end-to-end test of the SIP layer XCCOS clients depend on (registrar,
  * in-band provisioning, chat policies, RFC 2543 style in-dialog requests, client
- * authentication, sessions rebuilt from the same endpoint, posts pipelined behind
- * joins).
+ * authentication, sessions rebuilt from the same endpoint, a new session's deliveries
+ * held until it ACKs the 200 to its INVITE (and sent anyway after the module's
+ * ack_wait), posts pipelined behind joins).
  *
  *   e2e-sip --proxy 127.0.0.1:PORT [--control "CMD"] [--chat-uri sip:pchat@example.com]
  *           [--db-socket PATH [--db-name pchat]] [--carryover-sec N]
@@ -1619,6 +1620,7 @@ struct ack_case {
 	pc_client *a, *p; /* the rebuilt session, the poster */
 	char a_uri[64], p_uri[64], text[ACK_POSTS][64];
 	int got[ACK_POSTS];
+	long long t_open;	  /* when a's 200 came */
 	long long t_ack, t_first; /* when a's ACK went, its first post came (0: not yet) */
 };
 
@@ -1636,20 +1638,22 @@ static pc_client *ack_open(struct ack_case *k, const char *uri, int join)
 	return ok ? c : NULL;
 }
 
-/* p and a in Lobby, a's session ended by BYE (parked: its next one takes Lobby over),
- * then a's new session from the same endpoint, whose ACK waits ACK_DELAY ms. */
-static int ack_setup(struct ack_case *k)
+/* p and a (user names: who + the run token + a, p) in Lobby, a's session ended by BYE
+ * (parked: its next one takes Lobby over), then a's new session from the same
+ * endpoint, whose ACK waits delay ms. */
+static int ack_setup(struct ack_case *k, const char *who, int delay)
 {
-	snprintf(k->a_uri, sizeof k->a_uri, "sip:acka%s@" DOMAIN, token);
-	snprintf(k->p_uri, sizeof k->p_uri, "sip:ackp%s@" DOMAIN, token);
+	snprintf(k->a_uri, sizeof k->a_uri, "sip:%s%sa@" DOMAIN, who, token);
+	snprintf(k->p_uri, sizeof k->p_uri, "sip:%s%sp@" DOMAIN, who, token);
 	k->p = ack_open(k, k->p_uri, 1);
 	pc_set_epid(k->ctx, token);
 	pc_client *first = k->p ? ack_open(k, k->a_uri, 1) : NULL;
 	if(!first)
 		return 0;
 	pc_close(first, SIP_WAIT);
-	pc_set_ack_delay(k->ctx, ACK_DELAY);
+	pc_set_ack_delay(k->ctx, delay);
 	k->a = ack_open(k, k->a_uri, 0);
+	k->t_open = now_ms();
 	pc_set_ack_delay(k->ctx, 0);
 	return k->a != NULL;
 }
@@ -1701,7 +1705,7 @@ static void test_deliveries_wait_for_ack(void)
 	const char *T = "deliveries_wait_for_the_ack";
 	struct ack_case k = {.ctx = pc_context_new()};
 	int early, all = 1;
-	if(!k.ctx || !ack_setup(&k)) {
+	if(!k.ctx || !ack_setup(&k, "ack", ACK_DELAY)) {
 		fail(T, "set-up: sessions or joins failed (%s)", k.ctx ? pc_last_error(k.ctx) : "");
 	} else if((early = ack_post(&k, T)) >= 0) {
 		ack_collect(&k, ACK_DELAY + 1500);
@@ -1728,6 +1732,35 @@ static void test_deliveries_wait_for_ack(void)
 			pass(T);
 	}
 	pc_context_free(k.ctx); /* closes a and p */
+}
+
+/* The same with an ACK later than the module's ack_wait (2 s), as a client whose ACK
+ * is lost: the posts are held that long, then sent anyway (our client, still without
+ * its ACK, answers them 481, as a client without the dialog would). */
+static void test_deliveries_sent_without_ack(void)
+{
+	const char *T = "deliveries_sent_at_ack_wait_without_ack";
+	struct ack_case k = {.ctx = pc_context_new()};
+	if(!k.ctx || !ack_setup(&k, "ackx", 4000)) {
+		fail(T, "set-up: sessions or joins failed (%s)", k.ctx ? pc_last_error(k.ctx) : "");
+	} else if(ack_post(&k, T) >= 0) {
+		long long t_info = 0;
+		while(!t_info && now_ms() - k.t_open < 3500) {
+			pc_run(k.ctx, 20);
+			if(pc_infos_before_ack(k.a) > 0)
+				t_info = now_ms();
+		}
+		note("%s: the first INFO came %lld ms after the 200", T,
+				t_info ? t_info - k.t_open : -1);
+		if(!t_info)
+			fail(T, "nothing came within 3500 ms of the 200");
+		else if(t_info - k.t_open < 1800)
+			fail(T, "an INFO came %lld ms after the 200, before ack_wait",
+					t_info - k.t_open);
+		else
+			pass(T);
+	}
+	pc_context_free(k.ctx);
 }
 
 /* Kamailio restarts: every connection and dialog goes; both clients come back on new
@@ -1939,6 +1972,7 @@ int main(int argc, char **argv)
 	test_post_behind_join();
 	test_rebuilt_session();
 	test_deliveries_wait_for_ack();
+	test_deliveries_sent_without_ack();
 	if(db_socket) {
 		char why[256];
 		db = e2e_db_connect(db_socket, "root", NULL, db_name, why, sizeof why);
