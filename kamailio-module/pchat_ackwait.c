@@ -114,14 +114,23 @@ static void ackwait_free(struct pchat_ackwait *w)
 	free(w);
 }
 
-/* Sends what s holds, in order; s waits no more. */
+/* Sends what s holds, in order; s waits no more.  A write that finds the client's
+ * connection gone ends the session (pchat_infosend.c), so it is looked up again after
+ * each INFO, and what it held is taken off it first. */
 static void send_held(struct pchat_session *s)
 {
-	struct pchat_ackwait *w = s->ackwait;
-	struct held_info *h;
-	for(h = w->first; h; h = h->next)
-		pchat_session_send_info(s, h->body, h->len);
-	ackwait_free(w);
+	struct held_info *h = s->ackwait->first, *next;
+	uint64_t id = s->id;
+	s->ackwait->first = NULL;
+	ackwait_free(s->ackwait);
+	for(; h; h = next) {
+		next = h->next;
+		if(s) {
+			pchat_session_send_info(s, h->body, h->len);
+			s = pchat_session_by_id(id);
+		}
+		free(h);
+	}
 }
 
 /* s has waited too long, or holds too much: its INFOs go out without the ACK (one
@@ -150,17 +159,17 @@ static int over_bounds(const struct pchat_ackwait *w, int len)
 int pchat_ackwait_hold(struct pchat_session *s, const char *body, int len)
 {
 	struct pchat_ackwait *w = s->ackwait;
-	struct held_info *h;
+	struct held_info *h = NULL;
+	uint64_t id = s->id;
 	if(w == NULL)
 		return 0;
-	if(over_bounds(w, len)) {
-		give_up(s, "too-much-held"); /* written with the frames read in this go */
-		return 0;
-	}
-	h = malloc(sizeof(*h) + (size_t)len);
+	if(!over_bounds(w, len))
+		h = malloc(sizeof(*h) + (size_t)len);
 	if(h == NULL) {
-		give_up(s, "out-of-memory");
-		return 0;
+		/* too much held, or no memory: the held INFOs go first, this one after
+		 * them (all written with the frames read in this go) */
+		give_up(s, over_bounds(w, len) ? "too-much-held" : "out-of-memory");
+		return pchat_session_by_id(id) == NULL; /* ended meanwhile: nothing to send */
 	}
 	h->next = NULL;
 	h->len = len;

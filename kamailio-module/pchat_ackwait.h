@@ -12,8 +12,8 @@
  *
  *   - by the ACK of our 200 (tm matches it to the INVITE's transaction in a SIP
  *     worker, whose callback hands a PCHAT_EV_ACK event to the link process), or
- *   - by any other in-dialog request of the client (INFO, UPDATE): it carries our
- *     To tag, which only the 200 gave it.
+ *   - by any other in-dialog request of the client (INFO, UPDATE, re-INVITE): it
+ *     carries our To tag, which only the 200 gave it.
  *
  * Then they go out at once, in order, before anything the session sends is handed on
  * (so the answer to its first post cannot overtake them).  A client that sends no ACK
@@ -46,10 +46,12 @@
 void pchat_ackwait_watch(struct cell *t, const struct pchat_session *s);
 /* Once the 200 is sent: s's deliveries wait for the ACK (nothing with ack_wait 0). */
 void pchat_ackwait_start(struct pchat_session *s);
-/* A delivery for s: 1 if it was held (copied), 0 if it is to be sent now. */
+/* A delivery for s: 0 if it is to be sent now; 1 if it was held (copied), or if s
+ * ended while its held INFOs were written (its connection was gone). */
 int pchat_ackwait_hold(struct pchat_session *s, const char *body, int len);
 /* The client has the dialog (why: "ack", "request"): s's held INFOs are sent, in
- * order, and written out. */
+ * order, and written out.  s may end meanwhile (its connection gone): callers that go
+ * on with it look it up again. */
 void pchat_ackwait_release(struct pchat_session *s, const char *why);
 /* Sends the INFOs of every session that has waited ack_wait ms. */
 void pchat_ackwait_expire(void);

@@ -266,6 +266,16 @@ static void reply_invite_ok(struct pchat_event *ev, struct pchat_session *s, int
 		pchat_ackwait_start(s);
 }
 
+/* A request of s's dialog other than the ACK and BYE came: it carries our To tag, so
+ * the client has our 200 and the dialog (pchat_ackwait.h).  Returns s, or NULL if
+ * writing what was held for it found its connection gone (the session then ended). */
+static struct pchat_session *dialog_confirmed(struct pchat_session *s)
+{
+	uint64_t id = s->id;
+	pchat_ackwait_release(s, "request");
+	return pchat_session_by_id(id);
+}
+
 static void on_invite(struct pchat_event *ev)
 {
 	struct pchat_session *s;
@@ -273,6 +283,8 @@ static void on_invite(struct pchat_event *ev)
 	if(ev->to_tag.len > 0) {
 		/* re-INVITE: a session refresh of an existing dialog */
 		s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
+		if(s)
+			s = dialog_confirmed(s);
 		if(s == NULL) {
 			reply_ident(ev->hash_index, ev->label, 481,
 					"Call/Transaction Does Not Exist", NULL, NULL, NULL);
@@ -319,6 +331,9 @@ static void on_in_dialog(struct pchat_event *ev)
 	struct pchat_session *s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
 	char hdr[64];
 
+	/* the first post's answer must not overtake the INFOs held for the session */
+	if(s && ev->kind != PCHAT_EV_BYE)
+		s = dialog_confirmed(s);
 	if(s == NULL) {
 		reply_ident(ev->hash_index, ev->label, 481, "Call/Transaction Does Not Exist", NULL,
 				NULL, NULL);
@@ -327,10 +342,6 @@ static void on_in_dialog(struct pchat_event *ev)
 		return;
 	}
 	s->last_seen = time(NULL);
-	/* a request with our To tag: the client has our 200, so it has the dialog (its
-	 * first post's answer must not overtake the INFOs held for it) */
-	if(ev->kind != PCHAT_EV_BYE)
-		pchat_ackwait_release(s, "request");
 	switch(ev->kind) {
 		case PCHAT_EV_UPDATE:
 			snprintf(hdr, sizeof(hdr), "Session-Expires: %d;refresher=uac\r\n",
