@@ -16,7 +16,6 @@
 #include "dict.h"
 #include "pchat_log.h"
 #include "poolsig.h"
-#include "poolsync.h"
 #include "sbuf.h"
 #include "xccos.h"
 #include "presence.h"
@@ -385,14 +384,6 @@ struct carried {
 
 static void carry_in(struct carried *k);
 
-/* How long a carried-over session waits before it is sent anything. */
-#define CARRY_DELAY_MS 1000
-
-static void carry_in_later(void *k)
-{
-	carry_in(k);
-}
-
 static void send_missed(struct carried *k, const struct db_job *job)
 {
 	struct sbuf sb = SBUF_INIT;
@@ -455,10 +446,10 @@ static void restore_room(struct cmd *c, struct room *r, uint64_t from_seq)
 	c->u.join.pushes++;
 	log_info("room carried over from another node " SESS_FMT " room=%s after=%" PRIu64,
 			SESS_ARGS(c->sess), r->uri, k->from);
-	/* Not at once: the module's INFOs reach the client on a connection of their own
-	 * (to its Contact), and one that overtakes our 200 OK to its INVITE is answered
-	 * 481 and lost.  The delay costs nothing: the posts meanwhile are read too. */
-	poolsync_defer(carry_in_later, k, CARRY_DELAY_MS);
+	/* At once: an INFO that overtook our 200 OK to the client's INVITE would be
+	 * answered 481 and lost, but the module holds a new session's deliveries until
+	 * the client's ACK (kamailio-module/pchat_ackwait.h). */
+	carry_in(k);
 }
 
 static void on_restore_loaded(struct db_job *job)

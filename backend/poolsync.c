@@ -22,7 +22,6 @@
 #define ROSTERS_EVERY 5
 #define SWEEP_EVERY 60
 
-static struct event_base *loop_base;
 static struct event *poll_timer;
 /* never more than one of each queued: the database may be slow */
 static int heads_inflight, rosters_inflight;
@@ -160,7 +159,6 @@ int poolsync_start(struct event_base *base, const struct config *c)
 {
 	struct timeval every = {(time_t)(c->pool_poll_ms / 1000),
 			(suseconds_t)(c->pool_poll_ms % 1000) * 1000};
-	loop_base = base;
 	if(c->pool_listen == NULL)
 		return 0;
 	/* a node is alive while it beat within three ticks (at least 5 s: a busy
@@ -187,31 +185,4 @@ void poolsync_stop(void)
 	heads_inflight = rosters_inflight = 0;
 	ticks = 0;
 	poolsig_stop();
-}
-
-struct deferred {
-	void (*fn)(void *);
-	void *arg;
-};
-
-static void on_deferred(evutil_socket_t fd, short what, void *arg)
-{
-	struct deferred d = *(struct deferred *)arg;
-	(void)fd;
-	(void)what;
-	free(arg);
-	d.fn(d.arg);
-}
-
-void poolsync_defer(void (*fn)(void *), void *arg, unsigned ms)
-{
-	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-	struct deferred *d = xmalloc(sizeof(*d));
-	d->fn = fn;
-	d->arg = arg;
-	if(loop_base == NULL ||
-			event_base_once(loop_base, -1, EV_TIMEOUT, on_deferred, d, &tv) < 0) {
-		free(d);
-		fn(arg); /* no loop (unit tests): at once */
-	}
 }

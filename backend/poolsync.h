@@ -13,7 +13,5 @@ struct config;
 /* Starts the signals and the poll if c names a pool; returns 0, or -1 (logged). */
 int poolsync_start(struct event_base *base, const struct config *c);
 void poolsync_stop(void);
-/* Calls fn(arg) in the loop ms from now (at once without a loop). */
-void poolsync_defer(void (*fn)(void *), void *arg, unsigned ms);
 
 #endif

@@ -42,6 +42,7 @@ struct pc_context {
 	char user_agent[128];  /* User-Agent of the clients opened next */
 	char epid[64];	       /* their endpoint id (From;epid=), "" none */
 	char tls_ca[PATH_MAX]; /* pc_set_tls_ca */
+	int ack_delay_ms;      /* pc_set_ack_delay */
 };
 
 struct pc_client {
@@ -58,8 +59,13 @@ struct pc_client {
 	int peer_bye;	   /* server sent BYE */
 	int bye_status;	   /* final status of our BYE, 0 until then */
 	int shutdown_done;
-	int auth_tries;	 /* challenges answered in a row (a wrong password is re-challenged) */
-	int info_answer; /* status our INFOs from the server get (pc_set_info_answer); 0: 200 */
+	int auth_tries;	  /* challenges answered in a row (a wrong password is re-challenged) */
+	int info_answer;  /* status our INFOs from the server get (pc_set_info_answer); 0: 200 */
+	int ack_delay_ms; /* pc_set_ack_delay when opened; 0: nua ACKs at once */
+	int ack_pending;  /* the 200 came, our delayed ACK not sent yet */
+	int ack_sent;
+	int infos_before_ack; /* INFOs in the dialog while ack_pending */
+	su_timer_t *ack_timer;
 
 	unsigned info_sent, info_done; /* INFOs on nh, in order (nua queues them) */
 	int info_status[STATUS_RING];
@@ -355,6 +361,52 @@ static void arm_refresh(pc_client *c, sip_t const *sip)
 		su_timer_set_interval(c->refresh, on_refresh, (su_timer_arg_t *)c, c->refresh_ms);
 }
 
+static void on_ack_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	pc_client *c = (pc_client *)arg;
+	(void)magic;
+	(void)t;
+	if(!c->ack_pending || !c->nh)
+		return;
+	nua_ack(c->nh, TAG_END());
+	c->ack_pending = 0;
+	c->ack_sent = 1;
+}
+
+/* The 200 to our INVITE came: ACKs it, ack_delay_ms later if the test asked so. */
+static void schedule_ack(pc_client *c)
+{
+	if(c->ack_delay_ms <= 0) {
+		c->ack_sent = 1; /* nua's own, at once */
+		return;
+	}
+	if(c->ack_pending || c->ack_sent)
+		return; /* a retransmitted 200 */
+	if(!c->ack_timer)
+		c->ack_timer = su_timer_create(su_root_task(c->ctx->root), 0);
+	c->ack_pending = 1;
+	if(!c->ack_timer ||
+			su_timer_set_interval(c->ack_timer, on_ack_timer, (su_timer_arg_t *)c,
+					(su_duration_t)c->ack_delay_ms) < 0)
+		on_ack_timer(NULL, NULL, (su_timer_arg_t *)c);
+}
+
+void pc_set_ack_delay(pc_context *ctx, int ms)
+{
+	if(ctx)
+		ctx->ack_delay_ms = ms > 0 ? ms : 0;
+}
+
+int pc_infos_before_ack(const pc_client *c)
+{
+	return c ? c->infos_before_ack : 0;
+}
+
+int pc_ack_sent(const pc_client *c)
+{
+	return c && c->ack_sent;
+}
+
 /* Describes a failed request in ctx->last_error. (Failures of the local stack, such
  * as a refused TCP connection, also arrive as responses, e.g. 503, from nta.) */
 static void note_error(
@@ -454,6 +506,7 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
 				if(status < 300) {
 					save_dialog(c, sip);
 					arm_refresh(c, sip);
+					schedule_ack(c);
 				}
 			}
 			break;
@@ -489,7 +542,11 @@ static void pc_event(nua_event_t event, int status, char const *phrase, nua_t *n
 			break;
 
 		case nua_i_info:
-			if(nh && nh == c->nh && c->info_answer) {
+			if(nh && nh == c->nh && c->ack_pending) {
+				c->infos_before_ack++;
+				nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(nua),
+						TAG_END());
+			} else if(nh && nh == c->nh && c->info_answer) {
 				nua_respond(nh, c->info_answer, sip_status_phrase(c->info_answer),
 						NUTAG_WITH_THIS(nua), TAG_END());
 			} else if(nh && nh == c->nh) {
@@ -565,6 +622,10 @@ static void teardown(pc_client *c, int timeout_ms)
 		su_timer_destroy(c->refresh);
 		c->refresh = NULL;
 	}
+	if(c->ack_timer) {
+		su_timer_destroy(c->ack_timer);
+		c->ack_timer = NULL;
+	}
 	if(c->replay_nh) {
 		nua_handle_destroy(c->replay_nh);
 		c->replay_nh = NULL;
@@ -617,6 +678,7 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri, 
 	c->chat_uri = strdup(chat_uri);
 	/* envid: random 30-bit start, +1 per envelope (as sipe does). */
 	c->envid = su_random() & 0x3fffffffu;
+	c->ack_delay_ms = ctx->ack_delay_ms;
 
 	char local[64], proxy_url[300];
 	/* sofia-sip binds a TLS transport for a sips: URL only */
@@ -649,6 +711,8 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri, 
 			NUTAG_MAX_RETRY_AFTER(0),
 			/* Refresh the session with UPDATE (as sipe does), not re-INVITE. */
 			NUTAG_UPDATE_REFRESH(1), NUTAG_USER_AGENT(ctx->user_agent),
+			/* pc_set_ack_delay: the ACK is ours to send */
+			TAG_IF(c->ack_delay_ms > 0, NUTAG_AUTOACK(0)),
 			/* TLS: the server's certificate must be signed by a CA of tls_ca and
 			 * name the host of the proxy URL */
 			TAG_IF(tls, TPTAG_CERTIFICATE(cert_dir)),
@@ -707,7 +771,8 @@ pc_client *pc_open(pc_context *ctx, const char *user_uri, const char *chat_uri, 
 		return NULL;
 	}
 	*status = c->invite_status;
-	/* nua ACKs the 2xx itself (NUTAG_AUTOACK default); the call state becomes ready. */
+	/* nua ACKs the 2xx itself (NUTAG_AUTOACK default), or schedule_ack() does after
+	 * pc_set_ack_delay's wait; the call state becomes ready. */
 	c->up = !c->ended;
 	return c;
 }

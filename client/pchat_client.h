@@ -79,6 +79,17 @@ void pc_run(pc_context *, int timeout_ms);
  * 0 is the normal 200. */
 void pc_set_info_answer(pc_client *, int status);
 
+/* Tests: the clients pc_open opens from now on send the ACK of the 200 to their INVITE
+ * ms after it came (0: at once, as nua does by itself).  An INFO the server sends
+ * meanwhile is counted (pc_infos_before_ack) and answered 481, as a client that has not
+ * seen the 200 yet does (pidgin-sipe: the delivery is lost and the server ends the
+ * session). */
+void pc_set_ack_delay(pc_context *, int ms);
+/* INFOs in the session's dialog that came before its ACK was sent. */
+int pc_infos_before_ack(const pc_client *);
+/* 1 once the ACK of the 200 to the session's INVITE is sent. */
+int pc_ack_sent(const pc_client *);
+
 /* 1 while the dialog is established (200 received, no BYE sent or received). */
 int pc_is_up(const pc_client *);
 /* 1 once the server ended the dialog (BYE, or 481/408 to a keep-alive UPDATE). The

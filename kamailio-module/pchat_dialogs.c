@@ -12,6 +12,7 @@
 #include "../../modules/tm/dlg.h"
 #include "../../modules/tm/t_hooks.h"
 #include "../../modules/tm/uac.h"
+#include "pchat_ackwait.h"
 #include "pchat_dialogs.h"
 #include "pchat_infosend.h"
 #include "pchat_mod.h"
@@ -185,6 +186,7 @@ void pchat_session_destroy(struct pchat_session *s)
 	session_count--;
 	PCHAT_MY_LINK->sessions = session_count;
 	pchat_infosend_release(s);
+	pchat_ackwait_discard(s);
 	free(s);
 }
 

@@ -27,6 +27,7 @@ struct pchat_session {
 	str user_agent;
 	struct socket_info *sock;
 	struct pchat_info_tpl *info_tpl; /* pchat_infosend.c; NULL: INFOs through tm */
+	struct pchat_ackwait *ackwait;	 /* pchat_ackwait.c; NULL: not waiting for the ACK */
 	unsigned int local_cseq;
 	time_t last_seen;
 	struct pchat_session *next_by_id;

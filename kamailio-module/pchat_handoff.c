@@ -59,8 +59,9 @@ int pchat_link_of_session(uint64_t id)
 
 static int link_of_event(const struct pchat_event *ev)
 {
-	return ev->kind == PCHAT_EV_DEAD ? pchat_link_of_session(ev->session)
-					 : pchat_link_of_call_id(&ev->call_id);
+	return ev->kind == PCHAT_EV_DEAD || ev->kind == PCHAT_EV_ACK
+			? pchat_link_of_session(ev->session)
+			: pchat_link_of_call_id(&ev->call_id);
 }
 
 struct pchat_event *pchat_event_new(enum pchat_event_kind kind, const str *fields[], int nfields)

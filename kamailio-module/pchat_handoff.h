@@ -21,6 +21,7 @@ enum pchat_event_kind {
 	PCHAT_EV_UPDATE,     /* in-dialog keep-alive */
 	PCHAT_EV_BYE,	     /* client ends the session */
 	PCHAT_EV_DEAD,	     /* a client answered our INFO 481/487/408: session is gone */
+	PCHAT_EV_ACK,	     /* the client ACKed our 200 to its INVITE (pchat_ackwait.h) */
 };
 
 /* One unit of work for the link process.  All str fields point into the same shm
@@ -30,7 +31,7 @@ struct pchat_event {
 	unsigned int hash_index; /* tm ident of the suspended transaction */
 	unsigned int label;
 	unsigned int dialog_slot;     /* INFO only: its counter (pchat_limits.h) */
-	uint64_t session;	      /* PCHAT_EV_DEAD only */
+	uint64_t session;	      /* PCHAT_EV_DEAD and PCHAT_EV_ACK only */
 	struct socket_info *rcv_sock; /* socket the request came in on (set pre-fork) */
 	str src_uri;		      /* sip:IP:PORT;transport=X of the sender, to reach it back */
 	str call_id;

@@ -8,7 +8,8 @@
  *     "session dead" reports from tm callbacks;
  *   - the backend connection: a Unix stream socket speaking the frames of
  *     common/pchat_frame.h, reconnected every second while it is down;
- *   - timers: backend answer deadlines and session expiry.
+ *   - timers: backend answer deadlines, session expiry and new sessions' wait for
+ *     the ACK (pchat_ackwait.h).
  *
  * Every INFO handed to the backend gets a token and a slot in the pending ring; the
  * backend's ACCEPT/BUSY/REJECT for that token decides the SIP answer.  If the backend
@@ -35,6 +36,7 @@
 #include "../../modules/tm/h_table.h"
 #include "pchat_frame.h" /* common/, on the include path */
 #include "pchat_peer.h"
+#include "pchat_ackwait.h"
 #include "pchat_dialogs.h"
 #include "pchat_infosend.h"
 #include "pchat_handoff.h"
@@ -72,21 +74,29 @@ static uint64_t now_ms(void)
 
 /* ---- answering suspended transactions -------------------------------------- */
 
-static void reply_ident(unsigned int hash_index, unsigned int label, int code, const char *reason,
-		const char *hdrs, const char *body, const str *to_tag)
+/* The suspended transaction hash_index:label, with a reference that the answer
+ * (reply_cell) gives back; NULL if it is gone. */
+static struct cell *lookup_ident(unsigned int hash_index, unsigned int label, int code)
 {
 	struct cell *t;
+	if(pchat_tmb.t_lookup_ident(&t, hash_index, label) < 0) {
+		/* tm's fr timer already answered it (408), or the client cancelled */
+		LM_DBG("transaction gone, not answered transaction=%u:%u code=%d\n", hash_index,
+				label, code);
+		return NULL;
+	}
+	return t;
+}
+
+static void reply_cell(struct cell *t, int code, const char *reason, const char *hdrs,
+		const char *body, const str *to_tag)
+{
+	unsigned int hash_index = t->hash_index, label = t->label;
 	str r = {(char *)reason, (int)strlen(reason)};
 	str h = {(char *)hdrs, hdrs ? (int)strlen(hdrs) : 0};
 	str b = {(char *)body, body ? (int)strlen(body) : 0};
 	int info;
 
-	if(pchat_tmb.t_lookup_ident(&t, hash_index, label) < 0) {
-		/* tm's fr timer already answered it (408), or the client cancelled */
-		LM_DBG("transaction gone, not answered transaction=%u:%u code=%d\n", hash_index,
-				label, code);
-		return;
-	}
 	/* read before the reply: t may be freed once it is sent */
 	info = t->method.len == 4 && strncmp(t->method.s, "INFO", 4) == 0;
 	/* t_reply_with_body releases the reference t_lookup_ident took */
@@ -96,6 +106,14 @@ static void reply_ident(unsigned int hash_index, unsigned int label, int code, c
 	else if(info)
 		pchat_count_info_reply(code);
 	pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
+}
+
+static void reply_ident(unsigned int hash_index, unsigned int label, int code, const char *reason,
+		const char *hdrs, const char *body, const str *to_tag)
+{
+	struct cell *t = lookup_ident(hash_index, label, code);
+	if(t)
+		reply_cell(t, code, reason, hdrs, body, to_tag);
 }
 
 static void reply_busy(unsigned int hash_index, unsigned int label)
@@ -227,17 +245,35 @@ static void build_sdp_answer(const struct socket_info *si, char *buf, size_t siz
 			si->address_str.s, si->port_no_str.len, si->port_no_str.s);
 }
 
-/* Our 200 OK to an INVITE (initial or re-INVITE). */
-static void reply_invite_ok(struct pchat_event *ev, struct pchat_session *s)
+/* Our 200 OK to an INVITE (initial or re-INVITE); after an initial one, the session's
+ * deliveries wait for the ACK (pchat_ackwait.h). */
+static void reply_invite_ok(struct pchat_event *ev, struct pchat_session *s, int initial)
 {
 	char hdrs[512];
 	char sdp[512];
+	struct cell *t;
 	build_sdp_answer(ev->rcv_sock, sdp, sizeof(sdp));
 	snprintf(hdrs, sizeof(hdrs),
 			"Contact: <%s>\r\nSession-Expires: %d;refresher=uac\r\nSupported: timer\r\n"
 			"Content-Type: application/sdp\r\n",
 			ev->our_contact.s, pchat_session_expires);
-	reply_ident(ev->hash_index, ev->label, 200, "OK", hdrs, sdp, &s->local_tag);
+	t = lookup_ident(ev->hash_index, ev->label, 200);
+	if(t && initial)
+		pchat_ackwait_watch(t, s); /* before the 200: its ACK may follow at once */
+	if(t)
+		reply_cell(t, 200, "OK", hdrs, sdp, &s->local_tag);
+	if(initial)
+		pchat_ackwait_start(s);
+}
+
+/* A request of s's dialog other than the ACK and BYE came: it carries our To tag, so
+ * the client has our 200 and the dialog (pchat_ackwait.h).  Returns s, or NULL if
+ * writing what was held for it found its connection gone (the session then ended). */
+static struct pchat_session *dialog_confirmed(struct pchat_session *s)
+{
+	uint64_t id = s->id;
+	pchat_ackwait_release(s, "request");
+	return pchat_session_by_id(id);
 }
 
 static void on_invite(struct pchat_event *ev)
@@ -247,13 +283,15 @@ static void on_invite(struct pchat_event *ev)
 	if(ev->to_tag.len > 0) {
 		/* re-INVITE: a session refresh of an existing dialog */
 		s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
+		if(s)
+			s = dialog_confirmed(s);
 		if(s == NULL) {
 			reply_ident(ev->hash_index, ev->label, 481,
 					"Call/Transaction Does Not Exist", NULL, NULL, NULL);
 			return;
 		}
 		s->last_seen = time(NULL);
-		reply_invite_ok(ev, s);
+		reply_invite_ok(ev, s, 0);
 		return;
 	}
 	if(!backend_connected) {
@@ -266,7 +304,7 @@ static void on_invite(struct pchat_event *ev)
 				NULL);
 		return;
 	}
-	reply_invite_ok(ev, s);
+	reply_invite_ok(ev, s, 1);
 	update_stat(pchat_stat_sessions_opened, 1);
 	LM_INFO("session opened session=%llu user=%s call-id=%s\n", (unsigned long long)s->id,
 			s->identity.s, s->call_id.s);
@@ -293,6 +331,9 @@ static void on_in_dialog(struct pchat_event *ev)
 	struct pchat_session *s = pchat_session_by_dialog(&ev->call_id, &ev->from_tag, &ev->to_tag);
 	char hdr[64];
 
+	/* the first post's answer must not overtake the INFOs held for the session */
+	if(s && ev->kind != PCHAT_EV_BYE)
+		s = dialog_confirmed(s);
 	if(s == NULL) {
 		reply_ident(ev->hash_index, ev->label, 481, "Call/Transaction Does Not Exist", NULL,
 				NULL, NULL);
@@ -335,6 +376,14 @@ static void on_dead(struct pchat_event *ev)
 	session_unreachable(ev->session);
 }
 
+/* The ACK of our 200 (or a retransmission of it, which finds nothing held). */
+static void on_ack(struct pchat_event *ev)
+{
+	struct pchat_session *s = pchat_session_by_id(ev->session);
+	if(s)
+		pchat_ackwait_release(s, "ack");
+}
+
 static void on_handoff(evutil_socket_t fd, short what, void *arg)
 {
 	uintptr_t words[64]; /* event addresses, see pchat_handoff_send() */
@@ -351,6 +400,7 @@ static void on_handoff(evutil_socket_t fd, short what, void *arg)
 		switch(ev->kind) {
 			case PCHAT_EV_INVITE: on_invite(ev); break;
 			case PCHAT_EV_DEAD: on_dead(ev); break;
+			case PCHAT_EV_ACK: on_ack(ev); break;
 			default: on_in_dialog(ev); break;
 		}
 		pchat_event_free(ev);
@@ -407,7 +457,9 @@ static void send_to_session(uint64_t session, const char *body, int len)
 				(unsigned long long)session);
 		return;
 	}
-	pchat_session_send_info(s, body, len);
+	/* a session whose client has not ACKed our 200 yet gets it once it has */
+	if(!pchat_ackwait_hold(s, body, len))
+		pchat_session_send_info(s, body, len);
 }
 
 /* Each recipient's body is the frame's with its number written in at the split. */
@@ -757,6 +809,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	cfg_update();
 	pending_expire(0);
+	pchat_ackwait_expire();
 	if(now - last_expiry_sweep >= EXPIRY_SWEEP_SECONDS) {
 		last_expiry_sweep = now;
 		pchat_sessions_foreach(expire_session, &now);

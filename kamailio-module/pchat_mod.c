@@ -41,6 +41,7 @@ int pchat_retry_after = 5;
 int pchat_max_body = 65536;
 int pchat_max_pending = 4096;
 int pchat_backend_timeout_ms = 3000;
+int pchat_ack_wait_ms = 2000;
 int pchat_backend_uid = -1; /* -1: Kamailio's effective uid, set in mod_init */
 str pchat_node_name = str_init("kamailio");
 int pchat_link_processes = 1;
@@ -62,6 +63,8 @@ stat_var *pchat_stat_sessions_opened;
 stat_var *pchat_stat_dialog_limit;
 stat_var *pchat_stat_low_memory;
 stat_var *pchat_stat_deliveries_paused;
+stat_var *pchat_stat_ack_wait_held;
+stat_var *pchat_stat_ack_wait_expired;
 stat_var *pchat_stat_info_2xx;
 stat_var *pchat_stat_info_4xx;
 stat_var *pchat_stat_info_5xx;
@@ -168,6 +171,7 @@ static param_export_t params[] = {{"backend_socket", PARAM_STRING, &pchat_backen
 		{"max_session_pending", INT_PARAM, &pchat_max_session_pending},
 		{"shm_reserve", INT_PARAM, &pchat_shm_reserve_percent},
 		{"backend_timeout", INT_PARAM, &pchat_backend_timeout_ms},
+		{"ack_wait", INT_PARAM, &pchat_ack_wait_ms},
 		{"backend_uid", INT_PARAM, &pchat_backend_uid},
 		{"node_name", PARAM_STR, &pchat_node_name},
 		{"link_processes", INT_PARAM, &pchat_link_processes},
@@ -223,6 +227,8 @@ static stat_export_t mod_stats[] = {{"infos_received", 0, &pchat_stat_infos_in},
 		{"dialog_limit_replies", 0, &pchat_stat_dialog_limit},
 		{"low_memory_replies", 0, &pchat_stat_low_memory},
 		{"deliveries_paused", 0, &pchat_stat_deliveries_paused},
+		{"ack_wait_held", 0, &pchat_stat_ack_wait_held},
+		{"ack_wait_expired", 0, &pchat_stat_ack_wait_expired},
 		{"info_replies_2xx", 0, &pchat_stat_info_2xx},
 		{"info_replies_4xx", 0, &pchat_stat_info_4xx},
 		{"info_replies_5xx", 0, &pchat_stat_info_5xx},
@@ -317,6 +323,11 @@ static int mod_init(void)
 	}
 	if(pchat_link_processes < 0 || pchat_link_processes > PCHAT_MAX_LINKS) {
 		LM_ERR("link_processes must be 0..%d\n", PCHAT_MAX_LINKS);
+		return -1;
+	}
+	if(pchat_ack_wait_ms < 0 || pchat_ack_wait_ms > 32000) {
+		/* RFC 3261 13.3.1.4: a UAS gives up on the ACK after 64*T1 (32 s) */
+		LM_ERR("ack_wait must be 0..32000 ms\n");
 		return -1;
 	}
 	if(pchat_backend_uid < -1) {

@@ -22,6 +22,7 @@ extern int pchat_max_pending;
 extern int pchat_max_session_pending; /* pchat_limits.c */
 extern int pchat_shm_reserve_percent;
 extern int pchat_backend_timeout_ms;
+extern int pchat_ack_wait_ms; /* pchat_ackwait.h; 0: deliveries never wait for the ACK */
 /* the uid pchatd must run as (SO_PEERCRED of the backend socket), modparam backend_uid */
 extern int pchat_backend_uid;
 extern str pchat_node_name;
@@ -70,6 +71,8 @@ extern stat_var *pchat_stat_sessions_opened;
 extern stat_var *pchat_stat_dialog_limit;      /* 503s: a session's max_session_pending */
 extern stat_var *pchat_stat_low_memory;	       /* 503s: shared memory below shm_reserve */
 extern stat_var *pchat_stat_deliveries_paused; /* times deliveries waited for memory */
+extern stat_var *pchat_stat_ack_wait_held;     /* INFOs held until the ACK of the 200 */
+extern stat_var *pchat_stat_ack_wait_expired;  /* sessions whose INFOs went out without it */
 /* Counts one final answer to a chat INFO by its class (info_replies_2xx, _4xx, _5xx,
  * _other): the module's own answers only, wherever it sends them. */
 void pchat_count_info_reply(int code);

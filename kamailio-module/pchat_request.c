@@ -325,8 +325,13 @@ int pchat_handle_request(struct sip_msg *msg, str *identity)
 		return -1;
 	}
 	if(kind == 0) {
-		if(msg->REQ_METHOD == METHOD_ACK)
-			return 0; /* ACK of our 2xx: nothing to do, the dialog is already up */
+		if(msg->REQ_METHOD == METHOD_ACK) {
+			/* the ACK of our 200, if the script has not matched it with
+			 * t_check_trans already: matching it stops tm's retransmissions of the
+			 * 200 and tells the link process (pchat_ackwait.h) */
+			pchat_tmxb.t_check_trans(msg);
+			return 0;
+		}
 		return pchat_reply(msg, 405, "Method Not Allowed",
 				       "Allow: INVITE, ACK, INFO, UPDATE, BYE\r\n") < 0
 				? -1

@@ -15,7 +15,9 @@
  *            stayed, in the same order; the killed node's members sign in again on a
  *            live node from the same endpoint (epid) without joining, as pidgin-sipe
  *            does: their room is carried over, they are sent every post the dead
- *            node had not sent them, and the next post reaches them.
+ *            node had not sent them (none before they ACK the 200 to their
+ *            INVITE, which they do ACK_DELAY ms late), and the next post reaches
+ *            them.
  *
  * The program talks to each node's Kamailio directly, not through the pool's front, so
  * the nodes authenticate its users as a single server does (SIP Digest in a 407): it
@@ -36,6 +38,9 @@
 enum { NODES = 3, PER_NODE = 2, MEMBERS = NODES * PER_NODE };
 #define MAX_POSTS 512
 #define DELIVERY_WAIT 20000 /* ms for every member to have every post */
+/* ms a carried-over member waits before it ACKs the 200 to its new INVITE: the posts
+ * it missed are sent at once, and must wait for the ACK (the module's ack_wait) */
+#define ACK_DELAY 500
 
 static struct e2e_stack opt = E2E_STACK_INIT;
 static const char *nodes_arg, *posts_arg = "60", *kill_cmd, *kill_node_arg = "2";
@@ -359,13 +364,16 @@ static long long stored(int k)
 /* The killed node's members, as pidgin-sipe after a failed request: a new session of
  * the same endpoint (epid) on a live node, and no join: the server carries their rooms
  * over and sends them what the dead node had not.  Then they must have every post
- * acknowledged, and the next post reaches them with everyone's. */
+ * acknowledged, none of them sent before their ACK (they ACK ACK_DELAY ms late, and
+ * answer an INFO before it 481, as a client without the dialog), and the next post
+ * reaches them with everyone's. */
 static void resume(const int *acked, size_t nacked, int killed, int next)
 {
 	const char *T = "kill_clients_carried_over_and_caught_up";
 	int live = (killed + 1) % NODES, ok = 1, dup;
 	size_t caught = 0;
 	long long t0 = now_ms();
+	pc_set_ack_delay(ctx, ACK_DELAY);
 	for(int i = 0; i < MEMBERS; i++) {
 		struct member *m = &mem[i];
 		if(!m->dead)
@@ -376,10 +384,12 @@ static void resume(const int *acked, size_t nacked, int killed, int next)
 		pc_close(m->c, 500);
 		if(open_session(m, live) < 0) {
 			fail(T, "%s could not sign in again on node %d", m->user, live + 1);
+			pc_set_ack_delay(ctx, 0);
 			return;
 		}
 		m->dead = 0;
 	}
+	pc_set_ack_delay(ctx, 0);
 	for(int i = 0; i < MEMBERS; i++) {
 		struct member *m = &mem[i];
 		long long deadline = now_ms() + DELIVERY_WAIT;
@@ -387,7 +397,11 @@ static void resume(const int *acked, size_t nacked, int killed, int next)
 			continue;
 		while(!has_all(m, acked, nacked, &dup) && now_ms() < deadline)
 			collect(m, 200);
-		if(!has_all(m, acked, nacked, &dup)) {
+		if(pc_infos_before_ack(m->c) > 0) {
+			ok = 0;
+			fail(T, "%s: %d INFO(s) sent before its ACK of the 200", m->user,
+					pc_infos_before_ack(m->c));
+		} else if(!has_all(m, acked, nacked, &dup)) {
 			int first = -1;
 			size_t miss = count_missing(m, acked, nacked, &first);
 			ok = 0;

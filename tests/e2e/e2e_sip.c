@@ -1,7 +1,8 @@
 /* e2e-sip: end-to-end test of the SIP layer XCCOS clients depend on (registrar,
  * in-band provisioning, chat policies, RFC 2543 style in-dialog requests, client
- * authentication, sessions rebuilt from the same endpoint, posts pipelined behind
- * joins).
+ * authentication, sessions rebuilt from the same endpoint, a new session's deliveries
+ * held until it ACKs the 200 to its INVITE (and sent anyway after the module's
+ * ack_wait), posts pipelined behind joins).
  *
  *   e2e-sip --proxy 127.0.0.1:PORT [--control "CMD"] [--chat-uri sip:pchat@example.com]
  *           [--db-socket PATH [--db-name pchat]] [--carryover-sec N]
@@ -1609,6 +1610,159 @@ static void test_rebuilt_session(void)
 		pass(T);
 }
 
+/* ---- a new session's deliveries wait for its ACK (kamailio-module/pchat_ackwait.h) */
+
+#define ACK_DELAY 1000 /* ms; the module's ack_wait is 2000 */
+#define ACK_POSTS 3
+
+struct ack_case {
+	pc_context *ctx;
+	pc_client *a, *p; /* the rebuilt session, the poster */
+	char a_uri[64], p_uri[64], text[ACK_POSTS][64];
+	int got[ACK_POSTS];
+	long long t_open;	  /* when a's 200 came */
+	long long t_ack, t_first; /* when a's ACK went, its first post came (0: not yet) */
+};
+
+static pc_client *ack_open(struct ack_case *k, const char *uri, int join)
+{
+	char proxy[96];
+	int st = 0;
+	snprintf(proxy, sizeof proxy, "%s:%d", opt.host, opt.port);
+	pc_client *c = pc_open(k->ctx, uri, opt.chat_uri, proxy, "tcp", SIP_WAIT, &st);
+	xv_envelope *e = c && join ? e2e_request(c, xv_item_join(LOBBY_URI), "rpl:join", 0) : NULL;
+	int ok = c && (!join || (e && e->resp_code == 200));
+	xv_free(e);
+	if(!ok && c)
+		pc_close(c, SIP_WAIT);
+	return ok ? c : NULL;
+}
+
+/* p and a (user names: who + the run token + a, p) in Lobby, a's session ended by BYE
+ * (parked: its next one takes Lobby over), then a's new session from the same
+ * endpoint, whose ACK waits delay ms. */
+static int ack_setup(struct ack_case *k, const char *who, int delay)
+{
+	snprintf(k->a_uri, sizeof k->a_uri, "sip:%s%sa@" DOMAIN, who, token);
+	snprintf(k->p_uri, sizeof k->p_uri, "sip:%s%sp@" DOMAIN, who, token);
+	k->p = ack_open(k, k->p_uri, 1);
+	pc_set_epid(k->ctx, token);
+	pc_client *first = k->p ? ack_open(k, k->a_uri, 1) : NULL;
+	if(!first)
+		return 0;
+	pc_close(first, SIP_WAIT);
+	pc_set_ack_delay(k->ctx, delay);
+	k->a = ack_open(k, k->a_uri, 0);
+	k->t_open = now_ms();
+	pc_set_ack_delay(k->ctx, 0);
+	return k->a != NULL;
+}
+
+/* Takes in what came for a (the posts' texts, noting when) for ms. */
+static void ack_collect(struct ack_case *k, int ms)
+{
+	for(long long deadline = now_ms() + ms; now_ms() < deadline;) {
+		char *b = pc_next_info(k->a, 20);
+		if(!k->t_ack && pc_ack_sent(k->a))
+			k->t_ack = now_ms();
+		xv_envelope *e = b ? xv_parse(b, strlen(b)) : NULL;
+		for(int i = 0; e && e->kind == XV_GRPCHAT && e->chat.text && i < ACK_POSTS; i++)
+			if(strcmp(e->chat.text, k->text[i]) == 0 && !k->got[i]++ && !k->t_first)
+				k->t_first = now_ms();
+		xv_free(e);
+		free(b);
+	}
+}
+
+/* The posts, in order, each answered 200; how many were answered before a's ACK went
+ * (the case's premise: deliveries for a were due while it had not ACKed). */
+static int ack_post(struct ack_case *k, const char *T)
+{
+	int early = 0;
+	for(int i = 0; i < ACK_POSTS; i++) {
+		char *item;
+		snprintf(k->text[i], sizeof k->text[i], "ack %d %s", i, token);
+		item = xv_item_grpchat(LOBBY_URI, NULL, NULL, k->text[i]);
+		int st = item ? pc_send_xccos(k->p, item, SIP_WAIT, NULL) : 0;
+		free(item);
+		if(st != 200) {
+			fail(T, "post %d got %d", i, st);
+			return -1;
+		}
+		early += !pc_ack_sent(k->a);
+	}
+	return early;
+}
+
+/* a's session is rebuilt from the same endpoint (Lobby carried over at once) and ACKs
+ * the 200 to its INVITE only ACK_DELAY ms later, while p posts to Lobby.  No INFO may
+ * come before the ACK (a client that has not seen the 200 answers it 481 and loses it;
+ * our client does so too, and the 481 ends the session), and every post must come
+ * after it, soon (not at the module's ack_wait, which would mean the ACK went
+ * unnoticed); then a's own post is answered 200. */
+static void test_deliveries_wait_for_ack(void)
+{
+	const char *T = "deliveries_wait_for_the_ack";
+	struct ack_case k = {.ctx = pc_context_new()};
+	int early, all = 1;
+	if(!k.ctx || !ack_setup(&k, "ack", ACK_DELAY)) {
+		fail(T, "set-up: sessions or joins failed (%s)", k.ctx ? pc_last_error(k.ctx) : "");
+	} else if((early = ack_post(&k, T)) >= 0) {
+		ack_collect(&k, ACK_DELAY + 1500);
+		for(int i = 0; i < ACK_POSTS; i++)
+			all &= k.got[i] == 1;
+		char *own = xv_item_grpchat(LOBBY_URI, NULL, NULL, "after the ack");
+		int st = own ? pc_send_xccos(k.a, own, SIP_WAIT, NULL) : 0;
+		free(own);
+		note("%s: %d of %d posts answered before the ACK, INFOs before it: %d, first "
+		     "post %lld ms after it",
+				T, early, ACK_POSTS, pc_infos_before_ack(k.a),
+				k.t_first && k.t_ack ? k.t_first - k.t_ack : -1);
+		if(early == 0)
+			fail(T, "no post was answered before the ACK went: nothing was tested");
+		else if(pc_infos_before_ack(k.a) > 0)
+			fail(T, "%d INFO(s) came before the ACK", pc_infos_before_ack(k.a));
+		else if(!all)
+			fail(T, "a post did not come once after the ACK");
+		else if(k.t_first - k.t_ack > 700)
+			fail(T, "the posts came %lld ms after the ACK", k.t_first - k.t_ack);
+		else if(st != 200)
+			fail(T, "the rebuilt session's own post got %d", st);
+		else
+			pass(T);
+	}
+	pc_context_free(k.ctx); /* closes a and p */
+}
+
+/* The same with an ACK later than the module's ack_wait (2 s), as a client whose ACK
+ * is lost: the posts are held that long, then sent anyway (our client, still without
+ * its ACK, answers them 481, as a client without the dialog would). */
+static void test_deliveries_sent_without_ack(void)
+{
+	const char *T = "deliveries_sent_at_ack_wait_without_ack";
+	struct ack_case k = {.ctx = pc_context_new()};
+	if(!k.ctx || !ack_setup(&k, "ackx", 4000)) {
+		fail(T, "set-up: sessions or joins failed (%s)", k.ctx ? pc_last_error(k.ctx) : "");
+	} else if(ack_post(&k, T) >= 0) {
+		long long t_info = 0;
+		while(!t_info && now_ms() - k.t_open < 3500) {
+			pc_run(k.ctx, 20);
+			if(pc_infos_before_ack(k.a) > 0)
+				t_info = now_ms();
+		}
+		note("%s: the first INFO came %lld ms after the 200", T,
+				t_info ? t_info - k.t_open : -1);
+		if(!t_info)
+			fail(T, "nothing came within 3500 ms of the 200");
+		else if(t_info - k.t_open < 1800)
+			fail(T, "an INFO came %lld ms after the 200, before ack_wait",
+					t_info - k.t_open);
+		else
+			pass(T);
+	}
+	pc_context_free(k.ctx);
+}
+
 /* Kamailio restarts: every connection and dialog goes; both clients come back on new
  * connections from the same endpoints, their rooms with them, and nobody is told
  * anybody left. */
@@ -1817,6 +1971,8 @@ int main(int argc, char **argv)
 	/* rebuilt sessions and posts behind joins (trusted mode) */
 	test_post_behind_join();
 	test_rebuilt_session();
+	test_deliveries_wait_for_ack();
+	test_deliveries_sent_without_ack();
 	if(db_socket) {
 		char why[256];
 		db = e2e_db_connect(db_socket, "root", NULL, db_name, why, sizeof why);

@@ -6,8 +6,8 @@
 # reader (it restarts pchatd with --test-search-delay-ms and stops MariaDB); e2e-feeds, feeds
 # and keyword alerts to plain SIP endpoints; e2e-fidelity, what the client sees (history
 # once, room properties, operators, getinv, refusal reasons); then e2e-sip (sessions
-# rebuilt from the same endpoint, with pchatd's --carryover-sec short; posts pipelined
-# behind joins), which restarts Kamailio in the default, authenticated mode for its
+# rebuilt from the same endpoint, with pchatd's --carryover-sec short; deliveries held
+# until a new session's ACK; posts pipelined behind joins), which restarts Kamailio in the default, authenticated mode for its
 # authentication cases, over TCP and over TLS (the stack's TLS port and private CA), and
 # back), and stops
 # every process it started, whatever happens.  Exits non-zero if any program fails.

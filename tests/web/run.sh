@@ -902,7 +902,7 @@ kamailio_metrics_checks() {
   check "  which parses as Prometheus text (untyped samples)" prom check-untyped "$var/kam.0"
   local s
   for s in sessions infos_received infos_sent busy_replies dialog_limit_replies \
-    low_memory_replies pending backend_up sessions_opened deliveries_paused \
+    low_memory_replies pending backend_up sessions_opened deliveries_paused ack_wait_held ack_wait_expired \
     info_replies_2xx info_replies_4xx info_replies_5xx link0_sessions link0_up; do
     check "  with kamailio_pchat_$s" grep -q "^kamailio_pchat_$s " "$var/kam.0"
   done
