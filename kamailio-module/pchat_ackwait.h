@@ -7,8 +7,9 @@
  * gets an INFO before the 200 has no dialog for it and answers 481 (pidgin-sipe
  * does): the delivery is lost, and the 481 ends the session.  pchatd sends at once
  * what a new session must get (a session carried over from another node of a pool is
- * sent the posts it missed), so the link process holds a new session's deliveries (SEND frames, its part of FANOUT ones),
- * in order, in its own heap until the dialog is confirmed:
+ * sent the posts it missed), so the link process holds a new session's deliveries
+ * (SEND frames, its part of FANOUT ones), in order, in its own heap until the dialog
+ * is confirmed:
  *
  *   - by the ACK of our 200 (tm matches it to the INVITE's transaction in a SIP
  *     worker, whose callback hands a PCHAT_EV_ACK event to the link process), or
